@@ -1,0 +1,65 @@
+/**
+ * The correlation id we put in Exotel's CustomField and read back from status callbacks.
+ * Exotel echoes CustomField verbatim on terminal callbacks (max 128 characters), and nothing else of ours
+ * survives the round trip, so it carries what the pacing engine needs to count an outcome for a call it
+ * never saw registered: campaign, contact, attempt number, circle and the release time.
+ *
+ * Format: `x1|campaign|contact|attempt|circle|releasedAtBase36` with `|` and `%` percent-escaped.
+ */
+export interface Correlation {
+	campaign: string;
+	contact: string;
+	attempt: number;
+	circle?: string;
+	/** Epoch milliseconds when the pacing engine released the call (second precision on the wire). */
+	releasedAt?: number;
+}
+
+export const CUSTOM_FIELD_MAX_LENGTH = 128;
+const PREFIX = 'x1';
+
+function escapePart(value: string): string {
+	return value.replace(/%/g, '%25').replace(/\|/g, '%7C');
+}
+
+function unescapePart(value: string): string {
+	return value.replace(/%7C/gi, '|').replace(/%25/g, '%');
+}
+
+export function encodeCorrelation(c: Correlation): string {
+	const released = c.releasedAt === undefined ? '' : Math.floor(c.releasedAt / 1000).toString(36);
+	const encoded = [
+		PREFIX,
+		escapePart(c.campaign),
+		escapePart(c.contact),
+		String(Math.max(0, Math.floor(c.attempt))),
+		escapePart(c.circle ?? ''),
+		released,
+	].join('|');
+	if (encoded.length > CUSTOM_FIELD_MAX_LENGTH) {
+		throw new Error(
+			`The correlation id is ${encoded.length} characters; Exotel's CustomField allows ${CUSTOM_FIELD_MAX_LENGTH}. Use a shorter campaign name or contact id.`,
+		);
+	}
+	return encoded;
+}
+
+/** Returns null for anything that is not one of our correlation ids (e.g. a user's own CustomField). */
+export function decodeCorrelation(value: unknown): Correlation | null {
+	if (typeof value !== 'string' || !value.startsWith(PREFIX + '|')) return null;
+	const parts = value.split('|');
+	if (parts.length !== 6) return null;
+	const attempt = Number(parts[3]);
+	if (!Number.isInteger(attempt) || attempt < 0) return null;
+	const result: Correlation = {
+		campaign: unescapePart(parts[1]),
+		contact: unescapePart(parts[2]),
+		attempt,
+	};
+	if (parts[4]) result.circle = unescapePart(parts[4]);
+	if (parts[5]) {
+		const seconds = parseInt(parts[5], 36);
+		if (Number.isFinite(seconds)) result.releasedAt = seconds * 1000;
+	}
+	return result;
+}
