@@ -1,0 +1,123 @@
+/**
+ * Pacing of requests inside one execution (e.g. the Connect Call node placing a tick's calls).
+ * Pure: the clock is injected, nothing here waits. The node asks how long to wait, sleeps, sends, then records.
+ *
+ * Two rules, both applied to every send:
+ *  - sliding window: never more than `maxPerWindow` sends in any `windowMs` (60 s) window, i.e. send k may not
+ *    happen before send k - maxPerWindow + windowMs;
+ *  - spread: with `spreadSeconds` > 0 the n sends are spaced evenly over that time, send i not before
+ *    start + i * spreadSeconds / n (start = the first send), so a batch does not burst.
+ */
+
+export interface SpacingSettings {
+	/** Maximum sends in any sliding window (Exotel's account limit is 200 calls per minute). */
+	maxPerWindow: number;
+	/** Seconds over which to spread the sends evenly; 0 = as fast as the window allows. */
+	spreadSeconds: number;
+	/** Window length in ms; 60 000 unless a test says otherwise. */
+	windowMs?: number;
+}
+
+export const DEFAULT_WINDOW_MS = 60_000;
+
+export interface SpacingState {
+	/** Number of sends planned for this execution. */
+	total: number;
+	/** Sends recorded so far. */
+	sent: number;
+	/** Time of the first send (epoch ms), null before it. */
+	startedAt: number | null;
+	/** Times of the most recent sends (ascending), at most maxPerWindow of them. */
+	recent: number[];
+}
+
+function checkedSettings(settings: SpacingSettings): Required<SpacingSettings> {
+	const maxPerWindow = Math.floor(Number(settings.maxPerWindow));
+	if (!Number.isFinite(maxPerWindow) || maxPerWindow < 1) {
+		throw new Error(`Max requests per minute must be 1 or more (got ${settings.maxPerWindow})`);
+	}
+	const spreadSeconds = Number(settings.spreadSeconds ?? 0);
+	if (!Number.isFinite(spreadSeconds) || spreadSeconds < 0) {
+		throw new Error(`Spread over seconds must be 0 or more (got ${settings.spreadSeconds})`);
+	}
+	const windowMs = Number(settings.windowMs ?? DEFAULT_WINDOW_MS);
+	if (!Number.isFinite(windowMs) || windowMs <= 0) throw new Error('The window must be longer than 0 ms');
+	return { maxPerWindow, spreadSeconds, windowMs };
+}
+
+export function createSpacingState(total: number): SpacingState {
+	return { total: Math.max(0, Math.floor(total)), sent: 0, startedAt: null, recent: [] };
+}
+
+/** Milliseconds to wait at `now` before the next send (0 = send now). */
+export function waitBeforeNext(state: SpacingState, settings: SpacingSettings, now: number): number {
+	const s = checkedSettings(settings);
+	let earliest = now;
+	if (state.startedAt !== null && s.spreadSeconds > 0 && state.total > 0) {
+		const spreadTarget = state.startedAt + Math.floor((state.sent * s.spreadSeconds * 1000) / state.total);
+		earliest = Math.max(earliest, spreadTarget);
+	}
+	if (state.recent.length >= s.maxPerWindow) {
+		const blocking = state.recent[state.recent.length - s.maxPerWindow];
+		earliest = Math.max(earliest, blocking + s.windowMs);
+	}
+	return Math.max(0, earliest - now);
+}
+
+/** Returns the state after a send at `at` (the input state is not changed). */
+export function recordSend(state: SpacingState, settings: SpacingSettings, at: number): SpacingState {
+	const s = checkedSettings(settings);
+	const recent = [...state.recent, at].slice(-s.maxPerWindow);
+	return {
+		total: state.total,
+		sent: state.sent + 1,
+		startedAt: state.startedAt ?? at,
+		recent,
+	};
+}
+
+/**
+ * The whole plan for n sends that each take `sendDurationMs` (default 0), starting at `start`:
+ * the wait before each send. Used by tests and to tell the user how long a batch will take.
+ */
+export function planWaits(n: number, settings: SpacingSettings, start: number, sendDurationMs = 0): number[] {
+	let state = createSpacingState(n);
+	let now = start;
+	const waits: number[] = [];
+	for (let i = 0; i < n; i++) {
+		const wait = waitBeforeNext(state, settings, now);
+		waits.push(wait);
+		now += wait;
+		state = recordSend(state, settings, now);
+		now += sendDurationMs;
+	}
+	return waits;
+}
+
+/** Convenience wrapper holding the state, with an injected clock. */
+export class RequestSpacer {
+	private state: SpacingState;
+
+	constructor(
+		total: number,
+		private readonly settings: SpacingSettings,
+		private readonly clock: () => number,
+	) {
+		checkedSettings(settings);
+		this.state = createSpacingState(total);
+	}
+
+	/** Milliseconds to wait before the next send. */
+	nextWait(): number {
+		return waitBeforeNext(this.state, this.settings, this.clock());
+	}
+
+	/** Call right after each send (or send attempt that reached Exotel). */
+	markSent(): void {
+		this.state = recordSend(this.state, this.settings, this.clock());
+	}
+
+	get snapshot(): SpacingState {
+		return { ...this.state, recent: [...this.state.recent] };
+	}
+}

@@ -1,0 +1,115 @@
+import {
+	RequestSpacer,
+	createSpacingState,
+	planWaits,
+	recordSend,
+	waitBeforeNext,
+	type SpacingSettings,
+} from '../../nodes/core/requestSpacing';
+
+const T0 = 1_700_000_000_000;
+
+/** Absolute send times from a plan of waits (sends take `duration` ms). */
+function sendTimes(waits: number[], duration = 0): number[] {
+	const times: number[] = [];
+	let now = T0;
+	for (const w of waits) {
+		now += w;
+		times.push(now);
+		now += duration;
+	}
+	return times;
+}
+
+/** Largest number of sends inside any window [t, t + windowMs). */
+function maxInAnyWindow(times: number[], windowMs = 60_000): number {
+	let best = 0;
+	for (let i = 0; i < times.length; i++) {
+		let count = 0;
+		for (let j = i; j < times.length && times[j] < times[i] + windowMs; j++) count++;
+		best = Math.max(best, count);
+	}
+	return best;
+}
+
+describe('requestSpacing', () => {
+	it('sends everything at once when under the limit and no spread is asked for', () => {
+		expect(planWaits(5, { maxPerWindow: 200, spreadSeconds: 0 }, T0)).toEqual([0, 0, 0, 0, 0]);
+	});
+
+	it('never exceeds the sliding-window limit and waits exactly until a slot frees up', () => {
+		const settings: SpacingSettings = { maxPerWindow: 3, spreadSeconds: 0 };
+		const waits = planWaits(7, settings, T0);
+		expect(waits).toEqual([0, 0, 0, 60_000, 0, 0, 60_000]);
+		expect(maxInAnyWindow(sendTimes(waits))).toBe(3);
+	});
+
+	it('accounts for time spent sending (slow requests need less waiting)', () => {
+		const waits = planWaits(4, { maxPerWindow: 2, spreadSeconds: 0 }, T0, 10_000);
+		// sends at 0, 10s, then #3 must wait for 0+60s (now 20s -> 40s), #4 for 10s+60s=70s (now 70s -> 0)
+		expect(waits).toEqual([0, 0, 40_000, 0]);
+		expect(maxInAnyWindow(sendTimes(waits, 10_000))).toBe(2);
+	});
+
+	it('200 per minute: 450 sends take three windows and never more than 200 in any 60 s', () => {
+		const waits = planWaits(450, { maxPerWindow: 200, spreadSeconds: 0 }, T0, 50);
+		const times = sendTimes(waits, 50);
+		expect(maxInAnyWindow(times)).toBe(200);
+		expect(times[200] - times[0]).toBe(60_000);
+		expect(times[400] - times[200]).toBe(60_000);
+	});
+
+	it('spreads sends evenly over the given seconds', () => {
+		const waits = planWaits(4, { maxPerWindow: 200, spreadSeconds: 60 }, T0);
+		expect(waits).toEqual([0, 15_000, 15_000, 15_000]);
+	});
+
+	it('spread counts from the first send, not from when the plan was made', () => {
+		let state = createSpacingState(2);
+		const settings = { maxPerWindow: 10, spreadSeconds: 10 };
+		expect(waitBeforeNext(state, settings, T0)).toBe(0);
+		state = recordSend(state, settings, T0 + 3_000);
+		expect(waitBeforeNext(state, settings, T0 + 4_000)).toBe(4_000); // target = T0+3s+5s
+		expect(waitBeforeNext(state, settings, T0 + 9_000)).toBe(0);
+	});
+
+	it('the stricter of spread and limit wins', () => {
+		// 6 sends spread over 6 s would be 1/s, but only 2 per 10 s window are allowed
+		const settings = { maxPerWindow: 2, spreadSeconds: 6, windowMs: 10_000 };
+		const times = sendTimes(planWaits(6, settings, T0));
+		expect(times.map((t) => t - T0)).toEqual([0, 1_000, 10_000, 11_000, 20_000, 21_000]);
+		expect(maxInAnyWindow(times, 10_000)).toBe(2);
+	});
+
+	it('recordSend does not change its input and keeps only the window-relevant history', () => {
+		const settings = { maxPerWindow: 2, spreadSeconds: 0 };
+		const s0 = createSpacingState(3);
+		const s1 = recordSend(s0, settings, T0);
+		const s2 = recordSend(s1, settings, T0 + 1);
+		const s3 = recordSend(s2, settings, T0 + 2);
+		expect(s0).toEqual({ total: 3, sent: 0, startedAt: null, recent: [] });
+		expect(s3.recent).toEqual([T0 + 1, T0 + 2]);
+		expect(s3.sent).toBe(3);
+		expect(s3.startedAt).toBe(T0);
+	});
+
+	it('rejects nonsense settings with a readable message', () => {
+		expect(() => planWaits(1, { maxPerWindow: 0, spreadSeconds: 0 }, T0)).toThrow(/1 or more/);
+		expect(() => planWaits(1, { maxPerWindow: 5, spreadSeconds: -1 }, T0)).toThrow(/0 or more/);
+	});
+
+	it('RequestSpacer works with an injected clock', () => {
+		let now = T0;
+		const spacer = new RequestSpacer(3, { maxPerWindow: 2, spreadSeconds: 0 }, () => now);
+		const observed: number[] = [];
+		for (let i = 0; i < 3; i++) {
+			const wait = spacer.nextWait();
+			observed.push(wait);
+			now += wait; // what sleep(wait) would do
+			spacer.markSent();
+			now += 500; // the HTTP request
+		}
+		expect(observed).toEqual([0, 0, 59_000]);
+		expect(spacer.snapshot.sent).toBe(3);
+	});
+});
