@@ -1,0 +1,332 @@
+/**
+ * A small client for a running n8n 1.123.81: owner setup + API key over the internal REST API (`/rest`, cookie
+ * `n8n-auth`), everything else over the public API (`/api/v1`, header `X-N8N-API-KEY`), plus production webhooks.
+ * What works and what does not is written down in README.md.
+ */
+import axios, { AxiosInstance, AxiosResponse } from 'axios';
+import { encodeBody, BodyEncoding } from './bodies';
+import { sleep, waitFor } from './util';
+
+export interface OwnerCredentials {
+	email: string;
+	password: string;
+	firstName: string;
+	lastName: string;
+}
+
+export const DEFAULT_OWNER: OwnerCredentials = {
+	email: 'e2e-owner@example.com',
+	password: 'E2e-owner-password-1',
+	firstName: 'E2E',
+	lastName: 'Owner',
+};
+
+/** Public-API workflow as returned by GET /api/v1/workflows/{id}. */
+export interface WorkflowDto {
+	id: string;
+	name: string;
+	active: boolean;
+	nodes: any[];
+	connections: Record<string, any>;
+	settings?: Record<string, any>;
+	staticData?: Record<string, any> | null;
+	versionId?: string;
+	activeVersionId?: string | null;
+	[k: string]: any;
+}
+
+export type ExecutionStatus = 'new' | 'running' | 'success' | 'error' | 'canceled' | 'crashed' | 'waiting' | 'unknown';
+
+export interface ExecutionDto {
+	id: string;
+	finished: boolean;
+	mode: string;
+	status: ExecutionStatus;
+	startedAt: string;
+	stoppedAt: string | null;
+	workflowId: string;
+	data?: any;
+	[k: string]: any;
+}
+
+export interface ExecutionCounts {
+	total: number;
+	byStatus: Partial<Record<ExecutionStatus, number>>;
+	/** Executions that have not finished yet (status new/running/waiting). */
+	pending: number;
+}
+
+export interface WebhookCallOptions {
+	/** Body encoding (default 'json'). See bodies.ts. */
+	encoding?: BodyEncoding;
+	method?: 'POST' | 'GET' | 'PUT';
+	headers?: Record<string, string>;
+	query?: Record<string, string>;
+	timeoutMs?: number;
+	/** Use `/webhook-test/` instead of `/webhook/` (manual mode; never persists static data). */
+	test?: boolean;
+}
+
+const NODE_KEYS = new Set([
+	'id', 'name', 'webhookId', 'disabled', 'notesInFlow', 'notes', 'type', 'typeVersion', 'executeOnce',
+	'alwaysOutputData', 'retryOnFail', 'maxTries', 'waitBetweenTries', 'continueOnFail', 'onError', 'position',
+	'parameters', 'credentials',
+]);
+const SETTINGS_KEYS = new Set([
+	'saveExecutionProgress', 'saveManualExecutions', 'saveDataErrorExecution', 'saveDataSuccessExecution',
+	'executionTimeout', 'errorWorkflow', 'timezone', 'executionOrder', 'callerPolicy', 'callerIds',
+	'timeSavedPerExecution', 'availableInMCP',
+]);
+
+function pick(obj: Record<string, any> | undefined, keys: Set<string>): Record<string, any> {
+	const out: Record<string, any> = {};
+	for (const [k, v] of Object.entries(obj ?? {})) if (keys.has(k)) out[k] = v;
+	return out;
+}
+
+/** Reduce an exported/hand-written workflow JSON to what POST /api/v1/workflows accepts (additionalProperties:false). */
+export function toPublicApiWorkflow(wf: Record<string, any>): Record<string, any> {
+	const body: Record<string, any> = {
+		name: wf.name ?? 'E2E workflow',
+		nodes: (wf.nodes ?? []).map((n: any) => pick(n, NODE_KEYS)),
+		connections: wf.connections ?? {},
+		settings: { executionOrder: 'v1', ...pick(wf.settings, SETTINGS_KEYS) },
+	};
+	if (wf.staticData !== undefined && wf.staticData !== null) body.staticData = wf.staticData;
+	return body;
+}
+
+function describeAxiosError(e: any): string {
+	if (e?.response) {
+		const data = typeof e.response.data === 'string' ? e.response.data : JSON.stringify(e.response.data);
+		return `${e.config?.method?.toUpperCase()} ${e.config?.url} -> ${e.response.status}: ${data?.slice(0, 500)}`;
+	}
+	return `${e?.config?.method?.toUpperCase() ?? ''} ${e?.config?.url ?? ''}: ${e?.message ?? String(e)}`;
+}
+
+export class N8nClient {
+	readonly rest: AxiosInstance;
+	readonly api: AxiosInstance;
+	readonly http: AxiosInstance;
+	private authCookie?: string;
+	apiKey?: string;
+
+	constructor(
+		readonly baseUrl: string,
+		opts: { apiKey?: string; timeoutMs?: number } = {},
+	) {
+		const timeout = opts.timeoutMs ?? 30_000;
+		this.apiKey = opts.apiKey;
+		this.rest = axios.create({ baseURL: `${baseUrl}/rest`, timeout });
+		this.rest.interceptors.request.use((cfg) => {
+			if (this.authCookie) cfg.headers.set('Cookie', `n8n-auth=${this.authCookie}`);
+			return cfg;
+		});
+		this.api = axios.create({ baseURL: `${baseUrl}/api/v1`, timeout });
+		this.api.interceptors.request.use((cfg) => {
+			if (!this.apiKey) throw new Error('N8nClient: no API key yet (call ensureApiKey())');
+			cfg.headers.set('X-N8N-API-KEY', this.apiKey);
+			return cfg;
+		});
+		this.http = axios.create({ baseURL: baseUrl, timeout, validateStatus: () => true });
+		for (const inst of [this.rest, this.api]) {
+			inst.interceptors.response.use(undefined, (e) => Promise.reject(new Error(`n8n API error: ${describeAxiosError(e)}`)));
+		}
+	}
+
+	private rememberCookie(res: AxiosResponse): void {
+		const setCookie = res.headers['set-cookie'] ?? [];
+		for (const c of setCookie) {
+			const m = /^n8n-auth=([^;]+)/.exec(c);
+			if (m) this.authCookie = m[1];
+		}
+	}
+
+	/** `POST /rest/owner/setup` on a fresh instance, otherwise `POST /rest/login`. Leaves the auth cookie set. */
+	async setupOwner(owner: OwnerCredentials = DEFAULT_OWNER): Promise<void> {
+		const setup = await this.http.post('/rest/owner/setup', owner);
+		if (setup.status === 200) {
+			this.rememberCookie(setup);
+			return;
+		}
+		const login = await this.http.post('/rest/login', { emailOrLdapLoginId: owner.email, password: owner.password });
+		if (login.status !== 200) {
+			throw new Error(
+				`owner setup failed (${setup.status}: ${JSON.stringify(setup.data).slice(0, 300)}) and login failed (${login.status}: ${JSON.stringify(login.data).slice(0, 300)})`,
+			);
+		}
+		this.rememberCookie(login);
+	}
+
+	/** Create an API key with every scope the owner may have (`GET /rest/api-keys/scopes`, `POST /rest/api-keys`). */
+	async createApiKey(label = `e2e-${Date.now()}`): Promise<string> {
+		if (!this.authCookie) await this.setupOwner();
+		const scopes = (await this.rest.get('/api-keys/scopes')).data.data as string[];
+		const res = await this.rest.post('/api-keys', { label, scopes, expiresAt: null });
+		this.apiKey = res.data.data.rawApiKey as string;
+		return this.apiKey;
+	}
+
+	async ensureApiKey(): Promise<string> {
+		return this.apiKey ?? (await this.createApiKey());
+	}
+
+	// ---- workflows -------------------------------------------------------------------------------------------
+
+	/** `POST /api/v1/workflows` (inactive; n8n assigns a new id; node `webhookId`s are kept). */
+	async createWorkflow(wf: Record<string, any>): Promise<WorkflowDto> {
+		return (await this.api.post('/workflows', toPublicApiWorkflow(wf))).data;
+	}
+
+	/** `POST /api/v1/workflows/{id}/activate` — registers webhooks live, no restart needed. */
+	async activateWorkflow(id: string): Promise<WorkflowDto> {
+		return (await this.api.post(`/workflows/${id}/activate`)).data;
+	}
+
+	async deactivateWorkflow(id: string): Promise<WorkflowDto> {
+		return (await this.api.post(`/workflows/${id}/deactivate`)).data;
+	}
+
+	/** Create + activate. */
+	async importWorkflow(wf: Record<string, any>, opts: { activate?: boolean } = {}): Promise<WorkflowDto> {
+		const created = await this.createWorkflow(wf);
+		if (opts.activate === false) return created;
+		return await this.activateWorkflow(created.id);
+	}
+
+	async getWorkflow(id: string): Promise<WorkflowDto> {
+		return (await this.api.get(`/workflows/${id}`)).data;
+	}
+
+	async listWorkflows(): Promise<WorkflowDto[]> {
+		const out: WorkflowDto[] = [];
+		let cursor: string | undefined;
+		do {
+			const res = await this.api.get('/workflows', { params: { limit: 250, cursor } });
+			out.push(...res.data.data);
+			cursor = res.data.nextCursor ?? undefined;
+		} while (cursor);
+		return out;
+	}
+
+	async deleteWorkflow(id: string): Promise<void> {
+		await this.api.delete(`/workflows/${id}`);
+	}
+
+	/** The workflow's whole static data (`{ global: …, 'node:<name>': … }`) as stored in the DB, `{}` if none. */
+	async getStaticData(id: string): Promise<Record<string, any>> {
+		const sd = (await this.getWorkflow(id)).staticData;
+		if (!sd) return {};
+		return typeof sd === 'string' ? JSON.parse(sd) : sd;
+	}
+
+	// ---- credentials -----------------------------------------------------------------------------------------
+
+	/** `POST /api/v1/credentials` → `{ id, name, type }`; reference it in nodes as `credentials: { <type>: { id, name } }`. */
+	async createCredential(cred: { name: string; type: string; data: Record<string, any> }): Promise<{ id: string; name: string; type: string }> {
+		return (await this.api.post('/credentials', cred)).data;
+	}
+
+	// ---- executions ------------------------------------------------------------------------------------------
+
+	/**
+	 * All executions of a workflow (public API, pages of 250). Note: without `status`, n8n leaves out executions that
+	 * are still active (queued or running); ask for `status: 'running'` separately (countExecutions does).
+	 */
+	async listExecutions(
+		opts: { workflowId?: string; status?: 'success' | 'error' | 'running' | 'waiting' | 'canceled'; includeData?: boolean; max?: number } = {},
+	): Promise<ExecutionDto[]> {
+		const out: ExecutionDto[] = [];
+		let cursor: string | undefined;
+		const max = opts.max ?? Infinity;
+		do {
+			const params: Record<string, any> = { limit: 250, cursor, includeData: opts.includeData ?? false };
+			if (opts.workflowId) params.workflowId = opts.workflowId;
+			if (opts.status) params.status = opts.status;
+			const res = await this.api.get('/executions', { params });
+			out.push(...res.data.data.map((e: any) => ({ ...e, id: String(e.id), workflowId: String(e.workflowId) })));
+			cursor = res.data.nextCursor ?? undefined;
+		} while (cursor && out.length < max);
+		return out;
+	}
+
+	async getExecution(id: string, includeData = true): Promise<ExecutionDto> {
+		const e = (await this.api.get(`/executions/${id}`, { params: { includeData } })).data;
+		return { ...e, id: String(e.id), workflowId: String(e.workflowId) };
+	}
+
+	/** Counts by status, including executions still queued/running. */
+	async countExecutions(workflowId: string): Promise<ExecutionCounts> {
+		const [done, running] = await Promise.all([
+			this.listExecutions({ workflowId }),
+			this.listExecutions({ workflowId, status: 'running' }),
+		]);
+		const seen = new Set<string>();
+		const byStatus: Partial<Record<ExecutionStatus, number>> = {};
+		for (const e of [...done, ...running]) {
+			if (seen.has(e.id)) continue;
+			seen.add(e.id);
+			byStatus[e.status] = (byStatus[e.status] ?? 0) + 1;
+		}
+		const pending = (byStatus.new ?? 0) + (byStatus.running ?? 0) + (byStatus.waiting ?? 0);
+		return { total: seen.size, byStatus, pending };
+	}
+
+	/** Wait until the workflow has at least `count` finished executions (any final status) and none pending. */
+	async waitForExecutions(
+		workflowId: string,
+		count: number,
+		opts: { timeoutMs?: number; intervalMs?: number } = {},
+	): Promise<ExecutionCounts> {
+		let last: ExecutionCounts | undefined;
+		return await waitFor(
+			`${count} finished executions of workflow ${workflowId}`,
+			async () => {
+				last = await this.countExecutions(workflowId);
+				return last.total - last.pending >= count && last.pending === 0 ? last : undefined;
+			},
+			{
+				timeoutMs: opts.timeoutMs ?? 60_000,
+				intervalMs: opts.intervalMs ?? 500,
+				onTimeout: () => `last counts: ${JSON.stringify(last)}`,
+			},
+		);
+	}
+
+	// ---- webhooks --------------------------------------------------------------------------------------------
+
+	/** Production webhook URL for a trigger node with a fixed webhookId: `<base>/webhook/<webhookId>/<path>`. */
+	webhookUrl(pathAfterWebhook: string, test = false): string {
+		return `${this.baseUrl}/${test ? 'webhook-test' : 'webhook'}/${pathAfterWebhook.replace(/^\/+/, '')}`;
+	}
+
+	/** Call a webhook; never throws on HTTP status (check `res.status`). */
+	async webhook(pathAfterWebhook: string, body?: unknown, opts: WebhookCallOptions = {}): Promise<AxiosResponse> {
+		const enc = body === undefined ? undefined : encodeBody(body, opts.encoding ?? 'json');
+		return await this.http.request({
+			url: this.webhookUrl(pathAfterWebhook, opts.test),
+			method: opts.method ?? 'POST',
+			params: opts.query,
+			data: enc?.body,
+			headers: { ...(enc ? { 'Content-Type': enc.contentType } : {}), ...(opts.headers ?? {}) },
+			timeout: opts.timeoutMs ?? 30_000,
+			transformRequest: [(d) => d],
+		});
+	}
+
+	/**
+	 * Retry a webhook until it stops answering 404 (webhook not registered yet). NB: the successful call is a real call
+	 * and starts an execution.
+	 */
+	async waitForWebhook(pathAfterWebhook: string, body: unknown = {}, opts: WebhookCallOptions & { waitMs?: number } = {}): Promise<AxiosResponse> {
+		const started = Date.now();
+		for (;;) {
+			const res = await this.webhook(pathAfterWebhook, body, opts);
+			if (res.status !== 404) return res;
+			if (Date.now() - started > (opts.waitMs ?? 30_000)) {
+				throw new Error(`webhook ${pathAfterWebhook} still 404 after ${opts.waitMs ?? 30_000} ms: ${JSON.stringify(res.data)}`);
+			}
+			await sleep(250);
+		}
+	}
+}

@@ -1,0 +1,353 @@
+/**
+ * Start/stop/kill/restart a real n8n (regular mode, SQLite) in an isolated user folder, and run its CLI against the
+ * same folder. Every instance is tracked; on process exit / SIGINT / SIGTERM the harness SIGKILLs the whole
+ * process group of every instance it started, so no n8n is left behind.
+ */
+import { ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import axios from 'axios';
+import { N8nClient, OwnerCredentials, DEFAULT_OWNER } from './client';
+import { ensureN8n, N8nRuntime } from './ensureN8n';
+import { defaultLog, freePort, killGroup, Logger, run, RunResult, sleep, tailFile, waitFor } from './util';
+
+/** Fixed key so credentials imported/created in one run decrypt after a restart (test-only value). */
+export const E2E_ENCRYPTION_KEY = 'n8n-nodes-exotel-e2e-fixed-encryption-key';
+
+export interface N8nEnvOptions {
+	userFolder: string;
+	port: number;
+	/** N8N_CONCURRENCY_PRODUCTION_LIMIT (default -1 = unlimited, n8n's default). 1 serialises production executions. */
+	concurrencyLimit?: number;
+	/** N8N_LOG_LEVEL (default 'info'; the harness needs nothing from the log below 'error'). */
+	logLevel?: 'error' | 'warn' | 'info' | 'debug';
+	/** Extra/overriding environment; a value of `undefined` removes the variable. */
+	env?: Record<string, string | undefined>;
+}
+
+/**
+ * The environment n8n runs with. Variables from the caller's environment that configure n8n (N8N_*, DB_*,
+ * EXECUTIONS_*, QUEUE_*, WEBHOOK_URL, GENERIC_TIMEZONE) are dropped so a developer's own n8n settings cannot leak in.
+ */
+export function n8nEnv(opts: N8nEnvOptions): Record<string, string> {
+	const base: Record<string, string | undefined> = {};
+	for (const [k, v] of Object.entries(process.env)) {
+		if (/^(N8N_|DB_|EXECUTIONS_|QUEUE_|WEBHOOK_URL$|GENERIC_TIMEZONE$|NODE_OPTIONS$)/.test(k)) continue;
+		base[k] = v;
+	}
+	const url = `http://127.0.0.1:${opts.port}/`;
+	const ours: Record<string, string> = {
+		N8N_USER_FOLDER: opts.userFolder,
+		N8N_PORT: String(opts.port),
+		N8N_LISTEN_ADDRESS: '127.0.0.1',
+		N8N_HOST: '127.0.0.1',
+		N8N_PROTOCOL: 'http',
+		WEBHOOK_URL: url,
+		N8N_EDITOR_BASE_URL: url,
+		N8N_ENCRYPTION_KEY: E2E_ENCRYPTION_KEY,
+		N8N_SECURE_COOKIE: 'false',
+		// no phoning home, no UI extras
+		N8N_DIAGNOSTICS_ENABLED: 'false',
+		N8N_PERSONALIZATION_ENABLED: 'false',
+		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+		N8N_TEMPLATES_ENABLED: 'false',
+		N8N_HIRING_BANNER_ENABLED: 'false',
+		N8N_PUBLIC_API_SWAGGERUI_DISABLED: 'true',
+		N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
+		// community packages load from <userFolder>/.n8n/nodes/node_modules; never try to (re)install from npm
+		N8N_COMMUNITY_PACKAGES_ENABLED: 'true',
+		N8N_REINSTALL_MISSING_PACKAGES: 'false',
+		// execution: regular mode, Code node in-process (no task-runner process: faster start, one process to kill)
+		EXECUTIONS_MODE: 'regular',
+		N8N_RUNNERS_ENABLED: 'false',
+		N8N_CONCURRENCY_PRODUCTION_LIMIT: String(opts.concurrencyLimit ?? -1),
+		// keep execution rows (tests count them by status and read their data); nothing else
+		EXECUTIONS_DATA_SAVE_ON_SUCCESS: 'all',
+		EXECUTIONS_DATA_SAVE_ON_ERROR: 'all',
+		EXECUTIONS_DATA_SAVE_ON_PROGRESS: 'false',
+		EXECUTIONS_DATA_SAVE_MANUAL_EXECUTIONS: 'false',
+		EXECUTIONS_DATA_PRUNE: 'false',
+		// shutdown: n8n waits this long for running executions on SIGTERM (default 30 s)
+		N8N_GRACEFUL_SHUTDOWN_TIMEOUT: '10',
+		GENERIC_TIMEZONE: 'Asia/Kolkata',
+		N8N_LOG_LEVEL: opts.logLevel ?? 'info',
+		N8N_LOG_OUTPUT: 'console',
+		N8N_NO_COLOR: 'true',
+		NO_COLOR: '1',
+	};
+	const merged: Record<string, string | undefined> = { ...base, ...ours, ...(opts.env ?? {}) };
+	const out: Record<string, string> = {};
+	for (const [k, v] of Object.entries(merged)) if (v !== undefined) out[k] = v;
+	return out;
+}
+
+/**
+ * A fresh, empty user folder. Default parent: `$E2E_WORK_DIR` or the OS temp dir.
+ * NOT inside the repository (e.g. `.e2e/`): Node resolves `require('luxon')` / `require('n8n-workflow')` from a
+ * community package by walking up the directory tree before it looks at n8n's NODE_PATH, so a user folder below
+ * this repo silently picks up the repo's own node_modules (measured; see README.md). prepareN8n() refuses such folders.
+ */
+export function createUserFolder(opts: { parent?: string; prefix?: string } = {}): string {
+	const parent = opts.parent ?? process.env.E2E_WORK_DIR ?? os.tmpdir();
+	fs.mkdirSync(parent, { recursive: true });
+	return fs.mkdtempSync(path.join(parent, opts.prefix ?? 'n8n-e2e-'));
+}
+
+/**
+ * Throw if a `node_modules` directory exists in any ancestor of the user folder: packages installed in
+ * `<userFolder>/.n8n/nodes/node_modules` would resolve their imports from it instead of from n8n's own copies.
+ */
+export function assertIsolatedUserFolder(userFolder: string): void {
+	let dir = path.dirname(path.resolve(userFolder));
+	for (;;) {
+		const nm = path.join(dir, 'node_modules');
+		if (fs.existsSync(nm)) {
+			throw new Error(
+				`n8n user folder ${userFolder} lies below ${nm}'s directory: community packages installed there would ` +
+					`resolve luxon/n8n-workflow from ${nm} instead of n8n's own node_modules. Use a folder outside any Node ` +
+					`project (default: the OS temp dir, or set E2E_WORK_DIR), or pass allowNodeModulesAbove: true.`,
+			);
+		}
+		const parent = path.dirname(dir);
+		if (parent === dir) return;
+		dir = parent;
+	}
+}
+
+export function removeUserFolder(userFolder: string): void {
+	fs.rmSync(userFolder, { recursive: true, force: true });
+}
+
+export interface StartN8nOptions extends Partial<N8nEnvOptions> {
+	/** From ensureN8n() (default: `await ensureN8n()`). */
+	runtime?: N8nRuntime;
+	/** Max time until /healthz answers and the "Editor is now accessible" line (workflows activated) appears. Default 120 s. */
+	startTimeoutMs?: number;
+	/** Set up the owner and create an API key after start (default true). */
+	setupOwner?: boolean;
+	owner?: OwnerCredentials;
+	/** Skip the assertIsolatedUserFolder() check (default false). */
+	allowNodeModulesAbove?: boolean;
+	/** Log file (default `<userFolder>/n8n.log`, appended across restarts). */
+	logFile?: string;
+	log?: Logger;
+}
+
+const live = new Set<N8nInstance>();
+let handlersInstalled = false;
+
+function installExitHandlers(): void {
+	if (handlersInstalled) return;
+	handlersInstalled = true;
+	process.on('exit', () => {
+		for (const inst of live) killGroup(inst.pid, 'SIGKILL');
+	});
+	for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+		process.once(sig, () => {
+			for (const inst of live) killGroup(inst.pid, 'SIGKILL');
+			process.exit(sig === 'SIGINT' ? 130 : 143);
+		});
+	}
+}
+
+/** SIGKILL every n8n this process started and has not stopped yet. */
+export function killAllN8n(): void {
+	for (const inst of live) killGroup(inst.pid, 'SIGKILL');
+}
+
+export class N8nInstance {
+	child?: ChildProcess;
+	pid?: number;
+	exitCode: number | null = null;
+	exitSignal: NodeJS.Signals | null = null;
+	/** Milliseconds from spawn to ready, for the last start. */
+	startupMs = 0;
+	readonly client: N8nClient;
+	private exited?: Promise<void>;
+
+	constructor(
+		readonly runtime: N8nRuntime,
+		readonly userFolder: string,
+		readonly port: number,
+		readonly logFile: string,
+		public opts: StartN8nOptions,
+	) {
+		this.client = new N8nClient(this.url);
+	}
+
+	get url(): string {
+		return `http://127.0.0.1:${this.port}`;
+	}
+
+	get env(): Record<string, string> {
+		return n8nEnv({ ...this.opts, userFolder: this.userFolder, port: this.port });
+	}
+
+	get running(): boolean {
+		return !!this.child && this.exitCode === null && this.exitSignal === null;
+	}
+
+	logTail(lines = 60): string {
+		return tailFile(this.logFile, lines);
+	}
+
+	/** Spawn n8n and wait until it is ready. Used by startN8n() and restart(). */
+	async start(): Promise<this> {
+		if (this.running) throw new Error('n8n is already running');
+		const log = this.opts.log ?? defaultLog;
+		fs.appendFileSync(this.logFile, `\n===== n8n start ${new Date().toISOString()} port ${this.port} =====\n`);
+		const fd = fs.openSync(this.logFile, 'a');
+		const startOffset = fs.statSync(this.logFile).size;
+		const started = Date.now();
+		this.exitCode = null;
+		this.exitSignal = null;
+		try {
+			this.child = spawn(process.execPath, [this.runtime.binPath, 'start'], {
+				cwd: this.userFolder,
+				env: this.env,
+				stdio: ['ignore', fd, fd],
+				detached: true,
+			});
+		} finally {
+			fs.closeSync(fd);
+		}
+		this.pid = this.child.pid;
+		live.add(this);
+		installExitHandlers();
+		this.exited = new Promise((resolve) => {
+			this.child!.once('exit', (code, signal) => {
+				this.exitCode = code;
+				this.exitSignal = signal;
+				live.delete(this);
+				resolve();
+			});
+		});
+		const timeoutMs = this.opts.startTimeoutMs ?? 120_000;
+		try {
+			await waitFor(
+				`n8n on port ${this.port} to become ready`,
+				async () => {
+					if (!this.running) throw new Error(`n8n exited during startup (code ${this.exitCode}, signal ${this.exitSignal})`);
+					const logged = readFrom(this.logFile, startOffset);
+					if (!logged.includes('Editor is now accessible via')) return undefined;
+					const res = await axios.get(`${this.url}/healthz/readiness`, { timeout: 2000, validateStatus: () => true });
+					return res.status === 200;
+				},
+				{ timeoutMs, intervalMs: 200 },
+			).catch((e) => {
+				if (!this.running) throw new Error(`${e.message}`);
+				throw e;
+			});
+		} catch (e) {
+			const tailText = this.logTail(60);
+			await this.kill().catch(() => undefined);
+			throw new Error(`${(e as Error).message}\n--- tail of ${this.logFile} ---\n${tailText}`);
+		}
+		this.startupMs = Date.now() - started;
+		log(`n8n ready at ${this.url} in ${(this.startupMs / 1000).toFixed(1)} s (pid ${this.pid}, user folder ${this.userFolder})`);
+		if (this.opts.setupOwner !== false) {
+			try {
+				await this.client.setupOwner(this.opts.owner ?? DEFAULT_OWNER);
+				if (!this.client.apiKey) {
+					const keyFile = path.join(this.userFolder, 'e2e-api-key.txt');
+					this.client.apiKey = fs.existsSync(keyFile) ? fs.readFileSync(keyFile, 'utf8').trim() : await this.client.createApiKey();
+					fs.writeFileSync(keyFile, this.client.apiKey);
+				}
+			} catch (e) {
+				await this.kill().catch(() => undefined);
+				throw new Error(`owner/API-key setup failed: ${(e as Error).message}\n--- tail of ${this.logFile} ---\n${this.logTail(40)}`);
+			}
+		}
+		return this;
+	}
+
+	/** Graceful stop: SIGTERM to the process group, SIGKILL after `timeoutMs` (default 20 s). */
+	async stop(timeoutMs = 20_000): Promise<void> {
+		if (!this.running) return;
+		killGroup(this.pid, 'SIGTERM');
+		const done = await Promise.race([this.exited!.then(() => true), sleep(timeoutMs).then(() => false)]);
+		if (!done) {
+			(this.opts.log ?? defaultLog)(`n8n pid ${this.pid} did not stop within ${timeoutMs} ms; SIGKILL`);
+			await this.kill();
+		}
+		killGroup(this.pid, 'SIGKILL'); // stray children of the group, if any
+	}
+
+	/** SIGKILL (crash simulation for restart tests). Resolves when the process is gone. */
+	async kill(): Promise<void> {
+		if (!this.child) return;
+		killGroup(this.pid, 'SIGKILL');
+		await Promise.race([this.exited, sleep(10_000)]);
+	}
+
+	/**
+	 * Stop (gracefully, or SIGKILL when `hard`) and start again on the same port and user folder. `concurrencyLimit`,
+	 * `logLevel` and `env` given here replace the previous values from then on.
+	 */
+	async restart(opts: { hard?: boolean } & Pick<StartN8nOptions, 'concurrencyLimit' | 'logLevel' | 'env'> = {}): Promise<this> {
+		const { hard, ...changes } = opts;
+		if (hard) await this.kill();
+		else await this.stop();
+		for (const [k, v] of Object.entries(changes)) if (v !== undefined) (this.opts as Record<string, unknown>)[k] = v;
+		return await this.start();
+	}
+
+	/** Run `n8n <args>` against this user folder (same env). Use with n8n stopped: the CLI opens the same SQLite DB. */
+	async cli(args: string[], opts: { timeoutMs?: number; check?: boolean } = {}): Promise<RunResult> {
+		return await runN8nCli(this.runtime, this.env, args, opts);
+	}
+}
+
+function readFrom(file: string, offset: number): string {
+	try {
+		const st = fs.statSync(file);
+		if (st.size <= offset) return '';
+		const fd = fs.openSync(file, 'r');
+		try {
+			const len = Math.min(st.size - offset, 4 * 1024 * 1024);
+			const buf = Buffer.alloc(len);
+			fs.readSync(fd, buf, 0, len, st.size - len);
+			return buf.toString();
+		} finally {
+			fs.closeSync(fd);
+		}
+	} catch {
+		return '';
+	}
+}
+
+/** Run the n8n CLI with a given environment (see n8nEnv). */
+export async function runN8nCli(
+	runtime: N8nRuntime,
+	env: Record<string, string>,
+	args: string[],
+	opts: { timeoutMs?: number; check?: boolean } = {},
+): Promise<RunResult> {
+	return await run(process.execPath, [runtime.binPath, ...args], {
+		env,
+		cwd: env.N8N_USER_FOLDER,
+		timeoutMs: opts.timeoutMs ?? 120_000,
+		check: opts.check ?? true,
+	});
+}
+
+/**
+ * Create (not start) an instance: resolves runtime, user folder and port. Call `.cli()` on it for imports
+ * that must happen before the first start, then `.start()`.
+ */
+export async function prepareN8n(opts: StartN8nOptions = {}): Promise<N8nInstance> {
+	const runtime = opts.runtime ?? (await ensureN8n({ log: opts.log }));
+	const userFolder = path.resolve(opts.userFolder ?? createUserFolder());
+	if (!opts.allowNodeModulesAbove) assertIsolatedUserFolder(userFolder);
+	fs.mkdirSync(userFolder, { recursive: true });
+	const port = opts.port ?? (await freePort());
+	const logFile = opts.logFile ?? path.join(userFolder, 'n8n.log');
+	return new N8nInstance(runtime, userFolder, port, logFile, opts);
+}
+
+/** prepareN8n() + start(). Always pair with `await n8n.stop()` in a finally block. */
+export async function startN8n(opts: StartN8nOptions = {}): Promise<N8nInstance> {
+	const inst = await prepareN8n(opts);
+	return await inst.start();
+}
