@@ -152,11 +152,11 @@ function thrownHttpStatus(err: unknown): { status: number; body: unknown } | und
  * Sends one Exotel request with retries and returns the full parsed response.
  * Throws NodeApiError (Exotel's own message + an ops hint as description, httpCode, itemIndex).
  */
-export async function exotelApiRequestFull<T = IDataObject>(
+export async function exotelApiRequestFull(
 	this: ExotelContext,
 	request: ExotelRequest,
 	opts: ExotelApiRequestOptions = {},
-): Promise<ExotelApiResponse<T>> {
+): Promise<ExotelApiResponse> {
 	const account = opts.account ?? (await getExotelAccount.call(this, opts.itemIndex));
 	const wait = opts.sleep ?? n8nSleep;
 	const random = opts.random ?? Math.random;
@@ -232,7 +232,7 @@ export async function exotelApiRequestFull<T = IDataObject>(
 					opts.itemIndex,
 				);
 			}
-			return { statusCode: status, headers, body: body as T, attempts: attempt + 1 };
+			return { statusCode: status, headers, body: body as IDataObject, attempts: attempt + 1 };
 		}
 
 		const retryable = effective === 429 || (effective >= 500 && safeToRepeat);
@@ -252,11 +252,11 @@ export async function exotelApiRequestFull<T = IDataObject>(
 }
 
 /** Like exotelApiRequestFull but returns only the parsed body. */
-export async function exotelApiRequest<T = IDataObject>(
+export async function exotelApiRequest(
 	this: ExotelContext,
 	request: ExotelRequest,
 	opts: ExotelApiRequestOptions = {},
-): Promise<T> {
-	const res = await exotelApiRequestFull.call<ExotelContext, [ExotelRequest, ExotelApiRequestOptions], Promise<ExotelApiResponse<T>>>(this, request, opts);
+): Promise<IDataObject> {
+	const res = await exotelApiRequestFull.call(this, request, opts);
 	return res.body;
 }

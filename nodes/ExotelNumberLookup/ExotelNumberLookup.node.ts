@@ -1,0 +1,127 @@
+import {
+	NodeOperationError,
+	deepCopy,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+} from 'n8n-workflow';
+
+import { mapNumberMetadata } from '../core/exotel/mapping';
+import { numberMetadataRequest } from '../core/exotel/requests';
+import { normalizeIndianPhone } from '../core/phone';
+import { exotelApiRequest, getExotelAccount } from '../transport/exotelApi';
+
+export class ExotelNumberLookup implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Exotel Number Lookup',
+		name: 'exotelNumberLookup',
+		icon: 'file:exotel.svg',
+		group: ['transform'],
+		version: 1,
+		subtitle: 'Circle, operator and DND',
+		description: 'Look up the telecom circle, operator, number type and DND status of Indian phone numbers',
+		defaults: { name: 'Exotel Number Lookup' },
+		inputs: ['main'],
+		outputs: ['main'],
+		usableAsTool: true,
+		credentials: [{ name: 'exotelApi', required: true }],
+		properties: [
+			{
+				displayName: 'Phone Number',
+				name: 'phoneNumber',
+				type: 'string',
+				default: '={{ $json.phone }}',
+				required: true,
+				placeholder: '+919876543210',
+				description:
+					'The Indian number to look up, in any usual form (+91 98765 43210, 09876543210, 9876543210). It is output as +91XXXXXXXXXX in the phoneNumber field.',
+			},
+			{
+				displayName: 'Skip Items That Already Have a Circle',
+				name: 'skipIfCircle',
+				type: 'boolean',
+				default: true,
+				description:
+					'Whether to skip the Exotel lookup for items whose circle field is already filled (only the phone number is normalised). Saves API calls when a sheet is processed again.',
+			},
+			{
+				displayName: 'Options',
+				name: 'options',
+				type: 'collection',
+				placeholder: 'Add Option',
+				default: {},
+				options: [
+					{
+						displayName: 'Timeout (Ms)',
+						name: 'timeout',
+						type: 'number',
+						typeOptions: { minValue: 1000 },
+						default: 30000,
+						description: 'How long to wait for Exotel per request before giving up or retrying',
+					},
+				],
+			},
+		],
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const items = this.getInputData();
+		const returnData: INodeExecutionData[] = [];
+		const account = await getExotelAccount.call(this);
+		// The same number often appears more than once in a sheet: ask Exotel once per execution.
+		const cache = new Map<string, Promise<IDataObject>>();
+
+		for (let i = 0; i < items.length; i++) {
+			try {
+				const input = this.getNodeParameter('phoneNumber', i) as unknown;
+				const skipIfCircle = this.getNodeParameter('skipIfCircle', i, true) as boolean;
+				const timeout = this.getNodeParameter('options.timeout', i, 30000) as number;
+				const json = deepCopy(items[i].json);
+
+				const phone = normalizeIndianPhone(input);
+				if (!phone.ok) {
+					throw new NodeOperationError(this.getNode(), phone.message, {
+						itemIndex: i,
+						description: 'Fix the number at its source (e.g. the sheet row), or filter such rows out before this node.',
+					});
+				}
+
+				const existingCircle = json.circle;
+				if (skipIfCircle && existingCircle !== undefined && existingCircle !== null && String(existingCircle).trim() !== '') {
+					returnData.push({ json: { ...json, phoneNumber: phone.e164 }, pairedItem: { item: i } });
+					continue;
+				}
+
+				let pending = cache.get(phone.digits10);
+				if (pending === undefined) {
+					pending = exotelApiRequest.call(this, numberMetadataRequest(account.accountSid, phone.national), {
+						account,
+						itemIndex: i,
+						timeout,
+					});
+					cache.set(phone.digits10, pending);
+				}
+				const body = await pending;
+				const fields = mapNumberMetadata(body, { phoneNumber: phone.e164 });
+				returnData.push({ json: { ...json, ...fields }, pairedItem: { item: i } });
+			} catch (error) {
+				if (this.continueOnFail()) {
+					returnData.push({
+						json: { ...deepCopy(items[i].json), error: (error as Error).message },
+						pairedItem: { item: i },
+					});
+					continue;
+				}
+				if (error instanceof NodeOperationError || (error as { name?: string }).name === 'NodeApiError') {
+					// Carry the item index of *this* item even when the failed request was shared with an earlier one.
+					(error as NodeOperationError).context.itemIndex = i;
+					throw error;
+				}
+				throw new NodeOperationError(this.getNode(), error as Error, { itemIndex: i });
+			}
+		}
+		return [returnData];
+	}
+}
