@@ -342,6 +342,21 @@ describe('webhook(): the three encodings give the same StatusEvent', () => {
 		expect(empty.recordingUrl).toBeNull();
 	});
 
+	it('a minimal callback (no StatusCallbackEvents: CallSid, Status, DateUpdated, RecordingUrl only) is a terminal event', async () => {
+		const minimal = { CallSid: CALL_SID, Status: 'busy', DateUpdated: '2024-05-14 11:23:45', RecordingUrl: 'null' };
+		const event = onlyItem((await run({ ...withSecret, body: { data: minimal, files: {} } })).result);
+		expect(event).toMatchObject({
+			callSid: CALL_SID,
+			status: 'busy',
+			eventType: 'terminal',
+			dateUpdated: '2024-05-14T11:23:45+05:30',
+			legs: [],
+			recordingUrl: null,
+			customField: null,
+			correlation: null,
+		});
+	});
+
 	it('adds the fields exactly as received under rawBody when asked (and never the secret)', async () => {
 		const { result } = await run({
 			...withSecret,
