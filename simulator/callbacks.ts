@@ -125,6 +125,8 @@ export class CallbackDispatcher {
 						eventType,
 						attempt: 0,
 						url: call.statusCallback as string,
+						sentAt: formatIso(clock.now()),
+						sentAtMs: clock.now(),
 						deliveredAt: null,
 						deliveredAtMs: null,
 						duplicate: false,
@@ -172,6 +174,7 @@ export class CallbackDispatcher {
 		const { body, contentType } = encodeCallback(payload, call.contentType, `----ExotelSimBoundary${call.sid.slice(0, 16)}`);
 		const cfg = this.deps.config().callbacks;
 		const generation = this.generation;
+		const sentAtMs = this.deps.clock.now();
 		const finish = (result: { httpStatus?: number; error?: string }) => {
 			if (this.stopped || generation !== this.generation) return;
 			const at = this.deps.clock.now();
@@ -179,6 +182,8 @@ export class CallbackDispatcher {
 				eventType,
 				attempt,
 				url,
+				sentAt: formatIso(sentAtMs),
+				sentAtMs,
 				deliveredAt: formatIso(at),
 				deliveredAtMs: at,
 				...result,

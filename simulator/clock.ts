@@ -95,10 +95,19 @@ export class SimClock {
 		this.rebase(parseTime(time));
 	}
 
-	/** Moves virtual time forward by ms and runs every timer that became due, in order. */
+	/**
+	 * Moves virtual time forward by ms and runs every timer that became due, in order; while a timer runs, the clock
+	 * reads that timer's own instant (so a callback due at 10:00:35 is stamped 10:00:35, not at the end of the jump).
+	 */
 	advance(ms: number): void {
 		if (!(ms >= 0)) throw new Error('advance() needs a non-negative number of milliseconds');
-		this.rebase(this.now() + ms);
+		const target = this.now() + ms;
+		for (let guard = 0; guard < 1_000_000; guard++) {
+			const first = this.timers[0];
+			if (!first || first.at > target) break;
+			this.rebase(Math.max(this.now(), first.at));
+		}
+		this.rebase(target);
 	}
 
 	/** Real milliseconds until the given virtual instant (Infinity while frozen). */

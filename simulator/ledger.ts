@@ -11,6 +11,9 @@ export interface CallbackAttempt {
 	/** 1-based attempt number (0 for a dropped callback that was never sent). */
 	attempt: number;
 	url: string;
+	/** Virtual time the attempt was sent (for a dropped callback: when it would have been sent). */
+	sentAt: string;
+	sentAtMs: number;
 	/** Virtual ISO time the attempt finished (null when dropped). */
 	deliveredAt: string | null;
 	deliveredAtMs: number | null;

@@ -97,3 +97,12 @@ export class CallbackReceiver {
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls until `check` is true (the simulator records a callback attempt only after the receiver answered). */
+export async function waitUntil(check: () => boolean, timeoutMs = 3000): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	while (!check()) {
+		if (Date.now() > deadline) throw new Error('condition not met in time');
+		await sleep(5);
+	}
+}
