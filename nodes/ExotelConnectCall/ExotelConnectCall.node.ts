@@ -1,0 +1,543 @@
+import {
+	NodeApiError,
+	NodeOperationError,
+	deepCopy,
+	sleepWithAbort,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+	type JsonObject,
+} from 'n8n-workflow';
+
+import { toCircleCode } from '../core/circles';
+import { CUSTOM_FIELD_MAX_LENGTH, encodeCorrelation } from '../core/correlation';
+import { normalizeCall } from '../core/exotel/mapping';
+import {
+	MAX_TIME_LIMIT_SECONDS,
+	buildFlowUrl,
+	connectCallRequest,
+	type ConnectCallParams,
+	type ExotelRequest,
+	type StatusCallbackEvent,
+} from '../core/exotel/requests';
+import { normalizeIndianPhone } from '../core/phone';
+import { RequestSpacer } from '../core/requestSpacing';
+import { istIso } from '../core/time';
+import { exotelApiRequest, getExotelAccount, type ExotelAccount } from '../transport/exotelApi';
+
+/** Exotel's default account limit for voice calls (research/exotel-api.md §7). */
+const DEFAULT_MAX_PER_MINUTE = 200;
+
+type Variant = 'flow' | 'number';
+
+interface PreparedCall {
+	itemIndex: number;
+	request: ExotelRequest;
+	from: string;
+	callerId: string;
+	customField: string;
+}
+
+function isBlank(value: unknown): boolean {
+	return value === undefined || value === null || String(value).trim() === '';
+}
+
+function digitsOf(value: string): string {
+	const parsed = normalizeIndianPhone(value);
+	return (parsed.ok ? parsed.e164 : value).replace(/\D/g, '');
+}
+
+/** The automatic CustomField: the Pacing Controller's correlation id, or one built from the item. */
+function automaticCustomField(json: IDataObject, from: string): string {
+	const pacing = json.pacing as IDataObject | undefined;
+	if (pacing && typeof pacing === 'object' && typeof pacing.customField === 'string' && pacing.customField.trim()) {
+		return pacing.customField.trim();
+	}
+	const previous = Number(json.attempts ?? 0);
+	const circle = toCircleCode(json.circle);
+	return encodeCorrelation({
+		campaign: '',
+		contact: digitsOf(from),
+		attempt: (Number.isFinite(previous) && previous > 0 ? Math.floor(previous) : 0) + 1,
+		...(circle ? { circle } : {}),
+	});
+}
+
+/** Whether a failed Connect request may still have placed the call. */
+function mayHaveBeenPlaced(error: unknown): boolean {
+	const httpCode = Number((error as { httpCode?: unknown }).httpCode);
+	if (Number.isInteger(httpCode) && httpCode > 0) return httpCode >= 500 || httpCode < 400;
+	const message = String((error as Error)?.message ?? '');
+	// Requests that never reached Exotel: nothing can have been placed.
+	if (/connection refused|host name not found|host unreachable/i.test(message)) return false;
+	return true;
+}
+
+export class ExotelConnectCall implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Exotel Connect Call',
+		name: 'exotelConnectCall',
+		icon: 'file:exotel.svg',
+		group: ['output'],
+		version: 1,
+		subtitle: '={{ $parameter["variant"] === "number" ? "Connect two numbers" : "Connect to call flow" }}',
+		description:
+			'Place outbound calls through Exotel: connect each number to a call flow (IVR) or to a second number',
+		defaults: { name: 'Exotel Connect Call' },
+		inputs: ['main'],
+		outputs: ['main'],
+		usableAsTool: true,
+		credentials: [{ name: 'exotelApi', required: true }],
+		properties: [
+			{
+				displayName: 'Connect To',
+				name: 'variant',
+				type: 'options',
+				noDataExpression: true,
+				options: [
+					{
+						name: 'Call Flow',
+						value: 'flow',
+						description: 'Call the number and, once answered, run an Exotel call flow (IVR, greeting, passthru)',
+					},
+					{
+						name: 'Another Number',
+						value: 'number',
+						description: 'Call the From number first and, once answered, connect it to the To number',
+					},
+				],
+				default: 'flow',
+			},
+			{
+				displayName: 'Call Flow',
+				name: 'flow',
+				type: 'string',
+				default: '',
+				required: true,
+				placeholder: '234567',
+				displayOptions: { show: { variant: ['flow'] } },
+				description:
+					"The App ID of the call flow (the number in the flow's address in Exotel App Bazaar), or the full flow URL such as http://my.exotel.com/youraccount/exoml/start_voice/234567",
+			},
+			{
+				displayName: 'From (Called First)',
+				name: 'from',
+				type: 'string',
+				default: '={{ $json.phoneNumber }}',
+				required: true,
+				placeholder: '+919876543210',
+				description:
+					'The number Exotel calls first. For a call flow this is the customer. Any usual Indian format works (+91 98765 43210, 09876543210).',
+			},
+			{
+				displayName: 'To (Called Second)',
+				name: 'to',
+				type: 'string',
+				default: '',
+				required: true,
+				placeholder: '+919812345678',
+				displayOptions: { show: { variant: ['number'] } },
+				description: 'The number Exotel connects to once the From number answers (e.g. an agent)',
+			},
+			{
+				displayName: 'Caller ID (ExoPhone)',
+				name: 'callerId',
+				type: 'string',
+				default: '={{ $json.callerId }}',
+				required: true,
+				placeholder: '02071171234',
+				description:
+					'The ExoPhone of your account that the called person sees. The Exotel Caller ID Selector node puts a circle-matched one in the callerId field.',
+			},
+			{
+				displayName: 'Status Callback URL',
+				name: 'statusCallback',
+				type: 'string',
+				default: '',
+				placeholder: 'https://n8n.example.com/webhook/exotel-status',
+				description:
+					'Where Exotel reports how each call ended. Use the Production URL of the Exotel Status Trigger node. Leave empty for no callback.',
+			},
+			{
+				displayName: 'Status Callback Events',
+				name: 'statusCallbackEvents',
+				type: 'multiOptions',
+				options: [
+					{
+						name: 'Answered',
+						value: 'answered',
+						description: 'When the call is answered',
+					},
+					{
+						name: 'Terminal',
+						value: 'terminal',
+						description: 'When the call ends (completed, busy, no answer, failed); carries the Custom Field',
+					},
+				],
+				default: ['terminal'],
+				description: 'Which moments of the call Exotel reports to the Status Callback URL',
+			},
+			{
+				displayName: 'Status Callback Content Type',
+				name: 'statusCallbackContentType',
+				type: 'options',
+				options: [
+					{
+						name: 'JSON',
+						value: 'application/json',
+					},
+					{
+						name: 'Multipart Form',
+						value: 'multipart/form-data',
+						description: "Exotel's own default",
+					},
+				],
+				default: 'application/json',
+				description: 'How Exotel encodes the status callback. The Exotel Status Trigger node reads both.',
+			},
+			{
+				displayName: 'Custom Field',
+				name: 'customField',
+				type: 'string',
+				default: '',
+				placeholder: 'Leave empty for automatic',
+				description:
+					'Up to 128 characters that Exotel passes to the call flow and returns in the final status callback. Leave empty to use the Pacing Controller’s correlation ID (pacing.customField), or one made from the number and attempt.',
+			},
+			{
+				displayName: 'Call Settings',
+				name: 'callSettings',
+				type: 'collection',
+				placeholder: 'Add Setting',
+				default: {},
+				options: [
+					{
+						displayName: 'Record',
+						name: 'record',
+						type: 'boolean',
+						default: false,
+						description:
+							'Whether to record the call. The recording link arrives in the status callback and in Call Details.',
+					},
+					{
+						displayName: 'Ring Timeout (Seconds)',
+						name: 'timeOut',
+						type: 'number',
+						typeOptions: { minValue: 1 },
+						default: 30,
+						description: 'How long each number may ring before Exotel gives up',
+					},
+					{
+						displayName: 'Time Limit (Seconds)',
+						name: 'timeLimit',
+						type: 'number',
+						typeOptions: { minValue: 1 },
+						default: 3600,
+						description: `Longest the call may last; Exotel allows at most ${MAX_TIME_LIMIT_SECONDS} seconds (4 hours)`,
+					},
+				],
+			},
+			{
+				displayName: 'Options',
+				name: 'options',
+				type: 'collection',
+				placeholder: 'Add Option',
+				default: {},
+				options: [
+					{
+						displayName: 'Max Requests Per Minute',
+						name: 'maxRequestsPerMinute',
+						type: 'number',
+						typeOptions: { minValue: 1 },
+						default: DEFAULT_MAX_PER_MINUTE,
+						description:
+							'The most calls this node places in any 60 seconds; it waits when needed. Exotel’s account limit is 200 per minute unless Exotel raised it.',
+					},
+					{
+						displayName: 'Max Retries When Rate-Limited',
+						name: 'maxRetries',
+						type: 'number',
+						typeOptions: { minValue: 0, maxValue: 10 },
+						default: 3,
+						description:
+							'How often to try again, with growing pauses, when Exotel answers "too many requests" (the call was refused, so retrying is safe). A call whose result is unclear is never retried.',
+					},
+					{
+						displayName: 'Request Timeout (Ms)',
+						name: 'timeout',
+						type: 'number',
+						typeOptions: { minValue: 1000 },
+						default: 30000,
+						description:
+							'How long to wait for Exotel to accept each call. If it does not answer in time the call may still have been placed and the item reports that.',
+					},
+					{
+						displayName: 'Spread Over Seconds',
+						name: 'spreadOverSeconds',
+						type: 'number',
+						typeOptions: { minValue: 0 },
+						default: 0,
+						description:
+							'Spread the calls of one run evenly over this many seconds instead of placing them as fast as the limit allows (0). E.g. 60 places 100 items about 0.6 s apart.',
+					},
+				],
+			},
+			{
+				displayName:
+					'Calls are never placed twice: when Exotel does not clearly confirm or refuse a call, the item reports that the call may have been placed. Set Settings → On Error to "Continue" so one failed item does not hide the calls already placed.',
+				name: 'safetyNotice',
+				type: 'notice',
+				default: '',
+			},
+		],
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const items = this.getInputData();
+		const results: Array<INodeExecutionData | undefined> = new Array(items.length);
+		const account: ExotelAccount = await getExotelAccount.call(this);
+		const variant = this.getNodeParameter('variant', 0, 'flow') as Variant;
+
+		const fail = (itemIndex: number, error: Error, extra: IDataObject = {}): void => {
+			results[itemIndex] = {
+				json: { ...deepCopy(items[itemIndex].json), ...extra, error: error.message },
+				pairedItem: { item: itemIndex },
+			};
+		};
+
+		// Pass 1: check every item before placing any call, so a bad row does not stop a half-sent batch.
+		const prepared: PreparedCall[] = [];
+		for (let i = 0; i < items.length; i++) {
+			try {
+				prepared.push(prepareCall(this, i, variant, account));
+			} catch (error) {
+				const err =
+					error instanceof NodeOperationError || error instanceof NodeApiError
+						? error
+						: new NodeOperationError(this.getNode(), error as Error, { itemIndex: i });
+				if (!this.continueOnFail()) throw err;
+				fail(i, err, { callMayHaveBeenPlaced: false });
+			}
+		}
+
+		// Pass 2: place the calls in order, spaced to stay within the per-minute limit.
+		const maxPerWindow = Number(this.getNodeParameter('options.maxRequestsPerMinute', 0, DEFAULT_MAX_PER_MINUTE));
+		const spreadSeconds = Number(this.getNodeParameter('options.spreadOverSeconds', 0, 0));
+		const maxRetries = Number(this.getNodeParameter('options.maxRetries', 0, 3));
+		const timeout = Number(this.getNodeParameter('options.timeout', 0, 30000));
+		let spacer: RequestSpacer;
+		try {
+			spacer = new RequestSpacer(prepared.length, { maxPerWindow, spreadSeconds }, () => Date.now());
+		} catch (error) {
+			throw new NodeOperationError(this.getNode(), error as Error, {
+				description: 'Check Max Requests Per Minute and Spread Over Seconds under Options.',
+			});
+		}
+
+		for (const call of prepared) {
+			const i = call.itemIndex;
+			const wait = spacer.nextWait();
+			if (wait > 0) await sleepWithAbort(wait, this.getExecutionCancelSignal());
+			spacer.markSent();
+			const requestedAt = istIso();
+			try {
+				let body: IDataObject;
+				try {
+					body = await exotelApiRequest.call(this, call.request, {
+						account,
+						itemIndex: i,
+						maxRetries,
+						timeout,
+						retryUnsafe: false,
+					});
+				} catch (error) {
+					throw explainFailure(this, error as Error, call, requestedAt, account.baseUrl);
+				}
+				let normalized;
+				try {
+					normalized = normalizeCall(body);
+				} catch {
+					throw explainFailure(
+						this,
+						Object.assign(new Error('Exotel answered without a Call SID'), { httpCode: '200' }),
+						call,
+						requestedAt,
+						account.baseUrl,
+					);
+				}
+				results[i] = {
+					json: {
+						...deepCopy(items[i].json),
+						callSid: normalized.callSid,
+						callStatus: normalized.status,
+						customField: call.customField,
+						call: normalized as unknown as IDataObject,
+						exotelResponse: body,
+					},
+					pairedItem: { item: i },
+				};
+			} catch (error) {
+				if (!this.continueOnFail()) throw error;
+				fail(i, error as Error, {
+					customField: call.customField,
+					callMayHaveBeenPlaced: mayHaveBeenPlaced(error),
+					requestedAt,
+					errorDescription: String((error as { description?: unknown }).description ?? ''),
+				});
+			}
+		}
+
+		return [results.filter((r): r is INodeExecutionData => r !== undefined)];
+	}
+}
+
+function prepareCall(ctx: IExecuteFunctions, i: number, variant: Variant, account: ExotelAccount): PreparedCall {
+	const node = ctx.getNode();
+	const json = ctx.getInputData()[i].json;
+	const from = ctx.getNodeParameter('from', i, '') as unknown;
+	const callerId = ctx.getNodeParameter('callerId', i, '') as unknown;
+	if (isBlank(from)) {
+		throw new NodeOperationError(node, 'From is empty: there is no number to call', {
+			itemIndex: i,
+			description:
+				'Map the customer’s number into "From". By default it is the phoneNumber field that Exotel Number Lookup adds.',
+		});
+	}
+	if (isBlank(callerId)) {
+		throw new NodeOperationError(node, 'Caller ID is empty: no ExoPhone to call from', {
+			itemIndex: i,
+			description:
+				'Map an ExoPhone into "Caller ID". By default it is the callerId field from Exotel Caller ID Selector; items on its "No Caller ID" output have none.',
+		});
+	}
+	const fromText = String(from).trim();
+
+	const settings = ctx.getNodeParameter('callSettings', i, {}) as IDataObject;
+	const params: ConnectCallParams = { from: fromText, callerId: String(callerId).trim() };
+	if (variant === 'number') {
+		const to = ctx.getNodeParameter('to', i, '') as unknown;
+		if (isBlank(to)) {
+			throw new NodeOperationError(node, 'To is empty: there is no second number to connect', {
+				itemIndex: i,
+				description: 'Enter the number Exotel should connect once From answers, or choose "Connect To: Call Flow".',
+			});
+		}
+		params.to = String(to).trim();
+	} else {
+		const flow = ctx.getNodeParameter('flow', i, '') as unknown;
+		try {
+			params.url = buildFlowUrl(account.accountSid, String(flow ?? ''), account.cluster, account.baseUrl);
+		} catch (error) {
+			throw new NodeOperationError(node, (error as Error).message, {
+				itemIndex: i,
+				description:
+					'Enter the App ID of the flow (digits) or its full URL. Find it in the Exotel dashboard under App Bazaar → your flow.',
+			});
+		}
+	}
+
+	if (settings.timeLimit !== undefined && settings.timeLimit !== null && settings.timeLimit !== '') {
+		const timeLimit = Number(settings.timeLimit);
+		if (!Number.isFinite(timeLimit) || timeLimit > MAX_TIME_LIMIT_SECONDS || timeLimit < 1) {
+			throw new NodeOperationError(
+				node,
+				`Time Limit is ${String(settings.timeLimit)} seconds; Exotel accepts 1 to ${MAX_TIME_LIMIT_SECONDS} (4 hours)`,
+				{ itemIndex: i, description: 'Lower "Time Limit (Seconds)" under Call Settings.' },
+			);
+		}
+		params.timeLimit = Math.floor(timeLimit);
+	}
+	if (settings.timeOut !== undefined && settings.timeOut !== null && settings.timeOut !== '') {
+		params.timeOut = Math.floor(Number(settings.timeOut));
+	}
+	if (typeof settings.record === 'boolean') params.record = settings.record;
+
+	const statusCallback = String(ctx.getNodeParameter('statusCallback', i, '') ?? '').trim();
+	if (statusCallback) {
+		if (!/^https?:\/\//i.test(statusCallback)) {
+			throw new NodeOperationError(node, `The Status Callback URL "${statusCallback}" does not start with http:// or https://`, {
+				itemIndex: i,
+				description: 'Copy the Production URL of the Exotel Status Trigger node into "Status Callback URL".',
+			});
+		}
+		params.statusCallback = statusCallback;
+		params.statusCallbackEvents = ctx.getNodeParameter('statusCallbackEvents', i, ['terminal']) as StatusCallbackEvent[];
+		params.statusCallbackContentType = ctx.getNodeParameter(
+			'statusCallbackContentType',
+			i,
+			'application/json',
+		) as ConnectCallParams['statusCallbackContentType'];
+	}
+
+	const userCustomField = ctx.getNodeParameter('customField', i, '') as unknown;
+	let customField: string;
+	if (isBlank(userCustomField)) {
+		try {
+			customField = automaticCustomField(json, fromText);
+		} catch (error) {
+			throw new NodeOperationError(node, (error as Error).message, { itemIndex: i });
+		}
+	} else {
+		customField = typeof userCustomField === 'string' ? userCustomField : JSON.stringify(userCustomField);
+		if (customField.length > CUSTOM_FIELD_MAX_LENGTH) {
+			throw new NodeOperationError(
+				node,
+				`Custom Field is ${customField.length} characters long; Exotel accepts at most ${CUSTOM_FIELD_MAX_LENGTH}`,
+				{
+					itemIndex: i,
+					description:
+						'Shorten the value (e.g. send an ID and look the details up later), or leave Custom Field empty to use the automatic correlation ID.',
+				},
+			);
+		}
+	}
+	params.customField = customField;
+
+	let request: ExotelRequest;
+	try {
+		request = connectCallRequest(account.accountSid, params);
+	} catch (error) {
+		throw new NodeOperationError(node, (error as Error).message, {
+			itemIndex: i,
+			description: 'Fix the value named in the message (for example a phone number that is not a valid Indian number).',
+		});
+	}
+	return { itemIndex: i, request, from: request.form?.From ?? fromText, callerId: params.callerId, customField };
+}
+
+/** Rewrites a failed Connect into words that say whether the call exists and what to do next. */
+function explainFailure(
+	ctx: IExecuteFunctions,
+	error: Error,
+	call: PreparedCall,
+	requestedAt: string,
+	baseUrl: string,
+): NodeApiError {
+	const original = error as Error & { httpCode?: string | null; description?: string | null };
+	const httpCode = original.httpCode ? String(original.httpCode) : undefined;
+	const reason = original.message.replace(/^Exotel connect call failed:\s*/i, '');
+	const placed = mayHaveBeenPlaced(original);
+	let message: string;
+	let description: string;
+	if (placed) {
+		message = `Exotel did not confirm the call to ${call.from} (${reason}): the call may or may not have been placed`;
+		description =
+			`It was not retried automatically, so the number is never called twice. Before dialling ${call.from} again, ` +
+			`check Exotel: open Call Logs in the Exotel dashboard (or run Exotel Call Details for calls to this number today) ` +
+			`and look for a call to ${call.from} from ExoPhone ${call.callerId} created at or after ${requestedAt}` +
+			(call.customField ? ` with Custom Field ${call.customField}` : '') +
+			`. If there is one, the call was placed: do not dial again. If there is none after 5 minutes, it is safe to dial again.`;
+	} else {
+		message = `Exotel did not place the call to ${call.from}: ${reason}`;
+		description =
+			`Exotel refused the request (or it never reached Exotel at ${baseUrl}), so no call was made and it is safe to try again once the cause is fixed.` +
+			(original.description ? ` ${original.description}` : '');
+	}
+	return new NodeApiError(
+		ctx.getNode(),
+		{ message, description, ...(httpCode ? { httpCode } : {}) } as JsonObject,
+		{ message, description, httpCode, itemIndex: call.itemIndex },
+	);
+}
