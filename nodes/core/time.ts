@@ -38,7 +38,7 @@ export function exotelToIso(value: unknown): string | null {
 	if (value === null || value === undefined) return null;
 	if (typeof value !== 'string' && typeof value !== 'number' && !(value instanceof Date)) return null;
 	const dt = toIstDateTime(value);
-	return dt ? dt.toISO({ suppressMilliseconds: true }) : null;
+	return dt ? dt.startOf('second').toISO({ suppressMilliseconds: true }) : null;
 }
 
 /** Any instant -> Exotel's `YYYY-MM-DD HH:mm:ss` in India time. Throws on an unparseable value. */
@@ -48,9 +48,9 @@ export function toExotelTime(value: TimeInput): string {
 	return dt.toFormat(EXOTEL_FORMAT);
 }
 
-/** ISO with +05:30 for an epoch-ms instant (default now). */
+/** ISO with +05:30 for an epoch-ms instant (default now), to the second like Exotel's own timestamps. */
 export function istIso(now: number = Date.now()): string {
-	return DateTime.fromMillis(now, { zone: EXOTEL_ZONE }).toISO({ suppressMilliseconds: true }) as string;
+	return DateTime.fromMillis(now, { zone: EXOTEL_ZONE }).startOf('second').toISO({ suppressMilliseconds: true }) as string;
 }
 
 /**

@@ -73,14 +73,14 @@ export interface RecordedRequest {
 export interface ExecuteNodeOptions {
 	parameters?: Record<string, unknown>;
 	/** Plain json objects or full items. */
-	items?: Array<IDataObject | INodeExecutionData>;
+	items?: Array<Record<string, unknown> | INodeExecutionData>;
 	/** Keyed by credential type name, e.g. `{ exotelApi: { apiKey, apiToken, accountSid, cluster, baseUrl } }`. */
 	credentials?: Record<string, ICredentialDataDecryptedObject>;
 	mode?: WorkflowExecuteMode;
 	/** Object returned by getWorkflowStaticData('global') — pass the same object to several runs to share state. */
-	staticData?: IDataObject;
+	staticData?: Record<string, unknown>;
 	/** Object returned by getWorkflowStaticData('node'). */
-	nodeStaticData?: IDataObject;
+	nodeStaticData?: Record<string, unknown>;
 	continueOnFail?: boolean;
 	onError?: INode['onError'];
 	nodeName?: string;
@@ -288,7 +288,7 @@ export interface ExecuteContextBundle {
 	items: INodeExecutionData[];
 }
 
-function toItems(items: Array<IDataObject | INodeExecutionData> | undefined): INodeExecutionData[] {
+function toItems(items: Array<Record<string, unknown> | INodeExecutionData> | undefined): INodeExecutionData[] {
 	const list = items ?? [{}];
 	return list.map((it, i) => {
 		const isItem = it && typeof it === 'object' && 'json' in it && typeof (it as INodeExecutionData).json === 'object';
@@ -316,8 +316,8 @@ export function createExecuteContext(nodeType: INodeType | undefined, opts: Exec
 	const requests: RecordedRequest[] = [];
 	const logs: Array<{ level: string; message: string }> = [];
 	const credentialTypes = opts.credentialTypes ?? [new ExotelApi()];
-	const global = opts.staticData ?? {};
-	const nodeData = opts.nodeStaticData ?? {};
+	const global = (opts.staticData ?? {}) as IDataObject;
+	const nodeData = (opts.nodeStaticData ?? {}) as IDataObject;
 	const contextData: Record<string, IDataObject> = {};
 
 	const scopeFor = (itemIndex: number): Record<string, unknown> => ({

@@ -174,7 +174,7 @@ const NETWORK_WORDS: Record<NetworkFailure, string> = {
 	other: 'network error',
 };
 
-/** Replaces every secret (and its base64 basic-auth form) with `***`. Secrets shorter than 4 chars are ignored. */
+/** Replaces every given secret (pass the token and its base64 basic-auth form) with `***`; ignores ones under 4 chars. */
 export function redactSecrets(text: string, secrets: ReadonlyArray<string | undefined | null> = []): string {
 	let out = text;
 	const list = secrets.filter((s): s is string => typeof s === 'string' && s.length >= 4);
@@ -199,6 +199,7 @@ export function describeHttpError(args: {
 	secrets?: ReadonlyArray<string | undefined | null>;
 }): DescribedError {
 	const exotel = parseRestException(args.body) ?? undefined;
+	if (exotel?.message) exotel.message = redactSecrets(exotel.message, args.secrets);
 	const detail = exotel?.message ?? `HTTP ${args.status}`;
 	const message = redactSecrets(`Exotel ${args.label} failed: ${detail}${exotel?.message ? ` (HTTP ${args.status})` : ''}`, args.secrets);
 	return {
