@@ -29,11 +29,23 @@ export function parseExotel(value: string): number | undefined {
  * Parses a configured point in time: epoch ms, an ISO string (no offset => Asia/Kolkata) or an Exotel timestamp.
  * Throws on anything else so that bad config fails loudly.
  */
+const parsedTimes = new Map<string, number>();
+
 export function parseTime(value: string | number): number {
 	if (typeof value === 'number') {
 		if (!Number.isFinite(value)) throw new Error(`Invalid time: ${value}`);
 		return value;
 	}
+	// Outage windows are checked for every call; cache the parse (pure, so safe to memoise).
+	const cached = parsedTimes.get(value);
+	if (cached !== undefined) return cached;
+	const ms = parseTimeUncached(value);
+	if (parsedTimes.size > 10_000) parsedTimes.clear();
+	parsedTimes.set(value, ms);
+	return ms;
+}
+
+function parseTimeUncached(value: string): number {
 	const iso = DateTime.fromISO(value, { zone: EXOTEL_ZONE });
 	if (iso.isValid) return iso.toMillis();
 	const exotel = parseExotel(value);
