@@ -14,6 +14,8 @@ module.exports = {
 			files: ['package.json'],
 			plugins: ['eslint-plugin-n8n-nodes-base'],
 			extends: ['plugin:n8n-nodes-base/community'],
+			// package.json is not TypeScript: lint it without type information.
+			parserOptions: { project: null },
 			rules: { 'n8n-nodes-base/community-package-json-name-still-default': 'off' },
 		},
 		{
