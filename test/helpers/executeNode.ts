@@ -213,6 +213,7 @@ async function sendHttp(
 		if (!Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
 	}
 	if (options.json && !Object.keys(headers).some((k) => k.toLowerCase() === 'accept')) headers.Accept = 'application/json';
+	if (!Object.keys(headers).some((k) => k.toLowerCase() === 'user-agent')) headers['User-Agent'] = 'n8n';
 
 	const url = options.baseURL ? `${options.baseURL.replace(/\/+$/, '')}/${options.url.replace(/^\/+/, '')}` : options.url;
 	const config: AxiosRequestConfig = {
