@@ -8,10 +8,10 @@ import type { SimAccount } from './config';
 import { field, type FormPairs } from './form';
 import { decideCall, type CallVariant } from './model';
 import { isWhitelisted, numberMetadata } from './numbers';
-import { parseIndianNumber, type ParsedNumber } from './phone';
+import { findByNumber, parseIndianNumber, type ParsedNumber } from './phone';
 import { HttpError } from './respond';
 import { deriveRng } from './rng';
-import { exoPhoneOverrides, normalisedOutcomeFixtures, type SimState } from './state';
+import { exoPhoneOverrides, type SimState } from './state';
 
 export const MAX_TIME_LIMIT = 14_400;
 export const MAX_CUSTOM_FIELD = 128;
@@ -142,6 +142,11 @@ export function validateConnect(pairs: FormPairs, account: SimAccount): ConnectP
 	};
 }
 
+function fixtureFor<T>(fixtures: Record<string, T>, national: string): Record<string, T> {
+	const fixture = findByNumber(fixtures, national);
+	return fixture === undefined ? {} : { [national]: fixture };
+}
+
 function nextSid(state: SimState): string {
 	for (let salt = 0; ; salt++) {
 		const sid = deriveRng(state.config.seed, 'sid', state.counters.calls, salt).hex(32);
@@ -176,7 +181,8 @@ export function createCall(state: SimState, account: SimAccount, params: Connect
 			timeOutSeconds: params.timeOut,
 			timeLimitSeconds: params.timeLimit,
 		},
-		{ ...config.model, fixtures: normalisedOutcomeFixtures(config) },
+		// The model looks fixtures up by national number; hand it just this customer's (keys may be written any way).
+		{ ...config.model, fixtures: fixtureFor(config.model.fixtures, customer.national) },
 	);
 	// A call always shows in-progress in the connect response, so it lasts at least a second.
 	const endAt = at + Math.max(1, outcome.durationSeconds) * 1000;

@@ -5,7 +5,7 @@
  */
 import { CIRCLES, CIRCLE_CODES, type CircleCode } from '../nodes/core/circles';
 import { deriveRng, type Seed } from './rng';
-import { parseIndianNumber } from './phone';
+import { findByNumber, listHasNumber } from './phone';
 
 export type NumberType = 'Mobile' | 'Landline';
 
@@ -116,13 +116,6 @@ function isLandline(national: string): boolean {
 	return /^[1-5]/.test(national) || landlineCircle(national) !== undefined;
 }
 
-/** Normalises fixture / whitelist keys to 10-digit national numbers. Unparsable keys are kept verbatim. */
-export function normaliseNumberKeys<T>(map: Record<string, T>): Map<string, T> {
-	const out = new Map<string, T>();
-	for (const [key, value] of Object.entries(map)) out.set(parseIndianNumber(key)?.national ?? key, value);
-	return out;
-}
-
 /**
  * Metadata for a parsed national number. `overrides` (e.g. the ExoPhones) win over generated values;
  * `config.fixtures` win over both.
@@ -167,11 +160,7 @@ export function numberMetadata(
 }
 
 function fixtureFor(national: string, fixtures: Record<string, NumberFixture>): NumberFixture | undefined {
-	if (Object.prototype.hasOwnProperty.call(fixtures, national)) return fixtures[national];
-	for (const [key, value] of Object.entries(fixtures)) {
-		if (parseIndianNumber(key)?.national === national) return value;
-	}
-	return undefined;
+	return findByNumber(fixtures, national);
 }
 
 function circleWeights(configured: Partial<Record<CircleCode, number>>): Array<readonly [CircleCode, number]> {
@@ -182,5 +171,5 @@ function circleWeights(configured: Partial<Record<CircleCode, number>>): Array<r
 
 /** True when the number is on the configured whitelist (any number form). */
 export function isWhitelisted(national: string, whitelist: readonly string[]): boolean {
-	return whitelist.some((entry) => parseIndianNumber(entry)?.national === national);
+	return listHasNumber(whitelist, national);
 }

@@ -28,3 +28,38 @@ export function parseIndianNumber(input: unknown): ParsedNumber | null {
 export function nationalDigits(input: unknown): string | undefined {
 	return parseIndianNumber(input)?.national;
 }
+
+const recordIndex = new WeakMap<object, { signature: string; map: Map<string, unknown> }>();
+
+/**
+ * Looks a number up in a map keyed by numbers written any way ("+91 98765 43210", "09876543210", …).
+ * The normalised index is cached per map object and rebuilt when its keys change.
+ */
+export function findByNumber<T>(record: Readonly<Record<string, T>>, national: string): T | undefined {
+	const keys = Object.keys(record);
+	if (keys.length === 0) return undefined;
+	const signature = keys.join('\u0001');
+	let entry = recordIndex.get(record);
+	if (!entry || entry.signature !== signature) {
+		const map = new Map<string, unknown>();
+		for (const key of keys) map.set(parseIndianNumber(key)?.national ?? key, record[key]);
+		entry = { signature, map };
+		recordIndex.set(record, entry);
+	}
+	return entry.map.get(national) as T | undefined;
+}
+
+/** True when a list of numbers written any way contains the national number (index cached per list). */
+export function listHasNumber(list: readonly string[], national: string): boolean {
+	if (list.length === 0) return false;
+	const key = list as unknown as object;
+	let entry = recordIndex.get(key);
+	const signature = list.join('\u0001');
+	if (!entry || entry.signature !== signature) {
+		const map = new Map<string, unknown>();
+		for (const n of list) map.set(parseIndianNumber(n)?.national ?? n, true);
+		entry = { signature, map };
+		recordIndex.set(key, entry);
+	}
+	return entry.map.has(national);
+}

@@ -4,7 +4,7 @@ import { CallbackDispatcher } from './callbacks';
 import { parseTime, type SimClock, formatExotel } from './clock';
 import { mergeInto, type DeepPartial, type SimAccount, type SimConfig } from './config';
 import { Ledger } from './ledger';
-import { normaliseNumberKeys, type NumberFixture } from './numbers';
+import type { NumberFixture } from './numbers';
 import { parseIndianNumber } from './phone';
 import { SlidingWindowLimiter } from './ratelimit';
 import { Sheets } from './sheets';
@@ -68,6 +68,14 @@ export function validateConfig(config: SimConfig): void {
 	for (const storm of config.faults.storms) {
 		if (parseTime(storm.to) <= parseTime(storm.from)) throw new Error('a 429 storm window ends before it starts');
 	}
+	for (const [number, fixture] of Object.entries(config.model.fixtures)) {
+		if (!['completed', 'busy', 'no-answer', 'failed'].includes(fixture?.status))
+			throw new Error(`model.fixtures["${number}"].status must be completed, busy, no-answer or failed`);
+	}
+	for (const [number, fixture] of Object.entries(config.numbers.fixtures)) {
+		if (fixture?.circle !== undefined && !isCircleCode(fixture.circle))
+			throw new Error(`numbers.fixtures["${number}"].circle "${fixture.circle}" is not a circle code`);
+	}
 	rate('numbers.dndShare', config.numbers.dndShare);
 	rate('callbacks.dropRate', config.callbacks.dropRate);
 	rate('callbacks.duplicateRate', config.callbacks.duplicateRate);
@@ -116,9 +124,4 @@ export function exoPhoneOverrides(config: SimConfig): Map<string, NumberFixture>
 		}
 	}
 	return map;
-}
-
-/** Model fixtures keyed by 10-digit national numbers. */
-export function normalisedOutcomeFixtures(config: SimConfig): SimConfig['model']['fixtures'] {
-	return Object.fromEntries(normaliseNumberKeys(config.model.fixtures));
 }

@@ -245,6 +245,17 @@ describe('simulator: connect', () => {
 		expect((await post(base)).status).toBe(200);
 		expect(sim.ledger.counts().connectRejected).toEqual({ 'insufficient-balance': 1, storm: 1, 'server-error': 1 });
 	});
+
+	it('adds latency when told to', async () => {
+		sim.update({ faults: { latencyMs: { min: 120, max: 120 } } });
+		try {
+			const started = Date.now();
+			expect((await post(base)).status).toBe(200);
+			expect(Date.now() - started).toBeGreaterThanOrEqual(110);
+		} finally {
+			sim.update({ faults: { latencyMs: { min: 0, max: 0 } } });
+		}
+	});
 });
 
 describe('simulator: determinism', () => {

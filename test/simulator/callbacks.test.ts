@@ -193,6 +193,24 @@ describe('simulator: status callbacks', () => {
 		expect(sim.ledger.call(duplicated)!.callbacks.map((c) => c.duplicate)).toEqual([false, true]);
 	});
 
+	it('delays callbacks by the configured extra virtual delay', async () => {
+		sim.update({ callbacks: { extraDelayMs: { min: 90_000, max: 90_000 } } });
+		try {
+			const sid = await connect({ To: '9000000002', 'StatusCallbackEvents[0]': 'terminal' });
+			const call = sim.ledger.call(sid)!;
+			sim.clock.advance(call.endedAtMs - sim.clock.now() + 89_999);
+			await sleep(30);
+			expect(receiver.received).toHaveLength(0);
+			sim.clock.advance(1);
+			await receiver.waitFor(1);
+			await waitUntil(() => call.callbacks.length === 1);
+			expect(call.callbacks[0].sentAtMs).toBe(call.endedAtMs + 90_000);
+			expect(receiver.received[0].fields.DateUpdated).toBe(receiver.received[0].fields.EndTime); // still the end time
+		} finally {
+			sim.update({ callbacks: { extraDelayMs: { min: 0, max: 0 } } });
+		}
+	});
+
 	it('decides partial drop/duplicate rates the same way for the same seed', async () => {
 		const run = async () => {
 			sim.reset();
