@@ -11,7 +11,7 @@ import type { CallRecord } from './calls';
 import { SimClock } from './clock';
 import { buildConfig, type DeepPartial, type SimConfig } from './config';
 import type { Ledger } from './ledger';
-import { createHandler, pendingSleeps } from './server';
+import { createHandler } from './server';
 import type { Sheets } from './sheets';
 import { applyPatch, createState, resetState, validateConfig } from './state';
 
@@ -70,8 +70,8 @@ export async function startSimulator(patch?: DeepPartial<SimConfig>): Promise<Ru
 			stopped ??= new Promise<void>((resolve) => {
 				state.dispatcher.stop();
 				clock.stop();
-				for (const timer of pendingSleeps) clearTimeout(timer);
-				pendingSleeps.clear();
+				for (const timer of state.sleeps) clearTimeout(timer);
+				state.sleeps.clear();
 				server.close(() => resolve());
 				server.closeAllConnections();
 			});

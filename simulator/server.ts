@@ -27,17 +27,14 @@ interface Ctx {
 	format: Format;
 }
 
-/** Latency timers in flight, so that stop() can clear them. */
-export const pendingSleeps = new Set<NodeJS.Timeout>();
-
-function sleep(ms: number): Promise<void> {
+function sleep(state: SimState, ms: number): Promise<void> {
 	return new Promise((resolve) => {
 		const timer = setTimeout(() => {
-			pendingSleeps.delete(timer);
+			state.sleeps.delete(timer);
 			resolve();
 		}, ms);
 		timer.unref();
-		pendingSleeps.add(timer);
+		state.sleeps.add(timer);
 	});
 }
 
@@ -169,7 +166,7 @@ async function exotel(state: SimState, req: http.IncomingMessage, res: http.Serv
 	const body = method === 'POST' || method === 'PUT' ? await readBody(req) : Buffer.alloc(0);
 
 	const latency = config.faults.latencyMs;
-	if (latency.max > 0) await sleep(deriveRng(config.seed, 'latency', seq).int(latency.min, latency.max));
+	if (latency.max > 0) await sleep(state, deriveRng(config.seed, 'latency', seq).int(latency.min, latency.max));
 
 	const pathSid = decodeSegment(params[0]);
 	const account = authenticate(state, req.headers.authorization);

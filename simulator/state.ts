@@ -22,6 +22,8 @@ export interface SimState {
 	counters: { calls: number; requests: number };
 	/** Base URL once listening (used for absolute URIs and recording links). */
 	url: string;
+	/** Latency-fault timers in flight, cleared by stop(). */
+	sleeps: Set<NodeJS.Timeout>;
 }
 
 export function createState(config: SimConfig, clock: SimClock): SimState {
@@ -37,6 +39,7 @@ export function createState(config: SimConfig, clock: SimClock): SimState {
 		callsBySid: new Map(),
 		counters: { calls: 0, requests: 0 },
 		url: '',
+		sleeps: new Set(),
 	};
 	state.dispatcher = new CallbackDispatcher({
 		clock,
