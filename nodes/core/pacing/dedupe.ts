@@ -1,0 +1,79 @@
+/**
+ * The bounded memory of finished calls: "have we already counted this CallSid?"
+ *
+ * Every resolved call's CallSid is kept as a 6-character hash (36 bits) in a bucket per minute of the call's
+ * placement time. Buckets older than the watermark (now - dedupeHorizonMinutes) are dropped, so the set holds at
+ * most rate x horizon entries (190/min x 20 min = 3,800 hashes = 23 KB of JSON) however long the campaign runs.
+ *
+ * A call placed before the watermark that is not in flight is treated as already counted (a late duplicate of a
+ * pruned call). What that bound costs: a call whose registration AND every outcome report were lost, and that no
+ * Release saw in the contact sheet within the horizon, is never counted. Exotel retries callbacks within minutes,
+ * and Release re-registers unknown CallSids from the sheet every tick, so the horizon only has to cover a few ticks
+ * plus callback retries; 20 minutes leaves a wide margin.
+ *
+ * Hash collisions: with 3,800 hashes in a 2^36 space, an unrelated CallSid matches by chance with probability
+ * 5.5e-8 per lookup; lookups happen only for calls the state does not know (lost registrations), so the expected
+ * number of wrongly ignored outcomes over a 100k-call campaign is far below one.
+ */
+import type { CampaignState } from './state';
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+export const HASH_LENGTH = 6;
+
+function fmix32(h: number): number {
+	h ^= h >>> 16;
+	h = Math.imul(h, 0x85ebca6b);
+	h ^= h >>> 13;
+	h = Math.imul(h, 0xc2b2ae35);
+	h ^= h >>> 16;
+	return h >>> 0;
+}
+
+/** Deterministic 36-bit hash of a CallSid, as 6 URL-safe characters. */
+export function sidHash(sid: string): string {
+	let h1 = 0x811c9dc5;
+	let h2 = 0x9747b28c;
+	for (let i = 0; i < sid.length; i++) {
+		const c = sid.charCodeAt(i);
+		h1 = Math.imul(h1 ^ c, 16777619);
+		h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+		h2 ^= h2 >>> 15;
+	}
+	h1 = fmix32(h1);
+	h2 = fmix32(h2);
+	let out = '';
+	for (let i = 0; i < 5; i++) out += ALPHABET[(h1 >>> (i * 6)) & 63];
+	out += ALPHABET[h2 & 63];
+	return out;
+}
+
+/** All remembered hashes (build once per engine call; the state holds a few thousand at most). */
+export function doneHashes(state: CampaignState): Set<string> {
+	const set = new Set<string>();
+	for (const [, hashes] of state.done) {
+		for (let i = 0; i + HASH_LENGTH <= hashes.length; i += HASH_LENGTH) set.add(hashes.substr(i, HASH_LENGTH));
+	}
+	return set;
+}
+
+/** Remembers a finished call (mutates `state.done`, which the caller owns). */
+export function addDone(state: CampaignState, sid: string, placedAt: number, set?: Set<string>): void {
+	const h = sidHash(sid);
+	if (set) {
+		if (set.has(h)) return;
+		set.add(h);
+	}
+	const minute = Math.floor(placedAt / 60000);
+	const done = state.done;
+	let i = done.length - 1;
+	while (i >= 0 && done[i][0] > minute) i--;
+	if (i >= 0 && done[i][0] === minute) done[i] = [minute, done[i][1] + h];
+	else done.splice(i + 1, 0, [minute, h]);
+}
+
+/** Drops buckets entirely before the watermark. */
+export function pruneDone(state: CampaignState): void {
+	const firstKept = state.done.findIndex(([minute]) => (minute + 1) * 60000 > state.watermark);
+	if (firstKept === -1) state.done = [];
+	else if (firstKept > 0) state.done = state.done.slice(firstKept);
+}

@@ -1,0 +1,282 @@
+/**
+ * May this contact be called now? One cheap check per contact (Release runs it over the whole list every tick),
+ * answering 'eligible' or a hold reason; the plain-words explanation and the retry time are built only when asked.
+ *
+ * Checks, in order (the first that fails is the reason):
+ *   invalid            no key or no circle
+ *   campaign_paused    the campaign is paused
+ *   window_closed      outside the calling window (retryAt = next opening)
+ *   dnd                on the DND list and allowDnd is off
+ *   already_in_flight  a live call to this contact: in the state (by contact or by its lastCallSid), or the row
+ *                      shows a call placed within the lease with no outcome yet (retryAt = end of the lease)
+ *   done               the last call completed
+ *   attempts_used      attempts (minus a refund) >= maxAttempts
+ *   retry_not_due      nextRetryAt in the future, or (without nextRetryAt) the re-call gap of the last status
+ *                      since lastAttemptAt has not passed; waived for a refunded attempt
+ *   circle_paused      the circle's breaker is open (retryAt = end of cooldown)
+ * Eligible contacts of a half-open circle compete for its few probe slots; the others are held circle_paused,
+ * and eligible contacts that did not fit this tick's budget are held budget_used.
+ *
+ * REFUNDS WITHOUT PER-CONTACT STATE
+ * A failed/no-answer attempt placed at time a into a circle that tripped at T with a <= T <= a + health window is
+ * refunded. If the circle had already tripped when the outcome arrived, recordOutcomes writes the refund into the
+ * row itself (attempts not incremented, refunded = true). If it tripped later, the row still shows that attempt;
+ * Release recognises it from the row (lastStatus, lastAttemptAt, refunded = false) and the circle's recent trip
+ * times, treats the attempt as not used, and re-uses its number for the next call, whose outcome then writes the
+ * corrected count. Nothing per contact is kept in the state, and the decision is the same on every tick (it needs
+ * the `refunded` column to be written back; without it a refund could be applied twice).
+ */
+import type { ContactInput } from './types';
+import type { PacingSettings } from './settings';
+import { leaseMs, retryGapMs } from './settings';
+import type { BreakerMode, CampaignState } from './state';
+import type { WindowInfo } from './window';
+import { formatLocal } from './window';
+import { categoryOf, isTerminalStatus, normaliseStatus } from './statuses';
+import { sidHash } from './dedupe';
+
+export type HoldReason =
+	| 'window_closed'
+	| 'dnd'
+	| 'attempts_used'
+	| 'done'
+	| 'retry_not_due'
+	| 'circle_paused'
+	| 'campaign_paused'
+	| 'budget_used'
+	| 'already_in_flight'
+	| 'invalid';
+
+export const HOLD_REASONS: readonly HoldReason[] = [
+	'invalid',
+	'campaign_paused',
+	'window_closed',
+	'dnd',
+	'already_in_flight',
+	'done',
+	'attempts_used',
+	'retry_not_due',
+	'circle_paused',
+	'budget_used',
+];
+
+export interface EligibilityContext {
+	now: number;
+	settings: PacingSettings;
+	paused: boolean;
+	window: WindowInfo;
+	leaseMs: number;
+	healthWindowMs: number;
+	/** Contact keys with a call in flight (or reserved) in the state -> earliest lease end. */
+	liveByContact: Map<string, number>;
+	/** CallSids in flight in the state. */
+	liveSids: Set<string>;
+	/** Hashes of finished CallSids. */
+	done: Set<string>;
+	gate: Map<string, BreakerMode>;
+	openUntil: Map<string, number>;
+	trips: Map<string, number[]>;
+	circleCache: Map<unknown, string>;
+	// scratch output of the last classify() call
+	circle: string;
+	used: number;
+	refund: boolean;
+	status: string;
+}
+
+export function buildEligibilityContext(
+	state: CampaignState,
+	now: number,
+	settings: PacingSettings,
+	window: WindowInfo,
+	done: Set<string>,
+): EligibilityContext {
+	const lease = leaseMs(settings);
+	const liveByContact = new Map<string, number>();
+	const liveSids = new Set<string>();
+	for (const f of state.inFlight) {
+		const end = f.r + lease;
+		const prev = liveByContact.get(f.c);
+		if (prev === undefined || end > prev) liveByContact.set(f.c, end);
+		if (f.s) liveSids.add(f.s);
+	}
+	const gate = new Map<string, BreakerMode>();
+	const openUntil = new Map<string, number>();
+	const trips = new Map<string, number[]>();
+	for (const [name, c] of Object.entries(state.circles)) {
+		gate.set(name, c.br.s);
+		if (c.br.s === 'open') openUntil.set(name, c.br.until);
+		if (c.trips.length) trips.set(name, c.trips);
+	}
+	return {
+		now,
+		settings,
+		paused: state.paused,
+		window,
+		leaseMs: lease,
+		healthWindowMs: settings.healthWindowSeconds * 1000,
+		liveByContact,
+		liveSids,
+		done,
+		gate,
+		openUntil,
+		trips,
+		circleCache: new Map(),
+		circle: '',
+		used: 0,
+		refund: false,
+		status: '',
+	};
+}
+
+export function normaliseCircle(ctx: EligibilityContext, raw: unknown): string {
+	let c = ctx.circleCache.get(raw);
+	if (c === undefined) {
+		c = typeof raw === 'string' ? raw.trim().toUpperCase() : '';
+		ctx.circleCache.set(raw, c);
+	}
+	return c;
+}
+
+const toCount = (v: unknown): number => {
+	if (typeof v === 'number') return Number.isFinite(v) && v > 0 ? Math.floor(v) : 0;
+	const n = Number(v);
+	return Number.isFinite(n) && n > 0 ? Math.floor(n) : 0;
+};
+
+const toTime = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/** Did the circle trip within the health window after `placedAt` (and not after now)? */
+export function trippedAfter(trips: readonly number[] | undefined, placedAt: number, windowMs: number, now: number): boolean {
+	if (!trips) return false;
+	for (let i = trips.length - 1; i >= 0; i--) {
+		const t = trips[i];
+		if (t > now) continue;
+		if (t < placedAt) return false;
+		if (t <= placedAt + windowMs) return true;
+	}
+	return false;
+}
+
+/** The row shows a call that may still be live. */
+export function rowShowsLiveCall(ctx: EligibilityContext, c: ContactInput, status: string): boolean {
+	const at = toTime(c.lastAttemptAt);
+	if (at === null || at + ctx.leaseMs <= ctx.now) return false;
+	if (status === 'not-placed' || isTerminalStatus(status)) return false;
+	if (typeof c.lastCallSid === 'string' && c.lastCallSid && ctx.done.has(sidHash(c.lastCallSid))) return false;
+	return true;
+}
+
+/** null = may be dialled now (subject to budget and probe slots); otherwise the hold reason. Sets ctx scratch. */
+export function classify(ctx: EligibilityContext, c: ContactInput): HoldReason | null {
+	ctx.refund = false;
+	ctx.used = 0;
+	ctx.status = '';
+	const key = c.key;
+	if (typeof key !== 'string' || key === '') {
+		ctx.circle = '';
+		return 'invalid';
+	}
+	const circle = normaliseCircle(ctx, c.circle);
+	ctx.circle = circle;
+	if (circle === '') return 'invalid';
+	if (ctx.paused) return 'campaign_paused';
+	if (!ctx.window.open) return 'window_closed';
+	if (c.dnd === true && !ctx.settings.allowDnd) return 'dnd';
+	if (ctx.liveByContact.has(key)) return 'already_in_flight';
+	const sid = c.lastCallSid;
+	if (typeof sid === 'string' && sid !== '' && ctx.liveSids.has(sid)) return 'already_in_flight';
+	const status = c.lastStatus === undefined || c.lastStatus === null ? '' : normaliseStatus(c.lastStatus);
+	ctx.status = status;
+	if (c.lastAttemptAt !== undefined && c.lastAttemptAt !== null && rowShowsLiveCall(ctx, c, status)) {
+		return 'already_in_flight';
+	}
+	if (status === 'completed') return 'done';
+	const cat = status === '' ? undefined : categoryOf(status);
+	let attempts = c.attempts === undefined || c.attempts === null ? 0 : toCount(c.attempts);
+	let waived = c.refunded === true;
+	if (
+		ctx.settings.refundOutageAttempts &&
+		!waived &&
+		attempts > 0 &&
+		(cat === 'failed' || cat === 'noAnswer')
+	) {
+		const at = toTime(c.lastAttemptAt);
+		if (at !== null && trippedAfter(ctx.trips.get(circle), at, ctx.healthWindowMs, ctx.now)) {
+			attempts -= 1;
+			ctx.refund = true;
+			waived = true;
+		}
+	}
+	ctx.used = attempts;
+	if (attempts >= ctx.settings.maxAttempts) return 'attempts_used';
+	if (!waived) {
+		const next = toTime(c.nextRetryAt);
+		if (next !== null) {
+			if (next > ctx.now) return 'retry_not_due';
+		} else if (status !== '') {
+			const at = toTime(c.lastAttemptAt);
+			if (at !== null) {
+				const gap = retryGapMs(ctx.settings, status === 'not-placed' ? 'notPlaced' : (cat ?? 'other'));
+				if (gap !== null && at + gap > ctx.now) return 'retry_not_due';
+			}
+		}
+	}
+	const g = ctx.gate.get(circle);
+	if (g === 'open') return 'circle_paused';
+	return null;
+}
+
+/** Plain words and the retry time for a hold (call right after classify for the same contact). */
+export function explainHold(
+	ctx: EligibilityContext,
+	c: ContactInput,
+	reason: HoldReason,
+): { message: string; retryAt?: number } {
+	const s = ctx.settings;
+	switch (reason) {
+		case 'invalid':
+			return { message: typeof c.key !== 'string' || !c.key ? 'No contact key (phone number).' : 'No circle for this number; look it up first.' };
+		case 'campaign_paused':
+			return { message: 'The campaign is paused.' };
+		case 'window_closed':
+			return {
+				message: `Outside the calling window (${s.callingStart}-${s.callingEnd} ${s.timezone}); next opening ${formatLocal(ctx.window.opensAt, s)}.`,
+				retryAt: ctx.window.opensAt,
+			};
+		case 'dnd':
+			return { message: 'The number is on the DND list and calling DND numbers is not allowed.' };
+		case 'already_in_flight': {
+			const inState = ctx.liveByContact.get(c.key);
+			const at = toTime(c.lastAttemptAt);
+			const retryAt = inState ?? (at !== null ? at + ctx.leaseMs : undefined);
+			return { message: 'A call to this number is still in progress (no outcome yet).', retryAt };
+		}
+		case 'done':
+			return { message: 'The last call completed; nothing more to do.' };
+		case 'attempts_used':
+			return { message: `All ${s.maxAttempts} attempts used.` };
+		case 'retry_not_due': {
+			const next = toTime(c.nextRetryAt);
+			let retryAt = next ?? undefined;
+			if (retryAt === undefined) {
+				const at = toTime(c.lastAttemptAt);
+				const cat = categoryOf(ctx.status);
+				const gap = retryGapMs(s, ctx.status === 'not-placed' ? 'notPlaced' : (cat ?? 'other'));
+				if (at !== null && gap !== null) retryAt = at + gap;
+			}
+			return {
+				message: `Waiting for the re-call gap after "${ctx.status || 'last call'}"${retryAt ? ` until ${formatLocal(retryAt, s)}` : ''}.`,
+				retryAt,
+			};
+		}
+		case 'circle_paused': {
+			const until = ctx.openUntil.get(ctx.circle);
+			return until !== undefined
+				? { message: `Circle ${ctx.circle} is paused (looks down); it will be probed at ${formatLocal(until, s)}.`, retryAt: until }
+				: { message: `Circle ${ctx.circle} is being probed after an outage; only a few test calls go out.` };
+		}
+		case 'budget_used':
+			return { message: 'Eligible, but this tick\'s call budget went to other contacts.', retryAt: ctx.now + s.tickSeconds * 1000 };
+	}
+}

@@ -1,0 +1,248 @@
+/**
+ * Per-circle health: the sliding window of resolved outcomes, the learnt normal mix of each circle, the
+ * cross-sectional baseline of the other circles, and the statistics the breaker and the allocator use.
+ *
+ * WHY RELATIVE TO THE OTHER CIRCLES, AND CALIBRATED
+ * Completion moves with the time of day and the list for every circle at once; an outage hits one circle. So a
+ * circle is judged against the pooled outcome of the OTHER closed circles in the same minutes (cross-sectional
+ * baseline). Circles also differ permanently (one answers 25%, another 60%): comparing raw completion with the
+ * pool would keep slowing or tripping a healthy low-answer circle. Each circle's normal mix (completion,
+ * no-answer and failed shares) is therefore learnt with a long half-life, and its expected value now is
+ *     expected_c = learnt_c x (others now / others' learnt)
+ * i.e. its usual level scaled by how the rest of the country is doing right now.
+ *
+ * Only resolved outcomes count (in-flight calls are not failures). Outcomes of calls placed before the circle
+ * last closed are ignored, so stragglers from an outage do not re-trip it.
+ */
+import type { Category } from './statuses';
+import type { PacingSettings } from './settings';
+import type { CampaignState, CircleState, HealthBucket } from './state';
+
+/** Priors for a campaign with no data yet (pulled towards the pool quickly). */
+export const PRIOR_COMPLETION = 0.45;
+export const PRIOR_NO_ANSWER = 0.35;
+export const PRIOR_FAILED = 0.05;
+
+export interface Tally {
+	n: number;
+	comp: number;
+	busy: number;
+	na: number;
+	fail: number;
+	oth: number;
+}
+
+export const emptyTally = (): Tally => ({ n: 0, comp: 0, busy: 0, na: 0, fail: 0, oth: 0 });
+
+const SLOT: Record<Category, number> = { completed: 1, busy: 2, noAnswer: 3, failed: 4, other: 5 };
+
+export function bucketIndex(t: number, s: PacingSettings): number {
+	return Math.floor(t / (s.healthBucketSeconds * 1000));
+}
+
+/** Adds one resolved outcome at time `at` to the circle's window (owned state). */
+export function addToWindow(c: CircleState, at: number, cat: Category, s: PacingSettings): void {
+	const idx = bucketIndex(at, s);
+	const win = c.win;
+	let i = win.length - 1;
+	while (i >= 0 && win[i][0] > idx) i--;
+	if (i < 0 || win[i][0] !== idx) {
+		const b: HealthBucket = [idx, 0, 0, 0, 0, 0];
+		win.splice(i + 1, 0, b);
+		i = i + 1;
+	}
+	win[i][SLOT[cat]]++;
+}
+
+/** Totals of buckets with index > fromIdx. */
+export function tallyWindow(win: readonly HealthBucket[], fromIdx: number): Tally {
+	const t = emptyTally();
+	for (let i = win.length - 1; i >= 0; i--) {
+		const b = win[i];
+		if (b[0] <= fromIdx) break;
+		t.comp += b[1];
+		t.busy += b[2];
+		t.na += b[3];
+		t.fail += b[4];
+		t.oth += b[5];
+	}
+	t.n = t.comp + t.busy + t.na + t.fail + t.oth;
+	return t;
+}
+
+export function addTally(a: Tally, b: Tally, sign = 1): Tally {
+	return {
+		n: a.n + sign * b.n,
+		comp: a.comp + sign * b.comp,
+		busy: a.busy + sign * b.busy,
+		na: a.na + sign * b.na,
+		fail: a.fail + sign * b.fail,
+		oth: a.oth + sign * b.oth,
+	};
+}
+
+// ---- learnt normal mix ---------------------------------------------------------------------------------------
+
+/** [n, completed, noAnswer, failed] decayed to `now`. */
+export function decayedCal(c: CircleState, now: number, s: PacingSettings): [number, number, number, number] {
+	const dt = Math.max(0, now - c.cal[4]);
+	const f = dt === 0 ? 1 : Math.pow(2, -dt / (s.calibrationHalfLifeMinutes * 60000));
+	return [c.cal[0] * f, c.cal[1] * f, c.cal[2] * f, c.cal[3] * f];
+}
+
+/** Learns one outcome of a healthy (closed) circle (owned state). */
+export function learn(c: CircleState, cat: Category, now: number, s: PacingSettings): void {
+	const [n, comp, na, fail] = decayedCal(c, now, s);
+	c.cal = [n + 1, comp + (cat === 'completed' ? 1 : 0), na + (cat === 'noAnswer' ? 1 : 0), fail + (cat === 'failed' ? 1 : 0), now];
+}
+
+// ---- Wilson score bounds ---------------------------------------------------------------------------------------
+
+export function wilsonUpper(k: number, n: number, z: number): number {
+	if (n <= 0) return 1;
+	const p = k / n;
+	const z2 = z * z;
+	const denom = 1 + z2 / n;
+	const centre = p + z2 / (2 * n);
+	const margin = z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
+	return Math.min(1, (centre + margin) / denom);
+}
+
+export function wilsonLower(k: number, n: number, z: number): number {
+	if (n <= 0) return 0;
+	const p = k / n;
+	const z2 = z * z;
+	const denom = 1 + z2 / n;
+	const centre = p + z2 / (2 * n);
+	const margin = z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
+	return Math.max(0, (centre - margin) / denom);
+}
+
+// ---- the health picture of one moment -------------------------------------------------------------------------
+
+export interface Expected {
+	/** Expected completion share now. */
+	p: number;
+	/** Expected no-answer share now. */
+	qna: number;
+	/** Expected failed share now. */
+	qf: number;
+	/** The other closed circles have enough resolved calls in the window to serve as a baseline. */
+	hasBaseline: boolean;
+	/** Pooled completion of the other closed circles in the window (0..1), and its volume. */
+	baselineP: number;
+	baselineN: number;
+}
+
+export interface CircleHealth {
+	/** Resolved outcomes in the health window. */
+	win: Tally;
+	/** ... in the fast window. */
+	fast: Tally;
+	exp: Expected;
+}
+
+export interface HealthPicture {
+	now: number;
+	/** All closed circles together in the window. */
+	pool: Tally;
+	/** Decayed learnt totals of all circles [n, comp, na, fail]. */
+	poolCal: [number, number, number, number];
+	circles: Map<string, CircleHealth>;
+}
+
+const clamp = (x: number, lo: number, hi: number): number => (x < lo ? lo : x > hi ? hi : x);
+
+function share(x: number, n: number, prior: number, w: number): number {
+	return (x + prior * w) / (n + w);
+}
+
+/** Computes window tallies and expectations for every circle of the state. */
+export function healthPicture(state: CampaignState, now: number, s: PacingSettings): HealthPicture {
+	const bucketMs = s.healthBucketSeconds * 1000;
+	const fromIdx = Math.floor((now - s.healthWindowSeconds * 1000) / bucketMs);
+	const fastFrom = Math.floor((now - s.fastWindowSeconds * 1000) / bucketMs);
+	const tallies = new Map<string, { win: Tally; fast: Tally; cal: [number, number, number, number]; closed: boolean }>();
+	let pool = emptyTally();
+	const poolCal: [number, number, number, number] = [0, 0, 0, 0];
+	for (const [name, c] of Object.entries(state.circles)) {
+		const win = tallyWindow(c.win, fromIdx);
+		const fast = tallyWindow(c.win, fastFrom);
+		const cal = decayedCal(c, now, s);
+		const closed = c.br.s === 'closed';
+		tallies.set(name, { win, fast, cal, closed });
+		if (closed) pool = addTally(pool, win);
+		for (let i = 0; i < 4; i++) poolCal[i] += cal[i];
+	}
+	const P = s.calibrationPriorWeight;
+	const circles = new Map<string, CircleHealth>();
+	for (const [name, t] of tallies) {
+		const others = t.closed ? addTally(pool, t.win, -1) : pool;
+		// learnt mix of all other circles (prior-weighted), then of this circle pulled towards it
+		const oN = poolCal[0] - t.cal[0];
+		const oP = share(poolCal[1] - t.cal[1], oN, PRIOR_COMPLETION, P);
+		const oNa = share(poolCal[2] - t.cal[2], oN, PRIOR_NO_ANSWER, P);
+		const oF = share(poolCal[3] - t.cal[3], oN, PRIOR_FAILED, P);
+		const cP = share(t.cal[1], t.cal[0], oP, P);
+		const cNa = share(t.cal[2], t.cal[0], oNa, P);
+		const cF = share(t.cal[3], t.cal[0], oF, P);
+		const hasBaseline = others.n >= s.minBaselineVolume;
+		let p = cP;
+		let qna = cNa;
+		if (hasBaseline) {
+			p = cP * clamp(others.comp / others.n / Math.max(oP, 0.01), 0.33, 3);
+			qna = cNa * clamp(others.na / others.n / Math.max(oNa, 0.01), 0.5, 2);
+		}
+		circles.set(name, {
+			win: t.win,
+			fast: t.fast,
+			exp: {
+				p: clamp(p, 0.01, 0.99),
+				qna: clamp(qna, 0.02, 0.9),
+				qf: clamp(cF, 0.02, 0.9),
+				hasBaseline,
+				baselineP: others.n ? others.comp / others.n : 0,
+				baselineN: others.n,
+			},
+		});
+	}
+	return { now, pool, poolCal, circles };
+}
+
+/**
+ * Run tests (CUSUM of log-likelihood ratios, the optimal sequential change detector): one statistic for "this
+ * circle has started failing every call" and one for "every call rings out" (silent outage). Each outcome adds
+ * ln(P(outcome | outage) / P(outcome | normal)); the statistic is floored at 0, and the breaker trips when it
+ * reaches the threshold (~ ln of the false-alarm odds). With a normal failed share of 5% about 6 failures in a row
+ * trip the hard test; with a normal no-answer share of 35% about 14 no-answers in a row trip the silent test —
+ * and any completed or busy call (proof the network reaches people) knocks the silent statistic back down.
+ */
+export function updateRuns(c: CircleState, cat: Category, exp: Expected, s: PacingSettings): void {
+	const e = s.runEpsilon;
+	const f = cat === 'failed' ? Math.log((1 - e) / exp.qf) : Math.log(e / (1 - exp.qf));
+	const na = cat === 'noAnswer' ? Math.log((1 - e) / exp.qna) : Math.log(e / (1 - exp.qna));
+	c.run = [Math.max(0, c.run[0] + f), Math.max(0, c.run[1] + na)];
+}
+
+/**
+ * The share weight of a closed circle for allocation: 1 unless its completion is CLEARLY below what is expected
+ * (upper confidence bound below slowBelowRatio x expected), then proportional, floored at minCircleWeight.
+ * Healthy circles are never slowed by noise, and a circle without a baseline is not judged.
+ */
+export function circleWeight(h: CircleHealth | undefined, s: PacingSettings): number {
+	if (!s.slowDegradedCircles || !h || !h.exp.hasBaseline || h.win.n < s.minVolume) return 1;
+	const ratio = wilsonUpper(h.win.comp, h.win.n, s.confidenceZ) / h.exp.p;
+	if (ratio >= s.slowBelowRatio) return 1;
+	return Math.max(s.minCircleWeight, ratio / s.slowBelowRatio);
+}
+
+/**
+ * The global rate factor of the optional "slow everything when all circles are below target" rule: the optimistic
+ * (upper-bound) pooled completion over the target, clamped to [minRateFactor, 1]. 1 when the rule is off, no
+ * target is set, or the pool has too few resolved calls to judge.
+ */
+export function globalRateFactor(pic: HealthPicture, s: PacingSettings): number {
+	if (!s.throttleWhenAllBelowTarget || s.targetCompletionPct <= 0 || pic.pool.n < s.minBaselineVolume) return 1;
+	const up = wilsonUpper(pic.pool.comp, pic.pool.n, s.confidenceZ);
+	return clamp(up / (s.targetCompletionPct / 100), s.minRateFactor, 1);
+}

@@ -1,0 +1,451 @@
+/**
+ * Release: which contacts to call this tick, in what order, and when to send each request.
+ *
+ *   1. Housekeeping; open breakers whose cooldown is over turn half-open.
+ *   2. One pass over the contact list (no sorting): recover calls the state lost (rows whose lastCallSid it does
+ *      not know, rows missing from the 60 s send log), classify each contact (eligibility.ts) and bucket the
+ *      eligible ones by circle, in list order.
+ *   3. Budget = min(rate tokens, in-flight headroom, eligible capacity); the 60 s guard then plans that many send
+ *      times spread evenly over the tick (clipped at the window's close) and drops any that would exceed the
+ *      limit in some 60 s window.
+ *   4. The budget is split across circles (allocation.ts), each circle's first contacts in list order are taken,
+ *      the calls are interleaved so each circle's calls spread over the tick, and each gets its send time.
+ *   5. Every released call is reserved in the state (blocks the contact, counts towards the in-flight cap) and
+ *      logged in the send log. Connect Call's answer later registers the CallSid through recordOutcomes.
+ *
+ * The dispatcher MUST NOT send a request before its `sendAt` (sending later is safe only by the margin of the
+ * reconciliation reserve). Cost: one cheap check per contact; ~5-10 ms for 100k contacts.
+ */
+import { encodeCorrelation, type Correlation } from '../correlation';
+import type { ContactInput } from './types';
+import type { PacingSettings } from './settings';
+import { baseRatePerMinute, dialLimitPerMinute, leaseMs, reconcileAfterMs } from './settings';
+import type { CampaignState, InFlightCall } from './state';
+import { circleOf, cloneState, pruneInPlace } from './state';
+import { windowAt } from './window';
+import { addDone, doneHashes, sidHash } from './dedupe';
+import { categoryOf, normaliseStatus } from './statuses';
+import { countCategory } from './counters';
+import {
+	buildEligibilityContext,
+	classify,
+	explainHold,
+	HOLD_REASONS,
+	normaliseCircle,
+	type EligibilityContext,
+	type HoldReason,
+} from './eligibility';
+import { countInWindow, inFlightHeadroom, planSendTimes, refillTokens } from './guards';
+import { circleWeight, globalRateFactor, healthPicture } from './health';
+import { advanceBreaker, probeSlots, settleVanishedProbes, type BreakerTransition } from './breaker';
+import { allocate, interleave, type Demand } from './allocation';
+
+export interface ReleaseOptions {
+	/** Also return a hold decision (reason, plain words, retryAt) for every contact not released. Slower. */
+	includeHeld?: boolean;
+	/** Release at most this many calls this tick. */
+	maxRelease?: number;
+}
+
+export interface ReleasedCall {
+	/** Position of the contact in the input list. */
+	index: number;
+	contact: string;
+	circle: string;
+	/** Attempt number of this call (write it back as `attempts` once Connect Call succeeds). */
+	attempt: number;
+	decision: 'dial';
+	reason: 'dial' | 'probe';
+	message: string;
+	/** When Release ran. */
+	releasedAt: number;
+	/** Planned send time: do not send the connect request earlier. */
+	sendAt: number;
+	/** sendAt - releasedAt. */
+	delayMs: number;
+	/** The call's reference time (sendAt rounded up to the second): write it back as lastAttemptAt. */
+	placedAt: number;
+	/** No outcome by then = suspicious (reconciliation); the row blocks a re-dial until then. */
+	leaseUntil: number;
+	/** encodeCorrelation(correlation): pass as Exotel's CustomField. */
+	customField: string;
+	correlation: Correlation;
+	/** A test call into a half-open circle. */
+	probe: boolean;
+	/** This call re-uses the number of an attempt refunded after an outage. */
+	refunded: boolean;
+}
+
+export interface HeldContact {
+	index: number;
+	contact: string;
+	circle: string;
+	decision: 'hold';
+	reason: HoldReason;
+	message: string;
+	retryAt?: number;
+}
+
+export type LimitedBy = 'rate' | 'sixty_second_limit' | 'in_flight' | 'backlog' | 'rate_limited' | 'max_release' | 'none';
+
+export interface ReleaseBudget {
+	/** Rate after completion steering (calls/min). */
+	ratePerMinute: number;
+	/** Global completion factor applied to the rate (1 = none). */
+	rateFactor: number;
+	/** Token bucket before this release. */
+	tokens: number;
+	/** Requests allowed in any 60 s window, and how many the log holds in the window ending now (incl. planned). */
+	windowLimit: number;
+	requestsInWindow: number;
+	inFlight: number;
+	inFlightHeadroom: number;
+	/** Contacts eligible now, and how many of them may go (probe slots for half-open circles). */
+	eligible: number;
+	capacity: number;
+	released: number;
+	/** The send times span this long (ms). */
+	spanMs: number;
+	limitedBy: LimitedBy;
+}
+
+export interface ReleaseResult {
+	state: CampaignState;
+	released: ReleasedCall[];
+	/** Count of held contacts per reason. */
+	held: Record<HoldReason, number>;
+	/** Per-contact hold decisions (only with includeHeld). */
+	holds: HeldContact[];
+	budget: ReleaseBudget;
+	transitions: BreakerTransition[];
+	/** Calls re-registered or counted from contact rows (lost writes repaired). */
+	recovered: number;
+	warnings: string[];
+}
+
+const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/** Repairs what a lost write may have erased, from one contact row (owned state). */
+function recoverFromRow(
+	s: CampaignState,
+	ctx: EligibilityContext,
+	c: ContactInput,
+	at: number,
+	logKeys: Set<string>,
+	addedLog: Array<[number, string]>,
+	settings: PacingSettings,
+): number {
+	const key = c.key;
+	if (typeof key !== 'string' || key === '') return 0;
+	const status = c.lastStatus === undefined || c.lastStatus === null ? '' : normaliseStatus(c.lastStatus);
+	if (status === 'not-placed') return 0;
+	const now = ctx.now;
+	if (at > now - 60000 && at <= now && !logKeys.has(key)) {
+		logKeys.add(key);
+		addedLog.push([at, key]);
+	}
+	const sid = c.lastCallSid;
+	if (typeof sid !== 'string' || sid === '' || ctx.liveSids.has(sid)) return 0;
+	const h = sidHash(sid);
+	if (ctx.done.has(h)) return 0;
+	const circle = normaliseCircle(ctx, c.circle);
+	const cs = circle ? circleOf(s, circle, now) : undefined;
+	const cat = categoryOf(status);
+	s.totals.attempted++;
+	s.totals.recovered++;
+	if (cs) cs.n.att++;
+	if (cat) {
+		// The row holds the final status of a call this state never counted: count it from the row.
+		countCategory(s, cs, cat);
+		addDone(s, sid, at, ctx.done);
+		return 1;
+	}
+	// Possibly live: track it so the callback matches, or reconciliation finds it.
+	const attempts = typeof c.attempts === 'number' && c.attempts > 0 ? Math.floor(c.attempts) : 1;
+	const call: InFlightCall = { c: key, ci: circle, a: attempts, r: at, s: sid, n: Math.max(now, at + reconcileAfterMs(settings)), rc: 1 };
+	if (status) call.st = status;
+	s.inFlight.push(call);
+	ctx.liveSids.add(sid);
+	const end = at + leaseMs(settings);
+	ctx.liveByContact.set(key, Math.max(end, ctx.liveByContact.get(key) ?? 0));
+	return 1;
+}
+
+export function release(
+	state: CampaignState,
+	contacts: readonly ContactInput[],
+	now: number,
+	settings: PacingSettings,
+	options: ReleaseOptions = {},
+): ReleaseResult {
+	const s = cloneState(state);
+	pruneInPlace(s, now, settings);
+	s.updatedAt = now;
+	const warnings: string[] = [];
+	const transitions: BreakerTransition[] = [];
+
+	// 1. breakers
+	const probesInFlight = new Map<string, number>();
+	for (const f of s.inFlight) if (f.p) probesInFlight.set(f.ci, (probesInFlight.get(f.ci) ?? 0) + 1);
+	for (const [name, c] of Object.entries(s.circles)) {
+		const t = advanceBreaker(name, c, now);
+		if (t) transitions.push(t);
+		const v = settleVanishedProbes(name, c, probesInFlight.get(name) ?? 0, now, settings);
+		if (v) transitions.push(v);
+	}
+
+	// 2. one pass over the contacts
+	const win = windowAt(now, settings);
+	const ctx = buildEligibilityContext(s, now, settings, win, doneHashes(s));
+	const logKeys = new Set<string>();
+	for (const e of s.sendLog) logKeys.add(e[1]);
+	const addedLog: Array<[number, string]> = [];
+	const held = Object.fromEntries(HOLD_REASONS.map((r) => [r, 0])) as Record<HoldReason, number>;
+	const reasonCode = new Map<HoldReason, number>(HOLD_REASONS.map((r, i) => [r, i + 1]));
+	const reasons = options.includeHeld ? new Uint8Array(contacts.length) : null;
+	const buckets = new Map<string, number[]>();
+	const watermark = s.watermark;
+	let recovered = 0;
+	for (let i = 0; i < contacts.length; i++) {
+		const c = contacts[i];
+		const la = c.lastAttemptAt;
+		if (isTime(la) && la >= watermark) recovered += recoverFromRow(s, ctx, c, la, logKeys, addedLog, settings);
+		const reason = classify(ctx, c);
+		if (reason === null) {
+			let b = buckets.get(ctx.circle);
+			if (!b) buckets.set(ctx.circle, (b = []));
+			b.push(i);
+		} else {
+			held[reason]++;
+			if (reasons) reasons[i] = reasonCode.get(reason)!;
+		}
+	}
+	if (addedLog.length) {
+		s.sendLog = s.sendLog.concat(addedLog).sort((a, b) => a[0] - b[0]);
+		warnings.push(`${addedLog.length} recent call(s) missing from the send log were restored from contact rows (a lost write).`);
+	}
+	if (recovered) warnings.push(`${recovered} call(s) unknown to the state were recovered from contact rows (a lost write).`);
+
+	// 3. budget
+	const pic = healthPicture(s, now, settings);
+	const rateFactor = globalRateFactor(pic, settings);
+	const ratePerMinute = baseRatePerMinute(settings) * rateFactor;
+	const tokensBefore = refillTokens(s.tokens, s.lastReleaseAt, now, ratePerMinute, settings.tickSeconds).tokens;
+	s.tokens = tokensBefore;
+	s.lastReleaseAt = now;
+
+	const demands: Demand[] = [];
+	let eligible = 0;
+	let capacity = 0;
+	for (const [name, idx] of buckets) {
+		const cs = circleOf(s, name, now);
+		eligible += idx.length;
+		if (cs.br.s === 'half-open') {
+			const cap = Math.min(idx.length, probeSlots(cs, settings));
+			demands.push({ circle: name, backlog: idx.length, weight: 1, cap, probe: true, carry: 0 });
+			capacity += cap;
+		} else {
+			const weight = circleWeight(pic.circles.get(name), settings);
+			demands.push({ circle: name, backlog: idx.length, weight, cap: idx.length, probe: false, carry: cs.dr });
+			capacity += idx.length;
+		}
+	}
+	demands.sort((a, b) => (a.circle < b.circle ? -1 : a.circle > b.circle ? 1 : 0));
+
+	const limit = dialLimitPerMinute(settings);
+	const logTimes = s.sendLog.map((e) => e[0]);
+	const requestsInWindow = countInWindow(logTimes, now) + logTimes.filter((t) => t > now).length;
+	const headroom = inFlightHeadroom(s.inFlight.length, settings.maxInFlight);
+	const rateLimited = now < s.rateLimitedUntil;
+	const maxRelease = options.maxRelease === undefined ? Infinity : Math.max(0, Math.floor(options.maxRelease));
+	const byRate = Math.floor(tokensBefore + 1e-9);
+	let n = rateLimited ? 0 : Math.min(byRate, headroom, capacity, maxRelease);
+	let limitedBy: LimitedBy = 'none';
+	if (rateLimited) limitedBy = 'rate_limited';
+	else if (n === capacity) limitedBy = capacity === 0 ? 'none' : 'backlog';
+	else if (n === headroom) limitedBy = 'in_flight';
+	else if (n === maxRelease) limitedBy = 'max_release';
+	else if (n === byRate) limitedBy = 'rate';
+	if (rateLimited) warnings.push(`Exotel answered 429 (rate limited); no calls before ${new Date(s.rateLimitedUntil).toISOString()}.`);
+
+	const spanEnd = Math.min(now + settings.tickSeconds * 1000, win.closesAt ?? now);
+	let slots = planSendTimes(logTimes, now, spanEnd, n, limit);
+	if (slots.length < n) limitedBy = 'sixty_second_limit';
+	n = slots.length;
+
+	// 4. allocate, pick, interleave
+	const alloc = allocate(n, demands);
+	const picked = new Map<string, number[]>();
+	const pickedKeys = new Set<string>();
+	let duplicates = 0;
+	const counts: Array<[string, number]> = [];
+	for (const d of demands) {
+		const want = alloc.get(d.circle)?.n ?? 0;
+		const idx = buckets.get(d.circle)!;
+		const list: number[] = [];
+		for (let j = 0; j < idx.length && list.length < want; j++) {
+			const key = contacts[idx[j]].key;
+			if (pickedKeys.has(key)) {
+				duplicates++;
+				continue;
+			}
+			pickedKeys.add(key);
+			list.push(idx[j]);
+		}
+		picked.set(d.circle, list);
+		if (list.length) counts.push([d.circle, list.length]);
+	}
+	let total = counts.reduce((a, [, k]) => a + k, 0);
+	if (total < n) {
+		slots = planSendTimes(logTimes, now, spanEnd, total, limit);
+		if (slots.length < total) {
+			// cannot happen in practice (fewer calls over the same span); trim to be safe
+			let drop = total - slots.length;
+			for (let i = counts.length - 1; i >= 0 && drop > 0; i--) {
+				const take = Math.min(drop, counts[i][1]);
+				counts[i][1] -= take;
+				picked.get(counts[i][0])!.length = counts[i][1];
+				drop -= take;
+			}
+			total = slots.length;
+		}
+	}
+	const order = interleave(counts.filter(([, k]) => k > 0));
+
+	// 5. reserve and log
+	const inFlightBefore = s.inFlight.length;
+	const released: ReleasedCall[] = [];
+	const lease = leaseMs(settings);
+	const recheck = reconcileAfterMs(settings);
+	const cursor = new Map<string, number>();
+	const releasedSet = new Set<number>();
+	for (let k = 0; k < order.length; k++) {
+		const circle = order[k];
+		const pos = cursor.get(circle) ?? 0;
+		cursor.set(circle, pos + 1);
+		const index = picked.get(circle)![pos];
+		const contact = contacts[index];
+		classify(ctx, contact); // restores ctx.used / ctx.refund for this contact
+		const cs = circleOf(s, circle, now);
+		const probe = cs.br.s === 'half-open';
+		const attempt = ctx.used + 1;
+		const sendAt = slots[k];
+		const placedAt = Math.ceil(sendAt / 1000) * 1000;
+		const correlation: Correlation = { campaign: s.campaign, contact: contact.key, attempt, circle, releasedAt: placedAt };
+		let customField: string;
+		try {
+			customField = encodeCorrelation(correlation);
+		} catch (e) {
+			warnings.push(`${contact.key}: ${(e as Error).message}`);
+			held.invalid++;
+			if (reasons) reasons[index] = reasonCode.get('invalid')!;
+			continue;
+		}
+		const call: InFlightCall = { c: contact.key, ci: circle, a: attempt, r: placedAt, n: placedAt + recheck };
+		if (probe) {
+			call.p = 1;
+			cs.br = { ...cs.br, pr: cs.br.pr + 1 };
+		}
+		if (ctx.refund) {
+			call.rf = 1;
+			s.totals.refunded++;
+			cs.n.ref++;
+		}
+		s.inFlight.push(call);
+		s.sendLog.push([sendAt, contact.key]);
+		releasedSet.add(index);
+		released.push({
+			index,
+			contact: contact.key,
+			circle,
+			attempt,
+			decision: 'dial',
+			reason: probe ? 'probe' : 'dial',
+			message: probe
+				? `Probe call into circle ${circle} after an outage (attempt ${attempt} of ${settings.maxAttempts}).`
+				: `Call now: circle ${circle}, attempt ${attempt} of ${settings.maxAttempts}${ctx.refund ? ' (an outage attempt was refunded)' : ''}.`,
+			releasedAt: now,
+			sendAt,
+			delayMs: sendAt - now,
+			placedAt,
+			leaseUntil: placedAt + lease,
+			customField,
+			correlation,
+			probe,
+			refunded: ctx.refund,
+		});
+	}
+	s.tokens = Math.max(0, tokensBefore - released.length);
+
+	// eligible but not released
+	for (const d of demands) {
+		const idx = buckets.get(d.circle)!;
+		const cs = s.circles[d.circle];
+		for (const i of idx) {
+			if (releasedSet.has(i)) continue;
+			const r: HoldReason = pickedKeys.has(contacts[i].key) && !releasedSet.has(i) && isDuplicateOfReleased(contacts, i, releasedSet)
+				? 'already_in_flight'
+				: cs.br.s === 'half-open'
+					? 'circle_paused'
+					: 'budget_used';
+			held[r]++;
+			if (reasons) reasons[i] = reasonCode.get(r)!;
+		}
+	}
+	if (duplicates) warnings.push(`${duplicates} duplicate contact key(s) in the input were skipped.`);
+
+	// per-circle bookkeeping for stats
+	for (const [name, cs] of Object.entries(s.circles)) {
+		const d = demands.find((x) => x.circle === name);
+		const a = alloc.get(name);
+		cs.bl = d ? d.backlog : 0;
+		cs.la = picked.get(name)?.length ?? 0;
+		cs.w = d ? d.weight : 1;
+		cs.dr = d && !d.probe && a ? a.carry : 0;
+	}
+
+	const holds: HeldContact[] = [];
+	if (reasons) {
+		for (let i = 0; i < contacts.length; i++) {
+			const code = reasons[i];
+			if (!code) continue;
+			const reason = HOLD_REASONS[code - 1];
+			const c = contacts[i];
+			classify(ctx, c);
+			const { message, retryAt } = explainHold(ctx, c, reason);
+			const h: HeldContact = { index: i, contact: typeof c.key === 'string' ? c.key : '', circle: ctx.circle, decision: 'hold', reason, message };
+			if (retryAt !== undefined) h.retryAt = retryAt;
+			holds.push(h);
+		}
+	}
+
+	return {
+		state: s,
+		released,
+		held,
+		holds,
+		budget: {
+			ratePerMinute,
+			rateFactor,
+			tokens: tokensBefore,
+			windowLimit: limit,
+			requestsInWindow,
+			inFlight: inFlightBefore,
+			inFlightHeadroom: headroom,
+			eligible,
+			capacity,
+			released: released.length,
+			spanMs: Math.max(0, spanEnd - now),
+			limitedBy,
+		},
+		transitions,
+		recovered,
+		warnings,
+	};
+}
+
+/** A contact skipped because the same key appears earlier in the input and was released. */
+function isDuplicateOfReleased(contacts: readonly ContactInput[], i: number, releasedSet: Set<number>): boolean {
+	for (const j of releasedSet) if (j !== i && contacts[j].key === contacts[i].key) return true;
+	return false;
+}

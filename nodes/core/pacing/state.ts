@@ -1,0 +1,465 @@
+/**
+ * The pacing state of ONE campaign: types, creation, migration, cloning and pruning.
+ *
+ * WHAT IS (AND IS NOT) IN HERE
+ * Per-contact history (attempts, last status, last attempt time, last CallSid, next retry time, refunded) lives
+ * in the user's own contact source, e.g. a Google Sheet row, and is passed to Release every tick. The state holds
+ * only what is needed across ticks and is bounded by in-flight calls and the health window, never by the number
+ * of contacts:
+ *   - inFlight: calls reserved by Release or placed and without outcome (<= maxInFlight, ~130 bytes each);
+ *   - sendLog: planned send times of connect requests in the last 60 s (<= the dial limit per minute);
+ *   - done: 6-character hashes of CallSids finished within the dedupe horizon (see dedupe.ts);
+ *   - per circle: breaker, counters, the health window in 15 s buckets, run statistics, learnt normal mix,
+ *     recent trip times.
+ * At 190 calls/min with 150 in flight it is about 50-60 KB of JSON (measured in test/pacing/stateSize.test.ts).
+ *
+ * WHY LOST WRITES ARE SAFE (n8n static data)
+ * n8n keeps this state in the workflow's static data: each production execution loads the whole blob when it
+ * starts and writes the whole blob back when it ends, last writer wins; manual runs never save. Two executions
+ * that overlap therefore erase each other's changes. The state is designed so that every stored blob is a
+ * consistent snapshot (an earlier state plus one execution's own events, applied in order), and every kind of
+ * lost change is repaired later from something durable, costing only re-work:
+ *   1. Counters, the in-flight list and the finished-call memory live in the same blob. A call is either in flight
+ *      and not counted, or finished and counted, in every snapshot. An erased outcome therefore leaves the call in
+ *      flight, never half-counted.
+ *   2. An outcome that was erased: the call stays in flight; after its lease callsToReconcile lists it, a bulk
+ *      Call Details lookup returns its final status, and recordOutcomes counts it then (once).
+ *   3. A registration (Connect Call's answer) that was erased: the status callback carries our correlation id
+ *      (CustomField), so an outcome for an unknown CallSid is still counted, once (the finished-call memory
+ *      rejects repeats). Meanwhile the contact's row (lastCallSid / lastAttemptAt / lastStatus "in-progress",
+ *      written by the workflow right after Connect Call) keeps Release from dialling the number again, and
+ *      Release re-registers a lastCallSid it does not know, so reconciliation can find the call if its callback
+ *      is lost as well. A row that already shows a final status for an unknown CallSid is counted from the row.
+ *   4. The sliding send log that was erased: Release adds every row whose lastAttemptAt lies in the last 60 s and
+ *      is missing from the log, so the 60-second request limit still holds across lost writes.
+ *   5. A duplicate or late report of a call that was already counted is ignored: in flight -> matched by CallSid;
+ *      finished within the horizon -> found in the finished-call memory; placed before the watermark -> treated as
+ *      already counted.
+ * So a lost write costs a Call Details lookup or a tick of delay; it never counts a call twice and never lets a
+ * second call go to a number while one is live. What the engine cannot repair: two Release executions that run at
+ * the same time (each sees a stale blob and may release the same contact) — keep ticks shorter than the schedule
+ * interval; and a contact row that was not updated after Connect Call.
+ *
+ * PURITY
+ * Every exported function of the engine takes a state and returns a new one; the argument is never mutated
+ * (functions clone first with cloneState, which copies all mutable parts). States are plain JSON.
+ */
+import type { PacingSettings } from './settings';
+import { leaseMs } from './settings';
+import { pruneDone } from './dedupe';
+
+export const STATE_VERSION = 1 as const;
+
+export type BreakerMode = 'closed' | 'open' | 'half-open';
+
+export interface BreakerState {
+	/** closed: calls flow; open: no calls until `until`; half-open: only probe calls. */
+	s: BreakerMode;
+	/** Time of the last transition. */
+	since: number;
+	/** While open: when it turns half-open. Otherwise 0. */
+	until: number;
+	/** Cooldown exponent: consecutive failed probe rounds (and quick re-trips). */
+	k: number;
+	/** Rule that last opened it ('' if never). */
+	why: string;
+	/** Probe calls released in this half-open phase. */
+	pr: number;
+	/** Probe outcomes received in this half-open phase. */
+	pd: number;
+	/** Calls placed before this time do not feed the health window (stragglers from an outage). */
+	closedAt: number;
+}
+
+/** [bucket index = floor(t / bucket), completed, busy, noAnswer, failed, other] */
+export type HealthBucket = [number, number, number, number, number, number];
+
+/** Per-circle counters since the campaign started (or was reset). */
+export interface CircleCounters {
+	/** calls placed (known to have been placed) */
+	att: number;
+	comp: number;
+	busy: number;
+	na: number;
+	fail: number;
+	oth: number;
+	/** attempts refunded because the circle tripped */
+	ref: number;
+}
+
+export interface CircleState {
+	br: BreakerState;
+	/** Times the breaker opened (kept tripHistoryHours) — refunds are decided against these. */
+	trips: number[];
+	/** Resolved outcomes in the health window. */
+	win: HealthBucket[];
+	/** CUSUM statistics [hard outage (failed), silent outage (no-answer)]. */
+	run: [number, number];
+	/** Learnt normal mix, exponentially decayed: [n, completed, noAnswer, failed, updatedAt]. */
+	cal: [number, number, number, number, number];
+	/** Allocation carry (deficit round robin). */
+	dr: number;
+	/** Backlog, allocation and weight at the last release (for stats). */
+	bl: number;
+	la: number;
+	w: number;
+	n: CircleCounters;
+}
+
+export interface InFlightCall {
+	/** Contact key. */
+	c: string;
+	/** Circle. */
+	ci: string;
+	/** Attempt number of this call (1 = first call). */
+	a: number;
+	/** Planned send time, rounded up to the second: the call's reference time (lease, refunds, dedupe). */
+	r: number;
+	/** CallSid; absent while the call is only reserved by Release. */
+	s?: string;
+	/** Next time reconciliation may ask Exotel about it. */
+	n: number;
+	/** Last live status seen (queued / ringing / in-progress). */
+	st?: string;
+	/** Released as a half-open probe. */
+	p?: 1;
+	/** The attempt number re-uses a refunded attempt. */
+	rf?: 1;
+	/** Recovered from the contact row (registration was lost). */
+	rc?: 1;
+	/** Reconciliation lookups that did not find the call. */
+	m?: number;
+	/** Last time Exotel reported the call live (extends the lease; abandonment counts from here). */
+	ls?: number;
+}
+
+export interface Totals {
+	/** Calls known to have been placed (registered, or first seen through an outcome). */
+	attempted: number;
+	completed: number;
+	busy: number;
+	noAnswer: number;
+	failed: number;
+	/** canceled or other terminal statuses */
+	other: number;
+	/** Attempts that did not count against the contact's maximum because their circle tripped. */
+	refunded: number;
+	/** Reports of calls already counted. */
+	duplicatesIgnored: number;
+	/** Reports of calls placed before the dedupe watermark and not in flight (treated as counted). */
+	lateIgnored: number;
+	/** Outcomes learnt through Call Details reconciliation. */
+	reconciled: number;
+	/** Calls re-registered or counted from contact rows after a lost write. */
+	recovered: number;
+	/** Calls given up after abandonAfterMinutes without any outcome. */
+	abandoned: number;
+	/** Connect Call requests that failed (no call placed). */
+	notPlaced: number;
+	/** Releases never confirmed by Connect Call within the lease. */
+	expiredReservations: number;
+	/** Reports that matched nothing of this campaign. */
+	unmatched: number;
+}
+
+export interface CampaignState {
+	version: typeof STATE_VERSION;
+	campaign: string;
+	createdAt: number;
+	updatedAt: number;
+	paused: boolean;
+	pausedAt: number | null;
+	/** No release before this time (Exotel answered 429). */
+	rateLimitedUntil: number;
+	/** Rate token bucket (calls), refilled at the rate per minute, capped at one tick (+1). */
+	tokens: number;
+	lastReleaseAt: number | null;
+	/** [planned send time (ms), contact key], ascending; entries of the last 60 s and any planned later. */
+	sendLog: Array<[number, string]>;
+	/** Times of Call Details requests in the last 60 s. */
+	reconcileLog: number[];
+	inFlight: InFlightCall[];
+	/** [minute of placement, concatenated CallSid hashes] — see dedupe.ts. */
+	done: Array<[number, string]>;
+	/** Calls placed before this time that are not in flight count as already counted. Never moves back. */
+	watermark: number;
+	circles: Record<string, CircleState>;
+	totals: Totals;
+}
+
+export function emptyTotals(): Totals {
+	return {
+		attempted: 0,
+		completed: 0,
+		busy: 0,
+		noAnswer: 0,
+		failed: 0,
+		other: 0,
+		refunded: 0,
+		duplicatesIgnored: 0,
+		lateIgnored: 0,
+		reconciled: 0,
+		recovered: 0,
+		abandoned: 0,
+		notPlaced: 0,
+		expiredReservations: 0,
+		unmatched: 0,
+	};
+}
+
+export function emptyCircle(now: number): CircleState {
+	return {
+		br: { s: 'closed', since: now, until: 0, k: 0, why: '', pr: 0, pd: 0, closedAt: 0 },
+		trips: [],
+		win: [],
+		run: [0, 0],
+		cal: [0, 0, 0, 0, now],
+		dr: 0,
+		bl: 0,
+		la: 0,
+		w: 1,
+		n: { att: 0, comp: 0, busy: 0, na: 0, fail: 0, oth: 0, ref: 0 },
+	};
+}
+
+export function createState(campaign: string, now: number): CampaignState {
+	return {
+		version: STATE_VERSION,
+		campaign,
+		createdAt: now,
+		updatedAt: now,
+		paused: false,
+		pausedAt: null,
+		rateLimitedUntil: 0,
+		tokens: 0,
+		lastReleaseAt: null,
+		sendLog: [],
+		reconcileLog: [],
+		inFlight: [],
+		done: [],
+		watermark: 0,
+		circles: {},
+		totals: emptyTotals(),
+	};
+}
+
+/** Deep copy of every mutable part (the state is plain JSON; this is faster than a JSON round trip). */
+export function cloneState(s: CampaignState): CampaignState {
+	const circles: Record<string, CircleState> = {};
+	for (const [k, c] of Object.entries(s.circles)) {
+		circles[k] = {
+			br: { ...c.br },
+			trips: c.trips.slice(),
+			win: c.win.map((b) => b.slice() as HealthBucket),
+			run: [c.run[0], c.run[1]],
+			cal: [c.cal[0], c.cal[1], c.cal[2], c.cal[3], c.cal[4]],
+			dr: c.dr,
+			bl: c.bl,
+			la: c.la,
+			w: c.w,
+			n: { ...c.n },
+		};
+	}
+	return {
+		...s,
+		sendLog: s.sendLog.map((e) => [e[0], e[1]] as [number, string]),
+		reconcileLog: s.reconcileLog.slice(),
+		inFlight: s.inFlight.map((f) => ({ ...f })),
+		done: s.done.map((d) => [d[0], d[1]] as [number, string]),
+		circles,
+		totals: { ...s.totals },
+	};
+}
+
+/** Circle state, created on first use (mutates the owned state). */
+export function circleOf(s: CampaignState, circle: string, now: number): CircleState {
+	let c = s.circles[circle];
+	if (!c) {
+		c = emptyCircle(now);
+		s.circles[circle] = c;
+	}
+	return c;
+}
+
+// ---- migration ----------------------------------------------------------------------------------------------
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const num = (v: unknown, d: number): number => (isNum(v) ? v : d);
+
+function migrateCircle(raw: unknown, now: number): CircleState | null {
+	if (!isObj(raw) || !isObj(raw.br) || !isObj(raw.n)) return null;
+	const base = emptyCircle(now);
+	const br = raw.br;
+	const mode = br.s === 'open' || br.s === 'half-open' || br.s === 'closed' ? br.s : 'closed';
+	const arrNum = (v: unknown, len: number): number[] | null =>
+		Array.isArray(v) && v.length === len && v.every(isNum) ? (v as number[]) : null;
+	const n = raw.n;
+	return {
+		br: {
+			s: mode,
+			since: num(br.since, now),
+			until: num(br.until, 0),
+			k: num(br.k, 0),
+			why: typeof br.why === 'string' ? br.why : '',
+			pr: num(br.pr, 0),
+			pd: num(br.pd, 0),
+			closedAt: num(br.closedAt, 0),
+		},
+		trips: Array.isArray(raw.trips) ? raw.trips.filter(isNum) : [],
+		win: Array.isArray(raw.win) ? (raw.win.filter((b) => arrNum(b, 6) !== null) as HealthBucket[]) : [],
+		run: (arrNum(raw.run, 2) as [number, number] | null) ?? base.run,
+		cal: (arrNum(raw.cal, 5) as CircleState['cal'] | null) ?? base.cal,
+		dr: num(raw.dr, 0),
+		bl: num(raw.bl, 0),
+		la: num(raw.la, 0),
+		w: num(raw.w, 1),
+		n: {
+			att: num(n.att, 0),
+			comp: num(n.comp, 0),
+			busy: num(n.busy, 0),
+			na: num(n.na, 0),
+			fail: num(n.fail, 0),
+			oth: num(n.oth, 0),
+			ref: num(n.ref, 0),
+		},
+	};
+}
+
+/**
+ * Turns whatever was stored (possibly nothing, an older version, or something corrupt) into a usable state.
+ * Nothing stored -> a fresh state, no warning. Unknown version or unusable shape -> a fresh state and a warning
+ * (the campaign's counters restart; per-contact history is safe in the contact source). Missing or damaged
+ * parts of a version-1 state are repaired field by field, with a warning.
+ */
+export function migrateState(
+	raw: unknown,
+	campaign: string,
+	now: number,
+): { state: CampaignState; warnings: string[] } {
+	if (raw === undefined || raw === null) return { state: createState(campaign, now), warnings: [] };
+	if (!isObj(raw)) {
+		return {
+			state: createState(campaign, now),
+			warnings: [`The stored pacing state of campaign "${campaign}" was not an object; started a fresh state.`],
+		};
+	}
+	if (raw.version !== STATE_VERSION) {
+		return {
+			state: createState(campaign, now),
+			warnings: [
+				`The stored pacing state of campaign "${campaign}" has version ${JSON.stringify(raw.version)}, this package understands version ${STATE_VERSION}; started a fresh state (counters restart, contact history in your sheet is kept).`,
+			],
+		};
+	}
+	const warnings: string[] = [];
+	const fresh = createState(campaign, now);
+	const circles: Record<string, CircleState> = {};
+	if (isObj(raw.circles)) {
+		for (const [k, v] of Object.entries(raw.circles)) {
+			const c = migrateCircle(v, now);
+			if (c) circles[k] = c;
+			else warnings.push(`Dropped the damaged state of circle ${k}.`);
+		}
+	} else if (raw.circles !== undefined) warnings.push('Dropped damaged per-circle state.');
+	const inFlight: InFlightCall[] = [];
+	if (Array.isArray(raw.inFlight)) {
+		for (const f of raw.inFlight) {
+			if (isObj(f) && typeof f.c === 'string' && typeof f.ci === 'string' && isNum(f.a) && isNum(f.r)) {
+				const call: InFlightCall = { c: f.c, ci: f.ci, a: f.a, r: f.r, n: num(f.n, f.r) };
+				if (typeof f.s === 'string' && f.s) call.s = f.s;
+				if (typeof f.st === 'string') call.st = f.st;
+				if (f.p === 1) call.p = 1;
+				if (f.rf === 1) call.rf = 1;
+				if (f.rc === 1) call.rc = 1;
+				if (isNum(f.m)) call.m = f.m;
+				if (isNum(f.ls)) call.ls = f.ls;
+				inFlight.push(call);
+			} else warnings.push('Dropped a damaged in-flight call record.');
+		}
+	}
+	const totals = emptyTotals();
+	if (isObj(raw.totals)) {
+		for (const k of Object.keys(totals) as Array<keyof Totals>) totals[k] = num(raw.totals[k], 0);
+	}
+	const state: CampaignState = {
+		...fresh,
+		campaign: typeof raw.campaign === 'string' ? raw.campaign : campaign,
+		createdAt: num(raw.createdAt, now),
+		updatedAt: num(raw.updatedAt, now),
+		paused: raw.paused === true,
+		pausedAt: isNum(raw.pausedAt) ? raw.pausedAt : null,
+		rateLimitedUntil: num(raw.rateLimitedUntil, 0),
+		tokens: num(raw.tokens, 0),
+		lastReleaseAt: isNum(raw.lastReleaseAt) ? raw.lastReleaseAt : null,
+		sendLog: Array.isArray(raw.sendLog)
+			? (raw.sendLog.filter((e) => Array.isArray(e) && isNum(e[0]) && typeof e[1] === 'string') as Array<
+					[number, string]
+				>)
+			: [],
+		reconcileLog: Array.isArray(raw.reconcileLog) ? raw.reconcileLog.filter(isNum) : [],
+		inFlight,
+		done: Array.isArray(raw.done)
+			? (raw.done.filter((e) => Array.isArray(e) && isNum(e[0]) && typeof e[1] === 'string') as Array<
+					[number, string]
+				>)
+			: [],
+		watermark: num(raw.watermark, 0),
+		circles,
+		totals,
+	};
+	state.sendLog.sort((a, b) => a[0] - b[0]);
+	state.reconcileLog.sort((a, b) => a - b);
+	state.done.sort((a, b) => a[0] - b[0]);
+	return { state, warnings };
+}
+
+// ---- pruning ------------------------------------------------------------------------------------------------
+
+/**
+ * Housekeeping on an OWNED (already cloned) state: drops log entries older than 60 s, finished-call buckets
+ * before the watermark, health buckets out of the window, old trip times; expires reservations that Connect Call
+ * never confirmed and abandons calls without any outcome after abandonAfterMinutes.
+ */
+export function pruneInPlace(s: CampaignState, now: number, settings: PacingSettings): void {
+	const from = now - 60000;
+	if (s.sendLog.length && s.sendLog[0][0] <= from) {
+		let i = 0;
+		while (i < s.sendLog.length && s.sendLog[i][0] <= from) i++;
+		s.sendLog = s.sendLog.slice(i);
+	}
+	if (s.reconcileLog.length && s.reconcileLog[0] <= from) s.reconcileLog = s.reconcileLog.filter((t) => t > from);
+
+	s.watermark = Math.max(s.watermark, now - settings.dedupeHorizonMinutes * 60000);
+	pruneDone(s);
+
+	const bucketMs = settings.healthBucketSeconds * 1000;
+	const minBucket = Math.floor((now - settings.healthWindowSeconds * 1000) / bucketMs);
+	const tripFrom = now - settings.tripHistoryHours * 3600000;
+	for (const c of Object.values(s.circles)) {
+		if (c.win.length && c.win[0][0] <= minBucket) c.win = c.win.filter((b) => b[0] > minBucket);
+		if (c.trips.length && c.trips[0] < tripFrom) c.trips = c.trips.filter((t) => t >= tripFrom);
+	}
+
+	const lease = leaseMs(settings);
+	const abandonMs = settings.abandonAfterMinutes * 60000;
+	let changed = false;
+	const kept: InFlightCall[] = [];
+	for (const f of s.inFlight) {
+		if (!f.s && now > f.r + lease) {
+			s.totals.expiredReservations++;
+			changed = true;
+		} else if (f.s && now > Math.max(f.r, f.ls ?? 0) + abandonMs) {
+			s.totals.abandoned++;
+			changed = true;
+		} else kept.push(f);
+	}
+	if (changed) s.inFlight = kept;
+}
+
+/** Pure wrapper: a pruned copy. */
+export function pruneState(state: CampaignState, now: number, settings: PacingSettings): CampaignState {
+	const s = cloneState(state);
+	pruneInPlace(s, now, settings);
+	return s;
+}

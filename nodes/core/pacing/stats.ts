@@ -1,0 +1,221 @@
+/**
+ * getStats: the campaign at a glance — totals, one row per circle (counters, breaker, health window, share of
+ * the next tick), the guards (requests in the last 60 s, headroom, in flight) and the completion rule in force.
+ */
+import { CIRCLES } from '../circles';
+import type { PacingSettings } from './settings';
+import { baseRatePerMinute, dialLimitPerMinute } from './settings';
+import type { BreakerMode, CampaignState, Totals } from './state';
+import { cloneState } from './state';
+import { advanceBreaker, probeSlots } from './breaker';
+import { circleWeight, globalRateFactor, healthPicture } from './health';
+import { countInWindow } from './guards';
+import { windowAt } from './window';
+
+export interface CircleStatsRow {
+	circle: string;
+	circleName: string | null;
+	breaker: BreakerMode;
+	breakerSince: number;
+	/** While open: when probing starts. */
+	probeAt: number | null;
+	/** Rule that last opened the breaker. */
+	tripReason: string | null;
+	/** Cooldown level k (cooldown = base x 2^k). */
+	cooldownLevel: number;
+	trips: number;
+	probesReleased: number;
+	probesResolved: number;
+	attempted: number;
+	completed: number;
+	busy: number;
+	noAnswer: number;
+	failed: number;
+	other: number;
+	refunded: number;
+	/** completed / resolved since the start, %. */
+	completionPct: number | null;
+	inFlight: number;
+	/** Eligible contacts and calls given at the last release; the health weight used. */
+	backlog: number;
+	lastRelease: number;
+	weight: number;
+	/** Expected calls for this circle at the next tick (open: 0, half-open: probe slots). */
+	nextReleaseBudget: number;
+	window: {
+		resolved: number;
+		completed: number;
+		busy: number;
+		noAnswer: number;
+		failed: number;
+		completionPct: number | null;
+		noAnswerPct: number | null;
+		failedPct: number | null;
+		/** What this circle's completion is expected to be now (its normal level x the other circles' mood). */
+		expectedCompletionPct: number;
+		/** Pooled completion of the other closed circles in the window, and their volume. */
+		baselineCompletionPct: number | null;
+		baselineResolved: number;
+		/** Run statistics vs their trip thresholds. */
+		failedRun: number;
+		silentRun: number;
+	};
+	belowTarget: boolean | null;
+}
+
+export interface PacingStats {
+	campaign: string;
+	at: number;
+	paused: boolean;
+	pausedAt: number | null;
+	totals: Totals & { inFlight: number; reserved: number; resolved: number; completionPct: number | null };
+	circles: CircleStatsRow[];
+	guards: {
+		windowLimit: number;
+		/** Connect requests planned in the 60 s ending now (including any planned for later). */
+		requestsLast60s: number;
+		headroom: number;
+		reconcileReserve: number;
+		reconcileRequestsLast60s: number;
+		inFlight: number;
+		maxInFlight: number;
+		inFlightHeadroom: number;
+		rateLimitedUntil: number | null;
+	};
+	rule: {
+		targetCompletionPct: number;
+		/** Pooled completion of all closed circles in the health window. */
+		windowCompletionPct: number | null;
+		throttleWhenAllBelowTarget: boolean;
+		rateFactor: number;
+		ratePerMinute: number;
+		slowDegradedCircles: boolean;
+		description: string;
+	};
+	callingWindow: { open: boolean; opensAt: number; closesAt: number | null };
+	/** Size of the stored state (JSON bytes). */
+	stateBytes: number;
+}
+
+const pct = (k: number, n: number): number | null => (n > 0 ? Math.round((1000 * k) / n) / 10 : null);
+
+export function getStats(state: CampaignState, now: number, settings: PacingSettings): PacingStats {
+	const s = cloneState(state);
+	for (const [name, c] of Object.entries(s.circles)) advanceBreaker(name, c, now);
+	const pic = healthPicture(s, now, settings);
+	const rateFactor = globalRateFactor(pic, settings);
+	const ratePerMinute = baseRatePerMinute(settings) * rateFactor;
+	const tickBudget = (ratePerMinute * settings.tickSeconds) / 60;
+
+	const inFlightBy = new Map<string, number>();
+	let reserved = 0;
+	for (const f of s.inFlight) {
+		inFlightBy.set(f.ci, (inFlightBy.get(f.ci) ?? 0) + 1);
+		if (!f.s) reserved++;
+	}
+	let weighted = 0;
+	for (const c of Object.values(s.circles)) if (c.br.s === 'closed') weighted += c.bl * c.w;
+
+	const circles: CircleStatsRow[] = Object.keys(s.circles)
+		.sort()
+		.map((name) => {
+			const c = s.circles[name];
+			const h = pic.circles.get(name)!;
+			const resolved = c.n.comp + c.n.busy + c.n.na + c.n.fail + c.n.oth;
+			let next = 0;
+			if (c.br.s === 'half-open') next = Math.min(probeSlots(c, settings), c.bl);
+			else if (c.br.s === 'closed' && weighted > 0) next = Math.round(((tickBudget * c.bl * circleWeight(h, settings)) / weighted) * 10) / 10;
+			const w = h.win;
+			const winPct = pct(w.comp, w.n);
+			return {
+				circle: name,
+				circleName: (CIRCLES as Record<string, string>)[name] ?? null,
+				breaker: c.br.s,
+				breakerSince: c.br.since,
+				probeAt: c.br.s === 'open' ? c.br.until : null,
+				tripReason: c.br.why || null,
+				cooldownLevel: c.br.k,
+				trips: c.trips.length,
+				probesReleased: c.br.pr,
+				probesResolved: c.br.pd,
+				attempted: c.n.att,
+				completed: c.n.comp,
+				busy: c.n.busy,
+				noAnswer: c.n.na,
+				failed: c.n.fail,
+				other: c.n.oth,
+				refunded: c.n.ref,
+				completionPct: pct(c.n.comp, resolved),
+				inFlight: inFlightBy.get(name) ?? 0,
+				backlog: c.bl,
+				lastRelease: c.la,
+				weight: Math.round(c.w * 100) / 100,
+				nextReleaseBudget: next,
+				window: {
+					resolved: w.n,
+					completed: w.comp,
+					busy: w.busy,
+					noAnswer: w.na,
+					failed: w.fail,
+					completionPct: winPct,
+					noAnswerPct: pct(w.na, w.n),
+					failedPct: pct(w.fail, w.n),
+					expectedCompletionPct: Math.round(h.exp.p * 1000) / 10,
+					baselineCompletionPct: h.exp.baselineN ? Math.round(h.exp.baselineP * 1000) / 10 : null,
+					baselineResolved: h.exp.baselineN,
+					failedRun: Math.round(c.run[0] * 10) / 10,
+					silentRun: Math.round(c.run[1] * 10) / 10,
+				},
+				belowTarget: settings.targetCompletionPct > 0 && winPct !== null ? winPct < settings.targetCompletionPct : null,
+			};
+		});
+
+	const t = s.totals;
+	const resolved = t.completed + t.busy + t.noAnswer + t.failed + t.other;
+	const limit = dialLimitPerMinute(settings);
+	const logTimes = s.sendLog.map((e) => e[0]);
+	const requests = countInWindow(logTimes, now) + logTimes.filter((x) => x > now).length;
+	const reconcileUsed = countInWindow(s.reconcileLog, now);
+	const win = windowAt(now, settings);
+	const target = settings.targetCompletionPct;
+	const description =
+		(settings.slowDegradedCircles
+			? 'A circle clearly below what the other circles show right now (scaled by its own usual level) gets a smaller share; an outage opens its breaker. '
+			: 'Circles are not slowed for low completion; only an outage opens a breaker. ') +
+		(target > 0
+			? settings.throttleWhenAllBelowTarget
+				? `When all circles together are below the ${target}% target, the whole campaign slows in proportion (not below ${Math.round(settings.minRateFactor * 100)}% of the rate).`
+				: `The ${target}% target is reported only: a shortfall shared by all circles is not an outage, so the rate is not cut.`
+			: 'No campaign completion target is set.');
+
+	return {
+		campaign: s.campaign,
+		at: now,
+		paused: s.paused,
+		pausedAt: s.pausedAt,
+		totals: { ...t, inFlight: s.inFlight.length, reserved, resolved, completionPct: pct(t.completed, resolved) },
+		circles,
+		guards: {
+			windowLimit: limit,
+			requestsLast60s: requests,
+			headroom: Math.max(0, limit - requests),
+			reconcileReserve: settings.reserveForReconciliation,
+			reconcileRequestsLast60s: reconcileUsed,
+			inFlight: s.inFlight.length,
+			maxInFlight: settings.maxInFlight,
+			inFlightHeadroom: Math.max(0, settings.maxInFlight - s.inFlight.length),
+			rateLimitedUntil: now < s.rateLimitedUntil ? s.rateLimitedUntil : null,
+		},
+		rule: {
+			targetCompletionPct: target,
+			windowCompletionPct: pct(pic.pool.comp, pic.pool.n),
+			throttleWhenAllBelowTarget: settings.throttleWhenAllBelowTarget,
+			rateFactor,
+			ratePerMinute,
+			slowDegradedCircles: settings.slowDegradedCircles,
+			description,
+		},
+		callingWindow: { open: win.open, opensAt: win.opensAt, closesAt: win.closesAt },
+		stateBytes: Buffer.byteLength(JSON.stringify(state), 'utf8'),
+	};
+}

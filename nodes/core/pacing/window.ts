@@ -1,0 +1,46 @@
+/**
+ * The calling window in the callee's time (Asia/Kolkata by default; India has one time zone and no DST, but
+ * luxon handles any IANA zone). Calls may be placed on `callingDays` from `callingStart` (inclusive) to
+ * `callingEnd` (exclusive): with 09:00-21:00, 08:59:59 is closed, 09:00:00 open, 20:59:59 open, 21:00:00 closed.
+ */
+import { DateTime } from 'luxon';
+import type { PacingSettings } from './settings';
+import { parseHhMm } from './settings';
+
+export interface WindowInfo {
+	open: boolean;
+	/** When open: the end of the current window (epoch ms). */
+	closesAt: number | null;
+	/** When closed: the next opening (epoch ms). When open: equals now. */
+	opensAt: number;
+}
+
+type WindowSettings = Pick<PacingSettings, 'timezone' | 'callingDays' | 'callingStart' | 'callingEnd'>;
+
+/** Where `now` falls relative to the calling window. Searches up to 8 days ahead. */
+export function windowAt(now: number, s: WindowSettings): WindowInfo {
+	const startMin = parseHhMm(s.callingStart) ?? 9 * 60;
+	const endMin = parseHhMm(s.callingEnd) ?? 21 * 60;
+	const local = DateTime.fromMillis(now, { zone: s.timezone });
+	const day0 = local.startOf('day');
+	for (let d = 0; d <= 8; d++) {
+		const day = d === 0 ? day0 : day0.plus({ days: d });
+		if (!s.callingDays.includes(day.weekday)) continue;
+		const opens = day.plus({ minutes: startMin }).toMillis();
+		const closes = day.plus({ minutes: endMin }).toMillis();
+		if (now < opens) return { open: false, closesAt: null, opensAt: opens };
+		if (now < closes) return { open: true, closesAt: closes, opensAt: now };
+	}
+	// Unreachable with at least one calling day; be safe.
+	return { open: false, closesAt: null, opensAt: now + 7 * 86400000 };
+}
+
+/** First moment at or after `t` when calls may be placed. */
+export function nextWindowOpening(t: number, s: WindowSettings): number {
+	return windowAt(t, s).opensAt;
+}
+
+/** "Mon 09:00" in the window's zone, for messages. */
+export function formatLocal(t: number, s: Pick<PacingSettings, 'timezone'>): string {
+	return DateTime.fromMillis(t, { zone: s.timezone }).toFormat("ccc d LLL HH:mm");
+}
