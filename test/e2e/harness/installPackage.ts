@@ -24,13 +24,27 @@ export const N8N_COMMUNITY_NPM_INSTALL_ARGS = [
 	'--package-lock=false',
 ];
 
+let sharedPackDir: string | undefined;
+/** One temp dir per harness process for tarballs; removed when the process exits. */
+function packDir(): string {
+	if (!sharedPackDir) {
+		sharedPackDir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-pack-'));
+		const dir = sharedPackDir;
+		process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+	}
+	return sharedPackDir;
+}
+const packCache = new Map<string, Promise<PackedPackage>>();
+
 export interface PackOptions {
 	/** Package directory (default: this repository's root, resolved from the harness file's location). */
 	packageDir?: string;
 	/** Run `npm run build` first (default: true when the package has a build script). */
 	build?: boolean;
-	/** Where to write the .tgz (default: a fresh temp dir). */
+	/** Where to write the .tgz (default: a temp dir shared by this process, removed at exit). */
 	outDir?: string;
+	/** Build and pack again even if this process already packed the same directory (default false). */
+	fresh?: boolean;
 	log?: Logger;
 }
 
@@ -40,9 +54,24 @@ export interface PackedPackage {
 	version: string;
 }
 
-/** `npm run build` (optional) + `npm pack`. */
+/**
+ * `npm run build` (optional) + `npm pack`. Memoised per package directory within one process (several n8n
+ * instances in one test run share one build), unless `fresh` or `outDir` is given.
+ */
 export async function packPackage(opts: PackOptions = {}): Promise<PackedPackage> {
 	const packageDir = path.resolve(opts.packageDir ?? repoRoot());
+	if (opts.fresh || opts.outDir) return await packUncached(packageDir, opts);
+	const key = `${packageDir}|${opts.build ?? 'auto'}`;
+	let p = packCache.get(key);
+	if (!p) {
+		p = packUncached(packageDir, opts);
+		packCache.set(key, p);
+		p.catch(() => packCache.delete(key));
+	}
+	return await p;
+}
+
+async function packUncached(packageDir: string, opts: PackOptions): Promise<PackedPackage> {
 	const log = opts.log ?? defaultLog;
 	const pj = readJson(path.join(packageDir, 'package.json'));
 	const build = opts.build ?? Boolean(pj.scripts?.build);
@@ -50,7 +79,7 @@ export async function packPackage(opts: PackOptions = {}): Promise<PackedPackage
 		log(`npm run build in ${packageDir}`);
 		await run('npm', ['run', 'build'], { cwd: packageDir, timeoutMs: 300_000 });
 	}
-	const outDir = opts.outDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-pack-'));
+	const outDir = opts.outDir ?? fs.mkdtempSync(path.join(packDir(), 'p-'));
 	fs.mkdirSync(outDir, { recursive: true });
 	const res = await run('npm', ['pack', '--json', '--pack-destination', outDir], { cwd: packageDir, timeoutMs: 120_000 });
 	// npm may print lifecycle-script output before the JSON array.
