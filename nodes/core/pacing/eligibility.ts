@@ -60,6 +60,14 @@ export const HOLD_REASONS: readonly HoldReason[] = [
 	'budget_used',
 ];
 
+/** What classify needs to know about one circle (cached per raw circle value). */
+export interface CircleGate {
+	name: string;
+	gate: BreakerMode;
+	openUntil: number;
+	trips: readonly number[] | undefined;
+}
+
 export interface EligibilityContext {
 	now: number;
 	settings: PacingSettings;
@@ -67,22 +75,23 @@ export interface EligibilityContext {
 	window: WindowInfo;
 	leaseMs: number;
 	healthWindowMs: number;
-	/** Contact keys with a call in flight (or reserved) in the state -> earliest lease end. */
+	/** Contact keys with a call in flight (or reserved) in the state -> latest lease end. */
 	liveByContact: Map<string, number>;
 	/** CallSids in flight in the state. */
 	liveSids: Set<string>;
 	/** Hashes of finished CallSids. */
 	done: Set<string>;
-	gate: Map<string, BreakerMode>;
-	openUntil: Map<string, number>;
-	trips: Map<string, number[]>;
-	circleCache: Map<unknown, string>;
+	gates: Map<string, CircleGate>;
+	circleCache: Map<unknown, CircleGate>;
+	statusCache: Map<unknown, string>;
 	// scratch output of the last classify() call
 	circle: string;
 	used: number;
 	refund: boolean;
 	status: string;
 }
+
+const NO_CIRCLE: CircleGate = { name: '', gate: 'closed', openUntil: 0, trips: undefined };
 
 export function buildEligibilityContext(
 	state: CampaignState,
@@ -100,13 +109,9 @@ export function buildEligibilityContext(
 		if (prev === undefined || end > prev) liveByContact.set(f.c, end);
 		if (f.s) liveSids.add(f.s);
 	}
-	const gate = new Map<string, BreakerMode>();
-	const openUntil = new Map<string, number>();
-	const trips = new Map<string, number[]>();
+	const gates = new Map<string, CircleGate>();
 	for (const [name, c] of Object.entries(state.circles)) {
-		gate.set(name, c.br.s);
-		if (c.br.s === 'open') openUntil.set(name, c.br.until);
-		if (c.trips.length) trips.set(name, c.trips);
+		gates.set(name, { name, gate: c.br.s, openUntil: c.br.s === 'open' ? c.br.until : 0, trips: c.trips.length ? c.trips : undefined });
 	}
 	return {
 		now,
@@ -118,10 +123,9 @@ export function buildEligibilityContext(
 		liveByContact,
 		liveSids,
 		done,
-		gate,
-		openUntil,
-		trips,
+		gates,
 		circleCache: new Map(),
+		statusCache: new Map(),
 		circle: '',
 		used: 0,
 		refund: false,
@@ -129,13 +133,28 @@ export function buildEligibilityContext(
 	};
 }
 
-export function normaliseCircle(ctx: EligibilityContext, raw: unknown): string {
-	let c = ctx.circleCache.get(raw);
-	if (c === undefined) {
-		c = typeof raw === 'string' ? raw.trim().toUpperCase() : '';
-		ctx.circleCache.set(raw, c);
+export function circleGate(ctx: EligibilityContext, raw: unknown): CircleGate {
+	let g = ctx.circleCache.get(raw);
+	if (g === undefined) {
+		const name = typeof raw === 'string' ? raw.trim().toUpperCase() : '';
+		g = name === '' ? NO_CIRCLE : (ctx.gates.get(name) ?? { name, gate: 'closed', openUntil: 0, trips: undefined });
+		ctx.circleCache.set(raw, g);
 	}
-	return c;
+	return g;
+}
+
+export function normaliseCircle(ctx: EligibilityContext, raw: unknown): string {
+	return circleGate(ctx, raw).name;
+}
+
+function cachedStatus(ctx: EligibilityContext, raw: unknown): string {
+	if (raw === undefined || raw === null) return '';
+	let st = ctx.statusCache.get(raw);
+	if (st === undefined) {
+		st = normaliseStatus(raw);
+		ctx.statusCache.set(raw, st);
+	}
+	return st;
 }
 
 const toCount = (v: unknown): number => {
@@ -177,32 +196,36 @@ export function classify(ctx: EligibilityContext, c: ContactInput): HoldReason |
 		ctx.circle = '';
 		return 'invalid';
 	}
-	const circle = normaliseCircle(ctx, c.circle);
-	ctx.circle = circle;
-	if (circle === '') return 'invalid';
+	const g = circleGate(ctx, c.circle);
+	ctx.circle = g.name;
+	if (g.name === '') return 'invalid';
 	if (ctx.paused) return 'campaign_paused';
 	if (!ctx.window.open) return 'window_closed';
 	if (c.dnd === true && !ctx.settings.allowDnd) return 'dnd';
-	if (ctx.liveByContact.has(key)) return 'already_in_flight';
-	const sid = c.lastCallSid;
-	if (typeof sid === 'string' && sid !== '' && ctx.liveSids.has(sid)) return 'already_in_flight';
-	const status = c.lastStatus === undefined || c.lastStatus === null ? '' : normaliseStatus(c.lastStatus);
-	ctx.status = status;
-	if (c.lastAttemptAt !== undefined && c.lastAttemptAt !== null && rowShowsLiveCall(ctx, c, status)) {
-		return 'already_in_flight';
+	if (ctx.liveByContact.size !== 0 && ctx.liveByContact.has(key)) return 'already_in_flight';
+	const lastAt = c.lastAttemptAt;
+	if (
+		c.lastStatus === undefined &&
+		lastAt === undefined &&
+		c.attempts === undefined &&
+		c.nextRetryAt === undefined &&
+		c.lastCallSid === undefined
+	) {
+		// a fresh contact (most of a new list)
+		return g.gate === 'open' ? 'circle_paused' : null;
 	}
+	const sid = c.lastCallSid;
+	if (sid !== undefined && ctx.liveSids.size !== 0 && typeof sid === 'string' && ctx.liveSids.has(sid)) return 'already_in_flight';
+	const status = cachedStatus(ctx, c.lastStatus);
+	ctx.status = status;
+	if (lastAt !== undefined && lastAt !== null && rowShowsLiveCall(ctx, c, status)) return 'already_in_flight';
 	if (status === 'completed') return 'done';
 	const cat = status === '' ? undefined : categoryOf(status);
 	let attempts = c.attempts === undefined || c.attempts === null ? 0 : toCount(c.attempts);
 	let waived = c.refunded === true;
-	if (
-		ctx.settings.refundOutageAttempts &&
-		!waived &&
-		attempts > 0 &&
-		(cat === 'failed' || cat === 'noAnswer')
-	) {
-		const at = toTime(c.lastAttemptAt);
-		if (at !== null && trippedAfter(ctx.trips.get(circle), at, ctx.healthWindowMs, ctx.now)) {
+	if (g.trips !== undefined && ctx.settings.refundOutageAttempts && !waived && attempts > 0 && (cat === 'failed' || cat === 'noAnswer')) {
+		const at = toTime(lastAt);
+		if (at !== null && trippedAfter(g.trips, at, ctx.healthWindowMs, ctx.now)) {
 			attempts -= 1;
 			ctx.refund = true;
 			waived = true;
@@ -215,16 +238,14 @@ export function classify(ctx: EligibilityContext, c: ContactInput): HoldReason |
 		if (next !== null) {
 			if (next > ctx.now) return 'retry_not_due';
 		} else if (status !== '') {
-			const at = toTime(c.lastAttemptAt);
+			const at = toTime(lastAt);
 			if (at !== null) {
 				const gap = retryGapMs(ctx.settings, status === 'not-placed' ? 'notPlaced' : (cat ?? 'other'));
 				if (gap !== null && at + gap > ctx.now) return 'retry_not_due';
 			}
 		}
 	}
-	const g = ctx.gate.get(circle);
-	if (g === 'open') return 'circle_paused';
-	return null;
+	return g.gate === 'open' ? 'circle_paused' : null;
 }
 
 /** Plain words and the retry time for a hold (call right after classify for the same contact). */
@@ -271,7 +292,8 @@ export function explainHold(
 			};
 		}
 		case 'circle_paused': {
-			const until = ctx.openUntil.get(ctx.circle);
+			const g = ctx.gates.get(ctx.circle);
+			const until = g && g.gate === 'open' ? g.openUntil : undefined;
 			return until !== undefined
 				? { message: `Circle ${ctx.circle} is paused (looks down); it will be probed at ${formatLocal(until, s)}.`, retryAt: until }
 				: { message: `Circle ${ctx.circle} is being probed after an outage; only a few test calls go out.` };

@@ -1,8 +1,8 @@
 /**
  * Reconciliation: finding outcomes that never arrived (lost callbacks, or lost writes of recorded ones).
  *
- * A placed call with no outcome `reconcileAfterSeconds` (default: the lease = ring timeout + max call length +
- * slack) after it was placed is due for a lookup. callsToReconcile lists the most overdue ones, up to 100 — the
+ * A placed call with no outcome `reconcileAfterSeconds` after it was placed (default 180 s; null = the full lease
+ * = ring timeout + max call length + slack) is due for a lookup. callsToReconcile lists the most overdue ones, up to 100 — the
  * size of one bulk Call Details request (`GET /Calls?Sid=a,b,c`) — and says how many such requests the
  * reserve (reserveForReconciliation per sliding minute) still allows. After sending the request, call
  * markReconcileRequested (logs the request against the reserve and pushes those calls' next check back by

@@ -123,6 +123,11 @@ export interface ReleaseResult {
 	warnings: string[];
 }
 
+const REASON_CODE: Record<HoldReason, number> = Object.fromEntries(HOLD_REASONS.map((r, i) => [r, i + 1])) as Record<
+	HoldReason,
+	number
+>;
+
 const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 /** Repairs what a lost write may have erased, from one contact row (owned state). */
@@ -200,8 +205,8 @@ export function release(
 	const logKeys = new Set<string>();
 	for (const e of s.sendLog) logKeys.add(e[1]);
 	const addedLog: Array<[number, string]> = [];
-	const held = Object.fromEntries(HOLD_REASONS.map((r) => [r, 0])) as Record<HoldReason, number>;
 	const reasonCode = new Map<HoldReason, number>(HOLD_REASONS.map((r, i) => [r, i + 1]));
+	const passCounts = new Int32Array(HOLD_REASONS.length + 1);
 	const reasons = options.includeHeld ? new Uint8Array(contacts.length) : null;
 	const buckets = new Map<string, number[]>();
 	const watermark = s.watermark;
@@ -216,10 +221,12 @@ export function release(
 			if (!b) buckets.set(ctx.circle, (b = []));
 			b.push(i);
 		} else {
-			held[reason]++;
-			if (reasons) reasons[i] = reasonCode.get(reason)!;
+			const code = REASON_CODE[reason];
+			passCounts[code]++;
+			if (reasons) reasons[i] = code;
 		}
 	}
+	const held = Object.fromEntries(HOLD_REASONS.map((r, k) => [r, passCounts[k + 1]])) as Record<HoldReason, number>;
 	if (addedLog.length) {
 		s.sendLog = s.sendLog.concat(addedLog).sort((a, b) => a[0] - b[0]);
 		warnings.push(`${addedLog.length} recent call(s) missing from the send log were restored from contact rows (a lost write).`);
@@ -258,7 +265,12 @@ export function release(
 	const headroom = inFlightHeadroom(s.inFlight.length, settings.maxInFlight);
 	const rateLimited = now < s.rateLimitedUntil;
 	const maxRelease = options.maxRelease === undefined ? Infinity : Math.max(0, Math.floor(options.maxRelease));
-	const byRate = Math.floor(tokensBefore + 1e-9);
+	// Spread at most the rate's worth over the span actually available (shorter near the window's close, or when
+	// a previous release already planned sends into this tick).
+	const spanEnd = Math.min(now + settings.tickSeconds * 1000, win.closesAt ?? now);
+	const spanStart = Math.max(now, logTimes.length ? logTimes[logTimes.length - 1] : now);
+	const bySpan = Math.max(0, Math.ceil((ratePerMinute * (spanEnd - spanStart)) / 60000 - 1e-9));
+	const byRate = Math.min(Math.floor(tokensBefore + 1e-9), bySpan);
 	let n = rateLimited ? 0 : Math.min(byRate, headroom, capacity, maxRelease);
 	let limitedBy: LimitedBy = 'none';
 	if (rateLimited) limitedBy = 'rate_limited';
@@ -268,7 +280,6 @@ export function release(
 	else if (n === byRate) limitedBy = 'rate';
 	if (rateLimited) warnings.push(`Exotel answered 429 (rate limited); no calls before ${new Date(s.rateLimitedUntil).toISOString()}.`);
 
-	const spanEnd = Math.min(now + settings.tickSeconds * 1000, win.closesAt ?? now);
 	let slots = planSendTimes(logTimes, now, spanEnd, n, limit);
 	if (slots.length < n) limitedBy = 'sixty_second_limit';
 	n = slots.length;
@@ -278,6 +289,7 @@ export function release(
 	const picked = new Map<string, number[]>();
 	const pickedKeys = new Set<string>();
 	let duplicates = 0;
+	const skipped = new Map<string, number[]>();
 	const counts: Array<[string, number]> = [];
 	for (const d of demands) {
 		const want = alloc.get(d.circle)?.n ?? 0;
@@ -287,6 +299,9 @@ export function release(
 			const key = contacts[idx[j]].key;
 			if (pickedKeys.has(key)) {
 				duplicates++;
+				const list2 = skipped.get(d.circle);
+				if (list2) list2.push(idx[j]);
+				else skipped.set(d.circle, [idx[j]]);
 				continue;
 			}
 			pickedKeys.add(key);
@@ -319,6 +334,7 @@ export function release(
 	const recheck = reconcileAfterMs(settings);
 	const cursor = new Map<string, number>();
 	const releasedSet = new Set<number>();
+	const releasedBy = new Map<string, number>();
 	for (let k = 0; k < order.length; k++) {
 		const circle = order[k];
 		const pos = cursor.get(circle) ?? 0;
@@ -338,6 +354,8 @@ export function release(
 		} catch (e) {
 			warnings.push(`${contact.key}: ${(e as Error).message}`);
 			held.invalid++;
+			releasedSet.add(index);
+			releasedBy.set(circle, (releasedBy.get(circle) ?? 0) + 1);
 			if (reasons) reasons[index] = reasonCode.get('invalid')!;
 			continue;
 		}
@@ -354,6 +372,7 @@ export function release(
 		s.inFlight.push(call);
 		s.sendLog.push([sendAt, contact.key]);
 		releasedSet.add(index);
+		releasedBy.set(circle, (releasedBy.get(circle) ?? 0) + 1);
 		released.push({
 			index,
 			contact: contact.key,
@@ -377,19 +396,18 @@ export function release(
 	}
 	s.tokens = Math.max(0, tokensBefore - released.length);
 
-	// eligible but not released
+	// eligible but not released: same reason for the whole circle (skipped duplicates: already in flight)
 	for (const d of demands) {
 		const idx = buckets.get(d.circle)!;
-		const cs = s.circles[d.circle];
-		for (const i of idx) {
-			if (releasedSet.has(i)) continue;
-			const r: HoldReason = pickedKeys.has(contacts[i].key) && !releasedSet.has(i) && isDuplicateOfReleased(contacts, i, releasedSet)
-				? 'already_in_flight'
-				: cs.br.s === 'half-open'
-					? 'circle_paused'
-					: 'budget_used';
-			held[r]++;
-			if (reasons) reasons[i] = reasonCode.get(r)!;
+		const dup = skipped.get(d.circle);
+		const releasedHere = releasedBy.get(d.circle) ?? 0;
+		const r: HoldReason = s.circles[d.circle].br.s === 'half-open' ? 'circle_paused' : 'budget_used';
+		held[r] += idx.length - releasedHere - (dup?.length ?? 0);
+		if (dup) held.already_in_flight += dup.length;
+		if (reasons) {
+			const code = reasonCode.get(r)!;
+			for (const i of idx) if (!releasedSet.has(i)) reasons[i] = code;
+			if (dup) for (const i of dup) reasons[i] = reasonCode.get('already_in_flight')!;
 		}
 	}
 	if (duplicates) warnings.push(`${duplicates} duplicate contact key(s) in the input were skipped.`);
@@ -442,10 +460,4 @@ export function release(
 		recovered,
 		warnings,
 	};
-}
-
-/** A contact skipped because the same key appears earlier in the input and was released. */
-function isDuplicateOfReleased(contacts: readonly ContactInput[], i: number, releasedSet: Set<number>): boolean {
-	for (const j of releasedSet) if (j !== i && contacts[j].key === contacts[i].key) return true;
-	return false;
 }

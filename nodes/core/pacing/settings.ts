@@ -58,7 +58,12 @@ export interface PacingSettings {
 	maxCallSeconds: number;
 	/** Extra time for Exotel's status callback to arrive. lease = ring + max call + slack. */
 	leaseSlackSeconds: number;
-	/** Ask Exotel (Call Details) about a call with no outcome this long after it was placed. null = the lease. */
+	/**
+	 * Ask Exotel (Call Details) about a call with no outcome this long after it was placed. null = the full lease.
+	 * Default 180 s: past the ring timeout and a typical IVR call. Asking early is cheap (one bulk request covers
+	 * 100 calls; a call that is still live is just asked again later) and frees in-flight slots held by lost
+	 * callbacks much sooner than the lease would.
+	 */
 	reconcileAfterSeconds: number | null;
 	/** After a lookup (or a lookup that says "still in progress") ask again no sooner than this. */
 	reconcileRecheckSeconds: number;
@@ -149,7 +154,7 @@ export const defaultSettings: Readonly<PacingSettings> = Object.freeze({
 	ringTimeoutSeconds: 45,
 	maxCallSeconds: 600,
 	leaseSlackSeconds: 120,
-	reconcileAfterSeconds: null,
+	reconcileAfterSeconds: 180,
 	reconcileRecheckSeconds: 120,
 	abandonAfterMinutes: 120,
 	dedupeHorizonMinutes: 20,
