@@ -90,6 +90,22 @@ export function decayedCal(c: CircleState, now: number, s: PacingSettings): [num
 	return [c.cal[0] * f, c.cal[1] * f, c.cal[2] * f, c.cal[3] * f];
 }
 
+/**
+ * Should this outcome teach the circle's normal mix? Not while the circle looks sick: once it has an established
+ * mix (2 x the prior weight of outcomes), learning pauses while a run statistic is past half its threshold or
+ * the window is clearly below expectation, so an outage in progress cannot redefine "normal" and hide itself.
+ * A young circle always learns (its real level may differ from the pool's).
+ */
+export function mayLearn(c: CircleState, h: CircleHealth, s: PacingSettings): boolean {
+	if (c.cal[0] < 2 * s.calibrationPriorWeight) return true;
+	if (c.run[0] >= s.failedRunThreshold / 2 || c.run[1] >= s.silentRunThreshold / 2) return false;
+	const w = h.win;
+	if (w.n < s.minVolume) return true;
+	if (h.exp.hasBaseline && wilsonUpper(w.comp, w.n, s.confidenceZ) < s.slowBelowRatio * h.exp.p) return false;
+	if (wilsonLower(w.fail, w.n, s.confidenceZ) > Math.max(0.2, 3 * h.exp.qf)) return false;
+	return true;
+}
+
 /** Learns one outcome of a healthy (closed) circle (owned state). */
 export function learn(c: CircleState, cat: Category, now: number, s: PacingSettings): void {
 	const [n, comp, na, fail] = decayedCal(c, now, s);

@@ -27,7 +27,7 @@ import type { CampaignState, CircleState, InFlightCall } from './state';
 import { circleOf, cloneState, pruneInPlace } from './state';
 import { addDone, doneHashes, sidHash } from './dedupe';
 import { countCategory } from './counters';
-import { addToWindow, healthPicture, learn, tallyWindow, updateRuns, type CircleHealth, type Expected } from './health';
+import { addToWindow, healthPicture, learn, mayLearn, tallyWindow, updateRuns, type CircleHealth, type Expected } from './health';
 import {
 	advanceBreaker,
 	evaluateTrip,
@@ -157,10 +157,11 @@ export function recordOutcomes(
 			if (cs.br.s === 'closed' && info.placedAt >= cs.br.closedAt) {
 				const recent = at >= now - windowMs;
 				if (recent) addToWindow(cs, at, cat, settings);
-				learn(cs, cat, now, settings);
+				const h = freshHealth(info.circle, cs);
+				if (mayLearn(cs, h, settings)) learn(cs, cat, now, settings);
 				if (recent) {
-					updateRuns(cs, cat, expOf(info.circle), settings);
-					const reason = evaluateTrip(freshHealth(info.circle, cs), cs, settings);
+					updateRuns(cs, cat, h.exp, settings);
+					const reason = evaluateTrip(h, cs, settings);
 					if (reason) transitions.push(openBreaker(info.circle, cs, now, reason, settings));
 				}
 			} else if (cs.br.s === 'half-open' && (info.probe || info.placedAt >= cs.br.since)) {

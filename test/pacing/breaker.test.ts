@@ -1,0 +1,229 @@
+/**
+ * Breaker transitions driven by outcome streams on an injected clock. Outcomes are fed as status callbacks of
+ * unknown CallSids carrying our correlation (counted once each), every 5 s, for a few circles.
+ */
+import {
+	createState,
+	getStats,
+	recordOutcomes,
+	release,
+	type BreakerTransition,
+	type CampaignState,
+	type OutcomeInput,
+	type PacingSettings,
+} from '../../nodes/core/pacing';
+import { MON_10, mulberry32, settingsWith } from './helpers';
+
+type Status = 'completed' | 'busy' | 'no-answer' | 'failed';
+
+class Feed {
+	state: CampaignState;
+	now: number;
+	seq = 0;
+	transitions: BreakerTransition[] = [];
+	rng = mulberry32(7);
+	constructor(readonly s: PacingSettings, start = MON_10) {
+		this.now = start;
+		this.state = createState('camp', start - 3600000);
+	}
+	healthy(p = 0.5): Status {
+		const x = this.rng();
+		return x < p ? 'completed' : x < p + 0.08 ? 'busy' : x < p + 0.12 ? 'failed' : 'no-answer';
+	}
+	outcome(circle: string, status: Status): OutcomeInput {
+		const id = ++this.seq;
+		return {
+			callSid: `S${id}`,
+			status,
+			at: this.now,
+			correlation: { campaign: 'camp', contact: `+91${circle}${id}`, attempt: 1, circle, releasedAt: this.now - 40000 },
+		};
+	}
+	/** Advance `seconds` in 5 s steps; each step `gen` yields the outcomes of that step. */
+	run(seconds: number, gen: (f: Feed, step: number) => OutcomeInput[]): void {
+		for (let t = 0; t < seconds; t += 5) {
+			this.now += 5000;
+			const r = recordOutcomes(this.state, gen(this, t / 5), this.now, this.s);
+			this.state = r.state;
+			this.transitions.push(...r.transitions);
+		}
+	}
+	mode(circle: string) {
+		return this.state.circles[circle]?.br.s;
+	}
+}
+
+const OTHERS = ['DL', 'KA', 'TN', 'GJ'];
+/** ~12 outcomes/min per circle: one per circle every 5 s. */
+const healthyAll = (circles: string[], p = 0.5) => (f: Feed) => circles.map((c) => f.outcome(c, f.healthy(p)));
+
+describe('breaker', () => {
+	test('hard outage: closed -> open after a short run of failures (failed_run)', () => {
+		const f = new Feed(settingsWith());
+		f.run(600, healthyAll(['MH', ...OTHERS]));
+		expect(f.transitions).toEqual([]);
+		let failures = 0;
+		f.run(120, (ff) => {
+			if (ff.mode('MH') === 'closed') failures++;
+			return [...healthyAll(OTHERS)(ff), ff.outcome('MH', 'failed')];
+		});
+		const open = f.transitions.find((t) => t.circle === 'MH' && t.to === 'open')!;
+		expect(open.reason).toBe('failed_run');
+		expect(failures).toBeLessThanOrEqual(7);
+		expect(open.until! - open.at).toBe(120000);
+		expect(getStats(f.state, f.now, f.s).circles.find((c) => c.circle === 'MH')).toMatchObject({ breaker: 'open', tripReason: 'failed_run' });
+	});
+
+	test('fast path: >= 10 resolved in the last 60 s with >= 80% failed', () => {
+		const f = new Feed(settingsWith({ failedRunThreshold: 100 }));
+		f.run(600, healthyAll(['MH', ...OTHERS]));
+		f.run(60, (ff) => [...healthyAll(OTHERS)(ff), ff.outcome('MH', 'failed'), ff.outcome('MH', ff.healthy())]);
+		expect(f.transitions.find((t) => t.circle === 'MH')).toBeUndefined(); // ~50% failed: not a burst
+		f.run(60, (ff) => [...healthyAll(OTHERS)(ff), ff.outcome('MH', 'failed'), ff.outcome('MH', 'failed')]);
+		expect(f.transitions.find((t) => t.circle === 'MH' && t.to === 'open')?.reason).toBe('failed_burst');
+	});
+
+	test('failed share over the window (Wilson lower bound >= 50%)', () => {
+		const f = new Feed(settingsWith({ failedRunThreshold: 100, fastMinResolved: 1000 }));
+		f.run(600, healthyAll(['MH', ...OTHERS]));
+		let k = 0;
+		f.run(300, (ff) => [...healthyAll(OTHERS)(ff), ff.outcome('MH', k++ % 5 === 4 ? 'completed' : 'failed')]);
+		expect(f.transitions.find((t) => t.circle === 'MH' && t.to === 'open')?.reason).toBe('failed_share');
+	});
+
+	test('silent outage (every call rings out): detected from the no-answer run vs the normal share', () => {
+		const f = new Feed(settingsWith());
+		f.run(900, healthyAll(['MH', ...OTHERS]));
+		let nas = 0;
+		f.run(300, (ff) => {
+			if (ff.mode('MH') === 'closed') nas++;
+			return [...healthyAll(OTHERS)(ff), ff.outcome('MH', 'no-answer')];
+		});
+		const open = f.transitions.find((t) => t.circle === 'MH' && t.to === 'open')!;
+		expect(open.reason).toBe('silent_run');
+		expect(nas).toBeLessThanOrEqual(20);
+	});
+
+	test('partial outage: completion far below the expected level (low_completion)', () => {
+		const f = new Feed(settingsWith({ silentRunThreshold: 100, failedRunThreshold: 100 }));
+		f.run(900, healthyAll(['MH', ...OTHERS]));
+		f.run(600, (ff) => [...healthyAll(OTHERS)(ff), ff.outcome('MH', ff.rng() < 0.03 ? 'completed' : ff.rng() < 0.3 ? 'busy' : 'no-answer')]);
+		expect(f.transitions.find((t) => t.circle === 'MH' && t.to === 'open')?.reason).toBe('low_completion');
+	});
+
+	test('a shortfall shared by all circles is not an outage', () => {
+		const f = new Feed(settingsWith());
+		f.run(900, healthyAll(['MH', ...OTHERS], 0.5));
+		// everyone drops to 12% completion (time of day, list quality): no trip anywhere
+		f.run(1800, healthyAll(['MH', ...OTHERS], 0.12));
+		expect(f.transitions).toEqual([]);
+	});
+
+	test('a healthy low-answer circle is neither tripped nor slowed', () => {
+		const f = new Feed(settingsWith());
+		f.run(3 * 3600, (ff) => [...healthyAll(OTHERS, 0.6)(ff), ff.outcome('MH', ff.healthy(0.15))]);
+		expect(f.transitions).toEqual([]);
+		const mh = getStats(f.state, f.now, f.s).circles.find((c) => c.circle === 'MH')!;
+		const contacts = [...Array(200)].map((_, i) => ({ key: `k${i}`, circle: i % 2 ? 'MH' : 'DL' }));
+		const r = release(f.state, contacts, f.now, f.s);
+		expect(r.state.circles.MH.w).toBe(1);
+		expect(mh.window.expectedCompletionPct).toBeLessThan(25);
+	});
+
+	test('half-open: at most probeCalls probes, a completed probe closes it', () => {
+		const s = settingsWith();
+		const f = new Feed(s);
+		f.run(600, healthyAll(['MH', ...OTHERS]));
+		f.run(60, (ff) => [...healthyAll(OTHERS)(ff), ff.outcome('MH', 'failed')]);
+		const open = f.transitions.find((t) => t.to === 'open')!;
+		const contacts = [...Array(30)].map((_, i) => ({ key: `+9198${i}`, circle: 'MH' }));
+		// still open before the cooldown ends
+		const early = release(f.state, contacts, open.until! - 1, s, { includeHeld: true });
+		expect(early.released).toHaveLength(0);
+		expect(early.holds[0]).toMatchObject({ reason: 'circle_paused', retryAt: open.until });
+		const r = release(f.state, contacts, open.until!, s, { includeHeld: true });
+		expect(r.transitions.map((t) => t.to)).toEqual(['half-open']);
+		expect(r.released).toHaveLength(3);
+		expect(r.released.every((c) => c.probe && c.reason === 'probe')).toBe(true);
+		expect(r.held.circle_paused).toBe(27);
+		// no more probes while they are out
+		expect(release(r.state, contacts.slice(3), open.until! + 15000, s).released).toHaveLength(0);
+		const res = recordOutcomes(
+			r.state,
+			[
+				{ callSid: 'P1', status: 'no-answer', correlation: r.released[0].correlation },
+				{ callSid: 'P2', status: 'completed', correlation: r.released[1].correlation },
+			],
+			open.until! + 60000,
+			s,
+		);
+		expect(res.transitions.map((t) => [t.to, t.reason])).toEqual([['closed', 'a probe call completed']]);
+		expect(res.state.circles.MH.br).toMatchObject({ s: 'closed', k: 0 });
+		expect(res.state.circles.MH.win).toEqual([]);
+		expect(release(res.state, contacts.slice(3), open.until! + 75000, s).released.length).toBeGreaterThan(3);
+	});
+
+	test('failed probes reopen it with a growing cooldown (2, 4, 8 ... min, capped at 30)', () => {
+		const s = settingsWith();
+		const f = new Feed(s);
+		f.run(600, healthyAll(['MH', ...OTHERS]));
+		f.run(60, (ff) => [...healthyAll(OTHERS)(ff), ff.outcome('MH', 'failed')]);
+		let st = f.state;
+		let until = st.circles.MH.br.until;
+		const cooldowns: number[] = [(until - st.circles.MH.br.since) / 60000];
+		for (let round = 0; round < 5; round++) {
+			const contacts = [...Array(5)].map((_, i) => ({ key: `+9197${round}${i}`, circle: 'MH' }));
+			const r = release(st, contacts, until, s);
+			expect(r.released).toHaveLength(3);
+			const res = recordOutcomes(
+				r.state,
+				r.released.map((c, i) => ({ callSid: `P${round}-${i}`, status: i === 0 ? 'failed' : 'no-answer', correlation: c.correlation })),
+				until + 50000,
+				s,
+			);
+			expect(res.transitions.at(-1)).toMatchObject({ to: 'open', reason: 'probe_failed' });
+			st = res.state;
+			until = st.circles.MH.br.until;
+			cooldowns.push((until - st.circles.MH.br.since) / 60000);
+		}
+		expect(cooldowns).toEqual([2, 4, 8, 16, 30, 30]);
+	});
+
+	test('tripping again soon after closing keeps backing off', () => {
+		const s = settingsWith();
+		const f = new Feed(s);
+		f.run(600, healthyAll(['MH', ...OTHERS]));
+		f.run(60, (ff) => [...healthyAll(OTHERS)(ff), ff.outcome('MH', 'failed')]);
+		const until = f.state.circles.MH.br.until;
+		const r = release(f.state, [{ key: 'p', circle: 'MH' }], until, s);
+		f.state = recordOutcomes(r.state, [{ callSid: 'P', status: 'completed', correlation: r.released[0].correlation }], until + 60000, s).state;
+		f.now = until + 60000;
+		expect(f.mode('MH')).toBe('closed');
+		f.transitions = [];
+		// (outcomes of calls placed before the close are ignored, so give it 2 minutes)
+		f.run(120, (ff) => [...healthyAll(OTHERS)(ff), ff.outcome('MH', 'failed')]);
+		const again = f.transitions.find((t) => t.to === 'open')!;
+		expect(again.until! - again.at).toBe(240000);
+	});
+
+	test('outcomes of calls placed before the circle closed do not re-trip it', () => {
+		const s = settingsWith();
+		const f = new Feed(s);
+		f.run(600, healthyAll(['MH', ...OTHERS]));
+		f.run(60, (ff) => [...healthyAll(OTHERS)(ff), ff.outcome('MH', 'failed')]);
+		const until = f.state.circles.MH.br.until;
+		const r = release(f.state, [{ key: 'p', circle: 'MH' }], until, s);
+		f.state = recordOutcomes(r.state, [{ callSid: 'P', status: 'completed', correlation: r.released[0].correlation }], until + 60000, s).state;
+		f.now = until + 60000;
+		f.transitions = [];
+		// stragglers placed long before the close report failures
+		f.run(30, (ff) =>
+			[...Array(5)].map((_, i) => ({
+				callSid: `old${ff.seq++}-${i}`,
+				status: 'failed',
+				correlation: { campaign: 'camp', contact: `o${ff.seq}${i}`, attempt: 1, circle: 'MH', releasedAt: until - 200000 },
+			})),
+		);
+		expect(f.transitions).toEqual([]);
+	});
+});
