@@ -66,6 +66,8 @@ export interface CircleGate {
 	gate: BreakerMode;
 	openUntil: number;
 	trips: readonly number[] | undefined;
+	/** Scratch for Release: the circle's index in this pass (-1 until seen). */
+	k: number;
 }
 
 export interface EligibilityContext {
@@ -86,12 +88,13 @@ export interface EligibilityContext {
 	statusCache: Map<unknown, string>;
 	// scratch output of the last classify() call
 	circle: string;
+	gate: CircleGate;
 	used: number;
 	refund: boolean;
 	status: string;
 }
 
-const NO_CIRCLE: CircleGate = { name: '', gate: 'closed', openUntil: 0, trips: undefined };
+
 
 export function buildEligibilityContext(
 	state: CampaignState,
@@ -111,7 +114,7 @@ export function buildEligibilityContext(
 	}
 	const gates = new Map<string, CircleGate>();
 	for (const [name, c] of Object.entries(state.circles)) {
-		gates.set(name, { name, gate: c.br.s, openUntil: c.br.s === 'open' ? c.br.until : 0, trips: c.trips.length ? c.trips : undefined });
+		gates.set(name, { name, gate: c.br.s, openUntil: c.br.s === 'open' ? c.br.until : 0, trips: c.trips.length ? c.trips : undefined, k: -1 });
 	}
 	return {
 		now,
@@ -127,6 +130,7 @@ export function buildEligibilityContext(
 		circleCache: new Map(),
 		statusCache: new Map(),
 		circle: '',
+		gate: { name: '', gate: 'closed', openUntil: 0, trips: undefined, k: -1 },
 		used: 0,
 		refund: false,
 		status: '',
@@ -137,7 +141,11 @@ export function circleGate(ctx: EligibilityContext, raw: unknown): CircleGate {
 	let g = ctx.circleCache.get(raw);
 	if (g === undefined) {
 		const name = typeof raw === 'string' ? raw.trim().toUpperCase() : '';
-		g = name === '' ? NO_CIRCLE : (ctx.gates.get(name) ?? { name, gate: 'closed', openUntil: 0, trips: undefined });
+		g = ctx.gates.get(name);
+		if (g === undefined) {
+			g = { name, gate: 'closed', openUntil: 0, trips: undefined, k: -1 };
+			ctx.gates.set(name, g);
+		}
 		ctx.circleCache.set(raw, g);
 	}
 	return g;
@@ -157,13 +165,19 @@ function cachedStatus(ctx: EligibilityContext, raw: unknown): string {
 	return st;
 }
 
+// Globals captured once: this loop runs for every contact on every tick, and global lookups are slow in some
+// hosts (sandboxed vm contexts such as Jest's).
+const isFiniteNumber = Number.isFinite;
+const floor = Math.floor;
+const toNumber = Number;
+
 const toCount = (v: unknown): number => {
-	if (typeof v === 'number') return Number.isFinite(v) && v > 0 ? Math.floor(v) : 0;
-	const n = Number(v);
-	return Number.isFinite(n) && n > 0 ? Math.floor(n) : 0;
+	if (typeof v === 'number') return isFiniteNumber(v) && v > 0 ? floor(v) : 0;
+	const n = toNumber(v);
+	return isFiniteNumber(n) && n > 0 ? floor(n) : 0;
 };
 
-const toTime = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const toTime = (v: unknown): number | null => (typeof v === 'number' && isFiniteNumber(v) ? v : null);
 
 /** Did the circle trip within the health window after `placedAt` (and not after now)? */
 export function trippedAfter(trips: readonly number[] | undefined, placedAt: number, windowMs: number, now: number): boolean {
@@ -198,6 +212,7 @@ export function classify(ctx: EligibilityContext, c: ContactInput): HoldReason |
 	}
 	const g = circleGate(ctx, c.circle);
 	ctx.circle = g.name;
+	ctx.gate = g;
 	if (g.name === '') return 'invalid';
 	if (ctx.paused) return 'campaign_paused';
 	if (!ctx.window.open) return 'window_closed';

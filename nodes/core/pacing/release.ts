@@ -128,7 +128,15 @@ const REASON_CODE: Record<HoldReason, number> = Object.fromEntries(HOLD_REASONS.
 	number
 >;
 
-const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isFiniteNumber = Number.isFinite;
+
+/** Reused per-contact scratch (never observable: filled before use on every call). */
+let marks = new Int32Array(1024);
+function scratchMarks(n: number): Int32Array {
+	if (marks.length < n) marks = new Int32Array(Math.max(n, marks.length * 2));
+	return marks;
+}
+const isTime = (v: unknown): v is number => typeof v === 'number' && isFiniteNumber(v);
 
 /** Repairs what a lost write may have erased, from one contact row (owned state). */
 function recoverFromRow(
@@ -205,10 +213,11 @@ export function release(
 	const logKeys = new Set<string>();
 	for (const e of s.sendLog) logKeys.add(e[1]);
 	const addedLog: Array<[number, string]> = [];
-	const reasonCode = new Map<HoldReason, number>(HOLD_REASONS.map((r, i) => [r, i + 1]));
 	const passCounts = new Int32Array(HOLD_REASONS.length + 1);
 	const reasons = options.includeHeld ? new Uint8Array(contacts.length) : null;
-	const buckets = new Map<string, number[]>();
+	const mark = scratchMarks(contacts.length); // per contact: circle index if eligible, else -1
+	const names: string[] = [];
+	const backlog: number[] = [];
 	const watermark = s.watermark;
 	let recovered = 0;
 	for (let i = 0; i < contacts.length; i++) {
@@ -217,10 +226,16 @@ export function release(
 		if (isTime(la) && la >= watermark) recovered += recoverFromRow(s, ctx, c, la, logKeys, addedLog, settings);
 		const reason = classify(ctx, c);
 		if (reason === null) {
-			let b = buckets.get(ctx.circle);
-			if (!b) buckets.set(ctx.circle, (b = []));
-			b.push(i);
+			const g = ctx.gate;
+			if (g.k < 0) {
+				g.k = names.length;
+				names.push(g.name);
+				backlog.push(0);
+			}
+			mark[i] = g.k;
+			backlog[g.k]++;
 		} else {
+			mark[i] = -1;
 			const code = REASON_CODE[reason];
 			passCounts[code]++;
 			if (reasons) reasons[i] = code;
@@ -244,19 +259,20 @@ export function release(
 	const demands: Demand[] = [];
 	let eligible = 0;
 	let capacity = 0;
-	for (const [name, idx] of buckets) {
+	names.forEach((name, k) => {
 		const cs = circleOf(s, name, now);
-		eligible += idx.length;
+		const b = backlog[k];
+		eligible += b;
 		if (cs.br.s === 'half-open') {
-			const cap = Math.min(idx.length, probeSlots(cs, settings));
-			demands.push({ circle: name, backlog: idx.length, weight: 1, cap, probe: true, carry: 0 });
+			const cap = Math.min(b, probeSlots(cs, settings));
+			demands.push({ circle: name, backlog: b, weight: 1, cap, probe: true, carry: 0 });
 			capacity += cap;
 		} else {
 			const weight = circleWeight(pic.circles.get(name), settings);
-			demands.push({ circle: name, backlog: idx.length, weight, cap: idx.length, probe: false, carry: cs.dr });
-			capacity += idx.length;
+			demands.push({ circle: name, backlog: b, weight, cap: b, probe: false, carry: cs.dr });
+			capacity += b;
 		}
-	}
+	});
 	demands.sort((a, b) => (a.circle < b.circle ? -1 : a.circle > b.circle ? 1 : 0));
 
 	const limit = dialLimitPerMinute(settings);
@@ -284,31 +300,32 @@ export function release(
 	if (slots.length < n) limitedBy = 'sixty_second_limit';
 	n = slots.length;
 
-	// 4. allocate, pick, interleave
+	// 4. allocate, then take each circle's first contacts in list order (stops as soon as all are filled)
 	const alloc = allocate(n, demands);
-	const picked = new Map<string, number[]>();
+	const want = names.map((name) => alloc.get(name)?.n ?? 0);
+	let remaining = want.reduce((a, b) => a + b, 0);
+	const picked: number[][] = names.map(() => []);
+	const skipped: number[][] = names.map(() => []);
 	const pickedKeys = new Set<string>();
 	let duplicates = 0;
-	const skipped = new Map<string, number[]>();
+	for (let i = 0; i < contacts.length && remaining > 0; i++) {
+		const k = mark[i];
+		if (k < 0 || want[k] === 0) continue;
+		const key = contacts[i].key;
+		if (pickedKeys.has(key)) {
+			duplicates++;
+			skipped[k].push(i);
+			continue;
+		}
+		pickedKeys.add(key);
+		picked[k].push(i);
+		want[k]--;
+		remaining--;
+	}
 	const counts: Array<[string, number]> = [];
 	for (const d of demands) {
-		const want = alloc.get(d.circle)?.n ?? 0;
-		const idx = buckets.get(d.circle)!;
-		const list: number[] = [];
-		for (let j = 0; j < idx.length && list.length < want; j++) {
-			const key = contacts[idx[j]].key;
-			if (pickedKeys.has(key)) {
-				duplicates++;
-				const list2 = skipped.get(d.circle);
-				if (list2) list2.push(idx[j]);
-				else skipped.set(d.circle, [idx[j]]);
-				continue;
-			}
-			pickedKeys.add(key);
-			list.push(idx[j]);
-		}
-		picked.set(d.circle, list);
-		if (list.length) counts.push([d.circle, list.length]);
+		const k = names.indexOf(d.circle);
+		if (picked[k].length) counts.push([d.circle, picked[k].length]);
 	}
 	let total = counts.reduce((a, [, k]) => a + k, 0);
 	if (total < n) {
@@ -319,13 +336,14 @@ export function release(
 			for (let i = counts.length - 1; i >= 0 && drop > 0; i--) {
 				const take = Math.min(drop, counts[i][1]);
 				counts[i][1] -= take;
-				picked.get(counts[i][0])!.length = counts[i][1];
+				picked[names.indexOf(counts[i][0])].length = counts[i][1];
 				drop -= take;
 			}
 			total = slots.length;
 		}
 	}
 	const order = interleave(counts.filter(([, k]) => k > 0));
+	const pickedOf = (circle: string): number[] => picked[names.indexOf(circle)];
 
 	// 5. reserve and log
 	const inFlightBefore = s.inFlight.length;
@@ -339,7 +357,7 @@ export function release(
 		const circle = order[k];
 		const pos = cursor.get(circle) ?? 0;
 		cursor.set(circle, pos + 1);
-		const index = picked.get(circle)![pos];
+		const index = pickedOf(circle)[pos];
 		const contact = contacts[index];
 		classify(ctx, contact); // restores ctx.used / ctx.refund for this contact
 		const cs = circleOf(s, circle, now);
@@ -354,9 +372,9 @@ export function release(
 		} catch (e) {
 			warnings.push(`${contact.key}: ${(e as Error).message}`);
 			held.invalid++;
+			if (reasons) reasons[index] = REASON_CODE.invalid;
 			releasedSet.add(index);
 			releasedBy.set(circle, (releasedBy.get(circle) ?? 0) + 1);
-			if (reasons) reasons[index] = reasonCode.get('invalid')!;
 			continue;
 		}
 		const call: InFlightCall = { c: contact.key, ci: circle, a: attempt, r: placedAt, n: placedAt + recheck };
@@ -396,19 +414,20 @@ export function release(
 	}
 	s.tokens = Math.max(0, tokensBefore - released.length);
 
-	// eligible but not released: same reason for the whole circle (skipped duplicates: already in flight)
-	for (const d of demands) {
-		const idx = buckets.get(d.circle)!;
-		const dup = skipped.get(d.circle);
-		const releasedHere = releasedBy.get(d.circle) ?? 0;
-		const r: HoldReason = s.circles[d.circle].br.s === 'half-open' ? 'circle_paused' : 'budget_used';
-		held[r] += idx.length - releasedHere - (dup?.length ?? 0);
-		if (dup) held.already_in_flight += dup.length;
-		if (reasons) {
-			const code = reasonCode.get(r)!;
-			for (const i of idx) if (!releasedSet.has(i)) reasons[i] = code;
-			if (dup) for (const i of dup) reasons[i] = reasonCode.get('already_in_flight')!;
+	// eligible but not released: the same reason for the whole circle (skipped duplicates: already in flight)
+	names.forEach((name, k) => {
+		const r: HoldReason = s.circles[name].br.s === 'half-open' ? 'circle_paused' : 'budget_used';
+		held[r] += backlog[k] - (releasedBy.get(name) ?? 0) - skipped[k].length;
+		held.already_in_flight += skipped[k].length;
+	});
+	if (reasons) {
+		const dupCode = REASON_CODE.already_in_flight;
+		for (let i = 0; i < contacts.length; i++) {
+			const k = mark[i];
+			if (k < 0 || releasedSet.has(i)) continue;
+			reasons[i] = s.circles[names[k]].br.s === 'half-open' ? REASON_CODE.circle_paused : REASON_CODE.budget_used;
 		}
+		for (const list of skipped) for (const i of list) reasons[i] = dupCode;
 	}
 	if (duplicates) warnings.push(`${duplicates} duplicate contact key(s) in the input were skipped.`);
 
@@ -417,7 +436,7 @@ export function release(
 		const d = demands.find((x) => x.circle === name);
 		const a = alloc.get(name);
 		cs.bl = d ? d.backlog : 0;
-		cs.la = picked.get(name)?.length ?? 0;
+		cs.la = releasedBy.get(name) ?? 0;
 		cs.w = d ? d.weight : 1;
 		cs.dr = d && !d.probe && a ? a.carry : 0;
 	}

@@ -1,0 +1,146 @@
+import {
+	callsToReconcile,
+	createState,
+	getStats,
+	recordOutcomes,
+	release,
+	type ContactInput,
+} from '../../nodes/core/pacing';
+import { sidHash } from '../../nodes/core/pacing/dedupe';
+import { MON_10, settingsWith, World } from './helpers';
+
+const s = settingsWith();
+const many = (n: number, circle: string, prefix = circle): ContactInput[] =>
+	Array.from({ length: n }, (_, i) => ({ key: `+91${prefix}${String(i).padStart(6, '0')}`, circle }));
+
+describe('release', () => {
+	test('the budget is split by backlog and each circle is spread over the tick', () => {
+		const contacts = [...many(300, 'MH'), ...many(200, 'DL'), ...many(100, 'KA')];
+		const r = release(createState('camp', MON_10), contacts, MON_10, s);
+		expect(r.released).toHaveLength(47);
+		const by = (c: string) => r.released.filter((x) => x.circle === c);
+		expect(by("MH").length).toBe(23);
+		expect(by("DL").length).toBe(16);
+		expect(by('KA').length).toBe(8);
+		// send times: ascending, within the tick, evenly spaced (~319 ms apart)
+		const times = r.released.map((x) => x.sendAt);
+		expect(times[0]).toBe(MON_10);
+		expect(times.at(-1)!).toBeLessThan(MON_10 + 15000);
+		for (let i = 1; i < times.length; i++) expect(times[i] - times[i - 1]).toBeGreaterThanOrEqual(300);
+		// KA's 8 calls are spread over the tick, not bunched
+		const ka = by('KA').map((x) => x.sendAt - MON_10);
+		expect(ka[0]).toBeLessThan(2500);
+		expect(ka.at(-1)!).toBeGreaterThan(12500);
+		// contacts are taken in list order within a circle
+		expect(by("MH").map((x) => x.index)).toEqual([...Array(23).keys()]);
+		expect(r.state.inFlight).toHaveLength(47);
+		expect(r.state.sendLog).toHaveLength(47);
+	});
+
+	test('in-flight cap', () => {
+		const s10 = settingsWith({ maxInFlight: 10 });
+		const r = release(createState('camp', MON_10), many(100, 'MH'), MON_10, s10);
+		expect(r.released).toHaveLength(10);
+		expect(r.budget.limitedBy).toBe('in_flight');
+		const r2 = release(r.state, many(100, 'MH'), MON_10 + 15000, s10);
+		expect(r2.released).toHaveLength(0);
+		const freed = recordOutcomes(
+			r2.state,
+			r.released.slice(0, 4).map((c, i) => ({ callSid: `S${i}`, status: 'completed', correlation: c.correlation })),
+			MON_10 + 20000,
+			s10,
+		);
+		expect(release(freed.state, many(100, 'MH'), MON_10 + 30000, s10).released).toHaveLength(4);
+	});
+
+	test('user maximum rate', () => {
+		const slow = settingsWith({ maxCallsPerMinute: 60 });
+		expect(release(createState('camp', MON_10), many(100, 'MH'), MON_10, slow).released).toHaveLength(15);
+	});
+
+	test('a lost registration is recovered from the row: re-registered and found by reconciliation', () => {
+		const row: ContactInput = { key: 'k', circle: 'MH', attempts: 1, lastStatus: 'in-progress', lastCallSid: 'LOST', lastAttemptAt: MON_10 - 30000 };
+		const r = release(createState('camp', MON_10 - 3600000), [row], MON_10, s, { includeHeld: true });
+		expect(r.recovered).toBe(1);
+		expect(r.holds[0].reason).toBe('already_in_flight');
+		expect(r.state.inFlight).toEqual([expect.objectContaining({ s: 'LOST', c: 'k', rc: 1 })]);
+		expect(r.state.totals).toMatchObject({ attempted: 1, recovered: 1 });
+		// the send log got the entry back (a lost write must not let the 60 s limit be exceeded)
+		expect(r.state.sendLog).toEqual([[MON_10 - 30000, 'k']]);
+		expect(callsToReconcile(r.state, MON_10, s).callSids).toEqual([]);
+		expect(callsToReconcile(r.state, MON_10 - 30000 + 180000, s).callSids).toEqual(['LOST']);
+		// a second release does not recover it twice
+		const again = release(r.state, [row], MON_10 + 15000, s);
+		expect(again.recovered).toBe(0);
+		expect(again.state.totals.attempted).toBe(1);
+		// the callback still matches it
+		const cb = recordOutcomes(again.state, [{ callSid: 'LOST', status: 'completed' }], MON_10 + 60000, s);
+		expect(cb.results[0]).toMatchObject({ action: 'counted', contact: 'k' });
+		expect(cb.state.totals).toMatchObject({ attempted: 1, completed: 1 });
+	});
+
+	test('a row that shows the final status of a call the state never counted is counted from the row, once', () => {
+		const row: ContactInput = { key: 'k', circle: 'MH', attempts: 1, lastStatus: 'busy', lastCallSid: 'GONE', lastAttemptAt: MON_10 - 120000 };
+		const r = release(createState('camp', MON_10 - 3600000), [row], MON_10, s);
+		expect(r.state.totals).toMatchObject({ attempted: 1, busy: 1, recovered: 1 });
+		const again = release(r.state, [row], MON_10 + 15000, s);
+		expect(again.state.totals).toMatchObject({ attempted: 1, busy: 1 });
+		const dup = recordOutcomes(again.state, [{ callSid: 'GONE', status: 'busy' }], MON_10 + 20000, s);
+		expect(dup.results[0].action).toBe('duplicate');
+		// rows older than the dedupe horizon are left alone
+		const old = release(createState('camp', MON_10 - 3600000), [{ ...row, lastAttemptAt: MON_10 - 30 * 60000 }], MON_10, s);
+		expect(old.state.totals.attempted).toBe(0);
+		expect(sidHash('GONE')).toHaveLength(6);
+	});
+
+	test('a degraded circle gets a smaller share; healthy ones keep weight 1', () => {
+		const w = new World({
+			seed: 5,
+			contacts: 6000,
+			circles: ['MH', 'DL', 'KA', 'TN'],
+			mixes: {
+				MH: { completed: 0.12, busy: 0.08, failed: 0.05, noAnswer: 0.75 },
+				DL: { completed: 0.5, busy: 0.08, failed: 0.04, noAnswer: 0.38 },
+				KA: { completed: 0.5, busy: 0.08, failed: 0.04, noAnswer: 0.38 },
+				TN: { completed: 0.5, busy: 0.08, failed: 0.04, noAnswer: 0.38 },
+			},
+			settings: { silentRunThreshold: 100, completionRatioToTrip: 0.1, calibrationPriorWeight: 100000 },
+		});
+		// calibrationPriorWeight huge: MH is expected to behave like the others, so it looks degraded
+		const { runSerial } = jest.requireActual('./helpers') as typeof import('./helpers');
+		runSerial(w, MON_10 + 20 * 60000);
+		const st = getStats(w.state, w.now, w.settings);
+		const row = (c: string) => st.circles.find((x) => x.circle === c)!;
+		expect(row('MH').weight).toBeLessThan(1);
+		expect(row('MH').breaker).toBe('closed');
+		for (const c of ['DL', 'KA', 'TN']) expect(row(c).weight).toBe(1);
+	});
+
+	test('100k contacts: a release takes well under 20 ms', () => {
+		const rows: ContactInput[] = [];
+		const circles = ['AP', 'BR', 'DL', 'GJ', 'KA', 'KL', 'MH', 'MP', 'MU', 'RJ', 'TN', 'UE', 'UW', 'WB', 'PB', 'HR', 'OR', 'AS', 'NE', 'JK', 'HP', 'KO'];
+		for (let i = 0; i < 100000; i++) {
+			const row: ContactInput = { key: `+9191${String(i).padStart(8, '0')}`, circle: circles[i % circles.length] };
+			if (i % 3 === 0) {
+				row.attempts = 1;
+				row.lastStatus = 'no-answer';
+				row.lastAttemptAt = MON_10 - 7200000;
+				row.nextRetryAt = MON_10 - 1000;
+				row.lastCallSid = `old${i}`;
+			}
+			rows.push(row);
+		}
+		let st = createState('camp', MON_10);
+		const times: number[] = [];
+		for (let k = 0; k < 30; k++) {
+			const t0 = performance.now();
+			const r = release(st, rows, MON_10 + k * 15000, s);
+			times.push(performance.now() - t0);
+			expect(r.released.length).toBeGreaterThan(0);
+			st = { ...r.state, inFlight: [] }; // pretend the calls ended
+		}
+		times.sort((a, b) => a - b);
+		const median = times[15];
+		expect(median).toBeLessThan(20);
+	});
+});
