@@ -10,7 +10,7 @@ import * as path from 'path';
 import axios from 'axios';
 import { N8nClient, OwnerCredentials, DEFAULT_OWNER } from './client';
 import { ensureN8n, N8nRuntime } from './ensureN8n';
-import { defaultLog, freePort, killGroup, Logger, run, RunResult, sleep, tailFile, waitFor } from './util';
+import { defaultLog, freePort, killGroup, Logger, run, RunResult, sleep, tailFile, waitFor, WaitAbort } from './util';
 
 /** Fixed key so credentials imported/created in one run decrypt after a restart (test-only value). */
 export const E2E_ENCRYPTION_KEY = 'n8n-nodes-exotel-e2e-fixed-encryption-key';
@@ -228,17 +228,14 @@ export class N8nInstance {
 			await waitFor(
 				`n8n on port ${this.port} to become ready`,
 				async () => {
-					if (!this.running) throw new Error(`n8n exited during startup (code ${this.exitCode}, signal ${this.exitSignal})`);
+					if (!this.running) throw new WaitAbort(`n8n exited during startup (code ${this.exitCode}, signal ${this.exitSignal})`);
 					const logged = readFrom(this.logFile, startOffset);
 					if (!logged.includes('Editor is now accessible via')) return undefined;
 					const res = await axios.get(`${this.url}/healthz/readiness`, { timeout: 2000, validateStatus: () => true });
 					return res.status === 200;
 				},
 				{ timeoutMs, intervalMs: 200 },
-			).catch((e) => {
-				if (!this.running) throw new Error(`${e.message}`);
-				throw e;
-			});
+			);
 		} catch (e) {
 			const tailText = this.logTail(60);
 			await this.kill().catch(() => undefined);

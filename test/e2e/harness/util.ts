@@ -46,6 +46,9 @@ export function sleep(ms: number): Promise<void> {
 	return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** Throw this from a waitFor() callback to stop waiting at once (other errors are retried until the timeout). */
+export class WaitAbort extends Error {}
+
 /** Poll `fn` until it returns a value other than undefined/false, or throw after `timeoutMs`. */
 export async function waitFor<T>(
 	what: string,
@@ -59,6 +62,7 @@ export async function waitFor<T>(
 			const v = await fn();
 			if (v !== undefined && v !== false) return v as T;
 		} catch (e) {
+			if (e instanceof WaitAbort) throw e;
 			lastError = e;
 		}
 		if (Date.now() - started > opts.timeoutMs) {
