@@ -1,0 +1,57 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import { executeCampaignOperation } from './actions/campaign';
+import { executeRecordOutcome } from './actions/recordOutcome';
+import { executeRelease } from './actions/release';
+import { properties } from './description';
+import { warnIfManual } from './store';
+
+export class ExotelPacingController implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Exotel Pacing Controller',
+		name: 'exotelPacingController',
+		icon: 'file:exotel.svg',
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{$parameter["operation"] + ": " + $parameter["campaign"]}}',
+		description:
+			'Decides who to call now from the completion % and each circle’s health, and keeps the campaign state in the workflow',
+		defaults: { name: 'Exotel Pacing Controller' },
+		inputs: ['main'],
+		// Release: Dial Now / Not Now / Reconciled. Record Outcome: Update Contact / No Change.
+		// eslint-disable-next-line n8n-nodes-base/node-class-description-outputs-wrong
+		outputs: `={{ $parameter["operation"] === "release" ? [{ "type": "main", "displayName": "Dial Now" }, { "type": "main", "displayName": "Not Now" }, { "type": "main", "displayName": "Reconciled" }] : $parameter["operation"] === "recordOutcome" ? [{ "type": "main", "displayName": "Update Contact" }, { "type": "main", "displayName": "No Change" }] : ["main"] }}`,
+		usableAsTool: true,
+		credentials: [
+			{
+				name: 'exotelApi',
+				required: true,
+				displayOptions: { show: { operation: ['release'], reconcile: [true] } },
+			},
+		],
+		properties,
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const items = this.getInputData();
+		const operation = this.getNodeParameter('operation', 0) as string;
+		const manual = warnIfManual(this);
+		try {
+			if (operation === 'release') return await executeRelease(this, items);
+			if (operation === 'recordOutcome') return await executeRecordOutcome(this, items);
+			if (operation === 'getStats' || operation === 'pause' || operation === 'resume' || operation === 'reset') {
+				return await executeCampaignOperation(this, items, operation, !manual);
+			}
+		} catch (error) {
+			// Pacing decisions are made for the whole batch at once, so a failure fails the batch; with
+			// continue-on-fail the items pass through untouched with the error, and nothing is dialled.
+			if (this.continueOnFail()) {
+				const failed = items.map((item, i) => ({ json: { ...item.json, error: (error as Error).message }, pairedItem: { item: i } }));
+				return operation === 'release' ? [[], failed, []] : operation === 'recordOutcome' ? [[], failed] : [failed];
+			}
+			throw error;
+		}
+		throw new NodeOperationError(this.getNode(), `Unknown operation "${operation}"`, { itemIndex: 0 });
+	}
+}

@@ -1,0 +1,143 @@
+/** Release: reconcile overdue calls, then decide which contacts to dial now (output 1), hold (output 2). */
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import type { CampaignState, OutcomeInput } from '../../core/pacing';
+import { callsToReconcile, markReconcileRequested, recordOutcomes, release } from '../../core/pacing';
+import { bulkCallDetailsRequest } from '../../core/exotel/requests';
+import { mapBulkCalls } from '../../core/exotel/mapping';
+import { toEpochMs } from '../../core/time';
+import { exotelApiRequest, getExotelAccount } from '../../transport/exotelApi';
+import { contactInput, isoOrEmpty, settingsFromParameters, writeBackFields } from '../fields';
+import { groupByCampaign, itemParameterReader } from '../params';
+import type { LoadedCampaign } from '../store';
+import { loadCampaign, resolveNow, saveCampaign } from '../store';
+
+const CONTACT_FIELDS = ['phoneNumber', 'circle', 'dnd', 'attempts', 'lastStatus', 'lastAttemptAt', 'nextRetryAt', 'lastCallSid', 'refunded'];
+const FINAL_HOLDS = new Set(['invalid', 'dnd', 'done', 'attempts_used']);
+
+/** One bulk Call Details request for calls whose outcome is overdue; their outcomes go to the Reconciled output. */
+async function reconcile(
+	ctx: IExecuteFunctions,
+	campaign: LoadedCampaign,
+	state: CampaignState,
+	now: number,
+	itemIndex: number,
+	out: INodeExecutionData[],
+): Promise<CampaignState> {
+	const plan = callsToReconcile(state, now, campaign.settings);
+	if (plan.callSids.length === 0) return state;
+	const account = await getExotelAccount.call(ctx, itemIndex);
+	const body = await exotelApiRequest.call(
+		ctx,
+		bulkCallDetailsRequest(account.accountSid, { sids: plan.callSids, pageSize: 100, details: true }),
+		{ account, itemIndex },
+	);
+	const found = new Map(mapBulkCalls(body).calls.map((c) => [c.callSid, c]));
+	// Bulk Call Details leaves out calls still in progress, so a missing call is "not found (yet)".
+	const outcomes: OutcomeInput[] = plan.callSids.map((sid) => {
+		const call = found.get(sid);
+		if (!call) return { callSid: sid, status: 'not-found', source: 'reconcile' };
+		return {
+			callSid: sid,
+			status: call.status,
+			at: toEpochMs(call.endTime ?? call.dateUpdated) ?? undefined,
+			source: 'reconcile',
+			conversationDuration: call.conversationDuration,
+		};
+	});
+	const marked = markReconcileRequested(state, plan.callSids, now, campaign.settings);
+	const recorded = recordOutcomes(marked, outcomes, now, campaign.settings);
+	for (const r of recorded.results) {
+		if (!r.writeBack) continue;
+		out.push({
+			json: { ...writeBackFields(r.writeBack), callSid: r.callSid, pacingAction: r.action, pacingMessage: r.message },
+			pairedItem: { item: itemIndex },
+		});
+	}
+	return recorded.state;
+}
+
+export async function executeRelease(ctx: IExecuteFunctions, items: INodeExecutionData[]): Promise<INodeExecutionData[][]> {
+	const dial: INodeExecutionData[] = [];
+	const hold: INodeExecutionData[] = [];
+	const reconciled: INodeExecutionData[] = [];
+	const read = itemParameterReader(ctx, items, CONTACT_FIELDS);
+
+	for (const [name, indexes] of groupByCampaign(ctx, items)) {
+		const first = indexes[0];
+		if (!name) throw new NodeOperationError(ctx.getNode(), 'Campaign is empty', { itemIndex: first });
+		const now = resolveNow(ctx, first);
+		const partial = settingsFromParameters(ctx.getNodeParameter('settings', first, {}) as IDataObject);
+		const campaign = loadCampaign(ctx, name, now, partial, first);
+		let state = campaign.state;
+		const warnings = [...campaign.warnings];
+
+		if (ctx.getNodeParameter('reconcile', first, true) as boolean) {
+			try {
+				state = await reconcile(ctx, campaign, state, now, first, reconciled);
+			} catch (error) {
+				// A failed lookup must not stop dialling: the calls stay in flight and are asked about again.
+				warnings.push(`Reconciliation with Exotel failed: ${(error as Error).message}`);
+			}
+		}
+
+		const contacts = indexes.map((i) => {
+			const raw: Record<string, unknown> = {};
+			for (const field of CONTACT_FIELDS) raw[field] = read(field, i);
+			return contactInput(raw);
+		});
+		const result = release(state, contacts, now, campaign.settings, { includeHeld: true });
+		warnings.push(...result.warnings);
+
+		for (const r of result.released) {
+			const itemIndex = indexes[r.index];
+			dial.push({
+				json: {
+					...items[itemIndex].json,
+					// Written to the row BEFORE dialling, so a crash between dial and write-back cannot cause a re-dial.
+					attempts: r.attempt,
+					lastStatus: 'in-progress',
+					lastAttemptAt: isoOrEmpty(r.placedAt),
+					nextRetryAt: '',
+					lastCallSid: '',
+					pacing: {
+						campaign: name,
+						decision: 'dial',
+						reason: r.reason,
+						message: r.message,
+						contact: r.contact,
+						circle: r.circle,
+						attempt: r.attempt,
+						releasedAt: isoOrEmpty(r.releasedAt),
+						sendAt: isoOrEmpty(r.sendAt),
+						leaseUntil: isoOrEmpty(r.leaseUntil),
+						customField: r.customField,
+					},
+				},
+				pairedItem: { item: itemIndex },
+			});
+		}
+		for (const h of result.holds) {
+			const itemIndex = indexes[h.index];
+			const final = FINAL_HOLDS.has(h.reason);
+			hold.push({
+				json: {
+					...items[itemIndex].json,
+					pacing: {
+						campaign: name,
+						decision: 'hold',
+						reason: h.reason,
+						message: h.message,
+						retryAt: isoOrEmpty(h.retryAt),
+						final,
+					},
+				},
+				pairedItem: { item: itemIndex },
+			});
+		}
+		saveCampaign(ctx, campaign, result.state);
+		for (const message of warnings) ctx.addExecutionHints({ message, type: 'warning', location: 'outputPane' });
+	}
+	return [dial, hold, reconciled];
+}

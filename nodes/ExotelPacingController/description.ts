@@ -1,0 +1,138 @@
+/** Parameters of the Exotel Pacing Controller. Settings live on the Release node; the other operations reuse them. */
+import type { INodeProperties } from 'n8n-workflow';
+
+const onRelease = { show: { operation: ['release'] } };
+const onRecord = { show: { operation: ['recordOutcome'] } };
+
+export const operationProperty: INodeProperties = {
+	displayName: 'Operation',
+	name: 'operation',
+	type: 'options',
+	noDataExpression: true,
+	default: 'release',
+	options: [
+		{ name: 'Get Stats', value: 'getStats', action: 'Get campaign stats', description: 'Totals and a per-circle table' },
+		{ name: 'Pause', value: 'pause', action: 'Pause the campaign', description: 'Stop releasing calls; calls in progress finish' },
+		{
+			name: 'Record Outcome',
+			value: 'recordOutcome',
+			action: 'Record call outcomes',
+			description: 'Count status callbacks, Call Details or Connect Call answers; returns what to write back',
+		},
+		{
+			name: 'Release',
+			value: 'release',
+			action: 'Release contacts to dial',
+			description: 'Decide which contacts to call now, with a reason for the others',
+		},
+		{ name: 'Reset', value: 'reset', action: 'Reset the campaign', description: 'Forget the campaign state (counters, breakers, calls in flight)' },
+		{ name: 'Resume', value: 'resume', action: 'Resume the campaign', description: 'Release calls again after a pause' },
+	],
+};
+
+export const campaignProperty: INodeProperties = {
+	displayName: 'Campaign',
+	name: 'campaign',
+	type: 'string',
+	default: 'campaign-1',
+	required: true,
+	description:
+		'Name of the campaign. Use the same name on every Pacing Controller node of one campaign; several campaigns can share a workflow.',
+};
+
+const contactFields: INodeProperties[] = [
+	{
+		displayName:
+			'Each contact item must carry its own history (attempts, last status, times) from your sheet. Map the columns below; the defaults match the fields this package writes back.',
+		name: 'contactNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: onRelease,
+	},
+	{ displayName: 'Phone Number', name: 'phoneNumber', type: 'string', default: '={{ $json.phoneNumber }}', required: true, displayOptions: onRelease, description: 'The number to call, in any Indian format' },
+	{ displayName: 'Circle', name: 'circle', type: 'string', default: '={{ $json.circle }}', displayOptions: onRelease, description: "Telecom circle code from Exotel Number Lookup (e.g. MH)" },
+	{ displayName: 'DND', name: 'dnd', type: 'string', default: '={{ $json.dnd }}', displayOptions: onRelease, description: 'Whether the number is on the DND (NCPR) list: true/false, yes/no' },
+	{ displayName: 'Attempts', name: 'attempts', type: 'string', default: '={{ $json.attempts }}', displayOptions: onRelease, description: 'Calls made to this contact so far (empty = 0)' },
+	{ displayName: 'Last Status', name: 'lastStatus', type: 'string', default: '={{ $json.lastStatus }}', displayOptions: onRelease, description: 'Status of the last call (completed, busy, no-answer, failed, in-progress …)' },
+	{ displayName: 'Last Attempt At', name: 'lastAttemptAt', type: 'string', default: '={{ $json.lastAttemptAt }}', displayOptions: onRelease, description: 'When the last call was placed (ISO date or epoch ms)' },
+	{ displayName: 'Next Retry At', name: 'nextRetryAt', type: 'string', default: '={{ $json.nextRetryAt }}', displayOptions: onRelease, description: 'Earliest time for the next call, as written back by Record Outcome' },
+	{ displayName: 'Last Call SID', name: 'lastCallSid', type: 'string', default: '={{ $json.lastCallSid }}', displayOptions: onRelease, description: 'Exotel CallSid of the last call' },
+	{ displayName: 'Refunded', name: 'refunded', type: 'string', default: '={{ $json.refunded }}', displayOptions: onRelease, description: 'Whether the last attempt was refunded (a circle outage)' },
+];
+
+const settingsCollection: INodeProperties = {
+	displayName: 'Pacing Settings',
+	name: 'settings',
+	type: 'collection',
+	placeholder: 'Add Setting',
+	default: {},
+	displayOptions: onRelease,
+	description: 'Saved with the campaign; Record Outcome and Get Stats use them too',
+	options: [
+		{ displayName: 'Account Limit (Requests per Minute)', name: 'accountLimitPerMinute', type: 'number', default: 200, description: "Exotel's Voice API limit for your account" },
+		{ displayName: 'Allow DND Numbers', name: 'allowDnd', type: 'boolean', default: false, description: 'Whether to call DND numbers (only for transactional calls your account may place to them)' },
+		{ displayName: 'Calling Days', name: 'callingDays', type: 'multiOptions', default: [1, 2, 3, 4, 5, 6, 7], options: [
+			{ name: 'Friday', value: 5 }, { name: 'Monday', value: 1 }, { name: 'Saturday', value: 6 }, { name: 'Sunday', value: 7 },
+			{ name: 'Thursday', value: 4 }, { name: 'Tuesday', value: 2 }, { name: 'Wednesday', value: 3 },
+		] },
+		{ displayName: 'Calling Window End (IST)', name: 'callingEnd', type: 'string', default: '21:00', description: 'HH:mm in India time; no call starts at or after it' },
+		{ displayName: 'Calling Window Start (IST)', name: 'callingStart', type: 'string', default: '09:00', description: 'HH:mm in India time' },
+		{ displayName: 'Circle Breaker Cooldown (Seconds)', name: 'cooldownSeconds', type: 'number', default: 120, description: 'How long a circle that looks down is paused before a few probe calls test it (doubles on each failed probe)' },
+		{ displayName: 'Max Attempts per Contact', name: 'maxAttempts', type: 'number', default: 3, description: 'Counting the first call; attempts lost to a circle outage are refunded' },
+		{ displayName: 'Max Call Length (Seconds)', name: 'maxCallSeconds', type: 'number', default: 600, description: "The TimeLimit you give Connect Call; used to judge when a call's outcome is overdue" },
+		{ displayName: 'Max Calls in Flight', name: 'maxInFlight', type: 'number', default: 150, description: "Calls live at once; set it to your Exotel plan's concurrency" },
+		{ displayName: 'Max Calls per Minute', name: 'maxCallsPerMinute', type: 'number', default: 0, description: 'A lower dialling rate than the account allows (0 = as fast as the limit allows)' },
+		{ displayName: 'Probe Calls', name: 'probeCalls', type: 'number', default: 3, description: 'Test calls released into a paused circle after its cooldown' },
+		{ displayName: 'Refund Outage Attempts', name: 'refundOutageAttempts', type: 'boolean', default: true, description: 'Whether failed or unanswered calls into a circle that turns out to be down do not count against the contact' },
+		{ displayName: 'Reserve for Reconciliation (per Minute)', name: 'reserveForReconciliation', type: 'number', default: 10, description: 'Requests per minute kept free for Call Details lookups of lost callbacks' },
+		{ displayName: 'Retry Gap After Busy (Minutes)', name: 'retryBusyMinutes', type: 'number', default: 30 },
+		{ displayName: 'Retry Gap After Failed (Minutes)', name: 'retryFailedMinutes', type: 'number', default: 10 },
+		{ displayName: 'Retry Gap After No Answer (Minutes)', name: 'retryNoAnswerMinutes', type: 'number', default: 60 },
+		{ displayName: 'Ring Timeout (Seconds)', name: 'ringTimeoutSeconds', type: 'number', default: 45, description: 'The TimeOut you give Connect Call' },
+		{ displayName: 'Slow Degraded Circles', name: 'slowDegradedCircles', type: 'boolean', default: true, description: 'Whether a circle whose completion is clearly below the other circles gets a smaller share before it is paused' },
+		{ displayName: 'Slow Whole Campaign Below Target', name: 'throttleWhenAllBelowTarget', type: 'boolean', default: false, description: "Whether to lower the whole campaign's rate when completion across all circles is below the target (the seed's rule)" },
+		{ displayName: 'Target Completion %', name: 'targetCompletionPct', type: 'number', default: 0, description: 'Completion you aim for; circles below it are flagged in stats (0 = no target)' },
+		{ displayName: 'Tick Interval (Seconds)', name: 'tickSeconds', type: 'number', default: 15, description: "How often your Schedule trigger runs Release; each release spreads its calls over this span" },
+	],
+};
+
+export const properties: INodeProperties[] = [
+	operationProperty,
+	campaignProperty,
+	...contactFields,
+	settingsCollection,
+	{
+		displayName: 'Reconcile With Exotel',
+		name: 'reconcile',
+		type: 'boolean',
+		default: true,
+		displayOptions: onRelease,
+		description:
+			'Whether to look up calls whose status callback is overdue with Exotel Call Details (needs the Exotel credential) and send their outcomes to the Reconciled output',
+	},
+	{
+		displayName:
+			'Connect the items of Connect Call (registers the calls), Exotel Status Trigger or Call Details. Items with something to store go to "Update Contact"; duplicates and live updates go to "No Change".',
+		name: 'recordNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: onRecord,
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [
+			{
+				displayName: 'Current Time',
+				name: 'currentTime',
+				type: 'string',
+				default: '',
+				description:
+					"Use this time instead of the real clock (ISO date or epoch ms), e.g. the Exotel simulator's virtual clock. Leave empty in production.",
+			},
+		],
+	},
+];

@@ -1,0 +1,127 @@
+/** Conversions between n8n item fields (sheet columns) and the engine's inputs and write-backs. */
+import type { IDataObject } from 'n8n-workflow';
+
+import type { ContactInput, OutcomeInput, PartialSettings, WriteBack } from '../core/pacing';
+import { decodeCorrelation } from '../core/correlation';
+import { normalizeIndianPhone } from '../core/phone';
+import { istIso, toEpochMs } from '../core/time';
+
+export function isoOrEmpty(ms: number | null | undefined): string {
+	return typeof ms === 'number' && Number.isFinite(ms) ? istIso(ms) : '';
+}
+
+/** Sheets hand booleans over as TRUE/"true"/"Yes"; n8n items as booleans. */
+export function toBool(value: unknown): boolean {
+	if (typeof value === 'boolean') return value;
+	if (typeof value === 'number') return value !== 0;
+	if (typeof value !== 'string') return false;
+	return ['true', 'yes', 'y', '1'].includes(value.trim().toLowerCase());
+}
+
+function toCount(value: unknown): number | undefined {
+	if (value === '' || value === null || value === undefined) return undefined;
+	const n = Number(value);
+	return Number.isFinite(n) && n >= 0 ? Math.floor(n) : undefined;
+}
+
+function toText(value: unknown): string | undefined {
+	if (value === null || value === undefined) return undefined;
+	const s = String(value).trim();
+	return s === '' ? undefined : s;
+}
+
+function toTime(value: unknown): number | undefined {
+	if (value === '' || value === null || value === undefined) return undefined;
+	return toEpochMs(value) ?? undefined;
+}
+
+/** Contact key: the E.164 number, so every form of one number is one contact. Undefined = not a valid number. */
+export function contactKey(phone: unknown): string | undefined {
+	const parsed = normalizeIndianPhone(phone, { allowLandline: true });
+	return parsed.ok ? parsed.e164 : undefined;
+}
+
+export function contactInput(raw: Record<string, unknown>): ContactInput {
+	return {
+		key: contactKey(raw.phoneNumber) ?? '',
+		circle: toText(raw.circle)?.toUpperCase(),
+		dnd: toBool(raw.dnd),
+		attempts: toCount(raw.attempts),
+		lastStatus: toText(raw.lastStatus),
+		lastAttemptAt: toTime(raw.lastAttemptAt),
+		nextRetryAt: toTime(raw.nextRetryAt) ?? null,
+		lastCallSid: toText(raw.lastCallSid),
+		refunded: toBool(raw.refunded),
+	};
+}
+
+/** The columns a workflow writes back to the contact's row (flat, so "Update Row" can map them by name). */
+export function writeBackFields(w: WriteBack): IDataObject {
+	const fields: IDataObject = {
+		phoneNumber: w.contact,
+		attempts: w.attemptsToWrite,
+		lastStatus: w.lastStatus,
+		lastAttemptAt: isoOrEmpty(w.lastAttemptAt),
+		nextRetryAt: isoOrEmpty(w.nextRetryAt),
+		final: w.final,
+		refunded: w.refunded,
+	};
+	if (w.lastCallSid !== undefined) fields.lastCallSid = w.lastCallSid;
+	return fields;
+}
+
+/**
+ * Reads an outcome from the items this package produces: Exotel Status Trigger events, Call Details results and
+ * Connect Call answers (including its continue-on-fail error items).
+ */
+export function outcomeFromItem(json: IDataObject): OutcomeInput | { skip: string } {
+	const customField = typeof json.customField === 'string' ? json.customField : undefined;
+	const correlation =
+		(json.correlation as OutcomeInput['correlation']) ?? (customField ? decodeCorrelation(customField) : null) ?? null;
+	const callSid = toText(json.callSid);
+	if (json.error !== undefined && !callSid) {
+		// A Connect Call that failed. Only a clear refusal frees the contact; an unclear one keeps it blocked
+		// until its lease ends, because the call may be live.
+		if (json.callMayHaveBeenPlaced === true) {
+			return { skip: 'Exotel did not confirm this call; the contact stays blocked until its lease ends.' };
+		}
+		const message = String(json.error);
+		return {
+			status: 'not-placed',
+			correlation,
+			source: 'connect',
+			rateLimited: /429|rate limit|too many/i.test(message + String(json.errorDescription ?? '')),
+		};
+	}
+	const status = toText(json.status) ?? toText(json.callStatus);
+	if (!status) return { skip: 'The item has no call status.' };
+	const at = toTime(json.dateUpdated) ?? toTime(json.endTime);
+	const duration = json.conversationDuration;
+	return {
+		callSid,
+		status,
+		eventType: toText(json.eventType),
+		at,
+		correlation,
+		source: json.eventType ? 'callback' : json.exotelResponse && json.call ? 'connect' : 'details',
+		conversationDuration: typeof duration === 'number' ? duration : null,
+	};
+}
+
+/** The "Pacing Settings" collection as engine settings. */
+export function settingsFromParameters(p: IDataObject): PartialSettings {
+	const s: PartialSettings & Record<string, unknown> = {};
+	const copy = [
+		'accountLimitPerMinute', 'allowDnd', 'callingDays', 'callingEnd', 'callingStart', 'cooldownSeconds',
+		'maxAttempts', 'maxCallSeconds', 'maxInFlight', 'probeCalls', 'refundOutageAttempts', 'reserveForReconciliation',
+		'ringTimeoutSeconds', 'slowDegradedCircles', 'throttleWhenAllBelowTarget', 'targetCompletionPct', 'tickSeconds',
+	];
+	for (const key of copy) if (p[key] !== undefined) s[key] = key === 'callingDays' ? (p[key] as unknown[]).map(Number) : p[key];
+	if (p.maxCallsPerMinute !== undefined) s.maxCallsPerMinute = Number(p.maxCallsPerMinute) > 0 ? Number(p.maxCallsPerMinute) : null;
+	const gaps: Record<string, number> = {};
+	if (p.retryBusyMinutes !== undefined) gaps.busy = Number(p.retryBusyMinutes);
+	if (p.retryNoAnswerMinutes !== undefined) gaps.noAnswer = Number(p.retryNoAnswerMinutes);
+	if (p.retryFailedMinutes !== undefined) gaps.failed = Number(p.retryFailedMinutes);
+	if (Object.keys(gaps).length) s.retryGapMinutes = gaps;
+	return s;
+}

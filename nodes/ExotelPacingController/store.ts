@@ -1,0 +1,106 @@
+/**
+ * Where a campaign's pacing state lives: the workflow's global static data, under `exotelPacing`.
+ *
+ * n8n saves static data only for active (production) executions and only when a top-level key is re-assigned or
+ * changed, so every change is written by assigning a fresh `exotelPacing` object. Several campaigns share the
+ * blob, keyed by name. The settings a Release node was configured with are saved with the campaign, so Record
+ * Outcome and Get Stats use the same retry gaps and limits without being configured twice.
+ */
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import type { CampaignState, PacingSettings, PartialSettings } from '../core/pacing';
+import { checkSettings, migrateState } from '../core/pacing';
+import { toEpochMs } from '../core/time';
+
+const KEY = 'exotelPacing';
+const BLOB_VERSION = 1;
+
+interface StoredCampaign {
+	state: unknown;
+	settings?: PartialSettings;
+}
+
+interface Blob {
+	version: number;
+	campaigns: Record<string, StoredCampaign>;
+}
+
+export interface LoadedCampaign {
+	name: string;
+	state: CampaignState;
+	settings: PacingSettings;
+	/** The settings as the user gave them (saved with the state). */
+	partial: PartialSettings;
+	warnings: string[];
+}
+
+function readBlob(ctx: IExecuteFunctions): Blob {
+	const global = ctx.getWorkflowStaticData('global');
+	const raw = global[KEY] as Partial<Blob> | undefined;
+	if (!raw || typeof raw !== 'object' || typeof raw.campaigns !== 'object' || raw.campaigns === null) {
+		return { version: BLOB_VERSION, campaigns: {} };
+	}
+	// Plain copies: the stored object is observed by n8n, our engine works on its own copies.
+	return JSON.parse(JSON.stringify({ version: raw.version ?? BLOB_VERSION, campaigns: raw.campaigns })) as Blob;
+}
+
+/** Loads one campaign. `partial` = settings from this node's parameters; undefined = use the saved ones. */
+export function loadCampaign(
+	ctx: IExecuteFunctions,
+	name: string,
+	now: number,
+	partial: PartialSettings | undefined,
+	itemIndex: number,
+): LoadedCampaign {
+	const stored = readBlob(ctx).campaigns[name];
+	const { state, warnings } = migrateState(stored?.state, name, now);
+	const chosen = partial ?? stored?.settings ?? {};
+	const { settings, problems } = checkSettings(chosen);
+	if (problems.length) {
+		throw new NodeOperationError(ctx.getNode(), `The pacing settings of campaign "${name}" are not valid`, {
+			description: problems.join(' '),
+			itemIndex,
+		});
+	}
+	return { name, state, settings, partial: chosen, warnings };
+}
+
+export function saveCampaign(ctx: IExecuteFunctions, campaign: LoadedCampaign, state: CampaignState | null): void {
+	const blob = readBlob(ctx);
+	if (state === null) delete blob.campaigns[campaign.name];
+	else blob.campaigns[campaign.name] = { state, settings: campaign.partial };
+	// Re-assigning the top-level key is what n8n's change tracking sees.
+	ctx.getWorkflowStaticData('global')[KEY] = blob as unknown as IDataObject;
+}
+
+/** Names of all campaigns stored in this workflow. */
+export function campaignNames(ctx: IExecuteFunctions): string[] {
+	return Object.keys(readBlob(ctx).campaigns).sort();
+}
+
+/** The clock: the "Current Time" option when set (ISO or epoch ms, e.g. a simulator's virtual clock), else now. */
+export function resolveNow(ctx: IExecuteFunctions, itemIndex: number): number {
+	const raw = ctx.getNodeParameter('options.currentTime', itemIndex, '') as unknown;
+	if (raw === '' || raw === undefined || raw === null) return Date.now();
+	const ms = toEpochMs(raw);
+	if (ms === null) {
+		throw new NodeOperationError(ctx.getNode(), `"Current Time" is not a date: ${String(raw)}`, {
+			description: 'Use an ISO date such as 2026-11-21T10:00:00+05:30, or epoch milliseconds. Leave it empty to use the real time.',
+			itemIndex,
+		});
+	}
+	return ms;
+}
+
+/** Warns once per execution that manual runs keep no state (n8n saves static data only in production runs). */
+export function warnIfManual(ctx: IExecuteFunctions): boolean {
+	if (ctx.getMode() !== 'manual') return false;
+	ctx.addExecutionHints({
+		message:
+			'Test run: n8n does not save the pacing state of manual executions, so this run changes nothing. Activate the workflow; its production runs keep the campaign state.',
+		type: 'warning',
+		location: 'outputPane',
+	});
+	return true;
+}
