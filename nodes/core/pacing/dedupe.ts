@@ -3,16 +3,16 @@
  *
  * Every resolved call's CallSid is kept as a 6-character hash (36 bits) in a bucket per minute of the call's
  * placement time. Buckets older than the watermark (now - dedupeHorizonMinutes) are dropped, so the set holds at
- * most rate x horizon entries (190/min x 20 min = 3,800 hashes = 23 KB of JSON) however long the campaign runs.
+ * most rate x horizon entries (190/min x 15 min = 2,850 hashes = 17 KB of JSON) however long the campaign runs.
  *
  * A call placed before the watermark that is not in flight is treated as already counted (a late duplicate of a
  * pruned call). What that bound costs: a call whose registration AND every outcome report were lost, and that no
  * Release saw in the contact sheet within the horizon, is never counted. Exotel retries callbacks within minutes,
  * and Release re-registers unknown CallSids from the sheet every tick, so the horizon only has to cover a few ticks
- * plus callback retries; 20 minutes leaves a wide margin.
+ * plus callback retries; 15 minutes (past the 12.75-minute default lease) leaves a wide margin.
  *
- * Hash collisions: with 3,800 hashes in a 2^36 space, an unrelated CallSid matches by chance with probability
- * 5.5e-8 per lookup; lookups happen only for calls the state does not know (lost registrations), so the expected
+ * Hash collisions: with 2,850 hashes in a 2^36 space, an unrelated CallSid matches by chance with probability
+ * 4e-8 per lookup; lookups happen only for calls the state does not know (lost registrations), so the expected
  * number of wrongly ignored outcomes over a 100k-call campaign is far below one.
  */
 import type { CampaignState } from './state';
@@ -29,7 +29,7 @@ function fmix32(h: number): number {
 	return h >>> 0;
 }
 
-/** Deterministic 36-bit hash of a CallSid, as 6 URL-safe characters. */
+/** Deterministic 36-bit hash of a CallSid (or a contact key), as 6 URL-safe characters. */
 export function sidHash(sid: string): string {
 	let h1 = 0x811c9dc5;
 	let h2 = 0x9747b28c;
@@ -56,13 +56,23 @@ export function doneHashes(state: CampaignState): Set<string> {
 	return set;
 }
 
-/** Remembers a finished call (mutates `state.done`, which the caller owns). */
-export function addDone(state: CampaignState, sid: string, placedAt: number, set?: Set<string>): void {
-	const h = sidHash(sid);
-	if (set) {
-		if (set.has(h)) return;
-		set.add(h);
+/** The finished-call memory of one state, built only if something asks (most engine calls never need it). */
+export class DoneSet {
+	private set: Set<string> | null = null;
+	constructor(private readonly state: CampaignState) {}
+	has(hash: string): boolean {
+		if (this.set === null) this.set = doneHashes(this.state);
+		return this.set.has(hash);
 	}
+	add(hash: string): void {
+		this.set?.add(hash);
+	}
+}
+
+/** Remembers a finished call (mutates `state.done`, which the caller owns). Callers add each CallSid once. */
+export function addDone(state: CampaignState, sid: string, placedAt: number, set?: DoneSet): void {
+	const h = sidHash(sid);
+	set?.add(h);
 	const minute = Math.floor(placedAt / 60000);
 	const done = state.done;
 	let i = done.length - 1;
@@ -77,3 +87,6 @@ export function pruneDone(state: CampaignState): void {
 	if (firstKept === -1) state.done = [];
 	else if (firstKept > 0) state.done = state.done.slice(firstKept);
 }
+
+/** Hash of a contact key as kept in the send log. */
+export const keyHash = sidHash;

@@ -33,7 +33,7 @@ import type { BreakerMode, CampaignState } from './state';
 import type { WindowInfo } from './window';
 import { formatLocal } from './window';
 import { categoryOf, isTerminalStatus, normaliseStatus } from './statuses';
-import { sidHash } from './dedupe';
+import { sidHash, type DoneSet } from './dedupe';
 
 export type HoldReason =
 	| 'window_closed'
@@ -82,7 +82,7 @@ export interface EligibilityContext {
 	/** CallSids in flight in the state. */
 	liveSids: Set<string>;
 	/** Hashes of finished CallSids. */
-	done: Set<string>;
+	done: DoneSet;
 	gates: Map<string, CircleGate>;
 	circleCache: Map<unknown, CircleGate>;
 	statusCache: Map<unknown, string>;
@@ -101,7 +101,7 @@ export function buildEligibilityContext(
 	now: number,
 	settings: PacingSettings,
 	window: WindowInfo,
-	done: Set<string>,
+	done: DoneSet,
 ): EligibilityContext {
 	const lease = leaseMs(settings);
 	const liveByContact = new Map<string, number>();

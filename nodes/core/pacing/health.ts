@@ -109,7 +109,15 @@ export function mayLearn(c: CircleState, h: CircleHealth, s: PacingSettings): bo
 /** Learns one outcome of a healthy (closed) circle (owned state). */
 export function learn(c: CircleState, cat: Category, now: number, s: PacingSettings): void {
 	const [n, comp, na, fail] = decayedCal(c, now, s);
-	c.cal = [n + 1, comp + (cat === 'completed' ? 1 : 0), na + (cat === 'noAnswer' ? 1 : 0), fail + (cat === 'failed' ? 1 : 0), now];
+	// three decimals are plenty for counts with a one-hour half-life, and keep the stored state small
+	const r3 = (x: number) => Math.round(x * 1000) / 1000;
+	c.cal = [
+		r3(n + 1),
+		r3(comp + (cat === 'completed' ? 1 : 0)),
+		r3(na + (cat === 'noAnswer' ? 1 : 0)),
+		r3(fail + (cat === 'failed' ? 1 : 0)),
+		now,
+	];
 }
 
 // ---- Wilson score bounds ---------------------------------------------------------------------------------------

@@ -22,10 +22,10 @@ import type { Category } from './statuses';
 import { categoryOf, isLiveStatus, isRefundable, normaliseStatus } from './statuses';
 import type { OutcomeInput, WriteBack } from './types';
 import type { PacingSettings } from './settings';
-import { leaseMs, reconcileAfterMs, retryGapMs } from './settings';
+import { leaseMs, retryGapMs } from './settings';
 import type { CampaignState, CircleState, InFlightCall } from './state';
 import { circleOf, cloneState, pruneInPlace } from './state';
-import { addDone, doneHashes, sidHash } from './dedupe';
+import { addDone, DoneSet, sidHash } from './dedupe';
 import { countCategory } from './counters';
 import { addToWindow, healthPicture, learn, mayLearn, tallyWindow, updateRuns, type CircleHealth, type Expected } from './health';
 import {
@@ -92,7 +92,7 @@ export function recordOutcomes(
 		if (t) transitions.push(t);
 	}
 
-	const done = doneHashes(s);
+	const done = new DoneSet(s);
 	const bySid = new Map<string, InFlightCall>();
 	const reserved = new Map<string, InFlightCall[]>();
 	for (const f of s.inFlight) {
@@ -304,7 +304,6 @@ export function recordOutcomes(
 
 		if (live) {
 			if (call) {
-				call.st = status;
 				call.ls = now;
 				if (o.source === 'reconcile') {
 					call.n = now + recheck;
@@ -322,14 +321,13 @@ export function recordOutcomes(
 			let f = takeReservation(contact, attemptIn);
 			if (f) {
 				f.s = sid;
-				f.st = status;
 				bySid.set(sid, f);
 			} else if (placedIn !== undefined && placedIn < s.watermark) {
 				s.totals.lateIgnored++;
 				results.push({ ...base, action: 'late', message: 'Placed before the dedupe horizon; treated as already counted.' });
 				continue;
 			} else if (contact && placedIn !== undefined && circleIn) {
-				f = { c: contact, ci: circleIn, a: attemptIn ?? 1, r: placedIn, s: sid, n: placedIn + reconcileAfterMs(settings), st: status };
+				f = { c: contact, ci: circleIn, a: attemptIn ?? 1, r: placedIn, s: sid };
 				s.inFlight.push(f);
 				bySid.set(sid, f);
 			} else {

@@ -13,7 +13,7 @@
  */
 import type { PacingSettings } from './settings';
 import type { CampaignState } from './state';
-import { cloneState } from './state';
+import { cloneState, nextCheck } from './state';
 import { countInWindow } from './guards';
 
 export interface ReconcileItem {
@@ -42,7 +42,9 @@ export interface ReconcilePlan {
 
 export function callsToReconcile(state: CampaignState, now: number, settings: PacingSettings, max = 100): ReconcilePlan {
 	const limit = Math.max(0, Math.min(100, Math.floor(max)));
-	const due = state.inFlight.filter((f) => f.s && f.n <= now).sort((a, b) => a.n - b.n || a.r - b.r);
+	const due = state.inFlight
+		.filter((f) => f.s && nextCheck(f, settings) <= now)
+		.sort((a, b) => nextCheck(a, settings) - nextCheck(b, settings) || a.r - b.r);
 	const log = state.reconcileLog.filter((t) => t <= now).sort((a, b) => a - b);
 	const used = countInWindow(log, now);
 	const requestsAvailable = Math.max(0, settings.reserveForReconciliation - used);
@@ -61,7 +63,7 @@ export function callsToReconcile(state: CampaignState, now: number, settings: Pa
 			circle: f.ci,
 			attempt: f.a,
 			placedAt: f.r,
-			overdueSeconds: Math.round((now - f.n) / 1000),
+			overdueSeconds: Math.round((now - nextCheck(f, settings)) / 1000),
 			recovered: f.rc === 1,
 		})),
 		due: due.length,
@@ -82,7 +84,7 @@ export function markReconcileRequested(
 	s.reconcileLog.sort((a, b) => a - b);
 	const set = new Set(callSids);
 	const next = now + settings.reconcileRecheckSeconds * 1000;
-	for (const f of s.inFlight) if (f.s && set.has(f.s)) f.n = Math.max(f.n, next);
+	for (const f of s.inFlight) if (f.s && set.has(f.s)) f.n = Math.max(nextCheck(f, settings), next);
 	s.updatedAt = now;
 	return s;
 }

@@ -23,7 +23,7 @@ import { baseRatePerMinute, dialLimitPerMinute, leaseMs, reconcileAfterMs } from
 import type { CampaignState, InFlightCall } from './state';
 import { circleOf, cloneState, pruneInPlace } from './state';
 import { windowAt } from './window';
-import { addDone, doneHashes, sidHash } from './dedupe';
+import { addDone, DoneSet, keyHash, sidHash } from './dedupe';
 import { categoryOf, normaliseStatus } from './statuses';
 import { countCategory } from './counters';
 import {
@@ -153,9 +153,12 @@ function recoverFromRow(
 	const status = c.lastStatus === undefined || c.lastStatus === null ? '' : normaliseStatus(c.lastStatus);
 	if (status === 'not-placed') return 0;
 	const now = ctx.now;
-	if (at > now - 60000 && at <= now && !logKeys.has(key)) {
-		logKeys.add(key);
-		addedLog.push([at, key]);
+	if (at > now - 60000 && at <= now) {
+		const kh = keyHash(key);
+		if (!logKeys.has(kh)) {
+			logKeys.add(kh);
+			addedLog.push([at, kh]);
+		}
 	}
 	const sid = c.lastCallSid;
 	if (typeof sid !== 'string' || sid === '' || ctx.liveSids.has(sid)) return 0;
@@ -175,8 +178,8 @@ function recoverFromRow(
 	}
 	// Possibly live: track it so the callback matches, or reconciliation finds it.
 	const attempts = typeof c.attempts === 'number' && c.attempts > 0 ? Math.floor(c.attempts) : 1;
-	const call: InFlightCall = { c: key, ci: circle, a: attempts, r: at, s: sid, n: Math.max(now, at + reconcileAfterMs(settings)), rc: 1 };
-	if (status) call.st = status;
+	const call: InFlightCall = { c: key, ci: circle, a: attempts, r: at, s: sid, rc: 1 };
+	if (at + reconcileAfterMs(settings) < now) call.n = now;
 	s.inFlight.push(call);
 	ctx.liveSids.add(sid);
 	const end = at + leaseMs(settings);
@@ -209,7 +212,7 @@ export function release(
 
 	// 2. one pass over the contacts
 	const win = windowAt(now, settings);
-	const ctx = buildEligibilityContext(s, now, settings, win, doneHashes(s));
+	const ctx = buildEligibilityContext(s, now, settings, win, new DoneSet(s));
 	const logKeys = new Set<string>();
 	for (const e of s.sendLog) logKeys.add(e[1]);
 	const addedLog: Array<[number, string]> = [];
@@ -349,7 +352,6 @@ export function release(
 	const inFlightBefore = s.inFlight.length;
 	const released: ReleasedCall[] = [];
 	const lease = leaseMs(settings);
-	const recheck = reconcileAfterMs(settings);
 	const cursor = new Map<string, number>();
 	const releasedSet = new Set<number>();
 	const releasedBy = new Map<string, number>();
@@ -377,7 +379,7 @@ export function release(
 			releasedBy.set(circle, (releasedBy.get(circle) ?? 0) + 1);
 			continue;
 		}
-		const call: InFlightCall = { c: contact.key, ci: circle, a: attempt, r: placedAt, n: placedAt + recheck };
+		const call: InFlightCall = { c: contact.key, ci: circle, a: attempt, r: placedAt };
 		if (probe) {
 			call.p = 1;
 			cs.br = { ...cs.br, pr: cs.br.pr + 1 };
@@ -388,7 +390,7 @@ export function release(
 			cs.n.ref++;
 		}
 		s.inFlight.push(call);
-		s.sendLog.push([sendAt, contact.key]);
+		s.sendLog.push([sendAt, keyHash(contact.key)]);
 		releasedSet.add(index);
 		releasedBy.set(circle, (releasedBy.get(circle) ?? 0) + 1);
 		released.push({

@@ -157,7 +157,7 @@ export const defaultSettings: Readonly<PacingSettings> = Object.freeze({
 	reconcileAfterSeconds: 180,
 	reconcileRecheckSeconds: 120,
 	abandonAfterMinutes: 120,
-	dedupeHorizonMinutes: 20,
+	dedupeHorizonMinutes: 15,
 
 	healthWindowSeconds: 300,
 	healthBucketSeconds: 15,

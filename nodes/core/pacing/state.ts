@@ -9,9 +9,10 @@
  *   - inFlight: calls reserved by Release or placed and without outcome (<= maxInFlight, ~130 bytes each);
  *   - sendLog: planned send times of connect requests in the last 60 s (<= the dial limit per minute);
  *   - done: 6-character hashes of CallSids finished within the dedupe horizon (see dedupe.ts);
+ *   - sendLog entries carry a 6-character hash of the contact key, not the key itself;
  *   - per circle: breaker, counters, the health window in 15 s buckets, run statistics, learnt normal mix,
  *     recent trip times.
- * At 190 calls/min with 150 in flight it is about 50-60 KB of JSON (measured in test/pacing/stateSize.test.ts).
+ * At 190 calls/min with 150 in flight and 22 circles it is about 45-50 KB of JSON (test/pacing/stateSize.test.ts).
  *
  * WHY LOST WRITES ARE SAFE (n8n static data)
  * n8n keeps this state in the workflow's static data: each production execution loads the whole blob when it
@@ -45,7 +46,7 @@
  * (functions clone first with cloneState, which copies all mutable parts). States are plain JSON.
  */
 import type { PacingSettings } from './settings';
-import { leaseMs } from './settings';
+import { leaseMs, reconcileAfterMs } from './settings';
 import { pruneDone } from './dedupe';
 
 export const STATE_VERSION = 1 as const;
@@ -117,10 +118,8 @@ export interface InFlightCall {
 	r: number;
 	/** CallSid; absent while the call is only reserved by Release. */
 	s?: string;
-	/** Next time reconciliation may ask Exotel about it. */
-	n: number;
-	/** Last live status seen (queued / ringing / in-progress). */
-	st?: string;
+	/** Next time reconciliation may ask Exotel about it; absent = r + reconcileAfterSeconds (see nextCheck). */
+	n?: number;
 	/** Released as a half-open probe. */
 	p?: 1;
 	/** The attempt number re-uses a refunded attempt. */
@@ -174,7 +173,7 @@ export interface CampaignState {
 	/** Rate token bucket (calls), refilled at the rate per minute, capped at one tick (+1). */
 	tokens: number;
 	lastReleaseAt: number | null;
-	/** [planned send time (ms), contact key], ascending; entries of the last 60 s and any planned later. */
+	/** [planned send time (ms), keyHash(contact key)], ascending; entries of the last 60 s and any planned later. */
 	sendLog: Array<[number, string]>;
 	/** Times of Call Details requests in the last 60 s. */
 	reconcileLog: number[];
@@ -269,6 +268,11 @@ export function cloneState(s: CampaignState): CampaignState {
 		circles,
 		totals: { ...s.totals },
 	};
+}
+
+/** When reconciliation may first (or next) ask Exotel about a call. */
+export function nextCheck(f: InFlightCall, settings: PacingSettings): number {
+	return f.n ?? f.r + reconcileAfterMs(settings);
 }
 
 /** Circle state, created on first use (mutates the owned state). */
@@ -366,9 +370,9 @@ export function migrateState(
 	if (Array.isArray(raw.inFlight)) {
 		for (const f of raw.inFlight) {
 			if (isObj(f) && typeof f.c === 'string' && typeof f.ci === 'string' && isNum(f.a) && isNum(f.r)) {
-				const call: InFlightCall = { c: f.c, ci: f.ci, a: f.a, r: f.r, n: num(f.n, f.r) };
+				const call: InFlightCall = { c: f.c, ci: f.ci, a: f.a, r: f.r };
+				if (isNum(f.n)) call.n = f.n;
 				if (typeof f.s === 'string' && f.s) call.s = f.s;
-				if (typeof f.st === 'string') call.st = f.st;
 				if (f.p === 1) call.p = 1;
 				if (f.rf === 1) call.rf = 1;
 				if (f.rc === 1) call.rc = 1;
