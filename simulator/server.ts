@@ -421,7 +421,7 @@ async function control(state: SimState, req: http.IncomingMessage, res: http.Ser
 				'POST /_sim/config <partial config>',
 				'POST /_sim/reset {sheets?: boolean}',
 				'GET|PUT|POST /_sim/sheets/:name/rows',
-				'POST /_sim/sheets/:name/update',
+				'POST /_sim/sheets/:name/update[?matchOn=column]',
 			],
 		});
 	}
@@ -459,7 +459,10 @@ async function control(state: SimState, req: http.IncomingMessage, res: http.Ser
 		if (sheet[2] === 'rows' && method === 'GET') return sendJson(res, 200, state.sheets.rows(name));
 		if (sheet[2] === 'rows' && method === 'PUT') return sendJson(res, 200, state.sheets.replace(name, await readJson(req)));
 		if (sheet[2] === 'rows' && method === 'POST') return sendJson(res, 200, state.sheets.append(name, await readJson(req)));
-		if (sheet[2] === 'update' && method === 'POST') return sendJson(res, 200, state.sheets.update(name, await readJson(req)));
+		if (sheet[2] === 'update' && method === 'POST') {
+			const matchOn = url.searchParams.get('matchOn') || 'row_number';
+			return sendJson(res, 200, state.sheets.update(name, await readJson(req), matchOn));
+		}
 		throw new HttpError(405, `Method ${method} is not allowed here`);
 	}
 	if (is('GET', '/_sim/sheets')) return sendJson(res, 200, state.sheets.names());

@@ -51,24 +51,39 @@ export class Sheets {
 		return added.map((row) => ({ ...row }));
 	}
 
-	/** Merges the given columns into rows picked by `row_number`; returns the updated rows. */
-	update(name: string, patch: unknown): SheetRow[] {
+	/**
+	 * Merges the given columns into rows picked by `row_number` (default) or by another column (`matchOn`, e.g.
+	 * `phoneNumber`: every row whose value equals the item's, compared as strings). Returns the updated rows.
+	 * Every item must match at least one row, or nothing is changed (404).
+	 */
+	update(name: string, patch: unknown, matchOn = 'row_number'): SheetRow[] {
 		const list = Array.isArray(patch) ? patch : [patch];
-		if (!list.every(isObject)) throw new SheetError('Body must be an object with row_number, or an array of them');
+		const byRowNumber = matchOn === 'row_number';
+		if (!list.every(isObject)) {
+			throw new SheetError(`Body must be an object with ${matchOn}, or an array of them`);
+		}
 		const current = this.sheets.get(name);
 		if (!current) throw new SheetError(`Sheet "${name}" does not exist`, 404);
-		// Check every row first so that a bad row_number changes nothing.
+		// Check every row first so that a bad key changes nothing.
 		const targets = list.map((item) => {
-			const row = current.find((r) => r.row_number === Number(item.row_number));
-			if (!row) throw new SheetError(`Sheet "${name}" has no row_number ${String(item.row_number)}`, 404);
-			return { row, item };
+			const key = item[matchOn];
+			if (!byRowNumber && (key === undefined || key === null || String(key) === '')) {
+				throw new SheetError(`An item has no value in the column "${matchOn}" to match on`);
+			}
+			const rows = byRowNumber
+				? current.filter((r) => r.row_number === Number(key))
+				: current.filter((r) => r[matchOn] !== undefined && r[matchOn] !== null && String(r[matchOn]) === String(key));
+			if (rows.length === 0) throw new SheetError(`Sheet "${name}" has no row with ${matchOn} ${String(key)}`, 404);
+			return { rows, item };
 		});
 		const updated: SheetRow[] = [];
-		for (const { row, item } of targets) {
+		for (const { rows, item } of targets) {
 			const { row_number: _ignored, ...columns } = item;
 			void _ignored;
-			Object.assign(row, columns);
-			updated.push({ ...row });
+			for (const row of rows) {
+				Object.assign(row, columns);
+				updated.push({ ...row });
+			}
 		}
 		return updated;
 	}

@@ -488,5 +488,31 @@ describe('simulator: ExoPhones, control endpoints and sheets', () => {
 		await http.post('/_sim/reset', { sheets: true });
 		expect((await http.get('/_sim/sheets/contacts/rows')).data).toEqual([]);
 	});
+
+	it('updates sheet rows matched on another column (?matchOn=phoneNumber)', async () => {
+		const http = axios.create({ baseURL: sim.url, validateStatus: () => true });
+		await http.put('/_sim/sheets/crm/rows', [
+			{ phone: '98765 43210', phoneNumber: '+919876543210' },
+			{ phone: '09123456789', phoneNumber: '+919123456789' },
+			{ phone: '8123456789' },
+		]);
+		const one = await http.post('/_sim/sheets/crm/update?matchOn=phoneNumber', [
+			{ phoneNumber: '+919123456789', lastStatus: 'busy', attempts: 1, row_number: 99 },
+		]);
+		expect(one.status).toBe(200);
+		expect(one.data).toEqual([{ phone: '09123456789', phoneNumber: '+919123456789', lastStatus: 'busy', attempts: 1, row_number: 3 }]);
+		// An unknown key or an item without the column changes nothing.
+		const unknown = await http.post('/_sim/sheets/crm/update?matchOn=phoneNumber', [
+			{ phoneNumber: '+919876543210', lastStatus: 'completed' },
+			{ phoneNumber: '+910000000000', lastStatus: 'x' },
+		]);
+		expect(unknown.status).toBe(404);
+		expect((await http.post('/_sim/sheets/crm/update?matchOn=phoneNumber', { lastStatus: 'x' })).status).toBe(400);
+		const rows = (await http.get('/_sim/sheets/crm/rows')).data;
+		expect(rows[0]).toEqual({ phone: '98765 43210', phoneNumber: '+919876543210', row_number: 2 });
+		expect(rows[2]).toEqual({ phone: '8123456789', row_number: 4 });
+		// row_number stays the default.
+		expect((await http.post('/_sim/sheets/crm/update', { row_number: 4, circle: 'KA' })).data).toEqual([{ phone: '8123456789', row_number: 4, circle: 'KA' }]);
+	});
 });
 
