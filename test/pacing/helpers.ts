@@ -160,6 +160,9 @@ export class World {
 	private sidSeq = 0;
 	private liveUntil = new Map<string, number>();
 	private hopperStart = 0;
+	private ready: Array<ContactInput & { final?: boolean }> = [];
+	private inReady = new Set<string>();
+	private retryQueue = new EventQueue<ContactInput & { final?: boolean }>();
 
 	constructor(readonly opts: WorldOptions) {
 		this.rng = mulberry32(opts.seed);
@@ -184,14 +187,43 @@ export class World {
 		}
 	}
 
-	/** The contacts Release sees this tick. */
+	/**
+	 * The contacts Release sees this tick. Without `hopper`: the whole sheet. With it: a ready list like a filtered
+	 * sheet view — contacts whose retry is due plus fresh ones, topped up to `hopper` entries (not counting contacts
+	 * of open circles); released contacts leave it, and come back through the retry queue after their outcome.
+	 */
 	contactsForRelease(): ContactInput[] {
 		const cap = this.opts.hopper;
 		if (!cap) return this.rows;
-		const out: ContactInput[] = [];
-		while (this.hopperStart < this.rows.length && this.rows[this.hopperStart].final) this.hopperStart++;
-		for (let i = this.hopperStart; i < this.rows.length && out.length < cap; i++) if (!this.rows[i].final) out.push(this.rows[i]);
-		return out;
+		while (this.retryQueue.peekTime() <= this.now) {
+			const row = this.retryQueue.pop()!.v;
+			if (!row.final && !this.inReady.has(row.key)) {
+				this.ready.push(row);
+				this.inReady.add(row.key);
+			}
+		}
+		this.ready = this.ready.filter((r) => {
+			if (r.final) this.inReady.delete(r.key);
+			return !r.final;
+		});
+		const open = (r: ContactInput) => this.state.circles[r.circle ?? '']?.br.s === 'open';
+		let active = this.ready.reduce((a, r) => a + (open(r) ? 0 : 1), 0);
+		while (active < cap && this.hopperStart < this.rows.length) {
+			const row = this.rows[this.hopperStart++];
+			if (row.final || this.inReady.has(row.key) || row.lastStatus !== undefined) continue;
+			this.ready.push(row);
+			this.inReady.add(row.key);
+			if (!open(row)) active++;
+		}
+		return this.ready;
+	}
+
+	/** Released contacts leave the ready list. */
+	released(calls: readonly ReleasedCall[]): void {
+		if (!this.opts.hopper || !calls.length) return;
+		const gone = new Set(calls.map((c) => c.contact));
+		for (const k of gone) this.inReady.delete(k);
+		this.ready = this.ready.filter((r) => !gone.has(r.key));
 	}
 
 	outageAt(circle: string, t: number): Outage | undefined {
@@ -261,6 +293,7 @@ export class World {
 			row.nextRetryAt = wb.nextRetryAt;
 			row.refunded = wb.refunded;
 			row.final = wb.final;
+			if (this.opts.hopper && !wb.final && wb.lastStatus !== 'in-progress') this.retryQueue.push(wb.nextRetryAt ?? this.now, row);
 		}
 	}
 
@@ -375,6 +408,7 @@ export function runSerial(
 				for (const t of rel.transitions) res.transitions.push({ circle: t.circle, to: t.to, at: t.at, reason: t.reason });
 				for (const rc of rel.released) q.push(rc.sendAt, { kind: 'connect', rc });
 				released = rel.released;
+				w.released(rel.released);
 			}
 			opts.onTick?.(w, released);
 			if (opts.measureSize) res.maxStateBytes = Math.max(res.maxStateBytes, JSON.stringify(w.state).length);

@@ -17,14 +17,17 @@
  */
 import type { CampaignState } from './state';
 
+// Math functions bound once (hot loops; global lookups are slow in sandboxed hosts such as Jest's vm).
+const { floor, imul } = Math;
+
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 export const HASH_LENGTH = 6;
 
 function fmix32(h: number): number {
 	h ^= h >>> 16;
-	h = Math.imul(h, 0x85ebca6b);
+	h = imul(h, 0x85ebca6b);
 	h ^= h >>> 13;
-	h = Math.imul(h, 0xc2b2ae35);
+	h = imul(h, 0xc2b2ae35);
 	h ^= h >>> 16;
 	return h >>> 0;
 }
@@ -35,8 +38,8 @@ export function sidHash(sid: string): string {
 	let h2 = 0x9747b28c;
 	for (let i = 0; i < sid.length; i++) {
 		const c = sid.charCodeAt(i);
-		h1 = Math.imul(h1 ^ c, 16777619);
-		h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+		h1 = imul(h1 ^ c, 16777619);
+		h2 = imul(h2 ^ c, 0x5bd1e995);
 		h2 ^= h2 >>> 15;
 	}
 	h1 = fmix32(h1);
@@ -56,16 +59,28 @@ export function doneHashes(state: CampaignState): Set<string> {
 	return set;
 }
 
-/** The finished-call memory of one state, built only if something asks (most engine calls never need it). */
+/**
+ * The finished-call memory of one state as seen by one engine call. The first few lookups scan the stored
+ * strings directly (most engine calls need none or a handful); from the ninth on, a Set is built once.
+ */
 export class DoneSet {
 	private set: Set<string> | null = null;
+	private lookups = 0;
 	constructor(private readonly state: CampaignState) {}
 	has(hash: string): boolean {
-		if (this.set === null) this.set = doneHashes(this.state);
-		return this.set.has(hash);
+		if (this.set === null && ++this.lookups > 8) this.set = doneHashes(this.state);
+		if (this.set !== null) return this.set.has(hash);
+		for (const [, hashes] of this.state.done) {
+			let i = hashes.indexOf(hash);
+			while (i !== -1) {
+				if (i % HASH_LENGTH === 0) return true;
+				i = hashes.indexOf(hash, i + 1);
+			}
+		}
+		return false;
 	}
 	add(hash: string): void {
-		this.set?.add(hash);
+		if (this.set !== null) this.set.add(hash);
 	}
 }
 
@@ -73,7 +88,7 @@ export class DoneSet {
 export function addDone(state: CampaignState, sid: string, placedAt: number, set?: DoneSet): void {
 	const h = sidHash(sid);
 	set?.add(h);
-	const minute = Math.floor(placedAt / 60000);
+	const minute = floor(placedAt / 60000);
 	const done = state.done;
 	let i = done.length - 1;
 	while (i >= 0 && done[i][0] > minute) i--;

@@ -8,6 +8,9 @@
  * windows ending at earlier entries do not change: after every release, EVERY 60 s window (whatever its
  * position) contains at most `limit` planned requests, counting earlier ticks.
  */
+
+// Math functions bound once (hot loops; global lookups are slow in sandboxed hosts such as Jest's vm).
+const { floor, max, min } = Math;
 export const MINUTE_MS = 60000;
 
 /** Index of the first element > x in an ascending array (binary search). */
@@ -33,7 +36,7 @@ export function maxInAnyWindow(times: readonly number[]): number {
 	let lo = 0;
 	for (let hi = 0; hi < times.length; hi++) {
 		while (times[lo] <= times[hi] - MINUTE_MS) lo++;
-		best = Math.max(best, hi - lo + 1);
+		best = max(best, hi - lo + 1);
 	}
 	return best;
 }
@@ -47,13 +50,13 @@ export function planSendTimes(existing: readonly number[], start: number, end: n
 	const out: number[] = [];
 	if (n <= 0) return out;
 	const last = existing.length ? existing[existing.length - 1] : -Infinity;
-	const from = Math.max(start, last);
+	const from = max(start, last);
 	if (from >= end) return out;
 	const span = end - from;
 	let lo = 0; // first existing entry inside the current window
 	let accLo = 0; // first accepted entry inside the current window
 	for (let i = 0; i < n; i++) {
-		const t = from + Math.floor((i * span) / n);
+		const t = from + floor((i * span) / n);
 		while (lo < existing.length && existing[lo] <= t - MINUTE_MS) lo++;
 		while (accLo < out.length && out[accLo] <= t - MINUTE_MS) accLo++;
 		const inWindow = existing.length - lo + (out.length - accLo);
@@ -71,11 +74,11 @@ export function refillTokens(
 	tickSeconds: number,
 ): { tokens: number; cap: number } {
 	const cap = (ratePerMinute * tickSeconds) / 60 + 1;
-	const elapsed = lastAt === null ? tickSeconds * 1000 : Math.max(0, now - lastAt);
-	return { tokens: Math.min(cap, Math.max(0, tokens) + (ratePerMinute * elapsed) / MINUTE_MS), cap };
+	const elapsed = lastAt === null ? tickSeconds * 1000 : max(0, now - lastAt);
+	return { tokens: min(cap, max(0, tokens) + (ratePerMinute * elapsed) / MINUTE_MS), cap };
 }
 
 /** Calls that may still be started without exceeding the in-flight cap. */
 export function inFlightHeadroom(inFlight: number, maxInFlight: number): number {
-	return Math.max(0, maxInFlight - inFlight);
+	return max(0, maxInFlight - inFlight);
 }

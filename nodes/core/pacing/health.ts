@@ -18,6 +18,9 @@ import type { Category } from './statuses';
 import type { PacingSettings } from './settings';
 import type { CampaignState, CircleState, HealthBucket } from './state';
 
+// Math functions bound once (hot loops; global lookups are slow in sandboxed hosts such as Jest's vm).
+const { floor, log, max, min, pow, round, sqrt } = Math;
+
 /** Priors for a campaign with no data yet (pulled towards the pool quickly). */
 export const PRIOR_COMPLETION = 0.45;
 export const PRIOR_NO_ANSWER = 0.35;
@@ -37,7 +40,7 @@ export const emptyTally = (): Tally => ({ n: 0, comp: 0, busy: 0, na: 0, fail: 0
 const SLOT: Record<Category, number> = { completed: 1, busy: 2, noAnswer: 3, failed: 4, other: 5 };
 
 export function bucketIndex(t: number, s: PacingSettings): number {
-	return Math.floor(t / (s.healthBucketSeconds * 1000));
+	return floor(t / (s.healthBucketSeconds * 1000));
 }
 
 /** Adds one resolved outcome at time `at` to the circle's window (owned state). */
@@ -85,8 +88,8 @@ export function addTally(a: Tally, b: Tally, sign = 1): Tally {
 
 /** [n, completed, noAnswer, failed] decayed to `now`. */
 export function decayedCal(c: CircleState, now: number, s: PacingSettings): [number, number, number, number] {
-	const dt = Math.max(0, now - c.cal[4]);
-	const f = dt === 0 ? 1 : Math.pow(2, -dt / (s.calibrationHalfLifeMinutes * 60000));
+	const dt = max(0, now - c.cal[4]);
+	const f = dt === 0 ? 1 : pow(2, -dt / (s.calibrationHalfLifeMinutes * 60000));
 	return [c.cal[0] * f, c.cal[1] * f, c.cal[2] * f, c.cal[3] * f];
 }
 
@@ -102,7 +105,7 @@ export function mayLearn(c: CircleState, h: CircleHealth, s: PacingSettings): bo
 	const w = h.win;
 	if (w.n < s.minVolume) return true;
 	if (h.exp.hasBaseline && wilsonUpper(w.comp, w.n, s.confidenceZ) < s.slowBelowRatio * h.exp.p) return false;
-	if (wilsonLower(w.fail, w.n, s.confidenceZ) > Math.max(0.2, 3 * h.exp.qf)) return false;
+	if (wilsonLower(w.fail, w.n, s.confidenceZ) > max(0.2, 3 * h.exp.qf)) return false;
 	return true;
 }
 
@@ -110,7 +113,7 @@ export function mayLearn(c: CircleState, h: CircleHealth, s: PacingSettings): bo
 export function learn(c: CircleState, cat: Category, now: number, s: PacingSettings): void {
 	const [n, comp, na, fail] = decayedCal(c, now, s);
 	// three decimals are plenty for counts with a one-hour half-life, and keep the stored state small
-	const r3 = (x: number) => Math.round(x * 1000) / 1000;
+	const r3 = (x: number) => round(x * 1000) / 1000;
 	c.cal = [
 		r3(n + 1),
 		r3(comp + (cat === 'completed' ? 1 : 0)),
@@ -128,8 +131,8 @@ export function wilsonUpper(k: number, n: number, z: number): number {
 	const z2 = z * z;
 	const denom = 1 + z2 / n;
 	const centre = p + z2 / (2 * n);
-	const margin = z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
-	return Math.min(1, (centre + margin) / denom);
+	const margin = z * sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
+	return min(1, (centre + margin) / denom);
 }
 
 export function wilsonLower(k: number, n: number, z: number): number {
@@ -138,8 +141,8 @@ export function wilsonLower(k: number, n: number, z: number): number {
 	const z2 = z * z;
 	const denom = 1 + z2 / n;
 	const centre = p + z2 / (2 * n);
-	const margin = z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
-	return Math.max(0, (centre - margin) / denom);
+	const margin = z * sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
+	return max(0, (centre - margin) / denom);
 }
 
 // ---- the health picture of one moment -------------------------------------------------------------------------
@@ -184,8 +187,8 @@ function share(x: number, n: number, prior: number, w: number): number {
 /** Computes window tallies and expectations for every circle of the state. */
 export function healthPicture(state: CampaignState, now: number, s: PacingSettings): HealthPicture {
 	const bucketMs = s.healthBucketSeconds * 1000;
-	const fromIdx = Math.floor((now - s.healthWindowSeconds * 1000) / bucketMs);
-	const fastFrom = Math.floor((now - s.fastWindowSeconds * 1000) / bucketMs);
+	const fromIdx = floor((now - s.healthWindowSeconds * 1000) / bucketMs);
+	const fastFrom = floor((now - s.fastWindowSeconds * 1000) / bucketMs);
 	const tallies = new Map<string, { win: Tally; fast: Tally; cal: [number, number, number, number]; closed: boolean }>();
 	let pool = emptyTally();
 	const poolCal: [number, number, number, number] = [0, 0, 0, 0];
@@ -214,8 +217,8 @@ export function healthPicture(state: CampaignState, now: number, s: PacingSettin
 		let p = cP;
 		let qna = cNa;
 		if (hasBaseline) {
-			p = cP * clamp(others.comp / others.n / Math.max(oP, 0.01), 0.33, 3);
-			qna = cNa * clamp(others.na / others.n / Math.max(oNa, 0.01), 0.5, 2);
+			p = cP * clamp(others.comp / others.n / max(oP, 0.01), 0.33, 3);
+			qna = cNa * clamp(others.na / others.n / max(oNa, 0.01), 0.5, 2);
 		}
 		circles.set(name, {
 			win: t.win,
@@ -243,9 +246,9 @@ export function healthPicture(state: CampaignState, now: number, s: PacingSettin
  */
 export function updateRuns(c: CircleState, cat: Category, exp: Expected, s: PacingSettings): void {
 	const e = s.runEpsilon;
-	const f = cat === 'failed' ? Math.log((1 - e) / exp.qf) : Math.log(e / (1 - exp.qf));
-	const na = cat === 'noAnswer' ? Math.log((1 - e) / exp.qna) : Math.log(e / (1 - exp.qna));
-	c.run = [Math.max(0, c.run[0] + f), Math.max(0, c.run[1] + na)];
+	const f = cat === 'failed' ? log((1 - e) / exp.qf) : log(e / (1 - exp.qf));
+	const na = cat === 'noAnswer' ? log((1 - e) / exp.qna) : log(e / (1 - exp.qna));
+	c.run = [max(0, c.run[0] + f), max(0, c.run[1] + na)];
 }
 
 /**
@@ -257,7 +260,7 @@ export function circleWeight(h: CircleHealth | undefined, s: PacingSettings): nu
 	if (!s.slowDegradedCircles || !h || !h.exp.hasBaseline || h.win.n < s.minVolume) return 1;
 	const ratio = wilsonUpper(h.win.comp, h.win.n, s.confidenceZ) / h.exp.p;
 	if (ratio >= s.slowBelowRatio) return 1;
-	return Math.max(s.minCircleWeight, ratio / s.slowBelowRatio);
+	return max(s.minCircleWeight, ratio / s.slowBelowRatio);
 }
 
 /**

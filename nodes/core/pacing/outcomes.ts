@@ -37,6 +37,9 @@ import {
 } from './breaker';
 import { trippedAfter } from './eligibility';
 
+// Math functions bound once (hot loops; global lookups are slow in sandboxed hosts such as Jest's vm).
+const { floor, max, min } = Math;
+
 export type OutcomeAction =
 	| 'registered'
 	| 'counted'
@@ -120,8 +123,8 @@ export function recordOutcomes(
 	const freshHealth = (circle: string, cs: CircleState): CircleHealth => {
 		const bucketMs = settings.healthBucketSeconds * 1000;
 		return {
-			win: tallyWindow(cs.win, Math.floor((now - windowMs) / bucketMs)),
-			fast: tallyWindow(cs.win, Math.floor((now - settings.fastWindowSeconds * 1000) / bucketMs)),
+			win: tallyWindow(cs.win, floor((now - windowMs) / bucketMs)),
+			fast: tallyWindow(cs.win, floor((now - settings.fastWindowSeconds * 1000) / bucketMs)),
 			exp: expOf(circle),
 		};
 	};
@@ -200,7 +203,7 @@ export function recordOutcomes(
 				lastStatus: status,
 				lastCallSid: sid,
 				lastAttemptAt: info.placedAt,
-				nextRetryAt: final || refunded || gap === null ? null : Math.max(at, info.placedAt) + gap,
+				nextRetryAt: final || refunded || gap === null ? null : max(at, info.placedAt) + gap,
 				final,
 				refunded,
 			};
@@ -240,13 +243,13 @@ export function recordOutcomes(
 		const attemptIn = corr?.attempt ?? (typeof o.attempt === 'number' ? o.attempt : undefined);
 		const circleIn = (corr?.circle ?? o.circle ?? '').trim().toUpperCase();
 		const placedIn = corr?.releasedAt ?? (typeof o.releasedAt === 'number' ? o.releasedAt : undefined);
-		const at = typeof o.at === 'number' && Number.isFinite(o.at) ? Math.min(o.at, now) : now;
+		const at = typeof o.at === 'number' && Number.isFinite(o.at) ? min(o.at, now) : now;
 
 		if (status === 'not-placed') {
 			const f = takeReservation(contact, attemptIn);
 			if (f) removed.add(f);
 			s.totals.notPlaced++;
-			if (o.rateLimited) s.rateLimitedUntil = Math.max(s.rateLimitedUntil, now + settings.rateLimitBackoffSeconds * 1000);
+			if (o.rateLimited) s.rateLimitedUntil = max(s.rateLimitedUntil, now + settings.rateLimitBackoffSeconds * 1000);
 			const attempt = f?.a ?? attemptIn;
 			const r: OutcomeResult = {
 				...base,
@@ -259,7 +262,7 @@ export function recordOutcomes(
 			if (r.contact && attempt !== undefined) {
 				r.writeBack = {
 					contact: r.contact,
-					attemptsToWrite: Math.max(0, attempt - 1),
+					attemptsToWrite: max(0, attempt - 1),
 					lastStatus: 'not-placed',
 					lastAttemptAt: f?.r ?? placedIn ?? now,
 					nextRetryAt: now + settings.retryGapMinutes.notPlaced * 60000,
@@ -406,7 +409,7 @@ export function recordOutcomes(
 			const wb = result.writeBack;
 			result.refunded = true;
 			result.message = `Counted ${result.status} (refunded: the circle was down).`;
-			result.writeBack = { ...wb, attemptsToWrite: Math.max(0, wb.attemptsToWrite - 1), refunded: true, final: false, nextRetryAt: null };
+			result.writeBack = { ...wb, attemptsToWrite: max(0, wb.attemptsToWrite - 1), refunded: true, final: false, nextRetryAt: null };
 			s.totals.refunded++;
 			cs.n.ref++;
 		}

@@ -153,7 +153,7 @@ function recoverFromRow(
 	const status = c.lastStatus === undefined || c.lastStatus === null ? '' : normaliseStatus(c.lastStatus);
 	if (status === 'not-placed') return 0;
 	const now = ctx.now;
-	if (at > now - 60000 && at <= now) {
+	if (at > now - 60000) {
 		const kh = keyHash(key);
 		if (!logKeys.has(kh)) {
 			logKeys.add(kh);

@@ -49,6 +49,9 @@ import type { PacingSettings } from './settings';
 import { leaseMs, reconcileAfterMs } from './settings';
 import { pruneDone } from './dedupe';
 
+// Math functions bound once (hot loops; global lookups are slow in sandboxed hosts such as Jest's vm).
+const { floor, max } = Math;
+
 export const STATE_VERSION = 1 as const;
 
 export type BreakerMode = 'closed' | 'open' | 'half-open';
@@ -434,11 +437,11 @@ export function pruneInPlace(s: CampaignState, now: number, settings: PacingSett
 	}
 	if (s.reconcileLog.length && s.reconcileLog[0] <= from) s.reconcileLog = s.reconcileLog.filter((t) => t > from);
 
-	s.watermark = Math.max(s.watermark, now - settings.dedupeHorizonMinutes * 60000);
+	s.watermark = max(s.watermark, now - settings.dedupeHorizonMinutes * 60000);
 	pruneDone(s);
 
 	const bucketMs = settings.healthBucketSeconds * 1000;
-	const minBucket = Math.floor((now - settings.healthWindowSeconds * 1000) / bucketMs);
+	const minBucket = floor((now - settings.healthWindowSeconds * 1000) / bucketMs);
 	const tripFrom = now - settings.tripHistoryHours * 3600000;
 	for (const c of Object.values(s.circles)) {
 		if (c.win.length && c.win[0][0] <= minBucket) c.win = c.win.filter((b) => b[0] > minBucket);
@@ -453,7 +456,7 @@ export function pruneInPlace(s: CampaignState, now: number, settings: PacingSett
 		if (!f.s && now > f.r + lease) {
 			s.totals.expiredReservations++;
 			changed = true;
-		} else if (f.s && now > Math.max(f.r, f.ls ?? 0) + abandonMs) {
+		} else if (f.s && now > max(f.r, f.ls ?? 0) + abandonMs) {
 			s.totals.abandoned++;
 			changed = true;
 		} else kept.push(f);
