@@ -27,7 +27,7 @@
  * - getInputData, getNode (type `n8n-nodes-exotel.<name>`), getCredentials, continueOnFail (from
  *   `continueOnFail` / `onError`), getMode (default 'manual'), getWorkflowStaticData('global' | 'node'),
  *   getTimezone ('Asia/Kolkata'), getWorkflow, getExecutionId, evaluateExpression, logger (collected in
- *   `res.logs`), sendMessageToUI (no-op), getExecutionCancelSignal.
+ *   `res.logs`), addExecutionHints (collected in `res.hints`), sendMessageToUI (no-op), getExecutionCancelSignal.
  * - helpers.returnJsonArray, helpers.constructExecutionMetaData, helpers.httpRequest and
  *   helpers.httpRequestWithAuthentication. The latter applies the credential type's generic `authenticate`
  *   block exactly as n8n does (basic `auth`, `headers`, `qs`, with `$credentials` expressions), and maps
@@ -53,6 +53,7 @@ import {
 	type INodeType,
 	type IPairedItemData,
 	type JsonObject,
+	type NodeExecutionHint,
 	type WorkflowExecuteMode,
 } from 'n8n-workflow';
 
@@ -98,6 +99,8 @@ export interface ExecuteNodeResult {
 	json: IDataObject[];
 	requests: RecordedRequest[];
 	logs: Array<{ level: string; message: string }>;
+	/** Execution hints the node added with addExecutionHints (n8n shows them above the output). */
+	hints: NodeExecutionHint[];
 	inputMutated: boolean;
 	node: INode;
 }
@@ -285,6 +288,7 @@ export interface ExecuteContextBundle {
 	context: IExecuteFunctions;
 	requests: RecordedRequest[];
 	logs: Array<{ level: string; message: string }>;
+	hints: NodeExecutionHint[];
 	node: INode;
 	items: INodeExecutionData[];
 }
@@ -316,6 +320,7 @@ export function createExecuteContext(nodeType: INodeType | undefined, opts: Exec
 	const items = toItems(opts.items);
 	const requests: RecordedRequest[] = [];
 	const logs: Array<{ level: string; message: string }> = [];
+	const hints: NodeExecutionHint[] = [];
 	const credentialTypes = opts.credentialTypes ?? [new ExotelApi()];
 	const global = (opts.staticData ?? {}) as IDataObject;
 	const nodeData = (opts.nodeStaticData ?? {}) as IDataObject;
@@ -356,6 +361,9 @@ export function createExecuteContext(nodeType: INodeType | undefined, opts: Exec
 		getExecutionCancelSignal: () => undefined,
 		onExecutionCancellation: () => undefined,
 		sendMessageToUI: () => undefined,
+		addExecutionHints: (...added: NodeExecutionHint[]) => {
+			hints.push(...added);
+		},
 		logger,
 		evaluateExpression: (expression: string, itemIndex: number) => resolveExpression(expression, scopeFor(itemIndex)),
 		getNodeParameter(name: string, itemIndex: number, fallbackValue?: unknown, options?: { extractValue?: boolean; rawExpressions?: boolean }) {
@@ -393,7 +401,7 @@ export function createExecuteContext(nodeType: INodeType | undefined, opts: Exec
 			},
 		},
 	};
-	return { context: context as unknown as IExecuteFunctions, requests, logs, node, items };
+	return { context: context as unknown as IExecuteFunctions, requests, logs, hints, node, items };
 }
 
 /** Runs `nodeType.execute()` once with the given parameters/items; throws what the node throws. */
@@ -410,6 +418,7 @@ export async function executeNode(nodeType: INodeType, opts: ExecuteNodeOptions 
 		json: first.map((i) => i.json),
 		requests: bundle.requests,
 		logs: bundle.logs,
+		hints: bundle.hints,
 		inputMutated: JSON.stringify(bundle.items) !== snapshot,
 		node: bundle.node,
 	};
