@@ -30,9 +30,19 @@ function toText(value: unknown): string | undefined {
 	return s === '' ? undefined : s;
 }
 
+/**
+ * An instant from a cell or parameter: an ISO date, Exotel's "YYYY-MM-DD HH:mm:ss" (India time), or epoch
+ * milliseconds — as a number or as text (a sheet hands numbers over as strings). null = not a time.
+ */
+export function toInstant(value: unknown): number | null {
+	if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+	if (typeof value === 'string' && /^\s*\d+\s*$/.test(value)) return Number(value);
+	return toEpochMs(value);
+}
+
 function toTime(value: unknown): number | undefined {
 	if (value === '' || value === null || value === undefined) return undefined;
-	return toEpochMs(value) ?? undefined;
+	return toInstant(value) ?? undefined;
 }
 
 /** Contact key: the E.164 number, so every form of one number is one contact. Undefined = not a valid number. */

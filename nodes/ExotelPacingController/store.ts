@@ -11,7 +11,7 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import type { CampaignState, PacingSettings, PartialSettings } from '../core/pacing';
 import { checkSettings, migrateState } from '../core/pacing';
-import { toEpochMs } from '../core/time';
+import { toInstant } from './fields';
 
 const KEY = 'exotelPacing';
 const BLOB_VERSION = 1;
@@ -83,7 +83,7 @@ export function campaignNames(ctx: IExecuteFunctions): string[] {
 export function resolveNow(ctx: IExecuteFunctions, itemIndex: number): number {
 	const raw = ctx.getNodeParameter('options.currentTime', itemIndex, '') as unknown;
 	if (raw === '' || raw === undefined || raw === null) return Date.now();
-	const ms = toEpochMs(raw);
+	const ms = toInstant(raw);
 	if (ms === null) {
 		throw new NodeOperationError(ctx.getNode(), `"Current Time" is not a date: ${String(raw)}`, {
 			description: 'Use an ISO date such as 2026-11-21T10:00:00+05:30, or epoch milliseconds. Leave it empty to use the real time.',
