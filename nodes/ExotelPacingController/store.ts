@@ -66,10 +66,18 @@ export function loadCampaign(
 	return { name, state, settings, partial: chosen, warnings };
 }
 
-export function saveCampaign(ctx: IExecuteFunctions, campaign: LoadedCampaign, state: CampaignState | null): void {
+/**
+ * Stores the new states of the campaigns a run changed, all at once. Actions call it only after every campaign of
+ * the batch succeeded: a run that fails half-way (or continues on fail) must not leave some campaigns with calls
+ * reserved, or outcomes counted, whose items never reached the outputs.
+ */
+export function saveCampaigns(ctx: IExecuteFunctions, changes: Array<[LoadedCampaign, CampaignState | null]>): void {
+	if (changes.length === 0) return;
 	const blob = readBlob(ctx);
-	if (state === null) delete blob.campaigns[campaign.name];
-	else blob.campaigns[campaign.name] = { state, settings: campaign.partial };
+	for (const [campaign, state] of changes) {
+		if (state === null) delete blob.campaigns[campaign.name];
+		else blob.campaigns[campaign.name] = { state, settings: campaign.partial };
+	}
 	// Re-assigning the top-level key is what n8n's change tracking sees.
 	ctx.getWorkflowStaticData('global')[KEY] = blob as unknown as IDataObject;
 }

@@ -1,10 +1,12 @@
 /** Get Stats, Pause, Resume and Reset: one output item per campaign named by the input items. */
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
+import type { CampaignState } from '../../core/pacing';
 import { getStats, pauseCampaign, resetCampaign, resumeCampaign } from '../../core/pacing';
 import { isoOrEmpty } from '../fields';
 import { groupByCampaign } from '../params';
-import { loadCampaign, resolveNow, saveCampaign } from '../store';
+import type { LoadedCampaign } from '../store';
+import { loadCampaign, resolveNow, saveCampaigns } from '../store';
 
 const TIME_KEYS = new Set(['at', 'pausedAt', 'breakerSince', 'probeAt', 'rateLimitedUntil', 'opensAt', 'closesAt']);
 
@@ -25,6 +27,7 @@ export async function executeCampaignOperation(
 	stateSaved: boolean,
 ): Promise<INodeExecutionData[][]> {
 	const out: INodeExecutionData[] = [];
+	const changes: Array<[LoadedCampaign, CampaignState]> = [];
 	for (const [name, indexes] of groupByCampaign(ctx, items)) {
 		const first = indexes[0];
 		const now = resolveNow(ctx, first);
@@ -40,12 +43,13 @@ export async function executeCampaignOperation(
 					: operation === 'resume'
 						? resumeCampaign(campaign.state, now)
 						: resetCampaign(campaign.state, name, now);
-			saveCampaign(ctx, campaign, next);
+			changes.push([campaign, next]);
 			const words = { pause: 'paused', resume: 'resumed', reset: 'reset' }[operation];
 			json = { campaign: name, paused: next.paused, message: `Campaign "${name}" ${words}.` };
 		}
 		json.stateSaved = stateSaved;
 		out.push({ json, pairedItem: indexes.map((item) => ({ item })) });
 	}
+	saveCampaigns(ctx, changes);
 	return [out];
 }

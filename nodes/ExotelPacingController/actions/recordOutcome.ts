@@ -2,15 +2,18 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import type { OutcomeInput } from '../../core/pacing';
+import type { CampaignState, OutcomeInput } from '../../core/pacing';
 import { recordOutcomes } from '../../core/pacing';
 import { outcomeFromItem, writeBackFields } from '../fields';
 import { groupByCampaign } from '../params';
-import { loadCampaign, resolveNow, saveCampaign } from '../store';
+import type { LoadedCampaign } from '../store';
+import { loadCampaign, resolveNow, saveCampaigns } from '../store';
 
 export async function executeRecordOutcome(ctx: IExecuteFunctions, items: INodeExecutionData[]): Promise<INodeExecutionData[][]> {
 	const update: INodeExecutionData[] = [];
 	const noChange: INodeExecutionData[] = [];
+	const changes: Array<[LoadedCampaign, CampaignState]> = [];
+	const hints: string[] = [];
 
 	for (const [name, indexes] of groupByCampaign(ctx, items)) {
 		const first = indexes[0];
@@ -37,10 +40,10 @@ export async function executeRecordOutcome(ctx: IExecuteFunctions, items: INodeE
 			if (r.writeBack) update.push({ json: { ...base, ...writeBackFields(r.writeBack) }, pairedItem: { item: i } });
 			else noChange.push({ json: base, pairedItem: { item: i } });
 		}
-		saveCampaign(ctx, campaign, recorded.state);
-		for (const message of [...campaign.warnings, ...recorded.warnings]) {
-			ctx.addExecutionHints({ message, type: 'warning', location: 'outputPane' });
-		}
+		changes.push([campaign, recorded.state]);
+		hints.push(...campaign.warnings, ...recorded.warnings);
 	}
+	saveCampaigns(ctx, changes);
+	for (const message of hints) ctx.addExecutionHints({ message, type: 'warning', location: 'outputPane' });
 	return [update, noChange];
 }

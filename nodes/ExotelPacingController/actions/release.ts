@@ -11,7 +11,7 @@ import { exotelApiRequest, getExotelAccount } from '../../transport/exotelApi';
 import { contactInput, isoOrEmpty, settingsFromParameters, writeBackFields } from '../fields';
 import { groupByCampaign, itemParameterReader } from '../params';
 import type { LoadedCampaign } from '../store';
-import { loadCampaign, resolveNow, saveCampaign } from '../store';
+import { loadCampaign, resolveNow, saveCampaigns } from '../store';
 
 const CONTACT_FIELDS = ['phoneNumber', 'circle', 'dnd', 'attempts', 'lastStatus', 'lastAttemptAt', 'nextRetryAt', 'lastCallSid', 'refunded'];
 const FINAL_HOLDS = new Set(['invalid', 'dnd', 'done', 'attempts_used']);
@@ -63,6 +63,8 @@ export async function executeRelease(ctx: IExecuteFunctions, items: INodeExecuti
 	const hold: INodeExecutionData[] = [];
 	const reconciled: INodeExecutionData[] = [];
 	const read = itemParameterReader(ctx, items, CONTACT_FIELDS);
+	const changes: Array<[LoadedCampaign, CampaignState]> = [];
+	const hints: string[] = [];
 
 	for (const [name, indexes] of groupByCampaign(ctx, items)) {
 		const first = indexes[0];
@@ -136,8 +138,10 @@ export async function executeRelease(ctx: IExecuteFunctions, items: INodeExecuti
 				pairedItem: { item: itemIndex },
 			});
 		}
-		saveCampaign(ctx, campaign, result.state);
-		for (const message of warnings) ctx.addExecutionHints({ message, type: 'warning', location: 'outputPane' });
+		changes.push([campaign, result.state]);
+		hints.push(...warnings);
 	}
+	saveCampaigns(ctx, changes);
+	for (const message of hints) ctx.addExecutionHints({ message, type: 'warning', location: 'outputPane' });
 	return [dial, hold, reconciled];
 }
