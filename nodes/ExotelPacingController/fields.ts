@@ -86,10 +86,16 @@ export function writeBackFields(w: WriteBack): IDataObject {
  */
 export function outcomeFromItem(json: IDataObject): OutcomeInput | { skip: string } {
 	const customField = typeof json.customField === 'string' ? json.customField : undefined;
+	// Release's own correlation id rides along in `pacing` through Connect Call, also when the user gave Connect
+	// Call a CustomField of their own.
+	const pacing = typeof json.pacing === 'object' && json.pacing !== null ? (json.pacing as IDataObject) : undefined;
 	const correlation =
-		(json.correlation as OutcomeInput['correlation']) ?? (customField ? decodeCorrelation(customField) : null) ?? null;
+		(json.correlation as OutcomeInput['correlation']) ??
+		(customField ? decodeCorrelation(customField) : null) ??
+		decodeCorrelation(pacing?.customField) ??
+		null;
 	const callSid = toText(json.callSid);
-	if (json.error !== undefined && !callSid) {
+	if (json.error !== undefined && (!callSid || typeof json.callMayHaveBeenPlaced === 'boolean')) {
 		// A Connect Call that failed. Only a clear refusal frees the contact; an unclear one keeps it blocked
 		// until its lease ends, because the call may be live.
 		if (json.callMayHaveBeenPlaced === true) {
@@ -103,17 +109,24 @@ export function outcomeFromItem(json: IDataObject): OutcomeInput | { skip: strin
 			rateLimited: /429|rate limit|too many/i.test(message + String(json.errorDescription ?? '')),
 		};
 	}
-	const status = toText(json.status) ?? toText(json.callStatus);
+	// Connect Call keeps the contact row's own fields, which may include columns such as "status": read its answer
+	// from the call it adds, not from the top level.
+	const connect =
+		!json.eventType && json.exotelResponse !== undefined && typeof json.call === 'object' && json.call !== null
+			? (json.call as IDataObject)
+			: undefined;
+	const source = connect ?? json;
+	const status = connect ? (toText(connect.status) ?? toText(json.callStatus)) : (toText(json.status) ?? toText(json.callStatus));
 	if (!status) return { skip: 'The item has no call status.' };
-	const at = toTime(json.dateUpdated) ?? toTime(json.endTime);
-	const duration = json.conversationDuration;
+	const at = toTime(source.dateUpdated) ?? toTime(source.endTime);
+	const duration = source.conversationDuration;
 	return {
 		callSid,
 		status,
 		eventType: toText(json.eventType),
 		at,
 		correlation,
-		source: json.eventType ? 'callback' : json.exotelResponse && json.call ? 'connect' : 'details',
+		source: json.eventType ? 'callback' : connect ? 'connect' : 'details',
 		conversationDuration: typeof duration === 'number' ? duration : null,
 	};
 }
