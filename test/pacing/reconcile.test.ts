@@ -86,7 +86,7 @@ describe('reconciliation', () => {
 		expect(callsToReconcile(st, now + 122000, s).callSids.sort()).toEqual(['SID1', 'SID2']);
 		// a callback arriving after reconciliation counted the call is not counted again
 		const late = recordOutcomes(st, [{ callSid: 'SID0', status: 'completed', correlation: plan.items[0] && { campaign: 'camp', contact: plan.items[0].contact, attempt: 1, circle: plan.items[0].circle, releasedAt: plan.items[0].placedAt } }], now + 5000, s);
-		expect(late.results[0].action).toBe('late'); // placed 20 min ago: before the 15-min dedupe horizon
+		expect(late.results[0].action).toBe('duplicate'); // remembered for the horizon after it was counted
 		expect(late.state.totals.completed).toBe(1);
 		// three misses past the lease: given up
 		for (let i = 0; i < 2; i++) st = recordOutcomes(st, [{ callSid: 'SID2', status: 'not-found', source: 'reconcile' }], now + 10000 * (i + 1), s).state;

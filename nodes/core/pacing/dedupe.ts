@@ -1,12 +1,13 @@
 /**
  * The bounded memory of finished calls: "have we already counted this CallSid?"
  *
- * Every resolved call's CallSid is kept as a 6-character hash (36 bits) in a bucket per minute of the call's
- * placement time. Buckets older than the watermark (now - dedupeHorizonMinutes) are dropped, so the set holds at
+ * Every resolved call's CallSid is kept as a 6-character hash (36 bits) in a bucket per minute of the time it
+ * was counted. Buckets older than the watermark (now - dedupeHorizonMinutes) are dropped, so the set holds at
  * most rate x horizon entries (190/min x 15 min = 2,850 hashes = 17 KB of JSON) however long the campaign runs.
+ * The bucket also tells WHEN a call was counted, which Release uses to let a count "settle" (eligibility.ts).
  *
  * A call placed before the watermark that is not in flight is treated as already counted (a late duplicate of a
- * pruned call). What that bound costs: a call whose registration AND every outcome report were lost, and that no
+ * pruned call; a call counted is remembered at least until its placement passes the watermark). What that bound costs: a call whose registration AND every outcome report were lost, and that no
  * Release saw in the contact sheet within the horizon, is never counted. Exotel retries callbacks within minutes,
  * and Release re-registers unknown CallSids from the sheet every tick, so the horizon only has to cover a few ticks
  * plus callback retries; 15 minutes (past the 12.75-minute default lease) leaves a wide margin.
@@ -50,13 +51,13 @@ export function sidHash(sid: string): string {
 	return out;
 }
 
-/** All remembered hashes (build once per engine call; the state holds a few thousand at most). */
-export function doneHashes(state: CampaignState): Set<string> {
-	const set = new Set<string>();
-	for (const [, hashes] of state.done) {
-		for (let i = 0; i + HASH_LENGTH <= hashes.length; i += HASH_LENGTH) set.add(hashes.substr(i, HASH_LENGTH));
+/** All remembered hashes -> minute they were counted (the state holds a few thousand at most). */
+export function doneHashes(state: CampaignState): Map<string, number> {
+	const map = new Map<string, number>();
+	for (const [minute, hashes] of state.done) {
+		for (let i = 0; i + HASH_LENGTH <= hashes.length; i += HASH_LENGTH) map.set(hashes.substr(i, HASH_LENGTH), minute);
 	}
-	return set;
+	return map;
 }
 
 /**
@@ -64,31 +65,36 @@ export function doneHashes(state: CampaignState): Set<string> {
  * strings directly (most engine calls need none or a handful); from the ninth on, a Set is built once.
  */
 export class DoneSet {
-	private set: Set<string> | null = null;
+	private map: Map<string, number> | null = null;
 	private lookups = 0;
 	constructor(private readonly state: CampaignState) {}
-	has(hash: string): boolean {
-		if (this.set === null && ++this.lookups > 8) this.set = doneHashes(this.state);
-		if (this.set !== null) return this.set.has(hash);
-		for (const [, hashes] of this.state.done) {
+	/** Minute (epoch ms / 60000) in which the call was counted, or undefined. */
+	countedMinute(hash: string): number | undefined {
+		if (this.map === null && ++this.lookups > 8) this.map = doneHashes(this.state);
+		if (this.map !== null) return this.map.get(hash);
+		for (let b = this.state.done.length - 1; b >= 0; b--) {
+			const [minute, hashes] = this.state.done[b];
 			let i = hashes.indexOf(hash);
 			while (i !== -1) {
-				if (i % HASH_LENGTH === 0) return true;
+				if (i % HASH_LENGTH === 0) return minute;
 				i = hashes.indexOf(hash, i + 1);
 			}
 		}
-		return false;
+		return undefined;
 	}
-	add(hash: string): void {
-		if (this.set !== null) this.set.add(hash);
+	has(hash: string): boolean {
+		return this.countedMinute(hash) !== undefined;
+	}
+	add(hash: string, minute: number): void {
+		if (this.map !== null) this.map.set(hash, minute);
 	}
 }
 
-/** Remembers a finished call (mutates `state.done`, which the caller owns). Callers add each CallSid once. */
-export function addDone(state: CampaignState, sid: string, placedAt: number, set?: DoneSet): void {
+/** Remembers a call counted at `countedAt` (mutates `state.done`, which the caller owns). Once per CallSid. */
+export function addDone(state: CampaignState, sid: string, countedAt: number, set?: DoneSet): void {
 	const h = sidHash(sid);
-	set?.add(h);
-	const minute = floor(placedAt / 60000);
+	const minute = floor(countedAt / 60000);
+	set?.add(h, minute);
 	const done = state.done;
 	let i = done.length - 1;
 	while (i >= 0 && done[i][0] > minute) i--;

@@ -77,6 +77,8 @@ export interface EligibilityContext {
 	window: WindowInfo;
 	leaseMs: number;
 	healthWindowMs: number;
+	watermark: number;
+	settleMs: number;
 	/** Contact keys with a call in flight (or reserved) in the state -> latest lease end. */
 	liveByContact: Map<string, number>;
 	/** CallSids in flight in the state. */
@@ -92,6 +94,8 @@ export interface EligibilityContext {
 	used: number;
 	refund: boolean;
 	status: string;
+	/** The hold is because the previous call is not (long enough) counted in the state. */
+	unsettled: boolean;
 }
 
 
@@ -123,6 +127,8 @@ export function buildEligibilityContext(
 		window,
 		leaseMs: lease,
 		healthWindowMs: settings.healthWindowSeconds * 1000,
+		watermark: state.watermark,
+		settleMs: settings.settleSeconds * 1000,
 		liveByContact,
 		liveSids,
 		done,
@@ -134,6 +140,7 @@ export function buildEligibilityContext(
 		used: 0,
 		refund: false,
 		status: '',
+		unsettled: false,
 	};
 }
 
@@ -205,6 +212,7 @@ export function classify(ctx: EligibilityContext, c: ContactInput): HoldReason |
 	ctx.refund = false;
 	ctx.used = 0;
 	ctx.status = '';
+	ctx.unsettled = false;
 	const key = c.key;
 	if (typeof key !== 'string' || key === '') {
 		ctx.circle = '';
@@ -260,7 +268,19 @@ export function classify(ctx: EligibilityContext, c: ContactInput): HoldReason |
 			}
 		}
 	}
-	return g.gate === 'open' ? 'circle_paused' : null;
+	if (g.gate === 'open') return 'circle_paused';
+	// The row is about to be overwritten by a new call: its previous call must be counted (and settled) first.
+	if (typeof sid === 'string' && sid !== '' && status !== 'not-placed') {
+		const at = toTime(lastAt);
+		if (at !== null && at >= ctx.watermark) {
+			const m = ctx.done.countedMinute(sidHash(sid));
+			if (m === undefined || (m + 1) * 60000 > ctx.now - ctx.settleMs) {
+				ctx.unsettled = true;
+				return 'already_in_flight';
+			}
+		}
+	}
+	return null;
 }
 
 /** Plain words and the retry time for a hold (call right after classify for the same contact). */
@@ -283,6 +303,12 @@ export function explainHold(
 		case 'dnd':
 			return { message: 'The number is on the DND list and calling DND numbers is not allowed.' };
 		case 'already_in_flight': {
+			if (ctx.unsettled) {
+				return {
+					message: 'The outcome of the last call is still being recorded (it must be counted before the row is overwritten).',
+					retryAt: ctx.now + s.tickSeconds * 1000,
+				};
+			}
 			const inState = ctx.liveByContact.get(c.key);
 			const at = toTime(c.lastAttemptAt);
 			const retryAt = inState ?? (at !== null ? at + ctx.leaseMs : undefined);

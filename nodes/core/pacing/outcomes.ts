@@ -154,7 +154,7 @@ export function recordOutcomes(
 	): OutcomeResult => {
 		const cs = info.circle ? circleOf(s, info.circle, now) : undefined;
 		countCategory(s, cs, cat);
-		addDone(s, sid, info.placedAt, done);
+		addDone(s, sid, now, done);
 		if (source === 'reconcile') s.totals.reconciled++;
 		if (cs && info.circle) {
 			if (cs.br.s === 'closed' && info.placedAt >= cs.br.closedAt) {
@@ -172,7 +172,10 @@ export function recordOutcomes(
 				if (t) transitions.push(t);
 			}
 		}
+		const fromSheet = source === 'sheet';
+		if (fromSheet) s.totals.recovered++;
 		const refunded =
+			!fromSheet &&
 			settings.refundOutageAttempts &&
 			isRefundable(cat) &&
 			!!cs &&
@@ -194,7 +197,10 @@ export function recordOutcomes(
 			attempt: info.attempt,
 			refunded,
 		};
-		if (info.contact && info.attempt !== undefined) {
+		if (fromSheet) {
+			// the row already holds this outcome (a refund, if any, is decided by Release from the row)
+			result.message = `Counted ${status} from the contact row.`;
+		} else if (info.contact && info.attempt !== undefined) {
 			const final = cat === 'completed' || (!refunded && info.attempt >= settings.maxAttempts);
 			const gap = retryGapMs(settings, cat);
 			result.writeBack = {

@@ -17,15 +17,15 @@
  * reconciliation reserve). Cost: one cheap check per contact; ~5-10 ms for 100k contacts.
  */
 import { encodeCorrelation, type Correlation } from '../correlation';
-import type { ContactInput } from './types';
+import type { ContactInput, OutcomeInput } from './types';
 import type { PacingSettings } from './settings';
 import { baseRatePerMinute, dialLimitPerMinute, leaseMs, reconcileAfterMs } from './settings';
 import type { CampaignState, InFlightCall } from './state';
 import { circleOf, cloneState, pruneInPlace } from './state';
 import { windowAt } from './window';
-import { addDone, DoneSet, keyHash, sidHash } from './dedupe';
+import { DoneSet, keyHash, sidHash } from './dedupe';
 import { categoryOf, normaliseStatus } from './statuses';
-import { countCategory } from './counters';
+import { recordOutcomes } from './outcomes';
 import {
 	buildEligibilityContext,
 	classify,
@@ -138,14 +138,22 @@ function scratchMarks(n: number): Int32Array {
 }
 const isTime = (v: unknown): v is number => typeof v === 'number' && isFiniteNumber(v);
 
-/** Repairs what a lost write may have erased, from one contact row (owned state). */
-function recoverFromRow(
+/**
+ * Repairs, from one contact row, what a lost write may have erased (owned state):
+ *  - a call placed in the last 60 s missing from the send log is put back (the 60 s limit must hold);
+ *  - the row shows the final status of a call the state still has in flight (its callback, or the write that
+ *    recorded it, was lost): the outcome is folded in from the row;
+ *  - the row shows a CallSid the state does not know at all (its registration was lost): a final status is
+ *    counted from the row, a live one is registered so the callback matches or reconciliation finds it.
+ * Rows whose call was placed before the dedupe watermark are left alone (treated as counted).
+ */
+function repairFromRow(
 	s: CampaignState,
 	ctx: EligibilityContext,
 	c: ContactInput,
-	at: number,
 	logKeys: Set<string>,
 	addedLog: Array<[number, string]>,
+	folds: OutcomeInput[],
 	settings: PacingSettings,
 ): number {
 	const key = c.key;
@@ -153,7 +161,8 @@ function recoverFromRow(
 	const status = c.lastStatus === undefined || c.lastStatus === null ? '' : normaliseStatus(c.lastStatus);
 	if (status === 'not-placed') return 0;
 	const now = ctx.now;
-	if (at > now - 60000) {
+	const at = isTime(c.lastAttemptAt) ? c.lastAttemptAt : null;
+	if (at !== null && at > now - 60000) {
 		const kh = keyHash(key);
 		if (!logKeys.has(kh)) {
 			logKeys.add(kh);
@@ -161,26 +170,28 @@ function recoverFromRow(
 		}
 	}
 	const sid = c.lastCallSid;
-	if (typeof sid !== 'string' || sid === '' || ctx.liveSids.has(sid)) return 0;
-	const h = sidHash(sid);
-	if (ctx.done.has(h)) return 0;
-	const circle = normaliseCircle(ctx, c.circle);
-	const cs = circle ? circleOf(s, circle, now) : undefined;
+	if (typeof sid !== 'string' || sid === '') return 0;
 	const cat = categoryOf(status);
-	s.totals.attempted++;
-	s.totals.recovered++;
-	if (cs) cs.n.att++;
+	if (ctx.liveSids.has(sid)) {
+		if (!cat) return 0;
+		folds.push({ callSid: sid, status, source: 'sheet' });
+		return 1;
+	}
+	if (at === null || at < s.watermark || ctx.done.has(sidHash(sid))) return 0;
+	const circle = normaliseCircle(ctx, c.circle);
+	const attempts = typeof c.attempts === 'number' && c.attempts > 0 ? Math.floor(c.attempts) : 1;
 	if (cat) {
 		// The row holds the final status of a call this state never counted: count it from the row.
-		countCategory(s, cs, cat);
-		addDone(s, sid, at, ctx.done);
+		folds.push({ callSid: sid, status, source: 'sheet', contact: key, circle, attempt: attempts, releasedAt: at });
 		return 1;
 	}
 	// Possibly live: track it so the callback matches, or reconciliation finds it.
-	const attempts = typeof c.attempts === 'number' && c.attempts > 0 ? Math.floor(c.attempts) : 1;
 	const call: InFlightCall = { c: key, ci: circle, a: attempts, r: at, s: sid, rc: 1 };
 	if (at + reconcileAfterMs(settings) < now) call.n = now;
 	s.inFlight.push(call);
+	s.totals.attempted++;
+	s.totals.recovered++;
+	if (circle) circleOf(s, circle, now).n.att++;
 	ctx.liveSids.add(sid);
 	const end = at + leaseMs(settings);
 	ctx.liveByContact.set(key, Math.max(end, ctx.liveByContact.get(key) ?? 0));
@@ -194,7 +205,7 @@ export function release(
 	settings: PacingSettings,
 	options: ReleaseOptions = {},
 ): ReleaseResult {
-	const s = cloneState(state);
+	let s = cloneState(state);
 	pruneInPlace(s, now, settings);
 	s.updatedAt = now;
 	const warnings: string[] = [];
@@ -221,12 +232,14 @@ export function release(
 	const mark = scratchMarks(contacts.length); // per contact: circle index if eligible, else -1
 	const names: string[] = [];
 	const backlog: number[] = [];
-	const watermark = s.watermark;
+	const recentFrom = now - 60000;
+	const folds: OutcomeInput[] = [];
 	let recovered = 0;
 	for (let i = 0; i < contacts.length; i++) {
 		const c = contacts[i];
-		const la = c.lastAttemptAt;
-		if (isTime(la) && la >= watermark) recovered += recoverFromRow(s, ctx, c, la, logKeys, addedLog, settings);
+		if (c.lastCallSid !== undefined || (isTime(c.lastAttemptAt) && c.lastAttemptAt > recentFrom)) {
+			recovered += repairFromRow(s, ctx, c, logKeys, addedLog, folds, settings);
+		}
 		const reason = classify(ctx, c);
 		if (reason === null) {
 			const g = ctx.gate;
@@ -249,7 +262,14 @@ export function release(
 		s.sendLog = s.sendLog.concat(addedLog).sort((a, b) => a[0] - b[0]);
 		warnings.push(`${addedLog.length} recent call(s) missing from the send log were restored from contact rows (a lost write).`);
 	}
-	if (recovered) warnings.push(`${recovered} call(s) unknown to the state were recovered from contact rows (a lost write).`);
+	if (recovered) warnings.push(`${recovered} call(s) or outcome(s) the state had lost were recovered from contact rows.`);
+	if (folds.length) {
+		// fold outcomes found in the rows (the sheet is durable; the state's copy of them was erased)
+		const folded = recordOutcomes(s, folds, now, settings);
+		s = folded.state;
+		transitions.push(...folded.transitions);
+		warnings.push(...folded.warnings);
+	}
 
 	// 3. budget
 	const pic = healthPicture(s, now, settings);

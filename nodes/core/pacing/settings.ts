@@ -71,6 +71,13 @@ export interface PacingSettings {
 	abandonAfterMinutes: number;
 	/** How long finished CallSids are remembered to ignore duplicate callbacks (bounds the state size). */
 	dedupeHorizonMinutes: number;
+	/**
+	 * A contact is called again only once its previous call has been counted in the state for this long. Protects
+	 * counts when n8n executions overwrite each other's static data: the contact row (which the next call
+	 * overwrites) is the only other record of that call. Must exceed the longest execution that writes the state
+	 * (other than the tick itself). Re-call gaps are longer anyway, so this rarely delays anything.
+	 */
+	settleSeconds: number;
 
 	// --- circle health -------------------------------------------------------------------------------------
 	/** Resolved outcomes per circle are judged over this sliding window. */
@@ -158,6 +165,7 @@ export const defaultSettings: Readonly<PacingSettings> = Object.freeze({
 	reconcileRecheckSeconds: 120,
 	abandonAfterMinutes: 120,
 	dedupeHorizonMinutes: 15,
+	settleSeconds: 120,
 
 	healthWindowSeconds: 300,
 	healthBucketSeconds: 15,
@@ -301,6 +309,7 @@ export function validateSettings(s: PacingSettings, givenKeys: string[] = []): s
 	num('reconcileRecheckSeconds', 5, 86400);
 	num('abandonAfterMinutes', 1, 60 * 24 * 7);
 	num('dedupeHorizonMinutes', 1, 24 * 60);
+	num('settleSeconds', 0, 3600);
 	if (
 		problems.length === 0 &&
 		s.abandonAfterMinutes * 60 < s.ringTimeoutSeconds + s.maxCallSeconds + s.leaseSlackSeconds

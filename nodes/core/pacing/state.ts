@@ -181,7 +181,7 @@ export interface CampaignState {
 	/** Times of Call Details requests in the last 60 s. */
 	reconcileLog: number[];
 	inFlight: InFlightCall[];
-	/** [minute of placement, concatenated CallSid hashes] — see dedupe.ts. */
+	/** [minute in which they were counted, concatenated CallSid hashes] — see dedupe.ts. */
 	done: Array<[number, string]>;
 	/** Calls placed before this time that are not in flight count as already counted. Never moves back. */
 	watermark: number;
