@@ -31,7 +31,8 @@ export interface Allotment {
 	carry: number;
 }
 
-const clampCarry = (x: number): number => (x < -1 ? -1 : x > 1 ? 1 : x);
+/** Clamped to [-1, 1] and rounded to 3 decimals (it is stored). */
+const clampCarry = (x: number): number => Math.round((x < -1 ? -1 : x > 1 ? 1 : x) * 1000) / 1000;
 
 export function allocate(budget: number, demands: readonly Demand[]): Map<string, Allotment> {
 	const out = new Map<string, Allotment>();

@@ -248,7 +248,7 @@ export function updateRuns(c: CircleState, cat: Category, exp: Expected, s: Paci
 	const e = s.runEpsilon;
 	const f = cat === 'failed' ? log((1 - e) / exp.qf) : log(e / (1 - exp.qf));
 	const na = cat === 'noAnswer' ? log((1 - e) / exp.qna) : log(e / (1 - exp.qna));
-	c.run = [max(0, c.run[0] + f), max(0, c.run[1] + na)];
+	c.run = [round(max(0, c.run[0] + f) * 1000) / 1000, round(max(0, c.run[1] + na) * 1000) / 1000];
 }
 
 /**

@@ -322,12 +322,13 @@ export function recordOutcomes(
 				}
 				continue;
 			}
-			if (done.has(sidHash(sid))) {
+			// Connect Call's answer for a call Release reserved (the common case: no lookup needed)
+			let f = takeReservation(contact, attemptIn);
+			if (!f && done.has(sidHash(sid))) {
 				s.totals.duplicatesIgnored++;
 				results.push({ ...base, action: 'duplicate', message: 'This call already has an outcome.' });
 				continue;
 			}
-			let f = takeReservation(contact, attemptIn);
 			if (f) {
 				f.s = sid;
 				bySid.set(sid, f);

@@ -168,7 +168,7 @@ export const defaultSettings: Readonly<PacingSettings> = Object.freeze({
 	settleSeconds: 120,
 
 	healthWindowSeconds: 300,
-	healthBucketSeconds: 15,
+	healthBucketSeconds: 20,
 	minVolume: 20,
 	failedShareToTrip: 0.5,
 	completionRatioToTrip: 0.35,

@@ -17,8 +17,22 @@ export interface WindowInfo {
 
 type WindowSettings = Pick<PacingSettings, 'timezone' | 'callingDays' | 'callingStart' | 'callingEnd'>;
 
+// One-entry memo: Release asks every tick and the answer only changes at the window's edges (the result is a
+// pure function of its inputs; the memo just skips luxon's time-zone arithmetic).
+let memo: { key: string; from: number; until: number; open: boolean; closesAt: number | null; opensAt: number } | null = null;
+
 /** Where `now` falls relative to the calling window. Searches up to 8 days ahead. */
 export function windowAt(now: number, s: WindowSettings): WindowInfo {
+	const key = `${s.timezone}|${s.callingDays.join(',')}|${s.callingStart}|${s.callingEnd}`;
+	if (memo !== null && memo.key === key && now >= memo.from && now < memo.until) {
+		return { open: memo.open, closesAt: memo.closesAt, opensAt: memo.open ? now : memo.opensAt };
+	}
+	const info = computeWindow(now, s);
+	memo = { key, from: now, until: info.open ? info.closesAt! : info.opensAt, ...info };
+	return info;
+}
+
+function computeWindow(now: number, s: WindowSettings): WindowInfo {
 	const startMin = parseHhMm(s.callingStart) ?? 9 * 60;
 	const endMin = parseHhMm(s.callingEnd) ?? 21 * 60;
 	const local = DateTime.fromMillis(now, { zone: s.timezone });
