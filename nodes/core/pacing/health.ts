@@ -241,13 +241,15 @@ export function healthPicture(state: CampaignState, now: number, s: PacingSettin
  * circle has started failing every call" and one for "every call rings out" (silent outage). Each outcome adds
  * ln(P(outcome | outage) / P(outcome | normal)); the statistic is floored at 0, and the breaker trips when it
  * reaches the threshold (~ ln of the false-alarm odds). With a normal failed share of 5% about 6 failures in a row
- * trip the hard test; with a normal no-answer share of 35% about 14 no-answers in a row trip the silent test —
- * and any completed or busy call (proof the network reaches people) knocks the silent statistic back down.
+ * trip the hard test (each other outcome takes back a little more than one failure's worth, so stragglers placed
+ * before the outage only slow it down); with a normal no-answer share of 35% about 14 no-answers in a row trip the
+ * silent test — and any completed or busy call (proof the network reaches people) knocks it back down.
  */
 export function updateRuns(c: CircleState, cat: Category, exp: Expected, s: PacingSettings): void {
-	const e = s.runEpsilon;
-	const f = cat === 'failed' ? log((1 - e) / exp.qf) : log(e / (1 - exp.qf));
-	const na = cat === 'noAnswer' ? log((1 - e) / exp.qna) : log(e / (1 - exp.qna));
+	const ef = s.failedRunEpsilon;
+	const es = s.silentRunEpsilon;
+	const f = cat === 'failed' ? log((1 - ef) / exp.qf) : log(ef / (1 - exp.qf));
+	const na = cat === 'noAnswer' ? log((1 - es) / exp.qna) : log(es / (1 - exp.qna));
 	c.run = [round(max(0, c.run[0] + f) * 1000) / 1000, round(max(0, c.run[1] + na) * 1000) / 1000];
 }
 

@@ -102,8 +102,13 @@ export interface PacingSettings {
 	failedRunThreshold: number;
 	/** ... and a silent outage (every call rings out to no-answer). ~ln(1/false-alarm probability). */
 	silentRunThreshold: number;
-	/** Share of other statuses still expected during an outage (keeps one stray outcome from resetting a run). */
-	runEpsilon: number;
+	/**
+	 * Share of other statuses the run tests still allow during an outage. Outcomes of calls placed before the
+	 * outage keep arriving for a minute or two; a larger value keeps them from resetting the hard-outage run
+	 * (failures arrive within seconds, so that test can afford it), a small one keeps the silent test strict.
+	 */
+	failedRunEpsilon: number;
+	silentRunEpsilon: number;
 	/** Each circle's normal mix (completion, no-answer, failed shares) is learnt with this half-life. */
 	calibrationHalfLifeMinutes: number;
 	/** Pseudo-outcomes pulling a circle's learnt mix towards the pooled mix while it has little data. */
@@ -179,7 +184,8 @@ export const defaultSettings: Readonly<PacingSettings> = Object.freeze({
 	fastFailedShare: 0.8,
 	failedRunThreshold: 16,
 	silentRunThreshold: 14,
-	runEpsilon: 0.05,
+	failedRunEpsilon: 0.2,
+	silentRunEpsilon: 0.05,
 	calibrationHalfLifeMinutes: 60,
 	calibrationPriorWeight: 30,
 
@@ -340,7 +346,8 @@ export function validateSettings(s: PacingSettings, givenKeys: string[] = []): s
 	num('fastFailedShare', 0.05, 1);
 	num('failedRunThreshold', 1, 100);
 	num('silentRunThreshold', 1, 100);
-	num('runEpsilon', 0.001, 0.5);
+	num('failedRunEpsilon', 0.001, 0.5);
+	num('silentRunEpsilon', 0.001, 0.5);
 	num('calibrationHalfLifeMinutes', 1, 60 * 24 * 7);
 	num('calibrationPriorWeight', 0, 100000);
 

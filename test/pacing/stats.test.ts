@@ -1,0 +1,83 @@
+import { createState, getStats, pauseCampaign, recordOutcomes, release, resetCampaign, type OutcomeInput } from '../../nodes/core/pacing';
+import { MON_10, mulberry32, settingsWith } from './helpers';
+
+const s = settingsWith();
+
+describe('getStats', () => {
+	test('totals, per-circle rows and guards', () => {
+		const contacts = [...Array(60)].map((_, i) => ({ key: `+9198${String(i).padStart(8, '0')}`, circle: i % 3 ? 'MH' : 'DL' }));
+		const r = release(createState('camp', MON_10), contacts, MON_10, s);
+		const reg = recordOutcomes(
+			r.state,
+			r.released.map((c, i) => ({ callSid: `S${i}`, status: 'in-progress', correlation: c.correlation })),
+			MON_10 + 2000,
+			s,
+		);
+		const statuses = ['completed', 'busy', 'no-answer', 'failed'];
+		const done = recordOutcomes(
+			reg.state,
+			r.released.slice(0, 20).map((c, i) => ({ callSid: `S${i}`, status: statuses[i % 4], at: MON_10 + 30000 })),
+			MON_10 + 30000,
+			s,
+		);
+		const st = getStats(done.state, MON_10 + 30000, s);
+		expect(st.totals).toMatchObject({ attempted: 47, completed: 5, busy: 5, noAnswer: 5, failed: 5, inFlight: 27, reserved: 0, resolved: 20, completionPct: 25 });
+		expect(st.guards).toMatchObject({ windowLimit: 190, requestsLast60s: 47, headroom: 143, inFlight: 27, maxInFlight: 150, inFlightHeadroom: 123, reconcileReserve: 10 });
+		const mh = st.circles.find((c) => c.circle === 'MH')!;
+		expect(mh).toMatchObject({ circleName: 'Maharashtra Telecom Circle (excludes Mumbai)', breaker: 'closed', probeAt: null, weight: 1 });
+		expect(mh.attempted + st.circles.find((c) => c.circle === 'DL')!.attempted).toBe(47);
+		expect(mh.backlog).toBe(40);
+		expect(mh.window.resolved).toBeGreaterThan(0);
+		expect(mh.nextReleaseBudget).toBeGreaterThan(0);
+		expect(st.rule.description).toMatch(/No campaign completion target/);
+		expect(st.callingWindow.open).toBe(true);
+		expect(st.stateBytes).toBe(JSON.stringify(done.state).length);
+	});
+
+	test('pause shows in stats; reset returns a fresh state', () => {
+		const p = pauseCampaign(createState('camp', MON_10), MON_10 + 5);
+		expect(getStats(p, MON_10 + 10, s)).toMatchObject({ paused: true, pausedAt: MON_10 + 5 });
+		const fresh = resetCampaign(p, 'camp', MON_10 + 20);
+		expect(fresh).toEqual(createState('camp', MON_10 + 20));
+	});
+});
+
+describe('completion target', () => {
+	/** Everyone at 20% completion for 10 minutes. */
+	function lowEverywhere(settings = s) {
+		let st = createState('camp', MON_10 - 3600000);
+		const rng = mulberry32(3);
+		let seq = 0;
+		for (let t = MON_10 - 600000; t < MON_10; t += 5000) {
+			const out: OutcomeInput[] = ['MH', 'DL', 'KA', 'TN'].map((circle) => ({
+				callSid: `x${seq++}`,
+				status: rng() < 0.2 ? 'completed' : 'no-answer',
+				correlation: { campaign: 'camp', contact: `c${seq}`, attempt: 1, circle, releasedAt: t - 40000 },
+			}));
+			st = recordOutcomes(st, out, t, settings).state;
+		}
+		return st;
+	}
+	const contacts = [...Array(200)].map((_, i) => ({ key: `k${i}`, circle: ['MH', 'DL', 'KA', 'TN'][i % 4] }));
+
+	test('by default a shortfall shared by all circles does not cut the rate (reported only)', () => {
+		const t = settingsWith({ targetCompletionPct: 60 });
+		const st = lowEverywhere(t);
+		const r = release(st, contacts, MON_10, t);
+		expect(r.budget.rateFactor).toBe(1);
+		expect(r.released.length).toBe(47);
+		const stats = getStats(r.state, MON_10, t);
+		expect(stats.rule.description).toMatch(/reported only/);
+		expect(stats.circles.every((c) => c.belowTarget === true)).toBe(true);
+	});
+
+	test('opt-in: the whole campaign slows in proportion to completion / target', () => {
+		const t = settingsWith({ targetCompletionPct: 60, throttleWhenAllBelowTarget: true });
+		const st = lowEverywhere(t);
+		const r = release(st, contacts, MON_10, t);
+		expect(r.budget.rateFactor).toBeGreaterThan(0.25);
+		expect(r.budget.rateFactor).toBeLessThan(0.6);
+		expect(r.released.length).toBeLessThan(30);
+		expect(getStats(r.state, MON_10, t).rule.description).toMatch(/whole campaign slows/);
+	});
+});
