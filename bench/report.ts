@@ -20,6 +20,8 @@ export interface ReportMeta {
 	scenarios: Scenario[];
 	faultOffsetMin: number;
 	settings: PacingSettings;
+	/** git commit of nodes/core/pacing. */
+	engine: string;
 	charts: Array<{ file: string; caption: string }>;
 }
 
@@ -346,7 +348,7 @@ export function renderReport(results: RunMetrics[], cpu: CpuFigures[], targets: 
 		.join('\n');
 
 	const consoleOut = [
-		`Campaign benchmark — seed ${meta.seed}, ${meta.contacts} contacts (${meta.eligible} callable, the rest DND)${meta.quick ? ' [--quick]' : ''}`,
+		`Campaign benchmark — seed ${meta.seed}, ${meta.contacts} contacts (${meta.eligible} callable, the rest DND)${meta.quick ? ' [--quick]' : ''}, engine ${meta.engine}`,
 		'',
 		'Targets (our engine, default settings)',
 		tT,
@@ -380,7 +382,7 @@ export function renderReport(results: RunMetrics[], cpu: CpuFigures[], targets: 
 		'',
 		`Command: \`${meta.command}\` · seed **${meta.seed}** · ${meta.contacts.toLocaleString('en-US')} contacts (${meta.eligible.toLocaleString('en-US')} callable, the rest DND)${meta.quick ? ' · **quick mode** (fewer contacts and CPU samples — not the reference figures)' : ''}`,
 		'',
-		`Machine: ${meta.machine.cpu}, ${meta.machine.cores} cores, Node ${meta.machine.node}, ${meta.machine.os}. Run time of the whole benchmark: ${meta.runtimeS.toFixed(0)} s (${meta.jobs} simulations in worker processes, then the CPU measurement alone).`,
+		`Engine: nodes/core/pacing at commit ${meta.engine}. Machine: ${meta.machine.cpu}, ${meta.machine.cores} cores, Node ${meta.machine.node}, ${meta.machine.os}. Run time of the whole benchmark: ${meta.runtimeS.toFixed(0)} s (${meta.jobs} simulations in worker processes, then the CPU measurement alone). ${meta.quick ? '' : `Nothing was cut: every scenario runs all ${meta.contacts.toLocaleString('en-US')} contacts for every policy. `}\`npm run bench -- --quick\` runs 2,000 contacts (about half a minute); \`--seed\`, \`--contacts\`, \`--jobs\` and \`--no-write\` are the other options.`,
 		'',
 		'Every simulated figure comes from a seeded discrete-event simulation on a virtual clock and repeats exactly for the same seed and contact count; only the CPU timings (and the run time) depend on the machine.',
 		'',

@@ -4,7 +4,7 @@
  * Runs every policy on every scenario (in worker processes), measures the engine's CPU time per tick, prints the
  * tables and writes BENCHMARKS.md and the SVG charts under bench/charts/.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -106,6 +106,18 @@ function runJobs(jobs: Job[], workers: number): Promise<JobResult[]> {
 	});
 }
 
+/** The commit the engine was taken from (and whether nodes/core/pacing had uncommitted changes). */
+function engineVersion(root: string): string {
+	try {
+		const git = (...a: string[]) => execFileSync('git', a, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+		const commit = git('log', '-1', '--format=%h', '--', 'nodes/core/pacing');
+		const dirty = git('status', '--porcelain', '--', 'nodes/core/pacing') !== '';
+		return `${commit}${dirty ? ' + uncommitted changes' : ''}`;
+	} catch {
+		return 'unknown';
+	}
+}
+
 async function main(): Promise<void> {
 	const t0 = performance.now();
 	const args = parseArgs(process.argv.slice(2));
@@ -175,6 +187,7 @@ async function main(): Promise<void> {
 		scenarios,
 		faultOffsetMin: faultOffsetMinutes(eligible),
 		settings,
+		engine: engineVersion(root),
 		charts: charts.map((c) => ({ file: c.file, caption: c.caption })),
 	});
 	console.log(report.console);

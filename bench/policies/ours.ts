@@ -188,7 +188,7 @@ export class OursPolicy implements Policy {
 
 	private note(ws: readonly string[]): void {
 		for (const w of ws) {
-			const key = w.replace(/\d+/g, 'N');
+			const key = w.replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, '<time>').replace(/^\d+ /, 'N ');
 			this.warnings.set(key, (this.warnings.get(key) ?? 0) + 1);
 		}
 	}
