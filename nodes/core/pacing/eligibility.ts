@@ -14,6 +14,8 @@
  *   retry_not_due      nextRetryAt in the future, or (without nextRetryAt) the re-call gap of the last status
  *                      since lastAttemptAt has not passed; waived for a refunded attempt
  *   circle_paused      the circle's breaker is open (retryAt = end of cooldown)
+ *   already_in_flight  (settling) the row's last call is not yet counted in the state, or was counted less than
+ *                      settleSeconds ago: a new call would overwrite the only other record of it (state.ts, 6.)
  * Eligible contacts of a half-open circle compete for its few probe slots; the others are held circle_paused,
  * and eligible contacts that did not fit this tick's budget are held budget_used.
  *
@@ -162,7 +164,8 @@ export function normaliseCircle(ctx: EligibilityContext, raw: unknown): string {
 	return circleGate(ctx, raw).name;
 }
 
-function cachedStatus(ctx: EligibilityContext, raw: unknown): string {
+/** normaliseStatus with a per-context cache (a list holds a handful of distinct status strings). */
+export function cachedStatus(ctx: EligibilityContext, raw: unknown): string {
 	if (raw === undefined || raw === null) return '';
 	let st = ctx.statusCache.get(raw);
 	if (st === undefined) {

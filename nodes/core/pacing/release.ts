@@ -24,10 +24,11 @@ import type { CampaignState, InFlightCall } from './state';
 import { circleOf, cloneState, pruneInPlace } from './state';
 import { windowAt } from './window';
 import { DoneSet, keyHash, sidHash } from './dedupe';
-import { categoryOf, normaliseStatus } from './statuses';
+import { categoryOf } from './statuses';
 import { recordOutcomes } from './outcomes';
 import {
 	buildEligibilityContext,
+	cachedStatus,
 	classify,
 	explainHold,
 	HOLD_REASONS,
@@ -158,7 +159,7 @@ function repairFromRow(
 ): number {
 	const key = c.key;
 	if (typeof key !== 'string' || key === '') return 0;
-	const status = c.lastStatus === undefined || c.lastStatus === null ? '' : normaliseStatus(c.lastStatus);
+	const status = cachedStatus(ctx, c.lastStatus);
 	if (status === 'not-placed') return 0;
 	const now = ctx.now;
 	const at = isTime(c.lastAttemptAt) ? c.lastAttemptAt : null;

@@ -19,27 +19,33 @@
  * starts and writes the whole blob back when it ends, last writer wins; manual runs never save. Two executions
  * that overlap therefore erase each other's changes. The state is designed so that every stored blob is a
  * consistent snapshot (an earlier state plus one execution's own events, applied in order), and every kind of
- * lost change is repaired later from something durable, costing only re-work:
- *   1. Counters, the in-flight list and the finished-call memory live in the same blob. A call is either in flight
- *      and not counted, or finished and counted, in every snapshot. An erased outcome therefore leaves the call in
- *      flight, never half-counted.
- *   2. An outcome that was erased: the call stays in flight; after its lease callsToReconcile lists it, a bulk
- *      Call Details lookup returns its final status, and recordOutcomes counts it then (once).
- *   3. A registration (Connect Call's answer) that was erased: the status callback carries our correlation id
- *      (CustomField), so an outcome for an unknown CallSid is still counted, once (the finished-call memory
- *      rejects repeats). Meanwhile the contact's row (lastCallSid / lastAttemptAt / lastStatus "in-progress",
- *      written by the workflow right after Connect Call) keeps Release from dialling the number again, and
- *      Release re-registers a lastCallSid it does not know, so reconciliation can find the call if its callback
- *      is lost as well. A row that already shows a final status for an unknown CallSid is counted from the row.
- *   4. The sliding send log that was erased: Release adds every row whose lastAttemptAt lies in the last 60 s and
- *      is missing from the log, so the 60-second request limit still holds across lost writes.
- *   5. A duplicate or late report of a call that was already counted is ignored: in flight -> matched by CallSid;
- *      finished within the horizon -> found in the finished-call memory; placed before the watermark -> treated as
- *      already counted.
- * So a lost write costs a Call Details lookup or a tick of delay; it never counts a call twice and never lets a
- * second call go to a number while one is live. What the engine cannot repair: two Release executions that run at
- * the same time (each sees a stale blob and may release the same contact) — keep ticks shorter than the schedule
- * interval; and a contact row that was not updated after Connect Call.
+ * lost change is repaired later from something durable — the contact rows, Exotel's callbacks (which carry our
+ * correlation id) or Exotel's Call Details — costing only re-work:
+ *   1. Counters, the in-flight list and the finished-call memory live in the same blob. In every snapshot a call
+ *      is either in flight and not counted, or finished and counted: an erased outcome leaves the call in flight,
+ *      never half-counted, and nothing is ever counted twice within one snapshot's history.
+ *   2. An erased outcome: the callback workflow also wrote it to the contact row, and the next Release folds the
+ *      row's final status in (Release reads every row each tick). Failing that, reconciliation lists the call
+ *      (callsToReconcile) and a bulk Call Details lookup counts it.
+ *   3. An erased registration (Connect Call's answer): the status callback carries our correlation id, so an
+ *      outcome for an unknown CallSid is still counted, once (the finished-call memory rejects repeats).
+ *      Meanwhile the contact row (lastCallSid / lastAttemptAt / "in-progress", written right after Connect Call)
+ *      keeps Release from dialling the number again, and Release re-registers a lastCallSid it does not know so
+ *      the callback matches or reconciliation finds it; a row already showing a final status is counted from it.
+ *   4. An erased send log: Release puts back every row whose lastAttemptAt lies in the last 60 s, so the
+ *      60-second request limit still holds across lost writes.
+ *   5. Duplicate and late reports: in flight -> matched by CallSid; finished within the dedupe horizon -> found
+ *      in the finished-call memory; placed before the watermark -> treated as already counted.
+ *   6. Settling: a new call overwrites the contact row, the only other record of the previous call. So Release
+ *      dials a contact again only when the state it loaded has counted the previous call for settleSeconds
+ *      (longer than any execution that writes the state, other than the serialised ticks): every execution still
+ *      running then has loaded a state that includes the count, and none can erase it.
+ * So a lost write costs a tick of delay or a Call Details lookup; it never counts a call twice, never lets a second
+ * call go to a number while one is live, and never breaks the 60-second limit. What the engine cannot repair:
+ * two Release executions running at the same time (each sees a stale blob and may release the same contact) —
+ * keep ticks shorter than the schedule interval; and a contact row that was not updated after Connect Call.
+ * The cheapest exact set-up is a single writer: the callback workflow writes only the contact row, and the tick
+ * (Release + registration + reconciliation) is the only execution that changes this state.
  *
  * PURITY
  * Every exported function of the engine takes a state and returns a new one; the argument is never mutated

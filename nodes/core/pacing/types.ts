@@ -53,7 +53,10 @@ export interface OutcomeInput {
 	/** When it happened (epoch ms); default: now. */
 	at?: number;
 	correlation?: Correlation | null;
-	/** Where the report came from; 'reconcile' counts towards `reconciled`. */
+	/**
+	 * Where the report came from: 'connect' (Connect Call's answer), 'callback' (status callback), 'reconcile'
+	 * (Call Details; counts towards `reconciled`), 'sheet' (folded from a contact row by Release: no write-back).
+	 */
 	source?: 'connect' | 'callback' | 'reconcile' | string;
 	contact?: string;
 	circle?: string;
