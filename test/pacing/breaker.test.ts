@@ -30,13 +30,15 @@ class Feed {
 		const x = this.rng();
 		return x < p ? 'completed' : x < p + 0.08 ? 'busy' : x < p + 0.12 ? 'failed' : 'no-answer';
 	}
+	/** A status callback arriving now, for a call placed as long ago as such a call lasts. */
 	outcome(circle: string, status: Status): OutcomeInput {
 		const id = ++this.seq;
+		const lasted = { failed: 3000, busy: 6000, 'no-answer': 45000, completed: 60000 }[status];
 		return {
 			callSid: `S${id}`,
 			status,
 			at: this.now,
-			correlation: { campaign: 'camp', contact: `+91${circle}${id}`, attempt: 1, circle, releasedAt: this.now - 40000 },
+			correlation: { campaign: 'camp', contact: `+91${circle}${id}`, attempt: 1, circle, releasedAt: this.now - lasted },
 		};
 	}
 	/** Advance `seconds` in 5 s steps; each step `gen` yields the outcomes of that step. */

@@ -24,11 +24,11 @@ function trippedAt(T: number): { state: CampaignState; firstFailure: number; bat
 		];
 		st = recordOutcomes(st, out, t, s).state;
 	}
-	const fails: OutcomeInput[] = [...Array(8)].map((_, i) => ({ callSid: `f${i}`, status: 'failed', at: T, correlation: corr(`+91f${i}`, 2, T - 20000) }));
+	const fails: OutcomeInput[] = [...Array(8)].map((_, i) => ({ callSid: `f${i}`, status: 'failed', at: T, correlation: corr(`+91f${i}`, 2, T - 4000 + i * 100) }));
 	const batch = recordOutcomes(st, fails, T, s);
 	expect(batch.state.circles.MH.br.s).toBe('open');
 	expect(batch.state.circles.MH.trips).toEqual([T]);
-	return { state: batch.state, firstFailure: T - 20000, batch };
+	return { state: batch.state, firstFailure: T - 4000, batch };
 }
 
 describe('refunds', () => {

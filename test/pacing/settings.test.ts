@@ -17,7 +17,7 @@ describe('settings', () => {
 		expect(defaultSettings).toMatchObject({
 			accountLimitPerMinute: 200,
 			reserveForReconciliation: 10,
-			maxInFlight: 150,
+			maxInFlight: 250,
 			maxAttempts: 3,
 			timezone: 'Asia/Kolkata',
 			callingStart: '09:00',

@@ -22,7 +22,7 @@ const CIRCLES = ['AP', 'AS', 'BR', 'DL', 'GJ', 'HP', 'HR', 'JK', 'KA', 'KL', 'KO
 
 test('state stays under 64 KiB of JSON through 100k calls at ~190 calls/min', () => {
 	const rng = mulberry32(2024);
-	const s = resolveSettings({ tickSeconds: 15, maxInFlight: 200, callingEnd: '23:59' });
+	const s = resolveSettings({ callingEnd: '23:59' });
 	let state: CampaignState = createState('diwali-campaign-2025', MON_10);
 	let next = 0;
 	const ready: ContactInput[] = [];

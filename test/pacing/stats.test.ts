@@ -22,7 +22,7 @@ describe('getStats', () => {
 		);
 		const st = getStats(done.state, MON_10 + 30000, s);
 		expect(st.totals).toMatchObject({ attempted: 47, completed: 5, busy: 5, noAnswer: 5, failed: 5, inFlight: 27, reserved: 0, resolved: 20, completionPct: 25 });
-		expect(st.guards).toMatchObject({ windowLimit: 190, requestsLast60s: 47, headroom: 143, inFlight: 27, maxInFlight: 150, inFlightHeadroom: 123, reconcileReserve: 10 });
+		expect(st.guards).toMatchObject({ windowLimit: 190, requestsLast60s: 47, headroom: 143, inFlight: 27, maxInFlight: 250, inFlightHeadroom: 223, reconcileReserve: 10 });
 		const mh = st.circles.find((c) => c.circle === 'MH')!;
 		expect(mh).toMatchObject({ circleName: 'Maharashtra Telecom Circle (excludes Mumbai)', breaker: 'closed', probeAt: null, weight: 1 });
 		expect(mh.attempted + st.circles.find((c) => c.circle === 'DL')!.attempted).toBe(47);

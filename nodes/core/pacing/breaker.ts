@@ -24,6 +24,7 @@ import type { PacingSettings } from './settings';
 import type { BreakerMode, CircleState } from './state';
 import type { CircleHealth } from './health';
 import { wilsonLower, wilsonUpper } from './health';
+import { resetRuns } from './runs';
 
 export type TripReason = 'failed_burst' | 'failed_run' | 'silent_run' | 'failed_share' | 'low_completion' | 'probe_failed';
 
@@ -81,7 +82,7 @@ export function openBreaker(circle: string, c: CircleState, now: number, reason:
 	const until = now + cooldownMs(k, s);
 	c.br = { s: 'open', since: now, until, k, why: reason, pr: 0, pd: 0, closedAt: c.br.closedAt };
 	c.trips.push(now);
-	c.run = [0, 0];
+	resetRuns(c);
 	return {
 		circle,
 		from,
@@ -115,7 +116,7 @@ export function closeBreaker(circle: string, c: CircleState, now: number, reason
 	const from = c.br.s;
 	c.br = { ...c.br, s: 'closed', since: now, until: 0, pr: 0, pd: 0, closedAt: now };
 	c.win = [];
-	c.run = [0, 0];
+	resetRuns(c);
 	return { circle, from, to: 'closed', at: now, reason, message: `Circle ${circle} closed again: ${reason}.` };
 }
 

@@ -33,7 +33,7 @@ import type { PacingSettings } from './settings';
 import { leaseMs, retryGapMs } from './settings';
 import type { BreakerMode, CampaignState } from './state';
 import type { WindowInfo } from './window';
-import { formatLocal } from './window';
+import { localFormatter } from './window';
 import { categoryOf, isTerminalStatus, normaliseStatus } from './statuses';
 import { sidHash, type DoneSet } from './dedupe';
 
@@ -98,6 +98,8 @@ export interface EligibilityContext {
 	status: string;
 	/** The hold is because the previous call is not (long enough) counted in the state. */
 	unsettled: boolean;
+	/** Time formatter for messages (built on first use). */
+	fmt: ((t: number) => string) | null;
 }
 
 
@@ -143,6 +145,7 @@ export function buildEligibilityContext(
 		refund: false,
 		status: '',
 		unsettled: false,
+		fmt: null,
 	};
 }
 
@@ -286,63 +289,81 @@ export function classify(ctx: EligibilityContext, c: ContactInput): HoldReason |
 	return null;
 }
 
-/** Plain words and the retry time for a hold (call right after classify for the same contact). */
-export function explainHold(
-	ctx: EligibilityContext,
-	c: ContactInput,
-	reason: HoldReason,
-): { message: string; retryAt?: number } {
+function formatTime(ctx: EligibilityContext, t: number): string {
+	if (ctx.fmt === null) ctx.fmt = localFormatter(ctx.settings, ctx.now);
+	return ctx.fmt(t);
+}
+
+/** When the contact may become eligible again, where known (call right after classify for the same contact). */
+export function holdRetryAt(ctx: EligibilityContext, c: ContactInput, reason: HoldReason): number | undefined {
 	const s = ctx.settings;
 	switch (reason) {
-		case 'invalid':
-			return { message: typeof c.key !== 'string' || !c.key ? 'No contact key (phone number).' : 'No circle for this number; look it up first.' };
-		case 'campaign_paused':
-			return { message: 'The campaign is paused.' };
 		case 'window_closed':
-			return {
-				message: `Outside the calling window (${s.callingStart}-${s.callingEnd} ${s.timezone}); next opening ${formatLocal(ctx.window.opensAt, s)}.`,
-				retryAt: ctx.window.opensAt,
-			};
-		case 'dnd':
-			return { message: 'The number is on the DND list and calling DND numbers is not allowed.' };
+			return ctx.window.opensAt;
 		case 'already_in_flight': {
-			if (ctx.unsettled) {
-				return {
-					message: 'The outcome of the last call is still being recorded (it must be counted before the row is overwritten).',
-					retryAt: ctx.now + s.tickSeconds * 1000,
-				};
-			}
+			if (ctx.unsettled) return ctx.now + s.tickSeconds * 1000;
 			const inState = ctx.liveByContact.get(c.key);
 			const at = toTime(c.lastAttemptAt);
-			const retryAt = inState ?? (at !== null ? at + ctx.leaseMs : undefined);
-			return { message: 'A call to this number is still in progress (no outcome yet).', retryAt };
+			return inState ?? (at !== null ? at + ctx.leaseMs : undefined);
 		}
-		case 'done':
-			return { message: 'The last call completed; nothing more to do.' };
-		case 'attempts_used':
-			return { message: `All ${s.maxAttempts} attempts used.` };
 		case 'retry_not_due': {
 			const next = toTime(c.nextRetryAt);
-			let retryAt = next ?? undefined;
-			if (retryAt === undefined) {
-				const at = toTime(c.lastAttemptAt);
-				const cat = categoryOf(ctx.status);
-				const gap = retryGapMs(s, ctx.status === 'not-placed' ? 'notPlaced' : (cat ?? 'other'));
-				if (at !== null && gap !== null) retryAt = at + gap;
-			}
-			return {
-				message: `Waiting for the re-call gap after "${ctx.status || 'last call'}"${retryAt ? ` until ${formatLocal(retryAt, s)}` : ''}.`,
-				retryAt,
-			};
+			if (next !== null) return next;
+			const at = toTime(c.lastAttemptAt);
+			const gap = retryGapMs(s, ctx.status === 'not-placed' ? 'notPlaced' : (categoryOf(ctx.status) ?? 'other'));
+			return at !== null && gap !== null ? at + gap : undefined;
 		}
 		case 'circle_paused': {
 			const g = ctx.gates.get(ctx.circle);
-			const until = g && g.gate === 'open' ? g.openUntil : undefined;
-			return until !== undefined
-				? { message: `Circle ${ctx.circle} is paused (looks down); it will be probed at ${formatLocal(until, s)}.`, retryAt: until }
-				: { message: `Circle ${ctx.circle} is being probed after an outage; only a few test calls go out.` };
+			return g && g.gate === 'open' ? g.openUntil : undefined;
 		}
 		case 'budget_used':
-			return { message: 'Eligible, but this tick\'s call budget went to other contacts.', retryAt: ctx.now + s.tickSeconds * 1000 };
+			return ctx.now + s.tickSeconds * 1000;
+		default:
+			return undefined;
 	}
+}
+
+/**
+ * Plain words for a hold, the same for every contact with the same reason, circle and last status (the
+ * per-contact time is in holdRetryAt). Call right after classify for the same contact.
+ */
+export function holdMessage(ctx: EligibilityContext, c: ContactInput, reason: HoldReason): string {
+	const s = ctx.settings;
+	switch (reason) {
+		case 'invalid':
+			return typeof c.key !== 'string' || !c.key ? 'No contact key (phone number).' : 'No circle for this number; look it up first.';
+		case 'campaign_paused':
+			return 'The campaign is paused.';
+		case 'window_closed':
+			return `Outside the calling window (${s.callingStart}-${s.callingEnd} ${s.timezone}); next opening ${formatTime(ctx, ctx.window.opensAt)}.`;
+		case 'dnd':
+			return 'The number is on the DND list and calling DND numbers is not allowed.';
+		case 'already_in_flight':
+			return ctx.unsettled
+				? 'The outcome of the last call is still being recorded (it must be counted before the row is overwritten).'
+				: 'A call to this number is still in progress (no outcome yet).';
+		case 'done':
+			return 'The last call completed; nothing more to do.';
+		case 'attempts_used':
+			return `All ${s.maxAttempts} attempts used.`;
+		case 'retry_not_due':
+			return `Waiting for the re-call gap after "${ctx.status || 'the last call'}".`;
+		case 'circle_paused': {
+			const g = ctx.gates.get(ctx.circle);
+			return g && g.gate === 'open'
+				? `Circle ${ctx.circle} is paused (looks down); it will be probed at ${formatTime(ctx, g.openUntil)}.`
+				: `Circle ${ctx.circle} is being probed after an outage; only a few test calls go out.`;
+		}
+		case 'budget_used':
+			return "Eligible, but this tick's call budget went to other contacts.";
+	}
+}
+
+/** Plain words and the retry time for a hold (call right after classify for the same contact). */
+export function explainHold(ctx: EligibilityContext, c: ContactInput, reason: HoldReason): { message: string; retryAt?: number } {
+	const retryAt = holdRetryAt(ctx, c, reason);
+	let message = holdMessage(ctx, c, reason);
+	if (reason === 'retry_not_due' && retryAt !== undefined) message = message.slice(0, -1) + ` until ${formatTime(ctx, retryAt)}.`;
+	return retryAt === undefined ? { message } : { message, retryAt };
 }

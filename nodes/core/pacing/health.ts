@@ -237,20 +237,17 @@ export function healthPicture(state: CampaignState, now: number, s: PacingSettin
 }
 
 /**
- * Run tests (CUSUM of log-likelihood ratios, the optimal sequential change detector): one statistic for "this
- * circle has started failing every call" and one for "every call rings out" (silent outage). Each outcome adds
- * ln(P(outcome | outage) / P(outcome | normal)); the statistic is floored at 0, and the breaker trips when it
- * reaches the threshold (~ ln of the false-alarm odds). With a normal failed share of 5% about 6 failures in a row
- * trip the hard test (each other outcome takes back a little more than one failure's worth, so stragglers placed
- * before the outage only slow it down); with a normal no-answer share of 35% about 14 no-answers in a row trip the
- * silent test — and any completed or busy call (proof the network reaches people) knocks it back down.
+ * One step of a run test (CUSUM of log-likelihood ratios, the optimal sequential change detector): the statistic
+ * gains ln(P(outcome | outage) / P(outcome | normal)) and is floored at 0; the breaker trips when it reaches the
+ * threshold (~ ln of the false-alarm odds). `hit` = the outcome the outage produces (failed / rang out), `q` its
+ * normal share, `eps` the share of other outcomes still allowed during an outage. With a normal failed share of 5%
+ * about 6 failures in a row trip the hard test; with a normal no-answer share of 35% about 14 no-answers in a row
+ * trip the silent test — and any completed or busy call (proof the network reaches people) knocks it back down.
+ * runs.ts feeds it in placement order.
  */
-export function updateRuns(c: CircleState, cat: Category, exp: Expected, s: PacingSettings): void {
-	const ef = s.failedRunEpsilon;
-	const es = s.silentRunEpsilon;
-	const f = cat === 'failed' ? log((1 - ef) / exp.qf) : log(ef / (1 - exp.qf));
-	const na = cat === 'noAnswer' ? log((1 - es) / exp.qna) : log(es / (1 - exp.qna));
-	c.run = [round(max(0, c.run[0] + f) * 1000) / 1000, round(max(0, c.run[1] + na) * 1000) / 1000];
+export function runStep(stat: number, hit: boolean, q: number, eps: number): number {
+	const llr = hit ? log((1 - eps) / q) : log(eps / (1 - q));
+	return max(0, stat + llr);
 }
 
 /**

@@ -27,7 +27,8 @@ import type { CampaignState, CircleState, InFlightCall } from './state';
 import { circleOf, cloneState, pruneInPlace } from './state';
 import { addDone, DoneSet, sidHash } from './dedupe';
 import { countCategory } from './counters';
-import { addToWindow, healthPicture, learn, mayLearn, tallyWindow, updateRuns, type CircleHealth, type Expected } from './health';
+import { addToWindow, healthPicture, learn, mayLearn, tallyWindow, type CircleHealth, type Expected } from './health';
+import { dropCall, matureRuns, noteOutcome } from './runs';
 import {
 	advanceBreaker,
 	evaluateTrip,
@@ -162,8 +163,9 @@ export function recordOutcomes(
 				if (recent) addToWindow(cs, at, cat, settings);
 				const h = freshHealth(info.circle, cs);
 				if (mayLearn(cs, h, settings)) learn(cs, cat, now, settings);
+				noteOutcome(cs, info.placedAt, cat, at, settings);
+				matureRuns(cs, now, h.exp, settings);
 				if (recent) {
-					updateRuns(cs, cat, h.exp, settings);
 					const reason = evaluateTrip(h, cs, settings);
 					if (reason) transitions.push(openBreaker(info.circle, cs, now, reason, settings));
 				}
@@ -253,7 +255,11 @@ export function recordOutcomes(
 
 		if (status === 'not-placed') {
 			const f = takeReservation(contact, attemptIn);
-			if (f) removed.add(f);
+			if (f) {
+				removed.add(f);
+				const cs = s.circles[f.ci];
+				if (cs) dropCall(cs, f.r);
+			}
 			s.totals.notPlaced++;
 			if (o.rateLimited) s.rateLimitedUntil = max(s.rateLimitedUntil, now + settings.rateLimitBackoffSeconds * 1000);
 			const attempt = f?.a ?? attemptIn;
@@ -400,10 +406,11 @@ export function recordOutcomes(
 
 	if (removed.size) s.inFlight = s.inFlight.filter((f) => !removed.has(f));
 
-	// The baseline moved for everyone: judge every closed circle once more.
+	// The baseline moved for everyone, and time matured more calls: judge every closed circle once more.
 	pic = healthPicture(s, now, settings);
 	for (const [name, cs] of Object.entries(s.circles)) {
 		if (cs.br.s !== 'closed') continue;
+		matureRuns(cs, now, pic.circles.get(name)!.exp, settings);
 		const reason = evaluateTrip(pic.circles.get(name), cs, settings);
 		if (reason) transitions.push(openBreaker(name, cs, now, reason, settings));
 	}

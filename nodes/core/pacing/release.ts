@@ -30,15 +30,17 @@ import {
 	buildEligibilityContext,
 	cachedStatus,
 	classify,
-	explainHold,
 	HOLD_REASONS,
+	holdMessage,
+	holdRetryAt,
 	normaliseCircle,
 	type EligibilityContext,
 	type HoldReason,
 } from './eligibility';
 import { countInWindow, inFlightHeadroom, planSendTimes, refillTokens } from './guards';
 import { circleWeight, globalRateFactor, healthPicture } from './health';
-import { advanceBreaker, probeSlots, settleVanishedProbes, type BreakerTransition } from './breaker';
+import { advanceBreaker, evaluateTrip, openBreaker, probeSlots, settleVanishedProbes, type BreakerTransition } from './breaker';
+import { enqueueCall, matureRuns } from './runs';
 import { allocate, interleave, type Demand } from './allocation';
 
 export interface ReleaseOptions {
@@ -46,6 +48,8 @@ export interface ReleaseOptions {
 	includeHeld?: boolean;
 	/** Release at most this many calls this tick. */
 	maxRelease?: number;
+	/** With includeHeld: build decisions for at most this many held contacts (the counts cover all). */
+	heldLimit?: number;
 }
 
 export interface ReleasedCall {
@@ -222,6 +226,15 @@ export function release(
 		if (v) transitions.push(v);
 	}
 
+	// run tests: calls placed long enough ago have matured (runs.ts); a circle may trip on time alone
+	let pic = healthPicture(s, now, settings);
+	for (const [name, c] of Object.entries(s.circles)) {
+		if (c.br.s !== 'closed') continue;
+		if (!matureRuns(c, now, pic.circles.get(name)!.exp, settings)) continue;
+		const reason = evaluateTrip(pic.circles.get(name), c, settings);
+		if (reason) transitions.push(openBreaker(name, c, now, reason, settings));
+	}
+
 	// 2. one pass over the contacts
 	const win = windowAt(now, settings);
 	const ctx = buildEligibilityContext(s, now, settings, win, new DoneSet(s));
@@ -273,7 +286,7 @@ export function release(
 	}
 
 	// 3. budget
-	const pic = healthPicture(s, now, settings);
+	pic = healthPicture(s, now, settings);
 	const rateFactor = globalRateFactor(pic, settings);
 	const ratePerMinute = baseRatePerMinute(settings) * rateFactor;
 	const tokensBefore = refillTokens(s.tokens, s.lastReleaseAt, now, ratePerMinute, settings.tickSeconds).tokens;
@@ -404,7 +417,7 @@ export function release(
 		if (probe) {
 			call.p = 1;
 			cs.br = { ...cs.br, pr: cs.br.pr + 1 };
-		}
+		} else enqueueCall(cs, placedAt);
 		if (ctx.refund) {
 			call.rf = 1;
 			s.totals.refunded++;
@@ -466,15 +479,37 @@ export function release(
 
 	const holds: HeldContact[] = [];
 	if (reasons) {
-		for (let i = 0; i < contacts.length; i++) {
+		const limit = options.heldLimit === undefined ? Infinity : Math.max(0, options.heldLimit);
+		// Messages are shared by every contact with the same reason (and circle / last status); only the retry
+		// time is per contact. Per-contact details need classify() again; the others only the circle.
+		const messages = HOLD_REASONS.map(() => new Map<string, string>());
+		for (let i = 0; i < contacts.length && holds.length < limit; i++) {
 			const code = reasons[i];
 			if (!code) continue;
 			const reason = HOLD_REASONS[code - 1];
 			const c = contacts[i];
-			classify(ctx, c);
-			const { message, retryAt } = explainHold(ctx, c, reason);
-			const h: HeldContact = { index: i, contact: typeof c.key === 'string' ? c.key : '', circle: ctx.circle, decision: 'hold', reason, message };
-			if (retryAt !== undefined) h.retryAt = retryAt;
+			if (reason === 'retry_not_due' || reason === 'already_in_flight' || reason === 'invalid') classify(ctx, c);
+			else {
+				ctx.circle = normaliseCircle(ctx, c.circle);
+				ctx.unsettled = false;
+			}
+			const key = reason === 'retry_not_due' ? ctx.status : reason === 'already_in_flight' ? (ctx.unsettled ? 'u' : '') : ctx.circle;
+			const cache = messages[code - 1];
+			let message = cache.get(key);
+			if (message === undefined) {
+				message = holdMessage(ctx, c, reason);
+				cache.set(key, message);
+			}
+			const retryAt = holdRetryAt(ctx, c, reason);
+			const h: HeldContact = {
+				index: i,
+				contact: typeof c.key === 'string' ? c.key : '',
+				circle: ctx.circle,
+				decision: 'hold',
+				reason,
+				message,
+				retryAt,
+			};
 			holds.push(h);
 		}
 	}

@@ -28,7 +28,11 @@ export interface PacingSettings {
 	reserveForReconciliation: number;
 	/** Optional lower dialling rate (calls/min). null = as fast as the guard allows (limit - reserve). */
 	maxCallsPerMinute: number | null;
-	/** Calls live at once (placed, no outcome yet). Set it to your Exotel plan's concurrency. */
+	/**
+	 * Calls live at once, counting the calls a tick has reserved but not yet sent (placed or reserved, no outcome
+	 * yet). Set it to your Exotel plan's concurrency (Starter 10-25, Growth 50-200, Enterprise 100+). Throughput
+	 * needs about rate x (mean call + tick) of it: 190/min x (55 s + 15 s) = 222, hence the default 250.
+	 */
 	maxInFlight: number;
 	/** How often Release runs (the Schedule trigger interval). Each release spreads its calls over this span. */
 	tickSeconds: number;
@@ -98,6 +102,15 @@ export interface PacingSettings {
 	fastWindowSeconds: number;
 	fastMinResolved: number;
 	fastFailedShare: number;
+	/**
+	 * Hard-outage test: a failure counts only if it is known within this long after the call was placed (the
+	 * network refuses a dead circle within seconds); a call not failed by then counts as not failed. Must cover
+	 * the failure itself plus the status callback's way to the controller (with the single-writer set-up, where
+	 * Release folds outcomes from the sheet, use at least tickSeconds + 10).
+	 */
+	failFastSeconds: number;
+	/** Silent-outage test: a call with no outcome ringTimeoutSeconds + this long after placement was answered. */
+	silentMatureSlackSeconds: number;
 	/** Run tests (CUSUM of log-likelihood ratios): evidence needed to call a hard (failed) outage. */
 	failedRunThreshold: number;
 	/** ... and a silent outage (every call rings out to no-answer). ~ln(1/false-alarm probability). */
@@ -150,7 +163,7 @@ export const defaultSettings: Readonly<PacingSettings> = Object.freeze({
 	accountLimitPerMinute: 200,
 	reserveForReconciliation: 10,
 	maxCallsPerMinute: null,
-	maxInFlight: 150,
+	maxInFlight: 250,
 	tickSeconds: 15,
 	rateLimitBackoffSeconds: 30,
 
@@ -182,6 +195,8 @@ export const defaultSettings: Readonly<PacingSettings> = Object.freeze({
 	fastWindowSeconds: 60,
 	fastMinResolved: 10,
 	fastFailedShare: 0.8,
+	failFastSeconds: 15,
+	silentMatureSlackSeconds: 20,
 	failedRunThreshold: 16,
 	silentRunThreshold: 14,
 	failedRunEpsilon: 0.2,
@@ -344,6 +359,8 @@ export function validateSettings(s: PacingSettings, givenKeys: string[] = []): s
 	num('fastWindowSeconds', 5, 3600);
 	num('fastMinResolved', 1, 100000, true);
 	num('fastFailedShare', 0.05, 1);
+	num('failFastSeconds', 1, 600);
+	num('silentMatureSlackSeconds', 0, 600);
 	num('failedRunThreshold', 1, 100);
 	num('silentRunThreshold', 1, 100);
 	num('failedRunEpsilon', 0.001, 0.5);

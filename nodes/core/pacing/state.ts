@@ -103,8 +103,12 @@ export interface CircleState {
 	trips: number[];
 	/** Resolved outcomes in the health window. */
 	win: HealthBucket[];
-	/** CUSUM statistics [hard outage (failed), silent outage (no-answer)]. */
+	/** CUSUM statistics [hard outage (failed), silent outage (no-answer)] — see runs.ts. */
 	run: [number, number];
+	/** Calls placed in the last minute or so, in placement order, waiting to feed the run tests (runs.ts). */
+	mq: number[];
+	/** How many leading mq entries the hard test has consumed. */
+	hc: number;
 	/** Learnt normal mix, exponentially decayed: [n, completed, noAnswer, failed, updatedAt]. */
 	cal: [number, number, number, number, number];
 	/** Allocation carry (deficit round robin). */
@@ -221,6 +225,8 @@ export function emptyCircle(now: number): CircleState {
 		trips: [],
 		win: [],
 		run: [0, 0],
+		mq: [],
+		hc: 0,
 		cal: [0, 0, 0, 0, now],
 		dr: 0,
 		bl: 0,
@@ -260,6 +266,8 @@ export function cloneState(s: CampaignState): CampaignState {
 			trips: c.trips.slice(),
 			win: c.win.map((b) => b.slice() as HealthBucket),
 			run: [c.run[0], c.run[1]],
+			mq: c.mq.slice(),
+			hc: c.hc,
 			cal: [c.cal[0], c.cal[1], c.cal[2], c.cal[3], c.cal[4]],
 			dr: c.dr,
 			bl: c.bl,
@@ -322,6 +330,8 @@ function migrateCircle(raw: unknown, now: number): CircleState | null {
 		trips: Array.isArray(raw.trips) ? raw.trips.filter(isNum) : [],
 		win: Array.isArray(raw.win) ? (raw.win.filter((b) => arrNum(b, 6) !== null) as HealthBucket[]) : [],
 		run: (arrNum(raw.run, 2) as [number, number] | null) ?? base.run,
+		mq: Array.isArray(raw.mq) && raw.mq.every(isNum) ? (raw.mq as number[]) : [],
+		hc: Array.isArray(raw.mq) && raw.mq.every(isNum) && isNum(raw.hc) ? Math.min(raw.hc, raw.mq.length) : 0,
 		cal: (arrNum(raw.cal, 5) as CircleState['cal'] | null) ?? base.cal,
 		dr: num(raw.dr, 0),
 		bl: num(raw.bl, 0),

@@ -1,0 +1,129 @@
+/**
+ * The run tests of the breaker, fed in the order calls were PLACED, not the order outcomes arrive.
+ *
+ * Why: after a circle goes down, outcomes of calls placed before the outage keep arriving for a minute or two
+ * (answered calls end late). Fed in arrival order, each of them looks like fresh proof that the circle works and
+ * knocks the run back, so a small circle could take minutes to trip. Placement order removes them: they were
+ * judged long before the outage began.
+ *
+ * How, without waiting for every slow outcome: each call placed into a closed circle enters a short per-circle
+ * queue (`mq`, at most ~65 s of calls). A call "matures" for a test as soon as its answer to that test is known:
+ *   hard test (every call fails within seconds): FAILED if it failed within failFastSeconds of being placed;
+ *     not-failed once it resolved otherwise, or is still without outcome failFastSeconds after placement (a call
+ *     that has not failed by then is ringing or talking);
+ *   silent test (every call rings out): NO-ANSWER if it rang out; not-silent once it resolved otherwise, or is
+ *     still without outcome silentMatureSeconds after placement (ring timeout + slack: a call still going by then
+ *     was answered).
+ * Each test consumes the queue strictly in placement order, stopping at the first call whose answer is not known
+ * yet. The statistic is the same CUSUM of log-likelihood ratios as before (health.ts, `runStep`): under normal
+ * operation the matured sequence is a fair sample of the circle's outcomes, so the false-alarm rate is unchanged;
+ * during an outage every call placed after its start counts against the circle, with no stragglers in between.
+ *
+ * Entry encoding (one number, to keep the stored state small): placedAtSeconds * 4 + code, code 0 = no outcome
+ * yet, 1 = failed fast, 2 = no-answer, 3 = other outcome (incl. slow failures).
+ */
+import type { Category } from './statuses';
+import type { PacingSettings } from './settings';
+import type { CircleState } from './state';
+import type { Expected } from './health';
+import { runStep } from './health';
+
+const { floor } = Math;
+
+export const PENDING = 0;
+export const FAILED_FAST = 1;
+export const RANG_OUT = 2;
+export const OTHER = 3;
+
+const secOf = (e: number): number => floor(e / 4);
+const codeOf = (e: number): number => e - floor(e / 4) * 4;
+const entry = (placedAt: number, code: number): number => floor(placedAt / 1000) * 4 + code;
+
+export function silentMatureMs(s: PacingSettings): number {
+	return (s.ringTimeoutSeconds + s.silentMatureSlackSeconds) * 1000;
+}
+
+/** A call released into a closed circle enters the queue (owned state). */
+export function enqueueCall(c: CircleState, placedAt: number): void {
+	const e = entry(placedAt, PENDING);
+	const q = c.mq;
+	let i = q.length;
+	while (i > c.hc && q[i - 1] > e) i--;
+	q.splice(i, 0, e);
+}
+
+/** A release that was never placed leaves the queue. */
+export function dropCall(c: CircleState, placedAt: number): void {
+	const sec = floor(placedAt / 1000);
+	for (let i = c.mq.length - 1; i >= 0; i--) {
+		if (secOf(c.mq[i]) === sec && codeOf(c.mq[i]) === PENDING) {
+			c.mq.splice(i, 1);
+			if (i < c.hc) c.hc--;
+			return;
+		}
+	}
+}
+
+/** Records what happened to a call placed at `placedAt` (owned state). Unknown calls newer than what the tests have consumed are inserted. */
+export function noteOutcome(c: CircleState, placedAt: number, cat: Category, at: number, s: PacingSettings): void {
+	const code = cat === 'failed' ? (at - placedAt <= s.failFastSeconds * 1000 ? FAILED_FAST : OTHER) : cat === 'noAnswer' ? RANG_OUT : OTHER;
+	const sec = floor(placedAt / 1000);
+	const q = c.mq;
+	for (let i = q.length - 1; i >= 0; i--) {
+		const qs = secOf(q[i]);
+		if (qs < sec) break;
+		if (qs === sec && codeOf(q[i]) === PENDING) {
+			q[i] = sec * 4 + code;
+			return;
+		}
+	}
+	// not in the queue (its registration was lost, or it was placed before the circle closed)
+	const lastHard = c.hc > 0 ? secOf(q[c.hc - 1]) : -1;
+	if (sec <= lastHard || sec * 1000 < c.br.closedAt) return;
+	let i = q.length;
+	while (i > c.hc && secOf(q[i - 1]) > sec) i--;
+	q.splice(i, 0, sec * 4 + code);
+}
+
+/**
+ * Feeds both tests with every call whose answer is known, in placement order (owned state). Returns true when a
+ * statistic changed.
+ */
+export function matureRuns(c: CircleState, now: number, exp: Expected, s: PacingSettings): boolean {
+	const q = c.mq;
+	const hardBefore = floor((now - s.failFastSeconds * 1000) / 1000);
+	const silentBefore = floor((now - silentMatureMs(s)) / 1000);
+	let changed = false;
+	let hard = c.run[0];
+	let silent = c.run[1];
+	while (c.hc < q.length) {
+		const e = q[c.hc];
+		const code = codeOf(e);
+		if (code === PENDING && secOf(e) > hardBefore) break;
+		hard = runStep(hard, code === FAILED_FAST, exp.qf, s.failedRunEpsilon);
+		c.hc++;
+		changed = true;
+	}
+	let drop = 0;
+	while (drop < c.hc) {
+		const e = q[drop];
+		const code = codeOf(e);
+		if (code === PENDING && secOf(e) > silentBefore) break;
+		silent = runStep(silent, code === RANG_OUT, exp.qna, s.silentRunEpsilon);
+		drop++;
+		changed = true;
+	}
+	if (drop) {
+		q.splice(0, drop);
+		c.hc -= drop;
+	}
+	if (changed) c.run = [floor(hard * 1000) / 1000, floor(silent * 1000) / 1000];
+	return changed;
+}
+
+/** Forget everything (on open and on close). */
+export function resetRuns(c: CircleState): void {
+	c.mq = [];
+	c.hc = 0;
+	c.run = [0, 0];
+}
