@@ -19,17 +19,10 @@ export function hashString(value: string): number {
 	return (h1 ^ h2) >>> 0;
 }
 
-/** mulberry32: returns a function yielding floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
+/** mulberry32: returns a function yielding floats in [0, 1). One implementation, shared with the nodes. */
+import { seededRandom as mulberry32 } from '../nodes/core/callerId';
+
+export { mulberry32 };
 
 export interface Rng {
 	/** Float in [0, 1). */
