@@ -42,7 +42,7 @@ interface Execution {
 function simulate(seed: number, mode: 'allWrite' | 'singleWriter' | 'heavy') {
 	const w = new World({
 		seed,
-		contacts: 2500,
+		contacts: 2000,
 		circles: ['MH', 'DL', 'KA', 'TN', 'UE', 'GJ'],
 		settings: { maxInFlight: 200 },
 		outages: [{ circle: 'UE', from: MON_10 + 5 * 60000, to: MON_10 + 9 * 60000, kind: 'hard' }],
@@ -93,8 +93,8 @@ function simulate(seed: number, mode: 'allWrite' | 'singleWriter' | 'heavy') {
 
 	// Ticks keep running after the campaign stops dialling at STOP (Release with maxRelease 0 still repairs state
 	// from the rows), as the schedule trigger would.
-	const STOP = MON_10 + 15 * 60000;
-	const END = STOP + 20 * 60000;
+	const STOP = MON_10 + 10 * 60000;
+	const END = STOP + 12 * 60000;
 	for (let t = MON_10; t < END; t += tickMs) {
 		const tickAt = t;
 		q.push(tickAt, () => {

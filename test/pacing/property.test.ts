@@ -22,9 +22,9 @@ describe.each([11, 23])('random campaign (seed %i)', (seed) => {
 		settings: { maxInFlight: 200 },
 	});
 	const releasedWhileLive: string[] = [];
-	runSerial(w, MON_10 + 1.4 * HOUR, {
+	runSerial(w, MON_10 + 1.25 * HOUR, {
 		tickInterval: (ww) => 1000 + Math.floor(ww.rng() * 40) * 1000, // 1-40 s, often shorter than tickSeconds
-		stopReleasingAt: MON_10 + 1.1 * HOUR,
+		stopReleasingAt: MON_10 + 0.95 * HOUR,
 		onTick: (ww, released) => {
 			// Release never picks a contact whose call the state still tracks
 			const live = new Set(ww.state.inFlight.filter((f) => !released.some((r) => r.contact === f.c && r.placedAt === f.r)).map((f) => f.c));
