@@ -44,7 +44,7 @@ export {
 } from './state';
 export type { ContactInput, OutcomeInput, WriteBack } from './types';
 export { windowAt, nextWindowOpening, type WindowInfo } from './window';
-export { classify, explainHold, buildEligibilityContext, HOLD_REASONS, type HoldReason } from './eligibility';
+export { classify, explainHold, holdMessage, holdRetryAt, buildEligibilityContext, HOLD_REASONS, type HoldReason, type EligibilityContext } from './eligibility';
 export { release, type ReleaseOptions, type ReleaseResult, type ReleasedCall, type HeldContact, type ReleaseBudget, type LimitedBy } from './release';
 export { recordOutcomes, type RecordResult, type OutcomeResult, type OutcomeAction } from './outcomes';
 export { callsToReconcile, markReconcileRequested, type ReconcilePlan, type ReconcileItem } from './reconcile';

@@ -258,7 +258,11 @@ export function recordOutcomes(
 			if (f) {
 				removed.add(f);
 				const cs = s.circles[f.ci];
-				if (cs) dropCall(cs, f.r);
+				if (cs) {
+					dropCall(cs, f.r);
+					// a probe that was never placed gives its slot back
+					if (f.p && cs.br.s === 'half-open' && cs.br.pr > cs.br.pd) cs.br = { ...cs.br, pr: cs.br.pr - 1 };
+				}
 			}
 			s.totals.notPlaced++;
 			if (o.rateLimited) s.rateLimitedUntil = max(s.rateLimitedUntil, now + settings.rateLimitBackoffSeconds * 1000);

@@ -299,6 +299,7 @@ export function release(
 	names.forEach((name, k) => {
 		const cs = circleOf(s, name, now);
 		const b = backlog[k];
+		if (cs.br.s === 'open') return; // tripped by an outcome folded from the rows just now
 		eligible += b;
 		if (cs.br.s === 'half-open') {
 			const cap = Math.min(b, probeSlots(cs, settings));
@@ -452,7 +453,7 @@ export function release(
 
 	// eligible but not released: the same reason for the whole circle (skipped duplicates: already in flight)
 	names.forEach((name, k) => {
-		const r: HoldReason = s.circles[name].br.s === 'half-open' ? 'circle_paused' : 'budget_used';
+		const r: HoldReason = s.circles[name].br.s !== 'closed' ? 'circle_paused' : 'budget_used';
 		held[r] += backlog[k] - (releasedBy.get(name) ?? 0) - skipped[k].length;
 		held.already_in_flight += skipped[k].length;
 	});
@@ -461,7 +462,7 @@ export function release(
 		for (let i = 0; i < contacts.length; i++) {
 			const k = mark[i];
 			if (k < 0 || releasedSet.has(i)) continue;
-			reasons[i] = s.circles[names[k]].br.s === 'half-open' ? REASON_CODE.circle_paused : REASON_CODE.budget_used;
+			reasons[i] = s.circles[names[k]].br.s !== 'closed' ? REASON_CODE.circle_paused : REASON_CODE.budget_used;
 		}
 		for (const list of skipped) for (const i of list) reasons[i] = dupCode;
 	}
