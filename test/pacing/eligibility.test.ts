@@ -121,3 +121,27 @@ describe('eligibility', () => {
 		expect(r.holds).toEqual([expect.objectContaining({ index: 1, reason: 'already_in_flight' })]);
 	});
 });
+
+describe('hold explanations in bulk', () => {
+	test('the same reason gets the right words per case (no key vs no circle), with per-contact retry times', () => {
+		const r = release(
+			createState('camp', MON_10),
+			[
+				{ key: '', circle: 'MH' },
+				{ key: 'k1' },
+				{ key: 'k2', circle: 'MH', attempts: 1, lastStatus: 'busy', lastAttemptAt: MON_10 - 10 * MIN },
+				{ key: 'k3', circle: 'MH', attempts: 1, lastStatus: 'busy', lastAttemptAt: MON_10 - 20 * MIN },
+			],
+			MON_10,
+			s,
+			{ includeHeld: true },
+		);
+		expect(r.holds.map((h) => [h.reason, h.message, h.retryAt])).toEqual([
+			['invalid', 'No contact key (phone number).', undefined],
+			['invalid', 'No circle for this number; look it up first.', undefined],
+			['retry_not_due', 'Waiting for the re-call gap after "busy".', MON_10 + 20 * MIN],
+			['retry_not_due', 'Waiting for the re-call gap after "busy".', MON_10 + 10 * MIN],
+		]);
+		expect(release(createState('camp', MON_10), [{ key: 'a', circle: 'MH', dnd: true }, { key: 'b', circle: 'MH', dnd: true }], MON_10, s, { includeHeld: true, heldLimit: 1 }).holds).toHaveLength(1);
+	});
+});

@@ -494,7 +494,18 @@ export function release(
 				ctx.circle = normaliseCircle(ctx, c.circle);
 				ctx.unsettled = false;
 			}
-			const key = reason === 'retry_not_due' ? ctx.status : reason === 'already_in_flight' ? (ctx.unsettled ? 'u' : '') : ctx.circle;
+			const key =
+				reason === 'retry_not_due'
+					? ctx.status
+					: reason === 'already_in_flight'
+						? ctx.unsettled
+							? 'u'
+							: ''
+						: reason === 'invalid'
+							? typeof c.key === 'string' && c.key !== ''
+								? 'circle'
+								: 'key'
+							: ctx.circle;
 			const cache = messages[code - 1];
 			let message = cache.get(key);
 			if (message === undefined) {
