@@ -80,7 +80,7 @@ const settingsCollection: INodeProperties = {
 		{ displayName: 'Circle Breaker Cooldown (Seconds)', name: 'cooldownSeconds', type: 'number', default: 120, description: 'How long a circle that looks down is paused before a few probe calls test it (doubles on each failed probe)' },
 		{ displayName: 'Max Attempts per Contact', name: 'maxAttempts', type: 'number', default: 3, description: 'Counting the first call; attempts lost to a circle outage are refunded' },
 		{ displayName: 'Max Call Length (Seconds)', name: 'maxCallSeconds', type: 'number', default: 600, description: "The TimeLimit you give Connect Call; used to judge when a call's outcome is overdue" },
-		{ displayName: 'Max Calls in Flight', name: 'maxInFlight', type: 'number', default: 150, description: "Calls live at once; set it to your Exotel plan's concurrency" },
+		{ displayName: 'Max Calls in Flight', name: 'maxInFlight', type: 'number', default: 250, description: "Calls live at once; set it to your Exotel plan's concurrency" },
 		{ displayName: 'Max Calls per Minute', name: 'maxCallsPerMinute', type: 'number', default: 0, description: 'A lower dialling rate than the account allows (0 = as fast as the limit allows)' },
 		{ displayName: 'Probe Calls', name: 'probeCalls', type: 'number', default: 3, description: 'Test calls released into a paused circle after its cooldown' },
 		{ displayName: 'Refund Outage Attempts', name: 'refundOutageAttempts', type: 'boolean', default: true, description: 'Whether failed or unanswered calls into a circle that turns out to be down do not count against the contact' },

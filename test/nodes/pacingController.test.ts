@@ -770,7 +770,7 @@ describe('Static data: global.exotelPacing.campaigns[<name>]', () => {
 			['MH', expect.stringMatching(/^Maharashtra/), 'closed', 1],
 		]);
 		expect(s.callingWindow).toMatchObject({ open: true, closesAt: '2025-01-06T21:00:00+05:30' });
-		expect(s.guards).toMatchObject({ windowLimit: 190, maxInFlight: 150, inFlight: 1 });
+		expect(s.guards).toMatchObject({ windowLimit: 190, maxInFlight: 250, inFlight: 1 });
 
 		const unknown = await pacing('getStats', { staticData, parameters: { campaign: 'nobody' } });
 		expect(unknown.json[0]).toMatchObject({ campaign: 'nobody', totals: expect.objectContaining({ attempted: 0 }) });
