@@ -152,6 +152,8 @@ export class World {
 	readonly byKey = new Map<string, ContactInput & { final?: boolean }>();
 	readonly truth = new Map<string, TruthCall>();
 	readonly sendTimes: number[] = [];
+	/** Call Details requests (they count against the same account limit). */
+	readonly detailsTimes: number[] = [];
 	readonly violations: string[] = [];
 	readonly mixes: Record<string, Mix>;
 	readonly outages: Outage[];
@@ -387,6 +389,7 @@ export function runSerial(
 			const plan = callsToReconcile(w.state, w.now, w.settings);
 			if (plan.callSids.length) {
 				w.state = markReconcileRequested(w.state, plan.callSids, w.now, w.settings);
+				w.detailsTimes.push(w.now);
 				const answers: OutcomeInput[] = plan.callSids.map((sid) => {
 					const call = w.truth.get(sid);
 					if (!call) return { callSid: sid, status: 'not-found', source: 'reconcile' };

@@ -107,3 +107,34 @@ describe('reconciliation', () => {
 		expect(quiet.totals.abandoned).toBe(1);
 	});
 });
+
+describe('the unused reserve is lent to dialling; the account limit still holds', () => {
+	test('nothing to look up: dialling uses 198/min (2 requests kept for an unforeseen lookup)', () => {
+		const contacts = Array.from({ length: 2000 }, (_, i) => ({ key: `+91970${String(i).padStart(7, '0')}`, circle: 'MH' }));
+		let state = createState('camp', MON_10);
+		const sent: number[] = [];
+		for (let k = 0; k < 8; k++) {
+			const r = release(state, contacts, MON_10 + k * 15000, settingsWith({ maxInFlight: 5000 }));
+			state = r.state;
+			for (const c of r.released) sent.push(c.sendAt);
+		}
+		const inMinute = sent.filter((t) => t >= MON_10 + 60000 && t < MON_10 + 120000).length;
+		expect(inMinute).toBeGreaterThanOrEqual(197);
+		expect(inMinute).toBeLessThanOrEqual(198);
+	});
+
+	test('a lookup is refused when dial + Call Details requests would exceed the account limit in a 60 s window', () => {
+		const { state, sids } = placed(20);
+		let st = state;
+		// fill the sliding minute with planned dial requests up to the account limit
+		const at = MON_10 + 400000;
+		for (let i = 0; i < 200; i++) st.sendLog.push([at - 30000 + i * 100, 'x']);
+		const plan = callsToReconcile(st, at, s);
+		expect(plan.due).toBeGreaterThan(0);
+		expect(plan.requestsAvailable).toBe(0);
+		expect(plan.callSids).toEqual([]);
+		expect(sids.length).toBe(20);
+		st = { ...st, sendLog: st.sendLog.slice(0, -2) };
+		expect(callsToReconcile(st, at, s).requestsAvailable).toBe(2);
+	});
+});

@@ -17,9 +17,9 @@ describe('release', () => {
 	test('the budget is split by backlog and each circle is spread over the tick', () => {
 		const contacts = [...many(300, 'MH'), ...many(200, 'DL'), ...many(100, 'KA')];
 		const r = release(createState('camp', MON_10), contacts, MON_10, s);
-		expect(r.released).toHaveLength(47);
+		expect(r.released).toHaveLength(49); // 200/min less the 2 requests kept for lookups, x 15 s
 		const by = (c: string) => r.released.filter((x) => x.circle === c);
-		expect(by("MH").length).toBe(23);
+		expect(by("MH").length).toBe(25);
 		expect(by("DL").length).toBe(16);
 		expect(by('KA').length).toBe(8);
 		// send times: ascending, within the tick, evenly spaced (~319 ms apart)
@@ -32,9 +32,29 @@ describe('release', () => {
 		expect(ka[0]).toBeLessThan(2500);
 		expect(ka.at(-1)!).toBeGreaterThan(12500);
 		// contacts are taken in list order within a circle
-		expect(by("MH").map((x) => x.index)).toEqual([...Array(23).keys()]);
-		expect(r.state.inFlight).toHaveLength(47);
-		expect(r.state.sendLog).toHaveLength(47);
+		expect(by("MH").map((x) => x.index)).toEqual([...Array(25).keys()]);
+		expect(r.state.inFlight).toHaveLength(49);
+		expect(r.state.sendLog).toHaveLength(49);
+	});
+
+	test('first calls go before due retries within a circle (hopper priority)', () => {
+		// 30 due retries listed first, then 100 never-called contacts, all in MH
+		const retries = many(30, 'MH', 'R').map((c) => ({
+			...c,
+			attempts: 1,
+			lastStatus: 'busy',
+			lastAttemptAt: MON_10 - 3600000,
+			nextRetryAt: MON_10 - 1000,
+		}));
+		const contacts = [...retries, ...many(100, 'MH', 'F')];
+		const r = release(createState('camp', MON_10), contacts, MON_10, s);
+		expect(r.released).toHaveLength(49);
+		expect(r.released.every((x) => x.attempt === 1)).toBe(true);
+		expect(r.released.map((x) => x.index).sort((a, b) => a - b)).toEqual([...Array(49).keys()].map((i) => i + 30));
+		// once the first pass of the circle is used up, the retries are served
+		const r2 = release(createState('camp', MON_10), [...retries, ...many(10, 'MH', 'F')], MON_10, s);
+		expect(r2.released.filter((x) => x.attempt === 1)).toHaveLength(10);
+		expect(r2.released.filter((x) => x.attempt === 2)).toHaveLength(30);
 	});
 
 	test('in-flight cap', () => {

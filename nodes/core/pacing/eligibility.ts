@@ -98,6 +98,8 @@ export interface EligibilityContext {
 	status: string;
 	/** The hold is because the previous call is not (long enough) counted in the state. */
 	unsettled: boolean;
+	/** The contact has no counted attempt yet (a first call; Release serves these before due retries). */
+	fresh: boolean;
 	/** Time formatter for messages (built on first use). */
 	fmt: ((t: number) => string) | null;
 }
@@ -145,6 +147,7 @@ export function buildEligibilityContext(
 		refund: false,
 		status: '',
 		unsettled: false,
+		fresh: false,
 		fmt: null,
 	};
 }
@@ -219,6 +222,7 @@ export function classify(ctx: EligibilityContext, c: ContactInput): HoldReason |
 	ctx.used = 0;
 	ctx.status = '';
 	ctx.unsettled = false;
+	ctx.fresh = false;
 	const key = c.key;
 	if (typeof key !== 'string' || key === '') {
 		ctx.circle = '';
@@ -241,6 +245,7 @@ export function classify(ctx: EligibilityContext, c: ContactInput): HoldReason |
 		c.lastCallSid === undefined
 	) {
 		// a fresh contact (most of a new list)
+		ctx.fresh = true;
 		return g.gate === 'open' ? 'circle_paused' : null;
 	}
 	const sid = c.lastCallSid;
@@ -261,6 +266,7 @@ export function classify(ctx: EligibilityContext, c: ContactInput): HoldReason |
 		}
 	}
 	ctx.used = attempts;
+	ctx.fresh = attempts === 0;
 	if (attempts >= ctx.settings.maxAttempts) return 'attempts_used';
 	if (!waived) {
 		const next = toTime(c.nextRetryAt);

@@ -14,7 +14,68 @@
 import type { PacingSettings } from './settings';
 import type { CampaignState } from './state';
 import { cloneState, nextCheck } from './state';
-import { countInWindow } from './guards';
+import { countInWindow, MINUTE_MS } from './guards';
+
+/** Kept back for reconciliation beyond what it needs soon: covers a lookup nobody predicted (a callback outage). */
+export const RESERVE_MARGIN = 2;
+
+/**
+ * How many requests per sliding minute dialling leaves to reconciliation right now: what the Call Details lookups
+ * due in the next minute (and a tick) would need — one request per tick with something due — plus a small margin,
+ * never more than reserveForReconciliation. The rest of the reserve (at most 4% of the account limit) is lent to
+ * dialling. The account limit still
+ * holds in every 60 s window: Release plans dial times against dial + Call Details requests together, and
+ * callsToReconcile sends a lookup only if no 60 s window containing it would exceed the account limit.
+ */
+export function reconcileHoldBack(state: CampaignState, now: number, settings: PacingSettings): number {
+	const reserve = settings.reserveForReconciliation;
+	// Lend at most 4% of the account limit (8 of 200): on a small account one lookup is a large share of it.
+	const floorHold = Math.max(0, reserve - Math.floor(settings.accountLimitPerMinute / 25));
+	if (reserve <= RESERVE_MARGIN || floorHold >= reserve) return reserve;
+	const tickMs = settings.tickSeconds * 1000;
+	const horizon = now + MINUTE_MS + tickMs;
+	let buckets = 0;
+	const seen = new Uint8Array(64); // tick buckets with a lookup due
+	for (const f of state.inFlight) {
+		if (!f.s) continue;
+		const due = nextCheck(f, settings);
+		if (due > horizon) continue;
+		const b = Math.min(63, Math.max(0, Math.floor((due - now) / tickMs)));
+		if (seen[b] === 0) {
+			seen[b] = 1;
+			buckets++;
+			if (buckets + RESERVE_MARGIN >= reserve) return reserve;
+		}
+	}
+	return Math.max(floorHold, Math.min(reserve, buckets + RESERVE_MARGIN));
+}
+
+/** Requests per sliding minute dialling may use right now (account limit minus what reconciliation keeps). */
+export function dialWindowLimit(state: CampaignState, now: number, settings: PacingSettings): number {
+	return settings.accountLimitPerMinute - reconcileHoldBack(state, now, settings);
+}
+
+/** Dial and Call Details request times together, ascending (the account limit counts both). */
+export function combinedRequestTimes(state: CampaignState): number[] {
+	const a = state.sendLog;
+	const b = state.reconcileLog;
+	const out: number[] = new Array(a.length + b.length);
+	let i = 0;
+	let j = 0;
+	let k = 0;
+	while (i < a.length || j < b.length) {
+		if (j >= b.length || (i < a.length && a[i][0] <= b[j])) out[k++] = a[i++][0];
+		else out[k++] = b[j++];
+	}
+	return out;
+}
+
+/** The most requests (dial + Call Details) in any 60 s window that contains `now` (planned sends included). */
+function busiestWindowAround(times: readonly number[], now: number): number {
+	let best = countInWindow(times, now);
+	for (const t of times) if (t > now && t < now + MINUTE_MS) best = Math.max(best, countInWindow(times, t));
+	return best;
+}
 
 export interface ReconcileItem {
 	callSid: string;
@@ -47,12 +108,17 @@ export function callsToReconcile(state: CampaignState, now: number, settings: Pa
 		.sort((a, b) => nextCheck(a, settings) - nextCheck(b, settings) || a.r - b.r);
 	const log = state.reconcileLog.filter((t) => t <= now).sort((a, b) => a - b);
 	const used = countInWindow(log, now);
-	const requestsAvailable = Math.max(0, settings.reserveForReconciliation - used);
+	const byReserve = Math.max(0, settings.reserveForReconciliation - used);
+	// dialling may have borrowed the unused reserve: the account limit must hold in every window containing now
+	const byAccount = Math.max(0, settings.accountLimitPerMinute - busiestWindowAround(combinedRequestTimes(state), now));
+	const requestsAvailable = Math.min(byReserve, byAccount);
 	let nextRequestAt: number | null = null;
 	if (requestsAvailable === 0 && due.length) {
-		const inWindow = log.filter((t) => t > now - 60000);
-		const k = inWindow.length - settings.reserveForReconciliation;
-		nextRequestAt = inWindow.length ? inWindow[Math.max(0, k)] + 60000 : now;
+		if (byReserve === 0) {
+			const inWindow = log.filter((t) => t > now - 60000);
+			const k = inWindow.length - settings.reserveForReconciliation;
+			nextRequestAt = inWindow.length ? inWindow[Math.max(0, k)] + 60000 : now;
+		} else nextRequestAt = now + settings.tickSeconds * 1000; // the next tick keeps room for it
 	}
 	const take = requestsAvailable > 0 ? due.slice(0, limit) : [];
 	return {

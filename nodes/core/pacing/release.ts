@@ -8,8 +8,9 @@
  *   3. Budget = min(rate tokens, in-flight headroom, eligible capacity); the 60 s guard then plans that many send
  *      times spread evenly over the tick (clipped at the window's close) and drops any that would exceed the
  *      limit in some 60 s window.
- *   4. The budget is split across circles (allocation.ts), each circle's first contacts in list order are taken,
- *      the calls are interleaved so each circle's calls spread over the tick, and each gets its send time.
+ *   4. The budget is split across circles (allocation.ts); within each circle first calls (contacts with no counted
+ *      attempt) are taken before due retries, each group in list order; the calls are interleaved so each
+ *      circle's calls spread over the tick, and each gets its send time.
  *   5. Every released call is reserved in the state (blocks the contact, counts towards the in-flight cap) and
  *      logged in the send log. Connect Call's answer later registers the CallSid through recordOutcomes.
  *
@@ -19,7 +20,8 @@
 import { encodeCorrelation, type Correlation } from '../correlation';
 import type { ContactInput, OutcomeInput } from './types';
 import type { PacingSettings } from './settings';
-import { baseRatePerMinute, dialLimitPerMinute, leaseMs, reconcileAfterMs } from './settings';
+import { leaseMs, reconcileAfterMs } from './settings';
+import { combinedRequestTimes, dialWindowLimit } from './reconcile';
 import type { CampaignState, InFlightCall } from './state';
 import { circleOf, cloneState, pruneInPlace } from './state';
 import { windowAt } from './window';
@@ -141,6 +143,12 @@ function scratchMarks(n: number): Int32Array {
 	if (marks.length < n) marks = new Int32Array(Math.max(n, marks.length * 2));
 	return marks;
 }
+/** Per contact: 1 = eligible first call (no counted attempt), 0 = eligible retry. Same reuse rule as marks. */
+let freshMarks = new Uint8Array(1024);
+function scratchFresh(n: number): Uint8Array {
+	if (freshMarks.length < n) freshMarks = new Uint8Array(Math.max(n, freshMarks.length * 2));
+	return freshMarks;
+}
 const isTime = (v: unknown): v is number => typeof v === 'number' && isFiniteNumber(v);
 
 /**
@@ -244,6 +252,8 @@ export function release(
 	const passCounts = new Int32Array(HOLD_REASONS.length + 1);
 	const reasons = options.includeHeld ? new Uint8Array(contacts.length) : null;
 	const mark = scratchMarks(contacts.length); // per contact: circle index if eligible, else -1
+	const fresh = scratchFresh(contacts.length);
+	const freshBacklog: number[] = [];
 	const names: string[] = [];
 	const backlog: number[] = [];
 	const recentFrom = now - 60000;
@@ -261,9 +271,14 @@ export function release(
 				g.k = names.length;
 				names.push(g.name);
 				backlog.push(0);
+				freshBacklog.push(0);
 			}
 			mark[i] = g.k;
 			backlog[g.k]++;
+			if (ctx.fresh) {
+				fresh[i] = 1;
+				freshBacklog[g.k]++;
+			} else fresh[i] = 0;
 		} else {
 			mark[i] = -1;
 			const code = REASON_CODE[reason];
@@ -288,7 +303,11 @@ export function release(
 	// 3. budget
 	pic = healthPicture(s, now, settings);
 	const rateFactor = globalRateFactor(pic, settings);
-	const ratePerMinute = baseRatePerMinute(settings) * rateFactor;
+	// Dialling borrows the part of the reconciliation reserve that lookups will not need in the next minute
+	// (reconcile.ts); the 60 s guard below counts dial and Call Details requests together against that limit.
+	const limit = dialWindowLimit(s, now, settings);
+	const ratePerMinute =
+		(settings.maxCallsPerMinute === null ? limit : Math.min(limit, settings.maxCallsPerMinute)) * rateFactor;
 	const tokensBefore = refillTokens(s.tokens, s.lastReleaseAt, now, ratePerMinute, settings.tickSeconds).tokens;
 	s.tokens = tokensBefore;
 	s.lastReleaseAt = now;
@@ -313,8 +332,8 @@ export function release(
 	});
 	demands.sort((a, b) => (a.circle < b.circle ? -1 : a.circle > b.circle ? 1 : 0));
 
-	const limit = dialLimitPerMinute(settings);
 	const logTimes = s.sendLog.map((e) => e[0]);
+	const requestTimes = s.reconcileLog.length ? combinedRequestTimes(s) : logTimes;
 	const requestsInWindow = countInWindow(logTimes, now) + logTimes.filter((t) => t > now).length;
 	const headroom = inFlightHeadroom(s.inFlight.length, settings.maxInFlight);
 	const rateLimited = now < s.rateLimitedUntil;
@@ -334,7 +353,7 @@ export function release(
 	else if (n === byRate) limitedBy = 'rate';
 	if (rateLimited) warnings.push(`Exotel answered 429 (rate limited); no calls before ${new Date(s.rateLimitedUntil).toISOString()}.`);
 
-	let slots = planSendTimes(logTimes, now, spanEnd, n, limit);
+	let slots = planSendTimes(requestTimes, now, spanEnd, n, limit);
 	if (slots.length < n) limitedBy = 'sixty_second_limit';
 	n = slots.length;
 
@@ -346,19 +365,37 @@ export function release(
 	const skipped: number[][] = names.map(() => []);
 	const pickedKeys = new Set<string>();
 	let duplicates = 0;
-	for (let i = 0; i < contacts.length && remaining > 0; i++) {
-		const k = mark[i];
-		if (k < 0 || want[k] === 0) continue;
+	// Within a circle, first calls go before due retries while the circle has any (a hopper priority): retries
+	// then use only what the first pass leaves, and the first pass runs at the full rate. Two passes over the
+	// marks, each stopping as soon as every circle's share is filled.
+	const wantFresh = want.map((w, k) => Math.min(w, freshBacklog[k]));
+	let remainingFresh = wantFresh.reduce((a, b) => a + b, 0);
+	const take = (i: number, k: number): boolean => {
 		const key = contacts[i].key;
 		if (pickedKeys.has(key)) {
 			duplicates++;
 			skipped[k].push(i);
-			continue;
+			return false;
 		}
 		pickedKeys.add(key);
 		picked[k].push(i);
 		want[k]--;
 		remaining--;
+		return true;
+	};
+	for (let i = 0; i < contacts.length && remainingFresh > 0; i++) {
+		const k = mark[i];
+		if (k < 0 || fresh[i] === 0 || wantFresh[k] === 0) continue;
+		if (!take(i, k)) continue;
+		wantFresh[k]--;
+		remainingFresh--;
+	}
+	for (let i = 0; i < contacts.length && remaining > 0; i++) {
+		const k = mark[i];
+		if (k < 0 || want[k] === 0) continue;
+		// first calls: already taken by the first loop (or skipped there as duplicates)
+		if (fresh[i] === 1) continue;
+		take(i, k);
 	}
 	const counts: Array<[string, number]> = [];
 	for (const d of demands) {
@@ -367,7 +404,7 @@ export function release(
 	}
 	let total = counts.reduce((a, [, k]) => a + k, 0);
 	if (total < n) {
-		slots = planSendTimes(logTimes, now, spanEnd, total, limit);
+		slots = planSendTimes(requestTimes, now, spanEnd, total, limit);
 		if (slots.length < total) {
 			// cannot happen in practice (fewer calls over the same span); trim to be safe
 			let drop = total - slots.length;
