@@ -162,7 +162,10 @@ describe('breaker', () => {
 		expect(res.transitions.map((t) => [t.to, t.reason])).toEqual([['closed', 'a probe call completed']]);
 		expect(res.state.circles.MH.br).toMatchObject({ s: 'closed', k: 0 });
 		expect(res.state.circles.MH.win).toEqual([]);
-		expect(release(res.state, contacts.slice(3), open.until! + 75000, s).released.length).toBeGreaterThan(3);
+		// recovery ramp: calls per tick grow linearly from probeCalls to a full tick's budget over one health window
+		expect(release(res.state, contacts.slice(3), open.until! + 75000, s).released).toHaveLength(3);
+		expect(release(res.state, contacts.slice(3), open.until! + 60000 + 150000, s).released).toHaveLength(25); // 49.5 x 150/300
+		expect(release(res.state, contacts.slice(3), open.until! + 60000 + 300000, s).released).toHaveLength(27);
 	});
 
 	test('failed probes reopen it with a growing cooldown (2, 4, 8 ... min, capped at 30)', () => {

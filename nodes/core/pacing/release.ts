@@ -22,7 +22,7 @@ import type { ContactInput, OutcomeInput } from './types';
 import type { PacingSettings } from './settings';
 import { leaseMs, reconcileAfterMs } from './settings';
 import { combinedRequestTimes, dialWindowLimit } from './reconcile';
-import type { CampaignState, InFlightCall } from './state';
+import type { CampaignState, CircleState, InFlightCall } from './state';
 import { circleOf, cloneState, pruneInPlace } from './state';
 import { windowAt } from './window';
 import { DoneSet, keyHash, sidHash } from './dedupe';
@@ -211,6 +211,16 @@ function repairFromRow(
 	return 1;
 }
 
+/** Calls per tick a recently re-closed circle may get (Infinity when it is not ramping). */
+function recoveryCap(cs: CircleState, now: number, ratePerMinute: number, settings: PacingSettings): number {
+	if (cs.trips.length === 0 || !(cs.br.closedAt > 0)) return Infinity;
+	const elapsed = now - cs.br.closedAt;
+	const rampMs = settings.healthWindowSeconds * 1000;
+	if (elapsed < 0 || elapsed >= rampMs) return Infinity;
+	const tickBudget = (ratePerMinute * settings.tickSeconds) / 60;
+	return Math.max(settings.probeCalls, Math.ceil((tickBudget * elapsed) / rampMs));
+}
+
 export function release(
 	state: CampaignState,
 	contacts: readonly ContactInput[],
@@ -312,7 +322,11 @@ export function release(
 	s.tokens = tokensBefore;
 	s.lastReleaseAt = now;
 
+	// Two rounds: first calls across all circles (in proportion to each circle's first-pass backlog x health
+	// weight), then due retries with what is left, so retries never slow the first pass of any circle. A circle's
+	// rounding carry goes with the round it is in (first pass while it has first calls, then retries).
 	const demands: Demand[] = [];
+	const retryDemands: Demand[] = [];
 	let eligible = 0;
 	let capacity = 0;
 	names.forEach((name, k) => {
@@ -326,10 +340,20 @@ export function release(
 			capacity += cap;
 		} else {
 			const weight = circleWeight(pic.circles.get(name), settings);
-			demands.push({ circle: name, backlog: b, weight, cap: b, probe: false, carry: cs.dr });
-			capacity += b;
+			const f = freshBacklog[k];
+			const r = b - f;
+			// Recovery ramp: a circle that closed again after an outage has a backlog that piled up while it was
+			// paused. Its calls per tick grow linearly from probeCalls to a full tick's budget over one health window
+			// instead of jumping to its whole backlog share, so a relapse is caught after few calls.
+			const ramp = recoveryCap(cs, now, ratePerMinute, settings);
+			const capF = Math.min(f, ramp);
+			const capR = Math.min(r, ramp - capF);
+			demands.push({ circle: name, backlog: f, weight, cap: capF, probe: false, carry: f > 0 ? cs.dr : 0 });
+			if (capR > 0) retryDemands.push({ circle: name, backlog: r, weight, cap: capR, probe: false, carry: f > 0 ? 0 : cs.dr });
+			capacity += capF + capR;
 		}
 	});
+	retryDemands.sort((a, b) => (a.circle < b.circle ? -1 : a.circle > b.circle ? 1 : 0));
 	demands.sort((a, b) => (a.circle < b.circle ? -1 : a.circle > b.circle ? 1 : 0));
 
 	const logTimes = s.sendLog.map((e) => e[0]);
@@ -359,7 +383,10 @@ export function release(
 
 	// 4. allocate, then take each circle's first contacts in list order (stops as soon as all are filled)
 	const alloc = allocate(n, demands);
-	const want = names.map((name) => alloc.get(name)?.n ?? 0);
+	let firstRound = 0;
+	for (const a of alloc.values()) firstRound += a.n;
+	const allocRetry = allocate(n - firstRound, retryDemands);
+	const want = names.map((name) => (alloc.get(name)?.n ?? 0) + (allocRetry.get(name)?.n ?? 0));
 	let remaining = want.reduce((a, b) => a + b, 0);
 	const picked: number[][] = names.map(() => []);
 	const skipped: number[][] = names.map(() => []);
@@ -508,8 +535,10 @@ export function release(
 	// per-circle bookkeeping for stats
 	for (const [name, cs] of Object.entries(s.circles)) {
 		const d = demands.find((x) => x.circle === name);
-		const a = alloc.get(name);
-		cs.bl = d ? d.backlog : 0;
+		const inFirst = d !== undefined && d.backlog > 0;
+		const a = inFirst ? alloc.get(name) : allocRetry.get(name);
+		const k = names.indexOf(name);
+		cs.bl = k >= 0 && d ? backlog[k] : 0;
 		cs.la = releasedBy.get(name) ?? 0;
 		cs.w = d ? d.weight : 1;
 		cs.dr = d && !d.probe && a ? a.carry : 0;
