@@ -1,0 +1,125 @@
+/**
+ * Shared by `npm run demo` and the e2e suite: turn examples/02-local-campaign.json into a workflow for a given
+ * simulator / n8n / campaign, make a contact list, configure the simulator for a campaign, and read progress.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { LOCAL_DEFAULTS } from './examples';
+
+type Json = Record<string, any>;
+
+export const EXAMPLE_LOCAL = join(__dirname, '..', '..', 'examples', '02-local-campaign.json');
+export const EXAMPLE_SHEETS = join(__dirname, '..', '..', 'examples', '01-google-sheets-campaign.json');
+
+export interface LocalWorkflowOptions {
+	simUrl: string;
+	/** n8n's base URL as Exotel (the simulator) reaches it, without trailing slash. */
+	n8nUrl: string;
+	secret: string;
+	campaign: string;
+	credentialId: string;
+	credentialName?: string;
+	/** Schedule interval (real seconds). */
+	scheduleSeconds: number;
+	/** Simulator clock factor: the Pacing Controller's Tick Interval is scheduleSeconds x factor (virtual). */
+	factor: number;
+	sheet?: string;
+	name?: string;
+	/** Pacing Settings overrides (node parameter names, e.g. maxAttempts, retryBusyMinutes). */
+	settings?: Json;
+	/** Connect Call "Spread Over Seconds" (real seconds); default scheduleSeconds - 1. */
+	spreadOverSeconds?: number;
+	/** Connect Call TimeOut / TimeLimit (virtual seconds). */
+	callSettings?: Json;
+	statusWebhookId?: string;
+	statsWebhookId?: string;
+	/** Stats webhook path (must be unique per n8n instance). */
+	statsPath?: string;
+	/** Merged into the workflow's settings (e.g. saveDataSuccessExecution). */
+	workflowSettings?: Json;
+}
+
+function replaceAll(text: string, from: string, to: string): string {
+	return text.split(from).join(to);
+}
+
+function node(wf: Json, name: string): Json {
+	const n = (wf.nodes as Json[]).find((x) => x.name === name);
+	if (!n) throw new Error(`example workflow has no node "${name}"`);
+	return n;
+}
+
+/** The local example with its placeholders replaced. */
+export function localWorkflow(o: LocalWorkflowOptions): Json {
+	const d = LOCAL_DEFAULTS;
+	let text = readFileSync(EXAMPLE_LOCAL, 'utf8');
+	text = replaceAll(text, d.simUrl, o.simUrl);
+	text = replaceAll(text, d.n8nUrl, o.n8nUrl);
+	text = replaceAll(text, d.secret, o.secret);
+	if (o.statusWebhookId) text = replaceAll(text, d.statusWebhookId, o.statusWebhookId);
+	if (o.statsWebhookId) text = replaceAll(text, d.statsWebhookId, o.statsWebhookId);
+	if (o.sheet) text = replaceAll(text, `/_sim/sheets/${d.sheet}/`, `/_sim/sheets/${o.sheet}/`);
+	const wf = JSON.parse(text) as Json;
+	if (o.name) wf.name = o.name;
+	if (o.workflowSettings) wf.settings = { ...wf.settings, ...o.workflowSettings };
+	for (const n of wf.nodes as Json[]) {
+		if (n.credentials?.exotelApi) n.credentials.exotelApi = { id: o.credentialId, name: o.credentialName ?? d.credentialName };
+		if (n.type?.endsWith('.exotelPacingController')) n.parameters.campaign = o.campaign;
+	}
+	node(wf, 'Every 5 Seconds').parameters.rule.interval[0].secondsInterval = o.scheduleSeconds;
+	const release = node(wf, 'Exotel Pacing: Release');
+	release.parameters.settings = { ...release.parameters.settings, tickSeconds: o.scheduleSeconds * o.factor, ...(o.settings ?? {}) };
+	const connect = node(wf, 'Exotel Connect Call');
+	connect.parameters.options = { ...connect.parameters.options, spreadOverSeconds: o.spreadOverSeconds ?? Math.max(0, o.scheduleSeconds - 1) };
+	if (o.callSettings) connect.parameters.callSettings = { ...connect.parameters.callSettings, ...o.callSettings };
+	if (o.statsPath) node(wf, 'Stats Webhook').parameters.path = o.statsPath;
+	return wf;
+}
+
+/** Production webhook paths of a prepared local workflow. */
+export function webhookPaths(wf: Json): { status: string; stats: string } {
+	const status = node(wf, 'Exotel Status Trigger');
+	const stats = node(wf, 'Stats Webhook');
+	return { status: `${status.webhookId}/exotel-status`, stats: `${stats.parameters.path}` };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Contacts
+
+/** Small deterministic PRNG (mulberry32). */
+export function prng(seed: number): () => number {
+	let a = seed >>> 0;
+	return () => {
+		a = (a + 0x6d2b79f5) >>> 0;
+		let t = a;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
+}
+
+const FIRST = ['Asha', 'Ravi', 'Meena', 'Arjun', 'Priya', 'Vikram', 'Sunita', 'Rahul', 'Kavya', 'Imran', 'Neha', 'Suresh', 'Divya', 'Manoj', 'Pooja', 'Karthik'];
+const LAST = ['Sharma', 'Iyer', 'Patel', 'Reddy', 'Khan', 'Das', 'Nair', 'Singh', 'Gupta', 'Rao', 'Menon', 'Joshi'];
+
+/** `count` unique Indian mobile numbers in assorted formats, as sheet rows { name, phone }. */
+export function makeContacts(count: number, seed = 1): Array<{ name: string; phone: string }> {
+	const rnd = prng(seed);
+	const seen = new Set<string>();
+	const rows: Array<{ name: string; phone: string }> = [];
+	while (rows.length < count) {
+		const digits = `${6 + Math.floor(rnd() * 4)}${String(Math.floor(rnd() * 1e9)).padStart(9, '0')}`;
+		if (seen.has(digits)) continue;
+		seen.add(digits);
+		const style = rows.length % 4;
+		const phone =
+			style === 0 ? `+91${digits}` : style === 1 ? `0${digits}` : style === 2 ? `+91 ${digits.slice(0, 5)} ${digits.slice(5)}` : digits;
+		rows.push({ name: `${FIRST[Math.floor(rnd() * FIRST.length)]} ${LAST[Math.floor(rnd() * LAST.length)]}`, phone });
+	}
+	return rows;
+}
+
+export function e164(phone: string): string {
+	const d = phone.replace(/\D/g, '');
+	return `+91${d.slice(-10)}`;
+}

@@ -1,0 +1,593 @@
+/**
+ * Builds the two example workflows (examples/*.json) from one description of the campaign loop, so that the
+ * Google Sheets version users import and the local version the demo and the e2e suite run stay the same loop.
+ *
+ *   npx tsx scripts/demo/examples.ts          # rewrites examples/01-google-sheets-campaign.json and 02-local-campaign.json
+ *
+ * The loop (see test/e2e/README.md):
+ *   tick:      Schedule → [local: simulator clock] → read contacts → Number Lookup → (new lookups → save)
+ *              → Pacing Release → Dial Now → save "dialling" → wait for the save → Caller ID → Connect Call
+ *              → Pacing Record Outcome (registers CallSids) → save lastCallSid (or the outcome)
+ *              Not Now (final holds) → save final;  Reconciled → save outcome
+ *   callbacks: Status Trigger → [local: clock] → Call Details → keep CustomField → Record Outcome → save outcome
+ *   stats:     Webhook GET → [local: clock] → Get Stats → Respond
+ */
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const PKG = 'n8n-nodes-exotel';
+
+/** Placeholders of the local example; scripts substitute them (test/e2e/workflow.ts). */
+export const LOCAL_DEFAULTS = {
+	simUrl: 'http://127.0.0.1:4010',
+	n8nUrl: 'http://localhost:5678',
+	secret: 'change-me-to-a-long-random-secret',
+	campaign: 'demo-campaign',
+	sheet: 'contacts',
+	scheduleSeconds: 5,
+	/** Virtual seconds per real second of the simulator the example is tuned for (npm run simulator -- --factor 2). */
+	factor: 2,
+	statusWebhookId: '5b0c6a55-7e1d-4c3e-9f00-e70735a75001',
+	statsWebhookId: '5b0c6a55-7e1d-4c3e-9f00-e70735a75002',
+	credentialName: 'Exotel (simulator)',
+};
+
+type Json = Record<string, any>;
+
+function uuidFor(seed: string): string {
+	const h = createHash('sha1').update(seed).digest('hex');
+	return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+class Builder {
+	nodes: Json[] = [];
+	connections: Json = {};
+	constructor(private readonly prefix: string) {}
+
+	add(name: string, type: string, typeVersion: number, position: [number, number], parameters: Json, extra: Json = {}): string {
+		this.nodes.push({ parameters, id: uuidFor(`${this.prefix}/${name}`), name, type, typeVersion, position, ...extra });
+		return name;
+	}
+
+	connect(from: string, to: string, fromOutput = 0, toInput = 0): void {
+		const main: Json[][] = (this.connections[from] ??= { main: [] }).main;
+		while (main.length <= fromOutput) main.push([]);
+		main[fromOutput].push({ node: to, type: 'main', index: toInput });
+	}
+
+	sticky(name: string, position: [number, number], width: number, height: number, content: string, color = 7): void {
+		this.add(name, 'n8n-nodes-base.stickyNote', 1, position, { content, height, width, color });
+	}
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Shared node parameters
+
+function filterParams(expression: string): Json {
+	return {
+		conditions: {
+			options: { caseSensitive: true, leftValue: '', typeValidation: 'loose', version: 2 },
+			conditions: [
+				{
+					id: uuidFor(expression),
+					leftValue: expression,
+					rightValue: '',
+					operator: { type: 'boolean', operation: 'true', singleValue: true },
+				},
+			],
+			combinator: 'and',
+		},
+		looseTypeValidation: true,
+		options: {},
+	};
+}
+
+function pacingSettings(scheduleSeconds: number, factor: number): Json {
+	return {
+		tickSeconds: scheduleSeconds * factor,
+		accountLimitPerMinute: 200,
+		maxInFlight: 150,
+		maxAttempts: 3,
+		retryBusyMinutes: 30,
+		retryNoAnswerMinutes: 60,
+		retryFailedMinutes: 10,
+		ringTimeoutSeconds: 30,
+		maxCallSeconds: 600,
+		callingStart: '09:00',
+		callingEnd: '21:00',
+	};
+}
+
+const CONNECT_CALL_SETTINGS = { timeOut: 30, timeLimit: 600 };
+
+/** Columns the write-backs fill (outcome of a call, as Record Outcome returns them). */
+const OUTCOME_COLUMNS = ['attempts', 'lastStatus', 'lastCallSid', 'lastAttemptAt', 'nextRetryAt', 'final', 'refunded'];
+const LOOKUP_COLUMNS = ['phoneNumber', 'circle', 'circleName', 'numberType', 'operator', 'operatorName', 'dnd', 'lookedUpAt'];
+
+/** One JSON array of row patches built from all input items (the HTTP node runs once: executeOnce). */
+function rowsExpression(key: string, columns: string[], fixed: Record<string, string> = {}): string {
+	const fields = [`${key}: i.json.${key}`, ...columns.map((c) => `${c}: i.json.${c}`), ...Object.entries(fixed).map(([k, v]) => `${k}: ${v}`)];
+	return `={{ $input.all().map(i => ({ ${fields.join(', ')} })) }}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Example 2: the simulator's contact sheet through HTTP Request nodes
+
+export function buildLocalCampaign(): Json {
+	const d = LOCAL_DEFAULTS;
+	const b = new Builder('local');
+	const cred = { exotelApi: { id: 'EXOTEL_CREDENTIAL_ID', name: d.credentialName } };
+	const sheetUrl = `${d.simUrl}/_sim/sheets/${d.sheet}`;
+	const clock = (name: string, pos: [number, number]) =>
+		b.add(name, 'n8n-nodes-base.httpRequest', 4.2, pos, { url: `${d.simUrl}/_sim/clock`, options: {} });
+	const saveRows = (name: string, pos: [number, number], matchOn: string, body: string) =>
+		b.add(
+			name,
+			'n8n-nodes-base.httpRequest',
+			4.2,
+			pos,
+			{
+				method: 'POST',
+				url: `${sheetUrl}/update`,
+				sendQuery: true,
+				queryParameters: { parameters: [{ name: 'matchOn', value: matchOn }] },
+				sendBody: true,
+				specifyBody: 'json',
+				jsonBody: body,
+				options: {},
+			},
+			{ executeOnce: true },
+		);
+	const virtualNow = (clockNode: string) => `={{ $('${clockNode}').first().json.epochMs }}`;
+
+	// --- tick path (y = 0 .. 600)
+	b.add('Every 5 Seconds', 'n8n-nodes-base.scheduleTrigger', 1.2, [0, 300], {
+		rule: { interval: [{ field: 'seconds', secondsInterval: d.scheduleSeconds }] },
+	});
+	clock('Simulator Clock', [220, 300]);
+	b.add('Read Contacts', 'n8n-nodes-base.httpRequest', 4.2, [440, 300], { url: `${sheetUrl}/rows`, options: {} });
+	b.add(
+		'Exotel Number Lookup',
+		`${PKG}.exotelNumberLookup`,
+		1,
+		[660, 300],
+		{ phoneNumber: '={{ $json.phone }}', skipIfCircle: true, options: {} },
+		{ credentials: cred, onError: 'continueRegularOutput' },
+	);
+	// One expression over all items instead of a Filter node: per-item expressions cost ~1 ms each in n8n, which
+	// matters for a sheet of thousands of rows read every few seconds. Number Lookup keeps the input order.
+	saveRows(
+		'Save Lookups',
+		[880, 100],
+		'row_number',
+		`={{ (() => { const read = $('Read Contacts').all(); return $input.all().filter((i, k) => !read[k].json.circle && i.json.circle).map(i => ({ ${['row_number', ...LOOKUP_COLUMNS].map((c) => `${c}: i.json.${c}`).join(', ')} })); })() }}`,
+	);
+	b.add(
+		'Exotel Pacing: Release',
+		`${PKG}.exotelPacingController`,
+		1,
+		[880, 400],
+		{
+			operation: 'release',
+			campaign: d.campaign,
+			settings: pacingSettings(d.scheduleSeconds, d.factor),
+			reconcile: true,
+			options: { currentTime: virtualNow('Simulator Clock') },
+		},
+		{ credentials: cred },
+	);
+	saveRows(
+		'Mark Dialling',
+		[1100, 300],
+		'row_number',
+		rowsExpression('row_number', ['attempts', 'lastStatus', 'lastAttemptAt'], { nextRetryAt: "''", lastCallSid: "''", final: 'false', refunded: 'false' }),
+	);
+	b.add('Wait for Sheet', 'n8n-nodes-base.merge', 3.2, [1320, 400], { mode: 'chooseBranch', useDataOfInput: 1 });
+	b.add(
+		'Exotel Caller ID Selector',
+		`${PKG}.exotelCallerIdSelector`,
+		1,
+		[1540, 400],
+		{ circle: '={{ $json.circle }}', source: 'discover', strategy: 'roundRobin', neighbourFallback: true, whenNoMatch: 'fallback', fallbackCallerId: '01140000001' },
+		{ credentials: cred },
+	);
+	b.add(
+		'Exotel Connect Call',
+		`${PKG}.exotelConnectCall`,
+		1,
+		[1760, 400],
+		{
+			variant: 'flow',
+			flow: '234567',
+			from: '={{ $json.phoneNumber }}',
+			callerId: '={{ $json.callerId }}',
+			statusCallback: `${d.n8nUrl}/webhook/${d.statusWebhookId}/exotel-status?secret=${d.secret}`,
+			statusCallbackEvents: ['terminal'],
+			statusCallbackContentType: 'application/json',
+			customField: '',
+			callSettings: CONNECT_CALL_SETTINGS,
+			options: { spreadOverSeconds: d.scheduleSeconds - 1 },
+		},
+		{ credentials: cred, onError: 'continueRegularOutput' },
+	);
+	b.add('Exotel Pacing: Register Calls', `${PKG}.exotelPacingController`, 1, [1980, 400], {
+		operation: 'recordOutcome',
+		campaign: d.campaign,
+		options: { currentTime: virtualNow('Simulator Clock') },
+	});
+	// A registration only adds the CallSid ("Mark Dialling" wrote the rest before the call), so that it can never
+	// overwrite an outcome a fast status callback has already written; anything else is a full outcome.
+	saveRows(
+		'Save Call IDs',
+		[2200, 400],
+		'phoneNumber',
+		`={{ $input.all().map(i => i.json.pacingAction === 'registered' ? ({ phoneNumber: i.json.phoneNumber, lastCallSid: i.json.lastCallSid }) : ({ ${['phoneNumber', ...OUTCOME_COLUMNS]
+			.map((c) => `${c}: i.json.${c}`)
+			.join(', ')} })) }}`,
+	);
+	saveRows(
+		'Save Final Holds',
+		[1100, 560],
+		'row_number',
+		"={{ $input.all().filter(i => i.json.pacing.final === true && String(i.json.final) !== 'true').map(i => ({ row_number: i.json.row_number, final: true, holdReason: i.json.pacing.reason })) }}",
+	);
+	saveRows('Save Outcomes', [2200, 760], 'phoneNumber', rowsExpression('phoneNumber', OUTCOME_COLUMNS));
+
+	b.connect('Every 5 Seconds', 'Simulator Clock');
+	b.connect('Simulator Clock', 'Read Contacts');
+	b.connect('Read Contacts', 'Exotel Number Lookup');
+	b.connect('Exotel Number Lookup', 'Save Lookups');
+	b.connect('Exotel Number Lookup', 'Exotel Pacing: Release');
+	b.connect('Exotel Pacing: Release', 'Mark Dialling', 0);
+	b.connect('Exotel Pacing: Release', 'Wait for Sheet', 0, 0);
+	b.connect('Mark Dialling', 'Wait for Sheet', 0, 1);
+	b.connect('Exotel Pacing: Release', 'Save Final Holds', 1);
+	b.connect('Exotel Pacing: Release', 'Save Outcomes', 2);
+	b.connect('Wait for Sheet', 'Exotel Caller ID Selector');
+	b.connect('Exotel Caller ID Selector', 'Exotel Connect Call');
+	b.connect('Exotel Connect Call', 'Exotel Pacing: Register Calls');
+	b.connect('Exotel Pacing: Register Calls', 'Save Call IDs', 0);
+
+	// --- callback path (y = 760)
+	b.add(
+		'Exotel Status Trigger',
+		`${PKG}.exotelStatusTrigger`,
+		1,
+		[880, 760],
+		{ secret: d.secret, events: 'terminal', options: {} },
+		{ webhookId: d.statusWebhookId },
+	);
+	clock('Callback Clock', [1100, 760]);
+	b.add(
+		'Exotel Call Details',
+		`${PKG}.exotelCallDetails`,
+		1,
+		[1320, 760],
+		{ operation: 'get', callSid: "={{ $('Exotel Status Trigger').item.json.callSid }}", options: {} },
+		{ credentials: cred },
+	);
+	b.add('Keep Custom Field', 'n8n-nodes-base.set', 3.4, [1540, 760], {
+		assignments: {
+			assignments: [
+				{ id: uuidFor('customField'), name: 'customField', value: "={{ $('Exotel Status Trigger').item.json.customField }}", type: 'string' },
+			],
+		},
+		includeOtherFields: true,
+		options: {},
+	});
+	b.add('Exotel Pacing: Record Outcome', `${PKG}.exotelPacingController`, 1, [1760, 760], {
+		operation: 'recordOutcome',
+		campaign: d.campaign,
+		options: { currentTime: virtualNow('Callback Clock') },
+	});
+	b.connect('Exotel Status Trigger', 'Callback Clock');
+	b.connect('Callback Clock', 'Exotel Call Details');
+	b.connect('Exotel Call Details', 'Keep Custom Field');
+	b.connect('Keep Custom Field', 'Exotel Pacing: Record Outcome');
+	b.connect('Exotel Pacing: Record Outcome', 'Save Outcomes', 0);
+
+	// --- stats path (y = 1000)
+	b.add(
+		'Stats Webhook',
+		'n8n-nodes-base.webhook',
+		2,
+		[880, 1000],
+		{ path: 'exotel-stats', responseMode: 'responseNode', options: {} },
+		{ webhookId: d.statsWebhookId },
+	);
+	clock('Stats Clock', [1100, 1000]);
+	b.add('Exotel Pacing: Get Stats', `${PKG}.exotelPacingController`, 1, [1320, 1000], {
+		operation: 'getStats',
+		campaign: d.campaign,
+		options: { currentTime: virtualNow('Stats Clock') },
+	});
+	b.add('Respond with Stats', 'n8n-nodes-base.respondToWebhook', 1.1, [1540, 1000], { respondWith: 'firstIncomingItem', options: {} });
+	b.connect('Stats Webhook', 'Stats Clock');
+	b.connect('Stats Clock', 'Exotel Pacing: Get Stats');
+	b.connect('Exotel Pacing: Get Stats', 'Respond with Stats');
+
+	return {
+		name: 'Exotel campaign (local simulator)',
+		nodes: b.nodes,
+		connections: b.connections,
+		settings: { executionOrder: 'v1' },
+		pinData: {},
+		meta: { templateCredsSetupCompleted: false },
+	};
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Example 1: Google Sheets (what users import)
+
+export const SHEETS_PLACEHOLDERS = {
+	documentUrl: 'https://docs.google.com/spreadsheets/d/YOUR_SPREADSHEET_ID/edit',
+	sheetName: 'Contacts',
+	secret: 'REPLACE-WITH-A-LONG-RANDOM-SECRET',
+	n8nUrl: 'https://YOUR-N8N-HOST',
+	flow: 'YOUR_FLOW_APP_ID',
+	fallbackCallerId: 'YOUR_FALLBACK_EXOPHONE',
+	campaign: 'my-campaign',
+	statusWebhookId: '8d1f2c3b-4a5e-4f60-9b7c-0e1d2c3b4a01',
+	statsWebhookId: '8d1f2c3b-4a5e-4f60-9b7c-0e1d2c3b4a02',
+};
+
+/** Every column the workflow reads or writes; the first two are yours, the rest the workflow fills in. */
+export const SHEET_COLUMNS = ['name', 'phone', ...LOOKUP_COLUMNS, ...OUTCOME_COLUMNS, 'holdReason'];
+
+function sheetsColumns(matchOn: string, values: Record<string, string>): Json {
+	const names = [matchOn, ...Object.keys(values).filter((k) => k !== matchOn)];
+	return {
+		mappingMode: 'defineBelow',
+		value: values,
+		matchingColumns: [matchOn],
+		schema: names.map((id) => ({
+			id,
+			displayName: id,
+			required: false,
+			defaultMatch: false,
+			display: true,
+			type: 'string',
+			canBeUsedToMatch: true,
+			...(id === 'row_number' ? { readOnly: true } : {}),
+			removed: false,
+		})),
+		attemptToConvertTypes: false,
+		convertFieldsToString: false,
+	};
+}
+
+export function buildSheetsCampaign(): Json {
+	const p = SHEETS_PLACEHOLDERS;
+	const b = new Builder('sheets');
+	const exotel = { exotelApi: { id: 'EXOTEL_CREDENTIAL_ID', name: 'Exotel account' } };
+	const google = { googleSheetsOAuth2Api: { id: 'GOOGLE_SHEETS_CREDENTIAL_ID', name: 'Google Sheets account' } };
+	const doc = { __rl: true, mode: 'url', value: p.documentUrl };
+	const sheet = { __rl: true, mode: 'name', value: p.sheetName };
+	const update = (name: string, pos: [number, number], matchOn: string, values: Record<string, string>) =>
+		b.add(
+			name,
+			'n8n-nodes-base.googleSheets',
+			4.5,
+			pos,
+			{ operation: 'update', documentId: doc, sheetName: sheet, columns: sheetsColumns(matchOn, values), options: {} },
+			{ credentials: google },
+		);
+	const fromJson = (cols: string[]) => Object.fromEntries(cols.map((c) => [c, `={{ $json.${c} }}`]));
+	const scheduleSeconds = 30;
+
+	// --- tick path
+	b.add('Every 30 Seconds', 'n8n-nodes-base.scheduleTrigger', 1.2, [0, 300], {
+		rule: { interval: [{ field: 'seconds', secondsInterval: scheduleSeconds }] },
+	});
+	b.add('Get Contacts', 'n8n-nodes-base.googleSheets', 4.5, [220, 300], { documentId: doc, sheetName: sheet, options: {} }, { credentials: google });
+	b.add(
+		'Exotel Number Lookup',
+		`${PKG}.exotelNumberLookup`,
+		1,
+		[440, 300],
+		{ phoneNumber: '={{ $json.phone }}', skipIfCircle: true, options: {} },
+		{ credentials: exotel, onError: 'continueRegularOutput' },
+	);
+	b.add('Just Looked Up?', 'n8n-nodes-base.filter', 2.2, [660, 100], filterParams("={{ !$('Get Contacts').item.json.circle && !!$json.circle }}"));
+	update('Save Lookups', [880, 100], 'row_number', fromJson(['row_number', ...LOOKUP_COLUMNS]));
+	b.add(
+		'Exotel Pacing: Release',
+		`${PKG}.exotelPacingController`,
+		1,
+		[660, 400],
+		{ operation: 'release', campaign: p.campaign, settings: pacingSettings(scheduleSeconds, 1), reconcile: true, options: {} },
+		{ credentials: exotel },
+	);
+	update('Mark Dialling', [880, 300], 'row_number', {
+		...fromJson(['row_number', 'attempts', 'lastStatus', 'lastAttemptAt']),
+		nextRetryAt: '',
+		lastCallSid: '',
+		final: 'false',
+		refunded: 'false',
+	});
+	b.add('Wait for Sheet', 'n8n-nodes-base.merge', 3.2, [1100, 400], { mode: 'chooseBranch', useDataOfInput: 1 });
+	b.add(
+		'Exotel Caller ID Selector',
+		`${PKG}.exotelCallerIdSelector`,
+		1,
+		[1320, 400],
+		{ circle: '={{ $json.circle }}', source: 'discover', strategy: 'roundRobin', neighbourFallback: true, whenNoMatch: 'fallback', fallbackCallerId: p.fallbackCallerId },
+		{ credentials: exotel },
+	);
+	b.add(
+		'Exotel Connect Call',
+		`${PKG}.exotelConnectCall`,
+		1,
+		[1540, 400],
+		{
+			variant: 'flow',
+			flow: p.flow,
+			from: '={{ $json.phoneNumber }}',
+			callerId: '={{ $json.callerId }}',
+			statusCallback: `${p.n8nUrl}/webhook/${p.statusWebhookId}/exotel-status?secret=${p.secret}`,
+			statusCallbackEvents: ['terminal'],
+			statusCallbackContentType: 'application/json',
+			customField: '',
+			callSettings: CONNECT_CALL_SETTINGS,
+			options: { spreadOverSeconds: scheduleSeconds - 10 },
+		},
+		{ credentials: exotel, onError: 'continueRegularOutput' },
+	);
+	b.add('Exotel Pacing: Register Calls', `${PKG}.exotelPacingController`, 1, [1760, 400], { operation: 'recordOutcome', campaign: p.campaign, options: {} });
+	b.add('Only a Call ID?', 'n8n-nodes-base.if', 2.2, [1980, 400], {
+		conditions: {
+			options: { caseSensitive: true, leftValue: '', typeValidation: 'strict', version: 2 },
+			conditions: [
+				{
+					id: uuidFor('registered'),
+					leftValue: '={{ $json.pacingAction }}',
+					rightValue: 'registered',
+					operator: { type: 'string', operation: 'equals' },
+				},
+			],
+			combinator: 'and',
+		},
+		options: {},
+	});
+	update('Save Call ID', [2200, 300], 'row_number', fromJson(['row_number', 'lastCallSid']));
+	update('Save Connect Outcome', [2200, 500], 'row_number', fromJson(['row_number', ...OUTCOME_COLUMNS]));
+	b.add('Final Hold?', 'n8n-nodes-base.filter', 2.2, [880, 600], filterParams("={{ $json.pacing.final === true && String($json.final).toLowerCase() !== 'true' }}"));
+	update('Save Final Holds', [1100, 600], 'row_number', { row_number: '={{ $json.row_number }}', final: 'true', holdReason: '={{ $json.pacing.reason }}' });
+	update('Save Outcomes', [2200, 800], 'phoneNumber', fromJson(['phoneNumber', ...OUTCOME_COLUMNS]));
+
+	b.connect('Every 30 Seconds', 'Get Contacts');
+	b.connect('Get Contacts', 'Exotel Number Lookup');
+	b.connect('Exotel Number Lookup', 'Just Looked Up?');
+	b.connect('Exotel Number Lookup', 'Exotel Pacing: Release');
+	b.connect('Just Looked Up?', 'Save Lookups');
+	b.connect('Exotel Pacing: Release', 'Mark Dialling', 0);
+	b.connect('Exotel Pacing: Release', 'Wait for Sheet', 0, 0);
+	b.connect('Mark Dialling', 'Wait for Sheet', 0, 1);
+	b.connect('Exotel Pacing: Release', 'Final Hold?', 1);
+	b.connect('Exotel Pacing: Release', 'Save Outcomes', 2);
+	b.connect('Wait for Sheet', 'Exotel Caller ID Selector');
+	b.connect('Exotel Caller ID Selector', 'Exotel Connect Call');
+	b.connect('Exotel Connect Call', 'Exotel Pacing: Register Calls');
+	b.connect('Exotel Pacing: Register Calls', 'Only a Call ID?', 0);
+	b.connect('Only a Call ID?', 'Save Call ID', 0);
+	b.connect('Only a Call ID?', 'Save Connect Outcome', 1);
+	b.connect('Final Hold?', 'Save Final Holds');
+
+	// --- callback path
+	b.add(
+		'Exotel Status Trigger',
+		`${PKG}.exotelStatusTrigger`,
+		1,
+		[880, 800],
+		{ secret: p.secret, events: 'terminal', options: {} },
+		{ webhookId: p.statusWebhookId },
+	);
+	b.add(
+		'Exotel Call Details',
+		`${PKG}.exotelCallDetails`,
+		1,
+		[1100, 800],
+		{ operation: 'get', callSid: '={{ $json.callSid }}', options: {} },
+		{ credentials: exotel },
+	);
+	b.add('Keep Custom Field', 'n8n-nodes-base.set', 3.4, [1320, 800], {
+		assignments: {
+			assignments: [
+				{ id: uuidFor('sheets/customField'), name: 'customField', value: "={{ $('Exotel Status Trigger').item.json.customField }}", type: 'string' },
+			],
+		},
+		includeOtherFields: true,
+		options: {},
+	});
+	b.add('Exotel Pacing: Record Outcome', `${PKG}.exotelPacingController`, 1, [1540, 800], { operation: 'recordOutcome', campaign: p.campaign, options: {} });
+	b.connect('Exotel Status Trigger', 'Exotel Call Details');
+	b.connect('Exotel Call Details', 'Keep Custom Field');
+	b.connect('Keep Custom Field', 'Exotel Pacing: Record Outcome');
+	b.connect('Exotel Pacing: Record Outcome', 'Save Outcomes', 0);
+
+	// --- stats path
+	b.add('Stats Webhook', 'n8n-nodes-base.webhook', 2, [880, 1060], { path: 'exotel-stats', responseMode: 'responseNode', options: {} }, { webhookId: p.statsWebhookId });
+	b.add('Exotel Pacing: Get Stats', `${PKG}.exotelPacingController`, 1, [1100, 1060], { operation: 'getStats', campaign: p.campaign, options: {} });
+	b.add('Respond with Stats', 'n8n-nodes-base.respondToWebhook', 1.1, [1320, 1060], { respondWith: 'firstIncomingItem', options: {} });
+	b.connect('Stats Webhook', 'Exotel Pacing: Get Stats');
+	b.connect('Exotel Pacing: Get Stats', 'Respond with Stats');
+
+	// --- sticky notes
+	b.sticky('Note: Start Here', [-420, -300], 380, 1180, SETUP_NOTE, 4);
+	b.sticky('Note: Tick', [-20, -60], 640, 520, TICK_NOTE);
+	b.sticky('Note: Lookups', [640, -60], 440, 260, LOOKUP_NOTE);
+	b.sticky('Note: Release', [640, 220], 440, 320, RELEASE_NOTE);
+	b.sticky('Note: Dial', [1090, 220], 860, 340, DIAL_NOTE);
+	b.sticky('Note: Register', [1960, 200], 440, 420, REGISTER_NOTE);
+	b.sticky('Note: Not Now', [640, 560], 640, 200, NOT_NOW_NOTE);
+	b.sticky('Note: Callbacks', [640, 760], 1760, 280, CALLBACK_NOTE);
+	b.sticky('Note: Stats', [640, 1040], 900, 200, STATS_NOTE);
+
+	return {
+		name: 'Exotel voice campaign (Google Sheets)',
+		nodes: b.nodes,
+		connections: b.connections,
+		settings: { executionOrder: 'v1', timezone: 'Asia/Kolkata' },
+		pinData: {},
+		meta: { templateCredsSetupCompleted: false },
+	};
+}
+
+const SETUP_NOTE = `## Exotel voice campaign from a Google Sheet
+
+Calls every number in a sheet through Exotel, at most 200 calls a minute, only inside the calling window, never two calls to one number at once, and slows down or pauses a telecom circle that looks down. Each row ends with **final = true**.
+
+### Fill in before you activate
+1. **Exotel credential** (every Exotel node): API key, API token, Account SID, cluster (Settings → API Settings in the Exotel dashboard).
+2. **Google Sheets credential** (every Google Sheets node) and the **document URL** and **sheet name** (\`${SHEETS_PLACEHOLDERS.sheetName}\`) in all Google Sheets nodes.
+3. The sheet: row 1 holds the column names. You fill **name** and **phone** (any Indian format). Add these empty columns too, the workflow fills them: ${SHEET_COLUMNS.slice(2).join(', ')}.
+4. **Exotel Status Trigger → Secret**: a random string of 16+ letters and digits.
+5. **Exotel Connect Call**: your call flow's App ID, and **Status Callback URL** = the Status Trigger's *Production URL* + \`?secret=\` + the same secret.
+6. **Exotel Caller ID Selector → Fallback Caller ID**: one of your ExoPhones.
+7. **Exotel Pacing: Release → Pacing Settings**: your calling window, attempts and retry gaps. *Tick Interval* must equal the schedule (30 s).
+8. Activate the workflow. Test runs keep no pacing state; only active runs do.
+
+Stats: GET the Stats Webhook's production URL.`;
+
+const TICK_NOTE = `### 1. Every 30 seconds: read the sheet
+The schedule reads all rows. Keep the interval equal to **Tick Interval** in the Release node's Pacing Settings. Each tick must finish before the next one starts: Connect Call spreads its calls over 20 s (*Spread Over Seconds*), leaving time to write back.`;
+
+const LOOKUP_NOTE = `### 2. Number Lookup (once per number)
+Adds circle, operator and DND for rows without a circle. *Just Looked Up?* passes only rows looked up in this run; *Save Lookups* writes them back (matched on **row_number**), so each number is looked up once.`;
+
+const RELEASE_NOTE = `### 3. Pacing: Release
+Decides who to call now: calling window, DND, attempts, retry gaps, circle health, the 200/min account limit and the calls in flight. Outputs: **Dial Now**, **Not Now** (with a reason), **Reconciled** (outcomes of calls whose status callback never came, looked up with Call Details). Campaign name: the same on every Pacing node.`;
+
+const DIAL_NOTE = `### 4. Dial
+*Mark Dialling* writes attempts / lastStatus = in-progress / lastAttemptAt **before** the call is placed, so a crash can never cause a second call to a number that is being called. *Wait for Sheet* holds the items until that write is done. The Caller ID Selector picks an ExoPhone of the callee's circle; Connect Call places the calls (On Error: continue, so one failed call does not hide the others).`;
+
+const REGISTER_NOTE = `### 5. Register the calls
+Record Outcome registers each CallSid. A registration only writes **lastCallSid** (the rest was written before dialling) so it cannot overwrite an outcome that a fast status callback already saved. A call Exotel refused writes its outcome (not-placed, attempts given back).`;
+
+const NOT_NOW_NOTE = `### 6. Not Now
+Rows that will never be called again (DND, invalid number, all attempts used, completed) are marked **final = true** with the reason in **holdReason**. The others wait for a later tick.`;
+
+const CALLBACK_NOTE = `### 7. Status callbacks (Exotel → this trigger)
+Exotel posts each call's end here. The trigger rejects requests without the secret (401, no execution). Call Details confirms the call with Exotel; Record Outcome counts it once (duplicates are ignored) and its **Update Contact** output is written to the row matched on **phoneNumber**. Lost callbacks are recovered by the Release node's reconciliation, and their outcomes arrive on its *Reconciled* output, which feeds the same *Save Outcomes* node.`;
+
+const STATS_NOTE = `### 8. Stats
+GET the production URL of *Stats Webhook* for totals, one row per circle (breaker state, completion %, in flight) and the rate in force. Reading only: it never changes the campaign.`;
+
+// ---------------------------------------------------------------------------------------------------------------
+
+export function writeExamples(dir = join(__dirname, '..', '..', 'examples')): string[] {
+	const files: Array<[string, Json]> = [
+		['01-google-sheets-campaign.json', buildSheetsCampaign()],
+		['02-local-campaign.json', buildLocalCampaign()],
+	];
+	return files.map(([name, wf]) => {
+		const file = join(dir, name);
+		writeFileSync(file, `${JSON.stringify(wf, null, '\t')}\n`);
+		return file;
+	});
+}
+
+if (require.main === module) {
+	for (const f of writeExamples()) console.log(`wrote ${f}`);
+}

@@ -1,0 +1,318 @@
+/**
+ * Running a campaign of example 2 against the simulator in a real n8n: simulator set-up, deployment, progress,
+ * ground truth and the invariants the e2e suite asserts. Used by scripts/demo.ts and test/e2e/*.
+ */
+import { DateTime } from 'luxon';
+
+import { startSimulator, type RunningSimulator } from '../../simulator';
+import type { DeepPartial, SimConfig } from '../../simulator/config';
+import type { LedgerCall } from '../../simulator/ledger';
+import { getStats, migrateState, resolveSettings, type PacingStats } from '../../nodes/core/pacing';
+import { settingsFromParameters } from '../../nodes/ExotelPacingController/fields';
+import type { N8nInstance } from '../../test/e2e/harness';
+import { localWorkflow, makeContacts, webhookPaths, type LocalWorkflowOptions } from './campaign';
+
+type Json = Record<string, any>;
+
+export const ZONE = 'Asia/Kolkata';
+
+export interface CampaignSimOptions {
+	seed?: number;
+	/** Virtual seconds per real second once the campaign starts (the clock is frozen until then). */
+	factor: number;
+	/** Virtual start, e.g. '2025-01-06T08:59:30+05:30' (a Monday, just before the 09:00 window opens). */
+	virtualStart: string;
+	/** Relative weights of the circles mobile numbers fall into. */
+	circles: Record<string, number>;
+	dndShare?: number;
+	/** A hard outage of one circle, minutes after virtualStart. */
+	outage?: { circle: string; fromMinute: number; toMinute: number; kind?: 'hard' | 'silent' };
+	dropRate?: number;
+	duplicateRate?: number;
+	extra?: DeepPartial<SimConfig>;
+}
+
+export function virtualAt(start: string, minutes: number): string {
+	return DateTime.fromISO(start, { zone: ZONE }).plus({ minutes }).toISO()!;
+}
+
+export async function startCampaignSimulator(o: CampaignSimOptions): Promise<RunningSimulator> {
+	const outages = o.outage
+		? [{ circle: o.outage.circle, kind: o.outage.kind ?? 'hard', from: virtualAt(o.virtualStart, o.outage.fromMinute), to: virtualAt(o.virtualStart, o.outage.toMinute) }]
+		: [];
+	const patch: DeepPartial<SimConfig> = {
+		seed: o.seed ?? 42,
+		clock: { factor: 0, virtualStart: o.virtualStart },
+		numbers: { circleWeights: o.circles as any, dndShare: o.dndShare ?? 0.08 },
+		model: { outages: outages as any },
+		callbacks: { dropRate: o.dropRate ?? 0, duplicateRate: o.duplicateRate ?? 0 },
+	};
+	const sim = await startSimulator(patch);
+	if (o.extra) sim.update(o.extra);
+	return sim;
+}
+
+export interface DeployOptions extends Omit<LocalWorkflowOptions, 'simUrl' | 'n8nUrl' | 'credentialId'> {
+	contacts: number | Array<Record<string, unknown>>;
+	contactSeed?: number;
+	credentialId?: string;
+	/** Activate at once (default true). */
+	activate?: boolean;
+}
+
+export interface Deployed {
+	workflowId: string;
+	workflow: Json;
+	campaign: string;
+	sheet: string;
+	statusPath: string;
+	statsPath: string;
+	credentialId: string;
+	contacts: number;
+	settings: ReturnType<typeof resolveSettings>;
+}
+
+export async function createSimCredential(n8n: N8nInstance, sim: RunningSimulator, name = 'Exotel (simulator)'): Promise<string> {
+	const cred = await n8n.client.createCredential({
+		name,
+		type: 'exotelApi',
+		data: { apiKey: 'sim-key', apiToken: 'sim-token', accountSid: 'simaccount', cluster: 'custom', baseUrl: sim.url, allowedHttpRequestDomains: 'all' },
+	});
+	return cred.id;
+}
+
+/** Credential + contact sheet + workflow (created and activated through the public API). */
+export async function deployCampaign(n8n: N8nInstance, sim: RunningSimulator, o: DeployOptions): Promise<Deployed> {
+	const credentialId = o.credentialId ?? (await createSimCredential(n8n, sim));
+	const sheet = o.sheet ?? 'contacts';
+	const rows = typeof o.contacts === 'number' ? makeContacts(o.contacts, o.contactSeed ?? 1) : o.contacts;
+	sim.sheets.replace(sheet, rows);
+	const wf = localWorkflow({ ...o, sheet, simUrl: sim.url, n8nUrl: n8n.url.replace(/\/+$/, ''), credentialId });
+	const created = await n8n.client.importWorkflow(wf, { activate: o.activate ?? true });
+	const paths = webhookPaths(wf);
+	const release = wf.nodes.find((n: Json) => n.name === 'Exotel Pacing: Release');
+	return {
+		workflowId: created.id,
+		workflow: wf,
+		campaign: o.campaign,
+		sheet,
+		statusPath: paths.status,
+		statsPath: paths.stats,
+		credentialId,
+		contacts: rows.length,
+		settings: resolveSettings(settingsFromParameters(release.parameters.settings)),
+	};
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Reading the campaign
+
+export interface Progress {
+	virtualNow: number;
+	contacts: number;
+	finalRows: number;
+	calls: number;
+	ended: number;
+	live: number;
+	completed: number;
+	stats: PacingStats | null;
+	executions?: { total: number; byStatus: Record<string, number> };
+}
+
+/** The campaign state as stored in the workflow's static data (null before the first tick saved it). */
+export async function readCampaignState(n8n: N8nInstance, d: Deployed): Promise<unknown | null> {
+	const sd = await n8n.client.getStaticData(d.workflowId);
+	return sd?.global?.exotelPacing?.campaigns?.[d.campaign]?.state ?? null;
+}
+
+export async function readStats(n8n: N8nInstance, sim: RunningSimulator, d: Deployed): Promise<PacingStats | null> {
+	const raw = await readCampaignState(n8n, d);
+	if (!raw) return null;
+	const now = sim.clock.now();
+	const { state } = migrateState(raw, d.campaign, now);
+	return getStats(state, now, d.settings);
+}
+
+export function isFinalRow(row: Json): boolean {
+	return row.final === true || row.final === 'true';
+}
+
+export async function readProgress(n8n: N8nInstance, sim: RunningSimulator, d: Deployed): Promise<Progress> {
+	const now = sim.clock.now();
+	const rows = sim.sheets.rows(d.sheet);
+	const calls = sim.ledger.calls;
+	let ended = 0;
+	let completed = 0;
+	for (const c of calls) {
+		if (c.endedAtMs <= now) {
+			ended++;
+			if (c.status === 'completed') completed++;
+		}
+	}
+	return {
+		virtualNow: now,
+		contacts: rows.length,
+		finalRows: rows.filter(isFinalRow).length,
+		calls: calls.length,
+		ended,
+		live: calls.length - ended,
+		completed,
+		stats: await readStats(n8n, sim, d).catch(() => null),
+	};
+}
+
+/** Simulator ground truth per circle: calls and their true outcomes. */
+export function groundTruth(calls: readonly LedgerCall[]) {
+	const total = { attempted: 0, completed: 0, busy: 0, noAnswer: 0, failed: 0 };
+	const byCircle: Record<string, typeof total> = {};
+	for (const c of calls) {
+		const row = (byCircle[c.circle] ??= { attempted: 0, completed: 0, busy: 0, noAnswer: 0, failed: 0 });
+		for (const t of [total, row]) {
+			t.attempted++;
+			if (c.status === 'completed') t.completed++;
+			else if (c.status === 'busy') t.busy++;
+			else if (c.status === 'no-answer') t.noAnswer++;
+			else t.failed++;
+		}
+	}
+	return { total, byCircle };
+}
+
+/** Differences between the campaign's stats and the ground truth (empty = equal), totals and per circle. */
+export function compareWithGroundTruth(stats: PacingStats, calls: readonly LedgerCall[]): string[] {
+	const truth = groundTruth(calls);
+	const diffs: string[] = [];
+	const t = stats.totals;
+	const mine = { attempted: t.attempted, completed: t.completed, busy: t.busy, noAnswer: t.noAnswer, failed: t.failed };
+	for (const k of Object.keys(truth.total) as Array<keyof typeof truth.total>) {
+		if (mine[k] !== truth.total[k]) diffs.push(`total ${k}: stats ${mine[k]} vs simulator ${truth.total[k]}`);
+	}
+	if (t.other) diffs.push(`total other: stats ${t.other} vs simulator 0`);
+	const circles = new Set([...Object.keys(truth.byCircle), ...stats.circles.filter((c) => c.attempted > 0).map((c) => c.circle)]);
+	for (const circle of circles) {
+		const row = stats.circles.find((c) => c.circle === circle);
+		const tr = truth.byCircle[circle] ?? { attempted: 0, completed: 0, busy: 0, noAnswer: 0, failed: 0 };
+		const m = row ? { attempted: row.attempted, completed: row.completed, busy: row.busy, noAnswer: row.noAnswer, failed: row.failed } : { attempted: 0, completed: 0, busy: 0, noAnswer: 0, failed: 0 };
+		for (const k of Object.keys(tr) as Array<keyof typeof tr>) {
+			if (m[k] !== tr[k]) diffs.push(`${circle} ${k}: stats ${m[k]} vs simulator ${tr[k]}`);
+		}
+	}
+	return diffs;
+}
+
+export interface Invariants {
+	callsToDnd: number;
+	outsideWindow: number;
+	maxConnectRequestsInAnyMinute: number;
+	/** Pairs of calls to one number that were live at the same time. */
+	overlaps: Array<{ number: string; first: string; second: string }>;
+	/** Numbers called more often than maxAttempts (refunds allowed for). */
+	rejected429: number;
+}
+
+export function checkInvariants(sim: RunningSimulator, settings: { callingStart: string; callingEnd: string; callingDays: number[] }): Invariants {
+	const calls = sim.ledger.calls;
+	const [sh, sm] = settings.callingStart.split(':').map(Number);
+	const [eh, em] = settings.callingEnd.split(':').map(Number);
+	let outsideWindow = 0;
+	for (const c of calls) {
+		const t = DateTime.fromMillis(c.createdAtMs, { zone: ZONE });
+		const minutes = t.hour * 60 + t.minute;
+		if (minutes < sh * 60 + sm || minutes >= eh * 60 + em || !settings.callingDays.includes(t.weekday)) outsideWindow++;
+	}
+	const byNumber = new Map<string, LedgerCall[]>();
+	for (const c of calls) {
+		const list = byNumber.get(c.customerNumber) ?? [];
+		list.push(c);
+		byNumber.set(c.customerNumber, list);
+	}
+	const overlaps: Invariants['overlaps'] = [];
+	for (const [number, list] of byNumber) {
+		list.sort((a, b) => a.createdAtMs - b.createdAtMs);
+		for (let i = 1; i < list.length; i++) {
+			if (list[i].createdAtMs < list[i - 1].endedAtMs) overlaps.push({ number, first: list[i - 1].sid, second: list[i].sid });
+		}
+	}
+	return {
+		callsToDnd: calls.filter((c) => c.dnd).length,
+		outsideWindow,
+		maxConnectRequestsInAnyMinute: sim.ledger.maxRequestsInAnyWindow(60_000),
+		overlaps,
+		rejected429: sim.ledger.connectRequests.filter((r) => r.httpStatus === 429).length,
+	};
+}
+
+export interface WaitOptions {
+	timeoutMs: number;
+	pollMs?: number;
+	onProgress?: (p: Progress) => void;
+	/** Stop waiting once this is true (default: campaign finished and the stats match the simulator). */
+	until?: (p: Progress) => boolean;
+}
+
+/** The campaign is over: every row final, no call live in the simulator, and the stats show nothing in flight. */
+export function campaignOver(p: Progress): boolean {
+	return p.contacts > 0 && p.finalRows === p.contacts && p.live === 0 && !!p.stats && p.stats.totals.inFlight === 0;
+}
+
+export async function waitForCampaign(n8n: N8nInstance, sim: RunningSimulator, d: Deployed, o: WaitOptions): Promise<Progress> {
+	const until = o.until ?? campaignOver;
+	const deadline = Date.now() + o.timeoutMs;
+	let last: Progress | undefined;
+	for (;;) {
+		last = await readProgress(n8n, sim, d);
+		o.onProgress?.(last);
+		if (until(last)) return last;
+		if (Date.now() > deadline) return last;
+		await new Promise((r) => setTimeout(r, o.pollMs ?? 1000));
+	}
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Clock governor
+
+export interface GovernorOptions {
+	/** The factor while the campaign dials as fast as it may (backlog waiting): callbacks stay at ~3.2 x min per second. */
+	min: number;
+	max: number;
+	/** Status callbacks per real second n8n is asked to absorb when nothing waits to be dialled. */
+	targetCallbacksPerSecond: number;
+	intervalMs?: number;
+	/** Latest stats (for the backlog); the governor keeps the minimum factor while contacts wait for budget. */
+	stats: () => PacingStats | null;
+}
+
+/**
+ * Keeps n8n's load in bounds while shortening idle stretches: the simulator's clock runs at `min` virtual seconds
+ * per real second while contacts wait for the dial budget (so 190 calls per virtual minute produce ~3.2 x min
+ * callbacks per real second), and faster — up to `max` — while the campaign only waits for retry gaps, cooldowns
+ * or calls to end, as long as the expected callbacks per real second stay under the target. All pacing happens on
+ * the virtual clock, so every limit the suite checks (60 s window, calling window, overlaps) is unaffected.
+ */
+export function startClockGovernor(sim: RunningSimulator, o: GovernorOptions): { stop(): void; factor(): number } {
+	let factor = o.min;
+	sim.clock.setFactor(factor);
+	const timer = setInterval(() => {
+		const now = sim.clock.now();
+		const horizon = 30_000;
+		let recent = 0;
+		let soon = 0;
+		for (const c of sim.ledger.calls) {
+			if (c.endedAtMs > now - horizon && c.endedAtMs <= now) recent++;
+			else if (c.endedAtMs > now && c.endedAtMs <= now + horizon) soon++;
+		}
+		const perVirtualSecond = Math.max(recent, soon) / (horizon / 1000);
+		const stats = o.stats();
+		const waiting = stats ? stats.circles.reduce((n, c) => n + Math.max(0, c.backlog - c.lastRelease), 0) : 1;
+		let next = waiting > 0 ? o.min : perVirtualSecond > 0 ? o.targetCallbacksPerSecond / perVirtualSecond : o.max;
+		next = Math.min(o.max, Math.max(o.min, next));
+		// Speed up gently, slow down at once.
+		next = next > factor ? Math.min(next, factor * 1.5) : next;
+		if (Math.abs(next - factor) > 0.05) {
+			factor = Math.round(next * 10) / 10;
+			sim.clock.setFactor(factor);
+		}
+	}, o.intervalMs ?? 1000);
+	timer.unref();
+	return { stop: () => clearInterval(timer), factor: () => factor };
+}
