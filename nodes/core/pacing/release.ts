@@ -211,6 +211,46 @@ function repairFromRow(
 	return 1;
 }
 
+/** What every contact of one circle held for the budget (or a probing circle) shares. */
+interface BulkInfo {
+	circle: string;
+	reason: HoldReason;
+	message: string;
+	retryAt: number | undefined;
+}
+
+/**
+ * A hold shared by a whole circle: two own fields per contact, the rest read from the circle's shared info (most
+ * held contacts on a large list are these; allocating a full object for each one per tick was the main cost).
+ */
+class BulkHold implements HeldContact {
+	constructor(
+		readonly index: number,
+		readonly contact: string,
+		private readonly b: BulkInfo,
+	) {}
+	get decision(): 'hold' {
+		return 'hold';
+	}
+	get circle(): string {
+		return this.b.circle;
+	}
+	get reason(): HoldReason {
+		return this.b.reason;
+	}
+	get message(): string {
+		return this.b.message;
+	}
+	get retryAt(): number | undefined {
+		return this.b.retryAt;
+	}
+	toJSON(): HeldContact {
+		const h: HeldContact = { index: this.index, contact: this.contact, circle: this.circle, decision: 'hold', reason: this.reason, message: this.message };
+		if (this.retryAt !== undefined) h.retryAt = this.retryAt;
+		return h;
+	}
+}
+
 /** Calls per tick a recently re-closed circle may get (Infinity when it is not ramping). */
 function recoveryCap(cs: CircleState, now: number, ratePerMinute: number, settings: PacingSettings): number {
 	if (cs.trips.length === 0 || !(cs.br.closedAt > 0)) return Infinity;
@@ -452,7 +492,6 @@ export function release(
 	const released: ReleasedCall[] = [];
 	const lease = leaseMs(settings);
 	const cursor = new Map<string, number>();
-	const releasedSet = new Set<number>();
 	const releasedBy = new Map<string, number>();
 	for (let k = 0; k < order.length; k++) {
 		const circle = order[k];
@@ -474,7 +513,7 @@ export function release(
 			warnings.push(`${contact.key}: ${(e as Error).message}`);
 			held.invalid++;
 			if (reasons) reasons[index] = REASON_CODE.invalid;
-			releasedSet.add(index);
+			mark[index] = -1; // no longer eligible-and-waiting
 			releasedBy.set(circle, (releasedBy.get(circle) ?? 0) + 1);
 			continue;
 		}
@@ -490,7 +529,7 @@ export function release(
 		}
 		s.inFlight.push(call);
 		s.sendLog.push([sendAt, keyHash(contact.key)]);
-		releasedSet.add(index);
+		mark[index] = -1;
 		releasedBy.set(circle, (releasedBy.get(circle) ?? 0) + 1);
 		released.push({
 			index,
@@ -523,10 +562,11 @@ export function release(
 	});
 	if (reasons) {
 		const dupCode = REASON_CODE.already_in_flight;
+		const codeOfK = names.map((name) => (s.circles[name].br.s !== 'closed' ? REASON_CODE.circle_paused : REASON_CODE.budget_used));
 		for (let i = 0; i < contacts.length; i++) {
 			const k = mark[i];
-			if (k < 0 || releasedSet.has(i)) continue;
-			reasons[i] = s.circles[names[k]].br.s !== 'closed' ? REASON_CODE.circle_paused : REASON_CODE.budget_used;
+			if (k < 0) continue;
+			reasons[i] = codeOfK[k];
 		}
 		for (const list of skipped) for (const i of list) reasons[i] = dupCode;
 	}
@@ -550,9 +590,27 @@ export function release(
 		// Messages are shared by every contact with the same reason (and circle / last status); only the retry
 		// time is per contact. Per-contact details need classify() again; the others only the circle.
 		const messages = HOLD_REASONS.map(() => new Map<string, string>());
+		// Eligible contacts held for the budget (or a probing circle): everything is known per circle, nothing per
+		// contact is computed (the bulk of a large list on most ticks).
+		const budgetCode = REASON_CODE.budget_used;
+		const pausedCode = REASON_CODE.circle_paused;
+		const bulk: Array<BulkInfo | undefined> = names.map(() => undefined);
 		for (let i = 0; i < contacts.length && holds.length < limit; i++) {
 			const code = reasons[i];
 			if (!code) continue;
+			const k = mark[i];
+			if (k >= 0 && (code === budgetCode || code === pausedCode)) {
+				let b = bulk[k];
+				if (b === undefined) {
+					const reason = HOLD_REASONS[code - 1];
+					ctx.circle = names[k];
+					ctx.unsettled = false;
+					b = { circle: names[k], reason, message: holdMessage(ctx, contacts[i], reason), retryAt: holdRetryAt(ctx, contacts[i], reason) };
+					bulk[k] = b;
+				}
+				holds.push(new BulkHold(i, contacts[i].key, b));
+				continue;
+			}
 			const reason = HOLD_REASONS[code - 1];
 			const c = contacts[i];
 			if (reason === 'retry_not_due' || reason === 'already_in_flight' || reason === 'invalid') classify(ctx, c);
