@@ -41,13 +41,15 @@ describe('refunds', () => {
 		expect(batch.state.circles.MH.n.ref).toBe(8);
 	});
 
-	test('an outcome arriving after the trip, for a call placed within the window before it, is refunded', () => {
+	test('an outcome arriving after the trip, for a call placed since the outage began (the run test change point), is refunded', () => {
 		const T = MON_10;
 		const { state } = trippedAt(T);
 		const r = recordOutcomes(
 			state,
 			[
-				{ callSid: 'late-na', status: 'no-answer', correlation: corr('a', 3, T - 60000) },
+				{ callSid: 'late-na', status: 'no-answer', correlation: corr('a', 3, T - 3000) },
+				// placed before the run of failures began: a genuine no-answer, not the outage's
+				{ callSid: 'before-onset', status: 'no-answer', correlation: corr('e', 3, T - 60000) },
 				{ callSid: 'late-busy', status: 'busy', correlation: corr('b', 1, T - 60000) },
 				{ callSid: 'too-old', status: 'failed', correlation: corr('c', 1, T - W - 1000) },
 				{ callSid: 'other-circle', status: 'failed', correlation: corr('d', 1, T - 60000, 'DL') },
@@ -55,8 +57,9 @@ describe('refunds', () => {
 			T + 30000,
 			s,
 		);
-		const [na, busy, old, other] = r.results;
+		const [na, before, busy, old, other] = r.results;
 		expect(na.writeBack).toMatchObject({ attemptsToWrite: 2, refunded: true, final: false, nextRetryAt: null });
+		expect(before.writeBack).toMatchObject({ attemptsToWrite: 3, refunded: false });
 		expect(busy.writeBack).toMatchObject({ attemptsToWrite: 1, refunded: false });
 		expect(old.writeBack).toMatchObject({ attemptsToWrite: 1, refunded: false });
 		expect(other.writeBack).toMatchObject({ refunded: false });
@@ -65,8 +68,8 @@ describe('refunds', () => {
 	test('an outcome already written before the trip is refunded by Release from the row (no per-contact state)', () => {
 		const T = MON_10;
 		const { state } = trippedAt(T);
-		// The row of a contact whose 3rd (last) attempt rang out 2 minutes before the trip: final, all attempts used.
-		const row = { key: '+919822222222', circle: 'MH', attempts: 3, lastStatus: 'no-answer', lastAttemptAt: T - 120000, nextRetryAt: null, refunded: false };
+		// The row of a contact whose 3rd (last) attempt rang out in the outage, 2 s before the trip: final, all used.
+		const row = { key: '+919822222222', circle: 'MH', attempts: 3, lastStatus: 'no-answer', lastAttemptAt: T - 2000, nextRetryAt: null, refunded: false };
 		const stillOpen = release(state, [row], T + 60000, s, { includeHeld: true });
 		expect(stillOpen.holds[0].reason).toBe('circle_paused');
 		// after the cooldown, the circle is half-open: the contact is a probe candidate again, with attempt 3 re-used

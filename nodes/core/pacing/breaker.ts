@@ -81,6 +81,19 @@ export function openBreaker(circle: string, c: CircleState, now: number, reason:
 	else if (c.br.why !== '' && now - c.br.since < s.cooldownMaxSeconds * 1000) k = c.br.k + 1;
 	const until = now + cooldownMs(k, s);
 	c.br = { s: 'open', since: now, until, k, why: reason, pr: 0, pd: 0, closedAt: c.br.closedAt };
+	// How far back the outage began: the run tests' change point, the fast rule's window, else the health window.
+	// Refunds cover only calls placed since then, not genuine failures from before the outage.
+	const windowMs = s.healthWindowSeconds * 1000;
+	let back = windowMs;
+	const ro = c.ro;
+	if (reason === 'failed_run' && ro && ro[0] > 0) back = now - ro[0] * 1000;
+	else if (reason === 'silent_run' && ro && ro[1] > 0) back = now - ro[1] * 1000;
+	else if (reason === 'failed_burst') back = (s.fastWindowSeconds + s.failFastSeconds) * 1000;
+	else if (from === 'half-open') back = now - c.br.since; // only this round's probes: earlier calls were judged
+	back = Math.max(0, Math.min(windowMs, back));
+	const tl = c.tl && c.tl.length === c.trips.length ? c.tl : c.trips.map(() => windowMs);
+	tl.push(back);
+	c.tl = tl;
 	c.trips.push(now);
 	resetRuns(c);
 	return {

@@ -68,6 +68,8 @@ export interface CircleGate {
 	gate: BreakerMode;
 	openUntil: number;
 	trips: readonly number[] | undefined;
+	/** Per trip: how far back before it the outage began (ms); see CircleState.tl. */
+	tl: readonly number[] | undefined;
 	/** Scratch for Release: the circle's index in this pass (-1 until seen). */
 	k: number;
 }
@@ -124,7 +126,7 @@ export function buildEligibilityContext(
 	}
 	const gates = new Map<string, CircleGate>();
 	for (const [name, c] of Object.entries(state.circles)) {
-		gates.set(name, { name, gate: c.br.s, openUntil: c.br.s === 'open' ? c.br.until : 0, trips: c.trips.length ? c.trips : undefined, k: -1 });
+		gates.set(name, { name, gate: c.br.s, openUntil: c.br.s === 'open' ? c.br.until : 0, trips: c.trips.length ? c.trips : undefined, tl: c.tl, k: -1 });
 	}
 	return {
 		now,
@@ -142,7 +144,7 @@ export function buildEligibilityContext(
 		circleCache: new Map(),
 		statusCache: new Map(),
 		circle: '',
-		gate: { name: '', gate: 'closed', openUntil: 0, trips: undefined, k: -1 },
+		gate: { name: '', gate: 'closed', openUntil: 0, trips: undefined, tl: undefined, k: -1 },
 		used: 0,
 		refund: false,
 		status: '',
@@ -158,7 +160,7 @@ export function circleGate(ctx: EligibilityContext, raw: unknown): CircleGate {
 		const name = typeof raw === 'string' ? raw.trim().toUpperCase() : '';
 		g = ctx.gates.get(name);
 		if (g === undefined) {
-			g = { name, gate: 'closed', openUntil: 0, trips: undefined, k: -1 };
+			g = { name, gate: 'closed', openUntil: 0, trips: undefined, tl: undefined, k: -1 };
 			ctx.gates.set(name, g);
 		}
 		ctx.circleCache.set(raw, g);
@@ -195,14 +197,25 @@ const toCount = (v: unknown): number => {
 
 const toTime = (v: unknown): number | null => (typeof v === 'number' && isFiniteNumber(v) ? v : null);
 
-/** Did the circle trip within the health window after `placedAt` (and not after now)? */
-export function trippedAfter(trips: readonly number[] | undefined, placedAt: number, windowMs: number, now: number): boolean {
+/**
+ * Did the circle trip after `placedAt` (and not after now), with the call placed after the outage is estimated to
+ * have begun (`lookbacks`, parallel to trips; absent = the health window)?
+ */
+export function trippedAfter(
+	trips: readonly number[] | undefined,
+	placedAt: number,
+	windowMs: number,
+	now: number,
+	lookbacks?: readonly number[],
+): boolean {
 	if (!trips) return false;
+	const per = lookbacks !== undefined && lookbacks.length === trips.length;
 	for (let i = trips.length - 1; i >= 0; i--) {
 		const t = trips[i];
 		if (t > now) continue;
 		if (t < placedAt) return false;
-		if (t <= placedAt + windowMs) return true;
+		const back = per && lookbacks[i] < windowMs ? lookbacks[i] : windowMs;
+		if (t <= placedAt + back) return true;
 	}
 	return false;
 }
@@ -259,7 +272,7 @@ export function classify(ctx: EligibilityContext, c: ContactInput): HoldReason |
 	let waived = c.refunded === true;
 	if (g.trips !== undefined && ctx.settings.refundOutageAttempts && !waived && attempts > 0 && (cat === 'failed' || cat === 'noAnswer')) {
 		const at = toTime(lastAt);
-		if (at !== null && trippedAfter(g.trips, at, ctx.healthWindowMs, ctx.now)) {
+		if (at !== null && trippedAfter(g.trips, at, ctx.healthWindowMs, ctx.now, g.tl)) {
 			attempts -= 1;
 			ctx.refund = true;
 			waived = true;

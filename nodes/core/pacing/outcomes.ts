@@ -181,7 +181,7 @@ export function recordOutcomes(
 			settings.refundOutageAttempts &&
 			isRefundable(cat) &&
 			!!cs &&
-			trippedAfter(cs.trips, info.placedAt, windowMs, now) &&
+			trippedAfter(cs.trips, info.placedAt, windowMs, now, cs.tl) &&
 			(info.attempt ?? 0) > 0;
 		if (refunded) {
 			s.totals.refunded++;
@@ -423,7 +423,7 @@ export function recordOutcomes(
 	if (settings.refundOutageAttempts) {
 		for (const { result, circle, placedAt } of refundCandidates) {
 			const cs = s.circles[circle];
-			if (!cs || !trippedAfter(cs.trips, placedAt, windowMs, now) || !result.writeBack) continue;
+			if (!cs || !trippedAfter(cs.trips, placedAt, windowMs, now, cs.tl) || !result.writeBack) continue;
 			const wb = result.writeBack;
 			result.refunded = true;
 			result.message = `Counted ${result.status} (refunded: the circle was down).`;

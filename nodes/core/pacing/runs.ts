@@ -96,11 +96,16 @@ export function matureRuns(c: CircleState, now: number, exp: Expected, s: Pacing
 	let changed = false;
 	let hard = c.run[0];
 	let silent = c.run[1];
+	let ro0 = c.ro ? c.ro[0] : 0;
+	let ro1 = c.ro ? c.ro[1] : 0;
 	while (c.hc < q.length) {
 		const e = q[c.hc];
 		const code = codeOf(e);
 		if (code === PENDING && secOf(e) > hardBefore) break;
+		const before = hard;
 		hard = runStep(hard, code === FAILED_FAST, exp.qf, s.failedRunEpsilon);
+		if (hard === 0) ro0 = 0;
+		else if (before === 0) ro0 = secOf(e); // change point: the run began with this call
 		c.hc++;
 		changed = true;
 	}
@@ -109,7 +114,10 @@ export function matureRuns(c: CircleState, now: number, exp: Expected, s: Pacing
 		const e = q[drop];
 		const code = codeOf(e);
 		if (code === PENDING && secOf(e) > silentBefore) break;
+		const before = silent;
 		silent = runStep(silent, code === RANG_OUT, exp.qna, s.silentRunEpsilon);
+		if (silent === 0) ro1 = 0;
+		else if (before === 0) ro1 = secOf(e);
 		drop++;
 		changed = true;
 	}
@@ -117,7 +125,11 @@ export function matureRuns(c: CircleState, now: number, exp: Expected, s: Pacing
 		q.splice(0, drop);
 		c.hc -= drop;
 	}
-	if (changed) c.run = [floor(hard * 1000) / 1000, floor(silent * 1000) / 1000];
+	if (changed) {
+		c.run = [floor(hard * 1000) / 1000, floor(silent * 1000) / 1000];
+		if (ro0 || ro1) c.ro = [ro0, ro1];
+		else delete c.ro;
+	}
 	return changed;
 }
 
@@ -126,4 +138,5 @@ export function resetRuns(c: CircleState): void {
 	c.mq = [];
 	c.hc = 0;
 	c.run = [0, 0];
+	delete c.ro;
 }

@@ -101,6 +101,13 @@ export interface CircleState {
 	br: BreakerState;
 	/** Times the breaker opened (kept tripHistoryHours) — refunds are decided against these. */
 	trips: number[];
+	/**
+	 * Per trip (parallel to trips): how far back before the trip the outage is estimated to have begun (ms) — the
+	 * run tests' change point, or the fast rule's window; absent = the health window. Refunds use it.
+	 */
+	tl?: number[];
+	/** Run tests' change points: placement second of the first call of the current run [hard, silent]; 0 = none. */
+	ro?: [number, number];
 	/** Resolved outcomes in the health window. */
 	win: HealthBucket[];
 	/** CUSUM statistics [hard outage (failed), silent outage (no-answer)] — see runs.ts. */
@@ -264,6 +271,8 @@ export function cloneState(s: CampaignState): CampaignState {
 		circles[k] = {
 			br: { ...c.br },
 			trips: c.trips.slice(),
+			tl: c.tl ? c.tl.slice() : undefined,
+			ro: c.ro ? [c.ro[0], c.ro[1]] : undefined,
 			win: c.win.map((b) => b.slice() as HealthBucket),
 			run: [c.run[0], c.run[1]],
 			mq: c.mq.slice(),
@@ -328,6 +337,11 @@ function migrateCircle(raw: unknown, now: number): CircleState | null {
 			closedAt: num(br.closedAt, 0),
 		},
 		trips: Array.isArray(raw.trips) ? raw.trips.filter(isNum) : [],
+		tl:
+			Array.isArray(raw.tl) && Array.isArray(raw.trips) && raw.tl.length === raw.trips.length && raw.tl.every(isNum) && raw.trips.every(isNum)
+				? (raw.tl as number[])
+				: undefined,
+		ro: (arrNum(raw.ro, 2) as [number, number] | null) ?? undefined,
 		win: Array.isArray(raw.win) ? (raw.win.filter((b) => arrNum(b, 6) !== null) as HealthBucket[]) : [],
 		run: (arrNum(raw.run, 2) as [number, number] | null) ?? base.run,
 		mq: Array.isArray(raw.mq) && raw.mq.every(isNum) ? (raw.mq as number[]) : [],
@@ -461,7 +475,12 @@ export function pruneInPlace(s: CampaignState, now: number, settings: PacingSett
 	const tripFrom = now - settings.tripHistoryHours * 3600000;
 	for (const c of Object.values(s.circles)) {
 		if (c.win.length && c.win[0][0] <= minBucket) c.win = c.win.filter((b) => b[0] > minBucket);
-		if (c.trips.length && c.trips[0] < tripFrom) c.trips = c.trips.filter((t) => t >= tripFrom);
+		if (c.trips.length && c.trips[0] < tripFrom) {
+			const keep = c.trips.map((t) => t >= tripFrom);
+			if (c.tl && c.tl.length === c.trips.length) c.tl = c.tl.filter((_, i) => keep[i]);
+			else c.tl = undefined;
+			c.trips = c.trips.filter((_, i) => keep[i]);
+		}
 	}
 
 	const lease = leaseMs(settings);
