@@ -6,7 +6,8 @@ import type { CpuFigures } from './cpu';
 import type { RunMetrics } from './metrics';
 import { OUTAGE_CIRCLE, OUTAGE_MINUTES, STORM_MINUTES, type Scenario } from './sim/scenarios';
 import { SEED_RATE_HIGH, SEED_RATE_LOW, SEED_THRESHOLD } from './policies/seedRule';
-import type { PacingSettings } from '../nodes/core/pacing';
+import { createState, type PacingSettings } from '../nodes/core/pacing';
+import { dialWindowLimit } from '../nodes/core/pacing/reconcile';
 
 export interface ReportMeta {
 	command: string;
@@ -56,7 +57,9 @@ export function evaluateTargets(results: RunMetrics[], cpu: CpuFigures[], settin
 	const ours = results.filter((r) => r.policy === 'ours');
 	const healthy = find(results, 'healthy', 'ours');
 	const uncapped = find(results, 'healthy', 'ours-uncapped');
-	const dialCeiling = settings.accountLimitPerMinute - settings.reserveForReconciliation;
+	// The most dialling may use per minute: the account limit less what the reserve keeps when no lookup is due
+	// (the engine lends the rest of reserveForReconciliation to dialling).
+	const dialCeiling = dialWindowLimit(createState('ceiling', 0), 0, settings);
 
 	if (healthy) {
 		const b = healthy.budgetUsePct ?? 0;
@@ -76,7 +79,7 @@ export function evaluateTargets(results: RunMetrics[], cpu: CpuFigures[], settin
 				if (uncapped) parts.push(`with maxInFlight ${uncapped.label.match(/\d+/)?.[0]} (diagnostic row) the same engine uses ${n1(uncapped.budgetUsePct)}%`);
 			}
 			parts.push(
-				`the dial ceiling is ${dialCeiling}/min (${settings.accountLimitPerMinute} − reserveForReconciliation ${settings.reserveForReconciliation}), so without reconciliation traffic ${n1((100 * dialCeiling) / 200)}% is the most it can show`,
+				`the dial ceiling is ${dialCeiling}/min (${settings.accountLimitPerMinute} less the ${settings.accountLimitPerMinute - dialCeiling} requests the reconciliation reserve always keeps), so without reconciliation traffic ${n1((100 * dialCeiling) / 200)}% is the most it can show`,
 			);
 			why = parts.join('; ') + '.';
 		} else {
@@ -152,8 +155,8 @@ export function evaluateTargets(results: RunMetrics[], cpu: CpuFigures[], settin
 		let why = '';
 		if (r === null || r > 1.05) {
 			const parts = [
-				`the floor assumes 200 first calls/min; the engine dials at most ${dialCeiling}/min (reserve ${settings.reserveForReconciliation}), which alone gives ${(200 / dialCeiling).toFixed(3)} × floor`,
-				`${n0(healthy.retriesDuringFirstPass)} retries became due during the first pass and took budget from first calls (Release serves eligible contacts in list order within each circle, first calls and due retries alike)`,
+				`the floor assumes 200 first calls/min; the engine dials at most ${dialCeiling}/min (${settings.accountLimitPerMinute - dialCeiling} requests/min always kept for Call Details lookups, more while lookups are due), which alone gives ${(200 / dialCeiling).toFixed(3)} × floor`,
+				`${n0(healthy.retriesDuringFirstPass)} retries became due during the first pass (Release gives first calls the budget before due retries, so these only used what the first pass left)`,
 			];
 			if ((healthy.counters['limitedBy.in_flight'] ?? 0) > 0) parts.push(`the in-flight cap (see budget use) slowed the whole pass`);
 			if (uncapped) parts.push(`diagnostic row without the cap: ${n2(uncapped.firstPassRatio)} × floor`);
@@ -176,7 +179,7 @@ export function evaluateTargets(results: RunMetrics[], cpu: CpuFigures[], settin
 			why: ok
 				? ''
 				: big.decisionMedianMs <= 20
-					? `the decision itself takes ${n1(big.decisionMedianMs)} ms (met), but the node calls release() with includeHeld, which builds a hold item with a plain-words reason (and retry time) for every one of the ~${n0(big.contacts - big.releasedPerTick)} contacts not released each tick; that adds ${n1(big.releaseMedianMs - big.decisionMedianMs)} ms (and the node then emits that many items on its Hold output every tick).`
+					? `the decision itself takes ${n1(big.decisionMedianMs)} ms (met), but the node calls release() with includeHeld, which returns a hold item for every one of the ~${n0(big.contacts - big.releasedPerTick)} contacts not released each tick (contacts held for the budget share one explanation and retry time per circle, so each costs one small object); that adds ${n1(big.releaseMedianMs - big.decisionMedianMs)} ms (and the node then emits that many items on its Hold output every tick).`
 					: 'the decision itself is over budget; see the CPU table.',
 		});
 	}
