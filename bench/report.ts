@@ -119,11 +119,14 @@ export function evaluateTargets(results: RunMetrics[], cpu: CpuFigures[], settin
 		];
 		if (kind === 'silent') parts.push(`a silent failure only shows when the call rings out (${settings.ringTimeoutSeconds} s TimeOut) and needs a run of no-answers worth silentRunThreshold = ${settings.silentRunThreshold}`);
 		else parts.push(`the failed-run rule needs a run of failures worth failedRunThreshold = ${settings.failedRunThreshold}`);
-		if (o.preOutageSuccessesDuringDetection > 0) {
-			parts.push(
-				`${o.preOutageSuccessesDuringDetection} calls placed before the outage began ended completed/busy after it began and before the trip; each one knocks the run statistic back (it is updated in the order outcomes arrive, not the order calls were placed), restarting the count`,
-			);
-		}
+		parts.push(
+			kind === 'silent'
+				? `a call counts for the silent test only once it has rung out (or gone ${settings.ringTimeoutSeconds + settings.silentMatureSlackSeconds} s without doing so), so the trip comes at least that long after the last call of the run was placed`
+				: `a call counts for the hard test only once it has failed (or gone ${settings.failFastSeconds} s without failing), so the trip comes at least that long after the last call of the run was placed`,
+		);
+		parts.push(
+			`at ${n1(o.ratePerMinBefore)} calls/min the calls the run needs are spread over most of the detection time; lowering the threshold would trip healthy small circles on ordinary runs of bad luck (the runs are judged in placement order, so the ${o.preOutageSuccessesDuringDetection} calls placed before the outage that ended after it began no longer delay it)`,
+		);
 		const u = find(results, m.scenario, 'ours-uncapped');
 		if (u?.outage) parts.push(`with the in-flight cap lifted (diagnostic) detection took ${n0(u.outage.detectionS)} s at ${n1(u.outage.ratePerMinBefore)} calls/min`);
 		return parts.join('; ') + '.';
