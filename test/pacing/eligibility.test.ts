@@ -113,6 +113,11 @@ describe('eligibility', () => {
 		expect(r.released).toHaveLength(49); // 198/min x 15 s = 49.5 (nothing to look up: 8 of the reserve lent); the half carries
 		expect(r.held.budget_used).toBe(51);
 		expect(r.holds.filter((h) => h.reason === 'budget_used')).toHaveLength(51);
+		// held for the budget: one shared explanation per circle, readable as plain fields and in JSON
+		const h = r.holds.find((x) => x.reason === 'budget_used')!;
+		expect(h).toMatchObject({ contact: h.contact, circle: 'MH', decision: 'hold', reason: 'budget_used', retryAt: MON_10 + 15000 });
+		expect(h.message).toMatch(/budget/);
+		expect(JSON.parse(JSON.stringify(h))).toEqual({ index: h.index, contact: h.contact, circle: 'MH', decision: 'hold', reason: 'budget_used', message: h.message, retryAt: MON_10 + 15000 });
 	});
 
 	test('duplicate keys in the input are released once', () => {
