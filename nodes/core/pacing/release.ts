@@ -213,6 +213,7 @@ function repairFromRow(
 
 /** What every contact of one circle held for the budget (or a probing circle) shares. */
 interface BulkInfo {
+	contacts: readonly ContactInput[];
 	circle: string;
 	reason: HoldReason;
 	message: string;
@@ -226,9 +227,11 @@ interface BulkInfo {
 class BulkHold implements HeldContact {
 	constructor(
 		readonly index: number,
-		readonly contact: string,
 		private readonly b: BulkInfo,
 	) {}
+	get contact(): string {
+		return this.b.contacts[this.index].key;
+	}
 	get decision(): 'hold' {
 		return 'hold';
 	}
@@ -584,7 +587,7 @@ export function release(
 		cs.dr = d && !d.probe && a ? a.carry : 0;
 	}
 
-	const holds: HeldContact[] = [];
+	let holds: HeldContact[] = [];
 	if (reasons) {
 		const limit = options.heldLimit === undefined ? Infinity : Math.max(0, options.heldLimit);
 		// Messages are shared by every contact with the same reason (and circle / last status); only the retry
@@ -595,7 +598,11 @@ export function release(
 		const budgetCode = REASON_CODE.budget_used;
 		const pausedCode = REASON_CODE.circle_paused;
 		const bulk: Array<BulkInfo | undefined> = names.map(() => undefined);
-		for (let i = 0; i < contacts.length && holds.length < limit; i++) {
+		// one backing store of the final size (no regrowth garbage on a 100k list)
+		const expected = Math.min(limit, Math.max(0, contacts.length - released.length));
+		holds = expected > 0 ? new Array<HeldContact>(expected) : [];
+		let nHolds = 0;
+		for (let i = 0; i < contacts.length && nHolds < limit; i++) {
 			const code = reasons[i];
 			if (!code) continue;
 			const k = mark[i];
@@ -605,10 +612,10 @@ export function release(
 					const reason = HOLD_REASONS[code - 1];
 					ctx.circle = names[k];
 					ctx.unsettled = false;
-					b = { circle: names[k], reason, message: holdMessage(ctx, contacts[i], reason), retryAt: holdRetryAt(ctx, contacts[i], reason) };
+					b = { contacts, circle: names[k], reason, message: holdMessage(ctx, contacts[i], reason), retryAt: holdRetryAt(ctx, contacts[i], reason) };
 					bulk[k] = b;
 				}
-				holds.push(new BulkHold(i, contacts[i].key, b));
+				holds[nHolds++] = new BulkHold(i, b);
 				continue;
 			}
 			const reason = HOLD_REASONS[code - 1];
@@ -646,8 +653,9 @@ export function release(
 				message,
 				retryAt,
 			};
-			holds.push(h);
+			holds[nHolds++] = h;
 		}
+		holds.length = nHolds;
 	}
 
 	return {
