@@ -38,6 +38,10 @@ export interface LocalWorkflowOptions {
 	statsPath?: string;
 	/** Merged into the workflow's settings (e.g. saveDataSuccessExecution). */
 	workflowSettings?: Json;
+	/** The Release node's "Reconcile With Exotel" (default on). */
+	reconcile?: boolean;
+	/** Disable the Schedule Tick node (no ticks; callbacks and stats still work). */
+	scheduleDisabled?: boolean;
 }
 
 function replaceAll(text: string, from: string, to: string): string {
@@ -67,8 +71,10 @@ export function localWorkflow(o: LocalWorkflowOptions): Json {
 		if (n.credentials?.exotelApi) n.credentials.exotelApi = { id: o.credentialId, name: o.credentialName ?? d.credentialName };
 		if (n.type?.endsWith('.exotelPacingController')) n.parameters.campaign = o.campaign;
 	}
-	node(wf, 'Every 5 Seconds').parameters.rule.interval[0].secondsInterval = o.scheduleSeconds;
+	node(wf, 'Schedule Tick').parameters.rule.interval[0].secondsInterval = o.scheduleSeconds;
 	const release = node(wf, 'Exotel Pacing: Release');
+	if (o.reconcile !== undefined) release.parameters.reconcile = o.reconcile;
+	if (o.scheduleDisabled) node(wf, 'Schedule Tick').disabled = true;
 	release.parameters.settings = { ...release.parameters.settings, tickSeconds: o.scheduleSeconds * o.factor, ...(o.settings ?? {}) };
 	const connect = node(wf, 'Exotel Connect Call');
 	connect.parameters.options = { ...connect.parameters.options, spreadOverSeconds: o.spreadOverSeconds ?? Math.max(0, o.scheduleSeconds - 1) };

@@ -25,7 +25,7 @@ export const LOCAL_DEFAULTS = {
 	secret: 'change-me-to-a-long-random-secret',
 	campaign: 'demo-campaign',
 	sheet: 'contacts',
-	scheduleSeconds: 5,
+	scheduleSeconds: 10,
 	/** Virtual seconds per real second of the simulator the example is tuned for (npm run simulator -- --factor 2). */
 	factor: 2,
 	statusWebhookId: '5b0c6a55-7e1d-4c3e-9f00-e70735a75001',
@@ -83,23 +83,30 @@ function filterParams(expression: string): Json {
 	};
 }
 
-function pacingSettings(scheduleSeconds: number, factor: number): Json {
+/**
+ * Pacing Settings of the Release node. The Google Sheets example uses real-life values; the local example is tuned
+ * for a demo on the simulator's fast clock (short retry gaps, a one-minute breaker cooldown, and more calls in
+ * flight, since the simulator has no concurrency cap).
+ */
+function pacingSettings(scheduleSeconds: number, factor: number, demo: boolean): Json {
 	return {
 		tickSeconds: scheduleSeconds * factor,
 		accountLimitPerMinute: 200,
-		maxInFlight: 150,
+		maxInFlight: demo ? 250 : 150,
 		maxAttempts: 3,
-		retryBusyMinutes: 30,
-		retryNoAnswerMinutes: 60,
-		retryFailedMinutes: 10,
+		retryBusyMinutes: demo ? 2 : 30,
+		retryNoAnswerMinutes: demo ? 3 : 60,
+		retryFailedMinutes: demo ? 1 : 10,
+		cooldownSeconds: demo ? 60 : 120,
 		ringTimeoutSeconds: 30,
-		maxCallSeconds: 600,
+		maxCallSeconds: demo ? 300 : 600,
 		callingStart: '09:00',
 		callingEnd: '21:00',
 	};
 }
 
 const CONNECT_CALL_SETTINGS = { timeOut: 30, timeLimit: 600 };
+const DEMO_CALL_SETTINGS = { timeOut: 30, timeLimit: 300 };
 
 /** Columns the write-backs fill (outcome of a call, as Record Outcome returns them). */
 const OUTCOME_COLUMNS = ['attempts', 'lastStatus', 'lastCallSid', 'lastAttemptAt', 'nextRetryAt', 'final', 'refunded'];
@@ -142,7 +149,7 @@ export function buildLocalCampaign(): Json {
 	const virtualNow = (clockNode: string) => `={{ $('${clockNode}').first().json.epochMs }}`;
 
 	// --- tick path (y = 0 .. 600)
-	b.add('Every 5 Seconds', 'n8n-nodes-base.scheduleTrigger', 1.2, [0, 300], {
+	b.add('Schedule Tick', 'n8n-nodes-base.scheduleTrigger', 1.2, [0, 300], {
 		rule: { interval: [{ field: 'seconds', secondsInterval: d.scheduleSeconds }] },
 	});
 	clock('Simulator Clock', [220, 300]);
@@ -171,7 +178,7 @@ export function buildLocalCampaign(): Json {
 		{
 			operation: 'release',
 			campaign: d.campaign,
-			settings: pacingSettings(d.scheduleSeconds, d.factor),
+			settings: pacingSettings(d.scheduleSeconds, d.factor, true),
 			reconcile: true,
 			options: { currentTime: virtualNow('Simulator Clock') },
 		},
@@ -206,7 +213,7 @@ export function buildLocalCampaign(): Json {
 			statusCallbackEvents: ['terminal'],
 			statusCallbackContentType: 'application/json',
 			customField: '',
-			callSettings: CONNECT_CALL_SETTINGS,
+			callSettings: DEMO_CALL_SETTINGS,
 			options: { spreadOverSeconds: d.scheduleSeconds - 1 },
 		},
 		{ credentials: cred, onError: 'continueRegularOutput' },
@@ -234,7 +241,7 @@ export function buildLocalCampaign(): Json {
 	);
 	saveRows('Save Outcomes', [2200, 760], 'phoneNumber', rowsExpression('phoneNumber', OUTCOME_COLUMNS));
 
-	b.connect('Every 5 Seconds', 'Simulator Clock');
+	b.connect('Schedule Tick', 'Simulator Clock');
 	b.connect('Simulator Clock', 'Read Contacts');
 	b.connect('Read Contacts', 'Exotel Number Lookup');
 	b.connect('Exotel Number Lookup', 'Save Lookups');
@@ -396,7 +403,7 @@ export function buildSheetsCampaign(): Json {
 		`${PKG}.exotelPacingController`,
 		1,
 		[660, 400],
-		{ operation: 'release', campaign: p.campaign, settings: pacingSettings(scheduleSeconds, 1), reconcile: true, options: {} },
+		{ operation: 'release', campaign: p.campaign, settings: pacingSettings(scheduleSeconds, 1, false), reconcile: true, options: {} },
 		{ credentials: exotel },
 	);
 	update('Mark Dialling', [880, 300], 'row_number', {

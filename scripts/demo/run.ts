@@ -115,6 +115,8 @@ export interface Progress {
 	ended: number;
 	live: number;
 	completed: number;
+	/** Rows not final that were never called (fresh contacts). */
+	fresh: number;
 	stats: PacingStats | null;
 	executions?: { total: number; byStatus: Record<string, number> };
 }
@@ -153,6 +155,7 @@ export async function readProgress(n8n: N8nInstance, sim: RunningSimulator, d: D
 		virtualNow: now,
 		contacts: rows.length,
 		finalRows: rows.filter(isFinalRow).length,
+		fresh: rows.filter((r) => !isFinalRow(r) && (r.lastStatus === undefined || r.lastStatus === '')).length,
 		calls: calls.length,
 		ended,
 		live: calls.length - ended,
@@ -242,6 +245,18 @@ export function checkInvariants(sim: RunningSimulator, settings: { callingStart:
 	};
 }
 
+/**
+ * Contacts are waiting for the dial budget: the calling window is open and there are fresh contacts, or the last
+ * release left eligible contacts undialled.
+ */
+export function campaignBusy(p: Progress | undefined): boolean {
+	if (!p) return true;
+	const s = p.stats;
+	if (!s) return p.fresh > 0;
+	if (!s.callingWindow.open) return false;
+	return p.fresh > 0 || s.circles.some((c) => c.breaker === 'closed' && c.backlog > c.lastRelease);
+}
+
 export interface WaitOptions {
 	timeoutMs: number;
 	pollMs?: number;
@@ -278,8 +293,8 @@ export interface GovernorOptions {
 	/** Status callbacks per real second n8n is asked to absorb when nothing waits to be dialled. */
 	targetCallbacksPerSecond: number;
 	intervalMs?: number;
-	/** Latest stats (for the backlog); the governor keeps the minimum factor while contacts wait for budget. */
-	stats: () => PacingStats | null;
+	/** True while contacts wait for the dial budget (see campaignBusy): the governor then keeps the minimum factor. */
+	busy: () => boolean;
 }
 
 /**
@@ -302,9 +317,7 @@ export function startClockGovernor(sim: RunningSimulator, o: GovernorOptions): {
 			else if (c.endedAtMs > now && c.endedAtMs <= now + horizon) soon++;
 		}
 		const perVirtualSecond = Math.max(recent, soon) / (horizon / 1000);
-		const stats = o.stats();
-		const waiting = stats ? stats.circles.reduce((n, c) => n + Math.max(0, c.backlog - c.lastRelease), 0) : 1;
-		let next = waiting > 0 ? o.min : perVirtualSecond > 0 ? o.targetCallbacksPerSecond / perVirtualSecond : o.max;
+		let next = o.busy() ? o.min : perVirtualSecond > 0 ? o.targetCallbacksPerSecond / perVirtualSecond : o.max;
 		next = Math.min(o.max, Math.max(o.min, next));
 		// Speed up gently, slow down at once.
 		next = next > factor ? Math.min(next, factor * 1.5) : next;
@@ -315,4 +328,18 @@ export function startClockGovernor(sim: RunningSimulator, o: GovernorOptions): {
 	}, o.intervalMs ?? 1000);
 	timer.unref();
 	return { stop: () => clearInterval(timer), factor: () => factor };
+}
+
+/** Changes the deployed workflow (e.g. disable the schedule) and saves it; an active workflow stays active. */
+export async function updateCampaign(n8n: N8nInstance, d: Deployed, mutate: (wf: Json) => void): Promise<void> {
+	const wf = JSON.parse(JSON.stringify(d.workflow)) as Json;
+	mutate(wf);
+	await n8n.client.updateWorkflow(d.workflowId, wf);
+	d.workflow = wf;
+}
+
+export function workflowNode(wf: Json, name: string): Json {
+	const n = (wf.nodes as Json[]).find((x) => x.name === name);
+	if (!n) throw new Error(`workflow has no node "${name}"`);
+	return n;
 }

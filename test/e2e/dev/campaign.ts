@@ -1,7 +1,6 @@
 /** Dev probe: a whole campaign with progress lines. Env: N, F, S (schedule s), INFLIGHT, MAXMIN */
 import { withN8n } from '../harness';
-import { startCampaignSimulator, deployCampaign, waitForCampaign, checkInvariants, compareWithGroundTruth, startClockGovernor } from '../../../scripts/demo/run';
-import type { PacingStats } from '../../../nodes/core/pacing';
+import { startCampaignSimulator, deployCampaign, waitForCampaign, checkInvariants, compareWithGroundTruth, startClockGovernor, campaignBusy } from '../../../scripts/demo/run';
 
 async function main() {
 	const N = Number(process.env.N ?? 300);
@@ -13,16 +12,16 @@ async function main() {
 	try {
 		await withN8n({ keepUserFolder: true, env: process.env.LIMIT ? { N8N_CONCURRENCY_PRODUCTION_LIMIT: process.env.LIMIT } : {} }, async (n8n) => {
 			const d = await deployCampaign(n8n, sim, { campaign: 'dev', secret: 'a-very-long-test-secret-123', scheduleSeconds: S, factor: F, contacts: N, ...(process.env.SAVE ? { workflowSettings: { saveDataSuccessExecution: process.env.SAVE } } : {}), ...(process.env.SPREAD ? { spreadOverSeconds: Number(process.env.SPREAD) } : {}),
-				settings: { maxInFlight: Number(process.env.INFLIGHT ?? 150), retryBusyMinutes: 2, retryNoAnswerMinutes: 3, retryFailedMinutes: 1, cooldownSeconds: 60, maxCallSeconds: 300 }, callSettings: { timeLimit: 300 } });
-			let last: PacingStats | null = null;
+				settings: process.env.RESERVE ? { reserveForReconciliation: Number(process.env.RESERVE) } : {} });
+			let lastP: any;
 			const fs = await import('node:fs');
 			const cpu = () => { try { const f = fs.readFileSync(`/proc/${n8n.pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) / 100; } catch { return 0; } };
 			let cpuPrev = cpu(); let cpuAt = Date.now();
-			const gov = process.env.FMAX ? startClockGovernor(sim, { min: F, max: Number(process.env.FMAX), targetCallbacksPerSecond: 6, stats: () => last }) : (sim.clock.setFactor(F), null);
+			const gov = process.env.FMAX ? startClockGovernor(sim, { min: F, max: Number(process.env.FMAX), targetCallbacksPerSecond: 6, busy: () => campaignBusy(lastP) }) : (sim.clock.setFactor(F), null);
 			const t1 = Date.now();
 			let lastPrint = 0;
 			const p = await waitForCampaign(n8n, sim, d, { timeoutMs: Number(process.env.MAXMIN ?? 10) * 60000, pollMs: 2000, onProgress: (p) => {
-				last = p.stats;
+				lastP = p;
 				if (Date.now() - lastPrint < 5000) return; lastPrint = Date.now();
 				const c = cpu(); const pct = Math.round((100 * (c - cpuPrev)) / ((Date.now() - cpuAt) / 1000)); cpuPrev = c; cpuAt = Date.now();
 				const s = p.stats; const br = s ? s.circles.map((c) => `${c.circle}:${c.breaker[0]}`).join(' ') : '';

@@ -194,6 +194,25 @@ export class N8nClient {
 		return await this.activateWorkflow(created.id);
 	}
 
+	/** `PUT /api/v1/workflows/{id}` (name, nodes, connections, settings). An active workflow stays active (re-registered). */
+	async updateWorkflow(id: string, wf: Record<string, any>): Promise<WorkflowDto> {
+		return (await this.api.put(`/workflows/${id}`, toPublicApiWorkflow(wf))).data;
+	}
+
+	/**
+	 * Which of the given node types (name + typeVersion) this n8n does not know. Uses the editor's
+	 * `POST /rest/node-types` (the descriptions it loads when a workflow is opened); unknown types are left out of its answer.
+	 */
+	async unknownNodeTypes(nodes: Array<{ type: string; typeVersion: number }>): Promise<string[]> {
+		const nodeInfos = nodes.map((n) => ({ name: n.type, version: n.typeVersion }));
+		const res = await this.rest.post('/node-types', { nodeInfos });
+		const known = new Set<string>();
+		for (const d of (res.data?.data ?? res.data) as Array<{ name: string; version: number | number[] }>) {
+			for (const v of Array.isArray(d.version) ? d.version : [d.version]) known.add(`${d.name}@${v}`);
+		}
+		return nodes.filter((n) => !known.has(`${n.type}@${n.typeVersion}`)).map((n) => `${n.type}@${n.typeVersion}`);
+	}
+
 	async getWorkflow(id: string): Promise<WorkflowDto> {
 		return (await this.api.get(`/workflows/${id}`)).data;
 	}

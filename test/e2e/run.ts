@@ -1,0 +1,123 @@
+/**
+ * The real-n8n end-to-end suite (npm run test:e2e). One n8n 1.123 with this package installed the way n8n installs
+ * community packages; scenarios run one after another, each with its own simulator and workflow. See README.md.
+ *
+ *   npm run test:e2e                                   # all scenarios
+ *   npm run test:e2e -- --results .e2e/e2e-results.json
+ *   npm run test:e2e -- --only examples,concurrency    # a subset (names below)
+ *
+ * Prints one line per check and exits non-zero when any check failed.
+ */
+import { installPackage, prepareN8n, defaultLog, removeUserFolder, type N8nInstance } from './harness';
+import type { RunningSimulator } from '../../simulator';
+import { Checks, formatResult, writeResults, type CheckResult, type SuiteResult } from './lib/runner';
+import type { E2eContext } from './lib/context';
+import { examplesImport } from './scenarios/examples';
+import { fullCampaign } from './scenarios/fullCampaign';
+import { concurrencyAndSecurity } from './scenarios/concurrency';
+import { restart } from './scenarios/restart';
+
+const SCENARIOS: Array<{ key: string; name: string; run: (ctx: E2eContext, checks: Checks) => Promise<void> }> = [
+	{ key: 'examples', name: 'examples', run: examplesImport },
+	{ key: 'full', name: 'full campaign', run: fullCampaign },
+	{ key: 'concurrency', name: 'callbacks', run: concurrencyAndSecurity },
+	// Last: it kills n8n.
+	{ key: 'restart', name: 'restart', run: restart },
+];
+
+function arg(name: string): string | undefined {
+	const i = process.argv.indexOf(`--${name}`);
+	if (i >= 0) return process.argv[i + 1];
+	const eq = process.argv.find((a) => a.startsWith(`--${name}=`));
+	return eq ? eq.slice(name.length + 3) : undefined;
+}
+
+async function main(): Promise<number> {
+	const resultsFile = arg('results') ?? '.e2e/e2e-results.json';
+	const only = arg('only')?.split(',').map((s) => s.trim());
+	const chosen = SCENARIOS.filter((s) => !only || only.includes(s.key));
+	const log = defaultLog;
+	const startTime = Date.now();
+	const all: CheckResult[] = [];
+	const scenarios: SuiteResult['scenarios'] = [];
+	const print = (r: CheckResult) => {
+		all.push(r);
+		console.log(formatResult(r));
+	};
+	const save = () =>
+		writeResults(resultsFile, {
+			numPassedTests: all.filter((r) => r.status === 'passed').length,
+			numFailedTests: all.filter((r) => r.status === 'failed').length,
+			numTotalTests: all.length,
+			startTime,
+			durationMs: Date.now() - startTime,
+			scenarios,
+			testResults: all,
+		});
+
+	let n8n: N8nInstance | undefined;
+	const simulators: RunningSimulator[] = [];
+	let ok = false;
+	try {
+		const setup = new Checks('setup', print);
+		const t0 = Date.now();
+		try {
+			n8n = await prepareN8n({ log });
+			await installPackage(n8n.userFolder, { log });
+			await n8n.start();
+			setup.check('n8n 1.123 starts with the package installed as a community package', true, '', {
+				seconds: Math.round((Date.now() - t0) / 1000),
+			});
+		} catch (e) {
+			setup.crash(e);
+			throw e;
+		}
+		scenarios.push({ name: 'setup (install n8n if needed, build, pack, install, start)', durationMs: Date.now() - t0 });
+		const ctx: E2eContext = { n8n, log, shared: { simulators } };
+		for (const s of chosen) {
+			const checks = new Checks(s.name, print);
+			const started = Date.now();
+			log(`--- ${s.name}`);
+			try {
+				if (!n8n.running) await n8n.start();
+				await s.run(ctx, checks);
+			} catch (e) {
+				checks.crash(e);
+				if (n8n.pid) log(`tail of ${n8n.logFile}:\n${n8n.logTail(30)}`);
+			}
+			scenarios.push({ name: s.name, durationMs: Date.now() - started });
+			// Stop this scenario's simulators and workflows so they do not load the next scenario.
+			for (const sim of simulators.splice(0)) await sim.stop().catch(() => undefined);
+			if (n8n.running) {
+				for (const wf of await n8n.client.listWorkflows().catch(() => [])) {
+					if (wf.active) await n8n.client.deactivateWorkflow(wf.id).catch(() => undefined);
+				}
+			}
+			save();
+		}
+		ok = all.every((r) => r.status === 'passed');
+	} catch (e) {
+		console.error(e);
+	} finally {
+		for (const sim of simulators) await sim.stop().catch(() => undefined);
+		if (n8n) {
+			await n8n.stop().catch(() => undefined);
+			if (ok && process.env.E2E_KEEP !== '1') removeUserFolder(n8n.userFolder);
+			else log(`n8n user folder kept: ${n8n.userFolder}`);
+		}
+		save();
+	}
+	const passed = all.filter((r) => r.status === 'passed').length;
+	const failed = all.length - passed;
+	console.log(`\n${passed} passed, ${failed} failed in ${Math.round((Date.now() - startTime) / 1000)} s — results in ${resultsFile}`);
+	for (const s of scenarios) console.log(`  ${s.name}: ${Math.round(s.durationMs / 1000)} s`);
+	return ok && failed === 0 && all.length > 0 ? 0 : 1;
+}
+
+main().then(
+	(code) => process.exit(code),
+	(e) => {
+		console.error(e);
+		process.exit(1);
+	},
+);

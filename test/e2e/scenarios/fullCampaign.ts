@@ -1,0 +1,168 @@
+/**
+ * The full campaign: 1,000 contacts in six circles (about 8% DND), one circle hard-down for five virtual minutes,
+ * 2% of status callbacks dropped and 5% sent twice — example 2 end to end in real n8n against the simulator.
+ */
+import { DateTime } from 'luxon';
+
+import {
+	checkInvariants,
+	compareWithGroundTruth,
+	deployCampaign,
+	isFinalRow,
+	startCampaignSimulator,
+	waitForCampaign,
+	campaignOver,
+	ZONE,
+} from '../../../scripts/demo/run';
+import type { Checks } from '../lib/runner';
+import { governed, ids, progressLogger, SECRET, settledProgress, type E2eContext } from '../lib/context';
+
+export const FULL = {
+	contacts: Number(process.env.E2E_CONTACTS ?? 1000),
+	virtualStart: '2025-01-06T08:59:30+05:30',
+	circles: { MH: 3, DL: 3, KA: 2, TN: 2, UE: 1, WB: 1 },
+	outage: { circle: 'KA', fromMinute: 5, toMinute: 10 },
+	dropRate: 0.02,
+	duplicateRate: 0.05,
+	factor: { min: 2, max: 12 },
+	scheduleSeconds: 10,
+	timeoutMs: 14 * 60_000,
+};
+
+export async function fullCampaign(ctx: E2eContext, checks: Checks): Promise<void> {
+	const { n8n, log } = ctx;
+	const sim = await startCampaignSimulator({
+		seed: 42,
+		factor: FULL.factor.min,
+		virtualStart: FULL.virtualStart,
+		circles: FULL.circles,
+		outage: FULL.outage,
+		dropRate: FULL.dropRate,
+		duplicateRate: FULL.duplicateRate,
+	});
+	ctx.shared.simulators.push(sim);
+	const d = await deployCampaign(n8n, sim, {
+		name: 'E2E full campaign',
+		campaign: 'e2e-full',
+		secret: SECRET,
+		scheduleSeconds: FULL.scheduleSeconds,
+		factor: FULL.factor.min,
+		contacts: FULL.contacts,
+		contactSeed: 11,
+		...ids(),
+		statsPath: 'e2e-full-stats',
+	});
+	ctx.shared.full = { deployed: d, sim };
+	const started = Date.now();
+	const gov = governed(sim, FULL.factor.min, FULL.factor.max);
+	const show = progressLogger(log, '  full');
+	const end = await waitForCampaign(n8n, sim, d, {
+		timeoutMs: FULL.timeoutMs,
+		pollMs: 2000,
+		onProgress: (p) => {
+			gov.observe(p);
+			show(p);
+		},
+	});
+	gov.stop();
+	const campaignMs = Date.now() - started;
+	const p = await settledProgress(n8n, sim, d);
+	const rows = sim.sheets.rows(d.sheet);
+	const calls = sim.ledger.calls;
+	const inv = checkInvariants(sim, d.settings);
+	const stats = p.stats;
+	const counts = sim.ledger.counts();
+	const details = {
+		contacts: d.contacts,
+		campaignSeconds: Math.round(campaignMs / 1000),
+		virtualMinutes: Math.round((p.virtualNow - DateTime.fromISO(FULL.virtualStart).toMillis()) / 60000),
+		calls: calls.length,
+		totals: stats?.totals,
+		callbacks: counts.callbacks,
+		invariants: { ...inv, overlaps: inv.overlaps.length },
+	};
+	ctx.shared.full.details = details;
+	log(`  full campaign: ${calls.length} calls in ${details.campaignSeconds} s real (${details.virtualMinutes} virtual minutes)`);
+
+	checks.check(
+		'every contact ends in a final state',
+		campaignOver(end) && rows.every(isFinalRow),
+		`${rows.filter((r) => !isFinalRow(r)).length} of ${rows.length} rows not final after ${Math.round(campaignMs / 1000)} s; ` +
+			`live calls ${end.live}, stats in flight ${stats?.totals.inFlight}; e.g. ${JSON.stringify(rows.find((r) => !isFinalRow(r)))}`,
+		details,
+	);
+
+	const diffs = stats ? compareWithGroundTruth(stats, calls) : ['no campaign state in static data'];
+	checks.check(
+		"campaign stats equal the simulator's ground truth (each call counted once)",
+		diffs.length === 0,
+		diffs.slice(0, 12).join('; '),
+		{ totals: stats?.totals, ledger: counts.byStatus },
+	);
+
+	// The rows are what a user sees: each must show the last call to its number and that call's outcome.
+	const lastCall = new Map<string, (typeof calls)[number]>();
+	for (const c of calls) {
+		const prev = lastCall.get(c.customerNumber);
+		if (!prev || c.createdAtMs > prev.createdAtMs) lastCall.set(c.customerNumber, c);
+	}
+	const rowProblems: string[] = [];
+	for (const r of rows) {
+		const national = String(r.phoneNumber ?? '').slice(-10);
+		const c = lastCall.get(national);
+		if (!c) {
+			if (r.lastCallSid) rowProblems.push(`${r.phoneNumber}: row shows ${r.lastCallSid} but the simulator has no call`);
+			continue;
+		}
+		if (r.lastCallSid !== c.sid || r.lastStatus !== c.status) {
+			rowProblems.push(`${r.phoneNumber}: row ${r.lastCallSid}/${r.lastStatus}, simulator ${c.sid}/${c.status}`);
+		}
+	}
+	checks.check('each row shows the outcome of the last call to its number', rowProblems.length === 0, rowProblems.slice(0, 8).join('; '));
+
+	const dndRows = rows.filter((r) => r.dnd === true || r.dnd === 'true');
+	checks.check(
+		'0 calls to DND numbers',
+		inv.callsToDnd === 0 && dndRows.length > 0 && dndRows.every((r) => isFinalRow(r) && r.holdReason === 'dnd' && !r.lastCallSid),
+		`calls to DND numbers: ${inv.callsToDnd}; DND rows ${dndRows.length}, ` +
+			`not held as final/dnd: ${dndRows.filter((r) => !(isFinalRow(r) && r.holdReason === 'dnd')).length}`,
+		{ dndContacts: dndRows.length },
+	);
+
+	const first = calls.reduce((m, c) => Math.min(m, c.createdAtMs), Infinity);
+	checks.check(
+		'0 calls outside the calling window',
+		inv.outsideWindow === 0 && calls.length > 0,
+		`${inv.outsideWindow} calls outside ${d.settings.callingStart}-${d.settings.callingEnd} IST`,
+		{ campaignClockStarted: FULL.virtualStart, firstCall: DateTime.fromMillis(first, { zone: ZONE }).toISO() },
+	);
+
+	checks.check(
+		'0 requests over 200 in any 60 s',
+		inv.maxConnectRequestsInAnyMinute <= 200 && inv.rejected429 === 0,
+		`max connect requests in a 60 s window: ${inv.maxConnectRequestsInAnyMinute}; answered 429: ${inv.rejected429}`,
+		{ maxConnectRequestsInAnyMinute: inv.maxConnectRequestsInAnyMinute },
+	);
+
+	checks.check(
+		'no number is called while a call to it is live',
+		inv.overlaps.length === 0,
+		`${inv.overlaps.length} overlapping pairs, e.g. ${JSON.stringify(inv.overlaps.slice(0, 3))}`,
+	);
+
+	const cb = counts.callbacks;
+	checks.check(
+		'faults: with 2% of callbacks dropped and 5% duplicated every call is still counted exactly once',
+		cb.dropped > 0 && cb.duplicates > 0 && diffs.length === 0 && (stats?.totals.reconciled ?? 0) > 0,
+		`dropped ${cb.dropped}, duplicated ${cb.duplicates}, stats differ: ${diffs.length}, reconciled ${stats?.totals.reconciled}`,
+		{ dropped: cb.dropped, duplicates: cb.duplicates, reconciled: stats?.totals.reconciled, duplicatesIgnored: stats?.totals.duplicatesIgnored },
+	);
+
+	const ka = stats?.circles.find((c) => c.circle === FULL.outage.circle);
+	checks.check(
+		`circle outage: ${FULL.outage.circle} was paused and its outage attempts refunded`,
+		!!ka && ka.trips >= 1 && ka.refunded >= 1,
+		`circle row: ${JSON.stringify(ka && { trips: ka.trips, refunded: ka.refunded, breaker: ka.breaker })}`,
+		{ trips: ka?.trips, refunded: ka?.refunded },
+	);
+}

@@ -1,0 +1,100 @@
+/**
+ * Restart: SIGKILL n8n in the middle of a campaign (calls live, ticks and callbacks running), start it again on
+ * the same database, and let the campaign finish. Callbacks that arrive while n8n is down fail (the simulator
+ * retries twice, then gives up, as Exotel does); their outcomes must come back through reconciliation, and the
+ * rows written before each call ("Mark Dialling") must keep any number from being called again while its call
+ * is live.
+ */
+import {
+	checkInvariants,
+	compareWithGroundTruth,
+	deployCampaign,
+	isFinalRow,
+	startCampaignSimulator,
+	waitForCampaign,
+	campaignOver,
+} from '../../../scripts/demo/run';
+import type { Checks } from '../lib/runner';
+import { governed, ids, progressLogger, SECRET, settledProgress, type E2eContext } from '../lib/context';
+
+const CONTACTS = Number(process.env.E2E_RESTART_CONTACTS ?? 300);
+
+export async function restart(ctx: E2eContext, checks: Checks): Promise<void> {
+	const { n8n, log } = ctx;
+	const sim = await startCampaignSimulator({
+		seed: 5,
+		factor: 2,
+		virtualStart: '2025-01-06T11:00:00+05:30',
+		circles: { MH: 2, DL: 2, TN: 1, GJ: 1 },
+		dndShare: 0.05,
+	});
+	ctx.shared.simulators.push(sim);
+	const d = await deployCampaign(n8n, sim, {
+		name: 'E2E restart',
+		campaign: 'e2e-restart',
+		sheet: 'restart',
+		secret: SECRET,
+		scheduleSeconds: 10,
+		factor: 2,
+		contacts: CONTACTS,
+		contactSeed: 31,
+		...ids(),
+		statsPath: 'e2e-restart-stats',
+	});
+	const gov = governed(sim, 2, 12);
+	const show = progressLogger(log, '  restart');
+	const observe = (p: Parameters<typeof show>[0]) => {
+		gov.observe(p);
+		show(p);
+	};
+	// Run until the campaign is well under way: many calls live and rows in progress.
+	const mid = await waitForCampaign(n8n, sim, d, {
+		timeoutMs: 4 * 60_000,
+		pollMs: 1000,
+		onProgress: observe,
+		until: (p) => p.calls >= CONTACTS * 0.4 && p.live >= 20,
+	});
+	const inProgress = sim.sheets.rows(d.sheet).filter((r) => r.lastStatus === 'in-progress').length;
+	const killedAt = Date.now();
+	await n8n.kill();
+	log(`  restart: SIGKILL with ${mid.live} calls live, ${inProgress} rows in progress, ${mid.calls} calls placed`);
+	await new Promise((r) => setTimeout(r, 8000)); // callbacks fail meanwhile (connection refused) and are retried, then given up
+	await n8n.start();
+	const downMs = Date.now() - killedAt;
+	const end = await waitForCampaign(n8n, sim, d, { timeoutMs: 6 * 60_000, pollMs: 2000, onProgress: observe });
+	gov.stop();
+	const p = await settledProgress(n8n, sim, d);
+	const inv = checkInvariants(sim, d.settings);
+	const rows = sim.sheets.rows(d.sheet);
+	const failedCallbacks = sim.ledger.calls.reduce(
+		(n, c) => n + c.callbacks.filter((a) => !a.dropped && (a.httpStatus === undefined || a.httpStatus >= 300)).length,
+		0,
+	);
+	const diffs = p.stats ? compareWithGroundTruth(p.stats, sim.ledger.calls) : ['no state'];
+	const details = {
+		killedWith: { live: mid.live, rowsInProgress: inProgress, callsPlaced: mid.calls },
+		downSeconds: Math.round(downMs / 1000),
+		failedCallbackAttempts: failedCallbacks,
+		calls: sim.ledger.calls.length,
+		statsDifferFromSimulator: diffs,
+		totals: p.stats?.totals,
+	};
+	checks.check(
+		'restart: no number is called twice while a call to it is live (simulator ledger)',
+		inv.overlaps.length === 0,
+		`${inv.overlaps.length} overlapping pairs, e.g. ${JSON.stringify(inv.overlaps.slice(0, 3))}`,
+		details,
+	);
+	checks.check(
+		'restart: the campaign finishes after SIGKILL + start',
+		campaignOver(end) && rows.every(isFinalRow),
+		`${rows.filter((r) => !isFinalRow(r)).length} rows not final, ${end.live} calls live, stats in flight ${end.stats?.totals.inFlight}`,
+		details,
+	);
+	checks.check(
+		'restart: 0 requests over 200 in any 60 s, 0 calls to DND numbers',
+		inv.maxConnectRequestsInAnyMinute <= 200 && inv.rejected429 === 0 && inv.callsToDnd === 0,
+		`max ${inv.maxConnectRequestsInAnyMinute} per 60 s, 429s ${inv.rejected429}, DND calls ${inv.callsToDnd}`,
+	);
+	log(`  restart: stats vs simulator after the crash: ${diffs.length ? diffs.join('; ') : 'equal'}`);
+}
