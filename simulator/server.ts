@@ -397,7 +397,9 @@ async function readJson(req: http.IncomingMessage): Promise<unknown> {
 
 export function clockInfo(state: SimState) {
 	const now = state.clock.now();
-	return { now: formatIso(now), epochMs: now, exotel: formatExotel(now), factor: state.clock.factor };
+	// realMs: the host's clock at the same instant, so a client can extrapolate virtual time:
+	// virtualNow ≈ epochMs + (Date.now() - realMs) * factor (until the factor changes).
+	return { now: formatIso(now), epochMs: now, exotel: formatExotel(now), factor: state.clock.factor, realMs: Date.now() };
 }
 
 async function control(state: SimState, req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
