@@ -30,6 +30,8 @@ export interface CampaignSimOptions {
 	dropRate?: number;
 	duplicateRate?: number;
 	extra?: DeepPartial<SimConfig>;
+	/** Listen port (default: a free one). */
+	port?: number;
 }
 
 export function virtualAt(start: string, minutes: number): string {
@@ -42,6 +44,7 @@ export async function startCampaignSimulator(o: CampaignSimOptions): Promise<Run
 		: [];
 	const patch: DeepPartial<SimConfig> = {
 		seed: o.seed ?? 42,
+		...(o.port ? { port: o.port } : {}),
 		clock: { factor: 0, virtualStart: o.virtualStart },
 		numbers: { circleWeights: o.circles as any, dndShare: o.dndShare ?? 0.08 },
 		model: { outages: outages as any },

@@ -29,6 +29,12 @@ async function main() {
 			} });
 			console.log('done in', ((Date.now() - t1) / 1000).toFixed(0), 's; total', ((Date.now() - t0) / 1000).toFixed(0));
 			console.log('invariants', JSON.stringify({ ...checkInvariants(sim, d.settings), overlaps: checkInvariants(sim, d.settings).overlaps.length }));
+			{
+				const { decodeCorrelation } = await import('../../../nodes/core/correlation');
+				const shifts = sim.ledger.calls.map((c) => c.createdAtMs - (decodeCorrelation(c.customField ?? '')?.releasedAt ?? c.createdAtMs)).sort((a, b) => a - b);
+				const q = (x: number) => shifts[Math.min(shifts.length - 1, Math.floor(shifts.length * x))];
+				console.log('send shift vs plan (virtual ms): p0', q(0), 'p5', q(0.05), 'p50', q(0.5), 'p95', q(0.95), 'p100', q(1));
+			}
 			if (p.stats) console.log('diffs', compareWithGroundTruth(p.stats, sim.ledger.calls));
 			console.log('totals', JSON.stringify(p.stats?.totals));
 			const ex = await n8n.client.countExecutions(d.workflowId);
