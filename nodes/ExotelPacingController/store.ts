@@ -33,6 +33,8 @@ export interface LoadedCampaign {
 	/** The settings as the user gave them (saved with the state). */
 	partial: PartialSettings;
 	warnings: string[];
+	/** Nothing was stored for this campaign yet (its first run, or after Reset). */
+	isNew: boolean;
 }
 
 function readBlob(ctx: IExecuteFunctions): Blob {
@@ -63,7 +65,7 @@ export function loadCampaign(
 			itemIndex,
 		});
 	}
-	return { name, state, settings, partial: chosen, warnings };
+	return { name, state, settings, partial: chosen, warnings, isNew: stored === undefined };
 }
 
 /**

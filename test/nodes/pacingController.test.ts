@@ -61,11 +61,30 @@ interface PacingRun extends Omit<ExecuteNodeOptions, 'parameters'> {
 	now?: number | string;
 	parameters?: Record<string, unknown>;
 	staticData: Static;
+	/**
+	 * Release only: the first Release of a campaign saves its settings and dials nothing (see release.ts). By
+	 * default the helper runs that first Release for campaigns the static data does not have yet, at the same time
+	 * and with the same items, so that tests see the dialling run; `firstRun: true` returns the first run itself.
+	 */
+	firstRun?: boolean;
+}
+
+function campaignsOfRun(run: PacingRun): string[] {
+	const campaign = (run.parameters?.campaign as string | undefined) ?? 'diwali';
+	if (typeof campaign === 'string' && campaign.startsWith('=')) {
+		return [...new Set(((run.items ?? []) as Array<IDataObject | INodeExecutionData>).map((i) => String((('json' in i ? i.json : i) as IDataObject).campaign ?? '').trim()))];
+	}
+	return [String(campaign).trim()];
 }
 
 /** Runs the Pacing Controller as an active workflow would (mode trigger), at the simulator's virtual time. */
 async function pacing(operation: string, run: PacingRun): Promise<ExecuteNodeResult> {
-	const { now, parameters = {}, ...rest } = run;
+	if (operation === 'release' && !run.firstRun) {
+		const stored = (run.staticData.exotelPacing as { campaigns?: Record<string, unknown> } | undefined)?.campaigns ?? {};
+		if (campaignsOfRun(run).some((name) => name && !(name in stored))) await pacing('release', { ...run, firstRun: true });
+	}
+	const { now, parameters = {}, firstRun: _firstRun, ...rest } = run;
+	void _firstRun;
 	const options = (parameters.options as IDataObject | undefined) ?? {};
 	return await executeNode(node, {
 		mode: 'trigger',
@@ -262,6 +281,26 @@ describe('Release: sheet rows in, Dial Now / Not Now / Reconciled out', () => {
 		expect(second.output[0]).toHaveLength(4);
 		expect(second.output[0].some((i) => again.has(i.json.phoneNumber))).toBe(false);
 		expect(second.output[1].filter((i) => pacingOf(i).reason === 'already_in_flight')).toHaveLength(4);
+	});
+});
+
+describe('Release: the first run of a campaign', () => {
+	it('saves the settings and dials nothing, so outcomes of its calls are never recorded with default settings', async () => {
+		const staticData: Static = {};
+		const settings = { retryBusyMinutes: 2, maxAttempts: 5 };
+		const first = await pacing('release', { items: [row(1), row(2)], staticData, firstRun: true, parameters: { settings } });
+		expect(first.output[0]).toEqual([]);
+		expect(first.output[1].map((i) => [pacingOf(i).reason, pacingOf(i).final])).toEqual([
+			['budget_used', false],
+			['budget_used', false],
+		]);
+		expect(String(pacingOf(first.output[1][0]).message)).toMatch(/^First run of this campaign/);
+		expect(first.hints).toEqual([expect.objectContaining({ message: expect.stringMatching(/started: its settings are saved/) })]);
+		const blob = staticData.exotelPacing as { campaigns: Record<string, { settings: IDataObject }> };
+		expect(blob.campaigns.diwali.settings).toMatchObject({ maxAttempts: 5, retryGapMinutes: { busy: 2 } });
+		// The next run dials.
+		const second = await pacing('release', { items: [row(1), row(2)], staticData, firstRun: true, parameters: { settings } });
+		expect(second.output[0].map((i) => i.json.phoneNumber)).toEqual([phone(1), phone(2)]);
 	});
 });
 

@@ -89,8 +89,16 @@ export async function executeRelease(ctx: IExecuteFunctions, items: INodeExecuti
 			for (const field of CONTACT_FIELDS) raw[field] = read(field, i);
 			return contactInput(raw);
 		});
-		const result = release(state, contacts, now, campaign.settings, { includeHeld: true });
+		// First run of a campaign: save its settings before any call is placed. n8n saves static data only when an
+		// execution ends, and the first tick runs for its whole interval while it dials; status callbacks of its
+		// calls would otherwise be recorded with the default settings (retry gaps, max attempts) and write those
+		// into the rows. So the first run releases nothing and dialling starts at the next tick.
+		const initialising = campaign.isNew;
+		const result = release(state, contacts, now, campaign.settings, { includeHeld: true, ...(initialising ? { maxRelease: 0 } : {}) });
 		warnings.push(...result.warnings);
+		if (initialising) {
+			warnings.push(`Campaign "${name}" started: its settings are saved by this run; calls start with the next run.`);
+		}
 
 		for (const r of result.released) {
 			const itemIndex = indexes[r.index];
@@ -123,6 +131,7 @@ export async function executeRelease(ctx: IExecuteFunctions, items: INodeExecuti
 		for (const h of result.holds) {
 			const itemIndex = indexes[h.index];
 			const final = FINAL_HOLDS.has(h.reason);
+			const firstRun = initialising && h.reason === 'budget_used';
 			hold.push({
 				json: {
 					...items[itemIndex].json,
@@ -130,7 +139,7 @@ export async function executeRelease(ctx: IExecuteFunctions, items: INodeExecuti
 						campaign: name,
 						decision: 'hold',
 						reason: h.reason,
-						message: h.message,
+						message: firstRun ? 'First run of this campaign: its settings are being saved; calls start with the next run.' : h.message,
 						retryAt: isoOrEmpty(h.retryAt),
 						final,
 					},
