@@ -92,6 +92,9 @@ function pacingSettings(scheduleSeconds: number, factor: number, demo: boolean):
 	return {
 		tickSeconds: scheduleSeconds * factor,
 		accountLimitPerMinute: 200,
+		// Headroom under Exotel's 200/min: n8n runs Connect Call's requests a little after the times Release planned
+		// (more so on a busy instance), and a late or early send is covered only by what the rate leaves free.
+		maxCallsPerMinute: 180,
 		maxInFlight: demo ? 250 : 150,
 		maxAttempts: 3,
 		retryBusyMinutes: demo ? 2 : 30,
@@ -146,7 +149,10 @@ export function buildLocalCampaign(): Json {
 			},
 			{ executeOnce: true },
 		);
-	const virtualNow = (clockNode: string) => `={{ $('${clockNode}').first().json.epochMs }}`;
+	// The simulator's virtual time now, extrapolated from the clock read at the start of the execution, so that the
+	// pacing decision uses the time it is made at (as Date.now() would in production).
+	const virtualNow = (clockNode: string) =>
+		`={{ (c => Math.round(c.epochMs + (Date.now() - c.realMs) * c.factor))($('${clockNode}').first().json) }}`;
 
 	// --- tick path (y = 0 .. 600)
 	b.add('Schedule Tick', 'n8n-nodes-base.scheduleTrigger', 1.2, [0, 300], {
@@ -552,7 +558,7 @@ Calls every number in a sheet through Exotel, at most 200 calls a minute, only i
 4. **Exotel Status Trigger → Secret**: a random string of 16+ letters and digits.
 5. **Exotel Connect Call**: your call flow's App ID, and **Status Callback URL** = the Status Trigger's *Production URL* + \`?secret=\` + the same secret.
 6. **Exotel Caller ID Selector → Fallback Caller ID**: one of your ExoPhones.
-7. **Exotel Pacing: Release → Pacing Settings**: your calling window, attempts and retry gaps. *Tick Interval* must equal the schedule (30 s).
+7. **Exotel Pacing: Release → Pacing Settings**: your calling window, attempts and retry gaps. *Tick Interval* must equal the schedule (30 s). *Max Calls per Minute* is 180, leaving headroom under Exotel's 200/min for n8n's timing.
 8. Activate the workflow. Test runs keep no pacing state; only active runs do.
 
 Stats: GET the Stats Webhook's production URL.`;

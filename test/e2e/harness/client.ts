@@ -201,16 +201,21 @@ export class N8nClient {
 
 	/**
 	 * Which of the given node types (name + typeVersion) this n8n does not know. Uses the editor's
-	 * `POST /rest/node-types` (the descriptions it loads when a workflow is opened); unknown types are left out of its answer.
+	 * `POST /rest/node-types` (the descriptions it loads when a workflow is opened), which fails as a whole when any
+	 * requested type/version is unknown; the types are then asked one by one.
 	 */
 	async unknownNodeTypes(nodes: Array<{ type: string; typeVersion: number }>): Promise<string[]> {
-		const nodeInfos = nodes.map((n) => ({ name: n.type, version: n.typeVersion }));
-		const res = await this.rest.post('/node-types', { nodeInfos });
-		const known = new Set<string>();
-		for (const d of (res.data?.data ?? res.data) as Array<{ name: string; version: number | number[] }>) {
-			for (const v of Array.isArray(d.version) ? d.version : [d.version]) known.add(`${d.name}@${v}`);
-		}
-		return nodes.filter((n) => !known.has(`${n.type}@${n.typeVersion}`)).map((n) => `${n.type}@${n.typeVersion}`);
+		const keys = [...new Set(nodes.map((n) => `${n.type}@${n.typeVersion}`))];
+		const ask = async (list: string[]) => {
+			const nodeInfos = list.map((k) => ({ name: k.slice(0, k.lastIndexOf('@')), version: Number(k.slice(k.lastIndexOf('@') + 1)) }));
+			const res = await this.rest.post('/node-types', { nodeInfos }, { validateStatus: () => true });
+			const body = res.data?.data ?? res.data;
+			return res.status === 200 && Array.isArray(body) && body.length === list.length;
+		};
+		if (await ask(keys)) return [];
+		const unknown: string[] = [];
+		for (const k of keys) if (!(await ask([k]))) unknown.push(k);
+		return unknown;
 	}
 
 	async getWorkflow(id: string): Promise<WorkflowDto> {

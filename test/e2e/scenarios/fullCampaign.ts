@@ -103,12 +103,13 @@ export async function fullCampaign(ctx: E2eContext, checks: Checks): Promise<voi
 	// The rows are what a user sees: each must show the last call to its number and that call's outcome.
 	const lastCall = new Map<string, (typeof calls)[number]>();
 	for (const c of calls) {
-		const prev = lastCall.get(c.customerNumber);
-		if (!prev || c.createdAtMs > prev.createdAtMs) lastCall.set(c.customerNumber, c);
+		const key = c.customerNumber.replace(/\D/g, '').slice(-10);
+		const prev = lastCall.get(key);
+		if (!prev || c.createdAtMs > prev.createdAtMs) lastCall.set(key, c);
 	}
 	const rowProblems: string[] = [];
 	for (const r of rows) {
-		const national = String(r.phoneNumber ?? '').slice(-10);
+		const national = String(r.phoneNumber ?? '').replace(/\D/g, '').slice(-10);
 		const c = lastCall.get(national);
 		if (!c) {
 			if (r.lastCallSid) rowProblems.push(`${r.phoneNumber}: row shows ${r.lastCallSid} but the simulator has no call`);
@@ -156,6 +157,15 @@ export async function fullCampaign(ctx: E2eContext, checks: Checks): Promise<voi
 		cb.dropped > 0 && cb.duplicates > 0 && diffs.length === 0 && (stats?.totals.reconciled ?? 0) > 0,
 		`dropped ${cb.dropped}, duplicated ${cb.duplicates}, stats differ: ${diffs.length}, reconciled ${stats?.totals.reconciled}`,
 		{ dropped: cb.dropped, duplicates: cb.duplicates, reconciled: stats?.totals.reconciled, duplicatesIgnored: stats?.totals.duplicatesIgnored },
+	);
+
+	// The stats path of the workflow: Webhook → Get Stats → Respond to Webhook.
+	const viaWebhook = await n8n.client.webhook(d.statsPath, undefined, { method: 'GET' });
+	const body = viaWebhook.data as { campaign?: string; totals?: { attempted?: number; resolved?: number }; circles?: unknown[] };
+	checks.check(
+		'the Stats webhook answers the campaign stats (Get Stats)',
+		viaWebhook.status === 200 && body?.campaign === d.campaign && body?.totals?.attempted === stats?.totals.attempted && Array.isArray(body?.circles),
+		`HTTP ${viaWebhook.status}: ${JSON.stringify(body).slice(0, 300)}`,
 	);
 
 	const ka = stats?.circles.find((c) => c.circle === FULL.outage.circle);

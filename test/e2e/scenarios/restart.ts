@@ -80,19 +80,19 @@ export async function restart(ctx: E2eContext, checks: Checks): Promise<void> {
 		totals: p.stats?.totals,
 	};
 	checks.check(
-		'restart: no number is called twice while a call to it is live (simulator ledger)',
+		'no number is called twice while a call to it is live (simulator ledger)',
 		inv.overlaps.length === 0,
 		`${inv.overlaps.length} overlapping pairs, e.g. ${JSON.stringify(inv.overlaps.slice(0, 3))}`,
 		details,
 	);
 	checks.check(
-		'restart: the campaign finishes after SIGKILL + start',
+		'the campaign finishes after SIGKILL + start',
 		campaignOver(end) && rows.every(isFinalRow),
 		`${rows.filter((r) => !isFinalRow(r)).length} rows not final, ${end.live} calls live, stats in flight ${end.stats?.totals.inFlight}`,
 		details,
 	);
 	checks.check(
-		'restart: 0 requests over 200 in any 60 s, 0 calls to DND numbers',
+		'0 requests over 200 in any 60 s, 0 calls to DND numbers',
 		inv.maxConnectRequestsInAnyMinute <= 200 && inv.rejected429 === 0 && inv.callsToDnd === 0,
 		`max ${inv.maxConnectRequestsInAnyMinute} per 60 s, 429s ${inv.rejected429}, DND calls ${inv.callsToDnd}`,
 	);
