@@ -39,7 +39,7 @@ const option = (name: string, fallback: number) => {
 
 const KEEP = flag('keep');
 const CONTACTS = option('contacts', 1000);
-const FACTOR = { min: 2, max: 12 };
+const FACTOR = { min: 2, max: 20 };
 const VIRTUAL_START = '2025-01-06T08:59:30+05:30';
 const OUTAGE = { circle: 'KA', fromMinute: 5, toMinute: 10 };
 const SECRET = 'demo-status-secret-2f7c9a41b8';
@@ -71,12 +71,11 @@ class Display {
 
 	show(p: Progress, factor: number, rateLastMinute: number): void {
 		const s = p.stats;
-		const circles = s
-			? s.circles
-					.filter((c) => c.attempted > 0 || c.backlog > 0 || c.breaker !== 'closed')
-					.map((c) => `${c.circle} ${BREAKER_WORDS[c.breaker] ?? c.breaker}`)
-					.join('  ')
-			: '(no calls yet)';
+		const circles =
+			(s?.circles ?? [])
+				.filter((c) => c.attempted > 0 || c.backlog > 0 || c.breaker !== 'closed')
+				.map((c) => `${c.circle} ${BREAKER_WORDS[c.breaker] ?? c.breaker}`)
+				.join('  ') || '(no calls yet)';
 		const block = [
 			`Campaign "demo-campaign" · virtual ${ist(p.virtualNow)} IST (clock ×${factor.toFixed(1)}) · elapsed ${fmtElapsed(Date.now() - t0)}`,
 			`${bar(p.finalRows / Math.max(1, p.contacts))} ${String(Math.round((100 * p.finalRows) / Math.max(1, p.contacts))).padStart(3)}%  contacts done ${p.finalRows}/${p.contacts}`,

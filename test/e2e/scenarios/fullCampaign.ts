@@ -24,7 +24,7 @@ export const FULL = {
 	outage: { circle: 'KA', fromMinute: 5, toMinute: 10 },
 	dropRate: 0.02,
 	duplicateRate: 0.05,
-	factor: { min: 2, max: 12 },
+	factor: { min: 2, max: 20 },
 	scheduleSeconds: 10,
 	timeoutMs: 14 * 60_000,
 };

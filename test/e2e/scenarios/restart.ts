@@ -17,7 +17,7 @@ import {
 import type { Checks } from '../lib/runner';
 import { governed, ids, progressLogger, SECRET, settledProgress, type E2eContext } from '../lib/context';
 
-const CONTACTS = Number(process.env.E2E_RESTART_CONTACTS ?? 300);
+const CONTACTS = Number(process.env.E2E_RESTART_CONTACTS ?? 250);
 
 export async function restart(ctx: E2eContext, checks: Checks): Promise<void> {
 	const { n8n, log } = ctx;
@@ -41,7 +41,7 @@ export async function restart(ctx: E2eContext, checks: Checks): Promise<void> {
 		...ids(),
 		statsPath: 'e2e-restart-stats',
 	});
-	const gov = governed(sim, 2, 12);
+	const gov = governed(sim, 2, 20);
 	const show = progressLogger(log, '  restart');
 	const observe = (p: Parameters<typeof show>[0]) => {
 		gov.observe(p);
