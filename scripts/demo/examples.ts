@@ -383,7 +383,9 @@ export function buildSheetsCampaign(): Json {
 			'n8n-nodes-base.googleSheets',
 			4.5,
 			pos,
-			{ operation: 'update', documentId: doc, sheetName: sheet, columns: sheetsColumns(matchOn, values), options: {} },
+			// RAW: Google would read "+919876543210" as the number 919876543210 (USER_ENTERED), and the callback
+			// write-backs could no longer find the row by phoneNumber.
+			{ operation: 'update', documentId: doc, sheetName: sheet, columns: sheetsColumns(matchOn, values), options: { cellFormat: 'RAW' } },
 			{ credentials: google },
 		);
 	const fromJson = (cols: string[]) => Object.fromEntries(cols.map((c) => [c, `={{ $json.${c} }}`]));
