@@ -249,15 +249,18 @@ export function checkInvariants(sim: RunningSimulator, settings: { callingStart:
 }
 
 /**
- * Contacts are waiting for the dial budget: the calling window is open and there are fresh contacts, or the last
- * release left eligible contacts undialled.
+ * The campaign is dialling as fast as its budget allows: the last release used most of a tick's budget (the rate
+ * for one tick), or — before the first stats — there are fresh contacts. Waiting only for retry gaps, a circle's
+ * cooldown or its ramp-up after an outage, or for calls to end, is not busy.
  */
-export function campaignBusy(p: Progress | undefined): boolean {
+export function campaignBusy(p: Progress | undefined, tickSeconds: number): boolean {
 	if (!p) return true;
 	const s = p.stats;
 	if (!s) return p.fresh > 0;
 	if (!s.callingWindow.open) return false;
-	return p.fresh > 0 || s.circles.some((c) => c.breaker === 'closed' && c.backlog > c.lastRelease);
+	const released = s.circles.reduce((n, c) => n + c.lastRelease, 0);
+	const tickBudget = (s.rule.ratePerMinute * tickSeconds) / 60;
+	return released >= 0.8 * tickBudget;
 }
 
 export interface WaitOptions {

@@ -54,7 +54,7 @@ export async function fullCampaign(ctx: E2eContext, checks: Checks): Promise<voi
 	});
 	ctx.shared.full = { deployed: d, sim };
 	const started = Date.now();
-	const gov = governed(sim, FULL.factor.min, FULL.factor.max);
+	const gov = governed(sim, FULL.factor.min, FULL.factor.max, d);
 	const show = progressLogger(log, '  full');
 	const end = await waitForCampaign(n8n, sim, d, {
 		timeoutMs: FULL.timeoutMs,

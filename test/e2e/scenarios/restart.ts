@@ -41,7 +41,7 @@ export async function restart(ctx: E2eContext, checks: Checks): Promise<void> {
 		...ids(),
 		statsPath: 'e2e-restart-stats',
 	});
-	const gov = governed(sim, 2, 20);
+	const gov = governed(sim, 2, 20, d);
 	const show = progressLogger(log, '  restart');
 	const observe = (p: Parameters<typeof show>[0]) => {
 		gov.observe(p);
