@@ -175,7 +175,7 @@ async function main(): Promise<void> {
 		console.log('');
 
 		let latest: Progress | undefined;
-		const governor = startClockGovernor(sim, { min: FACTOR.min, max: FACTOR.max, targetCallbacksPerSecond: 3.2 * FACTOR.min, busy: () => campaignBusy(latest, d.settings.tickSeconds) });
+		const governor = startClockGovernor(sim, { min: FACTOR.min, max: FACTOR.max, targetCallbacksPerSecond: 3.2 * FACTOR.min, busy: () => campaignBusy(latest, d.settings) });
 		const display = new Display();
 		const deadline = Date.now() + 30 * 60_000;
 		for (;;) {

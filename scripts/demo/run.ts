@@ -120,6 +120,8 @@ export interface Progress {
 	completed: number;
 	/** Rows not final that were never called (fresh contacts). */
 	fresh: number;
+	/** Calls the simulator accepted in the last virtual minute. */
+	placedLastMinute: number;
 	stats: PacingStats | null;
 	executions?: { total: number; byStatus: Record<string, number> };
 }
@@ -148,7 +150,9 @@ export async function readProgress(n8n: N8nInstance, sim: RunningSimulator, d: D
 	const calls = sim.ledger.calls;
 	let ended = 0;
 	let completed = 0;
+	let placedLastMinute = 0;
 	for (const c of calls) {
+		if (c.createdAtMs > now - 60_000) placedLastMinute++;
 		if (c.endedAtMs <= now) {
 			ended++;
 			if (c.status === 'completed') completed++;
@@ -163,6 +167,7 @@ export async function readProgress(n8n: N8nInstance, sim: RunningSimulator, d: D
 		ended,
 		live: calls.length - ended,
 		completed,
+		placedLastMinute,
 		stats: await readStats(n8n, sim, d).catch(() => null),
 	};
 }
@@ -249,18 +254,22 @@ export function checkInvariants(sim: RunningSimulator, settings: { callingStart:
 }
 
 /**
- * The campaign is dialling as fast as its budget allows: the last release used most of a tick's budget (the rate
- * for one tick), or — before the first stats — there are fresh contacts. Waiting only for retry gaps, a circle's
- * cooldown or its ramp-up after an outage, or for calls to end, is not busy.
+ * The campaign is dialling at (close to) its full rate, so the clock must stay at its slowest: the simulator placed
+ * at least 60% of the rate in the last virtual minute, or the last release used most of a tick's budget; or the
+ * calling window is open, contacts were never called and nothing was placed in the last minute (the first tick of
+ * the window). Waiting only for retry gaps, a circle's cooldown or ramp-up after an outage, or for calls to end, is
+ * not busy.
  */
-export function campaignBusy(p: Progress | undefined, tickSeconds: number): boolean {
+export function campaignBusy(p: Progress | undefined, settings: { tickSeconds: number; maxCallsPerMinute: number | null; accountLimitPerMinute: number }): boolean {
 	if (!p) return true;
 	const s = p.stats;
 	if (!s) return p.fresh > 0;
 	if (!s.callingWindow.open) return false;
+	const rate = s.rule.ratePerMinute || settings.maxCallsPerMinute || settings.accountLimitPerMinute;
+	if (p.placedLastMinute >= 0.6 * rate) return true;
 	const released = s.circles.reduce((n, c) => n + c.lastRelease, 0);
-	const tickBudget = (s.rule.ratePerMinute * tickSeconds) / 60;
-	return released >= 0.8 * tickBudget;
+	if (released >= 0.8 * ((rate * settings.tickSeconds) / 60)) return true;
+	return p.fresh > 0 && p.placedLastMinute === 0;
 }
 
 export interface WaitOptions {
@@ -299,8 +308,10 @@ export interface GovernorOptions {
 	/** Status callbacks per real second n8n is asked to absorb when nothing waits to be dialled. */
 	targetCallbacksPerSecond: number;
 	intervalMs?: number;
-	/** True while contacts wait for the dial budget (see campaignBusy): the governor then keeps the minimum factor. */
+	/** True while the campaign dials at full rate (see campaignBusy): the governor then keeps the minimum factor. */
 	busy: () => boolean;
+	/** Keep the minimum factor this long after the last busy reading (default 15 s), as the stats lag a tick. */
+	holdMs?: number;
 }
 
 /**
@@ -312,6 +323,7 @@ export interface GovernorOptions {
  */
 export function startClockGovernor(sim: RunningSimulator, o: GovernorOptions): { stop(): void; factor(): number } {
 	let factor = o.min;
+	let busyUntil = 0;
 	sim.clock.setFactor(factor);
 	const timer = setInterval(() => {
 		const now = sim.clock.now();
@@ -323,7 +335,8 @@ export function startClockGovernor(sim: RunningSimulator, o: GovernorOptions): {
 			else if (c.endedAtMs > now && c.endedAtMs <= now + horizon) soon++;
 		}
 		const perVirtualSecond = Math.max(recent, soon) / (horizon / 1000);
-		let next = o.busy() ? o.min : perVirtualSecond > 0 ? o.targetCallbacksPerSecond / perVirtualSecond : o.max;
+		if (o.busy()) busyUntil = Date.now() + (o.holdMs ?? 15_000);
+		let next = Date.now() < busyUntil ? o.min : perVirtualSecond > 0 ? o.targetCallbacksPerSecond / perVirtualSecond : o.max;
 		next = Math.min(o.max, Math.max(o.min, next));
 		// Speed up gently, slow down at once.
 		next = next > factor ? Math.min(next, factor * 1.5) : next;

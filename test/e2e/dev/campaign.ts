@@ -17,7 +17,7 @@ async function main() {
 			const fs = await import('node:fs');
 			const cpu = () => { try { const f = fs.readFileSync(`/proc/${n8n.pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) / 100; } catch { return 0; } };
 			let cpuPrev = cpu(); let cpuAt = Date.now();
-			const gov = process.env.FMAX ? startClockGovernor(sim, { min: F, max: Number(process.env.FMAX), targetCallbacksPerSecond: 6, busy: () => campaignBusy(lastP, d.settings.tickSeconds) }) : (sim.clock.setFactor(F), null);
+			const gov = process.env.FMAX ? startClockGovernor(sim, { min: F, max: Number(process.env.FMAX), targetCallbacksPerSecond: 6, busy: () => campaignBusy(lastP, d.settings) }) : (sim.clock.setFactor(F), null);
 			const t1 = Date.now();
 			let lastPrint = 0;
 			const p = await waitForCampaign(n8n, sim, d, { timeoutMs: Number(process.env.MAXMIN ?? 10) * 60000, pollMs: 2000, onProgress: (p) => {

@@ -41,7 +41,7 @@ export function progressLogger(log: Logger, label: string, everyMs = 15_000): (p
 /** Runs the clock governor off the latest progress read. */
 export function governed(sim: RunningSimulator, min: number, max: number, d: Deployed) {
 	let latest: Progress | undefined;
-	const gov = startClockGovernor(sim, { min, max, targetCallbacksPerSecond: 3.2 * min, busy: () => campaignBusy(latest, d.settings.tickSeconds) });
+	const gov = startClockGovernor(sim, { min, max, targetCallbacksPerSecond: 3.2 * min, busy: () => campaignBusy(latest, d.settings) });
 	return {
 		observe: (p: Progress) => {
 			latest = p;
