@@ -665,6 +665,70 @@ describe('Reconciliation', () => {
 	});
 });
 
+describe('Calls placed as n8n stopped', () => {
+	it('rows left "in progress" without a CallSid are looked up by number after the lease: counted once, or given back', async () => {
+		// 31: its call was placed, then n8n died before the CallSid was written; 32: n8n died before its call was sent
+		const national = (k: number) => phone(k).slice(3);
+		sim.update({ model: { fixtures: { [national(31)]: { status: 'busy', ringSeconds: 10, talkSeconds: 0 } } } });
+		const sheet = new Sheet([row(31), row(32), row(33, { attempts: '1', lastStatus: 'busy', lastAttemptAt: istIso(START_MS - 90 * MIN) })]);
+		const settings = { ringTimeoutSeconds: 30, maxCallSeconds: 300 }; // lease 30 + 300 + 120 s slack
+		const staticData: Static = {};
+		await pacing('release', { items: sheet.all(), staticData, parameters: { settings }, firstRun: true });
+		const t0 = sim.clock.now();
+
+		// the tick that dies: its static data is never saved, its "Mark Dialling" write is
+		const dying = await pacing('release', { items: sheet.all(), staticData: structuredClone(staticData), parameters: { settings }, now: t0 });
+		expect(dying.output[0].map((i) => i.json.phoneNumber)).toEqual([phone(31), phone(32), phone(33)]);
+		sheet.apply(dying.output[0]);
+		const selected = await executeNode(callerIdSelector, { credentials: { exotelApi: simCredentials(sim.url) }, items: [dying.output[0][0]] });
+		const connected = await executeNode(connectCall, {
+			credentials: { exotelApi: simCredentials(sim.url) },
+			parameters: { flow: '234567', callSettings: { timeOut: 30, timeLimit: 300 } },
+			items: selected.output[0],
+		});
+		const sid = String(connected.json[0].callSid);
+		expect(sheet.get(31)).toMatchObject({ lastStatus: 'in-progress', lastCallSid: '', attempts: '1' });
+		expect(sheet.get(33)).toMatchObject({ lastStatus: 'in-progress', lastCallSid: '', attempts: '2' });
+
+		// n8n is back: within the lease the numbers stay blocked, and nothing is looked up
+		const within = await pacing('release', { items: sheet.all(), staticData, parameters: { settings }, now: t0 + 300_000 });
+		expect(within.output[0]).toEqual([]);
+		expect(reasonsOf(within.output[1])).toEqual({ [phone(31)]: 'already_in_flight', [phone(32)]: 'already_in_flight', [phone(33)]: 'already_in_flight' });
+		expect(within.requests.filter((r) => r.url.endsWith('/Calls.json'))).toEqual([]);
+
+		// after the lease: Call Details by number (From and To), from 30 s before the placement
+		sim.clock.set(t0 + 480_000);
+		const after = await pacing('release', { items: sheet.all(), staticData, parameters: { settings } });
+		const lookups = after.requests.filter((r) => r.url.endsWith('/Calls.json'));
+		expect(lookups.map((r) => r.status)).toEqual([200, 200]);
+		expect(lookups.map((r) => Object.keys(r.qs as IDataObject).filter((k) => k === 'From' || k === 'To'))).toEqual([['From'], ['To']]);
+		expect(String((lookups[0].qs as IDataObject).From).split(',')).toHaveLength(3);
+		const [dial, held, reconciled] = after.output;
+		expect(dial).toEqual([]); // held while their rows are being rewritten
+		expect(reasonsOf(held)).toEqual({ [phone(31)]: 'already_in_flight', [phone(32)]: 'already_in_flight', [phone(33)]: 'already_in_flight' });
+		const byPhone = Object.fromEntries(reconciled.map((i) => [String(i.json.phoneNumber), i]));
+		expect(byPhone[phone(31)].json).toMatchObject({ callSid: sid, lastCallSid: sid, lastStatus: 'busy', attempts: 1, final: false, pacingAction: 'counted' });
+		expect(byPhone[phone(31)].json.pacingMessage).toMatch(/placed as n8n stopped/);
+		expect(byPhone[phone(31)].pairedItem).toEqual({ item: 0 });
+		expect(byPhone[phone(32)].json).toMatchObject({ lastStatus: 'not-placed', attempts: 0, pacingAction: 'not_placed', nextRetryAt: istIso(t0 + 480_000) });
+		expect(byPhone[phone(33)].json).toMatchObject({ lastStatus: 'not-placed', attempts: 1, pacingAction: 'not_placed' });
+		expect(byPhone[phone(33)].pairedItem).toEqual({ item: 2 });
+		sheet.apply(reconciled);
+
+		// the next tick: the numbers with no call are dialled again; the busy one waits for its re-call gap
+		const next = await pacing('release', { items: sheet.all(), staticData, parameters: { settings }, now: t0 + 495_000 });
+		expect(next.output[0].map((i) => [i.json.phoneNumber, i.json.attempts])).toEqual([
+			[phone(32), 1],
+			[phone(33), 2],
+		]);
+		expect(reasonsOf(next.output[1])).toEqual({ [phone(31)]: 'retry_not_due' });
+		expect(next.output[2]).toEqual([]);
+		const stats = (await pacing('getStats', { staticData })).json[0];
+		expect(stats.totals).toMatchObject({ attempted: 1, busy: 1, reconciled: 1 });
+		expect(sim.ledger.calls).toHaveLength(1);
+	});
+});
+
 // ------------------------------------------------------------------ static data
 
 /** A terminal callback item as the Status Trigger emits it, for a call the campaign released. */

@@ -2,8 +2,21 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import type { CampaignState, OutcomeInput } from '../../core/pacing';
-import { callsToReconcile, markReconcileRequested, recordOutcomes, release } from '../../core/pacing';
+import type { CampaignState, ContactInput, Orphan, OutcomeInput } from '../../core/pacing';
+import {
+	callsToReconcile,
+	findOrphans,
+	lookupRequestsAvailable,
+	markReconcileRequested,
+	matchOrphanCall,
+	orphanMessage,
+	orphanOutcome,
+	orphanWriteBack,
+	planOrphanLookups,
+	recordOutcomes,
+	release,
+} from '../../core/pacing';
+import type { NormalizedCall } from '../../core/exotel/mapping';
 import { bulkCallDetailsRequest } from '../../core/exotel/requests';
 import { mapBulkCalls } from '../../core/exotel/mapping';
 import { toEpochMs } from '../../core/time';
@@ -58,6 +71,79 @@ async function reconcile(
 	return recorded.state;
 }
 
+/**
+ * Rows whose call was placed as n8n stopped (no CallSid, lease over): asks Exotel for calls from or to their
+ * numbers since then, as far as the reconciliation reserve allows, and writes what it finds (core/pacing/orphans.ts).
+ */
+async function lookUpOrphans(
+	ctx: IExecuteFunctions,
+	campaign: LoadedCampaign,
+	state: CampaignState,
+	orphans: Orphan[],
+	now: number,
+	itemIndexes: number[],
+	out: INodeExecutionData[],
+	warnings: string[],
+): Promise<CampaignState> {
+	const settings = campaign.settings;
+	const itemIndex = itemIndexes[0];
+	let account: Awaited<ReturnType<typeof getExotelAccount>>;
+	try {
+		account = await getExotelAccount.call(ctx, itemIndex);
+	} catch (error) {
+		warnings.push(`Looking up calls placed as n8n stopped failed: ${(error as Error).message}`);
+		return state;
+	}
+	let available = lookupRequestsAvailable(state, now, settings);
+	for (const group of planOrphanLookups(orphans, settings)) {
+		if (available < 2) break;
+		available -= 2;
+		const calls: NormalizedCall[] = [];
+		try {
+			// The contact is From for calls connected to a flow, and may be To for calls connecting two numbers.
+			for (const side of ['from', 'to'] as const) {
+				state = markReconcileRequested(state, [], now, settings);
+				const request = bulkCallDetailsRequest(account.accountSid, {
+					[side]: group.numbers,
+					dateCreated: { from: group.createdFrom, to: group.createdTo },
+					pageSize: 100,
+					details: true,
+				});
+				calls.push(...mapBulkCalls(await exotelApiRequest.call(ctx, request, { account, itemIndex })).calls);
+			}
+		} catch (error) {
+			// the rows stay held and are looked up again next run
+			warnings.push(`Looking up calls placed as n8n stopped failed: ${(error as Error).message}`);
+			break;
+		}
+		const looked: Array<[Orphan, OutcomeInput]> = [];
+		for (const orphan of group.orphans) {
+			const outcome = orphanOutcome(orphan, matchOrphanCall(orphan, calls, settings));
+			if (outcome) looked.push([orphan, outcome]);
+		}
+		const recorded = recordOutcomes(
+			state,
+			looked.map(([, o]) => o),
+			now,
+			settings,
+		);
+		state = recorded.state;
+		recorded.results.forEach((r, i) => {
+			const [orphan, outcome] = looked[i];
+			out.push({
+				json: {
+					...writeBackFields(orphanWriteBack(orphan, outcome, r, now, settings)),
+					callSid: outcome.callSid ?? '',
+					pacingAction: r.action,
+					pacingMessage: orphanMessage(outcome, r),
+				},
+				pairedItem: { item: itemIndexes[orphan.index] },
+			});
+		});
+	}
+	return state;
+}
+
 export async function executeRelease(ctx: IExecuteFunctions, items: INodeExecutionData[]): Promise<INodeExecutionData[][]> {
 	const dial: INodeExecutionData[] = [];
 	const hold: INodeExecutionData[] = [];
@@ -75,6 +161,12 @@ export async function executeRelease(ctx: IExecuteFunctions, items: INodeExecuti
 		let state = campaign.state;
 		const warnings = [...campaign.warnings];
 
+		const contacts: ContactInput[] = indexes.map((i) => {
+			const raw: Record<string, unknown> = {};
+			for (const field of CONTACT_FIELDS) raw[field] = read(field, i);
+			return contactInput(raw);
+		});
+		let lookingUp: Set<string> | undefined;
 		if (ctx.getNodeParameter('reconcile', first, true) as boolean) {
 			try {
 				state = await reconcile(ctx, campaign, state, now, first, reconciled);
@@ -82,19 +174,23 @@ export async function executeRelease(ctx: IExecuteFunctions, items: INodeExecuti
 				// A failed lookup must not stop dialling: the calls stay in flight and are asked about again.
 				warnings.push(`Reconciliation with Exotel failed: ${(error as Error).message}`);
 			}
+			const orphans = findOrphans(state, contacts, now, campaign.settings);
+			if (orphans.length) {
+				// held until looked up, also when this run cannot (reserve used up, Exotel failing)
+				lookingUp = new Set(orphans.map((o) => o.contact));
+				state = await lookUpOrphans(ctx, campaign, state, orphans, now, indexes, reconciled, warnings);
+			}
 		}
-
-		const contacts = indexes.map((i) => {
-			const raw: Record<string, unknown> = {};
-			for (const field of CONTACT_FIELDS) raw[field] = read(field, i);
-			return contactInput(raw);
-		});
 		// First run of a campaign: save its settings before any call is placed. n8n saves static data only when an
 		// execution ends, and the first tick runs for its whole interval while it dials; status callbacks of its
 		// calls would otherwise be recorded with the default settings (retry gaps, max attempts) and write those
 		// into the rows. So the first run releases nothing and dialling starts at the next tick.
 		const initialising = campaign.isNew;
-		const result = release(state, contacts, now, campaign.settings, { includeHeld: true, ...(initialising ? { maxRelease: 0 } : {}) });
+		const result = release(state, contacts, now, campaign.settings, {
+			includeHeld: true,
+			...(initialising ? { maxRelease: 0 } : {}),
+			...(lookingUp ? { lookingUp } : {}),
+		});
 		warnings.push(...result.warnings);
 		if (initialising) {
 			warnings.push(`Campaign "${name}" started: its settings are saved by this run; calls start with the next run.`);

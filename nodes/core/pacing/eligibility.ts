@@ -8,7 +8,8 @@
  *   window_closed      outside the calling window (retryAt = next opening)
  *   dnd                on the DND list and allowDnd is off
  *   already_in_flight  a live call to this contact: in the state (by contact or by its lastCallSid), or the row
- *                      shows a call placed within the lease with no outcome yet (retryAt = end of the lease)
+ *                      shows a call placed within the lease with no outcome yet (retryAt = end of the lease), or
+ *                      the row's call was placed as n8n stopped and is being looked up (orphans.ts)
  *   done               the last call completed
  *   attempts_used      attempts (minus a refund) >= maxAttempts
  *   retry_not_due      nextRetryAt in the future, or (without nextRetryAt) the re-call gap of the last status
@@ -89,6 +90,8 @@ export interface EligibilityContext {
 	liveSids: Set<string>;
 	/** Hashes of finished CallSids. */
 	done: DoneSet;
+	/** Contacts whose row shows a call placed as n8n stopped, being looked up at Exotel (orphans.ts). */
+	lookingUp: ReadonlySet<string> | null;
 	gates: Map<string, CircleGate>;
 	circleCache: Map<unknown, CircleGate>;
 	statusCache: Map<unknown, string>;
@@ -114,6 +117,7 @@ export function buildEligibilityContext(
 	settings: PacingSettings,
 	window: WindowInfo,
 	done: DoneSet,
+	lookingUp: ReadonlySet<string> | null = null,
 ): EligibilityContext {
 	const lease = leaseMs(settings);
 	const liveByContact = new Map<string, number>();
@@ -140,6 +144,7 @@ export function buildEligibilityContext(
 		liveByContact,
 		liveSids,
 		done,
+		lookingUp: lookingUp && lookingUp.size ? lookingUp : null,
 		gates,
 		circleCache: new Map(),
 		statusCache: new Map(),
@@ -249,6 +254,11 @@ export function classify(ctx: EligibilityContext, c: ContactInput): HoldReason |
 	if (!ctx.window.open) return 'window_closed';
 	if (c.dnd === true && !ctx.settings.allowDnd) return 'dnd';
 	if (ctx.liveByContact.size !== 0 && ctx.liveByContact.has(key)) return 'already_in_flight';
+	if (ctx.lookingUp !== null && ctx.lookingUp.has(key)) {
+		// its write-back and a new call's "Mark Dialling" must not race for the row
+		ctx.unsettled = true;
+		return 'already_in_flight';
+	}
 	const lastAt = c.lastAttemptAt;
 	if (
 		c.lastStatus === undefined &&

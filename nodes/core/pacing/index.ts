@@ -47,7 +47,17 @@ export { windowAt, nextWindowOpening, type WindowInfo } from './window';
 export { classify, explainHold, holdMessage, holdRetryAt, buildEligibilityContext, HOLD_REASONS, type HoldReason, type EligibilityContext } from './eligibility';
 export { release, type ReleaseOptions, type ReleaseResult, type ReleasedCall, type HeldContact, type ReleaseBudget, type LimitedBy } from './release';
 export { recordOutcomes, type RecordResult, type OutcomeResult, type OutcomeAction } from './outcomes';
-export { callsToReconcile, markReconcileRequested, type ReconcilePlan, type ReconcileItem } from './reconcile';
+export { callsToReconcile, markReconcileRequested, lookupRequestsAvailable, type ReconcilePlan, type ReconcileItem } from './reconcile';
+export {
+	findOrphans,
+	planOrphanLookups,
+	matchOrphanCall,
+	orphanOutcome,
+	orphanWriteBack,
+	orphanMessage,
+	type Orphan,
+	type OrphanLookup,
+} from './orphans';
 export { getStats, type PacingStats, type CircleStatsRow } from './stats';
 export { pauseCampaign, resumeCampaign, resetCampaign } from './controls';
 export { TRIP_WORDS, type TripReason, type BreakerTransition } from './breaker';

@@ -101,17 +101,26 @@ export interface ReconcilePlan {
 	nextRequestAt: number | null;
 }
 
+/** Call Details requests the reserve (and the account limit) allow right now. */
+export function lookupRequestsAvailable(state: CampaignState, now: number, settings: PacingSettings): number {
+	const used = countInWindow(
+		state.reconcileLog.filter((t) => t <= now).sort((a, b) => a - b),
+		now,
+	);
+	const byReserve = Math.max(0, settings.reserveForReconciliation - used);
+	// dialling may have borrowed the unused reserve: the account limit must hold in every window containing now
+	const byAccount = Math.max(0, settings.accountLimitPerMinute - busiestWindowAround(combinedRequestTimes(state), now));
+	return Math.min(byReserve, byAccount);
+}
+
 export function callsToReconcile(state: CampaignState, now: number, settings: PacingSettings, max = 100): ReconcilePlan {
 	const limit = Math.max(0, Math.min(100, Math.floor(max)));
 	const due = state.inFlight
 		.filter((f) => f.s && nextCheck(f, settings) <= now)
 		.sort((a, b) => nextCheck(a, settings) - nextCheck(b, settings) || a.r - b.r);
 	const log = state.reconcileLog.filter((t) => t <= now).sort((a, b) => a - b);
-	const used = countInWindow(log, now);
-	const byReserve = Math.max(0, settings.reserveForReconciliation - used);
-	// dialling may have borrowed the unused reserve: the account limit must hold in every window containing now
-	const byAccount = Math.max(0, settings.accountLimitPerMinute - busiestWindowAround(combinedRequestTimes(state), now));
-	const requestsAvailable = Math.min(byReserve, byAccount);
+	const byReserve = Math.max(0, settings.reserveForReconciliation - countInWindow(log, now));
+	const requestsAvailable = lookupRequestsAvailable(state, now, settings);
 	let nextRequestAt: number | null = null;
 	if (requestsAvailable === 0 && due.length) {
 		if (byReserve === 0) {

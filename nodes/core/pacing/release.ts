@@ -52,6 +52,8 @@ export interface ReleaseOptions {
 	maxRelease?: number;
 	/** With includeHeld: build decisions for at most this many held contacts (the counts cover all). */
 	heldLimit?: number;
+	/** Contacts held this tick because the outcome of a call placed as n8n stopped is being looked up (orphans.ts). */
+	lookingUp?: ReadonlySet<string>;
 }
 
 export interface ReleasedCall {
@@ -298,7 +300,7 @@ export function release(
 
 	// 2. one pass over the contacts
 	const win = windowAt(now, settings);
-	const ctx = buildEligibilityContext(s, now, settings, win, new DoneSet(s));
+	const ctx = buildEligibilityContext(s, now, settings, win, new DoneSet(s), options.lookingUp ?? null);
 	const logKeys = new Set<string>();
 	for (const e of s.sendLog) logKeys.add(e[1]);
 	const addedLog: Array<[number, string]> = [];

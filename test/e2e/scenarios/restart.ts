@@ -13,7 +13,9 @@ import {
 	startCampaignSimulator,
 	waitForCampaign,
 	campaignOver,
+	readCampaignState,
 } from '../../../scripts/demo/run';
+import { writeFileSync } from 'node:fs';
 import type { Checks } from '../lib/runner';
 import { governed, ids, progressLogger, SECRET, settledProgress, type E2eContext } from '../lib/context';
 
@@ -42,10 +44,24 @@ export async function restart(ctx: E2eContext, checks: Checks): Promise<void> {
 		statsPath: 'e2e-restart-stats',
 	});
 	const gov = governed(sim, 2, 20, d);
+	/** For diagnosis (E2E_DEBUG_DIR): the rows still open, their calls, and the campaign state. */
+	const dumpOpenRows = async (file: string) => {
+		const open = sim.sheets.rows(d.sheet).filter((r) => !isFinalRow(r));
+		const last10 = (v: unknown) => String(v ?? '').replace(/\D/g, '').slice(-10);
+		const numbers = new Set(open.map((r) => last10(r.phoneNumber)));
+		const calls = sim.ledger.calls.filter((c) => numbers.has(last10(c.customerNumber)));
+		writeFileSync(file, JSON.stringify({ virtualNow: sim.clock.now(), open, calls, state: await readCampaignState(n8n, d) }, null, 1));
+	};
 	const show = progressLogger(log, '  restart');
+	let lastDump = 0;
 	const observe = (p: Parameters<typeof show>[0]) => {
 		gov.observe(p);
 		show(p);
+		// diagnosis: what the open rows look like while nothing is live (a stall)
+		if (process.env.E2E_DEBUG_DIR && p.live === 0 && p.finalRows < p.contacts && Date.now() - lastDump > 15_000) {
+			lastDump = Date.now();
+			void dumpOpenRows(`${process.env.E2E_DEBUG_DIR}/restart-idle-${p.finalRows}.json`);
+		}
 	};
 	// Run until the campaign is well under way: many calls live and rows in progress.
 	const mid = await waitForCampaign(n8n, sim, d, {
@@ -71,6 +87,7 @@ export async function restart(ctx: E2eContext, checks: Checks): Promise<void> {
 		0,
 	);
 	const diffs = p.stats ? compareWithGroundTruth(p.stats, sim.ledger.calls) : ['no state'];
+	if (!rows.every(isFinalRow) && process.env.E2E_DEBUG_DIR) await dumpOpenRows(`${process.env.E2E_DEBUG_DIR}/restart-stall.json`);
 	const details = {
 		killedWith: { live: mid.live, rowsInProgress: inProgress, callsPlaced: mid.calls },
 		downSeconds: Math.round(downMs / 1000),
