@@ -64,8 +64,15 @@ describe('calls placed as n8n stopped (orphan rows)', () => {
 		expect(findOrphans(state, rows, PLACED + s.abandonAfterMinutes * 60000, s)).toEqual([]);
 	});
 
-	test('rows with a CallSid, a final status, not-placed, or no attempt are not orphans', () => {
-		const state = createState('camp', PLACED);
+	test('rows with a final status, not-placed, no attempt, or a call the state tracks are not orphans', () => {
+		// SID1 is in flight in the state (reconciliation by CallSid takes care of it)
+		const state = recordOutcomes(
+			createState('camp', PLACED),
+			[{ callSid: 'SID1', status: 'in-progress', contact: '+919800000099', circle: 'MH', attempt: 1, releasedAt: AFTER_LEASE - 1000 }],
+			AFTER_LEASE,
+			s,
+		).state;
+		expect(state.inFlight).toHaveLength(1);
 		const rows = [
 			orphanRow(1, { lastCallSid: 'SID1' }),
 			orphanRow(2, { lastStatus: 'busy' }),
@@ -90,7 +97,10 @@ describe('calls placed as n8n stopped (orphan rows)', () => {
 	test('lookups group five numbers, from 30 s before the first placement to the lease after the last', () => {
 		const rows = Array.from({ length: 7 }, (_, i) => orphanRow(i, { lastAttemptAt: PLACED + i * 1000 }));
 		const groups = planOrphanLookups(findOrphans(createState('camp', PLACED), rows, AFTER_LEASE + 7000, s), s);
-		expect(groups.map((g) => g.numbers.length)).toEqual([5, 2]);
+		expect(groups.map((g) => [g.numbers?.length, g.requests])).toEqual([
+			[5, 2],
+			[2, 2],
+		]);
 		expect(groups[0]).toMatchObject({ createdFrom: PLACED - 30000, createdTo: PLACED + 4000 + LEASE });
 	});
 
@@ -119,13 +129,13 @@ describe('calls placed as n8n stopped (orphan rows)', () => {
 		const wb = orphanWriteBack(o, outcome, r.results[0], AFTER_LEASE, s);
 		expect(wb).toMatchObject({ contact: o.contact, attemptsToWrite: 1, lastStatus: 'busy', lastCallSid: 'MINE', final: false });
 		expect(wb.nextRetryAt).toBe(PLACED + 2000 + 60000 + s.retryGapMinutes.busy * 60000);
-		expect(orphanMessage(outcome, r.results[0])).toMatch(/placed as n8n stopped.*busy: counted/);
+		expect(orphanMessage(o, outcome, r.results[0])).toMatch(/placed as n8n stopped.*busy: counted/);
 		// a second lookup of the same call (the row write was lost) repairs the row and counts nothing
 		const again = recordOutcomes(r.state, [outcome], AFTER_LEASE + 15000, s);
 		expect(again.results[0].action).toBe('duplicate');
 		expect(getStats(again.state, AFTER_LEASE, s).totals.attempted).toBe(1);
 		expect(orphanWriteBack(o, outcome, again.results[0], AFTER_LEASE + 15000, s)).toMatchObject({ lastStatus: 'busy', lastCallSid: 'MINE', attemptsToWrite: 1 });
-		expect(orphanMessage(outcome, again.results[0])).toMatch(/not counted again/);
+		expect(orphanMessage(o, outcome, again.results[0])).toMatch(/not counted again/);
 	});
 
 	test('no call at Exotel: the attempt is given back and the number may be called at once', () => {
@@ -140,6 +150,38 @@ describe('calls placed as n8n stopped (orphan rows)', () => {
 		const next = release(r.state, [{ ...orphanRow(1), attempts: 1, lastStatus: 'not-placed', nextRetryAt: AFTER_LEASE }], AFTER_LEASE + 15000, s);
 		expect(next.released).toHaveLength(1);
 		expect(next.released[0].attempt).toBe(2);
+	});
+
+	test('a row with a CallSid the state no longer tracks is looked up by CallSid and repaired, counting nothing twice', () => {
+		// SID7's outcome was counted, but the write of that outcome to the row was lost
+		const counted = recordOutcomes(
+			createState('camp', PLACED),
+			[{ callSid: 'SID7', status: 'no-answer', contact: '+919800000007', circle: 'MH', attempt: 1, releasedAt: PLACED, source: 'callback' }],
+			PLACED + 60000,
+			s,
+		).state;
+		const rows = [orphanRow(7, { lastCallSid: 'SID7' }), orphanRow(8)];
+		const orphans = findOrphans(counted, rows, AFTER_LEASE, s);
+		expect(orphans.map((o) => [o.contact, o.callSid])).toEqual([
+			['+919800000007', 'SID7'],
+			['+919800000008', undefined],
+		]);
+		const groups = planOrphanLookups(orphans, s);
+		expect(groups.map((g) => [g.callSids, g.numbers, g.requests])).toEqual([
+			[['SID7'], undefined, 1],
+			[undefined, ['+919800000008'], 2],
+		]);
+		const [o] = orphans;
+		const other = call({ callSid: 'OTHER', from: o.contact, createdAt: PLACED, status: 'busy' });
+		expect(matchOrphanCall(o, [other], s)).toBeUndefined();
+		expect(orphanOutcome(o, undefined)).toBeUndefined(); // Exotel did not return it: nothing to conclude
+		const found = call({ callSid: 'SID7', from: o.contact, createdAt: PLACED, status: 'no-answer' });
+		const outcome = orphanOutcome(o, matchOrphanCall(o, [other, found], s))!;
+		const r = recordOutcomes(counted, [outcome], AFTER_LEASE, s);
+		expect(r.results[0].action).toBe('duplicate');
+		expect(getStats(r.state, AFTER_LEASE, s).totals).toMatchObject({ attempted: 1, noAnswer: 1 });
+		expect(orphanWriteBack(o, outcome, r.results[0], AFTER_LEASE, s)).toMatchObject({ lastStatus: 'no-answer', lastCallSid: 'SID7', attemptsToWrite: 1 });
+		expect(orphanMessage(o, outcome, r.results[0])).toMatch(/still showed this call in progress.*not counted again/);
 	});
 
 	test('a call still reported live is not concluded (looked up again later)', () => {

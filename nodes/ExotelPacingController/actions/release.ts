@@ -96,19 +96,19 @@ async function lookUpOrphans(
 	}
 	let available = lookupRequestsAvailable(state, now, settings);
 	for (const group of planOrphanLookups(orphans, settings)) {
-		if (available < 2) break;
-		available -= 2;
+		if (available < group.requests) break;
+		available -= group.requests;
 		const calls: NormalizedCall[] = [];
+		const dateCreated = { from: group.createdFrom, to: group.createdTo };
+		// By CallSid; or by number, where the contact is From for calls connected to a flow, and may be To for calls
+		// connecting two numbers.
+		const filters = group.callSids
+			? [{ sids: group.callSids }]
+			: [{ from: group.numbers, dateCreated }, { to: group.numbers, dateCreated }];
 		try {
-			// The contact is From for calls connected to a flow, and may be To for calls connecting two numbers.
-			for (const side of ['from', 'to'] as const) {
+			for (const filter of filters) {
 				state = markReconcileRequested(state, [], now, settings);
-				const request = bulkCallDetailsRequest(account.accountSid, {
-					[side]: group.numbers,
-					dateCreated: { from: group.createdFrom, to: group.createdTo },
-					pageSize: 100,
-					details: true,
-				});
+				const request = bulkCallDetailsRequest(account.accountSid, { ...filter, pageSize: 100, details: true });
 				calls.push(...mapBulkCalls(await exotelApiRequest.call(ctx, request, { account, itemIndex })).calls);
 			}
 		} catch (error) {
@@ -135,7 +135,7 @@ async function lookUpOrphans(
 					...writeBackFields(orphanWriteBack(orphan, outcome, r, now, settings)),
 					callSid: outcome.callSid ?? '',
 					pacingAction: r.action,
-					pacingMessage: orphanMessage(outcome, r),
+					pacingMessage: orphanMessage(orphan, outcome, r),
 				},
 				pairedItem: { item: itemIndexes[orphan.index] },
 			});

@@ -12,6 +12,9 @@
  *     repaired from the call, nothing is counted;
  *   - not found: the request never left n8n; the attempt is given back (not-placed) and the number may be called
  *     again at once.
+ * The same goes for a row that does carry a CallSid but still says in-progress after the lease while the state
+ * no longer tracks that call (its outcome was counted, or it was placed before the dedupe horizon, and the row
+ * write was lost): it is looked up by CallSid (100 per request) and its row repaired.
  * While an orphan waits for its lookup, Release holds it (the lookup's write-back and a new "Mark Dialling" must
  * not race for the same row). After abandonAfterMinutes it is no longer looked up and the normal rules apply.
  */
@@ -23,6 +26,7 @@ import type { PacingSettings } from './settings';
 import { leaseMs, retryGapMs } from './settings';
 import type { CampaignState } from './state';
 import { categoryOf, isLiveStatus, normaliseStatus } from './statuses';
+import { MAX_BULK_SIDS } from '../exotel/requests';
 import type { OutcomeResult } from './outcomes';
 
 /** Numbers per bulk Call Details request (Exotel's From/To filters take at most 5). */
@@ -37,53 +41,78 @@ export interface Orphan {
 	circle: string;
 	attempt: number;
 	placedAt: number;
+	/** The row's CallSid, when it has one (looked up by CallSid, not by number). */
+	callSid?: string;
 }
 
-/** Rows showing a call with no CallSid whose lease has ended, not tracked in the state, oldest first. */
+/** Rows showing a live call whose lease has ended, not tracked in the state, oldest first. */
 export function findOrphans(state: CampaignState, contacts: readonly ContactInput[], now: number, settings: PacingSettings): Orphan[] {
 	const lease = leaseMs(settings);
 	const abandonMs = settings.abandonAfterMinutes * 60000;
 	const tracked = new Set<string>();
-	for (const f of state.inFlight) tracked.add(f.c);
+	for (const f of state.inFlight) {
+		tracked.add(f.c);
+		if (f.s) tracked.add(f.s);
+	}
 	const out: Orphan[] = [];
 	for (let i = 0; i < contacts.length; i++) {
 		const c = contacts[i];
-		if (!c.key || (typeof c.lastCallSid === 'string' && c.lastCallSid !== '')) continue;
 		const at = c.lastAttemptAt;
-		if (typeof at !== 'number' || !Number.isFinite(at) || at + lease > now || at + abandonMs <= now) continue;
+		if (!c.key || typeof at !== 'number' || !Number.isFinite(at) || at + lease > now || at + abandonMs <= now) continue;
 		if (!isLiveStatus(normaliseStatus(c.lastStatus)) || tracked.has(c.key)) continue;
+		const sid = typeof c.lastCallSid === 'string' ? c.lastCallSid.trim() : '';
+		if (sid && tracked.has(sid)) continue;
 		const attempt = typeof c.attempts === 'number' && c.attempts > 0 ? Math.floor(c.attempts) : 1;
-		out.push({ index: i, contact: c.key, circle: (c.circle ?? '').trim().toUpperCase(), attempt, placedAt: at });
+		const o: Orphan = { index: i, contact: c.key, circle: (c.circle ?? '').trim().toUpperCase(), attempt, placedAt: at };
+		if (sid) o.callSid = sid;
+		out.push(o);
 	}
 	return out.sort((a, b) => a.placedAt - b.placedAt);
 }
 
-/** One group of orphans looked up together: the same numbers are asked for as From and as To. */
+/**
+ * One group of orphans looked up together: by CallSid (one request for up to 100), or by number (the same numbers
+ * asked for as From and as To: two requests for up to 5).
+ */
 export interface OrphanLookup {
 	orphans: Orphan[];
-	numbers: string[];
+	/** Set for a lookup by CallSid. */
+	callSids?: string[];
+	/** Set for a lookup by number. */
+	numbers?: string[];
 	createdFrom: number;
 	createdTo: number;
+	/** Requests the lookup costs. */
+	requests: number;
 }
 
-/** Groups orphans for lookups (each group costs two requests: From=… and To=…). */
+/** Groups orphans for lookups: those with a CallSid first (cheap), then by number, oldest first. */
 export function planOrphanLookups(orphans: readonly Orphan[], settings: PacingSettings): OrphanLookup[] {
 	const lease = leaseMs(settings);
+	const range = (part: readonly Orphan[]) => ({
+		createdFrom: Math.min(...part.map((o) => o.placedAt)) - ORPHAN_EARLY_MS,
+		createdTo: Math.max(...part.map((o) => o.placedAt)) + lease,
+	});
 	const groups: OrphanLookup[] = [];
-	for (let i = 0; i < orphans.length; i += ORPHAN_NUMBERS_PER_LOOKUP) {
-		const part = orphans.slice(i, i + ORPHAN_NUMBERS_PER_LOOKUP);
-		groups.push({
-			orphans: part,
-			numbers: part.map((o) => o.contact),
-			createdFrom: Math.min(...part.map((o) => o.placedAt)) - ORPHAN_EARLY_MS,
-			createdTo: Math.max(...part.map((o) => o.placedAt)) + lease,
-		});
+	const bySid = orphans.filter((o) => o.callSid);
+	for (let i = 0; i < bySid.length; i += MAX_BULK_SIDS) {
+		const part = bySid.slice(i, i + MAX_BULK_SIDS);
+		groups.push({ orphans: part, callSids: part.map((o) => o.callSid!), ...range(part), requests: 1 });
+	}
+	const byNumber = orphans.filter((o) => !o.callSid);
+	for (let i = 0; i < byNumber.length; i += ORPHAN_NUMBERS_PER_LOOKUP) {
+		const part = byNumber.slice(i, i + ORPHAN_NUMBERS_PER_LOOKUP);
+		groups.push({ orphans: part, numbers: part.map((o) => o.contact), ...range(part), requests: 2 });
 	}
 	return groups;
 }
 
-/** The call that belongs to an orphan row: the earliest one from or to its number created since lastAttemptAt. */
+/**
+ * The call that belongs to an orphan row: the one with its CallSid, or else the earliest one from or to its
+ * number created since lastAttemptAt.
+ */
 export function matchOrphanCall(orphan: Orphan, calls: readonly NormalizedCall[], settings: PacingSettings): NormalizedCall | undefined {
+	if (orphan.callSid) return calls.find((c) => c.callSid === orphan.callSid);
 	const number = toNational(orphan.contact);
 	const from = orphan.placedAt - ORPHAN_EARLY_MS;
 	const to = orphan.placedAt + leaseMs(settings);
@@ -105,7 +134,8 @@ export function matchOrphanCall(orphan: Orphan, calls: readonly NormalizedCall[]
  */
 export function orphanOutcome(orphan: Orphan, call: NormalizedCall | undefined): OutcomeInput | undefined {
 	const base = { source: 'reconcile', contact: orphan.contact, circle: orphan.circle, attempt: orphan.attempt, releasedAt: orphan.placedAt };
-	if (!call) return { ...base, status: 'not-placed' };
+	// a CallSid Exotel did not return: nothing to conclude (the call exists; asked again next run)
+	if (!call) return orphan.callSid ? undefined : { ...base, status: 'not-placed' };
 	const status = normaliseStatus(call.status);
 	if (!categoryOf(status)) return undefined;
 	return {
@@ -143,9 +173,11 @@ export function orphanWriteBack(orphan: Orphan, outcome: OutcomeInput, result: O
 }
 
 /** Plain words for the Reconciled output. */
-export function orphanMessage(outcome: OutcomeInput, result: OutcomeResult): string {
-	const lead = 'The call was placed as n8n stopped (the row had no CallSid)';
+export function orphanMessage(orphan: Orphan, outcome: OutcomeInput, result: OutcomeResult): string {
 	if (outcome.status === 'not-placed') return 'n8n stopped before this call was placed (Exotel has no such call); the attempt is given back.';
+	const lead = orphan.callSid
+		? 'The row still showed this call in progress after its lease'
+		: 'The call was placed as n8n stopped (the row had no CallSid)';
 	if (result.action === 'counted') return `${lead}; Exotel reports ${outcome.status}: counted.`;
 	return `${lead}; Exotel reports ${outcome.status}: the row is updated (not counted again).`;
 }
