@@ -225,6 +225,7 @@ async function main(): Promise<void> {
 	}
 	await stopAll();
 	removeUserFolder(n8n.userFolder);
+	console.log('\nn8n and the simulator are stopped. To open the workflow in the n8n editor, run `npm run demo -- --keep`.');
 }
 
 main().then(
