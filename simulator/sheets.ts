@@ -18,8 +18,18 @@ function isObject(value: unknown): value is Record<string, unknown> {
 	return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** One row update, as received (for diagnosing write races in tests). */
+export interface SheetWrite {
+	/** Host time (ms). */
+	at: number;
+	sheet: string;
+	columns: Record<string, unknown>;
+}
+
 export class Sheets {
 	private readonly sheets = new Map<string, SheetRow[]>();
+	/** Every update since the last clear(), oldest first. */
+	readonly journal: SheetWrite[] = [];
 
 	rows(name: string): SheetRow[] {
 		return (this.sheets.get(name) ?? []).map((row) => ({ ...row }));
@@ -80,6 +90,7 @@ export class Sheets {
 		for (const { rows, item } of targets) {
 			const { row_number: _ignored, ...columns } = item;
 			void _ignored;
+			this.journal.push({ at: Date.now(), sheet: name, columns: { ...item } });
 			for (const row of rows) {
 				Object.assign(row, columns);
 				updated.push({ ...row });
@@ -94,5 +105,6 @@ export class Sheets {
 
 	clear(): void {
 		this.sheets.clear();
+		this.journal.length = 0;
 	}
 }

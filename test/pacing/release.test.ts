@@ -99,13 +99,21 @@ describe('release', () => {
 		expect(cb.state.totals).toMatchObject({ attempted: 1, completed: 1 });
 	});
 
-	test('a row that shows the final status of a call the state never counted is counted from the row, once', () => {
+	test('a row with the final status of a call the state never registered: the call is tracked and its outcome asked of Exotel, counted once', () => {
+		// the row's status may belong to the previous call (a late write), so it is not counted from the row
 		const row: ContactInput = { key: 'k', circle: 'MH', attempts: 1, lastStatus: 'busy', lastCallSid: 'GONE', lastAttemptAt: MON_10 - 120000 };
-		const r = release(createState('camp', MON_10 - 3600000), [row], MON_10, s);
-		expect(r.state.totals).toMatchObject({ attempted: 1, busy: 1, recovered: 1 });
+		const r = release(createState('camp', MON_10 - 3600000), [row], MON_10, s, { includeHeld: true });
+		expect(r.state.totals).toMatchObject({ attempted: 1, busy: 0, recovered: 1 });
+		expect(r.state.inFlight.map((f) => f.s)).toEqual(['GONE']);
+		expect(r.holds[0]).toMatchObject({ reason: 'already_in_flight', retryAt: MON_10 + s.tickSeconds * 1000 });
+		expect(r.holds[0].message).toMatch(/still being recorded/);
+		expect(callsToReconcile(r.state, MON_10, s).callSids).toEqual(['GONE']);
 		const again = release(r.state, [row], MON_10 + 15000, s);
-		expect(again.state.totals).toMatchObject({ attempted: 1, busy: 1 });
-		const dup = recordOutcomes(again.state, [{ callSid: 'GONE', status: 'busy' }], MON_10 + 20000, s);
+		expect(again.state.totals).toMatchObject({ attempted: 1, busy: 0, recovered: 1 });
+		const looked = recordOutcomes(again.state, [{ callSid: 'GONE', status: 'busy', source: 'reconcile' }], MON_10 + 20000, s);
+		expect(looked.results[0].action).toBe('counted');
+		expect(looked.state.totals).toMatchObject({ attempted: 1, busy: 1, reconciled: 1 });
+		const dup = recordOutcomes(looked.state, [{ callSid: 'GONE', status: 'busy' }], MON_10 + 25000, s);
 		expect(dup.results[0].action).toBe('duplicate');
 		// rows older than the dedupe horizon are left alone
 		const old = release(createState('camp', MON_10 - 3600000), [{ ...row, lastAttemptAt: MON_10 - 30 * 60000 }], MON_10, s);
@@ -164,5 +172,38 @@ describe('release', () => {
 		// processes on the machine); typically 3-5 ms compiled, a little more under Jest
 		expect(times[0]).toBeLessThan(20);
 		expect(times[Math.floor(times.length / 2)]).toBeLessThan(80);
+	});
+});
+
+describe('release: outcomes folded from the contact rows', () => {
+	const key = '+919800000042';
+	/** The state after the second call (SID-B, placed at 10:05) to a contact was registered. */
+	function registered(): { state: ReturnType<typeof createState>; placedB: number } {
+		const placedB = MON_10 + 5 * 60000;
+		const state = recordOutcomes(
+			createState('camp', MON_10),
+			[{ callSid: 'SID-B', status: 'in-progress', contact: key, circle: 'MH', attempt: 2, releasedAt: placedB }],
+			placedB + 1000,
+			s,
+		).state;
+		return { state, placedB };
+	}
+
+	test("a row showing this call's final status (its lastAttemptAt) is counted from the row", () => {
+		const { state, placedB } = registered();
+		const row: ContactInput = { key, circle: 'MH', attempts: 2, lastStatus: 'completed', lastCallSid: 'SID-B', lastAttemptAt: placedB };
+		const r = release(state, [row], placedB + 60000, s);
+		expect(getStats(r.state, placedB + 60000, s).totals).toMatchObject({ completed: 1, inFlight: 0 });
+	});
+
+	test("the previous call's status next to this call's CallSid (a late write) is not counted: Exotel is asked", () => {
+		const { state, placedB } = registered();
+		// SID-A's outcome write landed after "Mark Dialling", then the registration added SID-B next to it
+		const row: ContactInput = { key, circle: 'MH', attempts: 1, lastStatus: 'no-answer', lastCallSid: 'SID-B', lastAttemptAt: MON_10 };
+		const now = placedB + 60000;
+		const r = release(state, [row], now, s);
+		expect(getStats(r.state, now, s).totals).toMatchObject({ noAnswer: 0, inFlight: 1 });
+		expect(r.released).toHaveLength(0);
+		expect(callsToReconcile(r.state, placedB + s.reconcileAfterSeconds! * 1000, s).callSids).toEqual(['SID-B']);
 	});
 });

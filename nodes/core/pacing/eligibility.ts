@@ -86,8 +86,8 @@ export interface EligibilityContext {
 	settleMs: number;
 	/** Contact keys with a call in flight (or reserved) in the state -> latest lease end. */
 	liveByContact: Map<string, number>;
-	/** CallSids in flight in the state. */
-	liveSids: Set<string>;
+	/** CallSids in flight in the state -> when each was placed (NaN: its row's status is not to be trusted). */
+	liveSids: Map<string, number>;
 	/** Hashes of finished CallSids. */
 	done: DoneSet;
 	/** Contacts whose row shows a call placed as n8n stopped, being looked up at Exotel (orphans.ts). */
@@ -121,12 +121,12 @@ export function buildEligibilityContext(
 ): EligibilityContext {
 	const lease = leaseMs(settings);
 	const liveByContact = new Map<string, number>();
-	const liveSids = new Set<string>();
+	const liveSids = new Map<string, number>();
 	for (const f of state.inFlight) {
 		const end = f.r + lease;
 		const prev = liveByContact.get(f.c);
 		if (prev === undefined || end > prev) liveByContact.set(f.c, end);
-		if (f.s) liveSids.add(f.s);
+		if (f.s) liveSids.set(f.s, f.rc === 2 ? NaN : f.r);
 	}
 	const gates = new Map<string, CircleGate>();
 	for (const [name, c] of Object.entries(state.circles)) {
@@ -253,7 +253,11 @@ export function classify(ctx: EligibilityContext, c: ContactInput): HoldReason |
 	if (ctx.paused) return 'campaign_paused';
 	if (!ctx.window.open) return 'window_closed';
 	if (c.dnd === true && !ctx.settings.allowDnd) return 'dnd';
-	if (ctx.liveByContact.size !== 0 && ctx.liveByContact.has(key)) return 'already_in_flight';
+	if (ctx.liveByContact.size !== 0 && ctx.liveByContact.has(key)) {
+		// a row that already shows a final status: that outcome is still being recorded (or checked with Exotel)
+		ctx.unsettled = isTerminalStatus(cachedStatus(ctx, c.lastStatus));
+		return 'already_in_flight';
+	}
 	if (ctx.lookingUp !== null && ctx.lookingUp.has(key)) {
 		// its write-back and a new call's "Mark Dialling" must not race for the row
 		ctx.unsettled = true;

@@ -139,7 +139,7 @@ export function callsToReconcile(state: CampaignState, now: number, settings: Pa
 			attempt: f.a,
 			placedAt: f.r,
 			overdueSeconds: Math.round((now - nextCheck(f, settings)) / 1000),
-			recovered: f.rc === 1,
+			recovered: f.rc !== undefined,
 		})),
 		due: due.length,
 		requestsAvailable,

@@ -187,27 +187,29 @@ function repairFromRow(
 	const sid = c.lastCallSid;
 	if (typeof sid !== 'string' || sid === '') return 0;
 	const cat = categoryOf(status);
-	if (ctx.liveSids.has(sid)) {
-		if (!cat) return 0;
+	const placedAt = ctx.liveSids.get(sid);
+	if (placedAt !== undefined) {
+		// Only an outcome written for this very call: a late write of the previous call's outcome can land after
+		// "Mark Dialling", and the registration then adds this call's CallSid next to that older status. Outcome
+		// writes carry the call's lastAttemptAt (to the second); otherwise reconciliation will ask Exotel.
+		if (!cat || at === null || !(Math.abs(at - placedAt) < 1000)) return 0;
 		folds.push({ callSid: sid, status, source: 'sheet' });
 		return 1;
 	}
 	if (at === null || at < s.watermark || ctx.done.has(sidHash(sid))) return 0;
 	const circle = normaliseCircle(ctx, c.circle);
 	const attempts = typeof c.attempts === 'number' && c.attempts > 0 ? Math.floor(c.attempts) : 1;
-	if (cat) {
-		// The row holds the final status of a call this state never counted: count it from the row.
-		folds.push({ callSid: sid, status, source: 'sheet', contact: key, circle, attempt: attempts, releasedAt: at });
-		return 1;
-	}
-	// Possibly live: track it so the callback matches, or reconciliation finds it.
-	const call: InFlightCall = { c: key, ci: circle, a: attempts, r: at, s: sid, rc: 1 };
-	if (at + reconcileAfterMs(settings) < now) call.n = now;
+	// A CallSid this state never registered nor counted. Even with a final status the row is not proof of this
+	// call's outcome: a late write of the previous call's outcome can land after "Mark Dialling", and the
+	// registration then puts this call's CallSid next to that older status. So track it like a live call: the
+	// callback matches it, or reconciliation asks Exotel (at once when the row says the call is over).
+	const call: InFlightCall = { c: key, ci: circle, a: attempts, r: at, s: sid, rc: cat ? 2 : 1 };
+	if (cat || at + reconcileAfterMs(settings) < now) call.n = now;
 	s.inFlight.push(call);
 	s.totals.attempted++;
 	s.totals.recovered++;
 	if (circle) circleOf(s, circle, now).n.att++;
-	ctx.liveSids.add(sid);
+	ctx.liveSids.set(sid, cat ? NaN : at);
 	const end = at + leaseMs(settings);
 	ctx.liveByContact.set(key, Math.max(end, ctx.liveByContact.get(key) ?? 0));
 	return 1;

@@ -144,8 +144,11 @@ export interface InFlightCall {
 	p?: 1;
 	/** The attempt number re-uses a refunded attempt. */
 	rf?: 1;
-	/** Recovered from the contact row (registration was lost). */
-	rc?: 1;
+	/**
+	 * Recovered from the contact row (registration was lost): 1 = the row showed it live, 2 = the row showed a final
+	 * status, which is not trusted (it may be the previous call's): only Exotel's answer counts it.
+	 */
+	rc?: 1 | 2;
 	/** Reconciliation lookups that did not find the call. */
 	m?: number;
 	/** Last time Exotel reported the call live (extends the lease; abandonment counts from here). */
@@ -408,7 +411,7 @@ export function migrateState(
 				if (typeof f.s === 'string' && f.s) call.s = f.s;
 				if (f.p === 1) call.p = 1;
 				if (f.rf === 1) call.rf = 1;
-				if (f.rc === 1) call.rc = 1;
+				if (f.rc === 1 || f.rc === 2) call.rc = f.rc;
 				if (isNum(f.m)) call.m = f.m;
 				if (isNum(f.ls)) call.ls = f.ls;
 				inFlight.push(call);

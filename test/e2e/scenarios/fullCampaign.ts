@@ -2,6 +2,8 @@
  * The full campaign: 1,000 contacts in six circles (about 8% DND), one circle hard-down for five virtual minutes,
  * 2% of status callbacks dropped and 5% sent twice — example 2 end to end in real n8n against the simulator.
  */
+import { writeFileSync } from 'node:fs';
+
 import { DateTime } from 'luxon';
 
 import {
@@ -93,6 +95,13 @@ export async function fullCampaign(ctx: E2eContext, checks: Checks): Promise<voi
 	);
 
 	const diffs = stats ? compareWithGroundTruth(stats, calls) : ['no campaign state in static data'];
+	if (diffs.length && process.env.E2E_DEBUG_DIR) {
+		// for diagnosis: every row write and every call, to find which calls were counted with which status
+		writeFileSync(
+			`${process.env.E2E_DEBUG_DIR}/full-mismatch.json`,
+			JSON.stringify({ diffs, rows: sim.sheets.rows(d.sheet), journal: sim.sheets.journal, calls: sim.ledger.calls }),
+		);
+	}
 	checks.check(
 		"campaign stats equal the simulator's ground truth (each call counted once)",
 		diffs.length === 0,
