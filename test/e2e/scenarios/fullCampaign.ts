@@ -95,6 +95,8 @@ export async function fullCampaign(ctx: E2eContext, checks: Checks): Promise<voi
 	);
 
 	const diffs = stats ? compareWithGroundTruth(stats, calls) : ['no campaign state in static data'];
+	const late = lateOutcomeWrites(sim.sheets.journal, rows, calls);
+	log(`  full campaign: ${late} late writes of an earlier call's outcome landed after "Mark Dialling" of the next call (measured; Release must not count them for the new call)`);
 	if (diffs.length && process.env.E2E_DEBUG_DIR) {
 		// for diagnosis: every row write and every call, to find which calls were counted with which status
 		writeFileSync(
@@ -106,7 +108,7 @@ export async function fullCampaign(ctx: E2eContext, checks: Checks): Promise<voi
 		"campaign stats equal the simulator's ground truth (each call counted once)",
 		diffs.length === 0,
 		diffs.slice(0, 12).join('; '),
-		{ totals: stats?.totals, ledger: counts.byStatus },
+		{ totals: stats?.totals, ledger: counts.byStatus, lateOutcomeWrites: late },
 	);
 
 	// The rows are what a user sees: each must show the last call to its number and that call's outcome.
@@ -184,4 +186,34 @@ export async function fullCampaign(ctx: E2eContext, checks: Checks): Promise<voi
 		`circle row: ${JSON.stringify(ka && { trips: ka.trips, refunded: ka.refunded, breaker: ka.breaker })}`,
 		{ trips: ka?.trips, refunded: ka?.refunded },
 	);
+}
+
+/**
+ * Row writes that set the final status of a call older than the row's current call: the row had already been marked
+ * for the next call ("Mark Dialling"), and a repeat write of the previous outcome (from an execution that started
+ * earlier) landed afterwards. Measured from the simulator's sheet journal.
+ */
+function lateOutcomeWrites(
+	journal: ReadonlyArray<{ columns: Record<string, unknown> }>,
+	rows: ReadonlyArray<Record<string, unknown>>,
+	calls: ReadonlyArray<{ sid: string; createdAtMs: number }>,
+): number {
+	const phoneByRow = new Map(rows.map((r) => [String(r.row_number), String(r.phoneNumber)]));
+	const createdAt = new Map(calls.map((c) => [c.sid, c.createdAtMs]));
+	const markedAt = new Map<string, number>(); // phone -> lastAttemptAt of the latest "Mark Dialling"
+	let late = 0;
+	for (const { columns: w } of journal) {
+		const phone = w.phoneNumber !== undefined ? String(w.phoneNumber) : phoneByRow.get(String(w.row_number));
+		if (!phone) continue;
+		if (w.lastStatus === 'in-progress' && w.lastCallSid === '') {
+			markedAt.set(phone, Date.parse(String(w.lastAttemptAt)));
+			continue;
+		}
+		const sid = typeof w.lastCallSid === 'string' ? w.lastCallSid : '';
+		const marked = markedAt.get(phone);
+		const created = createdAt.get(sid);
+		if (!sid || marked === undefined || created === undefined || typeof w.lastStatus !== 'string') continue;
+		if (['completed', 'busy', 'no-answer', 'failed', 'canceled'].includes(w.lastStatus) && created < marked - 30_000) late++;
+	}
+	return late;
 }
