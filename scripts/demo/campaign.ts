@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { LOCAL_DEFAULTS } from './examples';
+import { seededRandom } from '../../nodes/core/callerId';
 
 type Json = Record<string, any>;
 
@@ -93,17 +94,8 @@ export function webhookPaths(wf: Json): { status: string; stats: string } {
 // ---------------------------------------------------------------------------------------------------------------
 // Contacts
 
-/** Small deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
+/** Small deterministic PRNG (mulberry32), the one the nodes and the simulator use. */
+export const prng = seededRandom;
 
 const FIRST = ['Asha', 'Ravi', 'Meena', 'Arjun', 'Priya', 'Vikram', 'Sunita', 'Rahul', 'Kavya', 'Imran', 'Neha', 'Suresh', 'Divya', 'Manoj', 'Pooja', 'Karthik'];
 const LAST = ['Sharma', 'Iyer', 'Patel', 'Reddy', 'Khan', 'Das', 'Nair', 'Singh', 'Gupta', 'Rao', 'Menon', 'Joshi'];

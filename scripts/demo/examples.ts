@@ -64,6 +64,22 @@ class Builder {
 // ---------------------------------------------------------------------------------------------------------------
 // Shared node parameters
 
+/**
+ * Call Details does not return the CustomField; the Set node copies it over from the Status Trigger's event, so
+ * Record Outcome can tie the call to its contact even when the registration was lost.
+ */
+function keepCustomField(b: Builder, idSeed: string, position: [number, number]): void {
+	b.add('Keep Custom Field', 'n8n-nodes-base.set', 3.4, position, {
+		assignments: {
+			assignments: [
+				{ id: uuidFor(idSeed), name: 'customField', value: "={{ $('Exotel Status Trigger').item.json.customField }}", type: 'string' },
+			],
+		},
+		includeOtherFields: true,
+		options: {},
+	});
+}
+
 function filterParams(expression: string): Json {
 	return {
 		conditions: {
@@ -280,15 +296,7 @@ export function buildLocalCampaign(): Json {
 		{ operation: 'get', callSid: "={{ $('Exotel Status Trigger').item.json.callSid }}", options: {} },
 		{ credentials: cred },
 	);
-	b.add('Keep Custom Field', 'n8n-nodes-base.set', 3.4, [1540, 760], {
-		assignments: {
-			assignments: [
-				{ id: uuidFor('customField'), name: 'customField', value: "={{ $('Exotel Status Trigger').item.json.customField }}", type: 'string' },
-			],
-		},
-		includeOtherFields: true,
-		options: {},
-	});
+	keepCustomField(b, 'customField', [1540, 760]);
 	b.add('Exotel Pacing: Record Outcome', `${PKG}.exotelPacingController`, 1, [1760, 760], {
 		operation: 'recordOutcome',
 		campaign: d.campaign,
@@ -506,15 +514,7 @@ export function buildSheetsCampaign(): Json {
 		{ operation: 'get', callSid: '={{ $json.callSid }}', options: {} },
 		{ credentials: exotel },
 	);
-	b.add('Keep Custom Field', 'n8n-nodes-base.set', 3.4, [1320, 800], {
-		assignments: {
-			assignments: [
-				{ id: uuidFor('sheets/customField'), name: 'customField', value: "={{ $('Exotel Status Trigger').item.json.customField }}", type: 'string' },
-			],
-		},
-		includeOtherFields: true,
-		options: {},
-	});
+	keepCustomField(b, 'sheets/customField', [1320, 800]);
 	b.add('Exotel Pacing: Record Outcome', `${PKG}.exotelPacingController`, 1, [1540, 800], { operation: 'recordOutcome', campaign: p.campaign, options: {} });
 	b.connect('Exotel Status Trigger', 'Exotel Call Details');
 	b.connect('Exotel Call Details', 'Keep Custom Field');

@@ -19,17 +19,10 @@ import {
 	type WriteBack,
 } from '../../nodes/core/pacing';
 import { decodeCorrelation } from '../../nodes/core/correlation';
+import { seededRandom } from '../../nodes/core/callerId';
 
-export function mulberry32(seed: number): () => number {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
+/** The seeded PRNG the nodes and the simulator use. */
+export const mulberry32 = seededRandom;
 
 /** Epoch ms of a wall-clock time in Asia/Kolkata. */
 export function ist(iso: string): number {

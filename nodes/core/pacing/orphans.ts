@@ -23,11 +23,11 @@ import { toNational } from '../phone';
 import { toEpochMs } from '../time';
 import type { ContactInput, OutcomeInput, WriteBack } from './types';
 import type { PacingSettings } from './settings';
-import { leaseMs, retryGapMs } from './settings';
+import { leaseMs } from './settings';
 import type { CampaignState } from './state';
 import { categoryOf, isLiveStatus, normaliseStatus } from './statuses';
 import { MAX_BULK_SIDS } from '../exotel/requests';
-import type { OutcomeResult } from './outcomes';
+import { outcomeWriteBack, type OutcomeResult } from './outcomes';
 
 /** Numbers per bulk Call Details request (Exotel's From/To filters take at most 5). */
 export const ORPHAN_NUMBERS_PER_LOOKUP = 5;
@@ -156,20 +156,16 @@ export function orphanWriteBack(orphan: Orphan, outcome: OutcomeInput, result: O
 	if (result.writeBack) {
 		return outcome.status === 'not-placed' ? { ...result.writeBack, nextRetryAt: now } : result.writeBack;
 	}
-	const status = outcome.status;
-	const cat = categoryOf(status) ?? 'other';
-	const final = cat === 'completed' || orphan.attempt >= settings.maxAttempts;
-	const gap = retryGapMs(settings, cat);
-	return {
+	return outcomeWriteBack(settings, {
 		contact: orphan.contact,
-		attemptsToWrite: orphan.attempt,
-		lastStatus: status,
-		lastCallSid: outcome.callSid,
-		lastAttemptAt: orphan.placedAt,
-		nextRetryAt: final || gap === null ? null : Math.max(outcome.at ?? orphan.placedAt, orphan.placedAt) + gap,
-		final,
+		attempt: orphan.attempt,
+		callSid: outcome.callSid ?? '',
+		status: outcome.status,
+		category: categoryOf(outcome.status) ?? 'other',
+		placedAt: orphan.placedAt,
+		at: outcome.at ?? orphan.placedAt,
 		refunded: false,
-	};
+	});
 }
 
 /** Plain words for the Reconciled output. */

@@ -80,6 +80,25 @@ export interface RecordResult {
 
 const MAX_MISSES = 3;
 
+/** The row after a call's final outcome: attempts, status, the next retry (none when final or refunded). */
+export function outcomeWriteBack(
+	settings: PacingSettings,
+	o: { contact: string; attempt: number; callSid: string; status: string; category: Category; placedAt: number; at: number; refunded: boolean },
+): WriteBack {
+	const final = o.category === 'completed' || (!o.refunded && o.attempt >= settings.maxAttempts);
+	const gap = retryGapMs(settings, o.category);
+	return {
+		contact: o.contact,
+		attemptsToWrite: o.refunded ? o.attempt - 1 : o.attempt,
+		lastStatus: o.status,
+		lastCallSid: o.callSid,
+		lastAttemptAt: o.placedAt,
+		nextRetryAt: final || o.refunded || gap === null ? null : max(o.at, o.placedAt) + gap,
+		final,
+		refunded: o.refunded,
+	};
+}
+
 export function recordOutcomes(
 	state: CampaignState,
 	outcomes: readonly OutcomeInput[],
@@ -203,18 +222,7 @@ export function recordOutcomes(
 			// the row already holds this outcome (a refund, if any, is decided by Release from the row)
 			result.message = `Counted ${status} from the contact row.`;
 		} else if (info.contact && info.attempt !== undefined) {
-			const final = cat === 'completed' || (!refunded && info.attempt >= settings.maxAttempts);
-			const gap = retryGapMs(settings, cat);
-			result.writeBack = {
-				contact: info.contact,
-				attemptsToWrite: refunded ? info.attempt - 1 : info.attempt,
-				lastStatus: status,
-				lastCallSid: sid,
-				lastAttemptAt: info.placedAt,
-				nextRetryAt: final || refunded || gap === null ? null : max(at, info.placedAt) + gap,
-				final,
-				refunded,
-			};
+			result.writeBack = outcomeWriteBack(settings, { contact: info.contact, attempt: info.attempt, callSid: sid, status, category: cat, placedAt: info.placedAt, at, refunded });
 			if (!refunded && isRefundable(cat) && info.circle) {
 				refundCandidates.push({ result, circle: info.circle, placedAt: info.placedAt });
 			}

@@ -101,16 +101,18 @@ export interface ReconcilePlan {
 	nextRequestAt: number | null;
 }
 
-/** Call Details requests the reserve (and the account limit) allow right now. */
-export function lookupRequestsAvailable(state: CampaignState, now: number, settings: PacingSettings): number {
-	const used = countInWindow(
-		state.reconcileLog.filter((t) => t <= now).sort((a, b) => a - b),
-		now,
-	);
-	const byReserve = Math.max(0, settings.reserveForReconciliation - used);
+/** The Call Details requests logged up to now (ascending), and how many more the reserve and the account allow. */
+function lookupBudget(state: CampaignState, now: number, settings: PacingSettings): { log: number[]; byReserve: number; available: number } {
+	const log = state.reconcileLog.filter((t) => t <= now).sort((a, b) => a - b);
+	const byReserve = Math.max(0, settings.reserveForReconciliation - countInWindow(log, now));
 	// dialling may have borrowed the unused reserve: the account limit must hold in every window containing now
 	const byAccount = Math.max(0, settings.accountLimitPerMinute - busiestWindowAround(combinedRequestTimes(state), now));
-	return Math.min(byReserve, byAccount);
+	return { log, byReserve, available: Math.min(byReserve, byAccount) };
+}
+
+/** Call Details requests the reserve (and the account limit) allow right now. */
+export function lookupRequestsAvailable(state: CampaignState, now: number, settings: PacingSettings): number {
+	return lookupBudget(state, now, settings).available;
 }
 
 export function callsToReconcile(state: CampaignState, now: number, settings: PacingSettings, max = 100): ReconcilePlan {
@@ -118,9 +120,7 @@ export function callsToReconcile(state: CampaignState, now: number, settings: Pa
 	const due = state.inFlight
 		.filter((f) => f.s && nextCheck(f, settings) <= now)
 		.sort((a, b) => nextCheck(a, settings) - nextCheck(b, settings) || a.r - b.r);
-	const log = state.reconcileLog.filter((t) => t <= now).sort((a, b) => a - b);
-	const byReserve = Math.max(0, settings.reserveForReconciliation - countInWindow(log, now));
-	const requestsAvailable = lookupRequestsAvailable(state, now, settings);
+	const { log, byReserve, available: requestsAvailable } = lookupBudget(state, now, settings);
 	let nextRequestAt: number | null = null;
 	if (requestsAvailable === 0 && due.length) {
 		if (byReserve === 0) {

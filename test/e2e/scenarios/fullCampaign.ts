@@ -16,6 +16,7 @@ import {
 	campaignOver,
 	ZONE,
 } from '../../../scripts/demo/run';
+import { isTerminalStatus, normaliseStatus } from '../../../nodes/core/pacing/statuses';
 import type { Checks } from '../lib/runner';
 import { governed, ids, progressLogger, SECRET, settledProgress, type E2eContext } from '../lib/context';
 
@@ -213,7 +214,7 @@ function lateOutcomeWrites(
 		const marked = markedAt.get(phone);
 		const created = createdAt.get(sid);
 		if (!sid || marked === undefined || created === undefined || typeof w.lastStatus !== 'string') continue;
-		if (['completed', 'busy', 'no-answer', 'failed', 'canceled'].includes(w.lastStatus) && created < marked - 30_000) late++;
+		if (isTerminalStatus(normaliseStatus(w.lastStatus)) && created < marked - 30_000) late++;
 	}
 	return late;
 }
