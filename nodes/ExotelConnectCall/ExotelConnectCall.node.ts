@@ -2,7 +2,6 @@ import {
 	NodeApiError,
 	NodeOperationError,
 	deepCopy,
-	sleepWithAbort,
 	type IDataObject,
 	type IExecuteFunctions,
 	type INodeExecutionData,
@@ -26,6 +25,7 @@ import { normalizeIndianPhone } from '../core/phone';
 import { RequestSpacer } from '../core/requestSpacing';
 import { istIso } from '../core/time';
 import { exotelApiRequest, getExotelAccount, type ExotelAccount } from '../transport/exotelApi';
+import { waitUnlessCancelled } from '../transport/wait';
 
 /** Exotel's default account limit for voice calls (research/exotel-api.md §7). */
 const DEFAULT_MAX_PER_MINUTE = 200;
@@ -339,7 +339,11 @@ export class ExotelConnectCall implements INodeType {
 		for (const call of prepared) {
 			const i = call.itemIndex;
 			const wait = spacer.nextWait();
-			if (wait > 0) await sleepWithAbort(wait, this.getExecutionCancelSignal());
+			if (wait > 0 && !(await waitUnlessCancelled(wait, this.getExecutionCancelSignal()))) {
+				throw new NodeOperationError(this.getNode(), 'The execution was cancelled before every call was placed', {
+					description: 'Calls not yet sent were not placed; their contacts become callable again once the Pacing Controller has checked Exotel for them.',
+				});
+			}
 			spacer.markSent();
 			const requestedAt = istIso();
 			try {
