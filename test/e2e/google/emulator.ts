@@ -12,7 +12,7 @@ import * as https from 'https';
 import { AddressInfo } from 'net';
 import * as path from 'path';
 import { IncomingMessage, ServerResponse } from 'http';
-import { A1Ref, formatRange, parseA1 } from './a1';
+import { A1Ref, formatRange, parseA1, quoteSheet } from './a1';
 import { generateTestCerts, GOOGLE_HOSTS, TestCerts } from './certs';
 import { GOOGLE_DEFAULT_LIMITS, LogEntry, QuotaLimits, QuotaTracker, quotaErrorBody, RequestKind, RequestLog } from './log';
 import {
@@ -100,6 +100,8 @@ export interface EmulatorOptions {
 	hosts?: readonly string[];
 	/** Print each request to stderr. */
 	verbose?: boolean;
+	/** Keep request bodies (first 4 000 characters) in the log entries (`body`). */
+	logBodies?: boolean;
 }
 
 // ------------------------------------------------------------------------------------------------- google errors
@@ -145,6 +147,7 @@ export class GoogleEmulator {
 	private certs?: TestCerts;
 	private nextSheetId = 0;
 	private verbose: boolean;
+	logBodies: boolean;
 
 	constructor(opts: EmulatorOptions = {}) {
 		this.clock = opts.clock ?? Date.now;
@@ -153,6 +156,7 @@ export class GoogleEmulator {
 		this.projectNumber = opts.projectNumber ?? '123456789012';
 		this.hosts = opts.hosts ?? GOOGLE_HOSTS;
 		this.verbose = !!opts.verbose;
+		this.logBodies = !!opts.logBodies;
 	}
 
 	// ------------------------------------------------------------------ lifecycle
@@ -373,6 +377,7 @@ export class GoogleEmulator {
 		const url = new URL(req.url ?? '/', 'https://x');
 		const raw = await readBody(req);
 		const entry: LogEntry = { t: this.clock(), kind: 'other', method: req.method ?? 'GET', host, path: safeDecode(url.pathname), query: url.search.slice(1), status: 0 };
+		if (this.logBodies && raw) entry.body = raw.slice(0, 4000);
 		const finish = (status: number, body: object, headers?: Record<string, string>) => {
 			entry.status = status;
 			entry.ms = Date.now() - started;
@@ -752,14 +757,12 @@ function resolveRange(ss: SpreadsheetModel, text: string, forWrite = false): Rec
 	const r1 = ref.endRow ?? sh.rowCount - 1;
 	const c1 = ref.endCol ?? sh.columnCount - 1;
 	if (r0 >= sh.rowCount || c0 >= sh.columnCount || (!forWrite && (r1 >= sh.rowCount || c1 >= sh.columnCount))) {
-		throw invalidArg(`Range (${quoteSheetAlways(sh.title)}!${text.includes('!') ? text.slice(text.lastIndexOf('!') + 1) : ''}) exceeds grid limits. Max rows: ${sh.rowCount}, max columns: ${sh.columnCount}`);
+		const cell = r0 >= sh.rowCount || (!forWrite && r1 >= sh.rowCount && c0 < sh.columnCount) ? `${indexToColSafe(c0)}${sh.rowCount + 1}` : `${indexToColSafe(sh.columnCount)}${r0 + 1}`;
+		throw invalidArg(`Range (${quoteSheet(sh.title)}!${cell}) exceeds grid limits. Max rows: ${sh.rowCount}, max columns: ${sh.columnCount}`);
 	}
 	return { sh, r0, c0, r1: Math.min(r1, sh.rowCount - 1), c1: Math.min(c1, sh.columnCount - 1), ref };
 }
 
-function quoteSheetAlways(t: string): string {
-	return `'${t.replace(/'/g, "''")}'`;
-}
 
 function getCell(sh: SheetModel, r: number, c: number): Cell | undefined {
 	return sh.cells[r]?.[c];
@@ -771,16 +774,13 @@ function readRect(sh: SheetModel, r0: number, c0: number, r1: number, c1: number
 	const out: JsonCell[][] = [];
 	for (let a = outer[0]; a <= outer[1]; a++) {
 		const line: JsonCell[] = [];
-		let last = -1;
 		for (let b = inner[0]; b <= inner[1]; b++) {
 			const cell = major === 'ROWS' ? getCell(sh, a, b) : getCell(sh, b, a);
 			if (cell) {
 				while (line.length < b - inner[0]) line.push('');
 				line.push(render(cell, ro, dt));
-				last = b;
 			}
 		}
-		void last;
 		out.push(line);
 	}
 	while (out.length && out[out.length - 1].length === 0) out.pop();
@@ -840,7 +840,9 @@ function writeValues(ss: SpreadsheetModel, rect: Rect, values: unknown, major: s
 	}
 	if (rect.r0 + height > sh.rowCount || rect.c0 + width > sh.columnCount) {
 		if (!grow) {
-			throw invalidArg(`Range (${quoteSheetAlways(sh.title)}!${indexToColSafe(rect.c0)}${rect.r0 + height}) exceeds grid limits. Max rows: ${sh.rowCount}, max columns: ${sh.columnCount}`);
+			// Google names the first cell outside the grid: `Range (Sheet1!A1001) exceeds grid limits. Max rows: 1000, max columns: 26`
+			const cell = rect.r0 + height > sh.rowCount ? `${indexToColSafe(rect.c0)}${sh.rowCount + 1}` : `${indexToColSafe(sh.columnCount)}${rect.r0 + 1}`;
+			throw invalidArg(`Range (${quoteSheet(sh.title)}!${cell}) exceeds grid limits. Max rows: ${sh.rowCount}, max columns: ${sh.columnCount}`);
 		}
 		sh.rowCount = Math.max(sh.rowCount, rect.r0 + height);
 		sh.columnCount = Math.max(sh.columnCount, rect.c0 + width);
@@ -894,11 +896,7 @@ function valuesUpdate(ss: SpreadsheetModel, range: string, b: Record<string, unk
 	checkBodyRange(ss, range, b);
 	const rect = resolveRange(ss, range, true);
 	const res = writeValues(ss, rect, b.values, String(b.majorDimension ?? 'ROWS'), opt, '', true);
-	if (q.get('includeValuesInResponse') === 'true') {
-		const r = resolveRange(ss, res.updatedRange);
-		Object.assign(res, { updatedData: valuesGet(ss, res.updatedRange, q) });
-		void r;
-	}
+	if (q.get('includeValuesInResponse') === 'true') Object.assign(res, { updatedData: valuesGet(ss, res.updatedRange, q) });
 	return res;
 }
 

@@ -18,6 +18,8 @@ export interface LogEntry {
 	/** For errors: Google's message. */
 	error?: string;
 	ms?: number;
+	/** Request body (only with the emulator's logBodies option). */
+	body?: string;
 }
 
 export interface LogSummary {
