@@ -247,7 +247,9 @@ export class GoogleEmulator {
 
 	/** Data for n8n's `googleApi` credential (Google Service Account API). */
 	serviceAccountCredential(sa: ServiceAccount = this.serviceAccount): Record<string, unknown> {
-		return { region: 'us-central1', email: sa.client_email, privateKey: sa.private_key, inpersonate: false, delegatedEmail: '', httpNode: false };
+		// only the fields that matter: n8n's public API validates `data` against a schema with display conditions
+		// (delegatedEmail is refused while inpersonate is false; 1.123 may also want allowedHttpRequestDomains)
+		return { email: sa.client_email, privateKey: sa.private_key };
 	}
 
 	addOAuthClient(): { clientId: string; clientSecret: string } {
@@ -405,6 +407,7 @@ export class GoogleEmulator {
 				return finish(e.code, e.body(), hdr);
 			}
 			if (e instanceof QuotaExceeded) return finish(429, e.body);
+			if (e instanceof ValueError) return finish(400, invalidArg(e.message).body());
 			throw e;
 		}
 	}
@@ -828,7 +831,9 @@ function writeValues(ss: SpreadsheetModel, rect: Rect, values: unknown, major: s
 	const width = Math.max(0, ...rows.map((r) => r.length));
 	if (!height || !width) return { spreadsheetId: ss.spreadsheetId, updatedRange: formatRange(rect.sh.title, rect.r0, rect.c0, rect.r0, rect.c0) };
 	const sh = rect.sh;
-	if (bounded) {
+	// a single-cell range is only the anchor (gspread's update('A1', [[1, 2], [3, 4]]) relies on it)
+	const anchor = rect.ref.startRow !== undefined && rect.ref.startRow === rect.ref.endRow && rect.ref.startCol !== undefined && rect.ref.startCol === rect.ref.endCol;
+	if (bounded && !anchor) {
 		const maxR = rect.ref.endRow;
 		const maxC = rect.ref.endCol;
 		if (maxR !== undefined && rect.r0 + height - 1 > maxR) {
