@@ -14,7 +14,6 @@ export class ExotelApi implements ICredentialType {
 
 	displayName = 'Exotel API';
 
-	// eslint-disable-next-line n8n-nodes-base/cred-class-field-documentation-url-miscased -- rule is for n8n's own repo; community credentials link to a full URL
 	documentationUrl = 'https://developer.exotel.com/api/';
 
 	icon = 'file:exotel.svg' as const;

@@ -1,4 +1,5 @@
 import {
+	NodeConnectionTypes,
 	NodeOperationError,
 	type IDataObject,
 	type IExecuteFunctions,
@@ -11,19 +12,20 @@ import { normalizeCall } from '../core/exotel/mapping';
 import { collectBulkCalls } from '../core/exotel/paging';
 import { callDetailsRequest, parseSidList, type ExotelRequest } from '../core/exotel/requests';
 import { exotelApiRequest, getExotelAccount } from '../transport/exotelApi';
+import { asNodeError } from '../transport/nodeError';
 
 export class ExotelCallDetails implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Exotel Call Details',
 		name: 'exotelCallDetails',
-		icon: 'file:exotel.svg',
+		icon: { light: 'file:exotel.svg', dark: 'file:exotel.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] === "getAll" ? "Get many calls" : "Get a call"}}',
 		description: 'Get the status, durations, legs and price of Exotel calls',
 		defaults: { name: 'Exotel Call Details' },
-		inputs: ['main'],
-		outputs: ['main'],
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
 		credentials: [{ name: 'exotelApi', required: true }],
 		properties: [
@@ -183,8 +185,7 @@ export class ExotelCallDetails implements INodeType {
 						{ limit },
 					);
 				} catch (e) {
-					if ((e as { name?: string }).name === 'NodeApiError') throw e;
-					throw new NodeOperationError(this.getNode(), (e as Error).message, { itemIndex: i });
+					throw asNodeError(this.getNode(), e, i);
 				}
 				for (const r of results) {
 					returnData.push({ json: { ...r.call, exotelResponse: r.raw } as unknown as IDataObject, pairedItem: { item: i } });
@@ -194,7 +195,7 @@ export class ExotelCallDetails implements INodeType {
 					returnData.push({ json: { error: (error as Error).message }, pairedItem: { item: i } });
 					continue;
 				}
-				throw error;
+				throw asNodeError(this.getNode(), error, i);
 			}
 		}
 		return [returnData];

@@ -1,4 +1,5 @@
 import {
+	NodeConnectionTypes,
 	NodeOperationError,
 	deepCopy,
 	type IDataObject,
@@ -22,6 +23,7 @@ import { CIRCLES, CIRCLE_CODES } from '../core/circles';
 import { mapExophones } from '../core/exotel/mapping';
 import { incomingPhoneNumbersRequest, nextIncomingPhoneNumbersPage } from '../core/exotel/requests';
 import { exotelApiRequest, getExotelAccount } from '../transport/exotelApi';
+import { asNodeError } from '../transport/nodeError';
 
 /** Safety stop for a misbehaving pager: 50 pages of 100 ExoPhones is far beyond any real account. */
 const MAX_EXOPHONE_PAGES = 50;
@@ -41,7 +43,7 @@ export class ExotelCallerIdSelector implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Exotel Caller ID Selector',
 		name: 'exotelCallerIdSelector',
-		icon: 'file:exotel.svg',
+		icon: { light: 'file:exotel.svg', dark: 'file:exotel.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle:
@@ -49,9 +51,8 @@ export class ExotelCallerIdSelector implements INodeType {
 		description:
 			"Pick an ExoPhone from the callee's own telecom circle as the caller ID (local numbers get answered more often)",
 		defaults: { name: 'Exotel Caller ID Selector' },
-		inputs: ['main'],
+		inputs: [NodeConnectionTypes.Main],
 		// Two outputs only when unmatched items should go to their own branch.
-		// eslint-disable-next-line n8n-nodes-base/node-class-description-outputs-wrong
 		outputs: `={{ $parameter["whenNoMatch"] === "secondOutput" ? [{ "type": "main", "displayName": "Caller ID" }, { "type": "main", "displayName": "No Caller ID" }] : ["main"] }}`,
 		usableAsTool: true,
 		credentials: [
@@ -283,11 +284,7 @@ export class ExotelCallerIdSelector implements INodeType {
 					});
 					continue;
 				}
-				if (error instanceof NodeOperationError || (error as { name?: string }).name === 'NodeApiError') {
-					(error as NodeOperationError).context.itemIndex = i;
-					throw error;
-				}
-				throw new NodeOperationError(this.getNode(), error as Error, { itemIndex: i });
+				throw asNodeError(this.getNode(), error, i);
 			}
 		}
 

@@ -1,4 +1,5 @@
 import {
+	NodeConnectionTypes,
 	NodeApiError,
 	NodeOperationError,
 	deepCopy,
@@ -25,6 +26,7 @@ import { normalizeIndianPhone } from '../core/phone';
 import { RequestSpacer } from '../core/requestSpacing';
 import { istIso } from '../core/time';
 import { exotelApiRequest, getExotelAccount, type ExotelAccount } from '../transport/exotelApi';
+import { asNodeError } from '../transport/nodeError';
 import { waitUnlessCancelled } from '../transport/wait';
 
 /** Exotel's default account limit for voice calls (research/exotel-api.md §7). */
@@ -79,15 +81,15 @@ export class ExotelConnectCall implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Exotel Connect Call',
 		name: 'exotelConnectCall',
-		icon: 'file:exotel.svg',
+		icon: { light: 'file:exotel.svg', dark: 'file:exotel.dark.svg' },
 		group: ['output'],
 		version: 1,
 		subtitle: '={{ $parameter["variant"] === "number" ? "Connect two numbers" : "Connect to call flow" }}',
 		description:
 			'Place outbound calls through Exotel: connect each number to a call flow (IVR) or to a second number',
 		defaults: { name: 'Exotel Connect Call' },
-		inputs: ['main'],
-		outputs: ['main'],
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
 		credentials: [{ name: 'exotelApi', required: true }],
 		properties: [
@@ -383,7 +385,7 @@ export class ExotelConnectCall implements INodeType {
 					pairedItem: { item: i },
 				};
 			} catch (error) {
-				if (!this.continueOnFail()) throw error;
+				if (!this.continueOnFail()) throw asNodeError(this.getNode(), error, i);
 				fail(i, error as Error, {
 					customField: call.customField,
 					callMayHaveBeenPlaced: mayHaveBeenPlaced(error),

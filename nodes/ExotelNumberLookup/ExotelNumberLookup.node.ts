@@ -1,4 +1,5 @@
 import {
+	NodeConnectionTypes,
 	NodeOperationError,
 	deepCopy,
 	type IDataObject,
@@ -12,19 +13,20 @@ import { mapNumberMetadata } from '../core/exotel/mapping';
 import { numberMetadataRequest } from '../core/exotel/requests';
 import { normalizeIndianPhone } from '../core/phone';
 import { exotelApiRequest, getExotelAccount } from '../transport/exotelApi';
+import { asNodeError } from '../transport/nodeError';
 
 export class ExotelNumberLookup implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Exotel Number Lookup',
 		name: 'exotelNumberLookup',
-		icon: 'file:exotel.svg',
+		icon: { light: 'file:exotel.svg', dark: 'file:exotel.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: 'Circle, operator and DND',
 		description: 'Look up the telecom circle, operator, number type and DND status of Indian phone numbers',
 		defaults: { name: 'Exotel Number Lookup' },
-		inputs: ['main'],
-		outputs: ['main'],
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
 		credentials: [{ name: 'exotelApi', required: true }],
 		properties: [
@@ -114,12 +116,8 @@ export class ExotelNumberLookup implements INodeType {
 					});
 					continue;
 				}
-				if (error instanceof NodeOperationError || (error as { name?: string }).name === 'NodeApiError') {
-					// Carry the item index of *this* item even when the failed request was shared with an earlier one.
-					(error as NodeOperationError).context.itemIndex = i;
-					throw error;
-				}
-				throw new NodeOperationError(this.getNode(), error as Error, { itemIndex: i });
+				// Carries the item index of *this* item even when the failed request was shared with an earlier one.
+				throw asNodeError(this.getNode(), error, i);
 			}
 		}
 		return [returnData];

@@ -7,7 +7,7 @@ import type {
 	IWebhookFunctions,
 	IWebhookResponseData,
 } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import { parseStatusCallback, type StatusEvent } from '../core/exotel/mapping';
 
@@ -105,7 +105,7 @@ export class ExotelStatusTrigger implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Exotel Status Trigger',
 		name: 'exotelStatusTrigger',
-		icon: 'file:exotel.svg',
+		icon: { light: 'file:exotel.svg', dark: 'file:exotel.dark.svg' },
 		group: ['trigger'],
 		version: 1,
 		subtitle: '={{$parameter["events"] === "answeredToo" ? "Answered and terminal events" : "Terminal events"}}',
@@ -115,7 +115,7 @@ export class ExotelStatusTrigger implements INodeType {
 			name: 'Exotel Status Trigger',
 		},
 		inputs: [],
-		outputs: ['main'],
+		outputs: [NodeConnectionTypes.Main],
 		webhooks: [
 			{
 				name: 'default',
@@ -138,8 +138,10 @@ export class ExotelStatusTrigger implements INodeType {
 			{
 				displayName: 'Secret',
 				name: 'secret',
-				// eslint-disable-next-line n8n-nodes-base/node-param-type-options-password-missing -- the Secret is part of the callback URL the user copies, so it stays visible
 				type: 'string',
+				// Masked like every secret in n8n (and required so by n8n's verification scan). You choose it, so you
+				// already have it for the Status Callback URL.
+				typeOptions: { password: true },
 				required: true,
 				default: '',
 				placeholder: 'e.g. 7f3a9c2e5b8d41f6a0c4e9b2',

@@ -140,7 +140,10 @@ function toApiError(ctx: ExotelContext, d: DescribedError, itemIndex?: number, e
 
 /** Status code carried by an error thrown despite ignoreHttpStatusErrors (defensive; n8n versions differ). */
 function thrownHttpStatus(err: unknown): { status: number; body: unknown } | undefined {
-	const e = err as Record<string, any> | undefined;
+	type HttpLike = { status?: unknown; data?: unknown };
+	const e = err as
+		| { response?: HttpLike; cause?: { response?: HttpLike }; httpCode?: unknown; context?: { data?: unknown } }
+		| undefined;
 	if (!e || typeof e !== 'object') return undefined;
 	const response = e.response ?? e.cause?.response;
 	const status = Number(response?.status ?? e.httpCode);
