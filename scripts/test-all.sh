@@ -1,33 +1,82 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: build, lint, type-check, jest (unit, simulator, nodes over real HTTP,
-# pacing engine), then the end-to-end suite in a real n8n. Ends with one "N passed, N failed" line.
+# pacing engine), then the end-to-end suite in a real n8n on both supported lines: n8n 2.41.1 on Node 24 (all
+# scenarios) and n8n 1.123.81 on Node 20 (E2E_V1_ONLY, default: all scenarios). Ends with one "N passed, N failed"
+# line over everything, and the duration of each part.
+#
+#   SKIP_E2E=1            no e2e at all
+#   E2E_LINES="2.41.1"    only these n8n versions (default "2.41.1 1.123.81")
+#   E2E_V1_ONLY=examples,concurrency,restart   the scenarios run on 1.123.81 (default: all)
+#   E2E_INSTALL=serial    install the n8n runtimes one after the other when missing (default: concurrently with
+#                         build/lint/jest, see test/e2e/harness/README.md "n8n 1.123 vs 2.x")
 set -uo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .e2e
 failed_steps=()
+timings=()
+lines="${E2E_LINES:-2.41.1 1.123.81}"
 
 step() {
 	local name="$1"; shift
+	local t0=$SECONDS
 	echo "::: $name"
 	if ! "$@"; then failed_steps+=("$name"); fi
+	timings+=("$name: $((SECONDS - t0)) s")
 }
+
+rm -f .e2e/jest-results.json .e2e/e2e-results-*.json
+t_all=$SECONDS
+
+# The n8n runtimes take minutes to install on a fresh machine; start that first, next to build/lint/jest.
+install_pid=""
+if [ "${SKIP_E2E:-}" != "1" ] && [ "${E2E_INSTALL:-concurrent}" != "serial" ]; then
+	echo "::: n8n runtimes ($lines): ensuring in the background (log .e2e/n8n-install.log)"
+	t_install=$SECONDS
+	npx tsx test/e2e/run.ts --install-only --n8n "${lines// /,}" > .e2e/n8n-install.log 2>&1 &
+	install_pid=$!
+fi
 
 step build npm run --silent build
 step lint npm run --silent lint
 step typecheck npm run --silent typecheck
 step jest npx jest --ci --json --outputFile=.e2e/jest-results.json
+
 if [ "${SKIP_E2E:-}" != "1" ]; then
-	step e2e npm run --silent test:e2e -- --results .e2e/e2e-results.json
+	if [ -n "$install_pid" ]; then
+		if ! wait "$install_pid"; then failed_steps+=("n8n install"); fi
+		cat .e2e/n8n-install.log | grep -v '^\[e2e' || true
+		timings+=("n8n install (background, from the start): finished after $((SECONDS - t_install)) s")
+	fi
+	for v in $lines; do
+		only=()
+		if [ "${v%%.*}" = "1" ] && [ -n "${E2E_V1_ONLY:-}" ]; then only=(--only "$E2E_V1_ONLY"); fi
+		step "e2e n8n $v" npm run --silent test:e2e -- --n8n "$v" --results ".e2e/e2e-results-$v.json" "${only[@]}"
+	done
 fi
+
+echo
+echo "::: durations"
+for t in "${timings[@]}"; do echo "  $t"; done
+for f in .e2e/e2e-results-*.json; do
+	[ -f "$f" ] || continue
+	node -e '
+const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+for (const s of r.scenarios || []) console.log(`    ${s.name}: ${Math.round(s.durationMs / 1000)} s`);
+' "$f"
+done
+echo "  total: $((SECONDS - t_all)) s"
 
 node -e '
 const fs = require("fs");
 let passed = 0, failed = 0;
-for (const f of [".e2e/jest-results.json", ".e2e/e2e-results.json"]) {
+const files = [".e2e/jest-results.json", ...fs.readdirSync(".e2e").filter((f) => /^e2e-results-.*\.json$/.test(f)).map((f) => ".e2e/" + f)];
+for (const f of files) {
 	if (!fs.existsSync(f)) continue;
 	const r = JSON.parse(fs.readFileSync(f, "utf8"));
 	passed += r.numPassedTests || 0;
 	failed += (r.numFailedTests || 0) + (r.numRuntimeErrorTestSuites || 0);
+	if (r.n8nVersion) console.log(`n8n ${r.n8nVersion} (Node ${r.nodeVersion}): ${r.numPassedTests} passed, ${r.numFailedTests} failed`);
+	for (const t of r.testResults || []) if (t.status === "failed" && r.n8nVersion) console.log(`  FAIL ${t.name}`);
 }
 const steps = process.argv.slice(1);
 if (steps.length) { console.log("failed steps: " + steps.join(", ")); failed += steps.length; }

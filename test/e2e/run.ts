@@ -1,14 +1,19 @@
 /**
- * The real-n8n end-to-end suite (npm run test:e2e). One n8n 1.123 with this package installed the way n8n installs
- * community packages; scenarios run one after another, each with its own simulator and workflow. See README.md.
+ * The real-n8n end-to-end suite (npm run test:e2e). One n8n (2.41.1 on Node 24 by default, or 1.123.81 on Node 20)
+ * with this package installed the way n8n installs community packages; scenarios run one after another, each with
+ * its own simulator and workflow. See README.md.
  *
- *   npm run test:e2e                                   # all scenarios
+ *   npm run test:e2e                                   # all scenarios on n8n 2.41.1 (or $E2E_N8N_VERSION)
+ *   npm run test:e2e -- --n8n 1.123.81                 # the 1.x line
  *   npm run test:e2e -- --results .e2e/e2e-results.json
  *   npm run test:e2e -- --only examples,concurrency    # a subset (names below)
+ *   npm run test:e2e -- --install-only --n8n 2.41.1,1.123.81   # install the runtimes (concurrently) and exit
+ *   E2E_PACKAGE_DIR=/tmp/clean-checkout E2E_PACKAGE_BUILD=0 npm run test:e2e   # pack another directory, no build
  *
- * Prints one line per check and exits non-zero when any check failed.
+ * Prints one line per check, each prefixed with the n8n version ("n8n 2.41.1 / full campaign: …"), and exits
+ * non-zero when any check failed.
  */
-import { installPackage, prepareN8n, defaultLog, removeUserFolder, type N8nInstance } from './harness';
+import { ensureN8n, installPackage, n8nLine, prepareN8n, defaultLog, removeUserFolder, type N8nInstance } from './harness';
 import type { RunningSimulator } from '../../simulator';
 import { Checks, formatResult, writeResults, type CheckResult, type SuiteResult } from './lib/runner';
 import type { E2eContext } from './lib/context';
@@ -32,8 +37,30 @@ function arg(name: string): string | undefined {
 	return eq ? eq.slice(name.length + 3) : undefined;
 }
 
+/** --install-only: ensure each listed n8n (and its Node) concurrently; prints how long each took. */
+async function installOnly(versions: string[]): Promise<number> {
+	const t0 = Date.now();
+	const results = await Promise.allSettled(
+		versions.map(async (v) => {
+			const started = Date.now();
+			const rt = await ensureN8n({ version: v });
+			console.log(`n8n ${v} (Node ${rt.node.version}) ready in ${Math.round((Date.now() - started) / 1000)} s: ${rt.dir}`);
+		}),
+	);
+	for (const r of results) if (r.status === 'rejected') console.error(r.reason);
+	console.log(`install-only: ${versions.join(', ')} in ${Math.round((Date.now() - t0) / 1000)} s`);
+	return results.every((r) => r.status === 'fulfilled') ? 0 : 1;
+}
+
 async function main(): Promise<number> {
-	const resultsFile = arg('results') ?? '.e2e/e2e-results.json';
+	const versionArg = arg('n8n');
+	if (process.argv.includes('--install-only')) {
+		return await installOnly((versionArg ?? process.env.E2E_N8N_VERSION ?? '2.41.1').split(',').map((s) => s.trim()));
+	}
+	if (versionArg) process.env.E2E_N8N_VERSION = versionArg;
+	const version = n8nLine().version; // throws for a version without a recipe
+	const label = `n8n ${version}`;
+	const resultsFile = arg('results') ?? `.e2e/e2e-results-${version}.json`;
 	const only = arg('only')?.split(',').map((s) => s.trim());
 	const chosen = SCENARIOS.filter((s) => !only || only.includes(s.key));
 	const log = defaultLog;
@@ -46,6 +73,8 @@ async function main(): Promise<number> {
 	};
 	const save = () =>
 		writeResults(resultsFile, {
+			n8nVersion: version,
+			nodeVersion: n8n?.runtime.node.version,
 			numPassedTests: all.filter((r) => r.status === 'passed').length,
 			numFailedTests: all.filter((r) => r.status === 'failed').length,
 			numTotalTests: all.length,
@@ -59,23 +88,29 @@ async function main(): Promise<number> {
 	const simulators: RunningSimulator[] = [];
 	let ok = false;
 	try {
-		const setup = new Checks('setup', print);
+		const setup = new Checks(`${label} / setup`, print);
 		const t0 = Date.now();
 		try {
 			n8n = await prepareN8n({ log });
-			await installPackage(n8n.userFolder, { log });
+			// E2E_PACKAGE_DIR: pack another checkout (e.g. a clean export of HEAD while the tree is mid-edit);
+			// E2E_PACKAGE_BUILD=0: pack its dist/ as it is.
+			await installPackage(n8n.userFolder, {
+				log,
+				...(process.env.E2E_PACKAGE_DIR ? { packageDir: process.env.E2E_PACKAGE_DIR } : {}),
+				...(process.env.E2E_PACKAGE_BUILD === '0' ? { build: false } : {}),
+			});
 			await n8n.start();
-			setup.check('n8n 1.123 starts with the package installed as a community package', true, '', {
+			setup.check(`n8n ${version} (Node ${n8n.runtime.node.version}) starts with the package installed as a community package`, true, '', {
 				seconds: Math.round((Date.now() - t0) / 1000),
 			});
 		} catch (e) {
 			setup.crash(e);
 			throw e;
 		}
-		scenarios.push({ name: 'setup (install n8n if needed, build, pack, install, start)', durationMs: Date.now() - t0 });
+		scenarios.push({ name: `${label} / setup (install n8n if needed, build, pack, install, start)`, durationMs: Date.now() - t0 });
 		const ctx: E2eContext = { n8n, log, shared: { simulators } };
 		for (const s of chosen) {
-			const checks = new Checks(s.name, print);
+			const checks = new Checks(`${label} / ${s.name}`, print);
 			const started = Date.now();
 			log(`--- ${s.name}`);
 			try {
@@ -85,7 +120,7 @@ async function main(): Promise<number> {
 				checks.crash(e);
 				if (n8n.pid) log(`tail of ${n8n.logFile}:\n${n8n.logTail(30)}`);
 			}
-			scenarios.push({ name: s.name, durationMs: Date.now() - started });
+			scenarios.push({ name: `${label} / ${s.name}`, durationMs: Date.now() - started });
 			// Stop this scenario's simulators and workflows so they do not load the next scenario.
 			for (const sim of simulators.splice(0)) await sim.stop().catch(() => undefined);
 			if (n8n.running) {
@@ -109,7 +144,7 @@ async function main(): Promise<number> {
 	}
 	const passed = all.filter((r) => r.status === 'passed').length;
 	const failed = all.length - passed;
-	console.log(`\n${passed} passed, ${failed} failed in ${Math.round((Date.now() - startTime) / 1000)} s — results in ${resultsFile}`);
+	console.log(`\n${label}: ${passed} passed, ${failed} failed in ${Math.round((Date.now() - startTime) / 1000)} s — results in ${resultsFile}`);
 	for (const s of scenarios) console.log(`  ${s.name}: ${Math.round(s.durationMs / 1000)} s`);
 	return ok && failed === 0 && all.length > 0 ? 0 : 1;
 }

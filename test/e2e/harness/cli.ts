@@ -1,7 +1,9 @@
 /**
  * n8n CLI helpers (run with n8n STOPPED: the CLI opens the same SQLite database). Findings in README.md:
  * - `import:workflow` keeps the workflow "id" from the file and always imports inactive in regular mode;
- * - `update:workflow --id=<id> --active=true` marks it active; it takes effect at the next start;
+ * - 1.x: `update:workflow --id=<id> --active=true` marks it active; it takes effect at the next start;
+ * - 2.x: `publish:workflow --id=<id>` / `unpublish:workflow --id=<id>` (`update:workflow` still works there but is
+ *   deprecated); after the next start n8n applies the publication asynchronously (the harness waits for it in start());
  * - `import:credentials` encrypts a plain `data` object with N8N_ENCRYPTION_KEY.
  */
 import * as fs from 'fs';
@@ -37,9 +39,11 @@ export async function importCredentialsCli(
 	return await inst.cli(['import:credentials', `--input=${writeTemp(inst, 'credentials', credentials)}`]);
 }
 
-/** `n8n update:workflow --id=<id> --active=true|false` (takes effect when n8n next starts). */
+/** 1.x `n8n update:workflow --id=<id> --active=true|false`, 2.x `n8n publish:workflow|unpublish:workflow --id=<id>`
+ * (takes effect when n8n next starts). */
 export async function setWorkflowActiveCli(inst: N8nInstance, id: string, active = true): Promise<RunResult> {
 	assertStopped(inst, 'setWorkflowActiveCli');
+	if (inst.major >= 2) return await inst.cli([active ? 'publish:workflow' : 'unpublish:workflow', `--id=${id}`]);
 	return await inst.cli(['update:workflow', `--id=${id}`, `--active=${active}`]);
 }
 

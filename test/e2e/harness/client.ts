@@ -1,11 +1,11 @@
 /**
- * A small client for a running n8n 1.123.81: owner setup + API key over the internal REST API (`/rest`, cookie
- * `n8n-auth`), everything else over the public API (`/api/v1`, header `X-N8N-API-KEY`), plus production webhooks.
- * What works and what does not is written down in README.md.
+ * A small client for a running n8n (1.123.81 or 2.41.1): owner setup + API key over the internal REST API (`/rest`,
+ * cookie `n8n-auth`), everything else over the public API (`/api/v1`, header `X-N8N-API-KEY`), plus production
+ * webhooks. What works and what does not, and what differs between the lines, is written down in README.md.
  */
 import axios, { AxiosInstance, AxiosResponse } from 'axios';
 import { encodeBody, BodyEncoding } from './bodies';
-import { sleep, waitFor } from './util';
+import { sleep, waitFor, WaitAbort } from './util';
 
 export interface OwnerCredentials {
 	email: string;
@@ -33,6 +33,14 @@ export interface WorkflowDto {
 	versionId?: string;
 	activeVersionId?: string | null;
 	[k: string]: any;
+}
+
+/** 2.x `GET /rest/workflows/{id}/publication-status`. */
+export interface PublicationStatus {
+	status: 'published' | 'in_progress' | 'not_published' | 'partial' | 'failed';
+	liveVersionId: string | null;
+	pendingVersionId: string | null;
+	triggers: Array<{ nodeId: string; status: string; errorMessage?: string | null }>;
 }
 
 export type ExecutionStatus = 'new' | 'running' | 'success' | 'error' | 'canceled' | 'crashed' | 'waiting' | 'unknown';
@@ -111,12 +119,16 @@ export class N8nClient {
 	private authCookie?: string;
 	apiKey?: string;
 
+	/** n8n major version (1 or 2): 2.x publishes instead of activating. */
+	readonly major: number;
+
 	constructor(
 		readonly baseUrl: string,
-		opts: { apiKey?: string; timeoutMs?: number } = {},
+		opts: { apiKey?: string; timeoutMs?: number; n8nVersion?: string } = {},
 	) {
 		const timeout = opts.timeoutMs ?? 30_000;
 		this.apiKey = opts.apiKey;
+		this.major = Number((opts.n8nVersion ?? '1').split('.')[0]);
 		this.rest = axios.create({ baseURL: `${baseUrl}/rest`, timeout });
 		this.rest.interceptors.request.use((cfg) => {
 			if (this.authCookie) cfg.headers.set('Cookie', `n8n-auth=${this.authCookie}`);
@@ -178,25 +190,130 @@ export class N8nClient {
 		return (await this.api.post('/workflows', toPublicApiWorkflow(wf))).data;
 	}
 
-	/** `POST /api/v1/workflows/{id}/activate` — registers webhooks live, no restart needed. */
-	async activateWorkflow(id: string): Promise<WorkflowDto> {
-		return (await this.api.post(`/workflows/${id}/activate`)).data;
+	/**
+	 * Make the workflow live: 1.x `POST /api/v1/workflows/{id}/activate`; 2.x `POST …/publish` with a JSON body
+	 * (2.x answers 415 to a body-less POST; `/activate` is a deprecated alias there). 2.x applies a publication
+	 * asynchronously (an outbox): the call returns before the webhooks are registered (a new production webhook
+	 * answered 404 for 0.3-0.5 s), so this waits for the publication (waitForPublication) and for the workflow's
+	 * webhooks (waitForWorkflowWebhooks). Returns the workflow as read back (`active: true`).
+	 */
+	async activateWorkflow(id: string, opts: { wait?: boolean } = {}): Promise<WorkflowDto> {
+		if (this.major >= 2) await this.api.post(`/workflows/${id}/publish`, {});
+		else await this.api.post(`/workflows/${id}/activate`);
+		const wf = await this.getWorkflow(id);
+		if (opts.wait !== false) await this.waitUntilLive(wf);
+		return wf;
 	}
 
+	/**
+	 * 1.x `POST …/deactivate`; 2.x `POST …/unpublish`, then waits (≤ 10 s) until the publication status leaves
+	 * 'published'/'in_progress': 2.x removes triggers asynchronously (a webhook still answered 200 right after).
+	 */
 	async deactivateWorkflow(id: string): Promise<WorkflowDto> {
-		return (await this.api.post(`/workflows/${id}/deactivate`)).data;
+		if (this.major < 2) return (await this.api.post(`/workflows/${id}/deactivate`, {})).data;
+		const wf = (await this.api.post(`/workflows/${id}/unpublish`, {})).data;
+		await waitFor(
+			`unpublication of workflow ${id}`,
+			async () => {
+				const st = ((await this.rest.get(`/workflows/${id}/publication-status`)).data?.data ?? {}) as PublicationStatus;
+				return st.status !== 'published' && st.status !== 'in_progress';
+			},
+			{ timeoutMs: 10_000, intervalMs: 100 },
+		).catch(() => undefined);
+		return wf;
 	}
 
-	/** Create + activate. */
+	/** waitForPublication (2.x) + waitForWorkflowWebhooks. */
+	async waitUntilLive(wf: WorkflowDto): Promise<void> {
+		if (this.major >= 2 && wf.activeVersionId) await this.waitForPublication(wf.id, wf.activeVersionId);
+		await this.waitForWorkflowWebhooks(wf);
+	}
+
+	/**
+	 * 2.x only (no-op on 1.x): wait until `GET /rest/workflows/{id}/publication-status` says the publication is applied:
+	 * `status` 'published' (every trigger activated) with `liveVersionId` = `versionId` (default: any). Throws when
+	 * it settles as 'failed' or 'partial' (a trigger could not be activated) or after `timeoutMs` (default 60 s;
+	 * after a start, n8n's reconciler and outbox poll pick up CLI-published workflows within ~15 s).
+	 */
+	async waitForPublication(id: string, versionId?: string, timeoutMs = 60_000): Promise<PublicationStatus | undefined> {
+		if (this.major < 2) return undefined;
+		let last: PublicationStatus | undefined;
+		return await waitFor(
+			`publication of workflow ${id}${versionId ? ` version ${versionId}` : ''}`,
+			async () => {
+				const res = await this.rest.get(`/workflows/${id}/publication-status`);
+				last = (res.data?.data ?? res.data) as PublicationStatus;
+				if (last.status === 'failed' || last.status === 'partial') {
+					throw new WaitAbort(`publication of workflow ${id} ${last.status}: ${JSON.stringify(last.triggers)}`);
+				}
+				return last.status === 'published' && (!versionId || last.liveVersionId === versionId) ? last : undefined;
+			},
+			{ timeoutMs, intervalMs: 100, onTimeout: () => `last status: ${JSON.stringify(last)}` },
+		);
+	}
+
+	/**
+	 * Production webhook paths of a workflow's webhook triggers: a Webhook node's `path` (`<webhookId>/<path>` when the
+	 * path holds a `:param`), and `<webhookId>/exotel-status` for the Exotel Status Trigger (its fixed path).
+	 */
+	static webhookPathsOf(wf: { nodes?: any[] }): Array<{ path: string; method: string }> {
+		const out: Array<{ path: string; method: string }> = [];
+		for (const n of wf.nodes ?? []) {
+			if (n.disabled || !n.webhookId) continue;
+			if (n.type === 'n8n-nodes-base.webhook') {
+				const p = String(n.parameters?.path ?? n.webhookId).replace(/^\/+/, '');
+				out.push({ path: p.includes(':') ? `${n.webhookId}/${p}` : p, method: String(n.parameters?.httpMethod ?? 'GET') });
+			} else if (/\.exotelStatusTrigger$/.test(n.type)) {
+				out.push({ path: `${n.webhookId}/exotel-status`, method: 'POST' });
+			}
+		}
+		return out;
+	}
+
+	/**
+	 * Whether a production webhook is registered, without running its workflow: a request with a method the webhook
+	 * does not take answers 404 "…not registered for PATCH requests. Did you mean to make a POST request?" when the
+	 * path is registered and 404 "The requested webhook … is not registered." otherwise. (`OPTIONS` does not tell:
+	 * 2.x answers 204 for any path.)
+	 */
+	async webhookRegistered(pathAfterWebhook: string, method = 'POST'): Promise<boolean> {
+		const probe = method.toUpperCase() === 'PATCH' ? 'PUT' : 'PATCH';
+		const res = await this.http.request({ url: this.webhookUrl(pathAfterWebhook), method: probe, timeout: 5000 });
+		if (res.status !== 404) return true;
+		return /Did you mean/i.test(JSON.stringify(res.data));
+	}
+
+	/**
+	 * Wait until the production webhooks of an active workflow are registered (webhookRegistered). Times out quietly
+	 * after `timeoutMs` and returns what is still missing: callers check their own calls.
+	 */
+	async waitForWorkflowWebhooks(wf: { nodes?: any[] }, timeoutMs = 10_000): Promise<{ waitedMs: number; missing: string[] }> {
+		const started = Date.now();
+		let missing = N8nClient.webhookPathsOf(wf);
+		while (missing.length && Date.now() - started < timeoutMs) {
+			const still: typeof missing = [];
+			for (const w of missing) if (!(await this.webhookRegistered(w.path, w.method))) still.push(w);
+			missing = still;
+			if (missing.length) await sleep(100);
+		}
+		return { waitedMs: Date.now() - started, missing: missing.map((w) => w.path) };
+	}
+
+	/** Create + activate (publish on 2.x). */
 	async importWorkflow(wf: Record<string, any>, opts: { activate?: boolean } = {}): Promise<WorkflowDto> {
 		const created = await this.createWorkflow(wf);
 		if (opts.activate === false) return created;
 		return await this.activateWorkflow(created.id);
 	}
 
-	/** `PUT /api/v1/workflows/{id}` (name, nodes, connections, settings). An active workflow stays active (re-registered). */
+	/**
+	 * `PUT /api/v1/workflows/{id}` (name, nodes, connections, settings). An active workflow stays active (re-registered);
+	 * on 2.x the saved version is re-published (`publishIfActive` defaults to true), so the change is live at once.
+	 */
 	async updateWorkflow(id: string, wf: Record<string, any>): Promise<WorkflowDto> {
-		return (await this.api.put(`/workflows/${id}`, toPublicApiWorkflow(wf))).data;
+		const updated: WorkflowDto = (await this.api.put(`/workflows/${id}`, toPublicApiWorkflow(wf))).data;
+		if (updated.active) await this.waitUntilLive(updated);
+		return updated;
 	}
 
 	/**

@@ -9,8 +9,8 @@ import * as os from 'os';
 import * as path from 'path';
 import axios from 'axios';
 import { N8nClient, OwnerCredentials, DEFAULT_OWNER } from './client';
-import { ensureN8n, N8nRuntime } from './ensureN8n';
-import { defaultLog, freePort, killGroup, Logger, run, RunResult, sleep, tailFile, waitFor, WaitAbort } from './util';
+import { ensureN8n, N8nRuntime, pathWithNode } from './ensureN8n';
+import { defaultLog, freePort, killGroup, Logger, n8nMajor, run, RunResult, sleep, tailFile, waitFor, WaitAbort } from './util';
 
 /** Fixed key so credentials imported/created in one run decrypt after a restart (test-only value). */
 export const E2E_ENCRYPTION_KEY = 'n8n-nodes-exotel-e2e-fixed-encryption-key';
@@ -24,6 +24,12 @@ export interface N8nEnvOptions {
 	logLevel?: 'error' | 'warn' | 'info' | 'debug';
 	/** Extra/overriding environment; a value of `undefined` removes the variable. */
 	env?: Record<string, string | undefined>;
+	/** The n8n version the environment is for (default 1.x semantics); set by N8nInstance from its runtime. */
+	n8nVersion?: string;
+	/** n8n 2.x: the task-runner broker's port (default n8n's 5679, which two instances cannot share). */
+	runnersBrokerPort?: number;
+	/** PATH to use (N8nInstance puts its runtime's Node first). */
+	path?: string;
 }
 
 /**
@@ -36,6 +42,8 @@ export function n8nEnv(opts: N8nEnvOptions): Record<string, string> {
 		if (/^(N8N_|DB_|EXECUTIONS_|QUEUE_|WEBHOOK_URL$|GENERIC_TIMEZONE$|NODE_OPTIONS$)/.test(k)) continue;
 		base[k] = v;
 	}
+	if (opts.path) base.PATH = opts.path;
+	const v2 = opts.n8nVersion !== undefined && n8nMajor(opts.n8nVersion) >= 2;
 	const url = `http://127.0.0.1:${opts.port}/`;
 	const ours: Record<string, string> = {
 		N8N_USER_FOLDER: opts.userFolder,
@@ -43,7 +51,8 @@ export function n8nEnv(opts: N8nEnvOptions): Record<string, string> {
 		N8N_LISTEN_ADDRESS: '127.0.0.1',
 		N8N_HOST: '127.0.0.1',
 		N8N_PROTOCOL: 'http',
-		WEBHOOK_URL: url,
+		// 2.x reads N8N_WEBHOOK_URL (WEBHOOK_URL still works there but is reported as deprecated); 1.123 only WEBHOOK_URL
+		...(v2 ? { N8N_WEBHOOK_URL: url } : { WEBHOOK_URL: url }),
 		N8N_EDITOR_BASE_URL: url,
 		N8N_ENCRYPTION_KEY: E2E_ENCRYPTION_KEY,
 		N8N_SECURE_COOKIE: 'false',
@@ -58,9 +67,21 @@ export function n8nEnv(opts: N8nEnvOptions): Record<string, string> {
 		// community packages load from <userFolder>/.n8n/nodes/node_modules; never try to (re)install from npm
 		N8N_COMMUNITY_PACKAGES_ENABLED: 'true',
 		N8N_REINSTALL_MISSING_PACKAGES: 'false',
-		// execution: regular mode, Code node in-process (no task-runner process: faster start, one process to kill)
+		// 2.x: says the default will become false; we load a local, unverified package
+		...(v2 ? { N8N_UNVERIFIED_PACKAGES_ENABLED: 'true' } : {}),
+		// 2.x pings the DB every 2 s and answers EVERY request 503 "Database is not ready!" after one ping slower than
+		// DB_PING_TIMEOUT_MS (default 5 s). With SQLite the ping queues behind a busy tick's queries: on this loaded
+		// 2-vCPU machine status callbacks got 503s mid-campaign. 60 s keeps the monitor for real outages only.
+		...(v2 ? { DB_PING_TIMEOUT_MS: '60000' } : {}),
 		EXECUTIONS_MODE: 'regular',
-		N8N_RUNNERS_ENABLED: 'false',
+		// 1.123: Code node in-process (no task-runner process: faster start, one process to kill). 2.x always starts an
+		// internal task runner (N8N_RUNNERS_ENABLED is ignored and reported as safe to remove); its broker needs its own
+		// port so that two n8n can run at once.
+		...(v2
+			? opts.runnersBrokerPort
+				? { N8N_RUNNERS_BROKER_PORT: String(opts.runnersBrokerPort) }
+				: {}
+			: { N8N_RUNNERS_ENABLED: 'false' }),
 		N8N_CONCURRENCY_PRODUCTION_LIMIT: String(opts.concurrencyLimit ?? -1),
 		// keep execution rows (tests count them by status and read their data); nothing else
 		EXECUTIONS_DATA_SAVE_ON_SUCCESS: 'all',
@@ -126,6 +147,8 @@ export interface StartN8nOptions extends Partial<N8nEnvOptions> {
 	startTimeoutMs?: number;
 	/** Set up the owner and create an API key after start (default true). */
 	setupOwner?: boolean;
+	/** 2.x: after start, wait until the active workflows' publications are applied (default true; needs setupOwner). */
+	waitForPublications?: boolean;
 	owner?: OwnerCredentials;
 	/** Skip the assertIsolatedUserFolder() check (default false). */
 	allowNodeModulesAbove?: boolean;
@@ -172,8 +195,20 @@ export class N8nInstance {
 		readonly port: number,
 		readonly logFile: string,
 		public opts: StartN8nOptions,
+		/** n8n 2.x task-runner broker port (fixed for the instance's life, like `port`). */
+		readonly runnersBrokerPort?: number,
 	) {
-		this.client = new N8nClient(this.url);
+		this.client = new N8nClient(this.url, { n8nVersion: runtime.version });
+	}
+
+	/** The n8n version this instance runs. */
+	get version(): string {
+		return this.runtime.version;
+	}
+
+	/** Major version of n8n (1 or 2). */
+	get major(): number {
+		return n8nMajor(this.runtime.version);
 	}
 
 	get url(): string {
@@ -181,7 +216,14 @@ export class N8nInstance {
 	}
 
 	get env(): Record<string, string> {
-		return n8nEnv({ ...this.opts, userFolder: this.userFolder, port: this.port });
+		return n8nEnv({
+			...this.opts,
+			userFolder: this.userFolder,
+			port: this.port,
+			n8nVersion: this.runtime.version,
+			runnersBrokerPort: this.runnersBrokerPort,
+			path: pathWithNode(this.runtime.node),
+		});
 	}
 
 	get running(): boolean {
@@ -203,7 +245,7 @@ export class N8nInstance {
 		this.exitCode = null;
 		this.exitSignal = null;
 		try {
-			this.child = spawn(process.execPath, [this.runtime.binPath, 'start'], {
+			this.child = spawn(this.runtime.node.nodePath, [this.runtime.binPath, 'start'], {
 				cwd: this.userFolder,
 				env: this.env,
 				stdio: ['ignore', fd, fd],
@@ -251,12 +293,29 @@ export class N8nInstance {
 					this.client.apiKey = fs.existsSync(keyFile) ? fs.readFileSync(keyFile, 'utf8').trim() : await this.client.createApiKey();
 					fs.writeFileSync(keyFile, this.client.apiKey);
 				}
+				if (this.major >= 2 && this.opts.waitForPublications !== false) await this.waitForActiveWorkflows();
 			} catch (e) {
 				await this.kill().catch(() => undefined);
 				throw new Error(`owner/API-key setup failed: ${(e as Error).message}\n--- tail of ${this.logFile} ---\n${this.logTail(40)}`);
 			}
 		}
 		return this;
+	}
+
+	/**
+	 * 2.x: after "Editor is now accessible" n8n still applies publications in the background (its reconciler and
+	 * outbox). Waits until every active workflow's publication is applied and its webhooks answer — at once for
+	 * workflows published over the API before a restart (their trigger status is kept in the DB), up to ~15 s for
+	 * workflows published with the CLI while n8n was stopped.
+	 */
+	async waitForActiveWorkflows(timeoutMs = 60_000): Promise<void> {
+		const started = Date.now();
+		const active = (await this.client.listWorkflows()).filter((w) => w.active && w.activeVersionId);
+		for (const wf of active) {
+			await this.client.waitForPublication(wf.id, wf.activeVersionId!, Math.max(1000, timeoutMs - (Date.now() - started)));
+			await this.client.waitForWorkflowWebhooks(wf);
+		}
+		if (active.length) (this.opts.log ?? defaultLog)(`${active.length} active workflow(s) live ${((Date.now() - started) / 1000).toFixed(1)} s after start`);
 	}
 
 	/** Graceful stop: SIGTERM to the process group, SIGKILL after `timeoutMs` (default 20 s). */
@@ -321,7 +380,7 @@ export async function runN8nCli(
 	args: string[],
 	opts: { timeoutMs?: number; check?: boolean } = {},
 ): Promise<RunResult> {
-	return await run(process.execPath, [runtime.binPath, ...args], {
+	return await run(runtime.node.nodePath, [runtime.binPath, ...args], {
 		env,
 		cwd: env.N8N_USER_FOLDER,
 		timeoutMs: opts.timeoutMs ?? 120_000,
@@ -339,8 +398,10 @@ export async function prepareN8n(opts: StartN8nOptions = {}): Promise<N8nInstanc
 	if (!opts.allowNodeModulesAbove) assertIsolatedUserFolder(userFolder);
 	fs.mkdirSync(userFolder, { recursive: true });
 	const port = opts.port ?? (await freePort());
+	let brokerPort: number | undefined;
+	if (n8nMajor(runtime.version) >= 2) do brokerPort = await freePort(); while (brokerPort === port);
 	const logFile = opts.logFile ?? path.join(userFolder, 'n8n.log');
-	return new N8nInstance(runtime, userFolder, port, logFile, opts);
+	return new N8nInstance(runtime, userFolder, port, logFile, opts, brokerPort);
 }
 
 /** prepareN8n() + start(). Always pair with `await n8n.stop()` in a finally block. */

@@ -8,10 +8,55 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 
-/** The n8n version every E2E run uses (see docs/contracts.md). */
-export const N8N_VERSION = '1.123.81';
+/**
+ * The n8n lines the E2E suite runs on, pinned exactly, each with the Node it runs on and its install recipe
+ * (README.md, "n8n 1.123 vs 2.x").
+ */
+export interface N8nLine {
+	version: string;
+	/** Node to run this n8n with: 'system' = the Node running the harness (process.execPath), else an exact version
+	 * installed from npm's `node-<platform>-<arch>` package into the cache dir (see ensureNode). */
+	node: 'system' | string;
+	/** npm `overrides` written into the runtime's package.json. */
+	overrides?: Record<string, string>;
+	/** `npm install --ignore-scripts` (then `rebuild` the listed packages only). */
+	ignoreScripts: boolean;
+	/** Packages to `npm rebuild` after an --ignore-scripts install (against the headers of `node`). */
+	rebuild: string[];
+	/** Minutes of a typical install on this machine (for the progress message). */
+	installMinutes: string;
+}
+
 /** npm `overrides` that make n8n@1.123.81 install and run on Node 20 (see README.md). */
 export const N8N_OVERRIDES: Record<string, string> = { xlsx: '0.18.5', 'isolated-vm': '5.0.4' };
+
+export const N8N_LINES: Record<string, N8nLine> = {
+	'2.41.1': { version: '2.41.1', node: '24.22.3', ignoreScripts: true, rebuild: ['sqlite3'], installMinutes: '5-7' },
+	'1.123.81': { version: '1.123.81', node: 'system', overrides: N8N_OVERRIDES, ignoreScripts: false, rebuild: [], installMinutes: '4-6' },
+};
+
+/** The default n8n line when nothing else is asked for. */
+export const DEFAULT_N8N_VERSION = '2.41.1';
+
+/** The n8n version this process uses: `$E2E_N8N_VERSION` or 2.41.1. run.ts sets the variable from `--n8n`. */
+export function n8nVersion(): string {
+	return process.env.E2E_N8N_VERSION || DEFAULT_N8N_VERSION;
+}
+
+/** The recipe for an n8n version (throws for a version the harness has no recipe for). */
+export function n8nLine(version = n8nVersion()): N8nLine {
+	const line = N8N_LINES[version];
+	if (!line) throw new Error(`n8n ${version}: no install recipe; known versions: ${Object.keys(N8N_LINES).join(', ')}`);
+	return line;
+}
+
+/** Major version of an n8n version string ('2.41.1' -> 2). */
+export function n8nMajor(version: string): number {
+	return Number(version.split('.')[0]);
+}
+
+/** @deprecated the default version at load time; use n8nVersion() (it follows E2E_N8N_VERSION). */
+export const N8N_VERSION = n8nVersion();
 
 /** Repository root = the directory holding the package.json above this file (test/e2e/harness -> ../../..). */
 export function repoRoot(): string {

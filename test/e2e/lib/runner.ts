@@ -60,6 +60,9 @@ export interface Scenario<C> {
 }
 
 export interface SuiteResult {
+	/** The n8n version the suite ran on, and its Node. */
+	n8nVersion?: string;
+	nodeVersion?: string;
 	numPassedTests: number;
 	numFailedTests: number;
 	numTotalTests: number;
