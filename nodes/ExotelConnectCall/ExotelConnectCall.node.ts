@@ -34,6 +34,46 @@ const DEFAULT_MAX_PER_MINUTE = 200;
 
 type Variant = 'flow' | 'number';
 
+/** The defaults of From and Caller ID (they read the incoming row); an agent's tool call has no row, so a tool must set them. */
+const ROW_DEFAULTS = { from: '={{ $json.phoneNumber }}', callerId: '={{ $json.callerId }}' } as const;
+
+/**
+ * Description of the AI-agent tool variant n8n derives from this node (n8n 2.x makes every `usableAsTool` node a
+ * tool). The agent reads it to decide when to use the tool.
+ */
+const TOOL_DESCRIPTION =
+	'Places ONE real phone call through Exotel, billed to the Exotel account. Use it only when the user explicitly asks to call, never to test, retry or look something up. Each use is a new call.';
+
+/**
+ * An AI agent may only place calls through this node when the user has switched it on in the tool node and set the
+ * numbers explicitly; then one call per tool call. Throws (before any request) otherwise. Outside an agent, no-op.
+ */
+export function assertToolMayCall(ctx: IExecuteFunctions, itemCount: number, variant: Variant): void {
+	const node = ctx.getNode();
+	if (!node.type.endsWith('Tool')) return;
+	const allowed = ctx.getNodeParameter('allowAgentCalls', 0, false) as boolean;
+	if (!allowed) {
+		throw new NodeOperationError(node, 'This tool may not place calls: "Allow the AI Agent to Place Calls" is off', {
+			description:
+				'Every use of this tool places a real, billed call. Turn on "Allow the AI Agent to Place Calls" in the tool node only if the agent should be able to do that.',
+		});
+	}
+	const unset: string[] = (['from', 'callerId'] as const).filter((name) => {
+		const raw = node.parameters[name];
+		return raw === undefined || raw === '' || raw === ROW_DEFAULTS[name];
+	});
+	if (variant === 'number' && (node.parameters.to === undefined || node.parameters.to === '')) unset.push('to');
+	if (unset.length > 0) {
+		throw new NodeOperationError(node, `Set ${unset.join(', ')} explicitly in the tool node`, {
+			description:
+				'As an agent tool there is no incoming row to take the numbers from. Enter fixed numbers, or let the model fill a field with {{ $fromAI(...) }} if it should choose it.',
+		});
+	}
+	if (itemCount > 1) {
+		throw new NodeOperationError(node, `A tool call places one call; it got ${itemCount} items and placed none`);
+	}
+}
+
 interface PreparedCall {
 	itemIndex: number;
 	request: ExotelRequest;
@@ -90,9 +130,26 @@ export class ExotelConnectCall implements INodeType {
 		defaults: { name: 'Exotel Connect Call' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		usableAsTool: true,
+		// A tool only with explicit consent and numbers: see assertToolMayCall and README ("AI agents").
+		usableAsTool: { replacements: { description: TOOL_DESCRIPTION } },
 		credentials: [{ name: 'exotelApi', required: true }],
 		properties: [
+			{
+				displayName:
+					'Used by an AI agent, every use of this tool places a real, billed phone call. It places none unless you turn on "Allow the AI Agent to Place Calls" below and set From and Caller ID (and To) yourself: fixed numbers, or {{ $fromAI(...) }} where the model may choose. One call per tool use.',
+				name: 'toolNotice',
+				type: 'notice',
+				default: '',
+				displayOptions: { show: { '@tool': [true] } },
+			},
+			{
+				displayName: 'Allow the AI Agent to Place Calls',
+				name: 'allowAgentCalls',
+				type: 'boolean',
+				default: false,
+				displayOptions: { show: { '@tool': [true] } },
+				description: 'Whether the agent may place real, billed calls with this tool. Off: the tool refuses and calls nobody.',
+			},
 			{
 				displayName: 'Connect To',
 				name: 'variant',
@@ -301,6 +358,7 @@ export class ExotelConnectCall implements INodeType {
 		const results: Array<INodeExecutionData | undefined> = new Array(items.length);
 		const account: ExotelAccount = await getExotelAccount.call(this);
 		const variant = this.getNodeParameter('variant', 0, 'flow') as Variant;
+		assertToolMayCall(this, items.length, variant);
 
 		const fail = (itemIndex: number, error: Error, extra: IDataObject = {}): void => {
 			results[itemIndex] = {

@@ -308,3 +308,68 @@ describe('Exotel Connect Call — spacing', () => {
 		).rejects.toMatchObject({ message: expect.stringMatching(/1 or more/) });
 	});
 });
+
+describe('Exotel Connect Call — as an AI agent tool (n8n 2.x derives exotelConnectCallTool)', () => {
+	// What n8n does to a usableAsTool node: same class, description name + "Tool", usableAsTool.replacements applied.
+	const replacements = (node.description.usableAsTool as { replacements?: IDataObject } | undefined)?.replacements ?? {};
+	const tool = {
+		description: { ...node.description, ...replacements, name: `${node.description.name}Tool` },
+		execute: node.execute,
+	} as unknown as ExotelConnectCall;
+
+	const runTool = async (parameters: IDataObject, items: IDataObject[] = [{ chatInput: 'call my colleague' }]) => {
+		const sent: RecordedRequest[] = [];
+		const attempt = executeNode(tool, {
+			credentials: { exotelApi: simCredentials(sim.url) },
+			parameters: { flow: '234567', ...parameters },
+			items,
+			beforeRequest: (r) => {
+				if (r.url.includes('/Calls/connect')) sent.push(r);
+			},
+		});
+		return { attempt, sent };
+	};
+
+	it('tells the agent that each use places a real, billed call', () => {
+		expect(replacements.description).toMatch(/real phone call/);
+		expect(replacements.description).toMatch(/billed/);
+		const toolOnly = node.description.properties.filter((p) => p.displayOptions?.show?.['@tool']);
+		expect(toolOnly.map((p) => [p.name, p.default])).toEqual([
+			['toolNotice', ''],
+			['allowAgentCalls', false],
+		]);
+	});
+
+	it('places no call until "Allow the AI Agent to Place Calls" is on', async () => {
+		const { attempt, sent } = await runTool({ from: '+919810000010', callerId: '02040000001' });
+		await expect(attempt).rejects.toThrow(/Allow the AI Agent to Place Calls/);
+		expect(sent).toHaveLength(0);
+	});
+
+	it('places no call with the row defaults for From and Caller ID: the numbers must be set in the tool', async () => {
+		const { attempt, sent } = await runTool({ allowAgentCalls: true }, [
+			{ phoneNumber: '+919810000010', callerId: '02040000001' },
+		]);
+		await expect(attempt).rejects.toThrow('Set from, callerId explicitly in the tool node');
+		expect(sent).toHaveLength(0);
+	});
+
+	it('places exactly one call with explicit numbers, and refuses a batch', async () => {
+		const explicit = { allowAgentCalls: true, from: '+919810000010', callerId: '02040000001' };
+		const one = await runTool(explicit);
+		const res = await one.attempt;
+		expect(one.sent).toHaveLength(1);
+		expect(form(one.sent[0].body)).toMatchObject({ From: '+919810000010', CallerId: '02040000001' });
+		expect(res.json[0].callSid).toMatch(/^[0-9a-f]{32}$/);
+
+		const batch = await runTool(explicit, [{}, {}]);
+		await expect(batch.attempt).rejects.toThrow('A tool call places one call; it got 2 items and placed none');
+		expect(batch.sent).toHaveLength(0);
+	});
+
+	it('Number to Number also needs To set in the tool', async () => {
+		const { attempt, sent } = await runTool({ allowAgentCalls: true, variant: 'number', from: '+919810000010', callerId: '02040000001' });
+		await expect(attempt).rejects.toThrow('Set to explicitly in the tool node');
+		expect(sent).toHaveLength(0);
+	});
+});

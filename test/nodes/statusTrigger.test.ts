@@ -241,10 +241,11 @@ describe('description', () => {
 		]);
 		expect(d.usableAsTool).toBeUndefined();
 	});
-	it('has a required, visible Secret, the Events choice and no options.binaryData (which would stop n8n parsing bodies)', () => {
+	it('has a required, masked Secret, the Events choice and no options.binaryData (which would stop n8n parsing bodies)', () => {
 		const secret = d.properties.find((p) => p.name === 'secret');
 		expect(secret).toMatchObject({ type: 'string', required: true });
-		expect(secret?.typeOptions?.password).toBeFalsy();
+		// n8n's verification scan requires sensitive parameters to be password fields (eslint-disable is not honoured).
+		expect(secret?.typeOptions?.password).toBe(true);
 		const events = d.properties.find((p) => p.name === 'events');
 		expect(events?.default).toBe('terminal');
 		expect(events?.options?.map((o) => ('value' in o ? o.value : undefined))).toEqual(['answeredToo', 'terminal']);
