@@ -247,9 +247,10 @@ export class GoogleEmulator {
 
 	/** Data for n8n's `googleApi` credential (Google Service Account API). */
 	serviceAccountCredential(sa: ServiceAccount = this.serviceAccount): Record<string, unknown> {
-		// only the fields that matter: n8n's public API validates `data` against a schema with display conditions
-		// (delegatedEmail is refused while inpersonate is false; 1.123 may also want allowedHttpRequestDomains)
-		return { email: sa.client_email, privateKey: sa.private_key };
+		// n8n's public API checks `data` against a JSON schema built from the display conditions: without
+		// `inpersonate: false` n8n 1.123 requires delegatedEmail, and with it delegatedEmail is refused; the same goes
+		// for httpNode/scopes. This set is accepted by 1.123.81 and 2.41.1 (measured).
+		return { email: sa.client_email, privateKey: sa.private_key, inpersonate: false, httpNode: false };
 	}
 
 	addOAuthClient(): { clientId: string; clientSecret: string } {

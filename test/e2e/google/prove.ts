@@ -15,7 +15,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ensureN8n, withN8n, N8nInstance } from '../harness';
+import { ensureN8n, importCredentialsCli, withN8n, N8nInstance } from '../harness';
 import { LogEntry, startGoogleEmulator, StartedEmulator } from './index';
 
 const argv = process.argv.slice(2);
@@ -156,7 +156,7 @@ async function createCredential(n8n: N8nInstance, name: string, type: string, da
 	try {
 		return await n8n.client.createCredential({ name, type, data });
 	} catch (e) {
-		console.log(`  credential ${type}: ${(e as Error).message.slice(0, 300)}; retrying with allowedHttpRequestDomains: 'all'`);
+		console.log(`  credential ${type}: ${(e as Error).message.slice(0, 1500)}; retrying with allowedHttpRequestDomains: 'all'`);
 		return await n8n.client.createCredential({ name, type, data: { ...data, allowedHttpRequestDomains: 'all' } });
 	}
 }
@@ -169,7 +169,14 @@ async function main(): Promise<void> {
 	const results: OpResult[] = [];
 	const runtime = await ensureN8n({ version: N8N });
 	try {
-		await withN8n({ runtime, packages: [], env: g.n8nEnv() }, async (n8n) => {
+		// OAuth2 credential (what examples/01 uses) through `n8n import:credentials` before the start: the public API's
+		// schema for googleSheetsOAuth2Api on 1.123 demands unrelated fields (serverUrl, sendAdditionalBodyProperties…)
+		const oauthCredId = `gsoauth${crypto.randomBytes(5).toString('hex')}`.slice(0, 16);
+		const oauthData = g.oauth2Credential({ expired: true });
+		const beforeStart = async (n8n: N8nInstance) => {
+			await importCredentialsCli(n8n, [{ id: oauthCredId, name: 'Google Sheets account (emulator)', type: 'googleSheetsOAuth2Api', data: oauthData }]);
+		};
+		await withN8n({ runtime, packages: [], env: g.n8nEnv(), beforeStart }, async (n8n) => {
 			const sa = await createCredential(n8n, 'Google Service Account (emulator)', 'googleApi', g.serviceAccountCredential);
 			const saCred = { id: sa.id, type: 'googleApi' };
 			for (const tv of TYPE_VERSIONS) {
@@ -277,7 +284,7 @@ async function main(): Promise<void> {
 
 			// OAuth2 credential (what examples/01 uses): stored access token unknown to Google → 401 → refresh → retry
 			try {
-				const oc = await createCredential(n8n, 'Google Sheets account (emulator)', 'googleSheetsOAuth2Api', g.oauth2Credential({ expired: true }));
+				const oc = { id: oauthCredId };
 				const { spreadsheetId } = g.createSpreadsheet('OAuth2', [{ name: 'Contacts', header: HEADER, rows: contactsRows(3) }]);
 				const p = 'gs-oauth2';
 				const wf = workflow('oauth2 read', [webhookNode(p), sheetsNode(TYPE_VERSIONS[0], spreadsheetId, {}, { id: oc.id, type: 'googleSheetsOAuth2Api' })], [['Webhook', 'Google Sheets']]);
@@ -286,7 +293,24 @@ async function main(): Promise<void> {
 				const out = r.output as unknown[];
 				check('OAuth2: 401, refresh_token grant, retry succeeds', Array.isArray(out) && out.length === 3 && r.requests.some((x) => x.api === 'token.refresh_token' && x.status === 200) && r.requests.some((x) => x.status === 401), r.requests.map((x) => `${x.status} ${x.api}`));
 			} catch (e) {
-				check('OAuth2 credential accepted by the public API', false, (e as any).response?.data ?? (e as Error).message);
+				check('OAuth2 credential (imported with the CLI) usable', false, (e as any).response?.data ?? (e as Error).message);
+			}
+
+			// Quota: with 'Read requests per minute per user' lowered to 1, the read's second call gets Google's 429
+			{
+				g.emulator.quota.reset();
+				g.setLimits({ readPerUser: 1 });
+				const { spreadsheetId } = g.createSpreadsheet('Quota', [{ name: 'Contacts', header: HEADER, rows: contactsRows(3) }]);
+				const p = 'gs-quota';
+				const wf = workflow('quota read', [webhookNode(p), sheetsNode(TYPE_VERSIONS[0], spreadsheetId, {}, saCred)], [['Webhook', 'Google Sheets']]);
+				const r = await runOp(n8n, g, 'read with readPerUser = 1 (→ 429)', TYPE_VERSIONS[0], wf, p, {}, 3);
+				results.push(r);
+				g.setLimits({ readPerUser: 60 });
+				g.emulator.quota.reset();
+				const execs = await n8n.client.listExecutions({ workflowId: (await n8n.client.listWorkflows()).find((w: any) => w.name === 'quota read')?.id, includeData: true } as any).catch(() => []);
+				const err = JSON.stringify(execs).match(/Quota exceeded[^"\\]*/)?.[0];
+				console.log(`  n8n's error: ${err ?? '(not found in the execution)'}; webhook answered ${r.status} ${JSON.stringify(r.output).slice(0, 200)}`);
+				check('quota: the node\'s 2nd call is refused with 429 and the execution fails', r.requests.some((x) => x.status === 429) && r.status >= 500, { status: r.status, requests: r.requests.map((x) => `${x.status} ${x.api}`) });
 			}
 		});
 	} finally {
