@@ -5,7 +5,8 @@ import { executeCampaignOperation } from './actions/campaign';
 import { executeRecordOutcome } from './actions/recordOutcome';
 import { executeRelease } from './actions/release';
 import { properties } from './description';
-import { warnIfManual } from './store';
+import { withWorkflowLock } from './memory';
+import { warnIfManual, workflowIdOf } from './store';
 
 export class ExotelPacingController implements INodeType {
 	description: INodeTypeDescription = {
@@ -19,9 +20,9 @@ export class ExotelPacingController implements INodeType {
 			'Decides who to call now from the completion % and each circle’s health, and keeps the campaign state in the workflow',
 		defaults: { name: 'Exotel Pacing Controller' },
 		inputs: ['main'],
-		// Release: Dial Now / Not Now / Reconciled. Record Outcome: Update Contact / No Change.
+		// Release: Dial Now / Not Now / Row Updates. Record Outcome: Counted / No Change.
 		// eslint-disable-next-line n8n-nodes-base/node-class-description-outputs-wrong
-		outputs: `={{ $parameter["operation"] === "release" ? [{ "type": "main", "displayName": "Dial Now" }, { "type": "main", "displayName": "Not Now" }, { "type": "main", "displayName": "Reconciled" }] : $parameter["operation"] === "recordOutcome" ? [{ "type": "main", "displayName": "Update Contact" }, { "type": "main", "displayName": "No Change" }] : ["main"] }}`,
+		outputs: `={{ $parameter["operation"] === "release" ? [{ "type": "main", "displayName": "Dial Now" }, { "type": "main", "displayName": "Not Now" }, { "type": "main", "displayName": "Row Updates" }] : $parameter["operation"] === "recordOutcome" ? [{ "type": "main", "displayName": "Counted" }, { "type": "main", "displayName": "No Change" }] : ["main"] }}`,
 		usableAsTool: true,
 		credentials: [
 			{
@@ -38,10 +39,13 @@ export class ExotelPacingController implements INodeType {
 		const operation = this.getNodeParameter('operation', 0) as string;
 		const manual = warnIfManual(this);
 		try {
-			if (operation === 'release') return await executeRelease(this, items);
-			if (operation === 'recordOutcome') return await executeRecordOutcome(this, items);
-			if (operation === 'getStats' || operation === 'pause' || operation === 'resume' || operation === 'reset') {
-				return await executeCampaignOperation(this, items, operation, !manual);
+			// Get Stats only reads; everything else changes a campaign, one execution of this workflow at a time.
+			if (operation === 'getStats') return await executeCampaignOperation(this, items, operation, !manual);
+			const locked = async <T>(fn: () => Promise<T>) => await withWorkflowLock(workflowIdOf(this), fn);
+			if (operation === 'release') return await locked(async () => await executeRelease(this, items));
+			if (operation === 'recordOutcome') return await locked(async () => await executeRecordOutcome(this, items));
+			if (operation === 'pause' || operation === 'resume' || operation === 'reset') {
+				return await locked(async () => await executeCampaignOperation(this, items, operation, !manual));
 			}
 		} catch (error) {
 			// Pacing decisions are made for the whole batch at once, so a failure fails the batch; with

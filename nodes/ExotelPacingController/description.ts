@@ -108,11 +108,11 @@ export const properties: INodeProperties[] = [
 		default: true,
 		displayOptions: onRelease,
 		description:
-			'Whether to look up calls whose status callback is overdue with Exotel Call Details (needs the Exotel credential) and send their outcomes to the Reconciled output',
+			'Whether to look up calls whose status callback is overdue with Exotel Call Details (needs the Exotel credential) and count their outcomes (their rows are written through the Row Updates output)',
 	},
 	{
 		displayName:
-			'Connect the items of Connect Call (registers the calls), Exotel Status Trigger or Call Details. Items with something to store go to "Update Contact"; duplicates and live updates go to "No Change".',
+			'Connect the items of Connect Call (registers the calls), Exotel Status Trigger or Call Details. Counted calls and registrations go to "Counted"; duplicates and live updates go to "No Change". Their rows are written by the next Release (its "Row Updates" output), never here, so a late write cannot overtake a newer one.',
 		name: 'recordNotice',
 		type: 'notice',
 		default: '',

@@ -1,5 +1,6 @@
 /**
- * Where a campaign's pacing state lives: the workflow's global static data, under `exotelPacing`.
+ * Where a campaign's pacing state lives: in this process's memory (memory.ts: the newest state, changed under the
+ * workflow's lock) and in the workflow's global static data, under `exotelPacing` (what survives a restart).
  *
  * n8n saves static data only for active (production) executions and only when a top-level key is re-assigned or
  * changed, so every change is written by assigning a fresh `exotelPacing` object. Several campaigns share the
@@ -10,8 +11,9 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import type { CampaignState, PacingSettings, PartialSettings } from '../core/pacing';
-import { checkSettings, migrateState } from '../core/pacing';
+import { checkSettings, createState, migrateState } from '../core/pacing';
 import { toInstant } from './fields';
+import { recall, remember } from './memory';
 
 const KEY = 'exotelPacing';
 const BLOB_VERSION = 1;
@@ -19,6 +21,8 @@ const BLOB_VERSION = 1;
 interface StoredCampaign {
 	state: unknown;
 	settings?: PartialSettings;
+	/** Revision of the state (memory.ts); absent in states saved before revisions existed. */
+	rev?: number;
 }
 
 interface Blob {
@@ -35,6 +39,12 @@ export interface LoadedCampaign {
 	warnings: string[];
 	/** Nothing was stored for this campaign yet (its first run, or after Reset). */
 	isNew: boolean;
+	/** Revision the state was loaded at. */
+	rev: number;
+}
+
+export function workflowIdOf(ctx: IExecuteFunctions): string {
+	return String(ctx.getWorkflow().id ?? '');
 }
 
 function readBlob(ctx: IExecuteFunctions): Blob {
@@ -56,8 +66,21 @@ export function loadCampaign(
 	itemIndex: number,
 ): LoadedCampaign {
 	const stored = readBlob(ctx).campaigns[name];
-	const { state, warnings } = migrateState(stored?.state, name, now);
-	const chosen = partial ?? stored?.settings ?? {};
+	const storedRev = typeof stored?.rev === 'number' ? stored.rev : 0;
+	const remembered = recall(workflowIdOf(ctx), name);
+	let state: CampaignState;
+	let warnings: string[] = [];
+	let rev = storedRev;
+	let savedSettings = stored?.settings;
+	if (remembered && remembered.rev >= storedRev) {
+		// the newest state of this process (static data may hold an older one: last writer wins)
+		state = remembered.state;
+		rev = remembered.rev;
+		savedSettings = remembered.settings;
+	} else {
+		({ state, warnings } = migrateState(stored?.state, name, now));
+	}
+	const chosen = partial ?? savedSettings ?? {};
 	const { settings, problems } = checkSettings(chosen);
 	if (problems.length) {
 		throw new NodeOperationError(ctx.getNode(), `The pacing settings of campaign "${name}" are not valid`, {
@@ -65,7 +88,7 @@ export function loadCampaign(
 			itemIndex,
 		});
 	}
-	return { name, state, settings, partial: chosen, warnings, isNew: stored === undefined };
+	return { name, state, settings, partial: chosen, warnings, isNew: stored === undefined && remembered === undefined, rev };
 }
 
 /**
@@ -76,9 +99,18 @@ export function loadCampaign(
 export function saveCampaigns(ctx: IExecuteFunctions, changes: Array<[LoadedCampaign, CampaignState | null]>): void {
 	if (changes.length === 0) return;
 	const blob = readBlob(ctx);
+	const workflowId = workflowIdOf(ctx);
+	// Test runs change nothing: n8n does not save their static data, and they must not change the live state.
+	const live = ctx.getMode() !== 'manual';
 	for (const [campaign, state] of changes) {
-		if (state === null) delete blob.campaigns[campaign.name];
-		else blob.campaigns[campaign.name] = { state, settings: campaign.partial };
+		if (state === null) {
+			delete blob.campaigns[campaign.name];
+			if (live) remember(workflowId, campaign.name, { rev: campaign.rev + 1, state: createState(campaign.name, Date.now()), settings: {} });
+			continue;
+		}
+		const rev = Math.max(campaign.rev, recall(workflowId, campaign.name)?.rev ?? 0) + 1;
+		blob.campaigns[campaign.name] = { state, settings: campaign.partial, rev };
+		if (live) remember(workflowId, campaign.name, { rev, state, settings: campaign.partial });
 	}
 	// Re-assigning the top-level key is what n8n's change tracking sees.
 	ctx.getWorkflowStaticData('global')[KEY] = blob as unknown as IDataObject;

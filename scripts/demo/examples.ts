@@ -4,12 +4,13 @@
  *
  *   npx tsx scripts/demo/examples.ts          # rewrites examples/01-google-sheets-campaign.json and 02-local-campaign.json
  *
- * The loop (see test/e2e/README.md):
+ * The loop (see test/e2e/README.md and docs/pacing-design.md). Only the tick writes the sheet, a fixed number of
+ * requests per tick whatever the call volume; callbacks only count outcomes in the Pacing Controller:
  *   tick:      Schedule → [local: simulator clock] → read contacts → Number Lookup → (new lookups → save)
  *              → Pacing Release → Dial Now → save "dialling" → wait for the save → Caller ID → Connect Call
- *              → Pacing Record Outcome (registers CallSids) → save lastCallSid (or the outcome)
- *              Not Now (final holds) → save final;  Reconciled → save outcome
- *   callbacks: Status Trigger → [local: clock] → Call Details → keep CustomField → Record Outcome → save outcome
+ *              → Pacing Record Outcome (registers CallSids; their rows are written by the next tick)
+ *              Not Now (final holds) → save final;  Row Updates (outcomes, registrations, lookups) → save, one request
+ *   callbacks: Status Trigger → [local: clock] → Record Outcome
  *   stats:     Webhook GET → [local: clock] → Get Stats → Respond
  */
 import { createHash } from 'node:crypto';
@@ -64,22 +65,6 @@ class Builder {
 // ---------------------------------------------------------------------------------------------------------------
 // Shared node parameters
 
-/**
- * Call Details does not return the CustomField; the Set node copies it over from the Status Trigger's event, so
- * Record Outcome can tie the call to its contact even when the registration was lost.
- */
-function keepCustomField(b: Builder, idSeed: string, position: [number, number]): void {
-	b.add('Keep Custom Field', 'n8n-nodes-base.set', 3.4, position, {
-		assignments: {
-			assignments: [
-				{ id: uuidFor(idSeed), name: 'customField', value: "={{ $('Exotel Status Trigger').item.json.customField }}", type: 'string' },
-			],
-		},
-		includeOtherFields: true,
-		options: {},
-	});
-}
-
 function filterParams(expression: string): Json {
 	return {
 		conditions: {
@@ -125,6 +110,12 @@ function pacingSettings(scheduleSeconds: number, factor: number, demo: boolean):
 }
 
 const CONNECT_CALL_SETTINGS = { timeOut: 30, timeLimit: 600 };
+/**
+ * The workflow's timeout (Workflow Settings → Timeout Workflow). n8n stops a tick that runs longer, which bounds
+ * how late a row write of the tick can land: it must stay under the Pacing Controller's row-write lease
+ * (ROW_WRITE_LEASE_MS, 5 minutes, nodes/core/pacing/rowWrites.ts).
+ */
+const TICK_TIMEOUT_SECONDS = 240;
 const DEMO_CALL_SETTINGS = { timeOut: 30, timeLimit: 300 };
 
 /** Columns the write-backs fill (outcome of a call, as Record Outcome returns them). */
@@ -240,28 +231,19 @@ export function buildLocalCampaign(): Json {
 		},
 		{ credentials: cred, onError: 'continueRegularOutput' },
 	);
+	// Registers each CallSid; the row gets it with the next tick's row updates (one write at a time per row).
 	b.add('Exotel Pacing: Register Calls', `${PKG}.exotelPacingController`, 1, [1980, 400], {
 		operation: 'recordOutcome',
 		campaign: d.campaign,
 		options: { currentTime: virtualNow('Simulator Clock') },
 	});
-	// A registration only adds the CallSid ("Mark Dialling" wrote the rest before the call), so that it can never
-	// overwrite an outcome a fast status callback has already written; anything else is a full outcome.
-	saveRows(
-		'Save Call IDs',
-		[2200, 400],
-		'phoneNumber',
-		`={{ $input.all().map(i => i.json.pacingAction === 'registered' ? ({ phoneNumber: i.json.phoneNumber, lastCallSid: i.json.lastCallSid }) : ({ ${['phoneNumber', ...OUTCOME_COLUMNS]
-			.map((c) => `${c}: i.json.${c}`)
-			.join(', ')} })) }}`,
-	);
 	saveRows(
 		'Save Final Holds',
 		[1100, 560],
 		'row_number',
 		"={{ $input.all().filter(i => i.json.pacing.final === true && String(i.json.final) !== 'true').map(i => ({ row_number: i.json.row_number, final: true, holdReason: i.json.pacing.reason })) }}",
 	);
-	saveRows('Save Outcomes', [2200, 760], 'phoneNumber', rowsExpression('phoneNumber', OUTCOME_COLUMNS));
+	saveRows('Save Row Updates', [1100, 160], 'phoneNumber', rowsExpression('phoneNumber', OUTCOME_COLUMNS));
 
 	b.connect('Schedule Tick', 'Simulator Clock');
 	b.connect('Simulator Clock', 'Read Contacts');
@@ -272,11 +254,10 @@ export function buildLocalCampaign(): Json {
 	b.connect('Exotel Pacing: Release', 'Wait for Sheet', 0, 0);
 	b.connect('Mark Dialling', 'Wait for Sheet', 0, 1);
 	b.connect('Exotel Pacing: Release', 'Save Final Holds', 1);
-	b.connect('Exotel Pacing: Release', 'Save Outcomes', 2);
+	b.connect('Exotel Pacing: Release', 'Save Row Updates', 2);
 	b.connect('Wait for Sheet', 'Exotel Caller ID Selector');
 	b.connect('Exotel Caller ID Selector', 'Exotel Connect Call');
 	b.connect('Exotel Connect Call', 'Exotel Pacing: Register Calls');
-	b.connect('Exotel Pacing: Register Calls', 'Save Call IDs', 0);
 
 	// --- callback path (y = 760)
 	b.add(
@@ -288,25 +269,14 @@ export function buildLocalCampaign(): Json {
 		{ webhookId: d.statusWebhookId },
 	);
 	clock('Callback Clock', [1100, 760]);
-	b.add(
-		'Exotel Call Details',
-		`${PKG}.exotelCallDetails`,
-		1,
-		[1320, 760],
-		{ operation: 'get', callSid: "={{ $('Exotel Status Trigger').item.json.callSid }}", options: {} },
-		{ credentials: cred },
-	);
-	keepCustomField(b, 'customField', [1540, 760]);
-	b.add('Exotel Pacing: Record Outcome', `${PKG}.exotelPacingController`, 1, [1760, 760], {
+	// Counting only: no Exotel request and no sheet write per callback (the next tick writes the row).
+	b.add('Exotel Pacing: Record Outcome', `${PKG}.exotelPacingController`, 1, [1320, 760], {
 		operation: 'recordOutcome',
 		campaign: d.campaign,
 		options: { currentTime: virtualNow('Callback Clock') },
 	});
 	b.connect('Exotel Status Trigger', 'Callback Clock');
-	b.connect('Callback Clock', 'Exotel Call Details');
-	b.connect('Exotel Call Details', 'Keep Custom Field');
-	b.connect('Keep Custom Field', 'Exotel Pacing: Record Outcome');
-	b.connect('Exotel Pacing: Record Outcome', 'Save Outcomes', 0);
+	b.connect('Callback Clock', 'Exotel Pacing: Record Outcome');
 
 	// --- stats path (y = 1000)
 	b.add(
@@ -332,7 +302,7 @@ export function buildLocalCampaign(): Json {
 		name: 'Exotel campaign (local simulator)',
 		nodes: b.nodes,
 		connections: b.connections,
-		settings: { executionOrder: 'v1' },
+		settings: { executionOrder: 'v1', executionTimeout: TICK_TIMEOUT_SECONDS },
 		pinData: {},
 		meta: { templateCredsSetupCompleted: false },
 	};
@@ -458,26 +428,9 @@ export function buildSheetsCampaign(): Json {
 		{ credentials: exotel, onError: 'continueRegularOutput' },
 	);
 	b.add('Exotel Pacing: Register Calls', `${PKG}.exotelPacingController`, 1, [1760, 400], { operation: 'recordOutcome', campaign: p.campaign, options: {} });
-	b.add('Only a Call ID?', 'n8n-nodes-base.if', 2.2, [1980, 400], {
-		conditions: {
-			options: { caseSensitive: true, leftValue: '', typeValidation: 'strict', version: 2 },
-			conditions: [
-				{
-					id: uuidFor('registered'),
-					leftValue: '={{ $json.pacingAction }}',
-					rightValue: 'registered',
-					operator: { type: 'string', operation: 'equals' },
-				},
-			],
-			combinator: 'and',
-		},
-		options: {},
-	});
-	update('Save Call ID', [2200, 300], 'row_number', fromJson(['row_number', 'lastCallSid']));
-	update('Save Connect Outcome', [2200, 500], 'row_number', fromJson(['row_number', ...OUTCOME_COLUMNS]));
 	b.add('Final Hold?', 'n8n-nodes-base.filter', 2.2, [880, 600], filterParams("={{ $json.pacing.final === true && String($json.final).toLowerCase() !== 'true' }}"));
 	update('Save Final Holds', [1100, 600], 'row_number', { row_number: '={{ $json.row_number }}', final: 'true', holdReason: '={{ $json.pacing.reason }}' });
-	update('Save Outcomes', [2200, 800], 'phoneNumber', fromJson(['phoneNumber', ...OUTCOME_COLUMNS]));
+	update('Save Row Updates', [880, -100], 'phoneNumber', fromJson(['phoneNumber', ...OUTCOME_COLUMNS]));
 
 	b.connect('Every 30 Seconds', 'Get Contacts');
 	b.connect('Get Contacts', 'Exotel Number Lookup');
@@ -488,13 +441,10 @@ export function buildSheetsCampaign(): Json {
 	b.connect('Exotel Pacing: Release', 'Wait for Sheet', 0, 0);
 	b.connect('Mark Dialling', 'Wait for Sheet', 0, 1);
 	b.connect('Exotel Pacing: Release', 'Final Hold?', 1);
-	b.connect('Exotel Pacing: Release', 'Save Outcomes', 2);
+	b.connect('Exotel Pacing: Release', 'Save Row Updates', 2);
 	b.connect('Wait for Sheet', 'Exotel Caller ID Selector');
 	b.connect('Exotel Caller ID Selector', 'Exotel Connect Call');
 	b.connect('Exotel Connect Call', 'Exotel Pacing: Register Calls');
-	b.connect('Exotel Pacing: Register Calls', 'Only a Call ID?', 0);
-	b.connect('Only a Call ID?', 'Save Call ID', 0);
-	b.connect('Only a Call ID?', 'Save Connect Outcome', 1);
 	b.connect('Final Hold?', 'Save Final Holds');
 
 	// --- callback path
@@ -506,20 +456,8 @@ export function buildSheetsCampaign(): Json {
 		{ secret: p.secret, events: 'terminal', options: {} },
 		{ webhookId: p.statusWebhookId },
 	);
-	b.add(
-		'Exotel Call Details',
-		`${PKG}.exotelCallDetails`,
-		1,
-		[1100, 800],
-		{ operation: 'get', callSid: '={{ $json.callSid }}', options: {} },
-		{ credentials: exotel },
-	);
-	keepCustomField(b, 'sheets/customField', [1320, 800]);
-	b.add('Exotel Pacing: Record Outcome', `${PKG}.exotelPacingController`, 1, [1540, 800], { operation: 'recordOutcome', campaign: p.campaign, options: {} });
-	b.connect('Exotel Status Trigger', 'Exotel Call Details');
-	b.connect('Exotel Call Details', 'Keep Custom Field');
-	b.connect('Keep Custom Field', 'Exotel Pacing: Record Outcome');
-	b.connect('Exotel Pacing: Record Outcome', 'Save Outcomes', 0);
+	b.add('Exotel Pacing: Record Outcome', `${PKG}.exotelPacingController`, 1, [1100, 800], { operation: 'recordOutcome', campaign: p.campaign, options: {} });
+	b.connect('Exotel Status Trigger', 'Exotel Pacing: Record Outcome');
 
 	// --- stats path
 	b.add('Stats Webhook', 'n8n-nodes-base.webhook', 2, [880, 1060], { path: 'exotel-stats', responseMode: 'responseNode', options: {} }, { webhookId: p.statsWebhookId });
@@ -543,7 +481,7 @@ export function buildSheetsCampaign(): Json {
 		name: 'Exotel voice campaign (Google Sheets)',
 		nodes: b.nodes,
 		connections: b.connections,
-		settings: { executionOrder: 'v1', timezone: 'Asia/Kolkata' },
+		settings: { executionOrder: 'v1', timezone: 'Asia/Kolkata', executionTimeout: TICK_TIMEOUT_SECONDS },
 		pinData: {},
 		meta: { templateCredsSetupCompleted: false },
 	};
@@ -566,25 +504,25 @@ Calls every number in a sheet through Exotel, at most 200 calls a minute, only i
 Stats: GET the Stats Webhook's production URL.`;
 
 const TICK_NOTE = `### 1. Every 30 seconds: read the sheet
-The schedule reads all rows. Keep the interval equal to **Tick Interval** in the Release node's Pacing Settings. Each tick must finish before the next one starts: Connect Call spreads its calls over 20 s (*Spread Over Seconds*), leaving time to write back.`;
+The schedule reads all rows. Keep the interval equal to **Tick Interval** in the Release node's Pacing Settings. Ticks may overlap or run slow: the Pacing Controller lets one execution at a time change the campaign, so two ticks never dial the same number. Only the tick writes the sheet: a few requests per tick, whatever the call volume (Google allows 60 reads and 60 writes a minute).`;
 
 const LOOKUP_NOTE = `### 2. Number Lookup (once per number)
 Adds circle, operator and DND for rows without a circle. *Just Looked Up?* passes only rows looked up in this run; *Save Lookups* writes them back (matched on **row_number**), so each number is looked up once.`;
 
 const RELEASE_NOTE = `### 3. Pacing: Release
-Decides who to call now: calling window, DND, attempts, retry gaps, circle health, the 200/min account limit and the calls in flight. Outputs: **Dial Now**, **Not Now** (with a reason), **Reconciled** (outcomes of calls whose status callback never came, looked up with Call Details). Campaign name: the same on every Pacing node.`;
+Decides who to call now: calling window, DND, attempts, retry gaps, circle health, the 200/min account limit and the calls in flight. Outputs: **Dial Now**, **Not Now** (with a reason), **Row Updates** (what each row should say now: call IDs, outcomes from callbacks and from Call Details lookups) → *Save Row Updates*, one request. A row gets its next write only after the sheet shows the last one, so writes to a row never overtake each other. Campaign name: the same on every Pacing node.`;
 
 const DIAL_NOTE = `### 4. Dial
 *Mark Dialling* writes attempts / lastStatus = in-progress / lastAttemptAt **before** the call is placed, so a crash can never cause a second call to a number that is being called. *Wait for Sheet* holds the items until that write is done. The Caller ID Selector picks an ExoPhone of the callee's circle; Connect Call places the calls (On Error: continue, so one failed call does not hide the others).`;
 
 const REGISTER_NOTE = `### 5. Register the calls
-Record Outcome registers each CallSid. A registration only writes **lastCallSid** (the rest was written before dialling) so it cannot overwrite an outcome that a fast status callback already saved. A call Exotel refused writes its outcome (not-placed, attempts given back).`;
+Record Outcome registers each CallSid in the campaign state. The row gets the call ID with the next tick's *Row Updates*. A call Exotel refused is given back (not-placed) the same way.`;
 
 const NOT_NOW_NOTE = `### 6. Not Now
 Rows that will never be called again (DND, invalid number, all attempts used, completed) are marked **final = true** with the reason in **holdReason**. The others wait for a later tick.`;
 
 const CALLBACK_NOTE = `### 7. Status callbacks (Exotel → this trigger)
-Exotel posts each call's end here. The trigger rejects requests without the secret (401, no execution). Call Details confirms the call with Exotel; Record Outcome counts it once (duplicates are ignored) and its **Update Contact** output is written to the row matched on **phoneNumber**. Lost callbacks are recovered by the Release node's reconciliation, and their outcomes arrive on its *Reconciled* output, which feeds the same *Save Outcomes* node.`;
+Exotel posts each call's end here. The trigger rejects requests without the secret (401, no execution). Record Outcome counts the call once (duplicates are ignored); nothing else runs per callback: no Exotel request, no sheet write. The next tick writes the outcome to the row (*Row Updates*). Lost callbacks are looked up by the Release node's reconciliation.`;
 
 const STATS_NOTE = `### 8. Stats
 GET the production URL of *Stats Webhook* for totals, one row per circle (breaker state, completion %, in flight) and the rate in force. Reading only: it never changes the campaign.`;

@@ -132,7 +132,22 @@ export async function readCampaignState(n8n: N8nInstance, d: Deployed): Promise<
 	return sd?.global?.exotelPacing?.campaigns?.[d.campaign]?.state ?? null;
 }
 
+/**
+ * The campaign stats as the user sees them: the workflow's Stats webhook (Get Stats, which reads the Pacing
+ * Controller's live state). Falls back to the state saved in static data when the webhook does not answer (n8n
+ * stopped, workflow inactive); static data may lag the live state, since every execution saves it last-writer-wins.
+ */
 export async function readStats(n8n: N8nInstance, sim: RunningSimulator, d: Deployed): Promise<PacingStats | null> {
+	if (n8n.running) {
+		const res = await n8n.client.webhook(d.statsPath, undefined, { method: 'GET' }).catch(() => null);
+		const body = res?.status === 200 ? (res.data as PacingStats & { campaign?: string }) : null;
+		if (body && body.campaign === d.campaign && body.totals) return body;
+	}
+	return await readSavedStats(n8n, sim, d);
+}
+
+/** The stats of the state saved in static data (what a restarted n8n starts from). */
+export async function readSavedStats(n8n: N8nInstance, sim: RunningSimulator, d: Deployed): Promise<PacingStats | null> {
 	const raw = await readCampaignState(n8n, d);
 	if (!raw) return null;
 	const now = sim.clock.now();

@@ -80,6 +80,8 @@ export interface ExecuteNodeOptions {
 	mode?: WorkflowExecuteMode;
 	/** Object returned by getWorkflowStaticData('global') — pass the same object to several runs to share state. */
 	staticData?: Record<string, unknown>;
+	/** Workflow id (default: one per staticData object). Same id = same workflow for the in-process campaign memory. */
+	workflowId?: string;
 	/** Object returned by getWorkflowStaticData('node'). */
 	nodeStaticData?: Record<string, unknown>;
 	continueOnFail?: boolean;
@@ -354,7 +356,7 @@ export function createExecuteContext(nodeType: INodeType | undefined, opts: Exec
 		continueOnFail: () => onError === 'continueRegularOutput' || onError === 'continueErrorOutput',
 		getCredentials,
 		getTimezone: () => 'Asia/Kolkata',
-		getWorkflow: () => ({ id: 'test-workflow', name: 'Test workflow', active: false }),
+		getWorkflow: () => ({ id: opts.workflowId ?? workflowIdFor(global), name: 'Test workflow', active: false }),
 		getExecutionId: () => 'test-execution',
 		getWorkflowStaticData: (type: string) => (type === 'node' ? nodeData : global),
 		getContext: (type: string) => (contextData[type] ??= {}),
@@ -405,6 +407,18 @@ export function createExecuteContext(nodeType: INodeType | undefined, opts: Exec
 }
 
 /** Runs `nodeType.execute()` once with the given parameters/items; throws what the node throws. */
+/**
+ * One workflow id per global static data object: runs that share static data are one workflow and share the
+ * Pacing Controller's in-process memory (nodes/ExotelPacingController/memory.ts); a fresh object is a new workflow.
+ */
+const workflowIds = new WeakMap<object, string>();
+let nextWorkflow = 0;
+function workflowIdFor(global: object): string {
+	let id = workflowIds.get(global);
+	if (!id) workflowIds.set(global, (id = `test-workflow-${++nextWorkflow}`));
+	return id;
+}
+
 export async function executeNode(nodeType: INodeType, opts: ExecuteNodeOptions = {}): Promise<ExecuteNodeResult> {
 	if (!nodeType.execute) throw new Error(`${nodeType.description.name} has no execute()`);
 	const bundle = createExecuteContext(nodeType, opts);

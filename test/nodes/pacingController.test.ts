@@ -589,18 +589,20 @@ describe('The loop over real HTTP: Release -> Caller ID -> Connect Call -> Recor
 		expect(lookups[0].headers.Authorization).toBe(`Basic ${Buffer.from('sim-key:sim-token').toString('base64')}`);
 		const [again, held, reconciled] = later.output;
 		expect(again).toEqual([]);
+		// output 3 carries every row write of this tick: the outcome found by reconciliation (the callback outcomes
+		// were written by the test's sheet.apply above, as a per-callback write would, so they need none)
 		expect(reconciled).toHaveLength(1);
-		expect(reconciled[0].pairedItem).toEqual({ item: 0 });
+		const rowIndex = sheet.all().findIndex((r) => r.phoneNumber === phone(26));
+		expect(reconciled[0].pairedItem).toEqual({ item: rowIndex });
 		expect(reconciled[0].json).toMatchObject({
 			phoneNumber: phone(26),
-			callSid: lostCallback,
 			lastCallSid: lostCallback,
 			lastStatus: 'no-answer',
 			attempts: 1,
 			lastAttemptAt: placed(26),
 			final: false,
 			refunded: false,
-			pacingAction: 'counted',
+			pacing: { campaign: 'diwali', decision: 'write', final: false },
 		});
 		expect(reconciled[0].json.nextRetryAt).toMatch(ISO_IST);
 		expect(reasonsOf(held)[phone(21)]).toBe('done');
@@ -664,7 +666,9 @@ describe('Reconciliation', () => {
 		sim.clock.advance(120_000);
 		const unknown = await pacing('release', { items: [row(98)], staticData });
 		expect(unknown.requests.map((r) => [r.status, (r.qs as IDataObject).Sid])).toEqual([[200, sid]]);
-		expect(unknown.output[2]).toEqual([]);
+		// nothing to write for 98; 95's registration is handed out now that its "Mark Dialling" lease has ended
+		// without the row (never passed to Release here) showing it
+		expect(unknown.output[2].map((i) => [i.json.phoneNumber, i.json.lastCallSid, i.json.lastStatus])).toEqual([[phone(95), sid, 'in-progress']]);
 		expect((campaignState(staticData).inFlight as IDataObject[]).find((f) => f.s === sid)).toMatchObject({ m: 1 });
 	});
 });
@@ -711,11 +715,11 @@ describe('Calls placed as n8n stopped', () => {
 		expect(dial).toEqual([]); // held while their rows are being rewritten
 		expect(reasonsOf(held)).toEqual({ [phone(31)]: 'already_in_flight', [phone(32)]: 'already_in_flight', [phone(33)]: 'already_in_flight' });
 		const byPhone = Object.fromEntries(reconciled.map((i) => [String(i.json.phoneNumber), i]));
-		expect(byPhone[phone(31)].json).toMatchObject({ callSid: sid, lastCallSid: sid, lastStatus: 'busy', attempts: 1, final: false, pacingAction: 'counted' });
-		expect(byPhone[phone(31)].json.pacingMessage).toMatch(/placed as n8n stopped/);
+		expect(byPhone[phone(31)].json).toMatchObject({ lastCallSid: sid, lastStatus: 'busy', attempts: 1, final: false });
+		expect(after.hints.map((h) => h.message)).toContainEqual(expect.stringMatching(/placed as n8n stopped/));
 		expect(byPhone[phone(31)].pairedItem).toEqual({ item: 0 });
-		expect(byPhone[phone(32)].json).toMatchObject({ lastStatus: 'not-placed', attempts: 0, pacingAction: 'not_placed', nextRetryAt: istIso(t0 + 480_000) });
-		expect(byPhone[phone(33)].json).toMatchObject({ lastStatus: 'not-placed', attempts: 1, pacingAction: 'not_placed' });
+		expect(byPhone[phone(32)].json).toMatchObject({ lastStatus: 'not-placed', attempts: 0, nextRetryAt: istIso(t0 + 480_000) });
+		expect(byPhone[phone(33)].json).toMatchObject({ lastStatus: 'not-placed', attempts: 1 });
 		expect(byPhone[phone(33)].pairedItem).toEqual({ item: 2 });
 		sheet.apply(reconciled);
 
@@ -1018,5 +1022,48 @@ describe('Record Outcome: what Connect Call hands over', () => {
 		sim.clock.advance(30_000);
 		const later = await pacing('release', { items: sheet.all(), staticData });
 		expect(later.output[0].map((i) => i.json.phoneNumber)).toEqual([phone(94)]);
+	});
+});
+
+// ------------------------------------------------------------------ overlapping executions
+
+describe('Overlapping executions of one workflow (each loads its own copy of static data, last writer wins)', () => {
+	const copy = (s: Static): Static => JSON.parse(JSON.stringify(s)) as Static;
+
+	it('four Releases at once over the same stale rows never release a contact twice, nor more than the budget', async () => {
+		const workflowId = `overlap-${Date.now()}`;
+		const base: Static = {};
+		await pacing('release', { items: [row(1)], staticData: base, workflowId, firstRun: true });
+		const rows = Array.from({ length: 60 }, (_, k) => row(100 + k));
+		// every execution starts from the same snapshot, as n8n hands it out, and none sees the others' rows
+		const runs = await Promise.all([0, 1, 2, 3].map(async () => await pacing('release', { items: rows, staticData: copy(base), workflowId })));
+		const dialled = runs.flatMap((r) => r.output[0].map((i) => String(i.json.phoneNumber)));
+		expect(dialled.length).toBeGreaterThan(0);
+		expect(new Set(dialled).size).toBe(dialled.length);
+		// one tick's budget in all: the later runs find it spent (at most a token refilled in between)
+		expect(dialled.length).toBeLessThanOrEqual(runs[0].output[0].length + 1);
+		// the later ones see the earlier reservations: held as already in flight, not released again
+		const held = runs.slice(1).flatMap((r) => r.output[1].filter((i) => pacingOf(i).reason === 'already_in_flight'));
+		expect(held.length).toBeGreaterThan(0);
+	});
+
+	it('outcomes recorded by executions that loaded older static data are all counted, once', async () => {
+		const workflowId = `overlap-outcomes-${Date.now()}`;
+		const staticData: Static = {};
+		const rows = [row(201), row(202), row(203)];
+		const released = await pacing('release', { items: rows, staticData, workflowId });
+		expect(released.output[0]).toHaveLength(3);
+		const stale = copy(staticData); // the snapshot three callback executions start from
+		const callbacks = released.output[0].map((i) => {
+			const corr = decodeCorrelation(String((i.json.pacing as IDataObject).customField))!;
+			return callback('diwali', Number(String(i.json.phoneNumber).slice(-5)), 'completed', corr.releasedAt ?? 0);
+		});
+		const results = await Promise.all(callbacks.map(async (cb) => await pacing('recordOutcome', { items: [cb], staticData: copy(stale), workflowId })));
+		expect(results.map((r) => r.output[0][0]?.json.pacingAction)).toEqual(['counted', 'counted', 'counted']);
+		// a duplicate from yet another stale copy is recognised
+		const dup = await pacing('recordOutcome', { items: [callbacks[0]], staticData: copy(stale), workflowId });
+		expect(dup.output[1][0].json.pacingAction).toBe('duplicate');
+		const stats = (await pacing('getStats', { staticData: copy(stale), workflowId })).json[0];
+		expect(stats.totals).toMatchObject({ completed: 3, inFlight: 0, duplicatesIgnored: 1 });
 	});
 });

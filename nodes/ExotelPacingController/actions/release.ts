@@ -4,7 +4,14 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import type { CampaignState, ContactInput, Orphan, OutcomeInput } from '../../core/pacing';
 import {
+	ROW_WRITE_LEASE_MS,
 	callsToReconcile,
+	cloneState,
+	confirmRowWrites,
+	contactsWithPendingWrites,
+	markRowWriteSent,
+	queueRowWrite,
+	takeRowWrites,
 	findOrphans,
 	lookupRequestsAvailable,
 	markReconcileRequested,
@@ -29,14 +36,13 @@ import { loadCampaign, resolveNow, saveCampaigns } from '../store';
 const CONTACT_FIELDS = ['phoneNumber', 'circle', 'dnd', 'attempts', 'lastStatus', 'lastAttemptAt', 'nextRetryAt', 'lastCallSid', 'refunded'];
 const FINAL_HOLDS = new Set(['invalid', 'dnd', 'done', 'attempts_used']);
 
-/** One bulk Call Details request for calls whose outcome is overdue; their outcomes go to the Reconciled output. */
+/** One bulk Call Details request for calls whose outcome is overdue; their row writes are queued. */
 async function reconcile(
 	ctx: IExecuteFunctions,
 	campaign: LoadedCampaign,
 	state: CampaignState,
 	now: number,
 	itemIndex: number,
-	out: INodeExecutionData[],
 ): Promise<CampaignState> {
 	const plan = callsToReconcile(state, now, campaign.settings);
 	if (plan.callSids.length === 0) return state;
@@ -60,15 +66,7 @@ async function reconcile(
 		};
 	});
 	const marked = markReconcileRequested(state, plan.callSids, now, campaign.settings);
-	const recorded = recordOutcomes(marked, outcomes, now, campaign.settings);
-	for (const r of recorded.results) {
-		if (!r.writeBack) continue;
-		out.push({
-			json: { ...writeBackFields(r.writeBack), callSid: r.callSid, pacingAction: r.action, pacingMessage: r.message },
-			pairedItem: { item: itemIndex },
-		});
-	}
-	return recorded.state;
+	return recordOutcomes(marked, outcomes, now, campaign.settings).state;
 }
 
 /**
@@ -82,7 +80,6 @@ async function lookUpOrphans(
 	orphans: Orphan[],
 	now: number,
 	itemIndexes: number[],
-	out: INodeExecutionData[],
 	warnings: string[],
 ): Promise<CampaignState> {
 	const settings = campaign.settings;
@@ -130,15 +127,8 @@ async function lookUpOrphans(
 		state = recorded.state;
 		recorded.results.forEach((r, i) => {
 			const [orphan, outcome] = looked[i];
-			out.push({
-				json: {
-					...writeBackFields(orphanWriteBack(orphan, outcome, r, now, settings)),
-					callSid: outcome.callSid ?? '',
-					pacingAction: r.action,
-					pacingMessage: orphanMessage(orphan, outcome, r),
-				},
-				pairedItem: { item: itemIndexes[orphan.index] },
-			});
+			queueRowWrite(state, orphanWriteBack(orphan, outcome, r, now, settings));
+			warnings.push(`${orphan.contact}: ${orphanMessage(orphan, outcome, r)}`);
 		});
 	}
 	return state;
@@ -147,7 +137,7 @@ async function lookUpOrphans(
 export async function executeRelease(ctx: IExecuteFunctions, items: INodeExecutionData[]): Promise<INodeExecutionData[][]> {
 	const dial: INodeExecutionData[] = [];
 	const hold: INodeExecutionData[] = [];
-	const reconciled: INodeExecutionData[] = [];
+	const rowUpdates: INodeExecutionData[] = [];
 	const read = itemParameterReader(ctx, items, CONTACT_FIELDS);
 	const changes: Array<[LoadedCampaign, CampaignState]> = [];
 	const hints: string[] = [];
@@ -169,7 +159,7 @@ export async function executeRelease(ctx: IExecuteFunctions, items: INodeExecuti
 		let lookingUp: Set<string> | undefined;
 		if (ctx.getNodeParameter('reconcile', first, true) as boolean) {
 			try {
-				state = await reconcile(ctx, campaign, state, now, first, reconciled);
+				state = await reconcile(ctx, campaign, state, now, first);
 			} catch (error) {
 				// A failed lookup must not stop dialling: the calls stay in flight and are asked about again.
 				warnings.push(`Reconciliation with Exotel failed: ${(error as Error).message}`);
@@ -178,8 +168,18 @@ export async function executeRelease(ctx: IExecuteFunctions, items: INodeExecuti
 			if (orphans.length) {
 				// held until looked up, also when this run cannot (reserve used up, Exotel failing)
 				lookingUp = new Set(orphans.map((o) => o.contact));
-				state = await lookUpOrphans(ctx, campaign, state, orphans, now, indexes, reconciled, warnings);
+				state = await lookUpOrphans(ctx, campaign, state, orphans, now, indexes, warnings);
 			}
+		}
+		// Row writes handed out earlier that the rows now show are done; a row with a write still to show is held,
+		// so its next call's "Mark Dialling" cannot be overtaken by an older write (core/pacing/rowWrites.ts).
+		state = cloneState(state);
+		const lostWrites = confirmRowWrites(state, contacts, now);
+		if (lostWrites) warnings.push(`${lostWrites} row update(s) did not show in the sheet within ${ROW_WRITE_LEASE_MS / 60000} minutes; sent again where the row was read.`);
+		const pending = contactsWithPendingWrites(state);
+		if (pending.size) {
+			lookingUp = lookingUp ?? new Set<string>();
+			for (const key of pending) lookingUp.add(key);
 		}
 		// First run of a campaign: save its settings before any call is placed. n8n saves static data only when an
 		// execution ends, and the first tick runs for its whole interval while it dials; status callbacks of its
@@ -192,6 +192,22 @@ export async function executeRelease(ctx: IExecuteFunctions, items: INodeExecuti
 			...(lookingUp ? { lookingUp } : {}),
 		});
 		warnings.push(...result.warnings);
+		const nextState = result.state;
+		for (const r of result.released) {
+			markRowWriteSent(nextState, { contact: r.contact, attemptsToWrite: r.attempt, lastStatus: 'in-progress', lastAttemptAt: r.placedAt, nextRetryAt: null, final: false, refunded: false }, now);
+		}
+		const rowOf = new Map(contacts.map((c, k) => [c.key, indexes[k]]));
+		for (const wb of takeRowWrites(nextState, now)) {
+			const itemIndex = rowOf.get(wb.contact);
+			rowUpdates.push({
+				json: {
+					...(itemIndex === undefined ? {} : items[itemIndex].json),
+					...writeBackFields(wb),
+					pacing: { campaign: name, decision: 'write', final: wb.final },
+				},
+				pairedItem: { item: itemIndex ?? first },
+			});
+		}
 		if (initialising) {
 			warnings.push(`Campaign "${name}" started: its settings are saved by this run; calls start with the next run.`);
 		}
@@ -243,10 +259,10 @@ export async function executeRelease(ctx: IExecuteFunctions, items: INodeExecuti
 				pairedItem: { item: itemIndex },
 			});
 		}
-		changes.push([campaign, result.state]);
+		changes.push([campaign, nextState]);
 		hints.push(...warnings);
 	}
 	saveCampaigns(ctx, changes);
 	for (const message of hints) ctx.addExecutionHints({ message, type: 'warning', location: 'outputPane' });
-	return [dial, hold, reconciled];
+	return [dial, hold, rowUpdates];
 }

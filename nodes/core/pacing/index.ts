@@ -63,3 +63,13 @@ export { pauseCampaign, resumeCampaign, resetCampaign } from './controls';
 export { TRIP_WORDS, type TripReason, type BreakerTransition } from './breaker';
 export { maxInAnyWindow } from './guards';
 export { normaliseStatus, categoryOf, type Category } from './statuses';
+export {
+	ROW_WRITE_LEASE_MS,
+	queueRowWrite,
+	markRowWriteSent,
+	confirmRowWrites,
+	contactsWithPendingWrites,
+	takeRowWrites,
+	rowShows,
+	type PendingRow,
+} from './rowWrites';

@@ -26,6 +26,7 @@ import { leaseMs, retryGapMs } from './settings';
 import type { CampaignState, CircleState, InFlightCall } from './state';
 import { circleOf, cloneState, pruneInPlace } from './state';
 import { addDone, DoneSet, sidHash } from './dedupe';
+import { queueRowWrite } from './rowWrites';
 import { countCategory } from './counters';
 import { addToWindow, healthPicture, learn, mayLearn, tallyWindow, type CircleHealth, type Expected } from './health';
 import { dropCall, matureRuns, noteOutcome } from './runs';
@@ -442,5 +443,7 @@ export function recordOutcomes(
 	}
 
 	const writeBacks = results.filter((r) => r.writeBack).map((r) => r.writeBack!);
+	// The rows are written by the next tick (Release's row updates), one write at a time per row.
+	for (const wb of writeBacks) queueRowWrite(s, wb);
 	return { state: s, results, writeBacks, transitions, warnings };
 }

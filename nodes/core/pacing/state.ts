@@ -54,6 +54,7 @@
 import type { PacingSettings } from './settings';
 import { leaseMs, reconcileAfterMs } from './settings';
 import { pruneDone } from './dedupe';
+import { cloneRows, migrateRows, type PendingRow } from './rowWrites';
 
 // Math functions bound once (hot loops; global lookups are slow in sandboxed hosts such as Jest's vm).
 const { floor, max } = Math;
@@ -207,6 +208,8 @@ export interface CampaignState {
 	watermark: number;
 	circles: Record<string, CircleState>;
 	totals: Totals;
+	/** Contact-row writes not yet seen in the sheet, per contact key (rowWrites.ts). Absent = none. */
+	rows?: Record<string, PendingRow>;
 }
 
 export function emptyTotals(): Totals {
@@ -296,6 +299,7 @@ export function cloneState(s: CampaignState): CampaignState {
 		done: s.done.map((d) => [d[0], d[1]] as [number, string]),
 		circles,
 		totals: { ...s.totals },
+		rows: cloneRows(s.rows),
 	};
 }
 
@@ -448,6 +452,8 @@ export function migrateState(
 		circles,
 		totals,
 	};
+	const rows = migrateRows(raw.rows);
+	if (Object.keys(rows).length) state.rows = rows;
 	state.sendLog.sort((a, b) => a[0] - b[0]);
 	state.reconcileLog.sort((a, b) => a - b);
 	state.done.sort((a, b) => a[0] - b[0]);

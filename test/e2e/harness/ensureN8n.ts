@@ -59,6 +59,28 @@ export function pathWithNode(node: NodeRuntime, basePath = process.env.PATH ?? '
 	return node.system ? basePath : `${node.binDir}${path.delimiter}${basePath}`;
 }
 
+/**
+ * The environment for npm runs in the cache: without the `npm_config_*` / `npm_package_*` / `npm_lifecycle_*`
+ * variables that `npm run` / `npx` export from THIS project's .npmrc (measured: `npm_config_ignore_scripts=true` from
+ * the repo's .npmrc reached `npm rebuild sqlite3`, which then "rebuilt" nothing), so npm reads only the user/global
+ * npmrc there; `ignoreScripts` is then set explicitly.
+ */
+export function npmEnv(node: NodeRuntime | undefined, ignoreScripts: boolean): Record<string, string | undefined> {
+	const env: Record<string, string | undefined> = {};
+	for (const [k, v] of Object.entries(process.env)) {
+		if (/^npm_(config|package|lifecycle)_/i.test(k) || /^(npm_command|npm_execpath|npm_node_execpath|INIT_CWD)$/.test(k)) continue;
+		env[k] = v;
+	}
+	env.npm_config_update_notifier = 'false';
+	env.npm_config_ignore_scripts = String(ignoreScripts);
+	if (node) {
+		env.PATH = pathWithNode(node);
+		// Native modules must build against the headers of the Node that runs n8n (the global npmrc may say otherwise).
+		if (node.nodedir) env.npm_config_nodedir = node.nodedir;
+	}
+	return env;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Node
 
@@ -109,7 +131,7 @@ export async function ensureNode(spec: string, opts: { cacheDir?: string; log?: 
 			logFile,
 			timeoutMs: opts.timeoutMs ?? 10 * 60_000,
 			check: false,
-			env: { ...process.env, npm_config_update_notifier: 'false' },
+			env: npmEnv(undefined, true),
 		});
 		fs.appendFileSync(logFile, `exit ${res.code}\n`);
 		if (res.code !== 0 || !(await works())) {
@@ -145,7 +167,8 @@ function complete(dir: string, line: N8nLine): boolean {
 	if (installedVersion(dir) !== line.version) return false;
 	const logFile = path.join(dir, 'install.log');
 	if (fs.existsSync(logFile) && installExit(dir) !== 0) return false;
-	for (const pkg of line.rebuild) {
+	// sqlite3's binding (every line needs it; an install whose scripts did not run has none)
+	for (const pkg of new Set(['sqlite3', ...line.rebuild])) {
 		const release = path.join(dir, 'node_modules', pkg, 'build', 'Release');
 		if (!fs.existsSync(release) || !fs.readdirSync(release).some((f) => f.endsWith('.node'))) return false;
 	}
@@ -294,19 +317,16 @@ async function install(dir: string, line: N8nLine, node: NodeRuntime, log: Logge
 		}
 		log(`  … n8n ${version}: npm running ${Math.round((Date.now() - started) / 1000)} s (${count} top-level packages so far)`);
 	}, 30_000);
-	const env: Record<string, string | undefined> = { ...process.env, npm_config_update_notifier: 'false', PATH: pathWithNode(node) };
-	// Native modules must build against the headers of the Node that runs n8n (the global npmrc may say otherwise).
-	if (node.nodedir) env.npm_config_nodedir = node.nodedir;
 	let code = 1;
 	try {
 		const args = ['install', '--no-audit', '--no-fund', '--loglevel=warn', ...(line.ignoreScripts ? ['--ignore-scripts'] : [])];
 		fs.appendFileSync(logFile, `$ npm ${args.join(' ')}\n`);
-		code = (await run('npm', args, { cwd: dir, logFile, timeoutMs, check: false, env })).code;
+		code = (await run('npm', args, { cwd: dir, logFile, timeoutMs, check: false, env: npmEnv(node, line.ignoreScripts) })).code;
 		const installedMs = Date.now() - started;
 		if (code === 0 && line.rebuild.length) {
 			fs.appendFileSync(logFile, `$ npm rebuild ${line.rebuild.join(' ')} (npm_config_nodedir=${node.nodedir ?? '(npmrc)'})\n`);
 			const t = Date.now();
-			code = (await run('npm', ['rebuild', ...line.rebuild], { cwd: dir, logFile, timeoutMs, check: false, env })).code;
+			code = (await run('npm', ['rebuild', '--foreground-scripts', ...line.rebuild], { cwd: dir, logFile, timeoutMs, check: false, env: npmEnv(node, false) })).code;
 			fs.appendFileSync(logFile, `npm install ${Math.round(installedMs / 1000)} s, rebuild ${Math.round((Date.now() - t) / 1000)} s\n`);
 		}
 	} finally {

@@ -18,6 +18,7 @@ import {
 } from '../../../scripts/demo/run';
 import { isTerminalStatus, normaliseStatus } from '../../../nodes/core/pacing/statuses';
 import type { Checks } from '../lib/runner';
+import { tickOverlap } from '../lib/ticks';
 import { governed, ids, progressLogger, SECRET, settledProgress, type E2eContext } from '../lib/context';
 
 export const FULL = {
@@ -132,6 +133,17 @@ export async function fullCampaign(ctx: E2eContext, checks: Checks): Promise<voi
 		}
 	}
 	checks.check('each row shows the outcome of the last call to its number', rowProblems.length === 0, rowProblems.slice(0, 8).join('; '));
+
+	// Overlapping ticks are allowed (n8n starts a Schedule execution whether or not the last one finished); the
+	// Pacing Controller must stay exact anyway, and no outcome write may land after the next call's Mark Dialling.
+	const overlap = await tickOverlap(n8n, d.workflowId);
+	log(`  full campaign: ${overlap.ticks} ticks, ${overlap.overlapping} started before the previous one finished (up to ${overlap.maxConcurrent} at once); tick median ${overlap.medianSeconds} s, max ${overlap.maxSeconds} s`);
+	checks.check(
+		'0 late outcome writes (an earlier call\'s outcome landing after "Mark Dialling" of the next call)',
+		late === 0,
+		`${late} late writes in the sheet journal`,
+		{ lateOutcomeWrites: late, ticks: overlap },
+	);
 
 	const dndRows = rows.filter((r) => r.dnd === true || r.dnd === 'true');
 	checks.check(

@@ -1,0 +1,69 @@
+/**
+ * The campaign states of this n8n process, shared by all its executions, and a lock per workflow.
+ *
+ * Static data alone cannot keep a campaign exact: every execution loads the workflow's static data when it starts
+ * and n8n saves it when the execution ends, last writer wins, so overlapping ticks and callbacks erase each
+ * other's changes and two overlapping Releases do not see each other's reservations. In one n8n process (regular
+ * mode) all executions run here, so the Pacing Controller keeps each campaign's newest state in this module and
+ * changes it only while holding the workflow's lock: load, decide, save happen one execution at a time, and every
+ * execution starts from every earlier one's changes. Static data still gets each new state (with its revision), so
+ * a restarted n8n continues from the newest state that was saved; what a crash loses is recovered from the rows
+ * and Exotel (docs/pacing-design.md).
+ */
+import type { CampaignState, PartialSettings } from '../core/pacing';
+
+export interface RememberedCampaign {
+	/** Increases with every saved change; the higher of memory and static data wins. */
+	rev: number;
+	state: CampaignState;
+	settings: PartialSettings;
+}
+
+/** Campaigns kept in memory at most (least recently used dropped first; they reload from static data). */
+const MAX_CAMPAIGNS = 500;
+
+const campaigns = new Map<string, RememberedCampaign>();
+const locks = new Map<string, Promise<void>>();
+
+function memoryKey(workflowId: string, campaign: string): string {
+	return `${workflowId}\u0000${campaign}`;
+}
+
+export function recall(workflowId: string, campaign: string): RememberedCampaign | undefined {
+	const key = memoryKey(workflowId, campaign);
+	const found = campaigns.get(key);
+	if (found) {
+		// most recently used last
+		campaigns.delete(key);
+		campaigns.set(key, found);
+	}
+	return found;
+}
+
+export function remember(workflowId: string, campaign: string, entry: RememberedCampaign): void {
+	const key = memoryKey(workflowId, campaign);
+	campaigns.delete(key);
+	campaigns.set(key, entry);
+	while (campaigns.size > MAX_CAMPAIGNS) campaigns.delete(campaigns.keys().next().value as string);
+}
+
+/** Forgets every campaign (tests). */
+export function forgetAll(): void {
+	campaigns.clear();
+}
+
+/** Runs `fn` while holding the workflow's lock: executions of one workflow change campaign states one at a time. */
+export async function withWorkflowLock<T>(workflowId: string, fn: () => Promise<T>): Promise<T> {
+	const previous = locks.get(workflowId) ?? Promise.resolve();
+	let unlock!: () => void;
+	const mine = new Promise<void>((resolve) => (unlock = resolve));
+	const tail = previous.then(() => mine);
+	locks.set(workflowId, tail);
+	await previous;
+	try {
+		return await fn();
+	} finally {
+		unlock();
+		if (locks.get(workflowId) === tail) locks.delete(workflowId);
+	}
+}

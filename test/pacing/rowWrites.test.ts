@@ -1,0 +1,109 @@
+/**
+ * Row writes, one at a time per row (nodes/core/pacing/rowWrites.ts): the ordering that makes a late outcome
+ * write landing after the next call's "Mark Dialling" impossible.
+ */
+import {
+	ROW_WRITE_LEASE_MS,
+	confirmRowWrites,
+	contactsWithPendingWrites,
+	createState,
+	markRowWriteSent,
+	migrateState,
+	queueRowWrite,
+	takeRowWrites,
+	type ContactInput,
+	type WriteBack,
+} from '../../nodes/core/pacing';
+import { MON_10 } from './helpers';
+
+const KEY = '+919810000001';
+const dialling = (at: number, attempt = 1): WriteBack => ({
+	contact: KEY,
+	attemptsToWrite: attempt,
+	lastStatus: 'in-progress',
+	lastAttemptAt: at,
+	nextRetryAt: null,
+	final: false,
+	refunded: false,
+});
+const outcome = (at: number, sid: string, status = 'no-answer', attempt = 1): WriteBack => ({
+	...dialling(at, attempt),
+	lastStatus: status,
+	lastCallSid: sid,
+	nextRetryAt: at + 3_600_000,
+});
+/** The row as a sheet holds it after a write-back. */
+const rowAfter = (wb: WriteBack): ContactInput => ({
+	key: wb.contact,
+	attempts: wb.attemptsToWrite,
+	lastStatus: wb.lastStatus,
+	lastAttemptAt: wb.lastAttemptAt,
+	lastCallSid: wb.lastCallSid ?? '',
+	nextRetryAt: wb.nextRetryAt,
+});
+
+describe('row writes', () => {
+	it('hands out an outcome only after the row shows the Mark Dialling write, and holds the contact until it shows too', () => {
+		const s = createState('c', MON_10);
+		markRowWriteSent(s, dialling(MON_10), MON_10);
+		queueRowWrite(s, outcome(MON_10, 'sid-1'));
+		// the row does not show Mark Dialling yet: nothing handed out, the contact is held
+		confirmRowWrites(s, [{ key: KEY }], MON_10 + 10_000);
+		expect(takeRowWrites(s, MON_10 + 10_000)).toEqual([]);
+		expect(contactsWithPendingWrites(s).has(KEY)).toBe(true);
+		// Mark Dialling shows: the outcome goes out, once
+		confirmRowWrites(s, [rowAfter(dialling(MON_10))], MON_10 + 20_000);
+		const out = takeRowWrites(s, MON_10 + 20_000);
+		expect(out).toEqual([outcome(MON_10, 'sid-1')]);
+		expect(takeRowWrites(s, MON_10 + 30_000)).toEqual([]);
+		expect(contactsWithPendingWrites(s).has(KEY)).toBe(true);
+		// the outcome shows: nothing pending, the contact may be called again
+		confirmRowWrites(s, [rowAfter(out[0])], MON_10 + 40_000);
+		expect(contactsWithPendingWrites(s).size).toBe(0);
+		expect(s.rows).toEqual({});
+	});
+
+	it('keeps only the newest queued write per row (a registration replaced by the outcome)', () => {
+		const s = createState('c', MON_10);
+		queueRowWrite(s, { ...dialling(MON_10), lastCallSid: 'sid-1' });
+		queueRowWrite(s, outcome(MON_10, 'sid-1', 'completed'));
+		expect(takeRowWrites(s, MON_10)).toEqual([outcome(MON_10, 'sid-1', 'completed')]);
+	});
+
+	it('re-sends a write the row never showed once its lease ends, but drops one for a row Release no longer reads', () => {
+		const s = createState('c', MON_10);
+		queueRowWrite(s, outcome(MON_10, 'sid-1'));
+		queueRowWrite(s, { ...outcome(MON_10, 'sid-2'), contact: '+919810000002' });
+		expect(takeRowWrites(s, MON_10)).toHaveLength(2);
+		const later = MON_10 + ROW_WRITE_LEASE_MS + 1;
+		// within the lease nothing is re-sent
+		expect(confirmRowWrites(s, [{ key: KEY }], MON_10 + ROW_WRITE_LEASE_MS - 1)).toBe(0);
+		expect(takeRowWrites(s, MON_10 + ROW_WRITE_LEASE_MS - 1)).toEqual([]);
+		// after it: KEY was read and does not show its write -> sent again; the other row was not read -> dropped
+		expect(confirmRowWrites(s, [{ key: KEY }], later)).toBe(2);
+		expect(takeRowWrites(s, later)).toEqual([outcome(MON_10, 'sid-1')]);
+		expect(Object.keys(s.rows!)).toEqual([KEY]);
+	});
+
+	it('writes nothing when the row already says what is queued', () => {
+		const s = createState('c', MON_10);
+		const reg = { ...dialling(MON_10), lastCallSid: 'sid-1' };
+		queueRowWrite(s, reg);
+		confirmRowWrites(s, [rowAfter(reg)], MON_10);
+		expect(takeRowWrites(s, MON_10)).toEqual([]);
+		expect(contactsWithPendingWrites(s).size).toBe(0);
+	});
+
+	it('survives storage (static data) and rejects keys that would reach an object prototype', () => {
+		const s = createState('c', MON_10);
+		markRowWriteSent(s, dialling(MON_10), MON_10);
+		queueRowWrite(s, outcome(MON_10, 'sid-1'));
+		queueRowWrite(s, { ...outcome(MON_10, 'x'), contact: '__proto__' });
+		const { state } = migrateState(JSON.parse(JSON.stringify(s)), 'c', MON_10);
+		expect(state.rows).toEqual(s.rows);
+		expect(Object.keys(state.rows!)).toEqual([KEY]);
+		const hostile = JSON.parse(JSON.stringify(s));
+		hostile.rows = { [KEY]: { w: ['x'] }, '+919810000003': 'garbage' };
+		expect(migrateState(hostile, 'c', MON_10).state.rows).toBeUndefined();
+	});
+});
