@@ -26,16 +26,4 @@ export default [
 		],
 	},
 	...config,
-	{
-		// TEMPORARY, remove when the Pacing Controller redesign lands: its files are being rewritten by someone else and
-		// could not be fixed in the toolchain change. Each rule below is a real finding there (see README, "Lint");
-		// `npm run scan` still reports the two errors, as n8n's verification would.
-		files: ['nodes/ExotelPacingController/**/*.ts'],
-		linterOptions: { reportUnusedDisableDirectives: 'off' },
-		rules: {
-			'@n8n/community-nodes/icon-prefer-themed-variants': 'off',
-			'@n8n/community-nodes/node-connection-type-literal': 'off',
-			'@n8n/community-nodes/require-node-api-error': 'off',
-		},
-	},
 ];

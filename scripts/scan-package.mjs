@@ -25,38 +25,19 @@ const scannerRequire = createRequire(scannerPath);
 const { ESLint } = scannerRequire('eslint');
 const glob = scannerRequire('fast-glob');
 
-/**
- * TEMPORARY: findings in files this change could not touch (the Pacing Controller is being redesigned elsewhere).
- * They are printed on every run as WAIVED and must be fixed before publishing: n8n's real scan fails on them.
- * Remove an entry as soon as its finding is fixed; a waiver that matches nothing is reported too.
- * SCAN_STRICT=1 ignores the waivers (the publish workflow sets it).
- */
-const WAIVED = process.env.SCAN_STRICT === '1' ? [] : [
-	{ file: 'nodes/ExotelPacingController/ExotelPacingController.node.ts', rule: '@n8n/community-nodes/node-connection-type-literal' },
-	{ file: 'nodes/ExotelPacingController/ExotelPacingController.node.ts', rule: '@n8n/community-nodes/require-node-api-error' },
-];
-
 async function lint(label, dir, patterns) {
 	const eslint = new ESLint({ cwd: dir, allowInlineConfig: false, overrideConfigFile: true, overrideConfig: await buildScanConfig() });
 	const files = glob.sync(patterns, { cwd: dir, absolute: true, ignore: ['node_modules/**', '**/package-lock.json'] });
 	const results = await eslint.lintFiles(files);
 	const errors = [];
-	const waived = [];
 	for (const result of results) {
 		const file = path.relative(dir, result.filePath);
 		for (const m of result.messages) {
-			if (m.severity !== 2) continue;
-			const line = `${file}:${m.line}:${m.column}  ${m.message}  ${m.ruleId ?? ''}`;
-			const waiver = WAIVED.find((w) => w.file === file && w.rule === m.ruleId);
-			if (waiver) {
-				waiver.used = true;
-				waived.push(line);
-			} else errors.push(line);
+			if (m.severity === 2) errors.push(`${file}:${m.line}:${m.column}  ${m.message}  ${m.ruleId ?? ''}`);
 		}
 	}
-	console.log(`${errors.length ? '❌' : '✅'} ${label}: ${files.length} files, ${errors.length} errors${waived.length ? `, ${waived.length} WAIVED` : ''}`);
+	console.log(`${errors.length ? '❌' : '✅'} ${label}: ${files.length} files, ${errors.length} errors`);
 	for (const line of errors) console.log(`   ${line}`);
-	for (const line of waived) console.log(`   WAIVED (fix before publishing; n8n's scan fails on it): ${line}`);
 	return errors.length === 0;
 }
 
@@ -78,7 +59,6 @@ try {
 
 	passed = (await lint('source (package.json, nodes/, credentials/)', root, SOURCE_FILE_PATTERNS)) && passed;
 	passed = (await lint(`packed ${path.basename(tarball)} (**/*.js, package.json)`, packageDir, ['**/*.js', 'package.json'])) && passed;
-	for (const w of WAIVED.filter((x) => !x.used)) console.log(`   note: waiver no longer needed, remove it: ${w.file} ${w.rule}`);
 } catch (error) {
 	passed = false;
 	console.error(`scan: ${error.message}`);

@@ -6,10 +6,11 @@
  *     bulk Call Details request, logged with markReconcileRequested); like the node, each released row is written
  *     back BEFORE dialling (attempts, lastStatus in-progress, lastAttemptAt, empty nextRetryAt / lastCallSid);
  *   - Connect Call sends each released call at its sendAt with the correlation id as CustomField; its answer is
- *     fed to recordOutcomes (CallSid registered, or not-placed + rateLimited on 429) and the write-back goes to
- *     the row;
+ *     fed to recordOutcomes (CallSid registered, or not-placed + rateLimited on 429);
  *   - the Status Trigger feeds each status callback (decoded CustomField) to recordOutcomes; Call Details answers
- *     are fed with source 'reconcile' (live calls as in-progress, unknown CallSids as not-found).
+ *     are fed with source 'reconcile' (live calls as in-progress, unknown CallSids as not-found);
+ *   - as in the node, rows are written only by the tick: Release (releaseTick) hands out the queued row writes,
+ *     which land before the next tick reads the rows.
  * Connect Call runs with its in-run 429 retries off here: a refused request is reported to the engine at once.
  * The node calls release() with includeHeld (a hold item per contact not released). That option only adds the
  * per-contact hold explanations and never changes a decision, so the simulation leaves it off by default for
@@ -22,7 +23,7 @@ import {
 	createState,
 	markReconcileRequested,
 	recordOutcomes,
-	release,
+	releaseTick,
 	resolveSettings,
 	type BreakerTransition,
 	type CampaignState,
@@ -86,7 +87,7 @@ export class OursPolicy implements Policy {
 			this.detailsRequests++;
 		}
 		const t0 = performance.now();
-		const r = release(this.state, this.rows, now, this.settings, { includeHeld: this.includeHeld });
+		const r = releaseTick(this.state, this.rows, now, this.settings, { includeHeld: this.includeHeld });
 		this.releaseMs.push(performance.now() - t0);
 		this.state = r.state;
 		this.last = r;
@@ -101,6 +102,18 @@ export class OursPolicy implements Policy {
 			row.nextRetryAt = null;
 			row.lastCallSid = undefined;
 			this.host.connect(call.sendAt, call.index, { attempt: call.attempt, customField: call.customField, probe: call.probe });
+		}
+		// the tick's one Row Updates request
+		for (const wb of r.rowWrites) {
+			const i = this.rowByKey.get(wb.contact);
+			if (i === undefined) continue;
+			const row = this.rows[i];
+			row.attempts = wb.attemptsToWrite;
+			row.lastStatus = wb.lastStatus;
+			if (wb.lastCallSid !== undefined) row.lastCallSid = wb.lastCallSid;
+			row.lastAttemptAt = wb.lastAttemptAt;
+			row.nextRetryAt = wb.nextRetryAt;
+			row.refunded = wb.refunded;
 		}
 		this.stateBytes.push(Buffer.byteLength(JSON.stringify(this.state), 'utf8'));
 	}
@@ -138,7 +151,7 @@ export class OursPolicy implements Policy {
 
 	finished(): boolean {
 		const r = this.last;
-		if (!r || this.state.inFlight.length > 0 || r.released.length > 0) return false;
+		if (!r || this.state.inFlight.length > 0 || r.released.length > 0 || Object.keys(this.state.rows ?? {}).length > 0) return false;
 		return PENDING_HOLDS.every((h) => r.held[h] === 0);
 	}
 
@@ -166,20 +179,10 @@ export class OursPolicy implements Policy {
 	}
 
 	private apply(res: RecordResult): void {
+		// rows are written by the next tick (the state queues the write-backs)
 		this.state = res.state;
 		this.logTransitions(res.transitions);
 		this.note(res.warnings);
-		for (const wb of res.writeBacks) {
-			const i = this.rowByKey.get(wb.contact);
-			if (i === undefined) continue;
-			const row = this.rows[i];
-			row.attempts = wb.attemptsToWrite;
-			row.lastStatus = wb.lastStatus;
-			if (wb.lastCallSid !== undefined) row.lastCallSid = wb.lastCallSid;
-			row.lastAttemptAt = wb.lastAttemptAt;
-			row.nextRetryAt = wb.nextRetryAt;
-			row.refunded = wb.refunded;
-		}
 	}
 
 	private logTransitions(ts: readonly BreakerTransition[]): void {

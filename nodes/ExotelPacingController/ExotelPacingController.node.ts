@@ -1,5 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
+
+import { asNodeError } from '../transport/nodeError';
 
 import { executeCampaignOperation } from './actions/campaign';
 import { executeRecordOutcome } from './actions/recordOutcome';
@@ -12,16 +14,15 @@ export class ExotelPacingController implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Exotel Pacing Controller',
 		name: 'exotelPacingController',
-		icon: 'file:exotel.svg',
+		icon: { light: 'file:exotel.svg', dark: 'file:exotel.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["campaign"]}}',
 		description:
 			'Decides who to call now from the completion % and each circle’s health, and keeps the campaign state in the workflow',
 		defaults: { name: 'Exotel Pacing Controller' },
-		inputs: ['main'],
+		inputs: [NodeConnectionTypes.Main],
 		// Release: Dial Now / Not Now / Row Updates. Record Outcome: Counted / No Change.
-		// eslint-disable-next-line n8n-nodes-base/node-class-description-outputs-wrong
 		outputs: `={{ $parameter["operation"] === "release" ? [{ "type": "main", "displayName": "Dial Now" }, { "type": "main", "displayName": "Not Now" }, { "type": "main", "displayName": "Row Updates" }] : $parameter["operation"] === "recordOutcome" ? [{ "type": "main", "displayName": "Counted" }, { "type": "main", "displayName": "No Change" }] : ["main"] }}`,
 		usableAsTool: true,
 		credentials: [
@@ -38,6 +39,12 @@ export class ExotelPacingController implements INodeType {
 		const items = this.getInputData();
 		const operation = this.getNodeParameter('operation', 0) as string;
 		const manual = warnIfManual(this);
+		if (this.getNode().type.endsWith('Tool') && operation !== 'getStats') {
+			// As an AI agent's tool it only reports: Release, Record Outcome, Pause, Resume or Reset run a campaign.
+			throw new NodeOperationError(this.getNode(), 'As an AI agent tool the Pacing Controller only reads the campaign stats', {
+				description: 'Set Operation to Get Stats. Releasing, recording, pausing, resuming and resetting a campaign belong to the workflow, not to an agent.',
+			});
+		}
 		try {
 			// Get Stats only reads; everything else changes a campaign, one execution of this workflow at a time.
 			if (operation === 'getStats') return await executeCampaignOperation(this, items, operation, !manual);
@@ -54,7 +61,7 @@ export class ExotelPacingController implements INodeType {
 				const failed = items.map((item, i) => ({ json: { ...item.json, error: (error as Error).message }, pairedItem: { item: i } }));
 				return operation === 'release' ? [[], failed, []] : operation === 'recordOutcome' ? [[], failed] : [failed];
 			}
-			throw error;
+			throw asNodeError(this.getNode(), error, 0);
 		}
 		throw new NodeOperationError(this.getNode(), `Unknown operation "${operation}"`, { itemIndex: 0 });
 	}

@@ -47,9 +47,34 @@ export function remember(workflowId: string, campaign: string, entry: Remembered
 	while (campaigns.size > MAX_CAMPAIGNS) campaigns.delete(campaigns.keys().next().value as string);
 }
 
+/** Every campaign of one workflow this process remembers, by name. */
+export function recallWorkflow(workflowId: string): Array<[string, RememberedCampaign]> {
+	const prefix = `${workflowId}\u0000`;
+	const out: Array<[string, RememberedCampaign]> = [];
+	for (const [key, entry] of campaigns) if (key.startsWith(prefix)) out.push([key.slice(prefix.length), entry]);
+	return out;
+}
+
+const lastPersisted = new Map<string, number>();
+
+/**
+ * Whether an execution should write the campaigns into static data now: always for ticks and commands; for status
+ * callbacks at most every `minGapMs` per workflow. Every write is a database update at the end of the execution,
+ * which halves how many callbacks n8n absorbs per second; the live state is in memory, and what a crash loses since
+ * the last write is recovered from the rows and Exotel.
+ */
+export function persistNow(workflowId: string, now: number, minGapMs: number): boolean {
+	const last = lastPersisted.get(workflowId);
+	if (minGapMs > 0 && last !== undefined && now - last < minGapMs && now >= last) return false;
+	lastPersisted.set(workflowId, now);
+	if (lastPersisted.size > MAX_CAMPAIGNS) lastPersisted.delete(lastPersisted.keys().next().value as string);
+	return true;
+}
+
 /** Forgets every campaign (tests). */
 export function forgetAll(): void {
 	campaigns.clear();
+	lastPersisted.clear();
 }
 
 /** Runs `fn` while holding the workflow's lock: executions of one workflow change campaign states one at a time. */

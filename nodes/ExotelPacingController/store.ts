@@ -13,7 +13,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import type { CampaignState, PacingSettings, PartialSettings } from '../core/pacing';
 import { checkSettings, createState, migrateState } from '../core/pacing';
 import { toInstant } from './fields';
-import { recall, remember } from './memory';
+import { persistNow, recall, recallWorkflow, remember } from './memory';
 
 const KEY = 'exotelPacing';
 const BLOB_VERSION = 1;
@@ -47,14 +47,18 @@ export function workflowIdOf(ctx: IExecuteFunctions): string {
 	return String(ctx.getWorkflow().id ?? '');
 }
 
-function readBlob(ctx: IExecuteFunctions): Blob {
-	const global = ctx.getWorkflowStaticData('global');
-	const raw = global[KEY] as Partial<Blob> | undefined;
-	if (!raw || typeof raw !== 'object' || typeof raw.campaigns !== 'object' || raw.campaigns === null) {
-		return { version: BLOB_VERSION, campaigns: {} };
-	}
-	// Plain copies: the stored object is observed by n8n, our engine works on its own copies.
-	return JSON.parse(JSON.stringify({ version: raw.version ?? BLOB_VERSION, campaigns: raw.campaigns })) as Blob;
+/** The stored blob, read-only (n8n observes it; never change it in place). */
+function storedBlob(ctx: IExecuteFunctions): Blob | undefined {
+	const raw = ctx.getWorkflowStaticData('global')[KEY] as Partial<Blob> | undefined;
+	if (!raw || typeof raw !== 'object' || typeof raw.campaigns !== 'object' || raw.campaigns === null || Array.isArray(raw.campaigns)) return undefined;
+	return { version: raw.version ?? BLOB_VERSION, campaigns: raw.campaigns };
+}
+
+function storedCampaign(ctx: IExecuteFunctions, name: string): StoredCampaign | undefined {
+	const campaigns = storedBlob(ctx)?.campaigns;
+	if (!campaigns || !Object.prototype.hasOwnProperty.call(campaigns, name)) return undefined;
+	const entry = campaigns[name];
+	return entry && typeof entry === 'object' ? entry : undefined;
 }
 
 /** Loads one campaign. `partial` = settings from this node's parameters; undefined = use the saved ones. */
@@ -65,7 +69,7 @@ export function loadCampaign(
 	partial: PartialSettings | undefined,
 	itemIndex: number,
 ): LoadedCampaign {
-	const stored = readBlob(ctx).campaigns[name];
+	const stored = storedCampaign(ctx, name);
 	const storedRev = typeof stored?.rev === 'number' ? stored.rev : 0;
 	const remembered = recall(workflowIdOf(ctx), name);
 	let state: CampaignState;
@@ -78,7 +82,10 @@ export function loadCampaign(
 		rev = remembered.rev;
 		savedSettings = remembered.settings;
 	} else {
-		({ state, warnings } = migrateState(stored?.state, name, now));
+		// a plain copy: the stored object is observed by n8n, the engine works on its own
+		const copy = stored ? (JSON.parse(JSON.stringify(stored)) as StoredCampaign) : undefined;
+		({ state, warnings } = migrateState(copy?.state, name, now));
+		savedSettings = copy?.settings;
 	}
 	const chosen = partial ?? savedSettings ?? {};
 	const { settings, problems } = checkSettings(chosen);
@@ -91,34 +98,50 @@ export function loadCampaign(
 	return { name, state, settings, partial: chosen, warnings, isNew: stored === undefined && remembered === undefined, rev };
 }
 
+/** Status callbacks write static data at most this often per workflow (memory.ts, persistNow). */
+const CALLBACK_PERSIST_GAP_MS = 5000;
+
 /**
- * Stores the new states of the campaigns a run changed, all at once. Actions call it only after every campaign of
- * the batch succeeded: a run that fails half-way (or continues on fail) must not leave some campaigns with calls
- * reserved, or outcomes counted, whose items never reached the outputs.
+ * Stores the new states of the campaigns a run changed, all at once: in this process's memory (the live state) and,
+ * unless `throttled` and written moments ago, in static data together with every newer state of the workflow's
+ * other campaigns. Actions call it only after every campaign of the batch succeeded: a run that fails half-way (or
+ * continues on fail) must not leave some campaigns with calls reserved, or outcomes counted, whose items never
+ * reached the outputs.
  */
-export function saveCampaigns(ctx: IExecuteFunctions, changes: Array<[LoadedCampaign, CampaignState | null]>): void {
+export function saveCampaigns(ctx: IExecuteFunctions, changes: Array<[LoadedCampaign, CampaignState | null]>, throttled = false): void {
 	if (changes.length === 0) return;
-	const blob = readBlob(ctx);
 	const workflowId = workflowIdOf(ctx);
 	// Test runs change nothing: n8n does not save their static data, and they must not change the live state.
 	const live = ctx.getMode() !== 'manual';
+	const stored = storedBlob(ctx);
+	const campaigns: Record<string, StoredCampaign> = { ...(stored?.campaigns ?? {}) };
 	for (const [campaign, state] of changes) {
 		if (state === null) {
-			delete blob.campaigns[campaign.name];
+			delete campaigns[campaign.name];
 			if (live) remember(workflowId, campaign.name, { rev: campaign.rev + 1, state: createState(campaign.name, Date.now()), settings: {} });
 			continue;
 		}
 		const rev = Math.max(campaign.rev, recall(workflowId, campaign.name)?.rev ?? 0) + 1;
-		blob.campaigns[campaign.name] = { state, settings: campaign.partial, rev };
+		campaigns[campaign.name] = { state, settings: campaign.partial, rev };
 		if (live) remember(workflowId, campaign.name, { rev, state, settings: campaign.partial });
 	}
+	if (live && throttled && !persistNow(workflowId, Date.now(), CALLBACK_PERSIST_GAP_MS)) return;
+	if (live && !throttled) persistNow(workflowId, Date.now(), 0);
+	if (live) {
+		for (const [name, entry] of recallWorkflow(workflowId)) {
+			const rev = typeof campaigns[name]?.rev === 'number' ? campaigns[name].rev! : -1;
+			if (entry.rev > rev) campaigns[name] = { state: entry.state, settings: entry.settings, rev: entry.rev };
+		}
+	}
 	// Re-assigning the top-level key is what n8n's change tracking sees.
-	ctx.getWorkflowStaticData('global')[KEY] = blob as unknown as IDataObject;
+	ctx.getWorkflowStaticData('global')[KEY] = { version: BLOB_VERSION, campaigns } as unknown as IDataObject;
 }
 
 /** Names of all campaigns stored in this workflow. */
 export function campaignNames(ctx: IExecuteFunctions): string[] {
-	return Object.keys(readBlob(ctx).campaigns).sort();
+	const names = new Set(Object.keys(storedBlob(ctx)?.campaigns ?? {}));
+	for (const [name] of recallWorkflow(workflowIdOf(ctx))) names.add(name);
+	return [...names].sort();
 }
 
 /** The clock: the "Current Time" option when set (ISO or epoch ms, e.g. a simulator's virtual clock), else now. */

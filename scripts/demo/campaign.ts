@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { LOCAL_DEFAULTS } from './examples';
+import { LOCAL_DEFAULTS, SHEETS_PLACEHOLDERS } from './examples';
 import { seededRandom } from '../../nodes/core/callerId';
 
 type Json = Record<string, any>;
@@ -80,6 +80,52 @@ export function localWorkflow(o: LocalWorkflowOptions): Json {
 	const connect = node(wf, 'Exotel Connect Call');
 	connect.parameters.options = { ...connect.parameters.options, spreadOverSeconds: o.spreadOverSeconds ?? Math.max(0, o.scheduleSeconds - 1) };
 	if (o.callSettings) connect.parameters.callSettings = { ...connect.parameters.callSettings, ...o.callSettings };
+	if (o.statsPath) node(wf, 'Stats Webhook').parameters.path = o.statsPath;
+	return wf;
+}
+
+export interface SheetsWorkflowOptions {
+	/** The spreadsheet's URL (what a user pastes into the Google Sheets nodes). */
+	documentUrl: string;
+	googleCredentialId: string;
+	exotelCredentialId: string;
+	/** n8n's base URL as Exotel (the simulator) reaches it, without trailing slash. */
+	n8nUrl: string;
+	secret: string;
+	campaign: string;
+	flow: string;
+	fallbackCallerId: string;
+	statusWebhookId: string;
+	statsWebhookId: string;
+	statsPath?: string;
+	name?: string;
+	/** Pacing Settings overrides (node parameter names). */
+	settings?: Json;
+}
+
+/**
+ * Example 1 as a user fills it in: credentials, the sheet's URL, the callback URL and secret, the flow and the
+ * fallback caller ID replace the placeholders; the rest of the file is used as it is, apart from `settings`.
+ */
+export function sheetsWorkflow(o: SheetsWorkflowOptions): Json {
+	const p = SHEETS_PLACEHOLDERS;
+	let text = readFileSync(EXAMPLE_SHEETS, 'utf8');
+	text = replaceAll(text, p.documentUrl, o.documentUrl);
+	text = replaceAll(text, p.n8nUrl, o.n8nUrl);
+	text = replaceAll(text, p.secret, o.secret);
+	text = replaceAll(text, p.flow, o.flow);
+	text = replaceAll(text, p.fallbackCallerId, o.fallbackCallerId);
+	text = replaceAll(text, p.statusWebhookId, o.statusWebhookId);
+	text = replaceAll(text, p.statsWebhookId, o.statsWebhookId);
+	text = replaceAll(text, 'EXOTEL_CREDENTIAL_ID', o.exotelCredentialId);
+	text = replaceAll(text, 'GOOGLE_SHEETS_CREDENTIAL_ID', o.googleCredentialId);
+	const wf = JSON.parse(text) as Json;
+	if (o.name) wf.name = o.name;
+	for (const n of wf.nodes as Json[]) {
+		if (n.type?.endsWith('.exotelPacingController')) n.parameters.campaign = o.campaign;
+	}
+	const release = node(wf, 'Exotel Pacing: Release');
+	release.parameters.settings = { ...release.parameters.settings, ...(o.settings ?? {}) };
 	if (o.statsPath) node(wf, 'Stats Webhook').parameters.path = o.statsPath;
 	return wf;
 }

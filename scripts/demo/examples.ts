@@ -268,15 +268,19 @@ export function buildLocalCampaign(): Json {
 		{ secret: d.secret, events: 'terminal', options: {} },
 		{ webhookId: d.statusWebhookId },
 	);
-	clock('Callback Clock', [1100, 760]);
+	clock('Callback Clock', [1100, 860]);
+	// The callback's own item goes on once the clock is read (the clock's answer only sets Current Time).
+	b.add('Keep Callback', 'n8n-nodes-base.merge', 3.2, [1320, 760], { mode: 'chooseBranch', useDataOfInput: 1 });
 	// Counting only: no Exotel request and no sheet write per callback (the next tick writes the row).
-	b.add('Exotel Pacing: Record Outcome', `${PKG}.exotelPacingController`, 1, [1320, 760], {
+	b.add('Exotel Pacing: Record Outcome', `${PKG}.exotelPacingController`, 1, [1540, 760], {
 		operation: 'recordOutcome',
 		campaign: d.campaign,
 		options: { currentTime: virtualNow('Callback Clock') },
 	});
+	b.connect('Exotel Status Trigger', 'Keep Callback', 0, 0);
 	b.connect('Exotel Status Trigger', 'Callback Clock');
-	b.connect('Callback Clock', 'Exotel Pacing: Record Outcome');
+	b.connect('Callback Clock', 'Keep Callback', 0, 1);
+	b.connect('Keep Callback', 'Exotel Pacing: Record Outcome');
 
 	// --- stats path (y = 1000)
 	b.add(

@@ -73,6 +73,8 @@ export interface Deployed {
 	credentialId: string;
 	contacts: number;
 	settings: ReturnType<typeof resolveSettings>;
+	/** The contact rows (default: the simulator's sheet `sheet`); the Google Sheets campaign reads the emulator's. */
+	rows?: () => Json[];
 }
 
 export async function createSimCredential(n8n: N8nInstance, sim: RunningSimulator, name = 'Exotel (simulator)'): Promise<string> {
@@ -156,12 +158,12 @@ export async function readSavedStats(n8n: N8nInstance, sim: RunningSimulator, d:
 }
 
 export function isFinalRow(row: Json): boolean {
-	return row.final === true || row.final === 'true';
+	return row.final === true || String(row.final).toLowerCase() === 'true';
 }
 
 export async function readProgress(n8n: N8nInstance, sim: RunningSimulator, d: Deployed): Promise<Progress> {
 	const now = sim.clock.now();
-	const rows = sim.sheets.rows(d.sheet);
+	const rows = d.rows ? d.rows() : sim.sheets.rows(d.sheet);
 	const calls = sim.ledger.calls;
 	let ended = 0;
 	let completed = 0;

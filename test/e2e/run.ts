@@ -13,7 +13,8 @@
  * Prints one line per check, each prefixed with the n8n version ("n8n 2.41.1 / full campaign: …"), and exits
  * non-zero when any check failed.
  */
-import { ensureN8n, installPackage, n8nLine, prepareN8n, defaultLog, removeUserFolder, type N8nInstance } from './harness';
+import { ensureN8n, importCredentialsCli, installPackage, n8nLine, prepareN8n, defaultLog, removeUserFolder, type N8nInstance } from './harness';
+import { startGoogleEmulator, type StartedEmulator } from './google';
 import type { RunningSimulator } from '../../simulator';
 import { Checks, formatResult, writeResults, type CheckResult, type SuiteResult } from './lib/runner';
 import type { E2eContext } from './lib/context';
@@ -21,11 +22,15 @@ import { examplesImport } from './scenarios/examples';
 import { fullCampaign } from './scenarios/fullCampaign';
 import { concurrencyAndSecurity } from './scenarios/concurrency';
 import { restart } from './scenarios/restart';
+import { sheetsCampaign } from './scenarios/sheetsCampaign';
+import { overlappingTicks } from './scenarios/overlap';
 
 const SCENARIOS: Array<{ key: string; name: string; run: (ctx: E2eContext, checks: Checks) => Promise<void> }> = [
 	{ key: 'examples', name: 'examples', run: examplesImport },
 	{ key: 'full', name: 'full campaign', run: fullCampaign },
 	{ key: 'concurrency', name: 'callbacks', run: concurrencyAndSecurity },
+	{ key: 'overlap', name: 'overlapping ticks', run: overlappingTicks },
+	{ key: 'sheets', name: 'Google Sheets campaign (example 1)', run: sheetsCampaign },
 	// Last: it kills n8n.
 	{ key: 'restart', name: 'restart', run: restart },
 ];
@@ -85,13 +90,18 @@ async function main(): Promise<number> {
 		});
 
 	let n8n: N8nInstance | undefined;
+	let google: StartedEmulator | undefined;
+	const googleCredentialId = 'gsheetsEmulator1';
 	const simulators: RunningSimulator[] = [];
 	let ok = false;
 	try {
 		const setup = new Checks(`${label} / setup`, print);
 		const t0 = Date.now();
 		try {
-			n8n = await prepareN8n({ log });
+			// Google's APIs for example 1's Google Sheets nodes: an emulator that n8n reaches under Google's host names
+			// (test/e2e/google/README.md); its env must be there when n8n starts.
+			if (chosen.some((sc) => sc.key === 'sheets')) google = await startGoogleEmulator();
+			n8n = await prepareN8n({ log, ...(google ? { env: google.n8nEnv() } : {}) });
 			// E2E_PACKAGE_DIR: pack another checkout (e.g. a clean export of HEAD while the tree is mid-edit);
 			// E2E_PACKAGE_BUILD=0: pack its dist/ as it is.
 			await installPackage(n8n.userFolder, {
@@ -99,6 +109,11 @@ async function main(): Promise<number> {
 				...(process.env.E2E_PACKAGE_DIR ? { packageDir: process.env.E2E_PACKAGE_DIR } : {}),
 				...(process.env.E2E_PACKAGE_BUILD === '0' ? { build: false } : {}),
 			});
+			if (google) {
+				// the credential example 1 uses (OAuth2), imported as a user's would be stored; the CLI needs n8n stopped
+				const data = google.oauth2Credential({ expired: true });
+				await importCredentialsCli(n8n, [{ id: googleCredentialId, name: 'Google Sheets account', type: 'googleSheetsOAuth2Api', data }]);
+			}
 			await n8n.start();
 			setup.check(`n8n ${version} (Node ${n8n.runtime.node.version}) starts with the package installed as a community package`, true, '', {
 				seconds: Math.round((Date.now() - t0) / 1000),
@@ -108,7 +123,7 @@ async function main(): Promise<number> {
 			throw e;
 		}
 		scenarios.push({ name: `${label} / setup (install n8n if needed, build, pack, install, start)`, durationMs: Date.now() - t0 });
-		const ctx: E2eContext = { n8n, log, shared: { simulators } };
+		const ctx: E2eContext = { n8n, log, shared: { simulators, google, googleCredentialId } };
 		for (const s of chosen) {
 			const checks = new Checks(`${label} / ${s.name}`, print);
 			const started = Date.now();
@@ -135,6 +150,7 @@ async function main(): Promise<number> {
 		console.error(e);
 	} finally {
 		for (const sim of simulators) await sim.stop().catch(() => undefined);
+		await google?.stop().catch(() => undefined);
 		if (n8n) {
 			await n8n.stop().catch(() => undefined);
 			if (ok && process.env.E2E_KEEP !== '1') removeUserFolder(n8n.userFolder);

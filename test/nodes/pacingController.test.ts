@@ -666,9 +666,8 @@ describe('Reconciliation', () => {
 		sim.clock.advance(120_000);
 		const unknown = await pacing('release', { items: [row(98)], staticData });
 		expect(unknown.requests.map((r) => [r.status, (r.qs as IDataObject).Sid])).toEqual([[200, sid]]);
-		// nothing to write for 98; 95's registration is handed out now that its "Mark Dialling" lease has ended
-		// without the row (never passed to Release here) showing it
-		expect(unknown.output[2].map((i) => [i.json.phoneNumber, i.json.lastCallSid, i.json.lastStatus])).toEqual([[phone(95), sid, 'in-progress']]);
+		// nothing to write: a registration is not written on its own (the outcome write carries the CallSid)
+		expect(unknown.output[2]).toEqual([]);
 		expect((campaignState(staticData).inFlight as IDataObject[]).find((f) => f.s === sid)).toMatchObject({ m: 1 });
 	});
 });
@@ -1065,5 +1064,44 @@ describe('Overlapping executions of one workflow (each loads its own copy of sta
 		expect(dup.output[1][0].json.pacingAction).toBe('duplicate');
 		const stats = (await pacing('getStats', { staticData: copy(stale), workflowId })).json[0];
 		expect(stats.totals).toMatchObject({ completed: 3, inFlight: 0, duplicatesIgnored: 1 });
+	});
+
+	it('status callbacks write static data at most every few seconds; the counts live in memory and the next tick saves them', async () => {
+		const workflowId = `throttle-${Date.now()}`;
+		const staticData: Static = {};
+		const released = await pacing('release', { items: [row(301), row(302)], staticData, workflowId });
+		const cbs = released.output[0].map((i) => {
+			const corr = decodeCorrelation(String((i.json.pacing as IDataObject).customField))!;
+			return callback('diwali', Number(String(i.json.phoneNumber).slice(-5)), 'busy', corr.releasedAt ?? 0);
+		});
+		const first: Static = copy(staticData);
+		await pacing('recordOutcome', { items: [cbs[0]], staticData: first, workflowId, mode: 'webhook' });
+		const second: Static = copy(staticData);
+		await pacing('recordOutcome', { items: [cbs[1]], staticData: second, workflowId, mode: 'webhook' });
+		// the tick wrote static data moments ago, so neither callback execution writes it (no database update each)
+		expect(first).toEqual(staticData);
+		expect(second).toEqual(staticData);
+		// both are counted all the same, and the next tick writes the state with both
+		const live = (await pacing('getStats', { staticData: copy(staticData), workflowId })).json[0];
+		expect(live.totals).toMatchObject({ busy: 2, inFlight: 0 });
+		const tick = copy(staticData);
+		await pacing('release', { items: [row(301), row(302)], staticData: tick, workflowId });
+		expect((campaignState(tick).totals as IDataObject).busy).toBe(2);
+	});
+});
+
+describe('As an AI agent tool (n8n 2.x derives exotelPacingControllerTool)', () => {
+	const tool = { description: { ...node.description, name: `${node.description.name}Tool` }, execute: node.execute } as unknown as ExotelPacingController;
+
+	it('reads the stats, and refuses to release, record, pause, resume or reset a campaign', async () => {
+		const staticData: Static = {};
+		const stats = await executeNode(tool, { mode: 'trigger', staticData, parameters: { operation: 'getStats', campaign: 'diwali', options: {} } });
+		expect(stats.json[0]).toMatchObject({ campaign: 'diwali' });
+		for (const operation of ['release', 'recordOutcome', 'pause', 'resume', 'reset']) {
+			await expect(
+				executeNode(tool, { mode: 'trigger', staticData, items: [row(401)], parameters: { operation, campaign: 'diwali', options: {} } }),
+			).rejects.toThrow('As an AI agent tool the Pacing Controller only reads the campaign stats');
+		}
+		expect(staticData).toEqual({});
 	});
 });

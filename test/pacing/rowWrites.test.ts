@@ -63,11 +63,14 @@ describe('row writes', () => {
 		expect(s.rows).toEqual({});
 	});
 
-	it('keeps only the newest queued write per row (a registration replaced by the outcome)', () => {
+	it('keeps only the newest queued write per row', () => {
 		const s = createState('c', MON_10);
-		queueRowWrite(s, { ...dialling(MON_10), lastCallSid: 'sid-1' });
-		queueRowWrite(s, outcome(MON_10, 'sid-1', 'completed'));
-		expect(takeRowWrites(s, MON_10)).toEqual([outcome(MON_10, 'sid-1', 'completed')]);
+		queueRowWrite(s, outcome(MON_10, 'sid-1', 'busy'));
+		const done = { ...outcome(MON_10, 'sid-1', 'completed'), nextRetryAt: null, final: true };
+		queueRowWrite(s, done);
+		expect(takeRowWrites(s, MON_10)).toEqual([done]);
+		// a final write is not waited for: no later call can follow it
+		expect(s.rows).toEqual({});
 	});
 
 	it('re-sends a write the row never showed once its lease ends, but drops one for a row Release no longer reads', () => {

@@ -10,7 +10,7 @@ import {
 	getStats,
 	markReconcileRequested,
 	recordOutcomes,
-	release,
+	releaseTick,
 	resolveSettings,
 	type CampaignState,
 	type ContactInput,
@@ -37,6 +37,8 @@ test('state stays under 64 KiB of JSON through 100k calls at ~190 calls/min', ()
 	const truth = new Map<string, string>();
 	const sizes: number[] = [];
 	let placed = 0;
+	const written = new Map<string, { tick: number; row: ContactInput }>();
+	let tick = 0;
 	for (let now = MON_10; placed < 100000; now += 15000) {
 		// callbacks of calls that ended by now (2% lost, 2% delivered twice)
 		const due = pending.filter((p) => p.end <= now);
@@ -58,10 +60,23 @@ test('state stays under 64 KiB of JSON through 100k calls at ~190 calls/min', ()
 				s,
 			).state;
 		}
-		// release and connect
+		// release and connect; as in the workflow, the rows written in the last two ticks are read again (so their
+		// writes are confirmed) and this tick's row writes land
 		topUp();
-		const rel = release(state, ready, now, s);
-		const gone = new Set(rel.released.map((c) => c.index));
+		const recent = [...written.values()].filter((w) => w.tick >= tick - 2).map((w) => w.row);
+		const rel = releaseTick(state, [...ready, ...recent], now, s);
+		for (const wb of rel.rowWrites) {
+			written.set(wb.contact, {
+				tick,
+				row: { key: wb.contact, attempts: wb.attemptsToWrite, lastStatus: wb.lastStatus, lastAttemptAt: wb.lastAttemptAt, lastCallSid: wb.lastCallSid, nextRetryAt: wb.nextRetryAt ?? undefined },
+			});
+		}
+		for (const c of rel.released) {
+			written.set(c.contact, { tick, row: { key: c.contact, circle: c.circle, attempts: c.attempt, lastStatus: 'in-progress', lastAttemptAt: c.placedAt } });
+		}
+		for (const [key, w] of written) if (w.tick < tick - 2) written.delete(key);
+		tick++;
+		const gone = new Set(rel.released.map((c) => c.index).filter((i) => i < ready.length));
 		const keep = ready.filter((_, i) => !gone.has(i));
 		ready.splice(0, ready.length, ...keep);
 		const regs: OutcomeInput[] = rel.released.map((c) => {

@@ -43,7 +43,9 @@ export async function executeRecordOutcome(ctx: IExecuteFunctions, items: INodeE
 		changes.push([campaign, recorded.state]);
 		hints.push(...campaign.warnings, ...recorded.warnings);
 	}
-	saveCampaigns(ctx, changes);
+	// status callbacks (webhook executions) arrive many times a second: they write static data at most every few
+	// seconds (store.ts); registrations in the tick always do
+	saveCampaigns(ctx, changes, ctx.getMode() === 'webhook');
 	for (const message of hints) ctx.addExecutionHints({ message, type: 'warning', location: 'outputPane' });
 	return [update, noChange];
 }

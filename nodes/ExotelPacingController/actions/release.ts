@@ -6,12 +6,8 @@ import type { CampaignState, ContactInput, Orphan, OutcomeInput } from '../../co
 import {
 	ROW_WRITE_LEASE_MS,
 	callsToReconcile,
-	cloneState,
-	confirmRowWrites,
-	contactsWithPendingWrites,
-	markRowWriteSent,
 	queueRowWrite,
-	takeRowWrites,
+	releaseTick,
 	findOrphans,
 	lookupRequestsAvailable,
 	markReconcileRequested,
@@ -21,7 +17,6 @@ import {
 	orphanWriteBack,
 	planOrphanLookups,
 	recordOutcomes,
-	release,
 } from '../../core/pacing';
 import type { NormalizedCall } from '../../core/exotel/mapping';
 import { bulkCallDetailsRequest } from '../../core/exotel/requests';
@@ -171,33 +166,25 @@ export async function executeRelease(ctx: IExecuteFunctions, items: INodeExecuti
 				state = await lookUpOrphans(ctx, campaign, state, orphans, now, indexes, warnings);
 			}
 		}
-		// Row writes handed out earlier that the rows now show are done; a row with a write still to show is held,
-		// so its next call's "Mark Dialling" cannot be overtaken by an older write (core/pacing/rowWrites.ts).
-		state = cloneState(state);
-		const lostWrites = confirmRowWrites(state, contacts, now);
-		if (lostWrites) warnings.push(`${lostWrites} row update(s) did not show in the sheet within ${ROW_WRITE_LEASE_MS / 60000} minutes; sent again where the row was read.`);
-		const pending = contactsWithPendingWrites(state);
-		if (pending.size) {
-			lookingUp = lookingUp ?? new Set<string>();
-			for (const key of pending) lookingUp.add(key);
-		}
 		// First run of a campaign: save its settings before any call is placed. n8n saves static data only when an
 		// execution ends, and the first tick runs for its whole interval while it dials; status callbacks of its
 		// calls would otherwise be recorded with the default settings (retry gaps, max attempts) and write those
 		// into the rows. So the first run releases nothing and dialling starts at the next tick.
 		const initialising = campaign.isNew;
-		const result = release(state, contacts, now, campaign.settings, {
+		// Around Release: confirm the row writes the rows show, hold rows with a write still to show, mark the
+		// released rows' Mark Dialling as sent, hand out the rest (core/pacing/rowWrites.ts).
+		const result = releaseTick(state, contacts, now, campaign.settings, {
 			includeHeld: true,
 			...(initialising ? { maxRelease: 0 } : {}),
 			...(lookingUp ? { lookingUp } : {}),
 		});
 		warnings.push(...result.warnings);
-		const nextState = result.state;
-		for (const r of result.released) {
-			markRowWriteSent(nextState, { contact: r.contact, attemptsToWrite: r.attempt, lastStatus: 'in-progress', lastAttemptAt: r.placedAt, nextRetryAt: null, final: false, refunded: false }, now);
+		if (result.lostWrites) {
+			warnings.push(`${result.lostWrites} row update(s) did not show in the sheet within ${ROW_WRITE_LEASE_MS / 60000} minutes; sent again where the row was read.`);
 		}
+		const nextState = result.state;
 		const rowOf = new Map(contacts.map((c, k) => [c.key, indexes[k]]));
-		for (const wb of takeRowWrites(nextState, now)) {
+		for (const wb of result.rowWrites) {
 			const itemIndex = rowOf.get(wb.contact);
 			rowUpdates.push({
 				json: {

@@ -73,3 +73,4 @@ export {
 	rowShows,
 	type PendingRow,
 } from './rowWrites';
+export { releaseTick, type TickRelease } from './tick';

@@ -443,7 +443,9 @@ export function recordOutcomes(
 	}
 
 	const writeBacks = results.filter((r) => r.writeBack).map((r) => r.writeBack!);
-	// The rows are written by the next tick (Release's row updates), one write at a time per row.
-	for (const wb of writeBacks) queueRowWrite(s, wb);
+	// The rows are written by the next tick (Release's row updates), one write at a time per row. A registration
+	// only adds the CallSid to a row that Mark Dialling already shows as live; the outcome write carries it, so it
+	// is not written on its own (one row write per call, and no state kept per live call).
+	for (const r of results) if (r.writeBack && r.action !== 'registered') queueRowWrite(s, r.writeBack);
 	return { state: s, results, writeBacks, transitions, warnings };
 }

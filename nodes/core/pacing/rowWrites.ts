@@ -133,16 +133,25 @@ export function contactsWithPendingWrites(s: CampaignState): Set<string> {
 	return new Set(s.rows ? Object.keys(s.rows) : []);
 }
 
-/** Hands out every queued write whose row has no unconfirmed one; they become the rows' sent writes. */
+/**
+ * Hands out every queued write whose row has no unconfirmed one; they become the rows' sent writes. A final write
+ * is forgotten once handed out: no later call (and so no later write) can follow it, and rows that are final are
+ * often no longer passed to Release, so it could not be confirmed anyway.
+ */
 export function takeRowWrites(s: CampaignState, now: number): WriteBack[] {
 	const out: WriteBack[] = [];
 	if (!s.rows) return out;
 	for (const [key, entry] of Object.entries(s.rows)) {
 		if (!entry.w || entry.s) continue;
-		out.push(unpackRowWrite(key, entry.w));
-		entry.s = entry.w;
-		entry.t = now;
+		const wb = unpackRowWrite(key, entry.w);
+		out.push(wb);
 		delete entry.w;
+		if (wb.final) {
+			delete s.rows[key];
+			continue;
+		}
+		entry.s = packRowWrite(wb);
+		entry.t = now;
 	}
 	return out;
 }

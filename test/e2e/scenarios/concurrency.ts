@@ -73,8 +73,7 @@ export async function concurrencyAndSecurity(ctx: E2eContext, checks: Checks): P
 			p.live === 0 &&
 			!!p.stats &&
 			p.stats.totals.inFlight === CALLS &&
-			p.stats.totals.reserved === 0 &&
-			sim.sheets.rows(d.sheet).every((r) => !!r.lastCallSid),
+			p.stats.totals.reserved === 0,
 	});
 	await updateCampaign(n8n, d, (wf) => {
 		workflowNode(wf, 'Schedule Tick').disabled = true;

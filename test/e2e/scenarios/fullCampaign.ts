@@ -114,24 +114,7 @@ export async function fullCampaign(ctx: E2eContext, checks: Checks): Promise<voi
 	);
 
 	// The rows are what a user sees: each must show the last call to its number and that call's outcome.
-	const lastCall = new Map<string, (typeof calls)[number]>();
-	for (const c of calls) {
-		const key = c.customerNumber.replace(/\D/g, '').slice(-10);
-		const prev = lastCall.get(key);
-		if (!prev || c.createdAtMs > prev.createdAtMs) lastCall.set(key, c);
-	}
-	const rowProblems: string[] = [];
-	for (const r of rows) {
-		const national = String(r.phoneNumber ?? '').replace(/\D/g, '').slice(-10);
-		const c = lastCall.get(national);
-		if (!c) {
-			if (r.lastCallSid) rowProblems.push(`${r.phoneNumber}: row shows ${r.lastCallSid} but the simulator has no call`);
-			continue;
-		}
-		if (r.lastCallSid !== c.sid || r.lastStatus !== c.status) {
-			rowProblems.push(`${r.phoneNumber}: row ${r.lastCallSid}/${r.lastStatus}, simulator ${c.sid}/${c.status}`);
-		}
-	}
+	const rowProblems = rowsShowLastCalls(rows, calls);
 	checks.check('each row shows the outcome of the last call to its number', rowProblems.length === 0, rowProblems.slice(0, 8).join('; '));
 
 	// Overlapping ticks are allowed (n8n starts a Schedule execution whether or not the last one finished); the
@@ -167,6 +150,14 @@ export async function fullCampaign(ctx: E2eContext, checks: Checks): Promise<voi
 		inv.maxConnectRequestsInAnyMinute <= 200 && inv.rejected429 === 0,
 		`max connect requests in a 60 s window: ${inv.maxConnectRequestsInAnyMinute}; answered 429: ${inv.rejected429}`,
 		{ maxConnectRequestsInAnyMinute: inv.maxConnectRequestsInAnyMinute },
+	);
+
+	const rate = d.settings.maxCallsPerMinute ?? d.settings.accountLimitPerMinute;
+	checks.check(
+		`dialling rate: the busiest 60 s reach at least 95% of the configured ${rate}/min`,
+		inv.maxConnectRequestsInAnyMinute >= Math.ceil(0.95 * rate),
+		`busiest 60 s: ${inv.maxConnectRequestsInAnyMinute} connect requests (${Math.round((100 * inv.maxConnectRequestsInAnyMinute) / rate)}% of ${rate})`,
+		{ busiest60s: inv.maxConnectRequestsInAnyMinute, rate },
 	);
 
 	checks.check(
@@ -206,7 +197,7 @@ export async function fullCampaign(ctx: E2eContext, checks: Checks): Promise<voi
  * for the next call ("Mark Dialling"), and a repeat write of the previous outcome (from an execution that started
  * earlier) landed afterwards. Measured from the simulator's sheet journal.
  */
-function lateOutcomeWrites(
+export function lateOutcomeWrites(
 	journal: ReadonlyArray<{ columns: Record<string, unknown> }>,
 	rows: ReadonlyArray<Record<string, unknown>>,
 	calls: ReadonlyArray<{ sid: string; createdAtMs: number }>,
@@ -229,4 +220,30 @@ function lateOutcomeWrites(
 		if (isTerminalStatus(normaliseStatus(w.lastStatus)) && created < marked - 30_000) late++;
 	}
 	return late;
+}
+
+/** Rows that do not show the last call to their number and that call's outcome (empty = all do). */
+export function rowsShowLastCalls(
+	rows: ReadonlyArray<Record<string, unknown>>,
+	calls: ReadonlyArray<{ sid: string; status: string; customerNumber: string; createdAtMs: number }>,
+): string[] {
+	const lastCall = new Map<string, (typeof calls)[number]>();
+	for (const c of calls) {
+		const key = c.customerNumber.replace(/\D/g, '').slice(-10);
+		const prev = lastCall.get(key);
+		if (!prev || c.createdAtMs > prev.createdAtMs) lastCall.set(key, c);
+	}
+	const problems: string[] = [];
+	for (const r of rows) {
+		const national = String(r.phoneNumber ?? '').replace(/\D/g, '').slice(-10);
+		const c = lastCall.get(national);
+		if (!c) {
+			if (r.lastCallSid) problems.push(`${String(r.phoneNumber)}: row shows ${String(r.lastCallSid)} but the simulator has no call`);
+			continue;
+		}
+		if (r.lastCallSid !== c.sid || r.lastStatus !== c.status) {
+			problems.push(`${String(r.phoneNumber)}: row ${String(r.lastCallSid)}/${String(r.lastStatus)}, simulator ${c.sid}/${c.status}`);
+		}
+	}
+	return problems;
 }

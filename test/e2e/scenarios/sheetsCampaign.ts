@@ -1,0 +1,168 @@
+/**
+ * Example 1, the Google Sheets campaign users import, end to end: imported from examples/01-google-sheets-campaign.json
+ * with only what a user fills in replaced (credentials, the sheet's URL, the callback URL and secret, the flow, the
+ * fallback caller ID), against n8n's real Google Sheets node talking to the Google APIs emulator (test/e2e/google,
+ * with Google's per-minute quotas) and the Exotel simulator. 1,000 contacts, one circle down for 5 minutes, 2% of
+ * callbacks dropped and 5% duplicated; the same ground-truth checks as the local campaign plus the Sheets request log.
+ *
+ * The example runs on real time (no simulator clock in it), so the simulator's clock runs at 1x from now, and the
+ * test changes two things a user would not: the calling window is open all day (the suite runs at any hour) and the
+ * retry gaps are minutes instead of an hour (so the campaign ends within the suite).
+ */
+import { randomUUID } from 'node:crypto';
+
+import { DateTime } from 'luxon';
+
+import type { StartedEmulator } from '../google';
+import { sheetsWorkflow } from '../../../scripts/demo/campaign';
+import { SHEET_COLUMNS } from '../../../scripts/demo/examples';
+import {
+	campaignOver,
+	checkInvariants,
+	compareWithGroundTruth,
+	createSimCredential,
+	isFinalRow,
+	startCampaignSimulator,
+	waitForCampaign,
+	ZONE,
+	type Deployed,
+} from '../../../scripts/demo/run';
+import { makeContacts } from '../../../scripts/demo/campaign';
+import { resolveSettings } from '../../../nodes/core/pacing';
+import { settingsFromParameters } from '../../../nodes/ExotelPacingController/fields';
+import type { Checks } from '../lib/runner';
+import { tickOverlap } from '../lib/ticks';
+import { rowsShowLastCalls } from './fullCampaign';
+import { progressLogger, SECRET, settledProgress, type E2eContext } from '../lib/context';
+
+export const SHEETS = {
+	contacts: Number(process.env.E2E_SHEETS_CONTACTS ?? 1000),
+	circles: { MH: 3, DL: 3, KA: 2, TN: 2, UE: 1, WB: 1 },
+	outage: { circle: 'KA', fromMinute: 3, toMinute: 8 },
+	dropRate: 0.02,
+	duplicateRate: 0.05,
+	timeoutMs: Number(process.env.E2E_SHEETS_TIMEOUT_MIN ?? 22) * 60_000,
+	/** What the test changes in the example's Pacing Settings (see the file comment). */
+	settings: { callingStart: '00:00', callingEnd: '24:00', retryBusyMinutes: 2, retryNoAnswerMinutes: 3, retryFailedMinutes: 1, cooldownSeconds: 60 },
+};
+
+/** Google's own limits the targets are set against: reads and writes per minute per user. */
+const TARGET_PER_MINUTE = 20;
+
+export async function sheetsCampaign(ctx: E2eContext, checks: Checks): Promise<void> {
+	const { n8n, log } = ctx;
+	const google = ctx.shared.google as StartedEmulator | undefined;
+	if (!google) throw new Error('the Google APIs emulator is not running (run.ts starts it before n8n)');
+
+	// the simulator's clock is real time, as example 1's Pacing nodes use the real time
+	const virtualStart = DateTime.now().setZone(ZONE).toISO()!;
+	const sim = await startCampaignSimulator({
+		seed: 43,
+		factor: 1,
+		virtualStart,
+		circles: SHEETS.circles,
+		outage: SHEETS.outage,
+		dropRate: SHEETS.dropRate,
+		duplicateRate: SHEETS.duplicateRate,
+	});
+	ctx.shared.simulators.push(sim);
+
+	const contacts = makeContacts(SHEETS.contacts, 17);
+	const { spreadsheetId, url } = google.createSpreadsheet('Exotel campaign', [
+		{ name: 'Contacts', header: SHEET_COLUMNS, rows: contacts.map((c) => [c.name, c.phone]) },
+	]);
+	const googleCredentialId = String(ctx.shared.googleCredentialId);
+	const exotelCredentialId = await createSimCredential(n8n, sim);
+	const statusWebhookId = randomUUID();
+	const wf = sheetsWorkflow({
+		documentUrl: url,
+		googleCredentialId,
+		exotelCredentialId,
+		n8nUrl: n8n.url.replace(/\/+$/, ''),
+		secret: SECRET,
+		campaign: 'e2e-sheets',
+		flow: '234567',
+		fallbackCallerId: '01140000001',
+		statusWebhookId,
+		statsWebhookId: randomUUID(),
+		statsPath: 'e2e-sheets-stats',
+		name: 'E2E Google Sheets campaign (example 1)',
+		settings: SHEETS.settings,
+	});
+	const logFrom = google.log.entries.length;
+	const started = Date.now();
+	sim.clock.setFactor(1);
+	const created = await n8n.client.importWorkflow(wf);
+	const release = wf.nodes.find((x: { name: string }) => x.name === 'Exotel Pacing: Release');
+	const d: Deployed = {
+		workflowId: created.id,
+		workflow: wf,
+		campaign: 'e2e-sheets',
+		sheet: 'Contacts',
+		statusPath: `${statusWebhookId}/exotel-status`,
+		statsPath: 'e2e-sheets-stats',
+		credentialId: exotelCredentialId,
+		contacts: contacts.length,
+		settings: resolveSettings(settingsFromParameters(release.parameters.settings)),
+		rows: () => google.rows(spreadsheetId, 'Contacts'),
+	};
+	const show = progressLogger(log, '  sheets');
+	const end = await waitForCampaign(n8n, sim, d, { timeoutMs: SHEETS.timeoutMs, pollMs: 3000, onProgress: show });
+	const campaignMs = Date.now() - started;
+	const p = await settledProgress(n8n, sim, d);
+	const rows = d.rows!();
+	const calls = sim.ledger.calls;
+	const inv = checkInvariants(sim, d.settings);
+	const stats = p.stats;
+	const counts = sim.ledger.counts();
+	const quota = google.log.summary(google.log.entries.slice(logFrom));
+	const sheetsRequests = quota.byKind.read + quota.byKind.write + quota.byKind.metadata;
+	const overlap = await tickOverlap(n8n, d.workflowId);
+	log(`  sheets: ${calls.length} calls in ${Math.round(campaignMs / 1000)} s; Sheets requests: ${JSON.stringify(quota.byKind)}; max reads in any 60 s ${quota.maxReadsIn60s}, writes ${quota.maxWritesIn60s}, 429s ${quota.count429}`);
+	log(`  sheets: ${overlap.ticks} ticks, ${overlap.overlapping} overlapping (up to ${overlap.maxConcurrent} at once); tick median ${overlap.medianSeconds} s, max ${overlap.maxSeconds} s`);
+	const details = { contacts: contacts.length, campaignSeconds: Math.round(campaignMs / 1000), calls: calls.length, totals: stats?.totals, sheets: quota, ticks: overlap };
+
+	checks.check(
+		'example 1: every contact ends in a final state',
+		campaignOver(end) && rows.length === contacts.length && rows.every(isFinalRow),
+		`${rows.filter((r) => !isFinalRow(r)).length} of ${rows.length} rows not final after ${Math.round(campaignMs / 1000)} s; live calls ${end.live}, ` +
+			`stats in flight ${stats?.totals.inFlight}; e.g. ${JSON.stringify(rows.find((r) => !isFinalRow(r)))}`,
+		details,
+	);
+	const diffs = stats ? compareWithGroundTruth(stats, calls) : ['no campaign stats'];
+	checks.check("example 1: campaign stats equal the simulator's ground truth (each call counted once)", diffs.length === 0, diffs.slice(0, 12).join('; '), {
+		totals: stats?.totals,
+		ledger: counts.byStatus,
+	});
+
+	const rowProblems = rowsShowLastCalls(rows, calls);
+	checks.check('example 1: each row shows the outcome of the last call to its number', rowProblems.length === 0, rowProblems.slice(0, 8).join('; '));
+
+	const dndRows = rows.filter((r) => r.dnd === true || String(r.dnd).toLowerCase() === 'true');
+	checks.check(
+		'example 1: 0 calls to DND numbers, 0 over 200 in any 60 s, no number called while a call to it is live',
+		inv.callsToDnd === 0 && dndRows.length > 0 && inv.maxConnectRequestsInAnyMinute <= 200 && inv.rejected429 === 0 && inv.overlaps.length === 0,
+		`DND calls ${inv.callsToDnd} (DND rows ${dndRows.length}); max connect requests in 60 s ${inv.maxConnectRequestsInAnyMinute}, 429s ${inv.rejected429}; overlapping pairs ${inv.overlaps.length} ${JSON.stringify(inv.overlaps.slice(0, 3))}`,
+		{ maxConnectRequestsInAnyMinute: inv.maxConnectRequestsInAnyMinute },
+	);
+	const rate = d.settings.maxCallsPerMinute ?? d.settings.accountLimitPerMinute;
+	checks.check(
+		`example 1: the busiest 60 s dial at least 95% of the configured ${rate}/min`,
+		inv.maxConnectRequestsInAnyMinute >= Math.ceil(0.95 * rate),
+		`busiest 60 s: ${inv.maxConnectRequestsInAnyMinute} connect requests (${Math.round((100 * inv.maxConnectRequestsInAnyMinute) / rate)}%)`,
+		{ busiest60s: inv.maxConnectRequestsInAnyMinute, rate },
+	);
+	const cb = counts.callbacks;
+	checks.check(
+		'example 1: with 2% of callbacks dropped and 5% duplicated every call is counted exactly once; the outage circle was paused',
+		cb.dropped > 0 && cb.duplicates > 0 && diffs.length === 0 && (stats?.circles.find((c) => c.circle === SHEETS.outage.circle)?.trips ?? 0) >= 1,
+		`dropped ${cb.dropped}, duplicated ${cb.duplicates}, reconciled ${stats?.totals.reconciled}; ${SHEETS.outage.circle} trips ${stats?.circles.find((c) => c.circle === SHEETS.outage.circle)?.trips}`,
+	);
+	checks.check(
+		`Google Sheets quota: 0 × 429, at most ${TARGET_PER_MINUTE} reads and ${TARGET_PER_MINUTE} writes in any 60 s, no request per callback`,
+		quota.count429 === 0 && quota.maxReadsIn60s <= TARGET_PER_MINUTE && quota.maxWritesIn60s <= TARGET_PER_MINUTE && sheetsRequests < calls.length / 4,
+		`429s ${quota.count429}; max reads in 60 s ${quota.maxReadsIn60s}, writes ${quota.maxWritesIn60s}; ${sheetsRequests} Sheets requests for ${calls.length} calls and ${counts.callbacks.attempts} callbacks`,
+		{ ...quota, sheetsRequests },
+	);
+	log(`  sheets: request log per minute: ${JSON.stringify(quota.perMinute)}`);
+}
