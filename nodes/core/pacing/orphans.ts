@@ -168,7 +168,7 @@ export function orphanWriteBack(orphan: Orphan, outcome: OutcomeInput, result: O
 	});
 }
 
-/** Plain words for the Reconciled output. */
+/** Plain words for what the lookup found (an execution hint of Release). */
 export function orphanMessage(orphan: Orphan, outcome: OutcomeInput, result: OutcomeResult): string {
 	if (outcome.status === 'not-placed') return 'n8n stopped before this call was placed (Exotel has no such call); the attempt is given back.';
 	const lead = orphan.callSid
