@@ -133,8 +133,10 @@ export function saveCampaigns(ctx: IExecuteFunctions, changes: Array<[LoadedCamp
 			if (entry.rev > rev) campaigns[name] = { state: entry.state, settings: entry.settings, rev: entry.rev };
 		}
 	}
-	// Re-assigning the top-level key is what n8n's change tracking sees.
-	ctx.getWorkflowStaticData('global')[KEY] = { version: BLOB_VERSION, campaigns } as unknown as IDataObject;
+	// Re-assigning the top-level key is what n8n's change tracking sees. A plain copy: n8n turns what it is given
+	// into proxies tied to this execution, in place, and the states in memory must stay plain objects (a state
+	// wrapped once per execution kept every execution alive and slowed every read: gigabytes within minutes).
+	ctx.getWorkflowStaticData('global')[KEY] = JSON.parse(JSON.stringify({ version: BLOB_VERSION, campaigns })) as IDataObject;
 }
 
 /** Names of all campaigns stored in this workflow. */
