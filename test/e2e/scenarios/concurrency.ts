@@ -81,7 +81,7 @@ export async function concurrencyAndSecurity(ctx: E2eContext, checks: Checks): P
 	await new Promise((r) => setTimeout(r, 3000)); // a tick that was running finishes
 	const before = await settledProgress(n8n, sim, d, 2000);
 	checks.check(
-		'setup: 500 calls placed and registered, none counted yet',
+		`setup: ${CALLS} calls placed and registered, none counted yet`,
 		placed.calls === CALLS && before.stats?.totals.inFlight === CALLS && before.stats?.totals.resolved === 0,
 		`calls ${placed.calls}, in flight ${before.stats?.totals.inFlight}, resolved ${before.stats?.totals.resolved}`,
 	);
