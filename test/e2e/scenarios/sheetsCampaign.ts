@@ -41,7 +41,7 @@ export const SHEETS = {
 	outage: { circle: 'KA', fromMinute: 3, toMinute: 8 },
 	dropRate: 0.02,
 	duplicateRate: 0.05,
-	timeoutMs: Number(process.env.E2E_SHEETS_TIMEOUT_MIN ?? 22) * 60_000,
+	timeoutMs: Number(process.env.E2E_SHEETS_TIMEOUT_MIN ?? 28) * 60_000,
 	/**
 	 * What the test changes in the example's Pacing Settings (see the file comment); also 250 calls in flight as in
 	 * the local example (the simulator has no concurrency cap; with the example's 150 and real-time calls of about a
