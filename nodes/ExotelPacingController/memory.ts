@@ -71,12 +71,6 @@ export function persistNow(workflowId: string, now: number, minGapMs: number): b
 	return true;
 }
 
-/** Forgets every campaign (tests). */
-export function forgetAll(): void {
-	campaigns.clear();
-	lastPersisted.clear();
-}
-
 /** Runs `fn` while holding the workflow's lock: executions of one workflow change campaign states one at a time. */
 export async function withWorkflowLock<T>(workflowId: string, fn: () => Promise<T>): Promise<T> {
 	const previous = locks.get(workflowId) ?? Promise.resolve();

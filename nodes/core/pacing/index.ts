@@ -70,7 +70,6 @@ export {
 	confirmRowWrites,
 	contactsWithPendingWrites,
 	takeRowWrites,
-	rowShows,
 	type PendingRow,
 } from './rowWrites';
 export { releaseTick, type TickRelease } from './tick';
