@@ -67,6 +67,8 @@ async function main(): Promise<number> {
 	const label = `n8n ${version}`;
 	const resultsFile = arg('results') ?? `.e2e/e2e-results-${version}.json`;
 	const only = arg('only')?.split(',').map((s) => s.trim());
+	const unknown = (only ?? []).filter((k) => !SCENARIOS.some((s) => s.key === k));
+	if (unknown.length) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.key).join(', ')}`);
 	const chosen = SCENARIOS.filter((s) => !only || only.includes(s.key));
 	const log = defaultLog;
 	const startTime = Date.now();
