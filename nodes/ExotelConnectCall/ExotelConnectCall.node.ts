@@ -24,6 +24,7 @@ import {
 } from '../core/exotel/requests';
 import { normalizeIndianPhone } from '../core/phone';
 import { RequestSpacer } from '../core/requestSpacing';
+import { sendLogFor } from './sendLogs';
 import { istIso } from '../core/time';
 import { exotelApiRequest, getExotelAccount, type ExotelAccount } from '../transport/exotelApi';
 import { asNodeError } from '../transport/nodeError';
@@ -312,7 +313,7 @@ export class ExotelConnectCall implements INodeType {
 						typeOptions: { minValue: 1 },
 						default: DEFAULT_MAX_PER_MINUTE,
 						description:
-							'The most calls this node places in any 60 seconds; it waits when needed. Exotel’s account limit is 200 per minute unless Exotel raised it.',
+							'The most calls placed on this Exotel account in any 60 seconds, counted across every run of this node in this n8n process (runs that overlap share it); it waits when needed. Exotel’s account limit is 200 per minute unless Exotel raised it.',
 					},
 					{
 						displayName: 'Max Retries When Rate-Limited',
@@ -389,7 +390,7 @@ export class ExotelConnectCall implements INodeType {
 		const timeout = Number(this.getNodeParameter('options.timeout', 0, 30000));
 		let spacer: RequestSpacer;
 		try {
-			spacer = new RequestSpacer(prepared.length, { maxPerWindow, spreadSeconds }, () => Date.now());
+			spacer = new RequestSpacer(prepared.length, { maxPerWindow, spreadSeconds }, () => Date.now(), sendLogFor(account));
 		} catch (error) {
 			throw new NodeOperationError(this.getNode(), error as Error, {
 				description: 'Check Max Requests Per Minute and Spread Over Seconds under Options.',
@@ -398,11 +399,14 @@ export class ExotelConnectCall implements INodeType {
 
 		for (const call of prepared) {
 			const i = call.itemIndex;
-			const wait = spacer.nextWait();
-			if (wait > 0 && !(await waitUnlessCancelled(wait, this.getExecutionCancelSignal()))) {
-				throw new NodeOperationError(this.getNode(), 'The execution was cancelled before every call was placed', {
-					description: 'Calls not yet sent were not placed; their contacts become callable again once the Pacing Controller has checked Exotel for them.',
-				});
+			// Ask again after each pause: another execution may have used the window meanwhile. A 0 answer and
+			// markSent run in one synchronous step, so no other execution can take that place in between.
+			for (let wait = spacer.nextWait(); wait > 0; wait = spacer.nextWait()) {
+				if (!(await waitUnlessCancelled(wait, this.getExecutionCancelSignal()))) {
+					throw new NodeOperationError(this.getNode(), 'The execution was cancelled before every call was placed', {
+						description: 'Calls not yet sent were not placed; their contacts become callable again once the Pacing Controller has checked Exotel for them.',
+					});
+				}
 			}
 			spacer.markSent();
 			const requestedAt = istIso();

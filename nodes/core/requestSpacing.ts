@@ -7,6 +7,9 @@
  *    happen before send k - maxPerWindow + windowMs;
  *  - spread: with `spreadSeconds` > 0 the n sends are spaced evenly over that time, send i not before
  *    start + i * spreadSeconds / n (start = the first send), so a batch does not burst.
+ *
+ * The window can be shared (SendLog): executions that overlap in one n8n process (ticks of a Schedule that fires
+ * again before the last one finished) then keep the account's limit together, not each on its own.
  */
 
 export interface SpacingSettings {
@@ -94,27 +97,63 @@ export function planWaits(n: number, settings: SpacingSettings, start: number, s
 	return waits;
 }
 
+/**
+ * Send times of every execution that places calls on one Exotel account in this process, for the sliding window.
+ * Entries older than the window are dropped; at most `capacity` are kept (enough for any limit up to it).
+ */
+export class SendLog {
+	private times: number[] = [];
+
+	constructor(
+		private readonly windowMs = DEFAULT_WINDOW_MS,
+		private readonly capacity = 10_000,
+	) {}
+
+	/** Send times inside the window ending at `now`, ascending. */
+	recent(now: number): number[] {
+		const from = now - this.windowMs;
+		let drop = 0;
+		while (drop < this.times.length && this.times[drop] <= from) drop++;
+		if (drop > 0) this.times = this.times.slice(drop);
+		return this.times;
+	}
+
+	record(at: number): void {
+		this.times.push(at);
+		if (this.times.length > this.capacity) this.times = this.times.slice(-this.capacity);
+	}
+}
+
 /** Convenience wrapper holding the state, with an injected clock. */
 export class RequestSpacer {
 	private state: SpacingState;
 
+	/** `log`, when given, holds the window shared with other executions (see SendLog). */
 	constructor(
 		total: number,
 		private readonly settings: SpacingSettings,
 		private readonly clock: () => number,
+		private readonly log?: SendLog,
 	) {
 		checkedSettings(settings);
 		this.state = createSpacingState(total);
 	}
 
-	/** Milliseconds to wait before the next send. */
+	/**
+	 * Milliseconds to wait before the next send. With a shared log, call markSent in the same synchronous step as
+	 * a 0 answer (no await between), so two executions cannot both take the last free place in the window.
+	 */
 	nextWait(): number {
-		return waitBeforeNext(this.state, this.settings, this.clock());
+		const now = this.clock();
+		const state = this.log ? { ...this.state, recent: this.log.recent(now) } : this.state;
+		return waitBeforeNext(state, this.settings, now);
 	}
 
 	/** Call right after each send (or send attempt that reached Exotel). */
 	markSent(): void {
-		this.state = recordSend(this.state, this.settings, this.clock());
+		const at = this.clock();
+		this.state = recordSend(this.state, this.settings, at);
+		this.log?.record(at);
 	}
 
 	get snapshot(): SpacingState {

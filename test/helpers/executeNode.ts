@@ -91,6 +91,8 @@ export interface ExecuteNodeOptions {
 	credentialTypes?: ICredentialType[];
 	/** Called before each HTTP request is sent (spy / fault injection: throw to simulate a transport error). */
 	beforeRequest?: (req: RecordedRequest) => void | Promise<void>;
+	/** What getExecutionCancelSignal returns: abort it to cancel the execution as n8n's Stop button does. */
+	cancelSignal?: AbortSignal;
 }
 
 export interface ExecuteNodeResult {
@@ -360,7 +362,7 @@ export function createExecuteContext(nodeType: INodeType | undefined, opts: Exec
 		getExecutionId: () => 'test-execution',
 		getWorkflowStaticData: (type: string) => (type === 'node' ? nodeData : global),
 		getContext: (type: string) => (contextData[type] ??= {}),
-		getExecutionCancelSignal: () => undefined,
+		getExecutionCancelSignal: () => opts.cancelSignal,
 		onExecutionCancellation: () => undefined,
 		sendMessageToUI: () => undefined,
 		addExecutionHints: (...added: NodeExecutionHint[]) => {

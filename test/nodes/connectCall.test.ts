@@ -373,3 +373,30 @@ describe('Exotel Connect Call — as an AI agent tool (n8n 2.x derives exotelCon
 		expect(sent).toHaveLength(0);
 	});
 });
+
+describe('Exotel Connect Call — overlapping executions share the account limit', () => {
+	it('a second execution waits for the window the first one used, and places nothing more once cancelled', async () => {
+		// Another host name for the same simulator: a send log of its own, untouched by the other tests' calls.
+		const baseUrl = sim.url.replace('127.0.0.1', 'localhost');
+		expect(baseUrl).not.toBe(sim.url);
+		const opts = {
+			credentials: { exotelApi: simCredentials(baseUrl) },
+			parameters: { flow: '234567', options: { maxRequestsPerMinute: 3 } },
+		};
+		const first = await executeNode(node, { ...opts, items: contacts(2) });
+		expect(first.json.map((j) => j.callStatus)).toEqual(['in-progress', 'in-progress']);
+
+		const cancel = new AbortController();
+		const second = executeNode(node, {
+			...opts,
+			items: contacts(2).map((c, k) => ({ ...c, phoneNumber: `+9198200000${10 + k}` })),
+			cancelSignal: cancel.signal,
+		});
+		await new Promise((r) => setTimeout(r, 1500));
+		// The account's third place in the minute went to the second execution; its next call waits ~60 s.
+		expect(sim.ledger.calls).toHaveLength(3);
+		cancel.abort();
+		await expect(second).rejects.toThrow(/cancelled before every call was placed/);
+		expect(sim.ledger.calls).toHaveLength(3);
+	});
+});

@@ -1,5 +1,6 @@
 import {
 	RequestSpacer,
+	SendLog,
 	createSpacingState,
 	planWaits,
 	recordSend,
@@ -111,5 +112,33 @@ describe('requestSpacing', () => {
 		}
 		expect(observed).toEqual([0, 0, 59_000]);
 		expect(spacer.snapshot.sent).toBe(3);
+	});
+	it('two spacers sharing a SendLog keep one limit together (overlapping executions)', () => {
+		let now = T0;
+		const log = new SendLog();
+		const a = new RequestSpacer(3, { maxPerWindow: 4, spreadSeconds: 0 }, () => now, log);
+		const b = new RequestSpacer(3, { maxPerWindow: 4, spreadSeconds: 0 }, () => now, log);
+		const sends: number[] = [];
+		// a and b take turns, as two ticks running at once would.
+		for (const spacer of [a, b, a, b, a, b]) {
+			const wait = spacer.nextWait();
+			now += wait;
+			spacer.markSent();
+			sends.push(now);
+		}
+		expect(sends.map((t) => t - T0)).toEqual([0, 0, 0, 0, 60_000, 60_000]);
+		// Without the shared log each would have sent its 3 at once: 6 in the first minute.
+		let solo = T0;
+		const c = new RequestSpacer(3, { maxPerWindow: 4, spreadSeconds: 0 }, () => solo);
+		const d = new RequestSpacer(3, { maxPerWindow: 4, spreadSeconds: 0 }, () => solo);
+		expect([c, d, c, d, c, d].map((s) => (s.markSent(), s.nextWait()))).toEqual([0, 0, 0, 0, 0, 0]);
+	});
+
+	it('SendLog forgets sends older than the window and stays bounded', () => {
+		const log = new SendLog(60_000, 5);
+		for (let i = 0; i < 12; i++) log.record(T0 + i);
+		expect(log.recent(T0 + 11)).toHaveLength(5);
+		expect(log.recent(T0 + 60_008)).toEqual([T0 + 9, T0 + 10, T0 + 11]);
+		expect(log.recent(T0 + 120_000)).toEqual([]);
 	});
 });
