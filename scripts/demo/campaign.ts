@@ -78,7 +78,14 @@ export function localWorkflow(o: LocalWorkflowOptions): Json {
 	if (o.scheduleDisabled) node(wf, 'Schedule Tick').disabled = true;
 	release.parameters.settings = { ...release.parameters.settings, tickSeconds: o.scheduleSeconds * o.factor, ...(o.settings ?? {}) };
 	const connect = node(wf, 'Exotel Connect Call');
-	connect.parameters.options = { ...connect.parameters.options, spreadOverSeconds: o.spreadOverSeconds ?? Math.max(0, o.scheduleSeconds - 1) };
+	// The simulator's clock runs `factor` times faster than Connect Call's real-time per-minute limit, so the campaign
+	// rate Release carries on the items would throttle an accelerated run; the account limit is kept instead.
+	const realTimeLimit = o.factor === 1 ? connect.parameters.options?.maxRequestsPerMinute : (o.settings?.accountLimitPerMinute ?? 200);
+	connect.parameters.options = {
+		...connect.parameters.options,
+		spreadOverSeconds: o.spreadOverSeconds ?? Math.max(0, o.scheduleSeconds - 1),
+		maxRequestsPerMinute: realTimeLimit,
+	};
 	if (o.callSettings) connect.parameters.callSettings = { ...connect.parameters.callSettings, ...o.callSettings };
 	if (o.statsPath) node(wf, 'Stats Webhook').parameters.path = o.statsPath;
 	return wf;

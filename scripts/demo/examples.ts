@@ -117,6 +117,9 @@ const CONNECT_CALL_SETTINGS = { timeOut: 30, timeLimit: 600 };
  * (ROW_WRITE_LEASE_MS, 5 minutes, nodes/core/pacing/rowWrites.ts).
  */
 const TICK_TIMEOUT_SECONDS = 240;
+// Connect Call keeps the campaign's Max Calls per Minute (set on Release, carried on each item) for the calls it
+// sends, across overlapping ticks; 200 (the account limit) for items that did not come from Release.
+const CAMPAIGN_RATE_CAP = '={{ $json.pacing?.maxCallsPerMinute ?? 200 }}';
 const DEMO_CALL_SETTINGS = { timeOut: 30, timeLimit: 300 };
 
 /** Columns the write-backs fill (outcome of a call, as Record Outcome returns them). */
@@ -228,7 +231,7 @@ export function buildLocalCampaign(): Json {
 			statusCallbackContentType: 'application/json',
 			customField: '',
 			callSettings: DEMO_CALL_SETTINGS,
-			options: { spreadOverSeconds: d.scheduleSeconds - 1 },
+			options: { spreadOverSeconds: d.scheduleSeconds - 1, maxRequestsPerMinute: CAMPAIGN_RATE_CAP },
 		},
 		{ credentials: cred, onError: 'continueRegularOutput' },
 	);
@@ -428,7 +431,7 @@ export function buildSheetsCampaign(): Json {
 			statusCallbackContentType: 'application/json',
 			customField: '',
 			callSettings: CONNECT_CALL_SETTINGS,
-			options: { spreadOverSeconds: scheduleSeconds - 10 },
+			options: { spreadOverSeconds: scheduleSeconds - 10, maxRequestsPerMinute: CAMPAIGN_RATE_CAP },
 		},
 		{ credentials: exotel, onError: 'continueRegularOutput' },
 	);

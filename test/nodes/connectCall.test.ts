@@ -400,3 +400,23 @@ describe('Exotel Connect Call — overlapping executions share the account limit
 		expect(sim.ledger.calls).toHaveLength(3);
 	});
 });
+
+describe('Exotel Connect Call — the campaign’s per-minute cap from Release', () => {
+	it('with {{ $json.pacing.maxCallsPerMinute }} as its limit, places no more calls in a minute than Release allows', async () => {
+		// Another spelling of the host: a send log of its own (the log is per API host and account).
+		const baseUrl = sim.url.replace('127.0.0.1', 'LOCALHOST');
+		const cancel = new AbortController();
+		const items = contacts(3).map((c, k) => ({ ...c, phoneNumber: `+9198300000${10 + k}`, pacing: { maxCallsPerMinute: 2 } }));
+		const running = executeNode(node, {
+			credentials: { exotelApi: simCredentials(baseUrl) },
+			parameters: { flow: '234567', options: { maxRequestsPerMinute: '={{ $json.pacing.maxCallsPerMinute }}' } },
+			items,
+			cancelSignal: cancel.signal,
+		});
+		await new Promise((r) => setTimeout(r, 1500));
+		expect(sim.ledger.calls).toHaveLength(2);
+		cancel.abort();
+		await expect(running).rejects.toThrow(/cancelled before every call was placed/);
+		expect(sim.ledger.calls).toHaveLength(2);
+	});
+});

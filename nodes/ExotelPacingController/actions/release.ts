@@ -4,6 +4,7 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import type { CampaignState, ContactInput, Orphan, OutcomeInput } from '../../core/pacing';
 import {
+	baseRatePerMinute,
 	ROW_WRITE_LEASE_MS,
 	callsToReconcile,
 	queueRowWrite,
@@ -199,6 +200,7 @@ export async function executeRelease(ctx: IExecuteFunctions, items: INodeExecuti
 			warnings.push(`Campaign "${name}" started: its settings are saved by this run; calls start with the next run.`);
 		}
 
+		const callsPerMinuteCap = Math.max(1, Math.floor(baseRatePerMinute(campaign.settings)));
 		for (const r of result.released) {
 			const itemIndex = indexes[r.index];
 			dial.push({
@@ -222,6 +224,8 @@ export async function executeRelease(ctx: IExecuteFunctions, items: INodeExecuti
 						sendAt: isoOrEmpty(r.sendAt),
 						leaseUntil: isoOrEmpty(r.leaseUntil),
 						customField: r.customField,
+						// Connect Call keeps this per-minute cap across its runs (ExotelConnectCall/sendLogs.ts).
+						maxCallsPerMinute: callsPerMinuteCap,
 					},
 				},
 				pairedItem: { item: itemIndex },
