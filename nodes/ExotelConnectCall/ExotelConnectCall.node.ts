@@ -313,7 +313,7 @@ export class ExotelConnectCall implements INodeType {
 						typeOptions: { minValue: 1 },
 						default: DEFAULT_MAX_PER_MINUTE,
 						description:
-							'The most calls placed on this Exotel account in any 60 seconds, counted across every run of this node in this n8n process (runs that overlap share it); it waits when needed. After Exotel Pacing: Release, {{ $json.pacing.maxCallsPerMinute }} keeps the campaign’s Max Calls per Minute for the calls sent. Exotel’s account limit is 200 per minute unless Exotel raised it.',
+							'The most calls placed on this Exotel account in any 60 seconds, counted across every run of this node in this n8n process (runs that overlap share it); it waits when needed. After Exotel Pacing: Release, map the item’s pacing.maxCallsPerMinute here (as the examples do) to keep the campaign’s Max Calls per Minute for the calls sent. Exotel’s account limit is 200 per minute unless Exotel raised it.',
 					},
 					{
 						displayName: 'Max Retries When Rate-Limited',
