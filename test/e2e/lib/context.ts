@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import type { Logger, N8nInstance } from '../harness';
+import { decodeCorrelation } from '../../../nodes/core/correlation';
 import type { RunningSimulator } from '../../../simulator';
 import type { Deployed, Progress } from '../../../scripts/demo/run';
 import { campaignBusy, readProgress, startClockGovernor } from '../../../scripts/demo/run';
@@ -38,12 +39,46 @@ export function progressLogger(log: Logger, label: string, everyMs = 15_000): (p
 	};
 }
 
-/** Runs the clock governor off the latest progress read. */
+/** A call sent later than this (virtual) after Release released it means n8n lags behind the simulator's clock. */
+const MAX_SEND_DELAY_MS = 60_000;
+/** A progress read taking longer than this (real) means n8n is overloaded. */
+const SLOW_READ_MS = 6_000;
+/** How long the clock stays at its minimum factor after n8n was seen lagging (real ms). */
+const LAG_HOLD_MS = 60_000;
+
+/** The longest Release-to-connect delay (virtual ms) among the calls placed in the last virtual minute. */
+export function recentSendDelayMs(sim: RunningSimulator): number {
+	const now = sim.clock.now();
+	let max = 0;
+	for (const c of sim.ledger.calls) {
+		if (c.createdAtMs < now - 60_000) continue;
+		const releasedAt = decodeCorrelation(c.customField)?.releasedAt;
+		if (releasedAt !== undefined) max = Math.max(max, c.createdAtMs - releasedAt);
+	}
+	return max;
+}
+
+/**
+ * Runs the clock governor off the latest progress read. It also keeps the minimum factor while n8n lags (its
+ * calls leave long after their release, or progress reads are slow or fail): a fast virtual clock over a slow n8n
+ * turns a 40-second tick into many virtual minutes, past the calls' leases, which no real campaign sees (a tick
+ * is cut off at the workflow's 240-s timeout, far inside a lease of ring timeout + call length).
+ */
 export function governed(sim: RunningSimulator, min: number, max: number, d: Deployed) {
 	let latest: Progress | undefined;
-	const gov = startClockGovernor(sim, { min, max, targetCallbacksPerSecond: 3.2 * min, busy: () => campaignBusy(latest, d.settings) });
+	let lastRead = Date.now();
+	let laggingUntil = 0;
+	const lagging = () => {
+		if (recentSendDelayMs(sim) > MAX_SEND_DELAY_MS) laggingUntil = Date.now() + LAG_HOLD_MS;
+		return Date.now() < laggingUntil;
+	};
+	const gov = startClockGovernor(sim, { min, max, targetCallbacksPerSecond: 3.2 * min, busy: () => lagging() || campaignBusy(latest, d.settings) });
 	return {
 		observe: (p: Progress) => {
+			const now = Date.now();
+			// the gap between reads = poll interval + read time; a failed read has no stats
+			if (!p.stats || now - lastRead > SLOW_READ_MS) laggingUntil = now + LAG_HOLD_MS;
+			lastRead = now;
 			latest = p;
 		},
 		stop: () => gov.stop(),
