@@ -154,7 +154,7 @@ export async function fullCampaign(ctx: E2eContext, checks: Checks): Promise<voi
 
 	const rate = d.settings.maxCallsPerMinute ?? d.settings.accountLimitPerMinute;
 	// A target of issue 9 (>= 95% of the rate while a backlog exists), reported as a measurement.
-	log(`  measured: busiest 60 s = ${inv.maxConnectRequestsInAnyMinute} connect requests, ${Math.round((100 * inv.maxConnectRequestsInAnyMinute) / rate)}% of ${rate}/min (target 95%): ${inv.maxConnectRequestsInAnyMinute >= Math.ceil(0.95 * rate) ? 'met' : 'NOT met'}`);
+	log(`  measured: busiest 60 s = ${inv.maxConnectRequestsInAnyMinute} connect requests, ${Math.round((100 * inv.maxConnectRequestsInAnyMinute) / rate)}% of ${rate}/min (target 95-100%): ${rateVerdict(inv.maxConnectRequestsInAnyMinute, rate)} (accelerated clock: Connect Call's real-time cap only holds the account limit here, so sends that drift past Release's plan can pass the campaign rate)`);
 
 	checks.check(
 		'no number is called while a call to it is live',
@@ -242,4 +242,10 @@ export function rowsShowLastCalls(
 		}
 	}
 	return problems;
+}
+
+/** The busiest minute against the campaign's rate: at least 95% while a backlog exists, never above it. */
+export function rateVerdict(busiest: number, rate: number): string {
+	if (busiest > rate) return 'NOT met, above the campaign rate';
+	return busiest >= Math.ceil(0.95 * rate) ? 'met' : 'NOT met, below 95%';
 }

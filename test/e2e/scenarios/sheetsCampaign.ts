@@ -32,7 +32,7 @@ import { resolveSettings } from '../../../nodes/core/pacing';
 import { settingsFromParameters } from '../../../nodes/ExotelPacingController/fields';
 import type { Checks } from '../lib/runner';
 import { tickOverlap } from '../lib/ticks';
-import { rowsShowLastCalls } from './fullCampaign';
+import { rateVerdict, rowsShowLastCalls } from './fullCampaign';
 import { progressLogger, SECRET, settledProgress, type E2eContext } from '../lib/context';
 
 export const SHEETS = {
@@ -151,7 +151,7 @@ export async function sheetsCampaign(ctx: E2eContext, checks: Checks): Promise<v
 	);
 	const rate = d.settings.maxCallsPerMinute ?? d.settings.accountLimitPerMinute;
 	// A target of issue 9 (>= 95% of the rate while a backlog exists), reported as a measurement.
-	log(`  measured: busiest 60 s = ${inv.maxConnectRequestsInAnyMinute} connect requests, ${Math.round((100 * inv.maxConnectRequestsInAnyMinute) / rate)}% of ${rate}/min (target 95%): ${inv.maxConnectRequestsInAnyMinute >= Math.ceil(0.95 * rate) ? 'met' : 'NOT met'}`);
+	log(`  measured: busiest 60 s = ${inv.maxConnectRequestsInAnyMinute} connect requests, ${Math.round((100 * inv.maxConnectRequestsInAnyMinute) / rate)}% of ${rate}/min (target 95-100%): ${rateVerdict(inv.maxConnectRequestsInAnyMinute, rate)}`);
 	const cb = counts.callbacks;
 	checks.check(
 		'example 1: with 2% of callbacks dropped and 5% duplicated every call is counted exactly once; the outage circle was paused',
