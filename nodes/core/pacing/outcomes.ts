@@ -38,6 +38,8 @@ import {
 	type BreakerTransition,
 } from './breaker';
 import { trippedAfter } from './eligibility';
+import { circleBucket } from '../circles';
+import { correlationProblem, MAX_CORRELATION_ATTEMPT } from '../correlation';
 
 // Math functions bound once (hot loops; global lookups are slow in sandboxed hosts such as Jest's vm).
 const { floor, max, min } = Math;
@@ -98,6 +100,23 @@ export function outcomeWriteBack(
 		final,
 		refunded: o.refunded,
 	};
+}
+
+/** Why a report's call fields cannot be trusted (hostile callbacks: correlation.ts), or null. */
+function invalidReport(o: OutcomeInput | undefined): string | null {
+	if (!o || typeof o !== 'object') return 'the report is not an object';
+	if (o.correlation !== undefined && o.correlation !== null) {
+		const p = correlationProblem(o.correlation);
+		if (p) return `correlation id: ${p}`;
+	}
+	if (o.attempt !== undefined && o.attempt !== null) {
+		if (typeof o.attempt !== 'number' || !Number.isInteger(o.attempt) || o.attempt < 1 || o.attempt > MAX_CORRELATION_ATTEMPT) {
+			return `attempt is not a whole number from 1 to ${MAX_CORRELATION_ATTEMPT}`;
+		}
+	}
+	if (o.circle !== undefined && o.circle !== null && typeof o.circle !== 'string') return 'circle is not text';
+	if (o.contact !== undefined && o.contact !== null && typeof o.contact !== 'string') return 'contact is not text';
+	return null;
 }
 
 export function recordOutcomes(
@@ -161,6 +180,8 @@ export function recordOutcomes(
 	};
 
 	const results: OutcomeResult[] = [];
+	/** Reports ignored as malformed (one warning for the batch). */
+	const invalid = { count: 0, first: undefined as string | undefined };
 	/** Counted, refundable outcomes of this batch, to patch if their circle trips later in the batch. */
 	const refundCandidates: Array<{ result: OutcomeResult; circle: string; placedAt: number }> = [];
 
@@ -250,6 +271,14 @@ export function recordOutcomes(
 		const sid = typeof o?.callSid === 'string' ? o.callSid.trim() : '';
 		const base = { index, callSid: sid || null, status };
 		const corr = o?.correlation ?? null;
+		const problem = invalidReport(o);
+		if (problem) {
+			s.totals.ignoredInvalid++;
+			invalid.count++;
+			invalid.first ??= problem;
+			results.push({ ...base, action: 'ignored', message: `Ignored: ${problem}.` });
+			continue;
+		}
 		const campaign = corr?.campaign ?? o?.campaign;
 		if (campaign !== undefined && campaign !== s.campaign) {
 			s.totals.unmatched++;
@@ -258,7 +287,7 @@ export function recordOutcomes(
 		}
 		const contact = corr?.contact ?? (typeof o.contact === 'string' && o.contact ? o.contact : undefined);
 		const attemptIn = corr?.attempt ?? (typeof o.attempt === 'number' ? o.attempt : undefined);
-		const circleIn = (corr?.circle ?? o.circle ?? '').trim().toUpperCase();
+		const circleIn = circleBucket(corr?.circle ?? o.circle);
 		const placedIn = corr?.releasedAt ?? (typeof o.releasedAt === 'number' ? o.releasedAt : undefined);
 		const at = typeof o.at === 'number' && Number.isFinite(o.at) ? min(o.at, now) : now;
 
@@ -442,6 +471,9 @@ export function recordOutcomes(
 		}
 	}
 
+	if (invalid.count) {
+		warnings.push(`Ignored ${invalid.count} status report(s) with invalid fields (first: ${invalid.first}); counted in totals.ignoredInvalid.`);
+	}
 	const writeBacks = results.filter((r) => r.writeBack).map((r) => r.writeBack!);
 	// The rows are written by the next tick (Release's row updates), one write at a time per row. A registration
 	// only adds the CallSid to a row that Mark Dialling already shows as live; the outcome write carries it, so it

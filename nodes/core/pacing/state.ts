@@ -183,6 +183,8 @@ export interface Totals {
 	expiredReservations: number;
 	/** Reports that matched nothing of this campaign. */
 	unmatched: number;
+	/** Reports ignored as malformed or implausible: bad correlation fields, a release time out of range. */
+	ignoredInvalid: number;
 }
 
 export interface CampaignState {
@@ -229,6 +231,7 @@ export function emptyTotals(): Totals {
 		notPlaced: 0,
 		expiredReservations: 0,
 		unmatched: 0,
+		ignoredInvalid: 0,
 	};
 }
 

@@ -1,0 +1,25 @@
+/**
+ * Hostile status callbacks (issue 11): the callback URL and its secret can leak, so callback content is untrusted.
+ * Each block pins one finding of the attacker review.
+ */
+import { createState, recordOutcomes, type OutcomeInput } from '../../nodes/core/pacing';
+import { MON_10, settingsWith } from './helpers';
+
+const S = settingsWith({ callingEnd: '23:59' });
+
+describe('row 11: correlation fields are validated', () => {
+	test('a numeric circle or an absurd attempt is ignored with one warning; the other items go on', () => {
+		const state = createState('camp', MON_10);
+		const outcomes = [
+			{ callSid: 'a1', status: 'completed', correlation: { campaign: 'camp', contact: '+919800000001', attempt: 1, circle: 42 as unknown as string, releasedAt: MON_10 - 60000 } },
+			{ callSid: 'a2', status: 'busy', correlation: { campaign: 'camp', contact: '+919800000002', attempt: 1e300, circle: 'MH', releasedAt: MON_10 - 60000 } },
+			{ callSid: 'a3', status: 'busy', correlation: { campaign: 'camp', contact: '+919800000003', attempt: 1, circle: 'MH', releasedAt: MON_10 - 60000 } },
+		] as OutcomeInput[];
+		const r = recordOutcomes(state, outcomes, MON_10, S);
+		expect(r.results.map((x) => x.action)).toEqual(['ignored', 'ignored', 'counted']);
+		expect(r.writeBacks.map((w) => w.attemptsToWrite)).toEqual([1]);
+		expect(r.state.totals.ignoredInvalid).toBe(2);
+		expect(r.state.totals.attempted).toBe(1);
+		expect(r.warnings.filter((w) => /invalid fields/.test(w))).toHaveLength(1);
+	});
+});
