@@ -23,3 +23,33 @@ describe('row 11: correlation fields are validated', () => {
 		expect(r.warnings.filter((w) => /invalid fields/.test(w))).toHaveLength(1);
 	});
 });
+
+describe('row 3: a release time must lie in a sane window', () => {
+	const live = (i: number, releasedAt: number): OutcomeInput => ({
+		callSid: `f${i}`,
+		status: 'ringing',
+		source: 'callback',
+		correlation: { campaign: 'camp', contact: `+9198${String(i).padStart(8, '0')}`, attempt: 1, circle: 'MH', releasedAt },
+	});
+
+	test('160 live callbacks released a month ahead are ignored with one counted warning', () => {
+		const month = 30 * 24 * 3600000;
+		const r = recordOutcomes(createState('camp', MON_10), Array.from({ length: 160 }, (_, i) => live(i, MON_10 + month)), MON_10, S);
+		expect(r.state.inFlight).toHaveLength(0);
+		expect(r.state.totals.ignoredInvalid).toBe(160);
+		expect(r.results.every((x) => x.action === 'ignored')).toBe(true);
+		expect(r.warnings.filter((w) => /in the future/.test(w))).toHaveLength(1);
+	});
+
+	test('a release time slightly ahead (clock skew) registers; the lease counts from now', () => {
+		const r = recordOutcomes(createState('camp', MON_10), [live(1, MON_10 + 60000)], MON_10, S);
+		expect(r.results[0].action).toBe('registered');
+		expect(r.state.inFlight[0].r).toBe(MON_10);
+	});
+
+	test('an old release time does not create a record (dedupe horizon)', () => {
+		const r = recordOutcomes(createState('camp', MON_10), [live(1, MON_10 - (S.dedupeHorizonMinutes + 1) * 60000)], MON_10, S);
+		expect(r.results[0].action).toBe('late');
+		expect(r.state.inFlight).toHaveLength(0);
+	});
+});

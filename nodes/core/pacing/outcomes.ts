@@ -82,6 +82,8 @@ export interface RecordResult {
 }
 
 const MAX_MISSES = 3;
+/** How far past now (plus one tick) a report's release time may lie: clock skew between hosts. */
+const FUTURE_SKEW_MS = 120000;
 
 /** The row after a call's final outcome: attempts, status, the next retry (none when final or refunded). */
 export function outcomeWriteBack(
@@ -182,6 +184,9 @@ export function recordOutcomes(
 	const results: OutcomeResult[] = [];
 	/** Reports ignored as malformed (one warning for the batch). */
 	const invalid = { count: 0, first: undefined as string | undefined };
+	/** Reports whose release time lies beyond now + the skew (one warning for the batch). */
+	const future = { count: 0 };
+	const futureSkew = FUTURE_SKEW_MS + settings.tickSeconds * 1000;
 	/** Counted, refundable outcomes of this batch, to patch if their circle trips later in the batch. */
 	const refundCandidates: Array<{ result: OutcomeResult; circle: string; placedAt: number }> = [];
 
@@ -290,6 +295,14 @@ export function recordOutcomes(
 		const circleIn = circleBucket(corr?.circle ?? o.circle);
 		const placedIn = corr?.releasedAt ?? (typeof o.releasedAt === 'number' ? o.releasedAt : undefined);
 		const at = typeof o.at === 'number' && Number.isFinite(o.at) ? min(o.at, now) : now;
+		if (placedIn !== undefined && placedIn > now + futureSkew) {
+			// Release plans send times at most a tick ahead: a later release time is forged or garbled, and a call
+			// kept in flight from it would never reach its lease or abandonment (docs/pacing-design.md)
+			s.totals.ignoredInvalid++;
+			future.count++;
+			results.push({ ...base, action: 'ignored', message: 'Ignored: the release time in the correlation id lies in the future.' });
+			continue;
+		}
 
 		if (status === 'not-placed') {
 			const f = takeReservation(contact, attemptIn);
@@ -385,7 +398,7 @@ export function recordOutcomes(
 				results.push({ ...base, action: 'late', message: 'Placed before the dedupe horizon; treated as already counted.' });
 				continue;
 			} else if (contact && placedIn !== undefined && circleIn) {
-				f = { c: contact, ci: circleIn, a: attemptIn ?? 1, r: placedIn, s: sid };
+				f = { c: contact, ci: circleIn, a: attemptIn ?? 1, r: min(placedIn, now), s: sid };
 				s.inFlight.push(f);
 				bySid.set(sid, f);
 			} else {
@@ -443,7 +456,7 @@ export function recordOutcomes(
 		}
 		s.totals.attempted++;
 		if (circleIn) circleOf(s, circleIn, now).n.att++;
-		results.push(resolve(index, sid, status, category, { contact, circle: circleIn, attempt: attemptIn, placedAt: placedIn, probe: false }, at, o.source));
+		results.push(resolve(index, sid, status, category, { contact, circle: circleIn, attempt: attemptIn, placedAt: min(placedIn, now), probe: false }, at, o.source));
 	}
 
 	if (removed.size) s.inFlight = s.inFlight.filter((f) => !removed.has(f));
@@ -471,6 +484,9 @@ export function recordOutcomes(
 		}
 	}
 
+	if (future.count) {
+		warnings.push(`Ignored ${future.count} status report(s) whose correlation id gives a release time in the future; counted in totals.ignoredInvalid.`);
+	}
 	if (invalid.count) {
 		warnings.push(`Ignored ${invalid.count} status report(s) with invalid fields (first: ${invalid.first}); counted in totals.ignoredInvalid.`);
 	}
