@@ -53,3 +53,23 @@ describe('row 3: a release time must lie in a sane window', () => {
 		expect(r.state.inFlight).toHaveLength(0);
 	});
 });
+
+describe('row 4: live reports of unknown calls are bounded by maxInFlight', () => {
+	test('20,000 forged live events put at most maxInFlight calls in flight; the rest are counted as dropped', () => {
+		const s = settingsWith({ callingEnd: '23:59', maxInFlight: 150 });
+		const outcomes: OutcomeInput[] = Array.from({ length: 20000 }, (_, i) => ({
+			callSid: `forged${i}`,
+			status: 'in-progress',
+			source: 'callback',
+			correlation: { campaign: 'camp', contact: `+9197${String(i).padStart(8, '0')}`, attempt: 1, circle: 'DL', releasedAt: MON_10 - 5000 },
+		}));
+		const r = recordOutcomes(createState('camp', MON_10), outcomes, MON_10, s);
+		expect(r.state.inFlight).toHaveLength(150);
+		expect(r.state.totals.ignoredUnknown).toBe(20000 - 150);
+		expect(r.warnings.filter((w) => /Max In Flight/.test(w))).toHaveLength(1);
+		expect(JSON.stringify(r.state).length).toBeLessThan(64 * 1024);
+		// a second wave adds nothing
+		const again = recordOutcomes(r.state, outcomes.map((o) => ({ ...o, callSid: `${o.callSid}b` })), MON_10 + 1000, s);
+		expect(again.state.inFlight).toHaveLength(150);
+	});
+});

@@ -187,6 +187,8 @@ export function recordOutcomes(
 	/** Reports whose release time lies beyond now + the skew (one warning for the batch). */
 	const future = { count: 0 };
 	const futureSkew = FUTURE_SKEW_MS + settings.tickSeconds * 1000;
+	/** Live reports of unknown calls dropped at maxInFlight (one warning for the batch). */
+	const overflow = { count: 0 };
 	/** Counted, refundable outcomes of this batch, to patch if their circle trips later in the batch. */
 	const refundCandidates: Array<{ result: OutcomeResult; circle: string; placedAt: number }> = [];
 
@@ -398,6 +400,13 @@ export function recordOutcomes(
 				results.push({ ...base, action: 'late', message: 'Placed before the dedupe horizon; treated as already counted.' });
 				continue;
 			} else if (contact && placedIn !== undefined && circleIn) {
+				if (s.inFlight.length - removed.size >= settings.maxInFlight) {
+					// forged live reports must not grow the state (or block Release) beyond what Release itself allows
+					s.totals.ignoredUnknown++;
+					overflow.count++;
+					results.push({ ...base, action: 'ignored', message: `Not registered: ${settings.maxInFlight} calls are already in flight.` });
+					continue;
+				}
 				f = { c: contact, ci: circleIn, a: attemptIn ?? 1, r: min(placedIn, now), s: sid };
 				s.inFlight.push(f);
 				bySid.set(sid, f);
@@ -484,6 +493,9 @@ export function recordOutcomes(
 		}
 	}
 
+	if (overflow.count) {
+		warnings.push(`Ignored ${overflow.count} live report(s) of calls this state does not know: ${settings.maxInFlight} calls (Max In Flight) are already in flight; counted in totals.ignoredUnknown.`);
+	}
 	if (future.count) {
 		warnings.push(`Ignored ${future.count} status report(s) whose correlation id gives a release time in the future; counted in totals.ignoredInvalid.`);
 	}

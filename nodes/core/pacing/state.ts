@@ -185,6 +185,8 @@ export interface Totals {
 	unmatched: number;
 	/** Reports ignored as malformed or implausible: bad correlation fields, a release time out of range. */
 	ignoredInvalid: number;
+	/** Live reports of unknown calls dropped because maxInFlight calls were already in flight. */
+	ignoredUnknown: number;
 }
 
 export interface CampaignState {
@@ -232,6 +234,7 @@ export function emptyTotals(): Totals {
 		expiredReservations: 0,
 		unmatched: 0,
 		ignoredInvalid: 0,
+		ignoredUnknown: 0,
 	};
 }
 
