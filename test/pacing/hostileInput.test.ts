@@ -2,8 +2,10 @@
  * Hostile status callbacks (issue 11): the callback URL and its secret can leak, so callback content is untrusted.
  * Each block pins one finding of the attacker review.
  */
-import { createState, recordOutcomes, type OutcomeInput } from '../../nodes/core/pacing';
-import { MON_10, settingsWith } from './helpers';
+import { createState, recordOutcomes, releaseTick, type CampaignState, type ContactInput, type OutcomeInput } from '../../nodes/core/pacing';
+import { emptyCircle } from '../../nodes/core/pacing/state';
+import { UNKNOWN_CIRCLE } from '../../nodes/core/circles';
+import { MON_10, mulberry32, settingsWith } from './helpers';
 
 const S = settingsWith({ callingEnd: '23:59' });
 
@@ -71,5 +73,72 @@ describe('row 4: live reports of unknown calls are bounded by maxInFlight', () =
 		// a second wave adds nothing
 		const again = recordOutcomes(r.state, outcomes.map((o) => ({ ...o, callSid: `${o.callSid}b` })), MON_10 + 1000, s);
 		expect(again.state.inFlight).toHaveLength(150);
+	});
+});
+
+describe('row 5: free-text circles share one bucket', () => {
+	/** 30 minutes of ticks over a sheet whose circle column holds 3,000 distinct free-text values. */
+	test('state stays under 64 KiB and unknown-circle contacts are still dialled', () => {
+		const rng = mulberry32(5);
+		const s = settingsWith({ callingEnd: '23:59', maxCallsPerMinute: 190 });
+		let state: CampaignState = createState('camp', MON_10);
+		const rows: ContactInput[] = Array.from({ length: 6000 }, (_, i) => ({ key: `+9196${String(i).padStart(8, '0')}`, circle: `Town number ${i % 3000}` }));
+		const byKey = new Map(rows.map((r) => [r.key, r]));
+		const pending: Array<{ sid: string; end: number; status: string }> = [];
+		let max = 0;
+		let released = 0;
+		let n = 0;
+		const circlesDialled = new Set<string>();
+		for (let now = MON_10; now < MON_10 + 30 * 60000; now += 15000) {
+			const due = pending.filter((p) => p.end <= now);
+			pending.splice(0, pending.length, ...pending.filter((p) => p.end > now));
+			state = recordOutcomes(state, due.map((p) => ({ callSid: p.sid, status: p.status, at: p.end })), now, s).state;
+			const rel = releaseTick(state, rows, now, s);
+			for (const wb of rel.rowWrites) Object.assign(byKey.get(wb.contact)!, { attempts: wb.attemptsToWrite, lastStatus: wb.lastStatus, lastAttemptAt: wb.lastAttemptAt, lastCallSid: wb.lastCallSid, nextRetryAt: wb.nextRetryAt ?? undefined });
+			const regs: OutcomeInput[] = rel.released.map((c) => {
+				const sid = `sid${n++}`;
+				Object.assign(byKey.get(c.contact)!, { attempts: c.attempt, lastStatus: 'in-progress', lastAttemptAt: c.placedAt, lastCallSid: sid });
+				const x = rng();
+				pending.push({ sid, end: c.sendAt + 20000 + x * 40000, status: x < 0.5 ? 'completed' : 'no-answer' });
+				return { callSid: sid, status: 'in-progress', correlation: c.correlation, source: 'connect' };
+			});
+			released += regs.length;
+			for (const c of rel.released) circlesDialled.add(c.circle);
+			state = recordOutcomes(rel.state, regs, now + 1000, s).state;
+			max = Math.max(max, JSON.stringify(state).length);
+		}
+		console.log(`row 5: max state ${max} bytes, ${released} calls released, ${Object.keys(state.circles).length} circle(s)`);
+		expect(max).toBeLessThan(64 * 1024);
+		expect([...circlesDialled]).toEqual([UNKNOWN_CIRCLE]);
+		expect(released).toBeGreaterThan(1000);
+		expect(Object.keys(state.circles)).toEqual([UNKNOWN_CIRCLE]);
+	});
+
+	test('5,000 distinct junk circles in one batch take < 1 s', () => {
+		const s = settingsWith({ callingEnd: '23:59' });
+		const rows: ContactInput[] = Array.from({ length: 5000 }, (_, i) => ({ key: `+9195${String(i).padStart(8, '0')}`, circle: `junk-${i}` }));
+		const outcomes: OutcomeInput[] = rows.map((r, i) => ({
+			callSid: `j${i}`,
+			status: 'busy',
+			correlation: { campaign: 'camp', contact: r.key, attempt: 1, circle: r.circle, releasedAt: MON_10 - 30000 },
+		}));
+		const t0 = process.cpuUsage();
+		const rel = releaseTick(createState('camp', MON_10), rows, MON_10, s);
+		const rec = recordOutcomes(rel.state, outcomes, MON_10 + 1000, s);
+		const cpu = process.cpuUsage(t0);
+		const ms = (cpu.user + cpu.system) / 1000;
+		console.log(`row 5: 5,000 junk circles: ${ms.toFixed(0)} ms CPU`);
+		expect(ms).toBeLessThan(1000);
+		expect(Object.keys(rec.state.circles)).toEqual([UNKNOWN_CIRCLE]);
+	});
+
+	test('a stored state full of junk circles is pruned to circles in use', () => {
+		const s = settingsWith({ callingEnd: '23:59' });
+		const state = createState('camp', MON_10);
+		const junk = recordOutcomes(state, [], MON_10, s).state;
+		for (let i = 0; i < 3000; i++) junk.circles[`Town ${i}`] = emptyCircle(MON_10 - 3600000);
+		junk.inFlight.push({ c: '+919000000001', ci: 'Town 7', a: 1, r: MON_10 - 1000, s: 'live1' });
+		const after = recordOutcomes(junk, [], MON_10 + 1000, s).state;
+		expect(Object.keys(after.circles)).toEqual(['Town 7']);
 	});
 });

@@ -29,6 +29,7 @@
  * corrected count. Nothing per contact is kept in the state, and the decision is the same on every tick (it needs
  * the `refunded` column to be written back; without it a refund could be applied twice).
  */
+import { circleBucket } from '../circles';
 import type { ContactInput } from './types';
 import type { PacingSettings } from './settings';
 import { leaseMs, retryGapMs } from './settings';
@@ -162,7 +163,8 @@ export function buildEligibilityContext(
 export function circleGate(ctx: EligibilityContext, raw: unknown): CircleGate {
 	let g = ctx.circleCache.get(raw);
 	if (g === undefined) {
-		const name = typeof raw === 'string' ? raw.trim().toUpperCase() : '';
+		// free text shares one bucket: per-circle state stays bounded (circles.ts)
+		const name = circleBucket(raw);
 		g = ctx.gates.get(name);
 		if (g === undefined) {
 			g = { name, gate: 'closed', openUntil: 0, trips: undefined, tl: undefined, k: -1 };

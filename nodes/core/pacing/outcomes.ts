@@ -506,6 +506,7 @@ export function recordOutcomes(
 	// The rows are written by the next tick (Release's row updates), one write at a time per row. A registration
 	// only adds the CallSid to a row that Mark Dialling already shows as live; the outcome write carries it, so it
 	// is not written on its own (one row write per call, and no state kept per live call).
-	for (const r of results) if (r.writeBack && r.action !== 'registered') queueRowWrite(s, r.writeBack);
+	const pending = { n: s.rows ? Object.keys(s.rows).length : 0 };
+	for (const r of results) if (r.writeBack && r.action !== 'registered') queueRowWrite(s, r.writeBack, pending);
 	return { state: s, results, writeBacks, transitions, warnings };
 }

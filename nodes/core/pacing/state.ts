@@ -54,6 +54,7 @@
 import type { PacingSettings } from './settings';
 import { leaseMs, reconcileAfterMs } from './settings';
 import { pruneDone } from './dedupe';
+import { isCircleCode, UNKNOWN_CIRCLE } from '../circles';
 import { cloneRows, migrateRows, type PendingRow } from './rowWrites';
 
 // Math functions bound once (hot loops; global lookups are slow in sandboxed hosts such as Jest's vm).
@@ -498,6 +499,8 @@ export function pruneInPlace(s: CampaignState, now: number, settings: PacingSett
 		}
 	}
 
+	pruneForeignCircles(s);
+
 	const lease = leaseMs(settings);
 	const abandonMs = settings.abandonAfterMinutes * 60000;
 	let changed = false;
@@ -512,6 +515,21 @@ export function pruneInPlace(s: CampaignState, now: number, settings: PacingSett
 		} else kept.push(f);
 	}
 	if (changed) s.inFlight = kept;
+}
+
+/**
+ * Drops circles that are neither a known code nor UNKNOWN_CIRCLE (kept by versions that made a circle of any text,
+ * circles.ts) once no call in flight refers to them; the totals keep their counts.
+ */
+function pruneForeignCircles(s: CampaignState): void {
+	let foreign: string[] | undefined;
+	for (const name of Object.keys(s.circles)) {
+		if (name !== UNKNOWN_CIRCLE && !isCircleCode(name)) (foreign ??= []).push(name);
+	}
+	if (!foreign) return;
+	const used = new Set<string>();
+	for (const f of s.inFlight) used.add(f.ci);
+	for (const name of foreign) if (!used.has(name)) delete s.circles[name];
 }
 
 /** Pure wrapper: a pruned copy. */
