@@ -2,7 +2,7 @@
  * Hostile status callbacks (issue 11): the callback URL and its secret can leak, so callback content is untrusted.
  * Each block pins one finding of the attacker review.
  */
-import { createState, recordOutcomes, releaseTick, type CampaignState, type ContactInput, type OutcomeInput } from '../../nodes/core/pacing';
+import { createState, migrateState, recordOutcomes, releaseTick, type CampaignState, type ContactInput, type OutcomeInput } from '../../nodes/core/pacing';
 import { emptyCircle } from '../../nodes/core/pacing/state';
 import { UNKNOWN_CIRCLE } from '../../nodes/core/circles';
 import { MON_10, mulberry32, settingsWith } from './helpers';
@@ -140,5 +140,20 @@ describe('row 5: free-text circles share one bucket', () => {
 		junk.inFlight.push({ c: '+919000000001', ci: 'Town 7', a: 1, r: MON_10 - 1000, s: 'live1' });
 		const after = recordOutcomes(junk, [], MON_10 + 1000, s).state;
 		expect(Object.keys(after.circles)).toEqual(['Town 7']);
+	});
+});
+
+describe('row 10: damaged stored state', () => {
+	test('one warning per kind of damage, not one per record; a circle named __proto__ is dropped', () => {
+		const st = JSON.parse(JSON.stringify(createState('camp', MON_10)));
+		st.inFlight = Array.from({ length: 500 }, () => ({ nonsense: true }));
+		st.circles = JSON.parse('{"__proto__": {"br": {}, "n": {}}}');
+		for (let i = 0; i < 300; i++) st.circles[`C${i}`] = { br: 'x' };
+		const back = migrateState(st, 'camp', MON_10);
+		expect(back.warnings).toHaveLength(2);
+		expect(Object.getPrototypeOf(back.state.circles)).toBe(Object.prototype);
+		expect(Object.keys(back.state.circles)).toEqual([]);
+		expect(back.discarded).toBe(false);
+		expect(migrateState({ version: 2 }, 'camp', MON_10).discarded).toBe(true);
 	});
 });

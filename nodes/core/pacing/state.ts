@@ -387,17 +387,19 @@ export function migrateState(
 	raw: unknown,
 	campaign: string,
 	now: number,
-): { state: CampaignState; warnings: string[] } {
-	if (raw === undefined || raw === null) return { state: createState(campaign, now), warnings: [] };
+): { state: CampaignState; warnings: string[]; discarded: boolean } {
+	if (raw === undefined || raw === null) return { state: createState(campaign, now), warnings: [], discarded: false };
 	if (!isObj(raw)) {
 		return {
 			state: createState(campaign, now),
+			discarded: true,
 			warnings: [`The stored pacing state of campaign "${campaign}" was not an object; started a fresh state.`],
 		};
 	}
 	if (raw.version !== STATE_VERSION) {
 		return {
 			state: createState(campaign, now),
+			discarded: true,
 			warnings: [
 				`The stored pacing state of campaign "${campaign}" has version ${JSON.stringify(raw.version)}, this package understands version ${STATE_VERSION}; started a fresh state (counters restart, contact history in your sheet is kept).`,
 			],
@@ -406,13 +408,19 @@ export function migrateState(
 	const warnings: string[] = [];
 	const fresh = createState(campaign, now);
 	const circles: Record<string, CircleState> = {};
+	// one warning per kind of damage, not one per record
+	const damagedCircles: string[] = [];
+	let damagedCalls = 0;
 	if (isObj(raw.circles)) {
 		for (const [k, v] of Object.entries(raw.circles)) {
-			const c = migrateCircle(v, now);
+			const c = k === '__proto__' ? null : migrateCircle(v, now);
 			if (c) circles[k] = c;
-			else warnings.push(`Dropped the damaged state of circle ${k}.`);
+			else damagedCircles.push(k);
 		}
 	} else if (raw.circles !== undefined) warnings.push('Dropped damaged per-circle state.');
+	if (damagedCircles.length) {
+		warnings.push(`Dropped the damaged state of ${damagedCircles.length} circle(s) (${damagedCircles.slice(0, 5).join(', ')}${damagedCircles.length > 5 ? ', ...' : ''}).`);
+	}
 	const inFlight: InFlightCall[] = [];
 	if (Array.isArray(raw.inFlight)) {
 		for (const f of raw.inFlight) {
@@ -426,9 +434,10 @@ export function migrateState(
 				if (isNum(f.m)) call.m = f.m;
 				if (isNum(f.ls)) call.ls = f.ls;
 				inFlight.push(call);
-			} else warnings.push('Dropped a damaged in-flight call record.');
+			} else damagedCalls++;
 		}
 	}
+	if (damagedCalls) warnings.push(`Dropped ${damagedCalls} damaged in-flight call record(s).`);
 	const totals = emptyTotals();
 	if (isObj(raw.totals)) {
 		for (const k of Object.keys(totals) as Array<keyof Totals>) totals[k] = num(raw.totals[k], 0);
@@ -464,7 +473,7 @@ export function migrateState(
 	state.sendLog.sort((a, b) => a[0] - b[0]);
 	state.reconcileLog.sort((a, b) => a - b);
 	state.done.sort((a, b) => a[0] - b[0]);
-	return { state, warnings };
+	return { state, warnings, discarded: false };
 }
 
 // ---- pruning ------------------------------------------------------------------------------------------------
