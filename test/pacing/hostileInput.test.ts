@@ -5,7 +5,7 @@
 import { createState, migrateState, recordOutcomes, releaseTick, type CampaignState, type ContactInput, type OutcomeInput } from '../../nodes/core/pacing';
 import { emptyCircle } from '../../nodes/core/pacing/state';
 import { UNKNOWN_CIRCLE } from '../../nodes/core/circles';
-import { MON_10, mulberry32, settingsWith } from './helpers';
+import { MON_10, mix, mulberry32, runSerial, settingsWith, World } from './helpers';
 
 const S = settingsWith({ callingEnd: '23:59' });
 
@@ -155,5 +155,36 @@ describe('row 10: damaged stored state', () => {
 		expect(Object.keys(back.state.circles)).toEqual([]);
 		expect(back.discarded).toBe(false);
 		expect(migrateState({ version: 2 }, 'camp', MON_10).discarded).toBe(true);
+	});
+});
+
+describe('row 13: a circle hard-down for 5 minutes (docs/pacing-design.md, Refunds)', () => {
+	test('probes of a failed round and calls in flight at the trip are refunded', () => {
+		const from = MON_10 + 10 * 60000;
+		const to = from + 5 * 60000;
+		const w = new World({
+			seed: 13,
+			contacts: 4000,
+			circles: ['MH', 'KA', 'DL'],
+			mixes: { MH: mix(0.45), KA: mix(0.45), DL: mix(0.45) },
+			outages: [{ circle: 'MH', from, to, kind: 'hard' }],
+			settings: { callingEnd: '23:59', maxCallsPerMinute: 120 },
+		});
+		const refundedBy = new Map<string, boolean>();
+		const write = w.writeRows.bind(w);
+		w.writeRows = (wbs) => {
+			for (const wb of wbs) if (wb.lastCallSid && wb.lastStatus !== 'in-progress') refundedBy.set(wb.lastCallSid, wb.refunded);
+			write(wbs);
+		};
+		const res = runSerial(w, MON_10 + 40 * 60000);
+		const trips = res.transitions.filter((t) => t.circle === 'MH' && t.to === 'open');
+		expect(trips.map((t) => t.reason)).toContain('probe_failed');
+		const lastTrip = Math.max(...trips.map((t) => t.at));
+		const calls = [...w.truth.values()].filter((c) => c.circle === 'MH' && c.sendAt >= from && c.sendAt <= lastTrip && c.status === 'failed');
+		// refunded in the outcome's write-back, or by Release from the row (the attempt number is used again)
+		const refunded = (c: (typeof calls)[number]) =>
+			refundedBy.get(c.sid) === true || [...w.truth.values()].some((d) => d.contact === c.contact && d.sendAt > c.sendAt && d.attempt === c.attempt);
+		expect(calls.length).toBeGreaterThan(10);
+		expect(calls.filter((c) => !refunded(c)).map((c) => (c.sendAt - MON_10) / 1000)).toEqual([]);
 	});
 });

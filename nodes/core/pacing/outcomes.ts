@@ -152,6 +152,9 @@ export function recordOutcomes(
 	const lease = leaseMs(settings);
 	const recheck = settings.reconcileRecheckSeconds * 1000;
 	const windowMs = settings.healthWindowSeconds * 1000;
+	// A call placed shortly after a trip was released before it (Release plans up to a tick ahead and releases
+	// nothing into an open circle): it went into the outage and is refunded like the calls before the trip.
+	const releasedAheadMs = min(settings.tickSeconds, settings.cooldownSeconds) * 1000;
 
 	let pic = healthPicture(s, now, settings);
 	const expOf = (circle: string): Expected => {
@@ -229,7 +232,7 @@ export function recordOutcomes(
 			settings.refundOutageAttempts &&
 			isRefundable(cat) &&
 			!!cs &&
-			trippedAfter(cs.trips, info.placedAt, windowMs, now, cs.tl) &&
+			trippedAfter(cs.trips, info.placedAt, windowMs, now, cs.tl, releasedAheadMs) &&
 			(info.attempt ?? 0) > 0;
 		if (refunded) {
 			s.totals.refunded++;
@@ -483,7 +486,7 @@ export function recordOutcomes(
 	if (settings.refundOutageAttempts) {
 		for (const { result, circle, placedAt } of refundCandidates) {
 			const cs = s.circles[circle];
-			if (!cs || !trippedAfter(cs.trips, placedAt, windowMs, now, cs.tl) || !result.writeBack) continue;
+			if (!cs || !trippedAfter(cs.trips, placedAt, windowMs, now, cs.tl, releasedAheadMs) || !result.writeBack) continue;
 			const wb = result.writeBack;
 			result.refunded = true;
 			result.message = `Counted ${result.status} (refunded: the circle was down).`;
