@@ -17,6 +17,24 @@ export const MIN_SECRET_LENGTH = 16;
 export const SECRET_QUERY_PARAMETER = 'secret';
 export const SECRET_HEADER = 'x-exotel-secret';
 export const WEBHOOK_PATH = 'exotel-status';
+/** The Secret field's placeholder value: shown in every editor, so it is public. */
+export const EDITOR_PLACEHOLDER_VALUE = '7f3a9c2e5b8d41f6a0c4e9b2';
+/** Secrets published in this repository (examples/, the Secret placeholder): anyone can read them. */
+const PUBLIC_SECRETS = ['replace-with-a-long-random-secret', 'change-me-to-a-long-random-secret', EDITOR_PLACEHOLDER_VALUE];
+const MIN_DISTINCT_CHARACTERS = 8;
+const HOW_TO_MAKE_A_SECRET = 'Make one with `openssl rand -hex 24` and put the same value into Connect Call\'s Status Callback URL (?secret=…).';
+
+/** Why `secret` must not be used (too short, published in this repository, low variety), or undefined. */
+export function secretProblem(secret: string): string | undefined {
+	if (secret.length < MIN_SECRET_LENGTH) {
+		return `The Secret must be at least ${MIN_SECRET_LENGTH} characters (it has ${secret.length})`;
+	}
+	if (PUBLIC_SECRETS.includes(secret.toLowerCase())) return 'The Secret is a published example value, not a secret';
+	if (new Set(secret).size < MIN_DISTINCT_CHARACTERS || /^(.+)\1+$/s.test(secret)) {
+		return `The Secret is too easy to guess (fewer than ${MIN_DISTINCT_CHARACTERS} different characters, or one repeated pattern)`;
+	}
+	return undefined;
+}
 
 type Events = 'terminal' | 'answeredToo';
 
@@ -146,7 +164,7 @@ export class ExotelStatusTrigger implements INodeType {
 				default: '',
 				placeholder: 'e.g. 7f3a9c2e5b8d41f6a0c4e9b2',
 				description:
-					'A random string of at least 16 characters (letters and digits). Callbacks must send it as the query parameter "secret" (or the header "X-Exotel-Secret"); others get 401 and start nothing.',
+					'A random string of at least 16 characters, e.g. from openssl rand -hex 24 (example values are refused). Callbacks must send it as the query parameter "secret" (or the header "X-Exotel-Secret"); others get 401 and start nothing.',
 			},
 			{
 				displayName: 'Events',
@@ -194,13 +212,9 @@ export class ExotelStatusTrigger implements INodeType {
 	webhookMethods = {
 		default: {
 			async checkExists(this: IHookFunctions): Promise<boolean> {
-				const secret = configuredSecret(this);
-				if (secret.length < MIN_SECRET_LENGTH) {
-					throw new NodeOperationError(
-						this.getNode(),
-						`The Secret must be at least ${MIN_SECRET_LENGTH} characters (it has ${secret.length})`,
-						{ description: 'Use a random string of letters and digits; it goes into the Status Callback URL as ?secret=…' },
-					);
+				const problem = secretProblem(configuredSecret(this));
+				if (problem) {
+					throw new NodeOperationError(this.getNode(), problem, { description: HOW_TO_MAKE_A_SECRET });
 				}
 				return true;
 			},
@@ -218,12 +232,9 @@ export class ExotelStatusTrigger implements INodeType {
 
 		// 1. Authenticate. Nothing here writes static data: the trigger stays stateless (see docs/contracts.md).
 		const expected = configuredSecret(this);
-		if (expected.length < MIN_SECRET_LENGTH) {
-			return reject(
-				this,
-				500,
-				`Exotel Status Trigger is misconfigured: its Secret must be at least ${MIN_SECRET_LENGTH} characters`,
-			);
+		const problem = secretProblem(expected);
+		if (problem) {
+			return reject(this, 500, `Exotel Status Trigger is misconfigured. ${problem}. ${HOW_TO_MAKE_A_SECRET}`);
 		}
 		const offered = offeredSecrets(this);
 		// Every candidate is compared (no early exit), each in constant time.

@@ -14,6 +14,7 @@ import { encodeCorrelation } from '../../nodes/core/correlation';
 import {
 	callbackFields,
 	ExotelStatusTrigger,
+	secretProblem,
 	secretsMatch,
 } from '../../nodes/ExotelStatusTrigger/ExotelStatusTrigger.node';
 
@@ -267,6 +268,28 @@ describe('webhookMethods (nothing to register on Exotel)', () => {
 		await expect(node.webhookMethods.default.checkExists.call(hook(SECRET))).resolves.toBe(true);
 		await expect(node.webhookMethods.default.create.call(hook(SECRET))).resolves.toBe(true);
 		await expect(node.webhookMethods.default.delete.call(hook(SECRET))).resolves.toBe(true);
+	});
+	it.each([
+		['the Google Sheets example placeholder', 'REPLACE-WITH-A-LONG-RANDOM-SECRET'],
+		['the local example placeholder', 'change-me-to-a-long-random-secret'],
+		["the Secret field's own placeholder", '7f3a9c2e5b8d41f6a0c4e9b2'],
+		['one repeated character', 'aaaaaaaaaaaaaaaaaaaa'],
+		['few distinct characters', 'abcabcabcabcabcabcab1'],
+		['one repeated pattern', 'abcdefghabcdefghabcdefgh'],
+	])('refuses activation and every callback with %s', async (_name, weak) => {
+		await expect(node.webhookMethods.default.checkExists.call(hook(weak))).rejects.toThrow(/Secret/);
+		const problem = await node.webhookMethods.default.checkExists.call(hook(weak)).catch((e: { description?: string }) => e);
+		expect((problem as { description?: string }).description).toMatch(/openssl rand -hex 24/);
+		const fake = fakeContext({ query: { secret: weak }, body: { ...terminalForm }, params: { secret: weak } });
+		const result = await node.webhook.call(fake.context);
+		expect(fake.res.statusCode).toBe(500);
+		expect(String(fake.res.sent)).toMatch(/openssl rand -hex 24/);
+		expect(result).toEqual({ noWebhookResponse: true });
+	});
+	it('accepts the secrets the tests, the demo and the e2e suite use', () => {
+		for (const s of [SECRET, 'e2e-status-secret-0123456789', 'demo-status-secret-2f7c9a41b8', 'pacing-test-secret-0123']) {
+			expect(secretProblem(s)).toBeUndefined();
+		}
 	});
 	it('refuses activation with a too short secret', async () => {
 		await expect(node.webhookMethods.default.checkExists.call(hook('short'))).rejects.toThrow(/at least 16 characters/);
