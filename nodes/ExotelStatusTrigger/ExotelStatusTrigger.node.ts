@@ -10,6 +10,7 @@ import type {
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import { parseStatusCallback, type StatusEvent } from '../core/exotel/mapping';
+import { isTerminalStatus, normaliseStatus } from '../core/pacing/statuses';
 
 /** Minimum length of the shared secret; shorter ones are guessable. */
 export const MIN_SECRET_LENGTH = 16;
@@ -117,6 +118,15 @@ export function callbackFields(body: unknown, rawBody?: string): IDataObject | u
 		else form[key] = Array.isArray(previous) ? [...(previous as string[]), value] : [previous as string, value];
 	}
 	return form.CallSid !== undefined ? form : undefined;
+}
+
+/**
+ * Whether an event starts the workflow: a terminal status (core/pacing/statuses.ts), or an "answered" event when
+ * asked for. Anything else (e.g. Status=ringing without EventType) is neither and starts nothing.
+ */
+function wanted(event: StatusEvent, events: Events): boolean {
+	if (event.eventType === 'answered') return events === 'answeredToo';
+	return isTerminalStatus(normaliseStatus(event.status));
 }
 
 export class ExotelStatusTrigger implements INodeType {
@@ -260,8 +270,7 @@ export class ExotelStatusTrigger implements INodeType {
 		}
 
 		// 3. Filter and emit.
-		const events = this.getNodeParameter('events', 'terminal') as Events;
-		if (event.eventType === 'answered' && events !== 'answeredToo') {
+		if (!wanted(event, this.getNodeParameter('events', 'terminal') as Events)) {
 			// 200 (so Exotel does not retry) but no execution.
 			return { webhookResponse: '' };
 		}

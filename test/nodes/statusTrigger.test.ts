@@ -427,6 +427,25 @@ describe('webhook(): answered vs terminal', () => {
 
 // ---------------------------------------------------------------- webhook(): rejections
 
+describe('webhook(): non-terminal statuses without EventType', () => {
+	it.each([['ringing'], ['in-progress'], ['queued'], ['']])(
+		'Status=%s without EventType: 200 and no execution, in both modes',
+		async (status) => {
+			const { EventType: _dropped, ...noEventType } = terminalForm;
+			for (const events of ['terminal', 'answeredToo']) {
+				const { result, res } = await run({ ...withSecret, body: { ...noEventType, Status: status }, params: { events } });
+				expect(result.workflowData).toBeUndefined();
+				expect(res.statusCode ?? 200).toBe(200);
+			}
+		},
+	);
+	it('a terminal status without EventType still starts the workflow', async () => {
+		const { EventType: _dropped, ...noEventType } = terminalForm;
+		const { result } = await run({ ...withSecret, body: { ...noEventType, Status: 'busy' } });
+		expect(onlyItem(result)).toMatchObject({ status: 'busy', eventType: 'terminal' });
+	});
+});
+
 describe('webhook(): rejected requests start nothing', () => {
 	const body = { data: { ...terminalForm }, files: {} };
 
