@@ -88,36 +88,69 @@ function rawBodyOf(context: IWebhookFunctions): string | undefined {
 	return undefined;
 }
 
+/** An Exotel callback has about 20 fields and well under 4 KB; anything far bigger is not one. */
+export const MAX_CALLBACK_BYTES = 64 * 1024;
+export const MAX_CALLBACK_FIELDS = 200;
+
+/** What the body holds: the callback's fields, or why it is too large to be a callback (413, no execution). */
+export interface CallbackRead {
+	fields?: IDataObject;
+	tooLarge?: string;
+}
+
+const TOO_MANY_FIELDS = `more than ${MAX_CALLBACK_FIELDS} fields`;
+
+/** A record as the callback, unless it has more than MAX_CALLBACK_FIELDS fields. */
+function fromRecord(value: IDataObject): CallbackRead {
+	return Object.keys(value).length > MAX_CALLBACK_FIELDS ? { tooLarge: TOO_MANY_FIELDS } : { fields: value };
+}
+
+/** urlencoded text -> fields; repeated keys become arrays (appended in place: linear, see test/nodes/statusTrigger.test.ts). */
+function parseForm(text: string): CallbackRead {
+	const form: Record<string, string | string[]> = {};
+	let count = 0;
+	for (const [key, value] of new URLSearchParams(text)) {
+		if (++count > MAX_CALLBACK_FIELDS) return { tooLarge: TOO_MANY_FIELDS };
+		const previous = form[key];
+		if (previous === undefined) form[key] = value;
+		else if (Array.isArray(previous)) previous.push(value);
+		else form[key] = [previous, value];
+	}
+	return form.CallSid !== undefined ? { fields: form } : {};
+}
+
+function parseJson(text: string): CallbackRead {
+	try {
+		const parsed: unknown = JSON.parse(text);
+		return isRecord(parsed) && parsed.CallSid !== undefined ? fromRecord(parsed) : {};
+	} catch {
+		return {};
+	}
+}
+
 /**
  * The callback's fields as a flat-ish object, from whatever n8n 1.123 put in the body:
  * - multipart/form-data (Exotel's default): `{ data: { CallSid, 'Legs[0][Status]', … }, files }` (formidable);
  * - application/x-www-form-urlencoded: `{ CallSid, 'Legs[0][Status]', … }` (querystring, flat keys);
  * - application/json: `{ CallSid, Legs: [{ Status, OnCallDuration }] }`;
  * - any other content type: n8n leaves the body unparsed, so the raw bytes are read as JSON or urlencoded.
+ * Bodies over MAX_CALLBACK_BYTES or MAX_CALLBACK_FIELDS come back as `tooLarge`.
  */
-export function callbackFields(body: unknown, rawBody?: string): IDataObject | undefined {
+export function readCallback(body: unknown, rawBody?: string): CallbackRead {
 	if (isRecord(body)) {
-		if (body.CallSid !== undefined) return body;
-		if (isRecord(body.data) && body.data.CallSid !== undefined) return body.data;
+		if (body.CallSid !== undefined) return fromRecord(body);
+		if (isRecord(body.data) && body.data.CallSid !== undefined) return fromRecord(body.data);
 	}
 	const text = typeof body === 'string' ? body : rawBody;
-	if (text === undefined || text.trim() === '') return undefined;
+	if (text === undefined || text.trim() === '') return {};
+	if (text.length > MAX_CALLBACK_BYTES) return { tooLarge: `more than ${MAX_CALLBACK_BYTES} bytes` };
 	const trimmed = text.trim();
-	if (trimmed.startsWith('{')) {
-		try {
-			const parsed: unknown = JSON.parse(trimmed);
-			return isRecord(parsed) && parsed.CallSid !== undefined ? parsed : undefined;
-		} catch {
-			return undefined;
-		}
-	}
-	const form: IDataObject = {};
-	for (const [key, value] of new URLSearchParams(trimmed)) {
-		const previous = form[key];
-		if (previous === undefined) form[key] = value;
-		else form[key] = Array.isArray(previous) ? [...(previous as string[]), value] : [previous as string, value];
-	}
-	return form.CallSid !== undefined ? form : undefined;
+	return trimmed.startsWith('{') ? parseJson(trimmed) : parseForm(trimmed);
+}
+
+/** readCallback's fields (undefined when there are none, or the body is too large). */
+export function callbackFields(body: unknown, rawBody?: string): IDataObject | undefined {
+	return readCallback(body, rawBody).fields;
 }
 
 /**
@@ -254,7 +287,11 @@ export class ExotelStatusTrigger implements INodeType {
 		}
 
 		// 2. Read the body in whichever shape n8n delivered it, and normalise it.
-		const fields = callbackFields(this.getBodyData(), rawBodyOf(this));
+		const { fields, tooLarge } = readCallback(this.getBodyData(), rawBodyOf(this));
+		if (tooLarge) {
+			const message = `Payload too large: an Exotel status callback has about 20 fields, this body has ${tooLarge}. Nothing was started.`;
+			return reject(this, 413, message);
+		}
 		let event: StatusEvent | undefined;
 		try {
 			if (fields) event = parseStatusCallback(fields, receivedAt);

@@ -492,6 +492,33 @@ describe('webhook(): rejected requests start nothing', () => {
 	});
 });
 
+describe('webhook(): oversized bodies are refused quickly', () => {
+	const repeated = (n: number, pair: string) => `CallSid=${CALL_SID}&` + Array(n).fill(pair).join('&');
+
+	it.each([
+		['80 KB text/plain with 20,000 repeated keys', repeated(20_000, 'Legs=1')],
+		['40 KB with 20,000 repeated keys (under the size cap)', repeated(20_000, 'a')],
+		['201 distinct keys', repeated(201, 'x').replace(/x/g, () => `k${Math.random().toString(36).slice(2)}=1`)],
+	])('%s -> 413 in < 100 ms, no execution', async (_name, text) => {
+		const started = Date.now();
+		const { result, res } = await run({ ...withSecret, body: text });
+		expect(Date.now() - started).toBeLessThan(100);
+		expect(res.statusCode).toBe(413);
+		expect(String(res.sent)).toMatch(/Payload too large/);
+		expect(result).toEqual({ noWebhookResponse: true });
+	});
+
+	it('the same limits hold for raw bytes, parsed form bodies and JSON', async () => {
+		const text = repeated(20_000, 'a');
+		expect((await run({ ...withSecret, body: {}, rawBody: Buffer.from(text) })).res.statusCode).toBe(413);
+		const manyKeys: Record<string, string> = { ...terminalForm };
+		for (let i = 0; i < 300; i++) manyKeys[`junk${i}`] = '1';
+		expect((await run({ ...withSecret, body: manyKeys })).res.statusCode).toBe(413);
+		expect((await run({ ...withSecret, body: { data: manyKeys, files: {} } })).res.statusCode).toBe(413);
+		expect((await run({ ...withSecret, body: JSON.stringify(manyKeys) })).res.statusCode).toBe(413);
+	});
+});
+
 describe('helpers', () => {
 	it('secretsMatch compares in constant time and handles any lengths', () => {
 		expect(secretsMatch(SECRET, SECRET)).toBe(true);
