@@ -138,6 +138,20 @@ function toApiError(ctx: ExotelContext, d: DescribedError, itemIndex?: number, e
 	});
 }
 
+/** Whether a 2xx body carries one of the keys the request expects (an HTML page or empty body carries none). */
+function hasEnvelope(request: ExotelRequest, body: Record<string, unknown>): boolean {
+	if (!request.envelope) return true;
+	return request.envelope.some((key) => body[key] !== undefined && body[key] !== null);
+}
+
+function missingEnvelope(request: ExotelRequest, status: number): DescribedError {
+	return {
+		message: 'Exotel answered without the expected data (an HTML page?) — check the API host / proxy',
+		description: `The ${request.label} answer (HTTP ${status}) has no ${request.envelope?.join(' or ')}. Check the cluster / Base URL in the Exotel credential and any proxy between n8n and Exotel.`,
+		httpCode: String(status),
+	};
+}
+
 /** Status code carried by an error thrown despite ignoreHttpStatusErrors (defensive; n8n versions differ). */
 function thrownHttpStatus(err: unknown): { status: number; body: unknown } | undefined {
 	type HttpLike = { status?: unknown; data?: unknown };
@@ -235,6 +249,7 @@ export async function exotelApiRequestFull(
 					opts.itemIndex,
 				);
 			}
+			if (!hasEnvelope(request, body)) throw toApiError(this, missingEnvelope(request, status), opts.itemIndex);
 			return { statusCode: status, headers, body: body as IDataObject, attempts: attempt + 1 };
 		}
 

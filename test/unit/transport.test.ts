@@ -21,7 +21,7 @@ describe('exotelApiRequest', () => {
 			req.on('data', (c) => (body += c));
 			req.on('end', () => {
 				received.push({ method: req.method, url: req.url, headers: req.headers, body });
-				const reply: Reply = script.shift() ?? { status: 200, body: { ok: true } };
+				const reply: Reply = script.shift() ?? { status: 200, body: { Numbers: {} } };
 				const send = () => {
 					if (res.destroyed) return;
 					const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body ?? {});
@@ -74,11 +74,11 @@ describe('exotelApiRequest', () => {
 
 	it('parses XML answers', async () => {
 		script = [{ status: 200, body: '<?xml version="1.0"?><TwilioResponse><Call><Sid>x</Sid><Status>completed</Status></Call></TwilioResponse>' }];
-		expect(await exotelApiRequest.call(ctx(), lookup)).toEqual({ Call: { Sid: 'x', Status: 'completed' } });
+		expect(await exotelApiRequest.call(ctx(), { ...lookup, envelope: ['Call'] })).toEqual({ Call: { Sid: 'x', Status: 'completed' } });
 	});
 
 	it('retries 429 honouring Retry-After, then succeeds', async () => {
-		script = [{ status: 429, headers: { 'Retry-After': '2' }, body: { RestException: { Status: 429, Message: 'slow down' } } }, { status: 200, body: { ok: 1 } }];
+		script = [{ status: 429, headers: { 'Retry-After': '2' }, body: { RestException: { Status: 429, Message: 'slow down' } } }, { status: 200, body: { Numbers: {} } }];
 		const sleep = noWait();
 		const res = await exotelApiRequestFull.call(ctx(), lookup, { sleep });
 		expect(res.attempts).toBe(2);
@@ -86,14 +86,14 @@ describe('exotelApiRequest', () => {
 	});
 
 	it('caps Retry-After', async () => {
-		script = [{ status: 429, headers: { 'Retry-After': '3600' } }, { status: 200 }];
+		script = [{ status: 429, headers: { 'Retry-After': '3600' } }, { status: 200, body: { Numbers: {} } }];
 		const sleep = noWait();
 		await exotelApiRequest.call(ctx(), lookup, { sleep, maxRetryAfterMs: 5000 });
 		expect(sleep).toHaveBeenCalledWith(5000);
 	});
 
 	it('retries 5xx on GET with exponential backoff and jitter', async () => {
-		script = [{ status: 503 }, { status: 502 }, { status: 500 }, { status: 200, body: { ok: 1 } }];
+		script = [{ status: 503 }, { status: 502 }, { status: 500 }, { status: 200, body: { Numbers: {} } }];
 		const sleep = noWait();
 		const onRetry = jest.fn();
 		const res = await exotelApiRequestFull.call(ctx(), lookup, { sleep, random: () => 0, onRetry });
@@ -134,7 +134,7 @@ describe('exotelApiRequest', () => {
 	});
 
 	it('timeouts: GET is retried, Connect is not', async () => {
-		script = [{ status: 200, delayMs: 400 }, { status: 200, body: { ok: 1 } }];
+		script = [{ status: 200, delayMs: 400 }, { status: 200, body: { Numbers: {} } }];
 		const res = await exotelApiRequestFull.call(ctx(), lookup, { sleep: noWait(), timeout: 100 });
 		expect(res.attempts).toBe(2);
 

@@ -37,6 +37,8 @@ export interface ExotelRequest {
 	idempotent: boolean;
 	/** Short plain-language name for messages ("number lookup"). */
 	label: string;
+	/** Keys of which a 2xx answer must carry at least one (`Numbers`, `Call`…); without, the answer is an error. */
+	envelope?: string[];
 }
 
 export const MAX_TIME_LIMIT_SECONDS = 14400;
@@ -93,6 +95,7 @@ export function numberMetadataRequest(accountSid: string, phone: string): Exotel
 		path: `${v1(accountSid)}/Numbers/${encodeURIComponent(segment)}.json`,
 		idempotent: true,
 		label: 'number lookup',
+		envelope: ['Numbers'],
 	};
 }
 
@@ -210,6 +213,7 @@ export function callDetailsRequest(accountSid: string, callSid: string, options:
 		path: `${v1(accountSid)}/Calls/${callSidSegment(callSid)}.json`,
 		idempotent: true,
 		label: 'call details',
+		envelope: ['Call'],
 	};
 	if (options.details !== false) req.qs = { details: 'true' };
 	return req;
@@ -296,7 +300,14 @@ export function bulkCallDetailsRequest(accountSid: string, f: BulkCallFilters = 
 	if (f.after) qs.After = f.after;
 	if (f.before) qs.Before = f.before;
 	if (f.details) qs.details = 'true';
-	return { method: 'GET', path: `${v1(accountSid)}/Calls.json`, qs, idempotent: true, label: 'bulk call details' };
+	return {
+		method: 'GET',
+		path: `${v1(accountSid)}/Calls.json`,
+		qs,
+		idempotent: true,
+		label: 'bulk call details',
+		envelope: ['Calls', 'Metadata'],
+	};
 }
 
 function queryParam(uri: string | null | undefined, name: string): string | undefined {
@@ -337,6 +348,7 @@ export function incomingPhoneNumbersRequest(accountSid: string, options: { page?
 		qs: { Page: page, PageSize: pageSize },
 		idempotent: true,
 		label: 'list ExoPhones',
+		envelope: ['incoming_phone_numbers'],
 	};
 }
 
