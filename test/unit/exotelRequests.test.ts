@@ -23,6 +23,13 @@ describe('base URL and flow URL', () => {
 		expect(resolveBaseUrl({ cluster: 'custom', baseUrl: 'http://127.0.0.1:4010/' })).toBe('http://127.0.0.1:4010');
 		expect(resolveBaseUrl({ cluster: 'custom', baseUrl: 'sim.local:4010' })).toBe('https://sim.local:4010');
 		expect(() => resolveBaseUrl({ cluster: 'custom', baseUrl: ' ' })).toThrow('custom base URL');
+		expect(() => resolveBaseUrl({ cluster: 'custom', baseUrl: 'http://k:t@127.0.0.1:4010' })).toThrow(/user name or password/);
+		expect(() => resolveBaseUrl({ cluster: 'custom', baseUrl: 'http://10.0.0.5:4010' })).toThrow(/unencrypted/);
+		expect(() => resolveBaseUrl({ cluster: 'custom', baseUrl: 'http://127.0.0.1.evil.com' })).toThrow(/unencrypted/);
+		expect(() => resolveBaseUrl({ cluster: 'custom', baseUrl: 'http://localhost.evil.com' })).toThrow(/unencrypted/);
+		expect(resolveBaseUrl({ cluster: 'custom', baseUrl: 'http://10.0.0.5:4010', allowUnencryptedHttp: true })).toBe('http://10.0.0.5:4010');
+		expect(resolveBaseUrl({ cluster: 'custom', baseUrl: 'http://127.3.2.1:4010' })).toBe('http://127.3.2.1:4010');
+		expect(resolveBaseUrl({ cluster: 'custom', baseUrl: 'http://[::1]:4010/' })).toBe('http://[::1]:4010');
 	});
 	it('builds flow URLs per cluster; full URLs pass through', () => {
 		expect(buildFlowUrl('acme1', '12345')).toBe('http://my.exotel.com/acme1/exoml/start_voice/12345');
