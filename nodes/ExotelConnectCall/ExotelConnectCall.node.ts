@@ -28,12 +28,16 @@ import { sendLogFor } from './sendLogs';
 import { istIso } from '../core/time';
 import { exotelApiRequest, getExotelAccount, type ExotelAccount } from '../transport/exotelApi';
 import { asNodeError } from '../transport/nodeError';
+import { checkOption, checkOptions } from '../transport/options';
 import { waitUnlessCancelled } from '../transport/wait';
 
 /** Exotel's default account limit for voice calls (research/exotel-api.md §7). */
 const DEFAULT_MAX_PER_MINUTE = 200;
 
-type Variant = 'flow' | 'number';
+const VARIANTS = ['flow', 'number'] as const;
+type Variant = (typeof VARIANTS)[number];
+const CALLBACK_EVENTS = ['terminal', 'answered'] as const;
+const CALLBACK_CONTENT_TYPES = ['application/json', 'multipart/form-data'] as const;
 
 /** The defaults of From and Caller ID (they read the incoming row); an agent's tool call has no row, so a tool must set them. */
 const ROW_DEFAULTS = { from: '={{ $json.phoneNumber }}', callerId: '={{ $json.callerId }}' } as const;
@@ -358,7 +362,7 @@ export class ExotelConnectCall implements INodeType {
 		const items = this.getInputData();
 		const results: Array<INodeExecutionData | undefined> = new Array(items.length);
 		const account: ExotelAccount = await getExotelAccount.call(this);
-		const variant = this.getNodeParameter('variant', 0, 'flow') as Variant;
+		const variant = checkOption(this.getNode(), 'Connect To', this.getNodeParameter('variant', 0, 'flow'), VARIANTS, 0);
 		assertToolMayCall(this, items.length, variant);
 
 		const fail = (itemIndex: number, error: Error, extra: IDataObject = {}): void => {
@@ -531,12 +535,10 @@ function prepareCall(ctx: IExecuteFunctions, i: number, variant: Variant, accoun
 			});
 		}
 		params.statusCallback = statusCallback;
-		params.statusCallbackEvents = ctx.getNodeParameter('statusCallbackEvents', i, ['terminal']) as StatusCallbackEvent[];
-		params.statusCallbackContentType = ctx.getNodeParameter(
-			'statusCallbackContentType',
-			i,
-			'application/json',
-		) as ConnectCallParams['statusCallbackContentType'];
+		const events = ctx.getNodeParameter('statusCallbackEvents', i, ['terminal']);
+		params.statusCallbackEvents = checkOptions(node, 'Status Callback Events', events, CALLBACK_EVENTS, i) as StatusCallbackEvent[];
+		const contentType = ctx.getNodeParameter('statusCallbackContentType', i, 'application/json');
+		params.statusCallbackContentType = checkOption(node, 'Status Callback Content Type', contentType, CALLBACK_CONTENT_TYPES, i);
 	}
 
 	const userCustomField = ctx.getNodeParameter('customField', i, '') as unknown;

@@ -11,6 +11,7 @@ import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import { parseStatusCallback, type StatusEvent } from '../core/exotel/mapping';
 import { isTerminalStatus, normaliseStatus } from '../core/pacing/statuses';
+import { checkOption } from '../transport/options';
 
 /** Minimum length of the shared secret; shorter ones are guessable. */
 export const MIN_SECRET_LENGTH = 16;
@@ -37,7 +38,8 @@ export function secretProblem(secret: string): string | undefined {
 	return undefined;
 }
 
-type Events = 'terminal' | 'answeredToo';
+const EVENTS = ['terminal', 'answeredToo'] as const;
+type Events = (typeof EVENTS)[number];
 
 /** Constant-time string equality: both sides are hashed first, so neither the content nor the length leaks. */
 export function secretsMatch(given: string, expected: string): boolean {
@@ -259,6 +261,7 @@ export class ExotelStatusTrigger implements INodeType {
 				if (problem) {
 					throw new NodeOperationError(this.getNode(), problem, { description: HOW_TO_MAKE_A_SECRET });
 				}
+				checkOption(this.getNode(), 'Events', this.getNodeParameter('events', 'terminal'), EVENTS);
 				return true;
 			},
 			async create(this: IHookFunctions): Promise<boolean> {
@@ -307,7 +310,11 @@ export class ExotelStatusTrigger implements INodeType {
 		}
 
 		// 3. Filter and emit.
-		if (!wanted(event, this.getNodeParameter('events', 'terminal') as Events)) {
+		const events = this.getNodeParameter('events', 'terminal');
+		if (!(EVENTS as readonly unknown[]).includes(events)) {
+			return reject(this, 500, `Exotel Status Trigger is misconfigured: unknown Events "${String(events)}"`);
+		}
+		if (!wanted(event, events as Events)) {
 			// 200 (so Exotel does not retry) but no execution.
 			return { webhookResponse: '' };
 		}
