@@ -427,6 +427,13 @@ describe('webhook(): answered vs terminal', () => {
 
 // ---------------------------------------------------------------- webhook(): rejections
 
+describe('webhook(): answered events', () => {
+	it('EventType=answered gives answered: true although ConversationDuration is still 0', async () => {
+		const { result } = await run({ ...withSecret, body: { data: { ...answeredForm }, files: {} }, params: { events: 'answeredToo' } });
+		expect(onlyItem(result)).toMatchObject({ eventType: 'answered', status: 'in-progress', conversationDuration: 0, answered: true });
+	});
+});
+
 describe('webhook(): non-terminal statuses without EventType', () => {
 	it.each([['ringing'], ['in-progress'], ['queued'], ['']])(
 		'Status=%s without EventType: 200 and no execution, in both modes',

@@ -272,7 +272,7 @@ describe('parseStatusCallback', () => {
 
 	it('answered events: in-progress, empty second leg, AnsweredBy per leg', () => {
 		const e = parseStatusCallback({ CallSid: 's', EventType: 'answered', Status: 'in-progress', 'Legs[0][Status]': 'in-progress', 'Legs[0][AnsweredBy]': 'Human', 'Legs[1][Status]': '' }, 0);
-		expect(e).toMatchObject({ eventType: 'answered', status: 'in-progress', answered: false, leg1Status: 'in-progress', leg2Status: null, answeredBy: 'Human', customField: null, correlation: null });
+		expect(e).toMatchObject({ eventType: 'answered', status: 'in-progress', answered: true, leg1Status: 'in-progress', leg2Status: null, answeredBy: 'Human', customField: null, correlation: null });
 		expect(e.legs).toEqual([{ id: 1, status: 'in-progress', onCallDuration: null, answeredBy: 'Human' }, { id: 2, status: null, onCallDuration: null }]);
 	});
 

@@ -307,7 +307,8 @@ export function parseStatusCallback(body: unknown, now: number = Date.now()): St
 		callSid,
 		status,
 		eventType,
-		answered: isAnswered(status, conversationDuration),
+		// An "answered" event is sent when a leg picks up, before any conversation time exists.
+		answered: eventType === 'answered' || isAnswered(status, conversationDuration),
 		direction: cleanString(b.Direction),
 		from: phoneOut(b.From),
 		to: phoneOut(b.To),
