@@ -24,6 +24,7 @@ import {
 } from '../core/exotel/requests';
 import { normalizeIndianPhone } from '../core/phone';
 import { RequestSpacer } from '../core/requestSpacing';
+import { placedCallKey, placedCalls } from './placedCalls';
 import { sendLogFor } from './sendLogs';
 import { istIso } from '../core/time';
 import { exotelApiRequest, getExotelAccount, type ExotelAccount } from '../transport/exotelApi';
@@ -85,6 +86,8 @@ interface PreparedCall {
 	from: string;
 	callerId: string;
 	customField: string;
+	/** The Custom Field is the Pacing Controller's correlation id (unique per release). */
+	fromPacing: boolean;
 }
 
 function isBlank(value: unknown): boolean {
@@ -96,12 +99,18 @@ function digitsOf(value: string): string {
 	return (parsed.ok ? parsed.e164 : value).replace(/\D/g, '');
 }
 
-/** The automatic CustomField: the Pacing Controller's correlation id, or one built from the item. */
-function automaticCustomField(json: IDataObject, from: string): string {
+function pacingCustomField(json: IDataObject): string | undefined {
 	const pacing = json.pacing as IDataObject | undefined;
 	if (pacing && typeof pacing === 'object' && typeof pacing.customField === 'string' && pacing.customField.trim()) {
 		return pacing.customField.trim();
 	}
+	return undefined;
+}
+
+/** The automatic CustomField: the Pacing Controller's correlation id, or one built from the item. */
+function automaticCustomField(json: IDataObject, from: string): string {
+	const pacing = pacingCustomField(json);
+	if (pacing) return pacing;
 	const previous = Number(json.attempts ?? 0);
 	const circle = toCircleCode(json.circle);
 	return encodeCorrelation({
@@ -403,6 +412,14 @@ export class ExotelConnectCall implements INodeType {
 
 		for (const call of prepared) {
 			const i = call.itemIndex;
+			const key = placedCallKey(account, call, this.getExecutionId());
+			const earlier = placedCalls.get(key, Date.now());
+			if (earlier) {
+				// Placed already (e.g. n8n's Retry On Fail re-ran this node): the same result, nothing sent.
+				const json = { ...deepCopy(items[i].json), ...deepCopy(earlier), notSentAgain: true };
+				results[i] = { json, pairedItem: { item: i } };
+				continue;
+			}
 			// Ask again after each pause: another execution may have used the window meanwhile. A 0 answer and
 			// markSent run in one synchronous step, so no other execution can take that place in between.
 			for (let wait = spacer.nextWait(); wait > 0; wait = spacer.nextWait()) {
@@ -439,17 +456,15 @@ export class ExotelConnectCall implements INodeType {
 						account.baseUrl,
 					);
 				}
-				results[i] = {
-					json: {
-						...deepCopy(items[i].json),
-						callSid: normalized.callSid,
-						callStatus: normalized.status,
-						customField: call.customField,
-						call: normalized as unknown as IDataObject,
-						exotelResponse: body,
-					},
-					pairedItem: { item: i },
+				const placed: IDataObject = {
+					callSid: normalized.callSid,
+					callStatus: normalized.status,
+					customField: call.customField,
+					call: normalized as unknown as IDataObject,
+					exotelResponse: body,
 				};
+				placedCalls.remember(key, deepCopy(placed), Date.now());
+				results[i] = { json: { ...deepCopy(items[i].json), ...placed }, pairedItem: { item: i } };
 			} catch (error) {
 				if (!this.continueOnFail()) throw asNodeError(this.getNode(), error, i);
 				fail(i, error as Error, {
@@ -574,7 +589,8 @@ function prepareCall(ctx: IExecuteFunctions, i: number, variant: Variant, accoun
 			description: 'Fix the value named in the message (for example a phone number that is not a valid Indian number).',
 		});
 	}
-	return { itemIndex: i, request, from: request.form?.From ?? fromText, callerId: params.callerId, customField };
+	const fromPacing = isBlank(userCustomField) && pacingCustomField(json) !== undefined;
+	return { itemIndex: i, request, from: request.form?.From ?? fromText, callerId: params.callerId, customField, fromPacing };
 }
 
 /** Rewrites a failed Connect into words that say whether the call exists and what to do next. */
