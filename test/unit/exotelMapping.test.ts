@@ -173,9 +173,9 @@ describe('mapNumberMetadata', () => {
 			lookedUpAt: '1970-01-01T05:30:00+05:30',
 		});
 	});
-	it('DND No/Unavailable is false; missing circle name is filled from our table; lower-case circle', () => {
+	it('DND Unavailable is its own value, No is false; missing circle name is filled from our table; lower-case circle', () => {
 		const r = mapNumberMetadata({ Numbers: { PhoneNumber: '09876530240', Circle: 'mh', CircleName: '', Type: 'MOBILE', Operator: 'A', OperatorName: 'Airtel', DND: 'Unavailable' } });
-		expect(r).toMatchObject({ phoneNumber: '+919876530240', circle: 'MH', circleName: 'Maharashtra Telecom Circle (excludes Mumbai)', numberType: 'Mobile', dnd: false });
+		expect(r).toMatchObject({ phoneNumber: '+919876530240', circle: 'MH', circleName: 'Maharashtra Telecom Circle (excludes Mumbai)', numberType: 'Mobile', dnd: 'unavailable' });
 		expect(mapNumberMetadata({ Numbers: { PhoneNumber: '09876530240', Circle: null, CircleName: null, Type: null, Operator: null, OperatorName: null, DND: 'No' } })).toMatchObject({
 			circle: null,
 			circleName: null,
