@@ -24,7 +24,7 @@
  *   collections (`options.timeout`), and n8n-like errors for unknown parameters. Expressions (`={{ … }}`,
  *   also inside longer strings) are evaluated as plain JavaScript with `$json`, `$binary`, `$itemIndex`,
  *   `$parameter`, `$now`, `$today`, `$env` = {} — a subset of n8n's expression language, enough for defaults.
- * - getInputData, getNode (type `n8n-nodes-exotel.<name>`), getCredentials, continueOnFail (from
+ * - getInputData, getNode (type `n8n-nodes-exotel-campaigns.<name>`), getCredentials, continueOnFail (from
  *   `continueOnFail` / `onError`), getMode (default 'manual'), getWorkflowStaticData('global' | 'node'),
  *   getTimezone ('Asia/Kolkata'), getWorkflow, getExecutionId, evaluateExpression, logger (collected in
  *   `res.logs`), addExecutionHints (collected in `res.hints`), sendMessageToUI (no-op), getExecutionCancelSignal.
@@ -109,7 +109,7 @@ export interface ExecuteNodeResult {
 	node: INode;
 }
 
-export const PACKAGE_NAME = 'n8n-nodes-exotel';
+export const PACKAGE_NAME = 'n8n-nodes-exotel-campaigns';
 
 /** Credentials for the simulator's default account. */
 export function simCredentials(baseUrl: string, overrides: Partial<ICredentialDataDecryptedObject> = {}): ICredentialDataDecryptedObject {
