@@ -123,7 +123,7 @@ function statsTable(stats: PacingStats): string {
 }
 
 async function main(): Promise<void> {
-	log(`n8n-nodes-exotel demo: ${CONTACTS} contacts, circle ${OUTAGE.circle} down from minute ${OUTAGE.fromMinute} to ${OUTAGE.toMinute}, 2% of callbacks dropped, 5% duplicated`);
+	log(`n8n-nodes-exotel-campaigns demo: ${CONTACTS} contacts, circle ${OUTAGE.circle} down from minute ${OUTAGE.fromMinute} to ${OUTAGE.toMinute}, 2% of callbacks dropped, 5% duplicated`);
 	// n8n 1.123.81 unless E2E_N8N_VERSION says otherwise: on a 2-vCPU machine a 1,000-contact campaign overloads
 	// n8n 2.41.1's SQLite write connection (test/e2e/harness/README.md), so the demo stays on the line that keeps up.
 	const version = process.env.E2E_N8N_VERSION || '1.123.81';

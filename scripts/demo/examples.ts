@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const PKG = 'n8n-nodes-exotel';
+export const PKG = 'n8n-nodes-exotel-campaigns';
 
 /** Placeholders of the local example; scripts substitute them (test/e2e/workflow.ts). */
 export const LOCAL_DEFAULTS = {

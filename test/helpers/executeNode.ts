@@ -24,7 +24,7 @@
  *   collections (`options.timeout`), and n8n-like errors for unknown parameters. Expressions (`={{ … }}`,
  *   also inside longer strings) are evaluated as plain JavaScript with `$json`, `$binary`, `$itemIndex`,
  *   `$parameter`, `$now`, `$today`, `$env` = {} — a subset of n8n's expression language, enough for defaults.
- * - getInputData, getNode (type `n8n-nodes-exotel.<name>`), getCredentials, getExecutionId (`executionId`), continueOnFail (from
+ * - getInputData, getNode (type `n8n-nodes-exotel-campaigns.<name>`), getCredentials, getExecutionId (`executionId`), continueOnFail (from
  *   `continueOnFail` / `onError`), getMode (default 'manual'), getWorkflowStaticData('global' | 'node'),
  *   getTimezone ('Asia/Kolkata'), getWorkflow, getExecutionId, evaluateExpression, logger (collected in
  *   `res.logs`), addExecutionHints (collected in `res.hints`), sendMessageToUI (no-op), getExecutionCancelSignal.
@@ -111,7 +111,7 @@ export interface ExecuteNodeResult {
 	node: INode;
 }
 
-export const PACKAGE_NAME = 'n8n-nodes-exotel';
+export const PACKAGE_NAME = 'n8n-nodes-exotel-campaigns';
 
 let executionCounter = 0;
 

@@ -211,7 +211,7 @@ describe('Exotel Caller ID Selector — description as n8n evaluates it', () => 
 				{
 					id: '1',
 					name: 'Selector',
-					type: 'n8n-nodes-exotel.exotelCallerIdSelector',
+					type: 'n8n-nodes-exotel-campaigns.exotelCallerIdSelector',
 					typeVersion: 1,
 					position: [0, 0],
 					parameters: parameters as INodeParameters,

@@ -200,7 +200,7 @@ function fakeContext(req: FakeRequest, res: FakeResponse = fakeResponse()) {
 		getHeaderData: () => req.headers ?? {},
 		getRequestObject: () => ({ body: req.body, query: req.query ?? {}, headers: req.headers ?? {}, rawBody: req.rawBody }),
 		getResponseObject: () => res,
-		getNode: () => ({ id: 'n1', name: 'Exotel Status Trigger', type: 'n8n-nodes-exotel.exotelStatusTrigger', typeVersion: 1, position: [0, 0], parameters: params }),
+		getNode: () => ({ id: 'n1', name: 'Exotel Status Trigger', type: 'n8n-nodes-exotel-campaigns.exotelStatusTrigger', typeVersion: 1, position: [0, 0], parameters: params }),
 		getMode: () => 'webhook',
 		getWorkflowStaticData,
 		helpers: {},

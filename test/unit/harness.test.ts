@@ -69,6 +69,6 @@ describe('test harness', () => {
 		expect(a.json).toEqual([{ mode: 'trigger', cof: true }]);
 		expect(a.items[0].pairedItem).toEqual({ item: 0 });
 		expect(a.inputMutated).toBe(true);
-		expect(a.node.type).toBe('n8n-nodes-exotel.harnessProbe');
+		expect(a.node.type).toBe('n8n-nodes-exotel-campaigns.harnessProbe');
 	});
 });

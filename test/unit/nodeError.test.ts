@@ -9,7 +9,7 @@ import { asNodeError } from '../../nodes/transport/nodeError';
 const node: INode = {
 	id: 'n1',
 	name: 'Exotel Number Lookup',
-	type: 'n8n-nodes-exotel.exotelNumberLookup',
+	type: 'n8n-nodes-exotel-campaigns.exotelNumberLookup',
 	typeVersion: 1,
 	position: [0, 0],
 	parameters: {},

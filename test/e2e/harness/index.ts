@@ -1,5 +1,5 @@
 /**
- * Real-n8n E2E harness for n8n-nodes-exotel. See README.md for usage and for what was measured on n8n 1.123.81.
+ * Real-n8n E2E harness for n8n-nodes-exotel-campaigns. See README.md for usage and for what was measured on n8n 1.123.81.
  *
  *   const n8n = await withN8n({ concurrencyLimit: 1 }, async (n8n) => { … n8n.client … });
  */

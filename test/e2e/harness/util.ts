@@ -66,7 +66,7 @@ export function repoRoot(): string {
 		if (fs.existsSync(pj) && !dir.includes(`${path.sep}node_modules${path.sep}`)) {
 			try {
 				const name = JSON.parse(fs.readFileSync(pj, 'utf8')).name;
-				if (name === 'n8n-nodes-exotel') return dir;
+				if (name === 'n8n-nodes-exotel-campaigns') return dir;
 			} catch {
 				/* keep walking */
 			}
