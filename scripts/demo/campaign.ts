@@ -78,9 +78,11 @@ export function localWorkflow(o: LocalWorkflowOptions): Json {
 	if (o.scheduleDisabled) node(wf, 'Schedule Tick').disabled = true;
 	release.parameters.settings = { ...release.parameters.settings, tickSeconds: o.scheduleSeconds * o.factor, ...(o.settings ?? {}) };
 	const connect = node(wf, 'Exotel Connect Call');
-	// The simulator's clock runs `factor` times faster than Connect Call's real-time per-minute limit, so the campaign
-	// rate Release carries on the items would throttle an accelerated run; the account limit is kept instead.
-	const realTimeLimit = o.factor === 1 ? connect.parameters.options?.maxRequestsPerMinute : (o.settings?.accountLimitPerMinute ?? 200);
+	// Connect Call's per-minute limit counts real minutes. With the simulator's clock `factor` (up to 20 with the
+	// governor) times faster, a campaign minute is a fraction of a real one: 170 calls per campaign minute are 340+
+	// per real minute, so any real-time limit near the account's would throttle the run and delay its calls past
+	// their leases. Accelerated runs lift it; Release's plan keeps the limit in campaign time (the suite checks it).
+	const realTimeLimit = o.factor === 1 ? connect.parameters.options?.maxRequestsPerMinute : (o.settings?.accountLimitPerMinute ?? 200) * 50;
 	connect.parameters.options = {
 		...connect.parameters.options,
 		spreadOverSeconds: o.spreadOverSeconds ?? Math.max(0, o.scheduleSeconds - 1),
