@@ -410,9 +410,7 @@ export function recordOutcomes(
 					results.push({ ...base, action: 'ignored', message: `Not registered: ${settings.maxInFlight} calls are already in flight.` });
 					continue;
 				}
-				// placedIn, not min(placedIn, now): it is the call's identity on its row (Mark Dialling's lastAttemptAt);
-				// Release plans up to a tick ahead, and the future-skew check above bounds it
-				f = { c: contact, ci: circleIn, a: attemptIn ?? 1, r: placedIn, s: sid };
+				f = { c: contact, ci: circleIn, a: attemptIn ?? 1, r: min(placedIn, now), s: sid };
 				s.inFlight.push(f);
 				bySid.set(sid, f);
 			} else {
@@ -470,7 +468,7 @@ export function recordOutcomes(
 		}
 		s.totals.attempted++;
 		if (circleIn) circleOf(s, circleIn, now).n.att++;
-		results.push(resolve(index, sid, status, category, { contact, circle: circleIn, attempt: attemptIn, placedAt: placedIn, probe: false }, at, o.source));
+		results.push(resolve(index, sid, status, category, { contact, circle: circleIn, attempt: attemptIn, placedAt: min(placedIn, now), probe: false }, at, o.source));
 	}
 
 	if (removed.size) s.inFlight = s.inFlight.filter((f) => !removed.has(f));
