@@ -2,7 +2,6 @@ import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescrip
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import { asNodeError } from '../transport/nodeError';
-import { checkOption } from '../transport/options';
 
 import { executeCampaignOperation } from './actions/campaign';
 import { executeRecordOutcome } from './actions/recordOutcome';
@@ -10,8 +9,6 @@ import { executeRelease } from './actions/release';
 import { properties } from './description';
 import { withWorkflowLock } from './memory';
 import { warnIfManual, workflowIdOf } from './store';
-
-const OPERATIONS = ['getStats', 'pause', 'recordOutcome', 'release', 'reset', 'resume'] as const;
 
 export class ExotelPacingController implements INodeType {
 	description: INodeTypeDescription = {
@@ -40,7 +37,7 @@ export class ExotelPacingController implements INodeType {
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const items = this.getInputData();
-		const operation = checkOption(this.getNode(), 'Operation', this.getNodeParameter('operation', 0), OPERATIONS, 0);
+		const operation = this.getNodeParameter('operation', 0) as string;
 		const manual = warnIfManual(this);
 		if (this.getNode().type.endsWith('Tool') && operation !== 'getStats') {
 			// As an AI agent's tool it only reports: Release, Record Outcome, Pause, Resume or Reset run a campaign.

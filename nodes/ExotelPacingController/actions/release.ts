@@ -30,7 +30,7 @@ import type { LoadedCampaign } from '../store';
 import { loadCampaign, resolveNow, saveCampaigns } from '../store';
 
 const CONTACT_FIELDS = ['phoneNumber', 'circle', 'dnd', 'attempts', 'lastStatus', 'lastAttemptAt', 'nextRetryAt', 'lastCallSid', 'refunded'];
-const FINAL_HOLDS = new Set(['invalid', 'dnd', 'dnd_unknown', 'done', 'attempts_used']);
+const FINAL_HOLDS = new Set(['invalid', 'dnd', 'done', 'attempts_used']);
 
 /** One bulk Call Details request for calls whose outcome is overdue; their row writes are queued. */
 async function reconcile(

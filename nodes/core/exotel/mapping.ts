@@ -64,8 +64,7 @@ export interface NumberLookupFields {
 	numberType: string | null;
 	operator: string | null;
 	operatorName: string | null;
-	/** true for "Yes", false for "No"; 'unavailable' when Exotel does not know (held by Pacing unless DND is allowed). */
-	dnd: boolean | 'unavailable';
+	dnd: boolean;
 	/** ISO, +05:30 */
 	lookedUpAt: string;
 }
@@ -221,14 +220,9 @@ function titleCase(s: string): string {
 	return s.charAt(0).toUpperCase() + s.slice(1).toLowerCase();
 }
 
-function dndOf(raw: unknown): boolean | 'unavailable' {
-	const value = (cleanString(raw) ?? '').toLowerCase();
-	return value === 'yes' ? true : value === 'unavailable' ? 'unavailable' : false;
-}
-
 /**
  * `{Numbers:{…}}` -> Number Lookup fields. `phoneNumber` is the E.164 of what we asked for (falls back to
- * Exotel's reformatted PhoneNumber). DND is true for "Yes", 'unavailable' for "Unavailable", false otherwise.
+ * Exotel's reformatted PhoneNumber). DND is true only for "Yes" ("Unavailable" is not known-DND).
  */
 export function mapNumberMetadata(body: unknown, options: { phoneNumber?: string; now?: number } = {}): NumberLookupFields {
 	const b = parseExotelBody(body);
@@ -246,7 +240,7 @@ export function mapNumberMetadata(body: unknown, options: { phoneNumber?: string
 		numberType: type ? titleCase(type) : null,
 		operator: cleanString(n.Operator),
 		operatorName: cleanString(n.OperatorName),
-		dnd: dndOf(n.DND),
+		dnd: (cleanString(n.DND) ?? '').toLowerCase() === 'yes',
 		lookedUpAt: istIso(options.now ?? Date.now()),
 	};
 }
@@ -313,8 +307,7 @@ export function parseStatusCallback(body: unknown, now: number = Date.now()): St
 		callSid,
 		status,
 		eventType,
-		// An "answered" event is sent when a leg picks up, before any conversation time exists.
-		answered: eventType === 'answered' || isAnswered(status, conversationDuration),
+		answered: isAnswered(status, conversationDuration),
 		direction: cleanString(b.Direction),
 		from: phoneOut(b.From),
 		to: phoneOut(b.To),

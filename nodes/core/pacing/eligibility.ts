@@ -7,7 +7,6 @@
  *   campaign_paused    the campaign is paused
  *   window_closed      outside the calling window (retryAt = next opening)
  *   dnd                on the DND list and allowDnd is off
- *   dnd_unknown        Exotel could not say whether it is on the DND list (DND "Unavailable") and allowDnd is off
  *   already_in_flight  a live call to this contact: in the state (by contact or by its lastCallSid), or the row
  *                      shows a call placed within the lease with no outcome yet (retryAt = end of the lease), or
  *                      the row's call was placed as n8n stopped and is being looked up (orphans.ts)
@@ -43,7 +42,6 @@ import { sidHash, type DoneSet } from './dedupe';
 export type HoldReason =
 	| 'window_closed'
 	| 'dnd'
-	| 'dnd_unknown'
 	| 'attempts_used'
 	| 'done'
 	| 'retry_not_due'
@@ -64,7 +62,6 @@ export const HOLD_REASONS: readonly HoldReason[] = [
 	'retry_not_due',
 	'circle_paused',
 	'budget_used',
-	'dnd_unknown',
 ];
 
 /** What classify needs to know about one circle (cached per raw circle value). */
@@ -261,7 +258,6 @@ export function classify(ctx: EligibilityContext, c: ContactInput): HoldReason |
 	if (ctx.paused) return 'campaign_paused';
 	if (!ctx.window.open) return 'window_closed';
 	if (c.dnd === true && !ctx.settings.allowDnd) return 'dnd';
-	if (c.dnd === 'unknown' && !ctx.settings.allowDnd) return 'dnd_unknown';
 	if (ctx.liveByContact.size !== 0 && ctx.liveByContact.has(key)) {
 		// a row that already shows a final status: that outcome is still being recorded (or checked with Exotel)
 		ctx.unsettled = isTerminalStatus(cachedStatus(ctx, c.lastStatus));
@@ -381,8 +377,6 @@ export function holdMessage(ctx: EligibilityContext, c: ContactInput, reason: Ho
 			return `Outside the calling window (${s.callingStart}-${s.callingEnd} ${s.timezone}); next opening ${formatTime(ctx, ctx.window.opensAt)}.`;
 		case 'dnd':
 			return 'The number is on the DND list and calling DND numbers is not allowed.';
-		case 'dnd_unknown':
-			return 'Exotel could not say whether the number is on the DND list (DND "Unavailable"); it is held like a DND number unless "Allow DND Numbers" is on.';
 		case 'already_in_flight':
 			return ctx.unsettled
 				? 'The outcome of the last call is still being recorded (it must be counted before the row is overwritten).'

@@ -13,8 +13,7 @@ export interface ContactInput {
 	key: string;
 	/** Telecom circle code (Number Lookup's `circle`). */
 	circle?: string;
-	/** 'unknown': Exotel could not say (Number Lookup's dnd 'unavailable'). */
-	dnd?: boolean | 'unknown';
+	dnd?: boolean;
 	/** Attempts counted so far (refunded attempts are not counted). */
 	attempts?: number;
 	/** Status of the last call: in-progress, completed, busy, no-answer, failed, canceled, not-placed. */
