@@ -175,7 +175,6 @@ export async function executeRelease(ctx: IExecuteFunctions, items: INodeExecuti
 		// Around Release: confirm the row writes the rows show, hold rows with a write still to show, mark the
 		// released rows' Mark Dialling as sent, hand out the rest (core/pacing/rowWrites.ts).
 		const result = releaseTick(state, contacts, now, campaign.settings, {
-			rowNow: Date.now(),
 			includeHeld: true,
 			...(initialising ? { maxRelease: 0 } : {}),
 			...(lookingUp ? { lookingUp } : {}),

@@ -12,15 +12,6 @@ export interface TickRelease extends ReleaseResult {
 	lostWrites: number;
 }
 
-export interface TickOptions extends ReleaseOptions {
-	/**
-	 * The real time, for row-write leases (default `now`). A row write's lease is about how long n8n takes to run a
-	 * tick (real time: the workflow's timeout is below the lease), not about the campaign's clock, which a
-	 * simulator may run faster.
-	 */
-	rowNow?: number;
-}
-
 /**
  * One tick's Release with the row-write discipline around it: writes the rows now show are confirmed, contacts
  * with a write still to show are held, each released call's "Mark Dialling" becomes its row's sent write, and the
@@ -31,11 +22,10 @@ export function releaseTick(
 	contacts: readonly ContactInput[],
 	now: number,
 	settings: PacingSettings,
-	tickOptions: TickOptions = {},
+	options: ReleaseOptions = {},
 ): TickRelease {
-	const { rowNow = now, ...options } = tickOptions;
 	const s = cloneState(state);
-	const lostWrites = confirmRowWrites(s, contacts, rowNow);
+	const lostWrites = confirmRowWrites(s, contacts, now);
 	const pending = contactsWithPendingWrites(s);
 	let lookingUp = options.lookingUp;
 	if (pending.size) {
@@ -46,7 +36,7 @@ export function releaseTick(
 	const result = release(s, contacts, now, settings, { ...options, ...(lookingUp ? { lookingUp } : {}) });
 	for (const r of result.released) {
 		const markDialling = { contact: r.contact, attemptsToWrite: r.attempt, lastStatus: 'in-progress', lastAttemptAt: r.placedAt, nextRetryAt: null, final: false, refunded: false };
-		markRowWriteSent(result.state, markDialling, rowNow);
+		markRowWriteSent(result.state, markDialling, now);
 	}
-	return { ...result, rowWrites: takeRowWrites(result.state, rowNow), lostWrites };
+	return { ...result, rowWrites: takeRowWrites(result.state, now), lostWrites };
 }
