@@ -29,7 +29,6 @@
  * corrected count. Nothing per contact is kept in the state, and the decision is the same on every tick (it needs
  * the `refunded` column to be written back; without it a refund could be applied twice).
  */
-import { circleBucket } from '../circles';
 import type { ContactInput } from './types';
 import type { PacingSettings } from './settings';
 import { leaseMs, retryGapMs } from './settings';
@@ -163,8 +162,7 @@ export function buildEligibilityContext(
 export function circleGate(ctx: EligibilityContext, raw: unknown): CircleGate {
 	let g = ctx.circleCache.get(raw);
 	if (g === undefined) {
-		// free text shares one bucket: per-circle state stays bounded (circles.ts)
-		const name = circleBucket(raw);
+		const name = typeof raw === 'string' ? raw.trim().toUpperCase() : '';
 		g = ctx.gates.get(name);
 		if (g === undefined) {
 			g = { name, gate: 'closed', openUntil: 0, trips: undefined, tl: undefined, k: -1 };
@@ -206,8 +204,7 @@ const toTime = (v: unknown): number | null => (typeof v === 'number' && isFinite
 
 /**
  * Did the circle trip after `placedAt` (and not after now), with the call placed after the outage is estimated to
- * have begun (`lookbacks`, parallel to trips; absent = the health window)? A call placed at most `afterMs` after
- * a trip counts as placed into it (outcomes.ts: released before the trip, sent while the circle was open).
+ * have begun (`lookbacks`, parallel to trips; absent = the health window)?
  */
 export function trippedAfter(
 	trips: readonly number[] | undefined,
@@ -215,15 +212,13 @@ export function trippedAfter(
 	windowMs: number,
 	now: number,
 	lookbacks?: readonly number[],
-	afterMs = 0,
 ): boolean {
 	if (!trips) return false;
 	const per = lookbacks !== undefined && lookbacks.length === trips.length;
 	for (let i = trips.length - 1; i >= 0; i--) {
 		const t = trips[i];
 		if (t > now) continue;
-		// placed up to afterMs after the trip: released before it, sent into the open circle
-		if (t < placedAt) return placedAt - t <= afterMs;
+		if (t < placedAt) return false;
 		const back = per && lookbacks[i] < windowMs ? lookbacks[i] : windowMs;
 		if (t <= placedAt + back) return true;
 	}
