@@ -386,18 +386,9 @@ describe('Exotel Connect Call — overlapping executions share the account limit
 		const first = await executeNode(node, { ...opts, items: contacts(2) });
 		expect(first.json.map((j) => j.callStatus)).toEqual(['in-progress', 'in-progress']);
 
-		const cancel = new AbortController();
-		const second = executeNode(node, {
-			...opts,
-			items: contacts(2).map((c, k) => ({ ...c, phoneNumber: `+9198200000${10 + k}` })),
-			cancelSignal: cancel.signal,
-		});
-		await new Promise((r) => setTimeout(r, 1500));
-		// The account's third place in the minute went to the second execution; its next call waits ~60 s.
-		expect(sim.ledger.calls).toHaveLength(3);
-		cancel.abort();
-		await expect(second).rejects.toThrow(/cancelled before every call was placed/);
-		expect(sim.ledger.calls).toHaveLength(3);
+		// The account's third place in the minute goes to the second execution; its next call waits ~60 s.
+		const items = contacts(2).map((c, k) => ({ ...c, phoneNumber: `+9198200000${10 + k}` }));
+		await expectCallsThenCancel({ ...opts, items }, 3);
 	});
 });
 
@@ -405,18 +396,25 @@ describe('Exotel Connect Call — the campaign’s per-minute cap from Release',
 	it('with {{ $json.pacing.maxCallsPerMinute }} as its limit, places no more calls in a minute than Release allows', async () => {
 		// Another spelling of the host: a send log of its own (the log is per API host and account).
 		const baseUrl = sim.url.replace('127.0.0.1', 'LOCALHOST');
-		const cancel = new AbortController();
 		const items = contacts(3).map((c, k) => ({ ...c, phoneNumber: `+9198300000${10 + k}`, pacing: { maxCallsPerMinute: 2 } }));
-		const running = executeNode(node, {
-			credentials: { exotelApi: simCredentials(baseUrl) },
-			parameters: { flow: '234567', options: { maxRequestsPerMinute: '={{ $json.pacing.maxCallsPerMinute }}' } },
-			items,
-			cancelSignal: cancel.signal,
-		});
-		await new Promise((r) => setTimeout(r, 1500));
-		expect(sim.ledger.calls).toHaveLength(2);
-		cancel.abort();
-		await expect(running).rejects.toThrow(/cancelled before every call was placed/);
-		expect(sim.ledger.calls).toHaveLength(2);
+		await expectCallsThenCancel(
+			{
+				credentials: { exotelApi: simCredentials(baseUrl) },
+				parameters: { flow: '234567', options: { maxRequestsPerMinute: '={{ $json.pacing.maxCallsPerMinute }}' } },
+				items,
+			},
+			2,
+		);
 	});
 });
+
+/** Runs the node, checks the ledger holds `calls` after 1.5 s (the rest wait for the window), then cancels it. */
+async function expectCallsThenCancel(opts: ExecuteNodeOptions, calls: number): Promise<void> {
+	const cancel = new AbortController();
+	const running = executeNode(node, { ...opts, cancelSignal: cancel.signal });
+	await new Promise((r) => setTimeout(r, 1500));
+	expect(sim.ledger.calls).toHaveLength(calls);
+	cancel.abort();
+	await expect(running).rejects.toThrow(/cancelled before every call was placed/);
+	expect(sim.ledger.calls).toHaveLength(calls);
+}
