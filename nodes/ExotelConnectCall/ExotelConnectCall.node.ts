@@ -23,7 +23,7 @@ import {
 	type StatusCallbackEvent,
 } from '../core/exotel/requests';
 import { normalizeIndianPhone } from '../core/phone';
-import { RequestSpacer } from '../core/requestSpacing';
+import { RequestSpacer, SEND_WINDOW_MS } from '../core/requestSpacing';
 import { sendLogFor } from './sendLogs';
 import { istIso } from '../core/time';
 import { exotelApiRequest, getExotelAccount, type ExotelAccount } from '../transport/exotelApi';
@@ -313,7 +313,7 @@ export class ExotelConnectCall implements INodeType {
 						typeOptions: { minValue: 1 },
 						default: DEFAULT_MAX_PER_MINUTE,
 						description:
-							'The most calls placed on this Exotel account in any 60 seconds, counted across every run of this node in this n8n process (runs that overlap share it); it waits when needed. After Exotel Pacing: Release, map the item’s pacing.maxCallsPerMinute here (as the examples do) to keep the campaign’s Max Calls per Minute for the calls sent. Exotel’s account limit is 200 per minute unless Exotel raised it.',
+							'The most calls placed on this Exotel account in any 60 seconds, counted across every run of this node in this n8n process (runs that overlap share it); it waits when needed, timing 61 seconds so that calls arriving at Exotel a little late still fit its 60. After Exotel Pacing: Release, map the item’s pacing.maxCallsPerMinute here (as the examples do) to keep the campaign’s Max Calls per Minute for the calls sent. Exotel’s account limit is 200 per minute unless Exotel raised it.',
 					},
 					{
 						displayName: 'Max Retries When Rate-Limited',
@@ -390,7 +390,12 @@ export class ExotelConnectCall implements INodeType {
 		const timeout = Number(this.getNodeParameter('options.timeout', 0, 30000));
 		let spacer: RequestSpacer;
 		try {
-			spacer = new RequestSpacer(prepared.length, { maxPerWindow, spreadSeconds }, () => Date.now(), sendLogFor(account));
+			spacer = new RequestSpacer(
+				prepared.length,
+				{ maxPerWindow, spreadSeconds, windowMs: SEND_WINDOW_MS },
+				() => Date.now(),
+				sendLogFor(account),
+			);
 		} catch (error) {
 			throw new NodeOperationError(this.getNode(), error as Error, {
 				description: 'Check Max Requests Per Minute and Spread Over Seconds under Options.',

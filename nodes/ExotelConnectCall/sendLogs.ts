@@ -1,4 +1,4 @@
-import { SendLog } from '../core/requestSpacing';
+import { SEND_WINDOW_MS, SendLog } from '../core/requestSpacing';
 import type { ExotelAccount } from '../transport/exotelApi';
 
 /** Accounts remembered at once; the least recently used one is forgotten beyond this. */
@@ -19,7 +19,7 @@ export function sendLogFor(account: Pick<ExotelAccount, 'accountSid' | 'baseUrl'
 		logs.set(key, known);
 		return known;
 	}
-	const log = new SendLog();
+	const log = new SendLog(SEND_WINDOW_MS);
 	logs.set(key, log);
 	if (logs.size > MAX_ACCOUNTS) logs.delete(logs.keys().next().value as string);
 	return log;

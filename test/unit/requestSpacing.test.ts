@@ -1,5 +1,6 @@
 import {
 	RequestSpacer,
+	SEND_WINDOW_MS,
 	SendLog,
 	createSpacingState,
 	planWaits,
@@ -132,6 +133,25 @@ describe('requestSpacing', () => {
 		const c = new RequestSpacer(3, { maxPerWindow: 4, spreadSeconds: 0 }, () => solo);
 		const d = new RequestSpacer(3, { maxPerWindow: 4, spreadSeconds: 0 }, () => solo);
 		expect([c, d, c, d, c, d].map((s) => (s.markSent(), s.nextWait()))).toEqual([0, 0, 0, 0, 0, 0]);
+	});
+
+	it('with the send window Connect Call keeps, Exotel never sees more than the limit arrive in 60 s', () => {
+		// Batches of sends take 900 ms or 50 ms to arrive, in turn: timed on a bare 60 s window, a fast send
+		// 60 s after a slow one arrives inside the 60 s that Exotel counts from the slow one's arrival.
+		const arrivalsWith = (windowMs: number): number[] => {
+			let now = T0;
+			const log = new SendLog(windowMs);
+			const spacer = new RequestSpacer(400, { maxPerWindow: 170, spreadSeconds: 0, windowMs }, () => now, log);
+			const arrivals: number[] = [];
+			for (let i = 0; i < 400; i++) {
+				now += spacer.nextWait();
+				spacer.markSent();
+				arrivals.push(now + (Math.floor(i / 170) % 2 === 0 ? 900 : 50));
+			}
+			return arrivals.sort((x, y) => x - y);
+		};
+		expect(maxInAnyWindow(arrivalsWith(60_000))).toBeGreaterThan(170);
+		expect(maxInAnyWindow(arrivalsWith(SEND_WINDOW_MS))).toBe(170);
 	});
 
 	it('SendLog forgets sends older than the window and stays bounded', () => {
