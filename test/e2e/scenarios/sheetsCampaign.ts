@@ -47,7 +47,7 @@ export const SHEETS = {
 	 * the local example (the simulator has no concurrency cap; with the example's 150 and real-time calls of about a
 	 * minute the campaign dialled ~110/min and needed ~20 minutes).
 	 */
-	settings: { callingStart: '00:00', callingEnd: '24:00', retryBusyMinutes: 2, retryNoAnswerMinutes: 3, retryFailedMinutes: 1, cooldownSeconds: 60, maxInFlight: 250 },
+	settings: { callingStart: '00:00', callingEnd: '24:00', retryBusyMinutes: 1, retryNoAnswerMinutes: 1, retryFailedMinutes: 1, cooldownSeconds: 60, maxInFlight: 250 },
 };
 
 /** Google's own limits the targets are set against: reads and writes per minute per user. */
