@@ -11,6 +11,7 @@
  * Then the schedule is switched back on and the ticks write the outcomes to the rows.
  */
 import { callbackPayload } from '../../../simulator/callbacks';
+import type { CallRecord } from '../../../simulator/calls';
 import { fireConcurrent, percentile } from '../harness';
 import {
 	compareWithGroundTruth,
@@ -23,6 +24,7 @@ import {
 } from '../../../scripts/demo/run';
 import type { Checks } from '../lib/runner';
 import { ids, progressLogger, SECRET, settledProgress, type E2eContext } from '../lib/context';
+import { deployExampleOneCallbackPath } from './exampleOneCallbacks';
 
 const CALLS = Number(process.env.E2E_BURST ?? 500);
 const IN_FLIGHT = 20;
@@ -159,10 +161,24 @@ export async function concurrencyAndSecurity(ctx: E2eContext, checks: Checks): P
 	const baseline = await baselineBurst(ctx, CALLS);
 	const ratio = baseline.perSecond > 0 ? callbackRun.perSecond / baseline.perSecond : 0;
 	log(`  burst: callback path ${callbackRun.perSecond.toFixed(1)} callbacks/s, bare Webhook → No Op ${baseline.perSecond.toFixed(1)}/s (ratio ${ratio.toFixed(2)})`);
-	// A target of issue 9 (>= 80%), reported as a measurement: on n8n 2.41.1 this machine's figures fall short (the
-	// local example's callback path reads the simulator's clock over HTTP, which a real one does not).
-	ctx.shared.measurements = { ...(ctx.shared.measurements ?? {}), callbackThroughput: { callbackPerSecond: round1(callbackRun.perSecond), baselinePerSecond: round1(baseline.perSecond), ratio: round1(ratio * 100) / 100, target: 0.8 } };
-	log(`  measured: callback path / bare webhook = ${(ratio * 100).toFixed(0)}% (target 80%): ${ratio >= 0.8 ? 'met' : 'NOT met'}`);
+	// The local example's callback path also reads the simulator's clock over HTTP; example 1's (what a real
+	// campaign runs) does not, and issue 9's target (>= 80% of the bare webhook) is measured on it.
+	const ex1 = await exampleOneBurst(ctx, calls, checks);
+	const ex1Ratio = baseline.perSecond > 0 ? ex1.perSecond / baseline.perSecond : 0;
+	log(`  burst: example 1's callback path ${ex1.perSecond.toFixed(1)} callbacks/s (ratio ${ex1Ratio.toFixed(2)} to the bare webhook)`);
+	ctx.shared.measurements = {
+		...(ctx.shared.measurements ?? {}),
+		callbackThroughput: {
+			callbackPerSecond: round1(callbackRun.perSecond),
+			exampleOnePerSecond: round1(ex1.perSecond),
+			baselinePerSecond: round1(baseline.perSecond),
+			ratio: round1(ratio * 100) / 100,
+			exampleOneRatio: round1(ex1Ratio * 100) / 100,
+			target: 0.8,
+		},
+	};
+	log(`  measured: local example's callback path (with its clock request) / bare webhook = ${(ratio * 100).toFixed(0)}%`);
+	log(`  measured: example 1's callback path / bare webhook = ${(ex1Ratio * 100).toFixed(0)}% (target 80%): ${ex1Ratio >= 0.8 ? 'met' : 'NOT met'}`);
 
 	// Every outcome is counted by the callbacks themselves (no reconciliation), with no sheet or Exotel request.
 	const afterBurst = await settledProgress(n8n, sim, d, 2000);
@@ -255,6 +271,27 @@ async function burstThrough(
 			executions: runs,
 		},
 	};
+}
+
+/** Example 1's callback path under the same load; checks that it counted every callback once. */
+async function exampleOneBurst(ctx: E2eContext, calls: readonly CallRecord[], checks: Checks): Promise<BurstResult> {
+	const path = await deployExampleOneCallbackPath(ctx, calls, SECRET);
+	try {
+		const before = await webhookExecutions(ctx, path.workflowId);
+		const run = await burstThrough(ctx, path.workflowId, before, (i) =>
+			ctx.n8n.client.webhook(path.statusPath, path.payload(i), { query: { secret: SECRET } }),
+		);
+		const resolved = await path.resolved();
+		checks.check(
+			`example 1's callback path: ${CALLS} callbacks, ${IN_FLIGHT} in flight, all answered 200, each counted once`,
+			run.httpErrors.length === 0 && run.executions === CALLS && resolved === CALLS,
+			`HTTP errors ${run.httpErrors.length} (${run.httpErrors.slice(0, 3).join('; ')}), executions ${run.executions}, counted ${resolved}`,
+			run.details,
+		);
+		return run;
+	} finally {
+		await path.remove();
+	}
 }
 
 /** A bare Webhook (answers at once, like the Status Trigger) → No Op workflow under the same load. */

@@ -1,0 +1,74 @@
+/**
+ * Example 1's callback path under the callbacks scenario's load: the nodes users import (Exotel Status Trigger →
+ * Exotel Pacing: Record Outcome on real time, plus the Stats webhook), taken from examples/01-google-sheets-campaign.json
+ * with only the secret, webhook ids and campaign filled in. The local example's path also reads the simulator's
+ * clock over HTTP for every callback; this one is what a real campaign runs, so it is the figure issue 9's target
+ * is about. The payloads are the simulator's terminal callbacks of the scenario's calls, relabelled to this
+ * workflow's campaign and released a minute ago on the real clock (example 1 has no simulator clock).
+ */
+import { randomUUID } from 'node:crypto';
+
+import { callbackPayload } from '../../../simulator/callbacks';
+import type { CallRecord } from '../../../simulator/calls';
+import { decodeCorrelation, encodeCorrelation } from '../../../nodes/core/correlation';
+import { sheetsWorkflow, webhookPaths } from '../../../scripts/demo/campaign';
+import type { E2eContext } from '../lib/context';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const CALLBACK_NODES = ['Exotel Status Trigger', 'Exotel Pacing: Record Outcome', 'Stats Webhook', 'Exotel Pacing: Get Stats', 'Respond with Stats'];
+
+export interface ExampleOnePath {
+	workflowId: string;
+	statusPath: string;
+	statsPath: string;
+	campaign: string;
+	/** The request body of call i's terminal callback for this workflow. */
+	payload: (i: number) => Record<string, unknown>;
+	/** Outcomes the workflow's campaign counted (Get Stats through its Stats webhook). */
+	resolved: () => Promise<number | null>;
+	remove: () => Promise<void>;
+}
+
+/** Imports and activates example 1's callback path on its own campaign. */
+export async function deployExampleOneCallbackPath(ctx: E2eContext, calls: readonly CallRecord[], secret: string): Promise<ExampleOnePath> {
+	const campaign = `e2e-ex1-callbacks-${Date.now()}`;
+	const full = sheetsWorkflow({
+		documentUrl: 'https://docs.google.com/spreadsheets/d/unused/edit',
+		googleCredentialId: 'unused',
+		exotelCredentialId: 'unused',
+		n8nUrl: 'http://127.0.0.1',
+		secret,
+		campaign,
+		flow: 'unused',
+		fallbackCallerId: 'unused',
+		statusWebhookId: randomUUID(),
+		statsWebhookId: randomUUID(),
+		statsPath: `${campaign}-stats`,
+		name: 'E2E example 1 callback path',
+	});
+	const nodes = (full.nodes as Json[]).filter((n) => CALLBACK_NODES.includes(n.name));
+	const connections: Json = {};
+	for (const name of CALLBACK_NODES) if (full.connections[name]) connections[name] = full.connections[name];
+	const wf = { name: full.name, nodes, connections, settings: full.settings ?? {} };
+	const paths = webhookPaths(wf);
+	const imported = await ctx.n8n.client.importWorkflow(wf, { activate: true });
+	await ctx.n8n.client.waitForWebhook(paths.stats, undefined, { method: 'GET', waitMs: 10_000 });
+
+	const releasedAt = Date.now() - 60_000;
+	const payload = (i: number): Record<string, unknown> => {
+		const p = callbackPayload(calls[i], { type: 'terminal' }, true);
+		const c = decodeCorrelation(p.CustomField);
+		if (!c) throw new Error(`call ${calls[i].sid} has no correlation id`);
+		return { ...p, CustomField: encodeCorrelation({ ...c, campaign, releasedAt }) };
+	};
+	const resolved = async (): Promise<number | null> => {
+		const res = await ctx.n8n.client.webhook(paths.stats, undefined, { method: 'GET' }).catch(() => null);
+		const body = res?.status === 200 ? (res.data as { campaign?: string; totals?: { resolved?: number } }) : null;
+		return body?.campaign === campaign && typeof body.totals?.resolved === 'number' ? body.totals.resolved : null;
+	};
+	const remove = async (): Promise<void> => {
+		await ctx.n8n.client.deactivateWorkflow(imported.id).catch(() => undefined);
+	};
+	return { workflowId: imported.id, statusPath: paths.status, statsPath: paths.stats, campaign, payload, resolved, remove };
+}
