@@ -97,7 +97,7 @@ export async function fullCampaign(ctx: E2eContext, checks: Checks): Promise<voi
 	);
 
 	const diffs = stats ? compareWithGroundTruth(stats, calls) : ['no campaign state in static data'];
-	const late = lateOutcomeWrites(sim.sheets.journal, rows, calls);
+	const late = lateOutcomeWrites(sim.sheets.journal, rows);
 	log(`  full campaign: ${late} late writes of an earlier call's outcome landed after "Mark Dialling" of the next call (measured; Release must not count them for the new call)`);
 	if (diffs.length && process.env.E2E_DEBUG_DIR) {
 		// for diagnosis: every row write and every call, to find which calls were counted with which status
@@ -190,30 +190,30 @@ export async function fullCampaign(ctx: E2eContext, checks: Checks): Promise<voi
 
 /**
  * Row writes that set the final status of a call older than the row's current call: the row had already been marked
- * for the next call ("Mark Dialling"), and a repeat write of the previous outcome (from an execution that started
- * earlier) landed afterwards. Measured from the simulator's sheet journal.
+ * for the next call ("Mark Dialling"), and an earlier call's outcome landed afterwards. A write names its call by
+ * `lastAttemptAt` (the call's release time, which Mark Dialling wrote too), so a write is late when its
+ * `lastAttemptAt` is earlier than the row's latest Mark Dialling's. (The simulator's creation time is not the
+ * identity: Release plans send times ahead, and on an accelerated clock Connect Call may send a call several virtual
+ * seconds before or after its planned time.) Measured from the simulator's sheet journal.
  */
 export function lateOutcomeWrites(
 	journal: ReadonlyArray<{ columns: Record<string, unknown> }>,
 	rows: ReadonlyArray<Record<string, unknown>>,
-	calls: ReadonlyArray<{ sid: string; createdAtMs: number }>,
 ): number {
 	const phoneByRow = new Map(rows.map((r) => [String(r.row_number), String(r.phoneNumber)]));
-	const createdAt = new Map(calls.map((c) => [c.sid, c.createdAtMs]));
 	const markedAt = new Map<string, number>(); // phone -> lastAttemptAt of the latest "Mark Dialling"
 	let late = 0;
 	for (const { columns: w } of journal) {
 		const phone = w.phoneNumber !== undefined ? String(w.phoneNumber) : phoneByRow.get(String(w.row_number));
 		if (!phone) continue;
+		const attemptAt = Date.parse(String(w.lastAttemptAt));
 		if (w.lastStatus === 'in-progress' && w.lastCallSid === '') {
-			markedAt.set(phone, Date.parse(String(w.lastAttemptAt)));
+			markedAt.set(phone, attemptAt);
 			continue;
 		}
-		const sid = typeof w.lastCallSid === 'string' ? w.lastCallSid : '';
 		const marked = markedAt.get(phone);
-		const created = createdAt.get(sid);
-		if (!sid || marked === undefined || created === undefined || typeof w.lastStatus !== 'string') continue;
-		if (isTerminalStatus(normaliseStatus(w.lastStatus)) && created < marked - 30_000) late++;
+		if (marked === undefined || typeof w.lastStatus !== 'string' || !Number.isFinite(attemptAt)) continue;
+		if (isTerminalStatus(normaliseStatus(w.lastStatus)) && attemptAt < marked) late++;
 	}
 	return late;
 }

@@ -68,7 +68,7 @@ export async function overlappingTicks(ctx: E2eContext, checks: Checks): Promise
 	const calls = sim.ledger.calls;
 	const inv = checkInvariants(sim, d.settings);
 	const overlap = await tickOverlap(n8n, d.workflowId);
-	const late = lateOutcomeWrites(sim.sheets.journal, rows, calls);
+	const late = lateOutcomeWrites(sim.sheets.journal, rows);
 	const diffs = p.stats ? compareWithGroundTruth(p.stats, calls) : ['no stats'];
 	const rowProblems = rowsShowLastCalls(rows, calls);
 	log(`  overlap: ${overlap.ticks} ticks, ${overlap.overlapping} started before the previous one finished, up to ${overlap.maxConcurrent} at once (tick median ${overlap.medianSeconds} s)`);
