@@ -81,6 +81,15 @@ export class ExotelApi implements ICredentialType {
 			description: 'Scheme, host and port of the API, without a path (the nodes add /v1/Accounts/…)',
 			displayOptions: { show: { cluster: ['custom'] } },
 		},
+		{
+			displayName: 'Allow Unencrypted HTTP (Testing Only)',
+			name: 'allowUnencryptedHttp',
+			type: 'boolean',
+			default: false,
+			description:
+				'Whether to allow an http:// Base URL on another machine. The API token then crosses the network in clear text. http:// to this machine (localhost, 127.x.x.x, [::1]) is always allowed.',
+			displayOptions: { show: { cluster: ['custom'] } },
+		},
 	];
 
 	authenticate: IAuthenticateGeneric = {
@@ -94,10 +103,11 @@ export class ExotelApi implements ICredentialType {
 	};
 
 	// A number lookup is cheap, authenticated and available on every account; it fails with 401/403 on bad keys/SID.
+	// The base URL is resolved as resolveBaseUrl in nodes/core/exotel/requests.ts does (test/nodes/credentials.test.ts
+	// checks both agree); a refused URL becomes an unresolvable `.invalid` host that names the problem.
 	test: ICredentialTestRequest = {
 		request: {
-			baseURL:
-				'={{$credentials.cluster === "custom" ? String($credentials.baseUrl).trim().replace(/\\/+$/, "") : ($credentials.cluster === "mumbai" ? "https://api.in.exotel.com" : "https://api.exotel.com")}}',
+			baseURL: String.raw`={{(() => { const c = $credentials; if (c.cluster === "mumbai") return "https://api.in.exotel.com"; if (c.cluster !== "custom") return "https://api.exotel.com"; const raw = String(c.baseUrl == null ? "" : c.baseUrl).trim(); if (!raw) return "https://custom-base-url-missing.invalid"; const u = (/^https?:\/\//i.test(raw) ? raw : "https://" + raw).replace(/\/+$/, ""); if (/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(u)) return "https://remove-user-and-password-from-base-url.invalid"; if (/^http:/i.test(u) && c.allowUnencryptedHttp !== true && !/^http:\/\/(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d*)?([/?#]|$)/i.test(u)) return "https://use-https-or-allow-unencrypted-http.invalid"; return u; })()}}`,
 			url: '=/v1/Accounts/{{$credentials.accountSid}}/Numbers/09876543210.json',
 			method: 'GET',
 		},

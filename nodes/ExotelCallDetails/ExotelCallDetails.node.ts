@@ -13,6 +13,9 @@ import { collectBulkCalls } from '../core/exotel/paging';
 import { callDetailsRequest, parseSidList, type ExotelRequest } from '../core/exotel/requests';
 import { exotelApiRequest, getExotelAccount } from '../transport/exotelApi';
 import { asNodeError } from '../transport/nodeError';
+import { checkOption } from '../transport/options';
+
+const OPERATIONS = ['get', 'getAll'] as const;
 
 export class ExotelCallDetails implements INodeType {
 	description: INodeTypeDescription = {
@@ -152,7 +155,7 @@ export class ExotelCallDetails implements INodeType {
 
 		for (let i = 0; i < items.length; i++) {
 			try {
-				const operation = this.getNodeParameter('operation', i) as string;
+				const operation = checkOption(this.getNode(), 'Operation', this.getNodeParameter('operation', i), OPERATIONS, i);
 				const timeout = this.getNodeParameter('options.timeout', i, 30000) as number;
 				const fetch = async (request: ExotelRequest) =>
 					await exotelApiRequest.call(this, request, { account, itemIndex: i, timeout });

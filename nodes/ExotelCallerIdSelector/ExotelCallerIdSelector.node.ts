@@ -24,6 +24,7 @@ import { mapExophones } from '../core/exotel/mapping';
 import { incomingPhoneNumbersRequest, nextIncomingPhoneNumbersPage } from '../core/exotel/requests';
 import { exotelApiRequest, getExotelAccount } from '../transport/exotelApi';
 import { asNodeError } from '../transport/nodeError';
+import { checkOption } from '../transport/options';
 
 /** Safety stop for a misbehaving pager: 50 pages of 100 ExoPhones is far beyond any real account. */
 const MAX_EXOPHONE_PAGES = 50;
@@ -36,8 +37,9 @@ const CIRCLE_OPTIONS: INodePropertyOptions[] = CIRCLE_CODES.map((code) => ({
 /** Static-data key (per node) holding the round-robin cursors: { [circle]: next index }. */
 const CURSOR_KEY = 'roundRobinCursors';
 
-type Source = 'discover' | 'table' | 'both';
-type WhenNoMatch = 'fallback' | 'secondOutput';
+const SOURCES = ['discover', 'table', 'both'] as const;
+const WHEN_NO_MATCH = ['fallback', 'secondOutput'] as const;
+const STRATEGIES: readonly CallerIdStrategy[] = ['roundRobin', 'random', 'first'];
 
 export class ExotelCallerIdSelector implements INodeType {
 	description: INodeTypeDescription = {
@@ -217,8 +219,8 @@ export class ExotelCallerIdSelector implements INodeType {
 		const matched: INodeExecutionData[] = [];
 		const unmatched: INodeExecutionData[] = [];
 
-		const source = this.getNodeParameter('source', 0, 'discover') as Source;
-		const whenNoMatch = this.getNodeParameter('whenNoMatch', 0, 'secondOutput') as WhenNoMatch;
+		const source = checkOption(this.getNode(), 'ExoPhones From', this.getNodeParameter('source', 0, 'discover'), SOURCES, 0);
+		const whenNoMatch = checkOption(this.getNode(), 'When No ExoPhone Matches', this.getNodeParameter('whenNoMatch', 0, 'secondOutput'), WHEN_NO_MATCH, 0);
 		const twoOutputs = whenNoMatch === 'secondOutput';
 
 		// Round-robin cursors persist in this node's static data; work on a plain copy and write it back once.
@@ -238,7 +240,7 @@ export class ExotelCallerIdSelector implements INodeType {
 		for (let i = 0; i < items.length; i++) {
 			try {
 				const rawCircle = this.getNodeParameter('circle', i, '') as unknown;
-				const strategy = this.getNodeParameter('strategy', i, 'roundRobin') as CallerIdStrategy;
+				const strategy = checkOption(this.getNode(), 'Pick Strategy', this.getNodeParameter('strategy', i, 'roundRobin'), STRATEGIES, i);
 				const neighbourFallback = this.getNodeParameter('neighbourFallback', i, true) as boolean;
 				const fallbackCallerId =
 					whenNoMatch === 'fallback' ? String(this.getNodeParameter('fallbackCallerId', i, '') ?? '').trim() : '';

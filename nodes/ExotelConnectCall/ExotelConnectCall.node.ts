@@ -24,16 +24,21 @@ import {
 } from '../core/exotel/requests';
 import { normalizeIndianPhone } from '../core/phone';
 import { RequestSpacer, SEND_WINDOW_MS } from '../core/requestSpacing';
+import { placedCallKey, placedCalls } from './placedCalls';
 import { sendLogFor } from './sendLogs';
 import { istIso } from '../core/time';
 import { exotelApiRequest, getExotelAccount, type ExotelAccount } from '../transport/exotelApi';
 import { asNodeError } from '../transport/nodeError';
+import { checkOption, checkOptions } from '../transport/options';
 import { waitUnlessCancelled } from '../transport/wait';
 
 /** Exotel's default account limit for voice calls (research/exotel-api.md §7). */
 const DEFAULT_MAX_PER_MINUTE = 200;
 
-type Variant = 'flow' | 'number';
+const VARIANTS = ['flow', 'number'] as const;
+type Variant = (typeof VARIANTS)[number];
+const CALLBACK_EVENTS = ['terminal', 'answered'] as const;
+const CALLBACK_CONTENT_TYPES = ['application/json', 'multipart/form-data'] as const;
 
 /** The defaults of From and Caller ID (they read the incoming row); an agent's tool call has no row, so a tool must set them. */
 const ROW_DEFAULTS = { from: '={{ $json.phoneNumber }}', callerId: '={{ $json.callerId }}' } as const;
@@ -81,6 +86,8 @@ interface PreparedCall {
 	from: string;
 	callerId: string;
 	customField: string;
+	/** The Custom Field is the Pacing Controller's correlation id (unique per release). */
+	fromPacing: boolean;
 }
 
 function isBlank(value: unknown): boolean {
@@ -92,12 +99,18 @@ function digitsOf(value: string): string {
 	return (parsed.ok ? parsed.e164 : value).replace(/\D/g, '');
 }
 
-/** The automatic CustomField: the Pacing Controller's correlation id, or one built from the item. */
-function automaticCustomField(json: IDataObject, from: string): string {
+function pacingCustomField(json: IDataObject): string | undefined {
 	const pacing = json.pacing as IDataObject | undefined;
 	if (pacing && typeof pacing === 'object' && typeof pacing.customField === 'string' && pacing.customField.trim()) {
 		return pacing.customField.trim();
 	}
+	return undefined;
+}
+
+/** The automatic CustomField: the Pacing Controller's correlation id, or one built from the item. */
+function automaticCustomField(json: IDataObject, from: string): string {
+	const pacing = pacingCustomField(json);
+	if (pacing) return pacing;
 	const previous = Number(json.attempts ?? 0);
 	const circle = toCircleCode(json.circle);
 	return encodeCorrelation({
@@ -358,7 +371,7 @@ export class ExotelConnectCall implements INodeType {
 		const items = this.getInputData();
 		const results: Array<INodeExecutionData | undefined> = new Array(items.length);
 		const account: ExotelAccount = await getExotelAccount.call(this);
-		const variant = this.getNodeParameter('variant', 0, 'flow') as Variant;
+		const variant = checkOption(this.getNode(), 'Connect To', this.getNodeParameter('variant', 0, 'flow'), VARIANTS, 0);
 		assertToolMayCall(this, items.length, variant);
 
 		const fail = (itemIndex: number, error: Error, extra: IDataObject = {}): void => {
@@ -404,6 +417,14 @@ export class ExotelConnectCall implements INodeType {
 
 		for (const call of prepared) {
 			const i = call.itemIndex;
+			const key = placedCallKey(account, call, this.getExecutionId());
+			const earlier = placedCalls.get(key, Date.now());
+			if (earlier) {
+				// Placed already (e.g. n8n's Retry On Fail re-ran this node): the same result, nothing sent.
+				const json = { ...deepCopy(items[i].json), ...deepCopy(earlier), notSentAgain: true };
+				results[i] = { json, pairedItem: { item: i } };
+				continue;
+			}
 			// Ask again after each pause: another execution may have used the window meanwhile. A 0 answer and
 			// markSent run in one synchronous step, so no other execution can take that place in between.
 			for (let wait = spacer.nextWait(); wait > 0; wait = spacer.nextWait()) {
@@ -440,17 +461,15 @@ export class ExotelConnectCall implements INodeType {
 						account.baseUrl,
 					);
 				}
-				results[i] = {
-					json: {
-						...deepCopy(items[i].json),
-						callSid: normalized.callSid,
-						callStatus: normalized.status,
-						customField: call.customField,
-						call: normalized as unknown as IDataObject,
-						exotelResponse: body,
-					},
-					pairedItem: { item: i },
+				const placed: IDataObject = {
+					callSid: normalized.callSid,
+					callStatus: normalized.status,
+					customField: call.customField,
+					call: normalized as unknown as IDataObject,
+					exotelResponse: body,
 				};
+				placedCalls.remember(key, deepCopy(placed), Date.now());
+				results[i] = { json: { ...deepCopy(items[i].json), ...placed }, pairedItem: { item: i } };
 			} catch (error) {
 				if (!this.continueOnFail()) throw asNodeError(this.getNode(), error, i);
 				fail(i, error as Error, {
@@ -536,12 +555,10 @@ function prepareCall(ctx: IExecuteFunctions, i: number, variant: Variant, accoun
 			});
 		}
 		params.statusCallback = statusCallback;
-		params.statusCallbackEvents = ctx.getNodeParameter('statusCallbackEvents', i, ['terminal']) as StatusCallbackEvent[];
-		params.statusCallbackContentType = ctx.getNodeParameter(
-			'statusCallbackContentType',
-			i,
-			'application/json',
-		) as ConnectCallParams['statusCallbackContentType'];
+		const events = ctx.getNodeParameter('statusCallbackEvents', i, ['terminal']);
+		params.statusCallbackEvents = checkOptions(node, 'Status Callback Events', events, CALLBACK_EVENTS, i) as StatusCallbackEvent[];
+		const contentType = ctx.getNodeParameter('statusCallbackContentType', i, 'application/json');
+		params.statusCallbackContentType = checkOption(node, 'Status Callback Content Type', contentType, CALLBACK_CONTENT_TYPES, i);
 	}
 
 	const userCustomField = ctx.getNodeParameter('customField', i, '') as unknown;
@@ -577,7 +594,8 @@ function prepareCall(ctx: IExecuteFunctions, i: number, variant: Variant, accoun
 			description: 'Fix the value named in the message (for example a phone number that is not a valid Indian number).',
 		});
 	}
-	return { itemIndex: i, request, from: request.form?.From ?? fromText, callerId: params.callerId, customField };
+	const fromPacing = isBlank(userCustomField) && pacingCustomField(json) !== undefined;
+	return { itemIndex: i, request, from: request.form?.From ?? fromText, callerId: params.callerId, customField, fromPacing };
 }
 
 /** Rewrites a failed Connect into words that say whether the call exists and what to do next. */

@@ -2,6 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescrip
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import { asNodeError } from '../transport/nodeError';
+import { checkOption } from '../transport/options';
 
 import { executeCampaignOperation } from './actions/campaign';
 import { executeRecordOutcome } from './actions/recordOutcome';
@@ -9,6 +10,8 @@ import { executeRelease } from './actions/release';
 import { properties } from './description';
 import { withWorkflowLock } from './memory';
 import { warnIfManual, workflowIdOf } from './store';
+
+const OPERATIONS = ['getStats', 'pause', 'recordOutcome', 'release', 'reset', 'resume'] as const;
 
 export class ExotelPacingController implements INodeType {
 	description: INodeTypeDescription = {
@@ -37,7 +40,7 @@ export class ExotelPacingController implements INodeType {
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const items = this.getInputData();
-		const operation = this.getNodeParameter('operation', 0) as string;
+		const operation = checkOption(this.getNode(), 'Operation', this.getNodeParameter('operation', 0), OPERATIONS, 0);
 		const manual = warnIfManual(this);
 		if (this.getNode().type.endsWith('Tool') && operation !== 'getStats') {
 			// As an AI agent's tool it only reports: Release, Record Outcome, Pause, Resume or Reset run a campaign.

@@ -51,7 +51,7 @@ const contactFields: INodeProperties[] = [
 	},
 	{ displayName: 'Phone Number', name: 'phoneNumber', type: 'string', default: '={{ $json.phoneNumber }}', required: true, displayOptions: onRelease, description: 'The number to call, in any Indian format' },
 	{ displayName: 'Circle', name: 'circle', type: 'string', default: '={{ $json.circle }}', displayOptions: onRelease, description: "Telecom circle code from Exotel Number Lookup (e.g. MH)" },
-	{ displayName: 'DND', name: 'dnd', type: 'string', default: '={{ $json.dnd }}', displayOptions: onRelease, description: 'Whether the number is on the DND (NCPR) list: true/false, yes/no' },
+	{ displayName: 'DND', name: 'dnd', type: 'string', default: '={{ $json.dnd }}', displayOptions: onRelease, description: 'Whether the number is on the DND (NCPR) list: true/false, yes/no, or "unavailable" (unknown: held unless DND numbers are allowed)' },
 	{ displayName: 'Attempts', name: 'attempts', type: 'string', default: '={{ $json.attempts }}', displayOptions: onRelease, description: 'Calls made to this contact so far (empty = 0)' },
 	{ displayName: 'Last Status', name: 'lastStatus', type: 'string', default: '={{ $json.lastStatus }}', displayOptions: onRelease, description: 'Status of the last call (completed, busy, no-answer, failed, in-progress …)' },
 	{ displayName: 'Last Attempt At', name: 'lastAttemptAt', type: 'string', default: '={{ $json.lastAttemptAt }}', displayOptions: onRelease, description: 'When the last call was placed (ISO date or epoch ms)' },

@@ -18,6 +18,12 @@ export function toBool(value: unknown): boolean {
 	return ['true', 'yes', 'y', '1'].includes(value.trim().toLowerCase());
 }
 
+/** DND as Number Lookup writes it: true/false/yes/no, or 'unavailable' (unknown). */
+function toDnd(value: unknown): boolean | 'unknown' {
+	if (typeof value === 'string' && ['unavailable', 'unknown'].includes(value.trim().toLowerCase())) return 'unknown';
+	return toBool(value);
+}
+
 function toCount(value: unknown): number | undefined {
 	if (value === '' || value === null || value === undefined) return undefined;
 	const n = Number(value);
@@ -55,7 +61,7 @@ export function contactInput(raw: Record<string, unknown>): ContactInput {
 	return {
 		key: contactKey(raw.phoneNumber) ?? '',
 		circle: toText(raw.circle)?.toUpperCase(),
-		dnd: toBool(raw.dnd),
+		dnd: toDnd(raw.dnd),
 		attempts: toCount(raw.attempts),
 		lastStatus: toText(raw.lastStatus),
 		lastAttemptAt: toTime(raw.lastAttemptAt),

@@ -11,7 +11,7 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import type { CampaignState, PacingSettings, PartialSettings } from '../core/pacing';
-import { checkSettings, createState, migrateState } from '../core/pacing';
+import { checkSettings, createState, migrateState, STATE_VERSION } from '../core/pacing';
 import { toInstant } from './fields';
 import { persistNow, recall, recallWorkflow, remember } from './memory';
 
@@ -41,24 +41,68 @@ export interface LoadedCampaign {
 	isNew: boolean;
 	/** Revision the state was loaded at. */
 	rev: number;
+	/** What was stored for this campaign could not be read (saveCampaigns backs the blob up before replacing it). */
+	unreadable?: string;
 }
 
 export function workflowIdOf(ctx: IExecuteFunctions): string {
 	return String(ctx.getWorkflow().id ?? '');
 }
 
-/** The stored blob, read-only (n8n observes it; never change it in place). */
+/** Where an unreadable or other-version blob is kept (one copy, the first found) instead of being overwritten. */
+const BACKUP_KEY = 'exotelPacingBackup';
+/** Largest backup kept (characters of JSON); a larger blob is cut and marked `truncated`. */
+const MAX_BACKUP_CHARS = 512 * 1024;
+
+const hasOwn = (o: object, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key);
+// by tag, not prototype: static data may come from another realm (structuredClone, vm contexts)
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+	typeof v === 'object' && v !== null && !Array.isArray(v) && Object.prototype.toString.call(v) === '[object Object]';
+
+/** Why the stored blob cannot be used as it is (it is then backed up, not overwritten); undefined when it can. */
+function blobDamage(raw: unknown): string | undefined {
+	if (raw === undefined || raw === null) return undefined;
+	if (!isPlainObject(raw)) return 'it is not an object';
+	if (raw.version !== undefined && raw.version !== BLOB_VERSION) return `it has version ${JSON.stringify(raw.version)}, this package reads version ${BLOB_VERSION}`;
+	if (!isPlainObject(raw.campaigns)) return `its campaigns are ${Array.isArray(raw.campaigns) ? 'a list' : 'not an object'}`;
+	return undefined;
+}
+
+/** The stored blob, read-only (n8n observes it; never change it in place); undefined when absent or damaged. */
 function storedBlob(ctx: IExecuteFunctions): Blob | undefined {
 	const raw = ctx.getWorkflowStaticData('global')[KEY] as Partial<Blob> | undefined;
-	if (!raw || typeof raw !== 'object' || typeof raw.campaigns !== 'object' || raw.campaigns === null || Array.isArray(raw.campaigns)) return undefined;
-	return { version: raw.version ?? BLOB_VERSION, campaigns: raw.campaigns };
+	if (!raw || blobDamage(raw) !== undefined) return undefined;
+	return { version: raw.version ?? BLOB_VERSION, campaigns: raw.campaigns! };
 }
 
 function storedCampaign(ctx: IExecuteFunctions, name: string): StoredCampaign | undefined {
 	const campaigns = storedBlob(ctx)?.campaigns;
-	if (!campaigns || !Object.prototype.hasOwnProperty.call(campaigns, name)) return undefined;
+	if (!campaigns || !hasOwn(campaigns, name)) return undefined;
 	const entry = campaigns[name];
-	return entry && typeof entry === 'object' ? entry : undefined;
+	return isPlainObject(entry) ? entry : undefined;
+}
+
+/**
+ * Keeps a copy of what static data holds under `exotelPacing` in `exotelPacingBackup` (once: an existing backup is
+ * never replaced), before a save replaces data this package could not read. Returns a warning, or undefined.
+ */
+function backUp(ctx: IExecuteFunctions, why: string): string | undefined {
+	const data = ctx.getWorkflowStaticData('global');
+	if (data[BACKUP_KEY] !== undefined) return undefined;
+	let json: string;
+	try {
+		json = JSON.stringify(data[KEY]) ?? 'null';
+	} catch {
+		json = 'null';
+	}
+	const truncated = json.length > MAX_BACKUP_CHARS;
+	data[BACKUP_KEY] = {
+		at: new Date().toISOString(),
+		reason: why,
+		data: truncated ? json.slice(0, MAX_BACKUP_CHARS) : json,
+		...(truncated ? { truncated: true } : {}),
+	} as IDataObject;
+	return `The stored pacing data could not be read (${why}); a copy was kept in static data under "${BACKUP_KEY}" and the campaign started afresh (contact history in your sheet is kept).`;
 }
 
 /** Loads one campaign. `partial` = settings from this node's parameters; undefined = use the saved ones. */
@@ -69,6 +113,7 @@ export function loadCampaign(
 	partial: PartialSettings | undefined,
 	itemIndex: number,
 ): LoadedCampaign {
+	const damage = blobDamage(ctx.getWorkflowStaticData('global')[KEY]);
 	const stored = storedCampaign(ctx, name);
 	const storedRev = typeof stored?.rev === 'number' ? stored.rev : 0;
 	const remembered = recall(workflowIdOf(ctx), name);
@@ -76,6 +121,7 @@ export function loadCampaign(
 	let warnings: string[] = [];
 	let rev = storedRev;
 	let savedSettings = stored?.settings;
+	let unreadable = damage;
 	if (remembered && remembered.rev >= storedRev) {
 		// the newest state of this process (static data may hold an older one: last writer wins)
 		state = remembered.state;
@@ -84,9 +130,12 @@ export function loadCampaign(
 	} else {
 		// a plain copy: the stored object is observed by n8n, the engine works on its own
 		const copy = stored ? (JSON.parse(JSON.stringify(stored)) as StoredCampaign) : undefined;
-		({ state, warnings } = migrateState(copy?.state, name, now));
+		let discarded: boolean;
+		({ state, warnings, discarded } = migrateState(copy?.state, name, now));
+		if (discarded) unreadable ??= `the state of campaign "${name}" is not a version-${STATE_VERSION} state`;
 		savedSettings = copy?.settings;
 	}
+	if (damage) warnings = [...warnings, `The stored pacing data of this workflow cannot be read (${damage}); it is kept as a backup when this campaign is saved.`];
 	const chosen = partial ?? savedSettings ?? {};
 	const { settings, problems } = checkSettings(chosen);
 	if (problems.length) {
@@ -95,7 +144,9 @@ export function loadCampaign(
 			itemIndex,
 		});
 	}
-	return { name, state, settings, partial: chosen, warnings, isNew: stored === undefined && remembered === undefined, rev };
+	const loaded: LoadedCampaign = { name, state, settings, partial: chosen, warnings, isNew: stored === undefined && remembered === undefined, rev };
+	if (unreadable) loaded.unreadable = unreadable;
+	return loaded;
 }
 
 /** Status callbacks write static data at most this often per workflow (memory.ts, persistNow). */
@@ -114,7 +165,14 @@ export function saveCampaigns(ctx: IExecuteFunctions, changes: Array<[LoadedCamp
 	// Test runs change nothing: n8n does not save their static data, and they must not change the live state.
 	const live = ctx.getMode() !== 'manual';
 	const stored = storedBlob(ctx);
-	const campaigns: Record<string, StoredCampaign> = { ...(stored?.campaigns ?? {}) };
+	// own keys only, into a map without a prototype: a campaign named "__proto__" is a name like any other
+	const campaigns = Object.create(null) as Record<string, StoredCampaign>;
+	if (stored) for (const name of Object.keys(stored.campaigns)) campaigns[name] = stored.campaigns[name];
+	const unreadable = changes.find(([c]) => c.unreadable !== undefined)?.[0].unreadable;
+	if (unreadable) {
+		const warning = backUp(ctx, unreadable);
+		if (warning) ctx.addExecutionHints({ message: warning, type: 'warning', location: 'outputPane' });
+	}
 	for (const [campaign, state] of changes) {
 		if (state === null) {
 			delete campaigns[campaign.name];
@@ -129,7 +187,7 @@ export function saveCampaigns(ctx: IExecuteFunctions, changes: Array<[LoadedCamp
 	if (live && !throttled) persistNow(workflowId, Date.now(), 0);
 	if (live) {
 		for (const [name, entry] of recallWorkflow(workflowId)) {
-			const rev = typeof campaigns[name]?.rev === 'number' ? campaigns[name].rev! : -1;
+			const rev = hasOwn(campaigns, name) && typeof campaigns[name]?.rev === 'number' ? campaigns[name].rev! : -1;
 			if (entry.rev > rev) campaigns[name] = { state: entry.state, settings: entry.settings, rev: entry.rev };
 		}
 	}

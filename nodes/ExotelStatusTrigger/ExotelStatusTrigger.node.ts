@@ -10,6 +10,8 @@ import type {
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import { parseStatusCallback, type StatusEvent } from '../core/exotel/mapping';
+import { isTerminalStatus, normaliseStatus } from '../core/pacing/statuses';
+import { checkOption } from '../transport/options';
 
 /** Minimum length of the shared secret; shorter ones are guessable. */
 export const MIN_SECRET_LENGTH = 16;
@@ -17,8 +19,27 @@ export const MIN_SECRET_LENGTH = 16;
 export const SECRET_QUERY_PARAMETER = 'secret';
 export const SECRET_HEADER = 'x-exotel-secret';
 export const WEBHOOK_PATH = 'exotel-status';
+/** The Secret field's placeholder value: shown in every editor, so it is public. */
+export const EDITOR_PLACEHOLDER_VALUE = '7f3a9c2e5b8d41f6a0c4e9b2';
+/** Secrets published in this repository (examples/, the Secret placeholder): anyone can read them. */
+const PUBLIC_SECRETS = ['replace-with-a-long-random-secret', 'change-me-to-a-long-random-secret', EDITOR_PLACEHOLDER_VALUE];
+const MIN_DISTINCT_CHARACTERS = 8;
+const HOW_TO_MAKE_A_SECRET = 'Make one with `openssl rand -hex 24` and put the same value into Connect Call\'s Status Callback URL (?secret=…).';
 
-type Events = 'terminal' | 'answeredToo';
+/** Why `secret` must not be used (too short, published in this repository, low variety), or undefined. */
+export function secretProblem(secret: string): string | undefined {
+	if (secret.length < MIN_SECRET_LENGTH) {
+		return `The Secret must be at least ${MIN_SECRET_LENGTH} characters (it has ${secret.length})`;
+	}
+	if (PUBLIC_SECRETS.includes(secret.toLowerCase())) return 'The Secret is a published example value, not a secret';
+	if (new Set(secret).size < MIN_DISTINCT_CHARACTERS || /^(.+)\1+$/s.test(secret)) {
+		return `The Secret is too easy to guess (fewer than ${MIN_DISTINCT_CHARACTERS} different characters, or one repeated pattern)`;
+	}
+	return undefined;
+}
+
+const EVENTS = ['terminal', 'answeredToo'] as const;
+type Events = (typeof EVENTS)[number];
 
 /** Constant-time string equality: both sides are hashed first, so neither the content nor the length leaks. */
 export function secretsMatch(given: string, expected: string): boolean {
@@ -69,36 +90,78 @@ function rawBodyOf(context: IWebhookFunctions): string | undefined {
 	return undefined;
 }
 
+/** An Exotel callback has about 20 fields and well under 4 KB; anything far bigger is not one. */
+export const MAX_CALLBACK_BYTES = 64 * 1024;
+export const MAX_CALLBACK_FIELDS = 200;
+
+/** What the body holds: the callback's fields, or why it is too large to be a callback (413, no execution). */
+export interface CallbackRead {
+	fields?: IDataObject;
+	tooLarge?: string;
+}
+
+const TOO_MANY_FIELDS = `more than ${MAX_CALLBACK_FIELDS} fields`;
+
+/** A record as the callback, unless it has more than MAX_CALLBACK_FIELDS fields. */
+function fromRecord(value: IDataObject): CallbackRead {
+	return Object.keys(value).length > MAX_CALLBACK_FIELDS ? { tooLarge: TOO_MANY_FIELDS } : { fields: value };
+}
+
+/** urlencoded text -> fields; repeated keys become arrays (appended in place: linear, see test/nodes/statusTrigger.test.ts). */
+function parseForm(text: string): CallbackRead {
+	const form: Record<string, string | string[]> = {};
+	let count = 0;
+	for (const [key, value] of new URLSearchParams(text)) {
+		if (++count > MAX_CALLBACK_FIELDS) return { tooLarge: TOO_MANY_FIELDS };
+		const previous = form[key];
+		if (previous === undefined) form[key] = value;
+		else if (Array.isArray(previous)) previous.push(value);
+		else form[key] = [previous, value];
+	}
+	return form.CallSid !== undefined ? { fields: form } : {};
+}
+
+function parseJson(text: string): CallbackRead {
+	try {
+		const parsed: unknown = JSON.parse(text);
+		return isRecord(parsed) && parsed.CallSid !== undefined ? fromRecord(parsed) : {};
+	} catch {
+		return {};
+	}
+}
+
 /**
  * The callback's fields as a flat-ish object, from whatever n8n 1.123 put in the body:
  * - multipart/form-data (Exotel's default): `{ data: { CallSid, 'Legs[0][Status]', … }, files }` (formidable);
  * - application/x-www-form-urlencoded: `{ CallSid, 'Legs[0][Status]', … }` (querystring, flat keys);
  * - application/json: `{ CallSid, Legs: [{ Status, OnCallDuration }] }`;
  * - any other content type: n8n leaves the body unparsed, so the raw bytes are read as JSON or urlencoded.
+ * Bodies over MAX_CALLBACK_BYTES or MAX_CALLBACK_FIELDS come back as `tooLarge`.
  */
-export function callbackFields(body: unknown, rawBody?: string): IDataObject | undefined {
+export function readCallback(body: unknown, rawBody?: string): CallbackRead {
 	if (isRecord(body)) {
-		if (body.CallSid !== undefined) return body;
-		if (isRecord(body.data) && body.data.CallSid !== undefined) return body.data;
+		if (body.CallSid !== undefined) return fromRecord(body);
+		if (isRecord(body.data) && body.data.CallSid !== undefined) return fromRecord(body.data);
 	}
 	const text = typeof body === 'string' ? body : rawBody;
-	if (text === undefined || text.trim() === '') return undefined;
+	if (text === undefined || text.trim() === '') return {};
+	if (text.length > MAX_CALLBACK_BYTES) return { tooLarge: `more than ${MAX_CALLBACK_BYTES} bytes` };
 	const trimmed = text.trim();
-	if (trimmed.startsWith('{')) {
-		try {
-			const parsed: unknown = JSON.parse(trimmed);
-			return isRecord(parsed) && parsed.CallSid !== undefined ? parsed : undefined;
-		} catch {
-			return undefined;
-		}
-	}
-	const form: IDataObject = {};
-	for (const [key, value] of new URLSearchParams(trimmed)) {
-		const previous = form[key];
-		if (previous === undefined) form[key] = value;
-		else form[key] = Array.isArray(previous) ? [...(previous as string[]), value] : [previous as string, value];
-	}
-	return form.CallSid !== undefined ? form : undefined;
+	return trimmed.startsWith('{') ? parseJson(trimmed) : parseForm(trimmed);
+}
+
+/** readCallback's fields (undefined when there are none, or the body is too large). */
+export function callbackFields(body: unknown, rawBody?: string): IDataObject | undefined {
+	return readCallback(body, rawBody).fields;
+}
+
+/**
+ * Whether an event starts the workflow: a terminal status (core/pacing/statuses.ts), or an "answered" event when
+ * asked for. Anything else (e.g. Status=ringing without EventType) is neither and starts nothing.
+ */
+function wanted(event: StatusEvent, events: Events): boolean {
+	if (event.eventType === 'answered') return events === 'answeredToo';
+	return isTerminalStatus(normaliseStatus(event.status));
 }
 
 export class ExotelStatusTrigger implements INodeType {
@@ -146,7 +209,7 @@ export class ExotelStatusTrigger implements INodeType {
 				default: '',
 				placeholder: 'e.g. 7f3a9c2e5b8d41f6a0c4e9b2',
 				description:
-					'A random string of at least 16 characters (letters and digits). Callbacks must send it as the query parameter "secret" (or the header "X-Exotel-Secret"); others get 401 and start nothing.',
+					'A random string of at least 16 characters, e.g. from openssl rand -hex 24 (example values are refused). Callbacks must send it as the query parameter "secret" (or the header "X-Exotel-Secret"); others get 401 and start nothing.',
 			},
 			{
 				displayName: 'Events',
@@ -194,14 +257,11 @@ export class ExotelStatusTrigger implements INodeType {
 	webhookMethods = {
 		default: {
 			async checkExists(this: IHookFunctions): Promise<boolean> {
-				const secret = configuredSecret(this);
-				if (secret.length < MIN_SECRET_LENGTH) {
-					throw new NodeOperationError(
-						this.getNode(),
-						`The Secret must be at least ${MIN_SECRET_LENGTH} characters (it has ${secret.length})`,
-						{ description: 'Use a random string of letters and digits; it goes into the Status Callback URL as ?secret=…' },
-					);
+				const problem = secretProblem(configuredSecret(this));
+				if (problem) {
+					throw new NodeOperationError(this.getNode(), problem, { description: HOW_TO_MAKE_A_SECRET });
 				}
+				checkOption(this.getNode(), 'Events', this.getNodeParameter('events', 'terminal'), EVENTS);
 				return true;
 			},
 			async create(this: IHookFunctions): Promise<boolean> {
@@ -218,12 +278,9 @@ export class ExotelStatusTrigger implements INodeType {
 
 		// 1. Authenticate. Nothing here writes static data: the trigger stays stateless (see docs/contracts.md).
 		const expected = configuredSecret(this);
-		if (expected.length < MIN_SECRET_LENGTH) {
-			return reject(
-				this,
-				500,
-				`Exotel Status Trigger is misconfigured: its Secret must be at least ${MIN_SECRET_LENGTH} characters`,
-			);
+		const problem = secretProblem(expected);
+		if (problem) {
+			return reject(this, 500, `Exotel Status Trigger is misconfigured. ${problem}. ${HOW_TO_MAKE_A_SECRET}`);
 		}
 		const offered = offeredSecrets(this);
 		// Every candidate is compared (no early exit), each in constant time.
@@ -233,7 +290,11 @@ export class ExotelStatusTrigger implements INodeType {
 		}
 
 		// 2. Read the body in whichever shape n8n delivered it, and normalise it.
-		const fields = callbackFields(this.getBodyData(), rawBodyOf(this));
+		const { fields, tooLarge } = readCallback(this.getBodyData(), rawBodyOf(this));
+		if (tooLarge) {
+			const message = `Payload too large: an Exotel status callback has about 20 fields, this body has ${tooLarge}. Nothing was started.`;
+			return reject(this, 413, message);
+		}
 		let event: StatusEvent | undefined;
 		try {
 			if (fields) event = parseStatusCallback(fields, receivedAt);
@@ -249,8 +310,11 @@ export class ExotelStatusTrigger implements INodeType {
 		}
 
 		// 3. Filter and emit.
-		const events = this.getNodeParameter('events', 'terminal') as Events;
-		if (event.eventType === 'answered' && events !== 'answeredToo') {
+		const events = this.getNodeParameter('events', 'terminal');
+		if (!(EVENTS as readonly unknown[]).includes(events)) {
+			return reject(this, 500, `Exotel Status Trigger is misconfigured: unknown Events "${String(events)}"`);
+		}
+		if (!wanted(event, events as Events)) {
 			// 200 (so Exotel does not retry) but no execution.
 			return { webhookResponse: '' };
 		}

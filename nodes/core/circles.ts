@@ -72,3 +72,17 @@ export const NEIGHBOURS: Record<CircleCode, CircleCode[]> = {
 	UW: ['UE', 'DL', 'HR'],
 	WB: ['KO', 'OR', 'AS'],
 };
+
+/**
+ * The one circle name under which the pacing engine keeps every contact whose circle is not a known code (free
+ * text in a sheet, a forged callback): per-circle state stays bounded by CIRCLE_CODES plus this bucket.
+ */
+export const UNKNOWN_CIRCLE = 'unknown';
+
+/** A known code, UNKNOWN_CIRCLE for any other non-empty text, '' for none (not a string, or blank). */
+export function circleBucket(value: unknown): string {
+	if (typeof value !== 'string') return '';
+	const code = value.trim().toUpperCase();
+	if (code === '') return '';
+	return isCircleCode(code) ? code : UNKNOWN_CIRCLE;
+}

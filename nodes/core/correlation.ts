@@ -63,3 +63,25 @@ export function decodeCorrelation(value: unknown): Correlation | null {
 	}
 	return result;
 }
+
+/** Highest attempt number a correlation may carry (settings.ts caps maxAttempts far lower). */
+export const MAX_CORRELATION_ATTEMPT = 1000;
+
+/**
+ * Why a correlation (decoded from a callback, or an object a workflow passed on) cannot be used; null when it can.
+ * Callback content is untrusted (the callback URL can leak): every field is checked before the engine uses it.
+ */
+export function correlationProblem(c: unknown): string | null {
+	if (typeof c !== 'object' || c === null || Array.isArray(c)) return 'the correlation is not an object';
+	const r = c as Record<string, unknown>;
+	if (typeof r.campaign !== 'string') return 'its campaign is not text';
+	if (typeof r.contact !== 'string' || r.contact === '' || r.contact.length > CUSTOM_FIELD_MAX_LENGTH) return 'its contact is not a short non-empty text';
+	if (typeof r.attempt !== 'number' || !Number.isInteger(r.attempt) || r.attempt < 1 || r.attempt > MAX_CORRELATION_ATTEMPT) {
+		return `its attempt is not a whole number from 1 to ${MAX_CORRELATION_ATTEMPT}`;
+	}
+	if (r.circle !== undefined && r.circle !== null && typeof r.circle !== 'string') return 'its circle is not text';
+	if (r.releasedAt !== undefined && r.releasedAt !== null && (typeof r.releasedAt !== 'number' || !Number.isFinite(r.releasedAt))) {
+		return 'its release time is not a number';
+	}
+	return null;
+}

@@ -76,6 +76,17 @@ export interface ExotelApiResponse<T = IDataObject> {
 	attempts: number;
 }
 
+/** Limits enforced here whatever a node's UI or an expression allows. */
+export const MIN_TIMEOUT_MS = 1000;
+export const MAX_TIMEOUT_MS = 300_000;
+export const MAX_RETRIES = 10;
+
+/** A whole number within [min, max]; the fallback when not a finite number. */
+function bounded(value: number | undefined, fallback: number, min: number, max: number): number {
+	const n = typeof value === 'number' && Number.isFinite(value) ? Math.floor(value) : fallback;
+	return Math.min(max, Math.max(min, n));
+}
+
 function str(v: unknown): string {
 	return typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v);
 }
@@ -89,11 +100,11 @@ export async function getExotelAccount(this: ExotelContext, itemIndex?: number):
 	const cluster = (str(creds.cluster) || 'singapore') as ExotelCluster;
 	let baseUrl: string;
 	try {
-		baseUrl = resolveBaseUrl({ cluster, baseUrl: str(creds.baseUrl) });
+		baseUrl = resolveBaseUrl({ cluster, baseUrl: str(creds.baseUrl), allowUnencryptedHttp: creds.allowUnencryptedHttp === true });
 	} catch (e) {
 		throw new NodeApiError(this.getNode(), { message: (e as Error).message } as JsonObject, {
 			message: (e as Error).message,
-			description: 'Open the Exotel credential and set the Base URL, or pick the Singapore or Mumbai cluster.',
+			description: 'Open the Exotel credential and fix the Base URL, or pick the Singapore or Mumbai cluster.',
 			itemIndex,
 		});
 	}
@@ -138,6 +149,20 @@ function toApiError(ctx: ExotelContext, d: DescribedError, itemIndex?: number, e
 	});
 }
 
+/** Whether a 2xx body carries one of the keys the request expects (an HTML page or empty body carries none). */
+function hasEnvelope(request: ExotelRequest, body: Record<string, unknown>): boolean {
+	if (!request.envelope) return true;
+	return request.envelope.some((key) => body[key] !== undefined && body[key] !== null);
+}
+
+function missingEnvelope(request: ExotelRequest, status: number): DescribedError {
+	return {
+		message: 'Exotel answered without the expected data (an HTML page?) — check the API host / proxy',
+		description: `The ${request.label} answer (HTTP ${status}) has no ${request.envelope?.join(' or ')}. Check the cluster / Base URL in the Exotel credential and any proxy between n8n and Exotel.`,
+		httpCode: String(status),
+	};
+}
+
 /** Status code carried by an error thrown despite ignoreHttpStatusErrors (defensive; n8n versions differ). */
 function thrownHttpStatus(err: unknown): { status: number; body: unknown } | undefined {
 	type HttpLike = { status?: unknown; data?: unknown };
@@ -163,7 +188,7 @@ export async function exotelApiRequestFull(
 	const account = opts.account ?? (await getExotelAccount.call(this, opts.itemIndex));
 	const wait = opts.sleep ?? n8nSleep;
 	const random = opts.random ?? Math.random;
-	const maxRetries = Math.max(0, Math.floor(opts.maxRetries ?? 3));
+	const maxRetries = bounded(opts.maxRetries, 3, 0, MAX_RETRIES);
 	const retryAfterCap = opts.maxRetryAfterMs ?? 60_000;
 	const safeToRepeat = request.idempotent || opts.retryUnsafe === true;
 	const secrets = account.secrets;
@@ -175,7 +200,7 @@ export async function exotelApiRequestFull(
 		json: true,
 		returnFullResponse: true,
 		ignoreHttpStatusErrors: true,
-		timeout: opts.timeout ?? 30_000,
+		timeout: bounded(opts.timeout, 30_000, MIN_TIMEOUT_MS, MAX_TIMEOUT_MS),
 	};
 	if (request.qs && Object.keys(request.qs).length) options.qs = { ...request.qs };
 	if (request.form) {
@@ -235,6 +260,7 @@ export async function exotelApiRequestFull(
 					opts.itemIndex,
 				);
 			}
+			if (!hasEnvelope(request, body)) throw toApiError(this, missingEnvelope(request, status), opts.itemIndex);
 			return { statusCode: status, headers, body: body as IDataObject, attempts: attempt + 1 };
 		}
 

@@ -81,7 +81,7 @@ export async function createSimCredential(n8n: N8nInstance, sim: RunningSimulato
 	const cred = await n8n.client.createCredential({
 		name,
 		type: 'exotelApi',
-		data: { apiKey: 'sim-key', apiToken: 'sim-token', accountSid: 'simaccount', cluster: 'custom', baseUrl: sim.url, allowedHttpRequestDomains: 'all' },
+		data: { apiKey: 'sim-key', apiToken: 'sim-token', accountSid: 'simaccount', cluster: 'custom', baseUrl: sim.url, allowUnencryptedHttp: false, allowedHttpRequestDomains: 'all' },
 	});
 	return cred.id;
 }

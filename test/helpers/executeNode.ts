@@ -24,7 +24,7 @@
  *   collections (`options.timeout`), and n8n-like errors for unknown parameters. Expressions (`={{ … }}`,
  *   also inside longer strings) are evaluated as plain JavaScript with `$json`, `$binary`, `$itemIndex`,
  *   `$parameter`, `$now`, `$today`, `$env` = {} — a subset of n8n's expression language, enough for defaults.
- * - getInputData, getNode (type `n8n-nodes-exotel-campaigns.<name>`), getCredentials, continueOnFail (from
+ * - getInputData, getNode (type `n8n-nodes-exotel-campaigns.<name>`), getCredentials, getExecutionId (`executionId`), continueOnFail (from
  *   `continueOnFail` / `onError`), getMode (default 'manual'), getWorkflowStaticData('global' | 'node'),
  *   getTimezone ('Asia/Kolkata'), getWorkflow, getExecutionId, evaluateExpression, logger (collected in
  *   `res.logs`), addExecutionHints (collected in `res.hints`), sendMessageToUI (no-op), getExecutionCancelSignal.
@@ -93,6 +93,8 @@ export interface ExecuteNodeOptions {
 	beforeRequest?: (req: RecordedRequest) => void | Promise<void>;
 	/** What getExecutionCancelSignal returns: abort it to cancel the execution as n8n's Stop button does. */
 	cancelSignal?: AbortSignal;
+	/** What getExecutionId returns (default: a new id per run). Pass the same id to re-run within one execution. */
+	executionId?: string;
 }
 
 export interface ExecuteNodeResult {
@@ -110,6 +112,8 @@ export interface ExecuteNodeResult {
 }
 
 export const PACKAGE_NAME = 'n8n-nodes-exotel-campaigns';
+
+let executionCounter = 0;
 
 /** Credentials for the simulator's default account. */
 export function simCredentials(baseUrl: string, overrides: Partial<ICredentialDataDecryptedObject> = {}): ICredentialDataDecryptedObject {
@@ -324,6 +328,7 @@ export function createExecuteContext(nodeType: INodeType | undefined, opts: Exec
 	const items = toItems(opts.items);
 	const requests: RecordedRequest[] = [];
 	const logs: Array<{ level: string; message: string }> = [];
+	const executionId = opts.executionId ?? `test-execution-${++executionCounter}`;
 	const hints: NodeExecutionHint[] = [];
 	const credentialTypes = opts.credentialTypes ?? [new ExotelApi()];
 	const global = (opts.staticData ?? {}) as IDataObject;
@@ -359,7 +364,7 @@ export function createExecuteContext(nodeType: INodeType | undefined, opts: Exec
 		getCredentials,
 		getTimezone: () => 'Asia/Kolkata',
 		getWorkflow: () => ({ id: opts.workflowId ?? workflowIdFor(global), name: 'Test workflow', active: false }),
-		getExecutionId: () => 'test-execution',
+		getExecutionId: () => executionId,
 		getWorkflowStaticData: (type: string) => (type === 'node' ? nodeData : global),
 		getContext: (type: string) => (contextData[type] ??= {}),
 		getExecutionCancelSignal: () => opts.cancelSignal,

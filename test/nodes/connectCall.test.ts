@@ -408,6 +408,54 @@ describe('Exotel Connect Call — the campaign’s per-minute cap from Release',
 	});
 });
 
+describe('Exotel Connect Call — never the same call twice (Retry On Fail)', () => {
+	it('a re-run of the same items in one execution places only what was not placed; the ledger has each call once', async () => {
+		const items = contacts(3).map((c, k) => ({ ...c, phoneNumber: `+9198400000${10 + k}` }));
+		let connects = 0;
+		const first = run({
+			parameters: { flow: '234567' },
+			items,
+			executionId: 'exec-retry-1',
+			beforeRequest: (req) => {
+				if (req.url.includes('/Calls/connect') && ++connects === 2) throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+			},
+		});
+		await expect(first).rejects.toMatchObject({ name: 'NodeApiError' });
+		expect(sim.ledger.calls).toHaveLength(1);
+		const placedSid = sim.ledger.calls[0].sid;
+
+		// n8n's Retry On Fail: the same node, the same items, the same execution
+		const second = await run({ parameters: { flow: '234567' }, items, executionId: 'exec-retry-1' });
+		expect(connectRequests(second.requests)).toHaveLength(2);
+		expect(second.json.map((j) => j.notSentAgain)).toEqual([true, undefined, undefined]);
+		expect(second.json[0].callSid).toBe(placedSid);
+		expect(second.items.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+		const third = await run({ parameters: { flow: '234567' }, items, executionId: 'exec-retry-1' });
+		expect(connectRequests(third.requests)).toHaveLength(0);
+		expect(third.json.map((j) => j.callSid)).toEqual(second.json.map((j) => j.callSid));
+
+		const dialled = sim.ledger.calls.map((c) => c.customField);
+		expect(dialled).toHaveLength(3);
+		expect(new Set(dialled).size).toBe(3);
+	});
+
+	it("the Pacing Controller's Custom Field is never sent twice, even from another execution", async () => {
+		const item = { ...contacts(1)[0], phoneNumber: '+919850000010', pacing: { customField: 'x1|retry|row-9|1|MH|1715665960000' } };
+		const a = await run({ parameters: { flow: '234567' }, items: [item] });
+		const b = await run({ parameters: { flow: '234567' }, items: [item] });
+		expect(connectRequests(b.requests)).toHaveLength(0);
+		expect(b.json[0]).toMatchObject({ callSid: a.json[0].callSid, notSentAgain: true });
+		expect(sim.ledger.calls).toHaveLength(1);
+	});
+
+	it('other Custom Fields count per execution: a new execution may call the same row again', async () => {
+		const item = { ...contacts(1)[0], phoneNumber: '+919860000010' };
+		await run({ parameters: { flow: '234567' }, items: [item] });
+		await run({ parameters: { flow: '234567' }, items: [item] });
+		expect(sim.ledger.calls).toHaveLength(2);
+	});
+});
+
 /** Runs the node, checks the ledger holds `calls` after 1.5 s (the rest wait for the window), then cancels it. */
 async function expectCallsThenCancel(opts: ExecuteNodeOptions, calls: number): Promise<void> {
 	const cancel = new AbortController();

@@ -1109,3 +1109,47 @@ describe('As an AI agent tool (n8n 2.x derives exotelPacingControllerTool)', () 
 		expect(staticData).toEqual({});
 	});
 });
+
+// ------------------------------------------------------------------ damaged static data (issue 11, row 10)
+
+describe('Static data of another version, or damaged, is backed up, not overwritten', () => {
+	const backupOf = (staticData: Static) => staticData.exotelPacingBackup as { at: string; reason: string; data: string; truncated?: boolean } | undefined;
+
+	it('campaigns as a list: the old blob is kept once in exotelPacingBackup, with one warning', async () => {
+		const old = { version: 1, campaigns: [{ name: 'diwali', state: { version: 1 } }] };
+		const staticData: Static = { exotelPacing: JSON.parse(JSON.stringify(old)) };
+		const first = await pacing('release', { items: [row(71)], staticData, firstRun: true });
+		expect(backupOf(staticData)).toMatchObject({ reason: expect.stringMatching(/list/), data: JSON.stringify(old) });
+		expect(first.hints.filter((h) => /exotelPacingBackup/.test(h.message))).toHaveLength(1);
+		expect(Array.isArray((staticData.exotelPacing as IDataObject).campaigns)).toBe(false);
+		// later damage does not replace the first backup
+		const backup = backupOf(staticData);
+		staticData.exotelPacing = 'garbage';
+		await pacing('release', { items: [row(71)], staticData, firstRun: true, workflowId: 'row10-b' });
+		expect(backupOf(staticData)).toBe(backup);
+	});
+
+	it('a campaign state of another version is backed up before the fresh state replaces it', async () => {
+		const old = { version: 1, campaigns: { diwali: { state: { version: 7, inFlight: [{ c: 'x' }], totals: { completed: 99 } }, settings: {} } } };
+		const staticData: Static = { exotelPacing: JSON.parse(JSON.stringify(old)) };
+		await pacing('release', { items: [row(72)], staticData });
+		expect(backupOf(staticData)).toMatchObject({ reason: expect.stringMatching(/diwali/), data: JSON.stringify(old) });
+		expect(campaignState(staticData).version).toBe(1);
+	});
+
+	it('a campaign named "__proto__" is stored and counts each call once across a restart', async () => {
+		const staticData: Static = {};
+		const parameters = { campaign: '__proto__' };
+		await pacing('release', { items: [row(73)], staticData, parameters, firstRun: true, workflowId: 'row10-proto' });
+		const released = await pacing('release', { items: [row(73)], staticData, parameters, firstRun: true, workflowId: 'row10-proto' });
+		expect(released.output[0]).toHaveLength(1);
+		const campaigns = (staticData.exotelPacing as { campaigns: Record<string, unknown> }).campaigns;
+		expect(Object.prototype.hasOwnProperty.call(campaigns, '__proto__')).toBe(true);
+		const outcome = callback('__proto__', 73, 'completed', Date.parse(String(released.output[0][0].json.lastAttemptAt)));
+		const counted = await pacing('recordOutcome', { items: [outcome], staticData, parameters, workflowId: 'row10-proto' });
+		expect(counted.output[0][0].json.pacingAction).toBe('counted');
+		// a restarted n8n (no memory: another workflow id, same static data) still knows the call
+		const again = await pacing('recordOutcome', { items: [outcome], staticData, parameters, workflowId: 'row10-proto-restarted' });
+		expect(again.output[1][0].json.pacingAction).toBe('duplicate');
+	});
+});

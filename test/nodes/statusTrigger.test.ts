@@ -14,6 +14,7 @@ import { encodeCorrelation } from '../../nodes/core/correlation';
 import {
 	callbackFields,
 	ExotelStatusTrigger,
+	secretProblem,
 	secretsMatch,
 } from '../../nodes/ExotelStatusTrigger/ExotelStatusTrigger.node';
 
@@ -268,6 +269,28 @@ describe('webhookMethods (nothing to register on Exotel)', () => {
 		await expect(node.webhookMethods.default.create.call(hook(SECRET))).resolves.toBe(true);
 		await expect(node.webhookMethods.default.delete.call(hook(SECRET))).resolves.toBe(true);
 	});
+	it.each([
+		['the Google Sheets example placeholder', 'REPLACE-WITH-A-LONG-RANDOM-SECRET'],
+		['the local example placeholder', 'change-me-to-a-long-random-secret'],
+		["the Secret field's own placeholder", '7f3a9c2e5b8d41f6a0c4e9b2'],
+		['one repeated character', 'aaaaaaaaaaaaaaaaaaaa'],
+		['few distinct characters', 'abcabcabcabcabcabcab1'],
+		['one repeated pattern', 'abcdefghabcdefghabcdefgh'],
+	])('refuses activation and every callback with %s', async (_name, weak) => {
+		await expect(node.webhookMethods.default.checkExists.call(hook(weak))).rejects.toThrow(/Secret/);
+		const problem = await node.webhookMethods.default.checkExists.call(hook(weak)).catch((e: { description?: string }) => e);
+		expect((problem as { description?: string }).description).toMatch(/openssl rand -hex 24/);
+		const fake = fakeContext({ query: { secret: weak }, body: { ...terminalForm }, params: { secret: weak } });
+		const result = await node.webhook.call(fake.context);
+		expect(fake.res.statusCode).toBe(500);
+		expect(String(fake.res.sent)).toMatch(/openssl rand -hex 24/);
+		expect(result).toEqual({ noWebhookResponse: true });
+	});
+	it('accepts the secrets the tests, the demo and the e2e suite use', () => {
+		for (const s of [SECRET, 'e2e-status-secret-0123456789', 'demo-status-secret-2f7c9a41b8', 'pacing-test-secret-0123']) {
+			expect(secretProblem(s)).toBeUndefined();
+		}
+	});
 	it('refuses activation with a too short secret', async () => {
 		await expect(node.webhookMethods.default.checkExists.call(hook('short'))).rejects.toThrow(/at least 16 characters/);
 		await expect(node.webhookMethods.default.checkExists.call(hook(''))).rejects.toThrow(/at least 16 characters/);
@@ -404,6 +427,32 @@ describe('webhook(): answered vs terminal', () => {
 
 // ---------------------------------------------------------------- webhook(): rejections
 
+describe('webhook(): answered events', () => {
+	it('EventType=answered gives answered: true although ConversationDuration is still 0', async () => {
+		const { result } = await run({ ...withSecret, body: { data: { ...answeredForm }, files: {} }, params: { events: 'answeredToo' } });
+		expect(onlyItem(result)).toMatchObject({ eventType: 'answered', status: 'in-progress', conversationDuration: 0, answered: true });
+	});
+});
+
+describe('webhook(): non-terminal statuses without EventType', () => {
+	it.each([['ringing'], ['in-progress'], ['queued'], ['']])(
+		'Status=%s without EventType: 200 and no execution, in both modes',
+		async (status) => {
+			const { EventType: _dropped, ...noEventType } = terminalForm;
+			for (const events of ['terminal', 'answeredToo']) {
+				const { result, res } = await run({ ...withSecret, body: { ...noEventType, Status: status }, params: { events } });
+				expect(result.workflowData).toBeUndefined();
+				expect(res.statusCode ?? 200).toBe(200);
+			}
+		},
+	);
+	it('a terminal status without EventType still starts the workflow', async () => {
+		const { EventType: _dropped, ...noEventType } = terminalForm;
+		const { result } = await run({ ...withSecret, body: { ...noEventType, Status: 'busy' } });
+		expect(onlyItem(result)).toMatchObject({ status: 'busy', eventType: 'terminal' });
+	});
+});
+
 describe('webhook(): rejected requests start nothing', () => {
 	const body = { data: { ...terminalForm }, files: {} };
 
@@ -447,6 +496,33 @@ describe('webhook(): rejected requests start nothing', () => {
 		expect(res.statusCode).toBe(400);
 		expect(String(res.sent)).toMatch(/CallSid/);
 		expect(result).toEqual({ noWebhookResponse: true });
+	});
+});
+
+describe('webhook(): oversized bodies are refused quickly', () => {
+	const repeated = (n: number, pair: string) => `CallSid=${CALL_SID}&` + Array(n).fill(pair).join('&');
+
+	it.each([
+		['80 KB text/plain with 20,000 repeated keys', repeated(20_000, 'Legs=1')],
+		['40 KB with 20,000 repeated keys (under the size cap)', repeated(20_000, 'a')],
+		['201 distinct keys', repeated(201, 'x').replace(/x/g, () => `k${Math.random().toString(36).slice(2)}=1`)],
+	])('%s -> 413 in < 100 ms, no execution', async (_name, text) => {
+		const started = Date.now();
+		const { result, res } = await run({ ...withSecret, body: text });
+		expect(Date.now() - started).toBeLessThan(100);
+		expect(res.statusCode).toBe(413);
+		expect(String(res.sent)).toMatch(/Payload too large/);
+		expect(result).toEqual({ noWebhookResponse: true });
+	});
+
+	it('the same limits hold for raw bytes, parsed form bodies and JSON', async () => {
+		const text = repeated(20_000, 'a');
+		expect((await run({ ...withSecret, body: {}, rawBody: Buffer.from(text) })).res.statusCode).toBe(413);
+		const manyKeys: Record<string, string> = { ...terminalForm };
+		for (let i = 0; i < 300; i++) manyKeys[`junk${i}`] = '1';
+		expect((await run({ ...withSecret, body: manyKeys })).res.statusCode).toBe(413);
+		expect((await run({ ...withSecret, body: { data: manyKeys, files: {} } })).res.statusCode).toBe(413);
+		expect((await run({ ...withSecret, body: JSON.stringify(manyKeys) })).res.statusCode).toBe(413);
 	});
 });
 

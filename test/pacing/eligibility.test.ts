@@ -38,6 +38,14 @@ describe('eligibility', () => {
 		expect(decide({ key: '+919800000001', circle: 'MH', dnd: true }, { settings: settingsWith({ allowDnd: true }) }).decision).toBe('dial');
 	});
 
+	test('unknown DND (Exotel "Unavailable") is held with its own reason unless DND is allowed', () => {
+		expect(decide({ key: '+919800000001', circle: 'MH', dnd: 'unknown' }).hold).toMatchObject({
+			reason: 'dnd_unknown',
+			message: expect.stringMatching(/could not say.*Allow DND Numbers/),
+		});
+		expect(decide({ key: '+919800000001', circle: 'MH', dnd: 'unknown' }, { settings: settingsWith({ allowDnd: true }) }).decision).toBe('dial');
+	});
+
 	test('attempt cap (default 3)', () => {
 		const old = { lastStatus: 'busy', lastAttemptAt: MON_10 - 24 * 60 * MIN };
 		expect(decide({ key: 'k', circle: 'MH', attempts: 3, ...old }).hold).toMatchObject({ reason: 'attempts_used' });

@@ -10,11 +10,12 @@ import {
 	markRowWriteSent,
 	migrateState,
 	queueRowWrite,
+	releaseTick,
 	takeRowWrites,
 	type ContactInput,
 	type WriteBack,
 } from '../../nodes/core/pacing';
-import { MON_10 } from './helpers';
+import { MON_10, settingsWith } from './helpers';
 
 const KEY = '+919810000001';
 const dialling = (at: number, attempt = 1): WriteBack => ({
@@ -108,5 +109,23 @@ describe('row writes', () => {
 		const hostile = JSON.parse(JSON.stringify(s));
 		hostile.rows = { [KEY]: { w: ['x'] }, '+919810000003': 'garbage' };
 		expect(migrateState(hostile, 'c', MON_10).state.rows).toBeUndefined();
+	});
+});
+
+describe('row-write leases run on the real clock (releaseTick rowNow)', () => {
+	it('a campaign clock running ahead does not end a Mark Dialling lease; real time does', () => {
+		const s = settingsWith({ tickSeconds: 15 });
+		const row: ContactInput = { key: KEY, circle: 'MH' };
+		const real = 1_000_000;
+		const first = releaseTick(createState('camp', MON_10), [row], MON_10, s, { rowNow: real, maxRelease: 0 });
+		const tick = releaseTick(first.state, [row], MON_10 + 1000, s, { rowNow: real });
+		expect(tick.released).toHaveLength(1);
+		// The row never shows the write. The campaign clock runs 10 minutes on, the real clock 10 seconds:
+		const fast = releaseTick(tick.state, [row], MON_10 + 10 * 60_000, s, { rowNow: real + 10_000 });
+		expect(fast.lostWrites).toBe(0);
+		expect(fast.released).toHaveLength(0);
+		// Past the lease in real time, the write counts as lost and is sent again.
+		const late = releaseTick(tick.state, [row], MON_10 + 10 * 60_000, s, { rowNow: real + ROW_WRITE_LEASE_MS + 1 });
+		expect(late.lostWrites).toBe(1);
 	});
 });

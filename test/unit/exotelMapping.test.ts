@@ -173,9 +173,9 @@ describe('mapNumberMetadata', () => {
 			lookedUpAt: '1970-01-01T05:30:00+05:30',
 		});
 	});
-	it('DND No/Unavailable is false; missing circle name is filled from our table; lower-case circle', () => {
+	it('DND Unavailable is its own value, No is false; missing circle name is filled from our table; lower-case circle', () => {
 		const r = mapNumberMetadata({ Numbers: { PhoneNumber: '09876530240', Circle: 'mh', CircleName: '', Type: 'MOBILE', Operator: 'A', OperatorName: 'Airtel', DND: 'Unavailable' } });
-		expect(r).toMatchObject({ phoneNumber: '+919876530240', circle: 'MH', circleName: 'Maharashtra Telecom Circle (excludes Mumbai)', numberType: 'Mobile', dnd: false });
+		expect(r).toMatchObject({ phoneNumber: '+919876530240', circle: 'MH', circleName: 'Maharashtra Telecom Circle (excludes Mumbai)', numberType: 'Mobile', dnd: 'unavailable' });
 		expect(mapNumberMetadata({ Numbers: { PhoneNumber: '09876530240', Circle: null, CircleName: null, Type: null, Operator: null, OperatorName: null, DND: 'No' } })).toMatchObject({
 			circle: null,
 			circleName: null,
@@ -272,7 +272,7 @@ describe('parseStatusCallback', () => {
 
 	it('answered events: in-progress, empty second leg, AnsweredBy per leg', () => {
 		const e = parseStatusCallback({ CallSid: 's', EventType: 'answered', Status: 'in-progress', 'Legs[0][Status]': 'in-progress', 'Legs[0][AnsweredBy]': 'Human', 'Legs[1][Status]': '' }, 0);
-		expect(e).toMatchObject({ eventType: 'answered', status: 'in-progress', answered: false, leg1Status: 'in-progress', leg2Status: null, answeredBy: 'Human', customField: null, correlation: null });
+		expect(e).toMatchObject({ eventType: 'answered', status: 'in-progress', answered: true, leg1Status: 'in-progress', leg2Status: null, answeredBy: 'Human', customField: null, correlation: null });
 		expect(e.legs).toEqual([{ id: 1, status: 'in-progress', onCallDuration: null, answeredBy: 'Human' }, { id: 2, status: null, onCallDuration: null }]);
 	});
 

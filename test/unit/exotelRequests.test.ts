@@ -23,6 +23,13 @@ describe('base URL and flow URL', () => {
 		expect(resolveBaseUrl({ cluster: 'custom', baseUrl: 'http://127.0.0.1:4010/' })).toBe('http://127.0.0.1:4010');
 		expect(resolveBaseUrl({ cluster: 'custom', baseUrl: 'sim.local:4010' })).toBe('https://sim.local:4010');
 		expect(() => resolveBaseUrl({ cluster: 'custom', baseUrl: ' ' })).toThrow('custom base URL');
+		expect(() => resolveBaseUrl({ cluster: 'custom', baseUrl: 'http://k:t@127.0.0.1:4010' })).toThrow(/user name or password/);
+		expect(() => resolveBaseUrl({ cluster: 'custom', baseUrl: 'http://10.0.0.5:4010' })).toThrow(/unencrypted/);
+		expect(() => resolveBaseUrl({ cluster: 'custom', baseUrl: 'http://127.0.0.1.evil.com' })).toThrow(/unencrypted/);
+		expect(() => resolveBaseUrl({ cluster: 'custom', baseUrl: 'http://localhost.evil.com' })).toThrow(/unencrypted/);
+		expect(resolveBaseUrl({ cluster: 'custom', baseUrl: 'http://10.0.0.5:4010', allowUnencryptedHttp: true })).toBe('http://10.0.0.5:4010');
+		expect(resolveBaseUrl({ cluster: 'custom', baseUrl: 'http://127.3.2.1:4010' })).toBe('http://127.3.2.1:4010');
+		expect(resolveBaseUrl({ cluster: 'custom', baseUrl: 'http://[::1]:4010/' })).toBe('http://[::1]:4010');
 	});
 	it('builds flow URLs per cluster; full URLs pass through', () => {
 		expect(buildFlowUrl('acme1', '12345')).toBe('http://my.exotel.com/acme1/exoml/start_voice/12345');
@@ -36,7 +43,7 @@ describe('base URL and flow URL', () => {
 
 describe('request builders', () => {
 	it('number metadata uses the national form and .json', () => {
-		expect(numberMetadataRequest('acme1', '+91 98765 43210')).toEqual({ method: 'GET', path: '/v1/Accounts/acme1/Numbers/09876543210.json', idempotent: true, label: 'number lookup' });
+		expect(numberMetadataRequest('acme1', '+91 98765 43210')).toEqual({ method: 'GET', path: '/v1/Accounts/acme1/Numbers/09876543210.json', idempotent: true, label: 'number lookup', envelope: ['Numbers'] });
 		expect(() => numberMetadataRequest('', '9876543210')).toThrow('Account SID');
 	});
 
@@ -110,6 +117,7 @@ describe('request builders', () => {
 			qs: { details: 'true' },
 			idempotent: true,
 			label: 'call details',
+			envelope: ['Call'],
 		});
 		expect(callDetailsRequest('a', 'x', { details: false }).qs).toBeUndefined();
 		expect(() => callDetailsRequest('a', '../etc')).toThrow('is not a Call SID');
@@ -165,6 +173,7 @@ describe('request builders', () => {
 			qs: { Page: 0, PageSize: 100 },
 			idempotent: true,
 			label: 'list ExoPhones',
+			envelope: ['incoming_phone_numbers'],
 		});
 		expect(nextIncomingPhoneNumbersPage({ page: 0, next_page_uri: 'http://twilix.exotel.com/v2_beta/Accounts/E/IncomingPhoneNumbers?Page=1&PageSize=50' })).toBe(1);
 		expect(nextIncomingPhoneNumbersPage({ page: 3, next_page_uri: '/x?foo=1' })).toBe(4);

@@ -21,7 +21,7 @@ describe('exotelApiRequest', () => {
 			req.on('data', (c) => (body += c));
 			req.on('end', () => {
 				received.push({ method: req.method, url: req.url, headers: req.headers, body });
-				const reply: Reply = script.shift() ?? { status: 200, body: { ok: true } };
+				const reply: Reply = script.shift() ?? { status: 200, body: { Numbers: {} } };
 				const send = () => {
 					if (res.destroyed) return;
 					const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body ?? {});
@@ -74,11 +74,11 @@ describe('exotelApiRequest', () => {
 
 	it('parses XML answers', async () => {
 		script = [{ status: 200, body: '<?xml version="1.0"?><TwilioResponse><Call><Sid>x</Sid><Status>completed</Status></Call></TwilioResponse>' }];
-		expect(await exotelApiRequest.call(ctx(), lookup)).toEqual({ Call: { Sid: 'x', Status: 'completed' } });
+		expect(await exotelApiRequest.call(ctx(), { ...lookup, envelope: ['Call'] })).toEqual({ Call: { Sid: 'x', Status: 'completed' } });
 	});
 
 	it('retries 429 honouring Retry-After, then succeeds', async () => {
-		script = [{ status: 429, headers: { 'Retry-After': '2' }, body: { RestException: { Status: 429, Message: 'slow down' } } }, { status: 200, body: { ok: 1 } }];
+		script = [{ status: 429, headers: { 'Retry-After': '2' }, body: { RestException: { Status: 429, Message: 'slow down' } } }, { status: 200, body: { Numbers: {} } }];
 		const sleep = noWait();
 		const res = await exotelApiRequestFull.call(ctx(), lookup, { sleep });
 		expect(res.attempts).toBe(2);
@@ -86,14 +86,14 @@ describe('exotelApiRequest', () => {
 	});
 
 	it('caps Retry-After', async () => {
-		script = [{ status: 429, headers: { 'Retry-After': '3600' } }, { status: 200 }];
+		script = [{ status: 429, headers: { 'Retry-After': '3600' } }, { status: 200, body: { Numbers: {} } }];
 		const sleep = noWait();
 		await exotelApiRequest.call(ctx(), lookup, { sleep, maxRetryAfterMs: 5000 });
 		expect(sleep).toHaveBeenCalledWith(5000);
 	});
 
 	it('retries 5xx on GET with exponential backoff and jitter', async () => {
-		script = [{ status: 503 }, { status: 502 }, { status: 500 }, { status: 200, body: { ok: 1 } }];
+		script = [{ status: 503 }, { status: 502 }, { status: 500 }, { status: 200, body: { Numbers: {} } }];
 		const sleep = noWait();
 		const onRetry = jest.fn();
 		const res = await exotelApiRequestFull.call(ctx(), lookup, { sleep, random: () => 0, onRetry });
@@ -134,13 +134,13 @@ describe('exotelApiRequest', () => {
 	});
 
 	it('timeouts: GET is retried, Connect is not', async () => {
-		script = [{ status: 200, delayMs: 400 }, { status: 200, body: { ok: 1 } }];
-		const res = await exotelApiRequestFull.call(ctx(), lookup, { sleep: noWait(), timeout: 100 });
+		script = [{ status: 200, delayMs: 1400 }, { status: 200, body: { Numbers: {} } }];
+		const res = await exotelApiRequestFull.call(ctx(), lookup, { sleep: noWait(), timeout: 1000 });
 		expect(res.attempts).toBe(2);
 
 		received = [];
-		script = [{ status: 200, delayMs: 400, body: { Call: { Sid: 'late' } } }];
-		const err = await exotelApiRequest.call(ctx(), connect, { sleep: noWait(), timeout: 100 }).catch((e) => e);
+		script = [{ status: 200, delayMs: 1400, body: { Call: { Sid: 'late' } } }];
+		const err = await exotelApiRequest.call(ctx(), connect, { sleep: noWait(), timeout: 1000 }).catch((e) => e);
 		expect(err).toBeInstanceOf(NodeApiError);
 		expect(err.message).toBe('Exotel connect call failed: no answer in time');
 		expect(err.description).toMatch(/check the cluster \/ base URL/);
@@ -175,6 +175,39 @@ describe('exotelApiRequest', () => {
 		const err = await exotelApiRequest.call(ctx(token), lookup).catch((e) => e);
 		expect(JSON.stringify({ m: err.message, d: err.description, r: err.errorResponse, msgs: err.messages })).not.toContain(token);
 		expect(err.description).toMatch(/API key and API token/);
+	});
+
+	it('enforces timeout >= 1000 ms and maxRetries <= 10 whatever the caller passes', async () => {
+		script = [{ status: 200, delayMs: 300, body: { Numbers: {} } }];
+		const res = await exotelApiRequestFull.call(ctx(), lookup, { sleep: noWait(), timeout: 50, maxRetries: 0 });
+		expect(res.attempts).toBe(1); // 50 ms would have timed out; 1000 ms did not
+		script = Array.from({ length: 20 }, () => ({ status: 429 }));
+		await exotelApiRequest.call(ctx(), lookup, { sleep: noWait(), maxRetries: 50 }).catch((e) => e);
+		expect(received).toHaveLength(11 + 1);
+	});
+
+	const withBase = (baseUrl: string, extra: Record<string, unknown> = {}) =>
+		createExecuteContext(undefined, { credentials: { exotelApi: simCredentials(baseUrl, { apiToken: 'tok-SECRET-42', ...extra }) } }).context;
+
+	it('refuses a base URL with user:token@ and never repeats the token', async () => {
+		for (const base of [`http://sim-key:tok-SECRET-42@127.0.0.1:1`, `https://user:tok-SECRET-42@api.example.com`, 'key:tok-SECRET-42@api.example.com']) {
+			const err = await exotelApiRequest.call(withBase(base), lookup).catch((e) => e);
+			expect(err.name).toBe('NodeApiError');
+			expect(err.message).toMatch(/user name or password/);
+			expect(JSON.stringify({ m: err.message, d: err.description, r: err.errorResponse, msgs: err.messages })).not.toContain('tok-SECRET-42');
+		}
+		expect(received).toHaveLength(0);
+	});
+
+	it('refuses http:// to another machine unless Allow Unencrypted HTTP is on; loopback is always fine', async () => {
+		const err = await exotelApiRequest.call(withBase('http://exotel-proxy.example.com:8080'), lookup).catch((e) => e);
+		expect(err.message).toMatch(/unencrypted http:\/\/ .*Allow Unencrypted HTTP/);
+		const allowed = await exotelApiRequest.call(withBase('http://exotel-proxy.example.invalid', { allowUnencryptedHttp: true }), lookup).catch((e) => e);
+		expect(allowed.message).not.toMatch(/unencrypted/); // it got as far as the network
+		for (const loopback of [url, url.replace('127.0.0.1', 'localhost'), url.replace('127.0.0.1', 'LOCALHOST'), url.replace('127.0.0.1', '127.0.0.1') + '/']) {
+			script = [{ status: 200, body: { Numbers: {} } }];
+			await expect(exotelApiRequest.call(withBase(loopback), lookup)).resolves.toEqual({ Numbers: {} });
+		}
 	});
 
 	it('a custom cluster without a base URL is a clear error', async () => {

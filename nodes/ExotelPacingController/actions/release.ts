@@ -30,7 +30,7 @@ import type { LoadedCampaign } from '../store';
 import { loadCampaign, resolveNow, saveCampaigns } from '../store';
 
 const CONTACT_FIELDS = ['phoneNumber', 'circle', 'dnd', 'attempts', 'lastStatus', 'lastAttemptAt', 'nextRetryAt', 'lastCallSid', 'refunded'];
-const FINAL_HOLDS = new Set(['invalid', 'dnd', 'done', 'attempts_used']);
+const FINAL_HOLDS = new Set(['invalid', 'dnd', 'dnd_unknown', 'done', 'attempts_used']);
 
 /** One bulk Call Details request for calls whose outcome is overdue; their row writes are queued. */
 async function reconcile(
@@ -175,6 +175,7 @@ export async function executeRelease(ctx: IExecuteFunctions, items: INodeExecuti
 		// Around Release: confirm the row writes the rows show, hold rows with a write still to show, mark the
 		// released rows' Mark Dialling as sent, hand out the rest (core/pacing/rowWrites.ts).
 		const result = releaseTick(state, contacts, now, campaign.settings, {
+			rowNow: Date.now(),
 			includeHeld: true,
 			...(initialising ? { maxRelease: 0 } : {}),
 			...(lookingUp ? { lookingUp } : {}),

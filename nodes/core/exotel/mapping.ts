@@ -64,7 +64,8 @@ export interface NumberLookupFields {
 	numberType: string | null;
 	operator: string | null;
 	operatorName: string | null;
-	dnd: boolean;
+	/** true for "Yes", false for "No"; 'unavailable' when Exotel does not know (held by Pacing unless DND is allowed). */
+	dnd: boolean | 'unavailable';
 	/** ISO, +05:30 */
 	lookedUpAt: string;
 }
@@ -220,9 +221,14 @@ function titleCase(s: string): string {
 	return s.charAt(0).toUpperCase() + s.slice(1).toLowerCase();
 }
 
+function dndOf(raw: unknown): boolean | 'unavailable' {
+	const value = (cleanString(raw) ?? '').toLowerCase();
+	return value === 'yes' ? true : value === 'unavailable' ? 'unavailable' : false;
+}
+
 /**
  * `{Numbers:{…}}` -> Number Lookup fields. `phoneNumber` is the E.164 of what we asked for (falls back to
- * Exotel's reformatted PhoneNumber). DND is true only for "Yes" ("Unavailable" is not known-DND).
+ * Exotel's reformatted PhoneNumber). DND is true for "Yes", 'unavailable' for "Unavailable", false otherwise.
  */
 export function mapNumberMetadata(body: unknown, options: { phoneNumber?: string; now?: number } = {}): NumberLookupFields {
 	const b = parseExotelBody(body);
@@ -240,7 +246,7 @@ export function mapNumberMetadata(body: unknown, options: { phoneNumber?: string
 		numberType: type ? titleCase(type) : null,
 		operator: cleanString(n.Operator),
 		operatorName: cleanString(n.OperatorName),
-		dnd: (cleanString(n.DND) ?? '').toLowerCase() === 'yes',
+		dnd: dndOf(n.DND),
 		lookedUpAt: istIso(options.now ?? Date.now()),
 	};
 }
@@ -307,7 +313,8 @@ export function parseStatusCallback(body: unknown, now: number = Date.now()): St
 		callSid,
 		status,
 		eventType,
-		answered: isAnswered(status, conversationDuration),
+		// An "answered" event is sent when a leg picks up, before any conversation time exists.
+		answered: eventType === 'answered' || isAnswered(status, conversationDuration),
 		direction: cleanString(b.Direction),
 		from: phoneOut(b.From),
 		to: phoneOut(b.To),

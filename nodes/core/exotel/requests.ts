@@ -19,6 +19,8 @@ export interface ExotelAccountConfig {
 	cluster?: ExotelCluster | string;
 	/** Only used when cluster is `custom` (e.g. the simulator `http://127.0.0.1:4010`). */
 	baseUrl?: string;
+	/** Allow http:// to a host other than this machine (testing only). */
+	allowUnencryptedHttp?: boolean;
 }
 
 export type ExotelHttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -37,20 +39,46 @@ export interface ExotelRequest {
 	idempotent: boolean;
 	/** Short plain-language name for messages ("number lookup"). */
 	label: string;
+	/** Keys of which a 2xx answer must carry at least one (`Numbers`, `Call`…); without, the answer is an error. */
+	envelope?: string[];
 }
 
 export const MAX_TIME_LIMIT_SECONDS = 14400;
 export const MAX_BULK_SIDS = 100;
 export const MAX_PAGE_SIZE = 100;
 
-/** `https://api.exotel.com` / `https://api.in.exotel.com` / the custom base URL without trailing slash. */
-export function resolveBaseUrl(config: Pick<ExotelAccountConfig, 'cluster' | 'baseUrl'>): string {
+/** `scheme://user:password@host`: credentials in the URL would end up in logs and messages. */
+const USERINFO_RE = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i;
+/** http:// to this machine: localhost, 127.0.0.0/8 or [::1]. Mirrored in credentials/ExotelApi.credentials.ts. */
+const LOOPBACK_HTTP_RE = /^http:\/\/(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d*)?([/?#]|$)/i;
+
+/** Refuses a custom base URL with user/password, or plain http:// to another host unless allowed. */
+function checkCustomBaseUrl(url: string, allowUnencryptedHttp: boolean): void {
+	if (USERINFO_RE.test(url)) {
+		throw new Error(
+			'The custom base URL contains a user name or password (user:token@host); remove them: the API key and token have their own fields',
+		);
+	}
+	if (/^http:/i.test(url) && !allowUnencryptedHttp && !LOOPBACK_HTTP_RE.test(url)) {
+		throw new Error(
+			'The custom base URL uses unencrypted http:// to another machine; use https://, or turn on "Allow Unencrypted HTTP (Testing Only)" in the credential',
+		);
+	}
+}
+
+/**
+ * `https://api.exotel.com` / `https://api.in.exotel.com` / the custom base URL without trailing slash. Messages
+ * never repeat the URL (it may hold a token). The credential test mirrors this (credentials/ExotelApi.credentials.ts).
+ */
+export function resolveBaseUrl(config: Pick<ExotelAccountConfig, 'cluster' | 'baseUrl' | 'allowUnencryptedHttp'>): string {
 	const cluster = (config.cluster ?? 'singapore') as ExotelCluster;
 	if (cluster === 'custom') {
 		const raw = (config.baseUrl ?? '').trim();
 		if (!raw) throw new Error('The Exotel credential uses a custom base URL but none is set');
 		const withScheme = /^https?:\/\//i.test(raw) ? raw : `https://${raw}`;
-		return withScheme.replace(/\/+$/, '');
+		const url = withScheme.replace(/\/+$/, '');
+		checkCustomBaseUrl(url, config.allowUnencryptedHttp === true);
+		return url;
 	}
 	return CLUSTER_BASE_URLS[cluster] ?? CLUSTER_BASE_URLS.singapore;
 }
@@ -93,6 +121,7 @@ export function numberMetadataRequest(accountSid: string, phone: string): Exotel
 		path: `${v1(accountSid)}/Numbers/${encodeURIComponent(segment)}.json`,
 		idempotent: true,
 		label: 'number lookup',
+		envelope: ['Numbers'],
 	};
 }
 
@@ -210,6 +239,7 @@ export function callDetailsRequest(accountSid: string, callSid: string, options:
 		path: `${v1(accountSid)}/Calls/${callSidSegment(callSid)}.json`,
 		idempotent: true,
 		label: 'call details',
+		envelope: ['Call'],
 	};
 	if (options.details !== false) req.qs = { details: 'true' };
 	return req;
@@ -296,7 +326,14 @@ export function bulkCallDetailsRequest(accountSid: string, f: BulkCallFilters = 
 	if (f.after) qs.After = f.after;
 	if (f.before) qs.Before = f.before;
 	if (f.details) qs.details = 'true';
-	return { method: 'GET', path: `${v1(accountSid)}/Calls.json`, qs, idempotent: true, label: 'bulk call details' };
+	return {
+		method: 'GET',
+		path: `${v1(accountSid)}/Calls.json`,
+		qs,
+		idempotent: true,
+		label: 'bulk call details',
+		envelope: ['Calls', 'Metadata'],
+	};
 }
 
 function queryParam(uri: string | null | undefined, name: string): string | undefined {
@@ -337,6 +374,7 @@ export function incomingPhoneNumbersRequest(accountSid: string, options: { page?
 		qs: { Page: page, PageSize: pageSize },
 		idempotent: true,
 		label: 'list ExoPhones',
+		envelope: ['incoming_phone_numbers'],
 	};
 }
 

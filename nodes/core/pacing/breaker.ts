@@ -76,6 +76,7 @@ export function evaluateTrip(h: CircleHealth | undefined, c: CircleState, s: Pac
 /** closed/half-open -> open (owned state). */
 export function openBreaker(circle: string, c: CircleState, now: number, reason: TripReason, s: PacingSettings): BreakerTransition {
 	const from = c.br.s;
+	const roundStart = c.br.since;
 	let k = 0;
 	if (from === 'half-open') k = c.br.k + 1;
 	else if (c.br.why !== '' && now - c.br.since < s.cooldownMaxSeconds * 1000) k = c.br.k + 1;
@@ -89,7 +90,7 @@ export function openBreaker(circle: string, c: CircleState, now: number, reason:
 	if (reason === 'failed_run' && ro && ro[0] > 0) back = now - ro[0] * 1000;
 	else if (reason === 'silent_run' && ro && ro[1] > 0) back = now - ro[1] * 1000;
 	else if (reason === 'failed_burst') back = (s.fastWindowSeconds + s.failFastSeconds) * 1000;
-	else if (from === 'half-open') back = now - c.br.since; // only this round's probes: earlier calls were judged
+	else if (from === 'half-open') back = now - roundStart; // only this round's probes: earlier calls were judged
 	back = Math.max(0, Math.min(windowMs, back));
 	const tl = c.tl && c.tl.length === c.trips.length ? c.tl : c.trips.map(() => windowMs);
 	tl.push(back);

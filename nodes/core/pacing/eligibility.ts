@@ -7,6 +7,7 @@
  *   campaign_paused    the campaign is paused
  *   window_closed      outside the calling window (retryAt = next opening)
  *   dnd                on the DND list and allowDnd is off
+ *   dnd_unknown        Exotel could not say whether it is on the DND list (DND "Unavailable") and allowDnd is off
  *   already_in_flight  a live call to this contact: in the state (by contact or by its lastCallSid), or the row
  *                      shows a call placed within the lease with no outcome yet (retryAt = end of the lease), or
  *                      the row's call was placed as n8n stopped and is being looked up (orphans.ts)
@@ -29,6 +30,7 @@
  * corrected count. Nothing per contact is kept in the state, and the decision is the same on every tick (it needs
  * the `refunded` column to be written back; without it a refund could be applied twice).
  */
+import { circleBucket } from '../circles';
 import type { ContactInput } from './types';
 import type { PacingSettings } from './settings';
 import { leaseMs, retryGapMs } from './settings';
@@ -41,6 +43,7 @@ import { sidHash, type DoneSet } from './dedupe';
 export type HoldReason =
 	| 'window_closed'
 	| 'dnd'
+	| 'dnd_unknown'
 	| 'attempts_used'
 	| 'done'
 	| 'retry_not_due'
@@ -61,6 +64,7 @@ export const HOLD_REASONS: readonly HoldReason[] = [
 	'retry_not_due',
 	'circle_paused',
 	'budget_used',
+	'dnd_unknown',
 ];
 
 /** What classify needs to know about one circle (cached per raw circle value). */
@@ -162,7 +166,8 @@ export function buildEligibilityContext(
 export function circleGate(ctx: EligibilityContext, raw: unknown): CircleGate {
 	let g = ctx.circleCache.get(raw);
 	if (g === undefined) {
-		const name = typeof raw === 'string' ? raw.trim().toUpperCase() : '';
+		// free text shares one bucket: per-circle state stays bounded (circles.ts)
+		const name = circleBucket(raw);
 		g = ctx.gates.get(name);
 		if (g === undefined) {
 			g = { name, gate: 'closed', openUntil: 0, trips: undefined, tl: undefined, k: -1 };
@@ -204,7 +209,8 @@ const toTime = (v: unknown): number | null => (typeof v === 'number' && isFinite
 
 /**
  * Did the circle trip after `placedAt` (and not after now), with the call placed after the outage is estimated to
- * have begun (`lookbacks`, parallel to trips; absent = the health window)?
+ * have begun (`lookbacks`, parallel to trips; absent = the health window)? A call placed at most `afterMs` after
+ * a trip counts as placed into it (outcomes.ts: released before the trip, sent while the circle was open).
  */
 export function trippedAfter(
 	trips: readonly number[] | undefined,
@@ -212,13 +218,15 @@ export function trippedAfter(
 	windowMs: number,
 	now: number,
 	lookbacks?: readonly number[],
+	afterMs = 0,
 ): boolean {
 	if (!trips) return false;
 	const per = lookbacks !== undefined && lookbacks.length === trips.length;
 	for (let i = trips.length - 1; i >= 0; i--) {
 		const t = trips[i];
 		if (t > now) continue;
-		if (t < placedAt) return false;
+		// placed up to afterMs after the trip: released before it, sent into the open circle
+		if (t < placedAt) return placedAt - t <= afterMs;
 		const back = per && lookbacks[i] < windowMs ? lookbacks[i] : windowMs;
 		if (t <= placedAt + back) return true;
 	}
@@ -253,6 +261,7 @@ export function classify(ctx: EligibilityContext, c: ContactInput): HoldReason |
 	if (ctx.paused) return 'campaign_paused';
 	if (!ctx.window.open) return 'window_closed';
 	if (c.dnd === true && !ctx.settings.allowDnd) return 'dnd';
+	if (c.dnd === 'unknown' && !ctx.settings.allowDnd) return 'dnd_unknown';
 	if (ctx.liveByContact.size !== 0 && ctx.liveByContact.has(key)) {
 		// a row that already shows a final status: that outcome is still being recorded (or checked with Exotel)
 		ctx.unsettled = isTerminalStatus(cachedStatus(ctx, c.lastStatus));
@@ -372,6 +381,8 @@ export function holdMessage(ctx: EligibilityContext, c: ContactInput, reason: Ho
 			return `Outside the calling window (${s.callingStart}-${s.callingEnd} ${s.timezone}); next opening ${formatTime(ctx, ctx.window.opensAt)}.`;
 		case 'dnd':
 			return 'The number is on the DND list and calling DND numbers is not allowed.';
+		case 'dnd_unknown':
+			return 'Exotel could not say whether the number is on the DND list (DND "Unavailable"); it is held like a DND number unless "Allow DND Numbers" is on.';
 		case 'already_in_flight':
 			return ctx.unsettled
 				? 'The outcome of the last call is still being recorded (it must be counted before the row is overwritten).'

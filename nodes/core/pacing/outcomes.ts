@@ -38,6 +38,8 @@ import {
 	type BreakerTransition,
 } from './breaker';
 import { trippedAfter } from './eligibility';
+import { circleBucket } from '../circles';
+import { correlationProblem, MAX_CORRELATION_ATTEMPT } from '../correlation';
 
 // Math functions bound once (hot loops; global lookups are slow in sandboxed hosts such as Jest's vm).
 const { floor, max, min } = Math;
@@ -80,6 +82,8 @@ export interface RecordResult {
 }
 
 const MAX_MISSES = 3;
+/** How far past now (plus one tick) a report's release time may lie: clock skew between hosts. */
+const FUTURE_SKEW_MS = 120000;
 
 /** The row after a call's final outcome: attempts, status, the next retry (none when final or refunded). */
 export function outcomeWriteBack(
@@ -98,6 +102,23 @@ export function outcomeWriteBack(
 		final,
 		refunded: o.refunded,
 	};
+}
+
+/** Why a report's call fields cannot be trusted (hostile callbacks: correlation.ts), or null. */
+function invalidReport(o: OutcomeInput | undefined): string | null {
+	if (!o || typeof o !== 'object') return 'the report is not an object';
+	if (o.correlation !== undefined && o.correlation !== null) {
+		const p = correlationProblem(o.correlation);
+		if (p) return `correlation id: ${p}`;
+	}
+	if (o.attempt !== undefined && o.attempt !== null) {
+		if (typeof o.attempt !== 'number' || !Number.isInteger(o.attempt) || o.attempt < 1 || o.attempt > MAX_CORRELATION_ATTEMPT) {
+			return `attempt is not a whole number from 1 to ${MAX_CORRELATION_ATTEMPT}`;
+		}
+	}
+	if (o.circle !== undefined && o.circle !== null && typeof o.circle !== 'string') return 'circle is not text';
+	if (o.contact !== undefined && o.contact !== null && typeof o.contact !== 'string') return 'contact is not text';
+	return null;
 }
 
 export function recordOutcomes(
@@ -131,6 +152,9 @@ export function recordOutcomes(
 	const lease = leaseMs(settings);
 	const recheck = settings.reconcileRecheckSeconds * 1000;
 	const windowMs = settings.healthWindowSeconds * 1000;
+	// A call placed shortly after a trip was released before it (Release plans up to a tick ahead and releases
+	// nothing into an open circle): it went into the outage and is refunded like the calls before the trip.
+	const releasedAheadMs = min(settings.tickSeconds, settings.cooldownSeconds) * 1000;
 
 	let pic = healthPicture(s, now, settings);
 	const expOf = (circle: string): Expected => {
@@ -161,6 +185,13 @@ export function recordOutcomes(
 	};
 
 	const results: OutcomeResult[] = [];
+	/** Reports ignored as malformed (one warning for the batch). */
+	const invalid = { count: 0, first: undefined as string | undefined };
+	/** Reports whose release time lies beyond now + the skew (one warning for the batch). */
+	const future = { count: 0 };
+	const futureSkew = FUTURE_SKEW_MS + settings.tickSeconds * 1000;
+	/** Live reports of unknown calls dropped at maxInFlight (one warning for the batch). */
+	const overflow = { count: 0 };
 	/** Counted, refundable outcomes of this batch, to patch if their circle trips later in the batch. */
 	const refundCandidates: Array<{ result: OutcomeResult; circle: string; placedAt: number }> = [];
 
@@ -201,7 +232,7 @@ export function recordOutcomes(
 			settings.refundOutageAttempts &&
 			isRefundable(cat) &&
 			!!cs &&
-			trippedAfter(cs.trips, info.placedAt, windowMs, now, cs.tl) &&
+			trippedAfter(cs.trips, info.placedAt, windowMs, now, cs.tl, releasedAheadMs) &&
 			(info.attempt ?? 0) > 0;
 		if (refunded) {
 			s.totals.refunded++;
@@ -250,6 +281,14 @@ export function recordOutcomes(
 		const sid = typeof o?.callSid === 'string' ? o.callSid.trim() : '';
 		const base = { index, callSid: sid || null, status };
 		const corr = o?.correlation ?? null;
+		const problem = invalidReport(o);
+		if (problem) {
+			s.totals.ignoredInvalid++;
+			invalid.count++;
+			invalid.first ??= problem;
+			results.push({ ...base, action: 'ignored', message: `Ignored: ${problem}.` });
+			continue;
+		}
 		const campaign = corr?.campaign ?? o?.campaign;
 		if (campaign !== undefined && campaign !== s.campaign) {
 			s.totals.unmatched++;
@@ -258,9 +297,17 @@ export function recordOutcomes(
 		}
 		const contact = corr?.contact ?? (typeof o.contact === 'string' && o.contact ? o.contact : undefined);
 		const attemptIn = corr?.attempt ?? (typeof o.attempt === 'number' ? o.attempt : undefined);
-		const circleIn = (corr?.circle ?? o.circle ?? '').trim().toUpperCase();
+		const circleIn = circleBucket(corr?.circle ?? o.circle);
 		const placedIn = corr?.releasedAt ?? (typeof o.releasedAt === 'number' ? o.releasedAt : undefined);
 		const at = typeof o.at === 'number' && Number.isFinite(o.at) ? min(o.at, now) : now;
+		if (placedIn !== undefined && placedIn > now + futureSkew) {
+			// Release plans send times at most a tick ahead: a later release time is forged or garbled, and a call
+			// kept in flight from it would never reach its lease or abandonment (docs/pacing-design.md)
+			s.totals.ignoredInvalid++;
+			future.count++;
+			results.push({ ...base, action: 'ignored', message: 'Ignored: the release time in the correlation id lies in the future.' });
+			continue;
+		}
 
 		if (status === 'not-placed') {
 			const f = takeReservation(contact, attemptIn);
@@ -356,6 +403,15 @@ export function recordOutcomes(
 				results.push({ ...base, action: 'late', message: 'Placed before the dedupe horizon; treated as already counted.' });
 				continue;
 			} else if (contact && placedIn !== undefined && circleIn) {
+				if (s.inFlight.length - removed.size >= settings.maxInFlight) {
+					// forged live reports must not grow the state (or block Release) beyond what Release itself allows
+					s.totals.ignoredUnknown++;
+					overflow.count++;
+					results.push({ ...base, action: 'ignored', message: `Not registered: ${settings.maxInFlight} calls are already in flight.` });
+					continue;
+				}
+				// placedIn, not min(placedIn, now): it is the call's identity on its row (Mark Dialling's lastAttemptAt);
+				// Release plans up to a tick ahead, and the future-skew check above bounds it
 				f = { c: contact, ci: circleIn, a: attemptIn ?? 1, r: placedIn, s: sid };
 				s.inFlight.push(f);
 				bySid.set(sid, f);
@@ -432,7 +488,7 @@ export function recordOutcomes(
 	if (settings.refundOutageAttempts) {
 		for (const { result, circle, placedAt } of refundCandidates) {
 			const cs = s.circles[circle];
-			if (!cs || !trippedAfter(cs.trips, placedAt, windowMs, now, cs.tl) || !result.writeBack) continue;
+			if (!cs || !trippedAfter(cs.trips, placedAt, windowMs, now, cs.tl, releasedAheadMs) || !result.writeBack) continue;
 			const wb = result.writeBack;
 			result.refunded = true;
 			result.message = `Counted ${result.status} (refunded: the circle was down).`;
@@ -442,10 +498,20 @@ export function recordOutcomes(
 		}
 	}
 
+	if (overflow.count) {
+		warnings.push(`Ignored ${overflow.count} live report(s) of calls this state does not know: ${settings.maxInFlight} calls (Max In Flight) are already in flight; counted in totals.ignoredUnknown.`);
+	}
+	if (future.count) {
+		warnings.push(`Ignored ${future.count} status report(s) whose correlation id gives a release time in the future; counted in totals.ignoredInvalid.`);
+	}
+	if (invalid.count) {
+		warnings.push(`Ignored ${invalid.count} status report(s) with invalid fields (first: ${invalid.first}); counted in totals.ignoredInvalid.`);
+	}
 	const writeBacks = results.filter((r) => r.writeBack).map((r) => r.writeBack!);
 	// The rows are written by the next tick (Release's row updates), one write at a time per row. A registration
 	// only adds the CallSid to a row that Mark Dialling already shows as live; the outcome write carries it, so it
 	// is not written on its own (one row write per call, and no state kept per live call).
-	for (const r of results) if (r.writeBack && r.action !== 'registered') queueRowWrite(s, r.writeBack);
+	const pending = { n: s.rows ? Object.keys(s.rows).length : 0 };
+	for (const r of results) if (r.writeBack && r.action !== 'registered') queueRowWrite(s, r.writeBack, pending);
 	return { state: s, results, writeBacks, transitions, warnings };
 }

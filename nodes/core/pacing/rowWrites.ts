@@ -66,13 +66,21 @@ function pendingRows(s: CampaignState): Record<string, PendingRow> {
 	return s.rows;
 }
 
-/** Queues what the contact's row should say now (replaces a queued, not yet sent write). Mutates the owned state. */
-export function queueRowWrite(s: CampaignState, wb: WriteBack): void {
+/**
+ * Queues what the contact's row should say now (replaces a queued, not yet sent write). Mutates the owned state.
+ * `size` carries the number of pending rows across a batch (counting the keys on every call is quadratic).
+ */
+export function queueRowWrite(s: CampaignState, wb: WriteBack, size?: { n: number }): void {
 	if (!usableKey(wb.contact)) return;
 	const rows = pendingRows(s);
 	const entry = rows[wb.contact];
 	if (entry) entry.w = packRowWrite(wb);
-	else if (Object.keys(rows).length < MAX_PENDING_ROWS) rows[wb.contact] = { w: packRowWrite(wb) };
+	else {
+		const n = size ? size.n : Object.keys(rows).length;
+		if (n >= MAX_PENDING_ROWS) return;
+		rows[wb.contact] = { w: packRowWrite(wb) };
+		if (size) size.n = n + 1;
+	}
 }
 
 /** Records a write handed to the workflow outside the queue ("Mark Dialling"): it is the row's sent write now. */

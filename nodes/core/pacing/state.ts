@@ -54,6 +54,7 @@
 import type { PacingSettings } from './settings';
 import { leaseMs, reconcileAfterMs } from './settings';
 import { pruneDone } from './dedupe';
+import { isCircleCode, UNKNOWN_CIRCLE } from '../circles';
 import { cloneRows, migrateRows, type PendingRow } from './rowWrites';
 
 // Math functions bound once (hot loops; global lookups are slow in sandboxed hosts such as Jest's vm).
@@ -183,6 +184,10 @@ export interface Totals {
 	expiredReservations: number;
 	/** Reports that matched nothing of this campaign. */
 	unmatched: number;
+	/** Reports ignored as malformed or implausible: bad correlation fields, a release time out of range. */
+	ignoredInvalid: number;
+	/** Live reports of unknown calls dropped because maxInFlight calls were already in flight. */
+	ignoredUnknown: number;
 }
 
 export interface CampaignState {
@@ -229,6 +234,8 @@ export function emptyTotals(): Totals {
 		notPlaced: 0,
 		expiredReservations: 0,
 		unmatched: 0,
+		ignoredInvalid: 0,
+		ignoredUnknown: 0,
 	};
 }
 
@@ -380,17 +387,19 @@ export function migrateState(
 	raw: unknown,
 	campaign: string,
 	now: number,
-): { state: CampaignState; warnings: string[] } {
-	if (raw === undefined || raw === null) return { state: createState(campaign, now), warnings: [] };
+): { state: CampaignState; warnings: string[]; discarded: boolean } {
+	if (raw === undefined || raw === null) return { state: createState(campaign, now), warnings: [], discarded: false };
 	if (!isObj(raw)) {
 		return {
 			state: createState(campaign, now),
+			discarded: true,
 			warnings: [`The stored pacing state of campaign "${campaign}" was not an object; started a fresh state.`],
 		};
 	}
 	if (raw.version !== STATE_VERSION) {
 		return {
 			state: createState(campaign, now),
+			discarded: true,
 			warnings: [
 				`The stored pacing state of campaign "${campaign}" has version ${JSON.stringify(raw.version)}, this package understands version ${STATE_VERSION}; started a fresh state (counters restart, contact history in your sheet is kept).`,
 			],
@@ -399,13 +408,19 @@ export function migrateState(
 	const warnings: string[] = [];
 	const fresh = createState(campaign, now);
 	const circles: Record<string, CircleState> = {};
+	// one warning per kind of damage, not one per record
+	const damagedCircles: string[] = [];
+	let damagedCalls = 0;
 	if (isObj(raw.circles)) {
 		for (const [k, v] of Object.entries(raw.circles)) {
-			const c = migrateCircle(v, now);
+			const c = k === '__proto__' ? null : migrateCircle(v, now);
 			if (c) circles[k] = c;
-			else warnings.push(`Dropped the damaged state of circle ${k}.`);
+			else damagedCircles.push(k);
 		}
 	} else if (raw.circles !== undefined) warnings.push('Dropped damaged per-circle state.');
+	if (damagedCircles.length) {
+		warnings.push(`Dropped the damaged state of ${damagedCircles.length} circle(s) (${damagedCircles.slice(0, 5).join(', ')}${damagedCircles.length > 5 ? ', ...' : ''}).`);
+	}
 	const inFlight: InFlightCall[] = [];
 	if (Array.isArray(raw.inFlight)) {
 		for (const f of raw.inFlight) {
@@ -419,9 +434,10 @@ export function migrateState(
 				if (isNum(f.m)) call.m = f.m;
 				if (isNum(f.ls)) call.ls = f.ls;
 				inFlight.push(call);
-			} else warnings.push('Dropped a damaged in-flight call record.');
+			} else damagedCalls++;
 		}
 	}
+	if (damagedCalls) warnings.push(`Dropped ${damagedCalls} damaged in-flight call record(s).`);
 	const totals = emptyTotals();
 	if (isObj(raw.totals)) {
 		for (const k of Object.keys(totals) as Array<keyof Totals>) totals[k] = num(raw.totals[k], 0);
@@ -457,7 +473,7 @@ export function migrateState(
 	state.sendLog.sort((a, b) => a[0] - b[0]);
 	state.reconcileLog.sort((a, b) => a - b);
 	state.done.sort((a, b) => a[0] - b[0]);
-	return { state, warnings };
+	return { state, warnings, discarded: false };
 }
 
 // ---- pruning ------------------------------------------------------------------------------------------------
@@ -492,6 +508,8 @@ export function pruneInPlace(s: CampaignState, now: number, settings: PacingSett
 		}
 	}
 
+	pruneForeignCircles(s);
+
 	const lease = leaseMs(settings);
 	const abandonMs = settings.abandonAfterMinutes * 60000;
 	let changed = false;
@@ -506,6 +524,21 @@ export function pruneInPlace(s: CampaignState, now: number, settings: PacingSett
 		} else kept.push(f);
 	}
 	if (changed) s.inFlight = kept;
+}
+
+/**
+ * Drops circles that are neither a known code nor UNKNOWN_CIRCLE (kept by versions that made a circle of any text,
+ * circles.ts) once no call in flight refers to them; the totals keep their counts.
+ */
+function pruneForeignCircles(s: CampaignState): void {
+	let foreign: string[] | undefined;
+	for (const name of Object.keys(s.circles)) {
+		if (name !== UNKNOWN_CIRCLE && !isCircleCode(name)) (foreign ??= []).push(name);
+	}
+	if (!foreign) return;
+	const used = new Set<string>();
+	for (const f of s.inFlight) used.add(f.ci);
+	for (const name of foreign) if (!used.has(name)) delete s.circles[name];
 }
 
 /** Pure wrapper: a pruned copy. */

@@ -12,6 +12,15 @@ export interface TickRelease extends ReleaseResult {
 	lostWrites: number;
 }
 
+export interface TickOptions extends ReleaseOptions {
+	/**
+	 * The real time, for row-write leases (default `now`). A row write's lease is about how long n8n takes to run a
+	 * tick (real time: the workflow's timeout is below the lease), not about the campaign's clock, which a
+	 * simulator may run faster.
+	 */
+	rowNow?: number;
+}
+
 /**
  * One tick's Release with the row-write discipline around it: writes the rows now show are confirmed, contacts
  * with a write still to show are held, each released call's "Mark Dialling" becomes its row's sent write, and the
@@ -22,10 +31,11 @@ export function releaseTick(
 	contacts: readonly ContactInput[],
 	now: number,
 	settings: PacingSettings,
-	options: ReleaseOptions = {},
+	tickOptions: TickOptions = {},
 ): TickRelease {
+	const { rowNow = now, ...options } = tickOptions;
 	const s = cloneState(state);
-	const lostWrites = confirmRowWrites(s, contacts, now);
+	const lostWrites = confirmRowWrites(s, contacts, rowNow);
 	const pending = contactsWithPendingWrites(s);
 	let lookingUp = options.lookingUp;
 	if (pending.size) {
@@ -36,7 +46,7 @@ export function releaseTick(
 	const result = release(s, contacts, now, settings, { ...options, ...(lookingUp ? { lookingUp } : {}) });
 	for (const r of result.released) {
 		const markDialling = { contact: r.contact, attemptsToWrite: r.attempt, lastStatus: 'in-progress', lastAttemptAt: r.placedAt, nextRetryAt: null, final: false, refunded: false };
-		markRowWriteSent(result.state, markDialling, now);
+		markRowWriteSent(result.state, markDialling, rowNow);
 	}
-	return { ...result, rowWrites: takeRowWrites(result.state, now), lostWrites };
+	return { ...result, rowWrites: takeRowWrites(result.state, rowNow), lostWrites };
 }

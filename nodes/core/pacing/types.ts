@@ -13,7 +13,8 @@ export interface ContactInput {
 	key: string;
 	/** Telecom circle code (Number Lookup's `circle`). */
 	circle?: string;
-	dnd?: boolean;
+	/** 'unknown': Exotel could not say (Number Lookup's dnd 'unavailable'). */
+	dnd?: boolean | 'unknown';
 	/** Attempts counted so far (refunded attempts are not counted). */
 	attempts?: number;
 	/** Status of the last call: in-progress, completed, busy, no-answer, failed, canceled, not-placed. */

@@ -10,7 +10,7 @@ async function main() {
 	const sim = await startSimulator({ seed: 7, clock: { factor: 0, virtualStart: '2025-01-06T10:00:00+05:30' }, numbers: { circleWeights: { MH: 1, DL: 1, KA: 1 } } });
 	try {
 		await withN8n({ keepUserFolder: true }, async (n8n) => {
-			const cred = await n8n.client.createCredential({ name: 'Exotel (simulator)', type: 'exotelApi', data: { apiKey: 'sim-key', apiToken: 'sim-token', accountSid: 'simaccount', cluster: 'custom', baseUrl: sim.url, allowedHttpRequestDomains: 'all' } });
+			const cred = await n8n.client.createCredential({ name: 'Exotel (simulator)', type: 'exotelApi', data: { apiKey: 'sim-key', apiToken: 'sim-token', accountSid: 'simaccount', cluster: 'custom', baseUrl: sim.url, allowUnencryptedHttp: false, allowedHttpRequestDomains: 'all' } });
 			const wf = localWorkflow({ simUrl: sim.url, n8nUrl: n8n.url.replace(/\/$/, ''), secret: 'a-very-long-test-secret-123', campaign: 'dev', credentialId: cred.id, scheduleSeconds: 5, factor: F, settings: { retryBusyMinutes: 2, retryNoAnswerMinutes: 2, retryFailedMinutes: 1 } });
 			sim.sheets.replace('contacts', makeContacts(N, 3));
 			const created = await n8n.client.importWorkflow(wf);
