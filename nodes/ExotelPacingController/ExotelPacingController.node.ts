@@ -5,13 +5,14 @@ import { asNodeError } from '../transport/nodeError';
 import { checkOption } from '../transport/options';
 
 import { executeCampaignOperation } from './actions/campaign';
+import { executeGetDashboard } from './actions/dashboard';
 import { executeRecordOutcome } from './actions/recordOutcome';
 import { executeRelease } from './actions/release';
 import { properties } from './description';
 import { withWorkflowLock } from './memory';
 import { warnIfManual, workflowIdOf } from './store';
 
-const OPERATIONS = ['getStats', 'pause', 'recordOutcome', 'release', 'reset', 'resume'] as const;
+const OPERATIONS = ['getDashboard', 'getStats', 'pause', 'recordOutcome', 'release', 'reset', 'resume'] as const;
 
 export class ExotelPacingController implements INodeType {
 	description: INodeTypeDescription = {
@@ -49,8 +50,9 @@ export class ExotelPacingController implements INodeType {
 			});
 		}
 		try {
-			// Get Stats only reads; everything else changes a campaign, one execution of this workflow at a time.
+			// Get Stats and Get Dashboard only read; everything else changes a campaign, one execution of this workflow at a time.
 			if (operation === 'getStats') return await executeCampaignOperation(this, items, operation, !manual);
+			if (operation === 'getDashboard') return await executeGetDashboard(this, items, !manual);
 			const locked = async <T>(fn: () => Promise<T>) => await withWorkflowLock(workflowIdOf(this), fn);
 			if (operation === 'release') return await locked(async () => await executeRelease(this, items));
 			if (operation === 'recordOutcome') return await locked(async () => await executeRecordOutcome(this, items));

@@ -3,6 +3,7 @@ import type { INodeProperties } from 'n8n-workflow';
 
 const onRelease = { show: { operation: ['release'] } };
 const onRecord = { show: { operation: ['recordOutcome'] } };
+const onDashboard = { show: { operation: ['getDashboard'] } };
 
 export const operationProperty: INodeProperties = {
 	displayName: 'Operation',
@@ -11,6 +12,12 @@ export const operationProperty: INodeProperties = {
 	noDataExpression: true,
 	default: 'release',
 	options: [
+		{
+			name: 'Get Dashboard',
+			value: 'getDashboard',
+			action: 'Get the campaign dashboard',
+			description: 'The stats as a live HTML page (field html) for Respond to Webhook',
+		},
 		{ name: 'Get Stats', value: 'getStats', action: 'Get campaign stats', description: 'Totals and a per-circle table' },
 		{ name: 'Pause', value: 'pause', action: 'Pause the campaign', description: 'Stop releasing calls; calls in progress finish' },
 		{
@@ -117,6 +124,32 @@ export const properties: INodeProperties[] = [
 		type: 'notice',
 		default: '',
 		displayOptions: onRecord,
+	},
+	{
+		displayName:
+			'Wire Webhook (GET) -> this node -> Respond to Webhook (Respond With: Text, Response Body {{ $json.html }}, header Content-Type: text/html). The page refreshes itself.',
+		name: 'dashboardNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: onDashboard,
+	},
+	{
+		displayName: 'Pause / Resume URL',
+		name: 'dashboardActionUrl',
+		type: 'string',
+		default: '',
+		displayOptions: onDashboard,
+		placeholder: 'https://n8n.example.com/webhook/campaign-control',
+		description:
+			'Production URL of your webhook (POST) that checks the secret and runs Pause or Resume. The page POSTs the form fields action (pause or resume), campaign and secret, which the person types in; the page never holds it. Empty = no buttons.',
+	},
+	{
+		displayName: 'Refresh Every (Seconds)',
+		name: 'refreshSeconds',
+		type: 'number',
+		default: 5,
+		typeOptions: { minValue: 2 },
+		displayOptions: onDashboard,
 	},
 	{
 		displayName: 'Options',

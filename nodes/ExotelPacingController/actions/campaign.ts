@@ -11,7 +11,7 @@ import { loadCampaign, resolveNow, saveCampaigns } from '../store';
 const TIME_KEYS = new Set(['at', 'pausedAt', 'breakerSince', 'probeAt', 'rateLimitedUntil', 'opensAt', 'closesAt']);
 
 /** Epoch-ms fields of the stats as ISO times in India time, so people can read them. */
-function readableTimes(value: unknown, key = ''): unknown {
+export function readableTimes(value: unknown, key = ''): unknown {
 	if (Array.isArray(value)) return value.map((v) => readableTimes(v));
 	if (value && typeof value === 'object') {
 		return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, readableTimes(v, k)]));

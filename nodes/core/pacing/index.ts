@@ -58,7 +58,7 @@ export {
 	type Orphan,
 	type OrphanLookup,
 } from './orphans';
-export { getStats, type PacingStats, type CircleStatsRow } from './stats';
+export { getStats, recentActivity, type PacingStats, type CircleStatsRow, type RecentActivity } from './stats';
 export { pauseCampaign, resumeCampaign, resetCampaign } from './controls';
 export { TRIP_WORDS, type TripReason, type BreakerTransition } from './breaker';
 export { maxInAnyWindow } from './guards';

@@ -97,6 +97,36 @@ export interface PacingStats {
 	stateBytes: number;
 }
 
+/**
+ * Finished calls of the health window (default the last 5 minutes in 20 s buckets), all circles together: the only
+ * history the state keeps (state.ts: per-circle `win`). Calls counted while their circle's breaker was not closed
+ * are not in it (health.ts feeds the window only from closed circles).
+ */
+export interface RecentActivity {
+	bucketSeconds: number;
+	windowSeconds: number;
+	/** Oldest first; buckets without finished calls are left out. `at` = start of the bucket (epoch ms). */
+	buckets: Array<{ at: number; resolved: number; completed: number }>;
+}
+
+export function recentActivity(state: CampaignState, now: number, settings: PacingSettings): RecentActivity {
+	const bucketMs = settings.healthBucketSeconds * 1000;
+	const last = Math.floor(now / bucketMs);
+	const from = Math.floor((now - settings.healthWindowSeconds * 1000) / bucketMs);
+	const pooled = new Map<number, { resolved: number; completed: number }>();
+	for (const c of Object.values(state.circles)) {
+		for (const b of c.win) {
+			if (b[0] <= from || b[0] > last) continue;
+			const p = pooled.get(b[0]) ?? { resolved: 0, completed: 0 };
+			p.resolved += b[1] + b[2] + b[3] + b[4] + b[5];
+			p.completed += b[1];
+			pooled.set(b[0], p);
+		}
+	}
+	const buckets = [...pooled.entries()].sort((a, b) => a[0] - b[0]).map(([i, p]) => ({ at: i * bucketMs, ...p }));
+	return { bucketSeconds: settings.healthBucketSeconds, windowSeconds: settings.healthWindowSeconds, buckets };
+}
+
 const pct = (k: number, n: number): number | null => (n > 0 ? Math.round((1000 * k) / n) / 10 : null);
 
 export function getStats(state: CampaignState, now: number, settings: PacingSettings): PacingStats {

@@ -1,0 +1,199 @@
+/**
+ * The live campaign dashboard: getStats (core/pacing/stats.ts) as one self-contained HTML page for ops staff.
+ *
+ * Pure and n8n-free: no clock (the caller passes `now`), nothing fetched while rendering, no external scripts, styles
+ * or fonts. Every string that comes from the state (campaign and circle names, trip reasons) is escaped, because a
+ * campaign name is whatever the workflow's author typed. The page never holds the workflow's secret: the Pause /
+ * Resume form asks the person to type it, and POSTs it with the action to `actionUrl`.
+ *
+ * n8n serves HTML answers of Respond to Webhook inside a sandboxed `<iframe srcdoc>`, where reloading the page
+ * reloads the same srcdoc. So the page refreshes by fetching its own URL (`document.baseURI`, which a srcdoc
+ * document inherits from its parent) and swapping the live part in; the typed secret stays where it is.
+ */
+import { DateTime } from 'luxon';
+
+import type { CircleStatsRow, PacingStats, RecentActivity } from './pacing';
+
+export interface DashboardOptions {
+	/** Time of rendering (epoch ms): the page says when its figures were taken. */
+	now: number;
+	/** Where Pause / Resume POST (the workflow's control webhook): absolute http(s) or relative. Empty = no buttons. */
+	actionUrl?: string;
+	/** Seconds between refreshes (default 5, at least 2). */
+	refreshSeconds?: number;
+	/** Finished calls of the health window (recentActivity in core/pacing/stats.ts) for the chart; absent = no chart. */
+	recent?: RecentActivity;
+}
+
+const ZONE = 'Asia/Kolkata';
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
+
+/** Text for HTML element content and quoted attribute values. */
+export function escapeHtml(value: unknown): string {
+	return String(value ?? '').replace(/[&<>"'`]/g, (ch) => ESCAPES[ch]);
+}
+
+/** An action URL the form may use: http(s) or a path, never `javascript:` or `data:`. */
+export function safeActionUrl(url: string | undefined): string {
+	const u = (url ?? '').trim();
+	if (!u) return '';
+	if (/^https?:\/\//i.test(u)) return u;
+	// a path (or ?query) of this origin; `//host` would be another origin without saying so
+	if (/^[/?]/.test(u) && !u.startsWith('//')) return u;
+	throw new Error(`The dashboard's action URL must start with http://, https:// or /, not "${u.slice(0, 40)}"`);
+}
+
+const fmtInt = (n: number): string => String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+const fmtPct = (p: number | null): string => (p === null ? '–' : `${p.toFixed(1)}%`);
+
+/** `06 Jan, 10:05:00 IST` (India time, whatever the server's zone). */
+export function istTime(ms: number | null | undefined): string {
+	if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0) return '–';
+	return `${DateTime.fromMillis(ms, { zone: ZONE }).toFormat('dd LLL, HH:mm:ss')} IST`;
+}
+
+const STYLE = `
+body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f5f6f8;color:#1d2330}
+main,form{max-width:1100px;margin:0 auto;padding:12px 16px}
+h1{font-size:20px;margin:8px 0}h2{font-size:15px;margin:16px 0 6px}
+.badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;color:#fff}
+.run,.closed{background:#2e7d32}.paused,.open{background:#c62828}.half-open{background:#ef6c00}
+.cards{display:flex;flex-wrap:wrap;gap:8px}.card{background:#fff;border-radius:6px;padding:8px 12px;min-width:120px}
+.card b{display:block;font-size:22px}.muted{color:#667085;font-size:12px}
+table{border-collapse:collapse;background:#fff;width:100%}th,td{padding:4px 8px;border-bottom:1px solid #e4e7ec;text-align:right}
+th:first-child,td:first-child,td.l{text-align:left}
+.bar{background:#e4e7ec;height:8px;border-radius:4px;width:160px}.bar i{display:block;height:8px;border-radius:4px;background:#1565c0}
+svg{background:#fff;border-radius:6px}button{padding:4px 14px;margin-left:6px}`;
+
+function card(label: string, value: string, note = ''): string {
+	return `<div class="card"><span class="muted">${escapeHtml(label)}</span><b data-k="${escapeHtml(label)}">${escapeHtml(value)}</b>${note ? `<span class="muted">${escapeHtml(note)}</span>` : ''}</div>`;
+}
+
+function bar(used: number, limit: number): string {
+	const pct = limit > 0 ? Math.min(100, Math.round((100 * used) / limit)) : 0;
+	return `<div class="bar" title="${pct}%"><i style="width:${pct}%"></i></div>`;
+}
+
+function header(stats: PacingStats, now: number): string {
+	const status = stats.paused
+		? `<span class="badge paused">Paused</span> <span class="muted">since ${escapeHtml(istTime(stats.pausedAt))}</span>`
+		: '<span class="badge run">Running</span>';
+	const w = stats.callingWindow;
+	const opening = w.open ? `calling window open until ${istTime(w.closesAt)}` : `calling window closed, opens ${istTime(w.opensAt)}`;
+	return `<h1>Campaign <span id="campaign">${escapeHtml(stats.campaign)}</span> ${status}</h1>
+<div class="muted">Figures at ${escapeHtml(istTime(stats.at || now))} · ${escapeHtml(opening)}</div>`;
+}
+
+function callCards(stats: PacingStats): string {
+	const t = stats.totals;
+	const g = stats.guards;
+	return `<h2>Calls</h2><div class="cards">
+${card('Placed', fmtInt(t.attempted))}${card('Completed', fmtInt(t.completed), `${fmtPct(t.completionPct)} of ${fmtInt(t.resolved)} finished`)}
+${card('In flight', fmtInt(t.inFlight), `${fmtInt(t.reserved)} released, not yet placed · max ${fmtInt(g.maxInFlight)}`)}
+<div class="card"><span class="muted">Calls in the last minute</span><b data-k="Last minute">${fmtInt(g.requestsLast60s)} / ${fmtInt(g.windowLimit)}</b>${bar(g.requestsLast60s, g.windowLimit)}</div>
+</div>`;
+}
+
+/** Finished calls by outcome: the campaign state counts calls, not contacts (those live in the user's sheet). */
+function outcomeCards(stats: PacingStats): string {
+	const t = stats.totals;
+	return `<h2>Finished calls by outcome</h2><div class="cards">
+${card('Completed', fmtInt(t.completed))}${card('Busy', fmtInt(t.busy))}${card('No answer', fmtInt(t.noAnswer))}${card('Failed', fmtInt(t.failed))}
+${card('Other', fmtInt(t.other))}${card('Refunded (circle outage)', fmtInt(t.refunded))}${card('Abandoned', fmtInt(t.abandoned))}${card('Not placed', fmtInt(t.notPlaced))}
+</div>`;
+}
+
+function circleRow(c: CircleStatsRow): string {
+	const since = c.breaker === 'open' ? `${istTime(c.breakerSince)}, probes ${istTime(c.probeAt)}` : istTime(c.breakerSince);
+	const why = c.breaker !== 'closed' && c.tripReason ? ` (${c.tripReason})` : '';
+	return `<tr data-circle="${escapeHtml(c.circle)}"><td class="l" title="${escapeHtml(c.circleName ?? '')}">${escapeHtml(c.circle)}</td>
+<td class="l"><span class="badge ${escapeHtml(c.breaker)}">${escapeHtml(c.breaker)}</span>${escapeHtml(why)}</td><td class="l">${escapeHtml(since)}</td>
+<td>${fmtPct(c.completionPct)}</td><td>${fmtPct(c.window.completionPct)}</td><td>${fmtInt(c.attempted)}</td><td>${fmtInt(c.completed)}</td><td>${fmtInt(c.inFlight)}</td></tr>`;
+}
+
+function circleTable(stats: PacingStats): string {
+	if (stats.circles.length === 0) return '<h2>Circles</h2><p class="muted">No calls yet.</p>';
+	return `<h2>Circles</h2><table><thead><tr><th>Circle</th><th>Breaker</th><th>Since</th><th>Completion</th><th>Recent (health window)</th><th>Placed</th><th>Completed</th><th>In flight</th></tr></thead>
+<tbody>${stats.circles.map(circleRow).join('\n')}</tbody></table>`;
+}
+
+const CHART_W = 600;
+const CHART_H = 140;
+
+/**
+ * Finished and completed calls per bucket of the health window, as an inline SVG (no script, no library). The
+ * state keeps no longer history than this window (core/pacing/stats.ts, recentActivity), so the chart spans it.
+ */
+export function activityChart(recent: RecentActivity | undefined, now: number): string {
+	if (!recent) return '';
+	const bucketMs = recent.bucketSeconds * 1000;
+	const count = Math.max(1, Math.round(recent.windowSeconds / recent.bucketSeconds));
+	const last = Math.floor(now / bucketMs);
+	const byIndex = new Map(recent.buckets.map((b) => [Math.floor(b.at / bucketMs), b]));
+	const slots = [...Array(count)].map((_, i) => byIndex.get(last - count + 1 + i));
+	const top = Math.max(1, ...slots.map((b) => b?.resolved ?? 0));
+	const w = CHART_W / count;
+	const y = (v: number) => Math.round(CHART_H - 16 - ((CHART_H - 28) * v) / top);
+	const rect = (i: number, v: number, fill: string, what: string) =>
+		`<rect x="${Math.round(i * w + 1)}" y="${y(v)}" width="${Math.max(1, Math.round(w - 2))}" height="${CHART_H - 16 - y(v)}" fill="${fill}"><title>${v} ${what}</title></rect>`;
+	const bars = slots
+		.map((b, i) =>
+			b && b.resolved ? rect(i, b.resolved, '#90caf9', 'finished') + (b.completed ? rect(i, b.completed, '#2e7d32', 'completed') : '') : '',
+		)
+		.join('');
+	const minutes = Math.round(recent.windowSeconds / 60);
+	return `<h2>Last ${minutes} minutes</h2><svg viewBox="0 0 ${CHART_W} ${CHART_H}" width="${CHART_W}" height="${CHART_H}" role="img" aria-label="Finished and completed calls per ${recent.bucketSeconds} seconds">
+${bars}
+<text x="2" y="${CHART_H - 3}" font-size="10" fill="#667085">-${minutes} min</text><text x="${CHART_W - 30}" y="${CHART_H - 3}" font-size="10" fill="#667085">now</text>
+<text x="2" y="10" font-size="10" fill="#667085">finished (blue) and completed (green) calls per ${recent.bucketSeconds} s, up to ${top}</text></svg>
+<p class="muted">The campaign state keeps only its health window, so the chart covers the last ${minutes} minutes.</p>`;
+}
+
+function controls(stats: PacingStats, actionUrl: string): string {
+	if (!actionUrl) return '';
+	return `<form id="controls" method="post" action="${escapeHtml(actionUrl)}" autocomplete="off">
+<input type="hidden" name="campaign" value="${escapeHtml(stats.campaign)}">
+<label>Workflow secret <input type="password" name="secret" required autocomplete="off"></label>
+<button type="submit" name="action" value="pause">Pause</button><button type="submit" name="action" value="resume">Resume</button>
+<span id="result" class="muted" role="status"></span></form>`;
+}
+
+/**
+ * Refresh: fetch the page's own URL and swap <main> in (n8n may wrap the answer in an iframe's srcdoc; unwrap it).
+ * Pause / Resume: POST the form with fetch and show the answer, so the page stays; without script the form posts.
+ */
+function script(refreshMs: number): string {
+	return `(function(){
+var parse=function(t){var d=new DOMParser().parseFromString(t,'text/html');var f=d.querySelector('iframe[srcdoc]');return f?new DOMParser().parseFromString(f.getAttribute('srcdoc'),'text/html'):d;};
+setInterval(function(){fetch(document.baseURI,{cache:'no-store'}).then(function(r){return r.text();}).then(function(t){var m=parse(t).querySelector('main');if(m)document.querySelector('main').innerHTML=m.innerHTML;}).catch(function(){var s=document.getElementById('stale');if(s)s.textContent='(refresh failed, retrying)';});},${refreshMs});
+var f=document.getElementById('controls');if(!f)return;
+f.addEventListener('submit',function(e){e.preventDefault();var b=new URLSearchParams(new FormData(f));b.set('action',e.submitter?e.submitter.value:'');
+var out=document.getElementById('result');out.textContent='…';
+fetch(f.action,{method:'POST',body:b}).then(function(r){return r.text().then(function(t){out.textContent=r.status+' '+t.slice(0,200);});}).catch(function(x){out.textContent='Failed: '+x;});});
+})();`;
+}
+
+/** One self-contained HTML page showing the campaign's stats; `options.recent` draws the chart. */
+export function renderDashboard(stats: PacingStats, options: DashboardOptions): string {
+	const actionUrl = safeActionUrl(options.actionUrl);
+	const seconds = Number.isFinite(options.refreshSeconds) ? (options.refreshSeconds as number) : 5;
+	// at least 2 s: every refresh is an execution of the user's workflow
+	const refreshMs = Math.round(Math.max(2, seconds) * 1000);
+	return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${escapeHtml(stats.campaign)} · Exotel campaign</title><style>${STYLE}</style></head>
+<body><main>
+${header(stats, options.now)} <span id="stale" class="muted"></span>
+${callCards(stats)}
+${outcomeCards(stats)}
+${circleTable(stats)}
+${activityChart(options.recent, options.now)}
+<p class="muted">Rate now ${escapeHtml(stats.rule.ratePerMinute.toFixed(1))}/min. ${escapeHtml(stats.rule.description)}</p>
+</main>
+${controls(stats, actionUrl)}
+<script>${script(refreshMs)}</script>
+</body></html>
+`;
+}

@@ -1,0 +1,165 @@
+/**
+ * The campaign dashboard (nodes/core/dashboard.ts): its figures are getStats' figures, breakers show with their
+ * India-time "since", names from the state cannot inject markup, and the page loads nothing and holds no secret.
+ */
+import { escapeHtml, istTime, renderDashboard, safeActionUrl } from '../../nodes/core/dashboard';
+import {
+	createState,
+	getStats,
+	pauseCampaign,
+	recentActivity,
+	recordOutcomes,
+	release,
+	type CampaignState,
+	type PacingStats,
+} from '../../nodes/core/pacing';
+import { ist, MON_10, settingsWith } from '../pacing/helpers';
+
+const s = settingsWith();
+const NOW = MON_10 + 30000;
+const ACTION = 'https://n8n.example.com/webhook/campaign-control';
+const HOSTILE = `<script>alert("x")</script><img src=x onerror=alert(1)>'"&`;
+
+/** 60 contacts over MH / DL / KA: 49 placed, 20 finished (5 of each outcome); DL open, KA half-open. */
+function campaignWithCalls(name = 'diwali'): CampaignState {
+	const contacts = [...Array(60)].map((_, i) => ({ key: `+9198${String(i).padStart(8, '0')}`, circle: ['MH', 'DL', 'KA'][i % 3] }));
+	const r = release(createState(name, MON_10), contacts, MON_10, s);
+	const reg = recordOutcomes(
+		r.state,
+		r.released.map((c, i) => ({ callSid: `S${i}`, status: 'in-progress', correlation: c.correlation })),
+		MON_10 + 2000,
+		s,
+	);
+	const statuses = ['completed', 'busy', 'no-answer', 'failed'];
+	const done = recordOutcomes(
+		reg.state,
+		r.released.slice(0, 20).map((c, i) => ({ callSid: `S${i}`, status: statuses[i % 4], at: MON_10 + 25000 })),
+		NOW,
+		s,
+	).state;
+	done.circles.DL.br = { ...done.circles.DL.br, s: 'open', since: MON_10 + 10000, until: MON_10 + 130000, why: 'failed_run' };
+	done.circles.KA.br = { ...done.circles.KA.br, s: 'half-open', since: MON_10 + 20000, until: 0 };
+	return done;
+}
+
+function page(state: CampaignState, actionUrl = ACTION): { stats: PacingStats; html: string } {
+	const stats = getStats(state, NOW, s);
+	return { stats, html: renderDashboard(stats, { now: NOW, actionUrl, recent: recentActivity(state, NOW, s) }) };
+}
+
+/** The text of the element marked data-k="<label>". */
+const figure = (html: string, label: string): string => html.match(new RegExp(`data-k="${label}">([^<]*)<`))?.[1] ?? '';
+const circleRow = (html: string, circle: string): string =>
+	html.match(new RegExp(`<tr data-circle="${circle}">[\\s\\S]*?</tr>`))?.[0] ?? '';
+
+describe('renderDashboard: the figures are getStats', () => {
+	const { stats, html } = page(campaignWithCalls());
+
+	it('calls placed / completed / in flight and the last minute against the limit', () => {
+		expect(stats.totals).toMatchObject({ attempted: 49, completed: 5, busy: 5, noAnswer: 5, failed: 5, inFlight: 29 });
+		expect(figure(html, 'Placed')).toBe(String(stats.totals.attempted));
+		expect(figure(html, 'In flight')).toBe(String(stats.totals.inFlight));
+		expect(figure(html, 'Last minute')).toBe(`${stats.guards.requestsLast60s} / ${stats.guards.windowLimit}`);
+		expect(html).toContain(`${stats.totals.completionPct!.toFixed(1)}% of ${stats.totals.resolved} finished`);
+		expect(figure(html, 'Busy')).toBe('5');
+		expect(figure(html, 'No answer')).toBe('5');
+		expect(figure(html, 'Failed')).toBe('5');
+	});
+
+	it('one row per circle: completion % and its breaker (closed / open / half-open) since when, in India time', () => {
+		expect(stats.circles.map((c) => c.breaker)).toEqual(['open', 'half-open', 'closed']);
+		for (const c of stats.circles) {
+			const row = circleRow(html, c.circle);
+			expect(row).toContain(`<span class="badge ${c.breaker}">${c.breaker}</span>`);
+			expect(row).toContain(c.completionPct === null ? '–' : `${c.completionPct.toFixed(1)}%`);
+			expect(row).toContain(istTime(c.breakerSince));
+		}
+		expect(istTime(MON_10 + 10000)).toBe('03 Mar, 10:00:10 IST');
+		expect(circleRow(html, 'DL')).toContain('probes 03 Mar, 10:02:10 IST');
+		expect(circleRow(html, 'DL')).toContain('(failed_run)');
+	});
+
+	it('charts the finished calls of the health window, and reloads itself every 5 s', () => {
+		expect(html).toMatch(/<svg [^>]*role="img"/);
+		expect(html).toContain('<title>20 finished</title>');
+		expect(html).toContain('<title>5 completed</title>');
+		expect(html).toContain(',5000);');
+	});
+
+	it('says Paused, and since when', () => {
+		const paused = page(pauseCampaign(campaignWithCalls(), ist('2025-03-03T10:00:05'))).html;
+		expect(paused).toContain('<span class="badge paused">Paused</span> <span class="muted">since 03 Mar, 10:00:05 IST</span>');
+	});
+
+	it('renders an empty campaign without calls', () => {
+		const empty = renderDashboard(getStats(createState('new', MON_10), MON_10, s), { now: MON_10 });
+		expect(empty).toContain('No calls yet.');
+		expect(empty).not.toContain('<form');
+	});
+});
+
+describe('recentActivity: the data of the chart, from the health window', () => {
+	it('pools the circles per bucket and leaves out what the window has dropped', () => {
+		const state = campaignWithCalls();
+		expect(recentActivity(state, NOW, s)).toEqual({
+			bucketSeconds: 20,
+			windowSeconds: 300,
+			buckets: [{ at: MON_10 + 20000, resolved: 20, completed: 5 }],
+		});
+		expect(recentActivity(state, NOW + 301000, s).buckets).toEqual([]);
+		const chart = renderDashboard(getStats(state, NOW + 301000, s), { now: NOW + 301000, recent: recentActivity(state, NOW + 301000, s) });
+		expect(chart).toContain('<h2>Last 5 minutes</h2>');
+		expect(chart).not.toContain('<rect');
+	});
+});
+
+describe('renderDashboard: safe to open', () => {
+	it('escapes hostile campaign and circle names: no markup from the state reaches the page', () => {
+		const state = campaignWithCalls(HOSTILE);
+		state.circles[HOSTILE] = { ...state.circles.MH };
+		state.circles.DL.br.why = HOSTILE;
+		const { html } = page(state);
+		expect(html.match(/<script>/g)).toHaveLength(1); // the page's own, at the end
+		expect(html).not.toMatch(/<img/);
+		expect(html).not.toContain('alert("x")');
+		expect(html).toContain(escapeHtml(HOSTILE));
+		expect(escapeHtml(HOSTILE)).toBe('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;&#39;&quot;&amp;');
+	});
+
+	it('loads nothing from elsewhere: the only URL in the page is the action URL given', () => {
+		const { html } = page(campaignWithCalls());
+		const withoutAction = html.split(ACTION).join('');
+		expect(withoutAction).not.toMatch(/https?:|\/\//i);
+		expect(html).not.toMatch(/<link|<iframe|\ssrc=/i);
+		expect(html).toContain(`<form id="controls" method="post" action="${ACTION}"`);
+	});
+
+	it('never holds the secret: the person types it into a password field', () => {
+		const { html } = page(campaignWithCalls());
+		expect(html).toContain('<input type="password" name="secret" required autocomplete="off">');
+		expect(html).not.toMatch(/name="secret"[^>]*value=/);
+		expect(html).toContain('value="pause"');
+		expect(html).toContain('value="resume"');
+	});
+
+	it('takes http(s) and path action URLs only', () => {
+		expect(safeActionUrl('/webhook/control')).toBe('/webhook/control');
+		expect(safeActionUrl(' https://x.example/a ')).toBe('https://x.example/a');
+		expect(safeActionUrl('')).toBe('');
+		for (const bad of ['javascript:alert(1)', 'data:text/html,x', '//evil.example/x', 'webhook/x']) {
+			expect(() => safeActionUrl(bad)).toThrow(/must start with/);
+		}
+		expect(() => page(campaignWithCalls(), 'javascript:alert(1)')).toThrow();
+	});
+
+	it('uses the clock it is given, not the real one', () => {
+		const stats = getStats(campaignWithCalls(), NOW, s);
+		const a = renderDashboard(stats, { now: NOW, actionUrl: ACTION });
+		const spy = jest.spyOn(Date, 'now').mockReturnValue(NOW + 3600000);
+		try {
+			expect(renderDashboard(stats, { now: NOW, actionUrl: ACTION })).toBe(a);
+		} finally {
+			spy.mockRestore();
+		}
+	});
+});
