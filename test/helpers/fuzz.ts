@@ -61,7 +61,7 @@ export class Gen {
 			() => `(+91) ${digits(3)}.${digits(3)}.${digits(4)} ext ${digits(3)}`,
 			() => '٩٨٧٦٥٤٣٢١٠',
 			() => this.text(30),
-			() => digits(this.int(1000, 5000)),
+			() => digits(10).repeat(this.int(100, 500)),
 		];
 		return this.pick(shapes)();
 	}
