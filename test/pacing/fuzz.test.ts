@@ -372,6 +372,18 @@ describe('cases the fuzz found (fixed)', () => {
 		expect(m.warnings).toEqual(['Reset 2 negative campaign counter(s) to 0.']);
 	});
 
+	test('a damaged run-test index (hc) in a stored circle cannot make the engine loop', () => {
+		const rows: ContactInput[] = Array.from({ length: 20 }, (_, i) => ({ key: `+9192${String(i).padStart(8, '0')}`, circle: 'AS' }));
+		const rel = releaseTick(createState(CAMPAIGN, MON_10), rows, MON_10, S);
+		const st = recordOutcomes(rel.state, rel.released.map((c, i) => ({ callSid: `h${i}`, status: 'busy', correlation: c.correlation })), MON_10 + 1000, S).state;
+		const stored = JSON.parse(JSON.stringify(st));
+		stored.circles.AS.hc = -1e300;
+		const m = migrateState(stored, CAMPAIGN, MON_10 + 60000);
+		expect(m.state.circles.AS.hc).toBe(0);
+		const { ms } = timed(() => releaseTick(recordOutcomes(m.state, [], MON_10 + 61000, S).state, rows, MON_10 + 62000, S));
+		expect(ms).toBeLessThan(100);
+	});
+
 	test('decodeCorrelation drops a release time too large to be one (finite seconds, infinite ms)', () => {
 		const c = decodeCorrelation(`x1|camp|+919800000001|1|MH|${'z'.repeat(197)}`);
 		expect(c).toEqual({ campaign: 'camp', contact: '+919800000001', attempt: 1, circle: 'MH' });

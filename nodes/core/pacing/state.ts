@@ -359,7 +359,8 @@ function migrateCircle(raw: unknown, now: number): CircleState | null {
 		win: Array.isArray(raw.win) ? (raw.win.filter((b) => arrNum(b, 6) !== null) as HealthBucket[]) : [],
 		run: (arrNum(raw.run, 2) as [number, number] | null) ?? base.run,
 		mq: Array.isArray(raw.mq) && raw.mq.every(isNum) ? (raw.mq as number[]) : [],
-		hc: Array.isArray(raw.mq) && raw.mq.every(isNum) && isNum(raw.hc) ? Math.min(raw.hc, raw.mq.length) : 0,
+		// an index into mq: a negative or fractional one made the run tests loop for good (test/pacing/fuzz.test.ts)
+		hc: Array.isArray(raw.mq) && raw.mq.every(isNum) && isNum(raw.hc) ? Math.max(0, Math.min(Math.floor(raw.hc), raw.mq.length)) : 0,
 		cal: (arrNum(raw.cal, 5) as CircleState['cal'] | null) ?? base.cal,
 		dr: num(raw.dr, 0),
 		bl: num(raw.bl, 0),
