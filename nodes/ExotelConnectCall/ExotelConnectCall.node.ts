@@ -107,15 +107,19 @@ function pacingCustomField(json: IDataObject): string | undefined {
 	return undefined;
 }
 
-/** The automatic CustomField: the Pacing Controller's correlation id, or one built from the item. */
-function automaticCustomField(json: IDataObject, from: string): string {
+/**
+ * The automatic CustomField: the Pacing Controller's correlation id, or one built from the item. `customer` is the
+ * number of the person being called: From for a call flow, To for number to number (there From is the agent, rung
+ * first, and To is what Exotel's Connect API calls the customer's number), so a callback names the customer.
+ */
+function automaticCustomField(json: IDataObject, customer: string): string {
 	const pacing = pacingCustomField(json);
 	if (pacing) return pacing;
 	const previous = Number(json.attempts ?? 0);
 	const circle = toCircleCode(json.circle);
 	return encodeCorrelation({
 		campaign: '',
-		contact: digitsOf(from),
+		contact: digitsOf(customer),
 		attempt: (Number.isFinite(previous) && previous > 0 ? Math.floor(previous) : 0) + 1,
 		...(circle ? { circle } : {}),
 	});
@@ -202,7 +206,7 @@ export class ExotelConnectCall implements INodeType {
 				required: true,
 				placeholder: '+919876543210',
 				description:
-					'The number Exotel calls first. For a call flow this is the customer. Any usual Indian format works (+91 98765 43210, 09876543210).',
+					'The number Exotel calls first. For a call flow this is the customer; for number to number, usually the agent. Any usual Indian format works (+91 98765 43210, 09876543210).',
 			},
 			{
 				displayName: 'To (Called Second)',
@@ -212,7 +216,8 @@ export class ExotelConnectCall implements INodeType {
 				required: true,
 				placeholder: '+919812345678',
 				displayOptions: { show: { variant: ['number'] } },
-				description: 'The number Exotel connects to once the From number answers (e.g. an agent)',
+				description:
+					'The number Exotel connects to once the From number answers: the customer. The automatic Custom Field names this number as the contact.',
 			},
 			{
 				displayName: 'Caller ID (ExoPhone)',
@@ -277,7 +282,7 @@ export class ExotelConnectCall implements INodeType {
 				default: '',
 				placeholder: 'Leave empty for automatic',
 				description:
-					'Up to 128 characters that Exotel passes to the call flow and returns in the final status callback. Leave empty to use the Pacing Controller’s correlation ID (pacing.customField), or one made from the number and attempt.',
+					'Up to 128 characters that Exotel passes to the call flow and returns in the final status callback. Leave empty to use the Pacing Controller’s correlation ID (pacing.customField), or one made from the customer’s number (From for a call flow, To for number to number) and attempt.',
 			},
 			{
 				displayName: 'Call Settings',
@@ -565,7 +570,7 @@ function prepareCall(ctx: IExecuteFunctions, i: number, variant: Variant, accoun
 	let customField: string;
 	if (isBlank(userCustomField)) {
 		try {
-			customField = automaticCustomField(json, fromText);
+			customField = automaticCustomField(json, params.to ?? fromText);
 		} catch (error) {
 			throw new NodeOperationError(node, (error as Error).message, { itemIndex: i });
 		}

@@ -107,18 +107,22 @@ function fromRecord(value: IDataObject): CallbackRead {
 	return Object.keys(value).length > MAX_CALLBACK_FIELDS ? { tooLarge: TOO_MANY_FIELDS } : { fields: value };
 }
 
-/** urlencoded text -> fields; repeated keys become arrays (appended in place: linear, see test/nodes/statusTrigger.test.ts). */
+/**
+ * urlencoded text -> fields; repeated keys become arrays (appended in place: linear, see test/nodes/statusTrigger.test.ts).
+ * Collected in a Map: on a plain object a key such as `toString` or `__proto__` read the inherited member as a
+ * previous value (test/nodes/fuzzTrigger.test.ts).
+ */
 function parseForm(text: string): CallbackRead {
-	const form: Record<string, string | string[]> = {};
+	const form = new Map<string, string | string[]>();
 	let count = 0;
 	for (const [key, value] of new URLSearchParams(text)) {
 		if (++count > MAX_CALLBACK_FIELDS) return { tooLarge: TOO_MANY_FIELDS };
-		const previous = form[key];
-		if (previous === undefined) form[key] = value;
+		const previous = form.get(key);
+		if (previous === undefined) form.set(key, value);
 		else if (Array.isArray(previous)) previous.push(value);
-		else form[key] = [previous, value];
+		else form.set(key, [previous, value]);
 	}
-	return form.CallSid !== undefined ? { fields: form } : {};
+	return form.has('CallSid') ? { fields: Object.fromEntries(form) } : {};
 }
 
 function parseJson(text: string): CallbackRead {

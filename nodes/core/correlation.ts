@@ -58,8 +58,9 @@ export function decodeCorrelation(value: unknown): Correlation | null {
 	};
 	if (parts[4]) result.circle = unescapePart(parts[4]);
 	if (parts[5]) {
-		const seconds = parseInt(parts[5], 36);
-		if (Number.isFinite(seconds)) result.releasedAt = seconds * 1000;
+		// a long base-36 run is finite in seconds but not in ms (test/pacing/fuzz.test.ts)
+		const ms = parseInt(parts[5], 36) * 1000;
+		if (Number.isFinite(ms)) result.releasedAt = ms;
 	}
 	return result;
 }

@@ -46,7 +46,13 @@ const SEPARATORS = /[\s\-.()/\u00a0]/g;
 
 function displayInput(input: unknown): string {
 	if (input === null || input === undefined) return '';
-	return typeof input === 'string' ? input.trim() : String(input);
+	if (typeof input === 'string') return input.trim();
+	try {
+		return String(input);
+	} catch {
+		// e.g. an object from parsed JSON whose own toString is not a function (test/pacing/fuzz.test.ts)
+		return Object.prototype.toString.call(input);
+	}
 }
 
 function fail(input: string, reason: string): PhoneParseResult {

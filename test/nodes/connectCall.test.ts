@@ -123,6 +123,15 @@ describe('Exotel Connect Call — placing calls (simulator)', () => {
 		});
 	});
 
+	it('number to number: the automatic CustomField names the customer (To), not the agent (From)', async () => {
+		const res = await run({
+			parameters: { variant: 'number', from: '+919810000077', to: '={{ $json.phoneNumber }}' },
+			items: contacts(1, { attempts: 1 }),
+		});
+		expect(form(connectRequests(res.requests)[0].body)).toMatchObject({ From: '+919810000077', To: '+919810000010' });
+		expect(decodeCorrelation(res.json[0].customField)).toEqual({ campaign: '', contact: '919810000010', attempt: 2, circle: 'MH' });
+	});
+
 	it('the terminal status callback carries our CustomField back (fast virtual clock)', async () => {
 		const received: IDataObject[] = [];
 		const receiver: Server = createServer((req, res) => {

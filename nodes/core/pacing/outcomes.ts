@@ -83,7 +83,7 @@ export interface RecordResult {
 
 const MAX_MISSES = 3;
 /** How far past now (plus one tick) a report's release time may lie: clock skew between hosts. */
-const FUTURE_SKEW_MS = 120000;
+export const FUTURE_SKEW_MS = 120000;
 
 /** The row after a call's final outcome: attempts, status, the next retry (none when final or refunded). */
 export function outcomeWriteBack(

@@ -27,7 +27,7 @@ import { circleOf, cloneState, pruneInPlace } from './state';
 import { windowAt } from './window';
 import { DoneSet, keyHash, sidHash } from './dedupe';
 import { categoryOf } from './statuses';
-import { recordOutcomes } from './outcomes';
+import { FUTURE_SKEW_MS, recordOutcomes } from './outcomes';
 import {
 	buildEligibilityContext,
 	cachedStatus,
@@ -176,7 +176,10 @@ function repairFromRow(
 	const status = cachedStatus(ctx, c.lastStatus);
 	if (status === 'not-placed') return 0;
 	const now = ctx.now;
-	const at = isTime(c.lastAttemptAt) ? c.lastAttemptAt : null;
+	// Release plans sends at most a tick ahead: a later time is garbled or forged, and a send-log entry or a call
+	// kept from it would hold the rate budget or stay in flight for good (test/pacing/fuzz.test.ts)
+	const latest = now + settings.tickSeconds * 1000 + FUTURE_SKEW_MS;
+	const at = isTime(c.lastAttemptAt) && c.lastAttemptAt <= latest ? c.lastAttemptAt : null;
 	if (at !== null && at > now - 60000) {
 		const kh = keyHash(key);
 		if (!logKeys.has(kh)) {

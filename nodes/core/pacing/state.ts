@@ -359,7 +359,8 @@ function migrateCircle(raw: unknown, now: number): CircleState | null {
 		win: Array.isArray(raw.win) ? (raw.win.filter((b) => arrNum(b, 6) !== null) as HealthBucket[]) : [],
 		run: (arrNum(raw.run, 2) as [number, number] | null) ?? base.run,
 		mq: Array.isArray(raw.mq) && raw.mq.every(isNum) ? (raw.mq as number[]) : [],
-		hc: Array.isArray(raw.mq) && raw.mq.every(isNum) && isNum(raw.hc) ? Math.min(raw.hc, raw.mq.length) : 0,
+		// an index into mq: a negative or fractional one made the run tests loop for good (test/pacing/fuzz.test.ts)
+		hc: Array.isArray(raw.mq) && raw.mq.every(isNum) && isNum(raw.hc) ? Math.max(0, Math.min(Math.floor(raw.hc), raw.mq.length)) : 0,
 		cal: (arrNum(raw.cal, 5) as CircleState['cal'] | null) ?? base.cal,
 		dr: num(raw.dr, 0),
 		bl: num(raw.bl, 0),
@@ -438,13 +439,24 @@ export function migrateState(
 		}
 	}
 	if (damagedCalls) warnings.push(`Dropped ${damagedCalls} damaged in-flight call record(s).`);
+	if (raw.campaign !== campaign) {
+		warnings.push(`The stored pacing state of campaign "${campaign}" named another campaign (${JSON.stringify(raw.campaign)?.slice(0, 60)}); it now names "${campaign}".`);
+	}
 	const totals = emptyTotals();
 	if (isObj(raw.totals)) {
-		for (const k of Object.keys(totals) as Array<keyof Totals>) totals[k] = num(raw.totals[k], 0);
+		// a count below zero is damage, and would show as such on every dashboard (test/pacing/fuzz.test.ts)
+		let negative = 0;
+		for (const k of Object.keys(totals) as Array<keyof Totals>) {
+			const v = num(raw.totals[k], 0);
+			if (v < 0) negative++;
+			totals[k] = v < 0 ? 0 : v;
+		}
+		if (negative) warnings.push(`Reset ${negative} negative campaign counter(s) to 0.`);
 	}
 	const state: CampaignState = {
 		...fresh,
-		campaign: typeof raw.campaign === 'string' ? raw.campaign : campaign,
+		// the caller's name: Release writes it into every correlation id and reports are matched against it
+		campaign,
 		createdAt: num(raw.createdAt, now),
 		updatedAt: num(raw.updatedAt, now),
 		paused: raw.paused === true,
