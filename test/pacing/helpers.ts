@@ -412,3 +412,26 @@ export function runSerial(
 	}
 	return res;
 }
+
+/**
+ * 60 contacts released at MON_10 (circle of contact i: `circles[i % circles.length]`), every released call
+ * registered live at +2 s, and the first 20 finished at `finishedAt` (seen at `now`) as completed / busy /
+ * no-answer / failed in turn. Shared by the stats and dashboard tests.
+ */
+export function campaignWithFinishedCalls(name: string, circles: string[], finishedAt: number, now: number, settings: PacingSettings): CampaignState {
+	const contacts = [...Array(60)].map((_, i) => ({ key: `+9198${String(i).padStart(8, '0')}`, circle: circles[i % circles.length] }));
+	const r = release(createState(name, MON_10), contacts, MON_10, settings);
+	const reg = recordOutcomes(
+		r.state,
+		r.released.map((c, i) => ({ callSid: `S${i}`, status: 'in-progress', correlation: c.correlation })),
+		MON_10 + 2000,
+		settings,
+	);
+	const statuses = ['completed', 'busy', 'no-answer', 'failed'];
+	return recordOutcomes(
+		reg.state,
+		r.released.slice(0, 20).map((c, i) => ({ callSid: `S${i}`, status: statuses[i % 4], at: finishedAt })),
+		now,
+		settings,
+	).state;
+}

@@ -1,26 +1,12 @@
 import { createState, getStats, pauseCampaign, recordOutcomes, release, resetCampaign, type OutcomeInput } from '../../nodes/core/pacing';
-import { MON_10, mulberry32, settingsWith } from './helpers';
+import { campaignWithFinishedCalls, MON_10, mulberry32, settingsWith } from './helpers';
 
 const s = settingsWith();
 
 describe('getStats', () => {
 	test('totals, per-circle rows and guards', () => {
-		const contacts = [...Array(60)].map((_, i) => ({ key: `+9198${String(i).padStart(8, '0')}`, circle: i % 3 ? 'MH' : 'DL' }));
-		const r = release(createState('camp', MON_10), contacts, MON_10, s);
-		const reg = recordOutcomes(
-			r.state,
-			r.released.map((c, i) => ({ callSid: `S${i}`, status: 'in-progress', correlation: c.correlation })),
-			MON_10 + 2000,
-			s,
-		);
-		const statuses = ['completed', 'busy', 'no-answer', 'failed'];
-		const done = recordOutcomes(
-			reg.state,
-			r.released.slice(0, 20).map((c, i) => ({ callSid: `S${i}`, status: statuses[i % 4], at: MON_10 + 30000 })),
-			MON_10 + 30000,
-			s,
-		);
-		const st = getStats(done.state, MON_10 + 30000, s);
+		const done = campaignWithFinishedCalls('camp', ['DL', 'MH', 'MH'], MON_10 + 30000, MON_10 + 30000, s);
+		const st = getStats(done, MON_10 + 30000, s);
 		expect(st.totals).toMatchObject({ attempted: 49, completed: 5, busy: 5, noAnswer: 5, failed: 5, inFlight: 29, reserved: 0, resolved: 20, completionPct: 25 });
 		expect(st.guards).toMatchObject({ windowLimit: 190, requestsLast60s: 49, headroom: 141, inFlight: 29, maxInFlight: 250, inFlightHeadroom: 221, reconcileReserve: 10 });
 		const mh = st.circles.find((c) => c.circle === 'MH')!;
@@ -31,7 +17,7 @@ describe('getStats', () => {
 		expect(mh.nextReleaseBudget).toBeGreaterThan(0);
 		expect(st.rule.description).toMatch(/No campaign completion target/);
 		expect(st.callingWindow.open).toBe(true);
-		expect(st.stateBytes).toBe(JSON.stringify(done.state).length);
+		expect(st.stateBytes).toBe(JSON.stringify(done).length);
 	});
 
 	test('pause shows in stats; reset returns a fresh state', () => {

@@ -8,12 +8,10 @@ import {
 	getStats,
 	pauseCampaign,
 	recentActivity,
-	recordOutcomes,
-	release,
 	type CampaignState,
 	type PacingStats,
 } from '../../nodes/core/pacing';
-import { ist, MON_10, settingsWith } from '../pacing/helpers';
+import { campaignWithFinishedCalls, ist, MON_10, settingsWith } from '../pacing/helpers';
 
 const s = settingsWith();
 const NOW = MON_10 + 30000;
@@ -22,21 +20,7 @@ const HOSTILE = `<script>alert("x")</script><img src=x onerror=alert(1)>'"&`;
 
 /** 60 contacts over MH / DL / KA: 49 placed, 20 finished (5 of each outcome); DL open, KA half-open. */
 function campaignWithCalls(name = 'diwali'): CampaignState {
-	const contacts = [...Array(60)].map((_, i) => ({ key: `+9198${String(i).padStart(8, '0')}`, circle: ['MH', 'DL', 'KA'][i % 3] }));
-	const r = release(createState(name, MON_10), contacts, MON_10, s);
-	const reg = recordOutcomes(
-		r.state,
-		r.released.map((c, i) => ({ callSid: `S${i}`, status: 'in-progress', correlation: c.correlation })),
-		MON_10 + 2000,
-		s,
-	);
-	const statuses = ['completed', 'busy', 'no-answer', 'failed'];
-	const done = recordOutcomes(
-		reg.state,
-		r.released.slice(0, 20).map((c, i) => ({ callSid: `S${i}`, status: statuses[i % 4], at: MON_10 + 25000 })),
-		NOW,
-		s,
-	).state;
+	const done = campaignWithFinishedCalls(name, ['MH', 'DL', 'KA'], MON_10 + 25000, NOW, s);
 	done.circles.DL.br = { ...done.circles.DL.br, s: 'open', since: MON_10 + 10000, until: MON_10 + 130000, why: 'failed_run' };
 	done.circles.KA.br = { ...done.circles.KA.br, s: 'half-open', since: MON_10 + 20000, until: 0 };
 	return done;
