@@ -12,6 +12,7 @@ import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 import { parseStatusCallback, type StatusEvent } from '../core/exotel/mapping';
 import { isTerminalStatus, normaliseStatus } from '../core/pacing/statuses';
 import { checkOption } from '../transport/options';
+import { readRequestCallback } from './callbackBody';
 
 /** Minimum length of the shared secret; shorter ones are guessable. */
 export const MIN_SECRET_LENGTH = 16;
@@ -74,91 +75,6 @@ function configuredSecret(context: IWebhookFunctions | IHookFunctions): string {
 	return typeof value === 'string' ? value.trim() : '';
 }
 
-function isRecord(value: unknown): value is IDataObject {
-	return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** The raw bytes n8n kept for JSON / urlencoded / unknown content types (not for multipart). */
-function rawBodyOf(context: IWebhookFunctions): string | undefined {
-	try {
-		const raw = (context.getRequestObject() as { rawBody?: unknown } | undefined)?.rawBody;
-		if (Buffer.isBuffer(raw)) return raw.toString('utf8');
-		if (typeof raw === 'string') return raw;
-	} catch {
-		// no request object (should not happen in a webhook call)
-	}
-	return undefined;
-}
-
-/** An Exotel callback has about 20 fields and well under 4 KB; anything far bigger is not one. */
-export const MAX_CALLBACK_BYTES = 64 * 1024;
-export const MAX_CALLBACK_FIELDS = 200;
-
-/** What the body holds: the callback's fields, or why it is too large to be a callback (413, no execution). */
-export interface CallbackRead {
-	fields?: IDataObject;
-	tooLarge?: string;
-}
-
-const TOO_MANY_FIELDS = `more than ${MAX_CALLBACK_FIELDS} fields`;
-
-/** A record as the callback, unless it has more than MAX_CALLBACK_FIELDS fields. */
-function fromRecord(value: IDataObject): CallbackRead {
-	return Object.keys(value).length > MAX_CALLBACK_FIELDS ? { tooLarge: TOO_MANY_FIELDS } : { fields: value };
-}
-
-/**
- * urlencoded text -> fields; repeated keys become arrays (appended in place: linear, see test/nodes/statusTrigger.test.ts).
- * Collected in a Map: on a plain object a key such as `toString` or `__proto__` read the inherited member as a
- * previous value (test/nodes/fuzzTrigger.test.ts).
- */
-function parseForm(text: string): CallbackRead {
-	const form = new Map<string, string | string[]>();
-	let count = 0;
-	for (const [key, value] of new URLSearchParams(text)) {
-		if (++count > MAX_CALLBACK_FIELDS) return { tooLarge: TOO_MANY_FIELDS };
-		const previous = form.get(key);
-		if (previous === undefined) form.set(key, value);
-		else if (Array.isArray(previous)) previous.push(value);
-		else form.set(key, [previous, value]);
-	}
-	return form.has('CallSid') ? { fields: Object.fromEntries(form) } : {};
-}
-
-function parseJson(text: string): CallbackRead {
-	try {
-		const parsed: unknown = JSON.parse(text);
-		return isRecord(parsed) && parsed.CallSid !== undefined ? fromRecord(parsed) : {};
-	} catch {
-		return {};
-	}
-}
-
-/**
- * The callback's fields as a flat-ish object, from whatever n8n 1.123 put in the body:
- * - multipart/form-data (Exotel's default): `{ data: { CallSid, 'Legs[0][Status]', … }, files }` (formidable);
- * - application/x-www-form-urlencoded: `{ CallSid, 'Legs[0][Status]', … }` (querystring, flat keys);
- * - application/json: `{ CallSid, Legs: [{ Status, OnCallDuration }] }`;
- * - any other content type: n8n leaves the body unparsed, so the raw bytes are read as JSON or urlencoded.
- * Bodies over MAX_CALLBACK_BYTES or MAX_CALLBACK_FIELDS come back as `tooLarge`.
- */
-export function readCallback(body: unknown, rawBody?: string): CallbackRead {
-	if (isRecord(body)) {
-		if (body.CallSid !== undefined) return fromRecord(body);
-		if (isRecord(body.data) && body.data.CallSid !== undefined) return fromRecord(body.data);
-	}
-	const text = typeof body === 'string' ? body : rawBody;
-	if (text === undefined || text.trim() === '') return {};
-	if (text.length > MAX_CALLBACK_BYTES) return { tooLarge: `more than ${MAX_CALLBACK_BYTES} bytes` };
-	const trimmed = text.trim();
-	return trimmed.startsWith('{') ? parseJson(trimmed) : parseForm(trimmed);
-}
-
-/** readCallback's fields (undefined when there are none, or the body is too large). */
-export function callbackFields(body: unknown, rawBody?: string): IDataObject | undefined {
-	return readCallback(body, rawBody).fields;
-}
-
 /**
  * Whether an event starts the workflow: a terminal status (core/pacing/statuses.ts), or an "answered" event when
  * asked for. Anything else (e.g. Status=ringing without EventType) is neither and starts nothing.
@@ -174,7 +90,11 @@ export class ExotelStatusTrigger implements INodeType {
 		name: 'exotelStatusTrigger',
 		icon: { light: 'file:exotel.svg', dark: 'file:exotel.dark.svg' },
 		group: ['trigger'],
-		version: 1,
+		// Version 2 behaves as version 1. It exists because n8n evaluates a legacy Webhook v1 option as an expression
+		// for every request to a version-1 trigger (webhook-helpers parseRequestBody), which on n8n 2.x runs in an
+		// isolate and halved the callbacks/s (test/e2e/README.md). New nodes get 2; saved version-1 nodes keep working.
+		version: [1, 2],
+		defaultVersion: 2,
 		subtitle: '={{$parameter["events"] === "answeredToo" ? "Answered and terminal events" : "Terminal events"}}',
 		description:
 			'Starts the workflow when Exotel posts a call status callback. Status Callback URL: the Production URL + ?secret=YOUR_SECRET, e.g. https://n8n.example.com/webhook/WEBHOOK_ID/exotel-status?secret=YOUR_SECRET',
@@ -294,7 +214,7 @@ export class ExotelStatusTrigger implements INodeType {
 		}
 
 		// 2. Read the body in whichever shape n8n delivered it, and normalise it.
-		const { fields, tooLarge } = readCallback(this.getBodyData(), rawBodyOf(this));
+		const { fields, tooLarge } = await readRequestCallback(this);
 		if (tooLarge) {
 			const message = `Payload too large: an Exotel status callback has about 20 fields, this body has ${tooLarge}. Nothing was started.`;
 			return reject(this, 413, message);

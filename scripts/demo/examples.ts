@@ -267,7 +267,7 @@ export function buildLocalCampaign(): Json {
 	b.add(
 		'Exotel Status Trigger',
 		`${PKG}.exotelStatusTrigger`,
-		1,
+		2,
 		[880, 760],
 		{ secret: d.secret, events: 'terminal', options: {} },
 		{ webhookId: d.statusWebhookId },
@@ -459,7 +459,7 @@ export function buildSheetsCampaign(): Json {
 	b.add(
 		'Exotel Status Trigger',
 		`${PKG}.exotelStatusTrigger`,
-		1,
+		2,
 		[880, 800],
 		{ secret: p.secret, events: 'terminal', options: {} },
 		{ webhookId: p.statusWebhookId },

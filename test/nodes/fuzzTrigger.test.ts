@@ -8,7 +8,8 @@ import type { IDataObject, INodeExecutionData, IWebhookFunctions, IWebhookRespon
 
 import { encodeCorrelation } from '../../nodes/core/correlation';
 import { isTerminalStatus, normaliseStatus } from '../../nodes/core/pacing/statuses';
-import { ExotelStatusTrigger, readCallback } from '../../nodes/ExotelStatusTrigger/ExotelStatusTrigger.node';
+import { readCallback } from '../../nodes/ExotelStatusTrigger/callbackBody';
+import { ExotelStatusTrigger } from '../../nodes/ExotelStatusTrigger/ExotelStatusTrigger.node';
 import { check, fuzzSeed, Gen, PROTO_KEYS } from '../helpers/fuzz';
 
 const SEED = fuzzSeed(1101);

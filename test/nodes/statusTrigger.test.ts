@@ -8,11 +8,12 @@ import type { AddressInfo } from 'node:net';
 import { parse as parseQueryString } from 'node:querystring';
 
 import axios from 'axios';
+import { Readable } from 'node:stream';
 import type { IDataObject, IHookFunctions, INodeExecutionData, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 
 import { encodeCorrelation } from '../../nodes/core/correlation';
+import { callbackFields } from '../../nodes/ExotelStatusTrigger/callbackBody';
 import {
-	callbackFields,
 	ExotelStatusTrigger,
 	secretProblem,
 	secretsMatch,
@@ -158,6 +159,8 @@ interface FakeRequest {
 	query?: Record<string, unknown>;
 	headers?: Record<string, string | string[] | undefined>;
 	rawBody?: Buffer;
+	/** The request as a stream: what n8n leaves unread for a version-2 node and an unknown content type. */
+	stream?: Readable;
 	params?: Record<string, unknown>;
 }
 
@@ -198,7 +201,10 @@ function fakeContext(req: FakeRequest, res: FakeResponse = fakeResponse()) {
 		getBodyData: () => req.body,
 		getQueryData: () => req.query ?? {},
 		getHeaderData: () => req.headers ?? {},
-		getRequestObject: () => ({ body: req.body, query: req.query ?? {}, headers: req.headers ?? {}, rawBody: req.rawBody }),
+		getRequestObject: () => {
+			const fields = { body: req.body, query: req.query ?? {}, headers: req.headers ?? {}, rawBody: req.rawBody };
+			return req.stream ? Object.assign(req.stream, fields) : fields;
+		},
 		getResponseObject: () => res,
 		getNode: () => ({ id: 'n1', name: 'Exotel Status Trigger', type: 'n8n-nodes-exotel-campaigns.exotelStatusTrigger', typeVersion: 1, position: [0, 0], parameters: params }),
 		getMode: () => 'webhook',
@@ -241,6 +247,10 @@ describe('description', () => {
 			expect.objectContaining({ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'exotel-status' }),
 		]);
 		expect(d.usableAsTool).toBeUndefined();
+	});
+	it('is version 2 by default; version 1 (saved workflows) keeps working', () => {
+		expect(d.version).toEqual([1, 2]);
+		expect(d.defaultVersion).toBe(2);
 	});
 	it('has a required, masked Secret, the Events choice and no options.binaryData (which would stop n8n parsing bodies)', () => {
 		const secret = d.properties.find((p) => p.name === 'secret');
@@ -513,6 +523,34 @@ describe('webhook(): oversized bodies are refused quickly', () => {
 		expect(res.statusCode).toBe(413);
 		expect(String(res.sent)).toMatch(/Payload too large/);
 		expect(result).toEqual({ noWebhookResponse: true });
+	});
+
+	it('version 2: a body n8n left unread (unknown content type) is read from the request, at most 64 KiB + 1 byte', async () => {
+		const json = await run({ ...withSecret, body: {}, stream: Readable.from([Buffer.from(JSON.stringify(terminalJson))]) });
+		expect(onlyItem(json.result)).toMatchObject(expectedTerminal);
+		const form = new URLSearchParams(terminalForm).toString();
+		const split = await run({ ...withSecret, body: {}, stream: Readable.from([Buffer.from(form.slice(0, 20)), Buffer.from(form.slice(20))]) });
+		expect(onlyItem(split.result)).toMatchObject(expectedTerminal);
+
+		let pulled = 0;
+		const endless = Readable.from(
+			(function* () {
+				for (let i = 0; i < 1000; i++) {
+					pulled += 4096;
+					yield Buffer.alloc(4096, 'a');
+				}
+			})(),
+		);
+		const big = await run({ ...withSecret, body: {}, stream: endless });
+		expect(big.res.statusCode).toBe(413);
+		expect(pulled).toBeLessThan(200 * 1024);
+	});
+
+	it('a request stream n8n already read (or an empty one) is not waited for', async () => {
+		const consumed = Readable.from([Buffer.from('CallSid=x')]);
+		for await (const _chunk of consumed) void _chunk;
+		expect((await run({ ...withSecret, body: {}, stream: consumed })).res.statusCode).toBe(400);
+		expect((await run({ ...withSecret, body: {}, stream: Readable.from([]) })).res.statusCode).toBe(400);
 	});
 
 	it('the same limits hold for raw bytes, parsed form bodies and JSON', async () => {

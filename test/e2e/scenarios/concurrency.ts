@@ -12,7 +12,7 @@
  */
 import { callbackPayload } from '../../../simulator/callbacks';
 import type { CallRecord } from '../../../simulator/calls';
-import { fireConcurrent, percentile } from '../harness';
+import { fireConcurrent, n8nMajor, percentile } from '../harness';
 import {
 	compareWithGroundTruth,
 	deployCampaign,
@@ -226,9 +226,46 @@ export async function concurrencyAndSecurity(ctx: E2eContext, checks: Checks): P
 		`${diffs.slice(0, 8).join('; ')}; resolved ${settled.stats?.totals.resolved}, in flight ${end.stats?.totals.inFlight}`,
 		{ countedByCallbacks: afterBurst.stats?.totals.resolved, reconciled: settled.stats?.totals.reconciled, duplicatesIgnored: settled.stats?.totals.duplicatesIgnored, totals: settled.stats?.totals },
 	);
+
+	// Last, because it restarts n8n: outcomes counted in memory but not yet in static data are then recovered by
+	// reconciliation, not by the callbacks alone (what step 3 checks).
+	if (n8nMajor(n8n.version) >= 2) await lazyIsolateBursts(ctx, calls, checks);
 }
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
+
+/** The setting README recommends on n8n 2.x for campaigns with many callbacks (see lazyIsolateBursts). */
+export const LAZY_ISOLATES = { N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE: 'true' };
+
+/**
+ * n8n 2.x (expression engine "vm", its default) builds an expression isolate for the webhook phase of every trigger
+ * except its own Webhook node v2 (n8n's live-webhooks.js, webhookPhaseNeedsIsolate), so with n8n's defaults any
+ * other trigger, ours included, runs at about 60% of a bare Webhook. With N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true
+ * an isolate is built only when an expression is evaluated. The same bursts again with that setting (n8n restarted
+ * on the same database, then restarted back so the next scenarios run with n8n's defaults).
+ */
+async function lazyIsolateBursts(ctx: E2eContext, calls: readonly CallRecord[], checks: Checks): Promise<void> {
+	const { n8n, log } = ctx;
+	const defaults = n8n.opts.env;
+	await n8n.restart({ env: { ...(defaults ?? {}), ...LAZY_ISOLATES } });
+	try {
+		const baseline = await baselineBurst(ctx, (i) => callbackPayload(calls[i], { type: 'terminal' }, true));
+		const ex1 = await exampleOneBurst(ctx, calls, checks, ' (N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true)');
+		const ratio = baseline.perSecond > 0 ? ex1.perSecond / baseline.perSecond : 0;
+		log(`  burst with lazy isolates: example 1's callback path ${ex1.perSecond.toFixed(1)}/s, bare Webhook → No Op ${baseline.perSecond.toFixed(1)}/s (ratio ${ratio.toFixed(2)})`);
+		log(`  measured: with N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true, example 1's callback path / bare webhook = ${(ratio * 100).toFixed(0)}% (target 80%): ${ratio >= 0.8 ? 'met' : 'NOT met'}`);
+		const measured = ctx.shared.measurements?.callbackThroughput as Record<string, unknown> | undefined;
+		ctx.shared.measurements = {
+			...(ctx.shared.measurements ?? {}),
+			callbackThroughput: {
+				...(measured ?? {}),
+				lazyIsolates: { exampleOnePerSecond: round1(ex1.perSecond), baselinePerSecond: round1(baseline.perSecond), exampleOneRatio: round1(ratio * 100) / 100 },
+			},
+		};
+	} finally {
+		await n8n.restart({ env: defaults ?? {} });
+	}
+}
 
 interface BurstResult {
 	executions: number;
@@ -274,7 +311,7 @@ async function burstThrough(
 }
 
 /** Example 1's callback path under the same load; checks that it counted every callback once. */
-async function exampleOneBurst(ctx: E2eContext, calls: readonly CallRecord[], checks: Checks): Promise<BurstResult> {
+async function exampleOneBurst(ctx: E2eContext, calls: readonly CallRecord[], checks: Checks, label = ''): Promise<BurstResult> {
 	const path = await deployExampleOneCallbackPath(ctx, calls, SECRET);
 	try {
 		const before = await webhookExecutions(ctx, path.workflowId);
@@ -283,7 +320,7 @@ async function exampleOneBurst(ctx: E2eContext, calls: readonly CallRecord[], ch
 		);
 		const resolved = await path.resolved();
 		checks.check(
-			`example 1's callback path: ${CALLS} callbacks, ${IN_FLIGHT} in flight, all answered 200, each counted once`,
+			`example 1's callback path${label}: ${CALLS} callbacks, ${IN_FLIGHT} in flight, all answered 200, each counted once`,
 			run.httpErrors.length === 0 && run.executions === CALLS && resolved === CALLS,
 			`HTTP errors ${run.httpErrors.length} (${run.httpErrors.slice(0, 3).join('; ')}), executions ${run.executions}, counted ${resolved}`,
 			run.details,
