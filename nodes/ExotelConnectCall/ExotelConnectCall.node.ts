@@ -31,6 +31,7 @@ import { exotelApiRequest, getExotelAccount, type ExotelAccount } from '../trans
 import { asNodeError } from '../transport/nodeError';
 import { checkOption, checkOptions } from '../transport/options';
 import { waitUnlessCancelled } from '../transport/wait';
+import { isRateLimited, limitAdvice, RATE_LIMIT_GRACE_MS } from './rateLimit';
 
 /** Exotel's default account limit for voice calls (research/exotel-api.md §7). */
 const DEFAULT_MAX_PER_MINUTE = 200;
@@ -420,6 +421,8 @@ export class ExotelConnectCall implements INodeType {
 			});
 		}
 
+		// Waiting for Exotel's window after a 429 may add at most one window to the execution (rateLimit.ts).
+		const rateLimitDeadline = Date.now() + spreadSeconds * 1000 + RATE_LIMIT_GRACE_MS;
 		for (const call of prepared) {
 			const i = call.itemIndex;
 			const key = placedCallKey(account, call, this.getExecutionId());
@@ -430,29 +433,34 @@ export class ExotelConnectCall implements INodeType {
 				results[i] = { json, pairedItem: { item: i } };
 				continue;
 			}
-			// Ask again after each pause: another execution may have used the window meanwhile. A 0 answer and
-			// markSent run in one synchronous step, so no other execution can take that place in between.
-			for (let wait = spacer.nextWait(); wait > 0; wait = spacer.nextWait()) {
-				if (!(await waitUnlessCancelled(wait, this.getExecutionCancelSignal()))) {
-					throw new NodeOperationError(this.getNode(), 'The execution was cancelled before every call was placed', {
-						description: 'Calls not yet sent were not placed; their contacts become callable again once the Pacing Controller has checked Exotel for them.',
-					});
-				}
-			}
-			spacer.markSent();
-			const requestedAt = istIso();
+			let requestedAt = istIso();
 			try {
-				let body: IDataObject;
-				try {
-					body = await exotelApiRequest.call(this, call.request, {
-						account,
-						itemIndex: i,
-						maxRetries,
-						timeout,
-						retryUnsafe: false,
-					});
-				} catch (error) {
-					throw explainFailure(this, error as Error, call, requestedAt, account.baseUrl);
+				let body: IDataObject | undefined;
+				for (let refusals = 0; body === undefined; ) {
+					const wait = spacer.nextWait();
+					if (refusals > 0 || spacer.learntLimit() !== undefined) {
+						if (wait > Math.max(0, rateLimitDeadline - Date.now())) throw handBack(this, call, spacer, maxPerWindow);
+					}
+					await waitForPlace(this, spacer, wait);
+					spacer.markSent();
+					requestedAt = istIso();
+					try {
+						body = await exotelApiRequest.call(this, call.request, {
+							account,
+							itemIndex: i,
+							maxRetries,
+							timeout,
+							retryUnsafe: false,
+							retryRateLimited: false,
+						});
+					} catch (error) {
+						if (!isRateLimited(error)) throw explainFailure(this, error as Error, call, requestedAt, account.baseUrl);
+						// Exotel counted nothing: wait for a place in its window (nextWait knows the limit it showed).
+						spacer.markRefused();
+						if (++refusals > maxRetries) {
+							throw explainFailure(this, withAdvice(error as Error, spacer, maxPerWindow), call, requestedAt, account.baseUrl);
+						}
+					}
 				}
 				let normalized;
 				try {
@@ -604,6 +612,37 @@ function prepareCall(ctx: IExecuteFunctions, i: number, variant: Variant, accoun
 }
 
 /** Rewrites a failed Connect into words that say whether the call exists and what to do next. */
+/** Waits `ms` (the spacer's answer) unless the execution is cancelled. */
+async function waitForPlace(ctx: IExecuteFunctions, spacer: RequestSpacer, ms: number): Promise<void> {
+	// Ask again after each pause: another execution may have used the window meanwhile. The caller's markSent
+	// follows a 0 answer in the same synchronous step, so no other execution can take that place in between.
+	for (let wait = ms; wait > 0; wait = spacer.nextWait()) {
+		if (!(await waitUnlessCancelled(wait, ctx.getExecutionCancelSignal()))) {
+			throw new NodeOperationError(ctx.getNode(), 'The execution was cancelled before every call was placed', {
+				description: 'Calls not yet sent were not placed; their contacts become callable again once the Pacing Controller has checked Exotel for them.',
+			});
+		}
+	}
+}
+
+/** A 429 error whose description says what the refusals showed about the account's limit. */
+function withAdvice(error: Error, spacer: RequestSpacer, configured: number): Error {
+	const advice = limitAdvice(spacer.learntLimit(), configured);
+	const original = error as Error & { description?: string | null };
+	return Object.assign(error, { description: original.description ? `${original.description} ${advice}` : advice });
+}
+
+/** A call not sent because Exotel's window would not free up within this execution: back to pacing, not placed. */
+function handBack(ctx: IExecuteFunctions, call: PreparedCall, spacer: RequestSpacer, configured: number): NodeApiError {
+	const message = `Not sent: Exotel is refusing calls above its per-minute limit (429 rate limit), so the call to ${call.from} was not placed`;
+	const description = limitAdvice(spacer.learntLimit(), configured);
+	return new NodeApiError(
+		ctx.getNode(),
+		{ message, description, httpCode: '429' } as JsonObject,
+		{ message, description, httpCode: '429', itemIndex: call.itemIndex },
+	);
+}
+
 function explainFailure(
 	ctx: IExecuteFunctions,
 	error: Error,

@@ -28,6 +28,8 @@ export const DEFAULT_WINDOW_MS = 60_000;
  * showed 171 arrivals in 60 s at a 170/min limit). One second of margin costs under 2% of the rate.
  */
 export const SEND_WINDOW_MS = DEFAULT_WINDOW_MS + 1_000;
+/** How long a limit learnt from Exotel's 429 answers is kept (SendLog.refused). */
+export const LIMIT_MEMORY_MS = 10 * 60_000;
 
 export interface SpacingState {
 	/** Number of sends planned for this execution. */
@@ -109,11 +111,33 @@ export function planWaits(n: number, settings: SpacingSettings, start: number, s
  */
 export class SendLog {
 	private times: number[] = [];
+	/** The limit Exotel showed by refusing a send (429), and until when it is believed. */
+	private refusedAbove: { limit: number; until: number } | null = null;
 
 	constructor(
 		private readonly windowMs = DEFAULT_WINDOW_MS,
 		private readonly capacity = 10_000,
 	) {}
+
+	/**
+	 * Exotel refused the send made at `sentAt` (429: it counts accepted calls, so that send is dropped from the
+	 * window). The sends it had accepted in the window are the account's real limit, lower than the configured one;
+	 * it holds for LIMIT_MEMORY_MS, then the configured limit is tried again (the refusals may have come from
+	 * another system calling on the same account, or the limit may have been raised).
+	 */
+	refused(sentAt: number, now: number): void {
+		const at = this.times.lastIndexOf(sentAt);
+		if (at >= 0) this.times.splice(at, 1);
+		const accepted = Math.max(1, this.recent(now).length);
+		const limit = this.refusedAbove && now < this.refusedAbove.until ? Math.min(this.refusedAbove.limit, accepted) : accepted;
+		this.refusedAbove = { limit, until: now + LIMIT_MEMORY_MS };
+	}
+
+	/** The limit learnt from a recent refusal, or undefined. */
+	learntLimit(now: number): number | undefined {
+		if (this.refusedAbove && now >= this.refusedAbove.until) this.refusedAbove = null;
+		return this.refusedAbove?.limit;
+	}
 
 	/** Send times inside the window ending at `now`, ascending. */
 	recent(now: number): number[] {
@@ -133,16 +157,19 @@ export class SendLog {
 /** Convenience wrapper holding the state, with an injected clock. */
 export class RequestSpacer {
 	private state: SpacingState;
+	private readonly log: SendLog;
+	private lastSentAt: number | null = null;
 
-	/** `log`, when given, holds the window shared with other executions (see SendLog). */
+	/** `log`, when given, holds the window shared with other executions (see SendLog); else the spacer has its own. */
 	constructor(
 		total: number,
 		private readonly settings: SpacingSettings,
 		private readonly clock: () => number,
-		private readonly log?: SendLog,
+		log?: SendLog,
 	) {
-		checkedSettings(settings);
+		const checked = checkedSettings(settings);
 		this.state = createSpacingState(total);
+		this.log = log ?? new SendLog(checked.windowMs);
 	}
 
 	/**
@@ -151,15 +178,33 @@ export class RequestSpacer {
 	 */
 	nextWait(): number {
 		const now = this.clock();
-		const state = this.log ? { ...this.state, recent: this.log.recent(now) } : this.state;
-		return waitBeforeNext(state, this.settings, now);
+		const learnt = this.log.learntLimit(now);
+		const maxPerWindow = learnt === undefined ? this.settings.maxPerWindow : Math.min(this.settings.maxPerWindow, learnt);
+		return waitBeforeNext({ ...this.state, recent: this.log.recent(now) }, { ...this.settings, maxPerWindow }, now);
 	}
 
-	/** Call right after each send (or send attempt that reached Exotel). */
+	/** Call right before each send. */
 	markSent(): void {
 		const at = this.clock();
 		this.state = recordSend(this.state, this.settings, at);
-		this.log?.record(at);
+		this.log.record(at);
+		this.lastSentAt = at;
+	}
+
+	/**
+	 * The last send was refused as over the account's limit (429): it does not count, and the window now keeps the
+	 * limit Exotel showed (SendLog.refused), so nextWait() answers when a place in Exotel's window frees up.
+	 */
+	markRefused(): void {
+		if (this.lastSentAt === null) return;
+		this.state = { ...this.state, sent: Math.max(0, this.state.sent - 1), recent: this.state.recent.slice(0, -1) };
+		this.log.refused(this.lastSentAt, this.clock());
+		this.lastSentAt = null;
+	}
+
+	/** The per-window limit learnt from Exotel's refusals, or undefined. */
+	learntLimit(): number | undefined {
+		return this.log.learntLimit(this.clock());
 	}
 
 	get snapshot(): SpacingState {

@@ -50,6 +50,12 @@ export interface ExotelApiRequestOptions {
 	maxRetries?: number;
 	/** Allow retrying a non-idempotent request (Connect) after a timeout/5xx. Default false. */
 	retryUnsafe?: boolean;
+	/**
+	 * Retry 429 answers here (default true). Connect Call passes false and waits for a free place in Exotel's
+	 * window itself (nodes/core/requestSpacing.ts): Exotel sends no Retry-After, and a backoff of seconds cannot
+	 * clear a 60-second window.
+	 */
+	retryRateLimited?: boolean;
 	/** For NodeApiError.itemIndex and per-item credentials. */
 	itemIndex?: number;
 	/** Injectable wait (tests); defaults to n8n-workflow's sleep. */
@@ -264,7 +270,7 @@ export async function exotelApiRequestFull(
 			return { statusCode: status, headers, body: body as IDataObject, attempts: attempt + 1 };
 		}
 
-		const retryable = effective === 429 || (effective >= 500 && safeToRepeat);
+		const retryable = (effective === 429 && opts.retryRateLimited !== false) || (effective >= 500 && safeToRepeat);
 		if (retryable && canRetry) {
 			const hinted = retryAfterMs(header(headers, 'retry-after'));
 			const delayMs = hinted !== undefined ? Math.min(hinted, retryAfterCap) : backoffDelay(attempt, opts.baseDelayMs, opts.maxDelayMs, random);

@@ -1,7 +1,7 @@
 /**
  * Exotel Connect Call over real HTTP against the in-process simulator: both variants, the automatic CustomField
- * reaching Exotel (ledger) and the terminal callback, validation before any call, 429 handling without duplicate
- * calls, 5xx/timeouts never retried, wrong credentials, and spreading a batch over time.
+ * reaching Exotel (ledger) and the terminal callback, validation before any call, 5xx/timeouts never retried,
+ * wrong credentials, and spreading a batch over time.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -226,33 +226,7 @@ describe('Exotel Connect Call — invalid input', () => {
 });
 
 describe('Exotel Connect Call — Exotel refusing or not answering', () => {
-	it('429 from the rate limiter: refused calls are reported as not placed, and nothing is placed twice', async () => {
-		sim.update({ rateLimit: { enabled: true, limit: 2, windowMs: 60_000 } });
-		const res = await run({
-			parameters: { flow: '234567', options: { maxRetries: 1 } },
-			items: contacts(4),
-			continueOnFail: true,
-		});
-		expect(res.json.slice(0, 2).every((j) => typeof j.callSid === 'string')).toBe(true);
-		for (const j of res.json.slice(2)) {
-			expect(String(j.error)).toMatch(/^Exotel did not place the call to \+9198100000\d\d: Rate limit exceeded/);
-			expect(j.callMayHaveBeenPlaced).toBe(false);
-			expect(j.callSid).toBeUndefined();
-		}
-		// 2 accepted + 2 items × (1 try + 1 retry) refused
-		expect(sim.ledger.connectRequests.map((r) => r.httpStatus)).toEqual([200, 200, 429, 429, 429, 429]);
-		expect(sim.ledger.calls).toHaveLength(2);
-	});
-
-	it('429 then a free slot: the retry places the call exactly once', async () => {
-		sim.update({ rateLimit: { enabled: true, limit: 2, windowMs: 1_000 } });
-		const res = await run({ parameters: { flow: '234567', options: { maxRetries: 5 } }, items: contacts(4) });
-		expect(res.json.map((j) => j.error)).toEqual([undefined, undefined, undefined, undefined]);
-		expect(new Set(res.json.map((j) => j.callSid)).size).toBe(4);
-		expect(sim.ledger.calls).toHaveLength(4);
-		expect(sim.ledger.calls.map((c) => c.customField)).toEqual(res.json.map((j) => j.customField));
-		expect(sim.ledger.connectRequests.filter((r) => r.httpStatus === 429).length).toBeGreaterThan(0);
-	});
+	// 429 (Exotel's own per-minute limit): test/nodes/connectCallRateLimit.test.ts, on an injected clock.
 
 	it('5xx is never retried: the item says the call may or may not have been placed and how to check', async () => {
 		sim.update({ faults: { serverErrorRate: 1 } });

@@ -1,4 +1,5 @@
 import {
+	LIMIT_MEMORY_MS,
 	RequestSpacer,
 	SEND_WINDOW_MS,
 	SendLog,
@@ -160,5 +161,46 @@ describe('requestSpacing', () => {
 		expect(log.recent(T0 + 11)).toHaveLength(5);
 		expect(log.recent(T0 + 60_008)).toEqual([T0 + 9, T0 + 10, T0 + 11]);
 		expect(log.recent(T0 + 120_000)).toEqual([]);
+	});
+});
+
+describe('a limit learnt from Exotel refusing a send (429)', () => {
+	it('drops the refused send, keeps what Exotel accepted as the limit, and forgets it after LIMIT_MEMORY_MS', () => {
+		let now = 1_000_000;
+		const log = new SendLog(SEND_WINDOW_MS);
+		const spacer = new RequestSpacer(10, { maxPerWindow: 200, spreadSeconds: 0, windowMs: SEND_WINDOW_MS }, () => now, log);
+		for (let k = 0; k < 5; k++) {
+			expect(spacer.nextWait()).toBe(0);
+			spacer.markSent();
+			now += 100;
+		}
+		spacer.markSent(); // the sixth is refused
+		spacer.markRefused();
+		expect(spacer.learntLimit()).toBe(5);
+		expect(log.recent(now)).toHaveLength(5);
+		// The next place frees when the first send leaves the window.
+		expect(spacer.nextWait()).toBe(1_000_000 + SEND_WINDOW_MS - now);
+
+		// Another execution on the same account sees the same limit.
+		const other = new RequestSpacer(3, { maxPerWindow: 200, spreadSeconds: 0, windowMs: SEND_WINDOW_MS }, () => now, log);
+		expect(other.learntLimit()).toBe(5);
+		expect(other.nextWait()).toBeGreaterThan(0);
+
+		now += LIMIT_MEMORY_MS;
+		expect(spacer.learntLimit()).toBeUndefined();
+		expect(spacer.nextWait()).toBe(0);
+	});
+
+	it('a later refusal can only lower the learnt limit while it is remembered', () => {
+		let now = 0;
+		const log = new SendLog(SEND_WINDOW_MS);
+		for (let k = 0; k < 4; k++) log.record(now++);
+		log.record(now);
+		log.refused(now, now);
+		expect(log.learntLimit(now)).toBe(4);
+		now += SEND_WINDOW_MS + 1; // the window is empty again
+		log.record(now);
+		log.refused(now, now);
+		expect(log.learntLimit(now)).toBe(1);
 	});
 });
