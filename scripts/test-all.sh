@@ -61,7 +61,7 @@ if [ "${SKIP_E2E:-}" != "1" ]; then
 			scenarios="${E2E_V1_ONLY:-examples,concurrency,overlap,sheets}"
 			sizes=(E2E_BURST="${E2E_BURST:-200}")
 		else
-			scenarios="${E2E_V2_ONLY:-examples,full,concurrency,restart}"
+			scenarios="${E2E_V2_ONLY:-examples,full,concurrency,agent,restart}"
 			sizes=(E2E_RESTART_CONTACTS="${E2E_RESTART_CONTACTS:-150}")
 		fi
 		if [ "$scenarios" != "all" ]; then only=(--only "$scenarios"); fi

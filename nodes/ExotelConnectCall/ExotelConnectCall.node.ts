@@ -46,7 +46,9 @@ const ROW_DEFAULTS = { from: '={{ $json.phoneNumber }}', callerId: '={{ $json.ca
 
 /**
  * Description of the AI-agent tool variant n8n derives from this node (n8n 2.x makes every `usableAsTool` node a
- * tool). The agent reads it to decide when to use the tool.
+ * tool). The agent reads it to decide when to use the tool. It is the default of our own Tool Description field:
+ * n8n 2.41 builds the tool that runs without `usableAsTool.replacements` (its node-types.js), so a replaced
+ * description reached the editor but not the model (test/e2e/scenarios/agentTool.ts).
  */
 const TOOL_DESCRIPTION =
 	'Places ONE real phone call through Exotel, billed to the Exotel account. Use it only when the user explicitly asks to call, never to test, retry or look something up. Each use is a new call.';
@@ -168,6 +170,16 @@ export class ExotelConnectCall implements INodeType {
 				default: false,
 				displayOptions: { show: { '@tool': [true] } },
 				description: 'Whether the agent may place real, billed calls with this tool. Off: the tool refuses and calls nobody.',
+			},
+			{
+				displayName: 'Tool Description',
+				name: 'toolDescription',
+				type: 'string',
+				default: TOOL_DESCRIPTION,
+				required: true,
+				typeOptions: { rows: 3 },
+				displayOptions: { show: { '@tool': [true] } },
+				description: 'What the AI agent reads about this tool to decide when to use it',
 			},
 			{
 				displayName: 'Connect To',
@@ -380,9 +392,12 @@ export class ExotelConnectCall implements INodeType {
 		const variant = checkOption(this.getNode(), 'Connect To', this.getNodeParameter('variant', 0, 'flow'), VARIANTS, 0);
 		assertToolMayCall(this, items.length, variant);
 
+		// A tool answers the model with the call only: its input item is the agent's own (e.g. a webhook's headers).
+		const isTool = this.getNode().type.endsWith('Tool');
+		const inputJson = (itemIndex: number): IDataObject => (isTool ? {} : deepCopy(items[itemIndex].json));
 		const fail = (itemIndex: number, error: Error, extra: IDataObject = {}): void => {
 			results[itemIndex] = {
-				json: { ...deepCopy(items[itemIndex].json), ...extra, error: error.message },
+				json: { ...inputJson(itemIndex), ...extra, error: error.message },
 				pairedItem: { item: itemIndex },
 			};
 		};
@@ -429,7 +444,7 @@ export class ExotelConnectCall implements INodeType {
 			const earlier = placedCalls.get(key, Date.now());
 			if (earlier) {
 				// Placed already (e.g. n8n's Retry On Fail re-ran this node): the same result, nothing sent.
-				const json = { ...deepCopy(items[i].json), ...deepCopy(earlier), notSentAgain: true };
+				const json = { ...inputJson(i), ...deepCopy(earlier), notSentAgain: true };
 				results[i] = { json, pairedItem: { item: i } };
 				continue;
 			}
@@ -482,7 +497,7 @@ export class ExotelConnectCall implements INodeType {
 					exotelResponse: body,
 				};
 				placedCalls.remember(key, deepCopy(placed), Date.now());
-				results[i] = { json: { ...deepCopy(items[i].json), ...placed }, pairedItem: { item: i } };
+				results[i] = { json: { ...inputJson(i), ...placed }, pairedItem: { item: i } };
 			} catch (error) {
 				if (!this.continueOnFail()) throw asNodeError(this.getNode(), error, i);
 				fail(i, error as Error, {

@@ -24,6 +24,7 @@ import { concurrencyAndSecurity } from './scenarios/concurrency';
 import { restart } from './scenarios/restart';
 import { sheetsCampaign } from './scenarios/sheetsCampaign';
 import { overlappingTicks } from './scenarios/overlap';
+import { agentTool } from './scenarios/agentTool';
 
 const SCENARIOS: Array<{ key: string; name: string; run: (ctx: E2eContext, checks: Checks) => Promise<void> }> = [
 	{ key: 'examples', name: 'examples', run: examplesImport },
@@ -31,6 +32,7 @@ const SCENARIOS: Array<{ key: string; name: string; run: (ctx: E2eContext, check
 	{ key: 'concurrency', name: 'callbacks', run: concurrencyAndSecurity },
 	{ key: 'overlap', name: 'overlapping ticks', run: overlappingTicks },
 	{ key: 'sheets', name: 'Google Sheets campaign (example 1)', run: sheetsCampaign },
+	{ key: 'agent', name: 'AI agent tool', run: agentTool },
 	// Last: it kills n8n.
 	{ key: 'restart', name: 'restart', run: restart },
 ];

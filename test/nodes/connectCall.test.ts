@@ -317,9 +317,11 @@ describe('Exotel Connect Call — as an AI agent tool (n8n 2.x derives exotelCon
 		expect(replacements.description).toMatch(/real phone call/);
 		expect(replacements.description).toMatch(/billed/);
 		const toolOnly = node.description.properties.filter((p) => p.displayOptions?.show?.['@tool']);
+		// Our own Tool Description field: n8n builds the running tool without usableAsTool.replacements.
 		expect(toolOnly.map((p) => [p.name, p.default])).toEqual([
 			['toolNotice', ''],
 			['allowAgentCalls', false],
+			['toolDescription', replacements.description],
 		]);
 	});
 
