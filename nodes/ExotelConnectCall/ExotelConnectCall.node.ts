@@ -87,6 +87,8 @@ interface PreparedCall {
 	itemIndex: number;
 	request: ExotelRequest;
 	from: string;
+	/** The number the call is for, as messages name it: From, or for number-to-number "To (first leg From)". */
+	callee: string;
 	callerId: string;
 	customField: string;
 	/** The Custom Field is the Pacing Controller's correlation id (unique per release). */
@@ -623,7 +625,9 @@ function prepareCall(ctx: IExecuteFunctions, i: number, variant: Variant, accoun
 		});
 	}
 	const fromPacing = isBlank(userCustomField) && pacingCustomField(json) !== undefined;
-	return { itemIndex: i, request, from: request.form?.From ?? fromText, callerId: params.callerId, customField, fromPacing };
+	const sentFrom = request.form?.From ?? fromText;
+	const callee = params.to ? `${request.form?.To ?? params.to} (first leg ${sentFrom})` : sentFrom;
+	return { itemIndex: i, request, from: sentFrom, callee, callerId: params.callerId, customField, fromPacing };
 }
 
 /** Rewrites a failed Connect into words that say whether the call exists and what to do next. */
@@ -649,7 +653,7 @@ function withAdvice(error: Error, spacer: RequestSpacer, configured: number): Er
 
 /** A call not sent because Exotel's window would not free up within this execution: back to pacing, not placed. */
 function handBack(ctx: IExecuteFunctions, call: PreparedCall, spacer: RequestSpacer, configured: number): NodeApiError {
-	const message = `Not sent: Exotel is refusing calls above its per-minute limit (429 rate limit), so the call to ${call.from} was not placed`;
+	const message = `Not sent: Exotel is refusing calls above its per-minute limit (429 rate limit), so the call to ${call.callee} was not placed`;
 	const description = limitAdvice(spacer.learntLimit(), configured);
 	return new NodeApiError(
 		ctx.getNode(),
@@ -672,15 +676,15 @@ function explainFailure(
 	let message: string;
 	let description: string;
 	if (placed) {
-		message = `Exotel did not confirm the call to ${call.from} (${reason}): the call may or may not have been placed`;
+		message = `Exotel did not confirm the call to ${call.callee} (${reason}): the call may or may not have been placed`;
 		description =
-			`It was not retried automatically, so the number is never called twice. Before dialling ${call.from} again, ` +
+			`It was not retried automatically, so the number is never called twice. Before dialling ${call.callee} again, ` +
 			`check Exotel: open Call Logs in the Exotel dashboard (or run Exotel Call Details for calls to this number today) ` +
-			`and look for a call to ${call.from} from ExoPhone ${call.callerId} created at or after ${requestedAt}` +
+			`and look for a call with From ${call.from} and ExoPhone ${call.callerId} created at or after ${requestedAt}` +
 			(call.customField ? ` with Custom Field ${call.customField}` : '') +
 			`. If there is one, the call was placed: do not dial again. If there is none after 5 minutes, it is safe to dial again.`;
 	} else {
-		message = `Exotel did not place the call to ${call.from}: ${reason}`;
+		message = `Exotel did not place the call to ${call.callee}: ${reason}`;
 		description =
 			`Exotel refused the request (or it never reached Exotel at ${baseUrl}), so no call was made and it is safe to try again once the cause is fixed.` +
 			(original.description ? ` ${original.description}` : '');

@@ -49,8 +49,9 @@ export function decodeCorrelation(value: unknown): Correlation | null {
 	if (typeof value !== 'string' || !value.startsWith(PREFIX + '|')) return null;
 	const parts = value.split('|');
 	if (parts.length !== 6) return null;
+	// Decimal digits only: Number() would also read '0x1f', '1e3' and '' (as 0).
+	if (!/^\d{1,9}$/.test(parts[3])) return null;
 	const attempt = Number(parts[3]);
-	if (!Number.isInteger(attempt) || attempt < 0) return null;
 	const result: Correlation = {
 		campaign: unescapePart(parts[1]),
 		contact: unescapePart(parts[2]),
@@ -59,7 +60,8 @@ export function decodeCorrelation(value: unknown): Correlation | null {
 	if (parts[4]) result.circle = unescapePart(parts[4]);
 	if (parts[5]) {
 		// a long base-36 run is finite in seconds but not in ms (test/pacing/fuzz.test.ts)
-		const ms = parseInt(parts[5], 36) * 1000;
+		// parseInt reads a valid prefix of anything ('1x!' -> 1): only lower-case base-36 digits are a time.
+		const ms = /^[0-9a-z]{1,12}$/.test(parts[5]) ? parseInt(parts[5], 36) * 1000 : NaN;
 		if (Number.isFinite(ms)) result.releasedAt = ms;
 	}
 	return result;

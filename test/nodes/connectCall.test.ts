@@ -240,9 +240,20 @@ describe('Exotel Connect Call — Exotel refusing or not answering', () => {
 		}
 		await expect(run({ parameters: { flow: '234567' }, items: contacts(1) })).rejects.toMatchObject({
 			name: 'NodeApiError',
-			description: expect.stringMatching(/not retried automatically.*Call Logs.*from ExoPhone 02040000001 created at or after .*\+05:30.*do not dial again/),
+			description: expect.stringMatching(/not retried automatically.*Call Logs.*with From \+919810000010 and ExoPhone 02040000001 created at or after .*\+05:30.*do not dial again/),
 			context: expect.objectContaining({ itemIndex: 0 }),
 		});
+	});
+
+	it('number to number: a failure names the customer (To) and the first leg (From)', async () => {
+		sim.update({ faults: { serverErrorRate: 1 } });
+		const res = await run({
+			parameters: { variant: 'number', to: '={{ $json.customer }}' },
+			items: [{ ...contacts(1)[0], phoneNumber: '+919810000077', customer: '+919810000088' }],
+			continueOnFail: true,
+		});
+		expect(String(res.json[0].error)).toMatch(/^Exotel did not confirm the call to \S*9810000088 \(first leg \S*9810000077\)/);
+		expect(String(res.json[0].errorDescription)).toMatch(/Before dialling \S*9810000088 \(first leg/);
 	});
 
 	it('a timeout is never retried — the call was in fact placed, so a retry would have called twice', async () => {

@@ -388,6 +388,17 @@ describe('cases the fuzz found (fixed)', () => {
 		expect(c).toEqual({ campaign: 'camp', contact: '+919800000001', attempt: 1, circle: 'MH' });
 	});
 
+	test('decodeCorrelation reads attempts and release times as written, not as JavaScript numbers', () => {
+		for (const attempt of ['0x1f', '1e3', '', ' 2', '2.0', '-1']) {
+			expect(decodeCorrelation(`x1|camp|+919800000001|${attempt}|MH|`)).toBeNull();
+		}
+		const released = Math.floor(Date.UTC(2026, 11, 6) / 1000).toString(36);
+		expect(decodeCorrelation(`x1|camp|+919800000001|2|MH|${released}`)?.releasedAt).toBe(Date.UTC(2026, 11, 6));
+		for (const time of [`${released}!`, released.toUpperCase(), `-${released}`]) {
+			expect(decodeCorrelation(`x1|camp|+919800000001|2|MH|${time}`)).toEqual({ campaign: 'camp', contact: '+919800000001', attempt: 2, circle: 'MH' });
+		}
+	});
+
 	test('the phone normaliser does not throw on an object whose toString is not a function', () => {
 		const p = normalizeIndianPhone(JSON.parse('{"toString": "+919812345678"}'));
 		expect(p).toMatchObject({ ok: false, reason: 'it is not text or a number' });
