@@ -247,7 +247,7 @@ export function buildLocalCampaign(): Json {
 		'row_number',
 		"={{ $input.all().filter(i => i.json.pacing.final === true && String(i.json.final) !== 'true').map(i => ({ row_number: i.json.row_number, final: true, holdReason: i.json.pacing.reason })) }}",
 	);
-	saveRows('Save Row Updates', [1100, 160], 'phoneNumber', rowsExpression('phoneNumber', OUTCOME_COLUMNS));
+	saveRows('Save Row Updates', [1100, 120], 'phoneNumber', rowsExpression('phoneNumber', OUTCOME_COLUMNS));
 
 	b.connect('Schedule Tick', 'Simulator Clock');
 	b.connect('Simulator Clock', 'Read Contacts');
@@ -286,22 +286,22 @@ export function buildLocalCampaign(): Json {
 	b.connect('Callback Clock', 'Keep Callback', 0, 1);
 	b.connect('Keep Callback', 'Exotel Pacing: Record Outcome');
 
-	// --- stats path (y = 1000)
+	// --- stats path (y = 1040)
 	b.add(
 		'Stats Webhook',
 		'n8n-nodes-base.webhook',
 		2,
-		[880, 1000],
+		[880, 1040],
 		{ path: 'exotel-stats', responseMode: 'responseNode', options: {} },
 		{ webhookId: d.statsWebhookId },
 	);
-	clock('Stats Clock', [1100, 1000]);
-	b.add('Exotel Pacing: Get Stats', `${PKG}.exotelPacingController`, 1, [1320, 1000], {
+	clock('Stats Clock', [1100, 1040]);
+	b.add('Exotel Pacing: Get Stats', `${PKG}.exotelPacingController`, 1, [1320, 1040], {
 		operation: 'getStats',
 		campaign: d.campaign,
 		options: { currentTime: virtualNow('Stats Clock') },
 	});
-	b.add('Respond with Stats', 'n8n-nodes-base.respondToWebhook', 1.1, [1540, 1000], { respondWith: 'firstIncomingItem', options: {} });
+	b.add('Respond with Stats', 'n8n-nodes-base.respondToWebhook', 1.1, [1540, 1040], { respondWith: 'firstIncomingItem', options: {} });
 	b.connect('Stats Webhook', 'Stats Clock');
 	b.connect('Stats Clock', 'Exotel Pacing: Get Stats');
 	b.connect('Exotel Pacing: Get Stats', 'Respond with Stats');
@@ -378,41 +378,41 @@ export function buildSheetsCampaign(): Json {
 	const scheduleSeconds = 30;
 
 	// --- tick path
-	b.add('Every 30 Seconds', 'n8n-nodes-base.scheduleTrigger', 1.2, [0, 300], {
+	b.add('Every 30 Seconds', 'n8n-nodes-base.scheduleTrigger', 1.2, [0, 400], {
 		rule: { interval: [{ field: 'seconds', secondsInterval: scheduleSeconds }] },
 	});
-	b.add('Get Contacts', 'n8n-nodes-base.googleSheets', 4.5, [220, 300], { documentId: doc, sheetName: sheet, options: {} }, { credentials: google });
+	b.add('Get Contacts', 'n8n-nodes-base.googleSheets', 4.5, [240, 400], { documentId: doc, sheetName: sheet, options: {} }, { credentials: google });
 	b.add(
 		'Exotel Number Lookup',
 		`${PKG}.exotelNumberLookup`,
 		1,
-		[440, 300],
+		[480, 400],
 		{ phoneNumber: '={{ $json.phone }}', skipIfCircle: true, options: {} },
 		{ credentials: exotel, onError: 'continueRegularOutput' },
 	);
-	b.add('Just Looked Up?', 'n8n-nodes-base.filter', 2.2, [660, 100], filterParams("={{ !$('Get Contacts').item.json.circle && !!$json.circle }}"));
-	update('Save Lookups', [880, 100], 'row_number', fromJson(['row_number', ...LOOKUP_COLUMNS]));
+	b.add('Just Looked Up?', 'n8n-nodes-base.filter', 2.2, [720, -60], filterParams("={{ !$('Get Contacts').item.json.circle && !!$json.circle }}"));
+	update('Save Lookups', [960, -60], 'row_number', fromJson(['row_number', ...LOOKUP_COLUMNS]));
 	b.add(
 		'Exotel Pacing: Release',
 		`${PKG}.exotelPacingController`,
 		1,
-		[660, 400],
+		[1220, 400],
 		{ operation: 'release', campaign: p.campaign, settings: pacingSettings(scheduleSeconds, 1, false), reconcile: true, options: {} },
 		{ credentials: exotel },
 	);
-	update('Mark Dialling', [880, 300], 'row_number', {
+	update('Mark Dialling', [1780, 580], 'row_number', {
 		...fromJson(['row_number', 'attempts', 'lastStatus', 'lastAttemptAt']),
 		nextRetryAt: '',
 		lastCallSid: '',
 		final: 'false',
 		refunded: 'false',
 	});
-	b.add('Wait for Sheet', 'n8n-nodes-base.merge', 3.2, [1100, 400], { mode: 'chooseBranch', useDataOfInput: 1 });
+	b.add('Wait for Sheet', 'n8n-nodes-base.merge', 3.2, [2020, 400], { mode: 'chooseBranch', useDataOfInput: 1 });
 	b.add(
 		'Exotel Caller ID Selector',
 		`${PKG}.exotelCallerIdSelector`,
 		1,
-		[1320, 400],
+		[2260, 400],
 		{ circle: '={{ $json.circle }}', source: 'discover', strategy: 'roundRobin', neighbourFallback: true, whenNoMatch: 'fallback', fallbackCallerId: p.fallbackCallerId },
 		{ credentials: exotel },
 	);
@@ -420,7 +420,7 @@ export function buildSheetsCampaign(): Json {
 		'Exotel Connect Call',
 		`${PKG}.exotelConnectCall`,
 		1,
-		[1540, 400],
+		[2500, 400],
 		{
 			variant: 'flow',
 			flow: p.flow,
@@ -435,10 +435,10 @@ export function buildSheetsCampaign(): Json {
 		},
 		{ credentials: exotel, onError: 'continueRegularOutput' },
 	);
-	b.add('Exotel Pacing: Register Calls', `${PKG}.exotelPacingController`, 1, [1760, 400], { operation: 'recordOutcome', campaign: p.campaign, options: {} });
-	b.add('Final Hold?', 'n8n-nodes-base.filter', 2.2, [880, 600], filterParams("={{ $json.pacing.final === true && String($json.final).toLowerCase() !== 'true' }}"));
-	update('Save Final Holds', [1100, 600], 'row_number', { row_number: '={{ $json.row_number }}', final: 'true', holdReason: '={{ $json.pacing.reason }}' });
-	update('Save Row Updates', [880, -100], 'phoneNumber', fromJson(['phoneNumber', ...OUTCOME_COLUMNS]));
+	b.add('Exotel Pacing: Register Calls', `${PKG}.exotelPacingController`, 1, [2840, 400], { operation: 'recordOutcome', campaign: p.campaign, options: {} });
+	b.add('Final Hold?', 'n8n-nodes-base.filter', 2.2, [1400, 960], filterParams("={{ $json.pacing.final === true && String($json.final).toLowerCase() !== 'true' }}"));
+	update('Save Final Holds', [1640, 960], 'row_number', { row_number: '={{ $json.row_number }}', final: 'true', holdReason: '={{ $json.pacing.reason }}' });
+	update('Save Row Updates', [1460, 620], 'phoneNumber', fromJson(['phoneNumber', ...OUTCOME_COLUMNS]));
 
 	b.connect('Every 30 Seconds', 'Get Contacts');
 	b.connect('Get Contacts', 'Exotel Number Lookup');
@@ -460,30 +460,30 @@ export function buildSheetsCampaign(): Json {
 		'Exotel Status Trigger',
 		`${PKG}.exotelStatusTrigger`,
 		2,
-		[880, 800],
+		[0, 960],
 		{ secret: p.secret, events: 'terminal', options: {} },
 		{ webhookId: p.statusWebhookId },
 	);
-	b.add('Exotel Pacing: Record Outcome', `${PKG}.exotelPacingController`, 1, [1100, 800], { operation: 'recordOutcome', campaign: p.campaign, options: {} });
+	b.add('Exotel Pacing: Record Outcome', `${PKG}.exotelPacingController`, 1, [240, 960], { operation: 'recordOutcome', campaign: p.campaign, options: {} });
 	b.connect('Exotel Status Trigger', 'Exotel Pacing: Record Outcome');
 
 	// --- stats path
-	b.add('Stats Webhook', 'n8n-nodes-base.webhook', 2, [880, 1060], { path: 'exotel-stats', responseMode: 'responseNode', options: {} }, { webhookId: p.statsWebhookId });
-	b.add('Exotel Pacing: Get Stats', `${PKG}.exotelPacingController`, 1, [1100, 1060], { operation: 'getStats', campaign: p.campaign, options: {} });
-	b.add('Respond with Stats', 'n8n-nodes-base.respondToWebhook', 1.1, [1320, 1060], { respondWith: 'firstIncomingItem', options: {} });
+	b.add('Stats Webhook', 'n8n-nodes-base.webhook', 2, [0, 1320], { path: 'exotel-stats', responseMode: 'responseNode', options: {} }, { webhookId: p.statsWebhookId });
+	b.add('Exotel Pacing: Get Stats', `${PKG}.exotelPacingController`, 1, [240, 1320], { operation: 'getStats', campaign: p.campaign, options: {} });
+	b.add('Respond with Stats', 'n8n-nodes-base.respondToWebhook', 1.1, [480, 1320], { respondWith: 'firstIncomingItem', options: {} });
 	b.connect('Stats Webhook', 'Exotel Pacing: Get Stats');
 	b.connect('Exotel Pacing: Get Stats', 'Respond with Stats');
 
 	// --- sticky notes
-	b.sticky('Note: Start Here', [-420, -300], 380, 1180, SETUP_NOTE, 4);
-	b.sticky('Note: Tick', [-20, -60], 640, 520, TICK_NOTE);
-	b.sticky('Note: Lookups', [640, -60], 440, 260, LOOKUP_NOTE);
-	b.sticky('Note: Release', [640, 220], 440, 320, RELEASE_NOTE);
-	b.sticky('Note: Dial', [1090, 220], 860, 340, DIAL_NOTE);
-	b.sticky('Note: Register', [1960, 200], 440, 420, REGISTER_NOTE);
-	b.sticky('Note: Not Now', [640, 560], 640, 200, NOT_NOW_NOTE);
-	b.sticky('Note: Callbacks', [640, 760], 1760, 280, CALLBACK_NOTE);
-	b.sticky('Note: Stats', [640, 1040], 900, 200, STATS_NOTE);
+	b.sticky('Note: Start Here', [-500, -260], 420, 1740, SETUP_NOTE, 4);
+	b.sticky('Note: Tick', [-40, 120], 680, 480, TICK_NOTE);
+	b.sticky('Note: Lookups', [680, -300], 460, 420, LOOKUP_NOTE);
+	b.sticky('Note: Release', [1180, 120], 540, 660, RELEASE_NOTE);
+	b.sticky('Note: Dial', [1740, 120], 1000, 660, DIAL_NOTE);
+	b.sticky('Note: Register', [2780, 120], 360, 480, REGISTER_NOTE);
+	b.sticky('Note: Not Now', [1180, 800], 660, 340, NOT_NOW_NOTE);
+	b.sticky('Note: Callbacks', [-40, 760], 680, 380, CALLBACK_NOTE);
+	b.sticky('Note: Stats', [-40, 1180], 760, 320, STATS_NOTE);
 
 	return {
 		name: 'Exotel voice campaign (Google Sheets)',
