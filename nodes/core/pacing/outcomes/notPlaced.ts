@@ -1,0 +1,39 @@
+/** 'not-placed': Connect Call failed, so the reservation is dropped; a 429 pauses releasing for a while. */
+import { dropCall } from '../runs';
+import { takeReservation, type OutcomeBatch } from './batch';
+import type { Report } from './report';
+import type { OutcomeResult } from './types';
+import { notPlacedWriteBack } from './writeBacks';
+
+// Math functions bound once (hot loops; global lookups are slow in sandboxed hosts such as Jest's vm).
+const { max } = Math;
+
+export function recordNotPlaced(b: OutcomeBatch, r: Report): OutcomeResult {
+	const { state: s, now, settings } = b;
+	const f = takeReservation(b, r.contact, r.attempt);
+	if (f) {
+		b.removed.add(f);
+		const cs = s.circles[f.ci];
+		if (cs) {
+			dropCall(cs, f.r);
+			// a probe that was never placed gives its slot back
+			if (f.p && cs.br.s === 'half-open' && cs.br.pr > cs.br.pd) cs.br = { ...cs.br, pr: cs.br.pr - 1 };
+		}
+	}
+	s.totals.notPlaced++;
+	const rateLimited = r.input.rateLimited;
+	if (rateLimited) s.rateLimitedUntil = max(s.rateLimitedUntil, now + settings.rateLimitBackoffSeconds * 1000);
+	const attempt = f?.a ?? r.attempt;
+	const result: OutcomeResult = {
+		...r.base,
+		action: 'not_placed',
+		message: rateLimited ? 'Connect Call was rate limited (429); no call placed.' : 'Connect Call failed; no call placed.',
+		contact: f?.c ?? r.contact,
+		circle: f?.ci ?? (r.circle || undefined),
+		attempt,
+	};
+	if (result.contact && attempt !== undefined) {
+		result.writeBack = notPlacedWriteBack(settings, result.contact, attempt, f?.r ?? r.placedAt ?? now, now);
+	}
+	return result;
+}

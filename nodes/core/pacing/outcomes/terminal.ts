@@ -1,0 +1,40 @@
+/**
+ * Terminal reports (completed / busy / no-answer / failed / canceled):
+ *   in flight (or reserved)           -> counted once, removed from flight, remembered as finished
+ *   finished within the dedupe horizon -> duplicate, ignored
+ *   placed before the watermark        -> late duplicate of a pruned call, ignored
+ *   unknown, with our correlation      -> counted once (registration lost) and remembered
+ */
+import type { Category } from '../statuses';
+import type { InFlightCall } from '../state';
+import { sidHash } from '../dedupe';
+import { countAttempt, takeReservation, type OutcomeBatch } from './batch';
+import { countOutcome, type CountedCall } from './count';
+import { ignoreDuplicate, ignoreLate, ignoreUnmatched } from './ignored';
+import type { Report } from './report';
+import type { OutcomeResult } from './types';
+
+export function recordTerminal(b: OutcomeBatch, r: Report, category: Category): OutcomeResult {
+	const call = b.bySid.get(r.sid);
+	if (call) {
+		b.removed.add(call);
+		b.bySid.delete(r.sid);
+		return countOutcome(b, r, category, countedCall(call));
+	}
+	if (b.done.has(sidHash(r.sid))) return ignoreDuplicate(b, r.base, 'Already counted.');
+	const reservation = takeReservation(b, r.contact, r.attempt);
+	if (reservation) {
+		// the outcome overtook Connect Call's answer
+		b.removed.add(reservation);
+		countAttempt(b, reservation.ci);
+		return countOutcome(b, r, category, countedCall(reservation));
+	}
+	if (r.placedAt === undefined) return ignoreUnmatched(b, r.base, 'Unknown CallSid without a correlation id; not a call of this campaign.');
+	if (r.placedAt < b.state.watermark) return ignoreLate(b, r.base);
+	countAttempt(b, r.circle);
+	return countOutcome(b, r, category, { contact: r.contact, circle: r.circle, attempt: r.attempt, placedAt: r.placedAt, probe: false });
+}
+
+function countedCall(f: InFlightCall): CountedCall {
+	return { contact: f.c, circle: f.ci, attempt: f.a, placedAt: f.r, probe: f.p === 1 };
+}
