@@ -26,4 +26,14 @@ export default [
 		],
 	},
 	...config,
+	{
+		// The core (wire types, mapping, phone numbers, the pacing engine) stays free of n8n: node classes adapt it.
+		files: ['nodes/core/**/*.ts'],
+		rules: {
+			'no-restricted-imports': [
+				'error',
+				{ patterns: [{ group: ['n8n-workflow', 'n8n-workflow/*', 'n8n-core', '../transport/*', '../../transport/*'], message: 'nodes/core must not depend on n8n or the node layer.' }] },
+			],
+		},
+	},
 ];

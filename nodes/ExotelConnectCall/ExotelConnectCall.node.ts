@@ -33,7 +33,7 @@ import { checkOption, checkOptions } from '../transport/options';
 import { waitUnlessCancelled } from '../transport/wait';
 import { isRateLimited, limitAdvice, RATE_LIMIT_GRACE_MS } from './rateLimit';
 
-/** Exotel's default account limit for voice calls (research/exotel-api.md §7). */
+/** Exotel's default account limit for voice calls (docs/exotel-api.md §7). */
 const DEFAULT_MAX_PER_MINUTE = 200;
 
 const VARIANTS = ['flow', 'number'] as const;

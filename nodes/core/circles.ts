@@ -1,6 +1,6 @@
 /**
  * Indian telecom circles (licensed service areas) as Exotel codes them.
- * Source: Exotel's InRegion filter values (research/exotel-api.md §2.1); CH is the historic Chennai circle.
+ * Source: Exotel's InRegion filter values (docs/exotel-api.md §2.1); CH is the historic Chennai circle.
  */
 export const CIRCLES = {
 	AP: 'Andhra Pradesh Telecom Circle',

@@ -1,7 +1,7 @@
 /**
  * Exotel error bodies and plain-language hints.
  * v1 errors look like `{"RestException":{"Status":401,"Message":"…"}}` (or the XML equivalent), v2 uses an
- * envelope with `error_data` (research/exotel-api.md §7). The hint tells an ops person what to change;
+ * envelope with `error_data` (docs/exotel-api.md §7). The hint tells an ops person what to change;
  * secrets never make it into a message (callers pass them to redactSecrets via describe*).
  */
 import { looksLikeXml, parseTwilioResponse } from './xml';

@@ -1,5 +1,5 @@
 /**
- * Pure request builders for every Exotel endpoint we call (research/exotel-api.md §1–§6).
+ * Pure request builders for every Exotel endpoint we call (docs/exotel-api.md §1–§6).
  * They validate input and return `{ method, path, qs?, form? }`; the transport adds the base URL, auth,
  * encoding and retries. Paths are case-sensitive on Exotel's side, so they are spelled exactly as documented.
  */

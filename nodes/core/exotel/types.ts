@@ -1,5 +1,5 @@
 /**
- * Exotel wire types: the JSON exactly as Exotel sends it (research/exotel-api.md §2–§7).
+ * Exotel wire types: the JSON exactly as Exotel sends it (docs/exotel-api.md §2–§7).
  * Note the inconsistencies we must keep: `Duration`/`Price` are strings, `ConversationDuration`/`OnCallDuration`
  * numbers; absent values are `null` in JSON but may be `""` or the literal `"null"` in callbacks and XML.
  */
