@@ -42,6 +42,13 @@ if [ "${SKIP_E2E:-}" != "1" ] && [ "${E2E_INSTALL:-concurrent}" != "serial" ]; t
 	install_pid=$!
 fi
 
+chromium_pid=""
+if [ "${SKIP_E2E:-}" != "1" ]; then
+	echo "::: chromium for the editor test: ensuring in the background (log .e2e/chromium-install.log)"
+	bash scripts/ensure-chromium.sh > .e2e/chromium-install.log 2>&1 &
+	chromium_pid=$!
+fi
+
 step build npm run --silent build
 step scan npm run --silent scan
 step lint npm run --silent lint
@@ -54,6 +61,7 @@ if [ "${SKIP_E2E:-}" != "1" ]; then
 		cat .e2e/n8n-install.log | grep -v '^\[e2e' || true
 		timings+=("n8n install (background, from the start): finished after $((SECONDS - t_install)) s")
 	fi
+	if [ -n "$chromium_pid" ] && ! wait "$chromium_pid"; then failed_steps+=("chromium install"); tail -5 .e2e/chromium-install.log; fi
 	for v in $lines; do
 		only=()
 		sizes=()
@@ -61,7 +69,7 @@ if [ "${SKIP_E2E:-}" != "1" ]; then
 			scenarios="${E2E_V1_ONLY:-examples,concurrency,overlap,sheets}"
 			sizes=(E2E_BURST="${E2E_BURST:-200}")
 		else
-			scenarios="${E2E_V2_ONLY:-examples,full,concurrency,agent,restart}"
+			scenarios="${E2E_V2_ONLY:-examples,editor,full,concurrency,agent,restart}"
 			sizes=(E2E_RESTART_CONTACTS="${E2E_RESTART_CONTACTS:-150}")
 		fi
 		if [ "$scenarios" != "all" ]; then only=(--only "$scenarios"); fi

@@ -25,6 +25,7 @@ import { restart } from './scenarios/restart';
 import { sheetsCampaign } from './scenarios/sheetsCampaign';
 import { overlappingTicks } from './scenarios/overlap';
 import { agentTool } from './scenarios/agentTool';
+import { editorInBrowser } from './scenarios/editor';
 
 const SCENARIOS: Array<{ key: string; name: string; run: (ctx: E2eContext, checks: Checks) => Promise<void> }> = [
 	{ key: 'examples', name: 'examples', run: examplesImport },
@@ -33,6 +34,7 @@ const SCENARIOS: Array<{ key: string; name: string; run: (ctx: E2eContext, check
 	{ key: 'overlap', name: 'overlapping ticks', run: overlappingTicks },
 	{ key: 'sheets', name: 'Google Sheets campaign (example 1)', run: sheetsCampaign },
 	{ key: 'agent', name: 'AI agent tool', run: agentTool },
+	{ key: 'editor', name: 'editor in a browser', run: editorInBrowser },
 	// Last: it kills n8n.
 	{ key: 'restart', name: 'restart', run: restart },
 ];
