@@ -67,6 +67,12 @@ export const HOLD_REASONS: readonly HoldReason[] = [
 	'dnd_unknown',
 ];
 
+/** Per hold reason a small code (1-based; 0 = not held), e.g. for a per-contact Uint8Array. */
+export const REASON_CODE: Record<HoldReason, number> = Object.fromEntries(HOLD_REASONS.map((r, i) => [r, i + 1])) as Record<
+	HoldReason,
+	number
+>;
+
 /** What classify needs to know about one circle (cached per raw circle value). */
 export interface CircleGate {
 	name: string;
@@ -77,6 +83,8 @@ export interface CircleGate {
 	tl: readonly number[] | undefined;
 	/** Scratch for Release: the circle's index in this pass (-1 until seen). */
 	k: number;
+	/** classify's answers that depend on nothing but this circle, built on first use (sharedAnswer). */
+	answers: Array<Classification | undefined>;
 }
 
 export interface EligibilityContext {
@@ -103,7 +111,7 @@ export interface EligibilityContext {
 	fmt: ((t: number) => string) | null;
 }
 
-/** What classify found out about one contact. */
+/** What classify found out about one contact (read-only: contacts with the same answer may share one record). */
 export interface Classification {
 	/** null = may be dialled now (subject to budget and probe slots); otherwise why it is held. */
 	reason: HoldReason | null;
@@ -123,7 +131,7 @@ export interface Classification {
 }
 
 /** The gate of a contact without a key (frozen: it is shared and never eligible). */
-const NO_GATE: CircleGate = Object.freeze({ name: '', gate: 'closed', openUntil: 0, trips: undefined, tl: undefined, k: -1 });
+const NO_GATE: CircleGate = Object.freeze({ name: '', gate: 'closed', openUntil: 0, trips: undefined, tl: undefined, k: -1, answers: [] });
 
 export function buildEligibilityContext(
 	state: CampaignState,
@@ -144,7 +152,7 @@ export function buildEligibilityContext(
 	}
 	const gates = new Map<string, CircleGate>();
 	for (const [name, c] of Object.entries(state.circles)) {
-		gates.set(name, { name, gate: c.br.s, openUntil: c.br.s === 'open' ? c.br.until : 0, trips: c.trips.length ? c.trips : undefined, tl: c.tl, k: -1 });
+		gates.set(name, { name, gate: c.br.s, openUntil: c.br.s === 'open' ? c.br.until : 0, trips: c.trips.length ? c.trips : undefined, tl: c.tl, k: -1, answers: [] });
 	}
 	return {
 		now,
@@ -173,7 +181,7 @@ export function circleGate(ctx: EligibilityContext, raw: unknown): CircleGate {
 		const name = circleBucket(raw);
 		g = ctx.gates.get(name);
 		if (g === undefined) {
-			g = { name, gate: 'closed', openUntil: 0, trips: undefined, tl: undefined, k: -1 };
+			g = { name, gate: 'closed', openUntil: 0, trips: undefined, tl: undefined, k: -1, answers: [] };
 			ctx.gates.set(name, g);
 		}
 		ctx.circleCache.set(raw, g);
@@ -246,26 +254,22 @@ export function rowShowsLiveCall(ctx: EligibilityContext, c: ContactInput, statu
 }
 
 /** Whether the contact may be dialled now (reason null, subject to budget and probe slots), and what was read. */
-export function classify(ctx: EligibilityContext, c: ContactInput): Classification {
+export function classify(ctx: EligibilityContext, c: ContactInput): Readonly<Classification> {
 	const key = c.key;
-	if (typeof key !== 'string' || key === '') return classified('invalid', NO_GATE);
+	if (typeof key !== 'string' || key === '') return sharedAnswer(NO_GATE, 'invalid', false);
 	const g = circleGate(ctx, c.circle);
-	if (g.name === '') return classified('invalid', g);
-	if (ctx.paused) return classified('campaign_paused', g);
-	if (!ctx.window.open) return classified('window_closed', g);
-	if (c.dnd === true && !ctx.settings.allowDnd) return classified('dnd', g);
-	if (c.dnd === 'unknown' && !ctx.settings.allowDnd) return classified('dnd_unknown', g);
+	if (g.name === '') return sharedAnswer(g, 'invalid', false);
+	if (ctx.paused) return sharedAnswer(g, 'campaign_paused', false);
+	if (!ctx.window.open) return sharedAnswer(g, 'window_closed', false);
+	if (c.dnd === true && !ctx.settings.allowDnd) return sharedAnswer(g, 'dnd', false);
+	if (c.dnd === 'unknown' && !ctx.settings.allowDnd) return sharedAnswer(g, 'dnd_unknown', false);
 	if (ctx.liveByContact.size !== 0 && ctx.liveByContact.has(key)) {
 		// a row that already shows a final status: that outcome is still being recorded (or checked with Exotel)
-		const v = classified('already_in_flight', g);
-		v.unsettled = isTerminalStatus(cachedStatus(ctx, c.lastStatus));
-		return v;
+		return sharedAnswer(g, 'already_in_flight', isTerminalStatus(cachedStatus(ctx, c.lastStatus)));
 	}
 	if (ctx.lookingUp !== null && ctx.lookingUp.has(key)) {
 		// its write-back and a new call's "Mark Dialling" must not race for the row
-		const v = classified('already_in_flight', g);
-		v.unsettled = true;
-		return v;
+		return sharedAnswer(g, 'already_in_flight', true);
 	}
 	if (
 		c.lastStatus === undefined &&
@@ -275,11 +279,25 @@ export function classify(ctx: EligibilityContext, c: ContactInput): Classificati
 		c.lastCallSid === undefined
 	) {
 		// a fresh contact (most of a new list)
-		const v = classified(g.gate === 'open' ? 'circle_paused' : null, g);
-		v.fresh = true;
-		return v;
+		return sharedAnswer(g, g.gate === 'open' ? 'circle_paused' : null, true);
 	}
 	return classifyCalled(ctx, c, g);
+}
+
+/**
+ * classify's answer when nothing per contact was read: one record per circle, reason and flag (unsettled for
+ * already_in_flight, else fresh). Most contacts of a large list end here: no garbage per contact and tick.
+ */
+function sharedAnswer(g: CircleGate, reason: HoldReason | null, flag: boolean): Readonly<Classification> {
+	const slot = (reason === null ? 0 : REASON_CODE[reason]) * 2 + (flag ? 1 : 0);
+	let v = g.answers[slot];
+	if (v === undefined) {
+		v = classified(reason, g);
+		if (reason === 'already_in_flight') v.unsettled = flag;
+		else v.fresh = flag;
+		g.answers[slot] = v;
+	}
+	return v;
 }
 
 /** A Classification with nothing read beyond the circle (the checks after the reason fill in the rest). */

@@ -9,14 +9,16 @@ import type { ContactInput } from './types';
 import { retryGapMs } from './settings';
 import { localFormatter } from './window';
 import { categoryOf } from './statuses';
-import { classify, HOLD_REASONS, normaliseCircle, type Classification, type EligibilityContext, type HoldReason } from './eligibility';
+import {
+	classify,
+	HOLD_REASONS,
+	normaliseCircle,
+	REASON_CODE,
+	type Classification,
+	type EligibilityContext,
+	type HoldReason,
+} from './eligibility';
 import type { HeldContact } from './release/types';
-
-/** Per hold reason a small code (1-based; 0 = not held), for the per-contact Uint8Array of a release. */
-export const REASON_CODE: Record<HoldReason, number> = Object.fromEntries(HOLD_REASONS.map((r, i) => [r, i + 1])) as Record<
-	HoldReason,
-	number
->;
 
 /** What the explanation of a hold needs from classify's answer for the contact. */
 export type HoldFacts = Pick<Classification, 'circle' | 'status' | 'unsettled'>;

@@ -11,7 +11,7 @@ import type { CampaignState, CircleState, InFlightCall } from '../state';
 import { circleOf } from '../state';
 import { keyHash } from '../dedupe';
 import { enqueueCall } from '../runs';
-import { REASON_CODE } from '../holds';
+import { REASON_CODE } from '../eligibility';
 import type { ReleasedCall } from './types';
 import type { ContactScan } from './scan';
 import type { CallOrder } from './pick';

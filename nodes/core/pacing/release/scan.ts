@@ -5,8 +5,7 @@
 import type { ContactInput } from '../types';
 import type { PacingSettings } from '../settings';
 import type { CampaignState } from '../state';
-import { classify, HOLD_REASONS, type EligibilityContext, type HoldReason } from '../eligibility';
-import { REASON_CODE } from '../holds';
+import { classify, HOLD_REASONS, REASON_CODE, type EligibilityContext, type HoldReason } from '../eligibility';
 import { mayNeedRepair, repairFromRow, startRowRepairs, type RowRepairs } from './repair';
 
 export interface ContactScan {
