@@ -1,6 +1,7 @@
 /**
  * May this contact be called now? One cheap check per contact (Release runs it over the whole list every tick),
- * answering 'eligible' or a hold reason; the plain-words explanation and the retry time are built only when asked.
+ * answering 'eligible' or a hold reason; the plain-words explanation and the retry time are built only when asked
+ * (holds.ts).
  *
  * Checks, in order (the first that fails is the reason):
  *   invalid            no key or no circle
@@ -36,8 +37,7 @@ import type { PacingSettings } from './settings';
 import { leaseMs, retryGapMs } from './settings';
 import type { BreakerMode, CampaignState } from './state';
 import type { WindowInfo } from './window';
-import { localFormatter } from './window';
-import { categoryOf, isTerminalStatus, normaliseStatus } from './statuses';
+import { categoryOf, isTerminalStatus, normaliseStatus, type Category } from './statuses';
 import { sidHash, type DoneSet } from './dedupe';
 
 export type HoldReason =
@@ -67,6 +67,12 @@ export const HOLD_REASONS: readonly HoldReason[] = [
 	'dnd_unknown',
 ];
 
+/** Per hold reason a small code (1-based; 0 = not held), e.g. for a per-contact Uint8Array. */
+export const REASON_CODE: Record<HoldReason, number> = Object.fromEntries(HOLD_REASONS.map((r, i) => [r, i + 1])) as Record<
+	HoldReason,
+	number
+>;
+
 /** What classify needs to know about one circle (cached per raw circle value). */
 export interface CircleGate {
 	name: string;
@@ -77,6 +83,8 @@ export interface CircleGate {
 	tl: readonly number[] | undefined;
 	/** Scratch for Release: the circle's index in this pass (-1 until seen). */
 	k: number;
+	/** classify's answers that depend on nothing but this circle, built on first use (sharedAnswer). */
+	answers: Array<Classification | undefined>;
 }
 
 export interface EligibilityContext {
@@ -99,21 +107,31 @@ export interface EligibilityContext {
 	gates: Map<string, CircleGate>;
 	circleCache: Map<unknown, CircleGate>;
 	statusCache: Map<unknown, string>;
-	// scratch output of the last classify() call
-	circle: string;
-	gate: CircleGate;
-	used: number;
-	refund: boolean;
-	status: string;
-	/** The hold is because the previous call is not (long enough) counted in the state. */
-	unsettled: boolean;
-	/** The contact has no counted attempt yet (a first call; Release serves these before due retries). */
-	fresh: boolean;
-	/** Time formatter for messages (built on first use). */
+	/** Time formatter for messages (built on first use; holds.ts). */
 	fmt: ((t: number) => string) | null;
 }
 
+/** What classify found out about one contact (read-only: contacts with the same answer may share one record). */
+export interface Classification {
+	/** null = may be dialled now (subject to budget and probe slots); otherwise why it is held. */
+	reason: HoldReason | null;
+	/** The contact's circle, normalised ('' when the key or the circle is missing). */
+	circle: string;
+	gate: CircleGate;
+	/** Attempts counted so far, a refunded one not included. */
+	used: number;
+	/** The last attempt is refunded (its circle tripped right after it was placed): its number is re-used. */
+	refund: boolean;
+	/** The row's last status, normalised ('' when the checks stopped before reading it). */
+	status: string;
+	/** Held already_in_flight because the previous call is not (long enough) counted in the state. */
+	unsettled: boolean;
+	/** No counted attempt yet (a first call; Release serves these before due retries). */
+	fresh: boolean;
+}
 
+/** The gate of a contact without a key (frozen: it is shared and never eligible). */
+const NO_GATE: CircleGate = Object.freeze({ name: '', gate: 'closed', openUntil: 0, trips: undefined, tl: undefined, k: -1, answers: [] });
 
 export function buildEligibilityContext(
 	state: CampaignState,
@@ -134,7 +152,7 @@ export function buildEligibilityContext(
 	}
 	const gates = new Map<string, CircleGate>();
 	for (const [name, c] of Object.entries(state.circles)) {
-		gates.set(name, { name, gate: c.br.s, openUntil: c.br.s === 'open' ? c.br.until : 0, trips: c.trips.length ? c.trips : undefined, tl: c.tl, k: -1 });
+		gates.set(name, { name, gate: c.br.s, openUntil: c.br.s === 'open' ? c.br.until : 0, trips: c.trips.length ? c.trips : undefined, tl: c.tl, k: -1, answers: [] });
 	}
 	return {
 		now,
@@ -152,13 +170,6 @@ export function buildEligibilityContext(
 		gates,
 		circleCache: new Map(),
 		statusCache: new Map(),
-		circle: '',
-		gate: { name: '', gate: 'closed', openUntil: 0, trips: undefined, tl: undefined, k: -1 },
-		used: 0,
-		refund: false,
-		status: '',
-		unsettled: false,
-		fresh: false,
 		fmt: null,
 	};
 }
@@ -170,7 +181,7 @@ export function circleGate(ctx: EligibilityContext, raw: unknown): CircleGate {
 		const name = circleBucket(raw);
 		g = ctx.gates.get(name);
 		if (g === undefined) {
-			g = { name, gate: 'closed', openUntil: 0, trips: undefined, tl: undefined, k: -1 };
+			g = { name, gate: 'closed', openUntil: 0, trips: undefined, tl: undefined, k: -1, answers: [] };
 			ctx.gates.set(name, g);
 		}
 		ctx.circleCache.set(raw, g);
@@ -242,54 +253,68 @@ export function rowShowsLiveCall(ctx: EligibilityContext, c: ContactInput, statu
 	return true;
 }
 
-/** null = may be dialled now (subject to budget and probe slots); otherwise the hold reason. Sets ctx scratch. */
-export function classify(ctx: EligibilityContext, c: ContactInput): HoldReason | null {
-	ctx.refund = false;
-	ctx.used = 0;
-	ctx.status = '';
-	ctx.unsettled = false;
-	ctx.fresh = false;
+/** Whether the contact may be dialled now (reason null, subject to budget and probe slots), and what was read. */
+export function classify(ctx: EligibilityContext, c: ContactInput): Readonly<Classification> {
 	const key = c.key;
-	if (typeof key !== 'string' || key === '') {
-		ctx.circle = '';
-		return 'invalid';
-	}
+	if (typeof key !== 'string' || key === '') return sharedAnswer(NO_GATE, 'invalid', false);
 	const g = circleGate(ctx, c.circle);
-	ctx.circle = g.name;
-	ctx.gate = g;
-	if (g.name === '') return 'invalid';
-	if (ctx.paused) return 'campaign_paused';
-	if (!ctx.window.open) return 'window_closed';
-	if (c.dnd === true && !ctx.settings.allowDnd) return 'dnd';
-	if (c.dnd === 'unknown' && !ctx.settings.allowDnd) return 'dnd_unknown';
+	if (g.name === '') return sharedAnswer(g, 'invalid', false);
+	if (ctx.paused) return sharedAnswer(g, 'campaign_paused', false);
+	if (!ctx.window.open) return sharedAnswer(g, 'window_closed', false);
+	if (c.dnd === true && !ctx.settings.allowDnd) return sharedAnswer(g, 'dnd', false);
+	if (c.dnd === 'unknown' && !ctx.settings.allowDnd) return sharedAnswer(g, 'dnd_unknown', false);
 	if (ctx.liveByContact.size !== 0 && ctx.liveByContact.has(key)) {
 		// a row that already shows a final status: that outcome is still being recorded (or checked with Exotel)
-		ctx.unsettled = isTerminalStatus(cachedStatus(ctx, c.lastStatus));
-		return 'already_in_flight';
+		return sharedAnswer(g, 'already_in_flight', isTerminalStatus(cachedStatus(ctx, c.lastStatus)));
 	}
 	if (ctx.lookingUp !== null && ctx.lookingUp.has(key)) {
 		// its write-back and a new call's "Mark Dialling" must not race for the row
-		ctx.unsettled = true;
-		return 'already_in_flight';
+		return sharedAnswer(g, 'already_in_flight', true);
 	}
-	const lastAt = c.lastAttemptAt;
 	if (
 		c.lastStatus === undefined &&
-		lastAt === undefined &&
+		c.lastAttemptAt === undefined &&
 		c.attempts === undefined &&
 		c.nextRetryAt === undefined &&
 		c.lastCallSid === undefined
 	) {
 		// a fresh contact (most of a new list)
-		ctx.fresh = true;
-		return g.gate === 'open' ? 'circle_paused' : null;
+		return sharedAnswer(g, g.gate === 'open' ? 'circle_paused' : null, true);
 	}
+	return classifyCalled(ctx, c, g);
+}
+
+/**
+ * classify's answer when nothing per contact was read: one record per circle, reason and flag (unsettled for
+ * already_in_flight, else fresh). Most contacts of a large list end here: no garbage per contact and tick.
+ */
+function sharedAnswer(g: CircleGate, reason: HoldReason | null, flag: boolean): Readonly<Classification> {
+	const slot = (reason === null ? 0 : REASON_CODE[reason]) * 2 + (flag ? 1 : 0);
+	let v = g.answers[slot];
+	if (v === undefined) {
+		v = classified(reason, g);
+		if (reason === 'already_in_flight') v.unsettled = flag;
+		else v.fresh = flag;
+		g.answers[slot] = v;
+	}
+	return v;
+}
+
+/** A Classification with nothing read beyond the circle (the checks after the reason fill in the rest). */
+function classified(reason: HoldReason | null, g: CircleGate): Classification {
+	return { reason, circle: g.name, gate: g, used: 0, refund: false, status: '', unsettled: false, fresh: false };
+}
+
+/** classify for a contact whose row shows an earlier call (or attempt count). */
+function classifyCalled(ctx: EligibilityContext, c: ContactInput, g: CircleGate): Classification {
+	const v = classified(null, g);
 	const sid = c.lastCallSid;
-	if (sid !== undefined && ctx.liveSids.size !== 0 && typeof sid === 'string' && ctx.liveSids.has(sid)) return 'already_in_flight';
+	if (sid !== undefined && ctx.liveSids.size !== 0 && typeof sid === 'string' && ctx.liveSids.has(sid)) return holdAs(v, 'already_in_flight');
+	const lastAt = c.lastAttemptAt;
 	const status = cachedStatus(ctx, c.lastStatus);
-	ctx.status = status;
-	if (lastAt !== undefined && lastAt !== null && rowShowsLiveCall(ctx, c, status)) return 'already_in_flight';
-	if (status === 'completed') return 'done';
+	v.status = status;
+	if (lastAt !== undefined && lastAt !== null && rowShowsLiveCall(ctx, c, status)) return holdAs(v, 'already_in_flight');
+	if (status === 'completed') return holdAs(v, 'done');
 	const cat = status === '' ? undefined : categoryOf(status);
 	let attempts = c.attempts === undefined || c.attempts === null ? 0 : toCount(c.attempts);
 	let waived = c.refunded === true;
@@ -297,117 +322,43 @@ export function classify(ctx: EligibilityContext, c: ContactInput): HoldReason |
 		const at = toTime(lastAt);
 		if (at !== null && trippedAfter(g.trips, at, ctx.healthWindowMs, ctx.now, g.tl)) {
 			attempts -= 1;
-			ctx.refund = true;
+			v.refund = true;
 			waived = true;
 		}
 	}
-	ctx.used = attempts;
-	ctx.fresh = attempts === 0;
-	if (attempts >= ctx.settings.maxAttempts) return 'attempts_used';
-	if (!waived) {
-		const next = toTime(c.nextRetryAt);
-		if (next !== null) {
-			if (next > ctx.now) return 'retry_not_due';
-		} else if (status !== '') {
-			const at = toTime(lastAt);
-			if (at !== null) {
-				const gap = retryGapMs(ctx.settings, status === 'not-placed' ? 'notPlaced' : (cat ?? 'other'));
-				if (gap !== null && at + gap > ctx.now) return 'retry_not_due';
-			}
-		}
-	}
-	if (g.gate === 'open') return 'circle_paused';
+	v.used = attempts;
+	v.fresh = attempts === 0;
+	if (attempts >= ctx.settings.maxAttempts) return holdAs(v, 'attempts_used');
+	if (!waived && retryNotDue(ctx, c, status, cat)) return holdAs(v, 'retry_not_due');
+	if (g.gate === 'open') return holdAs(v, 'circle_paused');
 	// The row is about to be overwritten by a new call: its previous call must be counted (and settled) first.
-	if (typeof sid === 'string' && sid !== '' && status !== 'not-placed') {
-		const at = toTime(lastAt);
-		if (at !== null && at >= ctx.watermark) {
-			const m = ctx.done.countedMinute(sidHash(sid));
-			if (m === undefined || (m + 1) * 60000 > ctx.now - ctx.settleMs) {
-				ctx.unsettled = true;
-				return 'already_in_flight';
-			}
-		}
+	if (typeof sid === 'string' && sid !== '' && status !== 'not-placed' && !previousCallSettled(ctx, sid, lastAt)) {
+		v.unsettled = true;
+		return holdAs(v, 'already_in_flight');
 	}
-	return null;
+	return v;
 }
 
-function formatTime(ctx: EligibilityContext, t: number): string {
-	if (ctx.fmt === null) ctx.fmt = localFormatter(ctx.settings, ctx.now);
-	return ctx.fmt(t);
+function holdAs(v: Classification, reason: HoldReason): Classification {
+	v.reason = reason;
+	return v;
 }
 
-/** When the contact may become eligible again, where known (call right after classify for the same contact). */
-export function holdRetryAt(ctx: EligibilityContext, c: ContactInput, reason: HoldReason): number | undefined {
-	const s = ctx.settings;
-	switch (reason) {
-		case 'window_closed':
-			return ctx.window.opensAt;
-		case 'already_in_flight': {
-			if (ctx.unsettled) return ctx.now + s.tickSeconds * 1000;
-			const inState = ctx.liveByContact.get(c.key);
-			const at = toTime(c.lastAttemptAt);
-			return inState ?? (at !== null ? at + ctx.leaseMs : undefined);
-		}
-		case 'retry_not_due': {
-			const next = toTime(c.nextRetryAt);
-			if (next !== null) return next;
-			const at = toTime(c.lastAttemptAt);
-			const gap = retryGapMs(s, ctx.status === 'not-placed' ? 'notPlaced' : (categoryOf(ctx.status) ?? 'other'));
-			return at !== null && gap !== null ? at + gap : undefined;
-		}
-		case 'circle_paused': {
-			const g = ctx.gates.get(ctx.circle);
-			return g && g.gate === 'open' ? g.openUntil : undefined;
-		}
-		case 'budget_used':
-			return ctx.now + s.tickSeconds * 1000;
-		default:
-			return undefined;
-	}
+/** nextRetryAt in the future, or (without it) the re-call gap of the last status since lastAttemptAt not passed. */
+function retryNotDue(ctx: EligibilityContext, c: ContactInput, status: string, cat: Category | undefined): boolean {
+	const next = toTime(c.nextRetryAt);
+	if (next !== null) return next > ctx.now;
+	if (status === '') return false;
+	const at = toTime(c.lastAttemptAt);
+	if (at === null) return false;
+	const gap = retryGapMs(ctx.settings, status === 'not-placed' ? 'notPlaced' : (cat ?? 'other'));
+	return gap !== null && at + gap > ctx.now;
 }
 
-/**
- * Plain words for a hold, the same for every contact with the same reason, circle and last status (the
- * per-contact time is in holdRetryAt). Call right after classify for the same contact.
- */
-export function holdMessage(ctx: EligibilityContext, c: ContactInput, reason: HoldReason): string {
-	const s = ctx.settings;
-	switch (reason) {
-		case 'invalid':
-			return typeof c.key !== 'string' || !c.key ? 'No contact key (phone number).' : 'No circle for this number; look it up first.';
-		case 'campaign_paused':
-			return 'The campaign is paused.';
-		case 'window_closed':
-			return `Outside the calling window (${s.callingStart}-${s.callingEnd} ${s.timezone}); next opening ${formatTime(ctx, ctx.window.opensAt)}.`;
-		case 'dnd':
-			return 'The number is on the DND list and calling DND numbers is not allowed.';
-		case 'dnd_unknown':
-			return 'Exotel could not say whether the number is on the DND list (DND "Unavailable"); it is held like a DND number unless "Allow DND Numbers" is on.';
-		case 'already_in_flight':
-			return ctx.unsettled
-				? 'The outcome of the last call is still being recorded (it must be counted before the row is overwritten).'
-				: 'A call to this number is still in progress (no outcome yet).';
-		case 'done':
-			return 'The last call completed; nothing more to do.';
-		case 'attempts_used':
-			return `All ${s.maxAttempts} attempts used.`;
-		case 'retry_not_due':
-			return `Waiting for the re-call gap after "${ctx.status || 'the last call'}".`;
-		case 'circle_paused': {
-			const g = ctx.gates.get(ctx.circle);
-			return g && g.gate === 'open'
-				? `Circle ${ctx.circle} is paused (looks down); it will be probed at ${formatTime(ctx, g.openUntil)}.`
-				: `Circle ${ctx.circle} is being probed after an outage; only a few test calls go out.`;
-		}
-		case 'budget_used':
-			return "Eligible, but this tick's call budget went to other contacts.";
-	}
-}
-
-/** Plain words and the retry time for a hold (call right after classify for the same contact). */
-export function explainHold(ctx: EligibilityContext, c: ContactInput, reason: HoldReason): { message: string; retryAt?: number } {
-	const retryAt = holdRetryAt(ctx, c, reason);
-	let message = holdMessage(ctx, c, reason);
-	if (reason === 'retry_not_due' && retryAt !== undefined) message = message.slice(0, -1) + ` until ${formatTime(ctx, retryAt)}.`;
-	return retryAt === undefined ? { message } : { message, retryAt };
+/** The row's previous call is counted in the state, at least settleSeconds ago (or predates the watermark). */
+function previousCallSettled(ctx: EligibilityContext, sid: string, lastAt: unknown): boolean {
+	const at = toTime(lastAt);
+	if (at === null || at < ctx.watermark) return true;
+	const m = ctx.done.countedMinute(sidHash(sid));
+	return !(m === undefined || (m + 1) * 60000 > ctx.now - ctx.settleMs);
 }

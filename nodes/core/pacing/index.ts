@@ -44,7 +44,8 @@ export {
 } from './state';
 export type { ContactInput, OutcomeInput, WriteBack } from './types';
 export { windowAt, nextWindowOpening, type WindowInfo } from './window';
-export { classify, explainHold, holdMessage, holdRetryAt, buildEligibilityContext, HOLD_REASONS, type HoldReason, type EligibilityContext } from './eligibility';
+export { classify, buildEligibilityContext, HOLD_REASONS, type HoldReason, type EligibilityContext } from './eligibility';
+export { explainHold, holdMessage, holdRetryAt } from './holds';
 export { release, type ReleaseOptions, type ReleaseResult, type ReleasedCall, type HeldContact, type ReleaseBudget, type LimitedBy } from './release';
 export { recordOutcomes, type RecordResult, type OutcomeResult, type OutcomeAction } from './outcomes';
 export { callsToReconcile, markReconcileRequested, lookupRequestsAvailable, type ReconcilePlan, type ReconcileItem } from './reconcile';
