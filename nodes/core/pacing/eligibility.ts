@@ -221,7 +221,7 @@ const toTime = (v: unknown): number | null => (typeof v === 'number' && isFinite
 /**
  * Did the circle trip after `placedAt` (and not after now), with the call placed after the outage is estimated to
  * have begun (`lookbacks`, parallel to trips; absent = the health window)? A call placed at most `afterMs` after
- * a trip counts as placed into it (outcomes.ts: released before the trip, sent while the circle was open).
+ * a trip counts as placed into it (outcomes/batch.ts releasedAheadMs and outcomes/count.ts: released before the trip, sent while the circle was open).
  */
 export function trippedAfter(
 	trips: readonly number[] | undefined,
