@@ -7,13 +7,14 @@
  *   npm run test:e2e -- --n8n 1.123.81                 # the 1.x line
  *   npm run test:e2e -- --results .e2e/e2e-results.json
  *   npm run test:e2e -- --only examples,concurrency    # a subset (names below)
+ *   npm run test:e2e -- --only queue-callbacks         # queue mode (own stack: Redis, Postgres, workers); opt-in only
  *   npm run test:e2e -- --install-only --n8n 2.41.1,1.123.81   # install the runtimes (concurrently) and exit
  *   E2E_PACKAGE_DIR=/tmp/clean-checkout E2E_PACKAGE_BUILD=0 npm run test:e2e   # pack another directory, no build
  *
  * Prints one line per check, each prefixed with the n8n version ("n8n 2.41.1 / full campaign: …"), and exits
  * non-zero when any check failed.
  */
-import { ensureN8n, importCredentialsCli, installPackage, n8nLine, prepareN8n, defaultLog, removeUserFolder, type N8nInstance } from './harness';
+import { ensureN8n, importCredentialsCli, installPackage, n8nLine, prepareN8n, defaultLog, removeUserFolder, type Logger, type N8nInstance } from './harness';
 import { startGoogleEmulator, type StartedEmulator } from './google';
 import type { RunningSimulator } from '../../simulator';
 import { Checks, formatResult, writeResults, type CheckResult, type SuiteResult } from './lib/runner';
@@ -26,8 +27,19 @@ import { sheetsCampaign } from './scenarios/sheetsCampaign';
 import { overlappingTicks } from './scenarios/overlap';
 import { agentTool } from './scenarios/agentTool';
 import { editorInBrowser } from './scenarios/editor';
+import { queueCallbacks } from './scenarios/queueCallbacks';
 
-const SCENARIOS: Array<{ key: string; name: string; run: (ctx: E2eContext, checks: Checks) => Promise<void> }> = [
+/**
+ * A scenario runs on the suite's n8n (`run`), or starts its own stack (`standalone`, e.g. queue mode): the suite's
+ * n8n is then stopped first (one stack at a time on a 2-core machine) and not started at all when every chosen
+ * scenario is standalone.
+ */
+type Scenario = { key: string; name: string; /** runs only when named in --only */ optIn?: true } & (
+	| { run: (ctx: E2eContext, checks: Checks) => Promise<void>; standalone?: undefined }
+	| { standalone: (env: { log: Logger; shared: E2eContext['shared'] }, checks: Checks) => Promise<void>; run?: undefined }
+);
+
+const SCENARIOS: Scenario[] = [
 	{ key: 'examples', name: 'examples', run: examplesImport },
 	{ key: 'full', name: 'full campaign', run: fullCampaign },
 	{ key: 'concurrency', name: 'callbacks', run: concurrencyAndSecurity },
@@ -35,6 +47,8 @@ const SCENARIOS: Array<{ key: string; name: string; run: (ctx: E2eContext, check
 	{ key: 'sheets', name: 'Google Sheets campaign (example 1)', run: sheetsCampaign },
 	{ key: 'agent', name: 'AI agent tool', run: agentTool },
 	{ key: 'editor', name: 'editor in a browser', run: editorInBrowser },
+	// Queue mode (Redis + PostgreSQL + main, workers, webhook processor): its own stack. Not in scripts/test-all.sh yet.
+	{ key: 'queue-callbacks', name: 'queue mode: callbacks with 1 and 2 workers', standalone: queueCallbacks, optIn: true },
 	// Last: it kills n8n.
 	{ key: 'restart', name: 'restart', run: restart },
 ];
@@ -73,7 +87,7 @@ async function main(): Promise<number> {
 	const only = arg('only')?.split(',').map((s) => s.trim());
 	const unknown = (only ?? []).filter((k) => !SCENARIOS.some((s) => s.key === k));
 	if (unknown.length) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.key).join(', ')}`);
-	const chosen = SCENARIOS.filter((s) => !only || only.includes(s.key));
+	const chosen = SCENARIOS.filter((s) => (only ? only.includes(s.key) : !s.optIn));
 	const log = defaultLog;
 	const startTime = Date.now();
 	const all: CheckResult[] = [];
@@ -100,53 +114,69 @@ async function main(): Promise<number> {
 	const googleCredentialId = 'gsheetsEmulator1';
 	const simulators: RunningSimulator[] = [];
 	let ok = false;
+	const shared: E2eContext['shared'] = { simulators, googleCredentialId };
+	const needsSuiteN8n = chosen.some((s) => !s.standalone);
 	try {
 		const setup = new Checks(`${label} / setup`, print);
 		const t0 = Date.now();
-		try {
-			// Google's APIs for example 1's Google Sheets nodes: an emulator that n8n reaches under Google's host names
-			// (test/e2e/google/README.md); its env must be there when n8n starts.
-			if (chosen.some((sc) => sc.key === 'sheets')) google = await startGoogleEmulator();
-			n8n = await prepareN8n({ log, ...(google ? { env: google.n8nEnv() } : {}) });
-			// E2E_PACKAGE_DIR: pack another checkout (e.g. a clean export of HEAD while the tree is mid-edit);
-			// E2E_PACKAGE_BUILD=0: pack its dist/ as it is.
-			await installPackage(n8n.userFolder, {
-				log,
-				...(process.env.E2E_PACKAGE_DIR ? { packageDir: process.env.E2E_PACKAGE_DIR } : {}),
-				...(process.env.E2E_PACKAGE_BUILD === '0' ? { build: false } : {}),
-			});
-			if (google) {
-				// the credential example 1 uses (OAuth2), imported as a user's would be stored; the CLI needs n8n stopped
-				const data = google.oauth2Credential({ expired: true });
-				await importCredentialsCli(n8n, [{ id: googleCredentialId, name: 'Google Sheets account', type: 'googleSheetsOAuth2Api', data }]);
+		if (needsSuiteN8n) {
+			try {
+				// Google's APIs for example 1's Google Sheets nodes: an emulator that n8n reaches under Google's host names
+				// (test/e2e/google/README.md); its env must be there when n8n starts.
+				if (chosen.some((sc) => sc.key === 'sheets')) google = await startGoogleEmulator();
+				n8n = await prepareN8n({ log, ...(google ? { env: google.n8nEnv() } : {}) });
+				// E2E_PACKAGE_DIR: pack another checkout (e.g. a clean export of HEAD while the tree is mid-edit);
+				// E2E_PACKAGE_BUILD=0: pack its dist/ as it is.
+				await installPackage(n8n.userFolder, {
+					log,
+					...(process.env.E2E_PACKAGE_DIR ? { packageDir: process.env.E2E_PACKAGE_DIR } : {}),
+					...(process.env.E2E_PACKAGE_BUILD === '0' ? { build: false } : {}),
+				});
+				if (google) {
+					// the credential example 1 uses (OAuth2), imported as a user's would be stored; the CLI needs n8n stopped
+					const data = google.oauth2Credential({ expired: true });
+					await importCredentialsCli(n8n, [{ id: googleCredentialId, name: 'Google Sheets account', type: 'googleSheetsOAuth2Api', data }]);
+				}
+				await n8n.start();
+				setup.check(`n8n ${version} (Node ${n8n.runtime.node.version}) starts with the package installed as a community package`, true, '', {
+					seconds: Math.round((Date.now() - t0) / 1000),
+				});
+			} catch (e) {
+				setup.crash(e);
+				throw e;
 			}
-			await n8n.start();
-			setup.check(`n8n ${version} (Node ${n8n.runtime.node.version}) starts with the package installed as a community package`, true, '', {
-				seconds: Math.round((Date.now() - t0) / 1000),
-			});
-		} catch (e) {
-			setup.crash(e);
-			throw e;
 		}
-		scenarios.push({ name: `${label} / setup (install n8n if needed, build, pack, install, start)`, durationMs: Date.now() - t0 });
-		const ctx: E2eContext = { n8n, log, shared: { simulators, google, googleCredentialId } };
+		if (needsSuiteN8n) scenarios.push({ name: `${label} / setup (install n8n if needed, build, pack, install, start)`, durationMs: Date.now() - t0 });
+		shared.google = google;
 		for (const s of chosen) {
 			const checks = new Checks(`${label} / ${s.name}`, print);
 			const started = Date.now();
 			log(`--- ${s.name}`);
+			if (s.standalone) {
+				try {
+					if (n8n?.running) await n8n.stop();
+					await s.standalone({ log, shared }, checks);
+				} catch (e) {
+					checks.crash(e);
+				}
+				scenarios.push({ name: `${label} / ${s.name}`, durationMs: Date.now() - started });
+				save();
+				continue;
+			}
+			const ctx: E2eContext = { n8n: n8n!, log, shared };
 			try {
-				if (!n8n.running) await n8n.start();
+				if (!n8n!.running) await n8n!.start();
 				await s.run(ctx, checks);
 			} catch (e) {
 				checks.crash(e);
-				if (n8n.pid) log(`tail of ${n8n.logFile}:\n${n8n.logTail(30)}`);
+				if (n8n!.pid) log(`tail of ${n8n!.logFile}:\n${n8n!.logTail(30)}`);
 			}
 			scenarios.push({ name: `${label} / ${s.name}`, durationMs: Date.now() - started });
 			// Stop this scenario's simulators and workflows so they do not load the next scenario.
 			for (const sim of simulators.splice(0)) await sim.stop().catch(() => undefined);
-			if (n8n.running) {
-				for (const wf of await n8n.client.listWorkflows().catch(() => [])) {
-					if (wf.active) await n8n.client.deactivateWorkflow(wf.id).catch(() => undefined);
+			if (n8n!.running) {
+				for (const wf of await n8n!.client.listWorkflows().catch(() => [])) {
+					if (wf.active) await n8n!.client.deactivateWorkflow(wf.id).catch(() => undefined);
 				}
 			}
 			save();

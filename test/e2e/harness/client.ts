@@ -118,6 +118,11 @@ export class N8nClient {
 	readonly http: AxiosInstance;
 	private authCookie?: string;
 	apiKey?: string;
+	/**
+	 * Where production/test webhooks are called (default `baseUrl`). Queue mode: the webhook processor's URL, so
+	 * `webhook()`, `waitForWebhook()` and the activation checks go where production webhooks are served.
+	 */
+	webhookBaseUrl?: string;
 
 	/** n8n major version (1 or 2): 2.x publishes instead of activating. */
 	readonly major: number;
@@ -438,7 +443,8 @@ export class N8nClient {
 
 	/** Production webhook URL for a trigger node with a fixed webhookId: `<base>/webhook/<webhookId>/<path>`. */
 	webhookUrl(pathAfterWebhook: string, test = false): string {
-		return `${this.baseUrl}/${test ? 'webhook-test' : 'webhook'}/${pathAfterWebhook.replace(/^\/+/, '')}`;
+		const base = test ? this.baseUrl : (this.webhookBaseUrl ?? this.baseUrl);
+		return `${base}/${test ? 'webhook-test' : 'webhook'}/${pathAfterWebhook.replace(/^\/+/, '')}`;
 	}
 
 	/** Call a webhook; never throws on HTTP status (check `res.status`). */

@@ -15,6 +15,8 @@ export * from './ensureN8n';
 export * from './installPackage';
 export * from './load';
 export * from './n8n';
+export * from './services';
+export * from './queue';
 
 export interface WithN8nOptions extends StartN8nOptions {
 	/**

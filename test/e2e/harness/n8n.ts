@@ -155,6 +155,38 @@ export interface StartN8nOptions extends Partial<N8nEnvOptions> {
 	/** Log file (default `<userFolder>/n8n.log`, appended across restarts). */
 	logFile?: string;
 	log?: Logger;
+	/**
+	 * The n8n command to run: `start` (default: the main process, editor + REST + webhooks), `worker` or `webhook`
+	 * (queue mode, see queue.ts). A worker is ready when it logs "n8n worker is now ready" and its health server
+	 * (QUEUE_HEALTH_CHECK_ACTIVE, on `port`) answers; a webhook processor when it logs "Webhook listener waiting for
+	 * requests." and `/healthz/readiness` on `port` answers.
+	 */
+	command?: N8nCommand;
+	/** Extra arguments after the command, e.g. `['--concurrency=10']` for a worker. */
+	commandArgs?: string[];
+	/** Run n8n with `nice -n <nice>` (default `$E2E_NICE`, else not niced): for developing next to other work. */
+	nice?: number;
+}
+
+export type N8nCommand = 'start' | 'worker' | 'webhook';
+
+/** The log line each n8n command prints once it is ready. */
+const READY_LINE: Record<N8nCommand, string> = {
+	start: 'Editor is now accessible via',
+	worker: 'n8n worker is now ready',
+	webhook: 'Webhook listener waiting for requests.',
+};
+
+/** `$E2E_NICE` as a niceness (0 when unset or invalid). */
+export function defaultNice(): number {
+	const n = Number(process.env.E2E_NICE ?? 0);
+	return Number.isInteger(n) && n > 0 && n <= 19 ? n : 0;
+}
+
+/** `[cmd, args]` prefixed with `nice -n <n>` when n > 0 (nice execs the command: the pid stays the command's). */
+export function withNice(nice: number | undefined, cmd: string, args: string[]): [string, string[]] {
+	const n = nice ?? defaultNice();
+	return n > 0 ? ['nice', ['-n', String(n), cmd, ...args]] : [cmd, args];
 }
 
 const live = new Set<N8nInstance>();
@@ -244,8 +276,10 @@ export class N8nInstance {
 		const started = Date.now();
 		this.exitCode = null;
 		this.exitSignal = null;
+		const command = this.opts.command ?? 'start';
+		const [cmd, args] = withNice(this.opts.nice, this.runtime.node.nodePath, [this.runtime.binPath, command, ...(this.opts.commandArgs ?? [])]);
 		try {
-			this.child = spawn(this.runtime.node.nodePath, [this.runtime.binPath, 'start'], {
+			this.child = spawn(cmd, args, {
 				cwd: this.userFolder,
 				env: this.env,
 				stdio: ['ignore', fd, fd],
@@ -272,7 +306,7 @@ export class N8nInstance {
 				async () => {
 					if (!this.running) throw new WaitAbort(`n8n exited during startup (code ${this.exitCode}, signal ${this.exitSignal})`);
 					const logged = readFrom(this.logFile, startOffset);
-					if (!logged.includes('Editor is now accessible via')) return undefined;
+					if (!logged.includes(READY_LINE[command])) return undefined;
 					const res = await axios.get(`${this.url}/healthz/readiness`, { timeout: 2000, validateStatus: () => true });
 					return res.status === 200;
 				},
@@ -284,8 +318,8 @@ export class N8nInstance {
 			throw new Error(`${(e as Error).message}\n--- tail of ${this.logFile} ---\n${tailText}`);
 		}
 		this.startupMs = Date.now() - started;
-		log(`n8n ready at ${this.url} in ${(this.startupMs / 1000).toFixed(1)} s (pid ${this.pid}, user folder ${this.userFolder})`);
-		if (this.opts.setupOwner !== false) {
+		log(`n8n${command === 'start' ? '' : ` ${command}`} ready at ${this.url} in ${(this.startupMs / 1000).toFixed(1)} s (pid ${this.pid}, user folder ${this.userFolder})`);
+		if (this.opts.setupOwner !== false && command === 'start') {
 			try {
 				await this.client.setupOwner(this.opts.owner ?? DEFAULT_OWNER);
 				if (!this.client.apiKey) {
