@@ -90,6 +90,8 @@ export function localWorkflow(o: LocalWorkflowOptions): Json {
 	};
 	if (o.callSettings) connect.parameters.callSettings = { ...connect.parameters.callSettings, ...o.callSettings };
 	if (o.statsPath) node(wf, 'Stats Webhook').parameters.path = o.statsPath;
+	// Diagnosis only: run the campaign with a saved version-1 Status Trigger (what workflows imported before v2 have).
+	if (process.env.E2E_STATUS_TRIGGER_VERSION) node(wf, 'Exotel Status Trigger').typeVersion = Number(process.env.E2E_STATUS_TRIGGER_VERSION);
 	return wf;
 }
 
