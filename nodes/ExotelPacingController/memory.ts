@@ -10,7 +10,15 @@
  * a restarted n8n continues from the newest state that was saved; what a crash loses is recovered from the rows
  * and Exotel (docs/pacing-design.md).
  */
+import { randomBytes } from 'crypto';
+
 import type { CampaignState, PartialSettings } from '../core/pacing';
+
+/**
+ * Names this n8n process in what it saves, so a process can tell that another one changed a campaign it is running
+ * (n8n queue mode with several workers, or two n8n instances on one database): store.ts, loadCampaign.
+ */
+export const PROCESS_ID = randomBytes(6).toString('hex');
 
 export interface RememberedCampaign {
 	/** Increases with every saved change; the higher of memory and static data wins. */

@@ -11,9 +11,9 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import type { CampaignState, PacingSettings, PartialSettings } from '../core/pacing';
-import { checkSettings, createState, migrateState, STATE_VERSION } from '../core/pacing';
+import { checkSettings, createState, migrateState, pauseCampaign, STATE_VERSION } from '../core/pacing';
 import { toInstant } from './fields';
-import { persistNow, recall, recallWorkflow, remember } from './memory';
+import { persistNow, PROCESS_ID, recall, recallWorkflow, remember } from './memory';
 
 const KEY = 'exotelPacing';
 const BLOB_VERSION = 1;
@@ -23,6 +23,8 @@ interface StoredCampaign {
 	settings?: PartialSettings;
 	/** Revision of the state (memory.ts); absent in states saved before revisions existed. */
 	rev?: number;
+	/** The n8n process that saved it (memory.ts PROCESS_ID); absent before this was recorded. */
+	by?: string;
 }
 
 interface Blob {
@@ -43,7 +45,19 @@ export interface LoadedCampaign {
 	rev: number;
 	/** What was stored for this campaign could not be read (saveCampaigns backs the blob up before replacing it). */
 	unreadable?: string;
+	/** Another n8n process saved this campaign since this one last did: the campaign was paused (see TWO_PROCESSES). */
+	otherProcess?: true;
 }
+
+/**
+ * Why a campaign is paused when two n8n processes changed it. The state of one process is the newest only within that
+ * process (memory.ts): two processes each count into their own and overwrite each other's saves, and two Releases
+ * in two processes do not see each other's reservations (docs/pacing-design.md, "Running in several processes").
+ */
+export const TWO_PROCESSES =
+	'two n8n processes changed this campaign (n8n queue mode with more than one worker, or two n8n instances on one database). ' +
+	'Its counts and "never two calls to one number" need one process: run this workflow in regular mode or with one worker ' +
+	'(README, "Running at scale"), then Resume. Calls in flight finish and are counted; the next ticks reconcile the rest.';
 
 export function workflowIdOf(ctx: IExecuteFunctions): string {
 	return String(ctx.getWorkflow().id ?? '');
@@ -122,6 +136,9 @@ export function loadCampaign(
 	let rev = storedRev;
 	let savedSettings = stored?.settings;
 	let unreadable = damage;
+	// Another process wrote this campaign after this process had it in memory. A restart has no memory; a test run
+	// never saves; so in one process this never happens.
+	const otherProcess = remembered !== undefined && typeof stored?.by === 'string' && stored.by !== PROCESS_ID;
 	if (remembered && remembered.rev >= storedRev) {
 		// the newest state of this process (static data may hold an older one: last writer wins)
 		state = remembered.state;
@@ -144,8 +161,13 @@ export function loadCampaign(
 			itemIndex,
 		});
 	}
+	if (otherProcess) {
+		state = pauseCampaign(state, now, TWO_PROCESSES);
+		warnings = [...warnings, `Campaign "${name}" is paused: ${TWO_PROCESSES}`];
+	}
 	const loaded: LoadedCampaign = { name, state, settings, partial: chosen, warnings, isNew: stored === undefined && remembered === undefined, rev };
 	if (unreadable) loaded.unreadable = unreadable;
+	if (otherProcess) loaded.otherProcess = true;
 	return loaded;
 }
 
@@ -180,7 +202,7 @@ export function saveCampaigns(ctx: IExecuteFunctions, changes: Array<[LoadedCamp
 			continue;
 		}
 		const rev = Math.max(campaign.rev, recall(workflowId, campaign.name)?.rev ?? 0) + 1;
-		campaigns[campaign.name] = { state, settings: campaign.partial, rev };
+		campaigns[campaign.name] = { state, settings: campaign.partial, rev, by: PROCESS_ID };
 		if (live) remember(workflowId, campaign.name, { rev, state, settings: campaign.partial });
 	}
 	if (live && throttled && !persistNow(workflowId, Date.now(), CALLBACK_PERSIST_GAP_MS)) return;
@@ -188,7 +210,7 @@ export function saveCampaigns(ctx: IExecuteFunctions, changes: Array<[LoadedCamp
 	if (live) {
 		for (const [name, entry] of recallWorkflow(workflowId)) {
 			const rev = hasOwn(campaigns, name) && typeof campaigns[name]?.rev === 'number' ? campaigns[name].rev! : -1;
-			if (entry.rev > rev) campaigns[name] = { state: entry.state, settings: entry.settings, rev: entry.rev };
+			if (entry.rev > rev) campaigns[name] = { state: entry.state, settings: entry.settings, rev: entry.rev, by: PROCESS_ID };
 		}
 	}
 	// Re-assigning the top-level key is what n8n's change tracking sees. A plain copy: n8n turns what it is given

@@ -28,6 +28,7 @@ import { overlappingTicks } from './scenarios/overlap';
 import { agentTool } from './scenarios/agentTool';
 import { editorInBrowser } from './scenarios/editor';
 import { queueCallbacks } from './scenarios/queueCallbacks';
+import { queueFull } from './scenarios/queueFull';
 
 /**
  * A scenario runs on the suite's n8n (`run`), or starts its own stack (`standalone`, e.g. queue mode): the suite's
@@ -49,6 +50,7 @@ const SCENARIOS: Scenario[] = [
 	{ key: 'editor', name: 'editor in a browser', run: editorInBrowser },
 	// Queue mode (Redis + PostgreSQL + main, workers, webhook processor): its own stack. Not in scripts/test-all.sh yet.
 	{ key: 'queue-callbacks', name: 'queue mode: callbacks with 1 and 2 workers', standalone: queueCallbacks, optIn: true },
+	{ key: 'queue-full', name: 'queue mode: full campaign, 1 worker SIGKILLed midway', standalone: queueFull, optIn: true },
 	// Last: it kills n8n.
 	{ key: 'restart', name: 'restart', run: restart },
 ];

@@ -7,13 +7,16 @@
  * flight are forgotten, but their contact rows keep blocking a re-dial until their lease ends.
  */
 import type { CampaignState } from './state';
-import { cloneState, createState } from './state';
+import { cloneState, createState, MAX_PAUSE_REASON } from './state';
 
-export function pauseCampaign(state: CampaignState, now: number): CampaignState {
-	if (state.paused) return state;
+/** `because`: why the package itself paused the campaign (a user's Pause gives none). */
+export function pauseCampaign(state: CampaignState, now: number, because?: string): CampaignState {
+	const reason = because === undefined ? null : because.slice(0, MAX_PAUSE_REASON);
+	if (state.paused && (reason === null || state.pausedBecause === reason)) return state;
 	const s = cloneState(state);
+	if (!s.paused) s.pausedAt = now;
 	s.paused = true;
-	s.pausedAt = now;
+	if (reason !== null) s.pausedBecause = reason;
 	s.updatedAt = now;
 	return s;
 }
@@ -23,6 +26,7 @@ export function resumeCampaign(state: CampaignState, now: number): CampaignState
 	const s = cloneState(state);
 	s.paused = false;
 	s.pausedAt = null;
+	s.pausedBecause = null;
 	s.updatedAt = now;
 	return s;
 }

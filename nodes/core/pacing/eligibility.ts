@@ -91,6 +91,7 @@ export interface EligibilityContext {
 	now: number;
 	settings: PacingSettings;
 	paused: boolean;
+	pausedBecause: string | null;
 	window: WindowInfo;
 	leaseMs: number;
 	healthWindowMs: number;
@@ -158,6 +159,7 @@ export function buildEligibilityContext(
 		now,
 		settings,
 		paused: state.paused,
+		pausedBecause: state.pausedBecause,
 		window,
 		leaseMs: lease,
 		healthWindowMs: settings.healthWindowSeconds * 1000,

@@ -71,7 +71,7 @@ export function holdMessage(ctx: EligibilityContext, c: ContactInput, reason: Ho
 		case 'invalid':
 			return typeof c.key !== 'string' || !c.key ? 'No contact key (phone number).' : 'No circle for this number; look it up first.';
 		case 'campaign_paused':
-			return 'The campaign is paused.';
+			return ctx.pausedBecause ? `The campaign is paused: ${ctx.pausedBecause}` : 'The campaign is paused.';
 		case 'window_closed':
 			return `Outside the calling window (${s.callingStart}-${s.callingEnd} ${s.timezone}); next opening ${formatTime(ctx, ctx.window.opensAt)}.`;
 		case 'dnd':

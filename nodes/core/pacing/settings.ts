@@ -261,6 +261,45 @@ function describe(v: unknown): string {
 
 const KNOWN_KEYS = new Set(Object.keys(defaultSettings));
 
+/** The calling window: time zone, weekdays, start before end. */
+function callingWindowProblems(s: PacingSettings): string[] {
+	const problems: string[] = [];
+	if (typeof s.timezone !== 'string' || !DateTime.now().setZone(s.timezone).isValid) {
+		problems.push(`timezone ${describe(s.timezone)} is not a known IANA time zone (use "Asia/Kolkata").`);
+	}
+	if (
+		!Array.isArray(s.callingDays) ||
+		s.callingDays.length === 0 ||
+		!s.callingDays.every((d) => Number.isInteger(d) && d >= 1 && d <= 7)
+	) {
+		problems.push(`callingDays must list weekdays 1 (Monday) to 7 (Sunday), at least one (got ${describe(s.callingDays)}).`);
+	}
+	const start = parseHhMm(s.callingStart);
+	const end = parseHhMm(s.callingEnd);
+	if (start === null) problems.push(`callingStart must be a time "HH:mm" such as "09:00" (got ${describe(s.callingStart)}).`);
+	if (end === null) problems.push(`callingEnd must be a time "HH:mm" such as "21:00" (got ${describe(s.callingEnd)}).`);
+	if (start !== null && end !== null && end <= start) {
+		problems.push(`callingEnd (${s.callingEnd}) must be later than callingStart (${s.callingStart}) on the same day.`);
+	}
+	return problems;
+}
+
+/** One retry gap per kind of outcome, in minutes, and no other keys. */
+function retryGapProblems(s: PacingSettings): string[] {
+	const problems: string[] = [];
+	const g = s.retryGapMinutes as unknown as Record<string, unknown>;
+	for (const k of ['busy', 'noAnswer', 'failed', 'other', 'notPlaced']) {
+		const v = g?.[k];
+		if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 60 * 24 * 30) {
+			problems.push(`retryGapMinutes.${k} must be a number of minutes from 0 to 43200 (got ${describe(v)}).`);
+		}
+	}
+	for (const k of Object.keys(g ?? {})) {
+		if (!['busy', 'noAnswer', 'failed', 'other', 'notPlaced'].includes(k)) problems.push(`Unknown setting "retryGapMinutes.${k}".`);
+	}
+	return problems;
+}
+
 /** Returns one plain sentence per problem; empty when the settings are usable. */
 export function validateSettings(s: PacingSettings, givenKeys: string[] = []): string[] {
 	const problems: string[] = [];
@@ -292,36 +331,11 @@ export function validateSettings(s: PacingSettings, givenKeys: string[] = []): s
 	num('tickSeconds', 1, 3600);
 	num('rateLimitBackoffSeconds', 0, 3600);
 
-	if (typeof s.timezone !== 'string' || !DateTime.now().setZone(s.timezone).isValid) {
-		problems.push(`timezone ${describe(s.timezone)} is not a known IANA time zone (use "Asia/Kolkata").`);
-	}
-	if (
-		!Array.isArray(s.callingDays) ||
-		s.callingDays.length === 0 ||
-		!s.callingDays.every((d) => Number.isInteger(d) && d >= 1 && d <= 7)
-	) {
-		problems.push(`callingDays must list weekdays 1 (Monday) to 7 (Sunday), at least one (got ${describe(s.callingDays)}).`);
-	}
-	const start = parseHhMm(s.callingStart);
-	const end = parseHhMm(s.callingEnd);
-	if (start === null) problems.push(`callingStart must be a time "HH:mm" such as "09:00" (got ${describe(s.callingStart)}).`);
-	if (end === null) problems.push(`callingEnd must be a time "HH:mm" such as "21:00" (got ${describe(s.callingEnd)}).`);
-	if (start !== null && end !== null && end <= start) {
-		problems.push(`callingEnd (${s.callingEnd}) must be later than callingStart (${s.callingStart}) on the same day.`);
-	}
+	problems.push(...callingWindowProblems(s));
 
 	if (typeof s.allowDnd !== 'boolean') problems.push(`allowDnd must be true or false (got ${describe(s.allowDnd)}).`);
 	num('maxAttempts', 1, 50, true);
-	const g = s.retryGapMinutes as unknown as Record<string, unknown>;
-	for (const k of ['busy', 'noAnswer', 'failed', 'other', 'notPlaced']) {
-		const v = g?.[k];
-		if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 60 * 24 * 30) {
-			problems.push(`retryGapMinutes.${k} must be a number of minutes from 0 to 43200 (got ${describe(v)}).`);
-		}
-	}
-	for (const k of Object.keys(g ?? {})) {
-		if (!['busy', 'noAnswer', 'failed', 'other', 'notPlaced'].includes(k)) problems.push(`Unknown setting "retryGapMinutes.${k}".`);
-	}
+	problems.push(...retryGapProblems(s));
 
 	num('ringTimeoutSeconds', 5, 600);
 	num('maxCallSeconds', 1, 14400);

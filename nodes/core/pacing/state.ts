@@ -61,6 +61,8 @@ import { cloneRows, migrateRows, type PendingRow } from './rowWrites';
 const { floor, max } = Math;
 
 export const STATE_VERSION = 1 as const;
+/** Longest pause reason kept (characters). */
+export const MAX_PAUSE_REASON = 500;
 
 export type BreakerMode = 'closed' | 'open' | 'half-open';
 
@@ -197,6 +199,8 @@ export interface CampaignState {
 	updatedAt: number;
 	paused: boolean;
 	pausedAt: number | null;
+	/** Why the campaign was paused, when the package paused it (not the user): shown in holds and stats. */
+	pausedBecause: string | null;
 	/** No release before this time (Exotel answered 429). */
 	rateLimitedUntil: number;
 	/** Rate token bucket (calls), refilled at the rate per minute, capped at one tick (+1). */
@@ -264,6 +268,7 @@ export function createState(campaign: string, now: number): CampaignState {
 		updatedAt: now,
 		paused: false,
 		pausedAt: null,
+		pausedBecause: null,
 		rateLimitedUntil: 0,
 		tokens: 0,
 		lastReleaseAt: null,
@@ -461,6 +466,7 @@ export function migrateState(
 		updatedAt: num(raw.updatedAt, now),
 		paused: raw.paused === true,
 		pausedAt: isNum(raw.pausedAt) ? raw.pausedAt : null,
+		pausedBecause: raw.paused === true && typeof raw.pausedBecause === 'string' ? raw.pausedBecause.slice(0, MAX_PAUSE_REASON) : null,
 		rateLimitedUntil: num(raw.rateLimitedUntil, 0),
 		tokens: num(raw.tokens, 0),
 		lastReleaseAt: isNum(raw.lastReleaseAt) ? raw.lastReleaseAt : null,

@@ -68,6 +68,8 @@ export interface PacingStats {
 	at: number;
 	paused: boolean;
 	pausedAt: number | null;
+	/** Why the package paused the campaign (null when the user did, or it runs). */
+	pausedBecause: string | null;
 	totals: Totals & { inFlight: number; reserved: number; resolved: number; completionPct: number | null };
 	circles: CircleStatsRow[];
 	guards: {
@@ -223,6 +225,7 @@ export function getStats(state: CampaignState, now: number, settings: PacingSett
 		at: now,
 		paused: s.paused,
 		pausedAt: s.pausedAt,
+		pausedBecause: s.pausedBecause,
 		totals: { ...t, inFlight: s.inFlight.length, reserved, resolved, completionPct: pct(t.completed, resolved) },
 		circles,
 		guards: {

@@ -15,6 +15,7 @@ import {
 	waitForCampaign,
 	campaignOver,
 	ZONE,
+	type Progress,
 } from '../../../scripts/demo/run';
 import { isTerminalStatus, normaliseStatus } from '../../../nodes/core/pacing/statuses';
 import type { Checks } from '../lib/runner';
@@ -34,7 +35,12 @@ export const FULL = {
 	timeoutMs: Number(process.env.E2E_FULL_TIMEOUT_MIN ?? 14) * 60_000,
 };
 
-export async function fullCampaign(ctx: E2eContext, checks: Checks): Promise<void> {
+export interface FullCampaignOptions {
+	/** Called with every progress poll (every 2 s), e.g. to kill a queue-mode worker mid-campaign (queueFull.ts). */
+	onProgress?: (p: Progress) => void;
+}
+
+export async function fullCampaign(ctx: E2eContext, checks: Checks, opts: FullCampaignOptions = {}): Promise<void> {
 	const { n8n, log } = ctx;
 	const sim = await startCampaignSimulator({
 		seed: 42,
@@ -67,6 +73,7 @@ export async function fullCampaign(ctx: E2eContext, checks: Checks): Promise<voi
 		onProgress: (p) => {
 			gov.observe(p);
 			show(p);
+			opts.onProgress?.(p);
 		},
 	});
 	gov.stop();

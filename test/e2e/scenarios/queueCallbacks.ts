@@ -128,6 +128,8 @@ interface PhaseResult {
 	/** Stats webhook reads after the burst (resolved), in order. */
 	statsReads: Array<number | null>;
 	statsTotals: StatsTotals | null;
+	/** Why the campaign says it is paused, as Stats reads last said it (null: not paused by the package). */
+	pausedBecause: string | null;
 	/** What the workflow's static data (PostgreSQL) holds for the campaign. */
 	staticData: { rev?: number; resolved: number; totals: StatsTotals } | null;
 	expected: Record<string, number>;
@@ -158,11 +160,12 @@ function cpuDiff(a: Record<string, number>, b: Record<string, number>): Record<s
 	return out;
 }
 
-async function readStats(stack: QueueStack, path: ExampleOnePath): Promise<{ resolved: number | null; totals: StatsTotals | null }> {
+async function readStats(stack: QueueStack, path: ExampleOnePath): Promise<{ resolved: number | null; totals: StatsTotals | null; pausedBecause: string | null }> {
 	const res = await stack.main!.client.webhook(path.statsPath, undefined, { method: 'GET' }).catch(() => null);
-	const body = res?.status === 200 ? (res.data as { campaign?: string; totals?: StatsTotals }) : null;
-	if (!body || body.campaign !== path.campaign || !body.totals) return { resolved: null, totals: null };
-	return { resolved: typeof body.totals.resolved === 'number' ? body.totals.resolved : null, totals: body.totals };
+	const body = res?.status === 200 ? (res.data as { campaign?: string; totals?: StatsTotals; pausedBecause?: unknown }) : null;
+	if (!body || body.campaign !== path.campaign || !body.totals) return { resolved: null, totals: null, pausedBecause: null };
+	const pausedBecause = typeof body.pausedBecause === 'string' ? body.pausedBecause : null;
+	return { resolved: typeof body.totals.resolved === 'number' ? body.totals.resolved : null, totals: body.totals, pausedBecause };
 }
 
 async function readStaticData(stack: QueueStack, path: ExampleOnePath): Promise<PhaseResult['staticData']> {
@@ -234,10 +237,12 @@ async function burst(stack: QueueStack, ctx: E2eContext, calls: readonly CallRec
 		await new Promise((r) => setTimeout(r, 3000));
 		const statsReads: Array<number | null> = [];
 		let statsTotals: StatsTotals | null = null;
+		let pausedBecause: string | null = null;
 		for (let i = 0; i < STATS_READS; i++) {
 			const s = await readStats(stack, path);
 			statsReads.push(s.resolved);
 			statsTotals ??= s.totals;
+			pausedBecause = s.pausedBecause ?? pausedBecause;
 		}
 		const staticData = await readStaticData(stack, path);
 		return {
@@ -253,6 +258,7 @@ async function burst(stack: QueueStack, ctx: E2eContext, calls: readonly CallRec
 			callbacksPerSecond: CALLS / drainedInS,
 			statsReads,
 			statsTotals,
+			pausedBecause,
 			staticData,
 			expected: expectedTotals(calls),
 			perWorker,
@@ -327,6 +333,13 @@ export async function queueCallbacks(env: { log: Logger; shared: Record<string, 
 				{ answeredInS: r.answeredInS, p50Ms: r.p50Ms, p95Ms: r.p95Ms, drainedInS: r.drainedInS, callbacksPerSecond: Math.round(r.callbacksPerSecond * 10) / 10 },
 			);
 			countedCheck(checks, r);
+			checks.check(
+				workers > 1
+					? `queue mode, ${workers} workers: the campaign stops dialling and says why (paused: two n8n processes changed it)`
+					: 'queue mode, 1 worker: the campaign is not paused (one process runs it)',
+				workers > 1 ? /^two n8n processes/.test(r.pausedBecause ?? '') : r.pausedBecause === null,
+				`Get Stats pausedBecause: ${JSON.stringify(r.pausedBecause)}`,
+			);
 		}
 		const [one, two] = phases;
 		const ratio = one.callbacksPerSecond > 0 ? two.callbacksPerSecond / one.callbacksPerSecond : 0;

@@ -1,0 +1,126 @@
+/**
+ * Pacing Controller in more than one n8n process (n8n queue mode with several workers, or two n8n instances on one
+ * database). Each process keeps the campaign's newest state in its own memory (memory.ts), and static data is
+ * loaded when an execution starts and saved when it ends, last writer wins. Two processes would each count into
+ * their own state and release without seeing each other's reservations, so the campaign must stop dialling with a
+ * message that says why, and must not stop in one process (restarts, test runs).
+ *
+ * A "process" here is a separate copy of the node's modules (jest.isolateModules: its own memory and process id);
+ * the "database" is a JSON copy of static data that every execution loads at its start and saves at its end.
+ */
+import type { IDataObject, INodeExecutionData, INodeType } from 'n8n-workflow';
+
+import { istIso } from '../../nodes/core/time';
+import { executeNode, type ExecuteNodeResult } from '../helpers';
+
+const START_MS = Date.parse('2025-01-06T10:00:00+05:30');
+const MIN = 60_000;
+
+function newProcess(): INodeType {
+	let node: INodeType | undefined;
+	jest.isolateModules(() => {
+		// eslint-disable-next-line @typescript-eslint/no-require-imports
+		const mod = require('../../nodes/ExotelPacingController/ExotelPacingController.node') as { ExotelPacingController: new () => INodeType };
+		node = new mod.ExotelPacingController();
+	});
+	return node!;
+}
+
+/** Static data as n8n's database holds it between executions. */
+class Database {
+	private saved = '{}';
+	/** One production execution: load static data, run, save it (last writer wins). */
+	async execute(process: INodeType, operation: string, at: number, items: IDataObject[] = [{}]): Promise<ExecuteNodeResult> {
+		const staticData = JSON.parse(this.saved) as IDataObject;
+		const res = await executeNode(process, {
+			mode: 'trigger',
+			workflowId: 'campaign-workflow',
+			items,
+			staticData,
+			parameters: { operation, campaign: 'diwali', options: { currentTime: istIso(at), reconcile: false } },
+		});
+		this.saved = JSON.stringify(staticData);
+		return res;
+	}
+}
+
+const phone = (k: number) => `+9198100${String(k).padStart(5, '0')}`;
+const row = (k: number): IDataObject => ({ row_number: k + 2, phoneNumber: phone(k), circle: 'MH', dnd: 'FALSE', attempts: '', lastStatus: '', lastAttemptAt: '' });
+const rows = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => row(from + i));
+const pacingOf = (item: INodeExecutionData) => item.json.pacing as IDataObject;
+
+describe('Pacing Controller in two n8n processes', () => {
+	it('keeps dialling in one process, across a restart (a new process with no memory)', async () => {
+		const db = new Database();
+		const first = newProcess();
+		await db.execute(first, 'release', START_MS, rows(1, 2)); // first run: saves settings, dials nothing
+		const dialled = await db.execute(first, 'release', START_MS + 10_000, rows(1, 2));
+		expect(dialled.output[0]).toHaveLength(2);
+
+		const restarted = newProcess();
+		const after = await db.execute(restarted, 'release', START_MS + 20_000, rows(3, 4));
+		expect(after.output[0].map((i) => i.json.phoneNumber)).toEqual([phone(3), phone(4)]);
+		const again = await db.execute(restarted, 'release', START_MS + 30_000, rows(5, 5));
+		expect(again.output[0]).toHaveLength(1);
+		expect(again.hints.map((h) => h.message).join(' ')).not.toMatch(/two n8n processes/);
+	});
+
+	it('pauses the campaign, with the reason in every hold, in stats and as a warning, when a second process changes it', async () => {
+		const db = new Database();
+		const workerA = newProcess();
+		const workerB = newProcess();
+		await db.execute(workerA, 'release', START_MS, rows(1, 2));
+		expect((await db.execute(workerA, 'release', START_MS + 10_000, rows(1, 2))).output[0]).toHaveLength(2);
+		// worker B picks up the next tick: it has no memory of the campaign, so it starts from what A saved
+		expect((await db.execute(workerB, 'release', START_MS + 20_000, rows(3, 4))).output[0]).toHaveLength(2);
+
+		// worker A runs again: B changed the campaign since A last did
+		const held = await db.execute(workerA, 'release', START_MS + 30_000, rows(5, 8));
+		expect(held.output[0]).toEqual([]);
+		expect(held.output[1].map((i) => pacingOf(i).reason)).toEqual(['campaign_paused', 'campaign_paused', 'campaign_paused', 'campaign_paused']);
+		expect(pacingOf(held.output[1][0]).message).toMatch(/^The campaign is paused: two n8n processes changed this campaign \(n8n queue mode with more than one worker/);
+		expect(held.hints.map((h) => h.message).join(' ')).toMatch(/Campaign "diwali" is paused: two n8n processes/);
+
+		// B, too, holds everything from now on
+		expect((await db.execute(workerB, 'release', START_MS + 40_000, rows(5, 8))).output[0]).toEqual([]);
+		const stats = (await db.execute(workerB, 'getStats', START_MS + 41_000)).json[0];
+		expect(stats).toMatchObject({ paused: true, pausedBecause: expect.stringMatching(/^two n8n processes/) });
+		expect((stats.totals as IDataObject).inFlight).toBeGreaterThanOrEqual(2);
+	});
+
+	it('dials again after Resume once one process is left', async () => {
+		const db = new Database();
+		const workerA = newProcess();
+		const workerB = newProcess();
+		await db.execute(workerA, 'release', START_MS, rows(1, 1));
+		await db.execute(workerA, 'release', START_MS + 10_000, rows(1, 1));
+		await db.execute(workerB, 'release', START_MS + 20_000, rows(2, 2));
+		expect((await db.execute(workerA, 'release', START_MS + 30_000, rows(3, 3))).output[0]).toEqual([]);
+
+		// worker B is gone; the ops person resumes in the process that is left
+		const resumed = await db.execute(workerA, 'resume', START_MS + 40_000);
+		expect(resumed.json[0]).toMatchObject({ paused: false });
+		const dialled = await db.execute(workerA, 'release', START_MS + 50_000, rows(3, 3));
+		expect(dialled.output[0].map((i) => i.json.phoneNumber)).toEqual([phone(3)]);
+		const stats = (await db.execute(workerA, 'getStats', START_MS + 51_000)).json[0];
+		expect(stats).toMatchObject({ paused: false, pausedBecause: null });
+	});
+
+	it('a test run (manual mode) in another process does not pause the campaign', async () => {
+		const db = new Database();
+		const worker = newProcess();
+		await db.execute(worker, 'release', START_MS, rows(1, 1));
+		await db.execute(worker, 'release', START_MS + 10_000, rows(1, 1));
+		const editor = newProcess();
+		// n8n does not save a test run's static data
+		await executeNode(editor, {
+			mode: 'manual',
+			workflowId: 'campaign-workflow',
+			items: rows(2, 2),
+			staticData: {},
+			parameters: { operation: 'release', campaign: 'diwali', options: { currentTime: istIso(START_MS + 15_000), reconcile: false } },
+		});
+		const next = await db.execute(worker, 'release', START_MS + 20_000 + 2 * MIN, rows(2, 2));
+		expect(next.output[0].map((i) => i.json.phoneNumber)).toEqual([phone(2)]);
+	});
+});
