@@ -1,7 +1,7 @@
 /**
  * The package in n8n's editor, in headless Chromium (issue 14): the six nodes in the nodes panel under "Exotel",
  * both examples opened on the canvas with every node known, a node's parameter panel opened, and no console error
- * caused by the package; then the campaign dashboard of a short example-2 campaign (dashboard.png).
+ * caused by the package; for `npm run screenshots`, also the dashboard of a short example-2 campaign (dashboard.png).
  * Screenshots go to E2E_SCREENSHOTS (docs/images for `npm run screenshots`).
  * Chromium is Debian's (scripts/ensure-chromium.sh installs it when missing), driven by playwright-core.
  */
@@ -116,7 +116,9 @@ export async function editorInBrowser(ctx: E2eContext, checks: Checks): Promise<
 	} finally {
 		await browser.close();
 	}
-	await dashboardScreenshot(ctx, checks);
+	// The dashboard's figures are checked against Get Stats in the full campaign; the short campaign that poses for
+	// the README's picture runs only for `npm run screenshots` (it would add ~3 minutes to every npm test).
+	if (process.env.E2E_SCREENSHOTS) await dashboardScreenshot(ctx, checks);
 }
 
 /**
