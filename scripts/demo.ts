@@ -212,6 +212,7 @@ async function main(): Promise<void> {
 		console.log('');
 		console.log(`n8n editor:  ${n8n.url}   (login ${DEFAULT_OWNER.email} / ${DEFAULT_OWNER.password})`);
 		console.log(`stats:       GET ${n8n.client.webhookUrl(d.statsPath)}`);
+		console.log(`dashboard:   ${n8n.client.webhookUrl(d.dashboardPath)}   (open in a browser${KEEP ? '' : '; with --keep it stays up'})`);
 		console.log(`simulator:   ${sim.url}/_sim/ledger  ·  ${sim.url}/_sim/sheets/${d.sheet}/rows`);
 
 		if (KEEP) {

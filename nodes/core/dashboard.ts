@@ -12,7 +12,7 @@
  */
 import { DateTime } from 'luxon';
 
-import type { CircleStatsRow, PacingStats, RecentActivity } from './pacing';
+import type { CircleStatsRow, LastHour, PacingStats } from './pacing';
 
 export interface DashboardOptions {
 	/** Time of rendering (epoch ms): the page says when its figures were taken. */
@@ -21,8 +21,8 @@ export interface DashboardOptions {
 	actionUrl?: string;
 	/** Seconds between refreshes (default 5, at least 2). */
 	refreshSeconds?: number;
-	/** Finished calls of the health window (recentActivity in core/pacing/stats.ts) for the chart; absent = no chart. */
-	recent?: RecentActivity;
+	/** Calls finished per minute in the last hour (lastHour in core/pacing/history.ts) for the chart; absent = no chart. */
+	history?: LastHour;
 }
 
 const ZONE = 'Asia/Kolkata';
@@ -119,35 +119,49 @@ function circleTable(stats: PacingStats): string {
 }
 
 const CHART_W = 600;
-const CHART_H = 140;
+const CHART_H = 150;
+/** Height of the plot area: the bars stand on y = CHART_H - 16 and the tallest reaches y = 12. */
+export const CHART_PLOT_H = CHART_H - 28;
+
+/** `10:05` in India time. */
+const istMinute = (ms: number): string => DateTime.fromMillis(ms, { zone: ZONE }).toFormat('HH:mm');
 
 /**
- * Finished and completed calls per bucket of the health window, as an inline SVG (no script, no library). The
- * state keeps no longer history than this window (core/pacing/stats.ts, recentActivity), so the chart spans it.
+ * Calls finished per minute over the last hour (core/pacing/history.ts), completed (green) under not completed
+ * (grey), as an inline SVG: no script, no library. The tallest minute fills the plot; each bar carries its counts in
+ * a <title> (hover) and in data-c / data-n (tests and the browser check read them).
  */
-export function activityChart(recent: RecentActivity | undefined, now: number): string {
-	if (!recent) return '';
-	const bucketMs = recent.bucketSeconds * 1000;
-	const count = Math.max(1, Math.round(recent.windowSeconds / recent.bucketSeconds));
-	const last = Math.floor(now / bucketMs);
-	const byIndex = new Map(recent.buckets.map((b) => [Math.floor(b.at / bucketMs), b]));
-	const slots = [...Array(count)].map((_, i) => byIndex.get(last - count + 1 + i));
-	const top = Math.max(1, ...slots.map((b) => b?.resolved ?? 0));
-	const w = CHART_W / count;
-	const y = (v: number) => Math.round(CHART_H - 16 - ((CHART_H - 28) * v) / top);
-	const rect = (i: number, v: number, fill: string, what: string) =>
-		`<rect x="${Math.round(i * w + 1)}" y="${y(v)}" width="${Math.max(1, Math.round(w - 2))}" height="${CHART_H - 16 - y(v)}" fill="${fill}"><title>${v} ${what}</title></rect>`;
+export function hourChart(hour: LastHour | undefined, campaign = ''): string {
+	if (!hour || !hour.buckets.length) return '';
+	const slots = hour.buckets;
+	const top = Math.max(1, ...slots.map((b) => b.completed + b.notCompleted));
+	const w = CHART_W / slots.length;
+	const base = CHART_H - 16;
+	const h = (v: number) => Math.round((CHART_PLOT_H * v) / top);
+	const rect = (x: number, y: number, height: number, fill: string) =>
+		height > 0 ? `<rect x="${x}" y="${y}" width="${Math.max(1, Math.round(w - 2))}" height="${height}" fill="${fill}"/>` : '';
+	let completed = 0;
+	let finished = 0;
 	const bars = slots
-		.map((b, i) =>
-			b && b.resolved ? rect(i, b.resolved, '#90caf9', 'finished') + (b.completed ? rect(i, b.completed, '#2e7d32', 'completed') : '') : '',
-		)
+		.map((b, i) => {
+			const total = b.completed + b.notCompleted;
+			completed += b.completed;
+			finished += total;
+			if (!total) return '';
+			const x = Math.round(i * w + 1);
+			const hc = h(b.completed);
+			const ht = h(total);
+			const label = `${istMinute(b.at)} IST: ${b.completed} completed, ${b.notCompleted} not completed`;
+			return `<g data-m="${i}" data-c="${b.completed}" data-n="${b.notCompleted}"><title>${escapeHtml(label)}</title>${rect(x, base - hc, hc, '#2e7d32')}${rect(x, base - ht, ht - hc, '#b0bec5')}</g>`;
+		})
 		.join('');
-	const minutes = Math.round(recent.windowSeconds / 60);
-	return `<h2>Last ${minutes} minutes</h2><svg viewBox="0 0 ${CHART_W} ${CHART_H}" width="${CHART_W}" height="${CHART_H}" role="img" aria-label="Finished and completed calls per ${recent.bucketSeconds} seconds">
-${bars}
-<text x="2" y="${CHART_H - 3}" font-size="10" fill="#667085">-${minutes} min</text><text x="${CHART_W - 30}" y="${CHART_H - 3}" font-size="10" fill="#667085">now</text>
-<text x="2" y="10" font-size="10" fill="#667085">finished (blue) and completed (green) calls per ${recent.bucketSeconds} s, up to ${top}</text></svg>
-<p class="muted">The campaign state keeps only its health window, so the chart covers the last ${minutes} minutes.</p>`;
+	const first = slots[0].at;
+	const grey = 'font-size="10" fill="#667085"';
+	return `<h2>Last ${hour.minutes} minutes</h2><svg id="hour-chart" viewBox="0 0 ${CHART_W} ${CHART_H}" width="${CHART_W}" height="${CHART_H}" role="img" aria-label="${escapeHtml(`Calls finished per minute in the last ${hour.minutes} minutes, campaign ${campaign}`)}">
+<line x1="0" y1="${base}" x2="${CHART_W}" y2="${base}" stroke="#e4e7ec"/>${bars}
+<text x="2" y="${CHART_H - 3}" ${grey}>${escapeHtml(istMinute(first))}</text><text x="${CHART_W / 2 - 14}" y="${CHART_H - 3}" ${grey}>${escapeHtml(istMinute(first + (slots.length / 2) * 60000))}</text><text x="${CHART_W - 24}" y="${CHART_H - 3}" ${grey}>now</text>
+<text x="2" y="10" ${grey}>calls finished per minute: completed (green) and not completed (grey), up to ${top}</text></svg>
+<p class="muted">Last ${hour.minutes} minutes: <span data-k="Hour finished">${fmtInt(finished)}</span> calls finished, <span data-k="Hour completed">${fmtInt(completed)}</span> completed (India time).</p>`;
 }
 
 function controls(stats: PacingStats, actionUrl: string): string {
@@ -174,7 +188,7 @@ fetch(f.action,{method:'POST',body:b}).then(function(r){return r.text().then(fun
 })();`;
 }
 
-/** One self-contained HTML page showing the campaign's stats; `options.recent` draws the chart. */
+/** One self-contained HTML page showing the campaign's stats; `options.history` draws the chart. */
 export function renderDashboard(stats: PacingStats, options: DashboardOptions): string {
 	const actionUrl = safeActionUrl(options.actionUrl);
 	const seconds = Number.isFinite(options.refreshSeconds) ? (options.refreshSeconds as number) : 5;
@@ -189,7 +203,7 @@ ${header(stats, options.now)} <span id="stale" class="muted"></span>
 ${callCards(stats)}
 ${outcomeCards(stats)}
 ${circleTable(stats)}
-${activityChart(options.recent, options.now)}
+${hourChart(options.history, stats.campaign)}
 <p class="muted">Rate now ${escapeHtml(stats.rule.ratePerMinute.toFixed(1))}/min. ${escapeHtml(stats.rule.description)}</p>
 </main>
 ${controls(stats, actionUrl)}

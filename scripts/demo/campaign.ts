@@ -2,6 +2,7 @@
  * Shared by `npm run demo` and the e2e suite: turn examples/02-local-campaign.json into a workflow for a given
  * simulator / n8n / campaign, make a contact list, configure the simulator for a campaign, and read progress.
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -37,6 +38,8 @@ export interface LocalWorkflowOptions {
 	statsWebhookId?: string;
 	/** Stats webhook path (must be unique per n8n instance). */
 	statsPath?: string;
+	/** Dashboard webhook path (unique per n8n instance); default derived from statsPath (dashboardPathFor). */
+	dashboardPath?: string;
 	/** Merged into the workflow's settings (e.g. saveDataSuccessExecution). */
 	workflowSettings?: Json;
 	/** The Release node's "Reconcile With Exotel" (default on). */
@@ -47,6 +50,23 @@ export interface LocalWorkflowOptions {
 
 function replaceAll(text: string, from: string, to: string): string {
 	return text.split(from).join(to);
+}
+
+/**
+ * The dashboard's webhook path for a workflow whose stats path was changed: `e2e-full-stats` -> `e2e-full-dashboard`.
+ * Webhook paths are unique per n8n instance, so scenarios that give each workflow its own stats path get their own
+ * dashboard path too; undefined = keep the example's (campaign-dashboard).
+ */
+export function dashboardPathFor(statsPath: string | undefined): string | undefined {
+	if (!statsPath) return undefined;
+	return /stats$/.test(statsPath) ? statsPath.replace(/stats$/, 'dashboard') : `${statsPath}-dashboard`;
+}
+
+/** The dashboard webhook: its path, and a webhook id of its own whenever the stats webhook got one. */
+function setDashboard(wf: Json, path: string | undefined, newId: boolean): void {
+	const dashboard = node(wf, 'Dashboard Webhook');
+	if (path) dashboard.parameters.path = path;
+	if (newId) dashboard.webhookId = randomUUID();
 }
 
 function node(wf: Json, name: string): Json {
@@ -90,6 +110,7 @@ export function localWorkflow(o: LocalWorkflowOptions): Json {
 	};
 	if (o.callSettings) connect.parameters.callSettings = { ...connect.parameters.callSettings, ...o.callSettings };
 	if (o.statsPath) node(wf, 'Stats Webhook').parameters.path = o.statsPath;
+	setDashboard(wf, o.dashboardPath ?? dashboardPathFor(o.statsPath), !!o.statsWebhookId);
 	// Diagnosis only: run the campaign with a saved version-1 Status Trigger (what workflows imported before v2 have).
 	if (process.env.E2E_STATUS_TRIGGER_VERSION) node(wf, 'Exotel Status Trigger').typeVersion = Number(process.env.E2E_STATUS_TRIGGER_VERSION);
 	return wf;
@@ -109,6 +130,8 @@ export interface SheetsWorkflowOptions {
 	statusWebhookId: string;
 	statsWebhookId: string;
 	statsPath?: string;
+	/** Default derived from statsPath (dashboardPathFor). */
+	dashboardPath?: string;
 	name?: string;
 	/** Pacing Settings overrides (node parameter names). */
 	settings?: Json;
@@ -138,14 +161,20 @@ export function sheetsWorkflow(o: SheetsWorkflowOptions): Json {
 	const release = node(wf, 'Exotel Pacing: Release');
 	release.parameters.settings = { ...release.parameters.settings, ...(o.settings ?? {}) };
 	if (o.statsPath) node(wf, 'Stats Webhook').parameters.path = o.statsPath;
+	setDashboard(wf, o.dashboardPath ?? dashboardPathFor(o.statsPath), true);
 	return wf;
 }
 
-/** Production webhook paths of a prepared local workflow. */
-export function webhookPaths(wf: Json): { status: string; stats: string } {
+/** Production webhook paths of a prepared workflow (after /webhook/); `dashboard` when it has the dashboard branch. */
+export function webhookPaths(wf: Json): { status: string; stats: string; dashboard?: string } {
 	const status = node(wf, 'Exotel Status Trigger');
 	const stats = node(wf, 'Stats Webhook');
-	return { status: `${status.webhookId}/exotel-status`, stats: `${stats.parameters.path}` };
+	const dashboard = (wf.nodes as Json[]).find((x) => x.name === 'Dashboard Webhook');
+	return {
+		status: `${status.webhookId}/exotel-status`,
+		stats: `${stats.parameters.path}`,
+		...(dashboard ? { dashboard: `${dashboard.parameters.path}` } : {}),
+	};
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@
  *              Not Now (final holds) → save final;  Row Updates (outcomes, registrations, lookups) → save, one request
  *   callbacks: Status Trigger → [local: clock] → Record Outcome
  *   stats:     Webhook GET → [local: clock] → Get Stats → Respond
+ *   dashboard: Webhook GET → [local: clock] → Get Dashboard → Respond (text/html): the page ops staff open
  */
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -31,8 +32,12 @@ export const LOCAL_DEFAULTS = {
 	factor: 2,
 	statusWebhookId: '5b0c6a55-7e1d-4c3e-9f00-e70735a75001',
 	statsWebhookId: '5b0c6a55-7e1d-4c3e-9f00-e70735a75002',
+	dashboardWebhookId: '5b0c6a55-7e1d-4c3e-9f00-e70735a75003',
 	credentialName: 'Exotel (simulator)',
 };
+
+/** Production path of the dashboard webhook in both examples: open <n8n>/webhook/campaign-dashboard. */
+export const DASHBOARD_PATH = 'campaign-dashboard';
 
 type Json = Record<string, any>;
 
@@ -131,6 +136,39 @@ function rowsExpression(key: string, columns: string[], fixed: Record<string, st
 	const fields = [`${key}: i.json.${key}`, ...columns.map((c) => `${c}: i.json.${c}`), ...Object.entries(fixed).map(([k, v]) => `${k}: ${v}`)];
 	return `={{ $input.all().map(i => ({ ${fields.join(', ')} })) }}`;
 }
+
+/**
+ * The dashboard branch: Webhook GET -> [clock] -> Get Dashboard -> Respond to Webhook with the page as text/html.
+ * No Pause / Resume URL: neither example has a control webhook that checks the secret (README, Campaign dashboard,
+ * shows how to add one), so the page has no buttons until the user adds it and fills in the URL.
+ */
+function dashboardBranch(b: Builder, campaign: string, webhookId: string, x: number, y: number, clock?: (name: string, pos: [number, number]) => string, currentTime?: string): void {
+	b.add('Dashboard Webhook', 'n8n-nodes-base.webhook', 2, [x, y], { path: DASHBOARD_PATH, responseMode: 'responseNode', options: {} }, { webhookId });
+	let last = 'Dashboard Webhook';
+	let at = x + 220;
+	if (clock) {
+		last = clock('Dashboard Clock', [at, y]);
+		b.connect('Dashboard Webhook', last);
+		at += 220;
+	}
+	b.add('Exotel Pacing: Get Dashboard', `${PKG}.exotelPacingController`, 1, [at, y], {
+		operation: 'getDashboard',
+		campaign,
+		dashboardActionUrl: '',
+		refreshSeconds: 5,
+		options: currentTime ? { currentTime } : {},
+	});
+	b.connect(last, 'Exotel Pacing: Get Dashboard');
+	b.add('Respond with Dashboard', 'n8n-nodes-base.respondToWebhook', 1.1, [at + 220, y], {
+		respondWith: 'text',
+		responseBody: '={{ $json.html }}',
+		options: { responseHeaders: { entries: [{ name: 'Content-Type', value: 'text/html; charset=utf-8' }] } },
+	});
+	b.connect('Exotel Pacing: Get Dashboard', 'Respond with Dashboard');
+}
+
+const DASHBOARD_NOTE = (n8nUrl: string, number = '') => `### ${number}Campaign dashboard
+Open **${n8nUrl}/webhook/${DASHBOARD_PATH}** in a browser (the *Dashboard Webhook*'s Production URL): calls, outcomes, circles and their breakers, the last 60 minutes; it refreshes every 5 s. Pause / Resume buttons: see README, Campaign dashboard.`;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Example 2: the simulator's contact sheet through HTTP Request nodes
@@ -306,6 +344,10 @@ export function buildLocalCampaign(): Json {
 	b.connect('Stats Clock', 'Exotel Pacing: Get Stats');
 	b.connect('Exotel Pacing: Get Stats', 'Respond with Stats');
 
+	// --- dashboard path (y = 1340)
+	b.sticky('Note: Dashboard', [840, 1200], 860, 300, DASHBOARD_NOTE(d.n8nUrl));
+	dashboardBranch(b, d.campaign, d.dashboardWebhookId, 880, 1340, clock, virtualNow('Dashboard Clock'));
+
 	return {
 		name: 'Exotel campaign (local simulator)',
 		nodes: b.nodes,
@@ -329,6 +371,7 @@ export const SHEETS_PLACEHOLDERS = {
 	campaign: 'my-campaign',
 	statusWebhookId: '8d1f2c3b-4a5e-4f60-9b7c-0e1d2c3b4a01',
 	statsWebhookId: '8d1f2c3b-4a5e-4f60-9b7c-0e1d2c3b4a02',
+	dashboardWebhookId: '8d1f2c3b-4a5e-4f60-9b7c-0e1d2c3b4a03',
 };
 
 /** Every column the workflow reads or writes; the first two are yours, the rest the workflow fills in. */
@@ -474,6 +517,9 @@ export function buildSheetsCampaign(): Json {
 	b.connect('Stats Webhook', 'Exotel Pacing: Get Stats');
 	b.connect('Exotel Pacing: Get Stats', 'Respond with Stats');
 
+	// --- dashboard path (right of the stats path)
+	dashboardBranch(b, p.campaign, p.dashboardWebhookId, 800, 1320);
+
 	// --- sticky notes
 	b.sticky('Note: Start Here', [-500, -260], 420, 1740, SETUP_NOTE, 4);
 	b.sticky('Note: Tick', [-40, 120], 680, 480, TICK_NOTE);
@@ -484,6 +530,7 @@ export function buildSheetsCampaign(): Json {
 	b.sticky('Note: Not Now', [1180, 800], 660, 340, NOT_NOW_NOTE);
 	b.sticky('Note: Callbacks', [-40, 760], 680, 380, CALLBACK_NOTE);
 	b.sticky('Note: Stats', [-40, 1180], 760, 320, STATS_NOTE);
+	b.sticky('Note: Dashboard', [760, 1180], 760, 320, DASHBOARD_NOTE(p.n8nUrl, '9. '));
 
 	return {
 		name: 'Exotel voice campaign (Google Sheets)',
@@ -509,7 +556,7 @@ Calls every number in a sheet through Exotel, at most 200 calls a minute, only i
 7. **Exotel Pacing: Release → Pacing Settings**: your calling window, attempts and retry gaps. *Tick Interval* must equal the schedule (30 s). *Max Calls per Minute* is 170, leaving headroom under Exotel's 200/min for n8n's timing.
 8. Activate the workflow. Test runs keep no pacing state; only active runs do.
 
-Stats: GET the Stats Webhook's production URL.`;
+Stats: GET the Stats Webhook's production URL. Dashboard for ops staff: open ${SHEETS_PLACEHOLDERS.n8nUrl}/webhook/${DASHBOARD_PATH}.`;
 
 const TICK_NOTE = `### 1. Every 30 seconds: read the sheet
 The schedule reads all rows. Keep the interval equal to **Tick Interval** in the Release node's Pacing Settings. Ticks may overlap or run slow: the Pacing Controller lets one execution at a time change the campaign, so two ticks never dial the same number. Only the tick writes the sheet: a few requests per tick, whatever the call volume (Google allows 60 reads and 60 writes a minute).`;

@@ -70,6 +70,8 @@ export interface Deployed {
 	sheet: string;
 	statusPath: string;
 	statsPath: string;
+	/** The campaign dashboard's webhook path (Get Dashboard; open it in a browser). */
+	dashboardPath: string;
 	credentialId: string;
 	contacts: number;
 	settings: ReturnType<typeof resolveSettings>;
@@ -103,6 +105,7 @@ export async function deployCampaign(n8n: N8nInstance, sim: RunningSimulator, o:
 		sheet,
 		statusPath: paths.status,
 		statsPath: paths.stats,
+		dashboardPath: paths.dashboard ?? '',
 		credentialId,
 		contacts: rows.length,
 		settings: resolveSettings(settingsFromParameters(release.parameters.settings)),

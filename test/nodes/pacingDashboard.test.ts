@@ -60,7 +60,7 @@ describe('Get Dashboard', () => {
 		expect(JSON.stringify(staticData)).toBe(before);
 
 		expect(dashboard.json).toHaveLength(1);
-		const { html, recent, ...json } = dashboard.json[0];
+		const { html, recent, lastHour, ...json } = dashboard.json[0];
 		expect(json).toEqual(stats.json[0]);
 		expect(json).toMatchObject({ campaign: 'diwali', stateSaved: true, totals: expect.objectContaining({ attempted: 30, completed: 2 }) });
 		expect(recent).toMatchObject({
@@ -68,6 +68,12 @@ describe('Get Dashboard', () => {
 			windowSeconds: 300,
 			buckets: [{ at: '2025-01-06T10:00:20+05:30', resolved: 8, completed: 2 }],
 		});
+		// the chart's data: 60 minutes, the current one (10:00 IST) with the 8 finished calls
+		const hour = lastHour as { minutes: number; buckets: Array<{ at: string; completed: number; notCompleted: number }> };
+		expect(hour.minutes).toBe(60);
+		expect(hour.buckets).toHaveLength(60);
+		expect(hour.buckets[59]).toEqual({ at: '2025-01-06T10:00:00+05:30', completed: 2, notCompleted: 6 });
+		expect(hour.buckets.slice(0, 59).every((b) => b.completed + b.notCompleted === 0)).toBe(true);
 
 		const engine = getStats(campaign('diwali'), NOW, settings);
 		expect(typeof html).toBe('string');
@@ -79,6 +85,7 @@ describe('Get Dashboard', () => {
 		expect(page).toContain(
 			'<span class="badge open">open</span> (failed_run)</td><td class="l">06 Jan, 10:00:20 IST, probes 06 Jan, 10:02:20 IST',
 		);
+		expect(page).toContain('<g data-m="59" data-c="2" data-n="6">');
 		expect(page).toContain(`action="${ACTION}"`);
 		expect(page).toContain(',5000);');
 		expect(dashboard.items[0].pairedItem).toEqual([{ item: 0 }]);

@@ -2,13 +2,15 @@
  * The campaign dashboard (nodes/core/dashboard.ts): its figures are getStats' figures, breakers show with their
  * India-time "since", names from the state cannot inject markup, and the page loads nothing and holds no secret.
  */
-import { escapeHtml, istTime, renderDashboard, safeActionUrl } from '../../nodes/core/dashboard';
+import { CHART_PLOT_H, escapeHtml, hourChart, istTime, renderDashboard, safeActionUrl } from '../../nodes/core/dashboard';
 import {
 	createState,
 	getStats,
+	lastHour,
 	pauseCampaign,
 	recentActivity,
 	type CampaignState,
+	type LastHour,
 	type PacingStats,
 } from '../../nodes/core/pacing';
 import { campaignWithFinishedCalls, ist, MON_10, settingsWith } from '../pacing/helpers';
@@ -28,7 +30,7 @@ function campaignWithCalls(name = 'diwali'): CampaignState {
 
 function page(state: CampaignState, actionUrl = ACTION): { stats: PacingStats; html: string } {
 	const stats = getStats(state, NOW, s);
-	return { stats, html: renderDashboard(stats, { now: NOW, actionUrl, recent: recentActivity(state, NOW, s) }) };
+	return { stats, html: renderDashboard(stats, { now: NOW, actionUrl, history: lastHour(state, NOW) }) };
 }
 
 /** The text of the element marked data-k="<label>". */
@@ -63,10 +65,13 @@ describe('renderDashboard: the figures are getStats', () => {
 		expect(circleRow(html, 'DL')).toContain('(failed_run)');
 	});
 
-	it('charts the finished calls of the health window, and reloads itself every 5 s', () => {
-		expect(html).toMatch(/<svg [^>]*role="img"/);
-		expect(html).toContain('<title>20 finished</title>');
-		expect(html).toContain('<title>5 completed</title>');
+	it('charts the calls finished per minute of the last hour, and reloads itself every 5 s', () => {
+		expect(html).toMatch(/<svg id="hour-chart" [^>]*role="img"/);
+		expect(html).toContain('<h2>Last 60 minutes</h2>');
+		// the 20 calls finished in the current minute (10:00 IST), 5 of them completed
+		expect(html).toContain('<g data-m="59" data-c="5" data-n="15"><title>10:00 IST: 5 completed, 15 not completed</title>');
+		expect(figure(html, 'Hour finished')).toBe('20');
+		expect(figure(html, 'Hour completed')).toBe('5');
 		expect(html).toContain(',5000);');
 	});
 
@@ -82,7 +87,7 @@ describe('renderDashboard: the figures are getStats', () => {
 	});
 });
 
-describe('recentActivity: the data of the chart, from the health window', () => {
+describe('recentActivity: the health window, still in Get Dashboard\'s output', () => {
 	it('pools the circles per bucket and leaves out what the window has dropped', () => {
 		const state = campaignWithCalls();
 		expect(recentActivity(state, NOW, s)).toEqual({
@@ -91,9 +96,63 @@ describe('recentActivity: the data of the chart, from the health window', () => 
 			buckets: [{ at: MON_10 + 20000, resolved: 20, completed: 5 }],
 		});
 		expect(recentActivity(state, NOW + 301000, s).buckets).toEqual([]);
-		const chart = renderDashboard(getStats(state, NOW + 301000, s), { now: NOW + 301000, recent: recentActivity(state, NOW + 301000, s) });
-		expect(chart).toContain('<h2>Last 5 minutes</h2>');
-		expect(chart).not.toContain('<rect');
+	});
+});
+
+describe('hourChart: the last 60 minutes as an inline SVG', () => {
+	const T0 = MON_10 - 59 * 60000; // the first minute shown: 09:01 IST
+	const hour = (counts: Record<number, [number, number]>): LastHour => ({
+		minutes: 60,
+		buckets: [...Array(60)].map((_, i) => ({ at: T0 + i * 60000, completed: counts[i]?.[0] ?? 0, notCompleted: counts[i]?.[1] ?? 0 })),
+	});
+	/** [y, height] of the rects of minute i: completed first, then not completed. */
+	const rects = (svg: string, i: number): Array<[number, number]> => {
+		const g = svg.match(new RegExp(`<g data-m="${i}"[^>]*>[\\s\\S]*?</g>`))?.[0] ?? '';
+		return [...g.matchAll(/<rect [^>]*y="(\d+)" [^>]*height="(\d+)"/g)].map((m) => [Number(m[1]), Number(m[2])]);
+	};
+	const BASE = 150 - 16;
+
+	it('bar heights follow the counts: the busiest minute fills the plot, completed below not completed', () => {
+		const svg = hourChart(hour({ 0: [10, 30], 30: [20, 0], 59: [0, 8] }));
+		expect(CHART_PLOT_H).toBe(122);
+		// busiest minute: 40 calls = the full plot height; 10 completed = a quarter of it
+		expect(rects(svg, 0)).toEqual([
+			[BASE - 31, 31],
+			[BASE - 122, 122 - 31],
+		]);
+		expect(rects(svg, 30)).toEqual([[BASE - 61, 61]]); // 20 of 40, all completed
+		expect(rects(svg, 59)).toEqual([[BASE - 24, 24]]); // 8 of 40, none completed (round(122 * 8 / 40) = 24)
+		expect(svg.match(/<g data-m=/g)).toHaveLength(3); // empty minutes draw nothing
+		expect(svg).toContain('<title>09:01 IST: 10 completed, 30 not completed</title>');
+		expect(svg).toContain('<title>10:00 IST: 0 completed, 8 not completed</title>');
+		expect(svg).toContain('up to 40</text>');
+		expect(svg).toContain('>09:01</text>');
+		expect(figure(svg, 'Hour finished')).toBe('68');
+		expect(figure(svg, 'Hour completed')).toBe('30');
+	});
+
+	it('an hour without calls draws no bars; no history draws no chart', () => {
+		const svg = hourChart(hour({}));
+		expect(svg).toContain('<h2>Last 60 minutes</h2>');
+		expect(svg).not.toContain('<rect');
+		expect(svg).toContain('up to 1</text>');
+		expect(hourChart(undefined)).toBe('');
+	});
+
+	it('escapes the text it shows', () => {
+		const svg = hourChart(hour({ 5: [1, 1] }), HOSTILE);
+		expect(svg).not.toContain('<script>');
+		expect(svg).not.toContain('<img');
+		expect(svg).toContain(`aria-label="Calls finished per minute in the last 60 minutes, campaign ${escapeHtml(HOSTILE)}"`);
+	});
+
+	it('the page charts what the state counted in the last hour (lastHour), and nothing once the hour has passed', () => {
+		const state = campaignWithCalls();
+		const later = NOW + 3600000;
+		const html = renderDashboard(getStats(state, later, s), { now: later, history: lastHour(state, later) });
+		expect(html).toContain('<h2>Last 60 minutes</h2>');
+		expect(html).not.toContain('<rect');
+		expect(figure(html, 'Hour finished')).toBe('0');
 	});
 });
 

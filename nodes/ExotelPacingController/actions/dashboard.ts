@@ -6,7 +6,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import { NodeOperationError } from 'n8n-workflow';
 
 import { renderDashboard, safeActionUrl } from '../../core/dashboard';
-import { getStats, recentActivity } from '../../core/pacing';
+import { getStats, lastHour, recentActivity } from '../../core/pacing';
 import { groupByCampaign } from '../params';
 import { loadCampaign, resolveNow } from '../store';
 import { readableTimes } from './campaign';
@@ -36,13 +36,14 @@ export async function executeGetDashboard(
 		const campaign = loadCampaign(ctx, name, now, undefined, first);
 		const stats = getStats(campaign.state, now, campaign.settings);
 		const recent = recentActivity(campaign.state, now, campaign.settings);
+		const hour = lastHour(campaign.state, now);
 		const html = renderDashboard(stats, {
 			now,
-			recent,
+			history: hour,
 			actionUrl: actionUrlOf(ctx, first),
 			refreshSeconds: Number(ctx.getNodeParameter('refreshSeconds', first, 5)),
 		});
-		const json = readableTimes({ ...stats, recent }) as IDataObject;
+		const json = readableTimes({ ...stats, recent, lastHour: hour }) as IDataObject;
 		out.push({ json: { ...json, stateSaved, html }, pairedItem: indexes.map((item) => ({ item })) });
 	}
 	return [out];

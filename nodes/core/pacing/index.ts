@@ -60,6 +60,7 @@ export {
 	type OrphanLookup,
 } from './orphans';
 export { getStats, recentActivity, type PacingStats, type CircleStatsRow, type RecentActivity } from './stats';
+export { lastHour, historyBuckets, HISTORY_MINUTES, type LastHour, type MinuteBucket, type StoredHistory } from './history';
 export { pauseCampaign, resumeCampaign, resetCampaign } from './controls';
 export { TRIP_WORDS, type TripReason, type BreakerTransition } from './breaker';
 export { maxInAnyWindow } from './guards';

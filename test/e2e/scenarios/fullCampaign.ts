@@ -2,7 +2,7 @@
  * The full campaign: 1,000 contacts in six circles (about 8% DND), one circle hard-down for five virtual minutes,
  * 2% of status callbacks dropped and 5% sent twice — example 2 end to end in real n8n against the simulator.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 
 import { DateTime } from 'luxon';
 
@@ -21,6 +21,10 @@ import { isTerminalStatus, normaliseStatus } from '../../../nodes/core/pacing/st
 import type { Checks } from '../lib/runner';
 import { tickOverlap } from '../lib/ticks';
 import { governed, ids, progressLogger, SECRET, settledProgress, type E2eContext } from '../lib/context';
+import { CHROMIUM, dashboardDiffs, screenshotPath, visitDashboard, type DashboardFigures, type DashboardVisit } from '../lib/dashboard';
+import type { PacingStats } from '../../../nodes/core/pacing';
+import type { Deployed } from '../../../scripts/demo/run';
+import type { N8nInstance } from '../harness';
 
 export const FULL = {
 	contacts: Number(process.env.E2E_CONTACTS ?? 1000),
@@ -67,6 +71,8 @@ export async function fullCampaign(ctx: E2eContext, checks: Checks, opts: FullCa
 	const started = Date.now();
 	const gov = governed(sim, FULL.factor.min, FULL.factor.max, d);
 	const show = progressLogger(log, '  full');
+	// The dashboard in Chromium once, while the campaign runs (a third of the rows final): issue 14.
+	let during: Promise<DuringVisit> | undefined;
 	const end = await waitForCampaign(n8n, sim, d, {
 		timeoutMs: FULL.timeoutMs,
 		pollMs: 2000,
@@ -74,6 +80,7 @@ export async function fullCampaign(ctx: E2eContext, checks: Checks, opts: FullCa
 			gov.observe(p);
 			show(p);
 			opts.onProgress?.(p);
+			if (!during && p.finalRows >= p.contacts / 3 && p.finalRows < p.contacts) during = dashboardDuringCampaign(n8n, d);
 		},
 	});
 	gov.stop();
@@ -187,6 +194,8 @@ export async function fullCampaign(ctx: E2eContext, checks: Checks, opts: FullCa
 		`HTTP ${viaWebhook.status}: ${JSON.stringify(body).slice(0, 300)}`,
 	);
 
+	await checkDashboard(ctx, checks, d, during, details.virtualMinutes);
+
 	const ka = stats?.circles.find((c) => c.circle === FULL.outage.circle);
 	checks.check(
 		`circle outage: ${FULL.outage.circle} was paused and its outage attempts refunded`,
@@ -194,6 +203,85 @@ export async function fullCampaign(ctx: E2eContext, checks: Checks, opts: FullCa
 		`circle row: ${JSON.stringify(ka && { trips: ka.trips, refunded: ka.refunded, breaker: ka.breaker })}`,
 		{ trips: ka?.trips, refunded: ka?.refunded },
 	);
+}
+
+interface DuringVisit {
+	before: PacingStats | null;
+	visit: DashboardVisit | null;
+	after: PacingStats | null;
+	error?: string;
+}
+
+async function statsViaWebhook(n8n: N8nInstance, d: Deployed): Promise<PacingStats | null> {
+	const res = await n8n.client.webhook(d.statsPath, undefined, { method: 'GET' }).catch(() => null);
+	const body = res?.status === 200 ? (res.data as PacingStats) : null;
+	return body?.campaign === d.campaign && body.totals ? body : null;
+}
+
+/** Get Stats, the dashboard, Get Stats again: while calls are counted, the page's figures lie between the two. */
+async function dashboardDuringCampaign(n8n: N8nInstance, d: Deployed): Promise<DuringVisit> {
+	try {
+		if (!existsSync(CHROMIUM)) return { before: null, visit: null, after: null, error: `${CHROMIUM} is missing (scripts/ensure-chromium.sh)` };
+		const before = await statsViaWebhook(n8n, d);
+		const visit = await visitDashboard(n8n, d.dashboardPath, { screenshot: screenshotPath('dashboard-full-campaign.png') });
+		const after = await statsViaWebhook(n8n, d);
+		return { before, visit, after };
+	} catch (e) {
+		return { before: null, visit: null, after: null, error: (e as Error).message };
+	}
+}
+
+/**
+ * The campaign dashboard (Dashboard Webhook -> Get Dashboard -> Respond to Webhook) opened in Chromium: during the
+ * campaign its figures lie between two Get Stats reads around it; at the end they equal Get Stats (read before and
+ * after the page, and unchanged in between), the chart adds up, and the page logs no console error.
+ */
+async function checkDashboard(ctx: E2eContext, checks: Checks, d: Deployed, duringVisit: Promise<DuringVisit> | undefined, virtualMinutes: number): Promise<void> {
+	const { n8n, log } = ctx;
+	const during = duringVisit ? await duringVisit : { before: null, visit: null, after: null, error: 'the campaign ended before a third of the rows were final' };
+	const f = during.visit?.figures;
+	const b = during.before?.totals;
+	const a = during.after?.totals;
+	const between = (v: number | undefined, lo: number | undefined, hi: number | undefined) => v !== undefined && lo !== undefined && hi !== undefined && lo <= v && v <= hi;
+	const resolvedOf = (x: DashboardFigures | PacingStats['totals']) => x.completed + x.busy + x.noAnswer + x.failed + x.other;
+	checks.check(
+		'dashboard during the campaign: opens in Chromium, its figures lie between Get Stats before and after',
+		!!f && !!b && !!a && f.campaign === d.campaign && between(f.placed, b.attempted, a.attempted) && between(f.completed, b.completed, a.completed) &&
+			between(resolvedOf(f), b.resolved, a.resolved) && f.bars.length > 0,
+		during.error ??
+			`HTTP ${during.visit?.httpStatus}; page placed ${f?.placed} completed ${f?.completed} finished ${f ? resolvedOf(f) : '-'} chart minutes ${f?.bars.length}; ` +
+				`Get Stats before ${b?.attempted}/${b?.completed}/${b?.resolved}, after ${a?.attempted}/${a?.completed}/${a?.resolved}`,
+		{ page: f, before: b, after: a },
+	);
+
+	let end: DuringVisit = { before: null, visit: null, after: null };
+	let error: string | undefined;
+	try {
+		if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing (scripts/ensure-chromium.sh)`);
+		end = { before: await statsViaWebhook(n8n, d), visit: null, after: null };
+		end.visit = await visitDashboard(n8n, d.dashboardPath, { screenshot: screenshotPath('dashboard-full-campaign-end.png') });
+		end.after = await statsViaWebhook(n8n, d);
+	} catch (e) {
+		error = (e as Error).message;
+	}
+	const page = end.visit?.figures;
+	const stats = end.after;
+	const steady = !!end.before && !!stats && JSON.stringify(end.before.totals) === JSON.stringify(stats.totals);
+	const diffs = page && stats ? dashboardDiffs(page, stats) : ['no page or no stats'];
+	// the chart counts calls in the minute they were counted: a campaign shorter than the hour shows every finished call
+	const wholeCampaignCharted = virtualMinutes <= 50;
+	const chartOk = !!page && !!stats && (wholeCampaignCharted ? page.hourFinished === stats.totals.resolved && page.hourCompleted === stats.totals.completed : page.hourFinished <= stats.totals.resolved);
+	log(`  dashboard: end of campaign ${JSON.stringify(page && { placed: page.placed, completed: page.completed, hourFinished: page.hourFinished, chartMinutes: page.bars.length })}; console errors ${end.visit?.errors.length ?? '-'} (during ${during.visit?.errors.length ?? '-'})`);
+	checks.check(
+		'dashboard at the end of the campaign: its figures equal Get Stats (totals, circles, breakers), the chart adds up',
+		!error && steady && diffs.length === 0 && chartOk,
+		error ??
+			`${steady ? '' : 'Get Stats changed while the page was read; '}${diffs.slice(0, 8).join('; ')}` +
+				`${chartOk ? '' : `; chart: ${page?.hourFinished} finished / ${page?.hourCompleted} completed, Get Stats ${stats?.totals.resolved} / ${stats?.totals.completed} (${virtualMinutes} virtual minutes)`}`,
+		{ page, totals: stats?.totals },
+	);
+	const consoleErrors = [...(during.visit?.errors ?? []), ...(end.visit?.errors ?? [])];
+	checks.check('dashboard: no console error in the page', !!end.visit && consoleErrors.length === 0, consoleErrors.slice(0, 5).join(' | ') || error || '');
 }
 
 /**

@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 
 import type { StartedEmulator } from '../google';
-import { sheetsWorkflow } from '../../../scripts/demo/campaign';
+import { sheetsWorkflow, webhookPaths } from '../../../scripts/demo/campaign';
 import { SHEET_COLUMNS } from '../../../scripts/demo/examples';
 import {
 	campaignOver,
@@ -105,6 +105,7 @@ export async function sheetsCampaign(ctx: E2eContext, checks: Checks): Promise<v
 		sheet: 'Contacts',
 		statusPath: `${statusWebhookId}/exotel-status`,
 		statsPath: 'e2e-sheets-stats',
+		dashboardPath: webhookPaths(wf).dashboard ?? '',
 		credentialId: exotelCredentialId,
 		contacts: contacts.length,
 		settings: resolveSettings(settingsFromParameters(release.parameters.settings)),

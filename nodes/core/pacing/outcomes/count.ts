@@ -8,6 +8,7 @@ import type { CircleState } from '../state';
 import { circleOf } from '../state';
 import { addDone } from '../dedupe';
 import { countCategory } from '../counters';
+import { noteFinished } from '../history';
 import { addToWindow, healthPicture, learn, mayLearn, tallyWindow, type CircleHealth, type Expected } from '../health';
 import { matureRuns, noteOutcome } from '../runs';
 import { evaluateTrip, onProbeOutcome, openBreaker } from '../breaker';
@@ -34,6 +35,7 @@ export function countOutcome(b: OutcomeBatch, r: Report, category: Category, cal
 	const { state: s, now } = b;
 	const cs = call.circle ? circleOf(s, call.circle, now) : undefined;
 	countCategory(s, cs, category);
+	noteFinished(s, now, category === 'completed');
 	addDone(s, r.sid, now, b.done);
 	if (r.input.source === 'reconcile') s.totals.reconciled++;
 	if (cs && call.circle) feedCircle(b, cs, call, category, r.at);
