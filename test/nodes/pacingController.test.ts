@@ -207,6 +207,8 @@ describe('Release: sheet rows in, Dial Now / Not Now / Reconciled out', () => {
 				attempt: p.attempt,
 				circle: p.circle,
 				releasedAt: Date.parse(String(item.json.lastAttemptAt)),
+				// signed with the campaign's key: only Release can vouch for a call (issue 11, row 2)
+				tag: expect.stringMatching(/^[A-Za-z0-9_-]{12}$/),
 			});
 			expect(p.attempt).toBe(item.json.attempts);
 		}
@@ -311,13 +313,17 @@ describe('Release: the first run of a campaign', () => {
 describe('Release: circles, odd cells and the 60-second budget', () => {
 	it('holds a circle whose breaker opened (circle_paused, with the probe time) and keeps dialling the others', async () => {
 		const staticData: Static = {};
+		// the campaign exists; its key signs the correlation ids below as Release's would (the calls' registrations
+		// were lost: only a signed correlation id vouches for a call the state does not know)
+		await pacing('release', { items: [row(1)], staticData, firstRun: true, now: START_MS - 60_000 });
+		const key = (staticData.exotelPacing as { campaigns: Record<string, { state: { key: string } }> }).campaigns.diwali.state.key;
 		// 12 failed calls into KA within a minute: the fast outage rule opens KA's breaker
 		const failed = Array.from({ length: 12 }, (_, k) => ({
 			callSid: `f${String(k).padStart(31, '0')}`,
 			status: 'failed',
 			eventType: 'terminal',
 			dateUpdated: istIso(START_MS - 20_000 + k * 1000),
-			customField: encodeCorrelation({ campaign: 'diwali', contact: phone(100 + k), attempt: 1, circle: 'KA', releasedAt: START_MS - 30_000 }),
+			customField: encodeCorrelation({ campaign: 'diwali', contact: phone(100 + k), attempt: 1, circle: 'KA', releasedAt: START_MS - 30_000 }, key),
 		}));
 		const recorded = await pacing('recordOutcome', { items: failed, staticData, now: START_MS });
 		expect(recorded.output[0]).toHaveLength(12);
@@ -754,6 +760,28 @@ function callback(campaign: string, k: number, status: string, placedAt: number,
 		correlation: decodeCorrelation(customField) as unknown as IDataObject,
 	};
 }
+
+describe('Record Outcome: callbacks for calls the campaign never placed (issue 11, row 2)', () => {
+	it('a never-placed CallSid whose Custom Field names a real contact counts nothing, with one hint per kind; the contact is dialled', async () => {
+		const staticData: Static = {};
+		await pacing('release', { items: [row(5)], staticData, firstRun: true });
+		const unsigned = callback('diwali', 5, 'completed', START_MS - 30_000);
+		const forgedField = `${String(callback('diwali', 6, 'completed', START_MS - 30_000).customField).replace(/^x1/, 'x2')}|AAAAAAAAAAAA`;
+		const forged = { ...callback('diwali', 6, 'completed', START_MS - 30_000), customField: forgedField, correlation: decodeCorrelation(forgedField) as unknown as IDataObject };
+		const res = await pacing('recordOutcome', { items: [unsigned, forged], staticData });
+		expect(res.output[0]).toEqual([]); // nothing for Row Updates: no row is marked final
+		expect(res.output[1].map((i) => i.json.pacingAction)).toEqual(['ignored', 'ignored']);
+		expect(String(res.output[1][1].json.pacingMessage)).toMatch(/does not carry this campaign's signature/);
+		expect(res.hints.map((h) => h.message)).toEqual([
+			expect.stringMatching(/^Ignored 1 status report\(s\) whose correlation id does not carry this campaign's signature/),
+			expect.stringMatching(/^Did not count 1 report\(s\) of calls this campaign does not know/),
+		]);
+		const stats = (await pacing('getStats', { staticData })).json[0];
+		expect(stats.totals).toMatchObject({ completed: 0, ignoredForged: 1, ignoredUnsigned: 1 });
+		const next = await pacing('release', { items: [row(5), row(6)], staticData });
+		expect(next.output[0].map((i) => i.json.phoneNumber)).toEqual([phone(5), phone(6)]);
+	});
+});
 
 describe('Static data: global.exotelPacing.campaigns[<name>]', () => {
 	it('keeps two campaigns of one workflow apart, and leaves other static data alone', async () => {

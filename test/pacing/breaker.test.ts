@@ -12,7 +12,7 @@ import {
 	type OutcomeInput,
 	type PacingSettings,
 } from '../../nodes/core/pacing';
-import { MON_10, mulberry32, settingsWith } from './helpers';
+import { MON_10, mulberry32, settingsWith, signed } from './helpers';
 
 type Status = 'completed' | 'busy' | 'no-answer' | 'failed';
 
@@ -38,7 +38,7 @@ class Feed {
 			callSid: `S${id}`,
 			status,
 			at: this.now,
-			correlation: { campaign: 'camp', contact: `+91${circle}${id}`, attempt: 1, circle, releasedAt: this.now - lasted },
+			correlation: signed(this.state, { campaign: 'camp', contact: `+91${circle}${id}`, attempt: 1, circle, releasedAt: this.now - lasted }),
 		};
 	}
 	/** Advance `seconds` in 5 s steps; each step `gen` yields the outcomes of that step. */
@@ -226,7 +226,7 @@ describe('breaker', () => {
 			[...Array(5)].map((_, i) => ({
 				callSid: `old${ff.seq++}-${i}`,
 				status: 'failed',
-				correlation: { campaign: 'camp', contact: `o${ff.seq}${i}`, attempt: 1, circle: 'MH', releasedAt: until - 200000 },
+				correlation: signed(ff.state, { campaign: 'camp', contact: `o${ff.seq}${i}`, attempt: 1, circle: 'MH', releasedAt: until - 200000 }),
 			})),
 		);
 		expect(f.transitions).toEqual([]);

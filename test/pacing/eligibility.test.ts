@@ -25,7 +25,7 @@ describe('eligibility', () => {
 		const d = decide({ key: '+919800000001', circle: 'mh' });
 		expect(d.decision).toBe('dial');
 		expect(d.call).toMatchObject({ contact: '+919800000001', circle: 'MH', attempt: 1, probe: false, refunded: false });
-		expect(d.call!.customField).toMatch(/^x1\|camp\|\+919800000001\|1\|MH\|/);
+		expect(d.call!.customField).toMatch(/^x2\|camp\|\+919800000001\|1\|MH\|[0-9a-z]+\|[A-Za-z0-9_-]{12}$/);
 	});
 
 	test('invalid: no key or no circle', () => {

@@ -18,7 +18,7 @@ import {
 	type ReleasedCall,
 	type WriteBack,
 } from '../../nodes/core/pacing';
-import { decodeCorrelation } from '../../nodes/core/correlation';
+import { correlationTag, decodeCorrelation, type Correlation } from '../../nodes/core/correlation';
 import { seededRandom } from '../../nodes/core/callerId';
 
 /** The seeded PRNG the nodes and the simulator use. */
@@ -31,6 +31,14 @@ export function ist(iso: string): number {
 
 /** A Monday, 10:00 IST. */
 export const MON_10 = ist('2025-03-03T10:00:00');
+
+/**
+ * A correlation as Release issues it for `state`'s campaign: signed with the campaign key. Reports of calls the state
+ * does not know are counted only with this signature (nodes/core/correlation.ts).
+ */
+export function signed<C extends Correlation>(state: CampaignState, c: C): C {
+	return { ...c, tag: correlationTag(state.key, c) };
+}
 
 export function settingsWith(p: PartialSettings = {}): PacingSettings {
 	return resolveSettings(p);

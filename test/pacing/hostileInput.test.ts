@@ -5,9 +5,11 @@
 import { createState, migrateState, recordOutcomes, releaseTick, type CampaignState, type ContactInput, type OutcomeInput } from '../../nodes/core/pacing';
 import { emptyCircle } from '../../nodes/core/pacing/state';
 import { UNKNOWN_CIRCLE } from '../../nodes/core/circles';
-import { MON_10, mix, mulberry32, runSerial, settingsWith, World } from './helpers';
+import { MON_10, mix, mulberry32, runSerial, settingsWith, signed, World } from './helpers';
 
 const S = settingsWith({ callingEnd: '23:59' });
+/** A fresh campaign state; the engine never changes its argument, so tests share it. */
+const FRESH = createState('camp', MON_10);
 
 describe('row 11: correlation fields are validated', () => {
 	test('a numeric circle or an absurd attempt is ignored with one warning; the other items go on', () => {
@@ -15,7 +17,7 @@ describe('row 11: correlation fields are validated', () => {
 		const outcomes = [
 			{ callSid: 'a1', status: 'completed', correlation: { campaign: 'camp', contact: '+919800000001', attempt: 1, circle: 42 as unknown as string, releasedAt: MON_10 - 60000 } },
 			{ callSid: 'a2', status: 'busy', correlation: { campaign: 'camp', contact: '+919800000002', attempt: 1e300, circle: 'MH', releasedAt: MON_10 - 60000 } },
-			{ callSid: 'a3', status: 'busy', correlation: { campaign: 'camp', contact: '+919800000003', attempt: 1, circle: 'MH', releasedAt: MON_10 - 60000 } },
+			{ callSid: 'a3', status: 'busy', correlation: signed(state, { campaign: 'camp', contact: '+919800000003', attempt: 1, circle: 'MH', releasedAt: MON_10 - 60000 }) },
 		] as OutcomeInput[];
 		const r = recordOutcomes(state, outcomes, MON_10, S);
 		expect(r.results.map((x) => x.action)).toEqual(['ignored', 'ignored', 'counted']);
@@ -31,12 +33,12 @@ describe('row 3: a release time must lie in a sane window', () => {
 		callSid: `f${i}`,
 		status: 'ringing',
 		source: 'callback',
-		correlation: { campaign: 'camp', contact: `+9198${String(i).padStart(8, '0')}`, attempt: 1, circle: 'MH', releasedAt },
+		correlation: signed(FRESH, { campaign: 'camp', contact: `+9198${String(i).padStart(8, '0')}`, attempt: 1, circle: 'MH', releasedAt }),
 	});
 
 	test('160 live callbacks released a month ahead are ignored with one counted warning', () => {
 		const month = 30 * 24 * 3600000;
-		const r = recordOutcomes(createState('camp', MON_10), Array.from({ length: 160 }, (_, i) => live(i, MON_10 + month)), MON_10, S);
+		const r = recordOutcomes(FRESH, Array.from({ length: 160 }, (_, i) => live(i, MON_10 + month)), MON_10, S);
 		expect(r.state.inFlight).toHaveLength(0);
 		expect(r.state.totals.ignoredInvalid).toBe(160);
 		expect(r.results.every((x) => x.action === 'ignored')).toBe(true);
@@ -46,13 +48,13 @@ describe('row 3: a release time must lie in a sane window', () => {
 	test('a release time slightly ahead (a send planned later in the tick) registers with that time', () => {
 		// The release time is the call's identity on its row (Mark Dialling's lastAttemptAt): replacing it with now
 		// made the row look like another call's (late-write and double-count failures in the e2e full campaign).
-		const r = recordOutcomes(createState('camp', MON_10), [live(1, MON_10 + 60000)], MON_10, S);
+		const r = recordOutcomes(FRESH, [live(1, MON_10 + 60000)], MON_10, S);
 		expect(r.results[0].action).toBe('registered');
 		expect(r.state.inFlight[0].r).toBe(MON_10 + 60000);
 	});
 
 	test('an old release time does not create a record (dedupe horizon)', () => {
-		const r = recordOutcomes(createState('camp', MON_10), [live(1, MON_10 - (S.dedupeHorizonMinutes + 1) * 60000)], MON_10, S);
+		const r = recordOutcomes(FRESH, [live(1, MON_10 - (S.dedupeHorizonMinutes + 1) * 60000)], MON_10, S);
 		expect(r.results[0].action).toBe('late');
 		expect(r.state.inFlight).toHaveLength(0);
 	});
@@ -65,9 +67,10 @@ describe('row 4: live reports of unknown calls are bounded by maxInFlight', () =
 			callSid: `forged${i}`,
 			status: 'in-progress',
 			source: 'callback',
-			correlation: { campaign: 'camp', contact: `+9197${String(i).padStart(8, '0')}`, attempt: 1, circle: 'DL', releasedAt: MON_10 - 5000 },
+			// signed: the cap holds even for reports that pass the signature check (unsigned ones register nothing)
+			correlation: signed(FRESH, { campaign: 'camp', contact: `+9197${String(i).padStart(8, '0')}`, attempt: 1, circle: 'DL', releasedAt: MON_10 - 5000 }),
 		}));
-		const r = recordOutcomes(createState('camp', MON_10), outcomes, MON_10, s);
+		const r = recordOutcomes(FRESH, outcomes, MON_10, s);
 		expect(r.state.inFlight).toHaveLength(150);
 		expect(r.state.totals.ignoredUnknown).toBe(20000 - 150);
 		expect(r.warnings.filter((w) => /Max In Flight/.test(w))).toHaveLength(1);
@@ -122,10 +125,10 @@ describe('row 5: free-text circles share one bucket', () => {
 		const outcomes: OutcomeInput[] = rows.map((r, i) => ({
 			callSid: `j${i}`,
 			status: 'busy',
-			correlation: { campaign: 'camp', contact: r.key, attempt: 1, circle: r.circle, releasedAt: MON_10 - 30000 },
+			correlation: signed(FRESH, { campaign: 'camp', contact: r.key, attempt: 1, circle: r.circle, releasedAt: MON_10 - 30000 }),
 		}));
 		const t0 = process.cpuUsage();
-		const rel = releaseTick(createState('camp', MON_10), rows, MON_10, s);
+		const rel = releaseTick(FRESH, rows, MON_10, s);
 		const rec = recordOutcomes(rel.state, outcomes, MON_10 + 1000, s);
 		const cpu = process.cpuUsage(t0);
 		const ms = (cpu.user + cpu.system) / 1000;

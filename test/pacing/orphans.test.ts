@@ -19,7 +19,7 @@ import {
 	type ContactInput,
 } from '../../nodes/core/pacing';
 import { istIso } from '../../nodes/core/time';
-import { MON_10, settingsWith } from './helpers';
+import { MON_10, settingsWith, signed } from './helpers';
 
 const s = settingsWith();
 const LEASE = leaseMs(s); // 45 + 600 + 120 s
@@ -66,9 +66,10 @@ describe('calls placed as n8n stopped (orphan rows)', () => {
 
 	test('rows with a final status, not-placed, no attempt, or a call the state tracks are not orphans', () => {
 		// SID1 is in flight in the state (reconciliation by CallSid takes care of it)
+		const fresh = createState('camp', PLACED);
 		const state = recordOutcomes(
-			createState('camp', PLACED),
-			[{ callSid: 'SID1', status: 'in-progress', contact: '+919800000099', circle: 'MH', attempt: 1, releasedAt: AFTER_LEASE - 1000 }],
+			fresh,
+			[{ callSid: 'SID1', status: 'in-progress', correlation: signed(fresh, { campaign: 'camp', contact: '+919800000099', circle: 'MH', attempt: 1, releasedAt: AFTER_LEASE - 1000 }) }],
 			AFTER_LEASE,
 			s,
 		).state;
@@ -154,9 +155,10 @@ describe('calls placed as n8n stopped (orphan rows)', () => {
 
 	test('a row with a CallSid the state no longer tracks is looked up by CallSid and repaired, counting nothing twice', () => {
 		// SID7's outcome was counted, but the write of that outcome to the row was lost
+		const fresh = createState('camp', PLACED);
 		const counted = recordOutcomes(
-			createState('camp', PLACED),
-			[{ callSid: 'SID7', status: 'no-answer', contact: '+919800000007', circle: 'MH', attempt: 1, releasedAt: PLACED, source: 'callback' }],
+			fresh,
+			[{ callSid: 'SID7', status: 'no-answer', correlation: signed(fresh, { campaign: 'camp', contact: '+919800000007', circle: 'MH', attempt: 1, releasedAt: PLACED }), source: 'callback' }],
 			PLACED + 60000,
 			s,
 		).state;

@@ -1,6 +1,6 @@
 import { createState, getStats, recordOutcomes, release, type OutcomeInput } from '../../nodes/core/pacing';
 import { encodeCorrelation, decodeCorrelation } from '../../nodes/core/correlation';
-import { MON_10, settingsWith } from './helpers';
+import { MON_10, settingsWith, signed } from './helpers';
 
 const s = settingsWith();
 
@@ -51,8 +51,9 @@ describe('recordOutcomes', () => {
 
 	test('an outcome for an unknown CallSid that carries our correlation is counted once', () => {
 		const corr = { campaign: 'camp', contact: '+919811111111', attempt: 2, circle: 'DL', releasedAt: MON_10 - 60000 };
-		const cb: OutcomeInput = { callSid: 'LOST1', status: 'completed', correlation: decodeCorrelation(encodeCorrelation(corr)), at: MON_10 - 1000 };
-		const a = recordOutcomes(createState('camp', MON_10 - 3600000), [cb, cb], MON_10, s);
+		const state = createState('camp', MON_10 - 3600000);
+		const cb: OutcomeInput = { callSid: 'LOST1', status: 'completed', correlation: decodeCorrelation(encodeCorrelation(corr, state.key)), at: MON_10 - 1000 };
+		const a = recordOutcomes(state, [cb, cb], MON_10, s);
 		expect(a.results.map((x) => x.action)).toEqual(['counted', 'duplicate']);
 		expect(a.state.totals).toMatchObject({ attempted: 1, completed: 1, duplicatesIgnored: 1 });
 		expect(a.results[0].writeBack).toMatchObject({ contact: '+919811111111', attemptsToWrite: 2, final: true, nextRetryAt: null });
@@ -118,9 +119,10 @@ describe('recordOutcomes', () => {
 	});
 
 	test('final when the last attempt did not complete; completed is always final', () => {
-		const corr = (attempt: number) => ({ campaign: 'camp', contact: 'k', attempt, circle: 'DL', releasedAt: MON_10 - 60000 });
+		const state = createState('camp', MON_10);
+		const corr = (attempt: number) => signed(state, { campaign: 'camp', contact: 'k', attempt, circle: 'DL', releasedAt: MON_10 - 60000 });
 		const r = recordOutcomes(
-			createState('camp', MON_10),
+			state,
 			[
 				{ callSid: 'A', status: 'no-answer', correlation: corr(3) },
 				{ callSid: 'B', status: 'no-answer', correlation: corr(2) },

@@ -3,18 +3,25 @@
  * count against the contact's maximum — whether the trip comes before the outcome, in the same batch, or later.
  */
 import { createState, recordOutcomes, release, type CampaignState, type OutcomeInput } from '../../nodes/core/pacing';
-import { MON_10, settingsWith } from './helpers';
+import { MON_10, settingsWith, signed } from './helpers';
 
 const s = settingsWith();
 const W = s.healthWindowSeconds * 1000;
+/** Every state here is made from this one, so they share its signing key. */
+const BASE = createState('camp', 0);
 
+function campaignAt(now: number): CampaignState {
+	return { ...createState('camp', now), key: BASE.key };
+}
+
+/** A signed correlation (the calls here are reported without registration: lost registrations). */
 function corr(contact: string, attempt: number, placedAt: number, circle = 'MH') {
-	return { campaign: 'camp', contact, attempt, circle, releasedAt: placedAt };
+	return signed(BASE, { campaign: 'camp', contact, attempt, circle, releasedAt: placedAt });
 }
 
 /** A state where MH opened at time T (tripped by a run of failures; DL is the healthy rest). */
 function trippedAt(T: number): { state: CampaignState; firstFailure: number; batch: ReturnType<typeof recordOutcomes> } {
-	let st = createState('camp', T - 3600000);
+	let st = campaignAt(T - 3600000);
 	let seq = 0;
 	for (let t = T - 600000; t < T - 60000; t += 5000) {
 		const status = ++seq % 2 ? 'completed' : 'no-answer';

@@ -7,7 +7,7 @@ import {
 	type ContactInput,
 } from '../../nodes/core/pacing';
 import { keyHash, sidHash } from '../../nodes/core/pacing/dedupe';
-import { MON_10, settingsWith, World } from './helpers';
+import { MON_10, settingsWith, signed, World } from './helpers';
 
 const s = settingsWith();
 const many = (n: number, circle: string, prefix = circle): ContactInput[] =>
@@ -180,9 +180,10 @@ describe('release: outcomes folded from the contact rows', () => {
 	/** The state after the second call (SID-B, placed at 10:05) to a contact was registered. */
 	function registered(): { state: ReturnType<typeof createState>; placedB: number } {
 		const placedB = MON_10 + 5 * 60000;
+		const fresh = createState('camp', MON_10);
 		const state = recordOutcomes(
-			createState('camp', MON_10),
-			[{ callSid: 'SID-B', status: 'in-progress', contact: key, circle: 'MH', attempt: 2, releasedAt: placedB }],
+			fresh,
+			[{ callSid: 'SID-B', status: 'in-progress', correlation: signed(fresh, { campaign: 'camp', contact: key, circle: 'MH', attempt: 2, releasedAt: placedB }) }],
 			placedB + 1000,
 			s,
 		).state;

@@ -1,5 +1,5 @@
 import { createState, getStats, pauseCampaign, recordOutcomes, release, resetCampaign, type OutcomeInput } from '../../nodes/core/pacing';
-import { campaignWithFinishedCalls, MON_10, mulberry32, settingsWith } from './helpers';
+import { campaignWithFinishedCalls, MON_10, mulberry32, settingsWith, signed } from './helpers';
 
 const s = settingsWith();
 
@@ -24,7 +24,9 @@ describe('getStats', () => {
 		const p = pauseCampaign(createState('camp', MON_10), MON_10 + 5);
 		expect(getStats(p, MON_10 + 10, s)).toMatchObject({ paused: true, pausedAt: MON_10 + 5 });
 		const fresh = resetCampaign(p, 'camp', MON_10 + 20);
-		expect(fresh).toEqual(createState('camp', MON_10 + 20));
+		// a new signing key: correlation ids issued before the Reset no longer vouch for a call
+		expect(fresh).toEqual({ ...createState('camp', MON_10 + 20), key: expect.any(String) });
+		expect(fresh.key).not.toBe(p.key);
 	});
 });
 
@@ -38,7 +40,7 @@ describe('completion target', () => {
 			const out: OutcomeInput[] = ['MH', 'DL', 'KA', 'TN'].map((circle) => ({
 				callSid: `x${seq++}`,
 				status: rng() < 0.2 ? 'completed' : 'no-answer',
-				correlation: { campaign: 'camp', contact: `c${seq}`, attempt: 1, circle, releasedAt: t - 40000 },
+				correlation: signed(st, { campaign: 'camp', contact: `c${seq}`, attempt: 1, circle, releasedAt: t - 40000 }),
 			}));
 			st = recordOutcomes(st, out, t, settings).state;
 		}

@@ -4,15 +4,18 @@
  * (reconciliation). Idempotent per CallSid. Each kind of report has its handler under outcomes/, all sharing one
  * batch (outcomes/batch.ts):
  *
+ *   a correlation id whose signature is not this campaign's (forged, altered, another copy's)
+ *                                            -> ignored, whatever call it names       outcomes/ignored.ts
  *   live status (queued / ringing / in-progress, or an "answered" event)           outcomes/live.ts
  *     reserved by Release for that contact  -> the reservation gets its CallSid ("registered", counted attempted)
  *     already in flight                     -> lease extended (reconciliation) or nothing new
- *     unknown, with our correlation         -> registered as in flight (the reservation was erased by a lost write)
+ *     unknown, with our signed correlation  -> registered as in flight (the reservation was erased by a lost write)
  *   terminal status (completed / busy / no-answer / failed / canceled)             outcomes/terminal.ts
  *     in flight (or reserved)               -> counted once, removed from flight, remembered as finished
  *     finished within the dedupe horizon    -> duplicate, ignored
  *     placed before the watermark           -> late duplicate of a pruned call, ignored
- *     unknown, with our correlation         -> counted once (registration lost) and remembered
+ *     unknown, with our signed correlation  -> counted once (registration lost) and remembered
+ *   unknown, correlation unsigned (x1)       -> ignored: not counted on its word (the row brings a real one back)
  *   not-placed (Connect Call failed)         -> reservation dropped; a 429 pauses releasing for a while
  *                                                                                  outcomes/notPlaced.ts
  *   not-found (reconciliation miss)          -> asked again later; abandoned after repeated misses past the lease
@@ -30,7 +33,8 @@ import type { PacingSettings } from './settings';
 import type { CampaignState } from './state';
 import { openBatch, type OutcomeBatch } from './outcomes/batch';
 import { closeBatch } from './outcomes/close';
-import { ignoreFutureRelease, ignoreInvalid, ignoreUnknownStatus, ignoreUnmatched } from './outcomes/ignored';
+import { ignoreForged, ignoreFutureRelease, ignoreInvalid, ignoreUnknownStatus, ignoreUnmatched } from './outcomes/ignored';
+import { verifyCorrelation } from '../correlation';
 import { recordLive } from './outcomes/live';
 import { recordNotFound } from './outcomes/notFound';
 import { recordNotPlaced } from './outcomes/notPlaced';
@@ -61,10 +65,13 @@ function recordReport(b: OutcomeBatch, o: OutcomeInput, index: number): OutcomeR
 	const base = { index, callSid: sid || null, status };
 	const problem = invalidReport(o);
 	if (problem) return ignoreInvalid(b, base, problem);
-	const r = readReport(o, base, sid, b.now);
+	const signature = verifyCorrelation(b.state.key, o.correlation);
+	const r = readReport(o, base, sid, b.now, signature === 'valid');
 	if (r.campaign !== undefined && r.campaign !== b.state.campaign) {
 		return ignoreUnmatched(b, base, `Belongs to campaign "${r.campaign}", not "${b.state.campaign}".`);
 	}
+	// before anything else: a report with a wrong signature changes no call, known or not
+	if (signature === 'invalid') return ignoreForged(b, base);
 	if (r.placedAt !== undefined && r.placedAt > b.now + b.futureSkewMs) return ignoreFutureRelease(b, base);
 	if (status === 'not-placed') return recordNotPlaced(b, r);
 	if (!sid) return ignoreUnmatched(b, base, 'No CallSid in the report.');

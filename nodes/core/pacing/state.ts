@@ -13,6 +13,7 @@
  *   - per circle: breaker, counters, the health window in 15 s buckets, run statistics, learnt normal mix,
  *     recent trip times;
  *   - mh: calls finished per minute in the last hour, for the dashboard's chart (one string, <= ~255 bytes, history.ts).
+ *   - key: the random key Release signs correlation ids with (22 characters; ../correlation.ts).
  * At 190 calls/min with 150 in flight and 22 circles it is about 45-50 KB of JSON (test/pacing/stateSize.test.ts).
  *
  * WHY LOST WRITES ARE SAFE (n8n static data)
@@ -58,6 +59,7 @@ import { pruneDone } from './dedupe';
 import { isCircleCode, UNKNOWN_CIRCLE } from '../circles';
 import { cloneRows, migrateRows, type PendingRow } from './rowWrites';
 import { cloneHistory, migrateHistory, pruneHistory, type StoredHistory } from './history';
+import { isCampaignKey, newCampaignKey } from '../correlation';
 
 // Math functions bound once (hot loops; global lookups are slow in sandboxed hosts such as Jest's vm).
 const { floor, max } = Math;
@@ -190,6 +192,10 @@ export interface Totals {
 	unmatched: number;
 	/** Reports ignored as malformed or implausible: bad correlation fields, a release time out of range. */
 	ignoredInvalid: number;
+	/** Reports whose correlation id carries a signature that is not this campaign's (forged, or another copy's). */
+	ignoredForged: number;
+	/** Reports of calls this state does not know whose correlation id is unsigned: not counted on their word. */
+	ignoredUnsigned: number;
 	/** Live reports of unknown calls dropped because maxInFlight calls were already in flight. */
 	ignoredUnknown: number;
 }
@@ -197,6 +203,11 @@ export interface Totals {
 export interface CampaignState {
 	version: typeof STATE_VERSION;
 	campaign: string;
+	/**
+	 * Random key Release signs its correlation ids with (../correlation.ts): a report can vouch for a call this state
+	 * does not know only with it. Made with the state (and by Reset); a stored state without one gets one when loaded.
+	 */
+	key: string;
 	createdAt: number;
 	updatedAt: number;
 	paused: boolean;
@@ -243,6 +254,8 @@ export function emptyTotals(): Totals {
 		expiredReservations: 0,
 		unmatched: 0,
 		ignoredInvalid: 0,
+		ignoredForged: 0,
+		ignoredUnsigned: 0,
 		ignoredUnknown: 0,
 	};
 }
@@ -268,6 +281,7 @@ export function createState(campaign: string, now: number): CampaignState {
 	return {
 		version: STATE_VERSION,
 		campaign,
+		key: newCampaignKey(),
 		createdAt: now,
 		updatedAt: now,
 		paused: false,
@@ -309,6 +323,8 @@ export function cloneState(s: CampaignState): CampaignState {
 	}
 	return {
 		...s,
+		// a state built by hand (not through createState / migrateState) gets its key here
+		key: typeof s.key === 'string' && s.key ? s.key : newCampaignKey(),
 		sendLog: s.sendLog.map((e) => [e[0], e[1]] as [number, string]),
 		reconcileLog: s.reconcileLog.slice(),
 		inFlight: s.inFlight.map((f) => ({ ...f })),
@@ -449,6 +465,11 @@ export function migrateState(
 		}
 	}
 	if (damagedCalls) warnings.push(`Dropped ${damagedCalls} damaged in-flight call record(s).`);
+	if (raw.key !== undefined && !isCampaignKey(raw.key)) {
+		warnings.push(
+			'The stored signing key of the campaign was damaged; made a new one. Status callbacks of the calls placed before are not counted on their word: reconciliation (Call Details) counts them.',
+		);
+	}
 	if (raw.campaign !== campaign) {
 		warnings.push(`The stored pacing state of campaign "${campaign}" named another campaign (${JSON.stringify(raw.campaign)?.slice(0, 60)}); it now names "${campaign}".`);
 	}
@@ -467,6 +488,8 @@ export function migrateState(
 		...fresh,
 		// the caller's name: Release writes it into every correlation id and reports are matched against it
 		campaign,
+		// a state saved before keys existed gets one (fresh's): its calls' correlation ids are unsigned (x1)
+		key: isCampaignKey(raw.key) ? raw.key : fresh.key,
 		createdAt: num(raw.createdAt, now),
 		updatedAt: num(raw.updatedAt, now),
 		paused: raw.paused === true,

@@ -10,7 +10,7 @@ import { DoneSet } from '../dedupe';
 import { healthPicture, type HealthPicture } from '../health';
 import { advanceBreaker, type BreakerTransition } from '../breaker';
 import type { OutcomeResult } from './types';
-import { FUTURE_SKEW_MS } from './report';
+import { FUTURE_SKEW_MS, type Report } from './report';
 
 // Math functions bound once (hot loops; global lookups are slow in sandboxed hosts such as Jest's vm).
 const { min } = Math;
@@ -48,7 +48,15 @@ export interface OutcomeBatch {
 	health: HealthPicture;
 	readonly refundCandidates: RefundCandidate[];
 	/** Reports ignored for reasons that get one warning per batch rather than one per report. */
-	readonly ignored: { invalid: number; firstProblem: string | undefined; future: number; overflow: number };
+	readonly ignored: {
+		invalid: number;
+		firstProblem: string | undefined;
+		future: number;
+		overflow: number;
+		forged: number;
+		replayed: number;
+		unsigned: number;
+	};
 	readonly transitions: BreakerTransition[];
 	readonly warnings: string[];
 }
@@ -89,7 +97,7 @@ export function openBatch(state: CampaignState, now: number, settings: PacingSet
 		futureSkewMs: FUTURE_SKEW_MS + settings.tickSeconds * 1000,
 		health: healthPicture(s, now, settings),
 		refundCandidates: [],
-		ignored: { invalid: 0, firstProblem: undefined, future: 0, overflow: 0 },
+		ignored: { invalid: 0, firstProblem: undefined, future: 0, overflow: 0, forged: 0, replayed: 0, unsigned: 0 },
 		transitions,
 		warnings: [],
 	};
@@ -104,6 +112,18 @@ export function takeReservation(b: OutcomeBatch, contact: string | undefined, at
 	if (i === -1) i = 0;
 	const [f] = list.splice(i, 1);
 	return f;
+}
+
+/**
+ * The call in flight under another CallSid that this contact and attempt already belong to, if any: Release issues
+ * one correlation id per call, so a second CallSid with it is a copied (replayed) correlation id.
+ */
+export function inFlightUnderOtherSid(b: OutcomeBatch, r: Report): InFlightCall | undefined {
+	if (!r.contact || r.attempt === undefined) return undefined;
+	for (const f of b.state.inFlight) {
+		if (f.s && f.c === r.contact && f.a === r.attempt && f.s !== r.sid && !b.removed.has(f)) return f;
+	}
+	return undefined;
 }
 
 /** Counts a placed call (campaign and circle totals) when its CallSid is first seen. */

@@ -56,7 +56,22 @@ function refundTrippedLater(b: OutcomeBatch): void {
 
 /** One warning per kind of report ignored in bulk (ignored.ts). */
 function warnIgnored(b: OutcomeBatch): void {
-	const { invalid, firstProblem, future, overflow } = b.ignored;
+	const { invalid, firstProblem, future, overflow, forged, replayed, unsigned } = b.ignored;
+	if (forged) {
+		b.warnings.push(
+			`Ignored ${forged} status report(s) whose correlation id does not carry this campaign's signature: forged or altered, or from another copy of the campaign (another workflow, or calls placed before a Reset). Nothing was counted or written; counted in totals.ignoredForged. If you did not expect this, rotate the callback secret (README, Security).`,
+		);
+	}
+	if (replayed) {
+		b.warnings.push(
+			`Ignored ${replayed} status report(s) carrying the correlation id of a call still in flight under another CallSid (a copied correlation id); counted in totals.ignoredForged.`,
+		);
+	}
+	if (unsigned) {
+		b.warnings.push(
+			`Did not count ${unsigned} report(s) of calls this campaign does not know whose correlation id is unsigned (an older version's, Connect Call's own, or invented). A real call among them is re-registered from its row's lastCallSid and counted through Call Details; counted in totals.ignoredUnsigned.`,
+		);
+	}
 	if (overflow) {
 		b.warnings.push(`Ignored ${overflow} live report(s) of calls this state does not know: ${b.settings.maxInFlight} calls (Max In Flight) are already in flight; counted in totals.ignoredUnknown.`);
 	}

@@ -25,6 +25,50 @@ export function ignoreFutureRelease(b: OutcomeBatch, base: ResultBase): OutcomeR
 	return { ...base, action: 'ignored', message: 'Ignored: the release time in the correlation id lies in the future.' };
 }
 
+/**
+ * The correlation id carries a signature that is not this campaign's: forged or altered, or issued by another copy
+ * of the campaign (another workflow, or before a Reset). It changes no call, known or not. One warning for the batch.
+ */
+export function ignoreForged(b: OutcomeBatch, base: ResultBase): OutcomeResult {
+	b.state.totals.ignoredForged++;
+	b.ignored.forged++;
+	return {
+		...base,
+		action: 'ignored',
+		message: "Ignored: the correlation id does not carry this campaign's signature (forged or altered, or from another copy of the campaign); not counted.",
+	};
+}
+
+/**
+ * A signed correlation id of a call in flight under another CallSid: copied from a real callback. One warning for
+ * the batch.
+ */
+export function ignoreReplayed(b: OutcomeBatch, base: ResultBase, otherSid: string): OutcomeResult {
+	b.state.totals.ignoredForged++;
+	b.ignored.replayed++;
+	return {
+		...base,
+		action: 'ignored',
+		message: `Ignored: this correlation id belongs to call ${otherSid}, still in flight; another CallSid with it is a copy, not counted.`,
+	};
+}
+
+/**
+ * A call the state does not know, vouched for only by an unsigned correlation id (x1: an older version's, Connect
+ * Call's own, or invented): not counted on its word. A real one is still counted: its row's lastCallSid brings it
+ * back into flight (release/repair.ts) and Call Details reports it (reconcile.ts). One warning for the batch.
+ */
+export function ignoreUnsigned(b: OutcomeBatch, base: ResultBase): OutcomeResult {
+	b.state.totals.ignoredUnsigned++;
+	b.ignored.unsigned++;
+	return {
+		...base,
+		action: 'ignored',
+		message:
+			"Not counted: this campaign does not know this call and its correlation id is unsigned. If the call is real, its row's CallSid brings it back and Call Details counts it.",
+	};
+}
+
 /** Not a call of this campaign (another campaign's, no CallSid, or unknown without a correlation id). */
 export function ignoreUnmatched(b: OutcomeBatch, base: ResultBase, message: string): OutcomeResult {
 	b.state.totals.unmatched++;

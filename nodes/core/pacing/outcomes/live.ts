@@ -2,12 +2,14 @@
  * Live reports (queued / ringing / in-progress, or an "answered" event):
  *   already in flight                  -> lease extended (reconciliation) or nothing new
  *   reserved by Release for the contact -> the reservation gets its CallSid ("registered", counted attempted)
- *   unknown, with our correlation       -> registered as in flight (the reservation was erased by a lost write)
+ *   unknown, with our signed correlation -> registered as in flight (the reservation was erased by a lost write),
+ *                                          up to maxInFlight, unless a call in flight already has that correlation
+ *   unknown, unsigned (x1)              -> ignored: not counted on its word (release/repair.ts brings a real one back)
  */
 import type { InFlightCall } from '../state';
 import { sidHash } from '../dedupe';
-import { countAttempt, takeReservation, type OutcomeBatch } from './batch';
-import { ignoreDuplicate, ignoreLate, ignoreOverflow, ignoreUnmatched } from './ignored';
+import { countAttempt, inFlightUnderOtherSid, takeReservation, type OutcomeBatch } from './batch';
+import { ignoreDuplicate, ignoreLate, ignoreOverflow, ignoreReplayed, ignoreUnmatched, ignoreUnsigned } from './ignored';
 import type { Report } from './report';
 import type { OutcomeResult } from './types';
 import { registrationWriteBack } from './writeBacks';
@@ -24,7 +26,12 @@ export function recordLive(b: OutcomeBatch, r: Report): OutcomeResult {
 	}
 	if (b.done.has(sidHash(r.sid))) return ignoreDuplicate(b, r.base, 'This call already has an outcome.');
 	if (r.placedAt !== undefined && r.placedAt < b.state.watermark) return ignoreLate(b, r.base);
-	if (r.contact && r.placedAt !== undefined && r.circle) return registerUnknownCall(b, r, r.contact, r.placedAt, r.circle);
+	if (r.contact && r.placedAt !== undefined && r.circle) {
+		if (!r.vouched) return ignoreUnsigned(b, r.base);
+		const copied = inFlightUnderOtherSid(b, r);
+		if (copied) return ignoreReplayed(b, r.base, copied.s!);
+		return registerUnknownCall(b, r, r.contact, r.placedAt, r.circle);
+	}
 	return ignoreUnmatched(b, r.base, 'Not a call of this campaign (no reservation and no correlation id).');
 }
 

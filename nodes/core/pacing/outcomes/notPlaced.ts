@@ -1,6 +1,7 @@
 /** 'not-placed': Connect Call failed, so the reservation is dropped; a 429 pauses releasing for a while. */
 import { dropCall } from '../runs';
 import { takeReservation, type OutcomeBatch } from './batch';
+import { ignoreUnsigned } from './ignored';
 import type { Report } from './report';
 import type { OutcomeResult } from './types';
 import { notPlacedWriteBack } from './writeBacks';
@@ -11,6 +12,8 @@ const { max } = Math;
 export function recordNotPlaced(b: OutcomeBatch, r: Report): OutcomeResult {
 	const { state: s, now, settings } = b;
 	const f = takeReservation(b, r.contact, r.attempt);
+	// without a reservation, only a signed report (or Exotel's answer) may write a contact's row
+	if (!f && !r.vouched && r.contact) return ignoreUnsigned(b, r.base);
 	if (f) {
 		b.removed.add(f);
 		const cs = s.circles[f.ci];

@@ -37,6 +37,11 @@ export interface Report {
 	placedAt: number | undefined;
 	/** When it happened, never later than now. */
 	at: number;
+	/**
+	 * Whether the report may vouch for a call the state does not know: its correlation id carries this campaign's
+	 * signature, or it is Exotel's own answer to a lookup the engine asked for (source 'reconcile').
+	 */
+	vouched: boolean;
 }
 
 /** Why a report's call fields cannot be trusted (hostile callbacks: ../../correlation.ts), or null. */
@@ -57,7 +62,7 @@ export function invalidReport(o: OutcomeInput | undefined): string | null {
 }
 
 /** Reads a report that passed invalidReport; the correlation id wins over the report's own fields. */
-export function readReport(o: OutcomeInput, base: ResultBase, sid: string, now: number): Report {
+export function readReport(o: OutcomeInput, base: ResultBase, sid: string, now: number, signed: boolean): Report {
 	const corr = o.correlation ?? null;
 	return {
 		input: o,
@@ -70,5 +75,6 @@ export function readReport(o: OutcomeInput, base: ResultBase, sid: string, now: 
 		circle: circleBucket(corr?.circle ?? o.circle),
 		placedAt: corr?.releasedAt ?? (typeof o.releasedAt === 'number' ? o.releasedAt : undefined),
 		at: typeof o.at === 'number' && Number.isFinite(o.at) ? min(o.at, now) : now,
+		vouched: signed || o.source === 'reconcile',
 	};
 }

@@ -3,14 +3,16 @@
  *   in flight (or reserved)           -> counted once, removed from flight, remembered as finished
  *   finished within the dedupe horizon -> duplicate, ignored
  *   placed before the watermark        -> late duplicate of a pruned call, ignored
- *   unknown, with our correlation      -> counted once (registration lost) and remembered
+ *   unknown, with our signed correlation -> counted once (registration lost) and remembered, unless a call in
+ *                                          flight already has that correlation (a copy)
+ *   unknown, unsigned (x1)             -> ignored: not counted on its word (release/repair.ts brings a real one back)
  */
 import type { Category } from '../statuses';
 import type { InFlightCall } from '../state';
 import { sidHash } from '../dedupe';
-import { countAttempt, takeReservation, type OutcomeBatch } from './batch';
+import { countAttempt, inFlightUnderOtherSid, takeReservation, type OutcomeBatch } from './batch';
 import { countOutcome, type CountedCall } from './count';
-import { ignoreDuplicate, ignoreLate, ignoreUnmatched } from './ignored';
+import { ignoreDuplicate, ignoreLate, ignoreReplayed, ignoreUnmatched, ignoreUnsigned } from './ignored';
 import type { Report } from './report';
 import type { OutcomeResult } from './types';
 
@@ -31,6 +33,9 @@ export function recordTerminal(b: OutcomeBatch, r: Report, category: Category): 
 	}
 	if (r.placedAt === undefined) return ignoreUnmatched(b, r.base, 'Unknown CallSid without a correlation id; not a call of this campaign.');
 	if (r.placedAt < b.state.watermark) return ignoreLate(b, r.base);
+	if (!r.vouched) return ignoreUnsigned(b, r.base);
+	const copied = inFlightUnderOtherSid(b, r);
+	if (copied) return ignoreReplayed(b, r.base, copied.s!);
 	countAttempt(b, r.circle);
 	return countOutcome(b, r, category, { contact: r.contact, circle: r.circle, attempt: r.attempt, placedAt: r.placedAt, probe: false });
 }

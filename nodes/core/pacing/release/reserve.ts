@@ -75,10 +75,12 @@ function reserveCall(
 	const correlation: Correlation = { campaign: s.campaign, contact: contact.key, attempt, circle, releasedAt: placedAt };
 	let customField: string;
 	try {
-		customField = encodeCorrelation(correlation);
+		// signed: a report can vouch for a call the state does not know only with this campaign's tag
+		customField = encodeCorrelation(correlation, s.key);
 	} catch (e) {
 		return `${contact.key}: ${(e as Error).message}`;
 	}
+	correlation.tag = customField.slice(customField.lastIndexOf('|') + 1);
 	reserveInState(s, cs, { c: contact.key, ci: circle, a: attempt, r: placedAt }, probe, refunded);
 	s.sendLog.push([sendAt, keyHash(contact.key)]);
 	return {

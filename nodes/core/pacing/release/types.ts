@@ -35,7 +35,7 @@ export interface ReleasedCall {
 	placedAt: number;
 	/** No outcome by then = suspicious (reconciliation); the row blocks a re-dial until then. */
 	leaseUntil: number;
-	/** encodeCorrelation(correlation): pass as Exotel's CustomField. */
+	/** encodeCorrelation(correlation, the campaign key): signed (x2); pass as Exotel's CustomField. */
 	customField: string;
 	correlation: Correlation;
 	/** A test call into a half-open circle. */
