@@ -38,6 +38,8 @@ import type { ConnectAnswer, DetailsAnswer } from '../sim/exotel';
 import type { BreakerEvent, Policy, PolicyHost, SentConnect, StatusReport } from './types';
 
 export const CAMPAIGN = 'bench';
+/** Release's signing key in the bench (22 base64url characters, like newCampaignKey's). */
+const BENCH_SIGNING_KEY = 'bench-signing-key-0000';
 
 const PENDING_HOLDS = ['window_closed', 'retry_not_due', 'circle_paused', 'budget_used', 'already_in_flight', 'campaign_paused'] as const;
 
@@ -76,7 +78,8 @@ export class OursPolicy implements Policy {
 		this.host = host;
 		this.rows = host.contacts.map((c) => ({ key: c.key, circle: c.circle, dnd: c.dnd }));
 		this.rowByKey = new Map(host.contacts.map((c) => [c.key, c.idx]));
-		this.state = createState(CAMPAIGN, now);
+		// a fixed signing key: a run is then the same run every time, down to its correlation ids
+		this.state = { ...createState(CAMPAIGN, now), key: BENCH_SIGNING_KEY };
 	}
 
 	tick(now: number): void {
