@@ -5,6 +5,7 @@ import { asNodeError } from '../transport/nodeError';
 import { checkOption } from '../transport/options';
 
 import { executeCampaignOperation } from './actions/campaign';
+import { executeDashboardControl } from './actions/control';
 import { executeGetDashboard } from './actions/dashboard';
 import { executeRecordOutcome } from './actions/recordOutcome';
 import { executeRelease } from './actions/release';
@@ -12,7 +13,7 @@ import { properties } from './description';
 import { withWorkflowLock } from './memory';
 import { warnIfManual, workflowIdOf } from './store';
 
-const OPERATIONS = ['getDashboard', 'getStats', 'pause', 'recordOutcome', 'release', 'reset', 'resume'] as const;
+const OPERATIONS = ['dashboardControl', 'getDashboard', 'getStats', 'pause', 'recordOutcome', 'release', 'reset', 'resume'] as const;
 
 export class ExotelPacingController implements INodeType {
 	description: INodeTypeDescription = {
@@ -56,6 +57,7 @@ export class ExotelPacingController implements INodeType {
 			const locked = async <T>(fn: () => Promise<T>) => await withWorkflowLock(workflowIdOf(this), fn);
 			if (operation === 'release') return await locked(async () => await executeRelease(this, items));
 			if (operation === 'recordOutcome') return await locked(async () => await executeRecordOutcome(this, items));
+			if (operation === 'dashboardControl') return await locked(async () => await executeDashboardControl(this, items, !manual));
 			if (operation === 'pause' || operation === 'resume' || operation === 'reset') {
 				return await locked(async () => await executeCampaignOperation(this, items, operation, !manual));
 			}

@@ -4,6 +4,7 @@ import type { INodeProperties } from 'n8n-workflow';
 const onRelease = { show: { operation: ['release'] } };
 const onRecord = { show: { operation: ['recordOutcome'] } };
 const onDashboard = { show: { operation: ['getDashboard'] } };
+const onControl = { show: { operation: ['dashboardControl'] } };
 
 export const operationProperty: INodeProperties = {
 	displayName: 'Operation',
@@ -12,6 +13,12 @@ export const operationProperty: INodeProperties = {
 	noDataExpression: true,
 	default: 'release',
 	options: [
+		{
+			name: 'Dashboard Control',
+			value: 'dashboardControl',
+			action: 'Pause or resume from the dashboard',
+			description: "The dashboard's Pause / Resume buttons: checks the secret the person typed, then pauses or resumes",
+		},
 		{
 			name: 'Get Dashboard',
 			value: 'getDashboard',
@@ -141,7 +148,42 @@ export const properties: INodeProperties[] = [
 		displayOptions: onDashboard,
 		placeholder: 'https://n8n.example.com/webhook/campaign-control',
 		description:
-			'Production URL of your webhook (POST) that checks the secret and runs Pause or Resume. The page POSTs the form fields action (pause or resume), campaign and secret, which the person types in; the page never holds it. Empty = no buttons.',
+			'Where the Pause / Resume buttons POST: your webhook (POST) into a Pacing Controller "Dashboard Control", e.g. /webhook/campaign-control (a path works: the page is served by the same n8n). The page POSTs the form fields action (pause or resume), campaign and secret, which the person types in; the page never holds it. Empty = no buttons.',
+	},
+	{
+		displayName:
+			'Answers the dashboard\'s Pause / Resume form (a Webhook, POST). Connect a Respond to Webhook after it: Response Code {{ $json.statusCode }}, Respond With Text {{ $json.message }}.',
+		name: 'controlNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: onControl,
+	},
+	{
+		displayName: 'Secret',
+		name: 'controlSecret',
+		type: 'string',
+		typeOptions: { password: true },
+		default: '',
+		required: true,
+		displayOptions: onControl,
+		description: 'What a person must type on the dashboard to pause or resume. At least 16 characters; make one with openssl rand -hex 24.',
+	},
+	{
+		displayName: 'Secret Typed',
+		name: 'givenSecret',
+		type: 'string',
+		typeOptions: { password: true },
+		default: '={{ $json.body.secret }}',
+		displayOptions: onControl,
+		description: 'The secret from the dashboard\'s form (the Webhook\'s body field secret)',
+	},
+	{
+		displayName: 'Action',
+		name: 'controlAction',
+		type: 'string',
+		default: '={{ $json.body.action }}',
+		displayOptions: onControl,
+		description: 'Pause or resume, from the dashboard\'s form (the Webhook\'s body field action)',
 	},
 	{
 		displayName: 'Refresh Every (Seconds)',

@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type {
 	IDataObject,
 	IHookFunctions,
@@ -10,44 +9,20 @@ import type {
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import { parseStatusCallback, type StatusEvent } from '../core/exotel/mapping';
+import { EDITOR_PLACEHOLDER_VALUE, MIN_SECRET_LENGTH, secretProblem, secretsMatch } from '../core/secret';
 import { isTerminalStatus, normaliseStatus } from '../core/pacing/statuses';
 import { checkOption } from '../transport/options';
 import { readRequestCallback } from './callbackBody';
 
-/** Minimum length of the shared secret; shorter ones are guessable. */
-export const MIN_SECRET_LENGTH = 16;
 /** Query parameter (and, alternatively, header) that must carry the secret. */
 export const SECRET_QUERY_PARAMETER = 'secret';
 export const SECRET_HEADER = 'x-exotel-secret';
 export const WEBHOOK_PATH = 'exotel-status';
-/** The Secret field's placeholder value: shown in every editor, so it is public. */
-export const EDITOR_PLACEHOLDER_VALUE = '7f3a9c2e5b8d41f6a0c4e9b2';
-/** Secrets published in this repository (examples/, the Secret placeholder): anyone can read them. */
-const PUBLIC_SECRETS = ['replace-with-a-long-random-secret', 'change-me-to-a-long-random-secret', EDITOR_PLACEHOLDER_VALUE];
-const MIN_DISTINCT_CHARACTERS = 8;
+export { EDITOR_PLACEHOLDER_VALUE, MIN_SECRET_LENGTH, secretProblem, secretsMatch };
 const HOW_TO_MAKE_A_SECRET = 'Make one with `openssl rand -hex 24` and put the same value into Connect Call\'s Status Callback URL (?secret=…).';
-
-/** Why `secret` must not be used (too short, published in this repository, low variety), or undefined. */
-export function secretProblem(secret: string): string | undefined {
-	if (secret.length < MIN_SECRET_LENGTH) {
-		return `The Secret must be at least ${MIN_SECRET_LENGTH} characters (it has ${secret.length})`;
-	}
-	if (PUBLIC_SECRETS.includes(secret.toLowerCase())) return 'The Secret is a published example value, not a secret';
-	if (new Set(secret).size < MIN_DISTINCT_CHARACTERS || /^(.+)\1+$/s.test(secret)) {
-		return `The Secret is too easy to guess (fewer than ${MIN_DISTINCT_CHARACTERS} different characters, or one repeated pattern)`;
-	}
-	return undefined;
-}
 
 const EVENTS = ['terminal', 'answeredToo'] as const;
 type Events = (typeof EVENTS)[number];
-
-/** Constant-time string equality: both sides are hashed first, so neither the content nor the length leaks. */
-export function secretsMatch(given: string, expected: string): boolean {
-	const a = createHash('sha256').update(given, 'utf8').digest();
-	const b = createHash('sha256').update(expected, 'utf8').digest();
-	return timingSafeEqual(a, b) && given.length === expected.length;
-}
 
 function firstString(value: unknown): string | undefined {
 	if (Array.isArray(value)) return firstString(value[0]);

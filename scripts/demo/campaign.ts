@@ -62,11 +62,23 @@ export function dashboardPathFor(statsPath: string | undefined): string | undefi
 	return /stats$/.test(statsPath) ? statsPath.replace(/stats$/, 'dashboard') : `${statsPath}-dashboard`;
 }
 
-/** The dashboard webhook: its path, and a webhook id of its own whenever the stats webhook got one. */
+/**
+ * The dashboard and its Pause / Resume webhooks: their paths (webhook paths are unique per n8n, and the suite runs
+ * several workflows; the control path is the dashboard's + "-control"), the page's action URL, and webhook ids of
+ * their own whenever the stats webhook got one.
+ */
 function setDashboard(wf: Json, path: string | undefined, newId: boolean): void {
 	const dashboard = node(wf, 'Dashboard Webhook');
-	if (path) dashboard.parameters.path = path;
-	if (newId) dashboard.webhookId = randomUUID();
+	const control = node(wf, 'Dashboard Control Webhook');
+	if (path) {
+		dashboard.parameters.path = path;
+		control.parameters.path = `${path}-control`;
+		node(wf, 'Exotel Pacing: Get Dashboard').parameters.dashboardActionUrl = `/webhook/${path}-control`;
+	}
+	if (newId) {
+		dashboard.webhookId = randomUUID();
+		control.webhookId = randomUUID();
+	}
 }
 
 function node(wf: Json, name: string): Json {
@@ -166,14 +178,16 @@ export function sheetsWorkflow(o: SheetsWorkflowOptions): Json {
 }
 
 /** Production webhook paths of a prepared workflow (after /webhook/); `dashboard` when it has the dashboard branch. */
-export function webhookPaths(wf: Json): { status: string; stats: string; dashboard?: string } {
+export function webhookPaths(wf: Json): { status: string; stats: string; dashboard?: string; control?: string } {
 	const status = node(wf, 'Exotel Status Trigger');
 	const stats = node(wf, 'Stats Webhook');
 	const dashboard = (wf.nodes as Json[]).find((x) => x.name === 'Dashboard Webhook');
+	const control = (wf.nodes as Json[]).find((x) => x.name === 'Dashboard Control Webhook');
 	return {
 		status: `${status.webhookId}/exotel-status`,
 		stats: `${stats.parameters.path}`,
 		...(dashboard ? { dashboard: `${dashboard.parameters.path}` } : {}),
+		...(control ? { control: `${control.parameters.path}` } : {}),
 	};
 }
 

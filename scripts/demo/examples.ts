@@ -33,11 +33,14 @@ export const LOCAL_DEFAULTS = {
 	statusWebhookId: '5b0c6a55-7e1d-4c3e-9f00-e70735a75001',
 	statsWebhookId: '5b0c6a55-7e1d-4c3e-9f00-e70735a75002',
 	dashboardWebhookId: '5b0c6a55-7e1d-4c3e-9f00-e70735a75003',
+	controlWebhookId: '5b0c6a55-7e1d-4c3e-9f00-e70735a75004',
 	credentialName: 'Exotel (simulator)',
 };
 
 /** Production path of the dashboard webhook in both examples: open <n8n>/webhook/campaign-dashboard. */
 export const DASHBOARD_PATH = 'campaign-dashboard';
+/** Production path of the dashboard's Pause / Resume webhook; the page POSTs to it (a path: same n8n). */
+export const CONTROL_PATH = 'campaign-control';
 
 type Json = Record<string, any>;
 
@@ -138,9 +141,8 @@ function rowsExpression(key: string, columns: string[], fixed: Record<string, st
 }
 
 /**
- * The dashboard branch: Webhook GET -> [clock] -> Get Dashboard -> Respond to Webhook with the page as text/html.
- * No Pause / Resume URL: neither example has a control webhook that checks the secret (README, Campaign dashboard,
- * shows how to add one), so the page has no buttons until the user adds it and fills in the URL.
+ * The dashboard branch: Webhook GET -> [clock] -> Get Dashboard -> Respond to Webhook with the page as text/html;
+ * its Pause / Resume buttons POST to the control branch (controlBranch).
  */
 function dashboardBranch(b: Builder, campaign: string, webhookId: string, x: number, y: number, clock?: (name: string, pos: [number, number]) => string, currentTime?: string): void {
 	b.add('Dashboard Webhook', 'n8n-nodes-base.webhook', 2, [x, y], { path: DASHBOARD_PATH, responseMode: 'responseNode', options: {} }, { webhookId });
@@ -154,7 +156,7 @@ function dashboardBranch(b: Builder, campaign: string, webhookId: string, x: num
 	b.add('Exotel Pacing: Get Dashboard', `${PKG}.exotelPacingController`, 1, [at, y], {
 		operation: 'getDashboard',
 		campaign,
-		dashboardActionUrl: '',
+		dashboardActionUrl: `/webhook/${CONTROL_PATH}`,
 		refreshSeconds: 5,
 		options: currentTime ? { currentTime } : {},
 	});
@@ -167,8 +169,36 @@ function dashboardBranch(b: Builder, campaign: string, webhookId: string, x: num
 	b.connect('Exotel Pacing: Get Dashboard', 'Respond with Dashboard');
 }
 
+/**
+ * The dashboard's Pause / Resume: Webhook POST -> [clock] -> Dashboard Control (checks the secret the person typed
+ * against its own Secret) -> Respond to Webhook with its status code and message.
+ */
+function controlBranch(b: Builder, campaign: string, secret: string, webhookId: string, x: number, y: number, clock?: (name: string, pos: [number, number]) => string, currentTime?: string): void {
+	b.add('Dashboard Control Webhook', 'n8n-nodes-base.webhook', 2, [x, y], { httpMethod: 'POST', path: CONTROL_PATH, responseMode: 'responseNode', options: {} }, { webhookId });
+	let last = 'Dashboard Control Webhook';
+	let at = x + 220;
+	if (clock) {
+		last = clock('Control Clock', [at, y]);
+		b.connect('Dashboard Control Webhook', last);
+		at += 220;
+	}
+	b.add('Exotel Pacing: Dashboard Control', `${PKG}.exotelPacingController`, 1, [at, y], {
+		operation: 'dashboardControl',
+		campaign,
+		controlSecret: secret,
+		options: currentTime ? { currentTime } : {},
+	});
+	b.connect(last, 'Exotel Pacing: Dashboard Control');
+	b.add('Respond to Dashboard Control', 'n8n-nodes-base.respondToWebhook', 1.1, [at + 220, y], {
+		respondWith: 'text',
+		responseBody: '={{ $json.message }}',
+		options: { responseCode: '={{ $json.statusCode }}' },
+	});
+	b.connect('Exotel Pacing: Dashboard Control', 'Respond to Dashboard Control');
+}
+
 const DASHBOARD_NOTE = (n8nUrl: string, number = '') => `### ${number}Campaign dashboard
-Open **${n8nUrl}/webhook/${DASHBOARD_PATH}** in a browser (the *Dashboard Webhook*'s Production URL): calls, outcomes, circles and their breakers, the last 60 minutes; it refreshes every 5 s. Pause / Resume buttons: see README, Campaign dashboard.`;
+Open **${n8nUrl}/webhook/${DASHBOARD_PATH}** in a browser (the *Dashboard Webhook*'s Production URL): calls, outcomes, circles and their breakers, the last 60 minutes; it refreshes every 5 s. **Pause / Resume** ask for the secret set in *Exotel Pacing: Dashboard Control* (below): anyone with the link can watch, only those with the secret can pause.`;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Example 2: the simulator's contact sheet through HTTP Request nodes
@@ -345,8 +375,9 @@ export function buildLocalCampaign(): Json {
 	b.connect('Exotel Pacing: Get Stats', 'Respond with Stats');
 
 	// --- dashboard path (y = 1340)
-	b.sticky('Note: Dashboard', [840, 1200], 860, 300, DASHBOARD_NOTE(d.n8nUrl));
+	b.sticky('Note: Dashboard', [840, 1200], 860, 480, DASHBOARD_NOTE(d.n8nUrl));
 	dashboardBranch(b, d.campaign, d.dashboardWebhookId, 880, 1340, clock, virtualNow('Dashboard Clock'));
+	controlBranch(b, d.campaign, d.secret, d.controlWebhookId, 880, 1520, clock, virtualNow('Control Clock'));
 
 	return {
 		name: 'Exotel campaign (local simulator)',
@@ -372,6 +403,7 @@ export const SHEETS_PLACEHOLDERS = {
 	statusWebhookId: '8d1f2c3b-4a5e-4f60-9b7c-0e1d2c3b4a01',
 	statsWebhookId: '8d1f2c3b-4a5e-4f60-9b7c-0e1d2c3b4a02',
 	dashboardWebhookId: '8d1f2c3b-4a5e-4f60-9b7c-0e1d2c3b4a03',
+	controlWebhookId: '8d1f2c3b-4a5e-4f60-9b7c-0e1d2c3b4a04',
 };
 
 /** Every column the workflow reads or writes; the first two are yours, the rest the workflow fills in. */
@@ -519,6 +551,7 @@ export function buildSheetsCampaign(): Json {
 
 	// --- dashboard path (right of the stats path)
 	dashboardBranch(b, p.campaign, p.dashboardWebhookId, 800, 1320);
+	controlBranch(b, p.campaign, p.secret, p.controlWebhookId, 800, 1500);
 
 	// --- sticky notes
 	b.sticky('Note: Start Here', [-500, -260], 420, 1740, SETUP_NOTE, 4);
@@ -530,7 +563,7 @@ export function buildSheetsCampaign(): Json {
 	b.sticky('Note: Not Now', [1180, 800], 660, 340, NOT_NOW_NOTE);
 	b.sticky('Note: Callbacks', [-40, 760], 680, 380, CALLBACK_NOTE);
 	b.sticky('Note: Stats', [-40, 1180], 760, 320, STATS_NOTE);
-	b.sticky('Note: Dashboard', [760, 1180], 760, 320, DASHBOARD_NOTE(p.n8nUrl, '9. '));
+	b.sticky('Note: Dashboard', [760, 1180], 760, 500, DASHBOARD_NOTE(p.n8nUrl, '9. '));
 
 	return {
 		name: 'Exotel voice campaign (Google Sheets)',
@@ -550,7 +583,7 @@ Calls every number in a sheet through Exotel, at most 200 calls a minute, only i
 1. **Exotel credential** (every Exotel node): API key, API token, Account SID, cluster (Settings → API Settings in the Exotel dashboard).
 2. **Google Sheets credential** (every Google Sheets node) and the **document URL** and **sheet name** (\`${SHEETS_PLACEHOLDERS.sheetName}\`) in all Google Sheets nodes.
 3. The sheet: row 1 holds the column names. You fill **name** and **phone** (any Indian format). Add these empty columns too, the workflow fills them: ${SHEET_COLUMNS.slice(2).join(', ')}.
-4. **Exotel Status Trigger → Secret**: a random string of 16+ letters and digits.
+4. **Exotel Status Trigger → Secret**: a random string of 16+ letters and digits (\`openssl rand -hex 24\`); and in **Exotel Pacing: Dashboard Control → Secret** one for the dashboard's Pause / Resume (may be another).
 5. **Exotel Connect Call**: your call flow's App ID, and **Status Callback URL** = the Status Trigger's *Production URL* + \`?secret=\` + the same secret.
 6. **Exotel Caller ID Selector → Fallback Caller ID**: one of your ExoPhones.
 7. **Exotel Pacing: Release → Pacing Settings**: your calling window, attempts and retry gaps. *Tick Interval* must equal the schedule (30 s). *Max Calls per Minute* is 170, leaving headroom under Exotel's 200/min for n8n's timing.

@@ -72,6 +72,8 @@ export interface Deployed {
 	statsPath: string;
 	/** The campaign dashboard's webhook path (Get Dashboard; open it in a browser). */
 	dashboardPath: string;
+	/** Where the dashboard's Pause / Resume buttons POST (Dashboard Control). */
+	controlPath: string;
 	credentialId: string;
 	contacts: number;
 	settings: ReturnType<typeof resolveSettings>;
@@ -106,6 +108,7 @@ export async function deployCampaign(n8n: N8nInstance, sim: RunningSimulator, o:
 		statusPath: paths.status,
 		statsPath: paths.stats,
 		dashboardPath: paths.dashboard ?? '',
+		controlPath: paths.control ?? '',
 		credentialId,
 		contacts: rows.length,
 		settings: resolveSettings(settingsFromParameters(release.parameters.settings)),

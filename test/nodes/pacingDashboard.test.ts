@@ -131,3 +131,42 @@ describe('Get Dashboard', () => {
 		}
 	});
 });
+
+describe('Dashboard Control (the Pause / Resume buttons)', () => {
+	const SECRET = 'c0ntrol-4f9a1e7b2d6c8';
+	const post = (body: Record<string, string>) => ({ json: { body, headers: {} } });
+	const control = async (staticData: Record<string, unknown>, items: Array<{ json: Record<string, unknown> }>, controlSecret = SECRET) =>
+		await run('dashboardControl', staticData, { items, parameters: { controlSecret } });
+	const pausedOf = (staticData: Record<string, unknown>) =>
+		((staticData.exotelPacing as { campaigns: Record<string, { state: CampaignState }> }).campaigns.diwali.state.paused);
+
+	it('pauses and resumes when the typed secret is right, answering 200 with a message for Respond to Webhook', async () => {
+		const staticData = staticWith(campaign('diwali'));
+		const paused = await control(staticData, [post({ action: 'pause', secret: SECRET, campaign: 'diwali' })]);
+		expect(paused.json).toEqual([{ campaign: 'diwali', action: 'pause', accepted: true, statusCode: 200, paused: true, message: 'Campaign "diwali" paused.', stateSaved: true }]);
+		expect(paused.items[0].pairedItem).toEqual({ item: 0 });
+		expect(pausedOf(staticData)).toBe(true);
+		const stats = await run('getStats', staticData);
+		expect(stats.json[0]).toMatchObject({ paused: true });
+
+		const resumed = await control(staticData, [post({ action: 'Resume', secret: SECRET })]);
+		expect(resumed.json[0]).toMatchObject({ accepted: true, statusCode: 200, paused: false, message: 'Campaign "diwali" resumed.' });
+		expect(pausedOf(staticData)).toBe(false);
+	});
+
+	it('changes nothing on a wrong or missing secret (401), an unknown action (400), or when its own Secret is unusable (503)', async () => {
+		const staticData = staticWith(campaign('diwali'));
+		const before = JSON.stringify(staticData);
+		const wrong = await control(staticData, [post({ action: 'pause', secret: SECRET.slice(0, -1) }), post({ action: 'pause' }), post({ action: 'reset', secret: SECRET })]);
+		expect(wrong.json.map((j) => [j.statusCode, j.accepted, j.message])).toEqual([
+			[401, false, 'Wrong secret: nothing was changed.'],
+			[401, false, 'Wrong secret: nothing was changed.'],
+			[400, false, 'Unknown action "reset": use pause or resume.'],
+		]);
+		expect(wrong.items.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+		const notSetUp = await control(staticData, [post({ action: 'pause', secret: 'REPLACE-WITH-A-LONG-RANDOM-SECRET' })], 'REPLACE-WITH-A-LONG-RANDOM-SECRET');
+		expect(notSetUp.json[0]).toMatchObject({ accepted: false, statusCode: 503 });
+		expect(String(notSetUp.json[0].message)).toMatch(/^Pause \/ Resume is not set up: The Secret is a published example value, not a secret\. /);
+		expect(JSON.stringify(staticData)).toBe(before);
+	});
+});

@@ -114,6 +114,38 @@ export async function visitDashboard(n8n: N8nInstance, dashboardPath: string, o:
 	}
 }
 
+/**
+ * Presses Pause or Resume on the dashboard as a person does: types `secret` into the form and clicks the button; the
+ * page POSTs it to the Dashboard Control webhook and shows the answer ("<HTTP status> <message>") in #result.
+ */
+export async function pressDashboardButton(
+	n8n: N8nInstance,
+	dashboardPath: string,
+	action: 'pause' | 'resume',
+	secret: string,
+	timeoutMs = 30_000,
+): Promise<{ result: string | null; errors: string[] }> {
+	const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+	const errors: string[] = [];
+	try {
+		const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
+		page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+		page.on('pageerror', (e) => errors.push(`page error: ${String(e)}`));
+		await page.goto(n8n.client.webhookUrl(dashboardPath), { waitUntil: 'load', timeout: timeoutMs });
+		const frame = await dashboardFrame(page, timeoutMs);
+		if (!frame) return { result: null, errors: [...errors, 'no dashboard in the page'] };
+		await frame.locator('#controls input[name="secret"]').fill(secret);
+		await frame.locator(`#controls button[value="${action}"]`).click();
+		const result = frame.locator('#result');
+		const deadline = Date.now() + timeoutMs;
+		let text = '';
+		while (Date.now() < deadline && !(text = ((await result.textContent()) ?? '').trim())) await page.waitForTimeout(200);
+		return { result: text || null, errors };
+	} finally {
+		await browser.close();
+	}
+}
+
 /** Where a screenshot goes: E2E_SCREENSHOTS (docs/images for `npm run screenshots`) or .e2e/screenshots. */
 export function screenshotPath(file: string): string {
 	return join(process.env.E2E_SCREENSHOTS ?? join('.e2e', 'screenshots'), file);

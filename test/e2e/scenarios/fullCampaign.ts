@@ -21,7 +21,7 @@ import { isTerminalStatus, normaliseStatus } from '../../../nodes/core/pacing/st
 import type { Checks } from '../lib/runner';
 import { tickOverlap } from '../lib/ticks';
 import { governed, ids, progressLogger, SECRET, settledProgress, type E2eContext } from '../lib/context';
-import { CHROMIUM, dashboardDiffs, screenshotPath, visitDashboard, type DashboardFigures, type DashboardVisit } from '../lib/dashboard';
+import { CHROMIUM, dashboardDiffs, pressDashboardButton, screenshotPath, visitDashboard, type DashboardFigures, type DashboardVisit } from '../lib/dashboard';
 import type { PacingStats } from '../../../nodes/core/pacing';
 import type { Deployed } from '../../../scripts/demo/run';
 import type { N8nInstance } from '../harness';
@@ -282,6 +282,43 @@ async function checkDashboard(ctx: E2eContext, checks: Checks, d: Deployed, duri
 	);
 	const consoleErrors = [...(during.visit?.errors ?? []), ...(end.visit?.errors ?? [])];
 	checks.check('dashboard: no console error in the page', !!end.visit && consoleErrors.length === 0, consoleErrors.slice(0, 5).join(' | ') || error || '');
+	await checkPauseResume(ctx, checks, d);
+}
+
+/**
+ * The dashboard's Pause / Resume (Dashboard Control), after the campaign: a wrong secret changes nothing (401), and
+ * a person who types the workflow's secret and presses Pause, then Resume, pauses and resumes the campaign.
+ */
+async function checkPauseResume(ctx: E2eContext, checks: Checks, d: Deployed): Promise<void> {
+	const { n8n } = ctx;
+	const form = (action: string, secret: string) => ({ action, campaign: d.campaign, secret });
+	const wrong = await n8n.client.webhook(d.controlPath, form('pause', `${SECRET}x`), { encoding: 'form' }).catch((e: { response?: { status: number; data: unknown } }) => e.response ?? null);
+	const afterWrong = await statsViaWebhook(n8n, d);
+	let pressedPause: { result: string | null; errors: string[] } = { result: null, errors: [] };
+	let pausedStats: PacingStats | null = null;
+	let pressedResume: { result: string | null; errors: string[] } = { result: null, errors: [] };
+	let resumedStats: PacingStats | null = null;
+	try {
+		pressedPause = await pressDashboardButton(n8n, d.dashboardPath, 'pause', SECRET);
+		pausedStats = await statsViaWebhook(n8n, d);
+		pressedResume = await pressDashboardButton(n8n, d.dashboardPath, 'resume', SECRET);
+		resumedStats = await statsViaWebhook(n8n, d);
+	} catch (e) {
+		pressedPause.errors.push((e as Error).message);
+	}
+	checks.check(
+		"dashboard Pause / Resume: a wrong secret changes nothing (401); typing the workflow's secret and pressing Pause, then Resume, pauses and resumes",
+		wrong?.status === 401 &&
+			afterWrong?.paused === false &&
+			pressedPause.result === `200 Campaign "${d.campaign}" paused.` &&
+			pausedStats?.paused === true &&
+			pressedResume.result === `200 Campaign "${d.campaign}" resumed.` &&
+			resumedStats?.paused === false &&
+			pressedPause.errors.length + pressedResume.errors.length === 0,
+		`wrong secret: HTTP ${wrong?.status} ${JSON.stringify(wrong?.data)}, paused after it ${afterWrong?.paused}; ` +
+			`Pause pressed: "${pressedPause.result}", stats paused ${pausedStats?.paused}; Resume pressed: "${pressedResume.result}", stats paused ${resumedStats?.paused}; ` +
+			`page errors: ${[...pressedPause.errors, ...pressedResume.errors].slice(0, 3).join(' | ') || 'none'}`,
+	);
 }
 
 /**

@@ -106,6 +106,7 @@ export async function sheetsCampaign(ctx: E2eContext, checks: Checks): Promise<v
 		statusPath: `${statusWebhookId}/exotel-status`,
 		statsPath: 'e2e-sheets-stats',
 		dashboardPath: webhookPaths(wf).dashboard ?? '',
+		controlPath: webhookPaths(wf).control ?? '',
 		credentialId: exotelCredentialId,
 		contacts: contacts.length,
 		settings: resolveSettings(settingsFromParameters(release.parameters.settings)),
