@@ -170,7 +170,16 @@ export class ExotelCallDetails implements INodeType {
 					}
 					const body = await fetch(request);
 					const raw = (body.Call ?? body) as IDataObject;
-					returnData.push({ json: { ...normalizeCall(raw), exotelResponse: raw } as unknown as IDataObject, pairedItem: { item: i } });
+					const call = normalizeCall(raw);
+					// Reconciliation counts what this returns for the CallSid it asked about: another call's details
+					// (a proxy's cache, a garbled answer) must not be counted as this call's outcome.
+					if (call.callSid.toLowerCase() !== callSid.toLowerCase()) {
+						throw new NodeOperationError(this.getNode(), `Exotel answered with the details of another call (asked for ${callSid}, got ${JSON.stringify(call.callSid.slice(0, 40))})`, {
+							description: 'Nothing was taken from this answer. Check any proxy or cache between n8n and Exotel, then run it again.',
+							itemIndex: i,
+						});
+					}
+					returnData.push({ json: { ...call, exotelResponse: raw } as unknown as IDataObject, pairedItem: { item: i } });
 					continue;
 				}
 

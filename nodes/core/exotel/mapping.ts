@@ -234,7 +234,9 @@ export function mapNumberMetadata(body: unknown, options: { phoneNumber?: string
 	const b = parseExotelBody(body);
 	const n = asRecord(b.Numbers) ?? b;
 	const circleRaw = cleanString(n.Circle);
-	const circle = toCircleCode(circleRaw) ?? (circleRaw ? circleRaw.toUpperCase() : null);
+	// a code we do not know yet passes (Exotel may add circles); anything that is not a short code (an HTML page, a
+	// sentence) is no circle, so it never reaches the sheet (test/nodes/fuzzExotelAnswers.test.ts)
+	const circle = toCircleCode(circleRaw) ?? (circleRaw && /^[A-Za-z]{2,4}$/.test(circleRaw) ? circleRaw.toUpperCase() : null);
 	const circleName = cleanString(n.CircleName) ?? (circle && toCircleCode(circle) ? CIRCLES[toCircleCode(circle)!] : null);
 	const type = cleanString(n.Type);
 	const asked = options.phoneNumber ? normalizeIndianPhone(options.phoneNumber) : undefined;
