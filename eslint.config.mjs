@@ -32,7 +32,20 @@ export default [
 		rules: {
 			'no-restricted-imports': [
 				'error',
-				{ patterns: [{ group: ['n8n-workflow', 'n8n-workflow/*', 'n8n-core', '../transport/*', '../../transport/*'], message: 'nodes/core must not depend on n8n or the node layer.' }] },
+				{
+					patterns: [
+						{
+							group: [
+								'n8n-workflow',
+								'n8n-workflow/*',
+								'n8n-core',
+								'../transport/*',
+								'../../transport/*',
+							],
+							message: 'nodes/core must not depend on n8n or the node layer.',
+						},
+					],
+				},
 			],
 		},
 	},

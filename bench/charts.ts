@@ -65,18 +65,26 @@ interface Frame {
 function axes(fr: Frame, title: string, yLabel: string, xLabel: boolean): string[] {
 	const out: string[] = [];
 	out.push(`<text x="${fr.x}" y="${fr.y - 6}" font-weight="bold">${esc(title)}</text>`);
-	out.push(`<rect x="${fr.x}" y="${fr.y}" width="${fr.w}" height="${fr.h}" fill="none" stroke="#999" stroke-width="0.6"/>`);
+	out.push(
+		`<rect x="${fr.x}" y="${fr.y}" width="${fr.w}" height="${fr.h}" fill="none" stroke="#999" stroke-width="0.6"/>`,
+	);
 	const ys = niceStep(fr.yMax, 4);
 	for (let v = 0; v <= fr.yMax + 1e-9; v += ys) {
 		const yy = fr.y + fr.h - (v / fr.yMax) * fr.h;
-		out.push(`<line x1="${fr.x}" x2="${fr.x + fr.w}" y1="${f(yy)}" y2="${f(yy)}" stroke="#eee" stroke-width="0.6"/>`);
+		out.push(
+			`<line x1="${fr.x}" x2="${fr.x + fr.w}" y1="${f(yy)}" y2="${f(yy)}" stroke="#eee" stroke-width="0.6"/>`,
+		);
 		out.push(`<text x="${fr.x - 4}" y="${f(yy + 3)}" text-anchor="end" fill="#555">${v}</text>`);
 	}
 	const xs = niceStep(fr.xMax, 8);
 	for (let v = 0; v <= fr.xMax + 1e-9; v += xs) {
 		const xx = fr.x + (v / fr.xMax) * fr.w;
-		out.push(`<line x1="${f(xx)}" x2="${f(xx)}" y1="${fr.y + fr.h}" y2="${fr.y + fr.h + 3}" stroke="#999"/>`);
-		out.push(`<text x="${f(xx)}" y="${fr.y + fr.h + 14}" text-anchor="middle" fill="#555">${v}</text>`);
+		out.push(
+			`<line x1="${f(xx)}" x2="${f(xx)}" y1="${fr.y + fr.h}" y2="${fr.y + fr.h + 3}" stroke="#999"/>`,
+		);
+		out.push(
+			`<text x="${f(xx)}" y="${fr.y + fr.h + 14}" text-anchor="middle" fill="#555">${v}</text>`,
+		);
 	}
 	out.push(
 		`<text transform="translate(${fr.x - 34},${fr.y + fr.h / 2}) rotate(-90)" text-anchor="middle" fill="#555">${esc(yLabel)}</text>`,
@@ -96,7 +104,14 @@ function xOfMinute(start: number, m: number): number | null {
 	return openTimeBetween(start, t) / MINUTE;
 }
 
-function band(fr: Frame, start: number, from: number, to: number, fill: string, label: string): string[] {
+function band(
+	fr: Frame,
+	start: number,
+	from: number,
+	to: number,
+	fill: string,
+	label: string,
+): string[] {
 	const a = openTimeBetween(start, from) / MINUTE;
 	const b = openTimeBetween(start, to) / MINUTE;
 	const x0 = fr.x + (Math.min(a, fr.xMax) / fr.xMax) * fr.w;
@@ -127,21 +142,37 @@ export function callsPerCircleChart(all: Series[], title: string): string {
 	let yMax = 1;
 	for (const s of all) {
 		const lm = lastMinute(s);
-		xMax = Math.max(xMax, xOfMinute(s.start, lm) ?? openTimeBetween(s.start, s.start + lm * MINUTE) / MINUTE);
+		xMax = Math.max(
+			xMax,
+			xOfMinute(s.start, lm) ?? openTimeBetween(s.start, s.start + lm * MINUTE) / MINUTE,
+		);
 		for (const row of s.dialsPerMinute) for (const v of row) yMax = Math.max(yMax, v);
 	}
 	xMax = Math.max(10, Math.ceil(xMax / 10) * 10);
 	yMax = Math.ceil(yMax / 5) * 5;
-	const body: string[] = [`<text x="${left}" y="18" font-size="13" font-weight="bold">${esc(title)}</text>`];
+	const body: string[] = [
+		`<text x="${left}" y="18" font-size="13" font-weight="bold">${esc(title)}</text>`,
+	];
 	body.push(
 		`<text x="${W - 20}" y="18" text-anchor="end" fill="#555">grey: each other circle${highlight ? ` · red: ${highlight} (the circle that goes down)` : ''}</text>`,
 	);
 	all.forEach((s, i) => {
-		const fr: Frame = { x: left, y: top + i * (panelH + gap), w: W - left - 20, h: panelH, xMax, yMax };
+		const fr: Frame = {
+			x: left,
+			y: top + i * (panelH + gap),
+			w: W - left - 20,
+			h: panelH,
+			xMax,
+			yMax,
+		};
 		body.push(...axes(fr, s.label, 'calls/min', i === all.length - 1));
-		for (const o of s.outages) body.push(...band(fr, s.start, o.from, o.to, '#f4a6a6', `${o.circle} ${o.kind}-down`));
-		for (const st of s.storms) body.push(...band(fr, s.start, st.from, st.to, '#f6d28b', '429 storm'));
-		const order = CIRCLE_CODES.map((c, ci) => ({ c, ci })).sort((a, b) => (a.c === highlight ? 1 : 0) - (b.c === highlight ? 1 : 0));
+		for (const o of s.outages)
+			body.push(...band(fr, s.start, o.from, o.to, '#f4a6a6', `${o.circle} ${o.kind}-down`));
+		for (const st of s.storms)
+			body.push(...band(fr, s.start, st.from, st.to, '#f6d28b', '429 storm'));
+		const order = CIRCLE_CODES.map((c, ci) => ({ c, ci })).sort(
+			(a, b) => (a.c === highlight ? 1 : 0) - (b.c === highlight ? 1 : 0),
+		);
 		for (const { c, ci } of order) {
 			const pts: string[] = [];
 			s.dialsPerMinute.forEach((row, m) => {
@@ -166,10 +197,14 @@ export function breakerChart(all: Series[], title: string): string {
 	const W = 920;
 	const left = 190;
 	const rowH = 16;
-	const body: string[] = [`<text x="20" y="18" font-size="13" font-weight="bold">${esc(title)}</text>`];
+	const body: string[] = [
+		`<text x="20" y="18" font-size="13" font-weight="bold">${esc(title)}</text>`,
+	];
 	const legendX = W - 330;
 	(['closed', 'half-open', 'open'] as const).forEach((k, i) => {
-		body.push(`<rect x="${legendX + i * 100}" y="8" width="12" height="12" fill="${BREAKER_FILL[k]}"/>`);
+		body.push(
+			`<rect x="${legendX + i * 100}" y="8" width="12" height="12" fill="${BREAKER_FILL[k]}"/>`,
+		);
 		body.push(`<text x="${legendX + i * 100 + 16}" y="18">${k}</text>`);
 	});
 	let y = 40;
@@ -179,13 +214,20 @@ export function breakerChart(all: Series[], title: string): string {
 		const circles = new Set<string>(s.breakerLog.map((e) => e.circle));
 		for (const o of s.outages) circles.add(o.circle);
 		body.push(`<text x="20" y="${y + 11}" font-weight="bold">${esc(s.scenario)}</text>`);
-		body.push(`<text x="${W - 20}" y="${y + 11}" text-anchor="end" fill="#555">0 … ${Math.round(xMax)} open-window minutes</text>`);
+		body.push(
+			`<text x="${W - 20}" y="${y + 11}" text-anchor="end" fill="#555">0 … ${Math.round(xMax)} open-window minutes</text>`,
+		);
 		y += 16;
 		const w = W - left - 20;
-		const xOf = (t: number) => left + (Math.min(openTimeBetween(s.start, Math.max(s.start, t)) / MINUTE, xMax) / xMax) * w;
+		const xOf = (t: number) =>
+			left + (Math.min(openTimeBetween(s.start, Math.max(s.start, t)) / MINUTE, xMax) / xMax) * w;
 		if (!circles.size) {
-			body.push(`<rect x="${left}" y="${y}" width="${w}" height="${rowH - 3}" fill="${BREAKER_FILL.closed}"/>`);
-			body.push(`<text x="${left - 6}" y="${y + 10}" text-anchor="end">all 23 circles (no trip)</text>`);
+			body.push(
+				`<rect x="${left}" y="${y}" width="${w}" height="${rowH - 3}" fill="${BREAKER_FILL.closed}"/>`,
+			);
+			body.push(
+				`<text x="${left - 6}" y="${y + 10}" text-anchor="end">all 23 circles (no trip)</text>`,
+			);
 			y += rowH;
 		}
 		for (const c of [...circles].sort()) {
@@ -196,7 +238,9 @@ export function breakerChart(all: Series[], title: string): string {
 			const seg = (from: number, to: number, st: keyof typeof BREAKER_FILL) => {
 				const x0 = xOf(from);
 				const x1 = xOf(to);
-				body.push(`<rect x="${f(x0)}" y="${y}" width="${f(Math.max(0.8, x1 - x0))}" height="${rowH - 3}" fill="${BREAKER_FILL[st]}"/>`);
+				body.push(
+					`<rect x="${f(x0)}" y="${y}" width="${f(Math.max(0.8, x1 - x0))}" height="${rowH - 3}" fill="${BREAKER_FILL[st]}"/>`,
+				);
 			};
 			for (const e of events) {
 				seg(since, e.at, state);
@@ -207,25 +251,34 @@ export function breakerChart(all: Series[], title: string): string {
 			for (const o of s.outages.filter((x) => x.circle === c)) {
 				const x0 = xOf(o.from);
 				const x1 = xOf(o.to);
-				body.push(`<rect x="${f(x0)}" y="${y - 1}" width="${f(x1 - x0)}" height="${rowH - 1}" fill="none" stroke="#000" stroke-dasharray="3,2"/>`);
+				body.push(
+					`<rect x="${f(x0)}" y="${y - 1}" width="${f(x1 - x0)}" height="${rowH - 1}" fill="none" stroke="#000" stroke-dasharray="3,2"/>`,
+				);
 			}
 			y += rowH;
 		}
 		y += 10;
 	}
-	body.push(`<text x="20" y="${y + 8}" fill="#555">dashed box: when the circle was really down (ground truth)</text>`);
+	body.push(
+		`<text x="20" y="${y + 8}" fill="#555">dashed box: when the circle was really down (ground truth)</text>`,
+	);
 	return doc(W, y + 20, body);
 }
 
 /** Cumulative completed calls per policy, one panel per scenario (2 columns). */
-export function cumulativeChart(byScenario: Array<{ title: string; series: Series[] }>, title: string): string {
+export function cumulativeChart(
+	byScenario: Array<{ title: string; series: Series[] }>,
+	title: string,
+): string {
 	const W = 920;
 	const cols = 2;
 	const panelW = (W - 80) / cols - 30;
 	const panelH = 170;
 	const gapY = 60;
 	const top = 76;
-	const body: string[] = [`<text x="20" y="18" font-size="13" font-weight="bold">${esc(title)}</text>`];
+	const body: string[] = [
+		`<text x="20" y="18" font-size="13" font-weight="bold">${esc(title)}</text>`,
+	];
 	const policies = byScenario[0]?.series ?? [];
 	let lx = 20;
 	let ly = 36;
@@ -236,7 +289,9 @@ export function cumulativeChart(byScenario: Array<{ title: string; series: Serie
 			ly += 16;
 		}
 		const dash = s.policy === 'ours-uncapped' ? ' stroke-dasharray="4,3"' : '';
-		body.push(`<line x1="${lx}" x2="${lx + 18}" y1="${ly}" y2="${ly}" stroke="${POLICY_COLOURS[s.policy] ?? '#333'}" stroke-width="2.5"${dash}/>`);
+		body.push(
+			`<line x1="${lx}" x2="${lx + 18}" y1="${ly}" y2="${ly}" stroke="${POLICY_COLOURS[s.policy] ?? '#333'}" stroke-width="2.5"${dash}/>`,
+		);
 		body.push(`<text x="${lx + 22}" y="${ly + 4}">${esc(s.label)}</text>`);
 		lx += w;
 	}
@@ -259,14 +314,23 @@ export function cumulativeChart(byScenario: Array<{ title: string; series: Serie
 		});
 		xMax = Math.ceil(xMax / 30) * 30;
 		yMax = Math.ceil(yMax / 1000) * 1000;
-		const fr: Frame = { x: 70 + col * (panelW + 70), y: top + 20 + row * (panelH + gapY), w: panelW, h: panelH, xMax, yMax };
+		const fr: Frame = {
+			x: 70 + col * (panelW + 70),
+			y: top + 20 + row * (panelH + gapY),
+			w: panelW,
+			h: panelH,
+			xMax,
+			yMax,
+		};
 		body.push(...axes(fr, sc.title, 'completed calls', true));
 		for (const { s, pts } of curves) {
 			const dash = s.policy === 'ours-uncapped' ? ' stroke-dasharray="4,3"' : '';
 			const wide = s.policy === 'ours' ? 2.2 : 1.4;
 			body.push(
 				`<polyline fill="none" stroke="${POLICY_COLOURS[s.policy] ?? '#333'}" stroke-width="${wide}"${dash} points="${simplify(
-					pts.map(([x, y]) => `${px(fr.x + (x / xMax) * fr.w)},${px(fr.y + fr.h - (y / yMax) * fr.h)}`),
+					pts.map(
+						([x, y]) => `${px(fr.x + (x / xMax) * fr.w)},${px(fr.y + fr.h - (y / yMax) * fr.h)}`,
+					),
 				).join(' ')}"/>`,
 			);
 		}

@@ -53,7 +53,12 @@ function trivialPass(rows: readonly ContactInput[], now: number): number {
 }
 
 /** Runs the engine for `warmTicks` ticks with synthetic outcomes so the state looks like a live campaign. */
-function warmUp(rows: ContactInput[], seed: Seed, start: number, warmTicks: number): { state: CampaignState; now: number } {
+function warmUp(
+	rows: ContactInput[],
+	seed: Seed,
+	start: number,
+	warmTicks: number,
+): { state: CampaignState; now: number } {
 	const settings = resolveSettings({});
 	const rng = deriveRng(seed, 'cpu-warmup');
 	let state = createState('cpu', start);
@@ -68,13 +73,23 @@ function warmUp(rows: ContactInput[], seed: Seed, start: number, warmTicks: numb
 		const regs: OutcomeInput[] = [];
 		for (const c of r.released) {
 			const sid = `cpu${(sidN++).toString(16).padStart(12, '0')}`;
-			regs.push({ callSid: sid, status: 'in-progress', correlation: c.correlation, source: 'connect' });
+			regs.push({
+				callSid: sid,
+				status: 'in-progress',
+				correlation: c.correlation,
+				source: 'connect',
+			});
 			live.push({ sid, cf: c.customField, endAt: c.sendAt + rng.int(5, 120) * 1000 });
 		}
 		const ended = live.filter((x) => x.endAt <= now);
 		const outs: OutcomeInput[] = ended.map((x) => ({
 			callSid: x.sid,
-			status: rng.weighted([['completed', 0.52], ['busy', 0.1], ['no-answer', 0.33], ['failed', 0.05]] as const),
+			status: rng.weighted([
+				['completed', 0.52],
+				['busy', 0.1],
+				['no-answer', 0.33],
+				['failed', 0.05],
+			] as const),
 			correlation: decodeCorrelation(x.cf),
 			source: 'callback',
 			at: x.endAt,

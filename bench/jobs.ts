@@ -11,13 +11,25 @@ import { SeedRulePolicy } from './policies/seedRule';
 import type { Policy } from './policies/types';
 import { makeContacts, eligibleCount, type Contact } from './sim/contacts';
 import { runSimulation } from './sim/loop';
-import { buildScenarios, faultOffsetMinutes, OUTAGE_MINUTES, type ScenarioId } from './sim/scenarios';
+import {
+	buildScenarios,
+	faultOffsetMinutes,
+	OUTAGE_MINUTES,
+	type ScenarioId,
+} from './sim/scenarios';
 import { MINUTE } from './sim/time';
 
 /** maxInFlight of the diagnostic variant: high enough never to bind at 190 calls/min. */
 export const UNCAPPED_IN_FLIGHT = 400;
 
-export const POLICY_IDS = ['naive', 'exotel-60', 'exotel-200', 'seed-rule', 'ours', 'ours-uncapped'] as const;
+export const POLICY_IDS = [
+	'naive',
+	'exotel-60',
+	'exotel-200',
+	'seed-rule',
+	'ours',
+	'ours-uncapped',
+] as const;
 export type PolicyId = (typeof POLICY_IDS)[number];
 
 export function makePolicy(id: PolicyId, seed: number | string): Policy {
@@ -33,7 +45,11 @@ export function makePolicy(id: PolicyId, seed: number | string): Policy {
 		case 'ours':
 			return new OursPolicy();
 		case 'ours-uncapped':
-			return new OursPolicy({ maxInFlight: UNCAPPED_IN_FLIGHT }, 'ours-uncapped', `Ours, maxInFlight ${UNCAPPED_IN_FLIGHT} (diagnostic)`);
+			return new OursPolicy(
+				{ maxInFlight: UNCAPPED_IN_FLIGHT },
+				'ours-uncapped',
+				`Ours, maxInFlight ${UNCAPPED_IN_FLIGHT} (diagnostic)`,
+			);
 	}
 }
 
@@ -77,8 +93,12 @@ export function runJob(job: Job): JobResult {
 	const from = scenario.start + faultOffsetMinutes(eligible) * MINUTE;
 	const metrics = computeMetrics(run, { from, to: from + OUTAGE_MINUTES * MINUTE });
 	const s = seriesOf(run);
-	const series: PlainSeries = { ...s, dialsPerMinute: s.dialsPerMinute.map((row) => Array.from(row)) };
-	if (series.dialsPerMinute.some((r) => r.length !== CIRCLE_CODES.length)) throw new Error('bad series');
+	const series: PlainSeries = {
+		...s,
+		dialsPerMinute: s.dialsPerMinute.map((row) => Array.from(row)),
+	};
+	if (series.dialsPerMinute.some((r) => r.length !== CIRCLE_CODES.length))
+		throw new Error('bad series');
 	return { job, metrics, series };
 }
 

@@ -96,7 +96,11 @@ export function median(values: readonly number[]): number {
 }
 
 /** The breaker state of `circle` at time t from a transition log. */
-export function breakerAt(log: readonly BreakerEvent[], circle: string, t: number): 'closed' | 'open' | 'half-open' {
+export function breakerAt(
+	log: readonly BreakerEvent[],
+	circle: string,
+	t: number,
+): 'closed' | 'open' | 'half-open' {
 	let s: 'closed' | 'open' | 'half-open' = 'closed';
 	for (const e of log) {
 		if (e.circle !== circle || e.at > t) continue;
@@ -105,7 +109,10 @@ export function breakerAt(log: readonly BreakerEvent[], circle: string, t: numbe
 	return s;
 }
 
-export function computeMetrics(run: RunRecord, faultWindow: { from: number; to: number }): RunMetrics {
+export function computeMetrics(
+	run: RunRecord,
+	faultWindow: { from: number; to: number },
+): RunMetrics {
 	const { ledger: l, scenario, policy } = run;
 	const contacts = l.contacts;
 	const eligible = eligibleCount(contacts);
@@ -139,7 +146,10 @@ export function computeMetrics(run: RunRecord, faultWindow: { from: number; to: 
 	firstDials.sort((a, b) => a - b);
 	const floorMin = eligible / LIMIT_PER_MINUTE;
 	// in minutes of OPEN window, so a campaign that pauses overnight is not charged for the night
-	const firstPassMin = neverCalled === 0 && firstDials.length ? openTimeBetween(start, firstDials[firstDials.length - 1]) / MINUTE : null;
+	const firstPassMin =
+		neverCalled === 0 && firstDials.length
+			? openTimeBetween(start, firstDials[firstDials.length - 1]) / MINUTE
+			: null;
 
 	// budget use over backlog minutes: the window open all minute and >= 200 eligible contacts never called yet
 	// at the start of the minute
@@ -173,7 +183,9 @@ export function computeMetrics(run: RunRecord, faultWindow: { from: number; to: 
 		}
 		let closedAt: number | null = null;
 		if (openAt !== null) {
-			const e = log.find((x) => x.circle === o.circle && x.to === 'closed' && x.at >= Math.max(o.to, openAt!));
+			const e = log.find(
+				(x) => x.circle === o.circle && x.to === 'closed' && x.at >= Math.max(o.to, openAt!),
+			);
 			if (e) closedAt = e.at;
 		}
 		const cut = openAt ?? o.to;
@@ -181,7 +193,8 @@ export function computeMetrics(run: RunRecord, faultWindow: { from: number; to: 
 		if (closedAt !== null) {
 			const perMin = new Map<number, number>();
 			for (const c of calls) {
-				if (c.circle !== o.circle || c.placedAt < closedAt || c.placedAt >= closedAt + 15 * MINUTE) continue;
+				if (c.circle !== o.circle || c.placedAt < closedAt || c.placedAt >= closedAt + 15 * MINUTE)
+					continue;
 				const m = Math.floor((c.placedAt - closedAt) / MINUTE);
 				perMin.set(m, (perMin.get(m) ?? 0) + 1);
 			}
@@ -195,7 +208,13 @@ export function computeMetrics(run: RunRecord, faultWindow: { from: number; to: 
 		for (const c of calls) {
 			if (c.circle !== o.circle) continue;
 			if (c.placedAt >= o.from - 10 * MINUTE && c.placedAt < o.from) ahead++;
-			if (c.placedAt < o.from && c.endAt >= o.from && c.endAt < cut && (c.status === 'completed' || c.status === 'busy')) preSuccess++;
+			if (
+				c.placedAt < o.from &&
+				c.endAt >= o.from &&
+				c.endAt < cut &&
+				(c.status === 'completed' || c.status === 'busy')
+			)
+				preSuccess++;
 			if (c.placedAt < o.from || c.placedAt >= o.to) continue;
 			during++;
 			if (c.placedAt < cut) before++;
@@ -218,7 +237,10 @@ export function computeMetrics(run: RunRecord, faultWindow: { from: number; to: 
 	for (const e of log) {
 		if (e.to !== 'open') continue;
 		const explained = o && e.circle === o.circle && e.at >= o.from && e.at <= o.to + 10 * MINUTE;
-		if (!explained) falseTripDetails.push(`${e.circle} opened at +${((e.at - start) / MINUTE).toFixed(1)} min (${e.reason})`);
+		if (!explained)
+			falseTripDetails.push(
+				`${e.circle} opened at +${((e.at - start) / MINUTE).toFixed(1)} min (${e.reason})`,
+			);
 	}
 
 	let durSum = 0;
@@ -295,7 +317,12 @@ export function seriesOf(run: RunRecord): Series {
 		dialsPerMinute: run.ledger.dialsPerMinute,
 		completionsPerMinute: run.ledger.completionsPerMinute,
 		breakerLog: run.policy.breakerLog ?? [],
-		outages: run.scenario.outages.map((o) => ({ circle: o.circle, from: o.from, to: o.to, kind: o.kind })),
+		outages: run.scenario.outages.map((o) => ({
+			circle: o.circle,
+			from: o.from,
+			to: o.to,
+			kind: o.kind,
+		})),
 		storms: run.scenario.storms,
 	};
 }

@@ -26,7 +26,13 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-	const a: Args = { seed: 42, contacts: 10_000, quick: false, jobs: Math.max(1, Math.min(4, os.cpus().length)), write: true };
+	const a: Args = {
+		seed: 42,
+		contacts: 10_000,
+		quick: false,
+		jobs: Math.max(1, Math.min(4, os.cpus().length)),
+		write: true,
+	};
 	let contactsGiven = false;
 	for (let i = 0; i < argv.length; i++) {
 		const k = argv[i];
@@ -41,7 +47,8 @@ function parseArgs(argv: string[]): Args {
 		} else if (k === '--contacts') {
 			a.contacts = Number(v());
 			contactsGiven = true;
-			if (!Number.isInteger(a.contacts) || a.contacts < 100) throw new Error('--contacts must be a whole number >= 100');
+			if (!Number.isInteger(a.contacts) || a.contacts < 100)
+				throw new Error('--contacts must be a whole number >= 100');
 		} else if (k === '--quick') a.quick = true;
 		else if (k === '--jobs') a.jobs = Math.max(1, Number(v()));
 		else if (k === '--no-write') a.write = false;
@@ -77,7 +84,10 @@ function runJobs(jobs: Job[], workers: number): Promise<JobResult[]> {
 			child.send({ id, job: jobs[id] });
 		};
 		for (let w = 0; w < Math.min(workers, jobs.length); w++) {
-			const child = fork(workerFile, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+			const child = fork(workerFile, [], {
+				execArgv,
+				stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+			});
 			children.push(child);
 			child.on('error', (e) => {
 				if (done < jobs.length) reject(e);
@@ -109,7 +119,12 @@ function runJobs(jobs: Job[], workers: number): Promise<JobResult[]> {
 /** The commit the engine was taken from (and whether nodes/core/pacing had uncommitted changes). */
 function engineVersion(root: string): string {
 	try {
-		const git = (...a: string[]) => execFileSync('git', a, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+		const git = (...a: string[]) =>
+			execFileSync('git', a, {
+				cwd: root,
+				encoding: 'utf8',
+				stdio: ['ignore', 'pipe', 'ignore'],
+			}).trim();
 		const commit = git('log', '-1', '--format=%h', '--', 'nodes/core/pacing');
 		const dirty = git('status', '--porcelain', '--', 'nodes/core/pacing') !== '';
 		return `${commit}${dirty ? ' + uncommitted changes' : ''}`;
@@ -127,9 +142,15 @@ async function main(): Promise<void> {
 	const scenarios = buildScenarios(eligible);
 	// Longest jobs (our engine) first, so the workers finish together.
 	const jobs: Job[] = [];
-	const order = [...POLICY_IDS].sort((a, b) => Number(b.startsWith('ours')) - Number(a.startsWith('ours')));
-	for (const p of order) for (const s of scenarios) jobs.push({ seed: args.seed, contacts: args.contacts, scenario: s.id, policy: p });
-	process.stderr.write(`Running ${jobs.length} simulations (${args.contacts} contacts, seed ${args.seed}) on ${args.jobs} worker(s)…\n`);
+	const order = [...POLICY_IDS].sort(
+		(a, b) => Number(b.startsWith('ours')) - Number(a.startsWith('ours')),
+	);
+	for (const p of order)
+		for (const s of scenarios)
+			jobs.push({ seed: args.seed, contacts: args.contacts, scenario: s.id, policy: p });
+	process.stderr.write(
+		`Running ${jobs.length} simulations (${args.contacts} contacts, seed ${args.seed}) on ${args.jobs} worker(s)…\n`,
+	);
 	const results = await runJobs(jobs, args.jobs);
 
 	process.stderr.write('Measuring CPU time per tick…\n');
@@ -146,7 +167,9 @@ async function main(): Promise<void> {
 	const chartsDir = path.join(root, 'bench', 'charts');
 	const charts: Array<{ file: string; caption: string; svg: string }> = [];
 	const seriesFor = (scenario: string) =>
-		POLICY_IDS.map((p) => results.find((r) => r.job.scenario === scenario && r.job.policy === p)).filter((r): r is JobResult => !!r).map((r) => toSeries(r.series));
+		POLICY_IDS.map((p) => results.find((r) => r.job.scenario === scenario && r.job.policy === p))
+			.filter((r): r is JobResult => !!r)
+			.map((r) => toSeries(r.series));
 	for (const sc of ['hard-outage', 'silent-outage', 'healthy'] as const) {
 		const title = scenarios.find((s) => s.id === sc)!.title;
 		charts.push({
@@ -159,7 +182,9 @@ async function main(): Promise<void> {
 		file: 'bench/charts/breakers.svg',
 		caption: 'Breaker states of our engine (default settings), every scenario',
 		svg: breakerChart(
-			scenarios.map((s) => toSeries(results.find((r) => r.job.scenario === s.id && r.job.policy === 'ours')!.series)),
+			scenarios.map((s) =>
+				toSeries(results.find((r) => r.job.scenario === s.id && r.job.policy === 'ours')!.series),
+			),
 			'Circle breaker states — our engine, default settings',
 		),
 	});
@@ -181,7 +206,12 @@ async function main(): Promise<void> {
 		contacts: args.contacts,
 		eligible,
 		quick: args.quick,
-		machine: { cpu: cpuModel, cores: os.cpus().length, node: process.version, os: `${os.type()} ${os.release()} ${os.arch()}` },
+		machine: {
+			cpu: cpuModel,
+			cores: os.cpus().length,
+			node: process.version,
+			os: `${os.type()} ${os.release()} ${os.arch()}`,
+		},
 		runtimeS,
 		jobs: jobs.length,
 		scenarios,

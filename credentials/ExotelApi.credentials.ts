@@ -45,7 +45,8 @@ export class ExotelApi implements ICredentialType {
 			default: '',
 			required: true,
 			placeholder: 'yourcompany1',
-			description: 'Your Exotel account SID, shown on the same API Settings page. Every API path contains it.',
+			description:
+				'Your Exotel account SID, shown on the same API Settings page. Every API path contains it.',
 		},
 		{
 			displayName: 'Cluster',
@@ -78,7 +79,8 @@ export class ExotelApi implements ICredentialType {
 			type: 'string',
 			default: '',
 			placeholder: 'http://127.0.0.1:4010',
-			description: 'Scheme, host and port of the API, without a path (the nodes add /v1/Accounts/…)',
+			description:
+				'Scheme, host and port of the API, without a path (the nodes add /v1/Accounts/…)',
 			displayOptions: { show: { cluster: ['custom'] } },
 		},
 		{

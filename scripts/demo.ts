@@ -16,7 +16,15 @@ import { DateTime } from 'luxon';
 import { CIRCLES } from '../nodes/core/circles';
 import type { PacingStats } from '../nodes/core/pacing';
 import { startSimulator } from '../simulator';
-import { DEFAULT_OWNER, ensureN8n, freePort, installPackage, prepareN8n, removeUserFolder, type N8nInstance } from '../test/e2e/harness';
+import {
+	DEFAULT_OWNER,
+	ensureN8n,
+	freePort,
+	installPackage,
+	prepareN8n,
+	removeUserFolder,
+	type N8nInstance,
+} from '../test/e2e/harness';
 import {
 	campaignBusy,
 	campaignOver,
@@ -62,7 +70,11 @@ function bar(fraction: number, width = 32): string {
 	return `${'█'.repeat(full)}${'░'.repeat(width - full)}`;
 }
 
-const BREAKER_WORDS: Record<string, string> = { closed: 'ok', open: 'PAUSED', 'half-open': 'probing' };
+const BREAKER_WORDS: Record<string, string> = {
+	closed: 'ok',
+	open: 'PAUSED',
+	'half-open': 'probing',
+};
 
 /** The live block: redrawn in place on a terminal, one line every 10 s otherwise. */
 class Display {
@@ -98,7 +110,19 @@ class Display {
 }
 
 function statsTable(stats: PacingStats): string {
-	const head = ['circle', 'name', 'calls', 'completed', 'busy', 'no-answer', 'failed', 'refunded', 'completion', 'breaker', 'trips'];
+	const head = [
+		'circle',
+		'name',
+		'calls',
+		'completed',
+		'busy',
+		'no-answer',
+		'failed',
+		'refunded',
+		'completion',
+		'breaker',
+		'trips',
+	];
 	const rows = stats.circles
 		.filter((c) => c.attempted > 0)
 		.map((c) => [
@@ -115,21 +139,44 @@ function statsTable(stats: PacingStats): string {
 			c.trips,
 		]);
 	const t = stats.totals;
-	rows.push(['all', '', t.attempted, t.completed, t.busy, t.noAnswer, t.failed, t.refunded, t.completionPct === null ? '-' : `${t.completionPct}%`, '', '']);
+	rows.push([
+		'all',
+		'',
+		t.attempted,
+		t.completed,
+		t.busy,
+		t.noAnswer,
+		t.failed,
+		t.refunded,
+		t.completionPct === null ? '-' : `${t.completionPct}%`,
+		'',
+		'',
+	]);
 	const cells = [head, ...rows].map((r) => r.map(String));
 	const widths = head.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
-	const fmt = (r: string[]) => r.map((v, i) => (i <= 1 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ');
-	return [fmt(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(fmt)].join('\n');
+	const fmt = (r: string[]) =>
+		r.map((v, i) => (i <= 1 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ');
+	return [
+		fmt(cells[0]),
+		widths.map((w) => '-'.repeat(w)).join('  '),
+		...cells.slice(1).map(fmt),
+	].join('\n');
 }
 
 async function main(): Promise<void> {
-	log(`n8n-nodes-exotel-campaigns demo: ${CONTACTS} contacts, circle ${OUTAGE.circle} down from minute ${OUTAGE.fromMinute} to ${OUTAGE.toMinute}, 2% of callbacks dropped, 5% duplicated`);
+	log(
+		`n8n-nodes-exotel-campaigns demo: ${CONTACTS} contacts, circle ${OUTAGE.circle} down from minute ${OUTAGE.fromMinute} to ${OUTAGE.toMinute}, 2% of callbacks dropped, 5% duplicated`,
+	);
 	// n8n 1.123.81 unless E2E_N8N_VERSION says otherwise: on a 2-vCPU machine a 1,000-contact campaign overloads
 	// n8n 2.41.1's SQLite write connection (test/e2e/harness/README.md), so the demo stays on the line that keeps up.
 	const version = process.env.E2E_N8N_VERSION || '1.123.81';
-	log(`checking n8n ${version} (the first run installs it into ~/.cache/n8n-nodes-exotel: about 4-5 minutes)…`);
+	log(
+		`checking n8n ${version} (the first run installs it into ~/.cache/n8n-nodes-exotel: about 4-5 minutes)…`,
+	);
 	const runtime = await ensureN8n({ log, version });
-	log('building and packing the package, installing it into a fresh n8n user folder as a community package…');
+	log(
+		'building and packing the package, installing it into a fresh n8n user folder as a community package…',
+	);
 	const port = await freePort();
 	const n8n: N8nInstance = await prepareN8n({ runtime, port, log });
 	await installPackage(n8n.userFolder, { log });
@@ -152,7 +199,9 @@ async function main(): Promise<void> {
 		duplicateRate: 0.05,
 		port: simPort,
 	});
-	log(`Exotel simulator at ${sim.url} (virtual clock frozen at ${ist(sim.clock.now())} IST until the campaign starts)`);
+	log(
+		`Exotel simulator at ${sim.url} (virtual clock frozen at ${ist(sim.clock.now())} IST until the campaign starts)`,
+	);
 
 	let stopped = false;
 	const stopAll = async () => {
@@ -173,12 +222,21 @@ async function main(): Promise<void> {
 			contacts: CONTACTS,
 			contactSeed: 11,
 		});
-		log(`workflow "${d.workflow.name}" imported and active (id ${d.workflowId}); ${d.contacts} contacts in the sheet`);
-		log(`virtual clock runs ×${FACTOR.min} while there are calls to place (≈${(3.2 * FACTOR.min).toFixed(1)} status callbacks per real second), up to ×${FACTOR.max} while the campaign only waits`);
+		log(
+			`workflow "${d.workflow.name}" imported and active (id ${d.workflowId}); ${d.contacts} contacts in the sheet`,
+		);
+		log(
+			`virtual clock runs ×${FACTOR.min} while there are calls to place (≈${(3.2 * FACTOR.min).toFixed(1)} status callbacks per real second), up to ×${FACTOR.max} while the campaign only waits`,
+		);
 		console.log('');
 
 		let latest: Progress | undefined;
-		const governor = startClockGovernor(sim, { min: FACTOR.min, max: FACTOR.max, targetCallbacksPerSecond: 3.2 * FACTOR.min, busy: () => campaignBusy(latest, d.settings) });
+		const governor = startClockGovernor(sim, {
+			min: FACTOR.min,
+			max: FACTOR.max,
+			targetCallbacksPerSecond: 3.2 * FACTOR.min,
+			busy: () => campaignBusy(latest, d.settings),
+		});
 		const display = new Display();
 		const deadline = Date.now() + 30 * 60_000;
 		for (;;) {
@@ -200,19 +258,29 @@ async function main(): Promise<void> {
 		const counts = sim.ledger.counts();
 
 		console.log('');
-		log(`campaign finished: ${end.contacts} contacts final, ${end.calls} calls, in ${fmtElapsed(Date.now() - t0)} (virtual ${ist(DateTime.fromISO(VIRTUAL_START).toMillis())}–${ist(end.virtualNow)} IST)`);
+		log(
+			`campaign finished: ${end.contacts} contacts final, ${end.calls} calls, in ${fmtElapsed(Date.now() - t0)} (virtual ${ist(DateTime.fromISO(VIRTUAL_START).toMillis())}–${ist(end.virtualNow)} IST)`,
+		);
 		console.log(`\n${statsTable(stats)}\n`);
 		const t = stats.totals;
-		console.log(`reconciled through Call Details ${t.reconciled} · duplicate callbacks ignored ${t.duplicatesIgnored} · recovered from rows ${t.recovered} · refunded (outage) ${t.refunded}`);
-		console.log(`simulator: callbacks dropped ${counts.callbacks.dropped}, duplicated ${counts.callbacks.duplicates}; connect requests ${counts.connectRequests}, answered 429: ${inv.rejected429}`);
+		console.log(
+			`reconciled through Call Details ${t.reconciled} · duplicate callbacks ignored ${t.duplicatesIgnored} · recovered from rows ${t.recovered} · refunded (outage) ${t.refunded}`,
+		);
+		console.log(
+			`simulator: callbacks dropped ${counts.callbacks.dropped}, duplicated ${counts.callbacks.duplicates}; connect requests ${counts.connectRequests}, answered 429: ${inv.rejected429}`,
+		);
 		console.log(
 			`checks: stats = simulator ground truth: ${diffs.length ? `NO (${diffs.slice(0, 3).join('; ')})` : 'yes'} · calls to DND numbers: ${inv.callsToDnd} · ` +
 				`outside 09:00-21:00: ${inv.outsideWindow} · most calls in any 60 s: ${inv.maxConnectRequestsInAnyMinute} · overlapping calls to one number: ${inv.overlaps.length}`,
 		);
 		console.log('');
-		console.log(`n8n editor:  ${n8n.url}   (login ${DEFAULT_OWNER.email} / ${DEFAULT_OWNER.password})`);
+		console.log(
+			`n8n editor:  ${n8n.url}   (login ${DEFAULT_OWNER.email} / ${DEFAULT_OWNER.password})`,
+		);
 		console.log(`stats:       GET ${n8n.client.webhookUrl(d.statsPath)}`);
-		console.log(`dashboard:   ${n8n.client.webhookUrl(d.dashboardPath)}   (open in a browser${KEEP ? '' : '; with --keep it stays up'})`);
+		console.log(
+			`dashboard:   ${n8n.client.webhookUrl(d.dashboardPath)}   (open in a browser${KEEP ? '' : '; with --keep it stays up'})`,
+		);
 		console.log(`simulator:   ${sim.url}/_sim/ledger  ·  ${sim.url}/_sim/sheets/${d.sheet}/rows`);
 
 		if (KEEP) {
@@ -229,7 +297,9 @@ async function main(): Promise<void> {
 	}
 	await stopAll();
 	removeUserFolder(n8n.userFolder);
-	console.log('\nn8n and the simulator are stopped. To open the workflow in the n8n editor, run `npm run demo -- --keep`.');
+	console.log(
+		'\nn8n and the simulator are stopped. To open the workflow in the n8n editor, run `npm run demo -- --keep`.',
+	);
 }
 
 main().then(

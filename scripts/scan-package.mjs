@@ -19,24 +19,43 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const scannerPath = path.join(root, 'node_modules', '@n8n', 'scan-community-package', 'scanner', 'scanner.mjs');
+const scannerPath = path.join(
+	root,
+	'node_modules',
+	'@n8n',
+	'scan-community-package',
+	'scanner',
+	'scanner.mjs',
+);
 const { buildScanConfig, SOURCE_FILE_PATTERNS } = await import(pathToFileURL(scannerPath).href);
 const scannerRequire = createRequire(scannerPath);
 const { ESLint } = scannerRequire('eslint');
 const glob = scannerRequire('fast-glob');
 
 async function lint(label, dir, patterns) {
-	const eslint = new ESLint({ cwd: dir, allowInlineConfig: false, overrideConfigFile: true, overrideConfig: await buildScanConfig() });
-	const files = glob.sync(patterns, { cwd: dir, absolute: true, ignore: ['node_modules/**', '**/package-lock.json'] });
+	const eslint = new ESLint({
+		cwd: dir,
+		allowInlineConfig: false,
+		overrideConfigFile: true,
+		overrideConfig: await buildScanConfig(),
+	});
+	const files = glob.sync(patterns, {
+		cwd: dir,
+		absolute: true,
+		ignore: ['node_modules/**', '**/package-lock.json'],
+	});
 	const results = await eslint.lintFiles(files);
 	const errors = [];
 	for (const result of results) {
 		const file = path.relative(dir, result.filePath);
 		for (const m of result.messages) {
-			if (m.severity === 2) errors.push(`${file}:${m.line}:${m.column}  ${m.message}  ${m.ruleId ?? ''}`);
+			if (m.severity === 2)
+				errors.push(`${file}:${m.line}:${m.column}  ${m.message}  ${m.ruleId ?? ''}`);
 		}
 	}
-	console.log(`${errors.length ? '❌' : '✅'} ${label}: ${files.length} files, ${errors.length} errors`);
+	console.log(
+		`${errors.length ? '❌' : '✅'} ${label}: ${files.length} files, ${errors.length} errors`,
+	);
 	for (const line of errors) console.log(`   ${line}`);
 	return errors.length === 0;
 }
@@ -49,16 +68,28 @@ if (!fs.existsSync(path.join(root, 'dist'))) {
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'exotel-scan-'));
 let passed = true;
 try {
-	const pack = spawnSync('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', work], { cwd: root, encoding: 'utf8' });
+	const pack = spawnSync(
+		'npm',
+		['pack', '--silent', '--ignore-scripts', '--pack-destination', work],
+		{ cwd: root, encoding: 'utf8' },
+	);
 	if (pack.status !== 0) throw new Error(`npm pack failed: ${pack.stderr}`);
 	const tarball = path.join(work, pack.stdout.trim().split('\n').pop());
 	const packageDir = path.join(work, 'package');
 	fs.mkdirSync(packageDir);
-	const tar = spawnSync('tar', ['-xzf', tarball, '-C', packageDir, '--strip-components=1'], { encoding: 'utf8' });
+	const tar = spawnSync('tar', ['-xzf', tarball, '-C', packageDir, '--strip-components=1'], {
+		encoding: 'utf8',
+	});
 	if (tar.status !== 0) throw new Error(`tar failed: ${tar.stderr}`);
 
-	passed = (await lint('source (package.json, nodes/, credentials/)', root, SOURCE_FILE_PATTERNS)) && passed;
-	passed = (await lint(`packed ${path.basename(tarball)} (**/*.js, package.json)`, packageDir, ['**/*.js', 'package.json'])) && passed;
+	passed =
+		(await lint('source (package.json, nodes/, credentials/)', root, SOURCE_FILE_PATTERNS)) &&
+		passed;
+	passed =
+		(await lint(`packed ${path.basename(tarball)} (**/*.js, package.json)`, packageDir, [
+			'**/*.js',
+			'package.json',
+		])) && passed;
 } catch (error) {
 	passed = false;
 	console.error(`scan: ${error.message}`);

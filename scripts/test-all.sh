@@ -52,6 +52,7 @@ fi
 step build npm run --silent build
 step scan npm run --silent scan
 step lint npm run --silent lint
+step format npm run --silent format:check
 step typecheck npm run --silent typecheck
 step jest npx jest --ci --json --outputFile=.e2e/jest-results.json
 

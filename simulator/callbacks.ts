@@ -16,7 +16,11 @@ import { deriveRng } from './rng';
 export type CallbackEventSpec = { type: 'answered'; leg: number } | { type: 'terminal' };
 
 /** The callback body (JSON shape; Legs is an array) for one event of a call. */
-export function callbackPayload(call: CallRecord, event: CallbackEventSpec, extended: boolean): Record<string, unknown> {
+export function callbackPayload(
+	call: CallRecord,
+	event: CallbackEventSpec,
+	extended: boolean,
+): Record<string, unknown> {
 	const o = call.outcome;
 	if (event.type === 'answered') {
 		const answeredAt = call.createdAt + o.answeredAt[event.leg - 1] * 1000;
@@ -63,7 +67,11 @@ export function callbackPayload(call: CallRecord, event: CallbackEventSpec, exte
 		Direction: 'outbound-api',
 		CustomField: call.customField,
 		RecordingUrl: call.recordingUrl,
-		Legs: o.legs.map((leg) => ({ Status: leg.status, OnCallDuration: leg.onCallDuration, AnsweredBy: leg.answeredBy })),
+		Legs: o.legs.map((leg) => ({
+			Status: leg.status,
+			OnCallDuration: leg.onCallDuration,
+			AnsweredBy: leg.answeredBy,
+		})),
 	};
 }
 
@@ -73,7 +81,8 @@ export function encodeCallback(
 	contentType: CallRecord['contentType'],
 	boundary: string,
 ): { body: Buffer; contentType: string } {
-	if (contentType === 'application/json') return { body: Buffer.from(JSON.stringify(payload)), contentType: 'application/json' };
+	if (contentType === 'application/json')
+		return { body: Buffer.from(JSON.stringify(payload)), contentType: 'application/json' };
 	return buildMultipart(
 		flattenForm(payload, (key) => (key === 'RecordingUrl' ? 'null' : '')),
 		boundary,
@@ -104,7 +113,11 @@ export class CallbackDispatcher {
 		const events: Array<{ key: string; spec: CallbackEventSpec; at: number }> = [];
 		if (call.events.includes('answered')) {
 			call.outcome.answeredAt.forEach((offset, i) =>
-				events.push({ key: `answered-${i + 1}`, spec: { type: 'answered', leg: i + 1 }, at: call.createdAt + offset * 1000 }),
+				events.push({
+					key: `answered-${i + 1}`,
+					spec: { type: 'answered', leg: i + 1 },
+					at: call.createdAt + offset * 1000,
+				}),
 			);
 		}
 		events.push({ key: 'terminal', spec: { type: 'terminal' }, at: call.endAt });
@@ -115,7 +128,10 @@ export class CallbackDispatcher {
 			const duplicate = rng.chance(cfg.duplicateRate);
 			const extra = rng.int(cfg.extraDelayMs.min, cfg.extraDelayMs.max);
 			const payload = callbackPayload(call, event.spec, extended);
-			if (event.spec.type === 'terminal' && !(call.events.includes('terminal') || call.events.length === 0)) {
+			if (
+				event.spec.type === 'terminal' &&
+				!(call.events.includes('terminal') || call.events.length === 0)
+			) {
 				delete payload.CustomField; // CustomField travels only with a subscribed terminal event
 			}
 			const eventType = event.spec.type;
@@ -137,7 +153,10 @@ export class CallbackDispatcher {
 				continue;
 			}
 			clock.schedule(event.at + extra, () => this.send(call, eventType, payload, 1, false));
-			if (duplicate) clock.schedule(event.at + extra + cfg.duplicateDelayMs, () => this.send(call, eventType, payload, 1, true));
+			if (duplicate)
+				clock.schedule(event.at + extra + cfg.duplicateDelayMs, () =>
+					this.send(call, eventType, payload, 1, true),
+				);
 		}
 	}
 
@@ -171,7 +190,11 @@ export class CallbackDispatcher {
 	): void {
 		if (this.stopped) return;
 		const url = call.statusCallback as string;
-		const { body, contentType } = encodeCallback(payload, call.contentType, `----ExotelSimBoundary${call.sid.slice(0, 16)}`);
+		const { body, contentType } = encodeCallback(
+			payload,
+			call.contentType,
+			`----ExotelSimBoundary${call.sid.slice(0, 16)}`,
+		);
 		const cfg = this.deps.config().callbacks;
 		const generation = this.generation;
 		const sentAtMs = this.deps.clock.now();
@@ -191,12 +214,15 @@ export class CallbackDispatcher {
 				dropped: false,
 				contentType: call.contentType,
 			});
-			const ok = result.httpStatus !== undefined && result.httpStatus >= 200 && result.httpStatus < 300;
+			const ok =
+				result.httpStatus !== undefined && result.httpStatus >= 200 && result.httpStatus < 300;
 			this.deps.log(
 				`callback ${eventType} ${call.sid} attempt ${attempt}${duplicate ? ' (duplicate)' : ''} -> ${result.httpStatus ?? result.error}`,
 			);
 			if (!ok && attempt <= cfg.retries) {
-				this.deps.clock.after(cfg.retryDelayMs, () => this.send(call, eventType, payload, attempt + 1, duplicate));
+				this.deps.clock.after(cfg.retryDelayMs, () =>
+					this.send(call, eventType, payload, attempt + 1, duplicate),
+				);
 			}
 		};
 		let target: URL;
@@ -219,7 +245,11 @@ export class CallbackDispatcher {
 			{
 				method: 'POST',
 				agent: false,
-				headers: { 'Content-Type': contentType, 'Content-Length': body.length, 'User-Agent': 'Exotel-Simulator/1.0' },
+				headers: {
+					'Content-Type': contentType,
+					'Content-Length': body.length,
+					'User-Agent': 'Exotel-Simulator/1.0',
+				},
 			},
 			(res) => {
 				res.resume();
@@ -228,7 +258,9 @@ export class CallbackDispatcher {
 			},
 		);
 		this.inflight.add(req);
-		req.setTimeout(cfg.timeoutMs, () => req.destroy(new Error(`no answer within ${cfg.timeoutMs} ms`)));
+		req.setTimeout(cfg.timeoutMs, () =>
+			req.destroy(new Error(`no answer within ${cfg.timeoutMs} ms`)),
+		);
 		req.on('error', (error) => settle({ error: error.message }));
 		req.end(body);
 	}

@@ -48,7 +48,12 @@ export function callUri(call: CallRecord): string {
 }
 
 /** The `Call` object (plus `Details` when asked) as Exotel would show it at virtual time `now`. */
-export function callObject(call: CallRecord, now: number, detailsLagMs: number, withDetails: boolean): Record<string, unknown> {
+export function callObject(
+	call: CallRecord,
+	now: number,
+	detailsLagMs: number,
+	withDetails: boolean,
+): Record<string, unknown> {
 	const { ended, detailsReady } = viewAt(call, now, detailsLagMs);
 	const o = call.outcome;
 	const result: Record<string, unknown> = {
@@ -77,7 +82,9 @@ export function callObject(call: CallRecord, now: number, detailsLagMs: number, 
 			ConversationDuration: ended ? o.talkSeconds : 0,
 			Leg1Status: ended ? o.leg1Status : null,
 			Leg2Status: ended ? o.leg2Status : null,
-			Legs: o.legs.map((leg) => ({ Leg: { Id: leg.id, OnCallDuration: ended ? leg.onCallDuration : 0 } })),
+			Legs: o.legs.map((leg) => ({
+				Leg: { Id: leg.id, OnCallDuration: ended ? leg.onCallDuration : 0 },
+			})),
 		};
 	}
 	return result;
@@ -106,14 +113,19 @@ const DAY_MS = 86_400_000;
 
 /** Reads the query string of GET /Calls(.json); throws QueryError with Exotel-style messages. */
 export function parseBulkQuery(params: URLSearchParams, now: number): BulkQuery {
-	const query: BulkQuery = { pageSize: 50, sort: 'desc', details: params.get('details') === 'true' };
+	const query: BulkQuery = {
+		pageSize: 50,
+		sort: 'desc',
+		details: params.get('details') === 'true',
+	};
 	const sid = params.get('Sid');
 	if (sid !== null) {
 		const sids = sid
 			.split(',')
 			.map((s) => s.trim())
 			.filter(Boolean);
-		if (sids.length > 100) throw new QueryError(`Sid accepts at most 100 call Sids; got ${sids.length}`);
+		if (sids.length > 100)
+			throw new QueryError(`Sid accepts at most 100 call Sids; got ${sids.length}`);
 		query.sids = sids;
 	}
 	const created = params.get('DateCreated');
@@ -122,7 +134,9 @@ export function parseBulkQuery(params: URLSearchParams, now: number): BulkQuery 
 			const m = /^\s*(gte|lte|gt|lt|eq):(.+)$/.exec(part);
 			const at = m ? parseExotel(m[2]) : undefined;
 			if (!m || at === undefined)
-				throw new QueryError(`DateCreated must look like "gte:YYYY-MM-DD HH:mm:ss;lte:YYYY-MM-DD HH:mm:ss"; got "${created}"`);
+				throw new QueryError(
+					`DateCreated must look like "gte:YYYY-MM-DD HH:mm:ss;lte:YYYY-MM-DD HH:mm:ss"; got "${created}"`,
+				);
 			if (m[1] === 'gte' || m[1] === 'eq') query.createdFrom = at;
 			if (m[1] === 'gt') query.createdFrom = at + 1000;
 			if (m[1] === 'lte' || m[1] === 'eq') query.createdTo = at + 999;
@@ -134,7 +148,16 @@ export function parseBulkQuery(params: URLSearchParams, now: number): BulkQuery 
 	}
 	const status = params.get('Status');
 	if (status !== null) {
-		const allowed = ['queued', 'ringing', 'in-progress', 'completed', 'failed', 'busy', 'no-answer', 'canceled'];
+		const allowed = [
+			'queued',
+			'ringing',
+			'in-progress',
+			'completed',
+			'failed',
+			'busy',
+			'no-answer',
+			'canceled',
+		];
 		query.statuses = status.split(',').map((s) => s.trim());
 		const bad = query.statuses.find((s) => !allowed.includes(s));
 		if (bad) throw new QueryError(`Status "${bad}" is not one of ${allowed.join(', ')}`);
@@ -144,13 +167,15 @@ export function parseBulkQuery(params: URLSearchParams, now: number): BulkQuery 
 		if (raw === null) continue;
 		const numbers = raw.split(',').map((n) => parseIndianNumber(n)?.national);
 		if (numbers.length > 5) throw new QueryError(`${key} accepts at most 5 numbers`);
-		if (numbers.some((n) => n === undefined)) throw new QueryError(`${key} contains an invalid phone number`);
+		if (numbers.some((n) => n === undefined))
+			throw new QueryError(`${key} contains an invalid phone number`);
 		query[key === 'To' ? 'to' : 'from'] = numbers as string[];
 	}
 	const pageSize = params.get('PageSize');
 	if (pageSize !== null) {
 		const n = Number(pageSize);
-		if (!Number.isInteger(n) || n < 1 || n > 100) throw new QueryError('PageSize must be an integer between 1 and 100');
+		if (!Number.isInteger(n) || n < 1 || n > 100)
+			throw new QueryError('PageSize must be an integer between 1 and 100');
 		query.pageSize = n;
 	}
 	const sortBy = params.get('SortBy');
@@ -161,7 +186,8 @@ export function parseBulkQuery(params: URLSearchParams, now: number): BulkQuery 
 	}
 	const after = params.get('After');
 	const before = params.get('Before');
-	if (after !== null && before !== null) throw new QueryError('Use either After or Before, not both');
+	if (after !== null && before !== null)
+		throw new QueryError('Use either After or Before, not both');
 	if (after !== null) query.after = after;
 	if (before !== null) query.before = before;
 	return query;
@@ -176,7 +202,12 @@ export interface BulkPage {
 }
 
 /** Filters, sorts and pages ended calls. Cursors are call Sids; unknown cursors throw QueryError. */
-export function queryCalls(records: readonly CallRecord[], query: BulkQuery, accountSid: string, now: number): BulkPage {
+export function queryCalls(
+	records: readonly CallRecord[],
+	query: BulkQuery,
+	accountSid: string,
+	now: number,
+): BulkPage {
 	const matches = records.filter((c) => {
 		if (c.accountSid !== accountSid) return false;
 		if (now < c.endAt) return false; // ongoing calls are never listed

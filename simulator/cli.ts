@@ -38,7 +38,11 @@ async function main(): Promise<void> {
 		return;
 	}
 	const patch: DeepPartial<SimConfig> = {};
-	if (typeof args.config === 'string') mergeInto(patch as SimConfig, JSON.parse(readFileSync(args.config, 'utf8')) as DeepPartial<SimConfig>);
+	if (typeof args.config === 'string')
+		mergeInto(
+			patch as SimConfig,
+			JSON.parse(readFileSync(args.config, 'utf8')) as DeepPartial<SimConfig>,
+		);
 	const port = numberArg(args, 'port');
 	const factor = numberArg(args, 'factor');
 	const seedArg = args.seed;

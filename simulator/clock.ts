@@ -16,7 +16,9 @@ export function formatExotel(ms: number): string {
 
 /** ISO 8601 with the +05:30 offset. */
 export function formatIso(ms: number): string {
-	return DateTime.fromMillis(ms, { zone: EXOTEL_ZONE }).toISO({ suppressMilliseconds: false }) as string;
+	return DateTime.fromMillis(ms, { zone: EXOTEL_ZONE }).toISO({
+		suppressMilliseconds: false,
+	}) as string;
 }
 
 /** Parses "YYYY-MM-DD HH:mm:ss" (Asia/Kolkata); undefined when malformed. */
@@ -202,6 +204,7 @@ export class SimClock {
 }
 
 function validFactor(factor: number): number {
-	if (!Number.isFinite(factor) || factor < 0) throw new Error(`Invalid clock factor ${factor} (need a number >= 0)`);
+	if (!Number.isFinite(factor) || factor < 0)
+		throw new Error(`Invalid clock factor ${factor} (need a number >= 0)`);
 	return factor;
 }

@@ -149,7 +149,12 @@ export function defaultConfig(): SimConfig {
 			timeoutMs: 15_000,
 			minimalWhenNoEvents: true,
 		},
-		faults: { serverErrorRate: 0, latencyMs: { min: 0, max: 0 }, storms: [], insufficientBalance: false },
+		faults: {
+			serverErrorRate: 0,
+			latencyMs: { min: 0, max: 0 },
+			storms: [],
+			insufficientBalance: false,
+		},
 	};
 }
 
@@ -166,7 +171,8 @@ export function mergeInto<T>(target: T, patch: DeepPartial<T> | undefined): T {
 	const t = target as unknown as Record<string, unknown>;
 	for (const [key, value] of Object.entries(patch)) {
 		if (value === undefined || key === '__proto__' || key === 'constructor') continue;
-		if (isPlainObject(value) && isPlainObject(t[key])) mergeInto(t[key] as Record<string, unknown>, value as DeepPartial<Record<string, unknown>>);
+		if (isPlainObject(value) && isPlainObject(t[key]))
+			mergeInto(t[key] as Record<string, unknown>, value as DeepPartial<Record<string, unknown>>);
 		else t[key] = isPlainObject(value) || Array.isArray(value) ? structuredClone(value) : value;
 	}
 	return target;

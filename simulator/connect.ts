@@ -40,11 +40,18 @@ function nonEmpty(pairs: FormPairs, name: string): string | undefined {
 	return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
-function wholeNumber(value: string | undefined, name: string, min: number, max?: number): number | undefined {
+function wholeNumber(
+	value: string | undefined,
+	name: string,
+	min: number,
+	max?: number,
+): number | undefined {
 	if (value === undefined) return undefined;
 	const n = Number(value);
 	if (!/^\d+$/.test(value) || !Number.isInteger(n) || n < min || (max !== undefined && n > max)) {
-		throw invalid(`${name} must be a whole number of seconds${max !== undefined ? ` between ${min} and ${max}` : ` of at least ${min}`}; got "${value}"`);
+		throw invalid(
+			`${name} must be a whole number of seconds${max !== undefined ? ` between ${min} and ${max}` : ` of at least ${min}`}; got "${value}"`,
+		);
 	}
 	return n;
 }
@@ -57,7 +64,9 @@ export function parseEvents(pairs: FormPairs): CallbackEvent[] {
 		for (const value of raw.split(',').map((v) => v.trim())) {
 			if (value === '') continue;
 			if (value !== 'terminal' && value !== 'answered')
-				throw invalid(`StatusCallbackEvents values must be "terminal" or "answered"; got "${value}"`);
+				throw invalid(
+					`StatusCallbackEvents values must be "terminal" or "answered"; got "${value}"`,
+				);
 			if (!events.includes(value)) events.push(value);
 		}
 	}
@@ -66,21 +75,30 @@ export function parseEvents(pairs: FormPairs): CallbackEvent[] {
 
 export function validateConnect(pairs: FormPairs, account: SimAccount): ConnectParams {
 	const fromRaw = nonEmpty(pairs, 'From');
-	if (fromRaw === undefined) throw invalid('From is required: the number Exotel dials first (e.g. +919XXXXXXXXX or 09XXXXXXXXX)');
+	if (fromRaw === undefined)
+		throw invalid(
+			'From is required: the number Exotel dials first (e.g. +919XXXXXXXXX or 09XXXXXXXXX)',
+		);
 	const from = parseIndianNumber(fromRaw);
 	if (!from) throw invalid(`From "${fromRaw}" is not a valid Indian phone number`);
 
 	const callerIdRaw = nonEmpty(pairs, 'CallerId');
-	if (callerIdRaw === undefined) throw invalid('CallerId is required: one of your ExoPhones (virtual numbers)');
+	if (callerIdRaw === undefined)
+		throw invalid('CallerId is required: one of your ExoPhones (virtual numbers)');
 	const callerId = parseIndianNumber(callerIdRaw);
-	if (!callerId || !account.exoPhones.some((p) => parseIndianNumber(p.number)?.national === callerId.national)) {
+	if (
+		!callerId ||
+		!account.exoPhones.some((p) => parseIndianNumber(p.number)?.national === callerId.national)
+	) {
 		throw invalid(`CallerId "${callerIdRaw}" is not an ExoPhone of account ${account.sid}`);
 	}
 
 	const toRaw = nonEmpty(pairs, 'To');
 	const url = nonEmpty(pairs, 'Url');
 	if ((toRaw === undefined) === (url === undefined)) {
-		throw invalid('Give exactly one of To (connect two numbers) or Url (connect a number to a call flow)');
+		throw invalid(
+			'Give exactly one of To (connect two numbers) or Url (connect a number to a call flow)',
+		);
 	}
 	let to: ParsedNumber | null = null;
 	if (toRaw !== undefined) {
@@ -88,12 +106,16 @@ export function validateConnect(pairs: FormPairs, account: SimAccount): ConnectP
 		if (!to) throw invalid(`To "${toRaw}" is not a valid Indian phone number`);
 	}
 	if (url !== undefined && !FLOW_URL_PATTERN.test(url)) {
-		throw invalid(`Url "${url}" is not an Exotel flow URL; use http://my.exotel.com/<account_sid>/exoml/start_voice/<app_id>`);
+		throw invalid(
+			`Url "${url}" is not an Exotel flow URL; use http://my.exotel.com/<account_sid>/exoml/start_voice/<app_id>`,
+		);
 	}
 
 	const callType = nonEmpty(pairs, 'CallType');
 	if (callType !== undefined && callType !== 'trans') {
-		throw invalid(`CallType "${callType}" is not supported; only "trans" (transactional) calls are allowed`);
+		throw invalid(
+			`CallType "${callType}" is not supported; only "trans" (transactional) calls are allowed`,
+		);
 	}
 
 	const timeLimit = wholeNumber(nonEmpty(pairs, 'TimeLimit'), 'TimeLimit', 1, MAX_TIME_LIMIT);
@@ -113,12 +135,16 @@ export function validateConnect(pairs: FormPairs, account: SimAccount): ConnectP
 
 	const contentTypeRaw = nonEmpty(pairs, 'StatusCallbackContentType') ?? 'multipart/form-data';
 	if (contentTypeRaw !== 'multipart/form-data' && contentTypeRaw !== 'application/json') {
-		throw invalid(`StatusCallbackContentType must be "multipart/form-data" or "application/json"; got "${contentTypeRaw}"`);
+		throw invalid(
+			`StatusCallbackContentType must be "multipart/form-data" or "application/json"; got "${contentTypeRaw}"`,
+		);
 	}
 
 	const customField = field(pairs, 'CustomField') ?? null;
 	if (customField !== null && customField.length > MAX_CUSTOM_FIELD) {
-		throw invalid(`CustomField is ${customField.length} characters; the maximum is ${MAX_CUSTOM_FIELD}`);
+		throw invalid(
+			`CustomField is ${customField.length} characters; the maximum is ${MAX_CUSTOM_FIELD}`,
+		);
 	}
 
 	const recordRaw = nonEmpty(pairs, 'Record');
@@ -155,11 +181,24 @@ function nextSid(state: SimState): string {
 }
 
 /** Creates the call at virtual time `at` and plans its callbacks. Throws HttpError(403) for DND under dndPolicy=reject. */
-export function createCall(state: SimState, account: SimAccount, params: ConnectParams, at: number): CallRecord {
+export function createCall(
+	state: SimState,
+	account: SimAccount,
+	params: ConnectParams,
+	at: number,
+): CallRecord {
 	const { config } = state;
 	const customer = params.variant === 'number' ? (params.to as ParsedNumber) : params.from;
-	const meta = numberMetadata(customer.national, config.seed, config.numbers, exoPhoneOverrides(config));
-	const dndBlocked = meta.dnd && config.calls.dndPolicy !== 'allow' && !isWhitelisted(customer.national, config.numbers.whitelist);
+	const meta = numberMetadata(
+		customer.national,
+		config.seed,
+		config.numbers,
+		exoPhoneOverrides(config),
+	);
+	const dndBlocked =
+		meta.dnd &&
+		config.calls.dndPolicy !== 'allow' &&
+		!isWhitelisted(customer.national, config.numbers.whitelist);
 	if (dndBlocked && config.calls.dndPolicy === 'reject') {
 		throw new HttpError(
 			403,
@@ -205,7 +244,10 @@ export function createCall(state: SimState, account: SimAccount, params: Connect
 		createdAt: at,
 		endAt,
 		outcome,
-		recordingUrl: params.record && outcome.status === 'completed' ? `${state.url}/_sim/recordings/${sid}.mp3` : null,
+		recordingUrl:
+			params.record && outcome.status === 'completed'
+				? `${state.url}/_sim/recordings/${sid}.mp3`
+				: null,
 	};
 	state.calls.push(call);
 	state.callsBySid.set(sid, call);
@@ -228,7 +270,11 @@ export function createCall(state: SimState, account: SimAccount, params: Connect
 		reason: outcome.reason,
 		endedAt: formatIso(endAt),
 		endedAtMs: endAt,
-		durations: { ring: outcome.ringSeconds, talk: outcome.talkSeconds, total: outcome.durationSeconds },
+		durations: {
+			ring: outcome.ringSeconds,
+			talk: outcome.talkSeconds,
+			total: outcome.durationSeconds,
+		},
 		legs: outcome.legs,
 		price: outcome.price,
 		callbacks: [],

@@ -30,7 +30,8 @@ export function parseMultipart(body: Buffer, contentType: string): FormPairs {
 		const next = body.indexOf(delimiter, pos);
 		if (next < 0) throw new FormError('multipart/form-data body is not terminated');
 		let part = body.subarray(pos, next);
-		if (part.subarray(part.length - 2).toString() === '\r\n') part = part.subarray(0, part.length - 2);
+		if (part.subarray(part.length - 2).toString() === '\r\n')
+			part = part.subarray(0, part.length - 2);
 		const headerEnd = part.indexOf('\r\n\r\n');
 		if (headerEnd < 0) throw new FormError('multipart/form-data part without headers');
 		const headers = part.subarray(0, headerEnd).toString('utf8');
@@ -47,27 +48,41 @@ export function parseForm(body: Buffer, contentType: string | undefined): FormPa
 	const type = (contentType ?? '').toLowerCase();
 	if (type.startsWith('multipart/form-data')) return parseMultipart(body, contentType as string);
 	if (type.startsWith('application/json'))
-		throw new FormError('Exotel v1 APIs take form data (application/x-www-form-urlencoded or multipart/form-data), not JSON');
+		throw new FormError(
+			'Exotel v1 APIs take form data (application/x-www-form-urlencoded or multipart/form-data), not JSON',
+		);
 	return parseUrlEncoded(body.toString('utf8'));
 }
 
 /** Builds a multipart/form-data body; returns the body and its Content-Type header. */
-export function buildMultipart(fields: FormPairs, boundary: string): { body: Buffer; contentType: string } {
+export function buildMultipart(
+	fields: FormPairs,
+	boundary: string,
+): { body: Buffer; contentType: string } {
 	const chunks: string[] = [];
 	for (const [name, value] of fields) {
-		chunks.push(`--${boundary}\r\nContent-Disposition: form-data; name="${name.replace(/"/g, '%22')}"\r\n\r\n${value}\r\n`);
+		chunks.push(
+			`--${boundary}\r\nContent-Disposition: form-data; name="${name.replace(/"/g, '%22')}"\r\n\r\n${value}\r\n`,
+		);
 	}
 	chunks.push(`--${boundary}--\r\n`);
-	return { body: Buffer.from(chunks.join(''), 'utf8'), contentType: `multipart/form-data; boundary=${boundary}` };
+	return {
+		body: Buffer.from(chunks.join(''), 'utf8'),
+		contentType: `multipart/form-data; boundary=${boundary}`,
+	};
 }
 
 /** Flattens nested objects/arrays to bracket keys: {Legs:[{Status:'x'}]} -> [['Legs[0][Status]','x']]. null -> ''. */
-export function flattenForm(value: Record<string, unknown>, nullAs: (key: string) => string = () => ''): FormPairs {
+export function flattenForm(
+	value: Record<string, unknown>,
+	nullAs: (key: string) => string = () => '',
+): FormPairs {
 	const out: FormPairs = [];
 	const walk = (prefix: string, v: unknown) => {
 		if (Array.isArray(v)) v.forEach((item, i) => walk(`${prefix}[${i}]`, item));
 		else if (v !== null && typeof v === 'object')
-			for (const [k, item] of Object.entries(v as Record<string, unknown>)) walk(`${prefix}[${k}]`, item);
+			for (const [k, item] of Object.entries(v as Record<string, unknown>))
+				walk(`${prefix}[${k}]`, item);
 		else out.push([prefix, v === null || v === undefined ? nullAs(prefix) : String(v)]);
 	};
 	for (const [k, v] of Object.entries(value)) walk(k, v);

@@ -81,7 +81,14 @@ export async function startSimulator(patch?: DeepPartial<SimConfig>): Promise<Ru
 }
 
 export type { DeepPartial, SimConfig, SimAccount, ExoPhoneConfig, TimeWindow } from './config';
-export { buildConfig, defaultConfig, DEFAULT_ACCOUNT_SID, DEFAULT_API_KEY, DEFAULT_API_TOKEN, DEFAULT_EXOPHONES } from './config';
+export {
+	buildConfig,
+	defaultConfig,
+	DEFAULT_ACCOUNT_SID,
+	DEFAULT_API_KEY,
+	DEFAULT_API_TOKEN,
+	DEFAULT_EXOPHONES,
+} from './config';
 export { SimClock, formatExotel, formatIso, parseExotel, parseTime } from './clock';
 export { Ledger } from './ledger';
 export type { LedgerCall, CallbackAttempt, ConnectRequestEntry, LedgerCounts } from './ledger';
@@ -95,7 +102,14 @@ export {
 	DEFAULT_CIRCLE_ANSWER,
 	LUNCH_DIP_CURVE,
 } from './model';
-export type { CallOutcome, CallInput, CircleOutage, ModelConfig, OutcomeMix, TerminalStatus } from './model';
+export type {
+	CallOutcome,
+	CallInput,
+	CircleOutage,
+	ModelConfig,
+	OutcomeMix,
+	TerminalStatus,
+} from './model';
 export { numberMetadata, DEFAULT_NUMBERS_CONFIG } from './numbers';
 export type { NumberMeta, NumberFixture, NumbersConfig } from './numbers';
 export { parseIndianNumber } from './phone';

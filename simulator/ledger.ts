@@ -76,10 +76,21 @@ export interface LedgerCounts {
 	connectRequests: number;
 	connectAccepted: number;
 	connectRejected: Record<string, number>;
-	callbacks: { attempts: number; delivered: number; failed: number; dropped: number; duplicates: number };
+	callbacks: {
+		attempts: number;
+		delivered: number;
+		failed: number;
+		dropped: number;
+		duplicates: number;
+	};
 }
 
-const emptyStatusCounts = (): Record<TerminalStatus, number> => ({ completed: 0, busy: 0, 'no-answer': 0, failed: 0 });
+const emptyStatusCounts = (): Record<TerminalStatus, number> => ({
+	completed: 0,
+	busy: 0,
+	'no-answer': 0,
+	failed: 0,
+});
 
 export class Ledger {
 	readonly calls: LedgerCall[] = [];
@@ -105,7 +116,8 @@ export class Ledger {
 
 	addRequest(entry: RequestEntry): void {
 		this.requests.push(entry);
-		if (this.requests.length > this.maxRequests) this.requests.splice(0, this.requests.length - this.maxRequests);
+		if (this.requests.length > this.maxRequests)
+			this.requests.splice(0, this.requests.length - this.maxRequests);
 	}
 
 	addCallback(sid: string, attempt: CallbackAttempt): void {
@@ -144,7 +156,8 @@ export class Ledger {
 				}
 				callbacks.attempts++;
 				if (cb.duplicate) callbacks.duplicates++;
-				if (cb.httpStatus !== undefined && cb.httpStatus >= 200 && cb.httpStatus < 300) callbacks.delivered++;
+				if (cb.httpStatus !== undefined && cb.httpStatus >= 200 && cb.httpStatus < 300)
+					callbacks.delivered++;
 				else callbacks.failed++;
 			}
 		}

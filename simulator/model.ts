@@ -98,12 +98,14 @@ export const DEFAULT_CIRCLE_ANSWER: Record<CircleCode, number> = {
 
 /** A time-of-day curve with a lunch dip (13-15 h) and quiet early/late hours, for the benchmark. */
 export const LUNCH_DIP_CURVE: number[] = [
-	0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.4, 0.6, 0.8, 0.95, 1, 1, 0.95, 0.75, 0.75, 0.9, 1, 1, 0.95, 0.9, 0.85, 0.7, 0.5, 0.4,
+	0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.4, 0.6, 0.8, 0.95, 1, 1, 0.95, 0.75, 0.75, 0.9, 1, 1, 0.95, 0.9,
+	0.85, 0.7, 0.5, 0.4,
 ];
 
 export function defaultModelConfig(): ModelConfig {
 	const circles: Partial<Record<CircleCode, Partial<OutcomeMix>>> = {};
-	for (const [code, answer] of Object.entries(DEFAULT_CIRCLE_ANSWER)) circles[code as CircleCode] = { answer };
+	for (const [code, answer] of Object.entries(DEFAULT_CIRCLE_ANSWER))
+		circles[code as CircleCode] = { answer };
 	return {
 		defaultMix: { answer: 0.55, busy: 0.1, noAnswer: 0.3, failed: 0.05 },
 		circles,
@@ -166,8 +168,14 @@ export interface CallInput {
 }
 
 /** The outage active for a circle at a virtual instant, if any (first match wins). */
-export function activeOutage(circle: CircleCode, at: number, outages: readonly CircleOutage[]): CircleOutage | undefined {
-	return outages.find((o) => o.circle === circle && parseTime(o.from) <= at && at < parseTime(o.to));
+export function activeOutage(
+	circle: CircleCode,
+	at: number,
+	outages: readonly CircleOutage[],
+): CircleOutage | undefined {
+	return outages.find(
+		(o) => o.circle === circle && parseTime(o.from) <= at && at < parseTime(o.to),
+	);
 }
 
 /** The normalised outcome mix for a circle at a virtual instant (time-of-day curve applied). */
@@ -179,18 +187,33 @@ export function mixFor(circle: CircleCode, at: number, config: ModelConfig): Out
 		// Only the answer share was given: scale the other shares of the default mix to fill the rest.
 		const rest = base.busy + base.noAnswer + base.failed;
 		const scale = rest > 0 ? (1 - override.answer) / rest : 0;
-		mix = { answer: override.answer, busy: base.busy * scale, noAnswer: base.noAnswer * scale, failed: base.failed * scale };
+		mix = {
+			answer: override.answer,
+			busy: base.busy * scale,
+			noAnswer: base.noAnswer * scale,
+			failed: base.failed * scale,
+		};
 	}
 	const total = mix.answer + mix.busy + mix.noAnswer + mix.failed;
 	if (!(total > 0)) throw new Error(`Outcome mix for ${circle} sums to ${total}`);
-	mix = { answer: mix.answer / total, busy: mix.busy / total, noAnswer: mix.noAnswer / total, failed: mix.failed / total };
+	mix = {
+		answer: mix.answer / total,
+		busy: mix.busy / total,
+		noAnswer: mix.noAnswer / total,
+		failed: mix.failed / total,
+	};
 	if (config.answerByHourIST && config.answerByHourIST.length === 24) {
 		const hour = DateTime.fromMillis(at, { zone: EXOTEL_ZONE }).hour;
 		const answer = Math.min(1, mix.answer * config.answerByHourIST[hour]);
 		const moved = mix.answer - answer;
 		const noAnswer = Math.max(0, mix.noAnswer + moved);
 		const sum = answer + mix.busy + noAnswer + mix.failed;
-		mix = { answer: answer / sum, busy: mix.busy / sum, noAnswer: noAnswer / sum, failed: mix.failed / sum };
+		mix = {
+			answer: answer / sum,
+			busy: mix.busy / sum,
+			noAnswer: noAnswer / sum,
+			failed: mix.failed / sum,
+		};
 	}
 	return mix;
 }
@@ -209,17 +232,42 @@ interface CustomerLeg {
 }
 
 function customerLeg(rng: Rng, input: CallInput, config: ModelConfig): CustomerLeg {
-	const timeOut = input.timeOutSeconds !== undefined && input.timeOutSeconds > 0 ? input.timeOutSeconds : undefined;
+	const timeOut =
+		input.timeOutSeconds !== undefined && input.timeOutSeconds > 0
+			? input.timeOutSeconds
+			: undefined;
 	const ringOut = () => timeOut ?? within(rng, config.noAnswerSeconds);
 	const talkFor = (seconds: number) =>
-		input.timeLimitSeconds !== undefined && input.timeLimitSeconds > 0 ? Math.min(seconds, input.timeLimitSeconds) : seconds;
+		input.timeLimitSeconds !== undefined && input.timeLimitSeconds > 0
+			? Math.min(seconds, input.timeLimitSeconds)
+			: seconds;
 
-	if (input.dndBlocked) return { status: 'failed', reason: 'dnd', ring: within(rng, { min: 0, max: 2 }), talk: 0, answeredBy: 'NA' };
+	if (input.dndBlocked)
+		return {
+			status: 'failed',
+			reason: 'dnd',
+			ring: within(rng, { min: 0, max: 2 }),
+			talk: 0,
+			answeredBy: 'NA',
+		};
 
 	const outage = activeOutage(input.circle, input.at, config.outages);
 	if (outage?.kind === 'hard')
-		return { status: 'failed', reason: 'outage-hard', ring: within(rng, config.failedSeconds), talk: 0, answeredBy: 'NA' };
-	if (outage?.kind === 'silent') return { status: 'no-answer', reason: 'outage-silent', ring: ringOut(), talk: 0, answeredBy: 'NA' };
+		return {
+			status: 'failed',
+			reason: 'outage-hard',
+			ring: within(rng, config.failedSeconds),
+			talk: 0,
+			answeredBy: 'NA',
+		};
+	if (outage?.kind === 'silent')
+		return {
+			status: 'no-answer',
+			reason: 'outage-silent',
+			ring: ringOut(),
+			talk: 0,
+			answeredBy: 'NA',
+		};
 
 	const fixture = config.fixtures[input.number];
 	const answeredBy = () => rng.weighted(config.answeredBy);
@@ -250,12 +298,34 @@ function customerLeg(rng: Rng, input: CallInput, config: ModelConfig): CustomerL
 		['noAnswer', mix.noAnswer],
 		['failed', mix.failed],
 	] as const);
-	if (kind === 'busy') return { status: 'busy', reason: 'model', ring: within(rng, config.busySeconds), talk: 0, answeredBy: 'NA' };
-	if (kind === 'failed') return { status: 'failed', reason: 'model', ring: within(rng, config.failedSeconds), talk: 0, answeredBy: 'NA' };
-	if (kind === 'noAnswer') return { status: 'no-answer', reason: 'model', ring: ringOut(), talk: 0, answeredBy: 'NA' };
+	if (kind === 'busy')
+		return {
+			status: 'busy',
+			reason: 'model',
+			ring: within(rng, config.busySeconds),
+			talk: 0,
+			answeredBy: 'NA',
+		};
+	if (kind === 'failed')
+		return {
+			status: 'failed',
+			reason: 'model',
+			ring: within(rng, config.failedSeconds),
+			talk: 0,
+			answeredBy: 'NA',
+		};
+	if (kind === 'noAnswer')
+		return { status: 'no-answer', reason: 'model', ring: ringOut(), talk: 0, answeredBy: 'NA' };
 	const ring = within(rng, config.ringSeconds);
-	if (timeOut !== undefined && ring > timeOut) return { status: 'no-answer', reason: 'model', ring: timeOut, talk: 0, answeredBy: 'NA' };
-	return { status: 'completed', reason: 'model', ring, talk: talkFor(within(rng, config.talkSeconds)), answeredBy: answeredBy() };
+	if (timeOut !== undefined && ring > timeOut)
+		return { status: 'no-answer', reason: 'model', ring: timeOut, talk: 0, answeredBy: 'NA' };
+	return {
+		status: 'completed',
+		reason: 'model',
+		ring,
+		talk: talkFor(within(rng, config.talkSeconds)),
+		answeredBy: answeredBy(),
+	};
 }
 
 function priceFor(durationSeconds: number, anyLegAnswered: boolean, config: ModelConfig): number {
@@ -273,9 +343,15 @@ export function decideCall(rng: Rng, input: CallInput, config: ModelConfig): Cal
 		// Flow: the customer is the only leg. DND: Exotel refuses before dialling anybody.
 		const duration = customer.ring + customer.talk;
 		const legs: LegOutcome[] = [
-			{ id: 1, status: customer.status, onCallDuration: customer.talk, answeredBy: customer.answeredBy },
+			{
+				id: 1,
+				status: customer.status,
+				onCallDuration: customer.talk,
+				answeredBy: customer.answeredBy,
+			},
 		];
-		if (variant === 'number') legs.push({ id: 2, status: null, onCallDuration: 0, answeredBy: 'NA' });
+		if (variant === 'number')
+			legs.push({ id: 2, status: null, onCallDuration: 0, answeredBy: 'NA' });
 		return {
 			status: customer.status,
 			reason: customer.reason,
@@ -294,7 +370,10 @@ export function decideCall(rng: Rng, input: CallInput, config: ModelConfig): Cal
 	// Number to number: the agent (From) is dialled first; the customer only if the agent picks up.
 	const agentRing = within(rng, config.agent.ringSeconds);
 	if (!rng.chance(config.agent.answer)) {
-		const ringOut = input.timeOutSeconds && input.timeOutSeconds > 0 ? input.timeOutSeconds : within(rng, config.noAnswerSeconds);
+		const ringOut =
+			input.timeOutSeconds && input.timeOutSeconds > 0
+				? input.timeOutSeconds
+				: within(rng, config.noAnswerSeconds);
 		return {
 			status: 'no-answer',
 			reason: 'agent',
@@ -314,8 +393,18 @@ export function decideCall(rng: Rng, input: CallInput, config: ModelConfig): Cal
 	}
 	const duration = agentRing + customer.ring + customer.talk;
 	const legs: LegOutcome[] = [
-		{ id: 1, status: 'completed', onCallDuration: customer.ring + customer.talk, answeredBy: 'Human' },
-		{ id: 2, status: customer.status, onCallDuration: customer.talk, answeredBy: customer.answeredBy },
+		{
+			id: 1,
+			status: 'completed',
+			onCallDuration: customer.ring + customer.talk,
+			answeredBy: 'Human',
+		},
+		{
+			id: 2,
+			status: customer.status,
+			onCallDuration: customer.talk,
+			answeredBy: customer.answeredBy,
+		},
 	];
 	return {
 		status: customer.status,

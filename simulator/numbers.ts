@@ -136,7 +136,15 @@ export function numberMetadata(
 		circle = rng.weighted(weights);
 	}
 	let operator: string;
-	if (landline) operator = circle === 'DL' || circle === 'MU' ? 'MT' : rng.weighted([['B', 0.5], ['A', 0.3], ['T', 0.2]] as const);
+	if (landline)
+		operator =
+			circle === 'DL' || circle === 'MU'
+				? 'MT'
+				: rng.weighted([
+						['B', 0.5],
+						['A', 0.3],
+						['T', 0.2],
+					] as const);
 	else operator = rng.weighted(MOBILE_OPERATOR_WEIGHTS);
 	const dnd = rng.chance(config.dndShare);
 
@@ -159,11 +167,16 @@ export function numberMetadata(
 	};
 }
 
-function fixtureFor(national: string, fixtures: Record<string, NumberFixture>): NumberFixture | undefined {
+function fixtureFor(
+	national: string,
+	fixtures: Record<string, NumberFixture>,
+): NumberFixture | undefined {
 	return findByNumber(fixtures, national);
 }
 
-function circleWeights(configured: Partial<Record<CircleCode, number>>): Array<readonly [CircleCode, number]> {
+function circleWeights(
+	configured: Partial<Record<CircleCode, number>>,
+): Array<readonly [CircleCode, number]> {
 	const entries = Object.entries(configured) as Array<[CircleCode, number]>;
 	if (entries.some(([, w]) => w > 0)) return entries;
 	return CIRCLE_CODES.map((code) => [code, code === 'CH' ? 0.5 : 1] as const);

@@ -11,7 +11,9 @@ export interface ParsedNumber {
 
 export function parseIndianNumber(input: unknown): ParsedNumber | null {
 	if (typeof input !== 'string' && typeof input !== 'number') return null;
-	const compact = String(input).trim().replace(/[\s\-().]/g, '');
+	const compact = String(input)
+		.trim()
+		.replace(/[\s\-().]/g, '');
 	const match =
 		/^\+91(\d{10})$/.exec(compact) ??
 		/^0091(\d{10})$/.exec(compact) ??
@@ -35,7 +37,10 @@ const recordIndex = new WeakMap<object, { signature: string; map: Map<string, un
  * Looks a number up in a map keyed by numbers written any way ("+91 98765 43210", "09876543210", …).
  * The normalised index is cached per map object and rebuilt when its keys change.
  */
-export function findByNumber<T>(record: Readonly<Record<string, T>>, national: string): T | undefined {
+export function findByNumber<T>(
+	record: Readonly<Record<string, T>>,
+	national: string,
+): T | undefined {
 	const keys = Object.keys(record);
 	if (keys.length === 0) return undefined;
 	const signature = keys.join('\u0001');

@@ -34,14 +34,25 @@ export function readBody(req: http.IncomingMessage, limit = 1_000_000): Promise<
 
 export function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
 	const text = JSON.stringify(body);
-	res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+	res.writeHead(status, {
+		'Content-Type': 'application/json; charset=utf-8',
+		'Content-Length': Buffer.byteLength(text),
+	});
 	res.end(text);
 }
 
-export function sendExotel(res: http.ServerResponse, status: number, body: Record<string, unknown>, format: Format): void {
+export function sendExotel(
+	res: http.ServerResponse,
+	status: number,
+	body: Record<string, unknown>,
+	format: Format,
+): void {
 	if (format === 'json') return sendJson(res, status, body);
 	const text = toTwilioXml(body);
-	res.writeHead(status, { 'Content-Type': 'application/xml; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+	res.writeHead(status, {
+		'Content-Type': 'application/xml; charset=utf-8',
+		'Content-Length': Buffer.byteLength(text),
+	});
 	res.end(text);
 }
 
@@ -49,6 +60,11 @@ export function restException(status: number, message: string): Record<string, u
 	return { RestException: { Status: status, Message: message } };
 }
 
-export function sendError(res: http.ServerResponse, status: number, message: string, format: Format): void {
+export function sendError(
+	res: http.ServerResponse,
+	status: number,
+	message: string,
+	format: Format,
+): void {
 	sendExotel(res, status, restException(status, message), format);
 }

@@ -33,13 +33,17 @@ export interface Rng {
 	chance(p: number): boolean;
 	pick<T>(items: readonly T[]): T;
 	/** Picks a key by weight; weights need not sum to 1. */
-	weighted<K extends string>(weights: Readonly<Record<K, number>> | ReadonlyArray<readonly [K, number]>): K;
+	weighted<K extends string>(
+		weights: Readonly<Record<K, number>> | ReadonlyArray<readonly [K, number]>,
+	): K;
 	/** n lowercase hex characters. */
 	hex(n: number): string;
 }
 
 export function createRng(seed: Seed): Rng {
-	const next = mulberry32(typeof seed === 'number' && Number.isInteger(seed) ? seed : hashString(String(seed)));
+	const next = mulberry32(
+		typeof seed === 'number' && Number.isInteger(seed) ? seed : hashString(String(seed)),
+	);
 	const rng: Rng = {
 		next,
 		int(min, max) {
@@ -56,8 +60,12 @@ export function createRng(seed: Seed): Rng {
 			if (items.length === 0) throw new Error('pick() from an empty list');
 			return items[Math.floor(next() * items.length)];
 		},
-		weighted<K extends string>(weights: Readonly<Record<K, number>> | ReadonlyArray<readonly [K, number]>): K {
-			const entries = (Array.isArray(weights) ? weights : Object.entries(weights)) as Array<readonly [K, number]>;
+		weighted<K extends string>(
+			weights: Readonly<Record<K, number>> | ReadonlyArray<readonly [K, number]>,
+		): K {
+			const entries = (Array.isArray(weights) ? weights : Object.entries(weights)) as Array<
+				readonly [K, number]
+			>;
 			const positive = entries.filter(([, w]) => w > 0);
 			if (positive.length === 0) throw new Error('weighted() needs at least one positive weight');
 			const total = positive.reduce((sum, [, w]) => sum + w, 0);
@@ -70,7 +78,10 @@ export function createRng(seed: Seed): Rng {
 		},
 		hex(n) {
 			let out = '';
-			while (out.length < n) out += Math.floor(next() * 0x100000000).toString(16).padStart(8, '0');
+			while (out.length < n)
+				out += Math.floor(next() * 0x100000000)
+					.toString(16)
+					.padStart(8, '0');
 			return out.slice(0, n);
 		},
 	};

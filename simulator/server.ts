@@ -10,7 +10,15 @@ import { createCall, validateConnect } from './connect';
 import { FormError, parseForm } from './form';
 import { numberMetadata } from './numbers';
 import { parseIndianNumber } from './phone';
-import { HttpError, readBody, restException, sendError, sendExotel, sendJson, type Format } from './respond';
+import {
+	HttpError,
+	readBody,
+	restException,
+	sendError,
+	sendExotel,
+	sendJson,
+	type Format,
+} from './respond';
 import { deriveRng } from './rng';
 import { SheetError } from './sheets';
 import { applyPatch, exoPhoneOverrides, logLine, resetState, type SimState } from './state';
@@ -39,7 +47,12 @@ function sleep(state: SimState, ms: number): Promise<void> {
 }
 
 function isLoopback(address: string | undefined): boolean {
-	return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1' || (address ?? '').startsWith('127.');
+	return (
+		address === '127.0.0.1' ||
+		address === '::1' ||
+		address === '::ffff:127.0.0.1' ||
+		(address ?? '').startsWith('127.')
+	);
 }
 
 /** Finds the account for Basic credentials (username = apiKey, or the account sid for legacy clients). */
@@ -51,23 +64,31 @@ export function authenticate(state: SimState, header: string | undefined): SimAc
 	if (colon < 0) return undefined;
 	const user = decoded.slice(0, colon);
 	const password = decoded.slice(colon + 1);
-	return state.config.accounts.find((a) => a.apiToken === password && (a.apiKey === user || a.sid === user));
+	return state.config.accounts.find(
+		(a) => a.apiToken === password && (a.apiKey === user || a.sid === user),
+	);
 }
 
 export function createHandler(state: SimState): http.RequestListener {
 	return (req, res) => {
 		handle(state, req, res).catch((error: Error) => {
-			if (!res.headersSent) sendJson(res, 500, restException(500, `Simulator error: ${error.message}`));
+			if (!res.headersSent)
+				sendJson(res, 500, restException(500, `Simulator error: ${error.message}`));
 			else res.destroy();
 		});
 	};
 }
 
-async function handle(state: SimState, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function handle(
+	state: SimState,
+	req: http.IncomingMessage,
+	res: http.ServerResponse,
+): Promise<void> {
 	const url = new URL(req.url ?? '/', 'http://simulator.local');
 	const path = url.pathname;
 	if (path.startsWith('/_sim/') || path === '/_sim' || path === '/') {
-		if (!isLoopback(req.socket.remoteAddress)) return sendJson(res, 403, { error: 'Control endpoints answer loopback clients only' });
+		if (!isLoopback(req.socket.remoteAddress))
+			return sendJson(res, 403, { error: 'Control endpoints answer loopback clients only' });
 		try {
 			await control(state, req, res, url);
 		} catch (error) {
@@ -93,10 +114,18 @@ interface Route {
 }
 
 const SID = '([^/]+)';
-const CALL_ROUTE: Route = { method: 'GET', pattern: new RegExp(`^/v1/Accounts/${SID}/Calls/([^/]+)$`), handler: getCall };
+const CALL_ROUTE: Route = {
+	method: 'GET',
+	pattern: new RegExp(`^/v1/Accounts/${SID}/Calls/([^/]+)$`),
+	handler: getCall,
+};
 const ROUTES: Route[] = [
 	{ method: 'GET', pattern: new RegExp(`^/v1/Accounts/${SID}$`), handler: getAccount },
-	{ method: 'GET', pattern: new RegExp(`^/v1/Accounts/${SID}/Numbers/([^/]+)$`), handler: getNumber },
+	{
+		method: 'GET',
+		pattern: new RegExp(`^/v1/Accounts/${SID}/Numbers/([^/]+)$`),
+		handler: getNumber,
+	},
 	{ method: 'POST', pattern: new RegExp(`^/v1/Accounts/${SID}/Calls/connect$`), connect: true },
 	{ method: 'GET', pattern: new RegExp(`^/v1/Accounts/${SID}/Calls$`), handler: getCalls },
 	CALL_ROUTE,
@@ -108,7 +137,12 @@ const ROUTES: Route[] = [
 	},
 ];
 
-function matchRoute(path: string): { route: Route; params: string[]; format: Format } | { methods: string[]; format: Format } | undefined {
+function matchRoute(
+	path: string,
+):
+	| { route: Route; params: string[]; format: Format }
+	| { methods: string[]; format: Format }
+	| undefined {
 	// The documented Call Uri form "/v1/Accounts/<sid>/Calls.json/<CallSid>".
 	const legacyUri = /^\/v1\/Accounts\/([^/]+)\/Calls\.json\/([^/]+)$/.exec(path);
 	if (legacyUri) return { route: CALL_ROUTE, params: [legacyUri[1], legacyUri[2]], format: 'json' };
@@ -116,7 +150,10 @@ function matchRoute(path: string): { route: Route; params: string[]; format: For
 	const bare = json ? path.slice(0, -'.json'.length) : path;
 	const found = ROUTES.filter((r) => r.pattern.test(bare));
 	if (found.length === 0) return undefined;
-	return { methods: found.map((r) => r.method), format: json || found[0].jsonOnly ? 'json' : 'xml' };
+	return {
+		methods: found.map((r) => r.method),
+		format: json || found[0].jsonOnly ? 'json' : 'xml',
+	};
 }
 
 function decodeSegment(segment: string): string {
@@ -127,7 +164,12 @@ function decodeSegment(segment: string): string {
 	}
 }
 
-async function exotel(state: SimState, req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+async function exotel(
+	state: SimState,
+	req: http.IncomingMessage,
+	res: http.ServerResponse,
+	url: URL,
+): Promise<void> {
 	const { config, clock, ledger } = state;
 	const at = clock.now();
 	const path = url.pathname;
@@ -137,8 +179,20 @@ async function exotel(state: SimState, req: http.IncomingMessage, res: http.Serv
 		ledger.addRequest({ at, method, path, httpStatus: status });
 		logLine(state, `${method} ${path}${url.search} -> ${status}`);
 	};
-	const connectEntry = (httpStatus: number, reason: string, accountSid: string | null, sid?: string) =>
-		ledger.addConnectRequest({ at, atIso: formatIso(at), accountSid, httpStatus, reason, ...(sid ? { sid } : {}) });
+	const connectEntry = (
+		httpStatus: number,
+		reason: string,
+		accountSid: string | null,
+		sid?: string,
+	) =>
+		ledger.addConnectRequest({
+			at,
+			atIso: formatIso(at),
+			accountSid,
+			httpStatus,
+			reason,
+			...(sid ? { sid } : {}),
+		});
 
 	const matched = matchRoute(path);
 	if (!matched) {
@@ -153,7 +207,10 @@ async function exotel(state: SimState, req: http.IncomingMessage, res: http.Serv
 	} else {
 		const bare = path.endsWith('.json') ? path.slice(0, -5) : path;
 		route = ROUTES.find((r) => r.method === method && r.pattern.test(bare));
-		if (route) params = (route.pattern.exec(bare) as RegExpExecArray).slice(1).map((p) => (p === undefined ? '' : p));
+		if (route)
+			params = (route.pattern.exec(bare) as RegExpExecArray)
+				.slice(1)
+				.map((p) => (p === undefined ? '' : p));
 	}
 	const format = matched.format;
 	const isConnect = route?.connect === true;
@@ -166,7 +223,8 @@ async function exotel(state: SimState, req: http.IncomingMessage, res: http.Serv
 	const body = method === 'POST' || method === 'PUT' ? await readBody(req) : Buffer.alloc(0);
 
 	const latency = config.faults.latencyMs;
-	if (latency.max > 0) await sleep(state, deriveRng(config.seed, 'latency', seq).int(latency.min, latency.max));
+	if (latency.max > 0)
+		await sleep(state, deriveRng(config.seed, 'latency', seq).int(latency.min, latency.max));
 
 	const pathSid = decodeSegment(params[0]);
 	const account = authenticate(state, req.headers.authorization);
@@ -176,7 +234,12 @@ async function exotel(state: SimState, req: http.IncomingMessage, res: http.Serv
 		return finish(401);
 	}
 	if (account.sid !== pathSid) {
-		sendError(res, 403, `These credentials belong to account ${account.sid}, not ${pathSid}`, format);
+		sendError(
+			res,
+			403,
+			`These credentials belong to account ${account.sid}, not ${pathSid}`,
+			format,
+		);
 		if (isConnect) connectEntry(403, 'forbidden', account.sid);
 		return finish(403);
 	}
@@ -184,7 +247,12 @@ async function exotel(state: SimState, req: http.IncomingMessage, res: http.Serv
 		const rng = deriveRng(config.seed, 'fault', seq);
 		if (rng.chance(config.faults.serverErrorRate)) {
 			const status = rng.pick([500, 502, 503]);
-			sendError(res, status, status === 503 ? 'Service temporarily unavailable. Please retry.' : 'Internal server error', format);
+			sendError(
+				res,
+				status,
+				status === 503 ? 'Service temporarily unavailable. Please retry.' : 'Internal server error',
+				format,
+			);
 			if (isConnect) connectEntry(status, 'server-error', account.sid);
 			return finish(status);
 		}
@@ -197,7 +265,10 @@ async function exotel(state: SimState, req: http.IncomingMessage, res: http.Serv
 			connectEntry(200, 'accepted', account.sid, sid);
 			return finish(200);
 		} catch (error) {
-			const e = error instanceof HttpError ? error : new HttpError(500, (error as Error).message, 'server-error');
+			const e =
+				error instanceof HttpError
+					? error
+					: new HttpError(500, (error as Error).message, 'server-error');
 			sendError(res, e.status, e.message, format);
 			connectEntry(e.status, e.reason ?? 'error', account.sid);
 			return finish(e.status);
@@ -209,7 +280,11 @@ async function exotel(state: SimState, req: http.IncomingMessage, res: http.Serv
 		finish(res.statusCode);
 	} catch (error) {
 		const e =
-			error instanceof HttpError ? error : error instanceof QueryError ? new HttpError(400, error.message) : new HttpError(500, (error as Error).message);
+			error instanceof HttpError
+				? error
+				: error instanceof QueryError
+					? new HttpError(400, error.message)
+					: new HttpError(500, (error as Error).message);
 		sendError(res, e.status, e.message, format);
 		finish(e.status);
 	}
@@ -239,7 +314,12 @@ function getNumber(ctx: Ctx, _account: SimAccount, [raw]: string[]): void {
 	const parsed = parseIndianNumber(raw);
 	if (!parsed) throw new HttpError(400, `"${raw}" is not a valid Indian phone number`);
 	const { config } = ctx.state;
-	const meta = numberMetadata(parsed.national, config.seed, config.numbers, exoPhoneOverrides(config));
+	const meta = numberMetadata(
+		parsed.national,
+		config.seed,
+		config.numbers,
+		exoPhoneOverrides(config),
+	);
 	sendExotel(
 		ctx.res,
 		200,
@@ -262,7 +342,11 @@ async function postConnect(ctx: Ctx, account: SimAccount, body: Buffer): Promise
 	const { state, at } = ctx;
 	const { config } = state;
 	if (config.faults.insufficientBalance || account.insufficientBalance) {
-		throw new HttpError(402, 'Insufficient balance: recharge your Exotel account to place calls', 'insufficient-balance');
+		throw new HttpError(
+			402,
+			'Insufficient balance: recharge your Exotel account to place calls',
+			'insufficient-balance',
+		);
 	}
 	if (config.faults.storms.some((w) => parseTime(w.from) <= at && at < parseTime(w.to))) {
 		throw new HttpError(429, 'Too many requests. Please slow down and retry later.', 'storm');
@@ -281,7 +365,8 @@ async function postConnect(ctx: Ctx, account: SimAccount, body: Buffer): Promise
 	try {
 		pairs = parseForm(body, ctx.req.headers['content-type']);
 	} catch (error) {
-		if (error instanceof FormError) throw new HttpError(400, error.message, `validation: ${error.message}`);
+		if (error instanceof FormError)
+			throw new HttpError(400, error.message, `validation: ${error.message}`);
 		throw error;
 	}
 	const params = validateConnect(pairs, account);
@@ -297,9 +382,15 @@ function detailsLagMs(state: SimState): number {
 
 function getCall(ctx: Ctx, account: SimAccount, [callSid]: string[]): void {
 	const call = ctx.state.callsBySid.get(callSid);
-	if (!call || call.accountSid !== account.sid) throw new HttpError(404, `Call ${callSid} was not found`);
+	if (!call || call.accountSid !== account.sid)
+		throw new HttpError(404, `Call ${callSid} was not found`);
 	const details = ctx.url.searchParams.get('details') === 'true';
-	sendExotel(ctx.res, 200, { Call: callObject(call, ctx.at, detailsLagMs(ctx.state), details) }, ctx.format);
+	sendExotel(
+		ctx.res,
+		200,
+		{ Call: callObject(call, ctx.at, detailsLagMs(ctx.state), details) },
+		ctx.format,
+	);
 }
 
 function getCalls(ctx: Ctx, account: SimAccount): void {
@@ -359,15 +450,19 @@ function getExoPhones(ctx: Ctx, account: SimAccount, [exoPhoneSid]: string[]): v
 	const { state, url } = ctx;
 	const items = account.exoPhones.map((_, i) => exoPhoneItem(account, i));
 	if (exoPhoneSid) {
-		const item = items.find((p) => p.sid === exoPhoneSid || p.phone_number === parseIndianNumber(exoPhoneSid)?.e164);
+		const item = items.find(
+			(p) => p.sid === exoPhoneSid || p.phone_number === parseIndianNumber(exoPhoneSid)?.e164,
+		);
 		if (!item) throw new HttpError(404, `ExoPhone ${exoPhoneSid} was not found`);
 		sendJson(ctx.res, 200, { incoming_phone_number: item });
 		return;
 	}
 	const page = Number(url.searchParams.get('Page') ?? '0');
 	const pageSize = Number(url.searchParams.get('PageSize') ?? '50');
-	if (!Number.isInteger(page) || page < 0) throw new HttpError(400, 'Page must be a whole number starting at 0');
-	if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 100) throw new HttpError(400, 'PageSize must be between 1 and 100');
+	if (!Number.isInteger(page) || page < 0)
+		throw new HttpError(400, 'Page must be a whole number starting at 0');
+	if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 100)
+		throw new HttpError(400, 'PageSize must be between 1 and 100');
 	const base = `${state.url}/v2_beta/Accounts/${account.sid}/IncomingPhoneNumbers`;
 	const uri = (p: number) => `${base}?Page=${p}&PageSize=${pageSize}`;
 	const hasNext = (page + 1) * pageSize < items.length;
@@ -399,10 +494,21 @@ export function clockInfo(state: SimState) {
 	const now = state.clock.now();
 	// realMs: the host's clock at the same instant, so a client can extrapolate virtual time:
 	// virtualNow ≈ epochMs + (Date.now() - realMs) * factor (until the factor changes).
-	return { now: formatIso(now), epochMs: now, exotel: formatExotel(now), factor: state.clock.factor, realMs: Date.now() };
+	return {
+		now: formatIso(now),
+		epochMs: now,
+		exotel: formatExotel(now),
+		factor: state.clock.factor,
+		realMs: Date.now(),
+	};
 }
 
-async function control(state: SimState, req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+async function control(
+	state: SimState,
+	req: http.IncomingMessage,
+	res: http.ServerResponse,
+	url: URL,
+): Promise<void> {
 	const method = req.method ?? 'GET';
 	const path = url.pathname;
 	const is = (m: string, p: string) => method === m && path === p;
@@ -429,7 +535,11 @@ async function control(state: SimState, req: http.IncomingMessage, res: http.Ser
 	}
 	if (is('GET', '/_sim/clock')) return sendJson(res, 200, clockInfo(state));
 	if (is('POST', '/_sim/clock')) {
-		const body = ((await readJson(req)) ?? {}) as { advanceMs?: number; set?: string | number; factor?: number };
+		const body = ((await readJson(req)) ?? {}) as {
+			advanceMs?: number;
+			set?: string | number;
+			factor?: number;
+		};
 		if (body.factor !== undefined) applyPatch(state, { clock: { factor: body.factor } });
 		if (body.set !== undefined) state.clock.set(body.set);
 		if (body.advanceMs !== undefined) state.clock.advance(Number(body.advanceMs));
@@ -439,7 +549,8 @@ async function control(state: SimState, req: http.IncomingMessage, res: http.Ser
 	if (is('GET', '/_sim/config')) return sendJson(res, 200, state.config);
 	if (is('POST', '/_sim/config')) {
 		const patch = (await readJson(req)) as DeepPartial<SimConfig> | undefined;
-		if (patch === undefined || typeof patch !== 'object' || Array.isArray(patch)) throw new HttpError(400, 'Body must be a JSON object');
+		if (patch === undefined || typeof patch !== 'object' || Array.isArray(patch))
+			throw new HttpError(400, 'Body must be a JSON object');
 		applyPatch(state, patch);
 		return sendJson(res, 200, state.config);
 	}
@@ -459,8 +570,10 @@ async function control(state: SimState, req: http.IncomingMessage, res: http.Ser
 	if (sheet) {
 		const name = decodeSegment(sheet[1]);
 		if (sheet[2] === 'rows' && method === 'GET') return sendJson(res, 200, state.sheets.rows(name));
-		if (sheet[2] === 'rows' && method === 'PUT') return sendJson(res, 200, state.sheets.replace(name, await readJson(req)));
-		if (sheet[2] === 'rows' && method === 'POST') return sendJson(res, 200, state.sheets.append(name, await readJson(req)));
+		if (sheet[2] === 'rows' && method === 'PUT')
+			return sendJson(res, 200, state.sheets.replace(name, await readJson(req)));
+		if (sheet[2] === 'rows' && method === 'POST')
+			return sendJson(res, 200, state.sheets.append(name, await readJson(req)));
 		if (sheet[2] === 'update' && method === 'POST') {
 			const matchOn = url.searchParams.get('matchOn') || 'row_number';
 			return sendJson(res, 200, state.sheets.update(name, await readJson(req), matchOn));

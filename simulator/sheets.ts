@@ -37,7 +37,8 @@ export class Sheets {
 
 	/** Replaces all rows; `row_number` in the input is ignored and reassigned 2, 3, … */
 	replace(name: string, rows: unknown): SheetRow[] {
-		if (!Array.isArray(rows) || !rows.every(isObject)) throw new SheetError('Body must be a JSON array of row objects');
+		if (!Array.isArray(rows) || !rows.every(isObject))
+			throw new SheetError('Body must be a JSON array of row objects');
 		const next = rows.map((row, i) => {
 			const { row_number: _ignored, ...columns } = row;
 			void _ignored;
@@ -50,7 +51,8 @@ export class Sheets {
 	/** Appends rows (one object or an array); returns the appended rows. */
 	append(name: string, rows: unknown): SheetRow[] {
 		const list = Array.isArray(rows) ? rows : [rows];
-		if (!list.every(isObject)) throw new SheetError('Body must be a row object or an array of row objects');
+		if (!list.every(isObject))
+			throw new SheetError('Body must be a row object or an array of row objects');
 		const current = this.sheets.get(name) ?? [];
 		const added = list.map((row, i) => {
 			const { row_number: _ignored, ...columns } = row;
@@ -82,8 +84,12 @@ export class Sheets {
 			}
 			const rows = byRowNumber
 				? current.filter((r) => r.row_number === Number(key))
-				: current.filter((r) => r[matchOn] !== undefined && r[matchOn] !== null && String(r[matchOn]) === String(key));
-			if (rows.length === 0) throw new SheetError(`Sheet "${name}" has no row with ${matchOn} ${String(key)}`, 404);
+				: current.filter(
+						(r) =>
+							r[matchOn] !== undefined && r[matchOn] !== null && String(r[matchOn]) === String(key),
+					);
+			if (rows.length === 0)
+				throw new SheetError(`Sheet "${name}" has no row with ${matchOn} ${String(key)}`, 404);
 			return { rows, item };
 		});
 		const updated: SheetRow[] = [];

@@ -32,7 +32,10 @@ export function createState(config: SimConfig, clock: SimClock): SimState {
 		config,
 		clock,
 		ledger,
-		limiter: new SlidingWindowLimiter(() => ({ limit: state.config.rateLimit.limit, windowMs: state.config.rateLimit.windowMs })),
+		limiter: new SlidingWindowLimiter(() => ({
+			limit: state.config.rateLimit.limit,
+			windowMs: state.config.rateLimit.windowMs,
+		})),
 		sheets: new Sheets(),
 		dispatcher: undefined as unknown as CallbackDispatcher,
 		calls: [],
@@ -51,47 +54,64 @@ export function createState(config: SimConfig, clock: SimClock): SimState {
 }
 
 export function logLine(state: SimState, line: string): void {
-	if (state.config.log) process.stdout.write(`[exotel-sim ${formatExotel(state.clock.now())}] ${line}\n`);
+	if (state.config.log)
+		process.stdout.write(`[exotel-sim ${formatExotel(state.clock.now())}] ${line}\n`);
 }
 
 /** Throws an Error describing the first problem in a config. */
 export function validateConfig(config: SimConfig): void {
 	const rate = (name: string, v: number) => {
-		if (!(typeof v === 'number' && v >= 0 && v <= 1)) throw new Error(`${name} must be a number between 0 and 1 (got ${v})`);
+		if (!(typeof v === 'number' && v >= 0 && v <= 1))
+			throw new Error(`${name} must be a number between 0 and 1 (got ${v})`);
 	};
-	if (!(Number.isFinite(config.clock.factor) && config.clock.factor >= 0)) throw new Error('clock.factor must be a number >= 0');
+	if (!(Number.isFinite(config.clock.factor) && config.clock.factor >= 0))
+		throw new Error('clock.factor must be a number >= 0');
 	if (config.clock.virtualStart !== null) parseTime(config.clock.virtualStart);
-	if (!Array.isArray(config.accounts) || config.accounts.length === 0) throw new Error('accounts must list at least one account');
+	if (!Array.isArray(config.accounts) || config.accounts.length === 0)
+		throw new Error('accounts must list at least one account');
 	for (const account of config.accounts) validateAccount(account);
 	for (const outage of config.model.outages) {
-		if (!isCircleCode(outage.circle)) throw new Error(`outage circle "${outage.circle}" is not a circle code`);
-		if (outage.kind !== 'hard' && outage.kind !== 'silent') throw new Error(`outage kind must be "hard" or "silent"`);
-		if (parseTime(outage.to) <= parseTime(outage.from)) throw new Error(`outage for ${outage.circle} ends before it starts`);
+		if (!isCircleCode(outage.circle))
+			throw new Error(`outage circle "${outage.circle}" is not a circle code`);
+		if (outage.kind !== 'hard' && outage.kind !== 'silent')
+			throw new Error(`outage kind must be "hard" or "silent"`);
+		if (parseTime(outage.to) <= parseTime(outage.from))
+			throw new Error(`outage for ${outage.circle} ends before it starts`);
 	}
 	for (const storm of config.faults.storms) {
-		if (parseTime(storm.to) <= parseTime(storm.from)) throw new Error('a 429 storm window ends before it starts');
+		if (parseTime(storm.to) <= parseTime(storm.from))
+			throw new Error('a 429 storm window ends before it starts');
 	}
 	for (const [number, fixture] of Object.entries(config.model.fixtures)) {
 		if (!['completed', 'busy', 'no-answer', 'failed'].includes(fixture?.status))
-			throw new Error(`model.fixtures["${number}"].status must be completed, busy, no-answer or failed`);
+			throw new Error(
+				`model.fixtures["${number}"].status must be completed, busy, no-answer or failed`,
+			);
 	}
 	for (const [number, fixture] of Object.entries(config.numbers.fixtures)) {
 		if (fixture?.circle !== undefined && !isCircleCode(fixture.circle))
-			throw new Error(`numbers.fixtures["${number}"].circle "${fixture.circle}" is not a circle code`);
+			throw new Error(
+				`numbers.fixtures["${number}"].circle "${fixture.circle}" is not a circle code`,
+			);
 	}
 	rate('numbers.dndShare', config.numbers.dndShare);
 	rate('callbacks.dropRate', config.callbacks.dropRate);
 	rate('callbacks.duplicateRate', config.callbacks.duplicateRate);
 	rate('faults.serverErrorRate', config.faults.serverErrorRate);
-	if (!(config.rateLimit.limit >= 1 && config.rateLimit.windowMs >= 1)) throw new Error('rateLimit.limit and windowMs must be >= 1');
-	if (!['fail', 'reject', 'allow'].includes(config.calls.dndPolicy)) throw new Error('calls.dndPolicy must be fail, reject or allow');
+	if (!(config.rateLimit.limit >= 1 && config.rateLimit.windowMs >= 1))
+		throw new Error('rateLimit.limit and windowMs must be >= 1');
+	if (!['fail', 'reject', 'allow'].includes(config.calls.dndPolicy))
+		throw new Error('calls.dndPolicy must be fail, reject or allow');
 }
 
 function validateAccount(account: SimAccount): void {
-	if (!account.sid || !account.apiKey || !account.apiToken) throw new Error('each account needs sid, apiKey and apiToken');
+	if (!account.sid || !account.apiKey || !account.apiToken)
+		throw new Error('each account needs sid, apiKey and apiToken');
 	for (const phone of account.exoPhones) {
-		if (!parseIndianNumber(phone.number)) throw new Error(`ExoPhone "${phone.number}" is not a valid Indian number`);
-		if (!isCircleCode(phone.circle)) throw new Error(`ExoPhone ${phone.number} has an unknown circle "${phone.circle}"`);
+		if (!parseIndianNumber(phone.number))
+			throw new Error(`ExoPhone "${phone.number}" is not a valid Indian number`);
+		if (!isCircleCode(phone.circle))
+			throw new Error(`ExoPhone ${phone.number} has an unknown circle "${phone.circle}"`);
 	}
 }
 
@@ -101,7 +121,8 @@ export function applyPatch(state: SimState, patch: DeepPartial<SimConfig>): void
 	validateConfig(candidate);
 	mergeInto(state.config, patch);
 	if (patch.clock?.factor !== undefined) state.clock.setFactor(state.config.clock.factor);
-	if (patch.clock?.virtualStart !== undefined && patch.clock.virtualStart !== null) state.clock.set(patch.clock.virtualStart);
+	if (patch.clock?.virtualStart !== undefined && patch.clock.virtualStart !== null)
+		state.clock.set(patch.clock.virtualStart);
 }
 
 /** Forgets calls, ledger, rate-limit history, pending callbacks and sequence counters (same seed => same sids again). */
@@ -123,7 +144,8 @@ export function exoPhoneOverrides(config: SimConfig): Map<string, NumberFixture>
 	for (const account of config.accounts) {
 		for (const phone of account.exoPhones) {
 			const national = parseIndianNumber(phone.number)?.national;
-			if (national) map.set(national, { circle: phone.circle, type: phone.type ?? 'Landline', dnd: false });
+			if (national)
+				map.set(national, { circle: phone.circle, type: phone.type ?? 'Landline', dnd: false });
 		}
 	}
 	return map;

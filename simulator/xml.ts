@@ -20,7 +20,12 @@ function element(name: string, value: unknown): string {
 		const inner = value
 			.map((item) => {
 				// Items like {Leg:{…}} already carry their element name.
-				if (item && typeof item === 'object' && !Array.isArray(item) && Object.keys(item).length === 1) {
+				if (
+					item &&
+					typeof item === 'object' &&
+					!Array.isArray(item) &&
+					Object.keys(item).length === 1
+				) {
 					const [k, v] = Object.entries(item as Record<string, unknown>)[0];
 					if (v && typeof v === 'object') return element(k, v);
 				}

@@ -60,6 +60,10 @@ export abstract class BaselinePolicy implements Policy {
 	}
 
 	notes(): string[] {
-		return this.book.expired ? [`${this.book.expired} call(s) without any outcome after the lease were counted as unknown attempts.`] : [];
+		return this.book.expired
+			? [
+					`${this.book.expired} call(s) without any outcome after the lease were counted as unknown attempts.`,
+				]
+			: [];
 	}
 }

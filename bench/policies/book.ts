@@ -18,7 +18,13 @@ export interface BaselineRules {
 
 export const BASELINE_RULES: BaselineRules = {
 	maxAttempts: 3,
-	gapMs: { busy: 30 * MINUTE, noAnswer: 60 * MINUTE, failed: 10 * MINUTE, other: 60 * MINUTE, notPlaced: 5 * MINUTE },
+	gapMs: {
+		busy: 30 * MINUTE,
+		noAnswer: 60 * MINUTE,
+		failed: 10 * MINUTE,
+		other: 60 * MINUTE,
+		notPlaced: 5 * MINUTE,
+	},
 	leaseMs: (45 + 600 + 120) * 1000,
 };
 
@@ -68,7 +74,8 @@ export class ContactBook {
 
 	/** Is any contact dialable at t? */
 	anyDue(t: number): boolean {
-		for (let i = 0; i < this.state.length; i++) if (this.state[i] === IDLE && this.nextAt[i] <= t) return true;
+		for (let i = 0; i < this.state.length; i++)
+			if (this.state[i] === IDLE && this.nextAt[i] <= t) return true;
 		return false;
 	}
 
@@ -105,7 +112,14 @@ export class ContactBook {
 			return true;
 		}
 		const g = this.rules.gapMs;
-		const gap = status === 'busy' ? g.busy : status === 'no-answer' ? g.noAnswer : status === 'failed' ? g.failed : g.other;
+		const gap =
+			status === 'busy'
+				? g.busy
+				: status === 'no-answer'
+					? g.noAnswer
+					: status === 'failed'
+						? g.failed
+						: g.other;
 		this.state[c] = IDLE;
 		this.nextAt[c] = Math.max(at, this.sentAt[c]) + gap;
 		return true;

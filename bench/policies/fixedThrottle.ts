@@ -28,10 +28,14 @@ export class FixedThrottlePolicy extends BaselinePolicy {
 		const end = now + this.tickMs;
 		if (this.nextSlot < now) this.nextSlot = now;
 		const slots: number[] = [];
-		for (let at = this.nextSlot; at < end; at += this.spacingMs) if (isWindowOpen(at)) slots.push(at);
+		for (let at = this.nextSlot; at < end; at += this.spacingMs)
+			if (isWindowOpen(at)) slots.push(at);
 		const picked = this.book.pick(slots.length, now);
 		picked.forEach((c, i) => this.dial(c, slots[i]));
 		// An unused slot is not saved up: Exotel's throttle is a ceiling, not a quota.
-		this.nextSlot = picked.length < slots.length ? end : this.nextSlot + Math.ceil((end - this.nextSlot) / this.spacingMs) * this.spacingMs;
+		this.nextSlot =
+			picked.length < slots.length
+				? end
+				: this.nextSlot + Math.ceil((end - this.nextSlot) / this.spacingMs) * this.spacingMs;
 	}
 }

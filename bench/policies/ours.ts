@@ -41,7 +41,14 @@ export const CAMPAIGN = 'bench';
 /** Release's signing key in the bench (22 base64url characters, like newCampaignKey's). */
 const BENCH_SIGNING_KEY = 'bench-signing-key-0000';
 
-const PENDING_HOLDS = ['window_closed', 'retry_not_due', 'circle_paused', 'budget_used', 'already_in_flight', 'campaign_paused'] as const;
+const PENDING_HOLDS = [
+	'window_closed',
+	'retry_not_due',
+	'circle_paused',
+	'budget_used',
+	'already_in_flight',
+	'campaign_paused',
+] as const;
 
 export class OursPolicy implements Policy {
 	readonly id: string;
@@ -90,11 +97,14 @@ export class OursPolicy implements Policy {
 			this.detailsRequests++;
 		}
 		const t0 = performance.now();
-		const r = releaseTick(this.state, this.rows, now, this.settings, { includeHeld: this.includeHeld });
+		const r = releaseTick(this.state, this.rows, now, this.settings, {
+			includeHeld: this.includeHeld,
+		});
 		this.releaseMs.push(performance.now() - t0);
 		this.state = r.state;
 		this.last = r;
-		if (r.budget.eligible > 0) this.limitedBy[r.budget.limitedBy] = (this.limitedBy[r.budget.limitedBy] ?? 0) + 1;
+		if (r.budget.eligible > 0)
+			this.limitedBy[r.budget.limitedBy] = (this.limitedBy[r.budget.limitedBy] ?? 0) + 1;
 		this.logTransitions(r.transitions);
 		this.note(r.warnings);
 		for (const call of r.released) {
@@ -104,7 +114,11 @@ export class OursPolicy implements Policy {
 			row.lastAttemptAt = call.placedAt;
 			row.nextRetryAt = null;
 			row.lastCallSid = undefined;
-			this.host.connect(call.sendAt, call.index, { attempt: call.attempt, customField: call.customField, probe: call.probe });
+			this.host.connect(call.sendAt, call.index, {
+				attempt: call.attempt,
+				customField: call.customField,
+				probe: call.probe,
+			});
 		}
 		// the tick's one Row Updates request
 		for (const wb of r.rowWrites) {
@@ -154,7 +168,13 @@ export class OursPolicy implements Policy {
 
 	finished(): boolean {
 		const r = this.last;
-		if (!r || this.state.inFlight.length > 0 || r.released.length > 0 || Object.keys(this.state.rows ?? {}).length > 0) return false;
+		if (
+			!r ||
+			this.state.inFlight.length > 0 ||
+			r.released.length > 0 ||
+			Object.keys(this.state.rows ?? {}).length > 0
+		)
+			return false;
 		return PENDING_HOLDS.every((h) => r.held[h] === 0);
 	}
 
@@ -189,7 +209,8 @@ export class OursPolicy implements Policy {
 	}
 
 	private logTransitions(ts: readonly BreakerTransition[]): void {
-		for (const t of ts) this.breakerLog.push({ circle: t.circle, to: t.to, at: t.at, reason: t.reason });
+		for (const t of ts)
+			this.breakerLog.push({ circle: t.circle, to: t.to, at: t.at, reason: t.reason });
 	}
 
 	private note(ws: readonly string[]): void {

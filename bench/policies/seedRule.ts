@@ -58,6 +58,9 @@ export class SeedRulePolicy extends BaselinePolicy {
 
 	notes(): string[] {
 		const low = this.rateLog.filter(([, r]) => r === SEED_RATE_LOW).length;
-		return [...super.notes(), `rate changes: ${this.rateLog.length} (${low} step-downs to ${SEED_RATE_LOW}/min)`];
+		return [
+			...super.notes(),
+			`rate changes: ${this.rateLog.length} (${low} step-downs to ${SEED_RATE_LOW}/min)`,
+		];
 	}
 }

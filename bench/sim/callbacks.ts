@@ -7,7 +7,12 @@ import { deriveRng, type Seed } from '../../simulator/rng';
 import type { CallbackFaults } from './scenarios';
 
 /** Delays (ms after the call ends) of each delivery; [] = lost. */
-export function callbackDeliveries(seed: Seed, national: string, ordinal: number, faults: CallbackFaults): number[] {
+export function callbackDeliveries(
+	seed: Seed,
+	national: string,
+	ordinal: number,
+	faults: CallbackFaults,
+): number[] {
 	const rng = deriveRng(seed, 'callback', national, ordinal);
 	// Always draw all four numbers so the streams stay aligned whatever the rates.
 	const lost = rng.next() < faults.dropRate;

@@ -4,7 +4,11 @@
  * every scenario of one run gets the same list, in the same order.
  */
 import type { CircleCode } from '../../nodes/core/circles';
-import { DEFAULT_NUMBERS_CONFIG, numberMetadata, type NumbersConfig } from '../../simulator/numbers';
+import {
+	DEFAULT_NUMBERS_CONFIG,
+	numberMetadata,
+	type NumbersConfig,
+} from '../../simulator/numbers';
 import { deriveRng, type Seed } from '../../simulator/rng';
 
 export interface Contact {
@@ -18,7 +22,11 @@ export interface Contact {
 	dnd: boolean;
 }
 
-export function makeContacts(n: number, seed: Seed, config: NumbersConfig = DEFAULT_NUMBERS_CONFIG): Contact[] {
+export function makeContacts(
+	n: number,
+	seed: Seed,
+	config: NumbersConfig = DEFAULT_NUMBERS_CONFIG,
+): Contact[] {
 	const rng = deriveRng(seed, 'contacts');
 	const seen = new Set<string>();
 	const out: Contact[] = [];

@@ -4,7 +4,13 @@
  * (decideCall). Each call's outcome is drawn from an RNG derived from (seed, contact, call ordinal), so the k-th
  * call to a number ends the same way under every policy (unless the time of day or an outage differs).
  */
-import { decideCall, defaultModelConfig, LUNCH_DIP_CURVE, type ModelConfig, type TerminalStatus } from '../../simulator/model';
+import {
+	decideCall,
+	defaultModelConfig,
+	LUNCH_DIP_CURVE,
+	type ModelConfig,
+	type TerminalStatus,
+} from '../../simulator/model';
 import { deriveRng, type Seed } from '../../simulator/rng';
 import type { Contact } from './contacts';
 import { Ledger, type CallRecord } from './ledger';
@@ -33,7 +39,12 @@ export interface DetailsAnswer {
 export function benchModelConfig(scenario: Scenario): ModelConfig {
 	const model = defaultModelConfig();
 	model.answerByHourIST = LUNCH_DIP_CURVE.slice();
-	model.outages = scenario.outages.map((o) => ({ circle: o.circle, kind: o.kind, from: o.from, to: o.to }));
+	model.outages = scenario.outages.map((o) => ({
+		circle: o.circle,
+		kind: o.kind,
+		from: o.from,
+		to: o.to,
+	}));
 	return model;
 }
 
@@ -50,7 +61,12 @@ export class VirtualExotel {
 		this.model = benchModelConfig(scenario);
 	}
 
-	connect(t: number, contactIdx: number, customField: string | undefined, probe: boolean): ConnectAnswer {
+	connect(
+		t: number,
+		contactIdx: number,
+		customField: string | undefined,
+		probe: boolean,
+	): ConnectAnswer {
 		const l = this.ledger;
 		l.connectSent++;
 		if (this.scenario.storms.some((s) => s.from <= t && t < s.to)) {

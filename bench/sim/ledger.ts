@@ -52,7 +52,14 @@ export class Ledger {
 	callbacksDelivered = 0;
 	callbacksLost = 0;
 	callbacksDuplicated = 0;
-	readonly compliance: Compliance = { outsideWindow: 0, dnd: 0, overCap: 0, duplicates: 0, duplicateConcurrent: 0, duplicateAfterCompleted: 0 };
+	readonly compliance: Compliance = {
+		outsideWindow: 0,
+		dnd: 0,
+		overCap: 0,
+		duplicates: 0,
+		duplicateConcurrent: 0,
+		duplicateAfterCompleted: 0,
+	};
 	/** A few examples of each violation, for the report. */
 	readonly examples: string[] = [];
 
@@ -103,7 +110,8 @@ export class Ledger {
 		const contact = this.contacts[c];
 		const t = rec.placedAt;
 		const note = (what: string) => {
-			if (this.examples.length < 20) this.examples.push(`${what}: ${contact.key} at ${new Date(t).toISOString()}`);
+			if (this.examples.length < 20)
+				this.examples.push(`${what}: ${contact.key} at ${new Date(t).toISOString()}`);
 		};
 		if (!isWindowOpen(t)) {
 			this.compliance.outsideWindow++;
@@ -115,7 +123,9 @@ export class Ledger {
 		}
 		if (this.placedCount[c] >= this.maxAttempts + this.outageCalls[c]) {
 			this.compliance.overCap++;
-			note(`over cap (call ${this.placedCount[c] + 1}, ${this.outageCalls[c]} outage-failed before)`);
+			note(
+				`over cap (call ${this.placedCount[c] + 1}, ${this.outageCalls[c]} outage-failed before)`,
+			);
 		}
 		if (this.liveUntil[c] > t) {
 			this.compliance.duplicates++;
@@ -134,7 +144,8 @@ export class Ledger {
 		this.calls.push(rec);
 		this.bySid.set(rec.sid, rec);
 		const m = this.minute(t);
-		while (this.dialsPerMinute.length <= m) this.dialsPerMinute.push(new Int32Array(CIRCLE_CODES.length));
+		while (this.dialsPerMinute.length <= m)
+			this.dialsPerMinute.push(new Int32Array(CIRCLE_CODES.length));
 		this.dialsPerMinute[m][CIRCLE_INDEX.get(rec.circle)!]++;
 		if (rec.status === 'completed') this.bump(this.completionsPerMinute, rec.endAt);
 	}

@@ -49,7 +49,12 @@ export interface RunRecord {
 	wallMs: number;
 }
 
-export function runSimulation(opts: { scenario: Scenario; contacts: readonly Contact[]; seed: Seed; policy: Policy }): RunRecord {
+export function runSimulation(opts: {
+	scenario: Scenario;
+	contacts: readonly Contact[];
+	seed: Seed;
+	policy: Policy;
+}): RunRecord {
 	const { scenario, contacts, seed, policy } = opts;
 	const wall0 = process.hrtime.bigint();
 	const ledger = new Ledger(contacts, scenario.start, MAX_ATTEMPTS);
@@ -67,7 +72,12 @@ export function runSimulation(opts: { scenario: Scenario; contacts: readonly Con
 		contacts,
 		scenario,
 		connect(at: number, contact: number, tag: ConnectTag) {
-			push({ t: Math.max(at, now), seq: seq++, k: 'send', req: { contact, sentAt: Math.max(at, now), tag } });
+			push({
+				t: Math.max(at, now),
+				seq: seq++,
+				k: 'send',
+				req: { contact, sentAt: Math.max(at, now), tag },
+			});
 		},
 		details(at: number, callSids: string[]) {
 			push({ t: Math.max(at, now), seq: seq++, k: 'details', sids: callSids.slice() });
@@ -98,12 +108,18 @@ export function runSimulation(opts: { scenario: Scenario; contacts: readonly Con
 				}
 				policy.tick(now);
 				let next = now + policy.tickMs;
-				if (pending === 0 && !isWindowOpen(next)) next = Math.max(next, nextOpening(next) - policy.tickMs);
+				if (pending === 0 && !isWindowOpen(next))
+					next = Math.max(next, nextOpening(next) - policy.tickMs);
 				push({ t: next, seq: seq++, k: 'tick' });
 				break;
 			}
 			case 'send': {
-				const answer = exotel.connect(now, e.req.contact, e.req.tag.customField, e.req.tag.probe === true);
+				const answer = exotel.connect(
+					now,
+					e.req.contact,
+					e.req.tag.customField,
+					e.req.tag.probe === true,
+				);
 				push({ t: now + CONNECT_LATENCY_MS, seq: seq++, k: 'answer', req: e.req, answer });
 				if (answer.call) push({ t: answer.call.endAt, seq: seq++, k: 'end', call: answer.call });
 				break;
@@ -113,12 +129,27 @@ export function runSimulation(opts: { scenario: Scenario; contacts: readonly Con
 				break;
 			case 'end': {
 				const call = e.call;
-				const base = { callSid: call.sid, status: call.status, endAt: call.endAt, customField: call.customField };
+				const base = {
+					callSid: call.sid,
+					status: call.status,
+					endAt: call.endAt,
+					customField: call.customField,
+				};
 				if (policy.outcomes === 'internal') {
-					push({ t: now, seq: seq++, k: 'status', report: { ...base, contact: call.contact, duplicate: false } });
+					push({
+						t: now,
+						seq: seq++,
+						k: 'status',
+						report: { ...base, contact: call.contact, duplicate: false },
+					});
 					break;
 				}
-				const delays = callbackDeliveries(seed, contacts[call.contact].national, call.ordinal, scenario.callbacks);
+				const delays = callbackDeliveries(
+					seed,
+					contacts[call.contact].national,
+					call.ordinal,
+					scenario.callbacks,
+				);
 				if (delays.length === 0) ledger.callbacksLost++;
 				delays.forEach((d, i) => {
 					if (i > 0) ledger.callbacksDuplicated++;

@@ -31,7 +31,11 @@ export class SlidingLimiter {
  * at which the 60 s window (s - 60 s, s] holds more than `limit` sent requests ("window-seconds over the limit"),
  * and the largest count in any window. `sent` must be ascending.
  */
-export function overLimitWindows(sent: readonly number[], limit = 200, windowMs = 60_000): { windows: number; maxInWindow: number } {
+export function overLimitWindows(
+	sent: readonly number[],
+	limit = 200,
+	windowMs = 60_000,
+): { windows: number; maxInWindow: number } {
 	let maxInWindow = 0;
 	let lo = 0;
 	for (let hi = 0; hi < sent.length; hi++) {

@@ -7,7 +7,14 @@ import type { CircleCode } from '../../nodes/core/circles';
 import type { Range } from '../../simulator/model';
 import { MINUTE, HOUR, ist } from './time';
 
-export type ScenarioId = 'healthy' | 'hard-outage' | 'silent-outage' | 'storm-429' | 'lost-callbacks' | 'dup-callbacks' | 'window-edge';
+export type ScenarioId =
+	| 'healthy'
+	| 'hard-outage'
+	| 'silent-outage'
+	| 'storm-429'
+	| 'lost-callbacks'
+	| 'dup-callbacks'
+	| 'window-edge';
 
 export interface BenchOutage {
 	circle: CircleCode;
@@ -70,7 +77,12 @@ export function buildScenarios(eligible: number): Scenario[] {
 	const base = { start, outages: [], storms: [], callbacks: CLEAN_CALLBACKS, horizonMs: 36 * HOUR };
 	const at = `+${offset / MINUTE} min`;
 	return [
-		{ ...base, id: 'healthy', title: 'Healthy', description: 'All circles healthy, realistic answer rates, callbacks all delivered.' },
+		{
+			...base,
+			id: 'healthy',
+			title: 'Healthy',
+			description: 'All circles healthy, realistic answer rates, callbacks all delivered.',
+		},
 		{
 			...base,
 			id: 'hard-outage',
@@ -110,7 +122,8 @@ export function buildScenarios(eligible: number): Scenario[] {
 			...base,
 			id: 'window-edge',
 			title: 'Crosses 21:00',
-			description: 'Starts 20:15 IST: the 09:00-21:00 window closes mid-campaign; the rest runs the next morning.',
+			description:
+				'Starts 20:15 IST: the 09:00-21:00 window closes mid-campaign; the rest runs the next morning.',
 			start: ist(EDGE_START),
 		},
 	];

@@ -20,7 +20,7 @@ export const DEFAULT_WINDOW: CallingWindow = { startMinute: 9 * 60, endMinute: 2
 
 /** Minutes after midnight IST. */
 export function istMinuteOfDay(t: number): number {
-	return Math.floor((((t + IST_OFFSET) % DAY) + DAY) % DAY / MINUTE);
+	return Math.floor(((((t + IST_OFFSET) % DAY) + DAY) % DAY) / MINUTE);
 }
 
 export function isWindowOpen(t: number, w: CallingWindow = DEFAULT_WINDOW): boolean {
@@ -43,7 +43,11 @@ export function windowClose(t: number, w: CallingWindow = DEFAULT_WINDOW): numbe
 }
 
 /** Milliseconds of open window inside [from, to). */
-export function openTimeBetween(from: number, to: number, w: CallingWindow = DEFAULT_WINDOW): number {
+export function openTimeBetween(
+	from: number,
+	to: number,
+	w: CallingWindow = DEFAULT_WINDOW,
+): number {
 	let total = 0;
 	let t = from;
 	while (t < to) {

@@ -48,7 +48,8 @@ export class ExotelCallDetails implements INodeType {
 						name: 'Get Many',
 						value: 'getAll',
 						action: 'Get many calls',
-						description: 'Get finished calls by Call SIDs, date range and status (ongoing calls are not listed by Exotel)',
+						description:
+							'Get finished calls by Call SIDs, date range and status (ongoing calls are not listed by Exotel)',
 					},
 				],
 				default: 'get',
@@ -60,7 +61,8 @@ export class ExotelCallDetails implements INodeType {
 				required: true,
 				default: '={{ $json.callSid }}',
 				placeholder: 'c5797dcbaaeed7678c4062a4a3ed2f8a',
-				description: 'The Sid Exotel returned when the call was placed (Connect Call outputs it as callSid)',
+				description:
+					'The Sid Exotel returned when the call was placed (Connect Call outputs it as callSid)',
 				displayOptions: { show: { operation: ['get'] } },
 			},
 			{
@@ -103,14 +105,16 @@ export class ExotelCallDetails implements INodeType {
 						name: 'dateFrom',
 						type: 'dateTime',
 						default: '',
-						description: 'Only calls created at or after this time (India time). Exotel keeps 6 months and allows at most a 1-month range.',
+						description:
+							'Only calls created at or after this time (India time). Exotel keeps 6 months and allows at most a 1-month range.',
 					},
 					{
 						displayName: 'Created Before',
 						name: 'dateTo',
 						type: 'dateTime',
 						default: '',
-						description: 'Only calls created at or before this time (India time); a bare date includes the whole day',
+						description:
+							'Only calls created at or before this time (India time); a bare date includes the whole day',
 					},
 					{
 						displayName: 'Status',
@@ -155,7 +159,13 @@ export class ExotelCallDetails implements INodeType {
 
 		for (let i = 0; i < items.length; i++) {
 			try {
-				const operation = checkOption(this.getNode(), 'Operation', this.getNodeParameter('operation', i), OPERATIONS, i);
+				const operation = checkOption(
+					this.getNode(),
+					'Operation',
+					this.getNodeParameter('operation', i),
+					OPERATIONS,
+					i,
+				);
 				const timeout = this.getNodeParameter('options.timeout', i, 30000) as number;
 				const fetch = async (request: ExotelRequest) =>
 					await exotelApiRequest.call(this, request, { account, itemIndex: i, timeout });
@@ -174,12 +184,20 @@ export class ExotelCallDetails implements INodeType {
 					// Reconciliation counts what this returns for the CallSid it asked about: another call's details
 					// (a proxy's cache, a garbled answer) must not be counted as this call's outcome.
 					if (call.callSid.toLowerCase() !== callSid.toLowerCase()) {
-						throw new NodeOperationError(this.getNode(), `Exotel answered with the details of another call (asked for ${callSid}, got ${JSON.stringify(call.callSid.slice(0, 40))})`, {
-							description: 'Nothing was taken from this answer. Check any proxy or cache between n8n and Exotel, then run it again.',
-							itemIndex: i,
-						});
+						throw new NodeOperationError(
+							this.getNode(),
+							`Exotel answered with the details of another call (asked for ${callSid}, got ${JSON.stringify(call.callSid.slice(0, 40))})`,
+							{
+								description:
+									'Nothing was taken from this answer. Check any proxy or cache between n8n and Exotel, then run it again.',
+								itemIndex: i,
+							},
+						);
 					}
-					returnData.push({ json: { ...call, exotelResponse: raw } as unknown as IDataObject, pairedItem: { item: i } });
+					returnData.push({
+						json: { ...call, exotelResponse: raw } as unknown as IDataObject,
+						pairedItem: { item: i },
+					});
 					continue;
 				}
 
@@ -193,14 +211,21 @@ export class ExotelCallDetails implements INodeType {
 					results = await collectBulkCalls(
 						fetch,
 						account.accountSid,
-						{ sids, status, dateCreated: { from: filters.dateFrom as string, to: filters.dateTo as string } },
+						{
+							sids,
+							status,
+							dateCreated: { from: filters.dateFrom as string, to: filters.dateTo as string },
+						},
 						{ limit },
 					);
 				} catch (e) {
 					throw asNodeError(this.getNode(), e, i);
 				}
 				for (const r of results) {
-					returnData.push({ json: { ...r.call, exotelResponse: r.raw } as unknown as IDataObject, pairedItem: { item: i } });
+					returnData.push({
+						json: { ...r.call, exotelResponse: r.raw } as unknown as IDataObject,
+						pairedItem: { item: i },
+					});
 				}
 			} catch (error) {
 				if (this.continueOnFail()) {

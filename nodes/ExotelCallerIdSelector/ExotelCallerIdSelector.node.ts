@@ -96,7 +96,8 @@ export class ExotelCallerIdSelector implements INodeType {
 					{
 						name: 'Table Below',
 						value: 'table',
-						description: 'Use only the numbers typed into the table below; no Exotel credential needed',
+						description:
+							'Use only the numbers typed into the table below; no Exotel credential needed',
 					},
 				],
 				default: 'discover',
@@ -219,15 +220,29 @@ export class ExotelCallerIdSelector implements INodeType {
 		const matched: INodeExecutionData[] = [];
 		const unmatched: INodeExecutionData[] = [];
 
-		const source = checkOption(this.getNode(), 'ExoPhones From', this.getNodeParameter('source', 0, 'discover'), SOURCES, 0);
-		const whenNoMatch = checkOption(this.getNode(), 'When No ExoPhone Matches', this.getNodeParameter('whenNoMatch', 0, 'secondOutput'), WHEN_NO_MATCH, 0);
+		const source = checkOption(
+			this.getNode(),
+			'ExoPhones From',
+			this.getNodeParameter('source', 0, 'discover'),
+			SOURCES,
+			0,
+		);
+		const whenNoMatch = checkOption(
+			this.getNode(),
+			'When No ExoPhone Matches',
+			this.getNodeParameter('whenNoMatch', 0, 'secondOutput'),
+			WHEN_NO_MATCH,
+			0,
+		);
 		const twoOutputs = whenNoMatch === 'secondOutput';
 
 		// Round-robin cursors persist in this node's static data; work on a plain copy and write it back once.
 		const staticData = this.getWorkflowStaticData('node');
 		const stored = staticData[CURSOR_KEY];
 		const cursors: RoundRobinCursors =
-			stored && typeof stored === 'object' && !Array.isArray(stored) ? { ...(stored as RoundRobinCursors) } : {};
+			stored && typeof stored === 'object' && !Array.isArray(stored)
+				? { ...(stored as RoundRobinCursors) }
+				: {};
 		const cursorsBefore = JSON.stringify(cursors);
 
 		// The account's ExoPhones are fetched at most once per execution, on first need.
@@ -240,10 +255,18 @@ export class ExotelCallerIdSelector implements INodeType {
 		for (let i = 0; i < items.length; i++) {
 			try {
 				const rawCircle = this.getNodeParameter('circle', i, '') as unknown;
-				const strategy = checkOption(this.getNode(), 'Pick Strategy', this.getNodeParameter('strategy', i, 'roundRobin'), STRATEGIES, i);
+				const strategy = checkOption(
+					this.getNode(),
+					'Pick Strategy',
+					this.getNodeParameter('strategy', i, 'roundRobin'),
+					STRATEGIES,
+					i,
+				);
 				const neighbourFallback = this.getNodeParameter('neighbourFallback', i, true) as boolean;
 				const fallbackCallerId =
-					whenNoMatch === 'fallback' ? String(this.getNodeParameter('fallbackCallerId', i, '') ?? '').trim() : '';
+					whenNoMatch === 'fallback'
+						? String(this.getNodeParameter('fallbackCallerId', i, '') ?? '').trim()
+						: '';
 				if (whenNoMatch === 'fallback' && !fallbackCallerId) {
 					throw new NodeOperationError(this.getNode(), 'The Fallback Caller ID is empty', {
 						itemIndex: i,
@@ -255,20 +278,28 @@ export class ExotelCallerIdSelector implements INodeType {
 				const table: TableRow[] =
 					source === 'discover'
 						? []
-						: (((this.getNodeParameter('circleNumbers.rows', i, []) as IDataObject[]) ?? []).map((row) => ({
-								circle: String(row.circle ?? ''),
-								numbers: String(row.numbers ?? ''),
-							})) as TableRow[]);
+						: (((this.getNodeParameter('circleNumbers.rows', i, []) as IDataObject[]) ?? []).map(
+								(row) => ({
+									circle: String(row.circle ?? ''),
+									numbers: String(row.numbers ?? ''),
+								}),
+							) as TableRow[]);
 				const discovered = source === 'table' ? [] : await discover(i);
 				const { pool } = buildPool(table, discovered);
 				if (source === 'table' && isEmpty(pool)) {
 					throw new NodeOperationError(this.getNode(), 'The ExoPhones per Circle table is empty', {
 						itemIndex: i,
-						description: 'Add at least one circle with its ExoPhones, or take the ExoPhones from the Exotel account.',
+						description:
+							'Add at least one circle with its ExoPhones, or take the ExoPhones from the Exotel account.',
 					});
 				}
 
-				const selection = selectCallerId(rawCircle, pool, { strategy, neighbourFallback, fallbackCallerId }, cursors);
+				const selection = selectCallerId(
+					rawCircle,
+					pool,
+					{ strategy, neighbourFallback, fallbackCallerId },
+					cursors,
+				);
 				const json: IDataObject = {
 					...deepCopy(items[i].json),
 					callerId: selection.callerId,
@@ -300,7 +331,10 @@ function isEmpty(pool: CallerIdPool): boolean {
 }
 
 /** All pages of the account's ExoPhones (v2_beta IncomingPhoneNumbers), as number + circle. */
-async function fetchExoPhones(ctx: IExecuteFunctions, itemIndex: number): Promise<DiscoveredExoPhone[]> {
+async function fetchExoPhones(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+): Promise<DiscoveredExoPhone[]> {
 	const account = await getExotelAccount.call(ctx, itemIndex);
 	const found: DiscoveredExoPhone[] = [];
 	let page: number | undefined = 0;
@@ -310,7 +344,8 @@ async function fetchExoPhones(ctx: IExecuteFunctions, itemIndex: number): Promis
 			incomingPhoneNumbersRequest(account.accountSid, { page, pageSize: 100 }),
 			{ account, itemIndex },
 		);
-		for (const phone of mapExophones(body)) found.push({ number: phone.number, region: phone.region });
+		for (const phone of mapExophones(body))
+			found.push({ number: phone.number, region: phone.region });
 		page = nextIncomingPhoneNumbersPage(body as Parameters<typeof nextIncomingPhoneNumbersPage>[0]);
 	}
 	if (found.length === 0) {

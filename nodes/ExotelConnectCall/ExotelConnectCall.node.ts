@@ -42,7 +42,10 @@ const CALLBACK_EVENTS = ['terminal', 'answered'] as const;
 const CALLBACK_CONTENT_TYPES = ['application/json', 'multipart/form-data'] as const;
 
 /** The defaults of From and Caller ID (they read the incoming row); an agent's tool call has no row, so a tool must set them. */
-const ROW_DEFAULTS = { from: '={{ $json.phoneNumber }}', callerId: '={{ $json.callerId }}' } as const;
+const ROW_DEFAULTS = {
+	from: '={{ $json.phoneNumber }}',
+	callerId: '={{ $json.callerId }}',
+} as const;
 
 /**
  * Description of the AI-agent tool variant n8n derives from this node (n8n 2.x makes every `usableAsTool` node a
@@ -57,21 +60,30 @@ const TOOL_DESCRIPTION =
  * An AI agent may only place calls through this node when the user has switched it on in the tool node and set the
  * numbers explicitly; then one call per tool call. Throws (before any request) otherwise. Outside an agent, no-op.
  */
-export function assertToolMayCall(ctx: IExecuteFunctions, itemCount: number, variant: Variant): void {
+export function assertToolMayCall(
+	ctx: IExecuteFunctions,
+	itemCount: number,
+	variant: Variant,
+): void {
 	const node = ctx.getNode();
 	if (!node.type.endsWith('Tool')) return;
 	const allowed = ctx.getNodeParameter('allowAgentCalls', 0, false) as boolean;
 	if (!allowed) {
-		throw new NodeOperationError(node, 'This tool may not place calls: "Allow the AI Agent to Place Calls" is off', {
-			description:
-				'Every use of this tool places a real, billed call. Turn on "Allow the AI Agent to Place Calls" in the tool node only if the agent should be able to do that.',
-		});
+		throw new NodeOperationError(
+			node,
+			'This tool may not place calls: "Allow the AI Agent to Place Calls" is off',
+			{
+				description:
+					'Every use of this tool places a real, billed call. Turn on "Allow the AI Agent to Place Calls" in the tool node only if the agent should be able to do that.',
+			},
+		);
 	}
 	const unset: string[] = (['from', 'callerId'] as const).filter((name) => {
 		const raw = node.parameters[name];
 		return raw === undefined || raw === '' || raw === ROW_DEFAULTS[name];
 	});
-	if (variant === 'number' && (node.parameters.to === undefined || node.parameters.to === '')) unset.push('to');
+	if (variant === 'number' && (node.parameters.to === undefined || node.parameters.to === ''))
+		unset.push('to');
 	if (unset.length > 0) {
 		throw new NodeOperationError(node, `Set ${unset.join(', ')} explicitly in the tool node`, {
 			description:
@@ -79,7 +91,10 @@ export function assertToolMayCall(ctx: IExecuteFunctions, itemCount: number, var
 		});
 	}
 	if (itemCount > 1) {
-		throw new NodeOperationError(node, `A tool call places one call; it got ${itemCount} items and placed none`);
+		throw new NodeOperationError(
+			node,
+			`A tool call places one call; it got ${itemCount} items and placed none`,
+		);
 	}
 }
 
@@ -106,7 +121,12 @@ function digitsOf(value: string): string {
 
 function pacingCustomField(json: IDataObject): string | undefined {
 	const pacing = json.pacing as IDataObject | undefined;
-	if (pacing && typeof pacing === 'object' && typeof pacing.customField === 'string' && pacing.customField.trim()) {
+	if (
+		pacing &&
+		typeof pacing === 'object' &&
+		typeof pacing.customField === 'string' &&
+		pacing.customField.trim()
+	) {
 		return pacing.customField.trim();
 	}
 	return undefined;
@@ -147,7 +167,8 @@ export class ExotelConnectCall implements INodeType {
 		icon: { light: 'file:exotel.svg', dark: 'file:exotel.dark.svg' },
 		group: ['output'],
 		version: 1,
-		subtitle: '={{ $parameter["variant"] === "number" ? "Connect two numbers" : "Connect to call flow" }}',
+		subtitle:
+			'={{ $parameter["variant"] === "number" ? "Connect two numbers" : "Connect to call flow" }}',
 		description:
 			'Place outbound calls through Exotel: connect each number to a call flow (IVR) or to a second number',
 		defaults: { name: 'Exotel Connect Call' },
@@ -171,7 +192,8 @@ export class ExotelConnectCall implements INodeType {
 				type: 'boolean',
 				default: false,
 				displayOptions: { show: { '@tool': [true] } },
-				description: 'Whether the agent may place real, billed calls with this tool. Off: the tool refuses and calls nobody.',
+				description:
+					'Whether the agent may place real, billed calls with this tool. Off: the tool refuses and calls nobody.',
 			},
 			{
 				displayName: 'Tool Description',
@@ -192,12 +214,14 @@ export class ExotelConnectCall implements INodeType {
 					{
 						name: 'Call Flow',
 						value: 'flow',
-						description: 'Call the number and, once answered, run an Exotel call flow (IVR, greeting, passthru)',
+						description:
+							'Call the number and, once answered, run an Exotel call flow (IVR, greeting, passthru)',
 					},
 					{
 						name: 'Another Number',
 						value: 'number',
-						description: 'Call the From number first and, once answered, connect it to the To number',
+						description:
+							'Call the From number first and, once answered, connect it to the To number',
 					},
 				],
 				default: 'flow',
@@ -266,7 +290,8 @@ export class ExotelConnectCall implements INodeType {
 					{
 						name: 'Terminal',
 						value: 'terminal',
-						description: 'When the call ends (completed, busy, no answer, failed); carries the Custom Field',
+						description:
+							'When the call ends (completed, busy, no answer, failed); carries the Custom Field',
 					},
 				],
 				default: ['terminal'],
@@ -288,7 +313,8 @@ export class ExotelConnectCall implements INodeType {
 					},
 				],
 				default: 'application/json',
-				description: 'How Exotel encodes the status callback. The Exotel Status Trigger node reads both.',
+				description:
+					'How Exotel encodes the status callback. The Exotel Status Trigger node reads both.',
 			},
 			{
 				displayName: 'Custom Field',
@@ -391,12 +417,19 @@ export class ExotelConnectCall implements INodeType {
 		const items = this.getInputData();
 		const results: Array<INodeExecutionData | undefined> = new Array(items.length);
 		const account: ExotelAccount = await getExotelAccount.call(this);
-		const variant = checkOption(this.getNode(), 'Connect To', this.getNodeParameter('variant', 0, 'flow'), VARIANTS, 0);
+		const variant = checkOption(
+			this.getNode(),
+			'Connect To',
+			this.getNodeParameter('variant', 0, 'flow'),
+			VARIANTS,
+			0,
+		);
 		assertToolMayCall(this, items.length, variant);
 
 		// A tool answers the model with the call only: its input item is the agent's own (e.g. a webhook's headers).
 		const isTool = this.getNode().type.endsWith('Tool');
-		const inputJson = (itemIndex: number): IDataObject => (isTool ? {} : deepCopy(items[itemIndex].json));
+		const inputJson = (itemIndex: number): IDataObject =>
+			isTool ? {} : deepCopy(items[itemIndex].json);
 		const fail = (itemIndex: number, error: Error, extra: IDataObject = {}): void => {
 			results[itemIndex] = {
 				json: { ...inputJson(itemIndex), ...extra, error: error.message },
@@ -420,7 +453,9 @@ export class ExotelConnectCall implements INodeType {
 		}
 
 		// Pass 2: place the calls in order, spaced to stay within the per-minute limit.
-		const maxPerWindow = Number(this.getNodeParameter('options.maxRequestsPerMinute', 0, DEFAULT_MAX_PER_MINUTE));
+		const maxPerWindow = Number(
+			this.getNodeParameter('options.maxRequestsPerMinute', 0, DEFAULT_MAX_PER_MINUTE),
+		);
 		const spreadSeconds = Number(this.getNodeParameter('options.spreadOverSeconds', 0, 0));
 		const maxRetries = Number(this.getNodeParameter('options.maxRetries', 0, 3));
 		const timeout = Number(this.getNodeParameter('options.timeout', 0, 30000));
@@ -456,7 +491,8 @@ export class ExotelConnectCall implements INodeType {
 				for (let refusals = 0; body === undefined; ) {
 					const wait = spacer.nextWait();
 					if (refusals > 0 || spacer.learntLimit() !== undefined) {
-						if (wait > Math.max(0, rateLimitDeadline - Date.now())) throw handBack(this, call, spacer, maxPerWindow);
+						if (wait > Math.max(0, rateLimitDeadline - Date.now()))
+							throw handBack(this, call, spacer, maxPerWindow);
 					}
 					await waitForPlace(this, spacer, wait);
 					spacer.markSent();
@@ -471,11 +507,18 @@ export class ExotelConnectCall implements INodeType {
 							retryRateLimited: false,
 						});
 					} catch (error) {
-						if (!isRateLimited(error)) throw explainFailure(this, error as Error, call, requestedAt, account.baseUrl);
+						if (!isRateLimited(error))
+							throw explainFailure(this, error as Error, call, requestedAt, account.baseUrl);
 						// Exotel counted nothing: wait for a place in its window (nextWait knows the limit it showed).
 						spacer.markRefused();
 						if (++refusals > maxRetries) {
-							throw explainFailure(this, withAdvice(error as Error, spacer, maxPerWindow), call, requestedAt, account.baseUrl);
+							throw explainFailure(
+								this,
+								withAdvice(error as Error, spacer, maxPerWindow),
+								call,
+								requestedAt,
+								account.baseUrl,
+							);
 						}
 					}
 				}
@@ -515,7 +558,12 @@ export class ExotelConnectCall implements INodeType {
 	}
 }
 
-function prepareCall(ctx: IExecuteFunctions, i: number, variant: Variant, account: ExotelAccount): PreparedCall {
+function prepareCall(
+	ctx: IExecuteFunctions,
+	i: number,
+	variant: Variant,
+	account: ExotelAccount,
+): PreparedCall {
 	const node = ctx.getNode();
 	const json = ctx.getInputData()[i].json;
 	const from = ctx.getNodeParameter('from', i, '') as unknown;
@@ -543,14 +591,20 @@ function prepareCall(ctx: IExecuteFunctions, i: number, variant: Variant, accoun
 		if (isBlank(to)) {
 			throw new NodeOperationError(node, 'To is empty: there is no second number to connect', {
 				itemIndex: i,
-				description: 'Enter the number Exotel should connect once From answers, or choose "Connect To: Call Flow".',
+				description:
+					'Enter the number Exotel should connect once From answers, or choose "Connect To: Call Flow".',
 			});
 		}
 		params.to = String(to).trim();
 	} else {
 		const flow = ctx.getNodeParameter('flow', i, '') as unknown;
 		try {
-			params.url = buildFlowUrl(account.accountSid, String(flow ?? ''), account.cluster, account.baseUrl);
+			params.url = buildFlowUrl(
+				account.accountSid,
+				String(flow ?? ''),
+				account.cluster,
+				account.baseUrl,
+			);
 		} catch (error) {
 			throw new NodeOperationError(node, (error as Error).message, {
 				itemIndex: i,
@@ -560,7 +614,11 @@ function prepareCall(ctx: IExecuteFunctions, i: number, variant: Variant, accoun
 		}
 	}
 
-	if (settings.timeLimit !== undefined && settings.timeLimit !== null && settings.timeLimit !== '') {
+	if (
+		settings.timeLimit !== undefined &&
+		settings.timeLimit !== null &&
+		settings.timeLimit !== ''
+	) {
 		const timeLimit = Number(settings.timeLimit);
 		if (!Number.isFinite(timeLimit) || timeLimit > MAX_TIME_LIMIT_SECONDS || timeLimit < 1) {
 			throw new NodeOperationError(
@@ -579,16 +637,33 @@ function prepareCall(ctx: IExecuteFunctions, i: number, variant: Variant, accoun
 	const statusCallback = String(ctx.getNodeParameter('statusCallback', i, '') ?? '').trim();
 	if (statusCallback) {
 		if (!/^https?:\/\//i.test(statusCallback)) {
-			throw new NodeOperationError(node, `The Status Callback URL "${statusCallback}" does not start with http:// or https://`, {
-				itemIndex: i,
-				description: 'Copy the Production URL of the Exotel Status Trigger node into "Status Callback URL".',
-			});
+			throw new NodeOperationError(
+				node,
+				`The Status Callback URL "${statusCallback}" does not start with http:// or https://`,
+				{
+					itemIndex: i,
+					description:
+						'Copy the Production URL of the Exotel Status Trigger node into "Status Callback URL".',
+				},
+			);
 		}
 		params.statusCallback = statusCallback;
 		const events = ctx.getNodeParameter('statusCallbackEvents', i, ['terminal']);
-		params.statusCallbackEvents = checkOptions(node, 'Status Callback Events', events, CALLBACK_EVENTS, i) as StatusCallbackEvent[];
+		params.statusCallbackEvents = checkOptions(
+			node,
+			'Status Callback Events',
+			events,
+			CALLBACK_EVENTS,
+			i,
+		) as StatusCallbackEvent[];
 		const contentType = ctx.getNodeParameter('statusCallbackContentType', i, 'application/json');
-		params.statusCallbackContentType = checkOption(node, 'Status Callback Content Type', contentType, CALLBACK_CONTENT_TYPES, i);
+		params.statusCallbackContentType = checkOption(
+			node,
+			'Status Callback Content Type',
+			contentType,
+			CALLBACK_CONTENT_TYPES,
+			i,
+		);
 	}
 
 	const userCustomField = ctx.getNodeParameter('customField', i, '') as unknown;
@@ -600,7 +675,8 @@ function prepareCall(ctx: IExecuteFunctions, i: number, variant: Variant, accoun
 			throw new NodeOperationError(node, (error as Error).message, { itemIndex: i });
 		}
 	} else {
-		customField = typeof userCustomField === 'string' ? userCustomField : JSON.stringify(userCustomField);
+		customField =
+			typeof userCustomField === 'string' ? userCustomField : JSON.stringify(userCustomField);
 		if (customField.length > CUSTOM_FIELD_MAX_LENGTH) {
 			throw new NodeOperationError(
 				node,
@@ -621,25 +697,43 @@ function prepareCall(ctx: IExecuteFunctions, i: number, variant: Variant, accoun
 	} catch (error) {
 		throw new NodeOperationError(node, (error as Error).message, {
 			itemIndex: i,
-			description: 'Fix the value named in the message (for example a phone number that is not a valid Indian number).',
+			description:
+				'Fix the value named in the message (for example a phone number that is not a valid Indian number).',
 		});
 	}
 	const fromPacing = isBlank(userCustomField) && pacingCustomField(json) !== undefined;
 	const sentFrom = request.form?.From ?? fromText;
 	const callee = params.to ? `${request.form?.To ?? params.to} (first leg ${sentFrom})` : sentFrom;
-	return { itemIndex: i, request, from: sentFrom, callee, callerId: params.callerId, customField, fromPacing };
+	return {
+		itemIndex: i,
+		request,
+		from: sentFrom,
+		callee,
+		callerId: params.callerId,
+		customField,
+		fromPacing,
+	};
 }
 
 /** Rewrites a failed Connect into words that say whether the call exists and what to do next. */
 /** Waits `ms` (the spacer's answer) unless the execution is cancelled. */
-async function waitForPlace(ctx: IExecuteFunctions, spacer: RequestSpacer, ms: number): Promise<void> {
+async function waitForPlace(
+	ctx: IExecuteFunctions,
+	spacer: RequestSpacer,
+	ms: number,
+): Promise<void> {
 	// Ask again after each pause: another execution may have used the window meanwhile. The caller's markSent
 	// follows a 0 answer in the same synchronous step, so no other execution can take that place in between.
 	for (let wait = ms; wait > 0; wait = spacer.nextWait()) {
 		if (!(await waitUnlessCancelled(wait, ctx.getExecutionCancelSignal()))) {
-			throw new NodeOperationError(ctx.getNode(), 'The execution was cancelled before every call was placed', {
-				description: 'Calls not yet sent were not placed; their contacts become callable again once the Pacing Controller has checked Exotel for them.',
-			});
+			throw new NodeOperationError(
+				ctx.getNode(),
+				'The execution was cancelled before every call was placed',
+				{
+					description:
+						'Calls not yet sent were not placed; their contacts become callable again once the Pacing Controller has checked Exotel for them.',
+				},
+			);
 		}
 	}
 }
@@ -648,18 +742,26 @@ async function waitForPlace(ctx: IExecuteFunctions, spacer: RequestSpacer, ms: n
 function withAdvice(error: Error, spacer: RequestSpacer, configured: number): Error {
 	const advice = limitAdvice(spacer.learntLimit(), configured);
 	const original = error as Error & { description?: string | null };
-	return Object.assign(error, { description: original.description ? `${original.description} ${advice}` : advice });
+	return Object.assign(error, {
+		description: original.description ? `${original.description} ${advice}` : advice,
+	});
 }
 
 /** A call not sent because Exotel's window would not free up within this execution: back to pacing, not placed. */
-function handBack(ctx: IExecuteFunctions, call: PreparedCall, spacer: RequestSpacer, configured: number): NodeApiError {
+function handBack(
+	ctx: IExecuteFunctions,
+	call: PreparedCall,
+	spacer: RequestSpacer,
+	configured: number,
+): NodeApiError {
 	const message = `Not sent: Exotel is refusing calls above its per-minute limit (429 rate limit), so the call to ${call.callee} was not placed`;
 	const description = limitAdvice(spacer.learntLimit(), configured);
-	return new NodeApiError(
-		ctx.getNode(),
-		{ message, description, httpCode: '429' } as JsonObject,
-		{ message, description, httpCode: '429', itemIndex: call.itemIndex },
-	);
+	return new NodeApiError(ctx.getNode(), { message, description, httpCode: '429' } as JsonObject, {
+		message,
+		description,
+		httpCode: '429',
+		itemIndex: call.itemIndex,
+	});
 }
 
 function explainFailure(

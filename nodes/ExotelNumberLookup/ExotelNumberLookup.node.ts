@@ -23,7 +23,8 @@ export class ExotelNumberLookup implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle: 'Circle, operator and DND',
-		description: 'Look up the telecom circle, operator, number type and DND status of Indian phone numbers',
+		description:
+			'Look up the telecom circle, operator, number type and DND status of Indian phone numbers',
 		defaults: { name: 'Exotel Number Lookup' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
@@ -86,23 +87,33 @@ export class ExotelNumberLookup implements INodeType {
 				if (!phone.ok) {
 					throw new NodeOperationError(this.getNode(), phone.message, {
 						itemIndex: i,
-						description: 'Fix the number at its source (e.g. the sheet row), or filter such rows out before this node.',
+						description:
+							'Fix the number at its source (e.g. the sheet row), or filter such rows out before this node.',
 					});
 				}
 
 				const existingCircle = json.circle;
-				if (skipIfCircle && existingCircle !== undefined && existingCircle !== null && String(existingCircle).trim() !== '') {
+				if (
+					skipIfCircle &&
+					existingCircle !== undefined &&
+					existingCircle !== null &&
+					String(existingCircle).trim() !== ''
+				) {
 					returnData.push({ json: { ...json, phoneNumber: phone.e164 }, pairedItem: { item: i } });
 					continue;
 				}
 
 				let pending = cache.get(phone.digits10);
 				if (pending === undefined) {
-					pending = exotelApiRequest.call(this, numberMetadataRequest(account.accountSid, phone.national), {
-						account,
-						itemIndex: i,
-						timeout,
-					});
+					pending = exotelApiRequest.call(
+						this,
+						numberMetadataRequest(account.accountSid, phone.national),
+						{
+							account,
+							itemIndex: i,
+							timeout,
+						},
+					);
 					cache.set(phone.digits10, pending);
 				}
 				const body = await pending;

@@ -1,4 +1,9 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import type {
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+} from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import { asNodeError } from '../transport/nodeError';
@@ -13,7 +18,16 @@ import { properties } from './description';
 import { withWorkflowLock } from './memory';
 import { warnIfManual, workflowIdOf } from './store';
 
-const OPERATIONS = ['dashboardControl', 'getDashboard', 'getStats', 'pause', 'recordOutcome', 'release', 'reset', 'resume'] as const;
+const OPERATIONS = [
+	'dashboardControl',
+	'getDashboard',
+	'getStats',
+	'pause',
+	'recordOutcome',
+	'release',
+	'reset',
+	'resume',
+] as const;
 
 export class ExotelPacingController implements INodeType {
 	description: INodeTypeDescription = {
@@ -42,34 +56,61 @@ export class ExotelPacingController implements INodeType {
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const items = this.getInputData();
-		const operation = checkOption(this.getNode(), 'Operation', this.getNodeParameter('operation', 0), OPERATIONS, 0);
+		const operation = checkOption(
+			this.getNode(),
+			'Operation',
+			this.getNodeParameter('operation', 0),
+			OPERATIONS,
+			0,
+		);
 		const manual = warnIfManual(this);
 		if (this.getNode().type.endsWith('Tool') && operation !== 'getStats') {
 			// As an AI agent's tool it only reports: Release, Record Outcome, Pause, Resume or Reset run a campaign.
-			throw new NodeOperationError(this.getNode(), 'As an AI agent tool the Pacing Controller only reads the campaign stats', {
-				description: 'Set Operation to Get Stats. Releasing, recording, pausing, resuming and resetting a campaign belong to the workflow, not to an agent.',
-			});
+			throw new NodeOperationError(
+				this.getNode(),
+				'As an AI agent tool the Pacing Controller only reads the campaign stats',
+				{
+					description:
+						'Set Operation to Get Stats. Releasing, recording, pausing, resuming and resetting a campaign belong to the workflow, not to an agent.',
+				},
+			);
 		}
 		try {
 			// Get Stats and Get Dashboard only read; everything else changes a campaign, one execution of this workflow at a time.
-			if (operation === 'getStats') return await executeCampaignOperation(this, items, operation, !manual);
+			if (operation === 'getStats')
+				return await executeCampaignOperation(this, items, operation, !manual);
 			if (operation === 'getDashboard') return await executeGetDashboard(this, items, !manual);
-			const locked = async <T>(fn: () => Promise<T>) => await withWorkflowLock(workflowIdOf(this), fn);
-			if (operation === 'release') return await locked(async () => await executeRelease(this, items));
-			if (operation === 'recordOutcome') return await locked(async () => await executeRecordOutcome(this, items));
-			if (operation === 'dashboardControl') return await locked(async () => await executeDashboardControl(this, items, !manual));
+			const locked = async <T>(fn: () => Promise<T>) =>
+				await withWorkflowLock(workflowIdOf(this), fn);
+			if (operation === 'release')
+				return await locked(async () => await executeRelease(this, items));
+			if (operation === 'recordOutcome')
+				return await locked(async () => await executeRecordOutcome(this, items));
+			if (operation === 'dashboardControl')
+				return await locked(async () => await executeDashboardControl(this, items, !manual));
 			if (operation === 'pause' || operation === 'resume' || operation === 'reset') {
-				return await locked(async () => await executeCampaignOperation(this, items, operation, !manual));
+				return await locked(
+					async () => await executeCampaignOperation(this, items, operation, !manual),
+				);
 			}
 		} catch (error) {
 			// Pacing decisions are made for the whole batch at once, so a failure fails the batch; with
 			// continue-on-fail the items pass through untouched with the error, and nothing is dialled.
 			if (this.continueOnFail()) {
-				const failed = items.map((item, i) => ({ json: { ...item.json, error: (error as Error).message }, pairedItem: { item: i } }));
-				return operation === 'release' ? [[], failed, []] : operation === 'recordOutcome' ? [[], failed] : [failed];
+				const failed = items.map((item, i) => ({
+					json: { ...item.json, error: (error as Error).message },
+					pairedItem: { item: i },
+				}));
+				return operation === 'release'
+					? [[], failed, []]
+					: operation === 'recordOutcome'
+						? [[], failed]
+						: [failed];
 			}
 			throw asNodeError(this.getNode(), error, 0);
 		}
-		throw new NodeOperationError(this.getNode(), `Unknown operation "${operation}"`, { itemIndex: 0 });
+		throw new NodeOperationError(this.getNode(), `Unknown operation "${operation}"`, {
+			itemIndex: 0,
+		});
 	}
 }

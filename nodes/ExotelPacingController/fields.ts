@@ -20,7 +20,8 @@ export function toBool(value: unknown): boolean {
 
 /** DND as Number Lookup writes it: true/false/yes/no, or 'unavailable' (unknown). */
 function toDnd(value: unknown): boolean | 'unknown' {
-	if (typeof value === 'string' && ['unavailable', 'unknown'].includes(value.trim().toLowerCase())) return 'unknown';
+	if (typeof value === 'string' && ['unavailable', 'unknown'].includes(value.trim().toLowerCase()))
+		return 'unknown';
 	return toBool(value);
 }
 
@@ -94,7 +95,10 @@ export function outcomeFromItem(json: IDataObject): OutcomeInput | { skip: strin
 	const customField = typeof json.customField === 'string' ? json.customField : undefined;
 	// Release's own correlation id rides along in `pacing` through Connect Call, also when the user gave Connect
 	// Call a CustomField of their own.
-	const pacing = typeof json.pacing === 'object' && json.pacing !== null ? (json.pacing as IDataObject) : undefined;
+	const pacing =
+		typeof json.pacing === 'object' && json.pacing !== null
+			? (json.pacing as IDataObject)
+			: undefined;
 	const correlation =
 		(json.correlation as OutcomeInput['correlation']) ??
 		(customField ? decodeCorrelation(customField) : null) ??
@@ -105,7 +109,9 @@ export function outcomeFromItem(json: IDataObject): OutcomeInput | { skip: strin
 		// A Connect Call that failed. Only a clear refusal frees the contact; an unclear one keeps it blocked
 		// until its lease ends, because the call may be live.
 		if (json.callMayHaveBeenPlaced === true) {
-			return { skip: 'Exotel did not confirm this call; the contact stays blocked until its lease ends.' };
+			return {
+				skip: 'Exotel did not confirm this call; the contact stays blocked until its lease ends.',
+			};
 		}
 		const message = String(json.error);
 		return {
@@ -118,11 +124,16 @@ export function outcomeFromItem(json: IDataObject): OutcomeInput | { skip: strin
 	// Connect Call keeps the contact row's own fields, which may include columns such as "status": read its answer
 	// from the call it adds, not from the top level.
 	const connect =
-		!json.eventType && json.exotelResponse !== undefined && typeof json.call === 'object' && json.call !== null
+		!json.eventType &&
+		json.exotelResponse !== undefined &&
+		typeof json.call === 'object' &&
+		json.call !== null
 			? (json.call as IDataObject)
 			: undefined;
 	const source = connect ?? json;
-	const status = connect ? (toText(connect.status) ?? toText(json.callStatus)) : (toText(json.status) ?? toText(json.callStatus));
+	const status = connect
+		? (toText(connect.status) ?? toText(json.callStatus))
+		: (toText(json.status) ?? toText(json.callStatus));
 	if (!status) return { skip: 'The item has no call status.' };
 	const at = toTime(source.dateUpdated) ?? toTime(source.endTime);
 	const duration = source.conversationDuration;
@@ -141,12 +152,29 @@ export function outcomeFromItem(json: IDataObject): OutcomeInput | { skip: strin
 export function settingsFromParameters(p: IDataObject): PartialSettings {
 	const s: PartialSettings & Record<string, unknown> = {};
 	const copy = [
-		'accountLimitPerMinute', 'allowDnd', 'callingDays', 'callingEnd', 'callingStart', 'cooldownSeconds',
-		'maxAttempts', 'maxCallSeconds', 'maxInFlight', 'probeCalls', 'refundOutageAttempts', 'reserveForReconciliation',
-		'ringTimeoutSeconds', 'slowDegradedCircles', 'throttleWhenAllBelowTarget', 'targetCompletionPct', 'tickSeconds',
+		'accountLimitPerMinute',
+		'allowDnd',
+		'callingDays',
+		'callingEnd',
+		'callingStart',
+		'cooldownSeconds',
+		'maxAttempts',
+		'maxCallSeconds',
+		'maxInFlight',
+		'probeCalls',
+		'refundOutageAttempts',
+		'reserveForReconciliation',
+		'ringTimeoutSeconds',
+		'slowDegradedCircles',
+		'throttleWhenAllBelowTarget',
+		'targetCompletionPct',
+		'tickSeconds',
 	];
-	for (const key of copy) if (p[key] !== undefined) s[key] = key === 'callingDays' ? (p[key] as unknown[]).map(Number) : p[key];
-	if (p.maxCallsPerMinute !== undefined) s.maxCallsPerMinute = Number(p.maxCallsPerMinute) > 0 ? Number(p.maxCallsPerMinute) : null;
+	for (const key of copy)
+		if (p[key] !== undefined)
+			s[key] = key === 'callingDays' ? (p[key] as unknown[]).map(Number) : p[key];
+	if (p.maxCallsPerMinute !== undefined)
+		s.maxCallsPerMinute = Number(p.maxCallsPerMinute) > 0 ? Number(p.maxCallsPerMinute) : null;
 	const gaps: Record<string, number> = {};
 	if (p.retryBusyMinutes !== undefined) gaps.busy = Number(p.retryBusyMinutes);
 	if (p.retryNoAnswerMinutes !== undefined) gaps.noAnswer = Number(p.retryNoAnswerMinutes);

@@ -59,7 +59,8 @@ export function remember(workflowId: string, campaign: string, entry: Remembered
 export function recallWorkflow(workflowId: string): Array<[string, RememberedCampaign]> {
 	const prefix = `${workflowId}\u0000`;
 	const out: Array<[string, RememberedCampaign]> = [];
-	for (const [key, entry] of campaigns) if (key.startsWith(prefix)) out.push([key.slice(prefix.length), entry]);
+	for (const [key, entry] of campaigns)
+		if (key.startsWith(prefix)) out.push([key.slice(prefix.length), entry]);
 	return out;
 }
 
@@ -75,7 +76,8 @@ export function persistNow(workflowId: string, now: number, minGapMs: number): b
 	const last = lastPersisted.get(workflowId);
 	if (minGapMs > 0 && last !== undefined && now - last < minGapMs && now >= last) return false;
 	lastPersisted.set(workflowId, now);
-	if (lastPersisted.size > MAX_CAMPAIGNS) lastPersisted.delete(lastPersisted.keys().next().value as string);
+	if (lastPersisted.size > MAX_CAMPAIGNS)
+		lastPersisted.delete(lastPersisted.keys().next().value as string);
 	return true;
 }
 

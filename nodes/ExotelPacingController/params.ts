@@ -6,7 +6,11 @@ import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 const PLAIN_FIELD = /^=\{\{\s*\$json(?:\.([A-Za-z_$][\w$]*)|\[\s*["']([^"']+)["']\s*\])\s*\}\}$/;
 
-export function itemParameterReader(ctx: IExecuteFunctions, items: INodeExecutionData[], names: string[]) {
+export function itemParameterReader(
+	ctx: IExecuteFunctions,
+	items: INodeExecutionData[],
+	names: string[],
+) {
 	const raw = ctx.getNode().parameters;
 	const direct = new Map<string, string>();
 	for (const name of names) {
@@ -22,7 +26,10 @@ export function itemParameterReader(ctx: IExecuteFunctions, items: INodeExecutio
 }
 
 /** Item indexes grouped by the campaign each item names, in input order. */
-export function groupByCampaign(ctx: IExecuteFunctions, items: INodeExecutionData[]): Map<string, number[]> {
+export function groupByCampaign(
+	ctx: IExecuteFunctions,
+	items: INodeExecutionData[],
+): Map<string, number[]> {
 	const groups = new Map<string, number[]>();
 	for (let i = 0; i < items.length; i++) {
 		const name = String(ctx.getNodeParameter('campaign', i, '')).trim();

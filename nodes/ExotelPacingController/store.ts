@@ -11,7 +11,13 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import type { CampaignState, PacingSettings, PartialSettings } from '../core/pacing';
-import { checkSettings, createState, migrateState, pauseCampaign, STATE_VERSION } from '../core/pacing';
+import {
+	checkSettings,
+	createState,
+	migrateState,
+	pauseCampaign,
+	STATE_VERSION,
+} from '../core/pacing';
 import { toInstant } from './fields';
 import { persistNow, PROCESS_ID, recall, recallWorkflow, remember } from './memory';
 
@@ -71,14 +77,19 @@ const MAX_BACKUP_CHARS = 512 * 1024;
 const hasOwn = (o: object, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key);
 // by tag, not prototype: static data may come from another realm (structuredClone, vm contexts)
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-	typeof v === 'object' && v !== null && !Array.isArray(v) && Object.prototype.toString.call(v) === '[object Object]';
+	typeof v === 'object' &&
+	v !== null &&
+	!Array.isArray(v) &&
+	Object.prototype.toString.call(v) === '[object Object]';
 
 /** Why the stored blob cannot be used as it is (it is then backed up, not overwritten); undefined when it can. */
 function blobDamage(raw: unknown): string | undefined {
 	if (raw === undefined || raw === null) return undefined;
 	if (!isPlainObject(raw)) return 'it is not an object';
-	if (raw.version !== undefined && raw.version !== BLOB_VERSION) return `it has version ${JSON.stringify(raw.version)}, this package reads version ${BLOB_VERSION}`;
-	if (!isPlainObject(raw.campaigns)) return `its campaigns are ${Array.isArray(raw.campaigns) ? 'a list' : 'not an object'}`;
+	if (raw.version !== undefined && raw.version !== BLOB_VERSION)
+		return `it has version ${JSON.stringify(raw.version)}, this package reads version ${BLOB_VERSION}`;
+	if (!isPlainObject(raw.campaigns))
+		return `its campaigns are ${Array.isArray(raw.campaigns) ? 'a list' : 'not an object'}`;
 	return undefined;
 }
 
@@ -138,7 +149,8 @@ export function loadCampaign(
 	let unreadable = damage;
 	// Another process wrote this campaign after this process had it in memory. A restart has no memory; a test run
 	// never saves; so in one process this never happens.
-	const otherProcess = remembered !== undefined && typeof stored?.by === 'string' && stored.by !== PROCESS_ID;
+	const otherProcess =
+		remembered !== undefined && typeof stored?.by === 'string' && stored.by !== PROCESS_ID;
 	if (remembered && remembered.rev >= storedRev) {
 		// the newest state of this process (static data may hold an older one: last writer wins)
 		state = remembered.state;
@@ -149,23 +161,40 @@ export function loadCampaign(
 		const copy = stored ? (JSON.parse(JSON.stringify(stored)) as StoredCampaign) : undefined;
 		let discarded: boolean;
 		({ state, warnings, discarded } = migrateState(copy?.state, name, now));
-		if (discarded) unreadable ??= `the state of campaign "${name}" is not a version-${STATE_VERSION} state`;
+		if (discarded)
+			unreadable ??= `the state of campaign "${name}" is not a version-${STATE_VERSION} state`;
 		savedSettings = copy?.settings;
 	}
-	if (damage) warnings = [...warnings, `The stored pacing data of this workflow cannot be read (${damage}); it is kept as a backup when this campaign is saved.`];
+	if (damage)
+		warnings = [
+			...warnings,
+			`The stored pacing data of this workflow cannot be read (${damage}); it is kept as a backup when this campaign is saved.`,
+		];
 	const chosen = partial ?? savedSettings ?? {};
 	const { settings, problems } = checkSettings(chosen);
 	if (problems.length) {
-		throw new NodeOperationError(ctx.getNode(), `The pacing settings of campaign "${name}" are not valid`, {
-			description: problems.join(' '),
-			itemIndex,
-		});
+		throw new NodeOperationError(
+			ctx.getNode(),
+			`The pacing settings of campaign "${name}" are not valid`,
+			{
+				description: problems.join(' '),
+				itemIndex,
+			},
+		);
 	}
 	if (otherProcess) {
 		state = pauseCampaign(state, now, TWO_PROCESSES);
 		warnings = [...warnings, `Campaign "${name}" is paused: ${TWO_PROCESSES}`];
 	}
-	const loaded: LoadedCampaign = { name, state, settings, partial: chosen, warnings, isNew: stored === undefined && remembered === undefined, rev };
+	const loaded: LoadedCampaign = {
+		name,
+		state,
+		settings,
+		partial: chosen,
+		warnings,
+		isNew: stored === undefined && remembered === undefined,
+		rev,
+	};
 	if (unreadable) loaded.unreadable = unreadable;
 	if (otherProcess) loaded.otherProcess = true;
 	return loaded;
@@ -181,7 +210,11 @@ const CALLBACK_PERSIST_GAP_MS = 5000;
  * continues on fail) must not leave some campaigns with calls reserved, or outcomes counted, whose items never
  * reached the outputs.
  */
-export function saveCampaigns(ctx: IExecuteFunctions, changes: Array<[LoadedCampaign, CampaignState | null]>, throttled = false): void {
+export function saveCampaigns(
+	ctx: IExecuteFunctions,
+	changes: Array<[LoadedCampaign, CampaignState | null]>,
+	throttled = false,
+): void {
 	if (changes.length === 0) return;
 	const workflowId = workflowIdOf(ctx);
 	// Test runs change nothing: n8n does not save their static data, and they must not change the live state.
@@ -189,16 +222,23 @@ export function saveCampaigns(ctx: IExecuteFunctions, changes: Array<[LoadedCamp
 	const stored = storedBlob(ctx);
 	// own keys only, into a map without a prototype: a campaign named "__proto__" is a name like any other
 	const campaigns = Object.create(null) as Record<string, StoredCampaign>;
-	if (stored) for (const name of Object.keys(stored.campaigns)) campaigns[name] = stored.campaigns[name];
+	if (stored)
+		for (const name of Object.keys(stored.campaigns)) campaigns[name] = stored.campaigns[name];
 	const unreadable = changes.find(([c]) => c.unreadable !== undefined)?.[0].unreadable;
 	if (unreadable) {
 		const warning = backUp(ctx, unreadable);
-		if (warning) ctx.addExecutionHints({ message: warning, type: 'warning', location: 'outputPane' });
+		if (warning)
+			ctx.addExecutionHints({ message: warning, type: 'warning', location: 'outputPane' });
 	}
 	for (const [campaign, state] of changes) {
 		if (state === null) {
 			delete campaigns[campaign.name];
-			if (live) remember(workflowId, campaign.name, { rev: campaign.rev + 1, state: createState(campaign.name, Date.now()), settings: {} });
+			if (live)
+				remember(workflowId, campaign.name, {
+					rev: campaign.rev + 1,
+					state: createState(campaign.name, Date.now()),
+					settings: {},
+				});
 			continue;
 		}
 		const rev = Math.max(campaign.rev, recall(workflowId, campaign.name)?.rev ?? 0) + 1;
@@ -209,14 +249,25 @@ export function saveCampaigns(ctx: IExecuteFunctions, changes: Array<[LoadedCamp
 	if (live && !throttled) persistNow(workflowId, Date.now(), 0);
 	if (live) {
 		for (const [name, entry] of recallWorkflow(workflowId)) {
-			const rev = hasOwn(campaigns, name) && typeof campaigns[name]?.rev === 'number' ? campaigns[name].rev! : -1;
-			if (entry.rev > rev) campaigns[name] = { state: entry.state, settings: entry.settings, rev: entry.rev, by: PROCESS_ID };
+			const rev =
+				hasOwn(campaigns, name) && typeof campaigns[name]?.rev === 'number'
+					? campaigns[name].rev!
+					: -1;
+			if (entry.rev > rev)
+				campaigns[name] = {
+					state: entry.state,
+					settings: entry.settings,
+					rev: entry.rev,
+					by: PROCESS_ID,
+				};
 		}
 	}
 	// Re-assigning the top-level key is what n8n's change tracking sees. A plain copy: n8n turns what it is given
 	// into proxies tied to this execution, in place, and the states in memory must stay plain objects (a state
 	// wrapped once per execution kept every execution alive and slowed every read: gigabytes within minutes).
-	ctx.getWorkflowStaticData('global')[KEY] = JSON.parse(JSON.stringify({ version: BLOB_VERSION, campaigns })) as IDataObject;
+	ctx.getWorkflowStaticData('global')[KEY] = JSON.parse(
+		JSON.stringify({ version: BLOB_VERSION, campaigns }),
+	) as IDataObject;
 }
 
 /** Names of all campaigns stored in this workflow. */
@@ -233,7 +284,8 @@ export function resolveNow(ctx: IExecuteFunctions, itemIndex: number): number {
 	const ms = toInstant(raw);
 	if (ms === null) {
 		throw new NodeOperationError(ctx.getNode(), `"Current Time" is not a date: ${String(raw)}`, {
-			description: 'Use an ISO date such as 2026-11-21T10:00:00+05:30, or epoch milliseconds. Leave it empty to use the real time.',
+			description:
+				'Use an ISO date such as 2026-11-21T10:00:00+05:30, or epoch milliseconds. Leave it empty to use the real time.',
 			itemIndex,
 		});
 	}

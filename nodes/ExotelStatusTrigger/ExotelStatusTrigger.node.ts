@@ -9,7 +9,12 @@ import type {
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import { parseStatusCallback, type StatusEvent } from '../core/exotel/mapping';
-import { EDITOR_PLACEHOLDER_VALUE, MIN_SECRET_LENGTH, secretProblem, secretsMatch } from '../core/secret';
+import {
+	EDITOR_PLACEHOLDER_VALUE,
+	MIN_SECRET_LENGTH,
+	secretProblem,
+	secretsMatch,
+} from '../core/secret';
 import { isTerminalStatus, normaliseStatus } from '../core/pacing/statuses';
 import { checkOption } from '../transport/options';
 import { readRequestCallback } from './callbackBody';
@@ -19,7 +24,8 @@ export const SECRET_QUERY_PARAMETER = 'secret';
 export const SECRET_HEADER = 'x-exotel-secret';
 export const WEBHOOK_PATH = 'exotel-status';
 export { EDITOR_PLACEHOLDER_VALUE, MIN_SECRET_LENGTH, secretProblem, secretsMatch };
-const HOW_TO_MAKE_A_SECRET = 'Make one with `openssl rand -hex 24` and put the same value into Connect Call\'s Status Callback URL (?secret=…).';
+const HOW_TO_MAKE_A_SECRET =
+	"Make one with `openssl rand -hex 24` and put the same value into Connect Call's Status Callback URL (?secret=…).";
 
 const EVENTS = ['terminal', 'answeredToo'] as const;
 type Events = (typeof EVENTS)[number];
@@ -70,7 +76,8 @@ export class ExotelStatusTrigger implements INodeType {
 		// isolate and halved the callbacks/s (test/e2e/README.md). New nodes get 2; saved version-1 nodes keep working.
 		version: [1, 2],
 		defaultVersion: 2,
-		subtitle: '={{$parameter["events"] === "answeredToo" ? "Answered and terminal events" : "Terminal events"}}',
+		subtitle:
+			'={{$parameter["events"] === "answeredToo" ? "Answered and terminal events" : "Terminal events"}}',
 		description:
 			'Starts the workflow when Exotel posts a call status callback. Status Callback URL: the Production URL + ?secret=YOUR_SECRET, e.g. https://n8n.example.com/webhook/WEBHOOK_ID/exotel-status?secret=YOUR_SECRET',
 		defaults: {
@@ -124,7 +131,8 @@ export class ExotelStatusTrigger implements INodeType {
 					{
 						name: 'Terminal Only',
 						value: 'terminal',
-						description: 'Run once per call, when it ends (completed, busy, no-answer, failed, canceled)',
+						description:
+							'Run once per call, when it ends (completed, busy, no-answer, failed, canceled)',
 					},
 				],
 				default: 'terminal',
@@ -143,7 +151,8 @@ export class ExotelStatusTrigger implements INodeType {
 						name: 'includeRawBody',
 						type: 'boolean',
 						default: false,
-						description: 'Whether to add the callback fields exactly as Exotel sent them, under "rawBody"',
+						description:
+							'Whether to add the callback fields exactly as Exotel sent them, under "rawBody"',
 					},
 				],
 			},
@@ -158,7 +167,9 @@ export class ExotelStatusTrigger implements INodeType {
 			async checkExists(this: IHookFunctions): Promise<boolean> {
 				const problem = secretProblem(configuredSecret(this));
 				if (problem) {
-					throw new NodeOperationError(this.getNode(), problem, { description: HOW_TO_MAKE_A_SECRET });
+					throw new NodeOperationError(this.getNode(), problem, {
+						description: HOW_TO_MAKE_A_SECRET,
+					});
 				}
 				checkOption(this.getNode(), 'Events', this.getNodeParameter('events', 'terminal'), EVENTS);
 				return true;
@@ -179,7 +190,11 @@ export class ExotelStatusTrigger implements INodeType {
 		const expected = configuredSecret(this);
 		const problem = secretProblem(expected);
 		if (problem) {
-			return reject(this, 500, `Exotel Status Trigger is misconfigured. ${problem}. ${HOW_TO_MAKE_A_SECRET}`);
+			return reject(
+				this,
+				500,
+				`Exotel Status Trigger is misconfigured. ${problem}. ${HOW_TO_MAKE_A_SECRET}`,
+			);
 		}
 		const offered = offeredSecrets(this);
 		// Every candidate is compared (no early exit), each in constant time.
@@ -211,7 +226,11 @@ export class ExotelStatusTrigger implements INodeType {
 		// 3. Filter and emit.
 		const events = this.getNodeParameter('events', 'terminal');
 		if (!(EVENTS as readonly unknown[]).includes(events)) {
-			return reject(this, 500, `Exotel Status Trigger is misconfigured: unknown Events "${String(events)}"`);
+			return reject(
+				this,
+				500,
+				`Exotel Status Trigger is misconfigured: unknown Events "${String(events)}"`,
+			);
 		}
 		if (!wanted(event, events as Events)) {
 			// 200 (so Exotel does not retry) but no execution.

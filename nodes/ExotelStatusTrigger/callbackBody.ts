@@ -9,7 +9,11 @@ export function isRecord(value: unknown): value is IDataObject {
 }
 
 /** What the node needs of n8n's request object (an Express request, i.e. a readable stream). */
-type RequestLike = NodeJS.ReadableStream & { rawBody?: unknown; readable?: boolean; readableEnded?: boolean };
+type RequestLike = NodeJS.ReadableStream & {
+	rawBody?: unknown;
+	readable?: boolean;
+	readableEnded?: boolean;
+};
 
 /**
  * The body as text, for content types n8n did not turn into fields. Node version 1: n8n keeps the raw bytes of
@@ -27,7 +31,12 @@ export async function unparsedBodyText(context: IWebhookFunctions): Promise<stri
 	const raw = request?.rawBody;
 	if (Buffer.isBuffer(raw)) return raw.toString('utf8');
 	if (typeof raw === 'string') return raw;
-	if (!request || typeof request.on !== 'function' || request.readableEnded || request.readable === false) {
+	if (
+		!request ||
+		typeof request.on !== 'function' ||
+		request.readableEnded ||
+		request.readable === false
+	) {
 		return undefined;
 	}
 	return await readAtMost(request, MAX_CALLBACK_BYTES + 1);
@@ -75,7 +84,9 @@ const TOO_MANY_FIELDS = `more than ${MAX_CALLBACK_FIELDS} fields`;
 
 /** A record as the callback, unless it has more than MAX_CALLBACK_FIELDS fields. */
 function fromRecord(value: IDataObject): CallbackRead {
-	return Object.keys(value).length > MAX_CALLBACK_FIELDS ? { tooLarge: TOO_MANY_FIELDS } : { fields: value };
+	return Object.keys(value).length > MAX_CALLBACK_FIELDS
+		? { tooLarge: TOO_MANY_FIELDS }
+		: { fields: value };
 }
 
 /**
@@ -120,7 +131,8 @@ export function readCallback(body: unknown, rawBody?: string): CallbackRead {
 	}
 	const text = typeof body === 'string' ? body : rawBody;
 	if (text === undefined || text.trim() === '') return {};
-	if (text.length > MAX_CALLBACK_BYTES) return { tooLarge: `more than ${MAX_CALLBACK_BYTES} bytes` };
+	if (text.length > MAX_CALLBACK_BYTES)
+		return { tooLarge: `more than ${MAX_CALLBACK_BYTES} bytes` };
 	const trimmed = text.trim();
 	return trimmed.startsWith('{') ? parseJson(trimmed) : parseForm(trimmed);
 }
@@ -129,7 +141,6 @@ export function readCallback(body: unknown, rawBody?: string): CallbackRead {
 export function callbackFields(body: unknown, rawBody?: string): IDataObject | undefined {
 	return readCallback(body, rawBody).fields;
 }
-
 
 /** The callback in the request: the fields n8n parsed, else the unparsed body read as JSON or urlencoded. */
 export async function readRequestCallback(context: IWebhookFunctions): Promise<CallbackRead> {

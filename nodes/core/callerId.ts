@@ -87,7 +87,10 @@ export interface PoolBuildResult {
  * Builds the circle -> numbers pool. Discovery fills every circle it knows; a table row replaces discovery for
  * its circle (so a user can pin or exclude numbers circle by circle). Several rows for one circle are merged.
  */
-export function buildPool(table: TableRow[] = [], discovered: DiscoveredExoPhone[] = []): PoolBuildResult {
+export function buildPool(
+	table: TableRow[] = [],
+	discovered: DiscoveredExoPhone[] = [],
+): PoolBuildResult {
 	const pool: CallerIdPool = {};
 	const unassignedExoPhones: string[] = [];
 	for (const phone of discovered) {
@@ -136,7 +139,10 @@ function pickFrom(
 	}
 	if (strategy === 'random') {
 		const r = random();
-		const index = Math.min(count - 1, Math.max(0, Math.floor((Number.isFinite(r) ? r : 0) * count)));
+		const index = Math.min(
+			count - 1,
+			Math.max(0, Math.floor((Number.isFinite(r) ? r : 0) * count)),
+		);
 		return { number: numbers[index], label: `random ${index + 1} of ${count}` };
 	}
 	const stored = Number(cursors[circle]);

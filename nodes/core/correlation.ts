@@ -81,7 +81,8 @@ export function encodeCorrelation(c: Correlation, key?: string): string {
 	const unsigned = body(key === undefined ? UNSIGNED : SIGNED, c);
 	const encoded = key === undefined ? unsigned : `${unsigned}|${tagOf(key, unsigned)}`;
 	if (encoded.length > CUSTOM_FIELD_MAX_LENGTH) {
-		const signature = key === undefined ? '' : ` (${TAG_LENGTH + 1} of them the campaign's signature)`;
+		const signature =
+			key === undefined ? '' : ` (${TAG_LENGTH + 1} of them the campaign's signature)`;
 		throw new Error(
 			`The correlation id is ${encoded.length} characters${signature}; Exotel's CustomField allows ${CUSTOM_FIELD_MAX_LENGTH}. Use a shorter campaign name or contact id.`,
 		);
@@ -93,7 +94,10 @@ export function encodeCorrelation(c: Correlation, key?: string): string {
  * Whether a correlation carries this campaign key's tag: 'valid', 'invalid' (a tag that is not this key's: forged,
  * altered, or from another copy or reset of the campaign), or 'none' (unsigned: x1, or no correlation at all).
  */
-export function verifyCorrelation(key: string, c: Correlation | null | undefined): 'valid' | 'invalid' | 'none' {
+export function verifyCorrelation(
+	key: string,
+	c: Correlation | null | undefined,
+): 'valid' | 'invalid' | 'none' {
 	if (!c || c.tag === undefined || c.tag === null) return 'none';
 	if (typeof c.tag !== 'string' || c.tag.length !== TAG_LENGTH) return 'invalid';
 	const expected = Buffer.from(correlationTag(key, c));
@@ -139,18 +143,38 @@ export const MAX_CORRELATION_ATTEMPT = 1000;
  * Callback content is untrusted (the callback URL can leak): every field is checked before the engine uses it.
  */
 export function correlationProblem(c: unknown): string | null {
-	if (typeof c !== 'object' || c === null || Array.isArray(c)) return 'the correlation is not an object';
+	if (typeof c !== 'object' || c === null || Array.isArray(c))
+		return 'the correlation is not an object';
 	const r = c as Record<string, unknown>;
 	if (typeof r.campaign !== 'string') return 'its campaign is not text';
-	if (typeof r.contact !== 'string' || r.contact === '' || r.contact.length > CUSTOM_FIELD_MAX_LENGTH) return 'its contact is not a short non-empty text';
-	if (typeof r.attempt !== 'number' || !Number.isInteger(r.attempt) || r.attempt < 1 || r.attempt > MAX_CORRELATION_ATTEMPT) {
+	if (
+		typeof r.contact !== 'string' ||
+		r.contact === '' ||
+		r.contact.length > CUSTOM_FIELD_MAX_LENGTH
+	)
+		return 'its contact is not a short non-empty text';
+	if (
+		typeof r.attempt !== 'number' ||
+		!Number.isInteger(r.attempt) ||
+		r.attempt < 1 ||
+		r.attempt > MAX_CORRELATION_ATTEMPT
+	) {
 		return `its attempt is not a whole number from 1 to ${MAX_CORRELATION_ATTEMPT}`;
 	}
-	if (r.circle !== undefined && r.circle !== null && typeof r.circle !== 'string') return 'its circle is not text';
-	if (r.releasedAt !== undefined && r.releasedAt !== null && (typeof r.releasedAt !== 'number' || !Number.isFinite(r.releasedAt))) {
+	if (r.circle !== undefined && r.circle !== null && typeof r.circle !== 'string')
+		return 'its circle is not text';
+	if (
+		r.releasedAt !== undefined &&
+		r.releasedAt !== null &&
+		(typeof r.releasedAt !== 'number' || !Number.isFinite(r.releasedAt))
+	) {
 		return 'its release time is not a number';
 	}
-	if (r.tag !== undefined && r.tag !== null && (typeof r.tag !== 'string' || r.tag === '' || r.tag.length > MAX_TAG_CHARS)) {
+	if (
+		r.tag !== undefined &&
+		r.tag !== null &&
+		(typeof r.tag !== 'string' || r.tag === '' || r.tag.length > MAX_TAG_CHARS)
+	) {
 		return 'its signature is not a short text';
 	}
 	return null;

@@ -27,7 +27,14 @@ export interface DashboardOptions {
 
 const ZONE = 'Asia/Kolkata';
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
+const ESCAPES: Record<string, string> = {
+	'&': '&amp;',
+	'<': '&lt;',
+	'>': '&gt;',
+	'"': '&quot;',
+	"'": '&#39;',
+	'`': '&#96;',
+};
 
 /** Text for HTML element content and quoted attribute values. */
 export function escapeHtml(value: unknown): string {
@@ -41,7 +48,9 @@ export function safeActionUrl(url: string | undefined): string {
 	if (/^https?:\/\//i.test(u)) return u;
 	// a path (or ?query) of this origin; `//host` would be another origin without saying so
 	if (/^[/?]/.test(u) && !u.startsWith('//')) return u;
-	throw new Error(`The dashboard's action URL must start with http://, https:// or /, not "${u.slice(0, 40)}"`);
+	throw new Error(
+		`The dashboard's action URL must start with http://, https:// or /, not "${u.slice(0, 40)}"`,
+	);
 }
 
 const fmtInt = (n: number): string => String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
@@ -80,7 +89,9 @@ function header(stats: PacingStats, now: number): string {
 		? `<span class="badge paused">Paused</span> <span class="muted">since ${escapeHtml(istTime(stats.pausedAt))}</span>`
 		: '<span class="badge run">Running</span>';
 	const w = stats.callingWindow;
-	const opening = w.open ? `calling window open until ${istTime(w.closesAt)}` : `calling window closed, opens ${istTime(w.opensAt)}`;
+	const opening = w.open
+		? `calling window open until ${istTime(w.closesAt)}`
+		: `calling window closed, opens ${istTime(w.opensAt)}`;
 	return `<h1>Campaign <span id="campaign">${escapeHtml(stats.campaign)}</span> ${status}</h1>
 <div class="muted">Figures at ${escapeHtml(istTime(stats.at || now))} · ${escapeHtml(opening)}</div>`;
 }
@@ -105,7 +116,10 @@ ${card('Other', fmtInt(t.other))}${card('Refunded (circle outage)', fmtInt(t.ref
 }
 
 function circleRow(c: CircleStatsRow): string {
-	const since = c.breaker === 'open' ? `${istTime(c.breakerSince)}, probes ${istTime(c.probeAt)}` : istTime(c.breakerSince);
+	const since =
+		c.breaker === 'open'
+			? `${istTime(c.breakerSince)}, probes ${istTime(c.probeAt)}`
+			: istTime(c.breakerSince);
 	const why = c.breaker !== 'closed' && c.tripReason ? ` (${c.tripReason})` : '';
 	return `<tr data-circle="${escapeHtml(c.circle)}"><td class="l" title="${escapeHtml(c.circleName ?? '')}">${escapeHtml(c.circle)}</td>
 <td class="l"><span class="badge ${escapeHtml(c.breaker)}">${escapeHtml(c.breaker)}</span>${escapeHtml(why)}</td><td class="l">${escapeHtml(since)}</td>
@@ -139,7 +153,9 @@ export function hourChart(hour: LastHour | undefined, campaign = ''): string {
 	const base = CHART_H - 16;
 	const h = (v: number) => Math.round((CHART_PLOT_H * v) / top);
 	const rect = (x: number, y: number, height: number, fill: string) =>
-		height > 0 ? `<rect x="${x}" y="${y}" width="${Math.max(1, Math.round(w - 2))}" height="${height}" fill="${fill}"/>` : '';
+		height > 0
+			? `<rect x="${x}" y="${y}" width="${Math.max(1, Math.round(w - 2))}" height="${height}" fill="${fill}"/>`
+			: '';
 	let completed = 0;
 	let finished = 0;
 	const bars = slots

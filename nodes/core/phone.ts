@@ -60,12 +60,18 @@ function fail(input: string, reason: string): PhoneParseResult {
 }
 
 /** Never throws; returns `{ ok: false, reason, message }` for anything that is not an Indian number. */
-export function normalizeIndianPhone(input: unknown, options: PhoneParseOptions = {}): PhoneParseResult {
+export function normalizeIndianPhone(
+	input: unknown,
+	options: PhoneParseOptions = {},
+): PhoneParseResult {
 	const shown = displayInput(input);
 	if (typeof input === 'number') {
 		if (!Number.isSafeInteger(input) || input <= 0) return fail(shown, 'it is not a whole number');
 	} else if (typeof input !== 'string') {
-		return fail(shown, input === null || input === undefined ? 'it is empty' : 'it is not text or a number');
+		return fail(
+			shown,
+			input === null || input === undefined ? 'it is empty' : 'it is not text or a number',
+		);
 	}
 	let s = shown.replace(SEPARATORS, '');
 	if (s === '') return fail(shown, 'it is empty');
@@ -76,11 +82,19 @@ export function normalizeIndianPhone(input: unknown, options: PhoneParseOptions 
 		plus = true;
 		s = s.slice(1);
 	}
-	if (!/^\d+$/.test(s)) return fail(shown, 'it contains characters other than digits, spaces, dashes, dots, brackets and a leading +');
+	if (!/^\d+$/.test(s))
+		return fail(
+			shown,
+			'it contains characters other than digits, spaces, dashes, dots, brackets and a leading +',
+		);
 
 	let national: string;
 	if (plus) {
-		if (!s.startsWith('91')) return fail(shown, `it is not an Indian number (country code +${countryCodeGuess(s)}, expected +91)`);
+		if (!s.startsWith('91'))
+			return fail(
+				shown,
+				`it is not an Indian number (country code +${countryCodeGuess(s)}, expected +91)`,
+			);
 		national = s.slice(2);
 		// "+91 0 98765 43210" — the trunk 0 written after the country code
 		if (national.length === 11 && national.startsWith('0')) national = national.slice(1);
@@ -93,14 +107,18 @@ export function normalizeIndianPhone(input: unknown, options: PhoneParseOptions 
 	} else if (s.length === 10) {
 		national = s;
 	} else if (s.length > 10 && s.startsWith('00')) {
-		return fail(shown, `it is not an Indian number (international prefix 00${s.slice(2, 4)}…, expected 0091)`);
+		return fail(
+			shown,
+			`it is not an Indian number (international prefix 00${s.slice(2, 4)}…, expected 0091)`,
+		);
 	} else if (s.length === 12) {
-		return fail(shown, 'it has 12 digits but does not start with India\'s country code 91');
+		return fail(shown, "it has 12 digits but does not start with India's country code 91");
 	} else {
 		return fail(shown, `it has ${s.length} digits, expected 10`);
 	}
 
-	if (national.length !== 10) return fail(shown, `it has ${national.length} digits after the country code, expected 10`);
+	if (national.length !== 10)
+		return fail(shown, `it has ${national.length} digits after the country code, expected 10`);
 	const first = national[0];
 	if (first === '0') return fail(shown, 'the 10-digit number cannot start with 0');
 	const kind: PhoneKind = first >= '6' ? 'mobile' : 'landline';

@@ -52,7 +52,8 @@ function checkedSettings(settings: SpacingSettings): Required<SpacingSettings> {
 		throw new Error(`Spread over seconds must be 0 or more (got ${settings.spreadSeconds})`);
 	}
 	const windowMs = Number(settings.windowMs ?? DEFAULT_WINDOW_MS);
-	if (!Number.isFinite(windowMs) || windowMs <= 0) throw new Error('The window must be longer than 0 ms');
+	if (!Number.isFinite(windowMs) || windowMs <= 0)
+		throw new Error('The window must be longer than 0 ms');
 	return { maxPerWindow, spreadSeconds, windowMs };
 }
 
@@ -61,11 +62,16 @@ export function createSpacingState(total: number): SpacingState {
 }
 
 /** Milliseconds to wait at `now` before the next send (0 = send now). */
-export function waitBeforeNext(state: SpacingState, settings: SpacingSettings, now: number): number {
+export function waitBeforeNext(
+	state: SpacingState,
+	settings: SpacingSettings,
+	now: number,
+): number {
 	const s = checkedSettings(settings);
 	let earliest = now;
 	if (state.startedAt !== null && s.spreadSeconds > 0 && state.total > 0) {
-		const spreadTarget = state.startedAt + Math.floor((state.sent * s.spreadSeconds * 1000) / state.total);
+		const spreadTarget =
+			state.startedAt + Math.floor((state.sent * s.spreadSeconds * 1000) / state.total);
 		earliest = Math.max(earliest, spreadTarget);
 	}
 	if (state.recent.length >= s.maxPerWindow) {
@@ -76,7 +82,11 @@ export function waitBeforeNext(state: SpacingState, settings: SpacingSettings, n
 }
 
 /** Returns the state after a send at `at` (the input state is not changed). */
-export function recordSend(state: SpacingState, settings: SpacingSettings, at: number): SpacingState {
+export function recordSend(
+	state: SpacingState,
+	settings: SpacingSettings,
+	at: number,
+): SpacingState {
 	const s = checkedSettings(settings);
 	const recent = [...state.recent, at].slice(-s.maxPerWindow);
 	return {
@@ -91,7 +101,12 @@ export function recordSend(state: SpacingState, settings: SpacingSettings, at: n
  * The whole plan for n sends that each take `sendDurationMs` (default 0), starting at `start`:
  * the wait before each send. Used by tests and to tell the user how long a batch will take.
  */
-export function planWaits(n: number, settings: SpacingSettings, start: number, sendDurationMs = 0): number[] {
+export function planWaits(
+	n: number,
+	settings: SpacingSettings,
+	start: number,
+	sendDurationMs = 0,
+): number[] {
 	let state = createSpacingState(n);
 	let now = start;
 	const waits: number[] = [];
@@ -129,7 +144,10 @@ export class SendLog {
 		const at = this.times.lastIndexOf(sentAt);
 		if (at >= 0) this.times.splice(at, 1);
 		const accepted = Math.max(1, this.recent(now).length);
-		const limit = this.refusedAbove && now < this.refusedAbove.until ? Math.min(this.refusedAbove.limit, accepted) : accepted;
+		const limit =
+			this.refusedAbove && now < this.refusedAbove.until
+				? Math.min(this.refusedAbove.limit, accepted)
+				: accepted;
 		this.refusedAbove = { limit, until: now + LIMIT_MEMORY_MS };
 	}
 
@@ -179,8 +197,15 @@ export class RequestSpacer {
 	nextWait(): number {
 		const now = this.clock();
 		const learnt = this.log.learntLimit(now);
-		const maxPerWindow = learnt === undefined ? this.settings.maxPerWindow : Math.min(this.settings.maxPerWindow, learnt);
-		return waitBeforeNext({ ...this.state, recent: this.log.recent(now) }, { ...this.settings, maxPerWindow }, now);
+		const maxPerWindow =
+			learnt === undefined
+				? this.settings.maxPerWindow
+				: Math.min(this.settings.maxPerWindow, learnt);
+		return waitBeforeNext(
+			{ ...this.state, recent: this.log.recent(now) },
+			{ ...this.settings, maxPerWindow },
+			now,
+		);
 	}
 
 	/** Call right before each send. */
@@ -197,7 +222,11 @@ export class RequestSpacer {
 	 */
 	markRefused(): void {
 		if (this.lastSentAt === null) return;
-		this.state = { ...this.state, sent: Math.max(0, this.state.sent - 1), recent: this.state.recent.slice(0, -1) };
+		this.state = {
+			...this.state,
+			sent: Math.max(0, this.state.sent - 1),
+			recent: this.state.recent.slice(0, -1),
+		};
 		this.log.refused(this.lastSentAt, this.clock());
 		this.lastSentAt = null;
 	}

@@ -36,7 +36,8 @@ function hasExplicitZone(s: string): boolean {
 /** `2017-03-03 10:48:33` -> `2017-03-03T10:48:33+05:30`; null/""/"null"/garbage -> null. ISO input is re-zoned. */
 export function exotelToIso(value: unknown): string | null {
 	if (value === null || value === undefined) return null;
-	if (typeof value !== 'string' && typeof value !== 'number' && !(value instanceof Date)) return null;
+	if (typeof value !== 'string' && typeof value !== 'number' && !(value instanceof Date))
+		return null;
 	const dt = toIstDateTime(value);
 	return dt ? dt.startOf('second').toISO({ suppressMilliseconds: true }) : null;
 }
@@ -50,7 +51,9 @@ export function toExotelTime(value: TimeInput): string {
 
 /** ISO with +05:30 for an epoch-ms instant (default now), to the second like Exotel's own timestamps. */
 export function istIso(now: number = Date.now()): string {
-	return DateTime.fromMillis(now, { zone: EXOTEL_ZONE }).startOf('second').toISO({ suppressMilliseconds: true }) as string;
+	return DateTime.fromMillis(now, { zone: EXOTEL_ZONE })
+		.startOf('second')
+		.toISO({ suppressMilliseconds: true }) as string;
 }
 
 /**
@@ -60,10 +63,14 @@ export function istIso(now: number = Date.now()): string {
 export function parseDateBound(value: TimeInput, bound: 'from' | 'to'): DateTime {
 	if (typeof value === 'string' && DATE_ONLY_RE.test(value.trim())) {
 		const day = DateTime.fromISO(value.trim(), { zone: EXOTEL_ZONE });
-		if (day.isValid) return bound === 'from' ? day.startOf('day') : day.endOf('day').set({ millisecond: 0 });
+		if (day.isValid)
+			return bound === 'from' ? day.startOf('day') : day.endOf('day').set({ millisecond: 0 });
 	}
 	const dt = toIstDateTime(value);
-	if (!dt) throw new Error(`"${String(value)}" is not a date/time (use e.g. 2024-01-31 or 2024-01-31T18:00:00+05:30)`);
+	if (!dt)
+		throw new Error(
+			`"${String(value)}" is not a date/time (use e.g. 2024-01-31 or 2024-01-31T18:00:00+05:30)`,
+		);
 	return dt;
 }
 
@@ -71,7 +78,10 @@ export function parseDateBound(value: TimeInput, bound: 'from' | 'to'): DateTime
  * Exotel bulk Call Details `DateCreated` filter: `gte:2019-01-01 00:00:00;lte:2019-01-31 23:59:59`.
  * Either bound may be omitted; returns undefined when both are.
  */
-export function dateCreatedFilter(from?: TimeInput | null, to?: TimeInput | null): string | undefined {
+export function dateCreatedFilter(
+	from?: TimeInput | null,
+	to?: TimeInput | null,
+): string | undefined {
 	const parts: string[] = [];
 	const hasValue = (v: unknown) => v !== undefined && v !== null && v !== '';
 	let fromDt: DateTime | undefined;
@@ -89,7 +99,8 @@ export function dateCreatedFilter(from?: TimeInput | null, to?: TimeInput | null
 
 /** Epoch ms of an Exotel/ISO timestamp, or null. */
 export function toEpochMs(value: unknown): number | null {
-	if (typeof value !== 'string' && typeof value !== 'number' && !(value instanceof Date)) return null;
+	if (typeof value !== 'string' && typeof value !== 'number' && !(value instanceof Date))
+		return null;
 	const dt = toIstDateTime(value);
 	return dt ? dt.toMillis() : null;
 }

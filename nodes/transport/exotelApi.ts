@@ -30,7 +30,11 @@ import {
 import { parseExotelBody } from '../core/exotel/mapping';
 import { resolveBaseUrl, type ExotelCluster, type ExotelRequest } from '../core/exotel/requests';
 
-export type ExotelContext = IExecuteFunctions | ILoadOptionsFunctions | IHookFunctions | IWebhookFunctions;
+export type ExotelContext =
+	| IExecuteFunctions
+	| ILoadOptionsFunctions
+	| IHookFunctions
+	| IWebhookFunctions;
 
 export const EXOTEL_CREDENTIAL = 'exotelApi';
 
@@ -98,7 +102,10 @@ function str(v: unknown): string {
 }
 
 /** Reads the `exotelApi` credential and resolves the base URL. */
-export async function getExotelAccount(this: ExotelContext, itemIndex?: number): Promise<ExotelAccount> {
+export async function getExotelAccount(
+	this: ExotelContext,
+	itemIndex?: number,
+): Promise<ExotelAccount> {
 	const creds =
 		itemIndex === undefined
 			? await this.getCredentials(EXOTEL_CREDENTIAL)
@@ -106,11 +113,16 @@ export async function getExotelAccount(this: ExotelContext, itemIndex?: number):
 	const cluster = (str(creds.cluster) || 'singapore') as ExotelCluster;
 	let baseUrl: string;
 	try {
-		baseUrl = resolveBaseUrl({ cluster, baseUrl: str(creds.baseUrl), allowUnencryptedHttp: creds.allowUnencryptedHttp === true });
+		baseUrl = resolveBaseUrl({
+			cluster,
+			baseUrl: str(creds.baseUrl),
+			allowUnencryptedHttp: creds.allowUnencryptedHttp === true,
+		});
 	} catch (e) {
 		throw new NodeApiError(this.getNode(), { message: (e as Error).message } as JsonObject, {
 			message: (e as Error).message,
-			description: 'Open the Exotel credential and fix the Base URL, or pick the Singapore or Mumbai cluster.',
+			description:
+				'Open the Exotel credential and fix the Base URL, or pick the Singapore or Mumbai cluster.',
 			itemIndex,
 		});
 	}
@@ -129,7 +141,10 @@ function header(headers: Record<string, unknown>, name: string): string | undefi
 }
 
 /** Retry-After in ms (seconds or HTTP date), or undefined. */
-export function retryAfterMs(value: string | undefined, now: number = Date.now()): number | undefined {
+export function retryAfterMs(
+	value: string | undefined,
+	now: number = Date.now(),
+): number | undefined {
 	if (!value) return undefined;
 	const trimmed = value.trim();
 	if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
@@ -138,12 +153,22 @@ export function retryAfterMs(value: string | undefined, now: number = Date.now()
 }
 
 /** Exponential backoff with "equal jitter": between half and all of min(max, base·2^attempt). */
-export function backoffDelay(attempt: number, baseMs = 500, maxMs = 8000, random: () => number = Math.random): number {
+export function backoffDelay(
+	attempt: number,
+	baseMs = 500,
+	maxMs = 8000,
+	random: () => number = Math.random,
+): number {
 	const ceiling = Math.min(maxMs, baseMs * 2 ** attempt);
 	return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
-function toApiError(ctx: ExotelContext, d: DescribedError, itemIndex?: number, extra: IDataObject = {}): NodeApiError {
+function toApiError(
+	ctx: ExotelContext,
+	d: DescribedError,
+	itemIndex?: number,
+	extra: IDataObject = {},
+): NodeApiError {
 	const errorResponse: IDataObject = { message: d.message, description: d.description, ...extra };
 	if (d.httpCode) errorResponse.httpCode = d.httpCode;
 	if (d.exotel) errorResponse.exotel = d.exotel as IDataObject;
@@ -163,7 +188,8 @@ function hasEnvelope(request: ExotelRequest, body: Record<string, unknown>): boo
 
 function missingEnvelope(request: ExotelRequest, status: number): DescribedError {
 	return {
-		message: 'Exotel answered without the expected data (an HTML page?) — check the API host / proxy',
+		message:
+			'Exotel answered without the expected data (an HTML page?) — check the API host / proxy',
 		description: `The ${request.label} answer (HTTP ${status}) has no ${request.envelope?.join(' or ')}. Check the cluster / Base URL in the Exotel credential and any proxy between n8n and Exotel.`,
 		httpCode: String(status),
 	};
@@ -173,7 +199,12 @@ function missingEnvelope(request: ExotelRequest, status: number): DescribedError
 function thrownHttpStatus(err: unknown): { status: number; body: unknown } | undefined {
 	type HttpLike = { status?: unknown; data?: unknown };
 	const e = err as
-		| { response?: HttpLike; cause?: { response?: HttpLike }; httpCode?: unknown; context?: { data?: unknown } }
+		| {
+				response?: HttpLike;
+				cause?: { response?: HttpLike };
+				httpCode?: unknown;
+				context?: { data?: unknown };
+		  }
 		| undefined;
 	if (!e || typeof e !== 'object') return undefined;
 	const response = e.response ?? e.cause?.response;
@@ -219,7 +250,11 @@ export async function exotelApiRequestFull(
 		const canRetry = attempt < maxRetries;
 		let response: { statusCode?: number; headers?: Record<string, unknown>; body?: unknown };
 		try {
-			response = await this.helpers.httpRequestWithAuthentication.call(this, EXOTEL_CREDENTIAL, options);
+			response = await this.helpers.httpRequestWithAuthentication.call(
+				this,
+				EXOTEL_CREDENTIAL,
+				options,
+			);
 		} catch (err) {
 			const http = thrownHttpStatus(err);
 			if (http) {
@@ -236,7 +271,13 @@ export async function exotelApiRequestFull(
 				}
 				throw toApiError(
 					this,
-					describeNetworkError({ kind, label: request.label, baseUrl: account.baseUrl, mayHaveSideEffect: !request.idempotent, secrets }),
+					describeNetworkError({
+						kind,
+						label: request.label,
+						baseUrl: account.baseUrl,
+						mayHaveSideEffect: !request.idempotent,
+						secrets,
+					}),
 					opts.itemIndex,
 				);
 			}
@@ -260,27 +301,34 @@ export async function exotelApiRequestFull(
 					this,
 					{
 						message: `Exotel ${request.label} failed: the answer was neither JSON nor XML`,
-						description: 'Check the cluster / custom base URL in the Exotel credential: it does not look like an Exotel API.',
+						description:
+							'Check the cluster / custom base URL in the Exotel credential: it does not look like an Exotel API.',
 						httpCode: String(status),
 					},
 					opts.itemIndex,
 				);
 			}
-			if (!hasEnvelope(request, body)) throw toApiError(this, missingEnvelope(request, status), opts.itemIndex);
+			if (!hasEnvelope(request, body))
+				throw toApiError(this, missingEnvelope(request, status), opts.itemIndex);
 			return { statusCode: status, headers, body: body as IDataObject, attempts: attempt + 1 };
 		}
 
-		const retryable = (effective === 429 && opts.retryRateLimited !== false) || (effective >= 500 && safeToRepeat);
+		const retryable =
+			(effective === 429 && opts.retryRateLimited !== false) || (effective >= 500 && safeToRepeat);
 		if (retryable && canRetry) {
 			const hinted = retryAfterMs(header(headers, 'retry-after'));
-			const delayMs = hinted !== undefined ? Math.min(hinted, retryAfterCap) : backoffDelay(attempt, opts.baseDelayMs, opts.maxDelayMs, random);
+			const delayMs =
+				hinted !== undefined
+					? Math.min(hinted, retryAfterCap)
+					: backoffDelay(attempt, opts.baseDelayMs, opts.maxDelayMs, random);
 			opts.onRetry?.({ attempt: attempt + 1, delayMs, reason: `HTTP ${effective}` });
 			await wait(delayMs);
 			continue;
 		}
 		const described = describeHttpError({ status: effective, body, label: request.label, secrets });
 		if (effective >= 500 && !request.idempotent) {
-			described.description += ' The call may have been placed anyway: check Call Details before dialling this number again.';
+			described.description +=
+				' The call may have been placed anyway: check Call Details before dialling this number again.';
 		}
 		throw toApiError(this, described, opts.itemIndex, { attempts: attempt + 1 });
 	}

@@ -5,7 +5,9 @@ function isNodeError(error: unknown): error is NodeOperationError | NodeApiError
 	const name = (error as { name?: unknown } | null)?.name;
 	return (
 		error instanceof NodeOperationError ||
-		(typeof error === 'object' && error !== null && (name === 'NodeApiError' || name === 'NodeOperationError'))
+		(typeof error === 'object' &&
+			error !== null &&
+			(name === 'NodeApiError' || name === 'NodeOperationError'))
 	);
 }
 
@@ -14,7 +16,11 @@ function isNodeError(error: unknown): error is NodeOperationError | NodeApiError
  * is, with its item index set to this item (a request shared by several items failed for this one too); anything else
  * wrapped in a NodeOperationError, so n8n shows the node and the item, never a bare Error.
  */
-export function asNodeError(node: INode, error: unknown, itemIndex: number): NodeOperationError | NodeApiError {
+export function asNodeError(
+	node: INode,
+	error: unknown,
+	itemIndex: number,
+): NodeOperationError | NodeApiError {
 	if (isNodeError(error)) {
 		if (error.context && typeof error.context === 'object') error.context.itemIndex = itemIndex;
 		return error;

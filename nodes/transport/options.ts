@@ -11,7 +11,8 @@ export function checkOption<T extends string>(
 	allowed: readonly T[],
 	itemIndex?: number,
 ): T {
-	if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
+	if (typeof value === 'string' && (allowed as readonly string[]).includes(value))
+		return value as T;
 	throw new NodeOperationError(node, `Unknown ${displayName} "${String(value)}"`, {
 		itemIndex,
 		description: `${displayName} must be one of: ${allowed.join(', ')}. Pick it from the list, or fix the expression or imported workflow that set it.`,

@@ -12,7 +12,13 @@ import { seededRandom } from '../../nodes/core/callerId';
 type Json = Record<string, any>;
 
 export const EXAMPLE_LOCAL = join(__dirname, '..', '..', 'examples', '02-local-campaign.json');
-export const EXAMPLE_SHEETS = join(__dirname, '..', '..', 'examples', '01-google-sheets-campaign.json');
+export const EXAMPLE_SHEETS = join(
+	__dirname,
+	'..',
+	'..',
+	'examples',
+	'01-google-sheets-campaign.json',
+);
 
 export interface LocalWorkflowOptions {
 	simUrl: string;
@@ -59,7 +65,9 @@ function replaceAll(text: string, from: string, to: string): string {
  */
 export function dashboardPathFor(statsPath: string | undefined): string | undefined {
 	if (!statsPath) return undefined;
-	return /stats$/.test(statsPath) ? statsPath.replace(/stats$/, 'dashboard') : `${statsPath}-dashboard`;
+	return /stats$/.test(statsPath)
+		? statsPath.replace(/stats$/, 'dashboard')
+		: `${statsPath}-dashboard`;
 }
 
 /**
@@ -73,7 +81,8 @@ function setDashboard(wf: Json, path: string | undefined, newId: boolean): void 
 	if (path) {
 		dashboard.parameters.path = path;
 		control.parameters.path = `${path}-control`;
-		node(wf, 'Exotel Pacing: Get Dashboard').parameters.dashboardActionUrl = `/webhook/${path}-control`;
+		node(wf, 'Exotel Pacing: Get Dashboard').parameters.dashboardActionUrl =
+			`/webhook/${path}-control`;
 	}
 	if (newId) {
 		dashboard.webhookId = randomUUID();
@@ -101,30 +110,40 @@ export function localWorkflow(o: LocalWorkflowOptions): Json {
 	if (o.name) wf.name = o.name;
 	if (o.workflowSettings) wf.settings = { ...wf.settings, ...o.workflowSettings };
 	for (const n of wf.nodes as Json[]) {
-		if (n.credentials?.exotelApi) n.credentials.exotelApi = { id: o.credentialId, name: o.credentialName ?? d.credentialName };
+		if (n.credentials?.exotelApi)
+			n.credentials.exotelApi = { id: o.credentialId, name: o.credentialName ?? d.credentialName };
 		if (n.type?.endsWith('.exotelPacingController')) n.parameters.campaign = o.campaign;
 	}
 	node(wf, 'Schedule Tick').parameters.rule.interval[0].secondsInterval = o.scheduleSeconds;
 	const release = node(wf, 'Exotel Pacing: Release');
 	if (o.reconcile !== undefined) release.parameters.reconcile = o.reconcile;
 	if (o.scheduleDisabled) node(wf, 'Schedule Tick').disabled = true;
-	release.parameters.settings = { ...release.parameters.settings, tickSeconds: o.scheduleSeconds * o.factor, ...(o.settings ?? {}) };
+	release.parameters.settings = {
+		...release.parameters.settings,
+		tickSeconds: o.scheduleSeconds * o.factor,
+		...(o.settings ?? {}),
+	};
 	const connect = node(wf, 'Exotel Connect Call');
 	// Connect Call's per-minute limit counts real minutes. With the simulator's clock `factor` (up to 20 with the
 	// governor) times faster, a campaign minute is a fraction of a real one: 170 calls per campaign minute are 340+
 	// per real minute, so any real-time limit near the account's would throttle the run and delay its calls past
 	// their leases. Accelerated runs lift it; Release's plan keeps the limit in campaign time (the suite checks it).
-	const realTimeLimit = o.factor === 1 ? connect.parameters.options?.maxRequestsPerMinute : (o.settings?.accountLimitPerMinute ?? 200) * 50;
+	const realTimeLimit =
+		o.factor === 1
+			? connect.parameters.options?.maxRequestsPerMinute
+			: (o.settings?.accountLimitPerMinute ?? 200) * 50;
 	connect.parameters.options = {
 		...connect.parameters.options,
 		spreadOverSeconds: o.spreadOverSeconds ?? Math.max(0, o.scheduleSeconds - 1),
 		maxRequestsPerMinute: realTimeLimit,
 	};
-	if (o.callSettings) connect.parameters.callSettings = { ...connect.parameters.callSettings, ...o.callSettings };
+	if (o.callSettings)
+		connect.parameters.callSettings = { ...connect.parameters.callSettings, ...o.callSettings };
 	if (o.statsPath) node(wf, 'Stats Webhook').parameters.path = o.statsPath;
 	setDashboard(wf, o.dashboardPath ?? dashboardPathFor(o.statsPath), !!o.statsWebhookId);
 	// Diagnosis only: run the campaign with a saved version-1 Status Trigger (what workflows imported before v2 have).
-	if (process.env.E2E_STATUS_TRIGGER_VERSION) node(wf, 'Exotel Status Trigger').typeVersion = Number(process.env.E2E_STATUS_TRIGGER_VERSION);
+	if (process.env.E2E_STATUS_TRIGGER_VERSION)
+		node(wf, 'Exotel Status Trigger').typeVersion = Number(process.env.E2E_STATUS_TRIGGER_VERSION);
 	return wf;
 }
 
@@ -178,7 +197,12 @@ export function sheetsWorkflow(o: SheetsWorkflowOptions): Json {
 }
 
 /** Production webhook paths of a prepared workflow (after /webhook/); `dashboard` when it has the dashboard branch. */
-export function webhookPaths(wf: Json): { status: string; stats: string; dashboard?: string; control?: string } {
+export function webhookPaths(wf: Json): {
+	status: string;
+	stats: string;
+	dashboard?: string;
+	control?: string;
+} {
 	const status = node(wf, 'Exotel Status Trigger');
 	const stats = node(wf, 'Stats Webhook');
 	const dashboard = (wf.nodes as Json[]).find((x) => x.name === 'Dashboard Webhook');
@@ -197,8 +221,38 @@ export function webhookPaths(wf: Json): { status: string; stats: string; dashboa
 /** Small deterministic PRNG (mulberry32), the one the nodes and the simulator use. */
 export const prng = seededRandom;
 
-const FIRST = ['Asha', 'Ravi', 'Meena', 'Arjun', 'Priya', 'Vikram', 'Sunita', 'Rahul', 'Kavya', 'Imran', 'Neha', 'Suresh', 'Divya', 'Manoj', 'Pooja', 'Karthik'];
-const LAST = ['Sharma', 'Iyer', 'Patel', 'Reddy', 'Khan', 'Das', 'Nair', 'Singh', 'Gupta', 'Rao', 'Menon', 'Joshi'];
+const FIRST = [
+	'Asha',
+	'Ravi',
+	'Meena',
+	'Arjun',
+	'Priya',
+	'Vikram',
+	'Sunita',
+	'Rahul',
+	'Kavya',
+	'Imran',
+	'Neha',
+	'Suresh',
+	'Divya',
+	'Manoj',
+	'Pooja',
+	'Karthik',
+];
+const LAST = [
+	'Sharma',
+	'Iyer',
+	'Patel',
+	'Reddy',
+	'Khan',
+	'Das',
+	'Nair',
+	'Singh',
+	'Gupta',
+	'Rao',
+	'Menon',
+	'Joshi',
+];
 
 /** `count` unique Indian mobile numbers in assorted formats, as sheet rows { name, phone }. */
 export function makeContacts(count: number, seed = 1): Array<{ name: string; phone: string }> {
@@ -211,8 +265,17 @@ export function makeContacts(count: number, seed = 1): Array<{ name: string; pho
 		seen.add(digits);
 		const style = rows.length % 4;
 		const phone =
-			style === 0 ? `+91${digits}` : style === 1 ? `0${digits}` : style === 2 ? `+91 ${digits.slice(0, 5)} ${digits.slice(5)}` : digits;
-		rows.push({ name: `${FIRST[Math.floor(rnd() * FIRST.length)]} ${LAST[Math.floor(rnd() * LAST.length)]}`, phone });
+			style === 0
+				? `+91${digits}`
+				: style === 1
+					? `0${digits}`
+					: style === 2
+						? `+91 ${digits.slice(0, 5)} ${digits.slice(5)}`
+						: digits;
+		rows.push({
+			name: `${FIRST[Math.floor(rnd() * FIRST.length)]} ${LAST[Math.floor(rnd() * LAST.length)]}`,
+			phone,
+		});
 	}
 	return rows;
 }

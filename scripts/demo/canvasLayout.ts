@@ -24,29 +24,45 @@ export const MAX_EDGE_SPAN = 800;
 
 export function nodeBox(node: Json): Box {
 	const [x, y] = node.position as [number, number];
-	return { left: x - LABEL.overhang, top: y, right: x + NODE_SIZE + LABEL.overhang, bottom: y + NODE_SIZE + LABEL.height };
+	return {
+		left: x - LABEL.overhang,
+		top: y,
+		right: x + NODE_SIZE + LABEL.overhang,
+		bottom: y + NODE_SIZE + LABEL.height,
+	};
 }
 
 export function noteBox(note: Json): Box {
 	const [x, y] = note.position as [number, number];
-	return { left: x, top: y, right: x + Number(note.parameters.width), bottom: y + Number(note.parameters.height) };
+	return {
+		left: x,
+		top: y,
+		right: x + Number(note.parameters.width),
+		bottom: y + Number(note.parameters.height),
+	};
 }
 
 /** The part of a note its text covers (estimated: lines wrap at the note's width). */
 export function noteTextBox(note: Json): Box {
 	const box = noteBox(note);
-	const perLine = Math.max(1, Math.floor((box.right - box.left - 2 * TEXT.padding) / TEXT.charWidth));
+	const perLine = Math.max(
+		1,
+		Math.floor((box.right - box.left - 2 * TEXT.padding) / TEXT.charWidth),
+	);
 	let height = TEXT.padding;
 	for (const line of String(note.parameters.content ?? '').split('\n')) {
 		if (line.trim() === '') height += TEXT.blankHeight;
-		else if (line.startsWith('#')) height += TEXT.headingHeight * Math.ceil(line.length / (perLine * 0.6));
+		else if (line.startsWith('#'))
+			height += TEXT.headingHeight * Math.ceil(line.length / (perLine * 0.6));
 		else height += TEXT.lineHeight * Math.ceil(line.replace(/\*|`/g, '').length / perLine);
 	}
 	return { ...box, bottom: box.top + height };
 }
 
-const overlaps = (a: Box, b: Box): boolean => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
-const inside = (a: Box, b: Box): boolean => a.left >= b.left && a.right <= b.right && a.top >= b.top && a.bottom <= b.bottom;
+const overlaps = (a: Box, b: Box): boolean =>
+	a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+const inside = (a: Box, b: Box): boolean =>
+	a.left >= b.left && a.right <= b.right && a.top >= b.top && a.bottom <= b.bottom;
 
 /** Whether the segment from p to q crosses the box (Liang–Barsky clipping). */
 function segmentCrosses(p: [number, number], q: [number, number], b: Box): boolean {
@@ -79,11 +95,14 @@ export function layoutProblems(workflow: Json): string[] {
 	for (const node of nodes) {
 		const box = nodeBox(node);
 		for (const note of notes) {
-			if (overlaps(box, noteTextBox(note))) problems.push(`"${node.name}" covers the text of "${note.name}"`);
-			else if (overlaps(box, noteBox(note)) && !inside(box, noteBox(note))) problems.push(`"${node.name}" lies half on "${note.name}"`);
+			if (overlaps(box, noteTextBox(note)))
+				problems.push(`"${node.name}" covers the text of "${note.name}"`);
+			else if (overlaps(box, noteBox(note)) && !inside(box, noteBox(note)))
+				problems.push(`"${node.name}" lies half on "${note.name}"`);
 		}
 		for (const other of nodes) {
-			if (other !== node && node.name < other.name && overlaps(box, nodeBox(other))) problems.push(`"${node.name}" overlaps "${other.name}"`);
+			if (other !== node && node.name < other.name && overlaps(box, nodeBox(other)))
+				problems.push(`"${node.name}" overlaps "${other.name}"`);
 		}
 	}
 	const numbered = notes
@@ -92,11 +111,15 @@ export function layoutProblems(workflow: Json): string[] {
 		.sort((a, b) => a.k - b.k);
 	for (let i = 1; i < numbered.length; i++) {
 		if (noteBox(numbered[i].n).left <= noteBox(numbered[i - 1].n).left) {
-			problems.push(`group ${numbered[i].k} ("${numbered[i].n.name}") is not right of group ${numbered[i - 1].k}`);
+			problems.push(
+				`group ${numbered[i].k} ("${numbered[i].n.name}") is not right of group ${numbered[i - 1].k}`,
+			);
 		}
 	}
 	const byName = new Map(nodes.map((n) => [n.name as string, n]));
-	for (const [from, outputs] of Object.entries((workflow.connections ?? {}) as Record<string, Json>)) {
+	for (const [from, outputs] of Object.entries(
+		(workflow.connections ?? {}) as Record<string, Json>,
+	)) {
 		for (const list of (outputs.main ?? []) as Json[][]) {
 			for (const link of list ?? []) {
 				const a = byName.get(from);
@@ -104,13 +127,20 @@ export function layoutProblems(workflow: Json): string[] {
 				if (!a || !b) continue;
 				const p: [number, number] = [a.position[0] + NODE_SIZE, a.position[1] + NODE_SIZE / 2];
 				const q: [number, number] = [b.position[0], b.position[1] + NODE_SIZE / 2];
-				if (Math.abs(q[0] - p[0]) > MAX_EDGE_SPAN) problems.push(`the edge ${from} → ${link.node} runs ${Math.abs(q[0] - p[0])} px across`);
+				if (Math.abs(q[0] - p[0]) > MAX_EDGE_SPAN)
+					problems.push(`the edge ${from} → ${link.node} runs ${Math.abs(q[0] - p[0])} px across`);
 				if (q[0] < p[0]) problems.push(`the edge ${from} → ${link.node} runs backwards`);
 				for (const other of nodes) {
 					if (other === a || other === b) continue;
 					const box = nodeBox(other);
-					const body = { left: box.left + LABEL.overhang, top: box.top, right: box.right - LABEL.overhang, bottom: box.top + NODE_SIZE };
-					if (segmentCrosses(p, q, body)) problems.push(`the edge ${from} → ${link.node} runs through "${other.name}"`);
+					const body = {
+						left: box.left + LABEL.overhang,
+						top: box.top,
+						right: box.right - LABEL.overhang,
+						bottom: box.top + NODE_SIZE,
+					};
+					if (segmentCrosses(p, q, body))
+						problems.push(`the edge ${from} → ${link.node} runs through "${other.name}"`);
 				}
 			}
 		}

@@ -54,8 +54,23 @@ class Builder {
 	connections: Json = {};
 	constructor(private readonly prefix: string) {}
 
-	add(name: string, type: string, typeVersion: number, position: [number, number], parameters: Json, extra: Json = {}): string {
-		this.nodes.push({ parameters, id: uuidFor(`${this.prefix}/${name}`), name, type, typeVersion, position, ...extra });
+	add(
+		name: string,
+		type: string,
+		typeVersion: number,
+		position: [number, number],
+		parameters: Json,
+		extra: Json = {},
+	): string {
+		this.nodes.push({
+			parameters,
+			id: uuidFor(`${this.prefix}/${name}`),
+			name,
+			type,
+			typeVersion,
+			position,
+			...extra,
+		});
 		return name;
 	}
 
@@ -65,7 +80,14 @@ class Builder {
 		main[fromOutput].push({ node: to, type: 'main', index: toInput });
 	}
 
-	sticky(name: string, position: [number, number], width: number, height: number, content: string, color = 7): void {
+	sticky(
+		name: string,
+		position: [number, number],
+		width: number,
+		height: number,
+		content: string,
+		color = 7,
+	): void {
 		this.add(name, 'n8n-nodes-base.stickyNote', 1, position, { content, height, width, color });
 	}
 }
@@ -131,12 +153,37 @@ const CAMPAIGN_RATE_CAP = '={{ $json.pacing?.maxCallsPerMinute ?? 200 }}';
 const DEMO_CALL_SETTINGS = { timeOut: 30, timeLimit: 300 };
 
 /** Columns the write-backs fill (outcome of a call, as Record Outcome returns them). */
-const OUTCOME_COLUMNS = ['attempts', 'lastStatus', 'lastCallSid', 'lastAttemptAt', 'nextRetryAt', 'final', 'refunded'];
-const LOOKUP_COLUMNS = ['phoneNumber', 'circle', 'circleName', 'numberType', 'operator', 'operatorName', 'dnd', 'lookedUpAt'];
+const OUTCOME_COLUMNS = [
+	'attempts',
+	'lastStatus',
+	'lastCallSid',
+	'lastAttemptAt',
+	'nextRetryAt',
+	'final',
+	'refunded',
+];
+const LOOKUP_COLUMNS = [
+	'phoneNumber',
+	'circle',
+	'circleName',
+	'numberType',
+	'operator',
+	'operatorName',
+	'dnd',
+	'lookedUpAt',
+];
 
 /** One JSON array of row patches built from all input items (the HTTP node runs once: executeOnce). */
-function rowsExpression(key: string, columns: string[], fixed: Record<string, string> = {}): string {
-	const fields = [`${key}: i.json.${key}`, ...columns.map((c) => `${c}: i.json.${c}`), ...Object.entries(fixed).map(([k, v]) => `${k}: ${v}`)];
+function rowsExpression(
+	key: string,
+	columns: string[],
+	fixed: Record<string, string> = {},
+): string {
+	const fields = [
+		`${key}: i.json.${key}`,
+		...columns.map((c) => `${c}: i.json.${c}`),
+		...Object.entries(fixed).map(([k, v]) => `${k}: ${v}`),
+	];
 	return `={{ $input.all().map(i => ({ ${fields.join(', ')} })) }}`;
 }
 
@@ -144,8 +191,23 @@ function rowsExpression(key: string, columns: string[], fixed: Record<string, st
  * The dashboard branch: Webhook GET -> [clock] -> Get Dashboard -> Respond to Webhook with the page as text/html;
  * its Pause / Resume buttons POST to the control branch (controlBranch).
  */
-function dashboardBranch(b: Builder, campaign: string, webhookId: string, x: number, y: number, clock?: (name: string, pos: [number, number]) => string, currentTime?: string): void {
-	b.add('Dashboard Webhook', 'n8n-nodes-base.webhook', 2, [x, y], { path: DASHBOARD_PATH, responseMode: 'responseNode', options: {} }, { webhookId });
+function dashboardBranch(
+	b: Builder,
+	campaign: string,
+	webhookId: string,
+	x: number,
+	y: number,
+	clock?: (name: string, pos: [number, number]) => string,
+	currentTime?: string,
+): void {
+	b.add(
+		'Dashboard Webhook',
+		'n8n-nodes-base.webhook',
+		2,
+		[x, y],
+		{ path: DASHBOARD_PATH, responseMode: 'responseNode', options: {} },
+		{ webhookId },
+	);
 	let last = 'Dashboard Webhook';
 	let at = x + 220;
 	if (clock) {
@@ -164,7 +226,9 @@ function dashboardBranch(b: Builder, campaign: string, webhookId: string, x: num
 	b.add('Respond with Dashboard', 'n8n-nodes-base.respondToWebhook', 1.1, [at + 220, y], {
 		respondWith: 'text',
 		responseBody: '={{ $json.html }}',
-		options: { responseHeaders: { entries: [{ name: 'Content-Type', value: 'text/html; charset=utf-8' }] } },
+		options: {
+			responseHeaders: { entries: [{ name: 'Content-Type', value: 'text/html; charset=utf-8' }] },
+		},
 	});
 	b.connect('Exotel Pacing: Get Dashboard', 'Respond with Dashboard');
 }
@@ -173,8 +237,24 @@ function dashboardBranch(b: Builder, campaign: string, webhookId: string, x: num
  * The dashboard's Pause / Resume: Webhook POST -> [clock] -> Dashboard Control (checks the secret the person typed
  * against its own Secret) -> Respond to Webhook with its status code and message.
  */
-function controlBranch(b: Builder, campaign: string, secret: string, webhookId: string, x: number, y: number, clock?: (name: string, pos: [number, number]) => string, currentTime?: string): void {
-	b.add('Dashboard Control Webhook', 'n8n-nodes-base.webhook', 2, [x, y], { httpMethod: 'POST', path: CONTROL_PATH, responseMode: 'responseNode', options: {} }, { webhookId });
+function controlBranch(
+	b: Builder,
+	campaign: string,
+	secret: string,
+	webhookId: string,
+	x: number,
+	y: number,
+	clock?: (name: string, pos: [number, number]) => string,
+	currentTime?: string,
+): void {
+	b.add(
+		'Dashboard Control Webhook',
+		'n8n-nodes-base.webhook',
+		2,
+		[x, y],
+		{ httpMethod: 'POST', path: CONTROL_PATH, responseMode: 'responseNode', options: {} },
+		{ webhookId },
+	);
 	let last = 'Dashboard Control Webhook';
 	let at = x + 220;
 	if (clock) {
@@ -209,7 +289,10 @@ export function buildLocalCampaign(): Json {
 	const cred = { exotelApi: { id: 'EXOTEL_CREDENTIAL_ID', name: d.credentialName } };
 	const sheetUrl = `${d.simUrl}/_sim/sheets/${d.sheet}`;
 	const clock = (name: string, pos: [number, number]) =>
-		b.add(name, 'n8n-nodes-base.httpRequest', 4.2, pos, { url: `${d.simUrl}/_sim/clock`, options: {} });
+		b.add(name, 'n8n-nodes-base.httpRequest', 4.2, pos, {
+			url: `${d.simUrl}/_sim/clock`,
+			options: {},
+		});
 	const saveRows = (name: string, pos: [number, number], matchOn: string, body: string) =>
 		b.add(
 			name,
@@ -238,7 +321,10 @@ export function buildLocalCampaign(): Json {
 		rule: { interval: [{ field: 'seconds', secondsInterval: d.scheduleSeconds }] },
 	});
 	clock('Simulator Clock', [220, 300]);
-	b.add('Read Contacts', 'n8n-nodes-base.httpRequest', 4.2, [440, 300], { url: `${sheetUrl}/rows`, options: {} });
+	b.add('Read Contacts', 'n8n-nodes-base.httpRequest', 4.2, [440, 300], {
+		url: `${sheetUrl}/rows`,
+		options: {},
+	});
 	b.add(
 		'Exotel Number Lookup',
 		`${PKG}.exotelNumberLookup`,
@@ -273,15 +359,30 @@ export function buildLocalCampaign(): Json {
 		'Mark Dialling',
 		[1100, 300],
 		'row_number',
-		rowsExpression('row_number', ['attempts', 'lastStatus', 'lastAttemptAt'], { nextRetryAt: "''", lastCallSid: "''", final: 'false', refunded: 'false' }),
+		rowsExpression('row_number', ['attempts', 'lastStatus', 'lastAttemptAt'], {
+			nextRetryAt: "''",
+			lastCallSid: "''",
+			final: 'false',
+			refunded: 'false',
+		}),
 	);
-	b.add('Wait for Sheet', 'n8n-nodes-base.merge', 3.2, [1320, 400], { mode: 'chooseBranch', useDataOfInput: 1 });
+	b.add('Wait for Sheet', 'n8n-nodes-base.merge', 3.2, [1320, 400], {
+		mode: 'chooseBranch',
+		useDataOfInput: 1,
+	});
 	b.add(
 		'Exotel Caller ID Selector',
 		`${PKG}.exotelCallerIdSelector`,
 		1,
 		[1540, 400],
-		{ circle: '={{ $json.circle }}', source: 'discover', strategy: 'roundRobin', neighbourFallback: true, whenNoMatch: 'fallback', fallbackCallerId: '01140000001' },
+		{
+			circle: '={{ $json.circle }}',
+			source: 'discover',
+			strategy: 'roundRobin',
+			neighbourFallback: true,
+			whenNoMatch: 'fallback',
+			fallbackCallerId: '01140000001',
+		},
 		{ credentials: cred },
 	);
 	b.add(
@@ -299,7 +400,10 @@ export function buildLocalCampaign(): Json {
 			statusCallbackContentType: 'application/json',
 			customField: '',
 			callSettings: DEMO_CALL_SETTINGS,
-			options: { spreadOverSeconds: d.scheduleSeconds - 1, maxRequestsPerMinute: CAMPAIGN_RATE_CAP },
+			options: {
+				spreadOverSeconds: d.scheduleSeconds - 1,
+				maxRequestsPerMinute: CAMPAIGN_RATE_CAP,
+			},
 		},
 		{ credentials: cred, onError: 'continueRegularOutput' },
 	);
@@ -315,7 +419,12 @@ export function buildLocalCampaign(): Json {
 		'row_number',
 		"={{ $input.all().filter(i => i.json.pacing.final === true && String(i.json.final) !== 'true').map(i => ({ row_number: i.json.row_number, final: true, holdReason: i.json.pacing.reason })) }}",
 	);
-	saveRows('Save Row Updates', [1100, 120], 'phoneNumber', rowsExpression('phoneNumber', OUTCOME_COLUMNS));
+	saveRows(
+		'Save Row Updates',
+		[1100, 120],
+		'phoneNumber',
+		rowsExpression('phoneNumber', OUTCOME_COLUMNS),
+	);
 
 	b.connect('Schedule Tick', 'Simulator Clock');
 	b.connect('Simulator Clock', 'Read Contacts');
@@ -342,7 +451,10 @@ export function buildLocalCampaign(): Json {
 	);
 	clock('Callback Clock', [1100, 860]);
 	// The callback's own item goes on once the clock is read (the clock's answer only sets Current Time).
-	b.add('Keep Callback', 'n8n-nodes-base.merge', 3.2, [1320, 760], { mode: 'chooseBranch', useDataOfInput: 1 });
+	b.add('Keep Callback', 'n8n-nodes-base.merge', 3.2, [1320, 760], {
+		mode: 'chooseBranch',
+		useDataOfInput: 1,
+	});
 	// Counting only: no Exotel request and no sheet write per callback (the next tick writes the row).
 	b.add('Exotel Pacing: Record Outcome', `${PKG}.exotelPacingController`, 1, [1540, 760], {
 		operation: 'recordOutcome',
@@ -369,15 +481,35 @@ export function buildLocalCampaign(): Json {
 		campaign: d.campaign,
 		options: { currentTime: virtualNow('Stats Clock') },
 	});
-	b.add('Respond with Stats', 'n8n-nodes-base.respondToWebhook', 1.1, [1540, 1040], { respondWith: 'firstIncomingItem', options: {} });
+	b.add('Respond with Stats', 'n8n-nodes-base.respondToWebhook', 1.1, [1540, 1040], {
+		respondWith: 'firstIncomingItem',
+		options: {},
+	});
 	b.connect('Stats Webhook', 'Stats Clock');
 	b.connect('Stats Clock', 'Exotel Pacing: Get Stats');
 	b.connect('Exotel Pacing: Get Stats', 'Respond with Stats');
 
 	// --- dashboard path (y = 1340)
 	b.sticky('Note: Dashboard', [840, 1200], 860, 480, DASHBOARD_NOTE(d.n8nUrl));
-	dashboardBranch(b, d.campaign, d.dashboardWebhookId, 880, 1340, clock, virtualNow('Dashboard Clock'));
-	controlBranch(b, d.campaign, d.secret, d.controlWebhookId, 880, 1520, clock, virtualNow('Control Clock'));
+	dashboardBranch(
+		b,
+		d.campaign,
+		d.dashboardWebhookId,
+		880,
+		1340,
+		clock,
+		virtualNow('Dashboard Clock'),
+	);
+	controlBranch(
+		b,
+		d.campaign,
+		d.secret,
+		d.controlWebhookId,
+		880,
+		1520,
+		clock,
+		virtualNow('Control Clock'),
+	);
 
 	return {
 		name: 'Exotel campaign (local simulator)',
@@ -435,10 +567,17 @@ export function buildSheetsCampaign(): Json {
 	const p = SHEETS_PLACEHOLDERS;
 	const b = new Builder('sheets');
 	const exotel = { exotelApi: { id: 'EXOTEL_CREDENTIAL_ID', name: 'Exotel account' } };
-	const google = { googleSheetsOAuth2Api: { id: 'GOOGLE_SHEETS_CREDENTIAL_ID', name: 'Google Sheets account' } };
+	const google = {
+		googleSheetsOAuth2Api: { id: 'GOOGLE_SHEETS_CREDENTIAL_ID', name: 'Google Sheets account' },
+	};
 	const doc = { __rl: true, mode: 'url', value: p.documentUrl };
 	const sheet = { __rl: true, mode: 'name', value: p.sheetName };
-	const update = (name: string, pos: [number, number], matchOn: string, values: Record<string, string>) =>
+	const update = (
+		name: string,
+		pos: [number, number],
+		matchOn: string,
+		values: Record<string, string>,
+	) =>
 		b.add(
 			name,
 			'n8n-nodes-base.googleSheets',
@@ -446,17 +585,31 @@ export function buildSheetsCampaign(): Json {
 			pos,
 			// RAW: Google would read "+919876543210" as the number 919876543210 (USER_ENTERED), and the callback
 			// write-backs could no longer find the row by phoneNumber.
-			{ operation: 'update', documentId: doc, sheetName: sheet, columns: sheetsColumns(matchOn, values), options: { cellFormat: 'RAW' } },
+			{
+				operation: 'update',
+				documentId: doc,
+				sheetName: sheet,
+				columns: sheetsColumns(matchOn, values),
+				options: { cellFormat: 'RAW' },
+			},
 			{ credentials: google },
 		);
-	const fromJson = (cols: string[]) => Object.fromEntries(cols.map((c) => [c, `={{ $json.${c} }}`]));
+	const fromJson = (cols: string[]) =>
+		Object.fromEntries(cols.map((c) => [c, `={{ $json.${c} }}`]));
 	const scheduleSeconds = 30;
 
 	// --- tick path
 	b.add('Every 30 Seconds', 'n8n-nodes-base.scheduleTrigger', 1.2, [0, 400], {
 		rule: { interval: [{ field: 'seconds', secondsInterval: scheduleSeconds }] },
 	});
-	b.add('Get Contacts', 'n8n-nodes-base.googleSheets', 4.5, [240, 400], { documentId: doc, sheetName: sheet, options: {} }, { credentials: google });
+	b.add(
+		'Get Contacts',
+		'n8n-nodes-base.googleSheets',
+		4.5,
+		[240, 400],
+		{ documentId: doc, sheetName: sheet, options: {} },
+		{ credentials: google },
+	);
 	b.add(
 		'Exotel Number Lookup',
 		`${PKG}.exotelNumberLookup`,
@@ -465,14 +618,26 @@ export function buildSheetsCampaign(): Json {
 		{ phoneNumber: '={{ $json.phone }}', skipIfCircle: true, options: {} },
 		{ credentials: exotel, onError: 'continueRegularOutput' },
 	);
-	b.add('Just Looked Up?', 'n8n-nodes-base.filter', 2.2, [720, -60], filterParams("={{ !$('Get Contacts').item.json.circle && !!$json.circle }}"));
+	b.add(
+		'Just Looked Up?',
+		'n8n-nodes-base.filter',
+		2.2,
+		[720, -60],
+		filterParams("={{ !$('Get Contacts').item.json.circle && !!$json.circle }}"),
+	);
 	update('Save Lookups', [960, -60], 'row_number', fromJson(['row_number', ...LOOKUP_COLUMNS]));
 	b.add(
 		'Exotel Pacing: Release',
 		`${PKG}.exotelPacingController`,
 		1,
 		[1220, 400],
-		{ operation: 'release', campaign: p.campaign, settings: pacingSettings(scheduleSeconds, 1, false), reconcile: true, options: {} },
+		{
+			operation: 'release',
+			campaign: p.campaign,
+			settings: pacingSettings(scheduleSeconds, 1, false),
+			reconcile: true,
+			options: {},
+		},
 		{ credentials: exotel },
 	);
 	update('Mark Dialling', [1780, 580], 'row_number', {
@@ -482,13 +647,23 @@ export function buildSheetsCampaign(): Json {
 		final: 'false',
 		refunded: 'false',
 	});
-	b.add('Wait for Sheet', 'n8n-nodes-base.merge', 3.2, [2020, 400], { mode: 'chooseBranch', useDataOfInput: 1 });
+	b.add('Wait for Sheet', 'n8n-nodes-base.merge', 3.2, [2020, 400], {
+		mode: 'chooseBranch',
+		useDataOfInput: 1,
+	});
 	b.add(
 		'Exotel Caller ID Selector',
 		`${PKG}.exotelCallerIdSelector`,
 		1,
 		[2260, 400],
-		{ circle: '={{ $json.circle }}', source: 'discover', strategy: 'roundRobin', neighbourFallback: true, whenNoMatch: 'fallback', fallbackCallerId: p.fallbackCallerId },
+		{
+			circle: '={{ $json.circle }}',
+			source: 'discover',
+			strategy: 'roundRobin',
+			neighbourFallback: true,
+			whenNoMatch: 'fallback',
+			fallbackCallerId: p.fallbackCallerId,
+		},
 		{ credentials: exotel },
 	);
 	b.add(
@@ -510,10 +685,31 @@ export function buildSheetsCampaign(): Json {
 		},
 		{ credentials: exotel, onError: 'continueRegularOutput' },
 	);
-	b.add('Exotel Pacing: Register Calls', `${PKG}.exotelPacingController`, 1, [2840, 400], { operation: 'recordOutcome', campaign: p.campaign, options: {} });
-	b.add('Final Hold?', 'n8n-nodes-base.filter', 2.2, [1400, 960], filterParams("={{ $json.pacing.final === true && String($json.final).toLowerCase() !== 'true' }}"));
-	update('Save Final Holds', [1640, 960], 'row_number', { row_number: '={{ $json.row_number }}', final: 'true', holdReason: '={{ $json.pacing.reason }}' });
-	update('Save Row Updates', [1460, 620], 'phoneNumber', fromJson(['phoneNumber', ...OUTCOME_COLUMNS]));
+	b.add('Exotel Pacing: Register Calls', `${PKG}.exotelPacingController`, 1, [2840, 400], {
+		operation: 'recordOutcome',
+		campaign: p.campaign,
+		options: {},
+	});
+	b.add(
+		'Final Hold?',
+		'n8n-nodes-base.filter',
+		2.2,
+		[1400, 960],
+		filterParams(
+			"={{ $json.pacing.final === true && String($json.final).toLowerCase() !== 'true' }}",
+		),
+	);
+	update('Save Final Holds', [1640, 960], 'row_number', {
+		row_number: '={{ $json.row_number }}',
+		final: 'true',
+		holdReason: '={{ $json.pacing.reason }}',
+	});
+	update(
+		'Save Row Updates',
+		[1460, 620],
+		'phoneNumber',
+		fromJson(['phoneNumber', ...OUTCOME_COLUMNS]),
+	);
 
 	b.connect('Every 30 Seconds', 'Get Contacts');
 	b.connect('Get Contacts', 'Exotel Number Lookup');
@@ -539,13 +735,31 @@ export function buildSheetsCampaign(): Json {
 		{ secret: p.secret, events: 'terminal', options: {} },
 		{ webhookId: p.statusWebhookId },
 	);
-	b.add('Exotel Pacing: Record Outcome', `${PKG}.exotelPacingController`, 1, [240, 960], { operation: 'recordOutcome', campaign: p.campaign, options: {} });
+	b.add('Exotel Pacing: Record Outcome', `${PKG}.exotelPacingController`, 1, [240, 960], {
+		operation: 'recordOutcome',
+		campaign: p.campaign,
+		options: {},
+	});
 	b.connect('Exotel Status Trigger', 'Exotel Pacing: Record Outcome');
 
 	// --- stats path
-	b.add('Stats Webhook', 'n8n-nodes-base.webhook', 2, [0, 1320], { path: 'exotel-stats', responseMode: 'responseNode', options: {} }, { webhookId: p.statsWebhookId });
-	b.add('Exotel Pacing: Get Stats', `${PKG}.exotelPacingController`, 1, [240, 1320], { operation: 'getStats', campaign: p.campaign, options: {} });
-	b.add('Respond with Stats', 'n8n-nodes-base.respondToWebhook', 1.1, [480, 1320], { respondWith: 'firstIncomingItem', options: {} });
+	b.add(
+		'Stats Webhook',
+		'n8n-nodes-base.webhook',
+		2,
+		[0, 1320],
+		{ path: 'exotel-stats', responseMode: 'responseNode', options: {} },
+		{ webhookId: p.statsWebhookId },
+	);
+	b.add('Exotel Pacing: Get Stats', `${PKG}.exotelPacingController`, 1, [240, 1320], {
+		operation: 'getStats',
+		campaign: p.campaign,
+		options: {},
+	});
+	b.add('Respond with Stats', 'n8n-nodes-base.respondToWebhook', 1.1, [480, 1320], {
+		respondWith: 'firstIncomingItem',
+		options: {},
+	});
 	b.connect('Stats Webhook', 'Exotel Pacing: Get Stats');
 	b.connect('Exotel Pacing: Get Stats', 'Respond with Stats');
 
@@ -569,7 +783,11 @@ export function buildSheetsCampaign(): Json {
 		name: 'Exotel voice campaign (Google Sheets)',
 		nodes: b.nodes,
 		connections: b.connections,
-		settings: { executionOrder: 'v1', timezone: 'Asia/Kolkata', executionTimeout: TICK_TIMEOUT_SECONDS },
+		settings: {
+			executionOrder: 'v1',
+			timezone: 'Asia/Kolkata',
+			executionTimeout: TICK_TIMEOUT_SECONDS,
+		},
 		pinData: {},
 		meta: { templateCredsSetupCompleted: false },
 	};

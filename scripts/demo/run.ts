@@ -40,7 +40,14 @@ export function virtualAt(start: string, minutes: number): string {
 
 export async function startCampaignSimulator(o: CampaignSimOptions): Promise<RunningSimulator> {
 	const outages = o.outage
-		? [{ circle: o.outage.circle, kind: o.outage.kind ?? 'hard', from: virtualAt(o.virtualStart, o.outage.fromMinute), to: virtualAt(o.virtualStart, o.outage.toMinute) }]
+		? [
+				{
+					circle: o.outage.circle,
+					kind: o.outage.kind ?? 'hard',
+					from: virtualAt(o.virtualStart, o.outage.fromMinute),
+					to: virtualAt(o.virtualStart, o.outage.toMinute),
+				},
+			]
 		: [];
 	const patch: DeepPartial<SimConfig> = {
 		seed: o.seed ?? 42,
@@ -55,7 +62,8 @@ export async function startCampaignSimulator(o: CampaignSimOptions): Promise<Run
 	return sim;
 }
 
-export interface DeployOptions extends Omit<LocalWorkflowOptions, 'simUrl' | 'n8nUrl' | 'credentialId'> {
+export interface DeployOptions
+	extends Omit<LocalWorkflowOptions, 'simUrl' | 'n8nUrl' | 'credentialId'> {
 	contacts: number | Array<Record<string, unknown>>;
 	contactSeed?: number;
 	credentialId?: string;
@@ -81,22 +89,45 @@ export interface Deployed {
 	rows?: () => Json[];
 }
 
-export async function createSimCredential(n8n: N8nInstance, sim: RunningSimulator, name = 'Exotel (simulator)'): Promise<string> {
+export async function createSimCredential(
+	n8n: N8nInstance,
+	sim: RunningSimulator,
+	name = 'Exotel (simulator)',
+): Promise<string> {
 	const cred = await n8n.client.createCredential({
 		name,
 		type: 'exotelApi',
-		data: { apiKey: 'sim-key', apiToken: 'sim-token', accountSid: 'simaccount', cluster: 'custom', baseUrl: sim.url, allowUnencryptedHttp: false, allowedHttpRequestDomains: 'all' },
+		data: {
+			apiKey: 'sim-key',
+			apiToken: 'sim-token',
+			accountSid: 'simaccount',
+			cluster: 'custom',
+			baseUrl: sim.url,
+			allowUnencryptedHttp: false,
+			allowedHttpRequestDomains: 'all',
+		},
 	});
 	return cred.id;
 }
 
 /** Credential + contact sheet + workflow (created and activated through the public API). */
-export async function deployCampaign(n8n: N8nInstance, sim: RunningSimulator, o: DeployOptions): Promise<Deployed> {
+export async function deployCampaign(
+	n8n: N8nInstance,
+	sim: RunningSimulator,
+	o: DeployOptions,
+): Promise<Deployed> {
 	const credentialId = o.credentialId ?? (await createSimCredential(n8n, sim));
 	const sheet = o.sheet ?? 'contacts';
-	const rows = typeof o.contacts === 'number' ? makeContacts(o.contacts, o.contactSeed ?? 1) : o.contacts;
+	const rows =
+		typeof o.contacts === 'number' ? makeContacts(o.contacts, o.contactSeed ?? 1) : o.contacts;
 	sim.sheets.replace(sheet, rows);
-	const wf = localWorkflow({ ...o, sheet, simUrl: sim.url, n8nUrl: n8n.url.replace(/\/+$/, ''), credentialId });
+	const wf = localWorkflow({
+		...o,
+		sheet,
+		simUrl: sim.url,
+		n8nUrl: n8n.url.replace(/\/+$/, ''),
+		credentialId,
+	});
 	const created = await n8n.client.importWorkflow(wf, { activate: o.activate ?? true });
 	const paths = webhookPaths(wf);
 	const release = wf.nodes.find((n: Json) => n.name === 'Exotel Pacing: Release');
@@ -145,9 +176,15 @@ export async function readCampaignState(n8n: N8nInstance, d: Deployed): Promise<
  * Controller's live state). Falls back to the state saved in static data when the webhook does not answer (n8n
  * stopped, workflow inactive); static data may lag the live state, since every execution saves it last-writer-wins.
  */
-export async function readStats(n8n: N8nInstance, sim: RunningSimulator, d: Deployed): Promise<PacingStats | null> {
+export async function readStats(
+	n8n: N8nInstance,
+	sim: RunningSimulator,
+	d: Deployed,
+): Promise<PacingStats | null> {
 	if (n8n.running) {
-		const res = await n8n.client.webhook(d.statsPath, undefined, { method: 'GET' }).catch(() => null);
+		const res = await n8n.client
+			.webhook(d.statsPath, undefined, { method: 'GET' })
+			.catch(() => null);
 		const body = res?.status === 200 ? (res.data as PacingStats & { campaign?: string }) : null;
 		if (body && body.campaign === d.campaign && body.totals) return body;
 	}
@@ -155,7 +192,11 @@ export async function readStats(n8n: N8nInstance, sim: RunningSimulator, d: Depl
 }
 
 /** The stats of the state saved in static data (what a restarted n8n starts from). */
-export async function readSavedStats(n8n: N8nInstance, sim: RunningSimulator, d: Deployed): Promise<PacingStats | null> {
+export async function readSavedStats(
+	n8n: N8nInstance,
+	sim: RunningSimulator,
+	d: Deployed,
+): Promise<PacingStats | null> {
 	const raw = await readCampaignState(n8n, d);
 	if (!raw) return null;
 	const now = sim.clock.now();
@@ -167,7 +208,11 @@ export function isFinalRow(row: Json): boolean {
 	return row.final === true || String(row.final).toLowerCase() === 'true';
 }
 
-export async function readProgress(n8n: N8nInstance, sim: RunningSimulator, d: Deployed): Promise<Progress> {
+export async function readProgress(
+	n8n: N8nInstance,
+	sim: RunningSimulator,
+	d: Deployed,
+): Promise<Progress> {
 	const now = sim.clock.now();
 	const rows = d.rows ? d.rows() : sim.sheets.rows(d.sheet);
 	const calls = sim.ledger.calls;
@@ -185,7 +230,8 @@ export async function readProgress(n8n: N8nInstance, sim: RunningSimulator, d: D
 		virtualNow: now,
 		contacts: rows.length,
 		finalRows: rows.filter(isFinalRow).length,
-		fresh: rows.filter((r) => !isFinalRow(r) && (r.lastStatus === undefined || r.lastStatus === '')).length,
+		fresh: rows.filter((r) => !isFinalRow(r) && (r.lastStatus === undefined || r.lastStatus === ''))
+			.length,
 		calls: calls.length,
 		ended,
 		live: calls.length - ended,
@@ -200,7 +246,13 @@ export function groundTruth(calls: readonly LedgerCall[]) {
 	const total = { attempted: 0, completed: 0, busy: 0, noAnswer: 0, failed: 0 };
 	const byCircle: Record<string, typeof total> = {};
 	for (const c of calls) {
-		const row = (byCircle[c.circle] ??= { attempted: 0, completed: 0, busy: 0, noAnswer: 0, failed: 0 });
+		const row = (byCircle[c.circle] ??= {
+			attempted: 0,
+			completed: 0,
+			busy: 0,
+			noAnswer: 0,
+			failed: 0,
+		});
 		for (const t of [total, row]) {
 			t.attempted++;
 			if (c.status === 'completed') t.completed++;
@@ -217,16 +269,40 @@ export function compareWithGroundTruth(stats: PacingStats, calls: readonly Ledge
 	const truth = groundTruth(calls);
 	const diffs: string[] = [];
 	const t = stats.totals;
-	const mine = { attempted: t.attempted, completed: t.completed, busy: t.busy, noAnswer: t.noAnswer, failed: t.failed };
+	const mine = {
+		attempted: t.attempted,
+		completed: t.completed,
+		busy: t.busy,
+		noAnswer: t.noAnswer,
+		failed: t.failed,
+	};
 	for (const k of Object.keys(truth.total) as Array<keyof typeof truth.total>) {
-		if (mine[k] !== truth.total[k]) diffs.push(`total ${k}: stats ${mine[k]} vs simulator ${truth.total[k]}`);
+		if (mine[k] !== truth.total[k])
+			diffs.push(`total ${k}: stats ${mine[k]} vs simulator ${truth.total[k]}`);
 	}
 	if (t.other) diffs.push(`total other: stats ${t.other} vs simulator 0`);
-	const circles = new Set([...Object.keys(truth.byCircle), ...stats.circles.filter((c) => c.attempted > 0).map((c) => c.circle)]);
+	const circles = new Set([
+		...Object.keys(truth.byCircle),
+		...stats.circles.filter((c) => c.attempted > 0).map((c) => c.circle),
+	]);
 	for (const circle of circles) {
 		const row = stats.circles.find((c) => c.circle === circle);
-		const tr = truth.byCircle[circle] ?? { attempted: 0, completed: 0, busy: 0, noAnswer: 0, failed: 0 };
-		const m = row ? { attempted: row.attempted, completed: row.completed, busy: row.busy, noAnswer: row.noAnswer, failed: row.failed } : { attempted: 0, completed: 0, busy: 0, noAnswer: 0, failed: 0 };
+		const tr = truth.byCircle[circle] ?? {
+			attempted: 0,
+			completed: 0,
+			busy: 0,
+			noAnswer: 0,
+			failed: 0,
+		};
+		const m = row
+			? {
+					attempted: row.attempted,
+					completed: row.completed,
+					busy: row.busy,
+					noAnswer: row.noAnswer,
+					failed: row.failed,
+				}
+			: { attempted: 0, completed: 0, busy: 0, noAnswer: 0, failed: 0 };
 		for (const k of Object.keys(tr) as Array<keyof typeof tr>) {
 			if (m[k] !== tr[k]) diffs.push(`${circle} ${k}: stats ${m[k]} vs simulator ${tr[k]}`);
 		}
@@ -244,7 +320,10 @@ export interface Invariants {
 	rejected429: number;
 }
 
-export function checkInvariants(sim: RunningSimulator, settings: { callingStart: string; callingEnd: string; callingDays: number[] }): Invariants {
+export function checkInvariants(
+	sim: RunningSimulator,
+	settings: { callingStart: string; callingEnd: string; callingDays: number[] },
+): Invariants {
 	const calls = sim.ledger.calls;
 	const [sh, sm] = settings.callingStart.split(':').map(Number);
 	const [eh, em] = settings.callingEnd.split(':').map(Number);
@@ -252,7 +331,12 @@ export function checkInvariants(sim: RunningSimulator, settings: { callingStart:
 	for (const c of calls) {
 		const t = DateTime.fromMillis(c.createdAtMs, { zone: ZONE });
 		const minutes = t.hour * 60 + t.minute;
-		if (minutes < sh * 60 + sm || minutes >= eh * 60 + em || !settings.callingDays.includes(t.weekday)) outsideWindow++;
+		if (
+			minutes < sh * 60 + sm ||
+			minutes >= eh * 60 + em ||
+			!settings.callingDays.includes(t.weekday)
+		)
+			outsideWindow++;
 	}
 	const byNumber = new Map<string, LedgerCall[]>();
 	for (const c of calls) {
@@ -264,7 +348,8 @@ export function checkInvariants(sim: RunningSimulator, settings: { callingStart:
 	for (const [number, list] of byNumber) {
 		list.sort((a, b) => a.createdAtMs - b.createdAtMs);
 		for (let i = 1; i < list.length; i++) {
-			if (list[i].createdAtMs < list[i - 1].endedAtMs) overlaps.push({ number, first: list[i - 1].sid, second: list[i].sid });
+			if (list[i].createdAtMs < list[i - 1].endedAtMs)
+				overlaps.push({ number, first: list[i - 1].sid, second: list[i].sid });
 		}
 	}
 	return {
@@ -283,7 +368,14 @@ export function checkInvariants(sim: RunningSimulator, settings: { callingStart:
  * the window). Waiting only for retry gaps, a circle's cooldown or ramp-up after an outage, or for calls to end, is
  * not busy.
  */
-export function campaignBusy(p: Progress | undefined, settings: { tickSeconds: number; maxCallsPerMinute: number | null; accountLimitPerMinute: number }): boolean {
+export function campaignBusy(
+	p: Progress | undefined,
+	settings: {
+		tickSeconds: number;
+		maxCallsPerMinute: number | null;
+		accountLimitPerMinute: number;
+	},
+): boolean {
 	if (!p) return true;
 	const s = p.stats;
 	if (!s) return p.fresh > 0;
@@ -305,10 +397,21 @@ export interface WaitOptions {
 
 /** The campaign is over: every row final, no call live in the simulator, and the stats show nothing in flight. */
 export function campaignOver(p: Progress): boolean {
-	return p.contacts > 0 && p.finalRows === p.contacts && p.live === 0 && !!p.stats && p.stats.totals.inFlight === 0;
+	return (
+		p.contacts > 0 &&
+		p.finalRows === p.contacts &&
+		p.live === 0 &&
+		!!p.stats &&
+		p.stats.totals.inFlight === 0
+	);
 }
 
-export async function waitForCampaign(n8n: N8nInstance, sim: RunningSimulator, d: Deployed, o: WaitOptions): Promise<Progress> {
+export async function waitForCampaign(
+	n8n: N8nInstance,
+	sim: RunningSimulator,
+	d: Deployed,
+	o: WaitOptions,
+): Promise<Progress> {
 	const until = o.until ?? campaignOver;
 	const deadline = Date.now() + o.timeoutMs;
 	let last: Progress | undefined;
@@ -344,7 +447,10 @@ export interface GovernorOptions {
  * or calls to end, as long as the expected callbacks per real second stay under the target. All pacing happens on
  * the virtual clock, so every limit the suite checks (60 s window, calling window, overlaps) is unaffected.
  */
-export function startClockGovernor(sim: RunningSimulator, o: GovernorOptions): { stop(): void; factor(): number } {
+export function startClockGovernor(
+	sim: RunningSimulator,
+	o: GovernorOptions,
+): { stop(): void; factor(): number } {
 	let factor = o.min;
 	let busyUntil = 0;
 	sim.clock.setFactor(factor);
@@ -359,7 +465,12 @@ export function startClockGovernor(sim: RunningSimulator, o: GovernorOptions): {
 		}
 		const perVirtualSecond = Math.max(recent, soon) / (horizon / 1000);
 		if (o.busy()) busyUntil = Date.now() + (o.holdMs ?? 15_000);
-		let next = Date.now() < busyUntil ? o.min : perVirtualSecond > 0 ? o.targetCallbacksPerSecond / perVirtualSecond : o.max;
+		let next =
+			Date.now() < busyUntil
+				? o.min
+				: perVirtualSecond > 0
+					? o.targetCallbacksPerSecond / perVirtualSecond
+					: o.max;
 		next = Math.min(o.max, Math.max(o.min, next));
 		// Speed up gently, slow down at once.
 		next = next > factor ? Math.min(next, factor * 1.5) : next;
@@ -373,7 +484,11 @@ export function startClockGovernor(sim: RunningSimulator, o: GovernorOptions): {
 }
 
 /** Changes the deployed workflow (e.g. disable the schedule) and saves it; an active workflow stays active. */
-export async function updateCampaign(n8n: N8nInstance, d: Deployed, mutate: (wf: Json) => void): Promise<void> {
+export async function updateCampaign(
+	n8n: N8nInstance,
+	d: Deployed,
+	mutate: (wf: Json) => void,
+): Promise<void> {
 	const wf = JSON.parse(JSON.stringify(d.workflow)) as Json;
 	mutate(wf);
 	await n8n.client.updateWorkflow(d.workflowId, wf);

@@ -52,13 +52,19 @@ describe('campaign benchmark, small scenario', () => {
 	});
 
 	it('is deterministic: the same run gives the same figures', () => {
-		const again = computeMetrics(runSimulation({ scenario, contacts, seed: SEED, policy: new OursPolicy() }), window);
+		const again = computeMetrics(
+			runSimulation({ scenario, contacts, seed: SEED, policy: new OursPolicy() }),
+			window,
+		);
 		const strip = (x: typeof m) => ({ ...x, wallMs: 0, releaseMsMedian: 0 });
 		expect(strip(again)).toEqual(strip(m));
 	});
 
 	it('the ground-truth checks do catch violations (naive policy re-dials contacts whose callback was lost)', () => {
-		const naive = computeMetrics(runSimulation({ scenario, contacts, seed: SEED, policy: new NaivePolicy(SEED) }), window);
+		const naive = computeMetrics(
+			runSimulation({ scenario, contacts, seed: SEED, policy: new NaivePolicy(SEED) }),
+			window,
+		);
 		expect(naive.compliance.duplicateAfterCompleted).toBeGreaterThan(0);
 	});
 });
@@ -67,7 +73,10 @@ describe('overLimitWindows', () => {
 	it('counts whole seconds whose trailing 60 s hold more than the limit', () => {
 		expect(overLimitWindows([0, 1000, 2000, 60_000], 3)).toEqual({ windows: 0, maxInWindow: 3 });
 		// requests at 1, 2, 3 and 30 s: the trailing window holds 4 from s = 30 until s = 60 (the one at 1 s leaves at 61)
-		expect(overLimitWindows([1000, 2000, 3000, 30_000], 3)).toEqual({ windows: 31, maxInWindow: 4 });
+		expect(overLimitWindows([1000, 2000, 3000, 30_000], 3)).toEqual({
+			windows: 31,
+			maxInWindow: 4,
+		});
 	});
 });
 
@@ -75,8 +84,18 @@ describe('includeHeld', () => {
 	it('does not change a decision: the run with hold items (as the node calls release) is the same run', () => {
 		const small = makeContacts(300, SEED);
 		const sc: Scenario = { ...scenario, start: ist('2025-01-06T10:00:00') };
-		const a = runSimulation({ scenario: sc, contacts: small, seed: SEED, policy: new OursPolicy() });
-		const b = runSimulation({ scenario: sc, contacts: small, seed: SEED, policy: new OursPolicy({}, 'ours', 'ours', true) });
+		const a = runSimulation({
+			scenario: sc,
+			contacts: small,
+			seed: SEED,
+			policy: new OursPolicy(),
+		});
+		const b = runSimulation({
+			scenario: sc,
+			contacts: small,
+			seed: SEED,
+			policy: new OursPolicy({}, 'ours', 'ours', true),
+		});
 		expect(b.ledger.calls).toEqual(a.ledger.calls);
 		expect(b.ledger.sent).toEqual(a.ledger.sent);
 	});

@@ -34,24 +34,37 @@ function startBusyProcesses(count: number): ChildProcess[] {
 function main(): number {
 	const args = process.argv.slice(2);
 	const times = Number(takeArg(args, 'times') ?? 3);
-	if (!Number.isInteger(times) || times < 1) throw new Error('--times must be a whole number of runs, 1 or more');
+	if (!Number.isInteger(times) || times < 1)
+		throw new Error('--times must be a whole number of runs, 1 or more');
 	const load = Number(takeArg(args, 'load') ?? 0);
-	if (!Number.isInteger(load) || load < 0) throw new Error('--load must be a whole number of busy processes, 0 or more');
+	if (!Number.isInteger(load) || load < 0)
+		throw new Error('--load must be a whole number of busy processes, 0 or more');
 	if (args.includes('--results')) throw new Error('--results is set per run by this script');
 	const series = takeArg(args, 'series');
 	const n8nAt = args.indexOf('--n8n');
-	const version = (n8nAt >= 0 ? args[n8nAt + 1] : undefined) ?? process.env.E2E_N8N_VERSION ?? '2.41.1';
+	const version =
+		(n8nAt >= 0 ? args[n8nAt + 1] : undefined) ?? process.env.E2E_N8N_VERSION ?? '2.41.1';
 	const dir = join('.e2e', 'repeat', ...(series ? [series] : []));
 	mkdirSync(dir, { recursive: true });
 
-	const runs: Array<{ run: number; exitCode: number; seconds: number; passed: number; failed: string[] }> = [];
+	const runs: Array<{
+		run: number;
+		exitCode: number;
+		seconds: number;
+		passed: number;
+		failed: string[];
+	}> = [];
 	const tally = new Map<string, { passed: number; runs: number }>();
 	for (let k = 1; k <= times; k++) {
 		const file = join(dir, `${version}-run${k}.json`);
 		const t0 = Date.now();
-		console.log(`\n===== run ${k} of ${times}${load ? `, ${load} busy process(es) beside it` : ''} =====`);
+		console.log(
+			`\n===== run ${k} of ${times}${load ? `, ${load} busy process(es) beside it` : ''} =====`,
+		);
 		const hogs = startBusyProcesses(load);
-		const res = spawnSync('npx', ['tsx', 'test/e2e/run.ts', ...args, '--results', file], { stdio: 'inherit' });
+		const res = spawnSync('npx', ['tsx', 'test/e2e/run.ts', ...args, '--results', file], {
+			stdio: 'inherit',
+		});
 		for (const hog of hogs) hog.kill('SIGKILL');
 		const suite = JSON.parse(readFileSync(file, 'utf8')) as SuiteResult;
 		for (const r of suite.testResults) {
@@ -69,14 +82,21 @@ function main(): number {
 		});
 	}
 
-	console.log(`\n===== ${times} runs in a row, n8n ${version}${load ? `, ${load} busy process(es) beside each` : ''} =====`);
+	console.log(
+		`\n===== ${times} runs in a row, n8n ${version}${load ? `, ${load} busy process(es) beside each` : ''} =====`,
+	);
 	for (const r of runs) {
-		console.log(`run ${r.run}: ${r.failed.length === 0 && r.exitCode === 0 ? 'PASS' : 'FAIL'}  ${r.passed} passed, ${r.failed.length} failed, ${r.seconds} s${r.failed.length ? `  (${r.failed.join('; ')})` : ''}`);
+		console.log(
+			`run ${r.run}: ${r.failed.length === 0 && r.exitCode === 0 ? 'PASS' : 'FAIL'}  ${r.passed} passed, ${r.failed.length} failed, ${r.seconds} s${r.failed.length ? `  (${r.failed.join('; ')})` : ''}`,
+		);
 	}
 	for (const [name, t] of tally) console.log(`  ${t.passed}/${t.runs}  ${name}`);
 	const green = runs.filter((r) => r.exitCode === 0 && r.failed.length === 0).length;
 	console.log(`${green} of ${times} runs passed every check`);
-	writeFileSync(join(dir, `${version}-summary.json`), JSON.stringify({ version, args, load, runs, checks: Object.fromEntries(tally) }, null, 2));
+	writeFileSync(
+		join(dir, `${version}-summary.json`),
+		JSON.stringify({ version, args, load, runs, checks: Object.fromEntries(tally) }, null, 2),
+	);
 	return green === times ? 0 : 1;
 }
 

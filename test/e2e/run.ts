@@ -14,10 +14,26 @@
  * Prints one line per check, each prefixed with the n8n version ("n8n 2.41.1 / full campaign: …"), and exits
  * non-zero when any check failed.
  */
-import { ensureN8n, importCredentialsCli, installPackage, n8nLine, prepareN8n, defaultLog, removeUserFolder, type Logger, type N8nInstance } from './harness';
+import {
+	ensureN8n,
+	importCredentialsCli,
+	installPackage,
+	n8nLine,
+	prepareN8n,
+	defaultLog,
+	removeUserFolder,
+	type Logger,
+	type N8nInstance,
+} from './harness';
 import { startGoogleEmulator, type StartedEmulator } from './google';
 import type { RunningSimulator } from '../../simulator';
-import { Checks, formatResult, writeResults, type CheckResult, type SuiteResult } from './lib/runner';
+import {
+	Checks,
+	formatResult,
+	writeResults,
+	type CheckResult,
+	type SuiteResult,
+} from './lib/runner';
 import type { E2eContext } from './lib/context';
 import { examplesImport } from './scenarios/examples';
 import { fullCampaign } from './scenarios/fullCampaign';
@@ -35,9 +51,19 @@ import { queueFull } from './scenarios/queueFull';
  * n8n is then stopped first (one stack at a time on a 2-core machine) and not started at all when every chosen
  * scenario is standalone.
  */
-type Scenario = { key: string; name: string; /** runs only when named in --only */ optIn?: true } & (
+type Scenario = {
+	key: string;
+	name: string;
+	/** runs only when named in --only */ optIn?: true;
+} & (
 	| { run: (ctx: E2eContext, checks: Checks) => Promise<void>; standalone?: undefined }
-	| { standalone: (env: { log: Logger; shared: E2eContext['shared'] }, checks: Checks) => Promise<void>; run?: undefined }
+	| {
+			standalone: (
+				env: { log: Logger; shared: E2eContext['shared'] },
+				checks: Checks,
+			) => Promise<void>;
+			run?: undefined;
+	  }
 );
 
 const SCENARIOS: Scenario[] = [
@@ -49,8 +75,18 @@ const SCENARIOS: Scenario[] = [
 	{ key: 'agent', name: 'AI agent tool', run: agentTool },
 	{ key: 'editor', name: 'editor in a browser', run: editorInBrowser },
 	// Queue mode (Redis + PostgreSQL + main, workers, webhook processor): its own stack. Not in scripts/test-all.sh yet.
-	{ key: 'queue-callbacks', name: 'queue mode: callbacks with 1 and 2 workers', standalone: queueCallbacks, optIn: true },
-	{ key: 'queue-full', name: 'queue mode: full campaign, 1 worker SIGKILLed midway', standalone: queueFull, optIn: true },
+	{
+		key: 'queue-callbacks',
+		name: 'queue mode: callbacks with 1 and 2 workers',
+		standalone: queueCallbacks,
+		optIn: true,
+	},
+	{
+		key: 'queue-full',
+		name: 'queue mode: full campaign, 1 worker SIGKILLed midway',
+		standalone: queueFull,
+		optIn: true,
+	},
 	// Last: it kills n8n.
 	{ key: 'restart', name: 'restart', run: restart },
 ];
@@ -69,7 +105,9 @@ async function installOnly(versions: string[]): Promise<number> {
 		versions.map(async (v) => {
 			const started = Date.now();
 			const rt = await ensureN8n({ version: v });
-			console.log(`n8n ${v} (Node ${rt.node.version}) ready in ${Math.round((Date.now() - started) / 1000)} s: ${rt.dir}`);
+			console.log(
+				`n8n ${v} (Node ${rt.node.version}) ready in ${Math.round((Date.now() - started) / 1000)} s: ${rt.dir}`,
+			);
 		}),
 	);
 	for (const r of results) if (r.status === 'rejected') console.error(r.reason);
@@ -80,15 +118,22 @@ async function installOnly(versions: string[]): Promise<number> {
 async function main(): Promise<number> {
 	const versionArg = arg('n8n');
 	if (process.argv.includes('--install-only')) {
-		return await installOnly((versionArg ?? process.env.E2E_N8N_VERSION ?? '2.41.1').split(',').map((s) => s.trim()));
+		return await installOnly(
+			(versionArg ?? process.env.E2E_N8N_VERSION ?? '2.41.1').split(',').map((s) => s.trim()),
+		);
 	}
 	if (versionArg) process.env.E2E_N8N_VERSION = versionArg;
 	const version = n8nLine().version; // throws for a version without a recipe
 	const label = `n8n ${version}`;
 	const resultsFile = arg('results') ?? `.e2e/e2e-results-${version}.json`;
-	const only = arg('only')?.split(',').map((s) => s.trim());
+	const only = arg('only')
+		?.split(',')
+		.map((s) => s.trim());
 	const unknown = (only ?? []).filter((k) => !SCENARIOS.some((s) => s.key === k));
-	if (unknown.length) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.key).join(', ')}`);
+	if (unknown.length)
+		throw new Error(
+			`unknown scenario(s) ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.key).join(', ')}`,
+		);
 	const chosen = SCENARIOS.filter((s) => (only ? only.includes(s.key) : !s.optIn));
 	const log = defaultLog;
 	const startTime = Date.now();
@@ -137,18 +182,34 @@ async function main(): Promise<number> {
 				if (google) {
 					// the credential example 1 uses (OAuth2), imported as a user's would be stored; the CLI needs n8n stopped
 					const data = google.oauth2Credential({ expired: true });
-					await importCredentialsCli(n8n, [{ id: googleCredentialId, name: 'Google Sheets account', type: 'googleSheetsOAuth2Api', data }]);
+					await importCredentialsCli(n8n, [
+						{
+							id: googleCredentialId,
+							name: 'Google Sheets account',
+							type: 'googleSheetsOAuth2Api',
+							data,
+						},
+					]);
 				}
 				await n8n.start();
-				setup.check(`n8n ${version} (Node ${n8n.runtime.node.version}) starts with the package installed as a community package`, true, '', {
-					seconds: Math.round((Date.now() - t0) / 1000),
-				});
+				setup.check(
+					`n8n ${version} (Node ${n8n.runtime.node.version}) starts with the package installed as a community package`,
+					true,
+					'',
+					{
+						seconds: Math.round((Date.now() - t0) / 1000),
+					},
+				);
 			} catch (e) {
 				setup.crash(e);
 				throw e;
 			}
 		}
-		if (needsSuiteN8n) scenarios.push({ name: `${label} / setup (install n8n if needed, build, pack, install, start)`, durationMs: Date.now() - t0 });
+		if (needsSuiteN8n)
+			scenarios.push({
+				name: `${label} / setup (install n8n if needed, build, pack, install, start)`,
+				durationMs: Date.now() - t0,
+			});
 		shared.google = google;
 		for (const s of chosen) {
 			const checks = new Checks(`${label} / ${s.name}`, print);
@@ -198,7 +259,9 @@ async function main(): Promise<number> {
 	}
 	const passed = all.filter((r) => r.status === 'passed').length;
 	const failed = all.length - passed;
-	console.log(`\n${label}: ${passed} passed, ${failed} failed in ${Math.round((Date.now() - startTime) / 1000)} s — results in ${resultsFile}`);
+	console.log(
+		`\n${label}: ${passed} passed, ${failed} failed in ${Math.round((Date.now() - startTime) / 1000)} s — results in ${resultsFile}`,
+	);
 	for (const s of scenarios) console.log(`  ${s.name}: ${Math.round(s.durationMs / 1000)} s`);
 	return ok && failed === 0 && all.length > 0 ? 0 : 1;
 }

@@ -116,8 +116,18 @@ export const PACKAGE_NAME = 'n8n-nodes-exotel-campaigns';
 let executionCounter = 0;
 
 /** Credentials for the simulator's default account. */
-export function simCredentials(baseUrl: string, overrides: Partial<ICredentialDataDecryptedObject> = {}): ICredentialDataDecryptedObject {
-	return { apiKey: 'sim-key', apiToken: 'sim-token', accountSid: 'simaccount', cluster: 'custom', baseUrl, ...overrides };
+export function simCredentials(
+	baseUrl: string,
+	overrides: Partial<ICredentialDataDecryptedObject> = {},
+): ICredentialDataDecryptedObject {
+	return {
+		apiKey: 'sim-key',
+		apiToken: 'sim-token',
+		accountSid: 'simaccount',
+		cluster: 'custom',
+		baseUrl,
+		...overrides,
+	};
 }
 
 // ------------------------------------------------------------------ expressions
@@ -164,12 +174,19 @@ function getPath(obj: unknown, path: string): unknown {
 	return cur;
 }
 
-function displayed(prop: INodeProperties, params: Record<string, unknown>, typeVersion: number): boolean {
+function displayed(
+	prop: INodeProperties,
+	params: Record<string, unknown>,
+	typeVersion: number,
+): boolean {
 	const d = prop.displayOptions;
 	if (!d) return true;
-	const current = (key: string) => (key === '@version' ? typeVersion : params[key.replace(/^\//, '')]);
+	const current = (key: string) =>
+		key === '@version' ? typeVersion : params[key.replace(/^\//, '')];
 	const matches = (values: unknown[], actual: unknown) =>
-		values.some((v) => (v && typeof v === 'object' && '_cnd' in (v as object) ? true : v === actual));
+		values.some((v) =>
+			v && typeof v === 'object' && '_cnd' in (v as object) ? true : v === actual,
+		);
 	for (const [key, values] of Object.entries(d.show ?? {})) {
 		if (!matches(values as unknown[], current(key))) return false;
 	}
@@ -180,7 +197,11 @@ function displayed(prop: INodeProperties, params: Record<string, unknown>, typeV
 }
 
 /** Top-level parameters as n8n stores them: what the user set, plus defaults of displayed parameters. */
-export function resolveParameters(description: INodeType['description'], given: Record<string, unknown>, typeVersion = 1): Record<string, unknown> {
+export function resolveParameters(
+	description: INodeType['description'],
+	given: Record<string, unknown>,
+	typeVersion = 1,
+): Record<string, unknown> {
 	const params: Record<string, unknown> = { ...given };
 	// Two passes: a default may be displayed only once another default (e.g. `operation`) is known.
 	for (let pass = 0; pass < 2; pass++) {
@@ -188,7 +209,11 @@ export function resolveParameters(description: INodeType['description'], given: 
 			if (prop.type === 'notice') continue;
 			if (Object.prototype.hasOwnProperty.call(given, prop.name)) continue;
 			if (displayed(prop, params, typeVersion)) params[prop.name] = structuredClone(prop.default);
-			else if (!description.properties.some((p) => p !== prop && p.name === prop.name && displayed(p, params, typeVersion))) {
+			else if (
+				!description.properties.some(
+					(p) => p !== prop && p.name === prop.name && displayed(p, params, typeVersion),
+				)
+			) {
 				delete params[prop.name];
 			}
 		}
@@ -201,7 +226,8 @@ export function resolveParameters(description: INodeType['description'], given: 
 function headerRecord(h: unknown): Record<string, string> {
 	const out: Record<string, string> = {};
 	if (h && typeof h === 'object') {
-		for (const [k, v] of Object.entries(h as Record<string, unknown>)) if (v !== undefined) out[k] = String(v);
+		for (const [k, v] of Object.entries(h as Record<string, unknown>))
+			if (v !== undefined) out[k] = String(v);
 	}
 	return out;
 }
@@ -217,16 +243,22 @@ async function sendHttp(
 	let data: unknown = options.body;
 	let recordedBody: unknown = options.body;
 	if (data instanceof URLSearchParams) {
-		if (!Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/x-www-form-urlencoded';
+		if (!Object.keys(headers).some((k) => k.toLowerCase() === 'content-type'))
+			headers['Content-Type'] = 'application/x-www-form-urlencoded';
 		data = data.toString();
 		recordedBody = data;
 	} else if (data && typeof data === 'object' && !Buffer.isBuffer(data) && options.json !== false) {
-		if (!Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
+		if (!Object.keys(headers).some((k) => k.toLowerCase() === 'content-type'))
+			headers['Content-Type'] = 'application/json';
 	}
-	if (options.json && !Object.keys(headers).some((k) => k.toLowerCase() === 'accept')) headers.Accept = 'application/json';
-	if (!Object.keys(headers).some((k) => k.toLowerCase() === 'user-agent')) headers['User-Agent'] = 'n8n';
+	if (options.json && !Object.keys(headers).some((k) => k.toLowerCase() === 'accept'))
+		headers.Accept = 'application/json';
+	if (!Object.keys(headers).some((k) => k.toLowerCase() === 'user-agent'))
+		headers['User-Agent'] = 'n8n';
 
-	const url = options.baseURL ? `${options.baseURL.replace(/\/+$/, '')}/${options.url.replace(/^\/+/, '')}` : options.url;
+	const url = options.baseURL
+		? `${options.baseURL.replace(/\/+$/, '')}/${options.url.replace(/^\/+/, '')}`
+		: options.url;
 	const config: AxiosRequestConfig = {
 		method: options.method ?? 'GET',
 		url,
@@ -246,7 +278,14 @@ async function sendHttp(
 		url,
 		qs: options.qs as Record<string, unknown> | undefined,
 		body: recordedBody,
-		headers: { ...headers, ...(auth ? { Authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` } : {}) },
+		headers: {
+			...headers,
+			...(auth
+				? {
+						Authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`,
+					}
+				: {}),
+		},
 		at: Date.now(),
 	};
 	record(rec);
@@ -255,12 +294,18 @@ async function sendHttp(
 		const res = await axios.request(config);
 		rec.status = res.status;
 		if (options.returnFullResponse) {
-			return { body: res.data, headers: res.headers, statusCode: res.status, statusMessage: res.statusText };
+			return {
+				body: res.data,
+				headers: res.headers,
+				statusCode: res.status,
+				statusMessage: res.statusText,
+			};
 		}
 		return res.data;
 	} catch (err) {
 		rec.error = (err as Error).message;
-		if ((err as { response?: { status?: number } }).response?.status) rec.status = (err as { response: { status: number } }).response.status;
+		if ((err as { response?: { status?: number } }).response?.status)
+			rec.status = (err as { response: { status: number } }).response.status;
 		// n8n-core's httpRequestWithAuthentication wraps whatever fails into a NodeApiError (cause = axios error).
 		throw new NodeApiError(node, err as JsonObject);
 	}
@@ -283,10 +328,17 @@ function applyAuthenticate(
 	const out: IHttpRequestOptions = { ...options };
 	if (props.headers) out.headers = { ...(options.headers ?? {}), ...props.headers };
 	if (props.qs) out.qs = { ...(options.qs ?? {}), ...props.qs };
-	if (props.body && options.body && typeof options.body === 'object' && !(options.body instanceof URLSearchParams)) {
+	if (
+		props.body &&
+		options.body &&
+		typeof options.body === 'object' &&
+		!(options.body instanceof URLSearchParams)
+	) {
 		out.body = { ...(options.body as object), ...props.body };
 	}
-	const auth = props.auth ? { username: String(props.auth.username ?? ''), password: String(props.auth.password ?? '') } : undefined;
+	const auth = props.auth
+		? { username: String(props.auth.username ?? ''), password: String(props.auth.password ?? '') }
+		: undefined;
 	return { options: out, auth };
 }
 
@@ -301,21 +353,39 @@ export interface ExecuteContextBundle {
 	items: INodeExecutionData[];
 }
 
-function toItems(items: Array<Record<string, unknown> | INodeExecutionData> | undefined): INodeExecutionData[] {
+function toItems(
+	items: Array<Record<string, unknown> | INodeExecutionData> | undefined,
+): INodeExecutionData[] {
 	const list = items ?? [{}];
 	return list.map((it, i) => {
-		const isItem = it && typeof it === 'object' && 'json' in it && typeof (it as INodeExecutionData).json === 'object';
-		const item: INodeExecutionData = isItem ? (it as INodeExecutionData) : { json: it as IDataObject };
+		const isItem =
+			it &&
+			typeof it === 'object' &&
+			'json' in it &&
+			typeof (it as INodeExecutionData).json === 'object';
+		const item: INodeExecutionData = isItem
+			? (it as INodeExecutionData)
+			: { json: it as IDataObject };
 		return { pairedItem: { item: i }, ...item };
 	});
 }
 
 /** Builds the fake `this` for `execute()`; exported for tests that call transport functions directly. */
-export function createExecuteContext(nodeType: INodeType | undefined, opts: ExecuteNodeOptions = {}): ExecuteContextBundle {
+export function createExecuteContext(
+	nodeType: INodeType | undefined,
+	opts: ExecuteNodeOptions = {},
+): ExecuteContextBundle {
 	const description = nodeType?.description;
-	const typeVersion = opts.typeVersion ?? (Array.isArray(description?.version) ? Math.max(...description.version) : (description?.version ?? 1));
-	const parameters = description ? resolveParameters(description, opts.parameters ?? {}, typeVersion) : { ...(opts.parameters ?? {}) };
-	const onError: INode['onError'] = opts.onError ?? (opts.continueOnFail ? 'continueRegularOutput' : undefined);
+	const typeVersion =
+		opts.typeVersion ??
+		(Array.isArray(description?.version)
+			? Math.max(...description.version)
+			: (description?.version ?? 1));
+	const parameters = description
+		? resolveParameters(description, opts.parameters ?? {}, typeVersion)
+		: { ...(opts.parameters ?? {}) };
+	const onError: INode['onError'] =
+		opts.onError ?? (opts.continueOnFail ? 'continueRegularOutput' : undefined);
 	const node: INode = {
 		id: 'test-node-id',
 		name: opts.nodeName ?? description?.defaults?.name ?? 'Node',
@@ -348,12 +418,19 @@ export function createExecuteContext(nodeType: INodeType | undefined, opts: Exec
 
 	const getCredentials = async (type: string): Promise<ICredentialDataDecryptedObject> => {
 		const c = opts.credentials?.[type];
-		if (!c) throw new NodeOperationError(node, `Node "${node.name}" does not have any credentials of type "${type}" set`);
+		if (!c)
+			throw new NodeOperationError(
+				node,
+				`Node "${node.name}" does not have any credentials of type "${type}" set`,
+			);
 		return { ...c };
 	};
 
 	const logger = Object.fromEntries(
-		['debug', 'info', 'warn', 'error', 'verbose'].map((level) => [level, (message: string) => logs.push({ level, message: String(message) })]),
+		['debug', 'info', 'warn', 'error', 'verbose'].map((level) => [
+			level,
+			(message: string) => logs.push({ level, message: String(message) }),
+		]),
 	);
 
 	const context = {
@@ -363,7 +440,11 @@ export function createExecuteContext(nodeType: INodeType | undefined, opts: Exec
 		continueOnFail: () => onError === 'continueRegularOutput' || onError === 'continueErrorOutput',
 		getCredentials,
 		getTimezone: () => 'Asia/Kolkata',
-		getWorkflow: () => ({ id: opts.workflowId ?? workflowIdFor(global), name: 'Test workflow', active: false }),
+		getWorkflow: () => ({
+			id: opts.workflowId ?? workflowIdFor(global),
+			name: 'Test workflow',
+			active: false,
+		}),
 		getExecutionId: () => executionId,
 		getWorkflowStaticData: (type: string) => (type === 'node' ? nodeData : global),
 		getContext: (type: string) => (contextData[type] ??= {}),
@@ -374,21 +455,38 @@ export function createExecuteContext(nodeType: INodeType | undefined, opts: Exec
 			hints.push(...added);
 		},
 		logger,
-		evaluateExpression: (expression: string, itemIndex: number) => resolveExpression(expression, scopeFor(itemIndex)),
-		getNodeParameter(name: string, itemIndex: number, fallbackValue?: unknown, options?: { extractValue?: boolean; rawExpressions?: boolean }) {
+		evaluateExpression: (expression: string, itemIndex: number) =>
+			resolveExpression(expression, scopeFor(itemIndex)),
+		getNodeParameter(
+			name: string,
+			itemIndex: number,
+			fallbackValue?: unknown,
+			options?: { extractValue?: boolean; rawExpressions?: boolean },
+		) {
 			let value = getPath(parameters, name);
 			if (value === undefined) {
 				if (arguments.length >= 3) return fallbackValue;
 				throw new Error(`Could not get parameter "${name}"`);
 			}
-			if (!options?.rawExpressions) value = resolveDeep(structuredClone(value), scopeFor(itemIndex));
-			if (options?.extractValue && value && typeof value === 'object' && (value as IDataObject).__rl) value = (value as IDataObject).value;
+			if (!options?.rawExpressions)
+				value = resolveDeep(structuredClone(value), scopeFor(itemIndex));
+			if (
+				options?.extractValue &&
+				value &&
+				typeof value === 'object' &&
+				(value as IDataObject).__rl
+			)
+				value = (value as IDataObject).value;
 			return value;
 		},
 		helpers: {
 			returnJsonArray(jsonData: IDataObject | IDataObject[]): INodeExecutionData[] {
 				const list = Array.isArray(jsonData) ? jsonData : [jsonData];
-				return list.map((d) => (d && typeof d.json === 'object' ? { ...(d as unknown as INodeExecutionData) } : { json: d }));
+				return list.map((d) =>
+					d && typeof d.json === 'object'
+						? { ...(d as unknown as INodeExecutionData) }
+						: { json: d },
+				);
 			},
 			constructExecutionMetaData(
 				inputData: INodeExecutionData[],
@@ -400,13 +498,25 @@ export function createExecuteContext(nodeType: INodeType | undefined, opts: Exec
 				});
 			},
 			async httpRequest(options: IHttpRequestOptions) {
-				return await sendHttp(options, options.auth as { username: string; password: string } | undefined, (r) => requests.push(r), node, opts.beforeRequest);
+				return await sendHttp(
+					options,
+					options.auth as { username: string; password: string } | undefined,
+					(r) => requests.push(r),
+					node,
+					opts.beforeRequest,
+				);
 			},
 			async httpRequestWithAuthentication(credentialsType: string, options: IHttpRequestOptions) {
 				const credentials = await getCredentials(credentialsType);
 				const type = credentialTypes.find((t) => t.name === credentialsType);
 				const applied = applyAuthenticate(type, credentials, options);
-				return await sendHttp(applied.options, applied.auth, (r) => requests.push(r), node, opts.beforeRequest);
+				return await sendHttp(
+					applied.options,
+					applied.auth,
+					(r) => requests.push(r),
+					node,
+					opts.beforeRequest,
+				);
 			},
 		},
 	};
@@ -426,7 +536,10 @@ function workflowIdFor(global: object): string {
 	return id;
 }
 
-export async function executeNode(nodeType: INodeType, opts: ExecuteNodeOptions = {}): Promise<ExecuteNodeResult> {
+export async function executeNode(
+	nodeType: INodeType,
+	opts: ExecuteNodeOptions = {},
+): Promise<ExecuteNodeResult> {
 	if (!nodeType.execute) throw new Error(`${nodeType.description.name} has no execute()`);
 	const bundle = createExecuteContext(nodeType, opts);
 	const snapshot = JSON.stringify(bundle.items);
@@ -458,15 +571,27 @@ export async function testCredential(
 	const scope = { $credentials: credentials };
 	const baseURL = String(resolveExpression(req.baseURL ?? '', scope));
 	const url = String(resolveExpression(req.url ?? '', scope));
-	const { context } = createExecuteContext(undefined, { credentials: { [credentialType.name]: credentials }, credentialTypes: [credentialType] });
-	const res = (await context.helpers.httpRequestWithAuthentication.call(context, credentialType.name, {
-		method: req.method ?? 'GET',
-		baseURL,
-		url,
-		qs: req.qs as IDataObject | undefined,
-		json: true,
-		returnFullResponse: true,
-		ignoreHttpStatusErrors: true,
-	})) as { statusCode: number; body: unknown };
-	return { ok: res.statusCode >= 200 && res.statusCode < 300, status: res.statusCode, url: `${baseURL}${url}`, body: res.body };
+	const { context } = createExecuteContext(undefined, {
+		credentials: { [credentialType.name]: credentials },
+		credentialTypes: [credentialType],
+	});
+	const res = (await context.helpers.httpRequestWithAuthentication.call(
+		context,
+		credentialType.name,
+		{
+			method: req.method ?? 'GET',
+			baseURL,
+			url,
+			qs: req.qs as IDataObject | undefined,
+			json: true,
+			returnFullResponse: true,
+			ignoreHttpStatusErrors: true,
+		},
+	)) as { statusCode: number; body: unknown };
+	return {
+		ok: res.statusCode >= 200 && res.statusCode < 300,
+		status: res.statusCode,
+		url: `${baseURL}${url}`,
+		body: res.body,
+	};
 }

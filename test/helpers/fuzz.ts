@@ -10,7 +10,12 @@ export function fuzzSeed(fallback: number): number {
 }
 
 /** Throws with the seed and case in the message (a failing random case must be replayable). */
-export function check(ok: boolean, seed: number, what: string, detail: () => unknown = () => ''): void {
+export function check(
+	ok: boolean,
+	seed: number,
+	what: string,
+	detail: () => unknown = () => '',
+): void {
 	if (ok) return;
 	let shown: string;
 	try {
@@ -22,7 +27,15 @@ export function check(ok: boolean, seed: number, what: string, detail: () => unk
 }
 
 /** Names that collide with Object.prototype members or look like prototype pollution. */
-export const PROTO_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__'];
+export const PROTO_KEYS = [
+	'__proto__',
+	'constructor',
+	'prototype',
+	'toString',
+	'hasOwnProperty',
+	'valueOf',
+	'__defineGetter__',
+];
 
 export class Gen {
 	readonly next: () => number;
@@ -40,7 +53,14 @@ export class Gen {
 	}
 	/** Text from a mix of alphabets: digits, ASCII, separators, control and non-BMP characters. */
 	text(maxLength = 40): string {
-		const alphabets = ['0123456789', 'abcxyzABCXYZ', ' +-()./|%&=;:', '\u0000\t\n\r\u00a0\u200b', 'éहिंदी٣४', '😀𝟘'];
+		const alphabets = [
+			'0123456789',
+			'abcxyzABCXYZ',
+			' +-()./|%&=;:',
+			'\u0000\t\n\r\u00a0\u200b',
+			'éहिंदी٣४',
+			'😀𝟘',
+		];
 		const n = this.int(0, maxLength);
 		let out = '';
 		for (let i = 0; i < n; i++) out += this.pick([...this.pick(alphabets)]);
@@ -76,7 +96,19 @@ export class Gen {
 			case 2:
 				return this.chance(0.5);
 			case 3:
-				return this.pick([0, -1, 1, 1.5, 1e300, -1e300, NaN, Infinity, -Infinity, Number.MAX_SAFE_INTEGER + 2, -0]);
+				return this.pick([
+					0,
+					-1,
+					1,
+					1.5,
+					1e300,
+					-1e300,
+					NaN,
+					Infinity,
+					-Infinity,
+					Number.MAX_SAFE_INTEGER + 2,
+					-0,
+				]);
 			case 4:
 				return this.int(-1e6, 1e6);
 			case 5:
@@ -92,7 +124,8 @@ export class Gen {
 				return Array.from({ length: this.int(0, 4) }, () => this.value(depth - 1));
 			default: {
 				const o: Record<string, unknown> = {};
-				for (let i = this.int(0, 4); i > 0; i--) o[this.chance(0.3) ? this.pick(PROTO_KEYS) : this.text(8)] = this.value(depth - 1);
+				for (let i = this.int(0, 4); i > 0; i--)
+					o[this.chance(0.3) ? this.pick(PROTO_KEYS) : this.text(8)] = this.value(depth - 1);
 				return o;
 			}
 		}

@@ -24,7 +24,10 @@ describe('Exotel Call Details (simulator)', () => {
 
 	async function connect(to: string): Promise<string> {
 		const { context } = createExecuteContext(undefined, { credentials: credentials() });
-		const body = await exotelApiRequest.call(context, connectCallRequest('simaccount', { from: AGENT, to, callerId: '08040000001' }));
+		const body = await exotelApiRequest.call(
+			context,
+			connectCallRequest('simaccount', { from: AGENT, to, callerId: '08040000001' }),
+		);
 		return (body.Call as { Sid: string }).Sid;
 	}
 
@@ -34,7 +37,12 @@ describe('Exotel Call Details (simulator)', () => {
 			numbers: { dndShare: 0 },
 			model: {
 				fixtures: {
-					[COMPLETED]: { status: 'completed', ringSeconds: 5, talkSeconds: 42, answeredBy: 'Human' },
+					[COMPLETED]: {
+						status: 'completed',
+						ringSeconds: 5,
+						talkSeconds: 42,
+						answeredBy: 'Human',
+					},
 					[BUSY]: { status: 'busy' },
 					[NO_ANSWER]: { status: 'no-answer' },
 				},
@@ -44,7 +52,8 @@ describe('Exotel Call Details (simulator)', () => {
 		sids.busy = await connect(BUSY);
 		sids.noAnswer = await connect(NO_ANSWER);
 		sim.clock.advance(60_000);
-		for (let i = 0; i < BULK_COUNT; i++) bulkSids.push(await connect(`97${String(i).padStart(8, '0')}`));
+		for (let i = 0; i < BULK_COUNT; i++)
+			bulkSids.push(await connect(`97${String(i).padStart(8, '0')}`));
 		sim.clock.advance(10 * 60_000); // every call has ended by now
 	}, 60_000);
 
@@ -79,7 +88,9 @@ describe('Exotel Call Details (simulator)', () => {
 		expect((call.legs as Array<{ id: number }>).map((l) => l.id)).toEqual([1, 2]);
 		expect((call.exotelResponse as { Sid: string }).Sid).toBe(sids.completed);
 		expect(res.items[0].pairedItem).toEqual({ item: 0 });
-		expect(res.requests[0].url).toBe(`${sim.url}/v1/Accounts/simaccount/Calls/${sids.completed}.json`);
+		expect(res.requests[0].url).toBe(
+			`${sim.url}/v1/Accounts/simaccount/Calls/${sids.completed}.json`,
+		);
 		expect(res.requests[0].qs).toEqual({ details: 'true' });
 	});
 
@@ -108,7 +119,11 @@ describe('Exotel Call Details (simulator)', () => {
 
 		const res = await executeNode(node, {
 			parameters: { operation: 'get' },
-			items: [{ callSid: 'ffffffffffffffffffffffffffffffff' }, { callSid: sids.completed }, { callSid: '' }],
+			items: [
+				{ callSid: 'ffffffffffffffffffffffffffffffff' },
+				{ callSid: sids.completed },
+				{ callSid: '' },
+			],
 			credentials: credentials(),
 			continueOnFail: true,
 		});
@@ -119,10 +134,16 @@ describe('Exotel Call Details (simulator)', () => {
 
 	it('Get Many: Call SIDs as a comma list', async () => {
 		const res = await executeNode(node, {
-			parameters: { operation: 'getAll', callSids: `${sids.completed}, ${sids.busy},${sids.noAnswer}`, returnAll: true },
+			parameters: {
+				operation: 'getAll',
+				callSids: `${sids.completed}, ${sids.busy},${sids.noAnswer}`,
+				returnAll: true,
+			},
 			credentials: credentials(),
 		});
-		expect(res.json.map((c) => c.callSid).sort()).toEqual([sids.completed, sids.busy, sids.noAnswer].sort());
+		expect(res.json.map((c) => c.callSid).sort()).toEqual(
+			[sids.completed, sids.busy, sids.noAnswer].sort(),
+		);
 		expect(res.requests).toHaveLength(1);
 		expect(res.requests[0].url).toBe(`${sim.url}/v1/Accounts/simaccount/Calls.json`);
 		expect(res.json.every((c) => typeof c.exotelResponse === 'object')).toBe(true);
@@ -142,16 +163,28 @@ describe('Exotel Call Details (simulator)', () => {
 
 	it('Get Many: date range + paging with the After cursor; limit stops early', async () => {
 		const all = await executeNode(node, {
-			parameters: { operation: 'getAll', returnAll: true, filters: { dateFrom: '2024-03-15', dateTo: '2024-03-15' } },
+			parameters: {
+				operation: 'getAll',
+				returnAll: true,
+				filters: { dateFrom: '2024-03-15', dateTo: '2024-03-15' },
+			},
 			credentials: credentials(),
 		});
 		expect(all.json).toHaveLength(BULK_COUNT + 3);
 		expect(all.requests).toHaveLength(2);
-		expect(all.requests[0].qs).toMatchObject({ DateCreated: 'gte:2024-03-15 00:00:00;lte:2024-03-15 23:59:59', PageSize: 100 });
+		expect(all.requests[0].qs).toMatchObject({
+			DateCreated: 'gte:2024-03-15 00:00:00;lte:2024-03-15 23:59:59',
+			PageSize: 100,
+		});
 		expect(all.requests[1].qs?.After).toEqual(expect.any(String));
 
 		const limited = await executeNode(node, {
-			parameters: { operation: 'getAll', returnAll: false, limit: 5, filters: { dateFrom: '2024-03-15T10:00:00', dateTo: '2024-03-15T12:00:00' } },
+			parameters: {
+				operation: 'getAll',
+				returnAll: false,
+				limit: 5,
+				filters: { dateFrom: '2024-03-15T10:00:00', dateTo: '2024-03-15T12:00:00' },
+			},
 			credentials: credentials(),
 		});
 		expect(limited.json).toHaveLength(5);
@@ -159,7 +192,11 @@ describe('Exotel Call Details (simulator)', () => {
 		expect(limited.requests[0].qs?.PageSize).toBe(5);
 
 		const earlier = await executeNode(node, {
-			parameters: { operation: 'getAll', returnAll: true, filters: { dateFrom: '2024-03-14', dateTo: '2024-03-14' } },
+			parameters: {
+				operation: 'getAll',
+				returnAll: true,
+				filters: { dateFrom: '2024-03-14', dateTo: '2024-03-14' },
+			},
 			credentials: credentials(),
 		});
 		expect(earlier.json).toEqual([]);
@@ -220,9 +257,16 @@ describe('Exotel Call Details (simulator)', () => {
 	});
 
 	it('XML errors are read too', async () => {
-		const { context } = createExecuteContext(undefined, { credentials: { exotelApi: simCredentials(sim.url, { apiToken: 'bad-token' }) } });
+		const { context } = createExecuteContext(undefined, {
+			credentials: { exotelApi: simCredentials(sim.url, { apiToken: 'bad-token' }) },
+		});
 		const err = await exotelApiRequest
-			.call(context, { method: 'GET', path: `/v1/Accounts/simaccount/Calls/${sids.completed}`, idempotent: true, label: 'call details' })
+			.call(context, {
+				method: 'GET',
+				path: `/v1/Accounts/simaccount/Calls/${sids.completed}`,
+				idempotent: true,
+				label: 'call details',
+			})
 			.catch((e) => e);
 		expect(err.httpCode).toBe('401');
 		expect(err.message).toMatch(/^Exotel call details failed: .+ \(HTTP 401\)$/);

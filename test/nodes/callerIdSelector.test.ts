@@ -2,7 +2,14 @@
  * Exotel Caller ID Selector over real HTTP against the in-process simulator (ExoPhones discovery), plus the
  * table-only mode that needs no credential.
  */
-import { NodeHelpers, Workflow, type IDataObject, type INode, type INodeParameters, type INodeTypes } from 'n8n-workflow';
+import {
+	NodeHelpers,
+	Workflow,
+	type IDataObject,
+	type INode,
+	type INodeParameters,
+	type INodeTypes,
+} from 'n8n-workflow';
 
 import { ExotelCallerIdSelector } from '../../nodes/ExotelCallerIdSelector/ExotelCallerIdSelector.node';
 import { startSimulator, type RunningSimulator } from '../../simulator';
@@ -42,13 +49,25 @@ describe('Exotel Caller ID Selector — ExoPhones from the Exotel account (simul
 		});
 		expect(res.output).toHaveLength(2);
 		const [matched, unmatched] = res.output;
-		expect(matched.map((i) => i.json.callerId)).toEqual(['02040000001', '01140000001', '01140000002', '01774000001']);
+		expect(matched.map((i) => i.json.callerId)).toEqual([
+			'02040000001',
+			'01140000001',
+			'01140000002',
+			'01774000001',
+		]);
 		expect(matched.map((i) => i.json.callerIdCircle)).toEqual(['MH', 'DL', 'DL', 'HP']);
 		expect(matched[0].json.callerIdReason).toBe('Circle match MH, round-robin 1 of 1');
 		expect(matched[2].json.callerIdReason).toBe('Circle match DL, round-robin 2 of 2');
-		expect(matched[3].json.callerIdReason).toBe('No ExoPhone in JK; used neighbour HP, round-robin 1 of 1');
+		expect(matched[3].json.callerIdReason).toBe(
+			'No ExoPhone in JK; used neighbour HP, round-robin 1 of 1',
+		);
 		expect(matched[0].json.phoneNumber).toBe('+919800000001'); // input fields kept
-		expect(matched.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }, { item: 3 }]);
+		expect(matched.map((i) => i.pairedItem)).toEqual([
+			{ item: 0 },
+			{ item: 1 },
+			{ item: 2 },
+			{ item: 3 },
+		]);
 
 		expect(unmatched.map((i) => i.pairedItem)).toEqual([{ item: 4 }, { item: 5 }]);
 		expect(unmatched[0].json).toMatchObject({
@@ -56,7 +75,9 @@ describe('Exotel Caller ID Selector — ExoPhones from the Exotel account (simul
 			callerIdCircle: null,
 			callerIdReason: '"XX" is not a telecom circle code; no fallback caller ID is set',
 		});
-		expect(unmatched[1].json.callerIdReason).toBe('The item has no circle; no fallback caller ID is set');
+		expect(unmatched[1].json.callerIdReason).toBe(
+			'The item has no circle; no fallback caller ID is set',
+		);
 
 		expect(exoPhoneRequests(res.requests)).toHaveLength(1);
 		expect(res.requests[0].method).toBe('GET');
@@ -70,7 +91,14 @@ describe('Exotel Caller ID Selector — ExoPhones from the Exotel account (simul
 			circle: 'MU' as const,
 		}));
 		const base = sim.config.accounts[0].exoPhones.map((p) => ({ ...p }));
-		sim.update({ accounts: [{ ...sim.config.accounts[0], exoPhones: [...many, { number: '02040000001', circle: 'MH' }] }] });
+		sim.update({
+			accounts: [
+				{
+					...sim.config.accounts[0],
+					exoPhones: [...many, { number: '02040000001', circle: 'MH' }],
+				},
+			],
+		});
 		try {
 			const res = await executeNode(node, {
 				credentials: { exotelApi: simCredentials(sim.url) },
@@ -81,7 +109,10 @@ describe('Exotel Caller ID Selector — ExoPhones from the Exotel account (simul
 				{ Page: 0, PageSize: 100 },
 				{ Page: 1, PageSize: 100 },
 			]);
-			expect(res.json[0]).toMatchObject({ callerId: many[0].number, callerIdReason: 'Circle match MU, first of 149' });
+			expect(res.json[0]).toMatchObject({
+				callerId: many[0].number,
+				callerIdReason: 'Circle match MU, first of 149',
+			});
 			// the MH number is on page 2
 			expect(res.json[1]).toMatchObject({ callerId: '02040000001', callerIdCircle: 'MH' });
 		} finally {
@@ -99,7 +130,11 @@ describe('Exotel Caller ID Selector — ExoPhones from the Exotel account (simul
 				mode: 'trigger',
 			});
 		const first = await run(3);
-		expect(first.json.map((j) => j.callerId)).toEqual(['08040000001', '08040000002', '08040000001']);
+		expect(first.json.map((j) => j.callerId)).toEqual([
+			'08040000001',
+			'08040000002',
+			'08040000001',
+		]);
 		expect(nodeStaticData.roundRobinCursors).toEqual({ KA: 1 });
 		const second = await run(2);
 		expect(second.json.map((j) => j.callerId)).toEqual(['08040000002', '08040000001']);
@@ -121,7 +156,11 @@ describe('Exotel Caller ID Selector — ExoPhones from the Exotel account (simul
 	it('with neighbour fallback off and a fallback caller ID there is a single output', async () => {
 		const res = await executeNode(node, {
 			credentials: { exotelApi: simCredentials(sim.url) },
-			parameters: { neighbourFallback: false, whenNoMatch: 'fallback', fallbackCallerId: '02040000001' },
+			parameters: {
+				neighbourFallback: false,
+				whenNoMatch: 'fallback',
+				fallbackCallerId: '02040000001',
+			},
 			items: [{ circle: 'JK' }, { circle: 'TN' }],
 		});
 		expect(res.output).toHaveLength(1);
@@ -172,12 +211,21 @@ describe('Exotel Caller ID Selector — table only (no credential)', () => {
 			items: [{ circle: 'MH' }, { circle: 'MH' }, { circle: 'MH' }, { circle: 'UW' }],
 		});
 		expect(res.requests).toHaveLength(0);
-		expect(res.json.map((j) => j.callerId)).toEqual(['02040000001', '02040000002', '02040000001', '05224000001']);
-		expect(res.json[3].callerIdReason).toBe('No ExoPhone in UW; used neighbour UE, round-robin 1 of 1');
+		expect(res.json.map((j) => j.callerId)).toEqual([
+			'02040000001',
+			'02040000002',
+			'02040000001',
+			'05224000001',
+		]);
+		expect(res.json[3].callerIdReason).toBe(
+			'No ExoPhone in UW; used neighbour UE, round-robin 1 of 1',
+		);
 	});
 
 	it('an empty table is a clear error with the item index', async () => {
-		await expect(executeNode(node, { parameters: { source: 'table' }, items: [{ circle: 'MH' }] })).rejects.toMatchObject({
+		await expect(
+			executeNode(node, { parameters: { source: 'table' }, items: [{ circle: 'MH' }] }),
+		).rejects.toMatchObject({
 			message: 'The ExoPhones per Circle table is empty',
 			context: expect.objectContaining({ itemIndex: 0 }),
 		});
@@ -232,7 +280,12 @@ describe('Exotel Caller ID Selector — description as n8n evaluates it', () => 
 		) as INodeParameters;
 		return {
 			outputs: NodeHelpers.getNodeOutputs(wf, wfNode, node.description),
-			subtitle: wf.expression.getSimpleParameterValue(wfNode, node.description.subtitle as string, 'internal', {}),
+			subtitle: wf.expression.getSimpleParameterValue(
+				wfNode,
+				node.description.subtitle as string,
+				'internal',
+				{},
+			),
 		};
 	};
 
@@ -241,7 +294,9 @@ describe('Exotel Caller ID Selector — description as n8n evaluates it', () => 
 			{ type: 'main', displayName: 'Caller ID' },
 			{ type: 'main', displayName: 'No Caller ID' },
 		]);
-		expect(evaluate({ whenNoMatch: 'fallback', fallbackCallerId: '02040000001' }).outputs).toEqual(['main']);
+		expect(evaluate({ whenNoMatch: 'fallback', fallbackCallerId: '02040000001' }).outputs).toEqual([
+			'main',
+		]);
 	});
 
 	it('renders its subtitle', () => {

@@ -11,7 +11,12 @@ import type { IDataObject } from 'n8n-workflow';
 import { decodeCorrelation } from '../../nodes/core/correlation';
 import { ExotelConnectCall } from '../../nodes/ExotelConnectCall/ExotelConnectCall.node';
 import { startSimulator, type RunningSimulator } from '../../simulator';
-import { executeNode, simCredentials, type ExecuteNodeOptions, type RecordedRequest } from '../helpers';
+import {
+	executeNode,
+	simCredentials,
+	type ExecuteNodeOptions,
+	type RecordedRequest,
+} from '../helpers';
 
 const node = new ExotelConnectCall();
 
@@ -44,7 +49,8 @@ const contacts = (n: number, extra: IDataObject = {}): IDataObject[] =>
 const run = async (opts: ExecuteNodeOptions) =>
 	await executeNode(node, { credentials: { exotelApi: simCredentials(sim.url) }, ...opts });
 
-const connectRequests = (requests: RecordedRequest[]) => requests.filter((r) => r.url.includes('/Calls/connect'));
+const connectRequests = (requests: RecordedRequest[]) =>
+	requests.filter((r) => r.url.includes('/Calls/connect'));
 
 const form = (body: unknown) => Object.fromEntries(new URLSearchParams(String(body)));
 
@@ -53,13 +59,22 @@ describe('Exotel Connect Call — placing calls (simulator)', () => {
 		const items = [
 			...contacts(2),
 			{ ...contacts(1)[0], phoneNumber: '09810000099', attempts: 2 },
-			{ ...contacts(1)[0], phoneNumber: '+919810000098', pacing: { customField: 'x1|diwali|row-7|1|MH|' } },
+			{
+				...contacts(1)[0],
+				phoneNumber: '+919810000098',
+				pacing: { customField: 'x1|diwali|row-7|1|MH|' },
+			},
 		];
 		const res = await run({ parameters: { flow: '234567' }, items });
 
 		expect(res.json).toHaveLength(4);
 		expect(res.inputMutated).toBe(false);
-		expect(res.items.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }, { item: 3 }]);
+		expect(res.items.map((i) => i.pairedItem)).toEqual([
+			{ item: 0 },
+			{ item: 1 },
+			{ item: 2 },
+			{ item: 3 },
+		]);
 		const sent = connectRequests(res.requests);
 		expect(sent).toHaveLength(4);
 		expect(sent[0].url).toBe(`${sim.url}/v1/Accounts/simaccount/Calls/connect.json`);
@@ -79,10 +94,22 @@ describe('Exotel Connect Call — placing calls (simulator)', () => {
 			expect(call.dateCreated).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+05:30$/);
 			expect((json.exotelResponse as IDataObject).Call).toMatchObject({ Sid: json.callSid });
 			const ledger = sim.ledger.call(String(json.callSid));
-			expect(ledger).toMatchObject({ variant: 'flow', callerId: '02040000001', customField: json.customField });
+			expect(ledger).toMatchObject({
+				variant: 'flow',
+				callerId: '02040000001',
+				customField: json.customField,
+			});
 		}
-		expect(decodeCorrelation(res.json[0].customField)).toEqual({ campaign: '', contact: '919810000010', attempt: 1, circle: 'MH' });
-		expect(decodeCorrelation(res.json[2].customField)).toMatchObject({ contact: '919810000099', attempt: 3 });
+		expect(decodeCorrelation(res.json[0].customField)).toEqual({
+			campaign: '',
+			contact: '919810000010',
+			attempt: 1,
+			circle: 'MH',
+		});
+		expect(decodeCorrelation(res.json[2].customField)).toMatchObject({
+			contact: '919810000099',
+			attempt: 3,
+		});
 		expect(res.json[3].customField).toBe('x1|diwali|row-7|1|MH|');
 		expect(sim.ledger.calls).toHaveLength(4);
 	});
@@ -128,8 +155,16 @@ describe('Exotel Connect Call — placing calls (simulator)', () => {
 			parameters: { variant: 'number', from: '+919810000077', to: '={{ $json.phoneNumber }}' },
 			items: contacts(1, { attempts: 1 }),
 		});
-		expect(form(connectRequests(res.requests)[0].body)).toMatchObject({ From: '+919810000077', To: '+919810000010' });
-		expect(decodeCorrelation(res.json[0].customField)).toEqual({ campaign: '', contact: '919810000010', attempt: 2, circle: 'MH' });
+		expect(form(connectRequests(res.requests)[0].body)).toMatchObject({
+			From: '+919810000077',
+			To: '+919810000010',
+		});
+		expect(decodeCorrelation(res.json[0].customField)).toEqual({
+			campaign: '',
+			contact: '919810000010',
+			attempt: 2,
+			circle: 'MH',
+		});
 	});
 
 	it('the terminal status callback carries our CustomField back (fast virtual clock)', async () => {
@@ -152,11 +187,18 @@ describe('Exotel Connect Call — placing calls (simulator)', () => {
 				items: contacts(1),
 			});
 			const sid = String(res.json[0].callSid);
-			for (let waited = 0; waited < 5000 && !received.some((r) => r.CallSid === sid); waited += 50) {
+			for (
+				let waited = 0;
+				waited < 5000 && !received.some((r) => r.CallSid === sid);
+				waited += 50
+			) {
 				await new Promise((r) => setTimeout(r, 50));
 			}
 			const terminal = received.find((r) => r.CallSid === sid);
-			expect(terminal).toMatchObject({ EventType: 'terminal', CustomField: res.json[0].customField });
+			expect(terminal).toMatchObject({
+				EventType: 'terminal',
+				CustomField: res.json[0].customField,
+			});
 		} finally {
 			await fast.stop();
 			await new Promise<void>((resolve) => receiver.close(() => resolve()));
@@ -168,7 +210,9 @@ describe('Exotel Connect Call — placing calls (simulator)', () => {
 			parameters: { flow: 'http://my.in.exotel.com/simaccount/exoml/start_voice/99' },
 			items: contacts(1),
 		});
-		expect(form(connectRequests(res.requests)[0].body).Url).toBe('http://my.in.exotel.com/simaccount/exoml/start_voice/99');
+		expect(form(connectRequests(res.requests)[0].body).Url).toBe(
+			'http://my.in.exotel.com/simaccount/exoml/start_voice/99',
+		);
 	});
 });
 
@@ -202,7 +246,9 @@ describe('Exotel Connect Call — invalid input', () => {
 		expect(res.json[1].error).toBe('From is empty: there is no number to call');
 		expect(res.json[1].callMayHaveBeenPlaced).toBe(false);
 		expect(res.json[2].error).toBe('Caller ID is empty: no ExoPhone to call from');
-		expect(res.json[3].error).toBe('Custom Field is 129 characters long; Exotel accepts at most 128');
+		expect(res.json[3].error).toBe(
+			'Custom Field is 129 characters long; Exotel accepts at most 128',
+		);
 		expect(String(res.json[4].error)).toMatch(/From: "12345" is not a valid Indian phone number/);
 		expect(res.items.map((i) => i.pairedItem)).toEqual([0, 1, 2, 3, 4].map((item) => ({ item })));
 		expect(sim.ledger.calls).toHaveLength(1);
@@ -210,7 +256,10 @@ describe('Exotel Connect Call — invalid input', () => {
 
 	it('rejects a Time Limit above 14400 seconds before sending', async () => {
 		await expect(
-			run({ parameters: { flow: '234567', callSettings: { timeLimit: 20000 } }, items: contacts(1) }),
+			run({
+				parameters: { flow: '234567', callSettings: { timeLimit: 20000 } },
+				items: contacts(1),
+			}),
 		).rejects.toMatchObject({
 			message: 'Time Limit is 20000 seconds; Exotel accepts 1 to 14400 (4 hours)',
 			context: expect.objectContaining({ itemIndex: 0 }),
@@ -219,7 +268,9 @@ describe('Exotel Connect Call — invalid input', () => {
 	});
 
 	it('rejects a flow that is neither an App ID nor a URL', async () => {
-		await expect(run({ parameters: { flow: 'my flow' }, items: contacts(1) })).rejects.toMatchObject({
+		await expect(
+			run({ parameters: { flow: 'my flow' }, items: contacts(1) }),
+		).rejects.toMatchObject({
 			message: expect.stringContaining('is not a flow App ID'),
 		});
 	});
@@ -230,19 +281,29 @@ describe('Exotel Connect Call — Exotel refusing or not answering', () => {
 
 	it('5xx is never retried: the item says the call may or may not have been placed and how to check', async () => {
 		sim.update({ faults: { serverErrorRate: 1 } });
-		const res = await run({ parameters: { flow: '234567' }, items: contacts(2), continueOnFail: true });
+		const res = await run({
+			parameters: { flow: '234567' },
+			items: contacts(2),
+			continueOnFail: true,
+		});
 		expect(sim.ledger.connectRequests).toHaveLength(2); // one request per item, no retry
 		for (const j of res.json) {
-			expect(String(j.error)).toMatch(/^Exotel did not confirm the call to \+9198100000\d\d \(.*HTTP 50\d.*\): the call may or may not have been placed$/);
+			expect(String(j.error)).toMatch(
+				/^Exotel did not confirm the call to \+9198100000\d\d \(.*HTTP 50\d.*\): the call may or may not have been placed$/,
+			);
 			expect(j.callMayHaveBeenPlaced).toBe(true);
 			expect(String(j.errorDescription)).toMatch(/^It was not retried automatically/);
 			expect(j.customField).toEqual(expect.stringMatching(/^x1\|/));
 		}
-		await expect(run({ parameters: { flow: '234567' }, items: contacts(1) })).rejects.toMatchObject({
-			name: 'NodeApiError',
-			description: expect.stringMatching(/not retried automatically.*Call Logs.*with From \+919810000010 and ExoPhone 02040000001 created at or after .*\+05:30.*do not dial again/),
-			context: expect.objectContaining({ itemIndex: 0 }),
-		});
+		await expect(run({ parameters: { flow: '234567' }, items: contacts(1) })).rejects.toMatchObject(
+			{
+				name: 'NodeApiError',
+				description: expect.stringMatching(
+					/not retried automatically.*Call Logs.*with From \+919810000010 and ExoPhone 02040000001 created at or after .*\+05:30.*do not dial again/,
+				),
+				context: expect.objectContaining({ itemIndex: 0 }),
+			},
+		);
 	});
 
 	it('number to number: a failure names the customer (To) and the first leg (From)', async () => {
@@ -252,8 +313,12 @@ describe('Exotel Connect Call — Exotel refusing or not answering', () => {
 			items: [{ ...contacts(1)[0], phoneNumber: '+919810000077', customer: '+919810000088' }],
 			continueOnFail: true,
 		});
-		expect(String(res.json[0].error)).toMatch(/^Exotel did not confirm the call to \S*9810000088 \(first leg \S*9810000077\)/);
-		expect(String(res.json[0].errorDescription)).toMatch(/Before dialling \S*9810000088 \(first leg/);
+		expect(String(res.json[0].error)).toMatch(
+			/^Exotel did not confirm the call to \S*9810000088 \(first leg \S*9810000077\)/,
+		);
+		expect(String(res.json[0].errorDescription)).toMatch(
+			/Before dialling \S*9810000088 \(first leg/,
+		);
 	});
 
 	it('a timeout is never retried — the call was in fact placed, so a retry would have called twice', async () => {
@@ -288,7 +353,10 @@ describe('Exotel Connect Call — Exotel refusing or not answering', () => {
 
 describe('Exotel Connect Call — spacing', () => {
 	it('Spread Over Seconds spaces a batch evenly instead of bursting', async () => {
-		const res = await run({ parameters: { flow: '234567', options: { spreadOverSeconds: 1.2 } }, items: contacts(3) });
+		const res = await run({
+			parameters: { flow: '234567', options: { spreadOverSeconds: 1.2 } },
+			items: contacts(3),
+		});
 		const times = connectRequests(res.requests).map((r) => r.at);
 		expect(times).toHaveLength(3);
 		expect(times[1] - times[0]).toBeGreaterThanOrEqual(380);
@@ -298,20 +366,28 @@ describe('Exotel Connect Call — spacing', () => {
 
 	it('rejects a Max Requests Per Minute below 1', async () => {
 		await expect(
-			run({ parameters: { flow: '234567', options: { maxRequestsPerMinute: 0 } }, items: contacts(1) }),
+			run({
+				parameters: { flow: '234567', options: { maxRequestsPerMinute: 0 } },
+				items: contacts(1),
+			}),
 		).rejects.toMatchObject({ message: expect.stringMatching(/1 or more/) });
 	});
 });
 
 describe('Exotel Connect Call — as an AI agent tool (n8n 2.x derives exotelConnectCallTool)', () => {
 	// What n8n does to a usableAsTool node: same class, description name + "Tool", usableAsTool.replacements applied.
-	const replacements = (node.description.usableAsTool as { replacements?: IDataObject } | undefined)?.replacements ?? {};
+	const replacements =
+		(node.description.usableAsTool as { replacements?: IDataObject } | undefined)?.replacements ??
+		{};
 	const tool = {
 		description: { ...node.description, ...replacements, name: `${node.description.name}Tool` },
 		execute: node.execute,
 	} as unknown as ExotelConnectCall;
 
-	const runTool = async (parameters: IDataObject, items: IDataObject[] = [{ chatInput: 'call my colleague' }]) => {
+	const runTool = async (
+		parameters: IDataObject,
+		items: IDataObject[] = [{ chatInput: 'call my colleague' }],
+	) => {
 		const sent: RecordedRequest[] = [];
 		const attempt = executeNode(tool, {
 			credentials: { exotelApi: simCredentials(sim.url) },
@@ -355,16 +431,26 @@ describe('Exotel Connect Call — as an AI agent tool (n8n 2.x derives exotelCon
 		const one = await runTool(explicit);
 		const res = await one.attempt;
 		expect(one.sent).toHaveLength(1);
-		expect(form(one.sent[0].body)).toMatchObject({ From: '+919810000010', CallerId: '02040000001' });
+		expect(form(one.sent[0].body)).toMatchObject({
+			From: '+919810000010',
+			CallerId: '02040000001',
+		});
 		expect(res.json[0].callSid).toMatch(/^[0-9a-f]{32}$/);
 
 		const batch = await runTool(explicit, [{}, {}]);
-		await expect(batch.attempt).rejects.toThrow('A tool call places one call; it got 2 items and placed none');
+		await expect(batch.attempt).rejects.toThrow(
+			'A tool call places one call; it got 2 items and placed none',
+		);
 		expect(batch.sent).toHaveLength(0);
 	});
 
 	it('Number to Number also needs To set in the tool', async () => {
-		const { attempt, sent } = await runTool({ allowAgentCalls: true, variant: 'number', from: '+919810000010', callerId: '02040000001' });
+		const { attempt, sent } = await runTool({
+			allowAgentCalls: true,
+			variant: 'number',
+			from: '+919810000010',
+			callerId: '02040000001',
+		});
 		await expect(attempt).rejects.toThrow('Set to explicitly in the tool node');
 		expect(sent).toHaveLength(0);
 	});
@@ -392,11 +478,18 @@ describe('Exotel Connect Call — the campaign’s per-minute cap from Release',
 	it('with {{ $json.pacing.maxCallsPerMinute }} as its limit, places no more calls in a minute than Release allows', async () => {
 		// Another spelling of the host: a send log of its own (the log is per API host and account).
 		const baseUrl = sim.url.replace('127.0.0.1', 'LOCALHOST');
-		const items = contacts(3).map((c, k) => ({ ...c, phoneNumber: `+9198300000${10 + k}`, pacing: { maxCallsPerMinute: 2 } }));
+		const items = contacts(3).map((c, k) => ({
+			...c,
+			phoneNumber: `+9198300000${10 + k}`,
+			pacing: { maxCallsPerMinute: 2 },
+		}));
 		await expectCallsThenCancel(
 			{
 				credentials: { exotelApi: simCredentials(baseUrl) },
-				parameters: { flow: '234567', options: { maxRequestsPerMinute: '={{ $json.pacing.maxCallsPerMinute }}' } },
+				parameters: {
+					flow: '234567',
+					options: { maxRequestsPerMinute: '={{ $json.pacing.maxCallsPerMinute }}' },
+				},
 				items,
 			},
 			2,
@@ -413,7 +506,8 @@ describe('Exotel Connect Call — never the same call twice (Retry On Fail)', ()
 			items,
 			executionId: 'exec-retry-1',
 			beforeRequest: (req) => {
-				if (req.url.includes('/Calls/connect') && ++connects === 2) throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+				if (req.url.includes('/Calls/connect') && ++connects === 2)
+					throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
 			},
 		});
 		await expect(first).rejects.toMatchObject({ name: 'NodeApiError' });
@@ -421,7 +515,11 @@ describe('Exotel Connect Call — never the same call twice (Retry On Fail)', ()
 		const placedSid = sim.ledger.calls[0].sid;
 
 		// n8n's Retry On Fail: the same node, the same items, the same execution
-		const second = await run({ parameters: { flow: '234567' }, items, executionId: 'exec-retry-1' });
+		const second = await run({
+			parameters: { flow: '234567' },
+			items,
+			executionId: 'exec-retry-1',
+		});
 		expect(connectRequests(second.requests)).toHaveLength(2);
 		expect(second.json.map((j) => j.notSentAgain)).toEqual([true, undefined, undefined]);
 		expect(second.json[0].callSid).toBe(placedSid);
@@ -436,7 +534,11 @@ describe('Exotel Connect Call — never the same call twice (Retry On Fail)', ()
 	});
 
 	it("the Pacing Controller's Custom Field is never sent twice, even from another execution", async () => {
-		const item = { ...contacts(1)[0], phoneNumber: '+919850000010', pacing: { customField: 'x1|retry|row-9|1|MH|1715665960000' } };
+		const item = {
+			...contacts(1)[0],
+			phoneNumber: '+919850000010',
+			pacing: { customField: 'x1|retry|row-9|1|MH|1715665960000' },
+		};
 		const a = await run({ parameters: { flow: '234567' }, items: [item] });
 		const b = await run({ parameters: { flow: '234567' }, items: [item] });
 		expect(connectRequests(b.requests)).toHaveLength(0);

@@ -65,7 +65,10 @@ describe('Exotel Connect Call — an account limited below Max Requests Per Minu
 	it('limited to 5/min, 8 calls: the 3 over the limit wait for places in the window and are placed once each', async () => {
 		sim.update({ rateLimit: { enabled: true, limit: 5, windowMs: 60_000 } });
 		const started = Date.now();
-		const res = await run({ parameters: { flow: '234567', options: { maxRetries: 3 } }, items: contacts(8) });
+		const res = await run({
+			parameters: { flow: '234567', options: { maxRetries: 3 } },
+			items: contacts(8),
+		});
 
 		expect(res.json.map((j) => j.error)).toEqual(Array(8).fill(undefined));
 		expect(new Set(res.json.map((j) => j.callSid)).size).toBe(8);
@@ -79,7 +82,11 @@ describe('Exotel Connect Call — an account limited below Max Requests Per Minu
 
 	it('limited to 2/min: calls that cannot go within one more window are handed back, not placed, with advice', async () => {
 		sim.update({ rateLimit: { enabled: true, limit: 2, windowMs: 60_000 } });
-		const res = await run({ parameters: { flow: '234567', options: { maxRetries: 3 } }, items: contacts(8), continueOnFail: true });
+		const res = await run({
+			parameters: { flow: '234567', options: { maxRetries: 3 } },
+			items: contacts(8),
+			continueOnFail: true,
+		});
 
 		const placed = res.json.filter((j) => typeof j.callSid === 'string');
 		expect(placed).toHaveLength(4); // 2 at once, 2 when the first two leave Exotel's window
@@ -87,11 +94,17 @@ describe('Exotel Connect Call — an account limited below Max Requests Per Minu
 		expect(connectStatuses().filter((s) => s === 429)).toHaveLength(1);
 		const handedBack = res.json.slice(4);
 		for (const j of handedBack) {
-			expect(String(j.error)).toMatch(/^Not sent: Exotel is refusing calls above its per-minute limit \(429 rate limit\)/);
+			expect(String(j.error)).toMatch(
+				/^Not sent: Exotel is refusing calls above its per-minute limit \(429 rate limit\)/,
+			);
 			expect(j.callMayHaveBeenPlaced).toBe(false);
-			expect(String(j.errorDescription)).toMatch(/accepted only 2 calls in 60 seconds.*Lower Max Calls per Minute in the Pacing Settings to 2/);
+			expect(String(j.errorDescription)).toMatch(
+				/accepted only 2 calls in 60 seconds.*Lower Max Calls per Minute in the Pacing Settings to 2/,
+			);
 		}
-		expect(res.items.map((i) => i.pairedItem)).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((item) => ({ item })));
+		expect(res.items.map((i) => i.pairedItem)).toEqual(
+			[0, 1, 2, 3, 4, 5, 6, 7].map((item) => ({ item })),
+		);
 	});
 
 	it('the next execution keeps the limit Exotel showed (no new 429) until it has been forgotten', async () => {
@@ -100,7 +113,11 @@ describe('Exotel Connect Call — an account limited below Max Requests Per Minu
 		expect(connectStatuses().filter((s) => s === 429)).toHaveLength(1);
 
 		advance(61_000);
-		const next = await run({ parameters: { flow: '234567' }, items: contacts(3), continueOnFail: true });
+		const next = await run({
+			parameters: { flow: '234567' },
+			items: contacts(3),
+			continueOnFail: true,
+		});
 		expect(next.json.filter((j) => typeof j.callSid === 'string')).toHaveLength(3);
 		expect(connectStatuses().filter((s) => s === 429)).toHaveLength(1);
 
@@ -112,12 +129,18 @@ describe('Exotel Connect Call — an account limited below Max Requests Per Minu
 		expect(Date.now() - started).toBeLessThan(5_000); // the configured 200/min again, no waiting
 	});
 
-	it('Max Retries 0: the first 429 is the item\'s error at once, with what Exotel showed', async () => {
+	it("Max Retries 0: the first 429 is the item's error at once, with what Exotel showed", async () => {
 		sim.update({ rateLimit: { enabled: true, limit: 1, windowMs: 60_000 } });
 		const started = Date.now();
-		const res = await run({ parameters: { flow: '234567', options: { maxRetries: 0 } }, items: contacts(2), continueOnFail: true });
+		const res = await run({
+			parameters: { flow: '234567', options: { maxRetries: 0 } },
+			items: contacts(2),
+			continueOnFail: true,
+		});
 		expect(typeof res.json[0].callSid).toBe('string');
-		expect(String(res.json[1].error)).toMatch(/^Exotel did not place the call to \+9198200000\d\d: Rate limit exceeded/);
+		expect(String(res.json[1].error)).toMatch(
+			/^Exotel did not place the call to \+9198200000\d\d: Rate limit exceeded/,
+		);
 		expect(String(res.json[1].errorDescription)).toMatch(/accepted only 1 calls in 60 seconds/);
 		expect(res.json[1].callMayHaveBeenPlaced).toBe(false);
 		expect(connectStatuses()).toEqual([200, 429]);
@@ -126,10 +149,16 @@ describe('Exotel Connect Call — an account limited below Max Requests Per Minu
 
 	it('without Continue On Fail a hand-back stops the node with the same clear error', async () => {
 		sim.update({ rateLimit: { enabled: true, limit: 1, windowMs: 60_000 } });
-		await expect(run({ parameters: { flow: '234567' }, items: contacts(4) })).rejects.toMatchObject({
-			message: expect.stringMatching(/^Not sent: Exotel is refusing calls above its per-minute limit/),
-			description: expect.stringMatching(/Lower Max Calls per Minute in the Pacing Settings to 1/),
-		});
+		await expect(run({ parameters: { flow: '234567' }, items: contacts(4) })).rejects.toMatchObject(
+			{
+				message: expect.stringMatching(
+					/^Not sent: Exotel is refusing calls above its per-minute limit/,
+				),
+				description: expect.stringMatching(
+					/Lower Max Calls per Minute in the Pacing Settings to 1/,
+				),
+			},
+		);
 		expect(sim.ledger.calls).toHaveLength(2);
 	});
 });

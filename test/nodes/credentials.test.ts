@@ -17,12 +17,27 @@ describe('ExotelApi credential', () => {
 
 	it('has the documented fields', () => {
 		expect(cred.name).toBe('exotelApi');
-		expect(cred.properties.map((p) => p.name)).toEqual(['apiKey', 'apiToken', 'accountSid', 'cluster', 'baseUrl', 'allowUnencryptedHttp']);
+		expect(cred.properties.map((p) => p.name)).toEqual([
+			'apiKey',
+			'apiToken',
+			'accountSid',
+			'cluster',
+			'baseUrl',
+			'allowUnencryptedHttp',
+		]);
 		const byName = Object.fromEntries(cred.properties.map((p) => [p.name, p]));
-		expect(byName.allowUnencryptedHttp).toMatchObject({ type: 'boolean', default: false, displayOptions: { show: { cluster: ['custom'] } } });
+		expect(byName.allowUnencryptedHttp).toMatchObject({
+			type: 'boolean',
+			default: false,
+			displayOptions: { show: { cluster: ['custom'] } },
+		});
 		expect(byName.apiToken.typeOptions?.password).toBe(true);
 		expect(byName.cluster.default).toBe('singapore');
-		expect((byName.cluster.options as Array<{ value: string }>).map((o) => o.value)).toEqual(['singapore', 'mumbai', 'custom']);
+		expect((byName.cluster.options as Array<{ value: string }>).map((o) => o.value)).toEqual([
+			'singapore',
+			'mumbai',
+			'custom',
+		]);
 		expect(byName.baseUrl.displayOptions).toEqual({ show: { cluster: ['custom'] } });
 		expect(cred.documentationUrl).toMatch(/^https:\/\/developer\.exotel\.com\//);
 		for (const p of cred.properties) expect(p.description).toBeTruthy();
@@ -31,20 +46,28 @@ describe('ExotelApi credential', () => {
 	it('authenticates with basic auth: username = API key, password = API token', () => {
 		expect(cred.authenticate).toEqual({
 			type: 'generic',
-			properties: { auth: { username: '={{$credentials.apiKey}}', password: '={{$credentials.apiToken}}' } },
+			properties: {
+				auth: { username: '={{$credentials.apiKey}}', password: '={{$credentials.apiToken}}' },
+			},
 		});
 	});
 
 	it('builds the test URL from the cluster', () => {
-		const base = (c: Record<string, unknown>) => resolveExpression(cred.test.request.baseURL, { $credentials: c });
+		const base = (c: Record<string, unknown>) =>
+			resolveExpression(cred.test.request.baseURL, { $credentials: c });
 		expect(base({ cluster: 'singapore' })).toBe('https://api.exotel.com');
 		expect(base({ cluster: 'mumbai' })).toBe('https://api.in.exotel.com');
-		expect(base({ cluster: 'custom', baseUrl: ' http://127.0.0.1:4010/ ' })).toBe('http://127.0.0.1:4010');
-		expect(resolveExpression(cred.test.request.url, { $credentials: { accountSid: 'acme1' } })).toBe('/v1/Accounts/acme1/Numbers/09876543210.json');
+		expect(base({ cluster: 'custom', baseUrl: ' http://127.0.0.1:4010/ ' })).toBe(
+			'http://127.0.0.1:4010',
+		);
+		expect(
+			resolveExpression(cred.test.request.url, { $credentials: { accountSid: 'acme1' } }),
+		).toBe('/v1/Accounts/acme1/Numbers/09876543210.json');
 	});
 
 	it('resolves the test base URL exactly as the nodes do, and refuses what they refuse', () => {
-		const base = (c: Record<string, unknown>) => resolveExpression(cred.test.request.baseURL, { $credentials: c });
+		const base = (c: Record<string, unknown>) =>
+			resolveExpression(cred.test.request.baseURL, { $credentials: c });
 		const cases: Array<Record<string, unknown>> = [
 			{},
 			{ cluster: 'mumbai' },
@@ -77,12 +100,23 @@ describe('ExotelApi credential', () => {
 
 	it('test request succeeds with the right credentials', async () => {
 		const r = await testCredential(cred, simCredentials(sim.url));
-		expect(r).toMatchObject({ ok: true, status: 200, url: `${sim.url}/v1/Accounts/simaccount/Numbers/09876543210.json` });
+		expect(r).toMatchObject({
+			ok: true,
+			status: 200,
+			url: `${sim.url}/v1/Accounts/simaccount/Numbers/09876543210.json`,
+		});
 	});
 
 	it('test request fails with a wrong token (401) or a wrong account SID (403)', async () => {
-		expect(await testCredential(cred, simCredentials(sim.url, { apiToken: 'nope' }))).toMatchObject({ ok: false, status: 401 });
-		expect(await testCredential(cred, simCredentials(sim.url, { apiKey: 'nope' }))).toMatchObject({ ok: false, status: 401 });
-		expect(await testCredential(cred, simCredentials(sim.url, { accountSid: 'other' }))).toMatchObject({ ok: false, status: 403 });
+		expect(await testCredential(cred, simCredentials(sim.url, { apiToken: 'nope' }))).toMatchObject(
+			{ ok: false, status: 401 },
+		);
+		expect(await testCredential(cred, simCredentials(sim.url, { apiKey: 'nope' }))).toMatchObject({
+			ok: false,
+			status: 401,
+		});
+		expect(
+			await testCredential(cred, simCredentials(sim.url, { accountSid: 'other' })),
+		).toMatchObject({ ok: false, status: 403 });
 	});
 });

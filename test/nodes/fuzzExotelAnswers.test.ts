@@ -40,7 +40,10 @@ function junk(g: Gen): unknown {
 }
 
 /** Every [object, key] pair of a parsed JSON value (for picking what to change). */
-function slots(value: unknown, out: Array<[Record<string, unknown>, string]> = []): Array<[Record<string, unknown>, string]> {
+function slots(
+	value: unknown,
+	out: Array<[Record<string, unknown>, string]> = [],
+): Array<[Record<string, unknown>, string]> {
 	if (value && typeof value === 'object') {
 		for (const key of Object.keys(value)) {
 			out.push([value as Record<string, unknown>, key]);
@@ -70,14 +73,34 @@ function mutate(g: Gen, status: number, contentType: string, body: Buffer): Muta
 			return { kind: `${kind} ${key}`, status, contentType, body: json(parsed) };
 		}
 		case 'truncate':
-			return { kind, status, contentType, body: body.subarray(0, g.int(0, Math.max(0, body.length - 1))) };
+			return {
+				kind,
+				status,
+				contentType,
+				body: body.subarray(0, g.int(0, Math.max(0, body.length - 1))),
+			};
 		case 'status':
 			// not 429: Connect Call then waits for Exotel's 60-s window (test/nodes/connectCallRateLimit.test.ts)
-			return { kind: 'status', status: g.pick([200, 201, 204, 301, 400, 401, 403, 404, 500, 502, 503]), contentType, body };
+			return {
+				kind: 'status',
+				status: g.pick([200, 201, 204, 301, 400, 401, 403, 404, 500, 502, 503]),
+				contentType,
+				body,
+			};
 		case 'html':
-			return { kind, status: g.pick([200, 502]), contentType: 'text/html', body: Buffer.from('<html><body>Gateway</body></html>') };
+			return {
+				kind,
+				status: g.pick([200, 502]),
+				contentType: 'text/html',
+				body: Buffer.from('<html><body>Gateway</body></html>'),
+			};
 		case 'bytes':
-			return { kind, status: 200, contentType: 'application/json', body: Buffer.from(Array.from({ length: g.int(1, 300) }, () => g.int(0, 255))) };
+			return {
+				kind,
+				status: 200,
+				contentType: 'application/json',
+				body: Buffer.from(Array.from({ length: g.int(1, 300) }, () => g.int(0, 255))),
+			};
 		default:
 			return { kind: 'keep', status, contentType, body };
 	}
@@ -98,16 +121,25 @@ class GarbleProxy {
 			req.on('data', (c: Buffer) => chunks.push(c));
 			req.on('end', () => {
 				if ((req.url ?? '').includes('/Calls/connect')) this.connects++;
-				const upstream = http.request(`${this.target}${req.url}`, { method: req.method, headers: req.headers }, (up) => {
-					const body: Buffer[] = [];
-					up.on('data', (c: Buffer) => body.push(c));
-					up.on('end', () => {
-						const m = mutate(this.g, up.statusCode ?? 200, String(up.headers['content-type'] ?? 'application/json'), Buffer.concat(body));
-						this.applied.push(m.kind);
-						res.writeHead(m.status, { 'Content-Type': m.contentType });
-						res.end(m.status === 204 ? undefined : m.body);
-					});
-				});
+				const upstream = http.request(
+					`${this.target}${req.url}`,
+					{ method: req.method, headers: req.headers },
+					(up) => {
+						const body: Buffer[] = [];
+						up.on('data', (c: Buffer) => body.push(c));
+						up.on('end', () => {
+							const m = mutate(
+								this.g,
+								up.statusCode ?? 200,
+								String(up.headers['content-type'] ?? 'application/json'),
+								Buffer.concat(body),
+							);
+							this.applied.push(m.kind);
+							res.writeHead(m.status, { 'Content-Type': m.contentType });
+							res.end(m.status === 204 ? undefined : m.body);
+						});
+					},
+				);
 				upstream.end(Buffer.concat(chunks));
 			});
 		});
@@ -126,7 +158,10 @@ let proxy: GarbleProxy;
 
 beforeAll(async () => {
 	sim = await startSimulator({ seed: 9 });
-	sim.update({ rateLimit: { enabled: false }, faults: { serverErrorRate: 0, latencyMs: { min: 0, max: 0 } } });
+	sim.update({
+		rateLimit: { enabled: false },
+		faults: { serverErrorRate: 0, latencyMs: { min: 0, max: 0 } },
+	});
 	proxy = new GarbleProxy(sim.url);
 	await proxy.start();
 });
@@ -142,14 +177,23 @@ interface Outcome {
 	ms: number;
 }
 
-async function runCase(node: Parameters<typeof executeNode>[0], opts: Parameters<typeof executeNode>[1]): Promise<Outcome> {
+async function runCase(
+	node: Parameters<typeof executeNode>[0],
+	opts: Parameters<typeof executeNode>[1],
+): Promise<Outcome> {
 	const t0 = Date.now();
 	try {
-		const res = await executeNode(node, { credentials: { exotelApi: simCredentials(proxy.url) }, ...opts });
+		const res = await executeNode(node, {
+			credentials: { exotelApi: simCredentials(proxy.url) },
+			...opts,
+		});
 		return { json: res.json, ms: Date.now() - t0 };
 	} catch (e) {
 		const err = e as { name: string; message: string; description?: string };
-		return { error: { name: err.name, message: String(err.message), description: err.description }, ms: Date.now() - t0 };
+		return {
+			error: { name: err.name, message: String(err.message), description: err.description },
+			ms: Date.now() - t0,
+		};
 	}
 }
 
@@ -160,10 +204,25 @@ function commonChecks(seed: number, k: number, o: Outcome, what: string): void {
 	if (o.error || (o.json ?? []).some((j) => j.error !== undefined)) tally.failed++;
 	else tally.ok++;
 	const where = `${what} case ${k} (${proxy.applied.join(', ')})`;
-	check(!o.error || N8N_ERRORS.has(o.error.name), seed, `${where}: failed with ${o.error?.name} instead of an n8n error:`, () => o.error);
-	check(!o.error || o.error.message.length > 10, seed, `${where}: an error without a readable message:`, () => o.error);
+	check(
+		!o.error || N8N_ERRORS.has(o.error.name),
+		seed,
+		`${where}: failed with ${o.error?.name} instead of an n8n error:`,
+		() => o.error,
+	);
+	check(
+		!o.error || o.error.message.length > 10,
+		seed,
+		`${where}: an error without a readable message:`,
+		() => o.error,
+	);
 	const text = JSON.stringify(o);
-	check(!text.includes(TOKEN), seed, `${where}: the API token appears in the output or error:`, () => text.slice(0, 400));
+	check(
+		!text.includes(TOKEN),
+		seed,
+		`${where}: the API token appears in the output or error:`,
+		() => text.slice(0, 400),
+	);
 	check(o.ms < 15_000, seed, `${where}: took ${o.ms} ms`);
 }
 
@@ -190,12 +249,33 @@ describe('garbled Exotel answers (seeded)', () => {
 			commonChecks(seed, k, o, 'Number Lookup');
 			for (const j of o.json ?? []) {
 				if (j.error !== undefined) {
-					check(typeof j.error === 'string' && j.error.length > 10, seed, `Number Lookup case ${k}: unreadable item error`, () => j);
+					check(
+						typeof j.error === 'string' && j.error.length > 10,
+						seed,
+						`Number Lookup case ${k}: unreadable item error`,
+						() => j,
+					);
 					continue;
 				}
-				check(typeof j.phoneNumber === 'string' && /^\+91\d{10}$/.test(String(j.phoneNumber)), seed, `Number Lookup case ${k}: phoneNumber`, () => j);
-				check(j.circle === null || (typeof j.circle === 'string' && /^[A-Z]{2,4}$/.test(String(j.circle))), seed, `Number Lookup case ${k}: circle`, () => j);
-				check(j.dnd === true || j.dnd === false || j.dnd === 'unavailable', seed, `Number Lookup case ${k}: dnd`, () => j);
+				check(
+					typeof j.phoneNumber === 'string' && /^\+91\d{10}$/.test(String(j.phoneNumber)),
+					seed,
+					`Number Lookup case ${k}: phoneNumber`,
+					() => j,
+				);
+				check(
+					j.circle === null ||
+						(typeof j.circle === 'string' && /^[A-Z]{2,4}$/.test(String(j.circle))),
+					seed,
+					`Number Lookup case ${k}: circle`,
+					() => j,
+				);
+				check(
+					j.dnd === true || j.dnd === false || j.dnd === 'unavailable',
+					seed,
+					`Number Lookup case ${k}: dnd`,
+					() => j,
+				);
 			}
 		}
 	});
@@ -206,20 +286,40 @@ describe('garbled Exotel answers (seeded)', () => {
 			proxy.g = new Gen(seed * 7919 + 1000 + k);
 			proxy.applied = [];
 			proxy.connects = 0;
-			const items = [{ phoneNumber: `+9198${String(g.int(10000000, 99999999))}`, callerId: '02040000001', circle: 'MH' }];
+			const items = [
+				{
+					phoneNumber: `+9198${String(g.int(10000000, 99999999))}`,
+					callerId: '02040000001',
+					circle: 'MH',
+				},
+			];
 			const o = await runCase(new ExotelConnectCall(), {
 				items,
 				parameters: { flow: '234567', options: { maxRetries: 2, timeout: 5000 } },
 				continueOnFail: g.chance(0.5),
 			});
 			commonChecks(seed, k, o, 'Connect Call');
-			check(proxy.connects <= 1, seed, `Connect Call case ${k}: ${proxy.connects} connect requests for one item (${proxy.applied.join(', ')})`);
+			check(
+				proxy.connects <= 1,
+				seed,
+				`Connect Call case ${k}: ${proxy.connects} connect requests for one item (${proxy.applied.join(', ')})`,
+			);
 			for (const j of o.json ?? []) {
 				if (j.error !== undefined) {
-					check(typeof j.error === 'string' && j.error.length > 10, seed, `Connect Call case ${k}: unreadable item error`, () => j);
+					check(
+						typeof j.error === 'string' && j.error.length > 10,
+						seed,
+						`Connect Call case ${k}: unreadable item error`,
+						() => j,
+					);
 					continue;
 				}
-				check(typeof j.callSid === 'string' && String(j.callSid).length > 0, seed, `Connect Call case ${k}: success without a CallSid`, () => j);
+				check(
+					typeof j.callSid === 'string' && String(j.callSid).length > 0,
+					seed,
+					`Connect Call case ${k}: success without a CallSid`,
+					() => j,
+				);
 			}
 		}
 	});
@@ -234,11 +334,20 @@ describe('garbled Exotel answers (seeded)', () => {
 		for (let k = 0; k < CASES; k++) {
 			proxy.g = new Gen(seed * 7919 + 2000 + k);
 			proxy.applied = [];
-			const o = await runCase(new ExotelCallDetails(), { items: [{}], parameters: { operation: 'get', callSid }, continueOnFail: k % 2 === 0 });
+			const o = await runCase(new ExotelCallDetails(), {
+				items: [{}],
+				parameters: { operation: 'get', callSid },
+				continueOnFail: k % 2 === 0,
+			});
 			commonChecks(seed, k, o, 'Call Details');
 			for (const j of o.json ?? []) {
 				if (j.error !== undefined) continue;
-				check(j.callSid === callSid, seed, `Call Details case ${k}: another call's details`, () => j);
+				check(
+					j.callSid === callSid,
+					seed,
+					`Call Details case ${k}: another call's details`,
+					() => j,
+				);
 				check(typeof j.status === 'string', seed, `Call Details case ${k}: status`, () => j);
 			}
 		}

@@ -4,7 +4,12 @@
  * execution, 200 without one, 400 or 413), never throws, never blocks the event loop, and what it emits is plain
  * data. Seeded (test/helpers/fuzz.ts); a failure names its FUZZ_SEED.
  */
-import type { IDataObject, INodeExecutionData, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
+import type {
+	IDataObject,
+	INodeExecutionData,
+	IWebhookFunctions,
+	IWebhookResponseData,
+} from 'n8n-workflow';
 
 import { encodeCorrelation } from '../../nodes/core/correlation';
 import { isTerminalStatus, normaliseStatus } from '../../nodes/core/pacing/statuses';
@@ -24,7 +29,10 @@ interface Answer {
 }
 
 /** webhook() with a minimal fake context (the full one is in test/nodes/statusTrigger.test.ts). */
-async function post(body: unknown, opts: { rawBody?: Buffer; events?: string; secret?: string; includeRawBody?: boolean } = {}): Promise<Answer> {
+async function post(
+	body: unknown,
+	opts: { rawBody?: Buffer; events?: string; secret?: string; includeRawBody?: boolean } = {},
+): Promise<Answer> {
 	const answer: Partial<Answer> = {};
 	const res = {
 		status(code: number) {
@@ -46,13 +54,21 @@ async function post(body: unknown, opts: { rawBody?: Buffer; events?: string; se
 	};
 	const query = { secret: opts.secret ?? SECRET };
 	const context = {
-		getNodeParameter: (name: string, fallback?: unknown) => (name in params ? params[name] : fallback),
+		getNodeParameter: (name: string, fallback?: unknown) =>
+			name in params ? params[name] : fallback,
 		getBodyData: () => body,
 		getQueryData: () => query,
 		getHeaderData: () => ({}),
 		getRequestObject: () => ({ body, query, headers: {}, rawBody: opts.rawBody }),
 		getResponseObject: () => res,
-		getNode: () => ({ id: 'n1', name: 'Exotel Status Trigger', type: 'exotelStatusTrigger', typeVersion: 1, position: [0, 0], parameters: params }),
+		getNode: () => ({
+			id: 'n1',
+			name: 'Exotel Status Trigger',
+			type: 'exotelStatusTrigger',
+			typeVersion: 1,
+			position: [0, 0],
+			parameters: params,
+		}),
 		getMode: () => 'webhook',
 		getWorkflowStaticData: () => ({}),
 		helpers: {},
@@ -72,11 +88,27 @@ function plainData(v: unknown, depth = 0): boolean {
 	if (v === null || typeof v === 'string' || typeof v === 'boolean') return true;
 	if (typeof v === 'number') return Number.isFinite(v);
 	if (Array.isArray(v)) return v.every((x) => plainData(x, depth + 1));
-	if (typeof v === 'object') return Object.values(v as object).every((x) => plainData(x, depth + 1));
+	if (typeof v === 'object')
+		return Object.values(v as object).every((x) => plainData(x, depth + 1));
 	return false;
 }
 
-const STATUSES = ['completed', 'busy', 'no-answer', 'failed', 'canceled', 'ringing', 'in-progress', 'queued', 'COMPLETED', ' Busy ', '', 'answered', 'ok', '__proto__'];
+const STATUSES = [
+	'completed',
+	'busy',
+	'no-answer',
+	'failed',
+	'canceled',
+	'ringing',
+	'in-progress',
+	'queued',
+	'COMPLETED',
+	' Busy ',
+	'',
+	'answered',
+	'ok',
+	'__proto__',
+];
 
 /** A random callback-like record: real field names with random values, extra junk keys, prototype names. */
 function randomFields(g: Gen): Record<string, unknown> {
@@ -86,20 +118,43 @@ function randomFields(g: Gen): Record<string, unknown> {
 	if (g.chance(0.5)) f.EventType = g.pick(['terminal', 'answered', '', 'Answered', 'x']);
 	if (g.chance(0.6)) {
 		f.CustomField = g.chance(0.5)
-			? encodeCorrelation({ campaign: g.text(8).replace(/\s/g, ''), contact: `+9198${g.int(10000000, 99999999)}`, attempt: g.int(1, 5), circle: 'MH', releasedAt: g.int(0, 2e12) })
+			? encodeCorrelation({
+					campaign: g.text(8).replace(/\s/g, ''),
+					contact: `+9198${g.int(10000000, 99999999)}`,
+					attempt: g.int(1, 5),
+					circle: 'MH',
+					releasedAt: g.int(0, 2e12),
+				})
 			: g.value();
 	}
-	for (const k of ['ConversationDuration', 'DateCreated', 'StartTime', 'EndTime', 'From', 'To', 'RecordingUrl', 'Direction']) if (g.chance(0.4)) f[k] = g.value(1);
+	for (const k of [
+		'ConversationDuration',
+		'DateCreated',
+		'StartTime',
+		'EndTime',
+		'From',
+		'To',
+		'RecordingUrl',
+		'Direction',
+	])
+		if (g.chance(0.4)) f[k] = g.value(1);
 	if (g.chance(0.3)) f['Legs[0][Status]'] = g.value(0);
 	if (g.chance(0.3)) f.Legs = g.value(2);
-	for (let i = g.int(0, 5); i > 0; i--) Object.defineProperty(f, g.chance(0.5) ? g.pick(PROTO_KEYS) : g.text(10), { value: g.value(1), enumerable: true, configurable: true, writable: true });
+	for (let i = g.int(0, 5); i > 0; i--)
+		Object.defineProperty(f, g.chance(0.5) ? g.pick(PROTO_KEYS) : g.text(10), {
+			value: g.value(1),
+			enumerable: true,
+			configurable: true,
+			writable: true,
+		});
 	return f;
 }
 
 function urlencoded(g: Gen, fields: Record<string, unknown>): string {
 	const parts: string[] = [];
 	for (const [k, v] of Object.entries(fields)) {
-		const enc = (x: unknown) => `${encodeURIComponent(k)}=${encodeURIComponent(typeof x === 'string' ? x : JSON.stringify(x) ?? '')}`;
+		const enc = (x: unknown) =>
+			`${encodeURIComponent(k)}=${encodeURIComponent(typeof x === 'string' ? x : (JSON.stringify(x) ?? ''))}`;
 		parts.push(enc(v));
 		if (g.chance(0.1)) parts.push(enc(v)); // repeated key
 	}
@@ -126,7 +181,9 @@ function randomRequest(g: Gen): { body: unknown; rawBody?: Buffer } {
 		case 6:
 			return { body: g.value(3) };
 		default:
-			return { body: `${' '.repeat(g.int(0, 3))}{"CallSid": ${JSON.stringify(g.text(5))}, "Status": "completed"${g.chance(0.5) ? '' : ', "x": '}` };
+			return {
+				body: `${' '.repeat(g.int(0, 3))}{"CallSid": ${JSON.stringify(g.text(5))}, "Status": "completed"${g.chance(0.5) ? '' : ', "x": '}`,
+			};
 	}
 }
 
@@ -155,24 +212,53 @@ describe(`Status Trigger fuzz (FUZZ_SEED=${SEED})`, () => {
 			}
 			check((await slowest(a, send)) < 100, SEED, `case ${i}: webhook took ${a.ms.toFixed(0)} ms`);
 			const out = emitted(a);
-			const kind = out.length ? 'execution' : String(a.statusCode ?? (a.result.webhookResponse === '' ? 200 : 'none'));
+			const kind = out.length
+				? 'execution'
+				: String(a.statusCode ?? (a.result.webhookResponse === '' ? 200 : 'none'));
 			codes.set(kind, (codes.get(kind) ?? 0) + 1);
-			check(['execution', '200', '400', '413'].includes(kind), SEED, `case ${i}: answered ${kind}`, () => req);
-			if (kind === '400' || kind === '413') check(/CallSid|too large/i.test(String(a.sent)), SEED, `case ${i}: unclear message ${String(a.sent)}`);
+			check(
+				['execution', '200', '400', '413'].includes(kind),
+				SEED,
+				`case ${i}: answered ${kind}`,
+				() => req,
+			);
+			if (kind === '400' || kind === '413')
+				check(
+					/CallSid|too large/i.test(String(a.sent)),
+					SEED,
+					`case ${i}: unclear message ${String(a.sent)}`,
+				);
 			for (const json of out) {
 				// the event is plain data; so are the fields the trigger parsed itself (an object body n8n parsed is passed on as is)
 				const { rawBody, ...event } = json;
 				const parsedHere = typeof req.body === 'string' || req.rawBody !== undefined;
-				check(plainData(event) && (!parsedHere || plainData(rawBody)), SEED, `case ${i}: output is not plain data`, () => json);
-				check(typeof json.callSid === 'string' && json.callSid !== '', SEED, `case ${i}: emitted without a CallSid`, () => json);
+				check(
+					plainData(event) && (!parsedHere || plainData(rawBody)),
+					SEED,
+					`case ${i}: output is not plain data`,
+					() => json,
+				);
+				check(
+					typeof json.callSid === 'string' && json.callSid !== '',
+					SEED,
+					`case ${i}: emitted without a CallSid`,
+					() => json,
+				);
 				// Terminal Only (issue 11 row 6): a live status starts nothing
 				if (events === 'terminal') {
-					check(json.eventType !== 'answered' && isTerminalStatus(normaliseStatus(json.status)), SEED, `case ${i}: non-terminal event emitted`, () => json);
+					check(
+						json.eventType !== 'answered' && isTerminalStatus(normaliseStatus(json.status)),
+						SEED,
+						`case ${i}: non-terminal event emitted`,
+						() => json,
+					);
 				}
 			}
 		}
 		// the generator reaches every kind of answer
-		expect([...codes.keys()].sort()).toEqual(['200', '400', '413', 'execution'].filter((k) => codes.has(k)).sort());
+		expect([...codes.keys()].sort()).toEqual(
+			['200', '400', '413', 'execution'].filter((k) => codes.has(k)).sort(),
+		);
 		expect(codes.get('execution')).toBeGreaterThan(100);
 		expect(codes.get('400')).toBeGreaterThan(100);
 	});
@@ -181,8 +267,15 @@ describe(`Status Trigger fuzz (FUZZ_SEED=${SEED})`, () => {
 		const g = new Gen(SEED + 1);
 		for (let i = 0; i < 300; i++) {
 			const req = randomRequest(g);
-			const a = await post(req.body, { rawBody: req.rawBody, secret: g.chance(0.5) ? SECRET.slice(0, -1) : g.text(30) });
-			check(a.statusCode === 401 && !a.result.workflowData, SEED, `case ${i}: wrong secret answered ${a.statusCode}`);
+			const a = await post(req.body, {
+				rawBody: req.rawBody,
+				secret: g.chance(0.5) ? SECRET.slice(0, -1) : g.text(30),
+			});
+			check(
+				a.statusCode === 401 && !a.result.workflowData,
+				SEED,
+				`case ${i}: wrong secret answered ${a.statusCode}`,
+			);
 		}
 	});
 
@@ -212,7 +305,9 @@ describe(`Status Trigger fuzz (FUZZ_SEED=${SEED})`, () => {
 		}
 		// under both caps (64 KiB, 200 fields): one 60 KB value, and 200 fields of 300 bytes
 		const big = `CallSid=c2&Status=completed&CustomField=${'%7C'.repeat(20_000)}`;
-		const many = `CallSid=c3&Status=completed&` + Array.from({ length: 198 }, (_, k) => `k${k}=${'v'.repeat(300)}`).join('&');
+		const many =
+			`CallSid=c3&Status=completed&` +
+			Array.from({ length: 198 }, (_, k) => `k${k}=${'v'.repeat(300)}`).join('&');
 		for (const text of [big, many]) {
 			const send = () => post(text);
 			const a = await send();

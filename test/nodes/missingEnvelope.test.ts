@@ -7,8 +7,10 @@ import { ExotelCallerIdSelector } from '../../nodes/ExotelCallerIdSelector/Exote
 import { ExotelNumberLookup } from '../../nodes/ExotelNumberLookup/ExotelNumberLookup.node';
 import { executeNode, simCredentials } from '../helpers';
 
-const HTML = '<!DOCTYPE html><html><head><title>Login</title></head><body>Corporate proxy</body></html>';
-const MESSAGE = /Exotel answered without the expected data \(an HTML page\?\) — check the API host \/ proxy/;
+const HTML =
+	'<!DOCTYPE html><html><head><title>Login</title></head><body>Corporate proxy</body></html>';
+const MESSAGE =
+	/Exotel answered without the expected data \(an HTML page\?\) — check the API host \/ proxy/;
 
 describe.each([
 	['an HTML page', 'text/html', HTML],
@@ -33,10 +35,17 @@ describe.each([
 
 	it('Number Lookup fails with NodeApiError, or outputs the error with continueOnFail', async () => {
 		const node = new ExotelNumberLookup();
-		const err = await executeNode(node, { items: [{ phone: '9876543210' }], credentials: credentials() }).catch((e) => e);
+		const err = await executeNode(node, {
+			items: [{ phone: '9876543210' }],
+			credentials: credentials(),
+		}).catch((e) => e);
 		expect(err.name).toBe('NodeApiError');
 		expect(err.message).toMatch(MESSAGE);
-		const res = await executeNode(node, { items: [{ phone: '9876543210' }], credentials: credentials(), continueOnFail: true });
+		const res = await executeNode(node, {
+			items: [{ phone: '9876543210' }],
+			credentials: credentials(),
+			continueOnFail: true,
+		});
 		expect(res.json).toEqual([{ phone: '9876543210', error: expect.stringMatching(MESSAGE) }]);
 		expect(res.json[0]).not.toHaveProperty('dnd');
 	});
@@ -50,7 +59,12 @@ describe.each([
 		}).catch((e) => e);
 		expect(get.name).toBe('NodeApiError');
 		expect(get.message).toMatch(MESSAGE);
-		const many = await executeNode(node, { parameters: { operation: 'getAll' }, items: [{}], credentials: credentials(), continueOnFail: true });
+		const many = await executeNode(node, {
+			parameters: { operation: 'getAll' },
+			items: [{}],
+			credentials: credentials(),
+			continueOnFail: true,
+		});
 		expect(many.json).toEqual([{ error: expect.stringMatching(MESSAGE) }]);
 	});
 

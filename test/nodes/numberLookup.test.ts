@@ -23,8 +23,10 @@ describe('Exotel Number Lookup (simulator)', () => {
 		await sim.stop();
 	});
 
-	const run = (items: Array<Record<string, unknown>>, extra: Parameters<typeof executeNode>[1] = {}) =>
-		executeNode(node, { items, credentials: { exotelApi: simCredentials(sim.url) }, ...extra });
+	const run = (
+		items: Array<Record<string, unknown>>,
+		extra: Parameters<typeof executeNode>[1] = {},
+	) => executeNode(node, { items, credentials: { exotelApi: simCredentials(sim.url) }, ...extra });
 
 	it('looks up numbers written in several forms and keeps the input fields', async () => {
 		const res = await run([
@@ -47,29 +49,64 @@ describe('Exotel Number Lookup (simulator)', () => {
 			dnd: true,
 			lookedUpAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+05:30$/),
 		});
-		expect(res.json[1]).toMatchObject({ row_number: 3, phoneNumber: '+919123456789', circle: 'MH', operator: 'A', dnd: false, numberType: 'Mobile' });
-		expect(res.json[2]).toMatchObject({ row_number: 4, phoneNumber: '+919876543210', circle: 'GJ' });
-		expect(res.json[3]).toMatchObject({ row_number: 5, phone: 9123456789, phoneNumber: '+919123456789', circle: 'MH' });
-		expect(res.items.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }, { item: 3 }]);
+		expect(res.json[1]).toMatchObject({
+			row_number: 3,
+			phoneNumber: '+919123456789',
+			circle: 'MH',
+			operator: 'A',
+			dnd: false,
+			numberType: 'Mobile',
+		});
+		expect(res.json[2]).toMatchObject({
+			row_number: 4,
+			phoneNumber: '+919876543210',
+			circle: 'GJ',
+		});
+		expect(res.json[3]).toMatchObject({
+			row_number: 5,
+			phone: 9123456789,
+			phoneNumber: '+919123456789',
+			circle: 'MH',
+		});
+		expect(res.items.map((i) => i.pairedItem)).toEqual([
+			{ item: 0 },
+			{ item: 1 },
+			{ item: 2 },
+			{ item: 3 },
+		]);
 		expect(res.inputMutated).toBe(false);
 		// duplicates are looked up once per execution, in national form, with basic auth
 		expect(res.requests.map((r) => r.url)).toEqual([
 			`${sim.url}/v1/Accounts/simaccount/Numbers/09876543210.json`,
 			`${sim.url}/v1/Accounts/simaccount/Numbers/09123456789.json`,
 		]);
-		expect(res.requests[0].headers.Authorization).toBe(`Basic ${Buffer.from('sim-key:sim-token').toString('base64')}`);
+		expect(res.requests[0].headers.Authorization).toBe(
+			`Basic ${Buffer.from('sim-key:sim-token').toString('base64')}`,
+		);
 	});
 
 	it('reports landlines as such', async () => {
 		const res = await run([{ phone: '011 2345 6789' }]);
-		expect(res.json[0]).toMatchObject({ phoneNumber: '+911123456789', numberType: 'Landline', circle: 'DL' });
+		expect(res.json[0]).toMatchObject({
+			phoneNumber: '+911123456789',
+			numberType: 'Landline',
+			circle: 'DL',
+		});
 	});
 
 	it('skips items that already have a circle (normalises only), unless told not to', async () => {
-		const items = [{ phone: '98765 43210', circle: 'MU', row_number: 9 }, { phone: '9123456789', circle: '' }];
+		const items = [
+			{ phone: '98765 43210', circle: 'MU', row_number: 9 },
+			{ phone: '9123456789', circle: '' },
+		];
 		const res = await run(items);
 		expect(res.requests).toHaveLength(1); // only the item with an empty circle
-		expect(res.json[0]).toEqual({ phone: '98765 43210', circle: 'MU', row_number: 9, phoneNumber: '+919876543210' });
+		expect(res.json[0]).toEqual({
+			phone: '98765 43210',
+			circle: 'MU',
+			row_number: 9,
+			phoneNumber: '+919876543210',
+		});
 		expect(res.json[1]).toMatchObject({ circle: 'MH', phoneNumber: '+919123456789' });
 
 		const again = await run(items, { parameters: { skipIfCircle: false } });
@@ -78,7 +115,9 @@ describe('Exotel Number Lookup (simulator)', () => {
 	});
 
 	it('reads the number from a custom expression', async () => {
-		const res = await run([{ contact: { mobile: '9876543210' } }], { parameters: { phoneNumber: '={{ $json.contact.mobile }}' } });
+		const res = await run([{ contact: { mobile: '9876543210' } }], {
+			parameters: { phoneNumber: '={{ $json.contact.mobile }}' },
+		});
 		expect(res.json[0]).toMatchObject({ phoneNumber: '+919876543210', circle: 'GJ' });
 	});
 
@@ -93,32 +132,49 @@ describe('Exotel Number Lookup (simulator)', () => {
 			{ continueOnFail: true },
 		);
 		expect(res.json).toHaveLength(4);
-		expect(res.json[1]).toEqual({ phone: '98765', row_number: 3, error: '"98765" is not a valid Indian phone number: it has 5 digits, expected 10' });
+		expect(res.json[1]).toEqual({
+			phone: '98765',
+			row_number: 3,
+			error: '"98765" is not a valid Indian phone number: it has 5 digits, expected 10',
+		});
 		expect(res.json[2].error).toMatch(/not an Indian number/);
 		expect(res.json[0]).toMatchObject({ circle: 'GJ', row_number: 2 });
 		expect(res.json[3]).toMatchObject({ circle: 'MH', row_number: 5 });
-		expect(res.items.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }, { item: 3 }]);
+		expect(res.items.map((i) => i.pairedItem)).toEqual([
+			{ item: 0 },
+			{ item: 1 },
+			{ item: 2 },
+			{ item: 3 },
+		]);
 		expect(res.requests).toHaveLength(2);
 	});
 
 	it('invalid number without continue-on-fail: NodeOperationError with the item index', async () => {
 		const err = await run([{ phone: '9876543210' }, { phone: '98765' }]).catch((e) => e);
 		expect(err).toBeInstanceOf(NodeOperationError);
-		expect(err.message).toBe('"98765" is not a valid Indian phone number: it has 5 digits, expected 10');
+		expect(err.message).toBe(
+			'"98765" is not a valid Indian phone number: it has 5 digits, expected 10',
+		);
 		expect(err.context.itemIndex).toBe(1);
 	});
 
 	it('wrong API key: plain message and hint, no secret in it', async () => {
 		const err = await executeNode(node, {
 			items: [{ phone: '9876543210' }],
-			credentials: { exotelApi: simCredentials(sim.url, { apiKey: 'wrong-key', apiToken: 'wrong-secret-token' }) },
+			credentials: {
+				exotelApi: simCredentials(sim.url, { apiKey: 'wrong-key', apiToken: 'wrong-secret-token' }),
+			},
 		}).catch((e) => e);
 		expect(err).toBeInstanceOf(NodeApiError);
 		expect(err.message).toMatch(/^Exotel number lookup failed: .+\(HTTP 401\)$/);
-		expect(err.description).toBe('Check the API key and API token in the Exotel credential (Exotel dashboard → Settings → API Settings).');
+		expect(err.description).toBe(
+			'Check the API key and API token in the Exotel credential (Exotel dashboard → Settings → API Settings).',
+		);
 		expect(err.httpCode).toBe('401');
 		expect(err.context.itemIndex).toBe(0);
-		expect(JSON.stringify({ m: err.message, d: err.description, r: err.errorResponse })).not.toContain('wrong-secret-token');
+		expect(
+			JSON.stringify({ m: err.message, d: err.description, r: err.errorResponse }),
+		).not.toContain('wrong-secret-token');
 	});
 
 	it('wrong account SID: 403 with an Account SID hint', async () => {
@@ -133,7 +189,10 @@ describe('Exotel Number Lookup (simulator)', () => {
 
 	it('wrong API key with continue-on-fail: every item carries the error', async () => {
 		const res = await executeNode(node, {
-			items: [{ phone: '9876543210', row_number: 1 }, { phone: '9123456789', row_number: 2 }],
+			items: [
+				{ phone: '9876543210', row_number: 1 },
+				{ phone: '9123456789', row_number: 2 },
+			],
 			credentials: { exotelApi: simCredentials(sim.url, { apiToken: 'nope-nope' }) },
 			continueOnFail: true,
 		});

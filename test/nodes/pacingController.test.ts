@@ -21,7 +21,12 @@ import { ExotelConnectCall } from '../../nodes/ExotelConnectCall/ExotelConnectCa
 import { ExotelPacingController } from '../../nodes/ExotelPacingController/ExotelPacingController.node';
 import { ExotelStatusTrigger } from '../../nodes/ExotelStatusTrigger/ExotelStatusTrigger.node';
 import { startSimulator, type RunningSimulator } from '../../simulator';
-import { executeNode, simCredentials, type ExecuteNodeOptions, type ExecuteNodeResult } from '../helpers';
+import {
+	executeNode,
+	simCredentials,
+	type ExecuteNodeOptions,
+	type ExecuteNodeResult,
+} from '../helpers';
 import { CallbackReceiver, waitUntil, type Received } from '../simulator/helpers';
 
 const node = new ExotelPacingController();
@@ -49,7 +54,10 @@ afterAll(async () => {
 beforeEach(() => {
 	sim.reset();
 	sim.clock.set(START_MS);
-	sim.update({ model: { fixtures: {}, outages: [] }, callbacks: { dropRate: 0, duplicateRate: 0 } });
+	sim.update({
+		model: { fixtures: {}, outages: [] },
+		callbacks: { dropRate: 0, duplicateRate: 0 },
+	});
 });
 
 // ------------------------------------------------------------------ helpers
@@ -72,7 +80,13 @@ interface PacingRun extends Omit<ExecuteNodeOptions, 'parameters'> {
 function campaignsOfRun(run: PacingRun): string[] {
 	const campaign = (run.parameters?.campaign as string | undefined) ?? 'diwali';
 	if (typeof campaign === 'string' && campaign.startsWith('=')) {
-		return [...new Set(((run.items ?? []) as Array<IDataObject | INodeExecutionData>).map((i) => String((('json' in i ? i.json : i) as IDataObject).campaign ?? '').trim()))];
+		return [
+			...new Set(
+				((run.items ?? []) as Array<IDataObject | INodeExecutionData>).map((i) =>
+					String((('json' in i ? i.json : i) as IDataObject).campaign ?? '').trim(),
+				),
+			),
+		];
 	}
 	return [String(campaign).trim()];
 }
@@ -80,8 +94,11 @@ function campaignsOfRun(run: PacingRun): string[] {
 /** Runs the Pacing Controller as an active workflow would (mode trigger), at the simulator's virtual time. */
 async function pacing(operation: string, run: PacingRun): Promise<ExecuteNodeResult> {
 	if (operation === 'release' && !run.firstRun) {
-		const stored = (run.staticData.exotelPacing as { campaigns?: Record<string, unknown> } | undefined)?.campaigns ?? {};
-		if (campaignsOfRun(run).some((name) => name && !(name in stored))) await pacing('release', { ...run, firstRun: true });
+		const stored =
+			(run.staticData.exotelPacing as { campaigns?: Record<string, unknown> } | undefined)
+				?.campaigns ?? {};
+		if (campaignsOfRun(run).some((name) => name && !(name in stored)))
+			await pacing('release', { ...run, firstRun: true });
 	}
 	const { now, parameters = {}, firstRun: _firstRun, ...rest } = run;
 	void _firstRun;
@@ -94,7 +111,10 @@ async function pacing(operation: string, run: PacingRun): Promise<ExecuteNodeRes
 			operation,
 			campaign: 'diwali',
 			...parameters,
-			options: { currentTime: typeof now === 'string' ? now : istIso(now ?? sim.clock.now()), ...options },
+			options: {
+				currentTime: typeof now === 'string' ? now : istIso(now ?? sim.clock.now()),
+				...options,
+			},
 		},
 	});
 }
@@ -123,7 +143,9 @@ const reasonsOf = (items: INodeExecutionData[]) =>
 	Object.fromEntries(items.map((i) => [String(i.json.phoneNumber), pacingOf(i).reason]));
 
 function campaignState(staticData: Static, name = 'diwali'): IDataObject {
-	const blob = staticData.exotelPacing as { campaigns: Record<string, { state: IDataObject; settings: IDataObject }> };
+	const blob = staticData.exotelPacing as {
+		campaigns: Record<string, { state: IDataObject; settings: IDataObject }>;
+	};
 	return blob.campaigns[name].state;
 }
 
@@ -146,8 +168,17 @@ class Sheet {
 		for (const { json } of items) {
 			const r = this.rows.get(String(json.phoneNumber));
 			if (!r) throw new Error(`no row for ${String(json.phoneNumber)}`);
-			for (const key of ['attempts', 'lastStatus', 'lastAttemptAt', 'nextRetryAt', 'lastCallSid', 'refunded']) {
-				if (json[key] !== undefined) r[key] = typeof json[key] === 'boolean' ? (json[key] ? 'TRUE' : 'FALSE') : String(json[key]);
+			for (const key of [
+				'attempts',
+				'lastStatus',
+				'lastAttemptAt',
+				'nextRetryAt',
+				'lastCallSid',
+				'refunded',
+			]) {
+				if (json[key] !== undefined)
+					r[key] =
+						typeof json[key] === 'boolean' ? (json[key] ? 'TRUE' : 'FALSE') : String(json[key]);
 			}
 		}
 	}
@@ -161,16 +192,48 @@ describe('Release: sheet rows in, Dial Now / Not Now / Reconciled out', () => {
 		const iso = (ms: number) => istIso(ms);
 		const items = [
 			row(1), // fresh
-			row(2, { circle: 'ka', attempts: '1', lastStatus: 'busy', lastAttemptAt: iso(now - 120 * MIN), lastCallSid: 'a'.repeat(32) }),
+			row(2, {
+				circle: 'ka',
+				attempts: '1',
+				lastStatus: 'busy',
+				lastAttemptAt: iso(now - 120 * MIN),
+				lastCallSid: 'a'.repeat(32),
+			}),
 			row(3, { dnd: 'TRUE' }),
-			row(4, { attempts: '3', lastStatus: 'no-answer', lastAttemptAt: iso(now - 180 * MIN), lastCallSid: 'b'.repeat(32) }),
-			row(5, { attempts: '1', lastStatus: 'no-answer', lastAttemptAt: iso(now - 10 * MIN), lastCallSid: 'c'.repeat(32) }),
-			row(6, { attempts: '1', lastStatus: 'busy', lastAttemptAt: iso(now - 120 * MIN), nextRetryAt: iso(now + 20 * MIN) }),
+			row(4, {
+				attempts: '3',
+				lastStatus: 'no-answer',
+				lastAttemptAt: iso(now - 180 * MIN),
+				lastCallSid: 'b'.repeat(32),
+			}),
+			row(5, {
+				attempts: '1',
+				lastStatus: 'no-answer',
+				lastAttemptAt: iso(now - 10 * MIN),
+				lastCallSid: 'c'.repeat(32),
+			}),
+			row(6, {
+				attempts: '1',
+				lastStatus: 'busy',
+				lastAttemptAt: iso(now - 120 * MIN),
+				nextRetryAt: iso(now + 20 * MIN),
+			}),
 			row(7, { attempts: '1', lastStatus: 'in-progress', lastAttemptAt: iso(now - 2 * MIN) }),
-			row(8, { attempts: '2', lastStatus: 'completed', lastAttemptAt: iso(now - 60 * MIN), lastCallSid: 'd'.repeat(32) }),
+			row(8, {
+				attempts: '2',
+				lastStatus: 'completed',
+				lastAttemptAt: iso(now - 60 * MIN),
+				lastCallSid: 'd'.repeat(32),
+			}),
 			row(9, { phoneNumber: 'not a number' }),
 			row(10, { circle: '' }),
-			row(11, { phoneNumber: '098100 00011', dnd: false, attempts: 1, lastStatus: 'failed', lastAttemptAt: '2025-01-06 09:30:00' }),
+			row(11, {
+				phoneNumber: '098100 00011',
+				dnd: false,
+				attempts: 1,
+				lastStatus: 'failed',
+				lastAttemptAt: '2025-01-06 09:30:00',
+			}),
 		];
 		const staticData: Static = {};
 		const res = await pacing('release', { items, staticData, now });
@@ -182,12 +245,24 @@ describe('Release: sheet rows in, Dial Now / Not Now / Reconciled out', () => {
 		// Row 5's call (no-answer 10 minutes ago) was never registered in this campaign: its outcome is asked of
 		// Exotel rather than taken from the row (which may hold the previous call's status). Exotel does not know
 		// this made-up CallSid, so it stays tracked and is asked again later.
-		expect(res.requests.map((r) => [r.status, (r.qs as IDataObject).Sid])).toEqual([[200, 'c'.repeat(32)]]);
+		expect(res.requests.map((r) => [r.status, (r.qs as IDataObject).Sid])).toEqual([
+			[200, 'c'.repeat(32)],
+		]);
 
 		expect(dial.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 10 }]);
 		const byPhone = Object.fromEntries(dial.map((i) => [String(i.json.phoneNumber), i.json]));
-		expect(byPhone[phone(1)]).toMatchObject({ row_number: 3, attempts: 1, lastStatus: 'in-progress', nextRetryAt: '', lastCallSid: '' });
-		expect(byPhone[phone(2)]).toMatchObject({ row_number: 4, attempts: 2, lastStatus: 'in-progress' });
+		expect(byPhone[phone(1)]).toMatchObject({
+			row_number: 3,
+			attempts: 1,
+			lastStatus: 'in-progress',
+			nextRetryAt: '',
+			lastCallSid: '',
+		});
+		expect(byPhone[phone(2)]).toMatchObject({
+			row_number: 4,
+			attempts: 2,
+			lastStatus: 'in-progress',
+		});
 		// the row's own phone format is kept; the contact key is E.164
 		expect(byPhone['098100 00011']).toMatchObject({ row_number: 13, attempts: 2 });
 		for (const item of dial) {
@@ -198,9 +273,13 @@ describe('Release: sheet rows in, Dial Now / Not Now / Reconciled out', () => {
 			expect(p.sendAt).toMatch(ISO_IST);
 			expect(Date.parse(String(p.sendAt))).toBeGreaterThanOrEqual(now);
 			expect(Date.parse(String(p.sendAt))).toBeLessThan(now + 15_000);
-			expect(item.json.lastAttemptAt).toBe(istIso(Math.ceil(Date.parse(String(p.sendAt)) / 1000) * 1000));
+			expect(item.json.lastAttemptAt).toBe(
+				istIso(Math.ceil(Date.parse(String(p.sendAt)) / 1000) * 1000),
+			);
 			// lease = ring timeout 45 s + max call 600 s + slack 120 s
-			expect(Date.parse(String(p.leaseUntil)) - Date.parse(String(item.json.lastAttemptAt))).toBe(765_000);
+			expect(Date.parse(String(p.leaseUntil)) - Date.parse(String(item.json.lastAttemptAt))).toBe(
+				765_000,
+			);
 			expect(decodeCorrelation(p.customField)).toEqual({
 				campaign: 'diwali',
 				contact: p.contact,
@@ -215,7 +294,9 @@ describe('Release: sheet rows in, Dial Now / Not Now / Reconciled out', () => {
 		expect(pacingOf(dial[1])).toMatchObject({ contact: phone(2), circle: 'KA', attempt: 2 });
 		expect(pacingOf(dial[2])).toMatchObject({ contact: '+919810000011', circle: 'MH', attempt: 2 });
 
-		expect(hold.map((i) => i.pairedItem)).toEqual([2, 3, 4, 5, 6, 7, 8, 9].map((item) => ({ item })));
+		expect(hold.map((i) => i.pairedItem)).toEqual(
+			[2, 3, 4, 5, 6, 7, 8, 9].map((item) => ({ item })),
+		);
 		expect(hold.map((i) => i.json.row_number)).toEqual([5, 6, 7, 8, 9, 10, 11, 12]);
 		expect(reasonsOf(hold)).toEqual({
 			[phone(3)]: 'dnd',
@@ -247,9 +328,14 @@ describe('Release: sheet rows in, Dial Now / Not Now / Reconciled out', () => {
 		const late = Date.parse('2025-01-06T21:00:00+05:30');
 		const res = await pacing('release', { items, staticData: {}, now: late });
 		expect(res.output[0]).toEqual([]);
-		expect(res.output[1].map((i) => pacingOf(i).reason)).toEqual(['window_closed', 'window_closed']);
+		expect(res.output[1].map((i) => pacingOf(i).reason)).toEqual([
+			'window_closed',
+			'window_closed',
+		]);
 		expect(pacingOf(res.output[1][0]).retryAt).toBe('2025-01-07T09:00:00+05:30');
-		expect(pacingOf(res.output[1][0]).message).toMatch(/Outside the calling window \(09:00-21:00 Asia\/Kolkata\)/);
+		expect(pacingOf(res.output[1][0]).message).toMatch(
+			/Outside the calling window \(09:00-21:00 Asia\/Kolkata\)/,
+		);
 
 		// 20:59:59 IST is still open; so is a custom window given in the settings, judged in India time
 		const open = await pacing('release', { items, staticData: {}, now: late - 1000 });
@@ -267,14 +353,22 @@ describe('Release: sheet rows in, Dial Now / Not Now / Reconciled out', () => {
 			now: '2025-01-07T08:30:00+05:30',
 			parameters: { settings: { callingStart: '08:00', callingEnd: '08:45', callingDays: [1] } },
 		});
-		expect(pacingOf(tuesday.output[1][0])).toMatchObject({ reason: 'window_closed', retryAt: '2025-01-13T08:00:00+05:30' });
+		expect(pacingOf(tuesday.output[1][0])).toMatchObject({
+			reason: 'window_closed',
+			retryAt: '2025-01-13T08:00:00+05:30',
+		});
 	});
 
 	it('spends only the tick budget; the rest is held budget_used and goes next tick, never twice', async () => {
 		const sheet = new Sheet(Array.from({ length: 12 }, (_, k) => row(k)));
 		const staticData: Static = {};
 		const settings = { accountLimitPerMinute: 20, reserveForReconciliation: 4, tickSeconds: 15 };
-		const first = await pacing('release', { items: sheet.all(), staticData, now: START_MS, parameters: { settings } });
+		const first = await pacing('release', {
+			items: sheet.all(),
+			staticData,
+			now: START_MS,
+			parameters: { settings },
+		});
 		const [dial, hold] = first.output;
 		// 16 calls/min, 15 s tick: 4 calls
 		expect(dial).toHaveLength(4);
@@ -282,11 +376,18 @@ describe('Release: sheet rows in, Dial Now / Not Now / Reconciled out', () => {
 		expect(pacingOf(hold[0]).retryAt).toBe(istIso(START_MS + 15_000));
 		sheet.apply(dial);
 
-		const second = await pacing('release', { items: sheet.all(), staticData, now: START_MS + 15_000, parameters: { settings } });
+		const second = await pacing('release', {
+			items: sheet.all(),
+			staticData,
+			now: START_MS + 15_000,
+			parameters: { settings },
+		});
 		const again = new Set(dial.map((i) => i.json.phoneNumber));
 		expect(second.output[0]).toHaveLength(4);
 		expect(second.output[0].some((i) => again.has(i.json.phoneNumber))).toBe(false);
-		expect(second.output[1].filter((i) => pacingOf(i).reason === 'already_in_flight')).toHaveLength(4);
+		expect(second.output[1].filter((i) => pacingOf(i).reason === 'already_in_flight')).toHaveLength(
+			4,
+		);
 	});
 });
 
@@ -294,18 +395,37 @@ describe('Release: the first run of a campaign', () => {
 	it('saves the settings and dials nothing, so outcomes of its calls are never recorded with default settings', async () => {
 		const staticData: Static = {};
 		const settings = { retryBusyMinutes: 2, maxAttempts: 5 };
-		const first = await pacing('release', { items: [row(1), row(2)], staticData, firstRun: true, parameters: { settings } });
+		const first = await pacing('release', {
+			items: [row(1), row(2)],
+			staticData,
+			firstRun: true,
+			parameters: { settings },
+		});
 		expect(first.output[0]).toEqual([]);
 		expect(first.output[1].map((i) => [pacingOf(i).reason, pacingOf(i).final])).toEqual([
 			['budget_used', false],
 			['budget_used', false],
 		]);
 		expect(String(pacingOf(first.output[1][0]).message)).toMatch(/^First run of this campaign/);
-		expect(first.hints).toEqual([expect.objectContaining({ message: expect.stringMatching(/started: its settings are saved/) })]);
-		const blob = staticData.exotelPacing as { campaigns: Record<string, { settings: IDataObject }> };
-		expect(blob.campaigns.diwali.settings).toMatchObject({ maxAttempts: 5, retryGapMinutes: { busy: 2 } });
+		expect(first.hints).toEqual([
+			expect.objectContaining({
+				message: expect.stringMatching(/started: its settings are saved/),
+			}),
+		]);
+		const blob = staticData.exotelPacing as {
+			campaigns: Record<string, { settings: IDataObject }>;
+		};
+		expect(blob.campaigns.diwali.settings).toMatchObject({
+			maxAttempts: 5,
+			retryGapMinutes: { busy: 2 },
+		});
 		// The next run dials.
-		const second = await pacing('release', { items: [row(1), row(2)], staticData, firstRun: true, parameters: { settings } });
+		const second = await pacing('release', {
+			items: [row(1), row(2)],
+			staticData,
+			firstRun: true,
+			parameters: { settings },
+		});
 		expect(second.output[0].map((i) => i.json.phoneNumber)).toEqual([phone(1), phone(2)]);
 	});
 });
@@ -315,15 +435,31 @@ describe('Release: circles, odd cells and the 60-second budget', () => {
 		const staticData: Static = {};
 		// the campaign exists; its key signs the correlation ids below as Release's would (the calls' registrations
 		// were lost: only a signed correlation id vouches for a call the state does not know)
-		await pacing('release', { items: [row(1)], staticData, firstRun: true, now: START_MS - 60_000 });
-		const key = (staticData.exotelPacing as { campaigns: Record<string, { state: { key: string } }> }).campaigns.diwali.state.key;
+		await pacing('release', {
+			items: [row(1)],
+			staticData,
+			firstRun: true,
+			now: START_MS - 60_000,
+		});
+		const key = (
+			staticData.exotelPacing as { campaigns: Record<string, { state: { key: string } }> }
+		).campaigns.diwali.state.key;
 		// 12 failed calls into KA within a minute: the fast outage rule opens KA's breaker
 		const failed = Array.from({ length: 12 }, (_, k) => ({
 			callSid: `f${String(k).padStart(31, '0')}`,
 			status: 'failed',
 			eventType: 'terminal',
 			dateUpdated: istIso(START_MS - 20_000 + k * 1000),
-			customField: encodeCorrelation({ campaign: 'diwali', contact: phone(100 + k), attempt: 1, circle: 'KA', releasedAt: START_MS - 30_000 }, key),
+			customField: encodeCorrelation(
+				{
+					campaign: 'diwali',
+					contact: phone(100 + k),
+					attempt: 1,
+					circle: 'KA',
+					releasedAt: START_MS - 30_000,
+				},
+				key,
+			),
 		}));
 		const recorded = await pacing('recordOutcome', { items: failed, staticData, now: START_MS });
 		expect(recorded.output[0]).toHaveLength(12);
@@ -332,7 +468,10 @@ describe('Release: circles, odd cells and the 60-second budget', () => {
 		const items = [row(1, { circle: 'KA' }), row(2), row(3, { circle: 'KA' })];
 		const res = await pacing('release', { items, staticData, now: START_MS + 5000 });
 		expect(res.output[0].map((i) => i.json.phoneNumber)).toEqual([phone(2)]);
-		expect(res.output[1].map((i) => pacingOf(i).reason)).toEqual(['circle_paused', 'circle_paused']);
+		expect(res.output[1].map((i) => pacingOf(i).reason)).toEqual([
+			'circle_paused',
+			'circle_paused',
+		]);
 		const held = pacingOf(res.output[1][0]);
 		expect(held.retryAt).toBe(istIso(START_MS + 120_000)); // cooldown 120 s from the trip
 		expect(held.message).toMatch(/Circle KA is paused/);
@@ -349,8 +488,18 @@ describe('Release: circles, odd cells and the 60-second budget', () => {
 			row(1, { attempts: '1', lastStatus: 'no-answer', lastAttemptAt: String(now - 10 * MIN) }), // epoch ms as text
 			row(2, { attempts: 1, lastStatus: 'no-answer', lastAttemptAt: now - 10 * MIN }), // epoch ms as a number
 			row(3, { attempts: '1', lastStatus: 'busy', lastAttemptAt: '2025-01-06 09:50:00' }), // Exotel's format, IST
-			row(4, { attempts: '1', lastStatus: 'busy', lastAttemptAt: '2025-01-06T04:20:00Z', refunded: 'TRUE' }), // refunded: gap waived
-			row(5, { attempts: '1', lastStatus: 'busy', lastAttemptAt: '2025-01-06T04:20:00.000Z', nextRetryAt: String(now + MIN) }),
+			row(4, {
+				attempts: '1',
+				lastStatus: 'busy',
+				lastAttemptAt: '2025-01-06T04:20:00Z',
+				refunded: 'TRUE',
+			}), // refunded: gap waived
+			row(5, {
+				attempts: '1',
+				lastStatus: 'busy',
+				lastAttemptAt: '2025-01-06T04:20:00.000Z',
+				nextRetryAt: String(now + MIN),
+			}),
 		];
 		const res = await pacing('release', { items, staticData: {}, now: String(now) });
 		expect(reasonsOf(res.output[1])).toEqual({
@@ -362,7 +511,9 @@ describe('Release: circles, odd cells and the 60-second budget', () => {
 		expect(pacingOf(res.output[1][0]).retryAt).toBe(istIso(now + 50 * MIN));
 		expect(pacingOf(res.output[1][2]).retryAt).toBe('2025-01-06T10:20:00+05:30');
 		expect(pacingOf(res.output[1][3]).retryAt).toBe(istIso(now + MIN));
-		expect(res.output[0].map((i) => [i.json.phoneNumber, i.json.attempts])).toEqual([[phone(4), 2]]); // the row already excludes the refunded attempt
+		expect(res.output[0].map((i) => [i.json.phoneNumber, i.json.attempts])).toEqual([
+			[phone(4), 2],
+		]); // the row already excludes the refunded attempt
 		expect(pacingOf(res.output[0][0]).releasedAt).toBe(istIso(now));
 	});
 
@@ -370,7 +521,9 @@ describe('Release: circles, odd cells and the 60-second budget', () => {
 		const limit = 12;
 		sim.update({ rateLimit: { enabled: true, limit, windowMs: 60_000 } });
 		const settings = { accountLimitPerMinute: limit, reserveForReconciliation: 2, tickSeconds: 15 };
-		const sheet = new Sheet(Array.from({ length: 60 }, (_, k) => row(k, { circle: ['MH', 'KA', 'DL'][k % 3] })));
+		const sheet = new Sheet(
+			Array.from({ length: 60 }, (_, k) => row(k, { circle: ['MH', 'KA', 'DL'][k % 3] })),
+		);
 		let staticData: Static = {};
 		const sendAts: number[] = [];
 		const dialled = new Set<unknown>();
@@ -396,7 +549,9 @@ describe('Release: circles, odd cells and the 60-second budget', () => {
 			}
 			sheet.apply(dial); // the pre-dial write-back
 			// the dispatcher: each call at its sendAt, against the simulator (rate limit = the account limit)
-			for (const item of [...dial].sort((a, b) => Date.parse(String(pacingOf(a).sendAt)) - Date.parse(String(pacingOf(b).sendAt)))) {
+			for (const item of [...dial].sort(
+				(a, b) => Date.parse(String(pacingOf(a).sendAt)) - Date.parse(String(pacingOf(b).sendAt)),
+			)) {
 				sim.clock.set(Math.max(sim.clock.now(), Date.parse(String(pacingOf(item).sendAt))));
 				// Virtual time: a minute's calls go out within real milliseconds here, so Connect Call's real-time cap
 				// (pacing.maxCallsPerMinute, tested in connectCall.test.ts) is left out; this checks the plan alone.
@@ -428,7 +583,13 @@ describe('Release: circles, odd cells and the 60-second budget', () => {
 		const sheet = new Sheet(Array.from({ length: 80 }, (_, k) => row(k)));
 		const staticData: Static = {};
 		const sendAts: number[] = [];
-		for (const [at, lost] of [[0, false], [15, false], [30, false], [45, true], [46, false]] as const) {
+		for (const [at, lost] of [
+			[0, false],
+			[15, false],
+			[30, false],
+			[45, true],
+			[46, false],
+		] as const) {
 			const run = await pacing('release', {
 				items: sheet.all(),
 				staticData: lost ? structuredClone(staticData) : staticData,
@@ -446,8 +607,16 @@ describe('Release: circles, odd cells and the 60-second budget', () => {
 	// nothing until that date. Release now ignores row times beyond a tick ahead (nodes/core/pacing/release.ts).
 	it('a row with a lastAttemptAt in the future does not stop the campaign', async () => {
 		const staticData: Static = {};
-		const typo = row(81, { attempts: '1', lastStatus: 'busy', lastAttemptAt: '2025-02-06T10:00:00+05:30' });
-		const first = await pacing('release', { items: [typo, row(82), row(83)], staticData, now: START_MS });
+		const typo = row(81, {
+			attempts: '1',
+			lastStatus: 'busy',
+			lastAttemptAt: '2025-02-06T10:00:00+05:30',
+		});
+		const first = await pacing('release', {
+			items: [typo, row(82), row(83)],
+			staticData,
+			now: START_MS,
+		});
 		expect(first.output[0].map((i) => i.json.phoneNumber)).toEqual([phone(82), phone(83)]);
 		const next = await pacing('release', { items: [row(84)], staticData, now: START_MS + 15_000 });
 		expect(next.output[0]).toHaveLength(1);
@@ -459,11 +628,14 @@ describe('Release: circles, odd cells and the 60-second budget', () => {
 /** Hands one callback the simulator POSTed to the Exotel Status Trigger's webhook(), as n8n 1.123 would. */
 async function triggerItem(received: Received): Promise<INodeExecutionData> {
 	const multipart = received.contentType.startsWith('multipart/');
-	const body = multipart ? { data: received.fields, files: {} } : (received.json ?? received.fields);
+	const body = multipart
+		? { data: received.fields, files: {} }
+		: (received.json ?? received.fields);
 	const params: IDataObject = { secret: SECRET, events: 'answeredToo', options: {} };
 	const res = { status: () => res, send: () => res, end: () => res };
 	const context = {
-		getNodeParameter: (name: string, fallback?: unknown) => (name in params ? params[name] : fallback),
+		getNodeParameter: (name: string, fallback?: unknown) =>
+			name in params ? params[name] : fallback,
 		getBodyData: () => body,
 		getQueryData: () => ({ secret: SECRET }),
 		getHeaderData: () => ({ 'content-type': received.contentType }),
@@ -493,19 +665,28 @@ describe('The loop over real HTTP: Release -> Caller ID -> Connect Call -> Recor
 
 	it('counts every call once, matches the ledger, recovers a lost registration and a lost callback', async () => {
 		// contacts 21..27: fixed outcomes, circles as the rows say
-		const plan: Array<[number, 'MH' | 'KA' | 'DL', 'completed' | 'busy' | 'no-answer' | 'failed']> = [
-			[21, 'MH', 'completed'],
-			[22, 'MH', 'busy'],
-			[23, 'KA', 'no-answer'],
-			[24, 'KA', 'failed'],
-			[25, 'DL', 'completed'],
-			[26, 'DL', 'no-answer'], // its callback never arrives
-			[27, 'DL', 'completed'], // its registration is lost
-		];
+		const plan: Array<[number, 'MH' | 'KA' | 'DL', 'completed' | 'busy' | 'no-answer' | 'failed']> =
+			[
+				[21, 'MH', 'completed'],
+				[22, 'MH', 'busy'],
+				[23, 'KA', 'no-answer'],
+				[24, 'KA', 'failed'],
+				[25, 'DL', 'completed'],
+				[26, 'DL', 'no-answer'], // its callback never arrives
+				[27, 'DL', 'completed'], // its registration is lost
+			];
 		const national = (k: number) => phone(k).slice(3);
 		sim.update({
-			model: { fixtures: Object.fromEntries(plan.map(([k, , status]) => [national(k), { status, ringSeconds: 8, talkSeconds: 40 }])) },
-			numbers: { fixtures: Object.fromEntries(plan.map(([k, circle]) => [national(k), { circle, type: 'Mobile', dnd: false }])) },
+			model: {
+				fixtures: Object.fromEntries(
+					plan.map(([k, , status]) => [national(k), { status, ringSeconds: 8, talkSeconds: 40 }]),
+				),
+			},
+			numbers: {
+				fixtures: Object.fromEntries(
+					plan.map(([k, circle]) => [national(k), { circle, type: 'Mobile', dnd: false }]),
+				),
+			},
 		});
 		receiver.received.length = 0;
 		const sheet = new Sheet(plan.map(([k, circle]) => row(k, { circle })));
@@ -519,7 +700,10 @@ describe('The loop over real HTTP: Release -> Caller ID -> Connect Call -> Recor
 		sheet.apply(dial);
 
 		// 2. Caller ID Selector (ExoPhones from the account), 3. Connect Call with our StatusCallback
-		const selected = await executeNode(callerIdSelector, { credentials: { exotelApi: simCredentials(sim.url) }, items: dial });
+		const selected = await executeNode(callerIdSelector, {
+			credentials: { exotelApi: simCredentials(sim.url) },
+			items: dial,
+		});
 		expect(selected.output[0]).toHaveLength(7);
 		const connected = await executeNode(connectCall, {
 			credentials: { exotelApi: simCredentials(sim.url) },
@@ -534,20 +718,39 @@ describe('The loop over real HTTP: Release -> Caller ID -> Connect Call -> Recor
 		});
 		expect(connected.json.every((j) => typeof j.callSid === 'string')).toBe(true);
 		for (const j of connected.json) {
-			expect(sim.ledger.call(String(j.callSid))?.customField).toBe((j.pacing as IDataObject).customField);
+			expect(sim.ledger.call(String(j.callSid))?.customField).toBe(
+				(j.pacing as IDataObject).customField,
+			);
 		}
-		const sidOf = (k: number) => String(connected.json.find((j) => j.phoneNumber === phone(k))!.callSid);
+		const sidOf = (k: number) =>
+			String(connected.json.find((j) => j.phoneNumber === phone(k))!.callSid);
 
 		// 4. Record Outcome registers the calls; the run for contact 27 loses its static-data write
 		const connectItems = connected.items;
 		const lostIndex = connectItems.findIndex((i) => i.json.phoneNumber === phone(27));
-		const registered = await pacing('recordOutcome', { items: connectItems.filter((_, i) => i !== lostIndex), staticData, now: t0 + 2000 });
-		const registeredLost = await pacing('recordOutcome', { items: [connectItems[lostIndex]], staticData: structuredClone(staticData), now: t0 + 2000 });
+		const registered = await pacing('recordOutcome', {
+			items: connectItems.filter((_, i) => i !== lostIndex),
+			staticData,
+			now: t0 + 2000,
+		});
+		const registeredLost = await pacing('recordOutcome', {
+			items: [connectItems[lostIndex]],
+			staticData: structuredClone(staticData),
+			now: t0 + 2000,
+		});
 		expect(registered.output[0]).toHaveLength(6);
 		expect(registered.output[1]).toEqual([]);
-		expect(registered.output[0].map((i) => i.pairedItem)).toEqual([0, 1, 2, 3, 4, 5].map((item) => ({ item })));
+		expect(registered.output[0].map((i) => i.pairedItem)).toEqual(
+			[0, 1, 2, 3, 4, 5].map((item) => ({ item })),
+		);
 		for (const { json } of [...registered.output[0], ...registeredLost.output[0]]) {
-			expect(json).toMatchObject({ pacingAction: 'registered', lastStatus: 'in-progress', lastCallSid: json.callSid, attempts: 1, final: false });
+			expect(json).toMatchObject({
+				pacingAction: 'registered',
+				lastStatus: 'in-progress',
+				lastCallSid: json.callSid,
+				attempts: 1,
+				final: false,
+			});
 			expect(json.row_number).toBe(sheet.rows.get(String(json.phoneNumber))!.row_number);
 		}
 		sheet.apply([...registered.output[0], ...registeredLost.output[0]]); // the sheet write itself went through
@@ -555,7 +758,11 @@ describe('The loop over real HTTP: Release -> Caller ID -> Connect Call -> Recor
 
 		// 5. the calls end; Exotel posts the callbacks
 		sim.clock.advance(120_000);
-		await waitUntil(() => sim.ledger.calls.every((c) => c.callbacks.some((cb) => cb.eventType === 'terminal' && cb.deliveredAt)));
+		await waitUntil(() =>
+			sim.ledger.calls.every((c) =>
+				c.callbacks.some((cb) => cb.eventType === 'terminal' && cb.deliveredAt),
+			),
+		);
 		const events = await Promise.all(receiver.received.map((r) => triggerItem(r)));
 		const terminal = events.filter((e) => e.json.eventType === 'terminal');
 		const answered = events.filter((e) => e.json.eventType === 'answered');
@@ -569,24 +776,54 @@ describe('The loop over real HTTP: Release -> Caller ID -> Connect Call -> Recor
 		];
 
 		// 6. Record Outcome counts them
-		const counted = await pacing('recordOutcome', { items: delivered, staticData, now: sim.clock.now() });
+		const counted = await pacing('recordOutcome', {
+			items: delivered,
+			staticData,
+			now: sim.clock.now(),
+		});
 		expect(counted.inputMutated).toBe(false);
 		const [update, noChange] = counted.output;
-		expect(update.map((i) => i.json.callSid).sort()).toEqual([21, 22, 23, 24, 25, 27].map(sidOf).sort());
+		expect(update.map((i) => i.json.callSid).sort()).toEqual(
+			[21, 22, 23, 24, 25, 27].map(sidOf).sort(),
+		);
 		expect(update.every((i) => i.json.pacingAction === 'counted')).toBe(true);
 		// live updates and the duplicate change nothing; the "answered" event of call 27 (registration lost) carries no
 		// CustomField (Exotel sends it on terminal events only), so nothing ties it to the campaign yet
-		const actionOf = (i: INodeExecutionData) => (i.json.callSid === sidOf(27) ? `27:${String(i.json.pacingAction)}` : i.json.pacingAction);
+		const actionOf = (i: INodeExecutionData) =>
+			i.json.callSid === sidOf(27) ? `27:${String(i.json.pacingAction)}` : i.json.pacingAction;
 		expect(noChange.map(actionOf).sort()).toEqual(
-			[...answered.map((i) => (i.json.callSid === sidOf(27) ? '27:ignored' : 'live_update')), 'duplicate'].sort(),
+			[
+				...answered.map((i) => (i.json.callSid === sidOf(27) ? '27:ignored' : 'live_update')),
+				'duplicate',
+			].sort(),
 		);
-		expect(noChange.find((i) => i.json.pacingAction === 'duplicate')!.pairedItem).toEqual({ item: delivered.length - 1 });
+		expect(noChange.find((i) => i.json.pacingAction === 'duplicate')!.pairedItem).toEqual({
+			item: delivered.length - 1,
+		});
 		const wb = Object.fromEntries(update.map((i) => [String(i.json.phoneNumber), i.json]));
 		const placed = (k: number) => String(sheet.get(k).lastAttemptAt);
-		expect(wb[phone(21)]).toMatchObject({ attempts: 1, lastStatus: 'completed', lastCallSid: sidOf(21), lastAttemptAt: placed(21), nextRetryAt: '', final: true, refunded: false });
-		expect(wb[phone(27)]).toMatchObject({ lastStatus: 'completed', lastCallSid: sidOf(27), final: true }); // registration was lost
-		const busyEnded = Date.parse(String(terminal.find((e) => e.json.callSid === sidOf(22))!.json.dateUpdated));
-		expect(wb[phone(22)]).toMatchObject({ lastStatus: 'busy', final: false, nextRetryAt: istIso(Math.max(busyEnded, Date.parse(placed(22))) + 30 * MIN) });
+		expect(wb[phone(21)]).toMatchObject({
+			attempts: 1,
+			lastStatus: 'completed',
+			lastCallSid: sidOf(21),
+			lastAttemptAt: placed(21),
+			nextRetryAt: '',
+			final: true,
+			refunded: false,
+		});
+		expect(wb[phone(27)]).toMatchObject({
+			lastStatus: 'completed',
+			lastCallSid: sidOf(27),
+			final: true,
+		}); // registration was lost
+		const busyEnded = Date.parse(
+			String(terminal.find((e) => e.json.callSid === sidOf(22))!.json.dateUpdated),
+		);
+		expect(wb[phone(22)]).toMatchObject({
+			lastStatus: 'busy',
+			final: false,
+			nextRetryAt: istIso(Math.max(busyEnded, Date.parse(placed(22))) + 30 * MIN),
+		});
 		expect(wb[phone(24)]).toMatchObject({ lastStatus: 'failed', final: false });
 		sheet.apply(update);
 
@@ -596,7 +833,9 @@ describe('The loop over real HTTP: Release -> Caller ID -> Connect Call -> Recor
 		const lookups = later.requests.filter((r) => r.url.endsWith('/Calls.json'));
 		expect(lookups).toHaveLength(1);
 		expect(lookups[0].qs).toMatchObject({ Sid: lostCallback });
-		expect(lookups[0].headers.Authorization).toBe(`Basic ${Buffer.from('sim-key:sim-token').toString('base64')}`);
+		expect(lookups[0].headers.Authorization).toBe(
+			`Basic ${Buffer.from('sim-key:sim-token').toString('base64')}`,
+		);
 		const [again, held, reconciled] = later.output;
 		expect(again).toEqual([]);
 		// output 3 carries every row write of this tick: the outcome found by reconciliation (the callback outcomes
@@ -632,10 +871,18 @@ describe('The loop over real HTTP: Release -> Caller ID -> Connect Call -> Recor
 			inFlight: 0,
 			abandoned: 0,
 		});
-		expect(truth).toMatchObject({ calls: 7, byStatus: { completed: 3, busy: 1, 'no-answer': 2, failed: 1 } });
+		expect(truth).toMatchObject({
+			calls: 7,
+			byStatus: { completed: 3, busy: 1, 'no-answer': 2, failed: 1 },
+		});
 		for (const c of stats.circles as IDataObject[]) {
 			const t = truth.byCircle[c.circle as 'MH']!;
-			expect([c.completed, c.busy, c.noAnswer, c.failed]).toEqual([t.completed, t.busy, t['no-answer'], t.failed]);
+			expect([c.completed, c.busy, c.noAnswer, c.failed]).toEqual([
+				t.completed,
+				t.busy,
+				t['no-answer'],
+				t.failed,
+			]);
 		}
 		expect(stats.stateSaved).toBe(true);
 
@@ -653,7 +900,13 @@ describe('Reconciliation', () => {
 		const released = await pacing('release', { items: [row(95)], staticData });
 		const sid = 'e'.repeat(32);
 		// Connect Call's answer for a call the simulator never saw
-		const answer = { ...released.output[0][0].json, callSid: sid, callStatus: 'in-progress', call: { callSid: sid, status: 'in-progress' }, exotelResponse: {} };
+		const answer = {
+			...released.output[0][0].json,
+			callSid: sid,
+			callStatus: 'in-progress',
+			call: { callSid: sid, status: 'in-progress' },
+			exotelResponse: {},
+		};
 		const registered = await pacing('recordOutcome', { items: [answer], staticData });
 		expect(registered.output[0][0].json.pacingAction).toBe('registered');
 		sim.clock.advance(200_000);
@@ -666,19 +919,30 @@ describe('Reconciliation', () => {
 		expect(wrongKey.output[0].map((i) => i.json.phoneNumber)).toEqual([phone(96)]);
 		expect(wrongKey.output[2]).toEqual([]);
 		expect(wrongKey.requests.map((r) => r.status)).toEqual([401]);
-		expect(wrongKey.hints.map((h) => h.message)).toEqual([expect.stringMatching(/^Reconciliation with Exotel failed: /)]);
+		expect(wrongKey.hints.map((h) => h.message)).toEqual([
+			expect.stringMatching(/^Reconciliation with Exotel failed: /),
+		]);
 
-		const off = await pacing('release', { items: [row(97)], staticData, parameters: { reconcile: false }, credentials: {} });
+		const off = await pacing('release', {
+			items: [row(97)],
+			staticData,
+			parameters: { reconcile: false },
+			credentials: {},
+		});
 		expect(off.requests).toEqual([]);
 		expect(off.output[0]).toHaveLength(1);
 
 		// the next lookup (after the recheck gap) reaches Exotel, which does not know the call: asked again later
 		sim.clock.advance(120_000);
 		const unknown = await pacing('release', { items: [row(98)], staticData });
-		expect(unknown.requests.map((r) => [r.status, (r.qs as IDataObject).Sid])).toEqual([[200, sid]]);
+		expect(unknown.requests.map((r) => [r.status, (r.qs as IDataObject).Sid])).toEqual([
+			[200, sid],
+		]);
 		// nothing to write: a registration is not written on its own (the outcome write carries the CallSid)
 		expect(unknown.output[2]).toEqual([]);
-		expect((campaignState(staticData).inFlight as IDataObject[]).find((f) => f.s === sid)).toMatchObject({ m: 1 });
+		expect(
+			(campaignState(staticData).inFlight as IDataObject[]).find((f) => f.s === sid),
+		).toMatchObject({ m: 1 });
 	});
 });
 
@@ -686,54 +950,122 @@ describe('Calls placed as n8n stopped', () => {
 	it('rows left "in progress" without a CallSid are looked up by number after the lease: counted once, or given back', async () => {
 		// 31: its call was placed, then n8n died before the CallSid was written; 32: n8n died before its call was sent
 		const national = (k: number) => phone(k).slice(3);
-		sim.update({ model: { fixtures: { [national(31)]: { status: 'busy', ringSeconds: 10, talkSeconds: 0 } } } });
-		const sheet = new Sheet([row(31), row(32), row(33, { attempts: '1', lastStatus: 'busy', lastAttemptAt: istIso(START_MS - 90 * MIN) })]);
+		sim.update({
+			model: { fixtures: { [national(31)]: { status: 'busy', ringSeconds: 10, talkSeconds: 0 } } },
+		});
+		const sheet = new Sheet([
+			row(31),
+			row(32),
+			row(33, { attempts: '1', lastStatus: 'busy', lastAttemptAt: istIso(START_MS - 90 * MIN) }),
+		]);
 		const settings = { ringTimeoutSeconds: 30, maxCallSeconds: 300 }; // lease 30 + 300 + 120 s slack
 		const staticData: Static = {};
-		await pacing('release', { items: sheet.all(), staticData, parameters: { settings }, firstRun: true });
+		await pacing('release', {
+			items: sheet.all(),
+			staticData,
+			parameters: { settings },
+			firstRun: true,
+		});
 		const t0 = sim.clock.now();
 
 		// the tick that dies: its static data is never saved, its "Mark Dialling" write is
-		const dying = await pacing('release', { items: sheet.all(), staticData: structuredClone(staticData), parameters: { settings }, now: t0 });
-		expect(dying.output[0].map((i) => i.json.phoneNumber)).toEqual([phone(31), phone(32), phone(33)]);
+		const dying = await pacing('release', {
+			items: sheet.all(),
+			staticData: structuredClone(staticData),
+			parameters: { settings },
+			now: t0,
+		});
+		expect(dying.output[0].map((i) => i.json.phoneNumber)).toEqual([
+			phone(31),
+			phone(32),
+			phone(33),
+		]);
 		sheet.apply(dying.output[0]);
-		const selected = await executeNode(callerIdSelector, { credentials: { exotelApi: simCredentials(sim.url) }, items: [dying.output[0][0]] });
+		const selected = await executeNode(callerIdSelector, {
+			credentials: { exotelApi: simCredentials(sim.url) },
+			items: [dying.output[0][0]],
+		});
 		const connected = await executeNode(connectCall, {
 			credentials: { exotelApi: simCredentials(sim.url) },
 			parameters: { flow: '234567', callSettings: { timeOut: 30, timeLimit: 300 } },
 			items: selected.output[0],
 		});
 		const sid = String(connected.json[0].callSid);
-		expect(sheet.get(31)).toMatchObject({ lastStatus: 'in-progress', lastCallSid: '', attempts: '1' });
-		expect(sheet.get(33)).toMatchObject({ lastStatus: 'in-progress', lastCallSid: '', attempts: '2' });
+		expect(sheet.get(31)).toMatchObject({
+			lastStatus: 'in-progress',
+			lastCallSid: '',
+			attempts: '1',
+		});
+		expect(sheet.get(33)).toMatchObject({
+			lastStatus: 'in-progress',
+			lastCallSid: '',
+			attempts: '2',
+		});
 
 		// n8n is back: within the lease the numbers stay blocked, and nothing is looked up
-		const within = await pacing('release', { items: sheet.all(), staticData, parameters: { settings }, now: t0 + 300_000 });
+		const within = await pacing('release', {
+			items: sheet.all(),
+			staticData,
+			parameters: { settings },
+			now: t0 + 300_000,
+		});
 		expect(within.output[0]).toEqual([]);
-		expect(reasonsOf(within.output[1])).toEqual({ [phone(31)]: 'already_in_flight', [phone(32)]: 'already_in_flight', [phone(33)]: 'already_in_flight' });
+		expect(reasonsOf(within.output[1])).toEqual({
+			[phone(31)]: 'already_in_flight',
+			[phone(32)]: 'already_in_flight',
+			[phone(33)]: 'already_in_flight',
+		});
 		expect(within.requests.filter((r) => r.url.endsWith('/Calls.json'))).toEqual([]);
 
 		// after the lease: Call Details by number (From and To), from 30 s before the placement
 		sim.clock.set(t0 + 480_000);
-		const after = await pacing('release', { items: sheet.all(), staticData, parameters: { settings } });
+		const after = await pacing('release', {
+			items: sheet.all(),
+			staticData,
+			parameters: { settings },
+		});
 		const lookups = after.requests.filter((r) => r.url.endsWith('/Calls.json'));
 		expect(lookups.map((r) => r.status)).toEqual([200, 200]);
-		expect(lookups.map((r) => Object.keys(r.qs as IDataObject).filter((k) => k === 'From' || k === 'To'))).toEqual([['From'], ['To']]);
+		expect(
+			lookups.map((r) =>
+				Object.keys(r.qs as IDataObject).filter((k) => k === 'From' || k === 'To'),
+			),
+		).toEqual([['From'], ['To']]);
 		expect(String((lookups[0].qs as IDataObject).From).split(',')).toHaveLength(3);
 		const [dial, held, reconciled] = after.output;
 		expect(dial).toEqual([]); // held while their rows are being rewritten
-		expect(reasonsOf(held)).toEqual({ [phone(31)]: 'already_in_flight', [phone(32)]: 'already_in_flight', [phone(33)]: 'already_in_flight' });
+		expect(reasonsOf(held)).toEqual({
+			[phone(31)]: 'already_in_flight',
+			[phone(32)]: 'already_in_flight',
+			[phone(33)]: 'already_in_flight',
+		});
 		const byPhone = Object.fromEntries(reconciled.map((i) => [String(i.json.phoneNumber), i]));
-		expect(byPhone[phone(31)].json).toMatchObject({ lastCallSid: sid, lastStatus: 'busy', attempts: 1, final: false });
-		expect(after.hints.map((h) => h.message)).toContainEqual(expect.stringMatching(/placed as n8n stopped/));
+		expect(byPhone[phone(31)].json).toMatchObject({
+			lastCallSid: sid,
+			lastStatus: 'busy',
+			attempts: 1,
+			final: false,
+		});
+		expect(after.hints.map((h) => h.message)).toContainEqual(
+			expect.stringMatching(/placed as n8n stopped/),
+		);
 		expect(byPhone[phone(31)].pairedItem).toEqual({ item: 0 });
-		expect(byPhone[phone(32)].json).toMatchObject({ lastStatus: 'not-placed', attempts: 0, nextRetryAt: istIso(t0 + 480_000) });
+		expect(byPhone[phone(32)].json).toMatchObject({
+			lastStatus: 'not-placed',
+			attempts: 0,
+			nextRetryAt: istIso(t0 + 480_000),
+		});
 		expect(byPhone[phone(33)].json).toMatchObject({ lastStatus: 'not-placed', attempts: 1 });
 		expect(byPhone[phone(33)].pairedItem).toEqual({ item: 2 });
 		sheet.apply(reconciled);
 
 		// the next tick: the numbers with no call are dialled again; the busy one waits for its re-call gap
-		const next = await pacing('release', { items: sheet.all(), staticData, parameters: { settings }, now: t0 + 495_000 });
+		const next = await pacing('release', {
+			items: sheet.all(),
+			staticData,
+			parameters: { settings },
+			now: t0 + 495_000,
+		});
 		expect(next.output[0].map((i) => [i.json.phoneNumber, i.json.attempts])).toEqual([
 			[phone(32), 1],
 			[phone(33), 2],
@@ -749,8 +1081,20 @@ describe('Calls placed as n8n stopped', () => {
 // ------------------------------------------------------------------ static data
 
 /** A terminal callback item as the Status Trigger emits it, for a call the campaign released. */
-function callback(campaign: string, k: number, status: string, placedAt: number, circle = 'MH'): IDataObject {
-	const customField = encodeCorrelation({ campaign, contact: phone(k), attempt: 1, circle, releasedAt: placedAt });
+function callback(
+	campaign: string,
+	k: number,
+	status: string,
+	placedAt: number,
+	circle = 'MH',
+): IDataObject {
+	const customField = encodeCorrelation({
+		campaign,
+		contact: phone(k),
+		attempt: 1,
+		circle,
+		releasedAt: placedAt,
+	});
 	return {
 		callSid: `${campaign.toLowerCase()}${String(k).padStart(31 - campaign.length, '0')}x`,
 		status,
@@ -767,13 +1111,21 @@ describe('Record Outcome: callbacks for calls the campaign never placed (issue 1
 		await pacing('release', { items: [row(5)], staticData, firstRun: true });
 		const unsigned = callback('diwali', 5, 'completed', START_MS - 30_000);
 		const forgedField = `${String(callback('diwali', 6, 'completed', START_MS - 30_000).customField).replace(/^x1/, 'x2')}|AAAAAAAAAAAA`;
-		const forged = { ...callback('diwali', 6, 'completed', START_MS - 30_000), customField: forgedField, correlation: decodeCorrelation(forgedField) as unknown as IDataObject };
+		const forged = {
+			...callback('diwali', 6, 'completed', START_MS - 30_000),
+			customField: forgedField,
+			correlation: decodeCorrelation(forgedField) as unknown as IDataObject,
+		};
 		const res = await pacing('recordOutcome', { items: [unsigned, forged], staticData });
 		expect(res.output[0]).toEqual([]); // nothing for Row Updates: no row is marked final
 		expect(res.output[1].map((i) => i.json.pacingAction)).toEqual(['ignored', 'ignored']);
-		expect(String(res.output[1][1].json.pacingMessage)).toMatch(/does not carry this campaign's signature/);
+		expect(String(res.output[1][1].json.pacingMessage)).toMatch(
+			/does not carry this campaign's signature/,
+		);
 		expect(res.hints.map((h) => h.message)).toEqual([
-			expect.stringMatching(/^Ignored 1 status report\(s\) whose correlation id does not carry this campaign's signature/),
+			expect.stringMatching(
+				/^Ignored 1 status report\(s\) whose correlation id does not carry this campaign's signature/,
+			),
 			expect.stringMatching(/^Did not count 1 report\(s\) of calls this campaign does not know/),
 		]);
 		const stats = (await pacing('getStats', { staticData })).json[0];
@@ -791,49 +1143,88 @@ describe('Static data: global.exotelPacing.campaigns[<name>]', () => {
 			{ ...row(32), campaign: 'B' },
 			{ ...row(33), campaign: 'A' },
 		];
-		const released = await pacing('release', { items, staticData, parameters: { campaign: '={{ $json.campaign }}' } });
+		const released = await pacing('release', {
+			items,
+			staticData,
+			parameters: { campaign: '={{ $json.campaign }}' },
+		});
 		const dial = released.output[0];
 		expect(dial.map((i) => [i.json.phoneNumber, pacingOf(i).campaign, i.pairedItem])).toEqual([
 			[phone(31), 'A', { item: 0 }],
 			[phone(33), 'A', { item: 2 }],
 			[phone(32), 'B', { item: 1 }],
 		]);
-		expect(dial.map((i) => decodeCorrelation(pacingOf(i).customField)?.campaign)).toEqual(['A', 'A', 'B']);
+		expect(dial.map((i) => decodeCorrelation(pacingOf(i).customField)?.campaign)).toEqual([
+			'A',
+			'A',
+			'B',
+		]);
 		expect(staticData.somethingElse).toEqual({ keep: true });
-		const blob = staticData.exotelPacing as { version: number; campaigns: Record<string, { state: IDataObject; settings: IDataObject }> };
+		const blob = staticData.exotelPacing as {
+			version: number;
+			campaigns: Record<string, { state: IDataObject; settings: IDataObject }>;
+		};
 		expect(blob.version).toBe(1);
 		expect(Object.keys(blob.campaigns).sort()).toEqual(['A', 'B']);
 		expect(blob.campaigns.A.settings).toEqual({});
-		expect((campaignState(staticData, 'A').inFlight as IDataObject[]).map((f) => f.c)).toEqual([phone(31), phone(33)]);
-		expect((campaignState(staticData, 'B').inFlight as IDataObject[]).map((f) => f.c)).toEqual([phone(32)]);
+		expect((campaignState(staticData, 'A').inFlight as IDataObject[]).map((f) => f.c)).toEqual([
+			phone(31),
+			phone(33),
+		]);
+		expect((campaignState(staticData, 'B').inFlight as IDataObject[]).map((f) => f.c)).toEqual([
+			phone(32),
+		]);
 
 		// one Record Outcome node for both, routed by the campaign in the correlation id
-		const placedAt = (k: number) => Date.parse(String(dial.find((i) => i.json.phoneNumber === phone(k))!.json.lastAttemptAt));
-		const outcomes = [callback('A', 31, 'completed', placedAt(31)), callback('B', 32, 'busy', placedAt(32))];
+		const placedAt = (k: number) =>
+			Date.parse(String(dial.find((i) => i.json.phoneNumber === phone(k))!.json.lastAttemptAt));
+		const outcomes = [
+			callback('A', 31, 'completed', placedAt(31)),
+			callback('B', 32, 'busy', placedAt(32)),
+		];
 		const recorded = await pacing('recordOutcome', {
 			items: outcomes,
 			staticData,
 			parameters: { campaign: '={{ $json.correlation.campaign }}' },
 		});
-		expect(recorded.output[0].map((i) => [i.json.phoneNumber, i.json.lastStatus, i.pairedItem])).toEqual([
+		expect(
+			recorded.output[0].map((i) => [i.json.phoneNumber, i.json.lastStatus, i.pairedItem]),
+		).toEqual([
 			[phone(31), 'completed', { item: 0 }],
 			[phone(32), 'busy', { item: 1 }],
 		]);
 		// a node fixed on campaign A does not count B's call
-		const wrong = await pacing('recordOutcome', { items: [callback('B', 34, 'completed', placedAt(32))], staticData, parameters: { campaign: 'A' } });
+		const wrong = await pacing('recordOutcome', {
+			items: [callback('B', 34, 'completed', placedAt(32))],
+			staticData,
+			parameters: { campaign: 'A' },
+		});
 		expect(wrong.output[0]).toEqual([]);
-		expect(wrong.output[1][0].json).toMatchObject({ pacingAction: 'ignored', pacingMessage: 'Belongs to campaign "B", not "A".' });
+		expect(wrong.output[1][0].json).toMatchObject({
+			pacingAction: 'ignored',
+			pacingMessage: 'Belongs to campaign "B", not "A".',
+		});
 
 		const stats = await pacing('getStats', {
 			items: [{ campaign: 'A' }, { campaign: 'B' }, { campaign: 'A' }],
 			staticData,
 			parameters: { campaign: '={{ $json.campaign }}' },
 		});
-		expect(stats.json.map((j) => [j.campaign, (j.totals as IDataObject).completed, (j.totals as IDataObject).busy, (j.totals as IDataObject).inFlight])).toEqual([
+		expect(
+			stats.json.map((j) => [
+				j.campaign,
+				(j.totals as IDataObject).completed,
+				(j.totals as IDataObject).busy,
+				(j.totals as IDataObject).inFlight,
+			]),
+		).toEqual([
 			['A', 1, 0, 1],
 			['B', 0, 1, 0],
 		]);
-		expect(stats.items.map((i) => i.pairedItem)).toEqual([[{ item: 0 }, { item: 2 }], [{ item: 1 }]]);
+		expect(stats.items.map((i) => i.pairedItem)).toEqual([
+			[{ item: 0 }, { item: 2 }],
+			[{ item: 1 }],
+		]);
 	});
 
 	it('Pause holds everyone (campaign_paused) while outcomes are still counted; Resume releases again; Reset starts over', async () => {
@@ -844,13 +1235,25 @@ describe('Static data: global.exotelPacing.campaigns[<name>]', () => {
 		const placedAt = Date.parse(String(sheet.get(41).lastAttemptAt));
 
 		const paused = await pacing('pause', { staticData });
-		expect(paused.json).toEqual([{ campaign: 'diwali', paused: true, message: 'Campaign "diwali" paused.', stateSaved: true }]);
+		expect(paused.json).toEqual([
+			{ campaign: 'diwali', paused: true, message: 'Campaign "diwali" paused.', stateSaved: true },
+		]);
 		const held = await pacing('release', { items: sheet.all(), staticData });
 		expect(held.output[0]).toEqual([]);
-		expect(held.output[1].map((i) => pacingOf(i).reason)).toEqual(['campaign_paused', 'campaign_paused', 'campaign_paused']);
+		expect(held.output[1].map((i) => pacingOf(i).reason)).toEqual([
+			'campaign_paused',
+			'campaign_paused',
+			'campaign_paused',
+		]);
 		expect(pacingOf(held.output[1][0]).message).toBe('The campaign is paused.');
-		const whilePaused = await pacing('recordOutcome', { items: [callback('diwali', 41, 'no-answer', placedAt)], staticData });
-		expect(whilePaused.output[0][0].json).toMatchObject({ pacingAction: 'counted', lastStatus: 'no-answer' });
+		const whilePaused = await pacing('recordOutcome', {
+			items: [callback('diwali', 41, 'no-answer', placedAt)],
+			staticData,
+		});
+		expect(whilePaused.output[0][0].json).toMatchObject({
+			pacingAction: 'counted',
+			lastStatus: 'no-answer',
+		});
 		sheet.apply(whilePaused.output[0]);
 		const pausedStats = (await pacing('getStats', { staticData })).json[0];
 		expect(pausedStats).toMatchObject({ paused: true, pausedAt: istIso(START_MS) });
@@ -872,7 +1275,11 @@ describe('Static data: global.exotelPacing.campaigns[<name>]', () => {
 		const afterReset = await pacing('release', { items: sheet.all(), staticData });
 		expect(afterReset.output[0]).toEqual([]);
 		// 41's row shows an outcome the new state never counted: it is asked of Exotel before 41 is called again
-		expect(reasonsOf(afterReset.output[1])).toEqual({ [phone(41)]: 'already_in_flight', [phone(42)]: 'already_in_flight', [phone(43)]: 'already_in_flight' });
+		expect(reasonsOf(afterReset.output[1])).toEqual({
+			[phone(41)]: 'already_in_flight',
+			[phone(42)]: 'already_in_flight',
+			[phone(43)]: 'already_in_flight',
+		});
 	});
 
 	it('manual runs add the "not saved" hint and Get Stats says stateSaved false; active runs add no hint', async () => {
@@ -880,7 +1287,11 @@ describe('Static data: global.exotelPacing.campaigns[<name>]', () => {
 		const manual = await pacing('release', { items: [row(51)], staticData, mode: 'manual' });
 		expect(manual.output[0]).toHaveLength(1);
 		expect(manual.hints).toEqual([
-			expect.objectContaining({ type: 'warning', location: 'outputPane', message: expect.stringMatching(/^Test run: n8n does not save the pacing state/) }),
+			expect.objectContaining({
+				type: 'warning',
+				location: 'outputPane',
+				message: expect.stringMatching(/^Test run: n8n does not save the pacing state/),
+			}),
 		]);
 		const stats = await pacing('getStats', { staticData, mode: 'manual' });
 		expect(stats.json[0].stateSaved).toBe(false);
@@ -897,8 +1308,21 @@ describe('Static data: global.exotelPacing.campaigns[<name>]', () => {
 
 	it('Get Stats reads only: static data is neither changed nor re-assigned, and an unknown campaign is not created', async () => {
 		const staticData: Static = {};
-		const released = await pacing('release', { items: [row(61), row(62, { circle: 'DL' })], staticData });
-		await pacing('recordOutcome', { items: [callback('diwali', 61, 'completed', Date.parse(String(released.output[0][0].json.lastAttemptAt)))], staticData });
+		const released = await pacing('release', {
+			items: [row(61), row(62, { circle: 'DL' })],
+			staticData,
+		});
+		await pacing('recordOutcome', {
+			items: [
+				callback(
+					'diwali',
+					61,
+					'completed',
+					Date.parse(String(released.output[0][0].json.lastAttemptAt)),
+				),
+			],
+			staticData,
+		});
 		const blob = staticData.exotelPacing;
 		const before = JSON.stringify(staticData);
 
@@ -906,9 +1330,22 @@ describe('Static data: global.exotelPacing.campaigns[<name>]', () => {
 		expect(JSON.stringify(staticData)).toBe(before);
 		expect(staticData.exotelPacing).toBe(blob);
 		const s = stats.json[0];
-		expect(s).toMatchObject({ campaign: 'diwali', at: istIso(START_MS + 30 * MIN), paused: false, pausedAt: null });
-		expect(s.totals).toMatchObject({ attempted: 1, completed: 1, inFlight: 1, reserved: 1, completionPct: 100 });
-		expect((s.circles as IDataObject[]).map((c) => [c.circle, c.circleName, c.breaker, c.completed])).toEqual([
+		expect(s).toMatchObject({
+			campaign: 'diwali',
+			at: istIso(START_MS + 30 * MIN),
+			paused: false,
+			pausedAt: null,
+		});
+		expect(s.totals).toMatchObject({
+			attempted: 1,
+			completed: 1,
+			inFlight: 1,
+			reserved: 1,
+			completionPct: 100,
+		});
+		expect(
+			(s.circles as IDataObject[]).map((c) => [c.circle, c.circleName, c.breaker, c.completed]),
+		).toEqual([
 			['DL', expect.stringMatching(/^Delhi/), 'closed', 0],
 			['MH', expect.stringMatching(/^Maharashtra/), 'closed', 1],
 		]);
@@ -916,7 +1353,10 @@ describe('Static data: global.exotelPacing.campaigns[<name>]', () => {
 		expect(s.guards).toMatchObject({ windowLimit: 190, maxInFlight: 250, inFlight: 1 });
 
 		const unknown = await pacing('getStats', { staticData, parameters: { campaign: 'nobody' } });
-		expect(unknown.json[0]).toMatchObject({ campaign: 'nobody', totals: expect.objectContaining({ attempted: 0 }) });
+		expect(unknown.json[0]).toMatchObject({
+			campaign: 'nobody',
+			totals: expect.objectContaining({ attempted: 0 }),
+		});
 		expect(JSON.stringify(staticData)).toBe(before);
 	});
 });
@@ -929,26 +1369,55 @@ describe('Settings and errors', () => {
 		const run = pacing('release', {
 			items: [row(71)],
 			staticData,
-			parameters: { settings: { callingStart: '21:00', callingEnd: '09:00', accountLimitPerMinute: 10, reserveForReconciliation: 10 } },
+			parameters: {
+				settings: {
+					callingStart: '21:00',
+					callingEnd: '09:00',
+					accountLimitPerMinute: 10,
+					reserveForReconciliation: 10,
+				},
+			},
 		});
 		await expect(run).rejects.toMatchObject({
 			name: 'NodeOperationError',
 			message: 'The pacing settings of campaign "diwali" are not valid',
-			description: expect.stringContaining('callingEnd (09:00) must be later than callingStart (21:00)'),
+			description: expect.stringContaining(
+				'callingEnd (09:00) must be later than callingStart (21:00)',
+			),
 			context: expect.objectContaining({ itemIndex: 0 }),
 		});
-		await expect(run).rejects.toMatchObject({ description: expect.stringContaining('reserveForReconciliation (10) must be below accountLimitPerMinute (10)') });
-		await expect(pacing('release', { items: [row(71)], staticData, parameters: { settings: { maxAttempts: 0 } } })).rejects.toMatchObject({
+		await expect(run).rejects.toMatchObject({
+			description: expect.stringContaining(
+				'reserveForReconciliation (10) must be below accountLimitPerMinute (10)',
+			),
+		});
+		await expect(
+			pacing('release', {
+				items: [row(71)],
+				staticData,
+				parameters: { settings: { maxAttempts: 0 } },
+			}),
+		).rejects.toMatchObject({
 			description: 'maxAttempts must be a whole number from 1 to 50 (got 0).',
 		});
-		await expect(pacing('release', { items: [row(71)], staticData, parameters: { settings: { callingStart: '9am' } } })).rejects.toMatchObject({
+		await expect(
+			pacing('release', {
+				items: [row(71)],
+				staticData,
+				parameters: { settings: { callingStart: '9am' } },
+			}),
+		).rejects.toMatchObject({
 			description: expect.stringContaining('callingStart must be a time "HH:mm"'),
 		});
-		await expect(pacing('release', { items: [row(71)], staticData, now: 'yesterday' })).rejects.toMatchObject({
+		await expect(
+			pacing('release', { items: [row(71)], staticData, now: 'yesterday' }),
+		).rejects.toMatchObject({
 			name: 'NodeOperationError',
 			message: '"Current Time" is not a date: yesterday',
 		});
-		await expect(pacing('release', { items: [row(71)], staticData, parameters: { campaign: '  ' } })).rejects.toMatchObject({
+		await expect(
+			pacing('release', { items: [row(71)], staticData, parameters: { campaign: '  ' } }),
+		).rejects.toMatchObject({
 			message: 'Campaign is empty',
 		});
 		expect(staticData).toEqual({});
@@ -967,28 +1436,48 @@ describe('Settings and errors', () => {
 		expect(res.output[0]).toEqual([]);
 		expect(res.output[2]).toEqual([]);
 		expect(res.output[1].map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
-		expect(res.output[1][0].json).toEqual({ ...items[0], error: 'The pacing settings of campaign "diwali" are not valid' });
+		expect(res.output[1][0].json).toEqual({
+			...items[0],
+			error: 'The pacing settings of campaign "diwali" are not valid',
+		});
 		expect(res.requests).toEqual([]);
 		expect(staticData).toEqual({});
 
-		const recorded = await pacing('recordOutcome', { items: [callback('diwali', 72, 'busy', START_MS)], staticData, now: 'soon', continueOnFail: true });
+		const recorded = await pacing('recordOutcome', {
+			items: [callback('diwali', 72, 'busy', START_MS)],
+			staticData,
+			now: 'soon',
+			continueOnFail: true,
+		});
 		expect(recorded.output).toHaveLength(2);
 		expect(recorded.output[0]).toEqual([]);
 		expect(recorded.output[1][0].json.error).toBe('"Current Time" is not a date: soon');
 		expect(staticData).toEqual({});
 	});
 
-	it('a failure in one campaign of a batch saves nothing, so the other campaign\'s contacts are not left reserved', async () => {
+	it("a failure in one campaign of a batch saves nothing, so the other campaign's contacts are not left reserved", async () => {
 		const staticData: Static = {};
 		const items = [
 			{ ...row(74), campaign: 'A' },
 			{ ...row(75), campaign: '' }, // "Campaign is empty"
 		];
-		const res = await pacing('release', { items, staticData, continueOnFail: true, parameters: { campaign: '={{ $json.campaign }}' } });
+		const res = await pacing('release', {
+			items,
+			staticData,
+			continueOnFail: true,
+			parameters: { campaign: '={{ $json.campaign }}' },
+		});
 		expect(res.output[0]).toEqual([]);
-		expect(res.output[1].map((i) => i.json.error)).toEqual(['Campaign is empty', 'Campaign is empty']);
+		expect(res.output[1].map((i) => i.json.error)).toEqual([
+			'Campaign is empty',
+			'Campaign is empty',
+		]);
 		expect(staticData).toEqual({});
-		const retry = await pacing('release', { items: [items[0]], staticData, parameters: { campaign: '={{ $json.campaign }}' } });
+		const retry = await pacing('release', {
+			items: [items[0]],
+			staticData,
+			parameters: { campaign: '={{ $json.campaign }}' },
+		});
 		expect(retry.output[0].map((i) => i.json.phoneNumber)).toEqual([phone(74)]);
 	});
 });
@@ -998,10 +1487,17 @@ describe('Settings and errors', () => {
 describe('Record Outcome: what Connect Call hands over', () => {
 	it('registers Connect Call answers when the row has its own "status" column and Connect Call its own CustomField', async () => {
 		const staticData: Static = {};
-		const released = await pacing('release', { items: [row(91, { status: 'pending', notes: 'VIP' })], staticData });
+		const released = await pacing('release', {
+			items: [row(91, { status: 'pending', notes: 'VIP' })],
+			staticData,
+		});
 		const connected = await executeNode(connectCall, {
 			credentials: { exotelApi: simCredentials(sim.url) },
-			parameters: { flow: '234567', callerId: '02040000001', customField: '={{ "row-" + $json.row_number }}' },
+			parameters: {
+				flow: '234567',
+				callerId: '02040000001',
+				customField: '={{ "row-" + $json.row_number }}',
+			},
 			items: released.output[0],
 		});
 		expect(connected.json[0].customField).toBe('row-93');
@@ -1015,7 +1511,9 @@ describe('Record Outcome: what Connect Call hands over', () => {
 			lastCallSid: connected.json[0].callSid,
 			row_number: 93,
 		});
-		expect(campaignState(staticData).inFlight).toEqual([expect.objectContaining({ c: phone(91), s: connected.json[0].callSid })]);
+		expect(campaignState(staticData).inFlight).toEqual([
+			expect.objectContaining({ c: phone(91), s: connected.json[0].callSid }),
+		]);
 	});
 
 	it('a call Exotel refused (429) frees the contact, writes not-placed and pauses releasing for a while', async () => {
@@ -1031,7 +1529,9 @@ describe('Record Outcome: what Connect Call hands over', () => {
 		expect(connected.json.map((j) => typeof j.callSid)).toEqual(['string', 'undefined']);
 		expect(connected.json[1]).toMatchObject({ callMayHaveBeenPlaced: false });
 		const recorded = await pacing('recordOutcome', { items: connected.items, staticData });
-		const refused = recorded.output[0].find((i) => i.json.phoneNumber === released.output[0][1].json.phoneNumber)!;
+		const refused = recorded.output[0].find(
+			(i) => i.json.phoneNumber === released.output[0][1].json.phoneNumber,
+		)!;
 		expect(refused.json).toMatchObject({
 			pacingAction: 'not_placed',
 			pacingMessage: 'Connect Call was rate limited (429); no call placed.',
@@ -1049,7 +1549,9 @@ describe('Record Outcome: what Connect Call hands over', () => {
 		sim.clock.advance(10_000);
 		const paused = await pacing('release', { items: sheet.all(), staticData });
 		expect(paused.output[0]).toEqual([]);
-		expect(paused.hints.map((h) => h.message)).toEqual([expect.stringMatching(/Exotel answered 429/)]);
+		expect(paused.hints.map((h) => h.message)).toEqual([
+			expect.stringMatching(/Exotel answered 429/),
+		]);
 		sim.clock.advance(30_000);
 		const later = await pacing('release', { items: sheet.all(), staticData });
 		expect(later.output[0].map((i) => i.json.phoneNumber)).toEqual([phone(94)]);
@@ -1067,14 +1569,20 @@ describe('Overlapping executions of one workflow (each loads its own copy of sta
 		await pacing('release', { items: [row(1)], staticData: base, workflowId, firstRun: true });
 		const rows = Array.from({ length: 60 }, (_, k) => row(100 + k));
 		// every execution starts from the same snapshot, as n8n hands it out, and none sees the others' rows
-		const runs = await Promise.all([0, 1, 2, 3].map(async () => await pacing('release', { items: rows, staticData: copy(base), workflowId })));
+		const runs = await Promise.all(
+			[0, 1, 2, 3].map(
+				async () => await pacing('release', { items: rows, staticData: copy(base), workflowId }),
+			),
+		);
 		const dialled = runs.flatMap((r) => r.output[0].map((i) => String(i.json.phoneNumber)));
 		expect(dialled.length).toBeGreaterThan(0);
 		expect(new Set(dialled).size).toBe(dialled.length);
 		// one tick's budget in all: the later runs find it spent (at most a token refilled in between)
 		expect(dialled.length).toBeLessThanOrEqual(runs[0].output[0].length + 1);
 		// the later ones see the earlier reservations: held as already in flight, not released again
-		const held = runs.slice(1).flatMap((r) => r.output[1].filter((i) => pacingOf(i).reason === 'already_in_flight'));
+		const held = runs
+			.slice(1)
+			.flatMap((r) => r.output[1].filter((i) => pacingOf(i).reason === 'already_in_flight'));
 		expect(held.length).toBeGreaterThan(0);
 	});
 
@@ -1087,12 +1595,30 @@ describe('Overlapping executions of one workflow (each loads its own copy of sta
 		const stale = copy(staticData); // the snapshot three callback executions start from
 		const callbacks = released.output[0].map((i) => {
 			const corr = decodeCorrelation(String((i.json.pacing as IDataObject).customField))!;
-			return callback('diwali', Number(String(i.json.phoneNumber).slice(-5)), 'completed', corr.releasedAt ?? 0);
+			return callback(
+				'diwali',
+				Number(String(i.json.phoneNumber).slice(-5)),
+				'completed',
+				corr.releasedAt ?? 0,
+			);
 		});
-		const results = await Promise.all(callbacks.map(async (cb) => await pacing('recordOutcome', { items: [cb], staticData: copy(stale), workflowId })));
-		expect(results.map((r) => r.output[0][0]?.json.pacingAction)).toEqual(['counted', 'counted', 'counted']);
+		const results = await Promise.all(
+			callbacks.map(
+				async (cb) =>
+					await pacing('recordOutcome', { items: [cb], staticData: copy(stale), workflowId }),
+			),
+		);
+		expect(results.map((r) => r.output[0][0]?.json.pacingAction)).toEqual([
+			'counted',
+			'counted',
+			'counted',
+		]);
 		// a duplicate from yet another stale copy is recognised
-		const dup = await pacing('recordOutcome', { items: [callbacks[0]], staticData: copy(stale), workflowId });
+		const dup = await pacing('recordOutcome', {
+			items: [callbacks[0]],
+			staticData: copy(stale),
+			workflowId,
+		});
 		expect(dup.output[1][0].json.pacingAction).toBe('duplicate');
 		const stats = (await pacing('getStats', { staticData: copy(stale), workflowId })).json[0];
 		expect(stats.totals).toMatchObject({ completed: 3, inFlight: 0, duplicatesIgnored: 1 });
@@ -1101,15 +1627,34 @@ describe('Overlapping executions of one workflow (each loads its own copy of sta
 	it('status callbacks write static data at most every few seconds; the counts live in memory and the next tick saves them', async () => {
 		const workflowId = `throttle-${Date.now()}`;
 		const staticData: Static = {};
-		const released = await pacing('release', { items: [row(301), row(302)], staticData, workflowId });
+		const released = await pacing('release', {
+			items: [row(301), row(302)],
+			staticData,
+			workflowId,
+		});
 		const cbs = released.output[0].map((i) => {
 			const corr = decodeCorrelation(String((i.json.pacing as IDataObject).customField))!;
-			return callback('diwali', Number(String(i.json.phoneNumber).slice(-5)), 'busy', corr.releasedAt ?? 0);
+			return callback(
+				'diwali',
+				Number(String(i.json.phoneNumber).slice(-5)),
+				'busy',
+				corr.releasedAt ?? 0,
+			);
 		});
 		const first: Static = copy(staticData);
-		await pacing('recordOutcome', { items: [cbs[0]], staticData: first, workflowId, mode: 'webhook' });
+		await pacing('recordOutcome', {
+			items: [cbs[0]],
+			staticData: first,
+			workflowId,
+			mode: 'webhook',
+		});
 		const second: Static = copy(staticData);
-		await pacing('recordOutcome', { items: [cbs[1]], staticData: second, workflowId, mode: 'webhook' });
+		await pacing('recordOutcome', {
+			items: [cbs[1]],
+			staticData: second,
+			workflowId,
+			mode: 'webhook',
+		});
 		// the tick wrote static data moments ago, so neither callback execution writes it (no database update each)
 		expect(first).toEqual(staticData);
 		expect(second).toEqual(staticData);
@@ -1123,15 +1668,27 @@ describe('Overlapping executions of one workflow (each loads its own copy of sta
 });
 
 describe('As an AI agent tool (n8n 2.x derives exotelPacingControllerTool)', () => {
-	const tool = { description: { ...node.description, name: `${node.description.name}Tool` }, execute: node.execute } as unknown as ExotelPacingController;
+	const tool = {
+		description: { ...node.description, name: `${node.description.name}Tool` },
+		execute: node.execute,
+	} as unknown as ExotelPacingController;
 
 	it('reads the stats, and refuses to release, record, pause, resume or reset a campaign', async () => {
 		const staticData: Static = {};
-		const stats = await executeNode(tool, { mode: 'trigger', staticData, parameters: { operation: 'getStats', campaign: 'diwali', options: {} } });
+		const stats = await executeNode(tool, {
+			mode: 'trigger',
+			staticData,
+			parameters: { operation: 'getStats', campaign: 'diwali', options: {} },
+		});
 		expect(stats.json[0]).toMatchObject({ campaign: 'diwali' });
 		for (const operation of ['release', 'recordOutcome', 'pause', 'resume', 'reset']) {
 			await expect(
-				executeNode(tool, { mode: 'trigger', staticData, items: [row(401)], parameters: { operation, campaign: 'diwali', options: {} } }),
+				executeNode(tool, {
+					mode: 'trigger',
+					staticData,
+					items: [row(401)],
+					parameters: { operation, campaign: 'diwali', options: {} },
+				}),
 			).rejects.toThrow('As an AI agent tool the Pacing Controller only reads the campaign stats');
 		}
 		expect(staticData).toEqual({});
@@ -1141,43 +1698,92 @@ describe('As an AI agent tool (n8n 2.x derives exotelPacingControllerTool)', () 
 // ------------------------------------------------------------------ damaged static data (issue 11, row 10)
 
 describe('Static data of another version, or damaged, is backed up, not overwritten', () => {
-	const backupOf = (staticData: Static) => staticData.exotelPacingBackup as { at: string; reason: string; data: string; truncated?: boolean } | undefined;
+	const backupOf = (staticData: Static) =>
+		staticData.exotelPacingBackup as
+			| { at: string; reason: string; data: string; truncated?: boolean }
+			| undefined;
 
 	it('campaigns as a list: the old blob is kept once in exotelPacingBackup, with one warning', async () => {
 		const old = { version: 1, campaigns: [{ name: 'diwali', state: { version: 1 } }] };
 		const staticData: Static = { exotelPacing: JSON.parse(JSON.stringify(old)) };
 		const first = await pacing('release', { items: [row(71)], staticData, firstRun: true });
-		expect(backupOf(staticData)).toMatchObject({ reason: expect.stringMatching(/list/), data: JSON.stringify(old) });
+		expect(backupOf(staticData)).toMatchObject({
+			reason: expect.stringMatching(/list/),
+			data: JSON.stringify(old),
+		});
 		expect(first.hints.filter((h) => /exotelPacingBackup/.test(h.message))).toHaveLength(1);
 		expect(Array.isArray((staticData.exotelPacing as IDataObject).campaigns)).toBe(false);
 		// later damage does not replace the first backup
 		const backup = backupOf(staticData);
 		staticData.exotelPacing = 'garbage';
-		await pacing('release', { items: [row(71)], staticData, firstRun: true, workflowId: 'row10-b' });
+		await pacing('release', {
+			items: [row(71)],
+			staticData,
+			firstRun: true,
+			workflowId: 'row10-b',
+		});
 		expect(backupOf(staticData)).toBe(backup);
 	});
 
 	it('a campaign state of another version is backed up before the fresh state replaces it', async () => {
-		const old = { version: 1, campaigns: { diwali: { state: { version: 7, inFlight: [{ c: 'x' }], totals: { completed: 99 } }, settings: {} } } };
+		const old = {
+			version: 1,
+			campaigns: {
+				diwali: {
+					state: { version: 7, inFlight: [{ c: 'x' }], totals: { completed: 99 } },
+					settings: {},
+				},
+			},
+		};
 		const staticData: Static = { exotelPacing: JSON.parse(JSON.stringify(old)) };
 		await pacing('release', { items: [row(72)], staticData });
-		expect(backupOf(staticData)).toMatchObject({ reason: expect.stringMatching(/diwali/), data: JSON.stringify(old) });
+		expect(backupOf(staticData)).toMatchObject({
+			reason: expect.stringMatching(/diwali/),
+			data: JSON.stringify(old),
+		});
 		expect(campaignState(staticData).version).toBe(1);
 	});
 
 	it('a campaign named "__proto__" is stored and counts each call once across a restart', async () => {
 		const staticData: Static = {};
 		const parameters = { campaign: '__proto__' };
-		await pacing('release', { items: [row(73)], staticData, parameters, firstRun: true, workflowId: 'row10-proto' });
-		const released = await pacing('release', { items: [row(73)], staticData, parameters, firstRun: true, workflowId: 'row10-proto' });
+		await pacing('release', {
+			items: [row(73)],
+			staticData,
+			parameters,
+			firstRun: true,
+			workflowId: 'row10-proto',
+		});
+		const released = await pacing('release', {
+			items: [row(73)],
+			staticData,
+			parameters,
+			firstRun: true,
+			workflowId: 'row10-proto',
+		});
 		expect(released.output[0]).toHaveLength(1);
 		const campaigns = (staticData.exotelPacing as { campaigns: Record<string, unknown> }).campaigns;
 		expect(Object.prototype.hasOwnProperty.call(campaigns, '__proto__')).toBe(true);
-		const outcome = callback('__proto__', 73, 'completed', Date.parse(String(released.output[0][0].json.lastAttemptAt)));
-		const counted = await pacing('recordOutcome', { items: [outcome], staticData, parameters, workflowId: 'row10-proto' });
+		const outcome = callback(
+			'__proto__',
+			73,
+			'completed',
+			Date.parse(String(released.output[0][0].json.lastAttemptAt)),
+		);
+		const counted = await pacing('recordOutcome', {
+			items: [outcome],
+			staticData,
+			parameters,
+			workflowId: 'row10-proto',
+		});
 		expect(counted.output[0][0].json.pacingAction).toBe('counted');
 		// a restarted n8n (no memory: another workflow id, same static data) still knows the call
-		const again = await pacing('recordOutcome', { items: [outcome], staticData, parameters, workflowId: 'row10-proto-restarted' });
+		const again = await pacing('recordOutcome', {
+			items: [outcome],
+			staticData,
+			parameters,
+			workflowId: 'row10-proto-restarted',
+		});
 		expect(again.output[1][0].json.pacingAction).toBe('duplicate');
 	});
 });

@@ -3,7 +3,14 @@
  * stored as the node stores it (global static data, exotelPacing.campaigns[name]); no Exotel request is made.
  */
 import { escapeHtml } from '../../nodes/core/dashboard';
-import { createState, getStats, recordOutcomes, release, resolveSettings, type CampaignState } from '../../nodes/core/pacing';
+import {
+	createState,
+	getStats,
+	recordOutcomes,
+	release,
+	resolveSettings,
+	type CampaignState,
+} from '../../nodes/core/pacing';
 import { istIso } from '../../nodes/core/time';
 import { ExotelPacingController } from '../../nodes/ExotelPacingController/ExotelPacingController.node';
 import { executeNode, type ExecuteNodeOptions } from '../helpers';
@@ -16,38 +23,65 @@ const settings = resolveSettings({});
 
 /** 30 contacts in MH and DL, 30 placed, 8 finished (2 of each outcome), DL's breaker open. */
 function campaign(name: string): CampaignState {
-	const contacts = [...Array(30)].map((_, i) => ({ key: `+9198100${String(i).padStart(5, '0')}`, circle: i % 2 ? 'DL' : 'MH' }));
+	const contacts = [...Array(30)].map((_, i) => ({
+		key: `+9198100${String(i).padStart(5, '0')}`,
+		circle: i % 2 ? 'DL' : 'MH',
+	}));
 	const r = release(createState(name, START_MS), contacts, START_MS, settings);
 	let state = recordOutcomes(
 		r.state,
-		r.released.map((c, i) => ({ callSid: `S${i}`, status: 'in-progress', correlation: c.correlation })),
+		r.released.map((c, i) => ({
+			callSid: `S${i}`,
+			status: 'in-progress',
+			correlation: c.correlation,
+		})),
 		START_MS + 2000,
 		settings,
 	).state;
 	const statuses = ['completed', 'busy', 'no-answer', 'failed'];
 	state = recordOutcomes(
 		state,
-		r.released.slice(0, 8).map((c, i) => ({ callSid: `S${i}`, status: statuses[i % 4], at: START_MS + 25000 })),
+		r.released
+			.slice(0, 8)
+			.map((c, i) => ({ callSid: `S${i}`, status: statuses[i % 4], at: START_MS + 25000 })),
 		NOW,
 		settings,
 	).state;
-	state.circles.DL.br = { ...state.circles.DL.br, s: 'open', since: START_MS + 20000, until: START_MS + 140000, why: 'failed_run' };
+	state.circles.DL.br = {
+		...state.circles.DL.br,
+		s: 'open',
+		since: START_MS + 20000,
+		until: START_MS + 140000,
+		why: 'failed_run',
+	};
 	return state;
 }
 
 function staticWith(...states: CampaignState[]): Record<string, unknown> {
-	const campaigns = Object.fromEntries(states.map((state) => [state.campaign, { state, settings: {}, rev: 1 }]));
+	const campaigns = Object.fromEntries(
+		states.map((state) => [state.campaign, { state, settings: {}, rev: 1 }]),
+	);
 	return { exotelPacing: { version: 1, campaigns } };
 }
 
-async function run(operation: string, staticData: Record<string, unknown>, extra: Partial<ExecuteNodeOptions> = {}) {
+async function run(
+	operation: string,
+	staticData: Record<string, unknown>,
+	extra: Partial<ExecuteNodeOptions> = {},
+) {
 	const { parameters = {}, ...rest } = extra;
 	return await executeNode(node, {
 		mode: 'webhook',
 		staticData,
 		items: [{}],
 		...rest,
-		parameters: { operation, campaign: 'diwali', dashboardActionUrl: ACTION, options: { currentTime: istIso(NOW) }, ...parameters },
+		parameters: {
+			operation,
+			campaign: 'diwali',
+			dashboardActionUrl: ACTION,
+			options: { currentTime: istIso(NOW) },
+			...parameters,
+		},
 	});
 }
 
@@ -62,17 +96,28 @@ describe('Get Dashboard', () => {
 		expect(dashboard.json).toHaveLength(1);
 		const { html, recent, lastHour, ...json } = dashboard.json[0];
 		expect(json).toEqual(stats.json[0]);
-		expect(json).toMatchObject({ campaign: 'diwali', stateSaved: true, totals: expect.objectContaining({ attempted: 30, completed: 2 }) });
+		expect(json).toMatchObject({
+			campaign: 'diwali',
+			stateSaved: true,
+			totals: expect.objectContaining({ attempted: 30, completed: 2 }),
+		});
 		expect(recent).toMatchObject({
 			bucketSeconds: 20,
 			windowSeconds: 300,
 			buckets: [{ at: '2025-01-06T10:00:20+05:30', resolved: 8, completed: 2 }],
 		});
 		// the chart's data: 60 minutes, the current one (10:00 IST) with the 8 finished calls
-		const hour = lastHour as { minutes: number; buckets: Array<{ at: string; completed: number; notCompleted: number }> };
+		const hour = lastHour as {
+			minutes: number;
+			buckets: Array<{ at: string; completed: number; notCompleted: number }>;
+		};
 		expect(hour.minutes).toBe(60);
 		expect(hour.buckets).toHaveLength(60);
-		expect(hour.buckets[59]).toEqual({ at: '2025-01-06T10:00:00+05:30', completed: 2, notCompleted: 6 });
+		expect(hour.buckets[59]).toEqual({
+			at: '2025-01-06T10:00:00+05:30',
+			completed: 2,
+			notCompleted: 6,
+		});
 		expect(hour.buckets.slice(0, 59).every((b) => b.completed + b.notCompleted === 0)).toBe(true);
 
 		const engine = getStats(campaign('diwali'), NOW, settings);
@@ -81,7 +126,9 @@ describe('Get Dashboard', () => {
 		expect(page).toMatch(/^<!DOCTYPE html>/);
 		expect(page).toContain(`data-k="Placed">${engine.totals.attempted}<`);
 		expect(page).toContain(`data-k="In flight">${engine.totals.inFlight}<`);
-		expect(page).toContain(`data-k="Last minute">${engine.guards.requestsLast60s} / ${engine.guards.windowLimit}<`);
+		expect(page).toContain(
+			`data-k="Last minute">${engine.guards.requestsLast60s} / ${engine.guards.windowLimit}<`,
+		);
 		expect(page).toContain(
 			'<span class="badge open">open</span> (failed_run)</td><td class="l">06 Jan, 10:00:20 IST, probes 06 Jan, 10:02:20 IST',
 		);
@@ -108,7 +155,10 @@ describe('Get Dashboard', () => {
 	});
 
 	it('without a Pause / Resume URL the page has no buttons; a manual run says the state is not saved', async () => {
-		const res = await run('getDashboard', staticWith(campaign('diwali')), { mode: 'manual', parameters: { dashboardActionUrl: '' } });
+		const res = await run('getDashboard', staticWith(campaign('diwali')), {
+			mode: 'manual',
+			parameters: { dashboardActionUrl: '' },
+		});
 		expect(res.json[0].stateSaved).toBe(false);
 		expect(res.json[0].html).not.toContain('<form');
 		expect(res.hints.map((h) => h.message).join()).toMatch(/Test run/);
@@ -117,17 +167,29 @@ describe('Get Dashboard', () => {
 	it('refuses a javascript: URL with a NodeOperationError; with continue-on-fail the item passes with the error', async () => {
 		const staticData = staticWith(campaign('diwali'));
 		const bad = { parameters: { dashboardActionUrl: 'javascript:alert(1)' } };
-		await expect(run('getDashboard', staticData, bad)).rejects.toThrow(/must start with http:\/\/, https:\/\/ or \//);
-		const res = await run('getDashboard', staticData, { ...bad, items: [{ keep: 1 }], continueOnFail: true });
-		expect(res.json).toEqual([{ keep: 1, error: expect.stringMatching(/must start with/) as unknown as string }]);
+		await expect(run('getDashboard', staticData, bad)).rejects.toThrow(
+			/must start with http:\/\/, https:\/\/ or \//,
+		);
+		const res = await run('getDashboard', staticData, {
+			...bad,
+			items: [{ keep: 1 }],
+			continueOnFail: true,
+		});
+		expect(res.json).toEqual([
+			{ keep: 1, error: expect.stringMatching(/must start with/) as unknown as string },
+		]);
 		expect(res.items[0].pairedItem).toEqual({ item: 0 });
 	});
 
 	it('is listed as an operation with its own parameters', () => {
 		const operation = node.description.properties.find((p) => p.name === 'operation')!;
-		expect(operation.options!.map((o) => (o as { value?: unknown }).value)).toContain('getDashboard');
+		expect(operation.options!.map((o) => (o as { value?: unknown }).value)).toContain(
+			'getDashboard',
+		);
 		for (const name of ['dashboardActionUrl', 'refreshSeconds']) {
-			expect(node.description.properties.find((p) => p.name === name)?.displayOptions).toEqual({ show: { operation: ['getDashboard'] } });
+			expect(node.description.properties.find((p) => p.name === name)?.displayOptions).toEqual({
+				show: { operation: ['getDashboard'] },
+			});
 		}
 	});
 });
@@ -135,38 +197,69 @@ describe('Get Dashboard', () => {
 describe('Dashboard Control (the Pause / Resume buttons)', () => {
 	const SECRET = 'c0ntrol-4f9a1e7b2d6c8';
 	const post = (body: Record<string, string>) => ({ json: { body, headers: {} } });
-	const control = async (staticData: Record<string, unknown>, items: Array<{ json: Record<string, unknown> }>, controlSecret = SECRET) =>
-		await run('dashboardControl', staticData, { items, parameters: { controlSecret } });
+	const control = async (
+		staticData: Record<string, unknown>,
+		items: Array<{ json: Record<string, unknown> }>,
+		controlSecret = SECRET,
+	) => await run('dashboardControl', staticData, { items, parameters: { controlSecret } });
 	const pausedOf = (staticData: Record<string, unknown>) =>
-		((staticData.exotelPacing as { campaigns: Record<string, { state: CampaignState }> }).campaigns.diwali.state.paused);
+		(staticData.exotelPacing as { campaigns: Record<string, { state: CampaignState }> }).campaigns
+			.diwali.state.paused;
 
 	it('pauses and resumes when the typed secret is right, answering 200 with a message for Respond to Webhook', async () => {
 		const staticData = staticWith(campaign('diwali'));
-		const paused = await control(staticData, [post({ action: 'pause', secret: SECRET, campaign: 'diwali' })]);
-		expect(paused.json).toEqual([{ campaign: 'diwali', action: 'pause', accepted: true, statusCode: 200, paused: true, message: 'Campaign "diwali" paused.', stateSaved: true }]);
+		const paused = await control(staticData, [
+			post({ action: 'pause', secret: SECRET, campaign: 'diwali' }),
+		]);
+		expect(paused.json).toEqual([
+			{
+				campaign: 'diwali',
+				action: 'pause',
+				accepted: true,
+				statusCode: 200,
+				paused: true,
+				message: 'Campaign "diwali" paused.',
+				stateSaved: true,
+			},
+		]);
 		expect(paused.items[0].pairedItem).toEqual({ item: 0 });
 		expect(pausedOf(staticData)).toBe(true);
 		const stats = await run('getStats', staticData);
 		expect(stats.json[0]).toMatchObject({ paused: true });
 
 		const resumed = await control(staticData, [post({ action: 'Resume', secret: SECRET })]);
-		expect(resumed.json[0]).toMatchObject({ accepted: true, statusCode: 200, paused: false, message: 'Campaign "diwali" resumed.' });
+		expect(resumed.json[0]).toMatchObject({
+			accepted: true,
+			statusCode: 200,
+			paused: false,
+			message: 'Campaign "diwali" resumed.',
+		});
 		expect(pausedOf(staticData)).toBe(false);
 	});
 
 	it('changes nothing on a wrong or missing secret (401), an unknown action (400), or when its own Secret is unusable (503)', async () => {
 		const staticData = staticWith(campaign('diwali'));
 		const before = JSON.stringify(staticData);
-		const wrong = await control(staticData, [post({ action: 'pause', secret: SECRET.slice(0, -1) }), post({ action: 'pause' }), post({ action: 'reset', secret: SECRET })]);
+		const wrong = await control(staticData, [
+			post({ action: 'pause', secret: SECRET.slice(0, -1) }),
+			post({ action: 'pause' }),
+			post({ action: 'reset', secret: SECRET }),
+		]);
 		expect(wrong.json.map((j) => [j.statusCode, j.accepted, j.message])).toEqual([
 			[401, false, 'Wrong secret: nothing was changed.'],
 			[401, false, 'Wrong secret: nothing was changed.'],
 			[400, false, 'Unknown action "reset": use pause or resume.'],
 		]);
 		expect(wrong.items.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
-		const notSetUp = await control(staticData, [post({ action: 'pause', secret: 'REPLACE-WITH-A-LONG-RANDOM-SECRET' })], 'REPLACE-WITH-A-LONG-RANDOM-SECRET');
+		const notSetUp = await control(
+			staticData,
+			[post({ action: 'pause', secret: 'REPLACE-WITH-A-LONG-RANDOM-SECRET' })],
+			'REPLACE-WITH-A-LONG-RANDOM-SECRET',
+		);
 		expect(notSetUp.json[0]).toMatchObject({ accepted: false, statusCode: 503 });
-		expect(String(notSetUp.json[0].message)).toMatch(/^Pause \/ Resume is not set up: The Secret is a published example value, not a secret\. /);
+		expect(String(notSetUp.json[0].message)).toMatch(
+			/^Pause \/ Resume is not set up: The Secret is a published example value, not a secret\. /,
+		);
 		expect(JSON.stringify(staticData)).toBe(before);
 	});
 });

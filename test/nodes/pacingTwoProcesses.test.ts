@@ -20,7 +20,9 @@ function newProcess(): INodeType {
 	let node: INodeType | undefined;
 	jest.isolateModules(() => {
 		// eslint-disable-next-line @typescript-eslint/no-require-imports
-		const mod = require('../../nodes/ExotelPacingController/ExotelPacingController.node') as { ExotelPacingController: new () => INodeType };
+		const mod = require('../../nodes/ExotelPacingController/ExotelPacingController.node') as {
+			ExotelPacingController: new () => INodeType;
+		};
 		node = new mod.ExotelPacingController();
 	});
 	return node!;
@@ -30,14 +32,23 @@ function newProcess(): INodeType {
 class Database {
 	private saved = '{}';
 	/** One production execution: load static data, run, save it (last writer wins). */
-	async execute(process: INodeType, operation: string, at: number, items: IDataObject[] = [{}]): Promise<ExecuteNodeResult> {
+	async execute(
+		process: INodeType,
+		operation: string,
+		at: number,
+		items: IDataObject[] = [{}],
+	): Promise<ExecuteNodeResult> {
 		const staticData = JSON.parse(this.saved) as IDataObject;
 		const res = await executeNode(process, {
 			mode: 'trigger',
 			workflowId: 'campaign-workflow',
 			items,
 			staticData,
-			parameters: { operation, campaign: 'diwali', options: { currentTime: istIso(at), reconcile: false } },
+			parameters: {
+				operation,
+				campaign: 'diwali',
+				options: { currentTime: istIso(at), reconcile: false },
+			},
 		});
 		this.saved = JSON.stringify(staticData);
 		return res;
@@ -45,8 +56,17 @@ class Database {
 }
 
 const phone = (k: number) => `+9198100${String(k).padStart(5, '0')}`;
-const row = (k: number): IDataObject => ({ row_number: k + 2, phoneNumber: phone(k), circle: 'MH', dnd: 'FALSE', attempts: '', lastStatus: '', lastAttemptAt: '' });
-const rows = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => row(from + i));
+const row = (k: number): IDataObject => ({
+	row_number: k + 2,
+	phoneNumber: phone(k),
+	circle: 'MH',
+	dnd: 'FALSE',
+	attempts: '',
+	lastStatus: '',
+	lastAttemptAt: '',
+});
+const rows = (from: number, to: number) =>
+	Array.from({ length: to - from + 1 }, (_, i) => row(from + i));
 const pacingOf = (item: INodeExecutionData) => item.json.pacing as IDataObject;
 
 describe('Pacing Controller in two n8n processes', () => {
@@ -70,21 +90,39 @@ describe('Pacing Controller in two n8n processes', () => {
 		const workerA = newProcess();
 		const workerB = newProcess();
 		await db.execute(workerA, 'release', START_MS, rows(1, 2));
-		expect((await db.execute(workerA, 'release', START_MS + 10_000, rows(1, 2))).output[0]).toHaveLength(2);
+		expect(
+			(await db.execute(workerA, 'release', START_MS + 10_000, rows(1, 2))).output[0],
+		).toHaveLength(2);
 		// worker B picks up the next tick: it has no memory of the campaign, so it starts from what A saved
-		expect((await db.execute(workerB, 'release', START_MS + 20_000, rows(3, 4))).output[0]).toHaveLength(2);
+		expect(
+			(await db.execute(workerB, 'release', START_MS + 20_000, rows(3, 4))).output[0],
+		).toHaveLength(2);
 
 		// worker A runs again: B changed the campaign since A last did
 		const held = await db.execute(workerA, 'release', START_MS + 30_000, rows(5, 8));
 		expect(held.output[0]).toEqual([]);
-		expect(held.output[1].map((i) => pacingOf(i).reason)).toEqual(['campaign_paused', 'campaign_paused', 'campaign_paused', 'campaign_paused']);
-		expect(pacingOf(held.output[1][0]).message).toMatch(/^The campaign is paused: two n8n processes changed this campaign \(n8n queue mode with more than one worker/);
-		expect(held.hints.map((h) => h.message).join(' ')).toMatch(/Campaign "diwali" is paused: two n8n processes/);
+		expect(held.output[1].map((i) => pacingOf(i).reason)).toEqual([
+			'campaign_paused',
+			'campaign_paused',
+			'campaign_paused',
+			'campaign_paused',
+		]);
+		expect(pacingOf(held.output[1][0]).message).toMatch(
+			/^The campaign is paused: two n8n processes changed this campaign \(n8n queue mode with more than one worker/,
+		);
+		expect(held.hints.map((h) => h.message).join(' ')).toMatch(
+			/Campaign "diwali" is paused: two n8n processes/,
+		);
 
 		// B, too, holds everything from now on
-		expect((await db.execute(workerB, 'release', START_MS + 40_000, rows(5, 8))).output[0]).toEqual([]);
+		expect((await db.execute(workerB, 'release', START_MS + 40_000, rows(5, 8))).output[0]).toEqual(
+			[],
+		);
 		const stats = (await db.execute(workerB, 'getStats', START_MS + 41_000)).json[0];
-		expect(stats).toMatchObject({ paused: true, pausedBecause: expect.stringMatching(/^two n8n processes/) });
+		expect(stats).toMatchObject({
+			paused: true,
+			pausedBecause: expect.stringMatching(/^two n8n processes/),
+		});
 		expect((stats.totals as IDataObject).inFlight).toBeGreaterThanOrEqual(2);
 	});
 
@@ -95,7 +133,9 @@ describe('Pacing Controller in two n8n processes', () => {
 		await db.execute(workerA, 'release', START_MS, rows(1, 1));
 		await db.execute(workerA, 'release', START_MS + 10_000, rows(1, 1));
 		await db.execute(workerB, 'release', START_MS + 20_000, rows(2, 2));
-		expect((await db.execute(workerA, 'release', START_MS + 30_000, rows(3, 3))).output[0]).toEqual([]);
+		expect((await db.execute(workerA, 'release', START_MS + 30_000, rows(3, 3))).output[0]).toEqual(
+			[],
+		);
 
 		// worker B is gone; the ops person resumes in the process that is left
 		const resumed = await db.execute(workerA, 'resume', START_MS + 40_000);
@@ -118,7 +158,11 @@ describe('Pacing Controller in two n8n processes', () => {
 			workflowId: 'campaign-workflow',
 			items: rows(2, 2),
 			staticData: {},
-			parameters: { operation: 'release', campaign: 'diwali', options: { currentTime: istIso(START_MS + 15_000), reconcile: false } },
+			parameters: {
+				operation: 'release',
+				campaign: 'diwali',
+				options: { currentTime: istIso(START_MS + 15_000), reconcile: false },
+			},
 		});
 		const next = await db.execute(worker, 'release', START_MS + 20_000 + 2 * MIN, rows(2, 2));
 		expect(next.output[0].map((i) => i.json.phoneNumber)).toEqual([phone(2)]);

@@ -9,7 +9,13 @@ import { parse as parseQueryString } from 'node:querystring';
 
 import axios from 'axios';
 import { Readable } from 'node:stream';
-import type { IDataObject, IHookFunctions, INodeExecutionData, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IHookFunctions,
+	INodeExecutionData,
+	IWebhookFunctions,
+	IWebhookResponseData,
+} from 'n8n-workflow';
 
 import { encodeCorrelation } from '../../nodes/core/correlation';
 import { callbackFields } from '../../nodes/ExotelStatusTrigger/callbackBody';
@@ -147,7 +153,13 @@ const expectedTerminal = {
 	recordingUrl: RECORDING,
 	answeredBy: 'Human',
 	customField: CUSTOM_FIELD,
-	correlation: { campaign: 'diwali-2024', contact: 'row-42', attempt: 2, circle: 'MH', releasedAt: RELEASED_AT },
+	correlation: {
+		campaign: 'diwali-2024',
+		contact: 'row-42',
+		attempt: 2,
+		circle: 'MH',
+		releasedAt: RELEASED_AT,
+	},
 };
 
 const ISO_IST = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?\+05:30$/;
@@ -194,19 +206,37 @@ function fakeResponse(): FakeResponse {
 }
 
 function fakeContext(req: FakeRequest, res: FakeResponse = fakeResponse()) {
-	const params: Record<string, unknown> = { secret: SECRET, events: 'terminal', options: {}, ...req.params };
+	const params: Record<string, unknown> = {
+		secret: SECRET,
+		events: 'terminal',
+		options: {},
+		...req.params,
+	};
 	const getWorkflowStaticData = jest.fn(() => ({}));
 	const context = {
-		getNodeParameter: (name: string, fallback?: unknown) => (name in params ? params[name] : fallback),
+		getNodeParameter: (name: string, fallback?: unknown) =>
+			name in params ? params[name] : fallback,
 		getBodyData: () => req.body,
 		getQueryData: () => req.query ?? {},
 		getHeaderData: () => req.headers ?? {},
 		getRequestObject: () => {
-			const fields = { body: req.body, query: req.query ?? {}, headers: req.headers ?? {}, rawBody: req.rawBody };
+			const fields = {
+				body: req.body,
+				query: req.query ?? {},
+				headers: req.headers ?? {},
+				rawBody: req.rawBody,
+			};
 			return req.stream ? Object.assign(req.stream, fields) : fields;
 		},
 		getResponseObject: () => res,
-		getNode: () => ({ id: 'n1', name: 'Exotel Status Trigger', type: 'n8n-nodes-exotel-campaigns.exotelStatusTrigger', typeVersion: 1, position: [0, 0], parameters: params }),
+		getNode: () => ({
+			id: 'n1',
+			name: 'Exotel Status Trigger',
+			type: 'n8n-nodes-exotel-campaigns.exotelStatusTrigger',
+			typeVersion: 1,
+			position: [0, 0],
+			parameters: params,
+		}),
 		getMode: () => 'webhook',
 		getWorkflowStaticData,
 		helpers: {},
@@ -244,7 +274,12 @@ describe('description', () => {
 		expect(d.inputs).toEqual([]);
 		expect(d.outputs).toEqual(['main']);
 		expect(d.webhooks).toEqual([
-			expect.objectContaining({ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'exotel-status' }),
+			expect.objectContaining({
+				name: 'default',
+				httpMethod: 'POST',
+				responseMode: 'onReceived',
+				path: 'exotel-status',
+			}),
 		]);
 		expect(d.usableAsTool).toBeUndefined();
 	});
@@ -259,7 +294,10 @@ describe('description', () => {
 		expect(secret?.typeOptions?.password).toBe(true);
 		const events = d.properties.find((p) => p.name === 'events');
 		expect(events?.default).toBe('terminal');
-		expect(events?.options?.map((o) => ('value' in o ? o.value : undefined))).toEqual(['answeredToo', 'terminal']);
+		expect(events?.options?.map((o) => ('value' in o ? o.value : undefined))).toEqual([
+			'answeredToo',
+			'terminal',
+		]);
 		const options = d.properties.find((p) => p.name === 'options');
 		expect(options?.options?.map((o) => o.name)).toEqual(['includeRawBody']);
 		const notice = d.properties.find((p) => p.type === 'notice');
@@ -271,7 +309,8 @@ describe('description', () => {
 describe('webhookMethods (nothing to register on Exotel)', () => {
 	const hook = (secret: string) =>
 		({
-			getNodeParameter: (name: string, fallback?: unknown) => (name === 'secret' ? secret : fallback),
+			getNodeParameter: (name: string, fallback?: unknown) =>
+				name === 'secret' ? secret : fallback,
 			getNode: () => ({ name: 'Exotel Status Trigger' }),
 		}) as unknown as IHookFunctions;
 	it('checkExists/create/delete return true', async () => {
@@ -287,23 +326,40 @@ describe('webhookMethods (nothing to register on Exotel)', () => {
 		['few distinct characters', 'abcabcabcabcabcabcab1'],
 		['one repeated pattern', 'abcdefghabcdefghabcdefgh'],
 	])('refuses activation and every callback with %s', async (_name, weak) => {
-		await expect(node.webhookMethods.default.checkExists.call(hook(weak))).rejects.toThrow(/Secret/);
-		const problem = await node.webhookMethods.default.checkExists.call(hook(weak)).catch((e: { description?: string }) => e);
+		await expect(node.webhookMethods.default.checkExists.call(hook(weak))).rejects.toThrow(
+			/Secret/,
+		);
+		const problem = await node.webhookMethods.default.checkExists
+			.call(hook(weak))
+			.catch((e: { description?: string }) => e);
 		expect((problem as { description?: string }).description).toMatch(/openssl rand -hex 24/);
-		const fake = fakeContext({ query: { secret: weak }, body: { ...terminalForm }, params: { secret: weak } });
+		const fake = fakeContext({
+			query: { secret: weak },
+			body: { ...terminalForm },
+			params: { secret: weak },
+		});
 		const result = await node.webhook.call(fake.context);
 		expect(fake.res.statusCode).toBe(500);
 		expect(String(fake.res.sent)).toMatch(/openssl rand -hex 24/);
 		expect(result).toEqual({ noWebhookResponse: true });
 	});
 	it('accepts the secrets the tests, the demo and the e2e suite use', () => {
-		for (const s of [SECRET, 'e2e-status-secret-0123456789', 'demo-status-secret-2f7c9a41b8', 'pacing-test-secret-0123']) {
+		for (const s of [
+			SECRET,
+			'e2e-status-secret-0123456789',
+			'demo-status-secret-2f7c9a41b8',
+			'pacing-test-secret-0123',
+		]) {
 			expect(secretProblem(s)).toBeUndefined();
 		}
 	});
 	it('refuses activation with a too short secret', async () => {
-		await expect(node.webhookMethods.default.checkExists.call(hook('short'))).rejects.toThrow(/at least 16 characters/);
-		await expect(node.webhookMethods.default.checkExists.call(hook(''))).rejects.toThrow(/at least 16 characters/);
+		await expect(node.webhookMethods.default.checkExists.call(hook('short'))).rejects.toThrow(
+			/at least 16 characters/,
+		);
+		await expect(node.webhookMethods.default.checkExists.call(hook(''))).rejects.toThrow(
+			/at least 16 characters/,
+		);
 	});
 });
 
@@ -329,7 +385,9 @@ describe('webhook(): the three encodings give the same StatusEvent', () => {
 	});
 
 	it('Legs already nested by a body parser: array of objects, or an object with numeric keys', async () => {
-		const flat = Object.fromEntries(Object.entries(terminalForm).filter(([k]) => !k.startsWith('Legs[')));
+		const flat = Object.fromEntries(
+			Object.entries(terminalForm).filter(([k]) => !k.startsWith('Legs[')),
+		);
 		const asArray = {
 			...flat,
 			Legs: [
@@ -339,16 +397,31 @@ describe('webhook(): the three encodings give the same StatusEvent', () => {
 		};
 		const asObject = {
 			...flat,
-			Legs: { '0': { Status: 'completed', OnCallDuration: '38', AnsweredBy: 'Human' }, '1': { Status: 'completed', OnCallDuration: '21' } },
+			Legs: {
+				'0': { Status: 'completed', OnCallDuration: '38', AnsweredBy: 'Human' },
+				'1': { Status: 'completed', OnCallDuration: '21' },
+			},
 		};
-		expect(onlyItem((await run({ ...withSecret, body: asArray })).result)).toMatchObject(expectedTerminal);
-		expect(onlyItem((await run({ ...withSecret, body: { data: asObject } })).result)).toMatchObject(expectedTerminal);
+		expect(onlyItem((await run({ ...withSecret, body: asArray })).result)).toMatchObject(
+			expectedTerminal,
+		);
+		expect(onlyItem((await run({ ...withSecret, body: { data: asObject } })).result)).toMatchObject(
+			expectedTerminal,
+		);
 	});
 
 	it('an unparsed body (unknown content type) is read from the raw bytes, JSON or urlencoded', async () => {
-		const json = await run({ ...withSecret, body: {}, rawBody: Buffer.from(JSON.stringify(terminalJson)) });
+		const json = await run({
+			...withSecret,
+			body: {},
+			rawBody: Buffer.from(JSON.stringify(terminalJson)),
+		});
 		expect(onlyItem(json.result)).toMatchObject(expectedTerminal);
-		const form = await run({ ...withSecret, body: undefined, rawBody: Buffer.from(new URLSearchParams(terminalForm).toString()) });
+		const form = await run({
+			...withSecret,
+			body: undefined,
+			rawBody: Buffer.from(new URLSearchParams(terminalForm).toString()),
+		});
 		expect(onlyItem(form.result)).toMatchObject(expectedTerminal);
 		const text = await run({ ...withSecret, body: JSON.stringify(terminalJson) });
 		expect(onlyItem(text.result)).toMatchObject(expectedTerminal);
@@ -372,13 +445,22 @@ describe('webhook(): the three encodings give the same StatusEvent', () => {
 			correlation: null,
 		});
 		expect(typeof event.conversationDuration).toBe('number');
-		const empty = onlyItem((await run({ ...withSecret, body: { ...noAnswerForm, RecordingUrl: '' } })).result);
+		const empty = onlyItem(
+			(await run({ ...withSecret, body: { ...noAnswerForm, RecordingUrl: '' } })).result,
+		);
 		expect(empty.recordingUrl).toBeNull();
 	});
 
 	it('a minimal callback (no StatusCallbackEvents: CallSid, Status, DateUpdated, RecordingUrl only) is a terminal event', async () => {
-		const minimal = { CallSid: CALL_SID, Status: 'busy', DateUpdated: '2024-05-14 11:23:45', RecordingUrl: 'null' };
-		const event = onlyItem((await run({ ...withSecret, body: { data: minimal, files: {} } })).result);
+		const minimal = {
+			CallSid: CALL_SID,
+			Status: 'busy',
+			DateUpdated: '2024-05-14 11:23:45',
+			RecordingUrl: 'null',
+		};
+		const event = onlyItem(
+			(await run({ ...withSecret, body: { data: minimal, files: {} } })).result,
+		);
 		expect(event).toMatchObject({
 			callSid: CALL_SID,
 			status: 'busy',
@@ -415,7 +497,11 @@ describe('webhook(): answered vs terminal', () => {
 	});
 
 	it('Answered Too emits the answered event', async () => {
-		const { result } = await run({ ...withSecret, body: { data: answeredForm, files: {} }, params: { events: 'answeredToo' } });
+		const { result } = await run({
+			...withSecret,
+			body: { data: answeredForm, files: {} },
+			params: { events: 'answeredToo' },
+		});
 		expect(onlyItem(result)).toMatchObject({
 			eventType: 'answered',
 			status: 'in-progress',
@@ -430,7 +516,11 @@ describe('webhook(): answered vs terminal', () => {
 	});
 
 	it('Answered Too still emits terminal events', async () => {
-		const { result } = await run({ ...withSecret, body: terminalJson, params: { events: 'answeredToo' } });
+		const { result } = await run({
+			...withSecret,
+			body: terminalJson,
+			params: { events: 'answeredToo' },
+		});
 		expect(onlyItem(result)).toMatchObject({ eventType: 'terminal' });
 	});
 });
@@ -439,8 +529,17 @@ describe('webhook(): answered vs terminal', () => {
 
 describe('webhook(): answered events', () => {
 	it('EventType=answered gives answered: true although ConversationDuration is still 0', async () => {
-		const { result } = await run({ ...withSecret, body: { data: { ...answeredForm }, files: {} }, params: { events: 'answeredToo' } });
-		expect(onlyItem(result)).toMatchObject({ eventType: 'answered', status: 'in-progress', conversationDuration: 0, answered: true });
+		const { result } = await run({
+			...withSecret,
+			body: { data: { ...answeredForm }, files: {} },
+			params: { events: 'answeredToo' },
+		});
+		expect(onlyItem(result)).toMatchObject({
+			eventType: 'answered',
+			status: 'in-progress',
+			conversationDuration: 0,
+			answered: true,
+		});
 	});
 });
 
@@ -450,7 +549,11 @@ describe('webhook(): non-terminal statuses without EventType', () => {
 		async (status) => {
 			const { EventType: _dropped, ...noEventType } = terminalForm;
 			for (const events of ['terminal', 'answeredToo']) {
-				const { result, res } = await run({ ...withSecret, body: { ...noEventType, Status: status }, params: { events } });
+				const { result, res } = await run({
+					...withSecret,
+					body: { ...noEventType, Status: status },
+					params: { events },
+				});
 				expect(result.workflowData).toBeUndefined();
 				expect(res.statusCode ?? 200).toBe(200);
 			}
@@ -472,7 +575,11 @@ describe('webhook(): rejected requests start nothing', () => {
 		['secret with a different length', { secret: SECRET + 'x' }, {}],
 		['empty secret', { secret: '' }, {}],
 		['wrong header secret', {}, { 'x-exotel-secret': 'nope-nope-nope-nope' }],
-		['wrong secret in both places', { secret: 'nope-nope-nope-nope' }, { 'x-exotel-secret': SECRET.slice(1) }],
+		[
+			'wrong secret in both places',
+			{ secret: 'nope-nope-nope-nope' },
+			{ 'x-exotel-secret': SECRET.slice(1) },
+		],
 	])('%s -> 401', async (_name, query, headers) => {
 		const { result, res } = await run({ body, query, headers });
 		expect(res.statusCode).toBe(401);
@@ -481,15 +588,27 @@ describe('webhook(): rejected requests start nothing', () => {
 	});
 
 	it('accepts the secret from the X-Exotel-Secret header, and a repeated query parameter', async () => {
-		expect(onlyItem((await run({ body, headers: { 'x-exotel-secret': SECRET } })).result)).toMatchObject({ callSid: CALL_SID });
-		expect(onlyItem((await run({ body, query: { secret: [SECRET, SECRET] } })).result)).toMatchObject({ callSid: CALL_SID });
+		expect(
+			onlyItem((await run({ body, headers: { 'x-exotel-secret': SECRET } })).result),
+		).toMatchObject({ callSid: CALL_SID });
+		expect(
+			onlyItem((await run({ body, query: { secret: [SECRET, SECRET] } })).result),
+		).toMatchObject({ callSid: CALL_SID });
 		// Either place may carry it: a stale query value does not block a correct header, and vice versa.
-		const both = await run({ body, query: { secret: 'stale-secret-0000000' }, headers: { 'x-exotel-secret': SECRET } });
+		const both = await run({
+			body,
+			query: { secret: 'stale-secret-0000000' },
+			headers: { 'x-exotel-secret': SECRET },
+		});
 		expect(onlyItem(both.result)).toMatchObject({ callSid: CALL_SID });
 	});
 
 	it('a node whose Secret is shorter than 16 characters rejects everything (even a matching secret)', async () => {
-		const { result, res } = await run({ body, query: { secret: 'short' }, params: { secret: 'short' } });
+		const { result, res } = await run({
+			body,
+			query: { secret: 'short' },
+			params: { secret: 'short' },
+		});
 		expect(res.statusCode).toBe(500);
 		expect(result).toEqual({ noWebhookResponse: true });
 	});
@@ -510,12 +629,16 @@ describe('webhook(): rejected requests start nothing', () => {
 });
 
 describe('webhook(): oversized bodies are refused quickly', () => {
-	const repeated = (n: number, pair: string) => `CallSid=${CALL_SID}&` + Array(n).fill(pair).join('&');
+	const repeated = (n: number, pair: string) =>
+		`CallSid=${CALL_SID}&` + Array(n).fill(pair).join('&');
 
 	it.each([
 		['80 KB text/plain with 20,000 repeated keys', repeated(20_000, 'Legs=1')],
 		['40 KB with 20,000 repeated keys (under the size cap)', repeated(20_000, 'a')],
-		['201 distinct keys', repeated(201, 'x').replace(/x/g, () => `k${Math.random().toString(36).slice(2)}=1`)],
+		[
+			'201 distinct keys',
+			repeated(201, 'x').replace(/x/g, () => `k${Math.random().toString(36).slice(2)}=1`),
+		],
 	])('%s -> 413 in < 100 ms, no execution', async (_name, text) => {
 		const started = Date.now();
 		const { result, res } = await run({ ...withSecret, body: text });
@@ -526,10 +649,18 @@ describe('webhook(): oversized bodies are refused quickly', () => {
 	});
 
 	it('version 2: a body n8n left unread (unknown content type) is read from the request, at most 64 KiB + 1 byte', async () => {
-		const json = await run({ ...withSecret, body: {}, stream: Readable.from([Buffer.from(JSON.stringify(terminalJson))]) });
+		const json = await run({
+			...withSecret,
+			body: {},
+			stream: Readable.from([Buffer.from(JSON.stringify(terminalJson))]),
+		});
 		expect(onlyItem(json.result)).toMatchObject(expectedTerminal);
 		const form = new URLSearchParams(terminalForm).toString();
-		const split = await run({ ...withSecret, body: {}, stream: Readable.from([Buffer.from(form.slice(0, 20)), Buffer.from(form.slice(20))]) });
+		const split = await run({
+			...withSecret,
+			body: {},
+			stream: Readable.from([Buffer.from(form.slice(0, 20)), Buffer.from(form.slice(20))]),
+		});
 		expect(onlyItem(split.result)).toMatchObject(expectedTerminal);
 
 		let pulled = 0;
@@ -550,16 +681,22 @@ describe('webhook(): oversized bodies are refused quickly', () => {
 		const consumed = Readable.from([Buffer.from('CallSid=x')]);
 		for await (const _chunk of consumed) void _chunk;
 		expect((await run({ ...withSecret, body: {}, stream: consumed })).res.statusCode).toBe(400);
-		expect((await run({ ...withSecret, body: {}, stream: Readable.from([]) })).res.statusCode).toBe(400);
+		expect((await run({ ...withSecret, body: {}, stream: Readable.from([]) })).res.statusCode).toBe(
+			400,
+		);
 	});
 
 	it('the same limits hold for raw bytes, parsed form bodies and JSON', async () => {
 		const text = repeated(20_000, 'a');
-		expect((await run({ ...withSecret, body: {}, rawBody: Buffer.from(text) })).res.statusCode).toBe(413);
+		expect(
+			(await run({ ...withSecret, body: {}, rawBody: Buffer.from(text) })).res.statusCode,
+		).toBe(413);
 		const manyKeys: Record<string, string> = { ...terminalForm };
 		for (let i = 0; i < 300; i++) manyKeys[`junk${i}`] = '1';
 		expect((await run({ ...withSecret, body: manyKeys })).res.statusCode).toBe(413);
-		expect((await run({ ...withSecret, body: { data: manyKeys, files: {} } })).res.statusCode).toBe(413);
+		expect((await run({ ...withSecret, body: { data: manyKeys, files: {} } })).res.statusCode).toBe(
+			413,
+		);
 		expect((await run({ ...withSecret, body: JSON.stringify(manyKeys) })).res.statusCode).toBe(413);
 	});
 });
@@ -607,7 +744,8 @@ function parseMultipart(body: Buffer, contentType: string): Record<string, strin
 
 /** n8n's normalizeFormData: one-element arrays become the element. */
 function unwrapSingles(values: Record<string, unknown>): Record<string, unknown> {
-	for (const [k, v] of Object.entries(values)) if (Array.isArray(v) && v.length === 1) values[k] = v[0];
+	for (const [k, v] of Object.entries(values))
+		if (Array.isArray(v) && v.length === 1) values[k] = v[0];
 	return values;
 }
 
@@ -656,18 +794,24 @@ async function startHarness(): Promise<Harness> {
 			let body: unknown;
 			let rawBody: Buffer | undefined;
 			if (contentType === 'multipart/form-data') {
-				body = { data: unwrapSingles(parseMultipart(raw, String(req.headers['content-type']))), files: {} };
+				body = {
+					data: unwrapSingles(parseMultipart(raw, String(req.headers['content-type']))),
+					files: {},
+				};
 			} else {
 				rawBody = raw;
 				if (contentType === 'application/json') body = JSON.parse(raw.toString('utf8'));
-				else if (contentType === 'application/x-www-form-urlencoded') body = { ...parseQueryString(raw.toString('utf8')) };
+				else if (contentType === 'application/x-www-form-urlencoded')
+					body = { ...parseQueryString(raw.toString('utf8')) };
 				else if (contentType === 'text/plain') body = raw.toString('utf8');
 			}
 			const query: Record<string, string | string[]> = {};
-			for (const [k, v] of url.searchParams) query[k] = k in query ? ([] as string[]).concat(query[k], v) : v;
+			for (const [k, v] of url.searchParams)
+				query[k] = k in query ? ([] as string[]).concat(query[k], v) : v;
 			const request = { body, query, headers: req.headers, rawBody };
 			const context = {
-				getNodeParameter: (name: string, fallback?: unknown) => (name in params ? params[name] : fallback),
+				getNodeParameter: (name: string, fallback?: unknown) =>
+					name in params ? params[name] : fallback,
 				getBodyData: () => request.body,
 				getQueryData: () => request.query,
 				getHeaderData: () => request.headers,
@@ -693,7 +837,11 @@ async function startHarness(): Promise<Harness> {
 			}
 			if (result.workflowData === undefined) {
 				res.statusCode = 200;
-				res.end(result.webhookResponse === undefined ? JSON.stringify({ message: 'Webhook call received' }) : String(result.webhookResponse));
+				res.end(
+					result.webhookResponse === undefined
+						? JSON.stringify({ message: 'Webhook call received' })
+						: String(result.webhookResponse),
+				);
 				return;
 			}
 			res.statusCode = 200;
@@ -730,7 +878,12 @@ describe('real HTTP: Exotel bodies POSTed to a server that parses like n8n 1.123
 		h.params.events = 'terminal';
 	});
 	const post = (url: string, data: unknown, headers: Record<string, string> = {}) =>
-		axios.post(url, data, { headers, validateStatus: () => true, responseType: 'text', transformResponse: (d: unknown) => d });
+		axios.post(url, data, {
+			headers,
+			validateStatus: () => true,
+			responseType: 'text',
+			transformResponse: (d: unknown) => d,
+		});
 
 	it('multipart/form-data (Exotel default) with ?secret= -> 200 and one StatusEvent', async () => {
 		const r = await post(`${h.url}?secret=${SECRET}`, multipart(terminalForm));
@@ -741,21 +894,29 @@ describe('real HTTP: Exotel bodies POSTed to a server that parses like n8n 1.123
 	});
 
 	it('application/x-www-form-urlencoded -> the same event', async () => {
-		const r = await post(`${h.url}?secret=${SECRET}`, new URLSearchParams(terminalForm).toString(), {
-			'Content-Type': 'application/x-www-form-urlencoded',
-		});
+		const r = await post(
+			`${h.url}?secret=${SECRET}`,
+			new URLSearchParams(terminalForm).toString(),
+			{
+				'Content-Type': 'application/x-www-form-urlencoded',
+			},
+		);
 		expect(r.status).toBe(200);
 		expect(h.executions).toEqual([expect.objectContaining(expectedTerminal)]);
 	});
 
 	it('application/json (StatusCallbackContentType=application/json) -> the same event', async () => {
-		const r = await post(`${h.url}?secret=${SECRET}`, terminalJson, { 'Content-Type': 'application/json' });
+		const r = await post(`${h.url}?secret=${SECRET}`, terminalJson, {
+			'Content-Type': 'application/json',
+		});
 		expect(r.status).toBe(200);
 		expect(h.executions).toEqual([expect.objectContaining(expectedTerminal)]);
 	});
 
 	it('JSON sent as text/plain -> the same event', async () => {
-		const r = await post(`${h.url}?secret=${SECRET}`, JSON.stringify(terminalJson), { 'Content-Type': 'text/plain' });
+		const r = await post(`${h.url}?secret=${SECRET}`, JSON.stringify(terminalJson), {
+			'Content-Type': 'text/plain',
+		});
 		expect(r.status).toBe(200);
 		expect(h.executions).toEqual([expect.objectContaining(expectedTerminal)]);
 	});
@@ -763,15 +924,23 @@ describe('real HTTP: Exotel bodies POSTed to a server that parses like n8n 1.123
 	it('the secret in the X-Exotel-Secret header works too', async () => {
 		const r = await post(h.url, multipart(noAnswerForm), { 'X-Exotel-Secret': SECRET });
 		expect(r.status).toBe(200);
-		expect(h.executions).toEqual([expect.objectContaining({ status: 'no-answer', recordingUrl: null, correlation: null })]);
+		expect(h.executions).toEqual([
+			expect.objectContaining({ status: 'no-answer', recordingUrl: null, correlation: null }),
+		]);
 	});
 
 	it('without the secret, or with a wrong one -> 401 and no execution', async () => {
 		const none = await post(h.url, multipart(terminalForm));
-		const wrong = await post(`${h.url}?secret=not-the-secret-123`, terminalJson, { 'Content-Type': 'application/json' });
-		const urlencoded = await post(`${h.url}?secret=${SECRET.toLowerCase()}`, new URLSearchParams(terminalForm).toString(), {
-			'Content-Type': 'application/x-www-form-urlencoded',
+		const wrong = await post(`${h.url}?secret=not-the-secret-123`, terminalJson, {
+			'Content-Type': 'application/json',
 		});
+		const urlencoded = await post(
+			`${h.url}?secret=${SECRET.toLowerCase()}`,
+			new URLSearchParams(terminalForm).toString(),
+			{
+				'Content-Type': 'application/x-www-form-urlencoded',
+			},
+		);
 		expect([none.status, wrong.status, urlencoded.status]).toEqual([401, 401, 401]);
 		expect(h.executions).toHaveLength(0);
 	});
@@ -805,7 +974,11 @@ describe('real HTTP: Exotel bodies POSTed to a server that parses like n8n 1.123
 			sids.map((sid, i) =>
 				i % 2 === 0
 					? post(`${h.url}?secret=${SECRET}`, multipart({ ...terminalForm, CallSid: sid }))
-					: post(`${h.url}?secret=${SECRET}`, { ...terminalJson, CallSid: sid }, { 'Content-Type': 'application/json' }),
+					: post(
+							`${h.url}?secret=${SECRET}`,
+							{ ...terminalJson, CallSid: sid },
+							{ 'Content-Type': 'application/json' },
+						),
 			),
 		);
 		expect(responses.every((r) => r.status === 200)).toBe(true);

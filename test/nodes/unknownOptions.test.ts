@@ -23,15 +23,32 @@ afterAll(async () => {
 
 const contact = { phoneNumber: '+919810000010', callerId: '02040000001', circle: 'MH' };
 
-async function refused(node: Parameters<typeof executeNode>[0], parameters: Record<string, unknown>, items: object[], pattern: RegExp) {
-	const res = executeNode(node, { credentials: { exotelApi: simCredentials(sim.url) }, parameters, items: items as Array<Record<string, unknown>> });
-	await expect(res).rejects.toMatchObject({ name: 'NodeOperationError', message: expect.stringMatching(pattern) });
+async function refused(
+	node: Parameters<typeof executeNode>[0],
+	parameters: Record<string, unknown>,
+	items: object[],
+	pattern: RegExp,
+) {
+	const res = executeNode(node, {
+		credentials: { exotelApi: simCredentials(sim.url) },
+		parameters,
+		items: items as Array<Record<string, unknown>>,
+	});
+	await expect(res).rejects.toMatchObject({
+		name: 'NodeOperationError',
+		message: expect.stringMatching(pattern),
+	});
 	await expect(res).rejects.toMatchObject({ description: expect.stringMatching(/must be one of/) });
 }
 
 describe('unknown option values are refused', () => {
 	it('Call Details: operation "getMany" (the value is getAll) does not run an unfiltered Get Many', async () => {
-		await refused(new ExotelCallDetails(), { operation: 'getMany' }, [{}], /Unknown Operation "getMany"/);
+		await refused(
+			new ExotelCallDetails(),
+			{ operation: 'getMany' },
+			[{}],
+			/Unknown Operation "getMany"/,
+		);
 		expect(sim.ledger.calls).toHaveLength(0);
 	});
 
@@ -48,32 +65,74 @@ describe('unknown option values are refused', () => {
 
 	it('Connect Call: variant, status callback events and content type', async () => {
 		const node = new ExotelConnectCall();
-		await refused(node, { variant: 'numbers', flow: '234567' }, [contact], /Unknown Connect To "numbers"/);
-		const callback = { flow: '234567', statusCallback: 'https://n8n.example.com/webhook/x/exotel-status?secret=s' };
-		await refused(node, { ...callback, statusCallbackEvents: ['ended'] }, [contact], /Unknown Status Callback Events "ended"/);
-		await refused(node, { ...callback, statusCallbackContentType: 'text/xml' }, [contact], /Unknown Status Callback Content Type/);
+		await refused(
+			node,
+			{ variant: 'numbers', flow: '234567' },
+			[contact],
+			/Unknown Connect To "numbers"/,
+		);
+		const callback = {
+			flow: '234567',
+			statusCallback: 'https://n8n.example.com/webhook/x/exotel-status?secret=s',
+		};
+		await refused(
+			node,
+			{ ...callback, statusCallbackEvents: ['ended'] },
+			[contact],
+			/Unknown Status Callback Events "ended"/,
+		);
+		await refused(
+			node,
+			{ ...callback, statusCallbackContentType: 'text/xml' },
+			[contact],
+			/Unknown Status Callback Content Type/,
+		);
 		expect(sim.ledger.calls).toHaveLength(0);
 	});
 
 	it('Caller ID Selector: source, when no match and strategy', async () => {
 		const node = new ExotelCallerIdSelector();
 		await refused(node, { source: 'sheet' }, [contact], /Unknown ExoPhones From "sheet"/);
-		await refused(node, { whenNoMatch: 'drop' }, [contact], /Unknown When No ExoPhone Matches "drop"/);
-		await refused(node, { strategy: 'roundrobin' }, [contact], /Unknown Pick Strategy "roundrobin"/);
+		await refused(
+			node,
+			{ whenNoMatch: 'drop' },
+			[contact],
+			/Unknown When No ExoPhone Matches "drop"/,
+		);
+		await refused(
+			node,
+			{ strategy: 'roundrobin' },
+			[contact],
+			/Unknown Pick Strategy "roundrobin"/,
+		);
 	});
 
 	it('Pacing Controller: operation', async () => {
-		await refused(new ExotelPacingController(), { operation: 'releaseAll', campaign: 'c1' }, [contact], /Unknown Operation "releaseAll"/);
+		await refused(
+			new ExotelPacingController(),
+			{ operation: 'releaseAll', campaign: 'c1' },
+			[contact],
+			/Unknown Operation "releaseAll"/,
+		);
 	});
 
 	it('Status Trigger: events, at activation and on a callback', async () => {
 		const trigger = new ExotelStatusTrigger();
 		const params: Record<string, unknown> = { secret: 'Xq7p2L9vR4mT8wKc3Fz6', events: 'all' };
-		const getNodeParameter = (name: string, fallback?: unknown) => (name in params ? params[name] : fallback);
+		const getNodeParameter = (name: string, fallback?: unknown) =>
+			name in params ? params[name] : fallback;
 		const getNode = () => ({ name: 'Exotel Status Trigger' });
 		const hook = { getNodeParameter, getNode } as unknown as IHookFunctions;
-		await expect(trigger.webhookMethods.default.checkExists.call(hook)).rejects.toThrow(/Unknown Events "all"/);
-		const res = { statusCode: 0, sent: '', status: (c: number) => ((res.statusCode = c), res), send: (b: string) => ((res.sent = b), res), end: () => res };
+		await expect(trigger.webhookMethods.default.checkExists.call(hook)).rejects.toThrow(
+			/Unknown Events "all"/,
+		);
+		const res = {
+			statusCode: 0,
+			sent: '',
+			status: (c: number) => ((res.statusCode = c), res),
+			send: (b: string) => ((res.sent = b), res),
+			end: () => res,
+		};
 		const webhook = {
 			getNodeParameter,
 			getNode,
@@ -89,6 +148,10 @@ describe('unknown option values are refused', () => {
 	});
 
 	it('Number Lookup has no option parameters', () => {
-		expect(new ExotelNumberLookup().description.properties.filter((p) => p.type === 'options' || p.type === 'multiOptions')).toEqual([]);
+		expect(
+			new ExotelNumberLookup().description.properties.filter(
+				(p) => p.type === 'options' || p.type === 'multiOptions',
+			),
+		).toEqual([]);
 	});
 });

@@ -22,7 +22,10 @@ class Feed {
 	seq = 0;
 	transitions: BreakerTransition[] = [];
 	rng = mulberry32(7);
-	constructor(readonly s: PacingSettings, start = MON_10) {
+	constructor(
+		readonly s: PacingSettings,
+		start = MON_10,
+	) {
 		this.now = start;
 		this.state = createState('camp', start - 3600000);
 	}
@@ -38,7 +41,13 @@ class Feed {
 			callSid: `S${id}`,
 			status,
 			at: this.now,
-			correlation: signed(this.state, { campaign: 'camp', contact: `+91${circle}${id}`, attempt: 1, circle, releasedAt: this.now - lasted }),
+			correlation: signed(this.state, {
+				campaign: 'camp',
+				contact: `+91${circle}${id}`,
+				attempt: 1,
+				circle,
+				releasedAt: this.now - lasted,
+			}),
 		};
 	}
 	/** Advance `seconds` in 5 s steps; each step `gen` yields the outcomes of that step. */
@@ -57,7 +66,10 @@ class Feed {
 
 const OTHERS = ['DL', 'KA', 'TN', 'GJ'];
 /** ~12 outcomes/min per circle: one per circle every 5 s. */
-const healthyAll = (circles: string[], p = 0.5) => (f: Feed) => circles.map((c) => f.outcome(c, f.healthy(p)));
+const healthyAll =
+	(circles: string[], p = 0.5) =>
+	(f: Feed) =>
+		circles.map((c) => f.outcome(c, f.healthy(p)));
 
 describe('breaker', () => {
 	test('hard outage: closed -> open after a short run of failures (failed_run)', () => {
@@ -73,24 +85,42 @@ describe('breaker', () => {
 		expect(open.reason).toBe('failed_run');
 		expect(failures).toBeLessThanOrEqual(7);
 		expect(open.until! - open.at).toBe(120000);
-		expect(getStats(f.state, f.now, f.s).circles.find((c) => c.circle === 'MH')).toMatchObject({ breaker: 'open', tripReason: 'failed_run' });
+		expect(getStats(f.state, f.now, f.s).circles.find((c) => c.circle === 'MH')).toMatchObject({
+			breaker: 'open',
+			tripReason: 'failed_run',
+		});
 	});
 
 	test('fast path: >= 10 resolved in the last 60 s with >= 80% failed', () => {
 		const f = new Feed(settingsWith({ failedRunThreshold: 100 }));
 		f.run(600, healthyAll(['MH', ...OTHERS]));
-		f.run(60, (ff) => [...healthyAll(OTHERS)(ff), ff.outcome('MH', 'failed'), ff.outcome('MH', ff.healthy())]);
+		f.run(60, (ff) => [
+			...healthyAll(OTHERS)(ff),
+			ff.outcome('MH', 'failed'),
+			ff.outcome('MH', ff.healthy()),
+		]);
 		expect(f.transitions.find((t) => t.circle === 'MH')).toBeUndefined(); // ~50% failed: not a burst
-		f.run(60, (ff) => [...healthyAll(OTHERS)(ff), ff.outcome('MH', 'failed'), ff.outcome('MH', 'failed')]);
-		expect(f.transitions.find((t) => t.circle === 'MH' && t.to === 'open')?.reason).toBe('failed_burst');
+		f.run(60, (ff) => [
+			...healthyAll(OTHERS)(ff),
+			ff.outcome('MH', 'failed'),
+			ff.outcome('MH', 'failed'),
+		]);
+		expect(f.transitions.find((t) => t.circle === 'MH' && t.to === 'open')?.reason).toBe(
+			'failed_burst',
+		);
 	});
 
 	test('failed share over the window (Wilson lower bound >= 50%)', () => {
 		const f = new Feed(settingsWith({ failedRunThreshold: 100, fastMinResolved: 1000 }));
 		f.run(600, healthyAll(['MH', ...OTHERS]));
 		let k = 0;
-		f.run(300, (ff) => [...healthyAll(OTHERS)(ff), ff.outcome('MH', k++ % 5 === 4 ? 'completed' : 'failed')]);
-		expect(f.transitions.find((t) => t.circle === 'MH' && t.to === 'open')?.reason).toBe('failed_share');
+		f.run(300, (ff) => [
+			...healthyAll(OTHERS)(ff),
+			ff.outcome('MH', k++ % 5 === 4 ? 'completed' : 'failed'),
+		]);
+		expect(f.transitions.find((t) => t.circle === 'MH' && t.to === 'open')?.reason).toBe(
+			'failed_share',
+		);
 	});
 
 	test('silent outage (every call rings out): detected from the no-answer run vs the normal share', () => {
@@ -109,8 +139,13 @@ describe('breaker', () => {
 	test('partial outage: completion far below the expected level (low_completion)', () => {
 		const f = new Feed(settingsWith({ silentRunThreshold: 100, failedRunThreshold: 100 }));
 		f.run(900, healthyAll(['MH', ...OTHERS]));
-		f.run(600, (ff) => [...healthyAll(OTHERS)(ff), ff.outcome('MH', ff.rng() < 0.03 ? 'completed' : ff.rng() < 0.3 ? 'busy' : 'no-answer')]);
-		expect(f.transitions.find((t) => t.circle === 'MH' && t.to === 'open')?.reason).toBe('low_completion');
+		f.run(600, (ff) => [
+			...healthyAll(OTHERS)(ff),
+			ff.outcome('MH', ff.rng() < 0.03 ? 'completed' : ff.rng() < 0.3 ? 'busy' : 'no-answer'),
+		]);
+		expect(f.transitions.find((t) => t.circle === 'MH' && t.to === 'open')?.reason).toBe(
+			'low_completion',
+		);
 	});
 
 	test('a shortfall shared by all circles is not an outage', () => {
@@ -159,13 +194,19 @@ describe('breaker', () => {
 			open.until! + 60000,
 			s,
 		);
-		expect(res.transitions.map((t) => [t.to, t.reason])).toEqual([['closed', 'a probe call completed']]);
+		expect(res.transitions.map((t) => [t.to, t.reason])).toEqual([
+			['closed', 'a probe call completed'],
+		]);
 		expect(res.state.circles.MH.br).toMatchObject({ s: 'closed', k: 0 });
 		expect(res.state.circles.MH.win).toEqual([]);
 		// recovery ramp: calls per tick grow linearly from probeCalls to a full tick's budget over one health window
 		expect(release(res.state, contacts.slice(3), open.until! + 75000, s).released).toHaveLength(3);
-		expect(release(res.state, contacts.slice(3), open.until! + 60000 + 150000, s).released).toHaveLength(25); // 49.5 x 150/300
-		expect(release(res.state, contacts.slice(3), open.until! + 60000 + 300000, s).released).toHaveLength(27);
+		expect(
+			release(res.state, contacts.slice(3), open.until! + 60000 + 150000, s).released,
+		).toHaveLength(25); // 49.5 x 150/300
+		expect(
+			release(res.state, contacts.slice(3), open.until! + 60000 + 300000, s).released,
+		).toHaveLength(27);
 	});
 
 	test('failed probes reopen it with a growing cooldown (2, 4, 8 ... min, capped at 30)', () => {
@@ -182,7 +223,11 @@ describe('breaker', () => {
 			expect(r.released).toHaveLength(3);
 			const res = recordOutcomes(
 				r.state,
-				r.released.map((c, i) => ({ callSid: `P${round}-${i}`, status: i === 0 ? 'failed' : 'no-answer', correlation: c.correlation })),
+				r.released.map((c, i) => ({
+					callSid: `P${round}-${i}`,
+					status: i === 0 ? 'failed' : 'no-answer',
+					correlation: c.correlation,
+				})),
 				until + 50000,
 				s,
 			);
@@ -201,7 +246,12 @@ describe('breaker', () => {
 		f.run(60, (ff) => [...healthyAll(OTHERS)(ff), ff.outcome('MH', 'failed')]);
 		const until = f.state.circles.MH.br.until;
 		const r = release(f.state, [{ key: 'p', circle: 'MH' }], until, s);
-		f.state = recordOutcomes(r.state, [{ callSid: 'P', status: 'completed', correlation: r.released[0].correlation }], until + 60000, s).state;
+		f.state = recordOutcomes(
+			r.state,
+			[{ callSid: 'P', status: 'completed', correlation: r.released[0].correlation }],
+			until + 60000,
+			s,
+		).state;
 		f.now = until + 60000;
 		expect(f.mode('MH')).toBe('closed');
 		f.transitions = [];
@@ -218,7 +268,12 @@ describe('breaker', () => {
 		f.run(60, (ff) => [...healthyAll(OTHERS)(ff), ff.outcome('MH', 'failed')]);
 		const until = f.state.circles.MH.br.until;
 		const r = release(f.state, [{ key: 'p', circle: 'MH' }], until, s);
-		f.state = recordOutcomes(r.state, [{ callSid: 'P', status: 'completed', correlation: r.released[0].correlation }], until + 60000, s).state;
+		f.state = recordOutcomes(
+			r.state,
+			[{ callSid: 'P', status: 'completed', correlation: r.released[0].correlation }],
+			until + 60000,
+			s,
+		).state;
 		f.now = until + 60000;
 		f.transitions = [];
 		// stragglers placed long before the close report failures
@@ -226,7 +281,13 @@ describe('breaker', () => {
 			[...Array(5)].map((_, i) => ({
 				callSid: `old${ff.seq++}-${i}`,
 				status: 'failed',
-				correlation: signed(ff.state, { campaign: 'camp', contact: `o${ff.seq}${i}`, attempt: 1, circle: 'MH', releasedAt: until - 200000 }),
+				correlation: signed(ff.state, {
+					campaign: 'camp',
+					contact: `o${ff.seq}${i}`,
+					attempt: 1,
+					circle: 'MH',
+					releasedAt: until - 200000,
+				}),
 			})),
 		);
 		expect(f.transitions).toEqual([]);

@@ -54,7 +54,13 @@ function simulate(seed: number, mode: 'allWrite' | 'singleWriter' | 'heavy') {
 	let execSeq = 0;
 	let version = 0;
 	/** erasedWrites: writes of other executions wiped out by a writer that loaded an older blob. */
-	const stats = { executions: 0, erasedWrites: 0, lostCallbacks: 0, duplicateCallbacks: 0, overCounts: 0 };
+	const stats = {
+		executions: 0,
+		erasedWrites: 0,
+		lostCallbacks: 0,
+		duplicateCallbacks: 0,
+		overCounts: 0,
+	};
 	const checkNoOvercount = () => {
 		// at no time may the stored counts exceed what really happened so far
 		const t = (JSON.parse(stored) as CampaignState).totals;
@@ -64,7 +70,8 @@ function simulate(seed: number, mode: 'allWrite' | 'singleWriter' | 'heavy') {
 			placed++;
 			if (c.endAt <= w.now) resolved++;
 		}
-		if (t.attempted > placed || t.completed + t.busy + t.noAnswer + t.failed > resolved) stats.overCounts++;
+		if (t.attempted > placed || t.completed + t.busy + t.noAnswer + t.failed > resolved)
+			stats.overCounts++;
 	};
 
 	const start = (kind: Execution['kind']): Execution => {
@@ -109,7 +116,14 @@ function simulate(seed: number, mode: 'allWrite' | 'singleWriter' | 'heavy') {
 					const call = w.place(rc);
 					const reg = recordOutcomes(
 						e.state,
-						[{ callSid: call.sid, status: 'in-progress', correlation: rc.correlation, source: 'connect' }],
+						[
+							{
+								callSid: call.sid,
+								status: 'in-progress',
+								correlation: rc.correlation,
+								source: 'connect',
+							},
+						],
 						rc.sendAt,
 						s,
 					);
@@ -140,7 +154,9 @@ function simulate(seed: number, mode: 'allWrite' | 'singleWriter' | 'heavy') {
 			const answers: OutcomeInput[] = plan.callSids.map((sid) => {
 				const call = w.truth.get(sid);
 				if (!call) return { callSid: sid, status: 'not-found', source: 'reconcile' };
-				return call.endAt <= at ? { callSid: sid, status: call.status, at: call.endAt, source: 'reconcile' } : { callSid: sid, status: 'in-progress', source: 'reconcile' };
+				return call.endAt <= at
+					? { callSid: sid, status: call.status, at: call.endAt, source: 'reconcile' }
+					: { callSid: sid, status: 'in-progress', source: 'reconcile' };
 			});
 			const r = recordOutcomes(e.state, answers, at + 800, s);
 			e.state = r.state;
@@ -159,7 +175,12 @@ function simulate(seed: number, mode: 'allWrite' | 'singleWriter' | 'heavy') {
 	// writes erased), then reconciliation passes until nothing is in flight.
 	let st = pauseCampaign(JSON.parse(stored) as CampaignState, w.now);
 	let now = w.now + 1000;
-	st = release(st, w.rows.map((r) => ({ ...r })), now, s).state;
+	st = release(
+		st,
+		w.rows.map((r) => ({ ...r })),
+		now,
+		s,
+	).state;
 	for (let pass = 0; pass < 20 && st.inFlight.length; pass++) {
 		now += 61000;
 		const plan = callsToReconcile(st, now, s);
@@ -206,7 +227,9 @@ describe.each([
 	test('no 60 s window exceeded the limit, even when the send log was erased', () => {
 		// dial requests alone stay within the limit minus the part of the reserve lookups need (>= 2 kept)
 		expect(maxInAnyWindow(w.sendTimes.slice().sort((a, b) => a - b))).toBeLessThanOrEqual(198);
-		expect(maxInAnyWindow([...w.sendTimes, ...w.detailsTimes].sort((a, b) => a - b))).toBeLessThanOrEqual(200);
+		expect(
+			maxInAnyWindow([...w.sendTimes, ...w.detailsTimes].sort((a, b) => a - b)),
+		).toBeLessThanOrEqual(200);
 	});
 
 	test('after reconciliation the counts equal the ground truth exactly', () => {
@@ -249,5 +272,4 @@ describe.each([
 		}
 		expect(mismatched).toBe(0);
 	});
-
 });

@@ -7,7 +7,12 @@
  * input at the same places. Seeded (test/helpers/fuzz.ts); a failure names its FUZZ_SEED.
  */
 import { CIRCLE_CODES } from '../../nodes/core/circles';
-import { correlationProblem, decodeCorrelation, encodeCorrelation, type Correlation } from '../../nodes/core/correlation';
+import {
+	correlationProblem,
+	decodeCorrelation,
+	encodeCorrelation,
+	type Correlation,
+} from '../../nodes/core/correlation';
 import {
 	createState,
 	migrateState,
@@ -26,8 +31,34 @@ const SEED = fuzzSeed(1111);
 const STATE_LIMIT = 64 * 1024;
 const CAMPAIGN = 'camp';
 const S = settingsWith({ callingEnd: '23:59', maxInFlight: 150 });
-const STATUSES = ['completed', 'busy', 'no-answer', 'failed', 'canceled', 'ringing', 'in-progress', 'queued', 'not-placed', 'not-found', 'Completed', 'NO_ANSWER', '', 'x', '__proto__'];
-const CIRCLE_TEXT = [...CIRCLE_CODES, 'mh', ' KA ', 'Maharashtra', 'Town 17', '42', '', '__proto__', 'constructor'];
+const STATUSES = [
+	'completed',
+	'busy',
+	'no-answer',
+	'failed',
+	'canceled',
+	'ringing',
+	'in-progress',
+	'queued',
+	'not-placed',
+	'not-found',
+	'Completed',
+	'NO_ANSWER',
+	'',
+	'x',
+	'__proto__',
+];
+const CIRCLE_TEXT = [
+	...CIRCLE_CODES,
+	'mh',
+	' KA ',
+	'Maharashtra',
+	'Town 17',
+	'42',
+	'',
+	'__proto__',
+	'constructor',
+];
 
 /** Runs fn; if it took ≥ 100 ms, runs it again (pure functions: same work) and keeps the fastest of 3. */
 function timed<T>(fn: () => T): { value: T; ms: number } {
@@ -46,14 +77,25 @@ function timed<T>(fn: () => T): { value: T; ms: number } {
 function checkState(st: CampaignState, settings: PacingSettings, where: string): void {
 	const size = JSON.stringify(st).length;
 	check(size <= STATE_LIMIT, SEED, `${where}: state is ${size} bytes`);
-	check(st.inFlight.length <= settings.maxInFlight, SEED, `${where}: ${st.inFlight.length} calls in flight`);
-	for (const [k, v] of Object.entries(st.totals)) check(Number.isFinite(v) && v >= 0, SEED, `${where}: totals.${k} = ${v}`);
+	check(
+		st.inFlight.length <= settings.maxInFlight,
+		SEED,
+		`${where}: ${st.inFlight.length} calls in flight`,
+	);
+	for (const [k, v] of Object.entries(st.totals))
+		check(Number.isFinite(v) && v >= 0, SEED, `${where}: totals.${k} = ${v}`);
 	check(st.campaign === CAMPAIGN, SEED, `${where}: campaign ${st.campaign}`);
 }
 
 /** A report that must change nothing a user sees: malformed fields, another campaign, not a report at all. */
 function noEffectReport(g: Gen, now: number, n: number): unknown {
-	const corr: Record<string, unknown> = { campaign: CAMPAIGN, contact: `+9199${g.int(10000000, 99999999)}`, attempt: g.int(1, 3), circle: g.pick(CIRCLE_TEXT), releasedAt: now - g.int(0, 600000) };
+	const corr: Record<string, unknown> = {
+		campaign: CAMPAIGN,
+		contact: `+9199${g.int(10000000, 99999999)}`,
+		attempt: g.int(1, 3),
+		circle: g.pick(CIRCLE_TEXT),
+		releasedAt: now - g.int(0, 600000),
+	};
 	switch (g.int(0, 9)) {
 		case 0:
 			corr.campaign = g.pick(['other', '', 'Camp', 'camp ', '__proto__', 'x'.repeat(200)]);
@@ -68,7 +110,15 @@ function noEffectReport(g: Gen, now: number, n: number): unknown {
 			corr.contact = g.pick(['', 'x'.repeat(129), 919812345678, null, {}, ['+919812345678']]);
 			break;
 		case 4:
-			corr.releasedAt = g.pick([NaN, Infinity, -Infinity, '2025-03-03', now + 31 * 24 * 3600000, 8.64e15, 1e300]);
+			corr.releasedAt = g.pick([
+				NaN,
+				Infinity,
+				-Infinity,
+				'2025-03-03',
+				now + 31 * 24 * 3600000,
+				8.64e15,
+				1e300,
+			]);
 			break;
 		case 5:
 			corr.campaign = g.pick([undefined, 7, null, {}]);
@@ -76,19 +126,49 @@ function noEffectReport(g: Gen, now: number, n: number): unknown {
 		case 6:
 			return g.pick([null, undefined, 0, 'completed', [], [1, 2], true]);
 		case 7:
-			return { callSid: `nx${n}`, status: g.pick(STATUSES), campaign: 'other', contact: `+9199${g.int(10000000, 99999999)}`, attempt: 1, releasedAt: now };
+			return {
+				callSid: `nx${n}`,
+				status: g.pick(STATUSES),
+				campaign: 'other',
+				contact: `+9199${g.int(10000000, 99999999)}`,
+				attempt: 1,
+				releasedAt: now,
+			};
 		case 8:
-			return { callSid: `nx${n}`, status: g.pick(STATUSES), correlation: g.pick(['x1|camp|+919800000001|1|MH|', 42, [], 'junk']) };
+			return {
+				callSid: `nx${n}`,
+				status: g.pick(STATUSES),
+				correlation: g.pick(['x1|camp|+919800000001|1|MH|', 42, [], 'junk']),
+			};
 		default:
-			return { callSid: `nx${n}`, status: g.pick(STATUSES), attempt: g.pick([0, 1e300, NaN, '2']), contact: `+9199${g.int(10000000, 99999999)}`, circle: 'MH', releasedAt: now };
+			return {
+				callSid: `nx${n}`,
+				status: g.pick(STATUSES),
+				attempt: g.pick([0, 1e300, NaN, '2']),
+				contact: `+9199${g.int(10000000, 99999999)}`,
+				circle: 'MH',
+				releasedAt: now,
+			};
 	}
-	return { callSid: g.chance(0.8) ? `nx${n}` : g.value(0), status: g.pick(STATUSES), source: g.pick(['callback', 'reconcile', 'connect']), correlation: corr, at: g.pick([now, NaN, 1e300, -1]) };
+	return {
+		callSid: g.chance(0.8) ? `nx${n}` : g.value(0),
+		status: g.pick(STATUSES),
+		source: g.pick(['callback', 'reconcile', 'connect']),
+		correlation: corr,
+		at: g.pick([now, NaN, 1e300, -1]),
+	};
 }
 
 /** A report with well-formed fields for this campaign (it may count: a correlation id carries no proof yet). */
 function wellFormedReport(g: Gen, now: number, pool: string[]): OutcomeInput {
 	const contact = g.pick(pool);
-	const correlation: Correlation = { campaign: CAMPAIGN, contact, attempt: g.int(1, 4), circle: g.pick(CIRCLE_TEXT), releasedAt: now - g.int(-60000, 3 * 3600000) };
+	const correlation: Correlation = {
+		campaign: CAMPAIGN,
+		contact,
+		attempt: g.int(1, 4),
+		circle: g.pick(CIRCLE_TEXT),
+		releasedAt: now - g.int(-60000, 3 * 3600000),
+	};
 	return {
 		callSid: `sid${g.int(0, 3000)}`,
 		status: g.pick(STATUSES),
@@ -97,7 +177,14 @@ function wellFormedReport(g: Gen, now: number, pool: string[]): OutcomeInput {
 		at: g.pick([undefined, now, now - g.int(0, 3600000), now + 3600000, NaN]),
 		conversationDuration: g.pick([undefined, null, 0, 30, -5, 1e300]),
 		rateLimited: g.chance(0.05),
-		...(g.chance(0.8) ? { correlation } : { contact, attempt: correlation.attempt, circle: correlation.circle, releasedAt: correlation.releasedAt }),
+		...(g.chance(0.8)
+			? { correlation }
+			: {
+					contact,
+					attempt: correlation.attempt,
+					circle: correlation.circle,
+					releasedAt: correlation.releasedAt,
+				}),
 	};
 }
 
@@ -140,30 +227,61 @@ describe(`pacing engine fuzz (FUZZ_SEED=${SEED})`, () => {
 			checkState(run.value.state, S, `batch ${b}`);
 			// the same batch without the malformed and foreign reports: the same counts, calls, row writes
 			const without = recordOutcomes(state, clean as OutcomeInput[], now, S);
-			check(visible(run.value) === visible(without), SEED, `batch ${b}: malformed or foreign reports changed what the user sees`);
+			check(
+				visible(run.value) === visible(without),
+				SEED,
+				`batch ${b}: malformed or foreign reports changed what the user sees`,
+			);
 			const ignored = run.value.results.filter((r, i) => !clean.includes(batch[i]));
-			check(ignored.every((r) => r.action === 'ignored' && !r.writeBack), SEED, `batch ${b}: a malformed or foreign report was acted on`, () => ignored.find((r) => r.action !== 'ignored'));
+			check(
+				ignored.every((r) => r.action === 'ignored' && !r.writeBack),
+				SEED,
+				`batch ${b}: a malformed or foreign report was acted on`,
+				() => ignored.find((r) => r.action !== 'ignored'),
+			);
 			// a warning per kind of problem, not per report
-			check(run.value.warnings.length <= 10, SEED, `batch ${b}: ${run.value.warnings.length} warnings`);
+			check(
+				run.value.warnings.length <= 10,
+				SEED,
+				`batch ${b}: ${run.value.warnings.length} warnings`,
+			);
 			counted += run.value.results.filter((r) => r.action === 'counted').length;
 			state = run.value.state;
 		}
 		expect(counted).toBeGreaterThan(100); // the well-formed half does reach the engine
 		expect(state.totals.ignoredInvalid + state.totals.unmatched).toBeGreaterThan(10000);
-		console.log(`fuzz: recordOutcomes per 1,000 reports: median ${slow.sort((a, c) => a - c)[20].toFixed(1)} ms, max ${slow[39].toFixed(1)} ms`);
+		console.log(
+			`fuzz: recordOutcomes per 1,000 reports: median ${slow.sort((a, c) => a - c)[20].toFixed(1)} ms, max ${slow[39].toFixed(1)} ms`,
+		);
 	});
 
 	test('random sheets through 60 ticks of releaseTick: no throw, one call per contact, bounded state', () => {
 		const g = new Gen(SEED + 1);
 		const settings = settingsWith({ callingEnd: '23:59', maxInFlight: 60, maxCallsPerMinute: 120 });
-		const keys = Array.from({ length: 600 }, () => (g.chance(0.7) ? `+9197${g.int(10000000, 99999999)}` : g.phone()));
+		const keys = Array.from({ length: 600 }, () =>
+			g.chance(0.7) ? `+9197${g.int(10000000, 99999999)}` : g.phone(),
+		);
 		const rows: ContactInput[] = Array.from({ length: 1500 }, () => {
-			const row: Record<string, unknown> = { key: g.chance(0.95) ? g.pick(keys) : g.pick([919812345678, '', null, undefined, g.value(1)]) };
-			if (g.chance(0.8)) row.circle = g.chance(0.6) ? g.pick(CIRCLE_TEXT) : g.pick([g.text(12), 42, null, '']);
+			const row: Record<string, unknown> = {
+				key: g.chance(0.95)
+					? g.pick(keys)
+					: g.pick([919812345678, '', null, undefined, g.value(1)]),
+			};
+			if (g.chance(0.8))
+				row.circle = g.chance(0.6) ? g.pick(CIRCLE_TEXT) : g.pick([g.text(12), 42, null, '']);
 			if (g.chance(0.4)) row.attempts = g.pick([0, 1, 2, 3, 9, -1, 1.5, 1e300, NaN, '2', '', null]);
 			if (g.chance(0.3)) row.lastStatus = g.pick(STATUSES);
-			if (g.chance(0.3)) row.lastAttemptAt = g.pick([MON_10 - g.int(0, 7200000), MON_10 + 1e12, -1, NaN, 'yesterday', 1e300]);
-			if (g.chance(0.2)) row.nextRetryAt = g.pick([null, MON_10 + g.int(-3600000, 3600000), 1e300, NaN, 'soon']);
+			if (g.chance(0.3))
+				row.lastAttemptAt = g.pick([
+					MON_10 - g.int(0, 7200000),
+					MON_10 + 1e12,
+					-1,
+					NaN,
+					'yesterday',
+					1e300,
+				]);
+			if (g.chance(0.2))
+				row.nextRetryAt = g.pick([null, MON_10 + g.int(-3600000, 3600000), 1e300, NaN, 'soon']);
 			if (g.chance(0.2)) row.dnd = g.pick([true, false, 'unknown', 'Yes', 1]);
 			if (g.chance(0.1)) row.lastCallSid = g.pick([`sid${g.int(0, 50)}`, '', 7]);
 			if (g.chance(0.1)) row.refunded = g.pick([true, 'false', 1]);
@@ -177,7 +295,16 @@ describe(`pacing engine fuzz (FUZZ_SEED=${SEED})`, () => {
 			const now = MON_10 + t * 15000;
 			const ended = live.filter((c) => c.end <= now);
 			live.splice(0, live.length, ...live.filter((c) => c.end > now));
-			state = recordOutcomes(state, ended.map((c) => ({ callSid: c.sid, status: g.pick(['completed', 'busy', 'no-answer', 'failed']), at: c.end })), now, settings).state;
+			state = recordOutcomes(
+				state,
+				ended.map((c) => ({
+					callSid: c.sid,
+					status: g.pick(['completed', 'busy', 'no-answer', 'failed']),
+					at: c.end,
+				})),
+				now,
+				settings,
+			).state;
 			const inFlightBefore = new Set(state.inFlight.map((f) => f.c));
 			let run: { value: ReturnType<typeof releaseTick>; ms: number };
 			try {
@@ -188,25 +315,59 @@ describe(`pacing engine fuzz (FUZZ_SEED=${SEED})`, () => {
 			}
 			check(run.ms < 100, SEED, `tick ${t}: releaseTick blocked for ${run.ms.toFixed(0)} ms`);
 			const contacts = run.value.released.map((c) => c.contact);
-			check(new Set(contacts).size === contacts.length, SEED, `tick ${t}: two calls for one contact`, () => contacts);
+			check(
+				new Set(contacts).size === contacts.length,
+				SEED,
+				`tick ${t}: two calls for one contact`,
+				() => contacts,
+			);
 			const again = contacts.filter((c) => inFlightBefore.has(c));
-			check(again.length === 0, SEED, `tick ${t}: released while its call is in flight`, () => again);
-			for (const c of run.value.released) check(typeof c.contact === 'string' && c.contact !== '', SEED, `tick ${t}: released a row without a key`, () => c);
+			check(
+				again.length === 0,
+				SEED,
+				`tick ${t}: released while its call is in flight`,
+				() => again,
+			);
+			for (const c of run.value.released)
+				check(
+					typeof c.contact === 'string' && c.contact !== '',
+					SEED,
+					`tick ${t}: released a row without a key`,
+					() => c,
+				);
 			checkState(run.value.state, settings, `tick ${t}`);
 			// every row gets one decision the user can read: released, or held with a reason
 			const held = Object.values(run.value.held).reduce((a, n) => a + n, 0);
-			check(held + contacts.length === rows.length, SEED, `tick ${t}: ${held} held + ${contacts.length} released of ${rows.length} rows`, () => run.value.held);
+			check(
+				held + contacts.length === rows.length,
+				SEED,
+				`tick ${t}: ${held} held + ${contacts.length} released of ${rows.length} rows`,
+				() => run.value.held,
+			);
 			released += contacts.length;
 			// Connect Call places most calls (answer registered); the rows take the writes as the workflow would
 			const regs: OutcomeInput[] = run.value.released.map((c) => {
 				const s = `sid${sid++}`;
-				if (g.chance(0.9)) live.push({ sid: s, end: c.sendAt + g.int(5000, 90000), contact: c.contact });
-				return { callSid: s, status: g.chance(0.9) ? 'in-progress' : 'not-placed', correlation: c.correlation, source: 'connect' };
+				if (g.chance(0.9))
+					live.push({ sid: s, end: c.sendAt + g.int(5000, 90000), contact: c.contact });
+				return {
+					callSid: s,
+					status: g.chance(0.9) ? 'in-progress' : 'not-placed',
+					correlation: c.correlation,
+					source: 'connect',
+				};
 			});
 			state = recordOutcomes(run.value.state, regs, now + 1000, settings).state;
 			for (const wb of run.value.rowWrites) {
 				const row = rows.find((r) => r.key === wb.contact);
-				if (row && g.chance(0.9)) Object.assign(row, { attempts: wb.attemptsToWrite, lastStatus: wb.lastStatus, lastAttemptAt: wb.lastAttemptAt, nextRetryAt: wb.nextRetryAt ?? undefined, ...(wb.lastCallSid ? { lastCallSid: wb.lastCallSid } : {}) });
+				if (row && g.chance(0.9))
+					Object.assign(row, {
+						attempts: wb.attemptsToWrite,
+						lastStatus: wb.lastStatus,
+						lastAttemptAt: wb.lastAttemptAt,
+						nextRetryAt: wb.nextRetryAt ?? undefined,
+						...(wb.lastCallSid ? { lastCallSid: wb.lastCallSid } : {}),
+					});
 			}
 			checkState(state, settings, `tick ${t} after registration`);
 		}
@@ -217,12 +378,26 @@ describe(`pacing engine fuzz (FUZZ_SEED=${SEED})`, () => {
 		const g = new Gen(SEED + 2);
 		// a real state with circles, calls in flight, row writes
 		let base = createState(CAMPAIGN, MON_10);
-		const rows: ContactInput[] = Array.from({ length: 200 }, (_, i) => ({ key: `+9196${String(i).padStart(8, '0')}`, circle: CIRCLE_CODES[i % 8] }));
+		const rows: ContactInput[] = Array.from({ length: 200 }, (_, i) => ({
+			key: `+9196${String(i).padStart(8, '0')}`,
+			circle: CIRCLE_CODES[i % 8],
+		}));
 		const rel = releaseTick(base, rows, MON_10, S);
-		base = recordOutcomes(rel.state, rel.released.map((c, i) => ({ callSid: `s${i}`, status: i % 3 ? 'in-progress' : 'busy', correlation: c.correlation })), MON_10 + 1000, S).state;
+		base = recordOutcomes(
+			rel.state,
+			rel.released.map((c, i) => ({
+				callSid: `s${i}`,
+				status: i % 3 ? 'in-progress' : 'busy',
+				correlation: c.correlation,
+			})),
+			MON_10 + 1000,
+			S,
+		).state;
 		const text = JSON.stringify(base);
 		const paths = (o: unknown, prefix: string[] = [], out: string[][] = []): string[][] => {
-			if (o && typeof o === 'object') for (const [k, v] of Object.entries(o)) (out.push([...prefix, k]), paths(v, [...prefix, k], out));
+			if (o && typeof o === 'object')
+				for (const [k, v] of Object.entries(o))
+					(out.push([...prefix, k]), paths(v, [...prefix, k], out));
 			return out;
 		};
 		const all = paths(base);
@@ -230,14 +405,25 @@ describe(`pacing engine fuzz (FUZZ_SEED=${SEED})`, () => {
 			let blob: unknown;
 			if (g.chance(0.1)) blob = g.value(3);
 			else {
-				blob = JSON.parse(g.chance(0.2) ? text.replace('"circles":{', `"circles":{"${g.pick(PROTO_KEYS)}":{"br":{}},`) : text);
+				blob = JSON.parse(
+					g.chance(0.2)
+						? text.replace('"circles":{', `"circles":{"${g.pick(PROTO_KEYS)}":{"br":{}},`)
+						: text,
+				);
 				for (let m = g.int(1, 6); m > 0; m--) {
 					const path = g.pick(all);
 					let o = blob as Record<string, unknown>;
-					for (const k of path.slice(0, -1)) o = (o && typeof o === 'object' ? (o[k] as Record<string, unknown>) : undefined)!;
+					for (const k of path.slice(0, -1))
+						o = (o && typeof o === 'object' ? (o[k] as Record<string, unknown>) : undefined)!;
 					if (o && typeof o === 'object') {
 						if (g.chance(0.2)) delete o[path[path.length - 1]];
-						else Object.defineProperty(o, path[path.length - 1], { value: g.value(2), enumerable: true, configurable: true, writable: true });
+						else
+							Object.defineProperty(o, path[path.length - 1], {
+								value: g.value(2),
+								enumerable: true,
+								configurable: true,
+								writable: true,
+							});
 					}
 				}
 			}
@@ -245,16 +431,35 @@ describe(`pacing engine fuzz (FUZZ_SEED=${SEED})`, () => {
 			try {
 				m = migrateState(blob, CAMPAIGN, MON_10 + 60000);
 				// usable: the engine runs on it
-				const r = recordOutcomes(m.state, [{ callSid: 's1', status: 'completed' }], MON_10 + 61000, S);
+				const r = recordOutcomes(
+					m.state,
+					[{ callSid: 's1', status: 'completed' }],
+					MON_10 + 61000,
+					S,
+				);
 				const t = releaseTick(r.state, rows, MON_10 + 62000, S);
 				checkState(t.state, S, `blob ${i}`);
 			} catch (error) {
 				check(false, SEED, `blob ${i}: ${(error as Error).stack}`, () => blob);
 				return;
 			}
-			check(m.state.version === 1 && Object.getPrototypeOf(m.state.circles) !== Array.prototype, SEED, `blob ${i}: not a version-1 state`);
-			check(m.warnings.length <= 12, SEED, `blob ${i}: ${m.warnings.length} warnings (one per kind of damage expected)`, () => m.warnings);
-			check(m.warnings.every((w) => typeof w === 'string' && w.length > 10), SEED, `blob ${i}: unclear warning`, () => m.warnings);
+			check(
+				m.state.version === 1 && Object.getPrototypeOf(m.state.circles) !== Array.prototype,
+				SEED,
+				`blob ${i}: not a version-1 state`,
+			);
+			check(
+				m.warnings.length <= 12,
+				SEED,
+				`blob ${i}: ${m.warnings.length} warnings (one per kind of damage expected)`,
+				() => m.warnings,
+			);
+			check(
+				m.warnings.every((w) => typeof w === 'string' && w.length > 10),
+				SEED,
+				`blob ${i}: unclear warning`,
+				() => m.warnings,
+			);
 		}
 	});
 
@@ -276,11 +481,23 @@ describe(`pacing engine fuzz (FUZZ_SEED=${SEED})`, () => {
 				}
 				ms += performance.now() - t0;
 				if (!p.ok) {
-					check(typeof p.message === 'string' && p.message.length > 0, SEED, `phone ${i}: invalid without a message`, () => input);
+					check(
+						typeof p.message === 'string' && p.message.length > 0,
+						SEED,
+						`phone ${i}: invalid without a message`,
+						() => input,
+					);
 					continue;
 				}
 				ok++;
-				check(/^\+91[1-9]\d{9}$/.test(p.e164) && p.national === `0${p.digits10}` && p.e164 === `+91${p.digits10}`, SEED, `phone ${i}: bad result`, () => [input, p]);
+				check(
+					/^\+91[1-9]\d{9}$/.test(p.e164) &&
+						p.national === `0${p.digits10}` &&
+						p.e164 === `+91${p.digits10}`,
+					SEED,
+					`phone ${i}: bad result`,
+					() => [input, p],
+				);
 				const again = normalizeIndianPhone(p.e164);
 				check(again.ok && again.e164 === p.e164, SEED, `phone ${i}: not stable`, () => [input, p]);
 			}
@@ -291,9 +508,30 @@ describe(`pacing engine fuzz (FUZZ_SEED=${SEED})`, () => {
 
 	test('decodeCorrelation: random text gives null or a well-formed id; random ids survive a round trip', () => {
 		const g = new Gen(SEED + 4);
-		const part = () => g.pick([g.text(6), '', '%7C', '%25', '%', '|', g.pick(PROTO_KEYS), 'z'.repeat(g.int(1, 300)), String(g.int(-5, 2000)), '1e3', ' 1', '0x1f', 'NaN']);
+		const part = () =>
+			g.pick([
+				g.text(6),
+				'',
+				'%7C',
+				'%25',
+				'%',
+				'|',
+				g.pick(PROTO_KEYS),
+				'z'.repeat(g.int(1, 300)),
+				String(g.int(-5, 2000)),
+				'1e3',
+				' 1',
+				'0x1f',
+				'NaN',
+			]);
 		for (let i = 0; i < 20000; i++) {
-			const text = g.chance(0.7) ? ['x1', part(), part(), part(), part(), part(), ...(g.chance(0.1) ? [part()] : [])].join('|') : g.chance(0.5) ? g.text(60) : g.value(1);
+			const text = g.chance(0.7)
+				? ['x1', part(), part(), part(), part(), part(), ...(g.chance(0.1) ? [part()] : [])].join(
+						'|',
+					)
+				: g.chance(0.5)
+					? g.text(60)
+					: g.value(1);
 			let c: Correlation | null;
 			try {
 				c = decodeCorrelation(text);
@@ -315,17 +553,34 @@ describe(`pacing engine fuzz (FUZZ_SEED=${SEED})`, () => {
 			);
 		}
 		for (let i = 0; i < 5000; i++) {
-			const c: Correlation = { campaign: g.text(12), contact: g.text(20) || 'c', attempt: g.int(1, 1000), circle: g.pick([...CIRCLE_TEXT, g.text(5)]) || undefined, releasedAt: g.int(0, 4e12) };
+			const c: Correlation = {
+				campaign: g.text(12),
+				contact: g.text(20) || 'c',
+				attempt: g.int(1, 1000),
+				circle: g.pick([...CIRCLE_TEXT, g.text(5)]) || undefined,
+				releasedAt: g.int(0, 4e12),
+			};
 			let encoded: string;
 			try {
 				encoded = encodeCorrelation(c);
 			} catch (error) {
-				check(/CustomField allows 128/.test((error as Error).message), SEED, `encode ${i}: unclear error ${(error as Error).message}`);
+				check(
+					/CustomField allows 128/.test((error as Error).message),
+					SEED,
+					`encode ${i}: unclear error ${(error as Error).message}`,
+				);
 				continue;
 			}
 			const back = decodeCorrelation(encoded);
 			check(
-				back !== null && correlationProblem(back) === null && JSON.stringify(back) === JSON.stringify({ ...c, ...(c.circle ? {} : { circle: undefined }), releasedAt: Math.floor(c.releasedAt! / 1000) * 1000 }),
+				back !== null &&
+					correlationProblem(back) === null &&
+					JSON.stringify(back) ===
+						JSON.stringify({
+							...c,
+							...(c.circle ? {} : { circle: undefined }),
+							releasedAt: Math.floor(c.releasedAt! / 1000) * 1000,
+						}),
 				SEED,
 				`encode ${i}: round trip changed it`,
 				() => [c, encoded, back],
@@ -345,7 +600,10 @@ describe('cases the fuzz found (fixed)', () => {
 			lastCallSid: `g${i}`,
 			lastAttemptAt: i % 2 ? 1e300 : MON_10 + 1e12,
 		}));
-		const fresh: ContactInput[] = Array.from({ length: 50 }, (_, i) => ({ key: `+9193${String(i).padStart(8, '0')}`, circle: 'MH' }));
+		const fresh: ContactInput[] = Array.from({ length: 50 }, (_, i) => ({
+			key: `+9193${String(i).padStart(8, '0')}`,
+			circle: 'MH',
+		}));
 		const r = releaseTick(createState(CAMPAIGN, MON_10), [...garbled, ...fresh], MON_10, s);
 		const alone = releaseTick(createState(CAMPAIGN, MON_10), fresh, MON_10, s);
 		expect(r.released.map((c) => c.contact)).toEqual(alone.released.map((c) => c.contact));
@@ -360,7 +618,10 @@ describe('cases the fuzz found (fixed)', () => {
 		const m = migrateState(stored, CAMPAIGN, MON_10);
 		expect(m.state.campaign).toBe(CAMPAIGN);
 		expect(m.warnings.join(' ')).toMatch(/named another campaign \("garbled"\)/);
-		expect(migrateState(JSON.parse(JSON.stringify(createState(CAMPAIGN, MON_10))), CAMPAIGN, MON_10).warnings).toEqual([]);
+		expect(
+			migrateState(JSON.parse(JSON.stringify(createState(CAMPAIGN, MON_10))), CAMPAIGN, MON_10)
+				.warnings,
+		).toEqual([]);
 	});
 
 	test('migrateState resets a negative counter to 0 with one warning', () => {
@@ -372,14 +633,28 @@ describe('cases the fuzz found (fixed)', () => {
 	});
 
 	test('a damaged run-test index (hc) in a stored circle cannot make the engine loop', () => {
-		const rows: ContactInput[] = Array.from({ length: 20 }, (_, i) => ({ key: `+9192${String(i).padStart(8, '0')}`, circle: 'AS' }));
+		const rows: ContactInput[] = Array.from({ length: 20 }, (_, i) => ({
+			key: `+9192${String(i).padStart(8, '0')}`,
+			circle: 'AS',
+		}));
 		const rel = releaseTick(createState(CAMPAIGN, MON_10), rows, MON_10, S);
-		const st = recordOutcomes(rel.state, rel.released.map((c, i) => ({ callSid: `h${i}`, status: 'busy', correlation: c.correlation })), MON_10 + 1000, S).state;
+		const st = recordOutcomes(
+			rel.state,
+			rel.released.map((c, i) => ({
+				callSid: `h${i}`,
+				status: 'busy',
+				correlation: c.correlation,
+			})),
+			MON_10 + 1000,
+			S,
+		).state;
 		const stored = JSON.parse(JSON.stringify(st));
 		stored.circles.AS.hc = -1e300;
 		const m = migrateState(stored, CAMPAIGN, MON_10 + 60000);
 		expect(m.state.circles.AS.hc).toBe(0);
-		const { ms } = timed(() => releaseTick(recordOutcomes(m.state, [], MON_10 + 61000, S).state, rows, MON_10 + 62000, S));
+		const { ms } = timed(() =>
+			releaseTick(recordOutcomes(m.state, [], MON_10 + 61000, S).state, rows, MON_10 + 62000, S),
+		);
 		expect(ms).toBeLessThan(100);
 	});
 
@@ -393,9 +668,16 @@ describe('cases the fuzz found (fixed)', () => {
 			expect(decodeCorrelation(`x1|camp|+919800000001|${attempt}|MH|`)).toBeNull();
 		}
 		const released = Math.floor(Date.UTC(2026, 11, 6) / 1000).toString(36);
-		expect(decodeCorrelation(`x1|camp|+919800000001|2|MH|${released}`)?.releasedAt).toBe(Date.UTC(2026, 11, 6));
+		expect(decodeCorrelation(`x1|camp|+919800000001|2|MH|${released}`)?.releasedAt).toBe(
+			Date.UTC(2026, 11, 6),
+		);
 		for (const time of [`${released}!`, released.toUpperCase(), `-${released}`]) {
-			expect(decodeCorrelation(`x1|camp|+919800000001|2|MH|${time}`)).toEqual({ campaign: 'camp', contact: '+919800000001', attempt: 2, circle: 'MH' });
+			expect(decodeCorrelation(`x1|camp|+919800000001|2|MH|${time}`)).toEqual({
+				campaign: 'camp',
+				contact: '+919800000001',
+				attempt: 2,
+				circle: 'MH',
+			});
 		}
 	});
 

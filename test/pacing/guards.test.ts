@@ -102,7 +102,9 @@ describe('allocation', () => {
 			expect(sum).toBe(3);
 		}
 		// each circle's total within 2 calls of its exact share (300 x weight / 55)
-		circles.forEach((c, i) => expect(Math.abs(got.get(c)! - (300 * (i + 1)) / 55)).toBeLessThanOrEqual(2));
+		circles.forEach((c, i) =>
+			expect(Math.abs(got.get(c)! - (300 * (i + 1)) / 55)).toBeLessThanOrEqual(2),
+		);
 	});
 
 	test('interleave spreads every circle over the tick', () => {

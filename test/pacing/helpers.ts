@@ -44,7 +44,22 @@ export function settingsWith(p: PartialSettings = {}): PacingSettings {
 	return resolveSettings(p);
 }
 
-export const CIRCLE_LIST = ['AP', 'BR', 'DL', 'GJ', 'KA', 'KL', 'MH', 'MP', 'MU', 'RJ', 'TN', 'UE', 'UW', 'WB'];
+export const CIRCLE_LIST = [
+	'AP',
+	'BR',
+	'DL',
+	'GJ',
+	'KA',
+	'KL',
+	'MH',
+	'MP',
+	'MU',
+	'RJ',
+	'TN',
+	'UE',
+	'UW',
+	'WB',
+];
 
 export interface Mix {
 	completed: number;
@@ -173,7 +188,11 @@ export class World {
 		this.now = opts.start ?? MON_10;
 		this.state = createState('camp', this.now);
 		const circles = opts.circles ?? CIRCLE_LIST;
-		this.mixes = opts.mixes ?? Object.fromEntries(circles.map((c, i) => [c, mix(0.25 + (0.35 * i) / Math.max(1, circles.length - 1))]));
+		this.mixes =
+			opts.mixes ??
+			Object.fromEntries(
+				circles.map((c, i) => [c, mix(0.25 + (0.35 * i) / Math.max(1, circles.length - 1))]),
+			);
 		this.outages = opts.outages ?? [];
 		this.rows = [];
 		for (let i = 0; i < opts.contacts; i++) {
@@ -184,7 +203,10 @@ export class World {
 			let x = r * total;
 			let k = 0;
 			while (x >= w[k]) x -= w[k++];
-			const row: ContactInput = { key: `+9190000${String(i).padStart(5, '0')}`, circle: circles[k] };
+			const row: ContactInput = {
+				key: `+9190000${String(i).padStart(5, '0')}`,
+				circle: circles[k],
+			};
 			this.rows.push(row);
 			this.byKey.set(row.key, row);
 		}
@@ -276,7 +298,9 @@ export class World {
 		};
 		const prevEnd = this.liveUntil.get(rc.contact);
 		if (prevEnd !== undefined && prevEnd > rc.sendAt) {
-			this.violations.push(`second live call to ${rc.contact} at ${rc.sendAt} (previous ends ${prevEnd})`);
+			this.violations.push(
+				`second live call to ${rc.contact} at ${rc.sendAt} (previous ends ${prevEnd})`,
+			);
 		}
 		this.liveUntil.set(rc.contact, call.endAt);
 		this.truth.set(sid, call);
@@ -296,17 +320,30 @@ export class World {
 			row.nextRetryAt = wb.nextRetryAt;
 			row.refunded = wb.refunded;
 			row.final = wb.final;
-			if (this.opts.hopper && !wb.final && wb.lastStatus !== 'in-progress') this.retryQueue.push(wb.nextRetryAt ?? this.now, row);
+			if (this.opts.hopper && !wb.final && wb.lastStatus !== 'in-progress')
+				this.retryQueue.push(wb.nextRetryAt ?? this.now, row);
 		}
 	}
 
 	callbackFor(call: TruthCall, source = 'callback'): OutcomeInput {
-		return { callSid: call.sid, status: call.status, at: call.endAt, correlation: decodeCorrelation(call.customField), source };
+		return {
+			callSid: call.sid,
+			status: call.status,
+			at: call.endAt,
+			correlation: decodeCorrelation(call.customField),
+			source,
+		};
 	}
 
 	/** Truth counts by status of all calls placed. */
 	truthCounts(): Record<string, number> {
-		const c: Record<string, number> = { attempted: 0, completed: 0, busy: 0, 'no-answer': 0, failed: 0 };
+		const c: Record<string, number> = {
+			attempted: 0,
+			completed: 0,
+			busy: 0,
+			'no-answer': 0,
+			failed: 0,
+		};
 		for (const call of this.truth.values()) {
 			c.attempted++;
 			c[call.status]++;
@@ -360,7 +397,8 @@ export function runSerial(
 				connects.push(e.v.rc);
 				const delay = 200 + w.rng() * 3000;
 				if (w.rng() >= lost) q.push(call.endAt + delay, { kind: 'callback', call });
-				if (w.rng() < dup) q.push(call.endAt + delay + 5000 + w.rng() * 60000, { kind: 'callback', call });
+				if (w.rng() < dup)
+					q.push(call.endAt + delay + 5000 + w.rng() * 60000, { kind: 'callback', call });
 				(e.v.rc as ReleasedCall & { sid?: string }).sid = call.sid;
 			} else {
 				callbacks.push(w.callbackFor(e.v.call));
@@ -370,7 +408,12 @@ export function runSerial(
 		if (connects.length) {
 			const reg = recordOutcomes(
 				w.state,
-				connects.map((rc) => ({ callSid: (rc as ReleasedCall & { sid?: string }).sid, status: 'in-progress', correlation: rc.correlation, source: 'connect' })),
+				connects.map((rc) => ({
+					callSid: (rc as ReleasedCall & { sid?: string }).sid,
+					status: 'in-progress',
+					correlation: rc.correlation,
+					source: 'connect',
+				})),
 				w.now,
 				w.settings,
 			);
@@ -381,7 +424,8 @@ export function runSerial(
 			const r = recordOutcomes(w.state, callbacks, w.now, w.settings);
 			w.state = r.state;
 			w.writeRows(r.writeBacks);
-			for (const t of r.transitions) res.transitions.push({ circle: t.circle, to: t.to, at: t.at, reason: t.reason });
+			for (const t of r.transitions)
+				res.transitions.push({ circle: t.circle, to: t.to, at: t.at, reason: t.reason });
 		}
 		if (w.now >= nextTick) {
 			nextTick = w.now + (opts.tickInterval ? opts.tickInterval(w) : tickMs);
@@ -409,13 +453,15 @@ export function runSerial(
 				const rel = release(w.state, contacts, w.now, w.settings);
 				res.releaseMs.push(performance.now() - t0);
 				w.state = rel.state;
-				for (const t of rel.transitions) res.transitions.push({ circle: t.circle, to: t.to, at: t.at, reason: t.reason });
+				for (const t of rel.transitions)
+					res.transitions.push({ circle: t.circle, to: t.to, at: t.at, reason: t.reason });
 				for (const rc of rel.released) q.push(rc.sendAt, { kind: 'connect', rc });
 				released = rel.released;
 				w.released(rel.released);
 			}
 			opts.onTick?.(w, released);
-			if (opts.measureSize) res.maxStateBytes = Math.max(res.maxStateBytes, JSON.stringify(w.state).length);
+			if (opts.measureSize)
+				res.maxStateBytes = Math.max(res.maxStateBytes, JSON.stringify(w.state).length);
 		}
 	}
 	return res;
@@ -426,19 +472,34 @@ export function runSerial(
  * registered live at +2 s, and the first 20 finished at `finishedAt` (seen at `now`) as completed / busy /
  * no-answer / failed in turn. Shared by the stats and dashboard tests.
  */
-export function campaignWithFinishedCalls(name: string, circles: string[], finishedAt: number, now: number, settings: PacingSettings): CampaignState {
-	const contacts = [...Array(60)].map((_, i) => ({ key: `+9198${String(i).padStart(8, '0')}`, circle: circles[i % circles.length] }));
+export function campaignWithFinishedCalls(
+	name: string,
+	circles: string[],
+	finishedAt: number,
+	now: number,
+	settings: PacingSettings,
+): CampaignState {
+	const contacts = [...Array(60)].map((_, i) => ({
+		key: `+9198${String(i).padStart(8, '0')}`,
+		circle: circles[i % circles.length],
+	}));
 	const r = release(createState(name, MON_10), contacts, MON_10, settings);
 	const reg = recordOutcomes(
 		r.state,
-		r.released.map((c, i) => ({ callSid: `S${i}`, status: 'in-progress', correlation: c.correlation })),
+		r.released.map((c, i) => ({
+			callSid: `S${i}`,
+			status: 'in-progress',
+			correlation: c.correlation,
+		})),
 		MON_10 + 2000,
 		settings,
 	);
 	const statuses = ['completed', 'busy', 'no-answer', 'failed'];
 	return recordOutcomes(
 		reg.state,
-		r.released.slice(0, 20).map((c, i) => ({ callSid: `S${i}`, status: statuses[i % 4], at: finishedAt })),
+		r.released
+			.slice(0, 20)
+			.map((c, i) => ({ callSid: `S${i}`, status: statuses[i % 4], at: finishedAt })),
 		now,
 		settings,
 	).state;

@@ -24,39 +24,89 @@ const minuteOf = (t: number) => Math.floor(t / MIN);
 const ring = (state: CampaignState) => historyBuckets(state.mh);
 
 /** Releases `count` calls at `at`, registers them, and finishes them with `statuses` (cycled) at `finishAt`. */
-function finishCalls(state: CampaignState, count: number, statuses: string[], at: number, finishAt: number, tag: string): CampaignState {
-	const contacts = [...Array(count)].map((_, i) => ({ key: `+9197${tag}${String(i).padStart(8 - tag.length, '0')}`, circle: i % 2 ? 'MH' : 'DL' }));
+function finishCalls(
+	state: CampaignState,
+	count: number,
+	statuses: string[],
+	at: number,
+	finishAt: number,
+	tag: string,
+): CampaignState {
+	const contacts = [...Array(count)].map((_, i) => ({
+		key: `+9197${tag}${String(i).padStart(8 - tag.length, '0')}`,
+		circle: i % 2 ? 'MH' : 'DL',
+	}));
 	const r = release(state, contacts, at, s);
 	const sids = r.released.map((_, i) => `${tag}-${i}`);
-	const reg = recordOutcomes(r.state, r.released.map((c, i) => ({ callSid: sids[i], status: 'in-progress', correlation: c.correlation })), at + 1000, s);
-	return recordOutcomes(reg.state, sids.map((sid, i) => ({ callSid: sid, status: statuses[i % statuses.length] })), finishAt, s).state;
+	const reg = recordOutcomes(
+		r.state,
+		r.released.map((c, i) => ({
+			callSid: sids[i],
+			status: 'in-progress',
+			correlation: c.correlation,
+		})),
+		at + 1000,
+		s,
+	);
+	return recordOutcomes(
+		reg.state,
+		sids.map((sid, i) => ({ callSid: sid, status: statuses[i % statuses.length] })),
+		finishAt,
+		s,
+	).state;
 }
 
 describe('the per-minute ring: fed where outcomes are counted', () => {
 	it('counts each finished call once, in the minute it was counted: completed vs not', () => {
 		let state = createState('c', MON_10);
-		state = finishCalls(state, 8, ['completed', 'busy', 'no-answer', 'failed'], MON_10, MON_10 + 30_000, 'a');
+		state = finishCalls(
+			state,
+			8,
+			['completed', 'busy', 'no-answer', 'failed'],
+			MON_10,
+			MON_10 + 30_000,
+			'a',
+		);
 		expect(ring(state)).toEqual([[minuteOf(MON_10), 2, 6]]);
 		expect(state.mh).toEqual([minuteOf(MON_10), '0206']);
 		// a repeated callback is a duplicate: not counted again
-		const again = recordOutcomes(state, [{ callSid: 'a-0', status: 'completed' }], MON_10 + 40_000, s).state;
+		const again = recordOutcomes(
+			state,
+			[{ callSid: 'a-0', status: 'completed' }],
+			MON_10 + 40_000,
+			s,
+		).state;
 		expect(again.mh).toEqual(state.mh);
 		expect(again.totals.duplicatesIgnored).toBe(state.totals.duplicatesIgnored + 1);
 		// live reports (registrations) are not finished calls
-		expect(finishCalls(createState('c', MON_10), 0, ['completed'], MON_10, MON_10, 'b').mh).toBeUndefined();
+		expect(
+			finishCalls(createState('c', MON_10), 0, ['completed'], MON_10, MON_10, 'b').mh,
+		).toBeUndefined();
 	});
 
 	it('adds up to the totals while the campaign is younger than an hour', () => {
 		let state = createState('c', MON_10);
-		for (let m = 0; m < 10; m++) state = finishCalls(state, 6, ['completed', 'no-answer', 'busy'], MON_10 + m * MIN, MON_10 + m * MIN + 45_000, `m${m}`);
+		for (let m = 0; m < 10; m++)
+			state = finishCalls(
+				state,
+				6,
+				['completed', 'no-answer', 'busy'],
+				MON_10 + m * MIN,
+				MON_10 + m * MIN + 45_000,
+				`m${m}`,
+			);
 		const t = state.totals;
 		const sum = ring(state).reduce((a, b) => [a[0] + b[1], a[1] + b[2]], [0, 0]);
 		expect(sum).toEqual([t.completed, t.busy + t.noAnswer + t.failed + t.other]);
 		expect(ring(state)).toHaveLength(10);
 		const hour = lastHour(state, MON_10 + 9 * MIN + 50_000);
 		expect(hour.buckets).toHaveLength(HISTORY_MINUTES);
-		expect(hour.buckets.slice(-10).map((b) => [b.completed, b.notCompleted])).toEqual([...Array(10)].map(() => [2, 4]));
-		expect(hour.buckets.slice(0, 50).every((b) => b.completed === 0 && b.notCompleted === 0)).toBe(true);
+		expect(hour.buckets.slice(-10).map((b) => [b.completed, b.notCompleted])).toEqual(
+			[...Array(10)].map(() => [2, 4]),
+		);
+		expect(hour.buckets.slice(0, 50).every((b) => b.completed === 0 && b.notCompleted === 0)).toBe(
+			true,
+		);
 		expect(hour.buckets[59].at).toBe(minuteOf(MON_10 + 9 * MIN) * MIN);
 	});
 });
@@ -96,20 +146,31 @@ describe('bounded, and rolled over by the injected clock', () => {
 		expect(ring(state).map((b) => b[0] - minuteOf(MON_10))).toEqual([2, 5, 61]);
 
 		// the chart follows the clock it is given: an hour later everything has rolled out
-		expect(lastHour(state, MON_10 + 61 * MIN).buckets.filter((b) => b.completed + b.notCompleted).length).toBe(3);
-		expect(lastHour(state, MON_10 + 62 * MIN).buckets.filter((b) => b.completed + b.notCompleted).length).toBe(2);
-		expect(lastHour(state, MON_10 + 200 * MIN).buckets.every((b) => b.completed + b.notCompleted === 0)).toBe(true);
+		expect(
+			lastHour(state, MON_10 + 61 * MIN).buckets.filter((b) => b.completed + b.notCompleted).length,
+		).toBe(3);
+		expect(
+			lastHour(state, MON_10 + 62 * MIN).buckets.filter((b) => b.completed + b.notCompleted).length,
+		).toBe(2);
+		expect(
+			lastHour(state, MON_10 + 200 * MIN).buckets.every((b) => b.completed + b.notCompleted === 0),
+		).toBe(true);
 		// and pruning drops what is older than an hour, then the ring itself
-		expect(ring(pruneState(state, MON_10 + 64 * MIN, s)).map((b) => b[0] - minuteOf(MON_10))).toEqual([5, 61]);
+		expect(
+			ring(pruneState(state, MON_10 + 64 * MIN, s)).map((b) => b[0] - minuteOf(MON_10)),
+		).toEqual([5, 61]);
 		expect(pruneState(state, MON_10 + 200 * MIN, s).mh).toBeUndefined();
-		expect('mh' in JSON.parse(JSON.stringify(pruneState(state, MON_10 + 200 * MIN, s)))).toBe(false);
+		expect('mh' in JSON.parse(JSON.stringify(pruneState(state, MON_10 + 200 * MIN, s)))).toBe(
+			false,
+		);
 	});
 });
 
 describe('the storage boundary', () => {
 	function busyHour(): CampaignState {
 		const state = createState('c', MON_10);
-		for (let m = 0; m < 60; m++) for (let k = 0; k < 180; k++) noteFinished(state, MON_10 + m * MIN + k * 300, k % 3 === 0);
+		for (let m = 0; m < 60; m++)
+			for (let k = 0; k < 180; k++) noteFinished(state, MON_10 + m * MIN + k * 300, k % 3 === 0);
 		return state;
 	}
 
@@ -126,11 +187,24 @@ describe('the storage boundary', () => {
 		delete old.mh;
 		expect(migrateState(old, 'c', MON_10).state.mh).toBeUndefined();
 		const m = minuteOf(MON_10);
-		for (const bad of ['nonsense', [m], [m, 5], [-1, '0101'], [m + 0.5, '0101'], [m, '010'], [m, '01,1'], [m, 'ZZ01'], [m, '00000000']]) {
+		for (const bad of [
+			'nonsense',
+			[m],
+			[m, 5],
+			[-1, '0101'],
+			[m + 0.5, '0101'],
+			[m, '010'],
+			[m, '01,1'],
+			[m, 'ZZ01'],
+			[m, '00000000'],
+		]) {
 			expect(migrateState({ ...old, mh: bad }, 'c', MON_10).state.mh).toBeUndefined();
 		}
 		// leading empty minutes are dropped
-		expect(migrateState({ ...old, mh: [m, '000001020000'] }, 'c', MON_10).state.mh).toEqual([m + 1, '0102']);
+		expect(migrateState({ ...old, mh: [m, '000001020000'] }, 'c', MON_10).state.mh).toEqual([
+			m + 1,
+			'0102',
+		]);
 		const tooLong = migrateState({ ...old, mh: [m, '0101'.repeat(90)] }, 'c', MON_10).state;
 		expect(ring(tooLong)).toHaveLength(60);
 		expect(ring(tooLong)[0][0]).toBe(m + 30);
@@ -147,7 +221,8 @@ describe('the storage boundary', () => {
 		const state = busyHour();
 		const without = { ...state };
 		delete without.mh;
-		const added = Buffer.byteLength(JSON.stringify(state)) - Buffer.byteLength(JSON.stringify(without));
+		const added =
+			Buffer.byteLength(JSON.stringify(state)) - Buffer.byteLength(JSON.stringify(without));
 		expect(ring(state)).toHaveLength(60);
 		expect(ring(state).every((b) => b[1] + b[2] === 180)).toBe(true);
 		expect(added).toBeLessThan(260);

@@ -2,7 +2,15 @@
  * Hostile status callbacks (issue 11): the callback URL and its secret can leak, so callback content is untrusted.
  * Each block pins one finding of the attacker review.
  */
-import { createState, migrateState, recordOutcomes, releaseTick, type CampaignState, type ContactInput, type OutcomeInput } from '../../nodes/core/pacing';
+import {
+	createState,
+	migrateState,
+	recordOutcomes,
+	releaseTick,
+	type CampaignState,
+	type ContactInput,
+	type OutcomeInput,
+} from '../../nodes/core/pacing';
 import { emptyCircle } from '../../nodes/core/pacing/state';
 import { UNKNOWN_CIRCLE } from '../../nodes/core/circles';
 import { MON_10, mix, mulberry32, runSerial, settingsWith, signed, World } from './helpers';
@@ -15,9 +23,39 @@ describe('row 11: correlation fields are validated', () => {
 	test('a numeric circle or an absurd attempt is ignored with one warning; the other items go on', () => {
 		const state = createState('camp', MON_10);
 		const outcomes = [
-			{ callSid: 'a1', status: 'completed', correlation: { campaign: 'camp', contact: '+919800000001', attempt: 1, circle: 42 as unknown as string, releasedAt: MON_10 - 60000 } },
-			{ callSid: 'a2', status: 'busy', correlation: { campaign: 'camp', contact: '+919800000002', attempt: 1e300, circle: 'MH', releasedAt: MON_10 - 60000 } },
-			{ callSid: 'a3', status: 'busy', correlation: signed(state, { campaign: 'camp', contact: '+919800000003', attempt: 1, circle: 'MH', releasedAt: MON_10 - 60000 }) },
+			{
+				callSid: 'a1',
+				status: 'completed',
+				correlation: {
+					campaign: 'camp',
+					contact: '+919800000001',
+					attempt: 1,
+					circle: 42 as unknown as string,
+					releasedAt: MON_10 - 60000,
+				},
+			},
+			{
+				callSid: 'a2',
+				status: 'busy',
+				correlation: {
+					campaign: 'camp',
+					contact: '+919800000002',
+					attempt: 1e300,
+					circle: 'MH',
+					releasedAt: MON_10 - 60000,
+				},
+			},
+			{
+				callSid: 'a3',
+				status: 'busy',
+				correlation: signed(state, {
+					campaign: 'camp',
+					contact: '+919800000003',
+					attempt: 1,
+					circle: 'MH',
+					releasedAt: MON_10 - 60000,
+				}),
+			},
 		] as OutcomeInput[];
 		const r = recordOutcomes(state, outcomes, MON_10, S);
 		expect(r.results.map((x) => x.action)).toEqual(['ignored', 'ignored', 'counted']);
@@ -33,12 +71,23 @@ describe('row 3: a release time must lie in a sane window', () => {
 		callSid: `f${i}`,
 		status: 'ringing',
 		source: 'callback',
-		correlation: signed(FRESH, { campaign: 'camp', contact: `+9198${String(i).padStart(8, '0')}`, attempt: 1, circle: 'MH', releasedAt }),
+		correlation: signed(FRESH, {
+			campaign: 'camp',
+			contact: `+9198${String(i).padStart(8, '0')}`,
+			attempt: 1,
+			circle: 'MH',
+			releasedAt,
+		}),
 	});
 
 	test('160 live callbacks released a month ahead are ignored with one counted warning', () => {
 		const month = 30 * 24 * 3600000;
-		const r = recordOutcomes(FRESH, Array.from({ length: 160 }, (_, i) => live(i, MON_10 + month)), MON_10, S);
+		const r = recordOutcomes(
+			FRESH,
+			Array.from({ length: 160 }, (_, i) => live(i, MON_10 + month)),
+			MON_10,
+			S,
+		);
 		expect(r.state.inFlight).toHaveLength(0);
 		expect(r.state.totals.ignoredInvalid).toBe(160);
 		expect(r.results.every((x) => x.action === 'ignored')).toBe(true);
@@ -54,7 +103,12 @@ describe('row 3: a release time must lie in a sane window', () => {
 	});
 
 	test('an old release time does not create a record (dedupe horizon)', () => {
-		const r = recordOutcomes(FRESH, [live(1, MON_10 - (S.dedupeHorizonMinutes + 1) * 60000)], MON_10, S);
+		const r = recordOutcomes(
+			FRESH,
+			[live(1, MON_10 - (S.dedupeHorizonMinutes + 1) * 60000)],
+			MON_10,
+			S,
+		);
 		expect(r.results[0].action).toBe('late');
 		expect(r.state.inFlight).toHaveLength(0);
 	});
@@ -68,7 +122,13 @@ describe('row 4: live reports of unknown calls are bounded by maxInFlight', () =
 			status: 'in-progress',
 			source: 'callback',
 			// signed: the cap holds even for reports that pass the signature check (unsigned ones register nothing)
-			correlation: signed(FRESH, { campaign: 'camp', contact: `+9197${String(i).padStart(8, '0')}`, attempt: 1, circle: 'DL', releasedAt: MON_10 - 5000 }),
+			correlation: signed(FRESH, {
+				campaign: 'camp',
+				contact: `+9197${String(i).padStart(8, '0')}`,
+				attempt: 1,
+				circle: 'DL',
+				releasedAt: MON_10 - 5000,
+			}),
 		}));
 		const r = recordOutcomes(FRESH, outcomes, MON_10, s);
 		expect(r.state.inFlight).toHaveLength(150);
@@ -76,7 +136,12 @@ describe('row 4: live reports of unknown calls are bounded by maxInFlight', () =
 		expect(r.warnings.filter((w) => /Max In Flight/.test(w))).toHaveLength(1);
 		expect(JSON.stringify(r.state).length).toBeLessThan(64 * 1024);
 		// a second wave adds nothing
-		const again = recordOutcomes(r.state, outcomes.map((o) => ({ ...o, callSid: `${o.callSid}b` })), MON_10 + 1000, s);
+		const again = recordOutcomes(
+			r.state,
+			outcomes.map((o) => ({ ...o, callSid: `${o.callSid}b` })),
+			MON_10 + 1000,
+			s,
+		);
 		expect(again.state.inFlight).toHaveLength(150);
 	});
 });
@@ -87,7 +152,10 @@ describe('row 5: free-text circles share one bucket', () => {
 		const rng = mulberry32(5);
 		const s = settingsWith({ callingEnd: '23:59', maxCallsPerMinute: 190 });
 		let state: CampaignState = createState('camp', MON_10);
-		const rows: ContactInput[] = Array.from({ length: 6000 }, (_, i) => ({ key: `+9196${String(i).padStart(8, '0')}`, circle: `Town number ${i % 3000}` }));
+		const rows: ContactInput[] = Array.from({ length: 6000 }, (_, i) => ({
+			key: `+9196${String(i).padStart(8, '0')}`,
+			circle: `Town number ${i % 3000}`,
+		}));
 		const byKey = new Map(rows.map((r) => [r.key, r]));
 		const pending: Array<{ sid: string; end: number; status: string }> = [];
 		let max = 0;
@@ -97,22 +165,50 @@ describe('row 5: free-text circles share one bucket', () => {
 		for (let now = MON_10; now < MON_10 + 30 * 60000; now += 15000) {
 			const due = pending.filter((p) => p.end <= now);
 			pending.splice(0, pending.length, ...pending.filter((p) => p.end > now));
-			state = recordOutcomes(state, due.map((p) => ({ callSid: p.sid, status: p.status, at: p.end })), now, s).state;
+			state = recordOutcomes(
+				state,
+				due.map((p) => ({ callSid: p.sid, status: p.status, at: p.end })),
+				now,
+				s,
+			).state;
 			const rel = releaseTick(state, rows, now, s);
-			for (const wb of rel.rowWrites) Object.assign(byKey.get(wb.contact)!, { attempts: wb.attemptsToWrite, lastStatus: wb.lastStatus, lastAttemptAt: wb.lastAttemptAt, lastCallSid: wb.lastCallSid, nextRetryAt: wb.nextRetryAt ?? undefined });
+			for (const wb of rel.rowWrites)
+				Object.assign(byKey.get(wb.contact)!, {
+					attempts: wb.attemptsToWrite,
+					lastStatus: wb.lastStatus,
+					lastAttemptAt: wb.lastAttemptAt,
+					lastCallSid: wb.lastCallSid,
+					nextRetryAt: wb.nextRetryAt ?? undefined,
+				});
 			const regs: OutcomeInput[] = rel.released.map((c) => {
 				const sid = `sid${n++}`;
-				Object.assign(byKey.get(c.contact)!, { attempts: c.attempt, lastStatus: 'in-progress', lastAttemptAt: c.placedAt, lastCallSid: sid });
+				Object.assign(byKey.get(c.contact)!, {
+					attempts: c.attempt,
+					lastStatus: 'in-progress',
+					lastAttemptAt: c.placedAt,
+					lastCallSid: sid,
+				});
 				const x = rng();
-				pending.push({ sid, end: c.sendAt + 20000 + x * 40000, status: x < 0.5 ? 'completed' : 'no-answer' });
-				return { callSid: sid, status: 'in-progress', correlation: c.correlation, source: 'connect' };
+				pending.push({
+					sid,
+					end: c.sendAt + 20000 + x * 40000,
+					status: x < 0.5 ? 'completed' : 'no-answer',
+				});
+				return {
+					callSid: sid,
+					status: 'in-progress',
+					correlation: c.correlation,
+					source: 'connect',
+				};
 			});
 			released += regs.length;
 			for (const c of rel.released) circlesDialled.add(c.circle);
 			state = recordOutcomes(rel.state, regs, now + 1000, s).state;
 			max = Math.max(max, JSON.stringify(state).length);
 		}
-		console.log(`row 5: max state ${max} bytes, ${released} calls released, ${Object.keys(state.circles).length} circle(s)`);
+		console.log(
+			`row 5: max state ${max} bytes, ${released} calls released, ${Object.keys(state.circles).length} circle(s)`,
+		);
 		expect(max).toBeLessThan(64 * 1024);
 		expect([...circlesDialled]).toEqual([UNKNOWN_CIRCLE]);
 		expect(released).toBeGreaterThan(1000);
@@ -121,11 +217,20 @@ describe('row 5: free-text circles share one bucket', () => {
 
 	test('5,000 distinct junk circles in one batch take < 1 s', () => {
 		const s = settingsWith({ callingEnd: '23:59' });
-		const rows: ContactInput[] = Array.from({ length: 5000 }, (_, i) => ({ key: `+9195${String(i).padStart(8, '0')}`, circle: `junk-${i}` }));
+		const rows: ContactInput[] = Array.from({ length: 5000 }, (_, i) => ({
+			key: `+9195${String(i).padStart(8, '0')}`,
+			circle: `junk-${i}`,
+		}));
 		const outcomes: OutcomeInput[] = rows.map((r, i) => ({
 			callSid: `j${i}`,
 			status: 'busy',
-			correlation: signed(FRESH, { campaign: 'camp', contact: r.key, attempt: 1, circle: r.circle, releasedAt: MON_10 - 30000 }),
+			correlation: signed(FRESH, {
+				campaign: 'camp',
+				contact: r.key,
+				attempt: 1,
+				circle: r.circle,
+				releasedAt: MON_10 - 30000,
+			}),
 		}));
 		const t0 = process.cpuUsage();
 		const rel = releaseTick(FRESH, rows, MON_10, s);
@@ -178,17 +283,24 @@ describe('row 13: a circle hard-down for 5 minutes (docs/pacing-design.md, Refun
 		const refundedBy = new Map<string, boolean>();
 		const write = w.writeRows.bind(w);
 		w.writeRows = (wbs) => {
-			for (const wb of wbs) if (wb.lastCallSid && wb.lastStatus !== 'in-progress') refundedBy.set(wb.lastCallSid, wb.refunded);
+			for (const wb of wbs)
+				if (wb.lastCallSid && wb.lastStatus !== 'in-progress')
+					refundedBy.set(wb.lastCallSid, wb.refunded);
 			write(wbs);
 		};
 		const res = runSerial(w, MON_10 + 40 * 60000);
 		const trips = res.transitions.filter((t) => t.circle === 'MH' && t.to === 'open');
 		expect(trips.map((t) => t.reason)).toContain('probe_failed');
 		const lastTrip = Math.max(...trips.map((t) => t.at));
-		const calls = [...w.truth.values()].filter((c) => c.circle === 'MH' && c.sendAt >= from && c.sendAt <= lastTrip && c.status === 'failed');
+		const calls = [...w.truth.values()].filter(
+			(c) => c.circle === 'MH' && c.sendAt >= from && c.sendAt <= lastTrip && c.status === 'failed',
+		);
 		// refunded in the outcome's write-back, or by Release from the row (the attempt number is used again)
 		const refunded = (c: (typeof calls)[number]) =>
-			refundedBy.get(c.sid) === true || [...w.truth.values()].some((d) => d.contact === c.contact && d.sendAt > c.sendAt && d.attempt === c.attempt);
+			refundedBy.get(c.sid) === true ||
+			[...w.truth.values()].some(
+				(d) => d.contact === c.contact && d.sendAt > c.sendAt && d.attempt === c.attempt,
+			);
 		expect(calls.length).toBeGreaterThan(10);
 		expect(calls.filter((c) => !refunded(c)).map((c) => (c.sendAt - MON_10) / 1000)).toEqual([]);
 	});

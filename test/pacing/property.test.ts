@@ -27,7 +27,11 @@ describe.each([11, 23])('random campaign (seed %i)', (seed) => {
 		stopReleasingAt: MON_10 + 0.95 * HOUR,
 		onTick: (ww, released) => {
 			// Release never picks a contact whose call the state still tracks
-			const live = new Set(ww.state.inFlight.filter((f) => !released.some((r) => r.contact === f.c && r.placedAt === f.r)).map((f) => f.c));
+			const live = new Set(
+				ww.state.inFlight
+					.filter((f) => !released.some((r) => r.contact === f.c && r.placedAt === f.r))
+					.map((f) => f.c),
+			);
 			for (const r of released) if (live.has(r.contact)) releasedWhileLive.push(r.contact);
 		},
 	});
@@ -37,7 +41,9 @@ describe.each([11, 23])('random campaign (seed %i)', (seed) => {
 		expect(times.length).toBeGreaterThan(5000);
 		// dialling borrows at most the reserve minus a margin of 2
 		expect(maxInAnyWindow(times)).toBeLessThanOrEqual(198);
-		expect(maxInAnyWindow([...times, ...w.detailsTimes].sort((a, b) => a - b))).toBeLessThanOrEqual(200);
+		expect(maxInAnyWindow([...times, ...w.detailsTimes].sort((a, b) => a - b))).toBeLessThanOrEqual(
+			200,
+		);
 	});
 
 	test('never a second live call to a contact; never released while in flight', () => {
@@ -67,6 +73,8 @@ describe.each([11, 23])('random campaign (seed %i)', (seed) => {
 		expect(st.circles.find((c) => c.circle === 'UE')!.trips).toBeGreaterThan(0);
 		expect(st.totals.refunded).toBeGreaterThan(0);
 		// no attempt ever beyond the maximum
-		expect(Math.max(...[...w.truth.values()].map((c) => c.attempt))).toBeLessThanOrEqual(w.settings.maxAttempts);
+		expect(Math.max(...[...w.truth.values()].map((c) => c.attempt))).toBeLessThanOrEqual(
+			w.settings.maxAttempts,
+		);
 	});
 });

@@ -12,7 +12,10 @@ import { MON_10, settingsWith } from './helpers';
 const s = settingsWith();
 
 function placed(n: number): { state: CampaignState; sids: string[] } {
-	const contacts = Array.from({ length: n }, (_, i) => ({ key: `+91980${String(i).padStart(7, '0')}`, circle: i % 2 ? 'MH' : 'DL' }));
+	const contacts = Array.from({ length: n }, (_, i) => ({
+		key: `+91980${String(i).padStart(7, '0')}`,
+		circle: i % 2 ? 'MH' : 'DL',
+	}));
 	let state = createState('camp', MON_10);
 	const sids: string[] = [];
 	let now = MON_10;
@@ -85,21 +88,53 @@ describe('reconciliation', () => {
 		expect(callsToReconcile(st, now + 60000, s).callSids).toEqual([]);
 		expect(callsToReconcile(st, now + 122000, s).callSids.sort()).toEqual(['SID1', 'SID2']);
 		// a callback arriving after reconciliation counted the call is not counted again
-		const late = recordOutcomes(st, [{ callSid: 'SID0', status: 'completed', correlation: plan.items[0] && { campaign: 'camp', contact: plan.items[0].contact, attempt: 1, circle: plan.items[0].circle, releasedAt: plan.items[0].placedAt } }], now + 5000, s);
+		const late = recordOutcomes(
+			st,
+			[
+				{
+					callSid: 'SID0',
+					status: 'completed',
+					correlation: plan.items[0] && {
+						campaign: 'camp',
+						contact: plan.items[0].contact,
+						attempt: 1,
+						circle: plan.items[0].circle,
+						releasedAt: plan.items[0].placedAt,
+					},
+				},
+			],
+			now + 5000,
+			s,
+		);
 		expect(late.results[0].action).toBe('duplicate'); // remembered for the horizon after it was counted
 		expect(late.state.totals.completed).toBe(1);
 		// three misses past the lease: given up
-		for (let i = 0; i < 2; i++) st = recordOutcomes(st, [{ callSid: 'SID2', status: 'not-found', source: 'reconcile' }], now + 10000 * (i + 1), s).state;
+		for (let i = 0; i < 2; i++)
+			st = recordOutcomes(
+				st,
+				[{ callSid: 'SID2', status: 'not-found', source: 'reconcile' }],
+				now + 10000 * (i + 1),
+				s,
+			).state;
 		expect(st.inFlight.map((f) => f.s)).toEqual(['SID1']);
 		expect(st.totals.abandoned).toBe(1);
-		expect(getStats(st, now + 30000, s).totals).toMatchObject({ inFlight: 1, reconciled: 1, abandoned: 1 });
+		expect(getStats(st, now + 30000, s).totals).toMatchObject({
+			inFlight: 1,
+			reconciled: 1,
+			abandoned: 1,
+		});
 	});
 
 	test('a call live for longer than abandonAfter is kept while Exotel says it is live', () => {
 		const { state } = placed(1);
 		let st = state;
 		for (let t = MON_10 + 10 * 60000; t < MON_10 + 4 * 3600000; t += 10 * 60000) {
-			st = recordOutcomes(st, [{ callSid: 'SID0', status: 'in-progress', source: 'reconcile' }], t, s).state;
+			st = recordOutcomes(
+				st,
+				[{ callSid: 'SID0', status: 'in-progress', source: 'reconcile' }],
+				t,
+				s,
+			).state;
 		}
 		expect(st.inFlight).toHaveLength(1);
 		const quiet = recordOutcomes(st, [], MON_10 + 4 * 3600000 + 121 * 60000, s).state;
@@ -110,7 +145,10 @@ describe('reconciliation', () => {
 
 describe('the unused reserve is lent to dialling; the account limit still holds', () => {
 	test('nothing to look up: dialling uses 198/min (2 requests kept for an unforeseen lookup)', () => {
-		const contacts = Array.from({ length: 2000 }, (_, i) => ({ key: `+91970${String(i).padStart(7, '0')}`, circle: 'MH' }));
+		const contacts = Array.from({ length: 2000 }, (_, i) => ({
+			key: `+91970${String(i).padStart(7, '0')}`,
+			circle: 'MH',
+		}));
 		let state = createState('camp', MON_10);
 		const sent: number[] = [];
 		for (let k = 0; k < 8; k++) {

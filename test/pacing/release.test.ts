@@ -11,7 +11,10 @@ import { MON_10, settingsWith, signed, World } from './helpers';
 
 const s = settingsWith();
 const many = (n: number, circle: string, prefix = circle): ContactInput[] =>
-	Array.from({ length: n }, (_, i) => ({ key: `+91${prefix}${String(i).padStart(6, '0')}`, circle }));
+	Array.from({ length: n }, (_, i) => ({
+		key: `+91${prefix}${String(i).padStart(6, '0')}`,
+		circle,
+	}));
 
 describe('release', () => {
 	test('the budget is split by backlog and each circle is spread over the tick', () => {
@@ -19,20 +22,21 @@ describe('release', () => {
 		const r = release(createState('camp', MON_10), contacts, MON_10, s);
 		expect(r.released).toHaveLength(49); // 200/min less the 2 requests kept for lookups, x 15 s
 		const by = (c: string) => r.released.filter((x) => x.circle === c);
-		expect(by("MH").length).toBe(25);
-		expect(by("DL").length).toBe(16);
+		expect(by('MH').length).toBe(25);
+		expect(by('DL').length).toBe(16);
 		expect(by('KA').length).toBe(8);
 		// send times: ascending, within the tick, evenly spaced (~319 ms apart)
 		const times = r.released.map((x) => x.sendAt);
 		expect(times[0]).toBe(MON_10);
 		expect(times.at(-1)!).toBeLessThan(MON_10 + 15000);
-		for (let i = 1; i < times.length; i++) expect(times[i] - times[i - 1]).toBeGreaterThanOrEqual(300);
+		for (let i = 1; i < times.length; i++)
+			expect(times[i] - times[i - 1]).toBeGreaterThanOrEqual(300);
 		// KA's 8 calls are spread over the tick, not bunched
 		const ka = by('KA').map((x) => x.sendAt - MON_10);
 		expect(ka[0]).toBeLessThan(2500);
 		expect(ka.at(-1)!).toBeGreaterThan(12500);
 		// contacts are taken in list order within a circle
-		expect(by("MH").map((x) => x.index)).toEqual([...Array(25).keys()]);
+		expect(by('MH').map((x) => x.index)).toEqual([...Array(25).keys()]);
 		expect(r.state.inFlight).toHaveLength(49);
 		expect(r.state.sendLog).toHaveLength(49);
 	});
@@ -50,9 +54,16 @@ describe('release', () => {
 		const r = release(createState('camp', MON_10), contacts, MON_10, s);
 		expect(r.released).toHaveLength(49);
 		expect(r.released.every((x) => x.attempt === 1)).toBe(true);
-		expect(r.released.map((x) => x.index).sort((a, b) => a - b)).toEqual([...Array(49).keys()].map((i) => i + 30));
+		expect(r.released.map((x) => x.index).sort((a, b) => a - b)).toEqual(
+			[...Array(49).keys()].map((i) => i + 30),
+		);
 		// once the first pass of the circle is used up, the retries are served
-		const r2 = release(createState('camp', MON_10), [...retries, ...many(10, 'MH', 'F')], MON_10, s);
+		const r2 = release(
+			createState('camp', MON_10),
+			[...retries, ...many(10, 'MH', 'F')],
+			MON_10,
+			s,
+		);
 		expect(r2.released.filter((x) => x.attempt === 1)).toHaveLength(10);
 		expect(r2.released.filter((x) => x.attempt === 2)).toHaveLength(30);
 	});
@@ -66,7 +77,9 @@ describe('release', () => {
 		expect(r2.released).toHaveLength(0);
 		const freed = recordOutcomes(
 			r2.state,
-			r.released.slice(0, 4).map((c, i) => ({ callSid: `S${i}`, status: 'completed', correlation: c.correlation })),
+			r.released
+				.slice(0, 4)
+				.map((c, i) => ({ callSid: `S${i}`, status: 'completed', correlation: c.correlation })),
 			MON_10 + 20000,
 			s10,
 		);
@@ -75,12 +88,23 @@ describe('release', () => {
 
 	test('user maximum rate', () => {
 		const slow = settingsWith({ maxCallsPerMinute: 60 });
-		expect(release(createState('camp', MON_10), many(100, 'MH'), MON_10, slow).released).toHaveLength(15);
+		expect(
+			release(createState('camp', MON_10), many(100, 'MH'), MON_10, slow).released,
+		).toHaveLength(15);
 	});
 
 	test('a lost registration is recovered from the row: re-registered and found by reconciliation', () => {
-		const row: ContactInput = { key: 'k', circle: 'MH', attempts: 1, lastStatus: 'in-progress', lastCallSid: 'LOST', lastAttemptAt: MON_10 - 30000 };
-		const r = release(createState('camp', MON_10 - 3600000), [row], MON_10, s, { includeHeld: true });
+		const row: ContactInput = {
+			key: 'k',
+			circle: 'MH',
+			attempts: 1,
+			lastStatus: 'in-progress',
+			lastCallSid: 'LOST',
+			lastAttemptAt: MON_10 - 30000,
+		};
+		const r = release(createState('camp', MON_10 - 3600000), [row], MON_10, s, {
+			includeHeld: true,
+		});
 		expect(r.recovered).toBe(1);
 		expect(r.holds[0].reason).toBe('already_in_flight');
 		expect(r.state.inFlight).toEqual([expect.objectContaining({ s: 'LOST', c: 'k', rc: 1 })]);
@@ -94,29 +118,61 @@ describe('release', () => {
 		expect(again.recovered).toBe(0);
 		expect(again.state.totals.attempted).toBe(1);
 		// the callback still matches it
-		const cb = recordOutcomes(again.state, [{ callSid: 'LOST', status: 'completed' }], MON_10 + 60000, s);
+		const cb = recordOutcomes(
+			again.state,
+			[{ callSid: 'LOST', status: 'completed' }],
+			MON_10 + 60000,
+			s,
+		);
 		expect(cb.results[0]).toMatchObject({ action: 'counted', contact: 'k' });
 		expect(cb.state.totals).toMatchObject({ attempted: 1, completed: 1 });
 	});
 
 	test('a row with the final status of a call the state never registered: the call is tracked and its outcome asked of Exotel, counted once', () => {
 		// the row's status may belong to the previous call (a late write), so it is not counted from the row
-		const row: ContactInput = { key: 'k', circle: 'MH', attempts: 1, lastStatus: 'busy', lastCallSid: 'GONE', lastAttemptAt: MON_10 - 120000 };
-		const r = release(createState('camp', MON_10 - 3600000), [row], MON_10, s, { includeHeld: true });
+		const row: ContactInput = {
+			key: 'k',
+			circle: 'MH',
+			attempts: 1,
+			lastStatus: 'busy',
+			lastCallSid: 'GONE',
+			lastAttemptAt: MON_10 - 120000,
+		};
+		const r = release(createState('camp', MON_10 - 3600000), [row], MON_10, s, {
+			includeHeld: true,
+		});
 		expect(r.state.totals).toMatchObject({ attempted: 1, busy: 0, recovered: 1 });
 		expect(r.state.inFlight.map((f) => f.s)).toEqual(['GONE']);
-		expect(r.holds[0]).toMatchObject({ reason: 'already_in_flight', retryAt: MON_10 + s.tickSeconds * 1000 });
+		expect(r.holds[0]).toMatchObject({
+			reason: 'already_in_flight',
+			retryAt: MON_10 + s.tickSeconds * 1000,
+		});
 		expect(r.holds[0].message).toMatch(/still being recorded/);
 		expect(callsToReconcile(r.state, MON_10, s).callSids).toEqual(['GONE']);
 		const again = release(r.state, [row], MON_10 + 15000, s);
 		expect(again.state.totals).toMatchObject({ attempted: 1, busy: 0, recovered: 1 });
-		const looked = recordOutcomes(again.state, [{ callSid: 'GONE', status: 'busy', source: 'reconcile' }], MON_10 + 20000, s);
+		const looked = recordOutcomes(
+			again.state,
+			[{ callSid: 'GONE', status: 'busy', source: 'reconcile' }],
+			MON_10 + 20000,
+			s,
+		);
 		expect(looked.results[0].action).toBe('counted');
 		expect(looked.state.totals).toMatchObject({ attempted: 1, busy: 1, reconciled: 1 });
-		const dup = recordOutcomes(looked.state, [{ callSid: 'GONE', status: 'busy' }], MON_10 + 25000, s);
+		const dup = recordOutcomes(
+			looked.state,
+			[{ callSid: 'GONE', status: 'busy' }],
+			MON_10 + 25000,
+			s,
+		);
 		expect(dup.results[0].action).toBe('duplicate');
 		// rows older than the dedupe horizon are left alone
-		const old = release(createState('camp', MON_10 - 3600000), [{ ...row, lastAttemptAt: MON_10 - 30 * 60000 }], MON_10, s);
+		const old = release(
+			createState('camp', MON_10 - 3600000),
+			[{ ...row, lastAttemptAt: MON_10 - 30 * 60000 }],
+			MON_10,
+			s,
+		);
 		expect(old.state.totals.attempted).toBe(0);
 		expect(sidHash('GONE')).toHaveLength(6);
 	});
@@ -132,7 +188,11 @@ describe('release', () => {
 				KA: { completed: 0.5, busy: 0.08, failed: 0.04, noAnswer: 0.38 },
 				TN: { completed: 0.5, busy: 0.08, failed: 0.04, noAnswer: 0.38 },
 			},
-			settings: { silentRunThreshold: 100, completionRatioToTrip: 0.1, calibrationPriorWeight: 100000 },
+			settings: {
+				silentRunThreshold: 100,
+				completionRatioToTrip: 0.1,
+				calibrationPriorWeight: 100000,
+			},
 		});
 		// calibrationPriorWeight huge: MH is expected to behave like the others, so it looks degraded
 		const { runSerial } = jest.requireActual('./helpers') as typeof import('./helpers');
@@ -146,9 +206,35 @@ describe('release', () => {
 
 	test('100k contacts: a release takes well under 20 ms', () => {
 		const rows: ContactInput[] = [];
-		const circles = ['AP', 'BR', 'DL', 'GJ', 'KA', 'KL', 'MH', 'MP', 'MU', 'RJ', 'TN', 'UE', 'UW', 'WB', 'PB', 'HR', 'OR', 'AS', 'NE', 'JK', 'HP', 'KO'];
+		const circles = [
+			'AP',
+			'BR',
+			'DL',
+			'GJ',
+			'KA',
+			'KL',
+			'MH',
+			'MP',
+			'MU',
+			'RJ',
+			'TN',
+			'UE',
+			'UW',
+			'WB',
+			'PB',
+			'HR',
+			'OR',
+			'AS',
+			'NE',
+			'JK',
+			'HP',
+			'KO',
+		];
 		for (let i = 0; i < 100000; i++) {
-			const row: ContactInput = { key: `+9191${String(i).padStart(8, '0')}`, circle: circles[i % circles.length] };
+			const row: ContactInput = {
+				key: `+9191${String(i).padStart(8, '0')}`,
+				circle: circles[i % circles.length],
+			};
 			if (i % 3 === 0) {
 				row.attempts = 1;
 				row.lastStatus = 'no-answer';
@@ -183,7 +269,19 @@ describe('release: outcomes folded from the contact rows', () => {
 		const fresh = createState('camp', MON_10);
 		const state = recordOutcomes(
 			fresh,
-			[{ callSid: 'SID-B', status: 'in-progress', correlation: signed(fresh, { campaign: 'camp', contact: key, circle: 'MH', attempt: 2, releasedAt: placedB }) }],
+			[
+				{
+					callSid: 'SID-B',
+					status: 'in-progress',
+					correlation: signed(fresh, {
+						campaign: 'camp',
+						contact: key,
+						circle: 'MH',
+						attempt: 2,
+						releasedAt: placedB,
+					}),
+				},
+			],
 			placedB + 1000,
 			s,
 		).state;
@@ -192,19 +290,38 @@ describe('release: outcomes folded from the contact rows', () => {
 
 	test("a row showing this call's final status (its lastAttemptAt) is counted from the row", () => {
 		const { state, placedB } = registered();
-		const row: ContactInput = { key, circle: 'MH', attempts: 2, lastStatus: 'completed', lastCallSid: 'SID-B', lastAttemptAt: placedB };
+		const row: ContactInput = {
+			key,
+			circle: 'MH',
+			attempts: 2,
+			lastStatus: 'completed',
+			lastCallSid: 'SID-B',
+			lastAttemptAt: placedB,
+		};
 		const r = release(state, [row], placedB + 60000, s);
-		expect(getStats(r.state, placedB + 60000, s).totals).toMatchObject({ completed: 1, inFlight: 0 });
+		expect(getStats(r.state, placedB + 60000, s).totals).toMatchObject({
+			completed: 1,
+			inFlight: 0,
+		});
 	});
 
 	test("the previous call's status next to this call's CallSid (a late write) is not counted: Exotel is asked", () => {
 		const { state, placedB } = registered();
 		// SID-A's outcome write landed after "Mark Dialling", then the registration added SID-B next to it
-		const row: ContactInput = { key, circle: 'MH', attempts: 1, lastStatus: 'no-answer', lastCallSid: 'SID-B', lastAttemptAt: MON_10 };
+		const row: ContactInput = {
+			key,
+			circle: 'MH',
+			attempts: 1,
+			lastStatus: 'no-answer',
+			lastCallSid: 'SID-B',
+			lastAttemptAt: MON_10,
+		};
 		const now = placedB + 60000;
 		const r = release(state, [row], now, s);
 		expect(getStats(r.state, now, s).totals).toMatchObject({ noAnswer: 0, inFlight: 1 });
 		expect(r.released).toHaveLength(0);
-		expect(callsToReconcile(r.state, placedB + s.reconcileAfterSeconds! * 1000, s).callSids).toEqual(['SID-B']);
+		expect(
+			callsToReconcile(r.state, placedB + s.reconcileAfterSeconds! * 1000, s).callSids,
+		).toEqual(['SID-B']);
 	});
 });

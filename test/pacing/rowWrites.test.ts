@@ -117,7 +117,10 @@ describe('row-write leases run on the real clock (releaseTick rowNow)', () => {
 		const s = settingsWith({ tickSeconds: 15 });
 		const row: ContactInput = { key: KEY, circle: 'MH' };
 		const real = 1_000_000;
-		const first = releaseTick(createState('camp', MON_10), [row], MON_10, s, { rowNow: real, maxRelease: 0 });
+		const first = releaseTick(createState('camp', MON_10), [row], MON_10, s, {
+			rowNow: real,
+			maxRelease: 0,
+		});
 		const tick = releaseTick(first.state, [row], MON_10 + 1000, s, { rowNow: real });
 		expect(tick.released).toHaveLength(1);
 		// The row never shows the write. The campaign clock runs 10 minutes on, the real clock 10 seconds:
@@ -125,7 +128,9 @@ describe('row-write leases run on the real clock (releaseTick rowNow)', () => {
 		expect(fast.lostWrites).toBe(0);
 		expect(fast.released).toHaveLength(0);
 		// Past the lease in real time, the write counts as lost and is sent again.
-		const late = releaseTick(tick.state, [row], MON_10 + 10 * 60_000, s, { rowNow: real + ROW_WRITE_LEASE_MS + 1 });
+		const late = releaseTick(tick.state, [row], MON_10 + 10 * 60_000, s, {
+			rowNow: real + ROW_WRITE_LEASE_MS + 1,
+		});
 		expect(late.lostWrites).toBe(1);
 	});
 });

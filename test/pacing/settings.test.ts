@@ -49,8 +49,12 @@ describe('settings', () => {
 			// @ts-expect-error unknown key
 			maxInflight: 3,
 		});
-		expect(problems.join('\n')).toMatch(/maxAttempts must be a whole number from 1 to 50 \(got 0\)/);
-		expect(problems.join('\n')).toMatch(/reserveForReconciliation \(300\) must be below accountLimitPerMinute \(200\)/);
+		expect(problems.join('\n')).toMatch(
+			/maxAttempts must be a whole number from 1 to 50 \(got 0\)/,
+		);
+		expect(problems.join('\n')).toMatch(
+			/reserveForReconciliation \(300\) must be below accountLimitPerMinute \(200\)/,
+		);
 		expect(problems.join('\n')).toMatch(/callingStart must be a time "HH:mm"/);
 		expect(problems.join('\n')).toMatch(/timezone "Mars\/Olympus" is not a known IANA time zone/);
 		expect(problems.join('\n')).toMatch(/callingDays must list weekdays/);
@@ -60,7 +64,9 @@ describe('settings', () => {
 	});
 
 	test('end before start is rejected', () => {
-		expect(checkSettings({ callingStart: '21:00', callingEnd: '09:00' }).problems[0]).toMatch(/must be later than callingStart/);
+		expect(checkSettings({ callingStart: '21:00', callingEnd: '09:00' }).problems[0]).toMatch(
+			/must be later than callingStart/,
+		);
 	});
 });
 
@@ -82,7 +88,12 @@ describe('migrateState', () => {
 	test('a real state survives a JSON round trip unchanged', () => {
 		let st = createState('camp', MON_10);
 		const r = release(st, [{ key: '+919800000001', circle: 'MH' }], MON_10, s);
-		st = recordOutcomes(r.state, [{ callSid: 'S1', status: 'in-progress', correlation: r.released[0].correlation }], MON_10 + 1000, s).state;
+		st = recordOutcomes(
+			r.state,
+			[{ callSid: 'S1', status: 'in-progress', correlation: r.released[0].correlation }],
+			MON_10 + 1000,
+			s,
+		).state;
 		const back = migrateState(JSON.parse(JSON.stringify(st)), 'camp', MON_10 + 2000);
 		expect(back.warnings).toEqual([]);
 		expect(back.state).toEqual(st);

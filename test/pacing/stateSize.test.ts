@@ -18,7 +18,30 @@ import {
 } from '../../nodes/core/pacing';
 import { MON_10, mulberry32 } from './helpers';
 
-const CIRCLES = ['AP', 'AS', 'BR', 'DL', 'GJ', 'HP', 'HR', 'JK', 'KA', 'KL', 'KO', 'MH', 'MP', 'MU', 'NE', 'OR', 'PB', 'RJ', 'TN', 'UE', 'UW', 'WB'];
+const CIRCLES = [
+	'AP',
+	'AS',
+	'BR',
+	'DL',
+	'GJ',
+	'HP',
+	'HR',
+	'JK',
+	'KA',
+	'KL',
+	'KO',
+	'MH',
+	'MP',
+	'MU',
+	'NE',
+	'OR',
+	'PB',
+	'RJ',
+	'TN',
+	'UE',
+	'UW',
+	'WB',
+];
 
 test('state stays under 64 KiB of JSON (+ the 0.25 KB dashboard ring) through 100k calls at ~190 calls/min', () => {
 	const rng = mulberry32(2024);
@@ -28,12 +51,19 @@ test('state stays under 64 KiB of JSON (+ the 0.25 KB dashboard ring) through 10
 	const ready: ContactInput[] = [];
 	const topUp = () => {
 		while (ready.length < 2000) {
-			ready.push({ key: `+9198${String(next).padStart(8, '0')}`, circle: CIRCLES[next % CIRCLES.length] });
+			ready.push({
+				key: `+9198${String(next).padStart(8, '0')}`,
+				circle: CIRCLES[next % CIRCLES.length],
+			});
 			next++;
 		}
 	};
-	const hex = () => Math.floor(rng() * 0x100000000).toString(16).padStart(8, '0');
-	const pending: Array<{ sid: string; end: number; status: string; lost: boolean; dup: boolean }> = [];
+	const hex = () =>
+		Math.floor(rng() * 0x100000000)
+			.toString(16)
+			.padStart(8, '0');
+	const pending: Array<{ sid: string; end: number; status: string; lost: boolean; dup: boolean }> =
+		[];
 	const truth = new Map<string, string>();
 	const sizes: number[] = [];
 	/** Bytes of the dashboard's last-hour ring (`"mh":[...],`) in each stored state. */
@@ -57,7 +87,11 @@ test('state stays under 64 KiB of JSON (+ the 0.25 KB dashboard ring) through 10
 			state = markReconcileRequested(state, plan.callSids, now, s);
 			state = recordOutcomes(
 				state,
-				plan.callSids.map((sid) => ({ callSid: sid, status: truth.get(sid) ?? 'not-found', source: 'reconcile' })),
+				plan.callSids.map((sid) => ({
+					callSid: sid,
+					status: truth.get(sid) ?? 'not-found',
+					source: 'reconcile',
+				})),
 				now,
 				s,
 			).state;
@@ -70,11 +104,27 @@ test('state stays under 64 KiB of JSON (+ the 0.25 KB dashboard ring) through 10
 		for (const wb of rel.rowWrites) {
 			written.set(wb.contact, {
 				tick,
-				row: { key: wb.contact, attempts: wb.attemptsToWrite, lastStatus: wb.lastStatus, lastAttemptAt: wb.lastAttemptAt, lastCallSid: wb.lastCallSid, nextRetryAt: wb.nextRetryAt ?? undefined },
+				row: {
+					key: wb.contact,
+					attempts: wb.attemptsToWrite,
+					lastStatus: wb.lastStatus,
+					lastAttemptAt: wb.lastAttemptAt,
+					lastCallSid: wb.lastCallSid,
+					nextRetryAt: wb.nextRetryAt ?? undefined,
+				},
 			});
 		}
 		for (const c of rel.released) {
-			written.set(c.contact, { tick, row: { key: c.contact, circle: c.circle, attempts: c.attempt, lastStatus: 'in-progress', lastAttemptAt: c.placedAt } });
+			written.set(c.contact, {
+				tick,
+				row: {
+					key: c.contact,
+					circle: c.circle,
+					attempts: c.attempt,
+					lastStatus: 'in-progress',
+					lastAttemptAt: c.placedAt,
+				},
+			});
 		}
 		for (const [key, w] of written) if (w.tick < tick - 2) written.delete(key);
 		tick++;
@@ -85,7 +135,13 @@ test('state stays under 64 KiB of JSON (+ the 0.25 KB dashboard ring) through 10
 			const sid = hex() + hex() + hex() + hex();
 			const x = rng();
 			const status = x < 0.45 ? 'completed' : x < 0.55 ? 'busy' : x < 0.6 ? 'failed' : 'no-answer';
-			const end = c.sendAt + (status === 'completed' ? 15000 + rng() * 45000 : status === 'no-answer' ? 45000 : 3000 + rng() * 5000);
+			const end =
+				c.sendAt +
+				(status === 'completed'
+					? 15000 + rng() * 45000
+					: status === 'no-answer'
+						? 45000
+						: 3000 + rng() * 5000);
 			truth.set(sid, status);
 			pending.push({ sid, end, status, lost: rng() < 0.02, dup: rng() < 0.02 });
 			return { callSid: sid, status: 'in-progress', correlation: c.correlation, source: 'connect' };
@@ -102,7 +158,9 @@ test('state stays under 64 KiB of JSON (+ the 0.25 KB dashboard ring) through 10
 	const RING_MAX = 260;
 	expect(Math.max(...ringBytes)).toBeLessThanOrEqual(RING_MAX);
 	expect(Math.max(...sizes.map((size, i) => size - ringBytes[i]))).toBeLessThan(64 * 1024);
-	expect(getStats(state, MON_10 + sizes.length * 15000, s).stateBytes).toBeLessThan(64 * 1024 + RING_MAX);
+	expect(getStats(state, MON_10 + sizes.length * 15000, s).stateBytes).toBeLessThan(
+		64 * 1024 + RING_MAX,
+	);
 	expect(max).toBeLessThan(64 * 1024 + RING_MAX);
 	// it does not grow with the number of calls: the last hour is no bigger than the second hour (+10%)
 	expect(Math.max(...sizes.slice(-240))).toBeLessThan(Math.max(...sizes.slice(240, 480)) * 1.1);

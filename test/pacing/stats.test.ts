@@ -1,16 +1,53 @@
-import { createState, getStats, pauseCampaign, recordOutcomes, release, resetCampaign, type OutcomeInput } from '../../nodes/core/pacing';
+import {
+	createState,
+	getStats,
+	pauseCampaign,
+	recordOutcomes,
+	release,
+	resetCampaign,
+	type OutcomeInput,
+} from '../../nodes/core/pacing';
 import { campaignWithFinishedCalls, MON_10, mulberry32, settingsWith, signed } from './helpers';
 
 const s = settingsWith();
 
 describe('getStats', () => {
 	test('totals, per-circle rows and guards', () => {
-		const done = campaignWithFinishedCalls('camp', ['DL', 'MH', 'MH'], MON_10 + 30000, MON_10 + 30000, s);
+		const done = campaignWithFinishedCalls(
+			'camp',
+			['DL', 'MH', 'MH'],
+			MON_10 + 30000,
+			MON_10 + 30000,
+			s,
+		);
 		const st = getStats(done, MON_10 + 30000, s);
-		expect(st.totals).toMatchObject({ attempted: 49, completed: 5, busy: 5, noAnswer: 5, failed: 5, inFlight: 29, reserved: 0, resolved: 20, completionPct: 25 });
-		expect(st.guards).toMatchObject({ windowLimit: 190, requestsLast60s: 49, headroom: 141, inFlight: 29, maxInFlight: 250, inFlightHeadroom: 221, reconcileReserve: 10 });
+		expect(st.totals).toMatchObject({
+			attempted: 49,
+			completed: 5,
+			busy: 5,
+			noAnswer: 5,
+			failed: 5,
+			inFlight: 29,
+			reserved: 0,
+			resolved: 20,
+			completionPct: 25,
+		});
+		expect(st.guards).toMatchObject({
+			windowLimit: 190,
+			requestsLast60s: 49,
+			headroom: 141,
+			inFlight: 29,
+			maxInFlight: 250,
+			inFlightHeadroom: 221,
+			reconcileReserve: 10,
+		});
 		const mh = st.circles.find((c) => c.circle === 'MH')!;
-		expect(mh).toMatchObject({ circleName: 'Maharashtra Telecom Circle (excludes Mumbai)', breaker: 'closed', probeAt: null, weight: 1 });
+		expect(mh).toMatchObject({
+			circleName: 'Maharashtra Telecom Circle (excludes Mumbai)',
+			breaker: 'closed',
+			probeAt: null,
+			weight: 1,
+		});
 		expect(mh.attempted + st.circles.find((c) => c.circle === 'DL')!.attempted).toBe(49);
 		expect(mh.backlog).toBe(40);
 		expect(mh.window.resolved).toBeGreaterThan(0);
@@ -40,13 +77,22 @@ describe('completion target', () => {
 			const out: OutcomeInput[] = ['MH', 'DL', 'KA', 'TN'].map((circle) => ({
 				callSid: `x${seq++}`,
 				status: rng() < 0.2 ? 'completed' : 'no-answer',
-				correlation: signed(st, { campaign: 'camp', contact: `c${seq}`, attempt: 1, circle, releasedAt: t - 40000 }),
+				correlation: signed(st, {
+					campaign: 'camp',
+					contact: `c${seq}`,
+					attempt: 1,
+					circle,
+					releasedAt: t - 40000,
+				}),
 			}));
 			st = recordOutcomes(st, out, t, settings).state;
 		}
 		return st;
 	}
-	const contacts = [...Array(200)].map((_, i) => ({ key: `k${i}`, circle: ['MH', 'DL', 'KA', 'TN'][i % 4] }));
+	const contacts = [...Array(200)].map((_, i) => ({
+		key: `k${i}`,
+		circle: ['MH', 'DL', 'KA', 'TN'][i % 4],
+	}));
 
 	test('by default a shortfall shared by all circles does not cut the rate (reported only)', () => {
 		const t = settingsWith({ targetCompletionPct: 60 });

@@ -50,11 +50,21 @@ describe('calling window (Asia/Kolkata, 09:00-21:00)', () => {
 
 	test('Release holds window_closed with retryAt = next opening, and dials at 09:00:00', () => {
 		const contacts = [{ key: '+919800000001', circle: 'MH' }];
-		const before = release(createState('c', 0), contacts, ist('2025-03-03T08:59:59'), s, { includeHeld: true });
+		const before = release(createState('c', 0), contacts, ist('2025-03-03T08:59:59'), s, {
+			includeHeld: true,
+		});
 		expect(before.released).toHaveLength(0);
-		expect(before.holds[0]).toMatchObject({ reason: 'window_closed', retryAt: ist('2025-03-03T09:00:00') });
-		const late = release(createState('c', 0), contacts, ist('2025-03-03T21:00:00'), s, { includeHeld: true });
-		expect(late.holds[0]).toMatchObject({ reason: 'window_closed', retryAt: ist('2025-03-04T09:00:00') });
+		expect(before.holds[0]).toMatchObject({
+			reason: 'window_closed',
+			retryAt: ist('2025-03-03T09:00:00'),
+		});
+		const late = release(createState('c', 0), contacts, ist('2025-03-03T21:00:00'), s, {
+			includeHeld: true,
+		});
+		expect(late.holds[0]).toMatchObject({
+			reason: 'window_closed',
+			retryAt: ist('2025-03-04T09:00:00'),
+		});
 		const at9 = release(createState('c', 0), contacts, ist('2025-03-03T09:00:00'), s);
 		expect(at9.released).toHaveLength(1);
 		const at2059 = release(createState('c', 0), contacts, ist('2025-03-03T20:59:59'), s);
@@ -62,7 +72,10 @@ describe('calling window (Asia/Kolkata, 09:00-21:00)', () => {
 	});
 
 	test('no call is scheduled at or after the window closes', () => {
-		const contacts = Array.from({ length: 100 }, (_, i) => ({ key: `+91980000${String(i).padStart(4, '0')}`, circle: 'MH' }));
+		const contacts = Array.from({ length: 100 }, (_, i) => ({
+			key: `+91980000${String(i).padStart(4, '0')}`,
+			circle: 'MH',
+		}));
 		const now = ist('2025-03-03T20:59:55');
 		const r = release(createState('c', 0), contacts, now, s);
 		expect(r.released.length).toBeGreaterThan(0);

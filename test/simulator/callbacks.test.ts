@@ -1,10 +1,25 @@
 import { startSimulator, type RunningSimulator } from '../../simulator';
-import { CALLER_ID, CallbackReceiver, FLOW_URL, client, connectPath, form, sleep, startFrozen, waitUntil } from './helpers';
+import {
+	CALLER_ID,
+	CallbackReceiver,
+	FLOW_URL,
+	client,
+	connectPath,
+	form,
+	sleep,
+	startFrozen,
+	waitUntil,
+} from './helpers';
 
 const MINUTE = 60_000;
 
 const fixtures = {
-	'9000000001': { status: 'completed' as const, ringSeconds: 5, talkSeconds: 30, answeredBy: 'Human' as const },
+	'9000000001': {
+		status: 'completed' as const,
+		ringSeconds: 5,
+		talkSeconds: 30,
+		answeredBy: 'Human' as const,
+	},
 	'9000000002': { status: 'busy' as const, ringSeconds: 4 },
 	'9000000003': { status: 'no-answer' as const, ringSeconds: 40 },
 };
@@ -37,7 +52,11 @@ describe('simulator: status callbacks', () => {
 	};
 
 	it('sends a multipart terminal callback with flattened Legs keys when the call ends', async () => {
-		const sid = await connect({ To: '9000000001', 'StatusCallbackEvents[0]': 'terminal', CustomField: 'x1|camp|c1|1|KA|' });
+		const sid = await connect({
+			To: '9000000001',
+			'StatusCallbackEvents[0]': 'terminal',
+			CustomField: 'x1|camp|c1|1|KA|',
+		});
 		const call = sim.ledger.call(sid)!;
 		sim.clock.advance(call.endedAtMs - sim.clock.now() - 1);
 		await sleep(50);
@@ -69,7 +88,14 @@ describe('simulator: status callbacks', () => {
 		expect(cb.fields.StartTime).toBe('2025-01-06 10:00:00');
 		await waitUntil(() => call.callbacks.length === 1);
 		expect(call.callbacks).toEqual([
-			expect.objectContaining({ eventType: 'terminal', attempt: 1, httpStatus: 200, duplicate: false, dropped: false, sentAtMs: call.endedAtMs }),
+			expect.objectContaining({
+				eventType: 'terminal',
+				attempt: 1,
+				httpStatus: 200,
+				duplicate: false,
+				dropped: false,
+				sentAtMs: call.endedAtMs,
+			}),
 		]);
 	});
 
@@ -98,14 +124,35 @@ describe('simulator: status callbacks', () => {
 	});
 
 	it('sends answered events per answered leg before the terminal event', async () => {
-		const sid = await connect({ To: '9000000001', 'StatusCallbackEvents[0]': 'terminal', 'StatusCallbackEvents[1]': 'answered', CustomField: 'cf' });
+		const sid = await connect({
+			To: '9000000001',
+			'StatusCallbackEvents[0]': 'terminal',
+			'StatusCallbackEvents[1]': 'answered',
+			CustomField: 'cf',
+		});
 		sim.clock.advance(10 * MINUTE);
 		await receiver.waitFor(3);
 		const [leg1, leg2, terminal] = receiver.received.map((r) => r.fields);
-		expect(leg1).toMatchObject({ CallSid: sid, EventType: 'answered', Status: 'in-progress', 'Legs[0][Status]': 'in-progress', 'Legs[1][Status]': '' });
-		expect(leg2).toMatchObject({ CallSid: sid, EventType: 'answered', Status: 'in-progress', 'Legs[0][Status]': 'in-progress', 'Legs[1][Status]': 'in-progress' });
+		expect(leg1).toMatchObject({
+			CallSid: sid,
+			EventType: 'answered',
+			Status: 'in-progress',
+			'Legs[0][Status]': 'in-progress',
+			'Legs[1][Status]': '',
+		});
+		expect(leg2).toMatchObject({
+			CallSid: sid,
+			EventType: 'answered',
+			Status: 'in-progress',
+			'Legs[0][Status]': 'in-progress',
+			'Legs[1][Status]': 'in-progress',
+		});
 		expect(leg1.CustomField).toBeUndefined();
-		expect(terminal).toMatchObject({ EventType: 'terminal', Status: 'completed', CustomField: 'cf' });
+		expect(terminal).toMatchObject({
+			EventType: 'terminal',
+			Status: 'completed',
+			CustomField: 'cf',
+		});
 		await waitUntil(() => sim.ledger.call(sid)!.callbacks.length === 3);
 		const answeredAt = sim.ledger.call(sid)!.callbacks.map((c) => [c.eventType, c.sentAtMs]);
 		expect(answeredAt.map((a) => a[0])).toEqual(['answered', 'answered', 'terminal']);
@@ -115,7 +162,11 @@ describe('simulator: status callbacks', () => {
 
 		// Flow call: one leg, one answered event; busy number calls answer only the agent leg.
 		receiver.received.length = 0;
-		await connect({ From: '9000000001', Url: FLOW_URL, 'StatusCallbackEvents[]': ['answered', 'terminal'] });
+		await connect({
+			From: '9000000001',
+			Url: FLOW_URL,
+			'StatusCallbackEvents[]': ['answered', 'terminal'],
+		});
 		sim.clock.advance(10 * MINUTE);
 		await receiver.waitFor(2);
 		expect(receiver.received.map((r) => r.fields.EventType)).toEqual(['answered', 'terminal']);
@@ -127,7 +178,12 @@ describe('simulator: status callbacks', () => {
 		sim.clock.advance(10 * MINUTE);
 		await receiver.waitFor(1);
 		const fields = receiver.received[0].fields;
-		expect(Object.keys(fields).sort()).toEqual(['CallSid', 'DateUpdated', 'RecordingUrl', 'Status']);
+		expect(Object.keys(fields).sort()).toEqual([
+			'CallSid',
+			'DateUpdated',
+			'RecordingUrl',
+			'Status',
+		]);
 		expect(fields.CallSid).toBe(sid);
 		expect(fields.RecordingUrl).toBe(`${sim.url}/_sim/recordings/${sid}.mp3`);
 	});
@@ -181,7 +237,9 @@ describe('simulator: status callbacks', () => {
 		sim.clock.advance(10 * MINUTE);
 		await sleep(50);
 		expect(receiver.received).toHaveLength(0);
-		expect(sim.ledger.call(dropped)!.callbacks).toEqual([expect.objectContaining({ eventType: 'terminal', dropped: true, attempt: 0 })]);
+		expect(sim.ledger.call(dropped)!.callbacks).toEqual([
+			expect.objectContaining({ eventType: 'terminal', dropped: true, attempt: 0 }),
+		]);
 
 		sim.update({ callbacks: { dropRate: 0, duplicateRate: 1 } });
 		const duplicated = await connect({ To: '9000000001', 'StatusCallbackEvents[0]': 'terminal' });
@@ -215,12 +273,22 @@ describe('simulator: status callbacks', () => {
 		const run = async () => {
 			sim.reset();
 			sim.update({ callbacks: { dropRate: 0.3, duplicateRate: 0.3 } });
-			for (let i = 0; i < 20; i++) await connect({ To: '9000000002', 'StatusCallbackEvents[0]': 'terminal' });
+			for (let i = 0; i < 20; i++)
+				await connect({ To: '9000000002', 'StatusCallbackEvents[0]': 'terminal' });
 			sim.clock.advance(MINUTE);
 			sim.clock.advance(MINUTE); // duplicates follow 2 s later
-			await waitUntil(() => sim.ledger.calls.every((c) => c.callbacks.length > 0 && c.callbacks.every((cb) => cb.dropped || cb.httpStatus)));
+			await waitUntil(() =>
+				sim.ledger.calls.every(
+					(c) => c.callbacks.length > 0 && c.callbacks.every((cb) => cb.dropped || cb.httpStatus),
+				),
+			);
 			await sleep(50);
-			return sim.ledger.calls.map((c) => c.callbacks.map((cb) => `${cb.dropped ? 'D' : ''}${cb.duplicate ? '2' : '1'}`).sort().join(''));
+			return sim.ledger.calls.map((c) =>
+				c.callbacks
+					.map((cb) => `${cb.dropped ? 'D' : ''}${cb.duplicate ? '2' : '1'}`)
+					.sort()
+					.join(''),
+			);
 		};
 		const a = await run();
 		const b = await run();
@@ -238,7 +306,13 @@ describe('simulator: callbacks in real time (factor 600)', () => {
 		try {
 			const res = await client(sim).post(
 				connectPath(),
-				form({ From: '9876543210', To: '9000000001', CallerId: CALLER_ID, StatusCallback: receiver.url, 'StatusCallbackEvents[0]': 'terminal' }),
+				form({
+					From: '9876543210',
+					To: '9000000001',
+					CallerId: CALLER_ID,
+					StatusCallback: receiver.url,
+					'StatusCallbackEvents[0]': 'terminal',
+				}),
 			);
 			expect(res.status).toBe(200);
 			await receiver.waitFor(1, 2000); // about 41 virtual seconds = under 0.1 real seconds
@@ -259,12 +333,25 @@ describe('simulator: circle outages', () => {
 		sim = await startFrozen({
 			numbers: {
 				dndShare: 0,
-				fixtures: Object.fromEntries([...ka.map((n) => [n, { circle: 'KA' }]), ...tn.map((n) => [n, { circle: 'TN' }])]),
+				fixtures: Object.fromEntries([
+					...ka.map((n) => [n, { circle: 'KA' }]),
+					...tn.map((n) => [n, { circle: 'TN' }]),
+				]),
 			},
 			model: {
 				outages: [
-					{ circle: 'KA', kind: 'hard', from: '2025-01-06T10:00:00+05:30', to: '2025-01-06T10:30:00+05:30' },
-					{ circle: 'KA', kind: 'silent', from: '2025-01-06T10:30:00+05:30', to: '2025-01-06T11:00:00+05:30' },
+					{
+						circle: 'KA',
+						kind: 'hard',
+						from: '2025-01-06T10:00:00+05:30',
+						to: '2025-01-06T10:30:00+05:30',
+					},
+					{
+						circle: 'KA',
+						kind: 'silent',
+						from: '2025-01-06T10:30:00+05:30',
+						to: '2025-01-06T11:00:00+05:30',
+					},
 				],
 			},
 		});
@@ -274,7 +361,10 @@ describe('simulator: circle outages', () => {
 	const dial = async (numbers: string[], extra: Record<string, string> = {}) => {
 		const sids: string[] = [];
 		for (const n of numbers) {
-			const res = await client(sim).post(connectPath(), form({ From: n, Url: FLOW_URL, CallerId: CALLER_ID, ...extra }));
+			const res = await client(sim).post(
+				connectPath(),
+				form({ From: n, Url: FLOW_URL, CallerId: CALLER_ID, ...extra }),
+			);
 			sids.push(res.data.Call.Sid);
 		}
 		return sids.map((sid) => sim.ledger.call(sid)!);
@@ -292,11 +382,19 @@ describe('simulator: circle outages', () => {
 	it('silent: every call in the circle rings out to no-answer (TimeOut honoured)', async () => {
 		sim.clock.set('2025-01-06T10:45:00+05:30');
 		const calls = await dial(ka, { TimeOut: '40' });
-		expect(calls.every((c) => c.status === 'no-answer' && c.reason === 'outage-silent' && c.durations.total === 40)).toBe(true);
+		expect(
+			calls.every(
+				(c) => c.status === 'no-answer' && c.reason === 'outage-silent' && c.durations.total === 40,
+			),
+		).toBe(true);
 		sim.clock.advance(5 * MINUTE);
-		const details = await client(sim).get(`/v1/Accounts/simaccount/Calls.json`, { params: { Sid: calls.map((c) => c.sid).join(','), PageSize: 100 } });
+		const details = await client(sim).get(`/v1/Accounts/simaccount/Calls.json`, {
+			params: { Sid: calls.map((c) => c.sid).join(','), PageSize: 100 },
+		});
 		expect(details.data.Calls).toHaveLength(20);
-		expect(details.data.Calls.every((c: { Status: string }) => c.Status === 'no-answer')).toBe(true);
+		expect(details.data.Calls.every((c: { Status: string }) => c.Status === 'no-answer')).toBe(
+			true,
+		);
 	});
 
 	it('recovers once the outage window is over, and outages can be added at runtime', async () => {
@@ -304,7 +402,18 @@ describe('simulator: circle outages', () => {
 		const after = await dial(ka);
 		expect(after.every((c) => c.reason === 'model')).toBe(true);
 		expect(after.some((c) => c.status === 'completed')).toBe(true);
-		sim.update({ model: { outages: [{ circle: 'TN', kind: 'hard', from: '2025-01-06T11:00:00+05:30', to: '2025-01-06T12:00:00+05:30' }] } });
+		sim.update({
+			model: {
+				outages: [
+					{
+						circle: 'TN',
+						kind: 'hard',
+						from: '2025-01-06T11:00:00+05:30',
+						to: '2025-01-06T12:00:00+05:30',
+					},
+				],
+			},
+		});
 		expect((await dial(tn.slice(0, 5))).every((c) => c.status === 'failed')).toBe(true);
 	});
 });

@@ -2,7 +2,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import axios, { type AxiosInstance } from 'axios';
 import { parseForm } from '../../simulator/form';
-import { startSimulator, type DeepPartial, type RunningSimulator, type SimConfig } from '../../simulator';
+import {
+	startSimulator,
+	type DeepPartial,
+	type RunningSimulator,
+	type SimConfig,
+} from '../../simulator';
 
 export const START = '2025-01-06T10:00:00+05:30';
 export const ACCOUNT = 'simaccount';
@@ -12,10 +17,16 @@ export const FLOW_URL = 'http://my.exotel.com/simaccount/exoml/start_voice/12345
 
 /** A simulator with a frozen clock (factor 0) starting at START; tests move time with sim.clock.advance(). */
 export function startFrozen(patch: DeepPartial<SimConfig> = {}): Promise<RunningSimulator> {
-	return startSimulator({ ...patch, clock: { factor: 0, virtualStart: START, ...(patch.clock ?? {}) } });
+	return startSimulator({
+		...patch,
+		clock: { factor: 0, virtualStart: START, ...(patch.clock ?? {}) },
+	});
 }
 
-export function client(sim: RunningSimulator, auth: { username: string; password: string } | null = AUTH): AxiosInstance {
+export function client(
+	sim: RunningSimulator,
+	auth: { username: string; password: string } | null = AUTH,
+): AxiosInstance {
 	return axios.create({
 		baseURL: sim.url,
 		auth: auth ?? undefined,
@@ -25,7 +36,8 @@ export function client(sim: RunningSimulator, auth: { username: string; password
 
 export function form(fields: Record<string, string | string[]>): URLSearchParams {
 	const params = new URLSearchParams();
-	for (const [k, v] of Object.entries(fields)) for (const value of Array.isArray(v) ? v : [v]) params.append(k, value);
+	for (const [k, v] of Object.entries(fields))
+		for (const value of Array.isArray(v) ? v : [v]) params.append(k, value);
 	return params;
 }
 
@@ -63,7 +75,10 @@ export class CallbackReceiver {
 	waitFor(n: number, timeoutMs = 3000): Promise<void> {
 		if (this.received.length >= n) return Promise.resolve();
 		return new Promise((resolve, reject) => {
-			const timer = setTimeout(() => reject(new Error(`expected ${n} callbacks, got ${this.received.length}`)), timeoutMs);
+			const timer = setTimeout(
+				() => reject(new Error(`expected ${n} callbacks, got ${this.received.length}`)),
+				timeoutMs,
+			);
 			this.waiters.push({
 				n,
 				resolve: () => {
@@ -81,7 +96,8 @@ export class CallbackReceiver {
 			const body = Buffer.concat(chunks);
 			const contentType = req.headers['content-type'] ?? '';
 			const entry: Received = { contentType, fields: {}, raw: body.toString('utf8') };
-			if (contentType.startsWith('application/json')) entry.json = JSON.parse(entry.raw) as Record<string, unknown>;
+			if (contentType.startsWith('application/json'))
+				entry.json = JSON.parse(entry.raw) as Record<string, unknown>;
 			else entry.fields = Object.fromEntries(parseForm(body, contentType));
 			this.received.push(entry);
 			res.statusCode = this.statuses.shift() ?? 200;

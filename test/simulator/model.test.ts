@@ -50,7 +50,10 @@ describe('rng', () => {
 describe('clock', () => {
 	it('maps real to virtual time with the factor and formats Exotel timestamps in IST', () => {
 		let real = 1_000_000;
-		const clock = new SimClock({ factor: 10, virtualStart: '2025-01-06T10:00:00+05:30' }, () => real);
+		const clock = new SimClock(
+			{ factor: 10, virtualStart: '2025-01-06T10:00:00+05:30' },
+			() => real,
+		);
 		expect(clock.now()).toBe(AT);
 		real += 1500;
 		expect(clock.now()).toBe(AT + 15_000);
@@ -89,7 +92,11 @@ describe('clock', () => {
 
 describe('phone numbers and metadata', () => {
 	it('parses Indian number forms', () => {
-		expect(parseIndianNumber('+91 98765-43210')).toEqual({ national: '9876543210', zeroPrefixed: '09876543210', e164: '+919876543210' });
+		expect(parseIndianNumber('+91 98765-43210')).toEqual({
+			national: '9876543210',
+			zeroPrefixed: '09876543210',
+			e164: '+919876543210',
+		});
 		expect(parseIndianNumber('011 2345 6789')?.national).toBe('1123456789');
 		expect(parseIndianNumber('0123')).toBeNull();
 		expect(parseIndianNumber('00000000000')).toBeNull();
@@ -109,21 +116,33 @@ describe('phone numbers and metadata', () => {
 		expect([...circles].sort()).toEqual([...CIRCLE_CODES].sort());
 		expect(dnd / 3000).toBeGreaterThan(0.06);
 		expect(dnd / 3000).toBeLessThan(0.1);
-		const seeds = [1, 2, 3, 4, 5].map((seed) => numberMetadata('9876543210', seed, DEFAULT_NUMBERS_CONFIG).circle);
+		const seeds = [1, 2, 3, 4, 5].map(
+			(seed) => numberMetadata('9876543210', seed, DEFAULT_NUMBERS_CONFIG).circle,
+		);
 		expect(new Set(seeds).size).toBeGreaterThan(1);
 	});
 });
 
 describe('outcome model', () => {
 	const config = defaultModelConfig();
-	const many = (n: number, input: Partial<Parameters<typeof decideCall>[1]>, cfg = config): CallOutcome[] =>
+	const many = (
+		n: number,
+		input: Partial<Parameters<typeof decideCall>[1]>,
+		cfg = config,
+	): CallOutcome[] =>
 		Array.from({ length: n }, (_, i) =>
-			decideCall(deriveRng(1, 'call', i), { circle: 'KA', number: '9876543210', at: AT, variant: 'flow', ...input }, cfg),
+			decideCall(
+				deriveRng(1, 'call', i),
+				{ circle: 'KA', number: '9876543210', at: AT, variant: 'flow', ...input },
+				cfg,
+			),
 		);
 
 	it('is pure: same rng state and input give the same outcome', () => {
 		const input = { circle: 'MH' as const, number: '9876543210', at: AT };
-		expect(decideCall(createRng(5), input, config)).toEqual(decideCall(createRng(5), input, config));
+		expect(decideCall(createRng(5), input, config)).toEqual(
+			decideCall(createRng(5), input, config),
+		);
 	});
 
 	it('follows the per-circle mix', () => {
@@ -162,20 +181,34 @@ describe('outcome model', () => {
 			...config,
 			outages: [
 				{ circle: 'KA' as const, kind: 'hard' as const, from: AT, to: AT + 60_000 },
-				{ circle: 'TN' as const, kind: 'silent' as const, from: '2025-01-06 10:00:00', to: '2025-01-06 10:01:00' },
+				{
+					circle: 'TN' as const,
+					kind: 'silent' as const,
+					from: '2025-01-06 10:00:00',
+					to: '2025-01-06 10:01:00',
+				},
 			],
 		};
 		const hard = many(200, { circle: 'KA' }, cfg);
 		expect(hard.every((o) => o.status === 'failed' && o.durationSeconds <= 5)).toBe(true);
 		const silent = many(200, { circle: 'TN', timeOutSeconds: 45 }, cfg);
 		expect(silent.every((o) => o.status === 'no-answer' && o.durationSeconds === 45)).toBe(true);
-		expect(many(200, { circle: 'KA', at: AT + 60_000 }, cfg).some((o) => o.status === 'completed')).toBe(true);
+		expect(
+			many(200, { circle: 'KA', at: AT + 60_000 }, cfg).some((o) => o.status === 'completed'),
+		).toBe(true);
 		expect(many(200, { circle: 'MH' }, cfg).some((o) => o.status === 'completed')).toBe(true);
 	});
 
 	it('honours fixtures, TimeLimit and the time-of-day curve', () => {
-		const cfg = { ...config, fixtures: { '9000000001': { status: 'busy' as const, ringSeconds: 7 } } };
-		expect(many(10, { number: '9000000001' }, cfg).every((o) => o.status === 'busy' && o.durationSeconds === 7)).toBe(true);
+		const cfg = {
+			...config,
+			fixtures: { '9000000001': { status: 'busy' as const, ringSeconds: 7 } },
+		};
+		expect(
+			many(10, { number: '9000000001' }, cfg).every(
+				(o) => o.status === 'busy' && o.durationSeconds === 7,
+			),
+		).toBe(true);
 		expect(many(300, { timeLimitSeconds: 20 }).every((o) => o.talkSeconds <= 20)).toBe(true);
 		const curve = { ...config, answerByHourIST: LUNCH_DIP_CURVE };
 		const lunch = Date.parse('2025-01-06T08:00:00Z'); // 13:30 IST
@@ -205,7 +238,13 @@ describe('rate limiter and ledger', () => {
 	it('measures the busiest window', () => {
 		const ledger = new Ledger();
 		for (const at of [0, 100, 59_999, 60_000, 60_001, 200_000]) {
-			ledger.addConnectRequest({ at, atIso: '', accountSid: 'a', httpStatus: at === 60_000 ? 429 : 200, reason: '' });
+			ledger.addConnectRequest({
+				at,
+				atIso: '',
+				accountSid: 'a',
+				httpStatus: at === 60_000 ? 429 : 200,
+				reason: '',
+			});
 		}
 		expect(ledger.maxRequestsInAnyWindow(60_000)).toBe(4); // 100, 59999, 60000, 60001
 		expect(ledger.maxRequestsInAnyWindow(60_000, 'accepted')).toBe(3);
@@ -214,11 +253,19 @@ describe('rate limiter and ledger', () => {
 
 describe('config', () => {
 	it('deep-merges partial config, replacing arrays', () => {
-		const cfg = buildConfig({ clock: { factor: 5 }, model: { circles: { KA: { answer: 0.9 } }, outages: [] }, numbers: { dndShare: 0 } });
+		const cfg = buildConfig({
+			clock: { factor: 5 },
+			model: { circles: { KA: { answer: 0.9 } }, outages: [] },
+			numbers: { dndShare: 0 },
+		});
 		expect(cfg.clock).toEqual({ factor: 5, virtualStart: null });
 		expect(cfg.model.circles.KA).toEqual({ answer: 0.9 });
 		expect(cfg.model.circles.TN).toEqual({ answer: 0.63 });
-		expect(cfg.accounts[0]).toMatchObject({ sid: 'simaccount', apiKey: 'sim-key', apiToken: 'sim-token' });
+		expect(cfg.accounts[0]).toMatchObject({
+			sid: 'simaccount',
+			apiKey: 'sim-key',
+			apiToken: 'sim-token',
+		});
 		expect(cfg.rateLimit).toEqual({ enabled: true, limit: 200, windowMs: 60_000 });
 	});
 });

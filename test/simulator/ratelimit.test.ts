@@ -9,8 +9,13 @@ describe('simulator: connect rate limit (200 per sliding 60 s, virtual time)', (
 	afterAll(() => sim.stop());
 	beforeEach(() => sim.reset());
 
-	const connect = () => client(sim).post(connectPath(), form({ From: '9876543210', To: '9123456789', CallerId: CALLER_ID }));
-	const burst = async (n: number) => (await Promise.all(Array.from({ length: n }, connect))).map((r) => r.status);
+	const connect = () =>
+		client(sim).post(
+			connectPath(),
+			form({ From: '9876543210', To: '9123456789', CallerId: CALLER_ID }),
+		);
+	const burst = async (n: number) =>
+		(await Promise.all(Array.from({ length: n }, connect))).map((r) => r.status);
 
 	it('accepts exactly 200, rejects the 201st with 429, and accepts again once the window slides', async () => {
 		const t0 = sim.clock.now();

@@ -19,7 +19,10 @@ const pool: CallerIdPool = {
 
 describe('splitNumbers / normaliseCircle', () => {
 	it('splits comma, semicolon and newline lists, strips spaces and dashes, removes duplicates', () => {
-		expect(splitNumbers('020 1111 0001, 020-1111-0002;\n02011110001 ,, ')).toEqual(['02011110001', '02011110002']);
+		expect(splitNumbers('020 1111 0001, 020-1111-0002;\n02011110001 ,, ')).toEqual([
+			'02011110001',
+			'02011110002',
+		]);
 		expect(splitNumbers(undefined)).toEqual([]);
 	});
 	it('accepts codes in any case and full circle names', () => {
@@ -32,12 +35,15 @@ describe('splitNumbers / normaliseCircle', () => {
 
 describe('buildPool', () => {
 	it('groups discovered ExoPhones by region and reports those without one', () => {
-		const { pool: p, unassignedExoPhones } = buildPool([], [
-			{ number: '02011110001', region: 'MH' },
-			{ number: '02011110002', region: 'mh' },
-			{ number: '02011110001', region: 'MH' },
-			{ number: '08011110001', region: null },
-		]);
+		const { pool: p, unassignedExoPhones } = buildPool(
+			[],
+			[
+				{ number: '02011110001', region: 'MH' },
+				{ number: '02011110002', region: 'mh' },
+				{ number: '02011110001', region: 'MH' },
+				{ number: '08011110001', region: null },
+			],
+		);
 		expect(p).toEqual({ MH: ['02011110001', '02011110002'] });
 		expect(unassignedExoPhones).toEqual(['08011110001']);
 	});
@@ -92,15 +98,23 @@ describe('selectCallerId', () => {
 		expect(again.callerId).toBe('02011110001');
 		expect(again.callerIdReason).toBe('Circle match MH, first of 3');
 		expect(cursors).toEqual({});
-		expect(selectCallerId('UE', pool, settings).callerIdReason).toBe('Circle match UE, only number');
+		expect(selectCallerId('UE', pool, settings).callerIdReason).toBe(
+			'Circle match UE, only number',
+		);
 	});
 
 	it('random uses the injected generator (seeded = reproducible) and stays in range', () => {
 		const settings: SelectionSettings = { strategy: 'random', neighbourFallback: true };
 		const a = seededRandom(42);
 		const b = seededRandom(42);
-		const runA = Array.from({ length: 30 }, () => selectCallerId('MH', pool, settings, {}, a).callerId);
-		const runB = Array.from({ length: 30 }, () => selectCallerId('MH', pool, settings, {}, b).callerId);
+		const runA = Array.from(
+			{ length: 30 },
+			() => selectCallerId('MH', pool, settings, {}, a).callerId,
+		);
+		const runB = Array.from(
+			{ length: 30 },
+			() => selectCallerId('MH', pool, settings, {}, b).callerId,
+		);
 		expect(runA).toEqual(runB);
 		expect(new Set(runA)).toEqual(new Set(pool.MH));
 		expect(selectCallerId('MH', pool, settings, {}, () => 0.999999).callerIdReason).toBe(
@@ -123,7 +137,11 @@ describe('selectCallerId', () => {
 	});
 
 	it('with neighbour fallback off, a circle without ExoPhone goes to the fallback caller ID', () => {
-		const s = selectCallerId('UW', pool, { ...RR, neighbourFallback: false, fallbackCallerId: ' 08000000000 ' });
+		const s = selectCallerId('UW', pool, {
+			...RR,
+			neighbourFallback: false,
+			fallbackCallerId: ' 08000000000 ',
+		});
 		expect(s).toMatchObject({
 			callerId: '08000000000',
 			callerIdCircle: null,
@@ -136,7 +154,9 @@ describe('selectCallerId', () => {
 		const s = selectCallerId('KL', pool, RR, {});
 		expect(s.callerId).toBeNull();
 		expect(s.source).toBe('none');
-		expect(s.callerIdReason).toBe('No ExoPhone for circle KL or its neighbours (TN, KA); no fallback caller ID is set');
+		expect(s.callerIdReason).toBe(
+			'No ExoPhone for circle KL or its neighbours (TN, KA); no fallback caller ID is set',
+		);
 	});
 
 	it('unknown or missing circles are explained in plain words', () => {
@@ -149,10 +169,13 @@ describe('selectCallerId', () => {
 	});
 
 	it('table overrides discovery end to end', () => {
-		const { pool: p } = buildPool([{ circle: 'MH', numbers: '09999990001' }], [
-			{ number: '02011110001', region: 'MH' },
-			{ number: '05221110001', region: 'UE' },
-		]);
+		const { pool: p } = buildPool(
+			[{ circle: 'MH', numbers: '09999990001' }],
+			[
+				{ number: '02011110001', region: 'MH' },
+				{ number: '05221110001', region: 'UE' },
+			],
+		);
 		expect(selectCallerId('MH', p, RR, {}).callerId).toBe('09999990001');
 		expect(selectCallerId('UE', p, RR, {}).callerId).toBe('05221110001');
 	});

@@ -2,7 +2,14 @@
  * The campaign dashboard (nodes/core/dashboard.ts): its figures are getStats' figures, breakers show with their
  * India-time "since", names from the state cannot inject markup, and the page loads nothing and holds no secret.
  */
-import { CHART_PLOT_H, escapeHtml, hourChart, istTime, renderDashboard, safeActionUrl } from '../../nodes/core/dashboard';
+import {
+	CHART_PLOT_H,
+	escapeHtml,
+	hourChart,
+	istTime,
+	renderDashboard,
+	safeActionUrl,
+} from '../../nodes/core/dashboard';
 import {
 	createState,
 	getStats,
@@ -23,18 +30,28 @@ const HOSTILE = `<script>alert("x")</script><img src=x onerror=alert(1)>'"&`;
 /** 60 contacts over MH / DL / KA: 49 placed, 20 finished (5 of each outcome); DL open, KA half-open. */
 function campaignWithCalls(name = 'diwali'): CampaignState {
 	const done = campaignWithFinishedCalls(name, ['MH', 'DL', 'KA'], MON_10 + 25000, NOW, s);
-	done.circles.DL.br = { ...done.circles.DL.br, s: 'open', since: MON_10 + 10000, until: MON_10 + 130000, why: 'failed_run' };
+	done.circles.DL.br = {
+		...done.circles.DL.br,
+		s: 'open',
+		since: MON_10 + 10000,
+		until: MON_10 + 130000,
+		why: 'failed_run',
+	};
 	done.circles.KA.br = { ...done.circles.KA.br, s: 'half-open', since: MON_10 + 20000, until: 0 };
 	return done;
 }
 
 function page(state: CampaignState, actionUrl = ACTION): { stats: PacingStats; html: string } {
 	const stats = getStats(state, NOW, s);
-	return { stats, html: renderDashboard(stats, { now: NOW, actionUrl, history: lastHour(state, NOW) }) };
+	return {
+		stats,
+		html: renderDashboard(stats, { now: NOW, actionUrl, history: lastHour(state, NOW) }),
+	};
 }
 
 /** The text of the element marked data-k="<label>". */
-const figure = (html: string, label: string): string => html.match(new RegExp(`data-k="${label}">([^<]*)<`))?.[1] ?? '';
+const figure = (html: string, label: string): string =>
+	html.match(new RegExp(`data-k="${label}">([^<]*)<`))?.[1] ?? '';
 const circleRow = (html: string, circle: string): string =>
 	html.match(new RegExp(`<tr data-circle="${circle}">[\\s\\S]*?</tr>`))?.[0] ?? '';
 
@@ -42,11 +59,22 @@ describe('renderDashboard: the figures are getStats', () => {
 	const { stats, html } = page(campaignWithCalls());
 
 	it('calls placed / completed / in flight and the last minute against the limit', () => {
-		expect(stats.totals).toMatchObject({ attempted: 49, completed: 5, busy: 5, noAnswer: 5, failed: 5, inFlight: 29 });
+		expect(stats.totals).toMatchObject({
+			attempted: 49,
+			completed: 5,
+			busy: 5,
+			noAnswer: 5,
+			failed: 5,
+			inFlight: 29,
+		});
 		expect(figure(html, 'Placed')).toBe(String(stats.totals.attempted));
 		expect(figure(html, 'In flight')).toBe(String(stats.totals.inFlight));
-		expect(figure(html, 'Last minute')).toBe(`${stats.guards.requestsLast60s} / ${stats.guards.windowLimit}`);
-		expect(html).toContain(`${stats.totals.completionPct!.toFixed(1)}% of ${stats.totals.resolved} finished`);
+		expect(figure(html, 'Last minute')).toBe(
+			`${stats.guards.requestsLast60s} / ${stats.guards.windowLimit}`,
+		);
+		expect(html).toContain(
+			`${stats.totals.completionPct!.toFixed(1)}% of ${stats.totals.resolved} finished`,
+		);
 		expect(figure(html, 'Busy')).toBe('5');
 		expect(figure(html, 'No answer')).toBe('5');
 		expect(figure(html, 'Failed')).toBe('5');
@@ -69,7 +97,9 @@ describe('renderDashboard: the figures are getStats', () => {
 		expect(html).toMatch(/<svg id="hour-chart" [^>]*role="img"/);
 		expect(html).toContain('<h2>Last 60 minutes</h2>');
 		// the 20 calls finished in the current minute (10:00 IST), 5 of them completed
-		expect(html).toContain('<g data-m="59" data-c="5" data-n="15"><title>10:00 IST: 5 completed, 15 not completed</title>');
+		expect(html).toContain(
+			'<g data-m="59" data-c="5" data-n="15"><title>10:00 IST: 5 completed, 15 not completed</title>',
+		);
 		expect(figure(html, 'Hour finished')).toBe('20');
 		expect(figure(html, 'Hour completed')).toBe('5');
 		expect(html).toContain(',5000);');
@@ -77,7 +107,9 @@ describe('renderDashboard: the figures are getStats', () => {
 
 	it('says Paused, and since when', () => {
 		const paused = page(pauseCampaign(campaignWithCalls(), ist('2025-03-03T10:00:05'))).html;
-		expect(paused).toContain('<span class="badge paused">Paused</span> <span class="muted">since 03 Mar, 10:00:05 IST</span>');
+		expect(paused).toContain(
+			'<span class="badge paused">Paused</span> <span class="muted">since 03 Mar, 10:00:05 IST</span>',
+		);
 	});
 
 	it('renders an empty campaign without calls', () => {
@@ -87,7 +119,7 @@ describe('renderDashboard: the figures are getStats', () => {
 	});
 });
 
-describe('recentActivity: the health window, still in Get Dashboard\'s output', () => {
+describe("recentActivity: the health window, still in Get Dashboard's output", () => {
 	it('pools the circles per bucket and leaves out what the window has dropped', () => {
 		const state = campaignWithCalls();
 		expect(recentActivity(state, NOW, s)).toEqual({
@@ -103,12 +135,19 @@ describe('hourChart: the last 60 minutes as an inline SVG', () => {
 	const T0 = MON_10 - 59 * 60000; // the first minute shown: 09:01 IST
 	const hour = (counts: Record<number, [number, number]>): LastHour => ({
 		minutes: 60,
-		buckets: [...Array(60)].map((_, i) => ({ at: T0 + i * 60000, completed: counts[i]?.[0] ?? 0, notCompleted: counts[i]?.[1] ?? 0 })),
+		buckets: [...Array(60)].map((_, i) => ({
+			at: T0 + i * 60000,
+			completed: counts[i]?.[0] ?? 0,
+			notCompleted: counts[i]?.[1] ?? 0,
+		})),
 	});
 	/** [y, height] of the rects of minute i: completed first, then not completed. */
 	const rects = (svg: string, i: number): Array<[number, number]> => {
 		const g = svg.match(new RegExp(`<g data-m="${i}"[^>]*>[\\s\\S]*?</g>`))?.[0] ?? '';
-		return [...g.matchAll(/<rect [^>]*y="(\d+)" [^>]*height="(\d+)"/g)].map((m) => [Number(m[1]), Number(m[2])]);
+		return [...g.matchAll(/<rect [^>]*y="(\d+)" [^>]*height="(\d+)"/g)].map((m) => [
+			Number(m[1]),
+			Number(m[2]),
+		]);
 	};
 	const BASE = 150 - 16;
 
@@ -143,13 +182,18 @@ describe('hourChart: the last 60 minutes as an inline SVG', () => {
 		const svg = hourChart(hour({ 5: [1, 1] }), HOSTILE);
 		expect(svg).not.toContain('<script>');
 		expect(svg).not.toContain('<img');
-		expect(svg).toContain(`aria-label="Calls finished per minute in the last 60 minutes, campaign ${escapeHtml(HOSTILE)}"`);
+		expect(svg).toContain(
+			`aria-label="Calls finished per minute in the last 60 minutes, campaign ${escapeHtml(HOSTILE)}"`,
+		);
 	});
 
 	it('the page charts what the state counted in the last hour (lastHour), and nothing once the hour has passed', () => {
 		const state = campaignWithCalls();
 		const later = NOW + 3600000;
-		const html = renderDashboard(getStats(state, later, s), { now: later, history: lastHour(state, later) });
+		const html = renderDashboard(getStats(state, later, s), {
+			now: later,
+			history: lastHour(state, later),
+		});
 		expect(html).toContain('<h2>Last 60 minutes</h2>');
 		expect(html).not.toContain('<rect');
 		expect(figure(html, 'Hour finished')).toBe('0');
@@ -166,7 +210,9 @@ describe('renderDashboard: safe to open', () => {
 		expect(html).not.toMatch(/<img/);
 		expect(html).not.toContain('alert("x")');
 		expect(html).toContain(escapeHtml(HOSTILE));
-		expect(escapeHtml(HOSTILE)).toBe('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;&#39;&quot;&amp;');
+		expect(escapeHtml(HOSTILE)).toBe(
+			'&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;&#39;&quot;&amp;',
+		);
 	});
 
 	it('loads nothing from elsewhere: the only URL in the page is the action URL given', () => {
@@ -189,7 +235,12 @@ describe('renderDashboard: safe to open', () => {
 		expect(safeActionUrl('/webhook/control')).toBe('/webhook/control');
 		expect(safeActionUrl(' https://x.example/a ')).toBe('https://x.example/a');
 		expect(safeActionUrl('')).toBe('');
-		for (const bad of ['javascript:alert(1)', 'data:text/html,x', '//evil.example/x', 'webhook/x']) {
+		for (const bad of [
+			'javascript:alert(1)',
+			'data:text/html,x',
+			'//evil.example/x',
+			'webhook/x',
+		]) {
 			expect(() => safeActionUrl(bad)).toThrow(/must start with/);
 		}
 		expect(() => page(campaignWithCalls(), 'javascript:alert(1)')).toThrow();

@@ -15,7 +15,17 @@ describe('example canvases', () => {
 	it('finds what the session-5 canvas of example 1 had: nodes on note text, an edge through a node', () => {
 		const wf = {
 			nodes: [
-				{ name: 'Note: Lookups', type: 'n8n-nodes-base.stickyNote', position: [640, -60], parameters: { width: 440, height: 260, content: '### 2. Number Lookup\nAdds circle, operator and DND for rows without a circle.' } },
+				{
+					name: 'Note: Lookups',
+					type: 'n8n-nodes-base.stickyNote',
+					position: [640, -60],
+					parameters: {
+						width: 440,
+						height: 260,
+						content:
+							'### 2. Number Lookup\nAdds circle, operator and DND for rows without a circle.',
+					},
+				},
 				{ name: 'Save Row Updates', type: 'x', position: [880, -100], parameters: {} },
 				{ name: 'Release', type: 'x', position: [660, 400], parameters: {} },
 				{ name: 'Mark Dialling', type: 'x', position: [880, 400], parameters: {} },

@@ -9,16 +9,40 @@ import {
 
 describe('parseRestException', () => {
 	it('reads JSON objects, JSON text and XML', () => {
-		expect(parseRestException({ RestException: { Status: 401, Message: 'Authentication failed' } })).toEqual({ status: 401, message: 'Authentication failed' });
-		expect(parseRestException('{"RestException":{"Status":"400","Message":"From is invalid","Code":34001}}')).toEqual({ status: 400, message: 'From is invalid', code: 34001 });
 		expect(
-			parseRestException('<?xml version="1.0"?><TwilioResponse><RestException><Status>404</Status><Message>Call not found</Message></RestException></TwilioResponse>'),
+			parseRestException({ RestException: { Status: 401, Message: 'Authentication failed' } }),
+		).toEqual({ status: 401, message: 'Authentication failed' });
+		expect(
+			parseRestException(
+				'{"RestException":{"Status":"400","Message":"From is invalid","Code":34001}}',
+			),
+		).toEqual({ status: 400, message: 'From is invalid', code: 34001 });
+		expect(
+			parseRestException(
+				'<?xml version="1.0"?><TwilioResponse><RestException><Status>404</Status><Message>Call not found</Message></RestException></TwilioResponse>',
+			),
 		).toEqual({ status: 404, message: 'Call not found' });
 	});
 	it('reads the v2 envelope (object and array forms)', () => {
-		const body = { http_code: 400, response: { code: 400, status: 'failure', error_data: { code: 1002, message: 'Invalid parameter', description: 'page_size too big' }, data: null } };
-		expect(parseRestException(body)).toEqual({ status: 400, message: 'Invalid parameter: page_size too big', code: 1002 });
-		expect(parseRestException({ ...body, response: [body.response] })).toEqual({ status: 400, message: 'Invalid parameter: page_size too big', code: 1002 });
+		const body = {
+			http_code: 400,
+			response: {
+				code: 400,
+				status: 'failure',
+				error_data: { code: 1002, message: 'Invalid parameter', description: 'page_size too big' },
+				data: null,
+			},
+		};
+		expect(parseRestException(body)).toEqual({
+			status: 400,
+			message: 'Invalid parameter: page_size too big',
+			code: 1002,
+		});
+		expect(parseRestException({ ...body, response: [body.response] })).toEqual({
+			status: 400,
+			message: 'Invalid parameter: page_size too big',
+			code: 1002,
+		});
 	});
 	it('returns null for success bodies and junk', () => {
 		expect(parseRestException({ Call: { Sid: 'x' } })).toBeNull();
@@ -46,21 +70,41 @@ describe('hints', () => {
 	});
 
 	it('network hints point at the cluster / base URL', () => {
-		const d = describeNetworkError({ kind: 'refused', label: 'number lookup', baseUrl: 'http://127.0.0.1:1' });
+		const d = describeNetworkError({
+			kind: 'refused',
+			label: 'number lookup',
+			baseUrl: 'http://127.0.0.1:1',
+		});
 		expect(d.message).toBe('Exotel number lookup failed: connection refused');
 		expect(d.description).toContain('cluster');
 		expect(d.description).toContain('http://127.0.0.1:1');
-		expect(describeNetworkError({ kind: 'timeout', label: 'connect call', mayHaveSideEffect: true }).description).toContain('may have been placed');
-		expect(describeNetworkError({ kind: 'timeout', label: 'number lookup' }).description).not.toContain('may have been placed');
+		expect(
+			describeNetworkError({ kind: 'timeout', label: 'connect call', mayHaveSideEffect: true })
+				.description,
+		).toContain('may have been placed');
+		expect(
+			describeNetworkError({ kind: 'timeout', label: 'number lookup' }).description,
+		).not.toContain('may have been placed');
 	});
 });
 
 describe('describeHttpError', () => {
 	it("uses Exotel's own message and the hint", () => {
-		const d = describeHttpError({ status: 401, body: { RestException: { Status: 401, Message: 'Authentication failed' } }, label: 'number lookup' });
-		expect(d).toMatchObject({ message: 'Exotel number lookup failed: Authentication failed (HTTP 401)', httpCode: '401', status: 401 });
+		const d = describeHttpError({
+			status: 401,
+			body: { RestException: { Status: 401, Message: 'Authentication failed' } },
+			label: 'number lookup',
+		});
+		expect(d).toMatchObject({
+			message: 'Exotel number lookup failed: Authentication failed (HTTP 401)',
+			httpCode: '401',
+			status: 401,
+		});
 		expect(d.description).toContain('API key and API token');
-		expect(describeHttpError({ status: 502, body: '<html>bad gateway</html>', label: 'call details' }).message).toBe('Exotel call details failed: HTTP 502');
+		expect(
+			describeHttpError({ status: 502, body: '<html>bad gateway</html>', label: 'call details' })
+				.message,
+		).toBe('Exotel call details failed: HTTP 502');
 	});
 
 	it('never leaks secrets, even when Exotel echoes them', () => {
@@ -81,8 +125,18 @@ describe('describeHttpError', () => {
 describe('classifyNetworkError', () => {
 	it('finds codes on the error, its cause, or in messages', () => {
 		expect(classifyNetworkError({ code: 'ECONNREFUSED' })).toBe('refused');
-		expect(classifyNetworkError({ message: 'wrapped', cause: { code: 'ECONNABORTED', message: 'timeout of 100ms exceeded' } })).toBe('timeout');
-		expect(classifyNetworkError({ message: 'The service refused', messages: ['connect ECONNREFUSED 127.0.0.1:1'] })).toBe('refused');
+		expect(
+			classifyNetworkError({
+				message: 'wrapped',
+				cause: { code: 'ECONNABORTED', message: 'timeout of 100ms exceeded' },
+			}),
+		).toBe('timeout');
+		expect(
+			classifyNetworkError({
+				message: 'The service refused',
+				messages: ['connect ECONNREFUSED 127.0.0.1:1'],
+			}),
+		).toBe('refused');
 		expect(classifyNetworkError(new Error('getaddrinfo ENOTFOUND api.exotel.invalid'))).toBe('dns');
 		expect(classifyNetworkError(new Error('socket hang up'))).toBe('reset');
 		expect(classifyNetworkError(new Error('something else'))).toBeNull();

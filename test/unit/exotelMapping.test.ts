@@ -98,23 +98,57 @@ describe('normalizeCall', () => {
 
 	it('maps a fresh connect response (nulls, in-progress, no details)', () => {
 		const c = normalizeCall({
-			Call: { ...CALL, Status: 'in-progress', EndTime: null, Duration: null, Price: null, RecordingUrl: 'null', Details: undefined },
+			Call: {
+				...CALL,
+				Status: 'in-progress',
+				EndTime: null,
+				Duration: null,
+				Price: null,
+				RecordingUrl: 'null',
+				Details: undefined,
+			},
 		});
-		expect(c).toMatchObject({ status: 'in-progress', answered: false, endTime: null, duration: null, price: null, recordingUrl: null, legs: [] });
+		expect(c).toMatchObject({
+			status: 'in-progress',
+			answered: false,
+			endTime: null,
+			duration: null,
+			price: null,
+			recordingUrl: null,
+			legs: [],
+		});
 		expect(c.conversationDuration).toBeNull();
 		expect(c.leg1Status).toBeNull();
 	});
 
 	it('answered when conversation time > 0 even if status says otherwise; not for a busy call', () => {
 		expect(normalizeCall({ ...CALL, Status: 'failed' }).answered).toBe(true);
-		expect(normalizeCall({ ...CALL, Status: 'busy', Details: { ConversationDuration: 0, Leg1Status: 'completed', Leg2Status: 'busy' } })).toMatchObject({
+		expect(
+			normalizeCall({
+				...CALL,
+				Status: 'busy',
+				Details: { ConversationDuration: 0, Leg1Status: 'completed', Leg2Status: 'busy' },
+			}),
+		).toMatchObject({
 			answered: false,
 			leg2Status: 'busy',
 		});
 	});
 
 	it('recording "" and "null" become null; string durations in legs become numbers', () => {
-		const c = normalizeCall({ ...CALL, RecordingUrl: '', Details: { ConversationDuration: '8', Leg1Status: 'completed', Leg2Status: 'no-answer', Legs: [{ Leg: { Id: '1', OnCallDuration: '21' } }, { Leg: { Id: '2', OnCallDuration: 'null' } }] } });
+		const c = normalizeCall({
+			...CALL,
+			RecordingUrl: '',
+			Details: {
+				ConversationDuration: '8',
+				Leg1Status: 'completed',
+				Leg2Status: 'no-answer',
+				Legs: [
+					{ Leg: { Id: '1', OnCallDuration: '21' } },
+					{ Leg: { Id: '2', OnCallDuration: 'null' } },
+				],
+			},
+		});
 		expect(c.recordingUrl).toBeNull();
 		expect(c.legs).toEqual([
 			{ id: 1, status: 'completed', onCallDuration: 21 },
@@ -123,13 +157,21 @@ describe('normalizeCall', () => {
 	});
 
 	it('throws without a Sid', () => {
-		expect(() => normalizeCall({ RestException: { Status: 404, Message: 'x' } })).toThrow('without a call Sid');
+		expect(() => normalizeCall({ RestException: { Status: 404, Message: 'x' } })).toThrow(
+			'without a call Sid',
+		);
 	});
 });
 
 describe('mapBulkCalls', () => {
 	const page = {
-		Metadata: { Total: 3, PageSize: 2, FirstPageUri: '/v1/Accounts/a/Calls.json?PageSize=2', PrevPageUri: null, NextPageUri: '/v1/Accounts/a/Calls.json?PageSize=2&After=cursor%2B1' },
+		Metadata: {
+			Total: 3,
+			PageSize: 2,
+			FirstPageUri: '/v1/Accounts/a/Calls.json?PageSize=2',
+			PrevPageUri: null,
+			NextPageUri: '/v1/Accounts/a/Calls.json?PageSize=2&After=cursor%2B1',
+		},
 		Calls: [CALL, { ...CALL, Sid: 'second', Status: 'no-answer', Details: undefined }],
 	};
 	it('maps calls and the After cursor (JSON)', () => {
@@ -145,7 +187,10 @@ describe('mapBulkCalls', () => {
 		expect(r.nextAfter).toBe('cursor+1');
 	});
 	it('last page has no cursor; empty pages are fine', () => {
-		expect(mapBulkCalls({ Metadata: { NextPageUri: null }, Calls: [] })).toEqual({ calls: [], raw: [] });
+		expect(mapBulkCalls({ Metadata: { NextPageUri: null }, Calls: [] })).toEqual({
+			calls: [],
+			raw: [],
+		});
 	});
 });
 
@@ -174,9 +219,37 @@ describe('mapNumberMetadata', () => {
 		});
 	});
 	it('DND Unavailable is its own value, No is false; missing circle name is filled from our table; lower-case circle', () => {
-		const r = mapNumberMetadata({ Numbers: { PhoneNumber: '09876530240', Circle: 'mh', CircleName: '', Type: 'MOBILE', Operator: 'A', OperatorName: 'Airtel', DND: 'Unavailable' } });
-		expect(r).toMatchObject({ phoneNumber: '+919876530240', circle: 'MH', circleName: 'Maharashtra Telecom Circle (excludes Mumbai)', numberType: 'Mobile', dnd: 'unavailable' });
-		expect(mapNumberMetadata({ Numbers: { PhoneNumber: '09876530240', Circle: null, CircleName: null, Type: null, Operator: null, OperatorName: null, DND: 'No' } })).toMatchObject({
+		const r = mapNumberMetadata({
+			Numbers: {
+				PhoneNumber: '09876530240',
+				Circle: 'mh',
+				CircleName: '',
+				Type: 'MOBILE',
+				Operator: 'A',
+				OperatorName: 'Airtel',
+				DND: 'Unavailable',
+			},
+		});
+		expect(r).toMatchObject({
+			phoneNumber: '+919876530240',
+			circle: 'MH',
+			circleName: 'Maharashtra Telecom Circle (excludes Mumbai)',
+			numberType: 'Mobile',
+			dnd: 'unavailable',
+		});
+		expect(
+			mapNumberMetadata({
+				Numbers: {
+					PhoneNumber: '09876530240',
+					Circle: null,
+					CircleName: null,
+					Type: null,
+					Operator: null,
+					OperatorName: null,
+					DND: 'No',
+				},
+			}),
+		).toMatchObject({
 			circle: null,
 			circleName: null,
 			numberType: null,
@@ -184,13 +257,34 @@ describe('mapNumberMetadata', () => {
 		});
 	});
 	it('reads XML', () => {
-		const xml = toTwilioResponseXml({ Numbers: { PhoneNumber: '01123456789', Circle: 'DL', CircleName: 'Delhi', Type: 'Landline', Operator: 'MT', OperatorName: 'MTNL', DND: 'No' } });
-		expect(mapNumberMetadata(xml)).toMatchObject({ phoneNumber: '+911123456789', circle: 'DL', numberType: 'Landline', operator: 'MT' });
+		const xml = toTwilioResponseXml({
+			Numbers: {
+				PhoneNumber: '01123456789',
+				Circle: 'DL',
+				CircleName: 'Delhi',
+				Type: 'Landline',
+				Operator: 'MT',
+				OperatorName: 'MTNL',
+				DND: 'No',
+			},
+		});
+		expect(mapNumberMetadata(xml)).toMatchObject({
+			phoneNumber: '+911123456789',
+			circle: 'DL',
+			numberType: 'Landline',
+			operator: 'MT',
+		});
 	});
 });
 
 describe('parseStatusCallback', () => {
-	const customField = encodeCorrelation({ campaign: 'diwali', contact: 'row-7', attempt: 2, circle: 'MH', releasedAt: 1700000000000 });
+	const customField = encodeCorrelation({
+		campaign: 'diwali',
+		contact: 'row-7',
+		attempt: 2,
+		circle: 'MH',
+		releasedAt: 1700000000000,
+	});
 	const expected = {
 		callSid: 'sid1',
 		status: 'completed',
@@ -214,7 +308,13 @@ describe('parseStatusCallback', () => {
 		recordingUrl: null,
 		answeredBy: null,
 		customField,
-		correlation: { campaign: 'diwali', contact: 'row-7', attempt: 2, circle: 'MH', releasedAt: 1700000000000 },
+		correlation: {
+			campaign: 'diwali',
+			contact: 'row-7',
+			attempt: 2,
+			circle: 'MH',
+			releasedAt: 1700000000000,
+		},
 		receivedAt: '1970-01-01T05:30:00+05:30',
 	};
 	const flat = {
@@ -265,20 +365,61 @@ describe('parseStatusCallback', () => {
 	it('qs-style nested legs', () => {
 		const nested = {
 			...Object.fromEntries(Object.entries(flat).filter(([k]) => !k.startsWith('Legs['))),
-			Legs: { '0': { Status: 'completed', OnCallDuration: '50' }, '1': { Status: 'completed', OnCallDuration: '30' } },
+			Legs: {
+				'0': { Status: 'completed', OnCallDuration: '50' },
+				'1': { Status: 'completed', OnCallDuration: '30' },
+			},
 		};
 		expect(parseStatusCallback(nested, 0)).toEqual(expected);
 	});
 
 	it('answered events: in-progress, empty second leg, AnsweredBy per leg', () => {
-		const e = parseStatusCallback({ CallSid: 's', EventType: 'answered', Status: 'in-progress', 'Legs[0][Status]': 'in-progress', 'Legs[0][AnsweredBy]': 'Human', 'Legs[1][Status]': '' }, 0);
-		expect(e).toMatchObject({ eventType: 'answered', status: 'in-progress', answered: true, leg1Status: 'in-progress', leg2Status: null, answeredBy: 'Human', customField: null, correlation: null });
-		expect(e.legs).toEqual([{ id: 1, status: 'in-progress', onCallDuration: null, answeredBy: 'Human' }, { id: 2, status: null, onCallDuration: null }]);
+		const e = parseStatusCallback(
+			{
+				CallSid: 's',
+				EventType: 'answered',
+				Status: 'in-progress',
+				'Legs[0][Status]': 'in-progress',
+				'Legs[0][AnsweredBy]': 'Human',
+				'Legs[1][Status]': '',
+			},
+			0,
+		);
+		expect(e).toMatchObject({
+			eventType: 'answered',
+			status: 'in-progress',
+			answered: true,
+			leg1Status: 'in-progress',
+			leg2Status: null,
+			answeredBy: 'Human',
+			customField: null,
+			correlation: null,
+		});
+		expect(e.legs).toEqual([
+			{ id: 1, status: 'in-progress', onCallDuration: null, answeredBy: 'Human' },
+			{ id: 2, status: null, onCallDuration: null },
+		]);
 	});
 
 	it('minimal terminal callback (no EventType) and a user CustomField', () => {
-		const e = parseStatusCallback({ CallSid: 's', Status: 'no-answer', DateUpdated: '2024-01-01 10:01:00', RecordingUrl: '', CustomField: 'my-own' }, 0);
-		expect(e).toMatchObject({ eventType: 'terminal', status: 'no-answer', answered: false, customField: 'my-own', correlation: null, legs: [] });
+		const e = parseStatusCallback(
+			{
+				CallSid: 's',
+				Status: 'no-answer',
+				DateUpdated: '2024-01-01 10:01:00',
+				RecordingUrl: '',
+				CustomField: 'my-own',
+			},
+			0,
+		);
+		expect(e).toMatchObject({
+			eventType: 'terminal',
+			status: 'no-answer',
+			answered: false,
+			customField: 'my-own',
+			correlation: null,
+			legs: [],
+		});
 	});
 
 	it('throws without CallSid', () => {
@@ -294,8 +435,19 @@ describe('mapExophones', () => {
 			page_size: 50,
 			next_page_uri: null,
 			incoming_phone_numbers: [
-				{ sid: '01139585476', phone_number: '+911139585476', friendly_name: '01139585476', region: 'DL', capabilities: { voice: true } },
-				{ sid: 'x2', phone_number: '+918047112345', friendly_name: 'Bangalore sales', region: 'ka' },
+				{
+					sid: '01139585476',
+					phone_number: '+911139585476',
+					friendly_name: '01139585476',
+					region: 'DL',
+					capabilities: { voice: true },
+				},
+				{
+					sid: 'x2',
+					phone_number: '+918047112345',
+					friendly_name: 'Bangalore sales',
+					region: 'ka',
+				},
 				{ sid: 'x3', phone_number: '+912233445566', friendly_name: '02233445566' },
 				{ sid: 'x4' },
 			],

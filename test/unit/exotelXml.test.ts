@@ -1,4 +1,9 @@
-import { decodeXmlEntities, parseTwilioResponse, parseXml, toTwilioResponseXml } from '../../nodes/core/exotel/xml';
+import {
+	decodeXmlEntities,
+	parseTwilioResponse,
+	parseXml,
+	toTwilioResponseXml,
+} from '../../nodes/core/exotel/xml';
 
 describe('TwilioResponse XML', () => {
 	it('reads number metadata with entities', () => {
@@ -23,13 +28,17 @@ describe('TwilioResponse XML', () => {
 			Metadata: { Total: '2', NextPageUri: '/v1/Accounts/a/Calls.json?After=xyz' },
 			Calls: [{ Sid: 'a' }, { Sid: 'b' }],
 		});
-		const one = parseTwilioResponse('<TwilioResponse><Calls><Call><Sid>a</Sid></Call></Calls></TwilioResponse>');
+		const one = parseTwilioResponse(
+			'<TwilioResponse><Calls><Call><Sid>a</Sid></Call></Calls></TwilioResponse>',
+		);
 		expect(one).toEqual({ Calls: [{ Sid: 'a' }] });
 		expect(parseTwilioResponse('<TwilioResponse><Calls/></TwilioResponse>')).toEqual({ Calls: [] });
 		const legs = parseTwilioResponse(
 			'<TwilioResponse><Call><Details><Legs><Leg><Id>1</Id><OnCallDuration>21</OnCallDuration></Leg></Legs></Details></Call></TwilioResponse>',
 		);
-		expect(legs).toEqual({ Call: { Details: { Legs: [{ Leg: { Id: '1', OnCallDuration: '21' } }] } } });
+		expect(legs).toEqual({
+			Call: { Details: { Legs: [{ Leg: { Id: '1', OnCallDuration: '21' } }] } },
+		});
 	});
 
 	it('empty elements are null; comments, CDATA and numeric entities work', () => {
@@ -53,7 +62,10 @@ describe('TwilioResponse XML', () => {
 			Call: {
 				Sid: 'abc',
 				EndTime: null,
-				Details: { ConversationDuration: 8, Legs: [{ Leg: { Id: 1, OnCallDuration: 21 } }, { Leg: { Id: 2, OnCallDuration: 8 } }] },
+				Details: {
+					ConversationDuration: 8,
+					Legs: [{ Leg: { Id: 1, OnCallDuration: 21 } }, { Leg: { Id: 2, OnCallDuration: 8 } }],
+				},
 				CallerName: 'A & B',
 			},
 		};
@@ -64,7 +76,13 @@ describe('TwilioResponse XML', () => {
 			Call: {
 				Sid: 'abc',
 				EndTime: null,
-				Details: { ConversationDuration: '8', Legs: [{ Leg: { Id: '1', OnCallDuration: '21' } }, { Leg: { Id: '2', OnCallDuration: '8' } }] },
+				Details: {
+					ConversationDuration: '8',
+					Legs: [
+						{ Leg: { Id: '1', OnCallDuration: '21' } },
+						{ Leg: { Id: '2', OnCallDuration: '8' } },
+					],
+				},
 				CallerName: 'A & B',
 			},
 		});

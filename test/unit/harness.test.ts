@@ -1,7 +1,12 @@
 /** The jest node harness itself (parameters, defaults, expressions, helpers) — other node tests rely on it. */
 import type { INodeType } from 'n8n-workflow';
 
-import { createExecuteContext, executeNode, resolveExpression, resolveParameters } from '../helpers';
+import {
+	createExecuteContext,
+	executeNode,
+	resolveExpression,
+	resolveParameters,
+} from '../helpers';
 
 const description = {
 	displayName: 'T',
@@ -13,19 +18,63 @@ const description = {
 	inputs: ['main'],
 	outputs: ['main'],
 	properties: [
-		{ displayName: 'Op', name: 'operation', type: 'options', options: [{ name: 'A', value: 'a' }, { name: 'B', value: 'b' }], default: 'a' },
-		{ displayName: 'Only A', name: 'onlyA', type: 'string', default: 'x', displayOptions: { show: { operation: ['a'] } } },
-		{ displayName: 'Only B', name: 'onlyB', type: 'number', default: 5, displayOptions: { show: { operation: ['b'] } } },
-		{ displayName: 'Not B', name: 'notB', type: 'boolean', default: true, displayOptions: { hide: { operation: ['b'] } } },
+		{
+			displayName: 'Op',
+			name: 'operation',
+			type: 'options',
+			options: [
+				{ name: 'A', value: 'a' },
+				{ name: 'B', value: 'b' },
+			],
+			default: 'a',
+		},
+		{
+			displayName: 'Only A',
+			name: 'onlyA',
+			type: 'string',
+			default: 'x',
+			displayOptions: { show: { operation: ['a'] } },
+		},
+		{
+			displayName: 'Only B',
+			name: 'onlyB',
+			type: 'number',
+			default: 5,
+			displayOptions: { show: { operation: ['b'] } },
+		},
+		{
+			displayName: 'Not B',
+			name: 'notB',
+			type: 'boolean',
+			default: true,
+			displayOptions: { hide: { operation: ['b'] } },
+		},
 		{ displayName: 'Phone', name: 'phone', type: 'string', default: '={{ $json.phone }}' },
-		{ displayName: 'Options', name: 'options', type: 'collection', default: {}, options: [{ displayName: 'T', name: 'timeout', type: 'number', default: 1 }] },
+		{
+			displayName: 'Options',
+			name: 'options',
+			type: 'collection',
+			default: {},
+			options: [{ displayName: 'T', name: 'timeout', type: 'number', default: 1 }],
+		},
 	],
 } as unknown as INodeType['description'];
 
 describe('test harness', () => {
 	it('fills defaults of displayed parameters only', () => {
-		expect(resolveParameters(description, {})).toEqual({ operation: 'a', onlyA: 'x', notB: true, phone: '={{ $json.phone }}', options: {} });
-		expect(resolveParameters(description, { operation: 'b' })).toEqual({ operation: 'b', onlyB: 5, phone: '={{ $json.phone }}', options: {} });
+		expect(resolveParameters(description, {})).toEqual({
+			operation: 'a',
+			onlyA: 'x',
+			notB: true,
+			phone: '={{ $json.phone }}',
+			options: {},
+		});
+		expect(resolveParameters(description, { operation: 'b' })).toEqual({
+			operation: 'b',
+			onlyB: 5,
+			phone: '={{ $json.phone }}',
+			options: {},
+		});
 	});
 
 	it('getNodeParameter: defaults, dot paths, fallbacks, expressions, unknown names', () => {
@@ -39,12 +88,16 @@ describe('test harness', () => {
 		expect(context.getNodeParameter('options.timeout', 0, 30)).toBe(9);
 		expect(context.getNodeParameter('options.other', 0, 30)).toBe(30);
 		expect(() => context.getNodeParameter('nope', 0)).toThrow('Could not get parameter "nope"');
-		expect(context.getNodeParameter('onlyA', 0, undefined, { rawExpressions: true })).toBe('=Hello {{ $json.name }}!');
+		expect(context.getNodeParameter('onlyA', 0, undefined, { rawExpressions: true })).toBe(
+			'=Hello {{ $json.name }}!',
+		);
 	});
 
 	it('expressions keep types for whole-value expressions', () => {
 		expect(resolveExpression('={{ [1, 2] }}', {})).toEqual([1, 2]);
-		expect(resolveExpression('={{ $json.a }}-{{ $json.b }}', { $json: { a: 1, b: 'x' } })).toBe('1-x');
+		expect(resolveExpression('={{ $json.a }}-{{ $json.b }}', { $json: { a: 1, b: 'x' } })).toBe(
+			'1-x',
+		);
 		expect(resolveExpression('plain', {})).toBe('plain');
 	});
 
@@ -57,13 +110,20 @@ describe('test harness', () => {
 				sd.count = ((sd.count as number) ?? 0) + 1;
 				const items = this.getInputData();
 				items[0].json.touched = true; // a bad node mutating its input
-				const out = this.helpers.constructExecutionMetaData(this.helpers.returnJsonArray([{ mode: this.getMode(), cof: this.continueOnFail() }]), {
-					itemData: { item: 0 },
-				});
+				const out = this.helpers.constructExecutionMetaData(
+					this.helpers.returnJsonArray([{ mode: this.getMode(), cof: this.continueOnFail() }]),
+					{
+						itemData: { item: 0 },
+					},
+				);
 				return [out];
 			},
 		};
-		const a = await executeNode(node, { staticData: shared, mode: 'trigger', continueOnFail: true });
+		const a = await executeNode(node, {
+			staticData: shared,
+			mode: 'trigger',
+			continueOnFail: true,
+		});
 		await executeNode(node, { staticData: shared });
 		expect(shared.count).toBe(2);
 		expect(a.json).toEqual([{ mode: 'trigger', cof: true }]);

@@ -22,7 +22,9 @@ export function n8nWorkflowNames(source: string): string[] {
 	for (const m of source.matchAll(/(?:const|var|let)\s+(\w+)\s*=\s*require\("n8n-workflow"\)/g)) {
 		for (const use of source.matchAll(new RegExp(`\\b${m[1]}\\.(\\w+)`, 'g'))) names.add(use[1]);
 	}
-	for (const m of source.matchAll(/(?:const|var|let)\s*\{([^}]*)\}\s*=\s*require\("n8n-workflow"\)/g)) {
+	for (const m of source.matchAll(
+		/(?:const|var|let)\s*\{([^}]*)\}\s*=\s*require\("n8n-workflow"\)/g,
+	)) {
 		for (const part of m[1].split(',')) {
 			const name = part.split(':')[0].trim();
 			if (name) names.add(name);
@@ -45,7 +47,8 @@ describe('n8n-workflow imports in dist/', () => {
 	});
 
 	it('spots a name that 2.x lacks (the check itself works)', () => {
-		const sample = 'const n8n_workflow_1 = require("n8n-workflow");\n(0, n8n_workflow_1.sleepWithAbort)(5);';
+		const sample =
+			'const n8n_workflow_1 = require("n8n-workflow");\n(0, n8n_workflow_1.sleepWithAbort)(5);';
 		expect(n8nWorkflowNames(sample)).toEqual(['sleepWithAbort']);
 		expect(lines[1][1].sleepWithAbort).toBeUndefined();
 	});

@@ -17,7 +17,10 @@ const node: INode = {
 
 describe('asNodeError', () => {
 	it('passes a NodeApiError through, with the index of the item being processed', () => {
-		const api = new NodeApiError(node, { message: 'Authentication failed' } as JsonObject, { httpCode: '401', itemIndex: 0 });
+		const api = new NodeApiError(node, { message: 'Authentication failed' } as JsonObject, {
+			httpCode: '401',
+			itemIndex: 0,
+		});
 		const thrown = asNodeError(node, api, 3);
 		expect(thrown).toBe(api);
 		expect(thrown.context.itemIndex).toBe(3);
@@ -26,7 +29,10 @@ describe('asNodeError', () => {
 	it('passes a NodeOperationError through, and one from another copy of n8n-workflow (recognised by name)', () => {
 		const op = new NodeOperationError(node, 'bad number');
 		expect(asNodeError(node, op, 1)).toBe(op);
-		const foreign = Object.assign(new Error('from another n8n-workflow'), { name: 'NodeApiError', context: {} });
+		const foreign = Object.assign(new Error('from another n8n-workflow'), {
+			name: 'NodeApiError',
+			context: {},
+		});
 		expect(asNodeError(node, foreign, 2)).toBe(foreign);
 		expect((foreign.context as { itemIndex?: number }).itemIndex).toBe(2);
 	});

@@ -9,7 +9,12 @@ import {
 } from '../../nodes/core/phone';
 
 describe('normalizeIndianPhone', () => {
-	const mobile = { e164: '+919876543210', national: '09876543210', digits10: '9876543210', kind: 'mobile' };
+	const mobile = {
+		e164: '+919876543210',
+		national: '09876543210',
+		digits10: '9876543210',
+		kind: 'mobile',
+	};
 
 	it.each([
 		'+919876543210',
@@ -40,9 +45,12 @@ describe('normalizeIndianPhone', () => {
 		expect(normalizeIndianPhone(919876543210)).toEqual({ ok: true, ...mobile });
 	});
 
-	it.each(['6000000001', '7012345678', '8123456789', '9123456789'])('%s (starts 6-9) is a mobile', (n) => {
-		expect(parseIndianPhone(n).kind).toBe('mobile');
-	});
+	it.each(['6000000001', '7012345678', '8123456789', '9123456789'])(
+		'%s (starts 6-9) is a mobile',
+		(n) => {
+			expect(parseIndianPhone(n).kind).toBe('mobile');
+		},
+	);
 
 	it('treats STD-coded numbers as landlines', () => {
 		expect(parseIndianPhone('011 2345 6789')).toEqual({
@@ -91,7 +99,9 @@ describe('normalizeIndianPhone', () => {
 
 	it('parseIndianPhone throws the documented message', () => {
 		expect(() => parseIndianPhone('98765')).toThrow(InvalidPhoneNumberError);
-		expect(() => parseIndianPhone('98765')).toThrow('"98765" is not a valid Indian phone number: it has 5 digits, expected 10');
+		expect(() => parseIndianPhone('98765')).toThrow(
+			'"98765" is not a valid Indian phone number: it has 5 digits, expected 10',
+		);
 	});
 
 	it('helpers', () => {

@@ -18,9 +18,13 @@ describe('PlacedCallMemory', () => {
 		const account = { baseUrl: 'https://api.exotel.com', accountSid: 'acme' };
 		const call = { from: '+919800000001', callerId: '0204', customField: 'cf', fromPacing: true };
 		expect(placedCallKey(account, call, 'e1')).toBe(placedCallKey(account, call, 'e2'));
-		expect(placedCallKey(account, call, 'e1')).not.toBe(placedCallKey({ ...account, accountSid: 'other' }, call, 'e1'));
+		expect(placedCallKey(account, call, 'e1')).not.toBe(
+			placedCallKey({ ...account, accountSid: 'other' }, call, 'e1'),
+		);
 		const own = { ...call, fromPacing: false };
 		expect(placedCallKey(account, own, 'e1')).not.toBe(placedCallKey(account, own, 'e2'));
-		expect(placedCallKey(account, own, 'e1')).not.toBe(placedCallKey(account, { ...own, from: '+919800000002' }, 'e1'));
+		expect(placedCallKey(account, own, 'e1')).not.toBe(
+			placedCallKey(account, { ...own, from: '+919800000002' }, 'e1'),
+		);
 	});
 });

@@ -142,7 +142,12 @@ describe('requestSpacing', () => {
 		const arrivalsWith = (windowMs: number): number[] => {
 			let now = T0;
 			const log = new SendLog(windowMs);
-			const spacer = new RequestSpacer(400, { maxPerWindow: 170, spreadSeconds: 0, windowMs }, () => now, log);
+			const spacer = new RequestSpacer(
+				400,
+				{ maxPerWindow: 170, spreadSeconds: 0, windowMs },
+				() => now,
+				log,
+			);
 			const arrivals: number[] = [];
 			for (let i = 0; i < 400; i++) {
 				now += spacer.nextWait();
@@ -168,7 +173,12 @@ describe('a limit learnt from Exotel refusing a send (429)', () => {
 	it('drops the refused send, keeps what Exotel accepted as the limit, and forgets it after LIMIT_MEMORY_MS', () => {
 		let now = 1_000_000;
 		const log = new SendLog(SEND_WINDOW_MS);
-		const spacer = new RequestSpacer(10, { maxPerWindow: 200, spreadSeconds: 0, windowMs: SEND_WINDOW_MS }, () => now, log);
+		const spacer = new RequestSpacer(
+			10,
+			{ maxPerWindow: 200, spreadSeconds: 0, windowMs: SEND_WINDOW_MS },
+			() => now,
+			log,
+		);
 		for (let k = 0; k < 5; k++) {
 			expect(spacer.nextWait()).toBe(0);
 			spacer.markSent();
@@ -182,7 +192,12 @@ describe('a limit learnt from Exotel refusing a send (429)', () => {
 		expect(spacer.nextWait()).toBe(1_000_000 + SEND_WINDOW_MS - now);
 
 		// Another execution on the same account sees the same limit.
-		const other = new RequestSpacer(3, { maxPerWindow: 200, spreadSeconds: 0, windowMs: SEND_WINDOW_MS }, () => now, log);
+		const other = new RequestSpacer(
+			3,
+			{ maxPerWindow: 200, spreadSeconds: 0, windowMs: SEND_WINDOW_MS },
+			() => now,
+			log,
+		);
 		expect(other.learntLimit()).toBe(5);
 		expect(other.nextWait()).toBeGreaterThan(0);
 

@@ -1,4 +1,11 @@
-import { dateCreatedFilter, exotelToIso, istIso, parseDateBound, toEpochMs, toExotelTime } from '../../nodes/core/time';
+import {
+	dateCreatedFilter,
+	exotelToIso,
+	istIso,
+	parseDateBound,
+	toEpochMs,
+	toExotelTime,
+} from '../../nodes/core/time';
 
 describe('time (Asia/Kolkata, +05:30, no DST)', () => {
 	it('reads Exotel timestamps as India time', () => {
@@ -46,7 +53,9 @@ describe('time (Asia/Kolkata, +05:30, no DST)', () => {
 	});
 
 	it('builds DateCreated filters; bare dates cover whole IST days', () => {
-		expect(dateCreatedFilter('2019-01-01', '2019-01-31')).toBe('gte:2019-01-01 00:00:00;lte:2019-01-31 23:59:59');
+		expect(dateCreatedFilter('2019-01-01', '2019-01-31')).toBe(
+			'gte:2019-01-01 00:00:00;lte:2019-01-31 23:59:59',
+		);
 		expect(dateCreatedFilter('2019-01-01T09:00:00+05:30')).toBe('gte:2019-01-01 09:00:00');
 		expect(dateCreatedFilter(undefined, '2019-01-31T18:29:59Z')).toBe('lte:2019-01-31 23:59:59');
 		expect(dateCreatedFilter('', null)).toBeUndefined();

@@ -8,7 +8,15 @@ import { groupByCampaign } from '../params';
 import type { LoadedCampaign } from '../store';
 import { loadCampaign, resolveNow, saveCampaigns } from '../store';
 
-const TIME_KEYS = new Set(['at', 'pausedAt', 'breakerSince', 'probeAt', 'rateLimitedUntil', 'opensAt', 'closesAt']);
+const TIME_KEYS = new Set([
+	'at',
+	'pausedAt',
+	'breakerSince',
+	'probeAt',
+	'rateLimitedUntil',
+	'opensAt',
+	'closesAt',
+]);
 
 /** Epoch-ms fields of the stats as ISO times in India time, so people can read them. */
 export function readableTimes(value: unknown, key = ''): unknown {

@@ -16,7 +16,9 @@ function answer(ctx: IExecuteFunctions, itemIndex: number, stateSaved: boolean):
 	const campaign = String(ctx.getNodeParameter('campaign', itemIndex, '')).trim();
 	const expected = String(ctx.getNodeParameter('controlSecret', itemIndex, '') ?? '');
 	const given = String(ctx.getNodeParameter('givenSecret', itemIndex, '') ?? '');
-	const action = String(ctx.getNodeParameter('controlAction', itemIndex, '') ?? '').trim().toLowerCase();
+	const action = String(ctx.getNodeParameter('controlAction', itemIndex, '') ?? '')
+		.trim()
+		.toLowerCase();
 	const problem = secretProblem(expected);
 	if (problem) {
 		return {
@@ -27,18 +29,44 @@ function answer(ctx: IExecuteFunctions, itemIndex: number, stateSaved: boolean):
 			message: `Pause / Resume is not set up: ${problem}. The workflow's owner sets the Secret of the Dashboard Control node (openssl rand -hex 24).`,
 		};
 	}
-	if (!secretsMatch(given, expected)) return { campaign, action, accepted: false, statusCode: 401, message: 'Wrong secret: nothing was changed.' };
+	if (!secretsMatch(given, expected))
+		return {
+			campaign,
+			action,
+			accepted: false,
+			statusCode: 401,
+			message: 'Wrong secret: nothing was changed.',
+		};
 	if (action !== 'pause' && action !== 'resume') {
-		return { campaign, action: action.slice(0, 40), accepted: false, statusCode: 400, message: `Unknown action "${action.slice(0, 40)}": use pause or resume.` };
+		return {
+			campaign,
+			action: action.slice(0, 40),
+			accepted: false,
+			statusCode: 400,
+			message: `Unknown action "${action.slice(0, 40)}": use pause or resume.`,
+		};
 	}
 	const now = resolveNow(ctx, itemIndex);
 	const loaded = loadCampaign(ctx, campaign, now, undefined, itemIndex);
-	const next = action === 'pause' ? pauseCampaign(loaded.state, now) : resumeCampaign(loaded.state, now);
+	const next =
+		action === 'pause' ? pauseCampaign(loaded.state, now) : resumeCampaign(loaded.state, now);
 	// saved item by item: the next item of the same campaign loads this change from memory
 	saveCampaigns(ctx, [[loaded, next]]);
-	return { campaign, action, accepted: true, statusCode: 200, paused: next.paused, message: `Campaign "${campaign}" ${ACTIONS[action]}.`, stateSaved };
+	return {
+		campaign,
+		action,
+		accepted: true,
+		statusCode: 200,
+		paused: next.paused,
+		message: `Campaign "${campaign}" ${ACTIONS[action]}.`,
+		stateSaved,
+	};
 }
 
-export async function executeDashboardControl(ctx: IExecuteFunctions, items: INodeExecutionData[], stateSaved: boolean): Promise<INodeExecutionData[][]> {
+export async function executeDashboardControl(
+	ctx: IExecuteFunctions,
+	items: INodeExecutionData[],
+	stateSaved: boolean,
+): Promise<INodeExecutionData[][]> {
 	return [items.map((_, i) => ({ json: answer(ctx, i, stateSaved), pairedItem: { item: i } }))];
 }

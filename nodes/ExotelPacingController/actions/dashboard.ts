@@ -18,7 +18,8 @@ function actionUrlOf(ctx: IExecuteFunctions, itemIndex: number): string {
 		return safeActionUrl(url);
 	} catch (error) {
 		throw new NodeOperationError(ctx.getNode(), (error as Error).message, {
-			description: 'Set Pause / Resume URL to the Production URL of the webhook that pauses and resumes this campaign, or leave it empty.',
+			description:
+				'Set Pause / Resume URL to the Production URL of the webhook that pauses and resumes this campaign, or leave it empty.',
 			itemIndex,
 		});
 	}
@@ -44,7 +45,10 @@ export async function executeGetDashboard(
 			refreshSeconds: Number(ctx.getNodeParameter('refreshSeconds', first, 5)),
 		});
 		const json = readableTimes({ ...stats, recent, lastHour: hour }) as IDataObject;
-		out.push({ json: { ...json, stateSaved, html }, pairedItem: indexes.map((item) => ({ item })) });
+		out.push({
+			json: { ...json, stateSaved, html },
+			pairedItem: indexes.map((item) => ({ item })),
+		});
 	}
 	return [out];
 }

@@ -29,7 +29,17 @@ import { groupByCampaign, itemParameterReader } from '../params';
 import type { LoadedCampaign } from '../store';
 import { loadCampaign, resolveNow, saveCampaigns } from '../store';
 
-const CONTACT_FIELDS = ['phoneNumber', 'circle', 'dnd', 'attempts', 'lastStatus', 'lastAttemptAt', 'nextRetryAt', 'lastCallSid', 'refunded'];
+const CONTACT_FIELDS = [
+	'phoneNumber',
+	'circle',
+	'dnd',
+	'attempts',
+	'lastStatus',
+	'lastAttemptAt',
+	'nextRetryAt',
+	'lastCallSid',
+	'refunded',
+];
 const FINAL_HOLDS = new Set(['invalid', 'dnd', 'dnd_unknown', 'done', 'attempts_used']);
 
 /** One bulk Call Details request for calls whose outcome is overdue; their row writes are queued. */
@@ -45,7 +55,11 @@ async function reconcile(
 	const account = await getExotelAccount.call(ctx, itemIndex);
 	const body = await exotelApiRequest.call(
 		ctx,
-		bulkCallDetailsRequest(account.accountSid, { sids: plan.callSids, pageSize: 100, details: true }),
+		bulkCallDetailsRequest(account.accountSid, {
+			sids: plan.callSids,
+			pageSize: 100,
+			details: true,
+		}),
 		{ account, itemIndex },
 	);
 	const found = new Map(mapBulkCalls(body).calls.map((c) => [c.callSid, c]));
@@ -97,12 +111,21 @@ async function lookUpOrphans(
 		// connecting two numbers.
 		const filters = group.callSids
 			? [{ sids: group.callSids }]
-			: [{ from: group.numbers, dateCreated }, { to: group.numbers, dateCreated }];
+			: [
+					{ from: group.numbers, dateCreated },
+					{ to: group.numbers, dateCreated },
+				];
 		try {
 			for (const filter of filters) {
 				state = markReconcileRequested(state, [], now, settings);
-				const request = bulkCallDetailsRequest(account.accountSid, { ...filter, pageSize: 100, details: true });
-				calls.push(...mapBulkCalls(await exotelApiRequest.call(ctx, request, { account, itemIndex })).calls);
+				const request = bulkCallDetailsRequest(account.accountSid, {
+					...filter,
+					pageSize: 100,
+					details: true,
+				});
+				calls.push(
+					...mapBulkCalls(await exotelApiRequest.call(ctx, request, { account, itemIndex })).calls,
+				);
 			}
 		} catch (error) {
 			// the rows stay held and are looked up again next run
@@ -130,7 +153,10 @@ async function lookUpOrphans(
 	return state;
 }
 
-export async function executeRelease(ctx: IExecuteFunctions, items: INodeExecutionData[]): Promise<INodeExecutionData[][]> {
+export async function executeRelease(
+	ctx: IExecuteFunctions,
+	items: INodeExecutionData[],
+): Promise<INodeExecutionData[][]> {
 	const dial: INodeExecutionData[] = [];
 	const hold: INodeExecutionData[] = [];
 	const rowUpdates: INodeExecutionData[] = [];
@@ -140,9 +166,12 @@ export async function executeRelease(ctx: IExecuteFunctions, items: INodeExecuti
 
 	for (const [name, indexes] of groupByCampaign(ctx, items)) {
 		const first = indexes[0];
-		if (!name) throw new NodeOperationError(ctx.getNode(), 'Campaign is empty', { itemIndex: first });
+		if (!name)
+			throw new NodeOperationError(ctx.getNode(), 'Campaign is empty', { itemIndex: first });
 		const now = resolveNow(ctx, first);
-		const partial = settingsFromParameters(ctx.getNodeParameter('settings', first, {}) as IDataObject);
+		const partial = settingsFromParameters(
+			ctx.getNodeParameter('settings', first, {}) as IDataObject,
+		);
 		const campaign = loadCampaign(ctx, name, now, partial, first);
 		let state = campaign.state;
 		const warnings = [...campaign.warnings];
@@ -182,7 +211,9 @@ export async function executeRelease(ctx: IExecuteFunctions, items: INodeExecuti
 		});
 		warnings.push(...result.warnings);
 		if (result.lostWrites) {
-			warnings.push(`${result.lostWrites} row update(s) did not show in the sheet within ${ROW_WRITE_LEASE_MS / 60000} minutes; sent again where the row was read.`);
+			warnings.push(
+				`${result.lostWrites} row update(s) did not show in the sheet within ${ROW_WRITE_LEASE_MS / 60000} minutes; sent again where the row was read.`,
+			);
 		}
 		const nextState = result.state;
 		const rowOf = new Map(contacts.map((c, k) => [c.key, indexes[k]]));
@@ -198,7 +229,9 @@ export async function executeRelease(ctx: IExecuteFunctions, items: INodeExecuti
 			});
 		}
 		if (initialising) {
-			warnings.push(`Campaign "${name}" started: its settings are saved by this run; calls start with the next run.`);
+			warnings.push(
+				`Campaign "${name}" started: its settings are saved by this run; calls start with the next run.`,
+			);
 		}
 
 		const callsPerMinuteCap = Math.max(1, Math.floor(baseRatePerMinute(campaign.settings)));
@@ -243,7 +276,9 @@ export async function executeRelease(ctx: IExecuteFunctions, items: INodeExecuti
 						campaign: name,
 						decision: 'hold',
 						reason: h.reason,
-						message: firstRun ? 'First run of this campaign: its settings are being saved; calls start with the next run.' : h.message,
+						message: firstRun
+							? 'First run of this campaign: its settings are being saved; calls start with the next run.'
+							: h.message,
 						retryAt: isoOrEmpty(h.retryAt),
 						final,
 					},
@@ -255,6 +290,7 @@ export async function executeRelease(ctx: IExecuteFunctions, items: INodeExecuti
 		hints.push(...warnings);
 	}
 	saveCampaigns(ctx, changes);
-	for (const message of hints) ctx.addExecutionHints({ message, type: 'warning', location: 'outputPane' });
+	for (const message of hints)
+		ctx.addExecutionHints({ message, type: 'warning', location: 'outputPane' });
 	return [dial, hold, rowUpdates];
 }

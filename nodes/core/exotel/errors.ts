@@ -13,7 +13,9 @@ export interface ExotelErrorInfo {
 }
 
 function asRecord(v: unknown): Record<string, unknown> | undefined {
-	return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+	return v && typeof v === 'object' && !Array.isArray(v)
+		? (v as Record<string, unknown>)
+		: undefined;
 }
 
 function num(v: unknown): number | undefined {
@@ -76,7 +78,12 @@ export function parseRestException(body: unknown): ExotelErrorInfo | null {
 		return info;
 	}
 	// 202-style `{"Status":…, "Message":…}` bodies
-	if (obj.Status !== undefined && typeof obj.Message === 'string' && num(obj.Status) !== undefined && (num(obj.Status) as number) >= 400) {
+	if (
+		obj.Status !== undefined &&
+		typeof obj.Message === 'string' &&
+		num(obj.Status) !== undefined &&
+		(num(obj.Status) as number) >= 400
+	) {
 		return fromRestException(obj);
 	}
 	return null;
@@ -103,7 +110,8 @@ export function hintForStatus(status: number | undefined): string {
 			if (status !== undefined && status >= 500) {
 				return 'Exotel had a problem on its side: try again later; if it persists, contact Exotel support.';
 			}
-			if (status !== undefined && status >= 400) return 'Exotel rejected the request: check the values named in the message.';
+			if (status !== undefined && status >= 400)
+				return 'Exotel rejected the request: check the values named in the message.';
 			return 'Unexpected answer from Exotel: check the cluster / base URL in the Exotel credential.';
 	}
 }
@@ -139,12 +147,14 @@ export function classifyNetworkError(err: unknown): NetworkFailure | null {
 		const code = typeof e.code === 'string' ? e.code.toUpperCase() : undefined;
 		if (code && NETWORK_CODES[code]) return NETWORK_CODES[code];
 		if (typeof e.message === 'string') texts.push(e.message);
-		if (Array.isArray(e.messages)) for (const m of e.messages) if (typeof m === 'string') texts.push(m);
+		if (Array.isArray(e.messages))
+			for (const m of e.messages) if (typeof m === 'string') texts.push(m);
 		cur = e.cause ?? e.reason ?? e.error;
 	}
 	const all = texts.join(' ');
 	if (/timeout|timed out/i.test(all)) return 'timeout';
-	for (const [code, kind] of Object.entries(NETWORK_CODES)) if (all.toUpperCase().includes(code)) return kind;
+	for (const [code, kind] of Object.entries(NETWORK_CODES))
+		if (all.toUpperCase().includes(code)) return kind;
 	if (/socket hang up/i.test(all)) return 'reset';
 	return null;
 }
@@ -175,7 +185,10 @@ const NETWORK_WORDS: Record<NetworkFailure, string> = {
 };
 
 /** Replaces every given secret (pass the token and its base64 basic-auth form) with `***`; ignores ones under 4 chars. */
-export function redactSecrets(text: string, secrets: ReadonlyArray<string | undefined | null> = []): string {
+export function redactSecrets(
+	text: string,
+	secrets: ReadonlyArray<string | undefined | null> = [],
+): string {
 	let out = text;
 	const list = secrets.filter((s): s is string => typeof s === 'string' && s.length >= 4);
 	for (const s of list) out = out.split(s).join('***');
@@ -201,7 +214,10 @@ export function describeHttpError(args: {
 	const exotel = parseRestException(args.body) ?? undefined;
 	if (exotel?.message) exotel.message = redactSecrets(exotel.message, args.secrets);
 	const detail = exotel?.message ?? `HTTP ${args.status}`;
-	const message = redactSecrets(`Exotel ${args.label} failed: ${detail}${exotel?.message ? ` (HTTP ${args.status})` : ''}`, args.secrets);
+	const message = redactSecrets(
+		`Exotel ${args.label} failed: ${detail}${exotel?.message ? ` (HTTP ${args.status})` : ''}`,
+		args.secrets,
+	);
 	return {
 		message,
 		description: redactSecrets(hintForStatus(args.status), args.secrets),
@@ -222,10 +238,14 @@ export function describeNetworkError(args: {
 }): DescribedError {
 	let description = hintForNetwork(args.kind, args.baseUrl);
 	if (args.mayHaveSideEffect && (args.kind === 'timeout' || args.kind === 'reset')) {
-		description += ' The call may have been placed anyway: check Call Details before dialling this number again.';
+		description +=
+			' The call may have been placed anyway: check Call Details before dialling this number again.';
 	}
 	return {
-		message: redactSecrets(`Exotel ${args.label} failed: ${NETWORK_WORDS[args.kind]}`, args.secrets),
+		message: redactSecrets(
+			`Exotel ${args.label} failed: ${NETWORK_WORDS[args.kind]}`,
+			args.secrets,
+		),
 		description: redactSecrets(description, args.secrets),
 	};
 }

@@ -87,7 +87,13 @@ export function cleanString(v: unknown): string | null {
 	if (v === null || v === undefined) return null;
 	if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') return null;
 	const s = String(v).trim();
-	if (s === '' || s.toLowerCase() === 'null' || s.toLowerCase() === 'none' || s.toLowerCase() === 'undefined') return null;
+	if (
+		s === '' ||
+		s.toLowerCase() === 'null' ||
+		s.toLowerCase() === 'none' ||
+		s.toLowerCase() === 'undefined'
+	)
+		return null;
 	return s;
 }
 
@@ -113,7 +119,9 @@ function lower(v: unknown): string | null {
 }
 
 function asRecord(v: unknown): Record<string, unknown> | undefined {
-	return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+	return v && typeof v === 'object' && !Array.isArray(v)
+		? (v as Record<string, unknown>)
+		: undefined;
 }
 
 // ---------------------------------------------------------------- bodies
@@ -205,7 +213,9 @@ export interface BulkCallsPage {
 export function mapBulkCalls(body: unknown): BulkCallsPage {
 	const b = parseExotelBody(body);
 	const metadata = asRecord(b.Metadata) ?? {};
-	const rawCalls = (Array.isArray(b.Calls) ? b.Calls : asRecord(b.Calls) ? [b.Calls] : []) as unknown[];
+	const rawCalls = (
+		Array.isArray(b.Calls) ? b.Calls : asRecord(b.Calls) ? [b.Calls] : []
+	) as unknown[];
 	const raw = rawCalls.map((c) => asRecord(asRecord(c)?.Call) ?? asRecord(c) ?? {});
 	const page: BulkCallsPage = { calls: raw.map((c) => normalizeCall(c)), raw };
 	const next = nextPageCursor(metadata as { NextPageUri?: string | null });
@@ -230,17 +240,26 @@ function dndOf(raw: unknown): boolean | 'unavailable' {
  * `{Numbers:{…}}` -> Number Lookup fields. `phoneNumber` is the E.164 of what we asked for (falls back to
  * Exotel's reformatted PhoneNumber). DND is true for "Yes", 'unavailable' for "Unavailable", false otherwise.
  */
-export function mapNumberMetadata(body: unknown, options: { phoneNumber?: string; now?: number } = {}): NumberLookupFields {
+export function mapNumberMetadata(
+	body: unknown,
+	options: { phoneNumber?: string; now?: number } = {},
+): NumberLookupFields {
 	const b = parseExotelBody(body);
 	const n = asRecord(b.Numbers) ?? b;
 	const circleRaw = cleanString(n.Circle);
 	// a code we do not know yet passes (Exotel may add circles); anything that is not a short code (an HTML page, a
 	// sentence) is no circle, so it never reaches the sheet (test/nodes/fuzzExotelAnswers.test.ts)
-	const circle = toCircleCode(circleRaw) ?? (circleRaw && /^[A-Za-z]{2,4}$/.test(circleRaw) ? circleRaw.toUpperCase() : null);
-	const circleName = cleanString(n.CircleName) ?? (circle && toCircleCode(circle) ? CIRCLES[toCircleCode(circle)!] : null);
+	const circle =
+		toCircleCode(circleRaw) ??
+		(circleRaw && /^[A-Za-z]{2,4}$/.test(circleRaw) ? circleRaw.toUpperCase() : null);
+	const circleName =
+		cleanString(n.CircleName) ??
+		(circle && toCircleCode(circle) ? CIRCLES[toCircleCode(circle)!] : null);
 	const type = cleanString(n.Type);
 	const asked = options.phoneNumber ? normalizeIndianPhone(options.phoneNumber) : undefined;
-	const phoneNumber = asked?.ok ? asked.e164 : phoneOut(n.PhoneNumber) ?? options.phoneNumber ?? '';
+	const phoneNumber = asked?.ok
+		? asked.e164
+		: (phoneOut(n.PhoneNumber) ?? options.phoneNumber ?? '');
 	return {
 		phoneNumber,
 		circle,
@@ -293,7 +312,8 @@ export function parseStatusCallback(body: unknown, now: number = Date.now()): St
 	let b = parseExotelBody(body);
 	// n8n wraps multipart bodies as {data:{…}, files?}
 	const data = asRecord(b.data);
-	if (data && b.CallSid === undefined && (data.CallSid !== undefined || data.Status !== undefined)) b = data;
+	if (data && b.CallSid === undefined && (data.CallSid !== undefined || data.Status !== undefined))
+		b = data;
 	const callSid = cleanString(b.CallSid) ?? cleanString(b.Sid);
 	if (!callSid) throw new Error('The status callback has no CallSid');
 	const status = lower(b.Status) ?? 'unknown';
@@ -310,7 +330,8 @@ export function parseStatusCallback(body: unknown, now: number = Date.now()): St
 	});
 	const conversationDuration = toNumberOrNull(b.ConversationDuration);
 	const customField = cleanString(b.CustomField);
-	const answeredBy = cleanString(b.AnsweredBy) ?? legs.find((l) => l.answeredBy)?.answeredBy ?? null;
+	const answeredBy =
+		cleanString(b.AnsweredBy) ?? legs.find((l) => l.answeredBy)?.answeredBy ?? null;
 	return {
 		callSid,
 		status,
@@ -342,7 +363,9 @@ export function parseStatusCallback(body: unknown, now: number = Date.now()): St
 /** IncomingPhoneNumbers page (or its list) -> [{number, e164, region, sid}], skipping entries without a number. */
 export function mapExophones(body: unknown): Exophone[] {
 	const b = Array.isArray(body) ? { incoming_phone_numbers: body } : parseExotelBody(body);
-	const list = (Array.isArray(b.incoming_phone_numbers) ? b.incoming_phone_numbers : []) as unknown[];
+	const list = (
+		Array.isArray(b.incoming_phone_numbers) ? b.incoming_phone_numbers : []
+	) as unknown[];
 	const out: Exophone[] = [];
 	for (const item of list) {
 		const e = (asRecord(item) ?? {}) as Partial<ExotelIncomingPhoneNumber>;
@@ -352,7 +375,11 @@ export function mapExophones(body: unknown): Exophone[] {
 		const parsedPhone = phone ? normalizeIndianPhone(phone) : undefined;
 		const parsed = parsedFriendly?.ok ? parsedFriendly : parsedPhone?.ok ? parsedPhone : undefined;
 		// friendly_name is usually the 0-prefixed number; if someone renamed it, derive from phone_number.
-		const number = parsedFriendly?.ok ? (friendly as string) : parsed?.ok ? parsed.national : friendly ?? phone;
+		const number = parsedFriendly?.ok
+			? (friendly as string)
+			: parsed?.ok
+				? parsed.national
+				: (friendly ?? phone);
 		if (!number) continue;
 		const regionRaw = cleanString(e.region);
 		out.push({

@@ -4,7 +4,13 @@
  * cursor from Metadata.NextPageUri until the limit is reached or the pages run out.
  */
 import { mapBulkCalls, type NormalizedCall } from './mapping';
-import { MAX_PAGE_SIZE, bulkCallDetailsRequest, chunk, type BulkCallFilters, type ExotelRequest } from './requests';
+import {
+	MAX_PAGE_SIZE,
+	bulkCallDetailsRequest,
+	chunk,
+	type BulkCallFilters,
+	type ExotelRequest,
+} from './requests';
 
 export interface BulkCallResult {
 	call: NormalizedCall;
@@ -27,7 +33,9 @@ export async function collectBulkCalls(
 	const limit = options.limit ?? Infinity;
 	const maxPages = options.maxPages ?? 1000;
 	const out: BulkCallResult[] = [];
-	const sidChunks: Array<string[] | undefined> = filters.sids?.length ? chunk(filters.sids) : [undefined];
+	const sidChunks: Array<string[] | undefined> = filters.sids?.length
+		? chunk(filters.sids)
+		: [undefined];
 	let pages = 0;
 	for (const sids of sidChunks) {
 		const seenCursors = new Set<string>();
@@ -35,7 +43,11 @@ export async function collectBulkCalls(
 		do {
 			if (out.length >= limit) return out;
 			const remaining = limit - out.length;
-			const pageSize = Math.min(filters.pageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE, Number.isFinite(remaining) ? Math.max(1, remaining) : MAX_PAGE_SIZE);
+			const pageSize = Math.min(
+				filters.pageSize ?? MAX_PAGE_SIZE,
+				MAX_PAGE_SIZE,
+				Number.isFinite(remaining) ? Math.max(1, remaining) : MAX_PAGE_SIZE,
+			);
 			const request = bulkCallDetailsRequest(accountSid, { ...filters, sids, pageSize, after });
 			const page = mapBulkCalls(await fetch(request));
 			page.calls.forEach((call, idx) => {

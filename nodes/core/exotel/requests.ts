@@ -70,7 +70,9 @@ function checkCustomBaseUrl(url: string, allowUnencryptedHttp: boolean): void {
  * `https://api.exotel.com` / `https://api.in.exotel.com` / the custom base URL without trailing slash. Messages
  * never repeat the URL (it may hold a token). The credential test mirrors this (credentials/ExotelApi.credentials.ts).
  */
-export function resolveBaseUrl(config: Pick<ExotelAccountConfig, 'cluster' | 'baseUrl' | 'allowUnencryptedHttp'>): string {
+export function resolveBaseUrl(
+	config: Pick<ExotelAccountConfig, 'cluster' | 'baseUrl' | 'allowUnencryptedHttp'>,
+): string {
 	const cluster = (config.cluster ?? 'singapore') as ExotelCluster;
 	if (cluster === 'custom') {
 		const raw = (config.baseUrl ?? '').trim();
@@ -97,14 +99,22 @@ const v2beta = (accountSid: string) => `/v2_beta/Accounts/${sidSegment(accountSi
  * `http://my.exotel.com/<sid>/exoml/start_voice/<appId>` (Singapore) or `http://my.in.exotel.com/…` (Mumbai);
  * a full URL passes through unchanged.
  */
-export function buildFlowUrl(accountSid: string, appIdOrUrl: string | number, cluster?: ExotelCluster | string, baseUrl?: string): string {
+export function buildFlowUrl(
+	accountSid: string,
+	appIdOrUrl: string | number,
+	cluster?: ExotelCluster | string,
+	baseUrl?: string,
+): string {
 	const value = String(appIdOrUrl ?? '').trim();
 	if (!value) throw new Error('The call flow (App ID or flow URL) is empty');
 	if (/^https?:\/\//i.test(value)) return value;
 	if (!/^\d+$/.test(value)) {
-		throw new Error(`"${value}" is not a flow App ID (digits, from the flow's page in App Bazaar) or a flow URL`);
+		throw new Error(
+			`"${value}" is not a flow App ID (digits, from the flow's page in App Bazaar) or a flow URL`,
+		);
 	}
-	const mumbai = cluster === 'mumbai' || (cluster === 'custom' && /\.in\.exotel\./i.test(baseUrl ?? ''));
+	const mumbai =
+		cluster === 'mumbai' || (cluster === 'custom' && /\.in\.exotel\./i.test(baseUrl ?? ''));
 	const host = mumbai ? 'my.in.exotel.com' : 'my.exotel.com';
 	return `http://${host}/${sidSegment(accountSid)}/exoml/start_voice/${value}`;
 }
@@ -169,7 +179,8 @@ function positiveInt(name: string, value: number, max?: number): string {
 	if (!Number.isFinite(value) || value <= 0 || Math.floor(value) !== value) {
 		throw new Error(`${name} must be a whole number of seconds above 0 (got ${value})`);
 	}
-	if (max !== undefined && value > max) throw new Error(`${name} can be at most ${max} seconds (got ${value})`);
+	if (max !== undefined && value > max)
+		throw new Error(`${name} can be at most ${max} seconds (got ${value})`);
 	return String(value);
 }
 
@@ -178,7 +189,9 @@ export function connectCallRequest(accountSid: string, p: ConnectCallParams): Ex
 	const hasTo = !!(p.to && String(p.to).trim());
 	const hasUrl = !!(p.url && String(p.url).trim());
 	if (hasTo === hasUrl) {
-		throw new Error('Connect needs exactly one of "To" (connect two numbers) or "Url" (connect to a call flow)');
+		throw new Error(
+			'Connect needs exactly one of "To" (connect two numbers) or "Url" (connect to a call flow)',
+		);
 	}
 	const callerId = String(p.callerId ?? '').trim();
 	if (!callerId) throw new Error('Caller ID (an ExoPhone of the account) is required');
@@ -189,21 +202,26 @@ export function connectCallRequest(accountSid: string, p: ConnectCallParams): Ex
 	if (hasUrl) form.Url = String(p.url).trim();
 	form.CallerId = callerId;
 	if (p.callType) form.CallType = p.callType;
-	if (p.timeLimit !== undefined && p.timeLimit !== null) form.TimeLimit = positiveInt('Time limit', p.timeLimit, MAX_TIME_LIMIT_SECONDS);
-	if (p.timeOut !== undefined && p.timeOut !== null) form.TimeOut = positiveInt('Ring timeout', p.timeOut);
+	if (p.timeLimit !== undefined && p.timeLimit !== null)
+		form.TimeLimit = positiveInt('Time limit', p.timeLimit, MAX_TIME_LIMIT_SECONDS);
+	if (p.timeOut !== undefined && p.timeOut !== null)
+		form.TimeOut = positiveInt('Ring timeout', p.timeOut);
 	if (p.statusCallback) {
 		form.StatusCallback = p.statusCallback;
 		// Indexed keys are what real clients send and what Exotel documents as an array.
 		const events = Array.from(new Set(p.statusCallbackEvents ?? []));
 		events.forEach((e, i) => {
-			if (e !== 'terminal' && e !== 'answered') throw new Error(`Unknown status callback event "${e}" (terminal or answered)`);
+			if (e !== 'terminal' && e !== 'answered')
+				throw new Error(`Unknown status callback event "${e}" (terminal or answered)`);
 			form[`StatusCallbackEvents[${i}]`] = e;
 		});
 		if (p.statusCallbackContentType) form.StatusCallbackContentType = p.statusCallbackContentType;
 	}
 	if (p.customField !== undefined && p.customField !== null && p.customField !== '') {
 		if (p.customField.length > CUSTOM_FIELD_MAX_LENGTH) {
-			throw new Error(`CustomField is ${p.customField.length} characters; Exotel allows ${CUSTOM_FIELD_MAX_LENGTH}`);
+			throw new Error(
+				`CustomField is ${p.customField.length} characters; Exotel allows ${CUSTOM_FIELD_MAX_LENGTH}`,
+			);
 		}
 		form.CustomField = p.customField;
 	}
@@ -216,9 +234,16 @@ export function connectCallRequest(accountSid: string, p: ConnectCallParams): Ex
 	if (p.streamUrl) form.StreamUrl = p.streamUrl;
 	if (p.streamBegin) form.StreamBegin = p.streamBegin;
 	if (p.streamType) form.StreamType = p.streamType;
-	if (p.maxRetries !== undefined && p.maxRetries !== null) form.MaxRetries = String(Math.max(0, Math.floor(p.maxRetries)));
+	if (p.maxRetries !== undefined && p.maxRetries !== null)
+		form.MaxRetries = String(Math.max(0, Math.floor(p.maxRetries)));
 
-	return { method: 'POST', path: `${v1(accountSid)}/Calls/connect.json`, form, idempotent: false, label: 'connect call' };
+	return {
+		method: 'POST',
+		path: `${v1(accountSid)}/Calls/connect.json`,
+		form,
+		idempotent: false,
+		label: 'connect call',
+	};
 }
 
 // ---------------------------------------------------------------- call details
@@ -228,12 +253,19 @@ const CALL_SID_RE = /^[A-Za-z0-9_-]+$/;
 function callSidSegment(callSid: string): string {
 	const sid = String(callSid ?? '').trim();
 	if (!sid) throw new Error('The Call SID is empty');
-	if (!CALL_SID_RE.test(sid)) throw new Error(`"${sid}" is not a Call SID (letters and digits, e.g. c5797dcbaaeed7678c4062a4a3ed2f8a)`);
+	if (!CALL_SID_RE.test(sid))
+		throw new Error(
+			`"${sid}" is not a Call SID (letters and digits, e.g. c5797dcbaaeed7678c4062a4a3ed2f8a)`,
+		);
 	return sid;
 }
 
 /** `GET /v1/Accounts/<sid>/Calls/<CallSid>.json?details=true` */
-export function callDetailsRequest(accountSid: string, callSid: string, options: { details?: boolean } = {}): ExotelRequest {
+export function callDetailsRequest(
+	accountSid: string,
+	callSid: string,
+	options: { details?: boolean } = {},
+): ExotelRequest {
 	const req: ExotelRequest = {
 		method: 'GET',
 		path: `${v1(accountSid)}/Calls/${callSidSegment(callSid)}.json`,
@@ -274,7 +306,13 @@ export function chunk<T>(items: readonly T[], size: number = MAX_BULK_SIDS): T[]
 
 /** Accepts `"a, b"`, `["a","b"]`, `"a\nb"`; trims, drops blanks and duplicates, keeps order. */
 export function parseSidList(value: unknown): string[] {
-	const raw: unknown[] = Array.isArray(value) ? value : typeof value === 'string' ? value.split(/[\s,;]+/) : value === null || value === undefined ? [] : [value];
+	const raw: unknown[] = Array.isArray(value)
+		? value
+		: typeof value === 'string'
+			? value.split(/[\s,;]+/)
+			: value === null || value === undefined
+				? []
+				: [value];
 	const seen = new Set<string>();
 	const out: string[] = [];
 	for (const v of raw) {
@@ -298,11 +336,17 @@ function numberList(name: string, values: string[] | undefined, max: number): st
 export function bulkCallDetailsRequest(accountSid: string, f: BulkCallFilters = {}): ExotelRequest {
 	const qs: Record<string, string | number> = {};
 	if (f.sids?.length) {
-		if (f.sids.length > MAX_BULK_SIDS) throw new Error(`Exotel takes at most ${MAX_BULK_SIDS} Call SIDs per request (got ${f.sids.length})`);
+		if (f.sids.length > MAX_BULK_SIDS)
+			throw new Error(
+				`Exotel takes at most ${MAX_BULK_SIDS} Call SIDs per request (got ${f.sids.length})`,
+			);
 		qs.Sid = f.sids.map(callSidSegment).join(',');
 	}
 	if (f.dateCreated) {
-		const dc = typeof f.dateCreated === 'string' ? f.dateCreated : dateCreatedFilter(f.dateCreated.from, f.dateCreated.to);
+		const dc =
+			typeof f.dateCreated === 'string'
+				? f.dateCreated
+				: dateCreatedFilter(f.dateCreated.from, f.dateCreated.to);
 		if (dc) qs.DateCreated = dc;
 	}
 	const statuses = Array.isArray(f.status) ? f.status : f.status ? [f.status] : [];
@@ -346,7 +390,9 @@ function queryParam(uri: string | null | undefined, name: string): string | unde
 }
 
 /** The `After` cursor of a bulk Metadata.NextPageUri (`…/Calls.json?…&After=abc`); undefined on the last page. */
-export function nextPageCursor(metadata: { NextPageUri?: string | null } | null | undefined): string | undefined {
+export function nextPageCursor(
+	metadata: { NextPageUri?: string | null } | null | undefined,
+): string | undefined {
 	return queryParam(metadata?.NextPageUri, 'After') || undefined;
 }
 
@@ -363,11 +409,15 @@ export function pageCursor(uri: string | null | undefined): { after?: string; be
 // ---------------------------------------------------------------- ExoPhones
 
 /** `GET /v2_beta/Accounts/<sid>/IncomingPhoneNumbers?Page=&PageSize=` (JSON only, no `.json`). */
-export function incomingPhoneNumbersRequest(accountSid: string, options: { page?: number; pageSize?: number } = {}): ExotelRequest {
+export function incomingPhoneNumbersRequest(
+	accountSid: string,
+	options: { page?: number; pageSize?: number } = {},
+): ExotelRequest {
 	const page = options.page ?? 0;
 	const pageSize = options.pageSize ?? 100;
 	if (!Number.isInteger(page) || page < 0) throw new Error(`Page must be 0 or more (got ${page})`);
-	if (!Number.isInteger(pageSize) || pageSize < 1) throw new Error(`Page size must be above 0 (got ${pageSize})`);
+	if (!Number.isInteger(pageSize) || pageSize < 1)
+		throw new Error(`Page size must be above 0 (got ${pageSize})`);
 	return {
 		method: 'GET',
 		path: `${v2beta(accountSid)}/IncomingPhoneNumbers`,
@@ -379,12 +429,17 @@ export function incomingPhoneNumbersRequest(accountSid: string, options: { page?
 }
 
 /** The next page number of an IncomingPhoneNumbers page, or undefined when there is none. */
-export function nextIncomingPhoneNumbersPage(body: {
-	page?: number | string;
-	page_size?: number | string;
-	next_page_uri?: string | null;
-	incoming_phone_numbers?: unknown[];
-} | null | undefined): number | undefined {
+export function nextIncomingPhoneNumbersPage(
+	body:
+		| {
+				page?: number | string;
+				page_size?: number | string;
+				next_page_uri?: string | null;
+				incoming_phone_numbers?: unknown[];
+		  }
+		| null
+		| undefined,
+): number | undefined {
 	if (!body || !body.next_page_uri) return undefined;
 	const fromUri = queryParam(body.next_page_uri, 'Page');
 	if (fromUri !== undefined && /^\d+$/.test(fromUri)) {
@@ -398,7 +453,12 @@ export function nextIncomingPhoneNumbersPage(body: {
 
 /** `GET /v1/Accounts/<sid>.json` — account details (cheap authenticated call). */
 export function accountRequest(accountSid: string): ExotelRequest {
-	return { method: 'GET', path: `${v1(accountSid)}.json`, idempotent: true, label: 'account check' };
+	return {
+		method: 'GET',
+		path: `${v1(accountSid)}.json`,
+		idempotent: true,
+		label: 'account check',
+	};
 }
 
 /** The fixed number the credential test looks up: cheap, authenticated, documented for every account. */

@@ -26,7 +26,13 @@ export const CALL_STATUSES: readonly ExotelCallStatus[] = [
 ];
 
 /** Statuses after which nothing more happens to a call. */
-export const TERMINAL_STATUSES: readonly ExotelCallStatus[] = ['completed', 'failed', 'busy', 'no-answer', 'canceled'];
+export const TERMINAL_STATUSES: readonly ExotelCallStatus[] = [
+	'completed',
+	'failed',
+	'busy',
+	'no-answer',
+	'canceled',
+];
 
 export type Nullable<T> = T | null;
 

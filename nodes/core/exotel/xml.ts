@@ -29,7 +29,8 @@ const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"'
 export function decodeXmlEntities(s: string): string {
 	return s.replace(/&(#x[0-9a-fA-F]+|#\d+|[a-zA-Z]+);/g, (m, e: string) => {
 		if (e[0] === '#') {
-			const code = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+			const code =
+				e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
 			return Number.isFinite(code) ? String.fromCodePoint(code) : m;
 		}
 		return ENTITIES[e] ?? m;
@@ -37,7 +38,12 @@ export function decodeXmlEntities(s: string): string {
 }
 
 export function escapeXml(s: string): string {
-	return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+	return s
+		.replace(/&/g, '&amp;')
+		.replace(/</g, '&lt;')
+		.replace(/>/g, '&gt;')
+		.replace(/"/g, '&quot;')
+		.replace(/'/g, '&apos;');
 }
 
 class XmlReader {
@@ -48,7 +54,8 @@ class XmlReader {
 		this.skipMisc();
 		const root = this.parseElement();
 		this.skipMisc();
-		if (this.pos < this.src.length) throw new Error('Unexpected content after the XML root element');
+		if (this.pos < this.src.length)
+			throw new Error('Unexpected content after the XML root element');
 		return root;
 	}
 
@@ -56,8 +63,10 @@ class XmlReader {
 		for (;;) {
 			this.skipWs();
 			if (this.src.startsWith('<?', this.pos)) this.pos = this.indexOrFail('?>', this.pos) + 2;
-			else if (this.src.startsWith('<!--', this.pos)) this.pos = this.indexOrFail('-->', this.pos) + 3;
-			else if (this.src.startsWith('<!DOCTYPE', this.pos)) this.pos = this.indexOrFail('>', this.pos) + 1;
+			else if (this.src.startsWith('<!--', this.pos))
+				this.pos = this.indexOrFail('-->', this.pos) + 3;
+			else if (this.src.startsWith('<!DOCTYPE', this.pos))
+				this.pos = this.indexOrFail('>', this.pos) + 1;
 			else return;
 		}
 	}
@@ -74,7 +83,9 @@ class XmlReader {
 
 	private parseElement(): XmlElement {
 		if (this.src[this.pos] !== '<') throw new Error(`Expected "<" at position ${this.pos}`);
-		const m = /^<([A-Za-z_][\w.:-]*)((?:\s+[^\s=>/]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>/.exec(this.src.slice(this.pos));
+		const m = /^<([A-Za-z_][\w.:-]*)((?:\s+[^\s=>/]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>/.exec(
+			this.src.slice(this.pos),
+		);
 		if (!m) throw new Error(`Malformed XML tag at position ${this.pos}`);
 		this.pos += m[0].length;
 		const el: XmlElement = { name: m[1], children: [], text: '' };
@@ -83,7 +94,8 @@ class XmlReader {
 			if (this.pos >= this.src.length) throw new Error(`Unclosed XML element <${el.name}>`);
 			if (this.src.startsWith('</', this.pos)) {
 				const close = /^<\/([A-Za-z_][\w.:-]*)\s*>/.exec(this.src.slice(this.pos));
-				if (!close || close[1] !== el.name) throw new Error(`Mismatched closing tag for <${el.name}>`);
+				if (!close || close[1] !== el.name)
+					throw new Error(`Mismatched closing tag for <${el.name}>`);
 				this.pos += close[0].length;
 				return el;
 			}
@@ -167,7 +179,10 @@ function writeValue(key: string, value: unknown, out: string[]): void {
 		if (list) {
 			out.push(`<${key}>`);
 			for (const item of value) {
-				const inner = list.wrap && item && typeof item === 'object' && list.item in (item as object) ? (item as Record<string, unknown>)[list.item] : item;
+				const inner =
+					list.wrap && item && typeof item === 'object' && list.item in (item as object)
+						? (item as Record<string, unknown>)[list.item]
+						: item;
 				writeValue(list.item, inner, out);
 			}
 			out.push(`</${key}>`);

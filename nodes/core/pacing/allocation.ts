@@ -77,7 +77,11 @@ export function allocate(budget: number, demands: readonly Demand[]): Map<string
 	const byFraction = (dir: 1 | -1) =>
 		rows
 			.slice()
-			.sort((a, b) => dir * ((b.q - Math.floor(b.q)) - (a.q - Math.floor(a.q))) || (a.d.circle < b.d.circle ? -1 : 1));
+			.sort(
+				(a, b) =>
+					dir * (b.q - Math.floor(b.q) - (a.q - Math.floor(a.q))) ||
+					(a.d.circle < b.d.circle ? -1 : 1),
+			);
 	while (left > 0) {
 		let moved = false;
 		for (const r of byFraction(1)) {

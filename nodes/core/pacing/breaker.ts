@@ -26,12 +26,19 @@ import type { CircleHealth } from './health';
 import { wilsonLower, wilsonUpper } from './health';
 import { resetRuns } from './runs';
 
-export type TripReason = 'failed_burst' | 'failed_run' | 'silent_run' | 'failed_share' | 'low_completion' | 'probe_failed';
+export type TripReason =
+	| 'failed_burst'
+	| 'failed_run'
+	| 'silent_run'
+	| 'failed_share'
+	| 'low_completion'
+	| 'probe_failed';
 
 export const TRIP_WORDS: Record<TripReason, string> = {
 	failed_burst: 'most calls in the last minute failed',
 	failed_run: 'a run of failed calls far beyond what is normal for this circle',
-	silent_run: 'a run of unanswered calls far beyond what is normal for this circle (calls ring out: silent outage)',
+	silent_run:
+		'a run of unanswered calls far beyond what is normal for this circle (calls ring out: silent outage)',
 	failed_share: 'at least half of the calls in the health window failed',
 	low_completion: 'completion far below what the other circles show right now',
 	probe_failed: 'the probe calls did not connect',
@@ -54,7 +61,11 @@ export function cooldownMs(k: number, s: PacingSettings): number {
 }
 
 /** Which rule (if any) says this closed circle is down. */
-export function evaluateTrip(h: CircleHealth | undefined, c: CircleState, s: PacingSettings): TripReason | null {
+export function evaluateTrip(
+	h: CircleHealth | undefined,
+	c: CircleState,
+	s: PacingSettings,
+): TripReason | null {
 	if (c.br.s !== 'closed') return null;
 	if (h) {
 		const f = h.fast;
@@ -66,7 +77,10 @@ export function evaluateTrip(h: CircleHealth | undefined, c: CircleState, s: Pac
 	const w = h.win;
 	if (w.n >= s.minVolume) {
 		if (wilsonLower(w.fail, w.n, s.confidenceZ) >= s.failedShareToTrip) return 'failed_share';
-		if (h.exp.hasBaseline && wilsonUpper(w.comp, w.n, s.confidenceZ) <= s.completionRatioToTrip * h.exp.p) {
+		if (
+			h.exp.hasBaseline &&
+			wilsonUpper(w.comp, w.n, s.confidenceZ) <= s.completionRatioToTrip * h.exp.p
+		) {
 			return 'low_completion';
 		}
 	}
@@ -74,7 +88,13 @@ export function evaluateTrip(h: CircleHealth | undefined, c: CircleState, s: Pac
 }
 
 /** closed/half-open -> open (owned state). */
-export function openBreaker(circle: string, c: CircleState, now: number, reason: TripReason, s: PacingSettings): BreakerTransition {
+export function openBreaker(
+	circle: string,
+	c: CircleState,
+	now: number,
+	reason: TripReason,
+	s: PacingSettings,
+): BreakerTransition {
 	const from = c.br.s;
 	const roundStart = c.br.since;
 	let k = 0;
@@ -109,7 +129,11 @@ export function openBreaker(circle: string, c: CircleState, now: number, reason:
 }
 
 /** open -> half-open once the cooldown is over (owned state). The transition is dated at the cooldown's end. */
-export function advanceBreaker(circle: string, c: CircleState, now: number): BreakerTransition | null {
+export function advanceBreaker(
+	circle: string,
+	c: CircleState,
+	now: number,
+): BreakerTransition | null {
 	if (c.br.s === 'open' && now >= c.br.until) {
 		const at = c.br.until;
 		c.br = { ...c.br, s: 'half-open', since: at, until: 0, pr: 0, pd: 0 };
@@ -126,12 +150,24 @@ export function advanceBreaker(circle: string, c: CircleState, now: number): Bre
 }
 
 /** half-open -> closed (owned state). */
-export function closeBreaker(circle: string, c: CircleState, now: number, reason: string): BreakerTransition {
+export function closeBreaker(
+	circle: string,
+	c: CircleState,
+	now: number,
+	reason: string,
+): BreakerTransition {
 	const from = c.br.s;
 	c.br = { ...c.br, s: 'closed', since: now, until: 0, pr: 0, pd: 0, closedAt: now };
 	c.win = [];
 	resetRuns(c);
-	return { circle, from, to: 'closed', at: now, reason, message: `Circle ${circle} closed again: ${reason}.` };
+	return {
+		circle,
+		from,
+		to: 'closed',
+		at: now,
+		reason,
+		message: `Circle ${circle} closed again: ${reason}.`,
+	};
 }
 
 /**
@@ -148,7 +184,12 @@ export function onProbeOutcome(
 	if (c.br.s !== 'half-open') return null;
 	c.br = { ...c.br, pd: c.br.pd + 1 };
 	if (cat === 'completed' || cat === 'busy') {
-		return closeBreaker(circle, c, now, cat === 'completed' ? 'a probe call completed' : 'a probe call reached a busy line');
+		return closeBreaker(
+			circle,
+			c,
+			now,
+			cat === 'completed' ? 'a probe call completed' : 'a probe call reached a busy line',
+		);
 	}
 	if (c.br.pd >= s.probeCalls) return openBreaker(circle, c, now, 'probe_failed', s);
 	return null;

@@ -37,15 +37,28 @@ export function refillRate(s: CampaignState, now: number, settings: PacingSettin
 	// (reconcile.ts); the 60 s guard counts dial and Call Details requests together against that limit.
 	const windowLimit = dialWindowLimit(s, now, settings);
 	const ratePerMinute =
-		(settings.maxCallsPerMinute === null ? windowLimit : Math.min(windowLimit, settings.maxCallsPerMinute)) * rateFactor;
-	const tokens = refillTokens(s.tokens, s.lastReleaseAt, now, ratePerMinute, settings.tickSeconds).tokens;
+		(settings.maxCallsPerMinute === null
+			? windowLimit
+			: Math.min(windowLimit, settings.maxCallsPerMinute)) * rateFactor;
+	const tokens = refillTokens(
+		s.tokens,
+		s.lastReleaseAt,
+		now,
+		ratePerMinute,
+		settings.tickSeconds,
+	).tokens;
 	s.tokens = tokens;
 	s.lastReleaseAt = now;
 	return { ratePerMinute, rateFactor, windowLimit, tokens, health };
 }
 
 /** Calls per tick a recently re-closed circle may get (Infinity when it is not ramping). */
-export function recoveryCap(cs: CircleState, now: number, ratePerMinute: number, settings: PacingSettings): number {
+export function recoveryCap(
+	cs: CircleState,
+	now: number,
+	ratePerMinute: number,
+	settings: PacingSettings,
+): number {
 	if (cs.trips.length === 0 || !(cs.br.closedAt > 0)) return Infinity;
 	const elapsed = now - cs.br.closedAt;
 	const rampMs = settings.healthWindowSeconds * 1000;
@@ -77,7 +90,13 @@ export interface CircleBacklog {
  * then due retries with what is left, so retries never slow the first pass of any circle. A circle's rounding
  * carry goes with the round it is in (first pass while it has first calls, then retries).
  */
-export function circleDemands(s: CampaignState, b: CircleBacklog, rate: TickRate, now: number, settings: PacingSettings): CircleDemands {
+export function circleDemands(
+	s: CampaignState,
+	b: CircleBacklog,
+	rate: TickRate,
+	now: number,
+	settings: PacingSettings,
+): CircleDemands {
 	const first: Demand[] = [];
 	const retry: Demand[] = [];
 	let eligible = 0;
@@ -102,8 +121,23 @@ export function circleDemands(s: CampaignState, b: CircleBacklog, rate: TickRate
 		const ramp = recoveryCap(cs, now, rate.ratePerMinute, settings);
 		const capF = Math.min(f, ramp);
 		const capR = Math.min(r, ramp - capF);
-		first.push({ circle: name, backlog: f, weight, cap: capF, probe: false, carry: f > 0 ? cs.dr : 0 });
-		if (capR > 0) retry.push({ circle: name, backlog: r, weight, cap: capR, probe: false, carry: f > 0 ? 0 : cs.dr });
+		first.push({
+			circle: name,
+			backlog: f,
+			weight,
+			cap: capF,
+			probe: false,
+			carry: f > 0 ? cs.dr : 0,
+		});
+		if (capR > 0)
+			retry.push({
+				circle: name,
+				backlog: r,
+				weight,
+				cap: capR,
+				probe: false,
+				carry: f > 0 ? 0 : cs.dr,
+			});
 		capacity += capF + capR;
 	});
 	retry.sort(byCircle);
@@ -111,7 +145,8 @@ export function circleDemands(s: CampaignState, b: CircleBacklog, rate: TickRate
 	return { first, retry, eligible, capacity };
 }
 
-const byCircle = (a: Demand, b: Demand): number => (a.circle < b.circle ? -1 : a.circle > b.circle ? 1 : 0);
+const byCircle = (a: Demand, b: Demand): number =>
+	a.circle < b.circle ? -1 : a.circle > b.circle ? 1 : 0;
 
 /** How many calls go this tick and when: the send times planned for them, and what limited their number. */
 export interface SendBudget {
@@ -142,12 +177,16 @@ export function sendBudget(
 	const requestsInWindow = countInWindow(logTimes, now) + logTimes.filter((t) => t > now).length;
 	const headroom = inFlightHeadroom(s.inFlight.length, settings.maxInFlight);
 	const rateLimited = now < s.rateLimitedUntil;
-	const maxRelease = maxReleaseOption === undefined ? Infinity : Math.max(0, Math.floor(maxReleaseOption));
+	const maxRelease =
+		maxReleaseOption === undefined ? Infinity : Math.max(0, Math.floor(maxReleaseOption));
 	// Spread at most the rate's worth over the span actually available (shorter near the window's close, or when
 	// a previous release already planned sends into this tick).
 	const spanEnd = Math.min(now + settings.tickSeconds * 1000, win.closesAt ?? now);
 	const spanStart = Math.max(now, logTimes.length ? logTimes[logTimes.length - 1] : now);
-	const bySpan = Math.max(0, Math.ceil((rate.ratePerMinute * (spanEnd - spanStart)) / 60000 - 1e-9));
+	const bySpan = Math.max(
+		0,
+		Math.ceil((rate.ratePerMinute * (spanEnd - spanStart)) / 60000 - 1e-9),
+	);
 	const byRate = Math.min(Math.floor(rate.tokens + 1e-9), bySpan);
 	const n = rateLimited ? 0 : Math.min(byRate, headroom, capacity, maxRelease);
 	let limitedBy: LimitedBy = 'none';
@@ -156,14 +195,22 @@ export function sendBudget(
 	else if (n === headroom) limitedBy = 'in_flight';
 	else if (n === maxRelease) limitedBy = 'max_release';
 	else if (n === byRate) limitedBy = 'rate';
-	if (rateLimited) warnings.push(`Exotel answered 429 (rate limited); no calls before ${new Date(s.rateLimitedUntil).toISOString()}.`);
+	if (rateLimited)
+		warnings.push(
+			`Exotel answered 429 (rate limited); no calls before ${new Date(s.rateLimitedUntil).toISOString()}.`,
+		);
 	const slots = planSendTimes(requestTimes, now, spanEnd, n, rate.windowLimit);
 	if (slots.length < n) limitedBy = 'sixty_second_limit';
 	return { slots, limitedBy, requestsInWindow, inFlightHeadroom: headroom, spanEnd, requestTimes };
 }
 
 /** Send times for `count` calls over the same span (when fewer contacts were found than the budget allowed). */
-export function replanSends(budget: SendBudget, now: number, count: number, windowLimit: number): number[] {
+export function replanSends(
+	budget: SendBudget,
+	now: number,
+	count: number,
+	windowLimit: number,
+): number[] {
 	return planSendTimes(budget.requestTimes, now, budget.spanEnd, count, windowLimit);
 }
 

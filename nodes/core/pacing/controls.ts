@@ -31,6 +31,10 @@ export function resumeCampaign(state: CampaignState, now: number): CampaignState
 	return s;
 }
 
-export function resetCampaign(state: CampaignState | null | undefined, campaign: string, now: number): CampaignState {
+export function resetCampaign(
+	state: CampaignState | null | undefined,
+	campaign: string,
+	now: number,
+): CampaignState {
 	return createState(state?.campaign ?? campaign, now);
 }

@@ -55,7 +55,8 @@ export function sidHash(sid: string): string {
 export function doneHashes(state: CampaignState): Map<string, number> {
 	const map = new Map<string, number>();
 	for (const [minute, hashes] of state.done) {
-		for (let i = 0; i + HASH_LENGTH <= hashes.length; i += HASH_LENGTH) map.set(hashes.substr(i, HASH_LENGTH), minute);
+		for (let i = 0; i + HASH_LENGTH <= hashes.length; i += HASH_LENGTH)
+			map.set(hashes.substr(i, HASH_LENGTH), minute);
 	}
 	return map;
 }

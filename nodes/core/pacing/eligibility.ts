@@ -68,10 +68,9 @@ export const HOLD_REASONS: readonly HoldReason[] = [
 ];
 
 /** Per hold reason a small code (1-based; 0 = not held), e.g. for a per-contact Uint8Array. */
-export const REASON_CODE: Record<HoldReason, number> = Object.fromEntries(HOLD_REASONS.map((r, i) => [r, i + 1])) as Record<
-	HoldReason,
-	number
->;
+export const REASON_CODE: Record<HoldReason, number> = Object.fromEntries(
+	HOLD_REASONS.map((r, i) => [r, i + 1]),
+) as Record<HoldReason, number>;
 
 /** What classify needs to know about one circle (cached per raw circle value). */
 export interface CircleGate {
@@ -132,7 +131,15 @@ export interface Classification {
 }
 
 /** The gate of a contact without a key (frozen: it is shared and never eligible). */
-const NO_GATE: CircleGate = Object.freeze({ name: '', gate: 'closed', openUntil: 0, trips: undefined, tl: undefined, k: -1, answers: [] });
+const NO_GATE: CircleGate = Object.freeze({
+	name: '',
+	gate: 'closed',
+	openUntil: 0,
+	trips: undefined,
+	tl: undefined,
+	k: -1,
+	answers: [],
+});
 
 export function buildEligibilityContext(
 	state: CampaignState,
@@ -153,7 +160,15 @@ export function buildEligibilityContext(
 	}
 	const gates = new Map<string, CircleGate>();
 	for (const [name, c] of Object.entries(state.circles)) {
-		gates.set(name, { name, gate: c.br.s, openUntil: c.br.s === 'open' ? c.br.until : 0, trips: c.trips.length ? c.trips : undefined, tl: c.tl, k: -1, answers: [] });
+		gates.set(name, {
+			name,
+			gate: c.br.s,
+			openUntil: c.br.s === 'open' ? c.br.until : 0,
+			trips: c.trips.length ? c.trips : undefined,
+			tl: c.tl,
+			k: -1,
+			answers: [],
+		});
 	}
 	return {
 		now,
@@ -183,7 +198,15 @@ export function circleGate(ctx: EligibilityContext, raw: unknown): CircleGate {
 		const name = circleBucket(raw);
 		g = ctx.gates.get(name);
 		if (g === undefined) {
-			g = { name, gate: 'closed', openUntil: 0, trips: undefined, tl: undefined, k: -1, answers: [] };
+			g = {
+				name,
+				gate: 'closed',
+				openUntil: 0,
+				trips: undefined,
+				tl: undefined,
+				k: -1,
+				answers: [],
+			};
 			ctx.gates.set(name, g);
 		}
 		ctx.circleCache.set(raw, g);
@@ -218,7 +241,8 @@ const toCount = (v: unknown): number => {
 	return isFiniteNumber(n) && n > 0 ? floor(n) : 0;
 };
 
-const toTime = (v: unknown): number | null => (typeof v === 'number' && isFiniteNumber(v) ? v : null);
+const toTime = (v: unknown): number | null =>
+	typeof v === 'number' && isFiniteNumber(v) ? v : null;
 
 /**
  * Did the circle trip after `placedAt` (and not after now), with the call placed after the outage is estimated to
@@ -247,11 +271,16 @@ export function trippedAfter(
 }
 
 /** The row shows a call that may still be live. */
-export function rowShowsLiveCall(ctx: EligibilityContext, c: ContactInput, status: string): boolean {
+export function rowShowsLiveCall(
+	ctx: EligibilityContext,
+	c: ContactInput,
+	status: string,
+): boolean {
 	const at = toTime(c.lastAttemptAt);
 	if (at === null || at + ctx.leaseMs <= ctx.now) return false;
 	if (status === 'not-placed' || isTerminalStatus(status)) return false;
-	if (typeof c.lastCallSid === 'string' && c.lastCallSid && ctx.done.has(sidHash(c.lastCallSid))) return false;
+	if (typeof c.lastCallSid === 'string' && c.lastCallSid && ctx.done.has(sidHash(c.lastCallSid)))
+		return false;
 	return true;
 }
 
@@ -290,7 +319,11 @@ export function classify(ctx: EligibilityContext, c: ContactInput): Readonly<Cla
  * classify's answer when nothing per contact was read: one record per circle, reason and flag (unsettled for
  * already_in_flight, else fresh). Most contacts of a large list end here: no garbage per contact and tick.
  */
-function sharedAnswer(g: CircleGate, reason: HoldReason | null, flag: boolean): Readonly<Classification> {
+function sharedAnswer(
+	g: CircleGate,
+	reason: HoldReason | null,
+	flag: boolean,
+): Readonly<Classification> {
 	const slot = (reason === null ? 0 : REASON_CODE[reason]) * 2 + (flag ? 1 : 0);
 	let v = g.answers[slot];
 	if (v === undefined) {
@@ -304,23 +337,45 @@ function sharedAnswer(g: CircleGate, reason: HoldReason | null, flag: boolean): 
 
 /** A Classification with nothing read beyond the circle (the checks after the reason fill in the rest). */
 function classified(reason: HoldReason | null, g: CircleGate): Classification {
-	return { reason, circle: g.name, gate: g, used: 0, refund: false, status: '', unsettled: false, fresh: false };
+	return {
+		reason,
+		circle: g.name,
+		gate: g,
+		used: 0,
+		refund: false,
+		status: '',
+		unsettled: false,
+		fresh: false,
+	};
 }
 
 /** classify for a contact whose row shows an earlier call (or attempt count). */
 function classifyCalled(ctx: EligibilityContext, c: ContactInput, g: CircleGate): Classification {
 	const v = classified(null, g);
 	const sid = c.lastCallSid;
-	if (sid !== undefined && ctx.liveSids.size !== 0 && typeof sid === 'string' && ctx.liveSids.has(sid)) return holdAs(v, 'already_in_flight');
+	if (
+		sid !== undefined &&
+		ctx.liveSids.size !== 0 &&
+		typeof sid === 'string' &&
+		ctx.liveSids.has(sid)
+	)
+		return holdAs(v, 'already_in_flight');
 	const lastAt = c.lastAttemptAt;
 	const status = cachedStatus(ctx, c.lastStatus);
 	v.status = status;
-	if (lastAt !== undefined && lastAt !== null && rowShowsLiveCall(ctx, c, status)) return holdAs(v, 'already_in_flight');
+	if (lastAt !== undefined && lastAt !== null && rowShowsLiveCall(ctx, c, status))
+		return holdAs(v, 'already_in_flight');
 	if (status === 'completed') return holdAs(v, 'done');
 	const cat = status === '' ? undefined : categoryOf(status);
 	let attempts = c.attempts === undefined || c.attempts === null ? 0 : toCount(c.attempts);
 	let waived = c.refunded === true;
-	if (g.trips !== undefined && ctx.settings.refundOutageAttempts && !waived && attempts > 0 && (cat === 'failed' || cat === 'noAnswer')) {
+	if (
+		g.trips !== undefined &&
+		ctx.settings.refundOutageAttempts &&
+		!waived &&
+		attempts > 0 &&
+		(cat === 'failed' || cat === 'noAnswer')
+	) {
 		const at = toTime(lastAt);
 		if (at !== null && trippedAfter(g.trips, at, ctx.healthWindowMs, ctx.now, g.tl)) {
 			attempts -= 1;
@@ -334,7 +389,12 @@ function classifyCalled(ctx: EligibilityContext, c: ContactInput, g: CircleGate)
 	if (!waived && retryNotDue(ctx, c, status, cat)) return holdAs(v, 'retry_not_due');
 	if (g.gate === 'open') return holdAs(v, 'circle_paused');
 	// The row is about to be overwritten by a new call: its previous call must be counted (and settled) first.
-	if (typeof sid === 'string' && sid !== '' && status !== 'not-placed' && !previousCallSettled(ctx, sid, lastAt)) {
+	if (
+		typeof sid === 'string' &&
+		sid !== '' &&
+		status !== 'not-placed' &&
+		!previousCallSettled(ctx, sid, lastAt)
+	) {
 		v.unsettled = true;
 		return holdAs(v, 'already_in_flight');
 	}
@@ -347,7 +407,12 @@ function holdAs(v: Classification, reason: HoldReason): Classification {
 }
 
 /** nextRetryAt in the future, or (without it) the re-call gap of the last status since lastAttemptAt not passed. */
-function retryNotDue(ctx: EligibilityContext, c: ContactInput, status: string, cat: Category | undefined): boolean {
+function retryNotDue(
+	ctx: EligibilityContext,
+	c: ContactInput,
+	status: string,
+	cat: Category | undefined,
+): boolean {
 	const next = toTime(c.nextRetryAt);
 	if (next !== null) return next > ctx.now;
 	if (status === '') return false;

@@ -46,7 +46,13 @@ export function maxInAnyWindow(times: readonly number[]): number {
  * stays within `limit` (counting `existing`, ascending, and the times accepted before it).
  * `start` is raised to the latest existing time so that new entries never precede logged ones.
  */
-export function planSendTimes(existing: readonly number[], start: number, end: number, n: number, limit: number): number[] {
+export function planSendTimes(
+	existing: readonly number[],
+	start: number,
+	end: number,
+	n: number,
+	limit: number,
+): number[] {
 	const out: number[] = [];
 	if (n <= 0) return out;
 	const last = existing.length ? existing[existing.length - 1] : -Infinity;

@@ -87,7 +87,11 @@ export function addTally(a: Tally, b: Tally, sign = 1): Tally {
 // ---- learnt normal mix ---------------------------------------------------------------------------------------
 
 /** [n, completed, noAnswer, failed] decayed to `now`. */
-export function decayedCal(c: CircleState, now: number, s: PacingSettings): [number, number, number, number] {
+export function decayedCal(
+	c: CircleState,
+	now: number,
+	s: PacingSettings,
+): [number, number, number, number] {
 	const dt = max(0, now - c.cal[4]);
 	const f = dt === 0 ? 1 : pow(2, -dt / (s.calibrationHalfLifeMinutes * 60000));
 	return [c.cal[0] * f, c.cal[1] * f, c.cal[2] * f, c.cal[3] * f];
@@ -104,7 +108,8 @@ export function mayLearn(c: CircleState, h: CircleHealth, s: PacingSettings): bo
 	if (c.run[0] >= s.failedRunThreshold / 2 || c.run[1] >= s.silentRunThreshold / 2) return false;
 	const w = h.win;
 	if (w.n < s.minVolume) return true;
-	if (h.exp.hasBaseline && wilsonUpper(w.comp, w.n, s.confidenceZ) < s.slowBelowRatio * h.exp.p) return false;
+	if (h.exp.hasBaseline && wilsonUpper(w.comp, w.n, s.confidenceZ) < s.slowBelowRatio * h.exp.p)
+		return false;
 	if (wilsonLower(w.fail, w.n, s.confidenceZ) > max(0.2, 3 * h.exp.qf)) return false;
 	return true;
 }
@@ -189,7 +194,10 @@ export function healthPicture(state: CampaignState, now: number, s: PacingSettin
 	const bucketMs = s.healthBucketSeconds * 1000;
 	const fromIdx = floor((now - s.healthWindowSeconds * 1000) / bucketMs);
 	const fastFrom = floor((now - s.fastWindowSeconds * 1000) / bucketMs);
-	const tallies = new Map<string, { win: Tally; fast: Tally; cal: [number, number, number, number]; closed: boolean }>();
+	const tallies = new Map<
+		string,
+		{ win: Tally; fast: Tally; cal: [number, number, number, number]; closed: boolean }
+	>();
 	let pool = emptyTally();
 	const poolCal: [number, number, number, number] = [0, 0, 0, 0];
 	for (const [name, c] of Object.entries(state.circles)) {
@@ -268,7 +276,12 @@ export function circleWeight(h: CircleHealth | undefined, s: PacingSettings): nu
  * target is set, or the pool has too few resolved calls to judge.
  */
 export function globalRateFactor(pic: HealthPicture, s: PacingSettings): number {
-	if (!s.throttleWhenAllBelowTarget || s.targetCompletionPct <= 0 || pic.pool.n < s.minBaselineVolume) return 1;
+	if (
+		!s.throttleWhenAllBelowTarget ||
+		s.targetCompletionPct <= 0 ||
+		pic.pool.n < s.minBaselineVolume
+	)
+		return 1;
 	const up = wilsonUpper(pic.pool.comp, pic.pool.n, s.confidenceZ);
 	return clamp(up / (s.targetCompletionPct / 100), s.minRateFactor, 1);
 }

@@ -31,7 +31,10 @@ export type StoredHistory = [number, string];
 /** [minute index = floor(t / 60 s), completed, finished but not completed] */
 export type MinuteBucket = [number, number, number];
 
-const enc = (v: number): string => Math.min(MAX_COUNT, Math.max(0, Math.round(v))).toString(36).padStart(DIGITS, '0');
+const enc = (v: number): string =>
+	Math.min(MAX_COUNT, Math.max(0, Math.round(v)))
+		.toString(36)
+		.padStart(DIGITS, '0');
 
 /** The ring's minutes that have calls, oldest first. */
 export function historyBuckets(mh: StoredHistory | undefined): MinuteBucket[] {
@@ -81,7 +84,10 @@ export function noteFinished(s: CampaignState, now: number, completed: boolean):
 export function pruneHistory(s: CampaignState, now: number): void {
 	if (!s.mh) return;
 	const buckets = historyBuckets(s.mh);
-	const newest = Math.max(Math.floor(now / MINUTE_MS), buckets.length ? buckets[buckets.length - 1][0] : 0);
+	const newest = Math.max(
+		Math.floor(now / MINUTE_MS),
+		buckets.length ? buckets[buckets.length - 1][0] : 0,
+	);
 	const kept = trimTo(buckets, newest);
 	if (kept.length === buckets.length && kept.length) return;
 	const mh = pack(kept);
@@ -94,7 +100,14 @@ export function pruneHistory(s: CampaignState, now: number): void {
  * one (wrong shape, characters that are not base-36 digits, more than an hour) is dropped or cut to its newest hour.
  */
 export function migrateHistory(raw: unknown): StoredHistory | undefined {
-	if (!Array.isArray(raw) || raw.length !== 2 || !Number.isSafeInteger(raw[0]) || raw[0] < 0 || typeof raw[1] !== 'string') return undefined;
+	if (
+		!Array.isArray(raw) ||
+		raw.length !== 2 ||
+		!Number.isSafeInteger(raw[0]) ||
+		raw[0] < 0 ||
+		typeof raw[1] !== 'string'
+	)
+		return undefined;
 	const slots = raw[1];
 	if (slots.length % SLOT !== 0 || !/^[0-9a-z]*$/.test(slots)) return undefined;
 	const buckets = historyBuckets([raw[0], slots]);

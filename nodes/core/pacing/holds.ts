@@ -24,7 +24,8 @@ import type { HeldContact } from './release/types';
 export type HoldFacts = Pick<Classification, 'circle' | 'status' | 'unsettled'>;
 
 const isFiniteNumber = Number.isFinite;
-const toTime = (v: unknown): number | null => (typeof v === 'number' && isFiniteNumber(v) ? v : null);
+const toTime = (v: unknown): number | null =>
+	typeof v === 'number' && isFiniteNumber(v) ? v : null;
 
 function formatTime(ctx: EligibilityContext, t: number): string {
 	if (ctx.fmt === null) ctx.fmt = localFormatter(ctx.settings, ctx.now);
@@ -32,7 +33,12 @@ function formatTime(ctx: EligibilityContext, t: number): string {
 }
 
 /** When the contact may become eligible again, where known (facts: classify's answer for the same contact). */
-export function holdRetryAt(ctx: EligibilityContext, c: ContactInput, reason: HoldReason, facts: HoldFacts): number | undefined {
+export function holdRetryAt(
+	ctx: EligibilityContext,
+	c: ContactInput,
+	reason: HoldReason,
+	facts: HoldFacts,
+): number | undefined {
 	const s = ctx.settings;
 	switch (reason) {
 		case 'window_closed':
@@ -47,7 +53,10 @@ export function holdRetryAt(ctx: EligibilityContext, c: ContactInput, reason: Ho
 			const next = toTime(c.nextRetryAt);
 			if (next !== null) return next;
 			const at = toTime(c.lastAttemptAt);
-			const gap = retryGapMs(s, facts.status === 'not-placed' ? 'notPlaced' : (categoryOf(facts.status) ?? 'other'));
+			const gap = retryGapMs(
+				s,
+				facts.status === 'not-placed' ? 'notPlaced' : (categoryOf(facts.status) ?? 'other'),
+			);
 			return at !== null && gap !== null ? at + gap : undefined;
 		}
 		case 'circle_paused': {
@@ -65,13 +74,22 @@ export function holdRetryAt(ctx: EligibilityContext, c: ContactInput, reason: Ho
  * Plain words for a hold, the same for every contact with the same reason, circle and last status (the
  * per-contact time is in holdRetryAt). facts: classify's answer for the same contact.
  */
-export function holdMessage(ctx: EligibilityContext, c: ContactInput, reason: HoldReason, facts: HoldFacts): string {
+export function holdMessage(
+	ctx: EligibilityContext,
+	c: ContactInput,
+	reason: HoldReason,
+	facts: HoldFacts,
+): string {
 	const s = ctx.settings;
 	switch (reason) {
 		case 'invalid':
-			return typeof c.key !== 'string' || !c.key ? 'No contact key (phone number).' : 'No circle for this number; look it up first.';
+			return typeof c.key !== 'string' || !c.key
+				? 'No contact key (phone number).'
+				: 'No circle for this number; look it up first.';
 		case 'campaign_paused':
-			return ctx.pausedBecause ? `The campaign is paused: ${ctx.pausedBecause}` : 'The campaign is paused.';
+			return ctx.pausedBecause
+				? `The campaign is paused: ${ctx.pausedBecause}`
+				: 'The campaign is paused.';
 		case 'window_closed':
 			return `Outside the calling window (${s.callingStart}-${s.callingEnd} ${s.timezone}); next opening ${formatTime(ctx, ctx.window.opensAt)}.`;
 		case 'dnd':
@@ -108,7 +126,8 @@ export function explainHold(
 ): { message: string; retryAt?: number } {
 	const retryAt = holdRetryAt(ctx, c, reason, facts);
 	let message = holdMessage(ctx, c, reason, facts);
-	if (reason === 'retry_not_due' && retryAt !== undefined) message = message.slice(0, -1) + ` until ${formatTime(ctx, retryAt)}.`;
+	if (reason === 'retry_not_due' && retryAt !== undefined)
+		message = message.slice(0, -1) + ` until ${formatTime(ctx, retryAt)}.`;
 	return retryAt === undefined ? { message } : { message, retryAt };
 }
 
@@ -149,7 +168,14 @@ class BulkHold implements HeldContact {
 		return this.b.retryAt;
 	}
 	toJSON(): HeldContact {
-		const h: HeldContact = { index: this.index, contact: this.contact, circle: this.circle, decision: 'hold', reason: this.reason, message: this.message };
+		const h: HeldContact = {
+			index: this.index,
+			contact: this.contact,
+			circle: this.circle,
+			decision: 'hold',
+			reason: this.reason,
+			message: this.message,
+		};
 		if (this.retryAt !== undefined) h.retryAt = this.retryAt;
 		return h;
 	}
@@ -185,7 +211,9 @@ export function holdUnreleased(h: HoldInput, held: Record<HoldReason, number>): 
 	});
 	const reasons = h.reasons;
 	if (!reasons) return;
-	const codeOfK = h.pausedCircle.map((paused) => (paused ? REASON_CODE.circle_paused : REASON_CODE.budget_used));
+	const codeOfK = h.pausedCircle.map((paused) =>
+		paused ? REASON_CODE.circle_paused : REASON_CODE.budget_used,
+	);
 	for (let i = 0; i < h.contacts.length; i++) {
 		const k = h.mark[i];
 		if (k < 0) continue;
@@ -198,7 +226,12 @@ export function holdUnreleased(h: HoldInput, held: Record<HoldReason, number>): 
  * A hold decision for every held contact, in list order, at most `limit`. Messages are shared by every contact
  * with the same reason (and circle / last status); only the retry time is per contact.
  */
-export function explainHolds(ctx: EligibilityContext, h: HoldInput, released: number, limit: number): HeldContact[] {
+export function explainHolds(
+	ctx: EligibilityContext,
+	h: HoldInput,
+	released: number,
+	limit: number,
+): HeldContact[] {
 	const reasons = h.reasons;
 	if (!reasons) return [];
 	const contacts = h.contacts;
@@ -215,22 +248,48 @@ export function explainHolds(ctx: EligibilityContext, h: HoldInput, released: nu
 		if (k >= 0 && (code === REASON_CODE.budget_used || code === REASON_CODE.circle_paused)) {
 			// held for the budget (or a probing circle): everything is known per circle (the bulk of a large list)
 			let info = bulk[k];
-			if (info === undefined) bulk[k] = info = circleHoldInfo(ctx, contacts, i, h.names[k], HOLD_REASONS[code - 1]);
+			if (info === undefined)
+				bulk[k] = info = circleHoldInfo(ctx, contacts, i, h.names[k], HOLD_REASONS[code - 1]);
 			holds[nHolds++] = new BulkHold(i, info);
-		} else holds[nHolds++] = contactHold(ctx, contacts[i], i, HOLD_REASONS[code - 1], messages[code - 1]);
+		} else
+			holds[nHolds++] = contactHold(
+				ctx,
+				contacts[i],
+				i,
+				HOLD_REASONS[code - 1],
+				messages[code - 1],
+			);
 	}
 	holds.length = nHolds;
 	return holds;
 }
 
-function circleHoldInfo(ctx: EligibilityContext, contacts: readonly ContactInput[], i: number, circle: string, reason: HoldReason): BulkInfo {
+function circleHoldInfo(
+	ctx: EligibilityContext,
+	contacts: readonly ContactInput[],
+	i: number,
+	circle: string,
+	reason: HoldReason,
+): BulkInfo {
 	const facts: HoldFacts = { circle, status: '', unsettled: false };
 	const c = contacts[i];
-	return { contacts, circle, reason, message: holdMessage(ctx, c, reason, facts), retryAt: holdRetryAt(ctx, c, reason, facts) };
+	return {
+		contacts,
+		circle,
+		reason,
+		message: holdMessage(ctx, c, reason, facts),
+		retryAt: holdRetryAt(ctx, c, reason, facts),
+	};
 }
 
 /** The hold of one contact; `messages` caches this reason's messages by what they depend on. */
-function contactHold(ctx: EligibilityContext, c: ContactInput, index: number, reason: HoldReason, messages: Map<string, string>): HeldContact {
+function contactHold(
+	ctx: EligibilityContext,
+	c: ContactInput,
+	index: number,
+	reason: HoldReason,
+	messages: Map<string, string>,
+): HeldContact {
 	// Only these reasons' words depend on more than the circle: classify the contact again for them (cheap; the
 	// pass kept nothing per held contact).
 	const facts: HoldFacts =

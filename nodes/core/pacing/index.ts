@@ -44,11 +44,36 @@ export {
 } from './state';
 export type { ContactInput, OutcomeInput, WriteBack } from './types';
 export { windowAt, nextWindowOpening, type WindowInfo } from './window';
-export { classify, buildEligibilityContext, HOLD_REASONS, type HoldReason, type EligibilityContext } from './eligibility';
+export {
+	classify,
+	buildEligibilityContext,
+	HOLD_REASONS,
+	type HoldReason,
+	type EligibilityContext,
+} from './eligibility';
 export { explainHold, holdMessage, holdRetryAt } from './holds';
-export { release, type ReleaseOptions, type ReleaseResult, type ReleasedCall, type HeldContact, type ReleaseBudget, type LimitedBy } from './release';
-export { recordOutcomes, type RecordResult, type OutcomeResult, type OutcomeAction } from './outcomes';
-export { callsToReconcile, markReconcileRequested, lookupRequestsAvailable, type ReconcilePlan, type ReconcileItem } from './reconcile';
+export {
+	release,
+	type ReleaseOptions,
+	type ReleaseResult,
+	type ReleasedCall,
+	type HeldContact,
+	type ReleaseBudget,
+	type LimitedBy,
+} from './release';
+export {
+	recordOutcomes,
+	type RecordResult,
+	type OutcomeResult,
+	type OutcomeAction,
+} from './outcomes';
+export {
+	callsToReconcile,
+	markReconcileRequested,
+	lookupRequestsAvailable,
+	type ReconcilePlan,
+	type ReconcileItem,
+} from './reconcile';
 export {
 	findOrphans,
 	planOrphanLookups,
@@ -59,8 +84,21 @@ export {
 	type Orphan,
 	type OrphanLookup,
 } from './orphans';
-export { getStats, recentActivity, type PacingStats, type CircleStatsRow, type RecentActivity } from './stats';
-export { lastHour, historyBuckets, HISTORY_MINUTES, type LastHour, type MinuteBucket, type StoredHistory } from './history';
+export {
+	getStats,
+	recentActivity,
+	type PacingStats,
+	type CircleStatsRow,
+	type RecentActivity,
+} from './stats';
+export {
+	lastHour,
+	historyBuckets,
+	HISTORY_MINUTES,
+	type LastHour,
+	type MinuteBucket,
+	type StoredHistory,
+} from './history';
 export { pauseCampaign, resumeCampaign, resetCampaign } from './controls';
 export { TRIP_WORDS, type TripReason, type BreakerTransition } from './breaker';
 export { maxInAnyWindow } from './guards';

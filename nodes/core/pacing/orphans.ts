@@ -46,7 +46,12 @@ export interface Orphan {
 }
 
 /** Rows showing a live call whose lease has ended, not tracked in the state, oldest first. */
-export function findOrphans(state: CampaignState, contacts: readonly ContactInput[], now: number, settings: PacingSettings): Orphan[] {
+export function findOrphans(
+	state: CampaignState,
+	contacts: readonly ContactInput[],
+	now: number,
+	settings: PacingSettings,
+): Orphan[] {
 	const lease = leaseMs(settings);
 	const abandonMs = settings.abandonAfterMinutes * 60000;
 	const tracked = new Set<string>();
@@ -58,12 +63,25 @@ export function findOrphans(state: CampaignState, contacts: readonly ContactInpu
 	for (let i = 0; i < contacts.length; i++) {
 		const c = contacts[i];
 		const at = c.lastAttemptAt;
-		if (!c.key || typeof at !== 'number' || !Number.isFinite(at) || at + lease > now || at + abandonMs <= now) continue;
+		if (
+			!c.key ||
+			typeof at !== 'number' ||
+			!Number.isFinite(at) ||
+			at + lease > now ||
+			at + abandonMs <= now
+		)
+			continue;
 		if (!isLiveStatus(normaliseStatus(c.lastStatus)) || tracked.has(c.key)) continue;
 		const sid = typeof c.lastCallSid === 'string' ? c.lastCallSid.trim() : '';
 		if (sid && tracked.has(sid)) continue;
 		const attempt = typeof c.attempts === 'number' && c.attempts > 0 ? Math.floor(c.attempts) : 1;
-		const o: Orphan = { index: i, contact: c.key, circle: (c.circle ?? '').trim().toUpperCase(), attempt, placedAt: at };
+		const o: Orphan = {
+			index: i,
+			contact: c.key,
+			circle: (c.circle ?? '').trim().toUpperCase(),
+			attempt,
+			placedAt: at,
+		};
 		if (sid) o.callSid = sid;
 		out.push(o);
 	}
@@ -87,7 +105,10 @@ export interface OrphanLookup {
 }
 
 /** Groups orphans for lookups: those with a CallSid first (cheap), then by number, oldest first. */
-export function planOrphanLookups(orphans: readonly Orphan[], settings: PacingSettings): OrphanLookup[] {
+export function planOrphanLookups(
+	orphans: readonly Orphan[],
+	settings: PacingSettings,
+): OrphanLookup[] {
 	const lease = leaseMs(settings);
 	const range = (part: readonly Orphan[]) => ({
 		createdFrom: Math.min(...part.map((o) => o.placedAt)) - ORPHAN_EARLY_MS,
@@ -97,12 +118,22 @@ export function planOrphanLookups(orphans: readonly Orphan[], settings: PacingSe
 	const bySid = orphans.filter((o) => o.callSid);
 	for (let i = 0; i < bySid.length; i += MAX_BULK_SIDS) {
 		const part = bySid.slice(i, i + MAX_BULK_SIDS);
-		groups.push({ orphans: part, callSids: part.map((o) => o.callSid!), ...range(part), requests: 1 });
+		groups.push({
+			orphans: part,
+			callSids: part.map((o) => o.callSid!),
+			...range(part),
+			requests: 1,
+		});
 	}
 	const byNumber = orphans.filter((o) => !o.callSid);
 	for (let i = 0; i < byNumber.length; i += ORPHAN_NUMBERS_PER_LOOKUP) {
 		const part = byNumber.slice(i, i + ORPHAN_NUMBERS_PER_LOOKUP);
-		groups.push({ orphans: part, numbers: part.map((o) => o.contact), ...range(part), requests: 2 });
+		groups.push({
+			orphans: part,
+			numbers: part.map((o) => o.contact),
+			...range(part),
+			requests: 2,
+		});
 	}
 	return groups;
 }
@@ -111,7 +142,11 @@ export function planOrphanLookups(orphans: readonly Orphan[], settings: PacingSe
  * The call that belongs to an orphan row: the one with its CallSid, or else the earliest one from or to its
  * number created since lastAttemptAt.
  */
-export function matchOrphanCall(orphan: Orphan, calls: readonly NormalizedCall[], settings: PacingSettings): NormalizedCall | undefined {
+export function matchOrphanCall(
+	orphan: Orphan,
+	calls: readonly NormalizedCall[],
+	settings: PacingSettings,
+): NormalizedCall | undefined {
 	if (orphan.callSid) return calls.find((c) => c.callSid === orphan.callSid);
 	const number = toNational(orphan.contact);
 	const from = orphan.placedAt - ORPHAN_EARLY_MS;
@@ -132,8 +167,17 @@ export function matchOrphanCall(orphan: Orphan, calls: readonly NormalizedCall[]
  * What to feed recordOutcomes for one looked-up orphan: the call's outcome, or not-placed when Exotel has no call.
  * undefined = the call is (oddly) still live: look again later.
  */
-export function orphanOutcome(orphan: Orphan, call: NormalizedCall | undefined): OutcomeInput | undefined {
-	const base = { source: 'reconcile', contact: orphan.contact, circle: orphan.circle, attempt: orphan.attempt, releasedAt: orphan.placedAt };
+export function orphanOutcome(
+	orphan: Orphan,
+	call: NormalizedCall | undefined,
+): OutcomeInput | undefined {
+	const base = {
+		source: 'reconcile',
+		contact: orphan.contact,
+		circle: orphan.circle,
+		attempt: orphan.attempt,
+		releasedAt: orphan.placedAt,
+	};
 	// a CallSid Exotel did not return: nothing to conclude (the call exists; asked again next run)
 	if (!call) return orphan.callSid ? undefined : { ...base, status: 'not-placed' };
 	const status = normaliseStatus(call.status);
@@ -152,9 +196,17 @@ export function orphanOutcome(orphan: Orphan, call: NormalizedCall | undefined):
  * again at once (nothing failed); a call recordOutcomes did not count (already counted, or placed before the
  * dedupe horizon) still gets its row repaired from what Exotel returned.
  */
-export function orphanWriteBack(orphan: Orphan, outcome: OutcomeInput, result: OutcomeResult, now: number, settings: PacingSettings): WriteBack {
+export function orphanWriteBack(
+	orphan: Orphan,
+	outcome: OutcomeInput,
+	result: OutcomeResult,
+	now: number,
+	settings: PacingSettings,
+): WriteBack {
 	if (result.writeBack) {
-		return outcome.status === 'not-placed' ? { ...result.writeBack, nextRetryAt: now } : result.writeBack;
+		return outcome.status === 'not-placed'
+			? { ...result.writeBack, nextRetryAt: now }
+			: result.writeBack;
 	}
 	return outcomeWriteBack(settings, {
 		contact: orphan.contact,
@@ -169,8 +221,13 @@ export function orphanWriteBack(orphan: Orphan, outcome: OutcomeInput, result: O
 }
 
 /** Plain words for what the lookup found (an execution hint of Release). */
-export function orphanMessage(orphan: Orphan, outcome: OutcomeInput, result: OutcomeResult): string {
-	if (outcome.status === 'not-placed') return 'n8n stopped before this call was placed (Exotel has no such call); the attempt is given back.';
+export function orphanMessage(
+	orphan: Orphan,
+	outcome: OutcomeInput,
+	result: OutcomeResult,
+): string {
+	if (outcome.status === 'not-placed')
+		return 'n8n stopped before this call was placed (Exotel has no such call); the attempt is given back.';
 	const lead = orphan.callSid
 		? 'The row still showed this call in progress after its lease'
 		: 'The call was placed as n8n stopped (the row had no CallSid)';

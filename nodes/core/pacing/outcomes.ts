@@ -33,7 +33,13 @@ import type { PacingSettings } from './settings';
 import type { CampaignState } from './state';
 import { openBatch, type OutcomeBatch } from './outcomes/batch';
 import { closeBatch } from './outcomes/close';
-import { ignoreForged, ignoreFutureRelease, ignoreInvalid, ignoreUnknownStatus, ignoreUnmatched } from './outcomes/ignored';
+import {
+	ignoreForged,
+	ignoreFutureRelease,
+	ignoreInvalid,
+	ignoreUnknownStatus,
+	ignoreUnmatched,
+} from './outcomes/ignored';
 import { verifyCorrelation } from '../correlation';
 import { recordLive } from './outcomes/live';
 import { recordNotFound } from './outcomes/notFound';
@@ -54,7 +60,8 @@ export function recordOutcomes(
 ): RecordResult {
 	const batch = openBatch(state, now, settings);
 	const results: OutcomeResult[] = [];
-	for (let index = 0; index < outcomes.length; index++) results.push(recordReport(batch, outcomes[index], index));
+	for (let index = 0; index < outcomes.length; index++)
+		results.push(recordReport(batch, outcomes[index], index));
 	return closeBatch(batch, results);
 }
 
@@ -68,11 +75,16 @@ function recordReport(b: OutcomeBatch, o: OutcomeInput, index: number): OutcomeR
 	const signature = verifyCorrelation(b.state.key, o.correlation);
 	const r = readReport(o, base, sid, b.now, signature === 'valid');
 	if (r.campaign !== undefined && r.campaign !== b.state.campaign) {
-		return ignoreUnmatched(b, base, `Belongs to campaign "${r.campaign}", not "${b.state.campaign}".`);
+		return ignoreUnmatched(
+			b,
+			base,
+			`Belongs to campaign "${r.campaign}", not "${b.state.campaign}".`,
+		);
 	}
 	// before anything else: a report with a wrong signature changes no call, known or not
 	if (signature === 'invalid') return ignoreForged(b, base);
-	if (r.placedAt !== undefined && r.placedAt > b.now + b.futureSkewMs) return ignoreFutureRelease(b, base);
+	if (r.placedAt !== undefined && r.placedAt > b.now + b.futureSkewMs)
+		return ignoreFutureRelease(b, base);
 	if (status === 'not-placed') return recordNotPlaced(b, r);
 	if (!sid) return ignoreUnmatched(b, base, 'No CallSid in the report.');
 	if (status === 'not-found') return recordNotFound(b, r);

@@ -27,7 +27,11 @@ export const RESERVE_MARGIN = 2;
  * holds in every 60 s window: Release plans dial times against dial + Call Details requests together, and
  * callsToReconcile sends a lookup only if no 60 s window containing it would exceed the account limit.
  */
-export function reconcileHoldBack(state: CampaignState, now: number, settings: PacingSettings): number {
+export function reconcileHoldBack(
+	state: CampaignState,
+	now: number,
+	settings: PacingSettings,
+): number {
 	const reserve = settings.reserveForReconciliation;
 	// Lend at most 4% of the account limit (8 of 200): on a small account one lookup is a large share of it.
 	const floorHold = Math.max(0, reserve - Math.floor(settings.accountLimitPerMinute / 25));
@@ -51,7 +55,11 @@ export function reconcileHoldBack(state: CampaignState, now: number, settings: P
 }
 
 /** Requests per sliding minute dialling may use right now (account limit minus what reconciliation keeps). */
-export function dialWindowLimit(state: CampaignState, now: number, settings: PacingSettings): number {
+export function dialWindowLimit(
+	state: CampaignState,
+	now: number,
+	settings: PacingSettings,
+): number {
 	return settings.accountLimitPerMinute - reconcileHoldBack(state, now, settings);
 }
 
@@ -73,7 +81,8 @@ export function combinedRequestTimes(state: CampaignState): number[] {
 /** The most requests (dial + Call Details) in any 60 s window that contains `now` (planned sends included). */
 function busiestWindowAround(times: readonly number[], now: number): number {
 	let best = countInWindow(times, now);
-	for (const t of times) if (t > now && t < now + MINUTE_MS) best = Math.max(best, countInWindow(times, t));
+	for (const t of times)
+		if (t > now && t < now + MINUTE_MS) best = Math.max(best, countInWindow(times, t));
 	return best;
 }
 
@@ -102,20 +111,36 @@ export interface ReconcilePlan {
 }
 
 /** The Call Details requests logged up to now (ascending), and how many more the reserve and the account allow. */
-function lookupBudget(state: CampaignState, now: number, settings: PacingSettings): { log: number[]; byReserve: number; available: number } {
+function lookupBudget(
+	state: CampaignState,
+	now: number,
+	settings: PacingSettings,
+): { log: number[]; byReserve: number; available: number } {
 	const log = state.reconcileLog.filter((t) => t <= now).sort((a, b) => a - b);
 	const byReserve = Math.max(0, settings.reserveForReconciliation - countInWindow(log, now));
 	// dialling may have borrowed the unused reserve: the account limit must hold in every window containing now
-	const byAccount = Math.max(0, settings.accountLimitPerMinute - busiestWindowAround(combinedRequestTimes(state), now));
+	const byAccount = Math.max(
+		0,
+		settings.accountLimitPerMinute - busiestWindowAround(combinedRequestTimes(state), now),
+	);
 	return { log, byReserve, available: Math.min(byReserve, byAccount) };
 }
 
 /** Call Details requests the reserve (and the account limit) allow right now. */
-export function lookupRequestsAvailable(state: CampaignState, now: number, settings: PacingSettings): number {
+export function lookupRequestsAvailable(
+	state: CampaignState,
+	now: number,
+	settings: PacingSettings,
+): number {
 	return lookupBudget(state, now, settings).available;
 }
 
-export function callsToReconcile(state: CampaignState, now: number, settings: PacingSettings, max = 100): ReconcilePlan {
+export function callsToReconcile(
+	state: CampaignState,
+	now: number,
+	settings: PacingSettings,
+	max = 100,
+): ReconcilePlan {
 	const limit = Math.max(0, Math.min(100, Math.floor(max)));
 	const due = state.inFlight
 		.filter((f) => f.s && nextCheck(f, settings) <= now)

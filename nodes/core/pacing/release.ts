@@ -30,7 +30,14 @@ import { orderCalls, pickContacts } from './release/pick';
 import { reserveCalls } from './release/reserve';
 import type { ReleaseOptions, ReleaseResult } from './release/types';
 
-export type { HeldContact, LimitedBy, ReleaseBudget, ReleasedCall, ReleaseOptions, ReleaseResult } from './release/types';
+export type {
+	HeldContact,
+	LimitedBy,
+	ReleaseBudget,
+	ReleasedCall,
+	ReleaseOptions,
+	ReleaseResult,
+} from './release/types';
 
 export function release(
 	state: CampaignState,
@@ -46,19 +53,46 @@ export function release(
 	const transitions = advanceBreakers(s, now, settings);
 
 	const win = windowAt(now, settings);
-	const ctx = buildEligibilityContext(s, now, settings, win, new DoneSet(s), options.lookingUp ?? null);
+	const ctx = buildEligibilityContext(
+		s,
+		now,
+		settings,
+		win,
+		new DoneSet(s),
+		options.lookingUp ?? null,
+	);
 	const scan = scanContacts(s, ctx, contacts, settings, options.includeHeld);
 	s = applyRowRepairs(s, scan.repairs, now, settings, warnings, transitions);
 
 	const rate = refillRate(s, now, settings);
 	const demands = circleDemands(s, scan, rate, now, settings);
-	const budget = sendBudget(s, now, settings, win, rate, demands.capacity, options.maxRelease, warnings);
+	const budget = sendBudget(
+		s,
+		now,
+		settings,
+		win,
+		rate,
+		demands.capacity,
+		options.maxRelease,
+		warnings,
+	);
 
 	const picks = pickContacts(contacts, scan, demands, budget.slots.length);
-	const order = orderCalls(scan.names, demands, picks.picked, budget.slots, (count) => replanSends(budget, now, count, rate.windowLimit));
+	const order = orderCalls(scan.names, demands, picks.picked, budget.slots, (count) =>
+		replanSends(budget, now, count, rate.windowLimit),
+	);
 
 	const inFlightBefore = s.inFlight.length;
-	const { released, releasedBy } = reserveCalls(s, contacts, scan, picks.picked, order, now, settings, warnings);
+	const { released, releasedBy } = reserveCalls(
+		s,
+		contacts,
+		scan,
+		picks.picked,
+		order,
+		now,
+		settings,
+		warnings,
+	);
 	s.tokens = Math.max(0, rate.tokens - released.length);
 
 	const holdInput = {
@@ -72,7 +106,8 @@ export function release(
 		releasedBy,
 	};
 	holdUnreleased(holdInput, scan.held);
-	if (picks.duplicates) warnings.push(`${picks.duplicates} duplicate contact key(s) in the input were skipped.`);
+	if (picks.duplicates)
+		warnings.push(`${picks.duplicates} duplicate contact key(s) in the input were skipped.`);
 	noteCircleShares(s, scan, demands, picks.allotted, releasedBy);
 	const heldLimit = options.heldLimit === undefined ? Infinity : Math.max(0, options.heldLimit);
 	const holds = explainHolds(ctx, holdInput, released.length, heldLimit);

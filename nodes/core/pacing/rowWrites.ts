@@ -96,7 +96,8 @@ export function markRowWriteSent(s: CampaignState, wb: WriteBack, now: number): 
 export function rowShows(c: ContactInput, p: StoredRowWrite): boolean {
 	if (String(c.lastStatus ?? '').toLowerCase() !== p[1]) return false;
 	if (Number(c.attempts ?? 0) !== p[0]) return false;
-	if (typeof c.lastAttemptAt !== 'number' || Math.floor(c.lastAttemptAt / 1000) !== p[3]) return false;
+	if (typeof c.lastAttemptAt !== 'number' || Math.floor(c.lastAttemptAt / 1000) !== p[3])
+		return false;
 	return p[2] === '' || c.lastCallSid === p[2];
 }
 
@@ -105,7 +106,11 @@ export function rowShows(c: ContactInput, p: StoredRowWrite): boolean {
  * its write gets it again (unless a newer one is queued); a row not passed to Release (e.g. filtered out as final)
  * cannot be checked and its write is dropped. Returns the number of leases that ended. Mutates the owned state.
  */
-export function confirmRowWrites(s: CampaignState, contacts: readonly ContactInput[], now: number): number {
+export function confirmRowWrites(
+	s: CampaignState,
+	contacts: readonly ContactInput[],
+	now: number,
+): number {
 	const rows = s.rows;
 	if (!rows) return 0;
 	let expired = 0;
@@ -176,7 +181,8 @@ export function migrateRows(raw: unknown): Record<string, PendingRow> {
 		[p[0], p[3], p[4], p[5]].every((n) => typeof n === 'number' && Number.isFinite(n));
 	let n = 0;
 	for (const [key, entry] of Object.entries(raw as Record<string, unknown>)) {
-		if (n >= MAX_PENDING_ROWS || !usableKey(key) || typeof entry !== 'object' || entry === null) continue;
+		if (n >= MAX_PENDING_ROWS || !usableKey(key) || typeof entry !== 'object' || entry === null)
+			continue;
 		const e = entry as PendingRow;
 		const row: PendingRow = {};
 		if (ok(e.w)) row.w = e.w;
@@ -192,7 +198,9 @@ export function migrateRows(raw: unknown): Record<string, PendingRow> {
 	return out;
 }
 
-export function cloneRows(rows: Record<string, PendingRow> | undefined): Record<string, PendingRow> | undefined {
+export function cloneRows(
+	rows: Record<string, PendingRow> | undefined,
+): Record<string, PendingRow> | undefined {
 	if (!rows) return undefined;
 	const out: Record<string, PendingRow> = {};
 	for (const [k, e] of Object.entries(rows)) {

@@ -65,8 +65,21 @@ export function dropCall(c: CircleState, placedAt: number): void {
 }
 
 /** Records what happened to a call placed at `placedAt` (owned state). Unknown calls newer than what the tests have consumed are inserted. */
-export function noteOutcome(c: CircleState, placedAt: number, cat: Category, at: number, s: PacingSettings): void {
-	const code = cat === 'failed' ? (at - placedAt <= s.failFastSeconds * 1000 ? FAILED_FAST : OTHER) : cat === 'noAnswer' ? RANG_OUT : OTHER;
+export function noteOutcome(
+	c: CircleState,
+	placedAt: number,
+	cat: Category,
+	at: number,
+	s: PacingSettings,
+): void {
+	const code =
+		cat === 'failed'
+			? at - placedAt <= s.failFastSeconds * 1000
+				? FAILED_FAST
+				: OTHER
+			: cat === 'noAnswer'
+				? RANG_OUT
+				: OTHER;
 	const sec = floor(placedAt / 1000);
 	const q = c.mq;
 	for (let i = q.length - 1; i >= 0; i--) {

@@ -174,7 +174,13 @@ export const defaultSettings: Readonly<PacingSettings> = Object.freeze({
 
 	allowDnd: false,
 	maxAttempts: 3,
-	retryGapMinutes: Object.freeze({ busy: 30, noAnswer: 60, failed: 10, other: 60, notPlaced: 5 }) as RetryGapMinutes,
+	retryGapMinutes: Object.freeze({
+		busy: 30,
+		noAnswer: 60,
+		failed: 10,
+		other: 60,
+		notPlaced: 5,
+	}) as RetryGapMinutes,
 
 	ringTimeoutSeconds: 45,
 	maxCallSeconds: 600,
@@ -231,9 +237,15 @@ export class PacingSettingsError extends Error {
 }
 
 /** Merges `partial` over the defaults (undefined values keep the default) and validates. */
-export function checkSettings(partial?: PartialSettings | null): { settings: PacingSettings; problems: string[] } {
+export function checkSettings(partial?: PartialSettings | null): {
+	settings: PacingSettings;
+	problems: string[];
+} {
 	const p = (partial ?? {}) as Record<string, unknown>;
-	const merged: Record<string, unknown> = { ...defaultSettings, callingDays: [...defaultSettings.callingDays] };
+	const merged: Record<string, unknown> = {
+		...defaultSettings,
+		callingDays: [...defaultSettings.callingDays],
+	};
 	for (const [k, v] of Object.entries(p)) {
 		if (v === undefined || k === 'retryGapMinutes') continue;
 		merged[k] = v;
@@ -241,7 +253,8 @@ export function checkSettings(partial?: PartialSettings | null): { settings: Pac
 	const gaps: Record<string, unknown> = { ...defaultSettings.retryGapMinutes };
 	const pg = p.retryGapMinutes;
 	if (pg !== undefined && pg !== null && typeof pg === 'object') {
-		for (const [k, v] of Object.entries(pg as Record<string, unknown>)) if (v !== undefined) gaps[k] = v;
+		for (const [k, v] of Object.entries(pg as Record<string, unknown>))
+			if (v !== undefined) gaps[k] = v;
 	}
 	merged.retryGapMinutes = gaps;
 	const settings = merged as unknown as PacingSettings;
@@ -256,7 +269,7 @@ export function resolveSettings(partial?: PartialSettings | null): PacingSetting
 }
 
 function describe(v: unknown): string {
-	return typeof v === 'string' ? `"${v}"` : JSON.stringify(v) ?? String(v);
+	return typeof v === 'string' ? `"${v}"` : (JSON.stringify(v) ?? String(v));
 }
 
 const KNOWN_KEYS = new Set(Object.keys(defaultSettings));
@@ -265,21 +278,33 @@ const KNOWN_KEYS = new Set(Object.keys(defaultSettings));
 function callingWindowProblems(s: PacingSettings): string[] {
 	const problems: string[] = [];
 	if (typeof s.timezone !== 'string' || !DateTime.now().setZone(s.timezone).isValid) {
-		problems.push(`timezone ${describe(s.timezone)} is not a known IANA time zone (use "Asia/Kolkata").`);
+		problems.push(
+			`timezone ${describe(s.timezone)} is not a known IANA time zone (use "Asia/Kolkata").`,
+		);
 	}
 	if (
 		!Array.isArray(s.callingDays) ||
 		s.callingDays.length === 0 ||
 		!s.callingDays.every((d) => Number.isInteger(d) && d >= 1 && d <= 7)
 	) {
-		problems.push(`callingDays must list weekdays 1 (Monday) to 7 (Sunday), at least one (got ${describe(s.callingDays)}).`);
+		problems.push(
+			`callingDays must list weekdays 1 (Monday) to 7 (Sunday), at least one (got ${describe(s.callingDays)}).`,
+		);
 	}
 	const start = parseHhMm(s.callingStart);
 	const end = parseHhMm(s.callingEnd);
-	if (start === null) problems.push(`callingStart must be a time "HH:mm" such as "09:00" (got ${describe(s.callingStart)}).`);
-	if (end === null) problems.push(`callingEnd must be a time "HH:mm" such as "21:00" (got ${describe(s.callingEnd)}).`);
+	if (start === null)
+		problems.push(
+			`callingStart must be a time "HH:mm" such as "09:00" (got ${describe(s.callingStart)}).`,
+		);
+	if (end === null)
+		problems.push(
+			`callingEnd must be a time "HH:mm" such as "21:00" (got ${describe(s.callingEnd)}).`,
+		);
 	if (start !== null && end !== null && end <= start) {
-		problems.push(`callingEnd (${s.callingEnd}) must be later than callingStart (${s.callingStart}) on the same day.`);
+		problems.push(
+			`callingEnd (${s.callingEnd}) must be later than callingStart (${s.callingStart}) on the same day.`,
+		);
 	}
 	return problems;
 }
@@ -291,11 +316,14 @@ function retryGapProblems(s: PacingSettings): string[] {
 	for (const k of ['busy', 'noAnswer', 'failed', 'other', 'notPlaced']) {
 		const v = g?.[k];
 		if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 60 * 24 * 30) {
-			problems.push(`retryGapMinutes.${k} must be a number of minutes from 0 to 43200 (got ${describe(v)}).`);
+			problems.push(
+				`retryGapMinutes.${k} must be a number of minutes from 0 to 43200 (got ${describe(v)}).`,
+			);
 		}
 	}
 	for (const k of Object.keys(g ?? {})) {
-		if (!['busy', 'noAnswer', 'failed', 'other', 'notPlaced'].includes(k)) problems.push(`Unknown setting "retryGapMinutes.${k}".`);
+		if (!['busy', 'noAnswer', 'failed', 'other', 'notPlaced'].includes(k))
+			problems.push(`Unknown setting "retryGapMinutes.${k}".`);
 	}
 	return problems;
 }
@@ -303,9 +331,21 @@ function retryGapProblems(s: PacingSettings): string[] {
 /** Returns one plain sentence per problem; empty when the settings are usable. */
 export function validateSettings(s: PacingSettings, givenKeys: string[] = []): string[] {
 	const problems: string[] = [];
-	const num = (key: keyof PacingSettings, min: number, max: number, integer = false, what = key as string) => {
+	const num = (
+		key: keyof PacingSettings,
+		min: number,
+		max: number,
+		integer = false,
+		what = key as string,
+	) => {
 		const v = s[key] as unknown;
-		if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
+		if (
+			typeof v !== 'number' ||
+			!Number.isFinite(v) ||
+			v < min ||
+			v > max ||
+			(integer && !Number.isInteger(v))
+		) {
 			problems.push(
 				`${what} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max} (got ${describe(v)}).`,
 			);
@@ -333,7 +373,8 @@ export function validateSettings(s: PacingSettings, givenKeys: string[] = []): s
 
 	problems.push(...callingWindowProblems(s));
 
-	if (typeof s.allowDnd !== 'boolean') problems.push(`allowDnd must be true or false (got ${describe(s.allowDnd)}).`);
+	if (typeof s.allowDnd !== 'boolean')
+		problems.push(`allowDnd must be true or false (got ${describe(s.allowDnd)}).`);
 	num('maxAttempts', 1, 50, true);
 	problems.push(...retryGapProblems(s));
 
@@ -359,10 +400,14 @@ export function validateSettings(s: PacingSettings, givenKeys: string[] = []): s
 	num('healthWindowSeconds', 30, 3600);
 	if (num('healthBucketSeconds', 1, 300) && Number.isFinite(s.healthWindowSeconds)) {
 		if (s.healthWindowSeconds / s.healthBucketSeconds > 240) {
-			problems.push(`healthWindowSeconds / healthBucketSeconds must be at most 240 buckets (the state keeps one row per bucket).`);
+			problems.push(
+				`healthWindowSeconds / healthBucketSeconds must be at most 240 buckets (the state keeps one row per bucket).`,
+			);
 		}
 		if (s.healthBucketSeconds > s.fastWindowSeconds) {
-			problems.push(`healthBucketSeconds (${s.healthBucketSeconds}) must not be longer than fastWindowSeconds (${s.fastWindowSeconds}).`);
+			problems.push(
+				`healthBucketSeconds (${s.healthBucketSeconds}) must not be longer than fastWindowSeconds (${s.fastWindowSeconds}).`,
+			);
 		}
 	}
 	num('minVolume', 1, 100000, true);
@@ -382,21 +427,30 @@ export function validateSettings(s: PacingSettings, givenKeys: string[] = []): s
 	num('calibrationHalfLifeMinutes', 1, 60 * 24 * 7);
 	num('calibrationPriorWeight', 0, 100000);
 
-	if (typeof s.slowDegradedCircles !== 'boolean') problems.push(`slowDegradedCircles must be true or false.`);
+	if (typeof s.slowDegradedCircles !== 'boolean')
+		problems.push(`slowDegradedCircles must be true or false.`);
 	num('slowBelowRatio', 0, 1);
 	num('minCircleWeight', 0.01, 1);
 	num('targetCompletionPct', 0, 100);
-	if (typeof s.throttleWhenAllBelowTarget !== 'boolean') problems.push(`throttleWhenAllBelowTarget must be true or false.`);
+	if (typeof s.throttleWhenAllBelowTarget !== 'boolean')
+		problems.push(`throttleWhenAllBelowTarget must be true or false.`);
 	num('minRateFactor', 0.01, 1);
 
 	num('cooldownSeconds', 1, 86400);
 	num('cooldownMaxSeconds', 1, 7 * 86400);
-	if (Number.isFinite(s.cooldownSeconds) && Number.isFinite(s.cooldownMaxSeconds) && s.cooldownMaxSeconds < s.cooldownSeconds) {
-		problems.push(`cooldownMaxSeconds (${s.cooldownMaxSeconds}) must not be below cooldownSeconds (${s.cooldownSeconds}).`);
+	if (
+		Number.isFinite(s.cooldownSeconds) &&
+		Number.isFinite(s.cooldownMaxSeconds) &&
+		s.cooldownMaxSeconds < s.cooldownSeconds
+	) {
+		problems.push(
+			`cooldownMaxSeconds (${s.cooldownMaxSeconds}) must not be below cooldownSeconds (${s.cooldownSeconds}).`,
+		);
 	}
 	num('probeCalls', 1, 100, true);
 
-	if (typeof s.refundOutageAttempts !== 'boolean') problems.push(`refundOutageAttempts must be true or false.`);
+	if (typeof s.refundOutageAttempts !== 'boolean')
+		problems.push(`refundOutageAttempts must be true or false.`);
 	num('tripHistoryHours', 1, 24 * 30);
 	return problems;
 }

@@ -353,7 +353,8 @@ export function circleOf(s: CampaignState, circle: string, now: number): CircleS
 
 // ---- migration ----------------------------------------------------------------------------------------------
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObj = (v: unknown): v is Record<string, unknown> =>
+	typeof v === 'object' && v !== null && !Array.isArray(v);
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const num = (v: unknown, d: number): number => (isNum(v) ? v : d);
 
@@ -378,15 +379,24 @@ function migrateCircle(raw: unknown, now: number): CircleState | null {
 		},
 		trips: Array.isArray(raw.trips) ? raw.trips.filter(isNum) : [],
 		tl:
-			Array.isArray(raw.tl) && Array.isArray(raw.trips) && raw.tl.length === raw.trips.length && raw.tl.every(isNum) && raw.trips.every(isNum)
+			Array.isArray(raw.tl) &&
+			Array.isArray(raw.trips) &&
+			raw.tl.length === raw.trips.length &&
+			raw.tl.every(isNum) &&
+			raw.trips.every(isNum)
 				? (raw.tl as number[])
 				: undefined,
 		ro: (arrNum(raw.ro, 2) as [number, number] | null) ?? undefined,
-		win: Array.isArray(raw.win) ? (raw.win.filter((b) => arrNum(b, 6) !== null) as HealthBucket[]) : [],
+		win: Array.isArray(raw.win)
+			? (raw.win.filter((b) => arrNum(b, 6) !== null) as HealthBucket[])
+			: [],
 		run: (arrNum(raw.run, 2) as [number, number] | null) ?? base.run,
 		mq: Array.isArray(raw.mq) && raw.mq.every(isNum) ? (raw.mq as number[]) : [],
 		// an index into mq: a negative or fractional one made the run tests loop for good (test/pacing/fuzz.test.ts)
-		hc: Array.isArray(raw.mq) && raw.mq.every(isNum) && isNum(raw.hc) ? Math.max(0, Math.min(Math.floor(raw.hc), raw.mq.length)) : 0,
+		hc:
+			Array.isArray(raw.mq) && raw.mq.every(isNum) && isNum(raw.hc)
+				? Math.max(0, Math.min(Math.floor(raw.hc), raw.mq.length))
+				: 0,
 		cal: (arrNum(raw.cal, 5) as CircleState['cal'] | null) ?? base.cal,
 		dr: num(raw.dr, 0),
 		bl: num(raw.bl, 0),
@@ -415,12 +425,15 @@ export function migrateState(
 	campaign: string,
 	now: number,
 ): { state: CampaignState; warnings: string[]; discarded: boolean } {
-	if (raw === undefined || raw === null) return { state: createState(campaign, now), warnings: [], discarded: false };
+	if (raw === undefined || raw === null)
+		return { state: createState(campaign, now), warnings: [], discarded: false };
 	if (!isObj(raw)) {
 		return {
 			state: createState(campaign, now),
 			discarded: true,
-			warnings: [`The stored pacing state of campaign "${campaign}" was not an object; started a fresh state.`],
+			warnings: [
+				`The stored pacing state of campaign "${campaign}" was not an object; started a fresh state.`,
+			],
 		};
 	}
 	if (raw.version !== STATE_VERSION) {
@@ -446,12 +459,20 @@ export function migrateState(
 		}
 	} else if (raw.circles !== undefined) warnings.push('Dropped damaged per-circle state.');
 	if (damagedCircles.length) {
-		warnings.push(`Dropped the damaged state of ${damagedCircles.length} circle(s) (${damagedCircles.slice(0, 5).join(', ')}${damagedCircles.length > 5 ? ', ...' : ''}).`);
+		warnings.push(
+			`Dropped the damaged state of ${damagedCircles.length} circle(s) (${damagedCircles.slice(0, 5).join(', ')}${damagedCircles.length > 5 ? ', ...' : ''}).`,
+		);
 	}
 	const inFlight: InFlightCall[] = [];
 	if (Array.isArray(raw.inFlight)) {
 		for (const f of raw.inFlight) {
-			if (isObj(f) && typeof f.c === 'string' && typeof f.ci === 'string' && isNum(f.a) && isNum(f.r)) {
+			if (
+				isObj(f) &&
+				typeof f.c === 'string' &&
+				typeof f.ci === 'string' &&
+				isNum(f.a) &&
+				isNum(f.r)
+			) {
 				const call: InFlightCall = { c: f.c, ci: f.ci, a: f.a, r: f.r };
 				if (isNum(f.n)) call.n = f.n;
 				if (typeof f.s === 'string' && f.s) call.s = f.s;
@@ -471,7 +492,9 @@ export function migrateState(
 		);
 	}
 	if (raw.campaign !== campaign) {
-		warnings.push(`The stored pacing state of campaign "${campaign}" named another campaign (${JSON.stringify(raw.campaign)?.slice(0, 60)}); it now names "${campaign}".`);
+		warnings.push(
+			`The stored pacing state of campaign "${campaign}" named another campaign (${JSON.stringify(raw.campaign)?.slice(0, 60)}); it now names "${campaign}".`,
+		);
 	}
 	const totals = emptyTotals();
 	if (isObj(raw.totals)) {
@@ -494,21 +517,24 @@ export function migrateState(
 		updatedAt: num(raw.updatedAt, now),
 		paused: raw.paused === true,
 		pausedAt: isNum(raw.pausedAt) ? raw.pausedAt : null,
-		pausedBecause: raw.paused === true && typeof raw.pausedBecause === 'string' ? raw.pausedBecause.slice(0, MAX_PAUSE_REASON) : null,
+		pausedBecause:
+			raw.paused === true && typeof raw.pausedBecause === 'string'
+				? raw.pausedBecause.slice(0, MAX_PAUSE_REASON)
+				: null,
 		rateLimitedUntil: num(raw.rateLimitedUntil, 0),
 		tokens: num(raw.tokens, 0),
 		lastReleaseAt: isNum(raw.lastReleaseAt) ? raw.lastReleaseAt : null,
 		sendLog: Array.isArray(raw.sendLog)
-			? (raw.sendLog.filter((e) => Array.isArray(e) && isNum(e[0]) && typeof e[1] === 'string') as Array<
-					[number, string]
-				>)
+			? (raw.sendLog.filter(
+					(e) => Array.isArray(e) && isNum(e[0]) && typeof e[1] === 'string',
+				) as Array<[number, string]>)
 			: [],
 		reconcileLog: Array.isArray(raw.reconcileLog) ? raw.reconcileLog.filter(isNum) : [],
 		inFlight,
 		done: Array.isArray(raw.done)
-			? (raw.done.filter((e) => Array.isArray(e) && isNum(e[0]) && typeof e[1] === 'string') as Array<
-					[number, string]
-				>)
+			? (raw.done.filter(
+					(e) => Array.isArray(e) && isNum(e[0]) && typeof e[1] === 'string',
+				) as Array<[number, string]>)
 			: [],
 		watermark: num(raw.watermark, 0),
 		circles,
@@ -538,7 +564,8 @@ export function pruneInPlace(s: CampaignState, now: number, settings: PacingSett
 		while (i < s.sendLog.length && s.sendLog[i][0] <= from) i++;
 		s.sendLog = s.sendLog.slice(i);
 	}
-	if (s.reconcileLog.length && s.reconcileLog[0] <= from) s.reconcileLog = s.reconcileLog.filter((t) => t > from);
+	if (s.reconcileLog.length && s.reconcileLog[0] <= from)
+		s.reconcileLog = s.reconcileLog.filter((t) => t > from);
 
 	s.watermark = max(s.watermark, now - settings.dedupeHorizonMinutes * 60000);
 	pruneDone(s);
@@ -591,7 +618,11 @@ function pruneForeignCircles(s: CampaignState): void {
 }
 
 /** Pure wrapper: a pruned copy. */
-export function pruneState(state: CampaignState, now: number, settings: PacingSettings): CampaignState {
+export function pruneState(
+	state: CampaignState,
+	now: number,
+	settings: PacingSettings,
+): CampaignState {
 	const s = cloneState(state);
 	pruneInPlace(s, now, settings);
 	return s;

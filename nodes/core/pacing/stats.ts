@@ -70,7 +70,12 @@ export interface PacingStats {
 	pausedAt: number | null;
 	/** Why the package paused the campaign (null when the user did, or it runs). */
 	pausedBecause: string | null;
-	totals: Totals & { inFlight: number; reserved: number; resolved: number; completionPct: number | null };
+	totals: Totals & {
+		inFlight: number;
+		reserved: number;
+		resolved: number;
+		completionPct: number | null;
+	};
 	circles: CircleStatsRow[];
 	guards: {
 		windowLimit: number;
@@ -111,7 +116,11 @@ export interface RecentActivity {
 	buckets: Array<{ at: number; resolved: number; completed: number }>;
 }
 
-export function recentActivity(state: CampaignState, now: number, settings: PacingSettings): RecentActivity {
+export function recentActivity(
+	state: CampaignState,
+	now: number,
+	settings: PacingSettings,
+): RecentActivity {
 	const bucketMs = settings.healthBucketSeconds * 1000;
 	const last = Math.floor(now / bucketMs);
 	const from = Math.floor((now - settings.healthWindowSeconds * 1000) / bucketMs);
@@ -125,11 +134,18 @@ export function recentActivity(state: CampaignState, now: number, settings: Paci
 			pooled.set(b[0], p);
 		}
 	}
-	const buckets = [...pooled.entries()].sort((a, b) => a[0] - b[0]).map(([i, p]) => ({ at: i * bucketMs, ...p }));
-	return { bucketSeconds: settings.healthBucketSeconds, windowSeconds: settings.healthWindowSeconds, buckets };
+	const buckets = [...pooled.entries()]
+		.sort((a, b) => a[0] - b[0])
+		.map(([i, p]) => ({ at: i * bucketMs, ...p }));
+	return {
+		bucketSeconds: settings.healthBucketSeconds,
+		windowSeconds: settings.healthWindowSeconds,
+		buckets,
+	};
 }
 
-const pct = (k: number, n: number): number | null => (n > 0 ? Math.round((1000 * k) / n) / 10 : null);
+const pct = (k: number, n: number): number | null =>
+	n > 0 ? Math.round((1000 * k) / n) / 10 : null;
 
 export function getStats(state: CampaignState, now: number, settings: PacingSettings): PacingStats {
 	const s = cloneState(state);
@@ -156,7 +172,8 @@ export function getStats(state: CampaignState, now: number, settings: PacingSett
 			const resolved = c.n.comp + c.n.busy + c.n.na + c.n.fail + c.n.oth;
 			let next = 0;
 			if (c.br.s === 'half-open') next = Math.min(probeSlots(c, settings), c.bl);
-			else if (c.br.s === 'closed' && weighted > 0) next = Math.round(((tickBudget * c.bl * circleWeight(h, settings)) / weighted) * 10) / 10;
+			else if (c.br.s === 'closed' && weighted > 0)
+				next = Math.round(((tickBudget * c.bl * circleWeight(h, settings)) / weighted) * 10) / 10;
 			const w = h.win;
 			const winPct = pct(w.comp, w.n);
 			return {
@@ -198,7 +215,10 @@ export function getStats(state: CampaignState, now: number, settings: PacingSett
 					failedRun: Math.round(c.run[0] * 10) / 10,
 					silentRun: Math.round(c.run[1] * 10) / 10,
 				},
-				belowTarget: settings.targetCompletionPct > 0 && winPct !== null ? winPct < settings.targetCompletionPct : null,
+				belowTarget:
+					settings.targetCompletionPct > 0 && winPct !== null
+						? winPct < settings.targetCompletionPct
+						: null,
 			};
 		});
 
@@ -226,7 +246,13 @@ export function getStats(state: CampaignState, now: number, settings: PacingSett
 		paused: s.paused,
 		pausedAt: s.pausedAt,
 		pausedBecause: s.pausedBecause,
-		totals: { ...t, inFlight: s.inFlight.length, reserved, resolved, completionPct: pct(t.completed, resolved) },
+		totals: {
+			...t,
+			inFlight: s.inFlight.length,
+			reserved,
+			resolved,
+			completionPct: pct(t.completed, resolved),
+		},
 		circles,
 		guards: {
 			windowLimit: limit,

@@ -26,7 +26,14 @@ const LIVE = new Set(['queued', 'ringing', 'in-progress', 'initiated', 'dialing'
 export function normaliseStatus(raw: unknown): string {
 	if (typeof raw !== 'string') return '';
 	const s = raw.trim().toLowerCase();
-	if (s === 'completed' || s === 'busy' || s === 'failed' || s === 'no-answer' || s === 'in-progress') return s;
+	if (
+		s === 'completed' ||
+		s === 'busy' ||
+		s === 'failed' ||
+		s === 'no-answer' ||
+		s === 'in-progress'
+	)
+		return s;
 	return s.replace(/[\s_]+/g, '-');
 }
 

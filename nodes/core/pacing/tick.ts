@@ -1,6 +1,11 @@
 /** One tick's Release with the row-write discipline of rowWrites.ts around it (what the Release node runs). */
 import { release, type ReleaseOptions, type ReleaseResult } from './release';
-import { confirmRowWrites, contactsWithPendingWrites, markRowWriteSent, takeRowWrites } from './rowWrites';
+import {
+	confirmRowWrites,
+	contactsWithPendingWrites,
+	markRowWriteSent,
+	takeRowWrites,
+} from './rowWrites';
 import type { PacingSettings } from './settings';
 import { cloneState, type CampaignState } from './state';
 import type { ContactInput, WriteBack } from './types';
@@ -43,9 +48,20 @@ export function releaseTick(
 		for (const key of pending) all.add(key);
 		lookingUp = all;
 	}
-	const result = release(s, contacts, now, settings, { ...options, ...(lookingUp ? { lookingUp } : {}) });
+	const result = release(s, contacts, now, settings, {
+		...options,
+		...(lookingUp ? { lookingUp } : {}),
+	});
 	for (const r of result.released) {
-		const markDialling = { contact: r.contact, attemptsToWrite: r.attempt, lastStatus: 'in-progress', lastAttemptAt: r.placedAt, nextRetryAt: null, final: false, refunded: false };
+		const markDialling = {
+			contact: r.contact,
+			attemptsToWrite: r.attempt,
+			lastStatus: 'in-progress',
+			lastAttemptAt: r.placedAt,
+			nextRetryAt: null,
+			final: false,
+			refunded: false,
+		};
 		markRowWriteSent(result.state, markDialling, rowNow);
 	}
 	return { ...result, rowWrites: takeRowWrites(result.state, rowNow), lostWrites };

@@ -15,11 +15,21 @@ export interface WindowInfo {
 	opensAt: number;
 }
 
-type WindowSettings = Pick<PacingSettings, 'timezone' | 'callingDays' | 'callingStart' | 'callingEnd'>;
+type WindowSettings = Pick<
+	PacingSettings,
+	'timezone' | 'callingDays' | 'callingStart' | 'callingEnd'
+>;
 
 // One-entry memo: Release asks every tick and the answer only changes at the window's edges (the result is a
 // pure function of its inputs; the memo just skips luxon's time-zone arithmetic).
-let memo: { key: string; from: number; until: number; open: boolean; closesAt: number | null; opensAt: number } | null = null;
+let memo: {
+	key: string;
+	from: number;
+	until: number;
+	open: boolean;
+	closesAt: number | null;
+	opensAt: number;
+} | null = null;
 
 /** Where `now` falls relative to the calling window. Searches up to 8 days ahead. */
 export function windowAt(now: number, s: WindowSettings): WindowInfo {
@@ -63,7 +73,10 @@ const pad2 = (n: number): string => (n < 10 ? '0' + n : String(n));
  * time it formats (India has no daylight saving; elsewhere a message may be an hour off across a DST change),
  * which keeps it cheap enough to explain 100k held contacts per tick.
  */
-export function localFormatter(s: Pick<PacingSettings, 'timezone'>, at: number): (t: number) => string {
+export function localFormatter(
+	s: Pick<PacingSettings, 'timezone'>,
+	at: number,
+): (t: number) => string {
 	const offsetMs = DateTime.fromMillis(at, { zone: s.timezone }).offset * 60000;
 	return (t: number) => {
 		const d = new Date(t + offsetMs);

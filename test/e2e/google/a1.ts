@@ -56,10 +56,17 @@ export function parseCells(s: string): Omit<A1Ref, 'sheet' | 'whole'> | null {
 	// `A:5` mixes a column-only start with a row-only end: invalid
 	if (a.col === undefined && b.col !== undefined && a.row === undefined) return null;
 	if (a.row === undefined && a.col !== undefined && b.col === undefined) return null;
-	const r: Omit<A1Ref, 'sheet' | 'whole'> = { startRow: a.row, startCol: a.col, endRow: b.row, endCol: b.col };
+	const r: Omit<A1Ref, 'sheet' | 'whole'> = {
+		startRow: a.row,
+		startCol: a.col,
+		endRow: b.row,
+		endCol: b.col,
+	};
 	// `A5:C` / `A:C5`: Sheets reads an end without a row as open-ended
-	if (r.startRow !== undefined && r.endRow !== undefined && r.endRow < r.startRow) [r.startRow, r.endRow] = [r.endRow, r.startRow];
-	if (r.startCol !== undefined && r.endCol !== undefined && r.endCol < r.startCol) [r.startCol, r.endCol] = [r.endCol, r.startCol];
+	if (r.startRow !== undefined && r.endRow !== undefined && r.endRow < r.startRow)
+		[r.startRow, r.endRow] = [r.endRow, r.startRow];
+	if (r.startCol !== undefined && r.endCol !== undefined && r.endCol < r.startCol)
+		[r.startCol, r.endCol] = [r.endCol, r.startCol];
 	return r;
 }
 
@@ -110,7 +117,12 @@ export function parseA1(text: string, isSheet: (name: string) => boolean): A1Ref
 
 /** Sheet title as the API writes it in ranges: quoted when not a plain identifier or when it looks like a cell. */
 export function quoteSheet(title: string): string {
-	if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(title) && !/^[A-Za-z]{1,3}\d+$/.test(title) && !/^R\d*C\d*$/i.test(title)) return title;
+	if (
+		/^[A-Za-z_][A-Za-z0-9_]*$/.test(title) &&
+		!/^[A-Za-z]{1,3}\d+$/.test(title) &&
+		!/^R\d*C\d*$/i.test(title)
+	)
+		return title;
 	return `'${title.replace(/'/g, "''")}'`;
 }
 

@@ -37,25 +37,75 @@ export function opensslAvailable(): boolean {
 
 export function generateTestCerts(hosts: readonly string[] = GOOGLE_HOSTS): TestCerts {
 	if (!opensslAvailable()) {
-		throw new Error('openssl CLI not found: the Google emulator makes its test CA with it (Debian: apt-get install openssl)');
+		throw new Error(
+			'openssl CLI not found: the Google emulator makes its test CA with it (Debian: apt-get install openssl)',
+		);
 	}
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'google-emu-tls-'));
 	const f = (n: string) => path.join(dir, n);
 	const ossl = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
 	try {
-		ossl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.pem'), '-days', '1',
-			'-subj', '/CN=n8n-nodes-exotel Google emulator test CA',
-			'-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
-		ossl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('server.key'), '-out', f('server.csr'), '-subj', `/CN=${hosts[0]}`]);
+		ossl([
+			'req',
+			'-x509',
+			'-newkey',
+			'rsa:2048',
+			'-nodes',
+			'-keyout',
+			f('ca.key'),
+			'-out',
+			f('ca.pem'),
+			'-days',
+			'1',
+			'-subj',
+			'/CN=n8n-nodes-exotel Google emulator test CA',
+			'-addext',
+			'basicConstraints=critical,CA:TRUE',
+			'-addext',
+			'keyUsage=critical,keyCertSign,cRLSign',
+		]);
+		ossl([
+			'req',
+			'-newkey',
+			'rsa:2048',
+			'-nodes',
+			'-keyout',
+			f('server.key'),
+			'-out',
+			f('server.csr'),
+			'-subj',
+			`/CN=${hosts[0]}`,
+		]);
 		const san = [...hosts.map((h) => `DNS:${h}`), 'DNS:localhost', 'IP:127.0.0.1'].join(',');
-		fs.writeFileSync(f('ext.cnf'), `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n`);
-		ossl(['x509', '-req', '-in', f('server.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial',
-			'-out', f('server.pem'), '-days', '1', '-sha256', '-extfile', f('ext.cnf')]);
+		fs.writeFileSync(
+			f('ext.cnf'),
+			`subjectAltName=${san}\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n`,
+		);
+		ossl([
+			'x509',
+			'-req',
+			'-in',
+			f('server.csr'),
+			'-CA',
+			f('ca.pem'),
+			'-CAkey',
+			f('ca.key'),
+			'-CAcreateserial',
+			'-out',
+			f('server.pem'),
+			'-days',
+			'1',
+			'-sha256',
+			'-extfile',
+			f('ext.cnf'),
+		]);
 		fs.rmSync(f('ca.key')); // nobody can sign anything else with this CA
 	} catch (e) {
 		fs.rmSync(dir, { recursive: true, force: true });
 		const err = e as { stderr?: Buffer };
-		throw new Error(`openssl failed: ${(e as Error).message}${err.stderr ? `\n${err.stderr.toString()}` : ''}`);
+		throw new Error(
+			`openssl failed: ${(e as Error).message}${err.stderr ? `\n${err.stderr.toString()}` : ''}`,
+		);
 	}
 	return {
 		dir,

@@ -15,7 +15,15 @@ export interface GoogleResponse<T = any> {
 
 export function googleRequest<T = any>(
 	emu: { port: number; caPem: string },
-	opts: { host?: string; method?: string; path: string; json?: unknown; form?: Record<string, string>; token?: string; headers?: Record<string, string> },
+	opts: {
+		host?: string;
+		method?: string;
+		path: string;
+		json?: unknown;
+		form?: Record<string, string>;
+		token?: string;
+		headers?: Record<string, string>;
+	},
 ): Promise<GoogleResponse<T>> {
 	const host = opts.host ?? 'sheets.googleapis.com';
 	let payload: string | undefined;
@@ -31,7 +39,16 @@ export function googleRequest<T = any>(
 	if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
 	return new Promise((resolve, reject) => {
 		const req = https.request(
-			{ host: '127.0.0.1', port: emu.port, servername: host, ca: emu.caPem, method: opts.method ?? 'GET', path: opts.path, headers, agent: false },
+			{
+				host: '127.0.0.1',
+				port: emu.port,
+				servername: host,
+				ca: emu.caPem,
+				method: opts.method ?? 'GET',
+				path: opts.path,
+				headers,
+				agent: false,
+			},
 			(res) => {
 				const chunks: Buffer[] = [];
 				res.on('data', (c: Buffer) => chunks.push(c));
@@ -60,7 +77,11 @@ export const SHEETS_V2_SCOPES = [
 ];
 
 /** Sign a service-account JWT like n8n's getGoogleAccessToken (claims overridable for negative tests). */
-export function signServiceAccountJwt(sa: Pick<ServiceAccount, 'client_email' | 'private_key'>, claims: Record<string, unknown> = {}, nowSec = Math.floor(Date.now() / 1000)): string {
+export function signServiceAccountJwt(
+	sa: Pick<ServiceAccount, 'client_email' | 'private_key'>,
+	claims: Record<string, unknown> = {},
+	nowSec = Math.floor(Date.now() / 1000),
+): string {
 	const header = { alg: 'RS256', typ: 'JWT' };
 	const payload = {
 		iss: sa.client_email,
@@ -78,13 +99,19 @@ export function signServiceAccountJwt(sa: Pick<ServiceAccount, 'client_email' | 
 }
 
 /** Exchange a JWT for an access token at oauth2.googleapis.com/token. Throws on a non-200. */
-export async function serviceAccountToken(emu: GoogleEmulator | { port: number; caPem: string; serviceAccount: ServiceAccount }, sa?: ServiceAccount): Promise<string> {
+export async function serviceAccountToken(
+	emu: GoogleEmulator | { port: number; caPem: string; serviceAccount: ServiceAccount },
+	sa?: ServiceAccount,
+): Promise<string> {
 	const account = sa ?? (emu as { serviceAccount: ServiceAccount }).serviceAccount;
 	const r = await googleRequest(emu, {
 		host: 'oauth2.googleapis.com',
 		method: 'POST',
 		path: '/token',
-		form: { grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: signServiceAccountJwt(account) },
+		form: {
+			grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+			assertion: signServiceAccountJwt(account),
+		},
 	});
 	if (r.status !== 200) throw new Error(`token: ${r.status} ${r.text}`);
 	return r.body.access_token;

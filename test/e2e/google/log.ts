@@ -94,14 +94,20 @@ export class RequestLog {
 			byStatus,
 			perMinute: [...minutes.entries()]
 				.sort((a, b) => a[0] - b[0])
-				.map(([minute, c]) => ({ minute, start: new Date(t0 + minute * 60000).toISOString(), ...c })),
+				.map(([minute, c]) => ({
+					minute,
+					start: new Date(t0 + minute * 60000).toISOString(),
+					...c,
+				})),
 			maxReadsIn60s: maxInWindow(reads.map((e) => e.t)),
 			maxWritesIn60s: maxInWindow(writes.map((e) => e.t)),
 			maxAcceptedReadsIn60s: maxInWindow(reads.filter(ok).map((e) => e.t)),
 			maxAcceptedWritesIn60s: maxInWindow(writes.filter(ok).map((e) => e.t)),
 			count429: entries.filter((e) => e.status === 429).length,
 			first: entries.length ? new Date(t0).toISOString() : undefined,
-			last: entries.length ? new Date(Math.max(...entries.map((e) => e.t))).toISOString() : undefined,
+			last: entries.length
+				? new Date(Math.max(...entries.map((e) => e.t))).toISOString()
+				: undefined,
 		};
 	}
 
@@ -114,7 +120,10 @@ export class RequestLog {
 		);
 		const s = this.summary(entries);
 		lines.push(
-			`total ${s.total}: ${Object.entries(s.byKind).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(', ')}; ` +
+			`total ${s.total}: ${Object.entries(s.byKind)
+				.filter(([, n]) => n)
+				.map(([k, n]) => `${k} ${n}`)
+				.join(', ')}; ` +
 				`max reads/60s ${s.maxReadsIn60s}, max writes/60s ${s.maxWritesIn60s}, 429s ${s.count429}`,
 		);
 		return lines.join('\n');
@@ -185,7 +194,8 @@ export class QuotaTracker {
 /** Google's 429 body for a Sheets per-minute quota (shape as returned by sheets.googleapis.com). */
 export function quotaErrorBody(v: QuotaViolation, projectNumber: string): object {
 	const Metric = v.metric === 'read' ? 'Read' : 'Write';
-	const limitName = v.scope === 'user' ? `${Metric} requests per minute per user` : `${Metric} requests per minute`;
+	const limitName =
+		v.scope === 'user' ? `${Metric} requests per minute per user` : `${Metric} requests per minute`;
 	return {
 		error: {
 			code: 429,

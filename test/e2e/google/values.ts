@@ -31,7 +31,11 @@ export type JsonCell = string | number | boolean;
 export class ValueError extends Error {}
 
 /** Parse one value of a write request. undefined = skip (JSON null), null = clear the cell. */
-export function parseInput(value: unknown, option: ValueInputOption, where: string): Cell | null | undefined {
+export function parseInput(
+	value: unknown,
+	option: ValueInputOption,
+	where: string,
+): Cell | null | undefined {
 	if (value === null || value === undefined) return undefined;
 	if (typeof value === 'object') {
 		throw new ValueError(`Invalid values${where}: struct_value ${JSON.stringify(value)}`);
@@ -79,7 +83,8 @@ export function parseUserEntered(s: string): Cell {
 		return { t: 'n', v: Number(`${m[1] === '-' ? '-' : ''}${m[2]}`) / 100, fmt: `pct${dec}` };
 	}
 	m = /^([+-]?)\$(\d+(?:,\d{3})*(?:\.\d+)?)$/.exec(x);
-	if (m) return { t: 'n', v: Number(`${m[1] === '-' ? '-' : ''}${m[2].replace(/,/g, '')}`), fmt: 'usd' };
+	if (m)
+		return { t: 'n', v: Number(`${m[1] === '-' ? '-' : ''}${m[2].replace(/,/g, '')}`), fmt: 'usd' };
 	// dates (en_US): yyyy-mm-dd, yyyy/mm/dd, m/d/yyyy, optional time
 	m = /^(\d{4})([-/])(\d{1,2})\2(\d{1,2})(?: (\d{1,2}):(\d{2})(?::(\d{2}))?)?$/.exec(x);
 	if (m) {
@@ -117,9 +122,16 @@ function pad(n: number, w = 2): string {
 }
 
 export function formatDate(v: number, fmt: string): string {
-	const ms = Math.round((v - EPOCH_OFFSET) * DAY_MS / 1000) * 1000;
+	const ms = Math.round(((v - EPOCH_OFFSET) * DAY_MS) / 1000) * 1000;
 	const d = new Date(ms);
-	const [Y, M, D, h, mi, se] = [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()];
+	const [Y, M, D, h, mi, se] = [
+		d.getUTCFullYear(),
+		d.getUTCMonth() + 1,
+		d.getUTCDate(),
+		d.getUTCHours(),
+		d.getUTCMinutes(),
+		d.getUTCSeconds(),
+	];
 	if (fmt.startsWith('yyyy')) {
 		const sep = fmt[4];
 		return `${Y}${sep}${pad(M)}${sep}${pad(D)}${fmt.includes('hh') ? ` ${pad(h)}:${pad(mi)}:${pad(se)}` : ''}`;
@@ -140,12 +152,18 @@ export function formatted(c: Cell): string {
 			if (!c.fmt) return generalNumber(c.v);
 			if (c.fmt === 'sci') return sci(c.v);
 			if (c.fmt === 'usd') {
-				const s = Math.abs(c.v).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+				const s = Math.abs(c.v).toLocaleString('en-US', {
+					minimumFractionDigits: 2,
+					maximumFractionDigits: 2,
+				});
 				return `${c.v < 0 ? '-' : ''}$${s}`;
 			}
 			if (c.fmt.startsWith('pct')) return `${(c.v * 100).toFixed(Number(c.fmt.slice(3)))}%`;
 			const dec = (c.fmt.split('.')[1] ?? '').length;
-			return c.v.toLocaleString('en-US', { minimumFractionDigits: dec, maximumFractionDigits: dec });
+			return c.v.toLocaleString('en-US', {
+				minimumFractionDigits: dec,
+				maximumFractionDigits: dec,
+			});
 		}
 	}
 }

@@ -37,18 +37,29 @@ export function encodeUrlencoded(value: unknown): EncodedBody {
 	return { contentType: 'application/x-www-form-urlencoded', body };
 }
 
-export function encodeMultipart(value: unknown, boundary = `----e2eBoundary${randomBytes(8).toString('hex')}`): EncodedBody {
+export function encodeMultipart(
+	value: unknown,
+	boundary = `----e2eBoundary${randomBytes(8).toString('hex')}`,
+): EncodedBody {
 	const parts: string[] = [];
 	for (const [k, v] of flattenForm(value)) {
-		parts.push(`--${boundary}\r\nContent-Disposition: form-data; name="${k.replace(/"/g, '%22')}"\r\n\r\n${v}\r\n`);
+		parts.push(
+			`--${boundary}\r\nContent-Disposition: form-data; name="${k.replace(/"/g, '%22')}"\r\n\r\n${v}\r\n`,
+		);
 	}
 	parts.push(`--${boundary}--\r\n`);
-	return { contentType: `multipart/form-data; boundary=${boundary}`, body: Buffer.from(parts.join(''), 'utf8') };
+	return {
+		contentType: `multipart/form-data; boundary=${boundary}`,
+		body: Buffer.from(parts.join(''), 'utf8'),
+	};
 }
 
 export function encodeBody(value: unknown, encoding: BodyEncoding): EncodedBody {
 	if (typeof encoding === 'object') {
-		return { contentType: encoding.contentType, body: typeof value === 'string' || Buffer.isBuffer(value) ? value : JSON.stringify(value) };
+		return {
+			contentType: encoding.contentType,
+			body: typeof value === 'string' || Buffer.isBuffer(value) ? value : JSON.stringify(value),
+		};
 	}
 	switch (encoding) {
 		case 'json':

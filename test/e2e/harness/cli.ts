@@ -14,19 +14,31 @@ import { RunResult } from './util';
 function writeTemp(inst: N8nInstance, name: string, data: unknown): string {
 	const dir = path.join(inst.userFolder, 'e2e-import');
 	fs.mkdirSync(dir, { recursive: true });
-	const file = path.join(dir, `${name}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}.json`);
+	const file = path.join(
+		dir,
+		`${name}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}.json`,
+	);
 	fs.writeFileSync(file, JSON.stringify(data, null, 2));
 	return file;
 }
 
 function assertStopped(inst: N8nInstance, what: string): void {
-	if (inst.running) throw new Error(`${what}: stop n8n first (the CLI and the server would share one SQLite file)`);
+	if (inst.running)
+		throw new Error(`${what}: stop n8n first (the CLI and the server would share one SQLite file)`);
 }
 
 /** `n8n import:workflow --input=<file>` for one workflow or an array. Give each an "id" (16 alphanumerics is n8n's style). */
-export async function importWorkflowsCli(inst: N8nInstance, workflows: Record<string, any> | Record<string, any>[]): Promise<RunResult> {
+export async function importWorkflowsCli(
+	inst: N8nInstance,
+	workflows: Record<string, any> | Record<string, any>[],
+): Promise<RunResult> {
 	assertStopped(inst, 'importWorkflowsCli');
-	const list = (Array.isArray(workflows) ? workflows : [workflows]).map((w) => ({ active: false, settings: { executionOrder: 'v1' }, connections: {}, ...w }));
+	const list = (Array.isArray(workflows) ? workflows : [workflows]).map((w) => ({
+		active: false,
+		settings: { executionOrder: 'v1' },
+		connections: {},
+		...w,
+	}));
 	return await inst.cli(['import:workflow', `--input=${writeTemp(inst, 'workflows', list)}`]);
 }
 
@@ -36,19 +48,30 @@ export async function importCredentialsCli(
 	credentials: Array<{ id: string; name: string; type: string; data: Record<string, any> }>,
 ): Promise<RunResult> {
 	assertStopped(inst, 'importCredentialsCli');
-	return await inst.cli(['import:credentials', `--input=${writeTemp(inst, 'credentials', credentials)}`]);
+	return await inst.cli([
+		'import:credentials',
+		`--input=${writeTemp(inst, 'credentials', credentials)}`,
+	]);
 }
 
 /** 1.x `n8n update:workflow --id=<id> --active=true|false`, 2.x `n8n publish:workflow|unpublish:workflow --id=<id>`
  * (takes effect when n8n next starts). */
-export async function setWorkflowActiveCli(inst: N8nInstance, id: string, active = true): Promise<RunResult> {
+export async function setWorkflowActiveCli(
+	inst: N8nInstance,
+	id: string,
+	active = true,
+): Promise<RunResult> {
 	assertStopped(inst, 'setWorkflowActiveCli');
-	if (inst.major >= 2) return await inst.cli([active ? 'publish:workflow' : 'unpublish:workflow', `--id=${id}`]);
+	if (inst.major >= 2)
+		return await inst.cli([active ? 'publish:workflow' : 'unpublish:workflow', `--id=${id}`]);
 	return await inst.cli(['update:workflow', `--id=${id}`, `--active=${active}`]);
 }
 
 /** `n8n export:workflow --id=<id>` → the workflow row as JSON (includes staticData). */
-export async function exportWorkflowCli(inst: N8nInstance, id: string): Promise<Record<string, any>> {
+export async function exportWorkflowCli(
+	inst: N8nInstance,
+	id: string,
+): Promise<Record<string, any>> {
 	assertStopped(inst, 'exportWorkflowCli');
 	const file = path.join(inst.userFolder, 'e2e-import', `export-${id}-${Date.now()}.json`);
 	fs.mkdirSync(path.dirname(file), { recursive: true });

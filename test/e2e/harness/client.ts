@@ -43,7 +43,15 @@ export interface PublicationStatus {
 	triggers: Array<{ nodeId: string; status: string; errorMessage?: string | null }>;
 }
 
-export type ExecutionStatus = 'new' | 'running' | 'success' | 'error' | 'canceled' | 'crashed' | 'waiting' | 'unknown';
+export type ExecutionStatus =
+	| 'new'
+	| 'running'
+	| 'success'
+	| 'error'
+	| 'canceled'
+	| 'crashed'
+	| 'waiting'
+	| 'unknown';
 
 export interface ExecutionDto {
 	id: string;
@@ -76,14 +84,38 @@ export interface WebhookCallOptions {
 }
 
 const NODE_KEYS = new Set([
-	'id', 'name', 'webhookId', 'disabled', 'notesInFlow', 'notes', 'type', 'typeVersion', 'executeOnce',
-	'alwaysOutputData', 'retryOnFail', 'maxTries', 'waitBetweenTries', 'continueOnFail', 'onError', 'position',
-	'parameters', 'credentials',
+	'id',
+	'name',
+	'webhookId',
+	'disabled',
+	'notesInFlow',
+	'notes',
+	'type',
+	'typeVersion',
+	'executeOnce',
+	'alwaysOutputData',
+	'retryOnFail',
+	'maxTries',
+	'waitBetweenTries',
+	'continueOnFail',
+	'onError',
+	'position',
+	'parameters',
+	'credentials',
 ]);
 const SETTINGS_KEYS = new Set([
-	'saveExecutionProgress', 'saveManualExecutions', 'saveDataErrorExecution', 'saveDataSuccessExecution',
-	'executionTimeout', 'errorWorkflow', 'timezone', 'executionOrder', 'callerPolicy', 'callerIds',
-	'timeSavedPerExecution', 'availableInMCP',
+	'saveExecutionProgress',
+	'saveManualExecutions',
+	'saveDataErrorExecution',
+	'saveDataSuccessExecution',
+	'executionTimeout',
+	'errorWorkflow',
+	'timezone',
+	'executionOrder',
+	'callerPolicy',
+	'callerIds',
+	'timeSavedPerExecution',
+	'availableInMCP',
 ]);
 
 function pick(obj: Record<string, any> | undefined, keys: Set<string>): Record<string, any> {
@@ -106,7 +138,8 @@ export function toPublicApiWorkflow(wf: Record<string, any>): Record<string, any
 
 function describeAxiosError(e: any): string {
 	if (e?.response) {
-		const data = typeof e.response.data === 'string' ? e.response.data : JSON.stringify(e.response.data);
+		const data =
+			typeof e.response.data === 'string' ? e.response.data : JSON.stringify(e.response.data);
 		return `${e.config?.method?.toUpperCase()} ${e.config?.url} -> ${e.response.status}: ${data?.slice(0, 500)}`;
 	}
 	return `${e?.config?.method?.toUpperCase() ?? ''} ${e?.config?.url ?? ''}: ${e?.message ?? String(e)}`;
@@ -147,7 +180,9 @@ export class N8nClient {
 		});
 		this.http = axios.create({ baseURL: baseUrl, timeout, validateStatus: () => true });
 		for (const inst of [this.rest, this.api]) {
-			inst.interceptors.response.use(undefined, (e) => Promise.reject(new Error(`n8n API error: ${describeAxiosError(e)}`)));
+			inst.interceptors.response.use(undefined, (e) =>
+				Promise.reject(new Error(`n8n API error: ${describeAxiosError(e)}`)),
+			);
 		}
 	}
 
@@ -166,7 +201,10 @@ export class N8nClient {
 			this.rememberCookie(setup);
 			return;
 		}
-		const login = await this.http.post('/rest/login', { emailOrLdapLoginId: owner.email, password: owner.password });
+		const login = await this.http.post('/rest/login', {
+			emailOrLdapLoginId: owner.email,
+			password: owner.password,
+		});
 		if (login.status !== 200) {
 			throw new Error(
 				`owner setup failed (${setup.status}: ${JSON.stringify(setup.data).slice(0, 300)}) and login failed (${login.status}: ${JSON.stringify(login.data).slice(0, 300)})`,
@@ -220,7 +258,8 @@ export class N8nClient {
 		await waitFor(
 			`unpublication of workflow ${id}`,
 			async () => {
-				const st = ((await this.rest.get(`/workflows/${id}/publication-status`)).data?.data ?? {}) as PublicationStatus;
+				const st = ((await this.rest.get(`/workflows/${id}/publication-status`)).data?.data ??
+					{}) as PublicationStatus;
 				return st.status !== 'published' && st.status !== 'in_progress';
 			},
 			{ timeoutMs: 10_000, intervalMs: 100 },
@@ -230,7 +269,8 @@ export class N8nClient {
 
 	/** waitForPublication (2.x) + waitForWorkflowWebhooks. */
 	async waitUntilLive(wf: WorkflowDto): Promise<void> {
-		if (this.major >= 2 && wf.activeVersionId) await this.waitForPublication(wf.id, wf.activeVersionId);
+		if (this.major >= 2 && wf.activeVersionId)
+			await this.waitForPublication(wf.id, wf.activeVersionId);
 		await this.waitForWorkflowWebhooks(wf);
 	}
 
@@ -240,7 +280,11 @@ export class N8nClient {
 	 * it settles as 'failed' or 'partial' (a trigger could not be activated) or after `timeoutMs` (default 60 s;
 	 * after a start, n8n's reconciler and outbox poll pick up CLI-published workflows within ~15 s).
 	 */
-	async waitForPublication(id: string, versionId?: string, timeoutMs = 60_000): Promise<PublicationStatus | undefined> {
+	async waitForPublication(
+		id: string,
+		versionId?: string,
+		timeoutMs = 60_000,
+	): Promise<PublicationStatus | undefined> {
 		if (this.major < 2) return undefined;
 		let last: PublicationStatus | undefined;
 		return await waitFor(
@@ -249,9 +293,13 @@ export class N8nClient {
 				const res = await this.rest.get(`/workflows/${id}/publication-status`);
 				last = (res.data?.data ?? res.data) as PublicationStatus;
 				if (last.status === 'failed' || last.status === 'partial') {
-					throw new WaitAbort(`publication of workflow ${id} ${last.status}: ${JSON.stringify(last.triggers)}`);
+					throw new WaitAbort(
+						`publication of workflow ${id} ${last.status}: ${JSON.stringify(last.triggers)}`,
+					);
 				}
-				return last.status === 'published' && (!versionId || last.liveVersionId === versionId) ? last : undefined;
+				return last.status === 'published' && (!versionId || last.liveVersionId === versionId)
+					? last
+					: undefined;
 			},
 			{ timeoutMs, intervalMs: 100, onTimeout: () => `last status: ${JSON.stringify(last)}` },
 		);
@@ -267,7 +315,10 @@ export class N8nClient {
 			if (n.disabled || !n.webhookId) continue;
 			if (n.type === 'n8n-nodes-base.webhook') {
 				const p = String(n.parameters?.path ?? n.webhookId).replace(/^\/+/, '');
-				out.push({ path: p.includes(':') ? `${n.webhookId}/${p}` : p, method: String(n.parameters?.httpMethod ?? 'GET') });
+				out.push({
+					path: p.includes(':') ? `${n.webhookId}/${p}` : p,
+					method: String(n.parameters?.httpMethod ?? 'GET'),
+				});
 			} else if (/\.exotelStatusTrigger$/.test(n.type)) {
 				out.push({ path: `${n.webhookId}/exotel-status`, method: 'POST' });
 			}
@@ -283,7 +334,11 @@ export class N8nClient {
 	 */
 	async webhookRegistered(pathAfterWebhook: string, method = 'POST'): Promise<boolean> {
 		const probe = method.toUpperCase() === 'PATCH' ? 'PUT' : 'PATCH';
-		const res = await this.http.request({ url: this.webhookUrl(pathAfterWebhook), method: probe, timeout: 5000 });
+		const res = await this.http.request({
+			url: this.webhookUrl(pathAfterWebhook),
+			method: probe,
+			timeout: 5000,
+		});
 		if (res.status !== 404) return true;
 		return /Did you mean/i.test(JSON.stringify(res.data));
 	}
@@ -292,7 +347,10 @@ export class N8nClient {
 	 * Wait until the production webhooks of an active workflow are registered (webhookRegistered). Times out quietly
 	 * after `timeoutMs` and returns what is still missing: callers check their own calls.
 	 */
-	async waitForWorkflowWebhooks(wf: { nodes?: any[] }, timeoutMs = 10_000): Promise<{ waitedMs: number; missing: string[] }> {
+	async waitForWorkflowWebhooks(
+		wf: { nodes?: any[] },
+		timeoutMs = 10_000,
+	): Promise<{ waitedMs: number; missing: string[] }> {
 		const started = Date.now();
 		let missing = N8nClient.webhookPathsOf(wf);
 		while (missing.length && Date.now() - started < timeoutMs) {
@@ -305,7 +363,10 @@ export class N8nClient {
 	}
 
 	/** Create + activate (publish on 2.x). */
-	async importWorkflow(wf: Record<string, any>, opts: { activate?: boolean } = {}): Promise<WorkflowDto> {
+	async importWorkflow(
+		wf: Record<string, any>,
+		opts: { activate?: boolean } = {},
+	): Promise<WorkflowDto> {
 		const created = await this.createWorkflow(wf);
 		if (opts.activate === false) return created;
 		return await this.activateWorkflow(created.id);
@@ -316,7 +377,8 @@ export class N8nClient {
 	 * on 2.x the saved version is re-published (`publishIfActive` defaults to true), so the change is live at once.
 	 */
 	async updateWorkflow(id: string, wf: Record<string, any>): Promise<WorkflowDto> {
-		const updated: WorkflowDto = (await this.api.put(`/workflows/${id}`, toPublicApiWorkflow(wf))).data;
+		const updated: WorkflowDto = (await this.api.put(`/workflows/${id}`, toPublicApiWorkflow(wf)))
+			.data;
 		if (updated.active) await this.waitUntilLive(updated);
 		return updated;
 	}
@@ -329,8 +391,15 @@ export class N8nClient {
 	async unknownNodeTypes(nodes: Array<{ type: string; typeVersion: number }>): Promise<string[]> {
 		const keys = [...new Set(nodes.map((n) => `${n.type}@${n.typeVersion}`))];
 		const ask = async (list: string[]) => {
-			const nodeInfos = list.map((k) => ({ name: k.slice(0, k.lastIndexOf('@')), version: Number(k.slice(k.lastIndexOf('@') + 1)) }));
-			const res = await this.rest.post('/node-types', { nodeInfos }, { validateStatus: () => true });
+			const nodeInfos = list.map((k) => ({
+				name: k.slice(0, k.lastIndexOf('@')),
+				version: Number(k.slice(k.lastIndexOf('@') + 1)),
+			}));
+			const res = await this.rest.post(
+				'/node-types',
+				{ nodeInfos },
+				{ validateStatus: () => true },
+			);
 			const body = res.data?.data ?? res.data;
 			return res.status === 200 && Array.isArray(body) && body.length === list.length;
 		};
@@ -369,7 +438,11 @@ export class N8nClient {
 	// ---- credentials -----------------------------------------------------------------------------------------
 
 	/** `POST /api/v1/credentials` → `{ id, name, type }`; reference it in nodes as `credentials: { <type>: { id, name } }`. */
-	async createCredential(cred: { name: string; type: string; data: Record<string, any> }): Promise<{ id: string; name: string; type: string }> {
+	async createCredential(cred: {
+		name: string;
+		type: string;
+		data: Record<string, any>;
+	}): Promise<{ id: string; name: string; type: string }> {
 		return (await this.api.post('/credentials', cred)).data;
 	}
 
@@ -380,17 +453,32 @@ export class N8nClient {
 	 * are still active (queued or running); ask for `status: 'running'` separately (countExecutions does).
 	 */
 	async listExecutions(
-		opts: { workflowId?: string; status?: 'success' | 'error' | 'running' | 'waiting' | 'canceled'; includeData?: boolean; max?: number } = {},
+		opts: {
+			workflowId?: string;
+			status?: 'success' | 'error' | 'running' | 'waiting' | 'canceled';
+			includeData?: boolean;
+			max?: number;
+		} = {},
 	): Promise<ExecutionDto[]> {
 		const out: ExecutionDto[] = [];
 		let cursor: string | undefined;
 		const max = opts.max ?? Infinity;
 		do {
-			const params: Record<string, any> = { limit: 250, cursor, includeData: opts.includeData ?? false };
+			const params: Record<string, any> = {
+				limit: 250,
+				cursor,
+				includeData: opts.includeData ?? false,
+			};
 			if (opts.workflowId) params.workflowId = opts.workflowId;
 			if (opts.status) params.status = opts.status;
 			const res = await this.api.get('/executions', { params });
-			out.push(...res.data.data.map((e: any) => ({ ...e, id: String(e.id), workflowId: String(e.workflowId) })));
+			out.push(
+				...res.data.data.map((e: any) => ({
+					...e,
+					id: String(e.id),
+					workflowId: String(e.workflowId),
+				})),
+			);
 			cursor = res.data.nextCursor ?? undefined;
 		} while (cursor && out.length < max);
 		return out;
@@ -448,7 +536,11 @@ export class N8nClient {
 	}
 
 	/** Call a webhook; never throws on HTTP status (check `res.status`). */
-	async webhook(pathAfterWebhook: string, body?: unknown, opts: WebhookCallOptions = {}): Promise<AxiosResponse> {
+	async webhook(
+		pathAfterWebhook: string,
+		body?: unknown,
+		opts: WebhookCallOptions = {},
+	): Promise<AxiosResponse> {
 		const enc = body === undefined ? undefined : encodeBody(body, opts.encoding ?? 'json');
 		return await this.http.request({
 			url: this.webhookUrl(pathAfterWebhook, opts.test),
@@ -465,13 +557,19 @@ export class N8nClient {
 	 * Retry a webhook until it stops answering 404 (webhook not registered yet). NB: the successful call is a real call
 	 * and starts an execution.
 	 */
-	async waitForWebhook(pathAfterWebhook: string, body: unknown = {}, opts: WebhookCallOptions & { waitMs?: number } = {}): Promise<AxiosResponse> {
+	async waitForWebhook(
+		pathAfterWebhook: string,
+		body: unknown = {},
+		opts: WebhookCallOptions & { waitMs?: number } = {},
+	): Promise<AxiosResponse> {
 		const started = Date.now();
 		for (;;) {
 			const res = await this.webhook(pathAfterWebhook, body, opts);
 			if (res.status !== 404) return res;
 			if (Date.now() - started > (opts.waitMs ?? 30_000)) {
-				throw new Error(`webhook ${pathAfterWebhook} still 404 after ${opts.waitMs ?? 30_000} ms: ${JSON.stringify(res.data)}`);
+				throw new Error(
+					`webhook ${pathAfterWebhook} still 404 after ${opts.waitMs ?? 30_000} ms: ${JSON.stringify(res.data)}`,
+				);
 			}
 			await sleep(250);
 		}

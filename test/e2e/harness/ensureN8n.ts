@@ -19,7 +19,18 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { cacheDir, defaultLog, isAlive, Logger, n8nLine, n8nVersion, N8nLine, run, sleep, tailFile } from './util';
+import {
+	cacheDir,
+	defaultLog,
+	isAlive,
+	Logger,
+	n8nLine,
+	n8nVersion,
+	N8nLine,
+	run,
+	sleep,
+	tailFile,
+} from './util';
 
 export interface EnsureN8nOptions {
 	/** Parent directory of the runtime (default `${N8N_CACHE_DIR:-$HOME/.cache/n8n-nodes-exotel}`). */
@@ -65,10 +76,17 @@ export function pathWithNode(node: NodeRuntime, basePath = process.env.PATH ?? '
  * the repo's .npmrc reached `npm rebuild sqlite3`, which then "rebuilt" nothing), so npm reads only the user/global
  * npmrc there; `ignoreScripts` is then set explicitly.
  */
-export function npmEnv(node: NodeRuntime | undefined, ignoreScripts: boolean): Record<string, string | undefined> {
+export function npmEnv(
+	node: NodeRuntime | undefined,
+	ignoreScripts: boolean,
+): Record<string, string | undefined> {
 	const env: Record<string, string | undefined> = {};
 	for (const [k, v] of Object.entries(process.env)) {
-		if (/^npm_(config|package|lifecycle)_/i.test(k) || /^(npm_command|npm_execpath|npm_node_execpath|INIT_CWD)$/.test(k)) continue;
+		if (
+			/^npm_(config|package|lifecycle)_/i.test(k) ||
+			/^(npm_command|npm_execpath|npm_node_execpath|INIT_CWD)$/.test(k)
+		)
+			continue;
 		env[k] = v;
 	}
 	env.npm_config_update_notifier = 'false';
@@ -85,7 +103,12 @@ export function npmEnv(node: NodeRuntime | undefined, ignoreScripts: boolean): R
 // Node
 
 function systemNode(): NodeRuntime {
-	return { version: process.versions.node, nodePath: process.execPath, binDir: path.dirname(process.execPath), system: true };
+	return {
+		version: process.versions.node,
+		nodePath: process.execPath,
+		binDir: path.dirname(process.execPath),
+		system: true,
+	};
 }
 
 function nodePackageName(): string {
@@ -95,21 +118,32 @@ function nodePackageName(): string {
 function nodeRuntimeIn(dir: string, version: string): NodeRuntime {
 	const pkgDir = path.join(dir, 'node_modules', nodePackageName());
 	const binDir = path.join(pkgDir, 'bin');
-	return { version, nodePath: path.join(binDir, process.platform === 'win32' ? 'node.exe' : 'node'), binDir, nodedir: pkgDir, system: false };
+	return {
+		version,
+		nodePath: path.join(binDir, process.platform === 'win32' ? 'node.exe' : 'node'),
+		binDir,
+		nodedir: pkgDir,
+		system: false,
+	};
 }
 
 /**
  * The Node a line runs on: the system Node, or `node-<platform>-<arch>@<version>` from npm installed into
  * `<cache>/node-<version>` (≈ 30 MB download, a few seconds). Verified by running `node --version`.
  */
-export async function ensureNode(spec: string, opts: { cacheDir?: string; log?: Logger; timeoutMs?: number } = {}): Promise<NodeRuntime> {
+export async function ensureNode(
+	spec: string,
+	opts: { cacheDir?: string; log?: Logger; timeoutMs?: number } = {},
+): Promise<NodeRuntime> {
 	if (spec === 'system') return systemNode();
 	const log = opts.log ?? defaultLog;
 	const dir = path.join(opts.cacheDir ?? cacheDir(), `node-${spec}`);
 	const rt = nodeRuntimeIn(dir, spec);
 	const works = async () => {
 		if (!fs.existsSync(rt.nodePath)) return false;
-		const v = await run(rt.nodePath, ['--version'], { timeoutMs: 30_000, check: false }).catch(() => undefined);
+		const v = await run(rt.nodePath, ['--version'], { timeoutMs: 30_000, check: false }).catch(
+			() => undefined,
+		);
 		return v?.code === 0 && v.stdout.trim() === `v${spec}`;
 	};
 	if (await works()) return rt;
@@ -117,15 +151,22 @@ export async function ensureNode(spec: string, opts: { cacheDir?: string; log?: 
 	const lockDir = `${dir}.lock`;
 	const started = Date.now();
 	while (!tryLock(lockDir)) {
-		if (Date.now() - started > (opts.timeoutMs ?? 10 * 60_000)) throw new Error(`Timed out waiting for another Node install in ${dir}`);
+		if (Date.now() - started > (opts.timeoutMs ?? 10 * 60_000))
+			throw new Error(`Timed out waiting for another Node install in ${dir}`);
 		await sleep(2000);
 	}
 	try {
 		if (await works()) return rt;
 		log(`Installing Node ${spec} (npm package ${nodePackageName()}@${spec}) into ${dir}`);
-		fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ dependencies: { [nodePackageName()]: spec } }) + '\n');
+		fs.writeFileSync(
+			path.join(dir, 'package.json'),
+			JSON.stringify({ dependencies: { [nodePackageName()]: spec } }) + '\n',
+		);
 		const logFile = path.join(dir, 'install.log');
-		fs.writeFileSync(logFile, `npm install ${nodePackageName()}@${spec} (${new Date().toISOString()})\n`);
+		fs.writeFileSync(
+			logFile,
+			`npm install ${nodePackageName()}@${spec} (${new Date().toISOString()})\n`,
+		);
 		const res = await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=warn'], {
 			cwd: dir,
 			logFile,
@@ -135,7 +176,9 @@ export async function ensureNode(spec: string, opts: { cacheDir?: string; log?: 
 		});
 		fs.appendFileSync(logFile, `exit ${res.code}\n`);
 		if (res.code !== 0 || !(await works())) {
-			throw new Error(`Installing Node ${spec} into ${dir} failed (exit ${res.code}). Tail of ${logFile}:\n${tailFile(logFile, 30)}`);
+			throw new Error(
+				`Installing Node ${spec} into ${dir} failed (exit ${res.code}). Tail of ${logFile}:\n${tailFile(logFile, 30)}`,
+			);
 		}
 		log(`Node ${spec} installed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 		return rt;
@@ -150,7 +193,9 @@ export async function ensureNode(spec: string, opts: { cacheDir?: string; log?: 
 function installedVersion(dir: string): string | undefined {
 	try {
 		if (!fs.existsSync(path.join(dir, 'node_modules', '.bin', 'n8n'))) return undefined;
-		return JSON.parse(fs.readFileSync(path.join(dir, 'node_modules', 'n8n', 'package.json'), 'utf8')).version;
+		return JSON.parse(
+			fs.readFileSync(path.join(dir, 'node_modules', 'n8n', 'package.json'), 'utf8'),
+		).version;
 	} catch {
 		return undefined;
 	}
@@ -158,7 +203,9 @@ function installedVersion(dir: string): string | undefined {
 
 /** The last line of install.log is "exit N" (undefined: no log, i.e. an old cache: trusted). */
 function installExit(dir: string): number | undefined {
-	const m = /^exit (\d+)$/.exec(tailFile(path.join(dir, 'install.log'), 2).trim().split('\n').pop() ?? '');
+	const m = /^exit (\d+)$/.exec(
+		tailFile(path.join(dir, 'install.log'), 2).trim().split('\n').pop() ?? '',
+	);
 	return m ? Number(m[1]) : undefined;
 }
 
@@ -170,7 +217,8 @@ function complete(dir: string, line: N8nLine): boolean {
 	// sqlite3's binding (every line needs it; an install whose scripts did not run has none)
 	for (const pkg of new Set(['sqlite3', ...line.rebuild])) {
 		const release = path.join(dir, 'node_modules', pkg, 'build', 'Release');
-		if (!fs.existsSync(release) || !fs.readdirSync(release).some((f) => f.endsWith('.node'))) return false;
+		if (!fs.existsSync(release) || !fs.readdirSync(release).some((f) => f.endsWith('.node')))
+			return false;
 	}
 	return true;
 }
@@ -239,7 +287,8 @@ function tryLock(lockDir: string): boolean {
 
 function releaseLockIfOurs(lockDir: string): void {
 	try {
-		if (Number(fs.readFileSync(path.join(lockDir, 'pid'), 'utf8')) === process.pid) fs.rmSync(lockDir, { recursive: true, force: true });
+		if (Number(fs.readFileSync(path.join(lockDir, 'pid'), 'utf8')) === process.pid)
+			fs.rmSync(lockDir, { recursive: true, force: true });
 	} catch {
 		/* not ours / gone */
 	}
@@ -268,7 +317,8 @@ export async function ensureN8n(opts: EnsureN8nOptions = {}): Promise<N8nRuntime
 			log(`n8n ${version}: another install is running in ${dir}; waiting for it`);
 			announced = true;
 		}
-		if (Date.now() - waitStarted > waitLimit) throw new Error(`Timed out waiting for another n8n install in ${dir}`);
+		if (Date.now() - waitStarted > waitLimit)
+			throw new Error(`Timed out waiting for another n8n install in ${dir}`);
 		await sleep(5000);
 		if (complete(dir, line) && !foreignInstallRunning(dir)) return runtimeFor(dir, version, node);
 	}
@@ -276,7 +326,10 @@ export async function ensureN8n(opts: EnsureN8nOptions = {}): Promise<N8nRuntime
 		if (complete(dir, line)) return runtimeFor(dir, version, node);
 		await install(dir, line, node, log, waitLimit);
 		const got = installedVersion(dir);
-		if (got !== version || !complete(dir, line)) throw new Error(`n8n install in ${dir} finished but is incomplete (version ${got ?? '(none)'})`);
+		if (got !== version || !complete(dir, line))
+			throw new Error(
+				`n8n install in ${dir} finished but is incomplete (version ${got ?? '(none)'})`,
+			);
 		const rt = runtimeFor(dir, version, node);
 		const v = await run(node.nodePath, [rt.binPath, '--version'], {
 			timeoutMs: 60_000,
@@ -291,10 +344,17 @@ export async function ensureN8n(opts: EnsureN8nOptions = {}): Promise<N8nRuntime
 
 function warnIfUnsupportedSystemNode(version: string, node: NodeRuntime, log: Logger): void {
 	const major = Number(node.version.split('.')[0]);
-	if (major < 20 || major > 24) log(`warning: n8n ${version} supports Node 20-24; the system Node is ${node.version}`);
+	if (major < 20 || major > 24)
+		log(`warning: n8n ${version} supports Node 20-24; the system Node is ${node.version}`);
 }
 
-async function install(dir: string, line: N8nLine, node: NodeRuntime, log: Logger, timeoutMs: number): Promise<void> {
+async function install(
+	dir: string,
+	line: N8nLine,
+	node: NodeRuntime,
+	log: Logger,
+	timeoutMs: number,
+): Promise<void> {
 	const version = line.version;
 	fs.mkdirSync(dir, { recursive: true });
 	const pkg: Record<string, unknown> = {
@@ -305,8 +365,13 @@ async function install(dir: string, line: N8nLine, node: NodeRuntime, log: Logge
 	if (line.overrides) pkg.overrides = line.overrides;
 	fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
 	const logFile = path.join(dir, 'install.log');
-	fs.writeFileSync(logFile, `npm install n8n@${version} on Node ${node.version} (${new Date().toISOString()})\n`);
-	log(`Installing n8n ${version} for Node ${node.version} into ${dir} (about ${line.installMinutes} min and 1.8 GB; log: ${logFile})`);
+	fs.writeFileSync(
+		logFile,
+		`npm install n8n@${version} on Node ${node.version} (${new Date().toISOString()})\n`,
+	);
+	log(
+		`Installing n8n ${version} for Node ${node.version} into ${dir} (about ${line.installMinutes} min and 1.8 GB; log: ${logFile})`,
+	);
 	const started = Date.now();
 	const ticker = setInterval(() => {
 		let count = 0;
@@ -315,24 +380,57 @@ async function install(dir: string, line: N8nLine, node: NodeRuntime, log: Logge
 		} catch {
 			/* not there yet */
 		}
-		log(`  … n8n ${version}: npm running ${Math.round((Date.now() - started) / 1000)} s (${count} top-level packages so far)`);
+		log(
+			`  … n8n ${version}: npm running ${Math.round((Date.now() - started) / 1000)} s (${count} top-level packages so far)`,
+		);
 	}, 30_000);
 	let code = 1;
 	try {
-		const args = ['install', '--no-audit', '--no-fund', '--loglevel=warn', ...(line.ignoreScripts ? ['--ignore-scripts'] : [])];
+		const args = [
+			'install',
+			'--no-audit',
+			'--no-fund',
+			'--loglevel=warn',
+			...(line.ignoreScripts ? ['--ignore-scripts'] : []),
+		];
 		fs.appendFileSync(logFile, `$ npm ${args.join(' ')}\n`);
-		code = (await run('npm', args, { cwd: dir, logFile, timeoutMs, check: false, env: npmEnv(node, line.ignoreScripts) })).code;
+		code = (
+			await run('npm', args, {
+				cwd: dir,
+				logFile,
+				timeoutMs,
+				check: false,
+				env: npmEnv(node, line.ignoreScripts),
+			})
+		).code;
 		const installedMs = Date.now() - started;
 		if (code === 0 && line.rebuild.length) {
-			fs.appendFileSync(logFile, `$ npm rebuild ${line.rebuild.join(' ')} (npm_config_nodedir=${node.nodedir ?? '(npmrc)'})\n`);
+			fs.appendFileSync(
+				logFile,
+				`$ npm rebuild ${line.rebuild.join(' ')} (npm_config_nodedir=${node.nodedir ?? '(npmrc)'})\n`,
+			);
 			const t = Date.now();
-			code = (await run('npm', ['rebuild', '--foreground-scripts', ...line.rebuild], { cwd: dir, logFile, timeoutMs, check: false, env: npmEnv(node, false) })).code;
-			fs.appendFileSync(logFile, `npm install ${Math.round(installedMs / 1000)} s, rebuild ${Math.round((Date.now() - t) / 1000)} s\n`);
+			code = (
+				await run('npm', ['rebuild', '--foreground-scripts', ...line.rebuild], {
+					cwd: dir,
+					logFile,
+					timeoutMs,
+					check: false,
+					env: npmEnv(node, false),
+				})
+			).code;
+			fs.appendFileSync(
+				logFile,
+				`npm install ${Math.round(installedMs / 1000)} s, rebuild ${Math.round((Date.now() - t) / 1000)} s\n`,
+			);
 		}
 	} finally {
 		clearInterval(ticker);
 		fs.appendFileSync(logFile, `exit ${code}\n`);
 	}
-	if (code !== 0) throw new Error(`Installing n8n@${version} failed (exit ${code}). Tail of ${logFile}:\n${tailFile(logFile, 40)}`);
+	if (code !== 0)
+		throw new Error(
+			`Installing n8n@${version} failed (exit ${code}). Tail of ${logFile}:\n${tailFile(logFile, 40)}`,
+		);
 	log(`n8n ${version} installed in ${Math.round((Date.now() - started) / 1000)} s`);
 }

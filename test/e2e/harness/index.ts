@@ -43,7 +43,8 @@ export async function withN8n<T>(
 	let ok = false;
 	try {
 		const installed: InstalledPackage[] = [];
-		for (const p of opts.packages ?? [{}]) installed.push(await installPackage(n8n.userFolder, { log, ...p }));
+		for (const p of opts.packages ?? [{}])
+			installed.push(await installPackage(n8n.userFolder, { log, ...p }));
 		if (opts.beforeStart) await opts.beforeStart(n8n, installed);
 		await n8n.start();
 		const result = await fn(n8n, installed);
@@ -54,7 +55,8 @@ export async function withN8n<T>(
 		throw e;
 	} finally {
 		await n8n.stop().catch((e) => log(`stop failed: ${(e as Error).message}`));
-		if (ok && !opts.keepUserFolder && !opts.userFolder && process.env.E2E_KEEP !== '1') removeUserFolder(n8n.userFolder);
+		if (ok && !opts.keepUserFolder && !opts.userFolder && process.env.E2E_KEEP !== '1')
+			removeUserFolder(n8n.userFolder);
 		else log(`user folder kept: ${n8n.userFolder}`);
 	}
 }

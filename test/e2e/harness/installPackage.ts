@@ -81,7 +81,10 @@ async function packUncached(packageDir: string, opts: PackOptions): Promise<Pack
 	}
 	const outDir = opts.outDir ?? fs.mkdtempSync(path.join(packDir(), 'p-'));
 	fs.mkdirSync(outDir, { recursive: true });
-	const res = await run('npm', ['pack', '--json', '--pack-destination', outDir], { cwd: packageDir, timeoutMs: 120_000 });
+	const res = await run('npm', ['pack', '--json', '--pack-destination', outDir], {
+		cwd: packageDir,
+		timeoutMs: 120_000,
+	});
 	// npm may print lifecycle-script output before the JSON array.
 	const jsonStart = res.stdout.indexOf('[');
 	const info = JSON.parse(res.stdout.slice(jsonStart))[0];
@@ -112,18 +115,24 @@ export function nodesDir(userFolder: string): string {
 	return path.join(userFolder, '.n8n', 'nodes');
 }
 
-export async function installPackage(userFolder: string, opts: InstallPackageOptions = {}): Promise<InstalledPackage> {
+export async function installPackage(
+	userFolder: string,
+	opts: InstallPackageOptions = {},
+): Promise<InstalledPackage> {
 	const log = opts.log ?? defaultLog;
 	const tarball = opts.tarball ? path.resolve(opts.tarball) : (await packPackage(opts)).tarball;
 	const downloadDir = nodesDir(userFolder);
 	fs.mkdirSync(path.join(downloadDir, 'node_modules'), { recursive: true });
 	const nodesPackageJson = path.join(downloadDir, 'package.json');
-	if (!fs.existsSync(nodesPackageJson)) writeJson(nodesPackageJson, { name: 'installed-nodes', private: true, dependencies: {} });
+	if (!fs.existsSync(nodesPackageJson))
+		writeJson(nodesPackageJson, { name: 'installed-nodes', private: true, dependencies: {} });
 
 	// Extract to a scratch dir first so the final directory is named after the package's real name.
 	const scratch = fs.mkdtempSync(path.join(downloadDir, '.extract-'));
 	try {
-		await run('tar', ['-xzf', tarball, '-C', scratch, '--strip-components=1'], { timeoutMs: 60_000 });
+		await run('tar', ['-xzf', tarball, '-C', scratch, '--strip-components=1'], {
+			timeoutMs: 60_000,
+		});
 		const pjPath = path.join(scratch, 'package.json');
 		const { devDependencies, peerDependencies, optionalDependencies, ...pj } = readJson(pjPath);
 		void devDependencies;
@@ -131,22 +140,29 @@ export async function installPackage(userFolder: string, opts: InstallPackageOpt
 		void optionalDependencies;
 		const name: string = pj.name;
 		if (!/^(@[^/]+\/)?n8n-nodes-[^/]+$/.test(name)) {
-			throw new Error(`Package name "${name}" does not match n8n-nodes-* / @scope/n8n-nodes-*; n8n would silently ignore it`);
+			throw new Error(
+				`Package name "${name}" does not match n8n-nodes-* / @scope/n8n-nodes-*; n8n would silently ignore it`,
+			);
 		}
-		if (!pj.n8n?.nodes && !pj.n8n?.credentials) throw new Error(`${name}: package.json has no "n8n" section`);
+		if (!pj.n8n?.nodes && !pj.n8n?.credentials)
+			throw new Error(`${name}: package.json has no "n8n" section`);
 		writeJson(pjPath, pj);
 		const dir = path.join(downloadDir, 'node_modules', ...name.split('/'));
 		fs.rmSync(dir, { recursive: true, force: true });
 		fs.mkdirSync(path.dirname(dir), { recursive: true });
 		fs.renameSync(scratch, dir);
 		if (opts.npmInstall !== false) {
-			await run('npm', ['install', ...N8N_COMMUNITY_NPM_INSTALL_ARGS], { cwd: dir, timeoutMs: 300_000 });
+			await run('npm', ['install', ...N8N_COMMUNITY_NPM_INSTALL_ARGS], {
+				cwd: dir,
+				timeoutMs: 300_000,
+			});
 		}
 		const nodesPj = readJson(nodesPackageJson);
 		nodesPj.dependencies = { ...(nodesPj.dependencies ?? {}), [name]: pj.version };
 		writeJson(nodesPackageJson, nodesPj);
 		for (const f of [...(pj.n8n.nodes ?? []), ...(pj.n8n.credentials ?? [])]) {
-			if (!fs.existsSync(path.join(dir, f))) throw new Error(`${name}: "n8n" section lists ${f}, which is not in the tarball`);
+			if (!fs.existsSync(path.join(dir, f)))
+				throw new Error(`${name}: "n8n" section lists ${f}, which is not in the tarball`);
 		}
 		log(`installed ${name}@${pj.version} into ${dir}`);
 		return { name, version: pj.version, dir, tarball, typePrefix: name };

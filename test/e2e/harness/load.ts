@@ -6,7 +6,11 @@ export interface LoadResult<T> {
 	wallMs: number;
 }
 
-export async function fireConcurrent<T>(total: number, inFlight: number, call: (index: number) => Promise<T>): Promise<LoadResult<T>> {
+export async function fireConcurrent<T>(
+	total: number,
+	inFlight: number,
+	call: (index: number) => Promise<T>,
+): Promise<LoadResult<T>> {
 	const results: T[] = new Array(total);
 	const errors: Array<{ index: number; error: Error }> = [];
 	const latenciesMs: number[] = new Array(total).fill(0);

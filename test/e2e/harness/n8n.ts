@@ -10,7 +10,19 @@ import * as path from 'path';
 import axios from 'axios';
 import { N8nClient, OwnerCredentials, DEFAULT_OWNER } from './client';
 import { ensureN8n, N8nRuntime, pathWithNode } from './ensureN8n';
-import { defaultLog, freePort, killGroup, Logger, n8nMajor, run, RunResult, sleep, tailFile, waitFor, WaitAbort } from './util';
+import {
+	defaultLog,
+	freePort,
+	killGroup,
+	Logger,
+	n8nMajor,
+	run,
+	RunResult,
+	sleep,
+	tailFile,
+	waitFor,
+	WaitAbort,
+} from './util';
 
 /** Fixed key so credentials imported/created in one run decrypt after a restart (test-only value). */
 export const E2E_ENCRYPTION_KEY = 'n8n-nodes-exotel-e2e-fixed-encryption-key';
@@ -39,7 +51,8 @@ export interface N8nEnvOptions {
 export function n8nEnv(opts: N8nEnvOptions): Record<string, string> {
 	const base: Record<string, string | undefined> = {};
 	for (const [k, v] of Object.entries(process.env)) {
-		if (/^(N8N_|DB_|EXECUTIONS_|QUEUE_|WEBHOOK_URL$|GENERIC_TIMEZONE$|NODE_OPTIONS$)/.test(k)) continue;
+		if (/^(N8N_|DB_|EXECUTIONS_|QUEUE_|WEBHOOK_URL$|GENERIC_TIMEZONE$|NODE_OPTIONS$)/.test(k))
+			continue;
 		base[k] = v;
 	}
 	if (opts.path) base.PATH = opts.path;
@@ -184,7 +197,11 @@ export function defaultNice(): number {
 }
 
 /** `[cmd, args]` prefixed with `nice -n <n>` when n > 0 (nice execs the command: the pid stays the command's). */
-export function withNice(nice: number | undefined, cmd: string, args: string[]): [string, string[]] {
+export function withNice(
+	nice: number | undefined,
+	cmd: string,
+	args: string[],
+): [string, string[]] {
 	const n = nice ?? defaultNice();
 	return n > 0 ? ['nice', ['-n', String(n), cmd, ...args]] : [cmd, args];
 }
@@ -270,14 +287,21 @@ export class N8nInstance {
 	async start(): Promise<this> {
 		if (this.running) throw new Error('n8n is already running');
 		const log = this.opts.log ?? defaultLog;
-		fs.appendFileSync(this.logFile, `\n===== n8n start ${new Date().toISOString()} port ${this.port} =====\n`);
+		fs.appendFileSync(
+			this.logFile,
+			`\n===== n8n start ${new Date().toISOString()} port ${this.port} =====\n`,
+		);
 		const fd = fs.openSync(this.logFile, 'a');
 		const startOffset = fs.statSync(this.logFile).size;
 		const started = Date.now();
 		this.exitCode = null;
 		this.exitSignal = null;
 		const command = this.opts.command ?? 'start';
-		const [cmd, args] = withNice(this.opts.nice, this.runtime.node.nodePath, [this.runtime.binPath, command, ...(this.opts.commandArgs ?? [])]);
+		const [cmd, args] = withNice(this.opts.nice, this.runtime.node.nodePath, [
+			this.runtime.binPath,
+			command,
+			...(this.opts.commandArgs ?? []),
+		]);
 		try {
 			this.child = spawn(cmd, args, {
 				cwd: this.userFolder,
@@ -304,10 +328,16 @@ export class N8nInstance {
 			await waitFor(
 				`n8n on port ${this.port} to become ready`,
 				async () => {
-					if (!this.running) throw new WaitAbort(`n8n exited during startup (code ${this.exitCode}, signal ${this.exitSignal})`);
+					if (!this.running)
+						throw new WaitAbort(
+							`n8n exited during startup (code ${this.exitCode}, signal ${this.exitSignal})`,
+						);
 					const logged = readFrom(this.logFile, startOffset);
 					if (!logged.includes(READY_LINE[command])) return undefined;
-					const res = await axios.get(`${this.url}/healthz/readiness`, { timeout: 2000, validateStatus: () => true });
+					const res = await axios.get(`${this.url}/healthz/readiness`, {
+						timeout: 2000,
+						validateStatus: () => true,
+					});
 					return res.status === 200;
 				},
 				{ timeoutMs, intervalMs: 200 },
@@ -318,19 +348,26 @@ export class N8nInstance {
 			throw new Error(`${(e as Error).message}\n--- tail of ${this.logFile} ---\n${tailText}`);
 		}
 		this.startupMs = Date.now() - started;
-		log(`n8n${command === 'start' ? '' : ` ${command}`} ready at ${this.url} in ${(this.startupMs / 1000).toFixed(1)} s (pid ${this.pid}, user folder ${this.userFolder})`);
+		log(
+			`n8n${command === 'start' ? '' : ` ${command}`} ready at ${this.url} in ${(this.startupMs / 1000).toFixed(1)} s (pid ${this.pid}, user folder ${this.userFolder})`,
+		);
 		if (this.opts.setupOwner !== false && command === 'start') {
 			try {
 				await this.client.setupOwner(this.opts.owner ?? DEFAULT_OWNER);
 				if (!this.client.apiKey) {
 					const keyFile = path.join(this.userFolder, 'e2e-api-key.txt');
-					this.client.apiKey = fs.existsSync(keyFile) ? fs.readFileSync(keyFile, 'utf8').trim() : await this.client.createApiKey();
+					this.client.apiKey = fs.existsSync(keyFile)
+						? fs.readFileSync(keyFile, 'utf8').trim()
+						: await this.client.createApiKey();
 					fs.writeFileSync(keyFile, this.client.apiKey);
 				}
-				if (this.major >= 2 && this.opts.waitForPublications !== false) await this.waitForActiveWorkflows();
+				if (this.major >= 2 && this.opts.waitForPublications !== false)
+					await this.waitForActiveWorkflows();
 			} catch (e) {
 				await this.kill().catch(() => undefined);
-				throw new Error(`owner/API-key setup failed: ${(e as Error).message}\n--- tail of ${this.logFile} ---\n${this.logTail(40)}`);
+				throw new Error(
+					`owner/API-key setup failed: ${(e as Error).message}\n--- tail of ${this.logFile} ---\n${this.logTail(40)}`,
+				);
 			}
 		}
 		return this;
@@ -346,19 +383,31 @@ export class N8nInstance {
 		const started = Date.now();
 		const active = (await this.client.listWorkflows()).filter((w) => w.active && w.activeVersionId);
 		for (const wf of active) {
-			await this.client.waitForPublication(wf.id, wf.activeVersionId!, Math.max(1000, timeoutMs - (Date.now() - started)));
+			await this.client.waitForPublication(
+				wf.id,
+				wf.activeVersionId!,
+				Math.max(1000, timeoutMs - (Date.now() - started)),
+			);
 			await this.client.waitForWorkflowWebhooks(wf);
 		}
-		if (active.length) (this.opts.log ?? defaultLog)(`${active.length} active workflow(s) live ${((Date.now() - started) / 1000).toFixed(1)} s after start`);
+		if (active.length)
+			(this.opts.log ?? defaultLog)(
+				`${active.length} active workflow(s) live ${((Date.now() - started) / 1000).toFixed(1)} s after start`,
+			);
 	}
 
 	/** Graceful stop: SIGTERM to the process group, SIGKILL after `timeoutMs` (default 20 s). */
 	async stop(timeoutMs = 20_000): Promise<void> {
 		if (!this.running) return;
 		killGroup(this.pid, 'SIGTERM');
-		const done = await Promise.race([this.exited!.then(() => true), sleep(timeoutMs).then(() => false)]);
+		const done = await Promise.race([
+			this.exited!.then(() => true),
+			sleep(timeoutMs).then(() => false),
+		]);
 		if (!done) {
-			(this.opts.log ?? defaultLog)(`n8n pid ${this.pid} did not stop within ${timeoutMs} ms; SIGKILL`);
+			(this.opts.log ?? defaultLog)(
+				`n8n pid ${this.pid} did not stop within ${timeoutMs} ms; SIGKILL`,
+			);
 			await this.kill();
 		}
 		killGroup(this.pid, 'SIGKILL'); // stray children of the group, if any
@@ -375,16 +424,22 @@ export class N8nInstance {
 	 * Stop (gracefully, or SIGKILL when `hard`) and start again on the same port and user folder. `concurrencyLimit`,
 	 * `logLevel` and `env` given here replace the previous values from then on.
 	 */
-	async restart(opts: { hard?: boolean } & Pick<StartN8nOptions, 'concurrencyLimit' | 'logLevel' | 'env'> = {}): Promise<this> {
+	async restart(
+		opts: { hard?: boolean } & Pick<StartN8nOptions, 'concurrencyLimit' | 'logLevel' | 'env'> = {},
+	): Promise<this> {
 		const { hard, ...changes } = opts;
 		if (hard) await this.kill();
 		else await this.stop();
-		for (const [k, v] of Object.entries(changes)) if (v !== undefined) (this.opts as Record<string, unknown>)[k] = v;
+		for (const [k, v] of Object.entries(changes))
+			if (v !== undefined) (this.opts as Record<string, unknown>)[k] = v;
 		return await this.start();
 	}
 
 	/** Run `n8n <args>` against this user folder (same env). Use with n8n stopped: the CLI opens the same SQLite DB. */
-	async cli(args: string[], opts: { timeoutMs?: number; check?: boolean } = {}): Promise<RunResult> {
+	async cli(
+		args: string[],
+		opts: { timeoutMs?: number; check?: boolean } = {},
+	): Promise<RunResult> {
 		return await runN8nCli(this.runtime, this.env, args, opts);
 	}
 }
@@ -433,7 +488,9 @@ export async function prepareN8n(opts: StartN8nOptions = {}): Promise<N8nInstanc
 	fs.mkdirSync(userFolder, { recursive: true });
 	const port = opts.port ?? (await freePort());
 	let brokerPort: number | undefined;
-	if (n8nMajor(runtime.version) >= 2) do brokerPort = await freePort(); while (brokerPort === port);
+	if (n8nMajor(runtime.version) >= 2)
+		do brokerPort = await freePort();
+		while (brokerPort === port);
 	const logFile = opts.logFile ?? path.join(userFolder, 'n8n.log');
 	return new N8nInstance(runtime, userFolder, port, logFile, opts, brokerPort);
 }

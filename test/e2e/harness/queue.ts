@@ -16,7 +16,14 @@ import * as path from 'path';
 import { installPackage, InstallPackageOptions } from './installPackage';
 import { killAllN8n, N8nInstance, prepareN8n, StartN8nOptions } from './n8n';
 import { ensureN8n, N8nRuntime } from './ensureN8n';
-import { killAllServers, PostgresServer, removeDir, startPostgres, startRedis, ServerProcess } from './services';
+import {
+	killAllServers,
+	PostgresServer,
+	removeDir,
+	startPostgres,
+	startRedis,
+	ServerProcess,
+} from './services';
 import { defaultLog, Logger } from './util';
 
 export interface QueueStackOptions {
@@ -86,7 +93,10 @@ export class QueueStack {
 
 	/** Environment every n8n process of the stack shares (on top of n8nEnv's). */
 	sharedEnv(): Record<string, string | undefined> {
-		if (!this.redis || !this.postgres || !this.webhook) throw new Error('queue stack: Redis, PostgreSQL and the webhook processor are prepared first');
+		if (!this.redis || !this.postgres || !this.webhook)
+			throw new Error(
+				'queue stack: Redis, PostgreSQL and the webhook processor are prepared first',
+			);
 		const webhookUrl = `${this.webhook.url}/`;
 		return {
 			EXECUTIONS_MODE: 'queue',
@@ -102,7 +112,9 @@ export class QueueStack {
 			OFFLOAD_MANUAL_EXECUTIONS_TO_WORKERS: 'true',
 			// production webhook URLs shown by main (and used in callbacks a workflow builds from $execution.resumeUrl
 			// etc.) point at the webhook processor
-			...(this.runtime.version.startsWith('1.') ? { WEBHOOK_URL: webhookUrl } : { N8N_WEBHOOK_URL: webhookUrl }),
+			...(this.runtime.version.startsWith('1.')
+				? { WEBHOOK_URL: webhookUrl }
+				: { N8N_WEBHOOK_URL: webhookUrl }),
 			...(this.opts.env ?? {}),
 		};
 	}
@@ -118,10 +130,14 @@ export class QueueStack {
 		};
 	}
 
-	private async prepareProcess(name: string, extra: Partial<StartN8nOptions>): Promise<N8nInstance> {
+	private async prepareProcess(
+		name: string,
+		extra: Partial<StartN8nOptions>,
+	): Promise<N8nInstance> {
 		const userFolder = fs.mkdtempSync(path.join(this.root, `${name}-`));
 		const inst = await prepareN8n(this.instanceOptions({ userFolder, ...extra }));
-		for (const p of this.opts.packages ?? [{}]) await installPackage(inst.userFolder, { log: () => undefined, ...p });
+		for (const p of this.opts.packages ?? [{}])
+			await installPackage(inst.userFolder, { log: () => undefined, ...p });
 		return inst;
 	}
 
@@ -135,7 +151,9 @@ export class QueueStack {
 		const main = await this.prepareProcess('main', { command: 'start' });
 		main.opts.env = {
 			...this.sharedEnv(),
-			...(this.opts.disableProductionMain !== false ? { N8N_DISABLE_PRODUCTION_MAIN_PROCESS: 'true' } : {}),
+			...(this.opts.disableProductionMain !== false
+				? { N8N_DISABLE_PRODUCTION_MAIN_PROCESS: 'true' }
+				: {}),
 		};
 		// webhook(), waitForWebhook() and the activation checks call the webhook processor
 		main.client.webhookBaseUrl = this.webhook!.url;
@@ -177,8 +195,14 @@ export class QueueStack {
 	private all(): Array<{ name: string; stop: () => Promise<void>; pid?: number }> {
 		const n8n = [this.webhook, ...this.workers, this.main].filter((x): x is N8nInstance => !!x);
 		return [
-			...n8n.map((i) => ({ name: `n8n ${i.opts.command ?? 'start'} :${i.port}`, stop: () => i.stop(), pid: i.pid })),
-			...[this.postgres, this.redis].filter((x): x is ServerProcess => !!x).map((s) => ({ name: s.name, stop: () => s.stop(), pid: s.pid })),
+			...n8n.map((i) => ({
+				name: `n8n ${i.opts.command ?? 'start'} :${i.port}`,
+				stop: () => i.stop(),
+				pid: i.pid,
+			})),
+			...[this.postgres, this.redis]
+				.filter((x): x is ServerProcess => !!x)
+				.map((s) => ({ name: s.name, stop: () => s.stop(), pid: s.pid })),
 		];
 	}
 
@@ -186,9 +210,11 @@ export class QueueStack {
 	logTails(lines = 25): string {
 		const parts: string[] = [];
 		for (const i of [this.main, this.webhook, ...this.workers]) {
-			if (i) parts.push(`--- n8n ${i.opts.command ?? 'start'} (${i.logFile}) ---\n${i.logTail(lines)}`);
+			if (i)
+				parts.push(`--- n8n ${i.opts.command ?? 'start'} (${i.logFile}) ---\n${i.logTail(lines)}`);
 		}
-		for (const s of [this.postgres, this.redis]) if (s) parts.push(`--- ${s.name} (${s.logFile}) ---\n${s.logTail(10)}`);
+		for (const s of [this.postgres, this.redis])
+			if (s) parts.push(`--- ${s.name} (${s.logFile}) ---\n${s.logTail(10)}`);
 		return parts.join('\n');
 	}
 
@@ -198,7 +224,11 @@ export class QueueStack {
 	 */
 	async stop(opts: { keep?: boolean } = {}): Promise<void> {
 		const n8n = [this.webhook, ...this.workers].filter((x): x is N8nInstance => !!x);
-		await Promise.all(n8n.map((i) => i.stop().catch((e) => this.log(`stop ${i.opts.command}: ${(e as Error).message}`))));
+		await Promise.all(
+			n8n.map((i) =>
+				i.stop().catch((e) => this.log(`stop ${i.opts.command}: ${(e as Error).message}`)),
+			),
+		);
 		await this.main?.stop().catch((e) => this.log(`stop main: ${(e as Error).message}`));
 		await this.postgres?.stop().catch((e) => this.log(`stop postgres: ${(e as Error).message}`));
 		await this.redis?.stop().catch((e) => this.log(`stop redis: ${(e as Error).message}`));
@@ -215,7 +245,15 @@ export class QueueStack {
 	cpuSeconds(): Record<string, number> {
 		const groups = new Map<number, string>();
 		for (const i of [this.main, this.webhook, ...this.workers]) {
-			if (i?.pid) groups.set(i.pid, i === this.main ? 'main' : i === this.webhook ? 'webhook' : `worker${this.workers.indexOf(i) + 1}`);
+			if (i?.pid)
+				groups.set(
+					i.pid,
+					i === this.main
+						? 'main'
+						: i === this.webhook
+							? 'webhook'
+							: `worker${this.workers.indexOf(i) + 1}`,
+				);
 		}
 		if (this.postgres?.pid) groups.set(this.postgres.pid, 'postgres');
 		if (this.redis?.pid) groups.set(this.redis.pid, 'redis');
@@ -239,7 +277,11 @@ export class QueueStack {
 			}
 			// fields after "(comm)": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
 			const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-			procs.set(Number(pid), { ppid: Number(f[1]), pgrp: Number(f[2]), cpu: (Number(f[11]) + Number(f[12])) / CLOCK_TICKS });
+			procs.set(Number(pid), {
+				ppid: Number(f[1]),
+				pgrp: Number(f[2]),
+				cpu: (Number(f[11]) + Number(f[12])) / CLOCK_TICKS,
+			});
 		}
 		for (const [pid, p] of procs) {
 			let name = groups.get(p.pgrp);
@@ -274,7 +316,10 @@ export async function startQueueStack(opts: QueueStackOptions = {}): Promise<Que
 	removeOnExit(stack);
 	const started = Date.now();
 	try {
-		const [redis, postgres] = await Promise.allSettled([startRedis({ nice: opts.nice, log }), startPostgres({ nice: opts.nice, log })]);
+		const [redis, postgres] = await Promise.allSettled([
+			startRedis({ nice: opts.nice, log }),
+			startPostgres({ nice: opts.nice, log }),
+		]);
 		if (redis.status === 'fulfilled') stack.redis = redis.value;
 		if (postgres.status === 'fulfilled') stack.postgres = postgres.value;
 		if (redis.status === 'rejected') throw redis.reason;
@@ -282,10 +327,15 @@ export async function startQueueStack(opts: QueueStackOptions = {}): Promise<Que
 		await stack.prepareWebhook();
 		await stack.startMain();
 		const workers = opts.workers ?? 1;
-		const results = await Promise.allSettled([stack.startWebhook(), ...Array.from({ length: workers }, () => stack.addWorker())]);
+		const results = await Promise.allSettled([
+			stack.startWebhook(),
+			...Array.from({ length: workers }, () => stack.addWorker()),
+		]);
 		const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
 		if (failed) throw failed.reason;
-		log(`queue stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${stack.describe()}`);
+		log(
+			`queue stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${stack.describe()}`,
+		);
 		return stack;
 	} catch (e) {
 		const tails = stack.logTails();
@@ -295,7 +345,10 @@ export async function startQueueStack(opts: QueueStackOptions = {}): Promise<Que
 }
 
 /** startQueueStack → fn → always stop (folder kept on failure). */
-export async function withQueueStack<T>(opts: QueueStackOptions, fn: (stack: QueueStack) => Promise<T>): Promise<T> {
+export async function withQueueStack<T>(
+	opts: QueueStackOptions,
+	fn: (stack: QueueStack) => Promise<T>,
+): Promise<T> {
 	const stack = await startQueueStack(opts);
 	let ok = false;
 	try {

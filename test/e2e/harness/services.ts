@@ -10,7 +10,17 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { defaultLog, freePort, killGroup, Logger, run, sleep, tailFile, waitFor, WaitAbort } from './util';
+import {
+	defaultLog,
+	freePort,
+	killGroup,
+	Logger,
+	run,
+	sleep,
+	tailFile,
+	waitFor,
+	WaitAbort,
+} from './util';
 import { withNice } from './n8n';
 
 // ---- installing from Debian's packages ------------------------------------------------------------------------
@@ -55,12 +65,17 @@ export async function aptInstall(pkgs: string[], log: Logger = defaultLog): Prom
 
 /** Path of `redis-server`, installed from Debian's `redis-server` package when missing. */
 export async function ensureRedisServer(log: Logger = defaultLog): Promise<string> {
-	const found = () => which('redis-server') ?? (fs.existsSync('/usr/bin/redis-server') ? '/usr/bin/redis-server' : undefined);
+	const found = () =>
+		which('redis-server') ??
+		(fs.existsSync('/usr/bin/redis-server') ? '/usr/bin/redis-server' : undefined);
 	let bin = found();
 	if (!bin) {
 		await aptInstall(['redis-server'], log);
 		bin = found();
-		if (!bin) throw new Error('apt-get installed redis-server but no redis-server binary is on PATH or in /usr/bin');
+		if (!bin)
+			throw new Error(
+				'apt-get installed redis-server but no redis-server binary is on PATH or in /usr/bin',
+			);
 	}
 	return bin;
 }
@@ -70,7 +85,8 @@ function findPostgresBinDir(): string | undefined {
 	const base = '/usr/lib/postgresql';
 	const candidates: string[] = [];
 	if (fs.existsSync(base)) {
-		for (const v of fs.readdirSync(base).sort((a, b) => Number(b) - Number(a))) candidates.push(path.join(base, v, 'bin'));
+		for (const v of fs.readdirSync(base).sort((a, b) => Number(b) - Number(a)))
+			candidates.push(path.join(base, v, 'bin'));
 	}
 	const pgConfig = which('pg_config');
 	if (pgConfig) {
@@ -79,7 +95,9 @@ function findPostgresBinDir(): string | undefined {
 	}
 	const initdb = which('initdb');
 	if (initdb) candidates.push(path.dirname(fs.realpathSync(initdb)));
-	return candidates.find((d) => ['initdb', 'postgres', 'pg_isready', 'createdb'].every((b) => fs.existsSync(path.join(d, b))));
+	return candidates.find((d) =>
+		['initdb', 'postgres', 'pg_isready', 'createdb'].every((b) => fs.existsSync(path.join(d, b))),
+	);
 }
 
 /** PostgreSQL's bin directory, installed from Debian's `postgresql` package when missing. */
@@ -90,7 +108,10 @@ export async function ensurePostgres(log: Logger = defaultLog): Promise<string> 
 		// it just fails to start it); the harness never uses it.
 		await aptInstall(['postgresql'], log);
 		dir = findPostgresBinDir();
-		if (!dir) throw new Error('apt-get installed postgresql but no initdb/postgres was found under /usr/lib/postgresql/*/bin');
+		if (!dir)
+			throw new Error(
+				'apt-get installed postgresql but no initdb/postgres was found under /usr/lib/postgresql/*/bin',
+			);
 	}
 	return dir;
 }
@@ -99,15 +120,21 @@ export async function ensurePostgres(log: Logger = defaultLog): Promise<string> 
  * The uid/gid PostgreSQL runs as: it refuses to run as root. As root: the system user `n8npg` (created with
  * `useradd -r` if missing, no home, no login shell); otherwise the current user.
  */
-export async function postgresUser(name = 'n8npg'): Promise<{ uid: number; gid: number; name: string }> {
-	if (!isRoot()) return { uid: process.getuid!(), gid: process.getgid!(), name: os.userInfo().username };
+export async function postgresUser(
+	name = 'n8npg',
+): Promise<{ uid: number; gid: number; name: string }> {
+	if (!isRoot())
+		return { uid: process.getuid!(), gid: process.getgid!(), name: os.userInfo().username };
 	const lookup = () => spawnSync('id', ['-u', name], { encoding: 'utf8' });
 	if (lookup().status !== 0) {
-		await run('useradd', ['-r', '-M', '-d', '/nonexistent', '-s', '/usr/sbin/nologin', name], { timeoutMs: 30_000 });
+		await run('useradd', ['-r', '-M', '-d', '/nonexistent', '-s', '/usr/sbin/nologin', name], {
+			timeoutMs: 30_000,
+		});
 	}
 	const uid = Number(spawnSync('id', ['-u', name], { encoding: 'utf8' }).stdout.trim());
 	const gid = Number(spawnSync('id', ['-g', name], { encoding: 'utf8' }).stdout.trim());
-	if (!Number.isInteger(uid) || !Number.isInteger(gid)) throw new Error(`cannot resolve uid/gid of ${name}`);
+	if (!Number.isInteger(uid) || !Number.isInteger(gid))
+		throw new Error(`cannot resolve uid/gid of ${name}`);
 	return { uid, gid, name };
 }
 
@@ -152,7 +179,8 @@ export function descendantPids(pid: number): number[] {
 	}
 	const out: number[] = [];
 	const queue = [pid];
-	while (queue.length) for (const c of children.get(queue.shift()!) ?? []) (out.push(c), queue.push(c));
+	while (queue.length)
+		for (const c of children.get(queue.shift()!) ?? []) (out.push(c), queue.push(c));
 	return out;
 }
 
@@ -191,7 +219,11 @@ export class ServerProcess {
 		return !!this.child && this.exitCode === null && this.exitSignal === null;
 	}
 
-	spawn(cmd: string, args: string[], opts: { nice?: number; uid?: number; gid?: number; env?: NodeJS.ProcessEnv }): void {
+	spawn(
+		cmd: string,
+		args: string[],
+		opts: { nice?: number; uid?: number; gid?: number; env?: NodeJS.ProcessEnv },
+	): void {
 		const fd = fs.openSync(this.logFile, 'a');
 		const [c, a] = withNice(opts.nice, cmd, args);
 		try {
@@ -226,8 +258,13 @@ export class ServerProcess {
 	async stop(timeoutMs = 15_000, remove = true): Promise<void> {
 		if (this.running) {
 			killGroup(this.pid, this.stopSignal);
-			const done = await Promise.race([this.exited!.then(() => true), sleep(timeoutMs).then(() => false)]);
-			if (!done) for (const p of [this.pid, ...(this.pid ? descendantPids(this.pid) : [])]) killGroup(p, 'SIGKILL');
+			const done = await Promise.race([
+				this.exited!.then(() => true),
+				sleep(timeoutMs).then(() => false),
+			]);
+			if (!done)
+				for (const p of [this.pid, ...(this.pid ? descendantPids(this.pid) : [])])
+					killGroup(p, 'SIGKILL');
 			await Promise.race([this.exited, sleep(5000)]);
 		}
 		killGroup(this.pid, 'SIGKILL');
@@ -245,12 +282,20 @@ export class ServerProcess {
 	}
 }
 
-async function waitUntilUp(server: ServerProcess, what: string, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
+async function waitUntilUp(
+	server: ServerProcess,
+	what: string,
+	timeoutMs: number,
+	probe: () => Promise<boolean>,
+): Promise<void> {
 	try {
 		await waitFor(
 			what,
 			async () => {
-				if (!server.running) throw new WaitAbort(`${server.name} exited during startup (code ${server.exitCode}, signal ${server.exitSignal})`);
+				if (!server.running)
+					throw new WaitAbort(
+						`${server.name} exited during startup (code ${server.exitCode}, signal ${server.exitSignal})`,
+					);
 				return await probe();
 			},
 			{ timeoutMs, intervalMs: 200 },
@@ -299,15 +344,40 @@ export async function startRedis(opts: ServiceOptions = {}): Promise<ServerProce
 	fs.mkdirSync(parent, { recursive: true });
 	const dir = fs.mkdtempSync(path.join(parent, 'n8n-e2e-redis-'));
 	const port = await freePort();
-	const server = new ServerProcess('redis-server', port, dir, path.join(dir, 'redis.log'), 'SIGTERM');
+	const server = new ServerProcess(
+		'redis-server',
+		port,
+		dir,
+		path.join(dir, 'redis.log'),
+		'SIGTERM',
+	);
 	const started = Date.now();
 	server.spawn(
 		bin,
-		['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--protected-mode', 'no'],
+		[
+			'--port',
+			String(port),
+			'--bind',
+			'127.0.0.1',
+			'--dir',
+			dir,
+			'--save',
+			'',
+			'--appendonly',
+			'no',
+			'--daemonize',
+			'no',
+			'--protected-mode',
+			'no',
+		],
 		{ nice: opts.nice },
 	);
-	await waitUntilUp(server, `redis-server on port ${port}`, opts.startTimeoutMs ?? 30_000, () => redisPing(port));
-	log(`redis-server ready on 127.0.0.1:${port} in ${Date.now() - started} ms (pid ${server.pid}, ${dir})`);
+	await waitUntilUp(server, `redis-server on port ${port}`, opts.startTimeoutMs ?? 30_000, () =>
+		redisPing(port),
+	);
+	log(
+		`redis-server ready on 127.0.0.1:${port} in ${Date.now() - started} ms (pid ${server.pid}, ${dir})`,
+	);
 	return server;
 }
 
@@ -326,7 +396,9 @@ export interface PostgresServer extends ServerProcess {
  * `createdb n8n`. fsync and synchronous commits are off: the data is thrown away afterwards, and the machine is
  * shared. Stop it with `stop()` (fast shutdown, folder removed).
  */
-export async function startPostgres(opts: ServiceOptions & { database?: string; user?: string } = {}): Promise<PostgresServer> {
+export async function startPostgres(
+	opts: ServiceOptions & { database?: string; user?: string } = {},
+): Promise<PostgresServer> {
 	const log = opts.log ?? defaultLog;
 	const bin = await ensurePostgres(log);
 	const owner = await postgresUser();
@@ -337,15 +409,25 @@ export async function startPostgres(opts: ServiceOptions & { database?: string; 
 	const data = path.join(dir, 'data');
 	const database = opts.database ?? 'n8n';
 	const user = opts.user ?? 'n8n';
-	const env = { PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`, LANG: 'C', LC_ALL: 'C', HOME: dir, PGTZ: 'UTC' };
+	const env = {
+		PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+		LANG: 'C',
+		LC_ALL: 'C',
+		HOME: dir,
+		PGTZ: 'UTC',
+	};
 	const started = Date.now();
-	await run(path.join(bin, 'initdb'), ['-D', data, '-U', user, '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync'], {
-		cwd: dir,
-		env,
-		uid: owner.uid,
-		gid: owner.gid,
-		timeoutMs: 120_000,
-	}).catch((e) => {
+	await run(
+		path.join(bin, 'initdb'),
+		['-D', data, '-U', user, '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync'],
+		{
+			cwd: dir,
+			env,
+			uid: owner.uid,
+			gid: owner.gid,
+			timeoutMs: 120_000,
+		},
+	).catch((e) => {
 		fs.rmSync(dir, { recursive: true, force: true });
 		throw new Error(`initdb as ${owner.name} failed: ${(e as Error).message}`);
 	});
@@ -359,31 +441,49 @@ export async function startPostgres(opts: ServiceOptions & { database?: string; 
 	server.spawn(
 		path.join(bin, 'postgres'),
 		[
-			'-D', data,
-			'-p', String(port),
-			'-k', dir,
-			'-c', 'listen_addresses=127.0.0.1',
-			'-c', 'fsync=off',
-			'-c', 'synchronous_commit=off',
-			'-c', 'full_page_writes=off',
-			'-c', 'max_connections=200',
+			'-D',
+			data,
+			'-p',
+			String(port),
+			'-k',
+			dir,
+			'-c',
+			'listen_addresses=127.0.0.1',
+			'-c',
+			'fsync=off',
+			'-c',
+			'synchronous_commit=off',
+			'-c',
+			'full_page_writes=off',
+			'-c',
+			'max_connections=200',
 		],
 		{ nice: opts.nice, uid: owner.uid, gid: owner.gid, env },
 	);
 	await waitUntilUp(server, `postgres on port ${port}`, opts.startTimeoutMs ?? 60_000, async () => {
-		const r = await run(path.join(bin, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port), '-U', user, '-d', 'postgres'], {
-			env,
-			timeoutMs: 10_000,
-			check: false,
-		});
+		const r = await run(
+			path.join(bin, 'pg_isready'),
+			['-h', '127.0.0.1', '-p', String(port), '-U', user, '-d', 'postgres'],
+			{
+				env,
+				timeoutMs: 10_000,
+				check: false,
+			},
+		);
 		return r.code === 0;
 	});
 	try {
-		await run(path.join(bin, 'createdb'), ['-h', '127.0.0.1', '-p', String(port), '-U', user, database], { env, timeoutMs: 60_000 });
+		await run(
+			path.join(bin, 'createdb'),
+			['-h', '127.0.0.1', '-p', String(port), '-U', user, database],
+			{ env, timeoutMs: 60_000 },
+		);
 	} catch (e) {
 		await server.stop();
 		throw e;
 	}
-	log(`postgres ready on 127.0.0.1:${port} (database ${database}, user ${user}, run as ${owner.name}) in ${Date.now() - started} ms (pid ${server.pid}, ${dir})`);
+	log(
+		`postgres ready on 127.0.0.1:${port} (database ${database}, user ${user}, run as ${owner.name}) in ${Date.now() - started} ms (pid ${server.pid}, ${dir})`,
+	);
 	return server;
 }

@@ -31,8 +31,21 @@ export interface N8nLine {
 export const N8N_OVERRIDES: Record<string, string> = { xlsx: '0.18.5', 'isolated-vm': '5.0.4' };
 
 export const N8N_LINES: Record<string, N8nLine> = {
-	'2.41.1': { version: '2.41.1', node: '24.22.3', ignoreScripts: true, rebuild: ['sqlite3'], installMinutes: '5-7' },
-	'1.123.81': { version: '1.123.81', node: 'system', overrides: N8N_OVERRIDES, ignoreScripts: false, rebuild: [], installMinutes: '4-6' },
+	'2.41.1': {
+		version: '2.41.1',
+		node: '24.22.3',
+		ignoreScripts: true,
+		rebuild: ['sqlite3'],
+		installMinutes: '5-7',
+	},
+	'1.123.81': {
+		version: '1.123.81',
+		node: 'system',
+		overrides: N8N_OVERRIDES,
+		ignoreScripts: false,
+		rebuild: [],
+		installMinutes: '4-6',
+	},
 };
 
 /** The default n8n line when nothing else is asked for. */
@@ -46,7 +59,10 @@ export function n8nVersion(): string {
 /** The recipe for an n8n version (throws for a version the harness has no recipe for). */
 export function n8nLine(version = n8nVersion()): N8nLine {
 	const line = N8N_LINES[version];
-	if (!line) throw new Error(`n8n ${version}: no install recipe; known versions: ${Object.keys(N8N_LINES).join(', ')}`);
+	if (!line)
+		throw new Error(
+			`n8n ${version}: no install recipe; known versions: ${Object.keys(N8N_LINES).join(', ')}`,
+		);
 	return line;
 }
 
@@ -112,7 +128,9 @@ export async function waitFor<T>(
 		}
 		if (Date.now() - started > opts.timeoutMs) {
 			const extra = opts.onTimeout ? `\n${opts.onTimeout()}` : '';
-			const le = lastError ? ` (last error: ${(lastError as Error).message ?? String(lastError)})` : '';
+			const le = lastError
+				? ` (last error: ${(lastError as Error).message ?? String(lastError)})`
+				: '';
 			throw new Error(`Timed out after ${opts.timeoutMs} ms waiting for ${what}${le}${extra}`);
 		}
 		await sleep(opts.intervalMs ?? 250);
@@ -155,7 +173,11 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
 	const { timeoutMs = 600_000, echo, logFile, check = true, ...spawnOpts } = opts;
 	const started = Date.now();
 	return new Promise((resolve, reject) => {
-		const child = spawn(cmd, args, { ...spawnOpts, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+		const child = spawn(cmd, args, {
+			...spawnOpts,
+			stdio: ['ignore', 'pipe', 'pipe'],
+			detached: true,
+		});
 		let stdout = '';
 		let stderr = '';
 		const logStream = logFile ? fs.createWriteStream(logFile, { flags: 'a' }) : undefined;
@@ -181,12 +203,23 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
 		child.on('close', (code, signal) => {
 			clearTimeout(timer);
 			logStream?.end();
-			const res: RunResult = { code: code ?? (signal ? 128 : 1), stdout, stderr, ms: Date.now() - started };
+			const res: RunResult = {
+				code: code ?? (signal ? 128 : 1),
+				stdout,
+				stderr,
+				ms: Date.now() - started,
+			};
 			if (timedOut) {
-				reject(new Error(`${cmd} ${args.join(' ')} timed out after ${timeoutMs} ms\n${tail(stdout + stderr, 40)}`));
+				reject(
+					new Error(
+						`${cmd} ${args.join(' ')} timed out after ${timeoutMs} ms\n${tail(stdout + stderr, 40)}`,
+					),
+				);
 			} else if (check && res.code !== 0) {
 				reject(
-					new Error(`${cmd} ${args.join(' ')} exited with ${res.code}${signal ? ` (${signal})` : ''}\n${tail(stdout + '\n' + stderr, 40)}`),
+					new Error(
+						`${cmd} ${args.join(' ')} exited with ${res.code}${signal ? ` (${signal})` : ''}\n${tail(stdout + '\n' + stderr, 40)}`,
+					),
 				);
 			} else {
 				resolve(res);

@@ -24,7 +24,11 @@ export function pad(n: number, w = 4): string {
 }
 
 /** One progress line every `everyMs`. */
-export function progressLogger(log: Logger, label: string, everyMs = 15_000): (p: Progress) => void {
+export function progressLogger(
+	log: Logger,
+	label: string,
+	everyMs = 15_000,
+): (p: Progress) => void {
 	let last = 0;
 	const t0 = Date.now();
 	return (p) => {
@@ -72,7 +76,12 @@ export function governed(sim: RunningSimulator, min: number, max: number, d: Dep
 		if (recentSendDelayMs(sim) > MAX_SEND_DELAY_MS) laggingUntil = Date.now() + LAG_HOLD_MS;
 		return Date.now() < laggingUntil;
 	};
-	const gov = startClockGovernor(sim, { min, max, targetCallbacksPerSecond: 3.2 * min, busy: () => lagging() || campaignBusy(latest, d.settings) });
+	const gov = startClockGovernor(sim, {
+		min,
+		max,
+		targetCallbacksPerSecond: 3.2 * min,
+		busy: () => lagging() || campaignBusy(latest, d.settings),
+	});
 	return {
 		observe: (p: Progress) => {
 			const now = Date.now();
@@ -87,7 +96,12 @@ export function governed(sim: RunningSimulator, min: number, max: number, d: Dep
 }
 
 /** Reads progress until two reads `gapMs` apart agree on the stats (n8n may still be saving a late execution). */
-export async function settledProgress(n8n: N8nInstance, sim: RunningSimulator, d: Deployed, gapMs = 4000): Promise<Progress> {
+export async function settledProgress(
+	n8n: N8nInstance,
+	sim: RunningSimulator,
+	d: Deployed,
+	gapMs = 4000,
+): Promise<Progress> {
 	let prev = await readProgress(n8n, sim, d);
 	for (let i = 0; i < 10; i++) {
 		await new Promise((r) => setTimeout(r, gapMs));

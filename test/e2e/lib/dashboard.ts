@@ -47,7 +47,13 @@ async function dashboardFrame(page: Page, timeoutMs: number): Promise<Frame | nu
 	const deadline = Date.now() + timeoutMs;
 	while (Date.now() < deadline) {
 		for (const f of page.frames()) {
-			if (await f.locator('[data-k="Placed"]').count().catch(() => 0)) return f;
+			if (
+				await f
+					.locator('[data-k="Placed"]')
+					.count()
+					.catch(() => 0)
+			)
+				return f;
 		}
 		await page.waitForTimeout(250);
 	}
@@ -97,14 +103,25 @@ async function readFigures(f: Frame): Promise<DashboardFigures> {
  * Opens the dashboard once and reads it; the browser is closed right after (each refresh of the open page would be
  * another execution of the workflow). `screenshot`: a file to save the page to.
  */
-export async function visitDashboard(n8n: N8nInstance, dashboardPath: string, o: { screenshot?: string; timeoutMs?: number } = {}): Promise<DashboardVisit> {
-	const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+export async function visitDashboard(
+	n8n: N8nInstance,
+	dashboardPath: string,
+	o: { screenshot?: string; timeoutMs?: number } = {},
+): Promise<DashboardVisit> {
+	const browser = await chromium.launch({
+		executablePath: CHROMIUM,
+		headless: true,
+		args: ['--no-sandbox'],
+	});
 	const errors: string[] = [];
 	try {
 		const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
 		page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
 		page.on('pageerror', (e) => errors.push(`page error: ${String(e)}`));
-		const res = await page.goto(n8n.client.webhookUrl(dashboardPath), { waitUntil: 'load', timeout: o.timeoutMs ?? 30_000 });
+		const res = await page.goto(n8n.client.webhookUrl(dashboardPath), {
+			waitUntil: 'load',
+			timeout: o.timeoutMs ?? 30_000,
+		});
 		const frame = await dashboardFrame(page, o.timeoutMs ?? 30_000);
 		const figures = frame ? await readFigures(frame) : null;
 		if (o.screenshot) await page.screenshot({ path: o.screenshot, fullPage: true });
@@ -125,13 +142,20 @@ export async function pressDashboardButton(
 	secret: string,
 	timeoutMs = 30_000,
 ): Promise<{ result: string | null; errors: string[] }> {
-	const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+	const browser = await chromium.launch({
+		executablePath: CHROMIUM,
+		headless: true,
+		args: ['--no-sandbox'],
+	});
 	const errors: string[] = [];
 	try {
 		const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
 		page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
 		page.on('pageerror', (e) => errors.push(`page error: ${String(e)}`));
-		await page.goto(n8n.client.webhookUrl(dashboardPath), { waitUntil: 'load', timeout: timeoutMs });
+		await page.goto(n8n.client.webhookUrl(dashboardPath), {
+			waitUntil: 'load',
+			timeout: timeoutMs,
+		});
 		const frame = await dashboardFrame(page, timeoutMs);
 		if (!frame) return { result: null, errors: [...errors, 'no dashboard in the page'] };
 		await frame.locator('#controls input[name="secret"]').fill(secret);
@@ -139,7 +163,8 @@ export async function pressDashboardButton(
 		const result = frame.locator('#result');
 		const deadline = Date.now() + timeoutMs;
 		let text = '';
-		while (Date.now() < deadline && !(text = ((await result.textContent()) ?? '').trim())) await page.waitForTimeout(200);
+		while (Date.now() < deadline && !(text = ((await result.textContent()) ?? '').trim()))
+			await page.waitForTimeout(200);
 		return { result: text || null, errors };
 	} finally {
 		await browser.close();
@@ -168,16 +193,23 @@ export function dashboardDiffs(page: DashboardFigures, stats: PacingStats): stri
 	};
 	const diffs = Object.entries(want)
 		.filter(([key, v]) => (page as unknown as Record<string, unknown>)[key] !== v)
-		.map(([key, v]) => `${key}: page ${JSON.stringify((page as unknown as Record<string, unknown>)[key])}, Get Stats ${JSON.stringify(v)}`);
+		.map(
+			([key, v]) =>
+				`${key}: page ${JSON.stringify((page as unknown as Record<string, unknown>)[key])}, Get Stats ${JSON.stringify(v)}`,
+		);
 	for (const c of stats.circles) {
 		const row = page.circles[c.circle];
 		const pct = c.completionPct === null ? '–' : `${c.completionPct.toFixed(1)}%`;
 		if (!row) diffs.push(`circle ${c.circle}: not on the page`);
-		else if (row.breaker !== c.breaker || row.completion !== pct) diffs.push(`circle ${c.circle}: page ${row.breaker} ${row.completion}, Get Stats ${c.breaker} ${pct}`);
+		else if (row.breaker !== c.breaker || row.completion !== pct)
+			diffs.push(
+				`circle ${c.circle}: page ${row.breaker} ${row.completion}, Get Stats ${c.breaker} ${pct}`,
+			);
 	}
 	const extra = Object.keys(page.circles).filter((c) => !stats.circles.some((s) => s.circle === c));
 	if (extra.length) diffs.push(`circles on the page only: ${extra.join(', ')}`);
 	const barSum = page.bars.reduce((a, b) => a + b[0] + b[1], 0);
-	if (barSum !== page.hourFinished) diffs.push(`chart bars add up to ${barSum}, the chart says ${page.hourFinished}`);
+	if (barSum !== page.hourFinished)
+		diffs.push(`chart bars add up to ${barSum}, the chart says ${page.hourFinished}`);
 	return diffs;
 }

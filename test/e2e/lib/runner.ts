@@ -42,9 +42,19 @@ export class Checks {
 		return ok;
 	}
 
-	equal(name: string, actual: unknown, expected: unknown, details?: Record<string, unknown>): boolean {
+	equal(
+		name: string,
+		actual: unknown,
+		expected: unknown,
+		details?: Record<string, unknown>,
+	): boolean {
 		const ok = JSON.stringify(actual) === JSON.stringify(expected);
-		return this.check(name, ok, `expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`, details);
+		return this.check(
+			name,
+			ok,
+			`expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`,
+			details,
+		);
 	}
 
 	/** A check that failed because the scenario itself threw. */

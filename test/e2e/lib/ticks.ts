@@ -22,7 +22,9 @@ export async function tickOverlap(n8n: N8nInstance, workflowId: string): Promise
 		if (r.start < latestStop) overlapping++;
 		latestStop = Math.max(latestStop, r.stop);
 	}
-	const edges = runs.flatMap((r) => [[r.start, 1] as const, [r.stop, -1] as const]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+	const edges = runs
+		.flatMap((r) => [[r.start, 1] as const, [r.stop, -1] as const])
+		.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
 	let now = 0;
 	let maxConcurrent = 0;
 	for (const [, d] of edges) maxConcurrent = Math.max(maxConcurrent, (now += d));

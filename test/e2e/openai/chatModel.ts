@@ -32,7 +32,8 @@ async function readJson(req: IncomingMessage): Promise<Json> {
 
 function textOf(content: unknown): string {
 	if (typeof content === 'string') return content;
-	if (Array.isArray(content)) return content.map((p: Json) => (typeof p?.text === 'string' ? p.text : '')).join(' ');
+	if (Array.isArray(content))
+		return content.map((p: Json) => (typeof p?.text === 'string' ? p.text : '')).join(' ');
 	return '';
 }
 
@@ -40,7 +41,9 @@ function textOf(content: unknown): string {
 function callArguments(parameters: Json, userText: string): Json {
 	const number = PHONE.exec(userText)?.[0].replace(/[\s-]/g, '') ?? '';
 	const args: Json = {};
-	for (const [name, schema] of Object.entries((parameters?.properties ?? {}) as Record<string, Json>)) {
+	for (const [name, schema] of Object.entries(
+		(parameters?.properties ?? {}) as Record<string, Json>,
+	)) {
 		if (schema?.type === 'string' || schema?.type === undefined) args[name] = number;
 	}
 	return args;
@@ -68,15 +71,43 @@ export function answer(body: Json): { reply: Json; seen: ChatRequestSeen } {
 	const last = messages[messages.length - 1] ?? {};
 	const seen = { tools, lastRole: String(last.role ?? ''), body };
 	if (last.role === 'tool') {
-		return { reply: completion(body, { role: 'assistant', content: `The tool answered: ${textOf(last.content)}` }, 'stop'), seen };
+		return {
+			reply: completion(
+				body,
+				{ role: 'assistant', content: `The tool answered: ${textOf(last.content)}` },
+				'stop',
+			),
+			seen,
+		};
 	}
 	const userText = textOf([...messages].reverse().find((m) => m.role === 'user')?.content);
 	const tool = tools.find((t) => /phone call/i.test(t.description));
 	if (!tool || !PHONE.test(userText)) {
-		return { reply: completion(body, { role: 'assistant', content: 'No phone-call tool or no number: nothing to do.' }, 'stop'), seen };
+		return {
+			reply: completion(
+				body,
+				{ role: 'assistant', content: 'No phone-call tool or no number: nothing to do.' },
+				'stop',
+			),
+			seen,
+		};
 	}
-	const toolCall = { id: `call_${Date.now()}`, type: 'function', function: { name: tool.name, arguments: JSON.stringify(callArguments(tool.parameters, userText)) } };
-	return { reply: completion(body, { role: 'assistant', content: null, tool_calls: [toolCall] }, 'tool_calls'), seen };
+	const toolCall = {
+		id: `call_${Date.now()}`,
+		type: 'function',
+		function: {
+			name: tool.name,
+			arguments: JSON.stringify(callArguments(tool.parameters, userText)),
+		},
+	};
+	return {
+		reply: completion(
+			body,
+			{ role: 'assistant', content: null, tool_calls: [toolCall] },
+			'tool_calls',
+		),
+		seen,
+	};
 }
 
 function send(res: ServerResponse, status: number, body: Json): void {
@@ -91,7 +122,8 @@ function sendStream(res: ServerResponse, reply: Json): void {
 		`data: ${JSON.stringify({ id: reply.id, object: 'chat.completion.chunk', created: reply.created, model: reply.model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
 	res.writeHead(200, { 'content-type': 'text/event-stream' });
 	const delta: Json = { role: 'assistant', content: choice.message.content ?? '' };
-	if (choice.message.tool_calls) delta.tool_calls = choice.message.tool_calls.map((c: Json, index: number) => ({ index, ...c }));
+	if (choice.message.tool_calls)
+		delta.tool_calls = choice.message.tool_calls.map((c: Json, index: number) => ({ index, ...c }));
 	res.write(chunk(delta, null));
 	res.write(chunk({}, choice.finish_reason));
 	res.end('data: [DONE]\n\n');
@@ -103,11 +135,19 @@ export async function startChatModel(): Promise<RunningChatModel> {
 		void (async () => {
 			const path = (req.url ?? '').split('?')[0];
 			if (req.method === 'GET' && path.endsWith('/models')) {
-				send(res, 200, { object: 'list', data: [{ id: 'gpt-4o-mini', object: 'model', created: 0, owned_by: 'scripted' }] });
+				send(res, 200, {
+					object: 'list',
+					data: [{ id: 'gpt-4o-mini', object: 'model', created: 0, owned_by: 'scripted' }],
+				});
 				return;
 			}
 			if (req.method !== 'POST' || !path.endsWith('/chat/completions')) {
-				send(res, 404, { error: { message: `Unknown request ${req.method} ${path}`, type: 'invalid_request_error' } });
+				send(res, 404, {
+					error: {
+						message: `Unknown request ${req.method} ${path}`,
+						type: 'invalid_request_error',
+					},
+				});
 				return;
 			}
 			const body = await readJson(req);
@@ -115,7 +155,9 @@ export async function startChatModel(): Promise<RunningChatModel> {
 			requests.push(seen);
 			if (body.stream) sendStream(res, reply);
 			else send(res, 200, reply);
-		})().catch((error: Error) => send(res, 500, { error: { message: error.message, type: 'server_error' } }));
+		})().catch((error: Error) =>
+			send(res, 500, { error: { message: error.message, type: 'server_error' } }),
+		);
 	});
 	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 	const { port } = server.address() as AddressInfo;

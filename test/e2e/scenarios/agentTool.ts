@@ -16,12 +16,30 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 const PKG = 'n8n-nodes-exotel-campaigns';
 const NUMBER = '+919810000010';
 
-function agentWorkflow(path: string, allow: boolean, exotelCredentialId: string, openAiCredentialId: string): Json {
+function agentWorkflow(
+	path: string,
+	allow: boolean,
+	exotelCredentialId: string,
+	openAiCredentialId: string,
+): Json {
 	return {
 		name: `E2E agent tool (allow ${allow})`,
 		nodes: [
-			{ parameters: { httpMethod: 'POST', path, responseMode: 'lastNode', options: {} }, name: 'Webhook', type: 'n8n-nodes-base.webhook', typeVersion: 2, position: [0, 0], webhookId: path },
-			{ parameters: { promptType: 'define', text: '={{ $json.body.prompt }}', options: {} }, name: 'AI Agent', type: '@n8n/n8n-nodes-langchain.agent', typeVersion: 3, position: [220, 0] },
+			{
+				parameters: { httpMethod: 'POST', path, responseMode: 'lastNode', options: {} },
+				name: 'Webhook',
+				type: 'n8n-nodes-base.webhook',
+				typeVersion: 2,
+				position: [0, 0],
+				webhookId: path,
+			},
+			{
+				parameters: { promptType: 'define', text: '={{ $json.body.prompt }}', options: {} },
+				name: 'AI Agent',
+				type: '@n8n/n8n-nodes-langchain.agent',
+				typeVersion: 3,
+				position: [220, 0],
+			},
 			{
 				parameters: { model: { __rl: true, mode: 'id', value: 'gpt-4o-mini' }, options: {} },
 				name: 'OpenAI Chat Model',
@@ -47,7 +65,9 @@ function agentWorkflow(path: string, allow: boolean, exotelCredentialId: string,
 		],
 		connections: {
 			Webhook: { main: [[{ node: 'AI Agent', type: 'main', index: 0 }]] },
-			'OpenAI Chat Model': { ai_languageModel: [[{ node: 'AI Agent', type: 'ai_languageModel', index: 0 }]] },
+			'OpenAI Chat Model': {
+				ai_languageModel: [[{ node: 'AI Agent', type: 'ai_languageModel', index: 0 }]],
+			},
 			'Exotel Connect Call': { ai_tool: [[{ node: 'AI Agent', type: 'ai_tool', index: 0 }]] },
 		},
 		settings: { executionOrder: 'v1' },
@@ -63,7 +83,15 @@ export async function agentTool(ctx: E2eContext, checks: Checks): Promise<void> 
 		const exotel = await n8n.client.createCredential({
 			name: 'Exotel (simulator)',
 			type: 'exotelApi',
-			data: { apiKey: 'sim-key', apiToken: 'sim-token', accountSid: 'simaccount', cluster: 'custom', baseUrl: sim.url, allowUnencryptedHttp: false, allowedHttpRequestDomains: 'all' },
+			data: {
+				apiKey: 'sim-key',
+				apiToken: 'sim-token',
+				accountSid: 'simaccount',
+				cluster: 'custom',
+				baseUrl: sim.url,
+				allowUnencryptedHttp: false,
+				allowedHttpRequestDomains: 'all',
+			},
 		});
 		const openAi = await n8n.client.createCredential({
 			name: 'OpenAI (scripted)',
@@ -73,24 +101,37 @@ export async function agentTool(ctx: E2eContext, checks: Checks): Promise<void> 
 		const expected = normalizeIndianPhone(NUMBER);
 		for (const allow of [false, true]) {
 			const path = `e2e-agent-${allow ? 'allowed' : 'refused'}`;
-			const wf = await n8n.client.importWorkflow(agentWorkflow(path, allow, exotel.id, openAi.id), { activate: true });
+			const wf = await n8n.client.importWorkflow(agentWorkflow(path, allow, exotel.id, openAi.id), {
+				activate: true,
+			});
 			const callsBefore = sim.ledger.calls.length;
 			const asked = model.requests.length;
-			const res = await n8n.client.webhook(path, { prompt: `Please call ${NUMBER} now about the delivery.` }, { timeoutMs: 60_000 });
+			const res = await n8n.client.webhook(
+				path,
+				{ prompt: `Please call ${NUMBER} now about the delivery.` },
+				{ timeoutMs: 60_000 },
+			);
 			const output = String((res.data as Json)?.output ?? JSON.stringify(res.data));
 			const placed = sim.ledger.calls.slice(callsBefore);
 			const seen = model.requests.slice(asked);
 			const tool = seen[0]?.tools.find((t) => /phone call/i.test(t.description));
-			log(`  agent (allow ${allow}): HTTP ${res.status}, ${seen.length} model requests, tools offered: ${seen[0]?.tools.map((t) => t.name).join(', ')}; calls placed ${placed.length}; answer: ${output.slice(0, 200)}`);
+			log(
+				`  agent (allow ${allow}): HTTP ${res.status}, ${seen.length} model requests, tools offered: ${seen[0]?.tools.map((t) => t.name).join(', ')}; calls placed ${placed.length}; answer: ${output.slice(0, 200)}`,
+			);
 			if (!allow) {
 				checks.check(
 					'AI agent: with "Allow the AI Agent to Place Calls" off, the Connect Call tool refuses and no call is placed',
-					res.status === 200 && placed.length === 0 && /may not place calls/i.test(output) && seen.some((s) => s.lastRole === 'tool'),
+					res.status === 200 &&
+						placed.length === 0 &&
+						/may not place calls/i.test(output) &&
+						seen.some((s) => s.lastRole === 'tool'),
 					`HTTP ${res.status}, calls ${placed.length}, model requests ${seen.length}, answer: ${output.slice(0, 300)}`,
 				);
 				checks.check(
 					'AI agent: the model is told that each use of the tool places one real, billed call',
-					!!tool && /Places ONE real phone call/.test(tool.description) && /billed/.test(tool.description),
+					!!tool &&
+						/Places ONE real phone call/.test(tool.description) &&
+						/billed/.test(tool.description),
 					`tool offered: ${JSON.stringify(seen[0]?.tools.map((t) => ({ name: t.name, description: t.description.slice(0, 120) })))}`,
 				);
 			} else {
@@ -98,7 +139,11 @@ export async function agentTool(ctx: E2eContext, checks: Checks): Promise<void> 
 				const sameNumber = !!to?.ok && expected.ok && to.e164 === expected.e164;
 				checks.check(
 					'AI agent: once allowed, one tool use places exactly one call, to the number the user gave; the model gets the call, not the request',
-					res.status === 200 && placed.length === 1 && sameNumber && output.includes(String(placed[0]?.sid)) && !/user-agent/i.test(output),
+					res.status === 200 &&
+						placed.length === 1 &&
+						sameNumber &&
+						output.includes(String(placed[0]?.sid)) &&
+						!/user-agent/i.test(output),
 					`HTTP ${res.status}, calls ${placed.length} (${placed.map((c) => c.from).join(', ')}), answer: ${output.slice(0, 300)}`,
 					{ callSid: placed[0]?.sid },
 				);

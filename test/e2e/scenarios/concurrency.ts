@@ -47,7 +47,10 @@ async function webhookExecutions(ctx: E2eContext, workflowId: string): Promise<n
  * The webhook executions once the list stops changing. n8n 2.x lists a Stats webhook execution (the progress
  * reads) a moment after it has answered, so a count taken right away can grow by one without any callback.
  */
-async function settledWebhookExecutionIds(ctx: E2eContext, workflowId: string): Promise<Set<string>> {
+async function settledWebhookExecutionIds(
+	ctx: E2eContext,
+	workflowId: string,
+): Promise<Set<string>> {
 	let last = await webhookExecutionIds(ctx, workflowId);
 	for (let i = 0; i < 20; i++) {
 		await new Promise((r) => setTimeout(r, 1500));
@@ -59,7 +62,11 @@ async function settledWebhookExecutionIds(ctx: E2eContext, workflowId: string): 
 }
 
 /** Of the executions in `after` but not in `before`, those that ran the Status Trigger (the callback path). */
-async function callbackExecutionsSince(ctx: E2eContext, before: Set<string>, after: Set<string>): Promise<string[]> {
+async function callbackExecutionsSince(
+	ctx: E2eContext,
+	before: Set<string>,
+	after: Set<string>,
+): Promise<string[]> {
 	const started: string[] = [];
 	for (const id of after) {
 		if (before.has(id)) continue;
@@ -115,7 +122,9 @@ export async function concurrencyAndSecurity(ctx: E2eContext, checks: Checks): P
 	const before = await settledProgress(n8n, sim, d, 2000);
 	checks.check(
 		`setup: ${CALLS} calls placed and registered, none counted yet`,
-		placed.calls === CALLS && before.stats?.totals.inFlight === CALLS && before.stats?.totals.resolved === 0,
+		placed.calls === CALLS &&
+			before.stats?.totals.inFlight === CALLS &&
+			before.stats?.totals.resolved === 0,
 		`calls ${placed.calls}, in flight ${before.stats?.totals.inFlight}, resolved ${before.stats?.totals.resolved}`,
 	);
 
@@ -124,8 +133,12 @@ export async function concurrencyAndSecurity(ctx: E2eContext, checks: Checks): P
 	const sample = callbackPayload(calls[0], { type: 'terminal' }, true);
 	const execBefore = await settledWebhookExecutionIds(ctx, d.workflowId);
 	const noSecret = await n8n.client.webhook(d.statusPath, sample);
-	const wrong = await n8n.client.webhook(d.statusPath, sample, { query: { secret: 'not-the-secret-0123456789' } });
-	const wrongHeader = await n8n.client.webhook(d.statusPath, sample, { headers: { 'x-exotel-secret': 'also-wrong-0123456789' } });
+	const wrong = await n8n.client.webhook(d.statusPath, sample, {
+		query: { secret: 'not-the-secret-0123456789' },
+	});
+	const wrongHeader = await n8n.client.webhook(d.statusPath, sample, {
+		headers: { 'x-exotel-secret': 'also-wrong-0123456789' },
+	});
 	const asForm = await n8n.client.webhook(d.statusPath, sample, { encoding: 'multipart' });
 	await new Promise((r) => setTimeout(r, 3000));
 	const execAfterIds = await settledWebhookExecutionIds(ctx, d.workflowId);
@@ -144,12 +157,18 @@ export async function concurrencyAndSecurity(ctx: E2eContext, checks: Checks): P
 	const sheetWritesBefore = sim.sheets.journal.length;
 	const exotelRequestsBefore = sim.ledger.requests.length;
 	const callbackRun = await burstThrough(ctx, d.workflowId, execAfter, (i) =>
-		n8n.client.webhook(d.statusPath, callbackPayload(calls[i], { type: 'terminal' }, true), { query: { secret: SECRET } }),
+		n8n.client.webhook(d.statusPath, callbackPayload(calls[i], { type: 'terminal' }, true), {
+			query: { secret: SECRET },
+		}),
 	);
 	const webhookRuns = callbackRun.executions;
-	const errors = (await n8n.client.listExecutions({ workflowId: d.workflowId, status: 'error' })).filter((e) => e.mode === 'webhook').length;
+	const errors = (
+		await n8n.client.listExecutions({ workflowId: d.workflowId, status: 'error' })
+	).filter((e) => e.mode === 'webhook').length;
 	const details = { ...callbackRun.details, failedExecutions: errors };
-	log(`  burst: ${CALLS} callbacks answered in ${details.answeredIn}, executions drained in ${details.drainedIn} (p50 ${details.p50Ms} ms, p95 ${details.p95Ms} ms)`);
+	log(
+		`  burst: ${CALLS} callbacks answered in ${details.answeredIn}, executions drained in ${details.drainedIn} (p50 ${details.p50Ms} ms, p95 ${details.p95Ms} ms)`,
+	);
 	checks.check(
 		`concurrency: ${CALLS} callbacks, ${IN_FLIGHT} in flight, are all answered 200 and each runs once`,
 		callbackRun.httpErrors.length === 0 && webhookRuns === CALLS && errors === 0,
@@ -158,14 +177,20 @@ export async function concurrencyAndSecurity(ctx: E2eContext, checks: Checks): P
 	);
 
 	// The same load on a bare Webhook → No Op workflow, in the same run: the ceiling of n8n itself here.
-	const baseline = await baselineBurst(ctx, (i) => callbackPayload(calls[i], { type: 'terminal' }, true));
+	const baseline = await baselineBurst(ctx, (i) =>
+		callbackPayload(calls[i], { type: 'terminal' }, true),
+	);
 	const ratio = baseline.perSecond > 0 ? callbackRun.perSecond / baseline.perSecond : 0;
-	log(`  burst: callback path ${callbackRun.perSecond.toFixed(1)} callbacks/s, bare Webhook → No Op ${baseline.perSecond.toFixed(1)}/s (ratio ${ratio.toFixed(2)})`);
+	log(
+		`  burst: callback path ${callbackRun.perSecond.toFixed(1)} callbacks/s, bare Webhook → No Op ${baseline.perSecond.toFixed(1)}/s (ratio ${ratio.toFixed(2)})`,
+	);
 	// The local example's callback path also reads the simulator's clock over HTTP; example 1's (what a real
 	// campaign runs) does not, and issue 9's target (>= 80% of the bare webhook) is measured on it.
 	const ex1 = await exampleOneBurst(ctx, calls, checks);
 	const ex1Ratio = baseline.perSecond > 0 ? ex1.perSecond / baseline.perSecond : 0;
-	log(`  burst: example 1's callback path ${ex1.perSecond.toFixed(1)} callbacks/s (ratio ${ex1Ratio.toFixed(2)} to the bare webhook)`);
+	log(
+		`  burst: example 1's callback path ${ex1.perSecond.toFixed(1)} callbacks/s (ratio ${ex1Ratio.toFixed(2)} to the bare webhook)`,
+	);
 	ctx.shared.measurements = {
 		...(ctx.shared.measurements ?? {}),
 		callbackThroughput: {
@@ -177,18 +202,30 @@ export async function concurrencyAndSecurity(ctx: E2eContext, checks: Checks): P
 			target: 0.8,
 		},
 	};
-	log(`  measured: local example's callback path (with its clock request) / bare webhook = ${(ratio * 100).toFixed(0)}%`);
-	log(`  measured: example 1's callback path / bare webhook = ${(ex1Ratio * 100).toFixed(0)}% (target 80%): ${ex1Ratio >= 0.8 ? 'met' : 'NOT met'}`);
+	log(
+		`  measured: local example's callback path (with its clock request) / bare webhook = ${(ratio * 100).toFixed(0)}%`,
+	);
+	log(
+		`  measured: example 1's callback path / bare webhook = ${(ex1Ratio * 100).toFixed(0)}% (target 80%): ${ex1Ratio >= 0.8 ? 'met' : 'NOT met'}`,
+	);
 
 	// Every outcome is counted by the callbacks themselves (no reconciliation), with no sheet or Exotel request.
 	const afterBurst = await settledProgress(n8n, sim, d, 2000);
-	const burstDiffs = afterBurst.stats ? compareWithGroundTruth(afterBurst.stats, sim.ledger.calls) : ['no stats'];
+	const burstDiffs = afterBurst.stats
+		? compareWithGroundTruth(afterBurst.stats, sim.ledger.calls)
+		: ['no stats'];
 	const sheetWrites = sim.sheets.journal.length - sheetWritesBefore;
 	const exotelRequests = sim.ledger.requests.length - exotelRequestsBefore;
-	log(`  burst: ${afterBurst.stats?.totals.resolved ?? 0} of ${CALLS} outcomes counted by the callbacks; ${sheetWrites} row writes and ${exotelRequests} Exotel requests during the burst`);
+	log(
+		`  burst: ${afterBurst.stats?.totals.resolved ?? 0} of ${CALLS} outcomes counted by the callbacks; ${sheetWrites} row writes and ${exotelRequests} Exotel requests during the burst`,
+	);
 	checks.check(
 		`concurrency: the callbacks alone count all ${CALLS} outcomes exactly once, with 0 sheet writes and 0 Exotel requests`,
-		burstDiffs.length === 0 && afterBurst.stats?.totals.resolved === CALLS && afterBurst.stats?.totals.reconciled === 0 && sheetWrites === 0 && exotelRequests === 0,
+		burstDiffs.length === 0 &&
+			afterBurst.stats?.totals.resolved === CALLS &&
+			afterBurst.stats?.totals.reconciled === 0 &&
+			sheetWrites === 0 &&
+			exotelRequests === 0,
 		`${burstDiffs.slice(0, 6).join('; ')}; resolved ${afterBurst.stats?.totals.resolved}, reconciled ${afterBurst.stats?.totals.reconciled}, sheet writes ${sheetWrites}, Exotel requests ${exotelRequests}`,
 		{ totals: afterBurst.stats?.totals, sheetWrites, exotelRequests },
 	);
@@ -203,16 +240,24 @@ export async function concurrencyAndSecurity(ctx: E2eContext, checks: Checks): P
 		timeoutMs: 4 * 60_000,
 		pollMs: 2000,
 		onProgress: progressLogger(log, '  burst writing rows'),
-		until: (p) => !!p.stats && p.stats.totals.resolved >= CALLS && p.stats.totals.inFlight === 0 && p.finalRows === p.contacts,
+		until: (p) =>
+			!!p.stats &&
+			p.stats.totals.resolved >= CALLS &&
+			p.stats.totals.inFlight === 0 &&
+			p.finalRows === p.contacts,
 	});
 	await updateCampaign(n8n, d, (wf) => {
 		workflowNode(wf, 'Schedule Tick').disabled = true;
 	});
 	const settled = await settledProgress(n8n, sim, d, 3000);
-	const diffs = settled.stats ? compareWithGroundTruth(settled.stats, sim.ledger.calls) : ['no state'];
+	const diffs = settled.stats
+		? compareWithGroundTruth(settled.stats, sim.ledger.calls)
+		: ['no state'];
 	const rows = sim.sheets.rows(d.sheet);
 	const bySid = new Map(calls.map((c) => [c.sid, c]));
-	const wrongRows = rows.filter((r) => !isFinalRow(r) || bySid.get(String(r.lastCallSid))?.outcome.status !== r.lastStatus);
+	const wrongRows = rows.filter(
+		(r) => !isFinalRow(r) || bySid.get(String(r.lastCallSid))?.outcome.status !== r.lastStatus,
+	);
 	const rowWrites = sim.sheets.journal.length - journalBefore;
 	checks.check(
 		`concurrency: the ticks wrote all ${CALLS} outcomes to the contact rows`,
@@ -224,7 +269,12 @@ export async function concurrencyAndSecurity(ctx: E2eContext, checks: Checks): P
 		`concurrency: the final stats count all ${CALLS} calls exactly once`,
 		diffs.length === 0 && settled.stats?.totals.resolved === CALLS,
 		`${diffs.slice(0, 8).join('; ')}; resolved ${settled.stats?.totals.resolved}, in flight ${end.stats?.totals.inFlight}`,
-		{ countedByCallbacks: afterBurst.stats?.totals.resolved, reconciled: settled.stats?.totals.reconciled, duplicatesIgnored: settled.stats?.totals.duplicatesIgnored, totals: settled.stats?.totals },
+		{
+			countedByCallbacks: afterBurst.stats?.totals.resolved,
+			reconciled: settled.stats?.totals.reconciled,
+			duplicatesIgnored: settled.stats?.totals.duplicatesIgnored,
+			totals: settled.stats?.totals,
+		},
 	);
 
 	// Last, because it restarts n8n: outcomes counted in memory but not yet in static data are then recovered by
@@ -244,22 +294,43 @@ export const LAZY_ISOLATES = { N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE: 'true' };
  * an isolate is built only when an expression is evaluated. The same bursts again with that setting (n8n restarted
  * on the same database, then restarted back so the next scenarios run with n8n's defaults).
  */
-async function lazyIsolateBursts(ctx: E2eContext, calls: readonly CallRecord[], checks: Checks): Promise<void> {
+async function lazyIsolateBursts(
+	ctx: E2eContext,
+	calls: readonly CallRecord[],
+	checks: Checks,
+): Promise<void> {
 	const { n8n, log } = ctx;
 	const defaults = n8n.opts.env;
 	await n8n.restart({ env: { ...(defaults ?? {}), ...LAZY_ISOLATES } });
 	try {
-		const baseline = await baselineBurst(ctx, (i) => callbackPayload(calls[i], { type: 'terminal' }, true));
-		const ex1 = await exampleOneBurst(ctx, calls, checks, ' (N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true)');
+		const baseline = await baselineBurst(ctx, (i) =>
+			callbackPayload(calls[i], { type: 'terminal' }, true),
+		);
+		const ex1 = await exampleOneBurst(
+			ctx,
+			calls,
+			checks,
+			' (N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true)',
+		);
 		const ratio = baseline.perSecond > 0 ? ex1.perSecond / baseline.perSecond : 0;
-		log(`  burst with lazy isolates: example 1's callback path ${ex1.perSecond.toFixed(1)}/s, bare Webhook → No Op ${baseline.perSecond.toFixed(1)}/s (ratio ${ratio.toFixed(2)})`);
-		log(`  measured: with N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true, example 1's callback path / bare webhook = ${(ratio * 100).toFixed(0)}% (target 80%): ${ratio >= 0.8 ? 'met' : 'NOT met'}`);
-		const measured = ctx.shared.measurements?.callbackThroughput as Record<string, unknown> | undefined;
+		log(
+			`  burst with lazy isolates: example 1's callback path ${ex1.perSecond.toFixed(1)}/s, bare Webhook → No Op ${baseline.perSecond.toFixed(1)}/s (ratio ${ratio.toFixed(2)})`,
+		);
+		log(
+			`  measured: with N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true, example 1's callback path / bare webhook = ${(ratio * 100).toFixed(0)}% (target 80%): ${ratio >= 0.8 ? 'met' : 'NOT met'}`,
+		);
+		const measured = ctx.shared.measurements?.callbackThroughput as
+			| Record<string, unknown>
+			| undefined;
 		ctx.shared.measurements = {
 			...(ctx.shared.measurements ?? {}),
 			callbackThroughput: {
 				...(measured ?? {}),
-				lazyIsolates: { exampleOnePerSecond: round1(ex1.perSecond), baselinePerSecond: round1(baseline.perSecond), exampleOneRatio: round1(ratio * 100) / 100 },
+				lazyIsolates: {
+					exampleOnePerSecond: round1(ex1.perSecond),
+					baselinePerSecond: round1(baseline.perSecond),
+					exampleOneRatio: round1(ratio * 100) / 100,
+				},
 			},
 		};
 	} finally {
@@ -271,7 +342,13 @@ interface BurstResult {
 	executions: number;
 	perSecond: number;
 	httpErrors: string[];
-	details: { answeredIn: string; drainedIn: string; p50Ms: number; p95Ms: number; executions: number };
+	details: {
+		answeredIn: string;
+		drainedIn: string;
+		p50Ms: number;
+		p95Ms: number;
+		executions: number;
+	};
 }
 
 /** Sends CALLS requests, IN_FLIGHT at a time, and waits until the workflow has run once for each. */
@@ -311,7 +388,12 @@ async function burstThrough(
 }
 
 /** Example 1's callback path under the same load; checks that it counted every callback once. */
-async function exampleOneBurst(ctx: E2eContext, calls: readonly CallRecord[], checks: Checks, label = ''): Promise<BurstResult> {
+async function exampleOneBurst(
+	ctx: E2eContext,
+	calls: readonly CallRecord[],
+	checks: Checks,
+	label = '',
+): Promise<BurstResult> {
 	const path = await deployExampleOneCallbackPath(ctx, calls, SECRET);
 	try {
 		// Settled: the warm-up Stats request's execution can be listed a moment after it answered (2.x).
@@ -337,14 +419,30 @@ async function exampleOneBurst(ctx: E2eContext, calls: readonly CallRecord[], ch
  * bodies, 20 in flight. (Until session 5 it got two-field bodies, so n8n parsed and stored less for it than for the
  * callback path: on 2.41.1 even the Status Trigger → No Op alone reached only 62% of it.)
  */
-async function baselineBurst(ctx: E2eContext, body: (i: number) => Record<string, unknown>): Promise<BurstResult> {
+async function baselineBurst(
+	ctx: E2eContext,
+	body: (i: number) => Record<string, unknown>,
+): Promise<BurstResult> {
 	const path = `e2e-baseline-${Date.now()}`;
 	const wf = await ctx.n8n.client.importWorkflow(
 		{
 			name: 'E2E baseline: Webhook → No Op',
 			nodes: [
-				{ parameters: { httpMethod: 'POST', path, options: {} }, name: 'Webhook', type: 'n8n-nodes-base.webhook', typeVersion: 2, position: [0, 0], webhookId: path },
-				{ parameters: {}, name: 'No Op', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [220, 0] },
+				{
+					parameters: { httpMethod: 'POST', path, options: {} },
+					name: 'Webhook',
+					type: 'n8n-nodes-base.webhook',
+					typeVersion: 2,
+					position: [0, 0],
+					webhookId: path,
+				},
+				{
+					parameters: {},
+					name: 'No Op',
+					type: 'n8n-nodes-base.noOp',
+					typeVersion: 1,
+					position: [220, 0],
+				},
 			],
 			connections: { Webhook: { main: [[{ node: 'No Op', type: 'main', index: 0 }]] } },
 			settings: { executionOrder: 'v1' },

@@ -16,7 +16,13 @@ import type { E2eContext } from '../lib/context';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const CALLBACK_NODES = ['Exotel Status Trigger', 'Exotel Pacing: Record Outcome', 'Stats Webhook', 'Exotel Pacing: Get Stats', 'Respond with Stats'];
+const CALLBACK_NODES = [
+	'Exotel Status Trigger',
+	'Exotel Pacing: Record Outcome',
+	'Stats Webhook',
+	'Exotel Pacing: Get Stats',
+	'Respond with Stats',
+];
 
 export interface ExampleOnePath {
 	workflowId: string;
@@ -31,7 +37,11 @@ export interface ExampleOnePath {
 }
 
 /** Imports and activates example 1's callback path on its own campaign. */
-export async function deployExampleOneCallbackPath(ctx: E2eContext, calls: readonly CallRecord[], secret: string): Promise<ExampleOnePath> {
+export async function deployExampleOneCallbackPath(
+	ctx: E2eContext,
+	calls: readonly CallRecord[],
+	secret: string,
+): Promise<ExampleOnePath> {
 	const campaign = `e2e-ex1-callbacks-${Date.now()}`;
 	const full = sheetsWorkflow({
 		documentUrl: 'https://docs.google.com/spreadsheets/d/unused/edit',
@@ -49,7 +59,8 @@ export async function deployExampleOneCallbackPath(ctx: E2eContext, calls: reado
 	});
 	const nodes = (full.nodes as Json[]).filter((n) => CALLBACK_NODES.includes(n.name));
 	const connections: Json = {};
-	for (const name of CALLBACK_NODES) if (full.connections[name]) connections[name] = full.connections[name];
+	for (const name of CALLBACK_NODES)
+		if (full.connections[name]) connections[name] = full.connections[name];
 	const wf = { name: full.name, nodes, connections, settings: full.settings ?? {} };
 	const paths = webhookPaths(wf);
 	const imported = await ctx.n8n.client.importWorkflow(wf, { activate: true });
@@ -63,12 +74,27 @@ export async function deployExampleOneCallbackPath(ctx: E2eContext, calls: reado
 		return { ...p, CustomField: encodeCorrelation({ ...c, campaign, releasedAt }) };
 	};
 	const resolved = async (): Promise<number | null> => {
-		const res = await ctx.n8n.client.webhook(paths.stats, undefined, { method: 'GET' }).catch(() => null);
-		const body = res?.status === 200 ? (res.data as { campaign?: string; totals?: { resolved?: number } }) : null;
-		return body?.campaign === campaign && typeof body.totals?.resolved === 'number' ? body.totals.resolved : null;
+		const res = await ctx.n8n.client
+			.webhook(paths.stats, undefined, { method: 'GET' })
+			.catch(() => null);
+		const body =
+			res?.status === 200
+				? (res.data as { campaign?: string; totals?: { resolved?: number } })
+				: null;
+		return body?.campaign === campaign && typeof body.totals?.resolved === 'number'
+			? body.totals.resolved
+			: null;
 	};
 	const remove = async (): Promise<void> => {
 		await ctx.n8n.client.deactivateWorkflow(imported.id).catch(() => undefined);
 	};
-	return { workflowId: imported.id, statusPath: paths.status, statsPath: paths.stats, campaign, payload, resolved, remove };
+	return {
+		workflowId: imported.id,
+		statusPath: paths.status,
+		statsPath: paths.stats,
+		campaign,
+		payload,
+		resolved,
+		remove,
+	};
 }

@@ -16,14 +16,23 @@ export async function examplesImport(ctx: E2eContext, checks: Checks): Promise<v
 		try {
 			const created = await ctx.n8n.client.createWorkflow(wf);
 			const back = await ctx.n8n.client.getWorkflow(created.id);
-			const unknown = await ctx.n8n.client.unknownNodeTypes(back.nodes as Array<{ type: string; typeVersion: number }>);
-			const lostConnections = Object.keys(wf.connections).filter((k) => !(back.connections as Record<string, unknown>)[k]);
-			ok = back.nodes.length === wf.nodes.length && unknown.length === 0 && lostConnections.length === 0;
+			const unknown = await ctx.n8n.client.unknownNodeTypes(
+				back.nodes as Array<{ type: string; typeVersion: number }>,
+			);
+			const lostConnections = Object.keys(wf.connections).filter(
+				(k) => !(back.connections as Record<string, unknown>)[k],
+			);
+			ok =
+				back.nodes.length === wf.nodes.length &&
+				unknown.length === 0 &&
+				lostConnections.length === 0;
 			message = `nodes ${back.nodes.length}/${wf.nodes.length}; unknown types: ${unknown.join(', ') || 'none'}; lost connections: ${lostConnections.join(', ') || 'none'}`;
 			await ctx.n8n.client.deleteWorkflow(created.id);
 		} catch (e) {
 			message = (e as Error).message;
 		}
-		checks.check(`${label} imports cleanly and all node types are known`, ok, message, { nodes: wf.nodes.length });
+		checks.check(`${label} imports cleanly and all node types are known`, ok, message, {
+			nodes: wf.nodes.length,
+		});
 	}
 }

@@ -20,8 +20,23 @@ import {
 import { isTerminalStatus, normaliseStatus } from '../../../nodes/core/pacing/statuses';
 import type { Checks } from '../lib/runner';
 import { tickOverlap } from '../lib/ticks';
-import { governed, ids, progressLogger, SECRET, settledProgress, type E2eContext } from '../lib/context';
-import { CHROMIUM, dashboardDiffs, pressDashboardButton, screenshotPath, visitDashboard, type DashboardFigures, type DashboardVisit } from '../lib/dashboard';
+import {
+	governed,
+	ids,
+	progressLogger,
+	SECRET,
+	settledProgress,
+	type E2eContext,
+} from '../lib/context';
+import {
+	CHROMIUM,
+	dashboardDiffs,
+	pressDashboardButton,
+	screenshotPath,
+	visitDashboard,
+	type DashboardFigures,
+	type DashboardVisit,
+} from '../lib/dashboard';
 import type { PacingStats } from '../../../nodes/core/pacing';
 import type { Deployed } from '../../../scripts/demo/run';
 import type { N8nInstance } from '../harness';
@@ -44,7 +59,11 @@ export interface FullCampaignOptions {
 	onProgress?: (p: Progress) => void;
 }
 
-export async function fullCampaign(ctx: E2eContext, checks: Checks, opts: FullCampaignOptions = {}): Promise<void> {
+export async function fullCampaign(
+	ctx: E2eContext,
+	checks: Checks,
+	opts: FullCampaignOptions = {},
+): Promise<void> {
 	const { n8n, log } = ctx;
 	const sim = await startCampaignSimulator({
 		seed: 42,
@@ -80,7 +99,8 @@ export async function fullCampaign(ctx: E2eContext, checks: Checks, opts: FullCa
 			gov.observe(p);
 			show(p);
 			opts.onProgress?.(p);
-			if (!during && p.finalRows >= p.contacts / 3 && p.finalRows < p.contacts) during = dashboardDuringCampaign(n8n, d);
+			if (!during && p.finalRows >= p.contacts / 3 && p.finalRows < p.contacts)
+				during = dashboardDuringCampaign(n8n, d);
 		},
 	});
 	gov.stop();
@@ -94,14 +114,18 @@ export async function fullCampaign(ctx: E2eContext, checks: Checks, opts: FullCa
 	const details = {
 		contacts: d.contacts,
 		campaignSeconds: Math.round(campaignMs / 1000),
-		virtualMinutes: Math.round((p.virtualNow - DateTime.fromISO(FULL.virtualStart).toMillis()) / 60000),
+		virtualMinutes: Math.round(
+			(p.virtualNow - DateTime.fromISO(FULL.virtualStart).toMillis()) / 60000,
+		),
 		calls: calls.length,
 		totals: stats?.totals,
 		callbacks: counts.callbacks,
 		invariants: { ...inv, overlaps: inv.overlaps.length },
 	};
 	ctx.shared.full.details = details;
-	log(`  full campaign: ${calls.length} calls in ${details.campaignSeconds} s real (${details.virtualMinutes} virtual minutes)`);
+	log(
+		`  full campaign: ${calls.length} calls in ${details.campaignSeconds} s real (${details.virtualMinutes} virtual minutes)`,
+	);
 
 	checks.check(
 		'every contact ends in a final state',
@@ -113,12 +137,19 @@ export async function fullCampaign(ctx: E2eContext, checks: Checks, opts: FullCa
 
 	const diffs = stats ? compareWithGroundTruth(stats, calls) : ['no campaign state in static data'];
 	const late = lateOutcomeWrites(sim.sheets.journal, rows);
-	log(`  full campaign: ${late} late writes of an earlier call's outcome landed after "Mark Dialling" of the next call (measured; Release must not count them for the new call)`);
+	log(
+		`  full campaign: ${late} late writes of an earlier call's outcome landed after "Mark Dialling" of the next call (measured; Release must not count them for the new call)`,
+	);
 	if (diffs.length && process.env.E2E_DEBUG_DIR) {
 		// for diagnosis: every row write and every call, to find which calls were counted with which status
 		writeFileSync(
 			`${process.env.E2E_DEBUG_DIR}/full-mismatch.json`,
-			JSON.stringify({ diffs, rows: sim.sheets.rows(d.sheet), journal: sim.sheets.journal, calls: sim.ledger.calls }),
+			JSON.stringify({
+				diffs,
+				rows: sim.sheets.rows(d.sheet),
+				journal: sim.sheets.journal,
+				calls: sim.ledger.calls,
+			}),
 		);
 	}
 	checks.check(
@@ -130,12 +161,18 @@ export async function fullCampaign(ctx: E2eContext, checks: Checks, opts: FullCa
 
 	// The rows are what a user sees: each must show the last call to its number and that call's outcome.
 	const rowProblems = rowsShowLastCalls(rows, calls);
-	checks.check('each row shows the outcome of the last call to its number', rowProblems.length === 0, rowProblems.slice(0, 8).join('; '));
+	checks.check(
+		'each row shows the outcome of the last call to its number',
+		rowProblems.length === 0,
+		rowProblems.slice(0, 8).join('; '),
+	);
 
 	// Overlapping ticks are allowed (n8n starts a Schedule execution whether or not the last one finished); the
 	// Pacing Controller must stay exact anyway, and no outcome write may land after the next call's Mark Dialling.
 	const overlap = await tickOverlap(n8n, d.workflowId);
-	log(`  full campaign: ${overlap.ticks} ticks, ${overlap.overlapping} started before the previous one finished (up to ${overlap.maxConcurrent} at once); tick median ${overlap.medianSeconds} s, max ${overlap.maxSeconds} s`);
+	log(
+		`  full campaign: ${overlap.ticks} ticks, ${overlap.overlapping} started before the previous one finished (up to ${overlap.maxConcurrent} at once); tick median ${overlap.medianSeconds} s, max ${overlap.maxSeconds} s`,
+	);
 	checks.check(
 		'0 late outcome writes (an earlier call\'s outcome landing after "Mark Dialling" of the next call)',
 		late === 0,
@@ -146,7 +183,9 @@ export async function fullCampaign(ctx: E2eContext, checks: Checks, opts: FullCa
 	const dndRows = rows.filter((r) => r.dnd === true || r.dnd === 'true');
 	checks.check(
 		'0 calls to DND numbers',
-		inv.callsToDnd === 0 && dndRows.length > 0 && dndRows.every((r) => isFinalRow(r) && r.holdReason === 'dnd' && !r.lastCallSid),
+		inv.callsToDnd === 0 &&
+			dndRows.length > 0 &&
+			dndRows.every((r) => isFinalRow(r) && r.holdReason === 'dnd' && !r.lastCallSid),
 		`calls to DND numbers: ${inv.callsToDnd}; DND rows ${dndRows.length}, ` +
 			`not held as final/dnd: ${dndRows.filter((r) => !(isFinalRow(r) && r.holdReason === 'dnd')).length}`,
 		{ dndContacts: dndRows.length },
@@ -157,7 +196,10 @@ export async function fullCampaign(ctx: E2eContext, checks: Checks, opts: FullCa
 		'0 calls outside the calling window',
 		inv.outsideWindow === 0 && calls.length > 0,
 		`${inv.outsideWindow} calls outside ${d.settings.callingStart}-${d.settings.callingEnd} IST`,
-		{ campaignClockStarted: FULL.virtualStart, firstCall: DateTime.fromMillis(first, { zone: ZONE }).toISO() },
+		{
+			campaignClockStarted: FULL.virtualStart,
+			firstCall: DateTime.fromMillis(first, { zone: ZONE }).toISO(),
+		},
 	);
 
 	checks.check(
@@ -169,7 +211,9 @@ export async function fullCampaign(ctx: E2eContext, checks: Checks, opts: FullCa
 
 	const rate = d.settings.maxCallsPerMinute ?? d.settings.accountLimitPerMinute;
 	// A target of issue 9 (>= 95% of the rate while a backlog exists), reported as a measurement.
-	log(`  measured: busiest 60 s = ${inv.maxConnectRequestsInAnyMinute} connect requests, ${Math.round((100 * inv.maxConnectRequestsInAnyMinute) / rate)}% of ${rate}/min (target 95-100%): ${rateVerdict(inv.maxConnectRequestsInAnyMinute, rate)} (accelerated clock: Connect Call's real-time cap only holds the account limit here, so sends that drift past Release's plan can pass the campaign rate)`);
+	log(
+		`  measured: busiest 60 s = ${inv.maxConnectRequestsInAnyMinute} connect requests, ${Math.round((100 * inv.maxConnectRequestsInAnyMinute) / rate)}% of ${rate}/min (target 95-100%): ${rateVerdict(inv.maxConnectRequestsInAnyMinute, rate)} (accelerated clock: Connect Call's real-time cap only holds the account limit here, so sends that drift past Release's plan can pass the campaign rate)`,
+	);
 
 	checks.check(
 		'no number is called while a call to it is live',
@@ -180,17 +224,32 @@ export async function fullCampaign(ctx: E2eContext, checks: Checks, opts: FullCa
 	const cb = counts.callbacks;
 	checks.check(
 		'faults: with 2% of callbacks dropped and 5% duplicated every call is still counted exactly once',
-		cb.dropped > 0 && cb.duplicates > 0 && diffs.length === 0 && (stats?.totals.reconciled ?? 0) > 0,
+		cb.dropped > 0 &&
+			cb.duplicates > 0 &&
+			diffs.length === 0 &&
+			(stats?.totals.reconciled ?? 0) > 0,
 		`dropped ${cb.dropped}, duplicated ${cb.duplicates}, stats differ: ${diffs.length}, reconciled ${stats?.totals.reconciled}`,
-		{ dropped: cb.dropped, duplicates: cb.duplicates, reconciled: stats?.totals.reconciled, duplicatesIgnored: stats?.totals.duplicatesIgnored },
+		{
+			dropped: cb.dropped,
+			duplicates: cb.duplicates,
+			reconciled: stats?.totals.reconciled,
+			duplicatesIgnored: stats?.totals.duplicatesIgnored,
+		},
 	);
 
 	// The stats path of the workflow: Webhook → Get Stats → Respond to Webhook.
 	const viaWebhook = await n8n.client.webhook(d.statsPath, undefined, { method: 'GET' });
-	const body = viaWebhook.data as { campaign?: string; totals?: { attempted?: number; resolved?: number }; circles?: unknown[] };
+	const body = viaWebhook.data as {
+		campaign?: string;
+		totals?: { attempted?: number; resolved?: number };
+		circles?: unknown[];
+	};
 	checks.check(
 		'the Stats webhook answers the campaign stats (Get Stats)',
-		viaWebhook.status === 200 && body?.campaign === d.campaign && body?.totals?.attempted === stats?.totals.attempted && Array.isArray(body?.circles),
+		viaWebhook.status === 200 &&
+			body?.campaign === d.campaign &&
+			body?.totals?.attempted === stats?.totals.attempted &&
+			Array.isArray(body?.circles),
 		`HTTP ${viaWebhook.status}: ${JSON.stringify(body).slice(0, 300)}`,
 	);
 
@@ -221,9 +280,17 @@ async function statsViaWebhook(n8n: N8nInstance, d: Deployed): Promise<PacingSta
 /** Get Stats, the dashboard, Get Stats again: while calls are counted, the page's figures lie between the two. */
 async function dashboardDuringCampaign(n8n: N8nInstance, d: Deployed): Promise<DuringVisit> {
 	try {
-		if (!existsSync(CHROMIUM)) return { before: null, visit: null, after: null, error: `${CHROMIUM} is missing (scripts/ensure-chromium.sh)` };
+		if (!existsSync(CHROMIUM))
+			return {
+				before: null,
+				visit: null,
+				after: null,
+				error: `${CHROMIUM} is missing (scripts/ensure-chromium.sh)`,
+			};
 		const before = await statsViaWebhook(n8n, d);
-		const visit = await visitDashboard(n8n, d.dashboardPath, { screenshot: screenshotPath('dashboard-full-campaign.png') });
+		const visit = await visitDashboard(n8n, d.dashboardPath, {
+			screenshot: screenshotPath('dashboard-full-campaign.png'),
+		});
 		const after = await statsViaWebhook(n8n, d);
 		return { before, visit, after };
 	} catch (e) {
@@ -236,18 +303,39 @@ async function dashboardDuringCampaign(n8n: N8nInstance, d: Deployed): Promise<D
  * campaign its figures lie between two Get Stats reads around it; at the end they equal Get Stats (read before and
  * after the page, and unchanged in between), the chart adds up, and the page logs no console error.
  */
-async function checkDashboard(ctx: E2eContext, checks: Checks, d: Deployed, duringVisit: Promise<DuringVisit> | undefined, virtualMinutes: number): Promise<void> {
+async function checkDashboard(
+	ctx: E2eContext,
+	checks: Checks,
+	d: Deployed,
+	duringVisit: Promise<DuringVisit> | undefined,
+	virtualMinutes: number,
+): Promise<void> {
 	const { n8n, log } = ctx;
-	const during = duringVisit ? await duringVisit : { before: null, visit: null, after: null, error: 'the campaign ended before a third of the rows were final' };
+	const during = duringVisit
+		? await duringVisit
+		: {
+				before: null,
+				visit: null,
+				after: null,
+				error: 'the campaign ended before a third of the rows were final',
+			};
 	const f = during.visit?.figures;
 	const b = during.before?.totals;
 	const a = during.after?.totals;
-	const between = (v: number | undefined, lo: number | undefined, hi: number | undefined) => v !== undefined && lo !== undefined && hi !== undefined && lo <= v && v <= hi;
-	const resolvedOf = (x: DashboardFigures | PacingStats['totals']) => x.completed + x.busy + x.noAnswer + x.failed + x.other;
+	const between = (v: number | undefined, lo: number | undefined, hi: number | undefined) =>
+		v !== undefined && lo !== undefined && hi !== undefined && lo <= v && v <= hi;
+	const resolvedOf = (x: DashboardFigures | PacingStats['totals']) =>
+		x.completed + x.busy + x.noAnswer + x.failed + x.other;
 	checks.check(
 		'dashboard during the campaign: opens in Chromium, its figures lie between Get Stats before and after',
-		!!f && !!b && !!a && f.campaign === d.campaign && between(f.placed, b.attempted, a.attempted) && between(f.completed, b.completed, a.completed) &&
-			between(resolvedOf(f), b.resolved, a.resolved) && f.bars.length > 0,
+		!!f &&
+			!!b &&
+			!!a &&
+			f.campaign === d.campaign &&
+			between(f.placed, b.attempted, a.attempted) &&
+			between(f.completed, b.completed, a.completed) &&
+			between(resolvedOf(f), b.resolved, a.resolved) &&
+			f.bars.length > 0,
 		during.error ??
 			`HTTP ${during.visit?.httpStatus}; page placed ${f?.placed} completed ${f?.completed} finished ${f ? resolvedOf(f) : '-'} chart minutes ${f?.bars.length}; ` +
 				`Get Stats before ${b?.attempted}/${b?.completed}/${b?.resolved}, after ${a?.attempted}/${a?.completed}/${a?.resolved}`,
@@ -257,21 +345,32 @@ async function checkDashboard(ctx: E2eContext, checks: Checks, d: Deployed, duri
 	let end: DuringVisit = { before: null, visit: null, after: null };
 	let error: string | undefined;
 	try {
-		if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing (scripts/ensure-chromium.sh)`);
+		if (!existsSync(CHROMIUM))
+			throw new Error(`${CHROMIUM} is missing (scripts/ensure-chromium.sh)`);
 		end = { before: await statsViaWebhook(n8n, d), visit: null, after: null };
-		end.visit = await visitDashboard(n8n, d.dashboardPath, { screenshot: screenshotPath('dashboard-full-campaign-end.png') });
+		end.visit = await visitDashboard(n8n, d.dashboardPath, {
+			screenshot: screenshotPath('dashboard-full-campaign-end.png'),
+		});
 		end.after = await statsViaWebhook(n8n, d);
 	} catch (e) {
 		error = (e as Error).message;
 	}
 	const page = end.visit?.figures;
 	const stats = end.after;
-	const steady = !!end.before && !!stats && JSON.stringify(end.before.totals) === JSON.stringify(stats.totals);
+	const steady =
+		!!end.before && !!stats && JSON.stringify(end.before.totals) === JSON.stringify(stats.totals);
 	const diffs = page && stats ? dashboardDiffs(page, stats) : ['no page or no stats'];
 	// the chart counts calls in the minute they were counted: a campaign shorter than the hour shows every finished call
 	const wholeCampaignCharted = virtualMinutes <= 50;
-	const chartOk = !!page && !!stats && (wholeCampaignCharted ? page.hourFinished === stats.totals.resolved && page.hourCompleted === stats.totals.completed : page.hourFinished <= stats.totals.resolved);
-	log(`  dashboard: end of campaign ${JSON.stringify(page && { placed: page.placed, completed: page.completed, hourFinished: page.hourFinished, chartMinutes: page.bars.length })}; console errors ${end.visit?.errors.length ?? '-'} (during ${during.visit?.errors.length ?? '-'})`);
+	const chartOk =
+		!!page &&
+		!!stats &&
+		(wholeCampaignCharted
+			? page.hourFinished === stats.totals.resolved && page.hourCompleted === stats.totals.completed
+			: page.hourFinished <= stats.totals.resolved);
+	log(
+		`  dashboard: end of campaign ${JSON.stringify(page && { placed: page.placed, completed: page.completed, hourFinished: page.hourFinished, chartMinutes: page.bars.length })}; console errors ${end.visit?.errors.length ?? '-'} (during ${during.visit?.errors.length ?? '-'})`,
+	);
 	checks.check(
 		'dashboard at the end of the campaign: its figures equal Get Stats (totals, circles, breakers), the chart adds up',
 		!error && steady && diffs.length === 0 && chartOk,
@@ -281,7 +380,11 @@ async function checkDashboard(ctx: E2eContext, checks: Checks, d: Deployed, duri
 		{ page, totals: stats?.totals },
 	);
 	const consoleErrors = [...(during.visit?.errors ?? []), ...(end.visit?.errors ?? [])];
-	checks.check('dashboard: no console error in the page', !!end.visit && consoleErrors.length === 0, consoleErrors.slice(0, 5).join(' | ') || error || '');
+	checks.check(
+		'dashboard: no console error in the page',
+		!!end.visit && consoleErrors.length === 0,
+		consoleErrors.slice(0, 5).join(' | ') || error || '',
+	);
 	await checkPauseResume(ctx, checks, d);
 }
 
@@ -292,7 +395,9 @@ async function checkDashboard(ctx: E2eContext, checks: Checks, d: Deployed, duri
 async function checkPauseResume(ctx: E2eContext, checks: Checks, d: Deployed): Promise<void> {
 	const { n8n } = ctx;
 	const form = (action: string, secret: string) => ({ action, campaign: d.campaign, secret });
-	const wrong = await n8n.client.webhook(d.controlPath, form('pause', `${SECRET}x`), { encoding: 'form' }).catch((e: { response?: { status: number; data: unknown } }) => e.response ?? null);
+	const wrong = await n8n.client
+		.webhook(d.controlPath, form('pause', `${SECRET}x`), { encoding: 'form' })
+		.catch((e: { response?: { status: number; data: unknown } }) => e.response ?? null);
 	const afterWrong = await statsViaWebhook(n8n, d);
 	let pressedPause: { result: string | null; errors: string[] } = { result: null, errors: [] };
 	let pausedStats: PacingStats | null = null;
@@ -337,7 +442,8 @@ export function lateOutcomeWrites(
 	const markedAt = new Map<string, number>(); // phone -> lastAttemptAt of the latest "Mark Dialling"
 	let late = 0;
 	for (const { columns: w } of journal) {
-		const phone = w.phoneNumber !== undefined ? String(w.phoneNumber) : phoneByRow.get(String(w.row_number));
+		const phone =
+			w.phoneNumber !== undefined ? String(w.phoneNumber) : phoneByRow.get(String(w.row_number));
 		if (!phone) continue;
 		const attemptAt = Date.parse(String(w.lastAttemptAt));
 		if (w.lastStatus === 'in-progress' && w.lastCallSid === '') {
@@ -345,7 +451,8 @@ export function lateOutcomeWrites(
 			continue;
 		}
 		const marked = markedAt.get(phone);
-		if (marked === undefined || typeof w.lastStatus !== 'string' || !Number.isFinite(attemptAt)) continue;
+		if (marked === undefined || typeof w.lastStatus !== 'string' || !Number.isFinite(attemptAt))
+			continue;
 		if (isTerminalStatus(normaliseStatus(w.lastStatus)) && attemptAt < marked) late++;
 	}
 	return late;
@@ -354,7 +461,12 @@ export function lateOutcomeWrites(
 /** Rows that do not show the last call to their number and that call's outcome (empty = all do). */
 export function rowsShowLastCalls(
 	rows: ReadonlyArray<Record<string, unknown>>,
-	calls: ReadonlyArray<{ sid: string; status: string; customerNumber: string; createdAtMs: number }>,
+	calls: ReadonlyArray<{
+		sid: string;
+		status: string;
+		customerNumber: string;
+		createdAtMs: number;
+	}>,
 ): string[] {
 	const lastCall = new Map<string, (typeof calls)[number]>();
 	for (const c of calls) {
@@ -364,14 +476,21 @@ export function rowsShowLastCalls(
 	}
 	const problems: string[] = [];
 	for (const r of rows) {
-		const national = String(r.phoneNumber ?? '').replace(/\D/g, '').slice(-10);
+		const national = String(r.phoneNumber ?? '')
+			.replace(/\D/g, '')
+			.slice(-10);
 		const c = lastCall.get(national);
 		if (!c) {
-			if (r.lastCallSid) problems.push(`${String(r.phoneNumber)}: row shows ${String(r.lastCallSid)} but the simulator has no call`);
+			if (r.lastCallSid)
+				problems.push(
+					`${String(r.phoneNumber)}: row shows ${String(r.lastCallSid)} but the simulator has no call`,
+				);
 			continue;
 		}
 		if (r.lastCallSid !== c.sid || r.lastStatus !== c.status) {
-			problems.push(`${String(r.phoneNumber)}: row ${String(r.lastCallSid)}/${String(r.lastStatus)}, simulator ${c.sid}/${c.status}`);
+			problems.push(
+				`${String(r.phoneNumber)}: row ${String(r.lastCallSid)}/${String(r.lastStatus)}, simulator ${c.sid}/${c.status}`,
+			);
 		}
 	}
 	return problems;

@@ -15,7 +15,14 @@ import {
 } from '../../../scripts/demo/run';
 import type { Checks } from '../lib/runner';
 import { tickOverlap } from '../lib/ticks';
-import { governed, ids, progressLogger, SECRET, settledProgress, type E2eContext } from '../lib/context';
+import {
+	governed,
+	ids,
+	progressLogger,
+	SECRET,
+	settledProgress,
+	type E2eContext,
+} from '../lib/context';
 import { lateOutcomeWrites, rowsShowLastCalls } from './fullCampaign';
 
 const OVERLAP = {
@@ -71,7 +78,9 @@ export async function overlappingTicks(ctx: E2eContext, checks: Checks): Promise
 	const late = lateOutcomeWrites(sim.sheets.journal, rows);
 	const diffs = p.stats ? compareWithGroundTruth(p.stats, calls) : ['no stats'];
 	const rowProblems = rowsShowLastCalls(rows, calls);
-	log(`  overlap: ${overlap.ticks} ticks, ${overlap.overlapping} started before the previous one finished, up to ${overlap.maxConcurrent} at once (tick median ${overlap.medianSeconds} s)`);
+	log(
+		`  overlap: ${overlap.ticks} ticks, ${overlap.overlapping} started before the previous one finished, up to ${overlap.maxConcurrent} at once (tick median ${overlap.medianSeconds} s)`,
+	);
 	checks.check(
 		'the scenario forced overlapping ticks (most ticks start while another runs; 3 or more at once)',
 		overlap.ticks > 10 && overlap.overlapping >= overlap.ticks / 2 && overlap.maxConcurrent >= 3,
@@ -89,6 +98,12 @@ export async function overlappingTicks(ctx: E2eContext, checks: Checks): Promise
 			inv.maxConnectRequestsInAnyMinute <= 200,
 		`not final ${rows.filter((r) => !isFinalRow(r)).length}; stats: ${diffs.slice(0, 6).join('; ')}; overlapping calls ${inv.overlaps.length} ${JSON.stringify(inv.overlaps.slice(0, 2))}; ` +
 			`late writes ${late}; rows: ${rowProblems.slice(0, 4).join('; ')}; max in 60 s ${inv.maxConnectRequestsInAnyMinute}`,
-		{ seconds: Math.round((Date.now() - started) / 1000), calls: calls.length, totals: p.stats?.totals, lateOutcomeWrites: late, overlappingCalls: inv.overlaps.length },
+		{
+			seconds: Math.round((Date.now() - started) / 1000),
+			calls: calls.length,
+			totals: p.stats?.totals,
+			lateOutcomeWrites: late,
+			overlappingCalls: inv.overlaps.length,
+		},
 	);
 }

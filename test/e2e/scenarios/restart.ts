@@ -17,7 +17,14 @@ import {
 } from '../../../scripts/demo/run';
 import { writeFileSync } from 'node:fs';
 import type { Checks } from '../lib/runner';
-import { governed, ids, progressLogger, SECRET, settledProgress, type E2eContext } from '../lib/context';
+import {
+	governed,
+	ids,
+	progressLogger,
+	SECRET,
+	settledProgress,
+	type E2eContext,
+} from '../lib/context';
 
 const CONTACTS = Number(process.env.E2E_RESTART_CONTACTS ?? 250);
 
@@ -47,10 +54,20 @@ export async function restart(ctx: E2eContext, checks: Checks): Promise<void> {
 	/** For diagnosis (E2E_DEBUG_DIR): the rows still open, their calls, and the campaign state. */
 	const dumpOpenRows = async (file: string) => {
 		const open = sim.sheets.rows(d.sheet).filter((r) => !isFinalRow(r));
-		const last10 = (v: unknown) => String(v ?? '').replace(/\D/g, '').slice(-10);
+		const last10 = (v: unknown) =>
+			String(v ?? '')
+				.replace(/\D/g, '')
+				.slice(-10);
 		const numbers = new Set(open.map((r) => last10(r.phoneNumber)));
 		const calls = sim.ledger.calls.filter((c) => numbers.has(last10(c.customerNumber)));
-		writeFileSync(file, JSON.stringify({ virtualNow: sim.clock.now(), open, calls, state: await readCampaignState(n8n, d) }, null, 1));
+		writeFileSync(
+			file,
+			JSON.stringify(
+				{ virtualNow: sim.clock.now(), open, calls, state: await readCampaignState(n8n, d) },
+				null,
+				1,
+			),
+		);
 	};
 	const show = progressLogger(log, '  restart');
 	let lastDump = 0;
@@ -58,7 +75,12 @@ export async function restart(ctx: E2eContext, checks: Checks): Promise<void> {
 		gov.observe(p);
 		show(p);
 		// diagnosis: what the open rows look like while nothing is live (a stall)
-		if (process.env.E2E_DEBUG_DIR && p.live === 0 && p.finalRows < p.contacts && Date.now() - lastDump > 15_000) {
+		if (
+			process.env.E2E_DEBUG_DIR &&
+			p.live === 0 &&
+			p.finalRows < p.contacts &&
+			Date.now() - lastDump > 15_000
+		) {
 			lastDump = Date.now();
 			void dumpOpenRows(`${process.env.E2E_DEBUG_DIR}/restart-idle-${p.finalRows}.json`);
 		}
@@ -73,23 +95,33 @@ export async function restart(ctx: E2eContext, checks: Checks): Promise<void> {
 	const inProgress = sim.sheets.rows(d.sheet).filter((r) => r.lastStatus === 'in-progress').length;
 	const killedAt = Date.now();
 	await n8n.kill();
-	log(`  restart: SIGKILL with ${mid.live} calls live, ${inProgress} rows in progress, ${mid.calls} calls placed`);
+	log(
+		`  restart: SIGKILL with ${mid.live} calls live, ${inProgress} rows in progress, ${mid.calls} calls placed`,
+	);
 	await new Promise((r) => setTimeout(r, 8000)); // callbacks fail meanwhile (connection refused) and are retried, then given up
 	await n8n.start();
 	const downMs = Date.now() - killedAt;
 	// Row writes handed out just before the kill show only after their 5-minute lease (real time, rowWrites.ts), so
 	// some contacts wait that long whatever the simulator's clock does.
-	const end = await waitForCampaign(n8n, sim, d, { timeoutMs: 10 * 60_000, pollMs: 2000, onProgress: observe });
+	const end = await waitForCampaign(n8n, sim, d, {
+		timeoutMs: 10 * 60_000,
+		pollMs: 2000,
+		onProgress: observe,
+	});
 	gov.stop();
 	const p = await settledProgress(n8n, sim, d);
 	const inv = checkInvariants(sim, d.settings);
 	const rows = sim.sheets.rows(d.sheet);
 	const failedCallbacks = sim.ledger.calls.reduce(
-		(n, c) => n + c.callbacks.filter((a) => !a.dropped && (a.httpStatus === undefined || a.httpStatus >= 300)).length,
+		(n, c) =>
+			n +
+			c.callbacks.filter((a) => !a.dropped && (a.httpStatus === undefined || a.httpStatus >= 300))
+				.length,
 		0,
 	);
 	const diffs = p.stats ? compareWithGroundTruth(p.stats, sim.ledger.calls) : ['no state'];
-	if (!rows.every(isFinalRow) && process.env.E2E_DEBUG_DIR) await dumpOpenRows(`${process.env.E2E_DEBUG_DIR}/restart-stall.json`);
+	if (!rows.every(isFinalRow) && process.env.E2E_DEBUG_DIR)
+		await dumpOpenRows(`${process.env.E2E_DEBUG_DIR}/restart-stall.json`);
 	const details = {
 		killedWith: { live: mid.live, rowsInProgress: inProgress, callsPlaced: mid.calls },
 		downSeconds: Math.round(downMs / 1000),
@@ -115,5 +147,7 @@ export async function restart(ctx: E2eContext, checks: Checks): Promise<void> {
 		inv.maxConnectRequestsInAnyMinute <= 200 && inv.rejected429 === 0 && inv.callsToDnd === 0,
 		`max ${inv.maxConnectRequestsInAnyMinute} per 60 s, 429s ${inv.rejected429}, DND calls ${inv.callsToDnd}`,
 	);
-	log(`  restart: stats vs simulator after the crash: ${diffs.length ? diffs.join('; ') : 'equal'}`);
+	log(
+		`  restart: stats vs simulator after the crash: ${diffs.length ? diffs.join('; ') : 'equal'}`,
+	);
 }

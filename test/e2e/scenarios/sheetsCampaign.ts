@@ -47,7 +47,15 @@ export const SHEETS = {
 	 * the local example (the simulator has no concurrency cap; with the example's 150 and real-time calls of about a
 	 * minute the campaign dialled ~110/min and needed ~20 minutes).
 	 */
-	settings: { callingStart: '00:00', callingEnd: '24:00', retryBusyMinutes: 1, retryNoAnswerMinutes: 1, retryFailedMinutes: 1, cooldownSeconds: 60, maxInFlight: 250 },
+	settings: {
+		callingStart: '00:00',
+		callingEnd: '24:00',
+		retryBusyMinutes: 1,
+		retryNoAnswerMinutes: 1,
+		retryFailedMinutes: 1,
+		cooldownSeconds: 60,
+		maxInFlight: 250,
+	},
 };
 
 /** Google's own limits the targets are set against: reads and writes per minute per user. */
@@ -56,7 +64,8 @@ const TARGET_PER_MINUTE = 20;
 export async function sheetsCampaign(ctx: E2eContext, checks: Checks): Promise<void> {
 	const { n8n, log } = ctx;
 	const google = ctx.shared.google as StartedEmulator | undefined;
-	if (!google) throw new Error('the Google APIs emulator is not running (run.ts starts it before n8n)');
+	if (!google)
+		throw new Error('the Google APIs emulator is not running (run.ts starts it before n8n)');
 
 	// the simulator's clock is real time, as example 1's Pacing nodes use the real time
 	const virtualStart = DateTime.now().setZone(ZONE).toISO()!;
@@ -113,7 +122,11 @@ export async function sheetsCampaign(ctx: E2eContext, checks: Checks): Promise<v
 		rows: () => google.rows(spreadsheetId, 'Contacts'),
 	};
 	const show = progressLogger(log, '  sheets');
-	const end = await waitForCampaign(n8n, sim, d, { timeoutMs: SHEETS.timeoutMs, pollMs: 3000, onProgress: show });
+	const end = await waitForCampaign(n8n, sim, d, {
+		timeoutMs: SHEETS.timeoutMs,
+		pollMs: 3000,
+		onProgress: show,
+	});
 	const campaignMs = Date.now() - started;
 	const p = await settledProgress(n8n, sim, d);
 	const rows = d.rows!();
@@ -124,9 +137,20 @@ export async function sheetsCampaign(ctx: E2eContext, checks: Checks): Promise<v
 	const quota = google.log.summary(google.log.entries.slice(logFrom));
 	const sheetsRequests = quota.byKind.read + quota.byKind.write + quota.byKind.metadata;
 	const overlap = await tickOverlap(n8n, d.workflowId);
-	log(`  sheets: ${calls.length} calls in ${Math.round(campaignMs / 1000)} s; Sheets requests: ${JSON.stringify(quota.byKind)}; max reads in any 60 s ${quota.maxReadsIn60s}, writes ${quota.maxWritesIn60s}, 429s ${quota.count429}`);
-	log(`  sheets: ${overlap.ticks} ticks, ${overlap.overlapping} overlapping (up to ${overlap.maxConcurrent} at once); tick median ${overlap.medianSeconds} s, max ${overlap.maxSeconds} s`);
-	const details = { contacts: contacts.length, campaignSeconds: Math.round(campaignMs / 1000), calls: calls.length, totals: stats?.totals, sheets: quota, ticks: overlap };
+	log(
+		`  sheets: ${calls.length} calls in ${Math.round(campaignMs / 1000)} s; Sheets requests: ${JSON.stringify(quota.byKind)}; max reads in any 60 s ${quota.maxReadsIn60s}, writes ${quota.maxWritesIn60s}, 429s ${quota.count429}`,
+	);
+	log(
+		`  sheets: ${overlap.ticks} ticks, ${overlap.overlapping} overlapping (up to ${overlap.maxConcurrent} at once); tick median ${overlap.medianSeconds} s, max ${overlap.maxSeconds} s`,
+	);
+	const details = {
+		contacts: contacts.length,
+		campaignSeconds: Math.round(campaignMs / 1000),
+		calls: calls.length,
+		totals: stats?.totals,
+		sheets: quota,
+		ticks: overlap,
+	};
 
 	checks.check(
 		'example 1: every contact ends in a final state',
@@ -136,33 +160,54 @@ export async function sheetsCampaign(ctx: E2eContext, checks: Checks): Promise<v
 		details,
 	);
 	const diffs = stats ? compareWithGroundTruth(stats, calls) : ['no campaign stats'];
-	checks.check("example 1: campaign stats equal the simulator's ground truth (each call counted once)", diffs.length === 0, diffs.slice(0, 12).join('; '), {
-		totals: stats?.totals,
-		ledger: counts.byStatus,
-	});
+	checks.check(
+		"example 1: campaign stats equal the simulator's ground truth (each call counted once)",
+		diffs.length === 0,
+		diffs.slice(0, 12).join('; '),
+		{
+			totals: stats?.totals,
+			ledger: counts.byStatus,
+		},
+	);
 
 	const rowProblems = rowsShowLastCalls(rows, calls);
-	checks.check('example 1: each row shows the outcome of the last call to its number', rowProblems.length === 0, rowProblems.slice(0, 8).join('; '));
+	checks.check(
+		'example 1: each row shows the outcome of the last call to its number',
+		rowProblems.length === 0,
+		rowProblems.slice(0, 8).join('; '),
+	);
 
 	const dndRows = rows.filter((r) => r.dnd === true || String(r.dnd).toLowerCase() === 'true');
 	checks.check(
 		'example 1: 0 calls to DND numbers, 0 over 200 in any 60 s, no number called while a call to it is live',
-		inv.callsToDnd === 0 && dndRows.length > 0 && inv.maxConnectRequestsInAnyMinute <= 200 && inv.rejected429 === 0 && inv.overlaps.length === 0,
+		inv.callsToDnd === 0 &&
+			dndRows.length > 0 &&
+			inv.maxConnectRequestsInAnyMinute <= 200 &&
+			inv.rejected429 === 0 &&
+			inv.overlaps.length === 0,
 		`DND calls ${inv.callsToDnd} (DND rows ${dndRows.length}); max connect requests in 60 s ${inv.maxConnectRequestsInAnyMinute}, 429s ${inv.rejected429}; overlapping pairs ${inv.overlaps.length} ${JSON.stringify(inv.overlaps.slice(0, 3))}`,
 		{ maxConnectRequestsInAnyMinute: inv.maxConnectRequestsInAnyMinute },
 	);
 	const rate = d.settings.maxCallsPerMinute ?? d.settings.accountLimitPerMinute;
 	// A target of issue 9 (>= 95% of the rate while a backlog exists), reported as a measurement.
-	log(`  measured: busiest 60 s = ${inv.maxConnectRequestsInAnyMinute} connect requests, ${Math.round((100 * inv.maxConnectRequestsInAnyMinute) / rate)}% of ${rate}/min (target 95-100%): ${rateVerdict(inv.maxConnectRequestsInAnyMinute, rate)}`);
+	log(
+		`  measured: busiest 60 s = ${inv.maxConnectRequestsInAnyMinute} connect requests, ${Math.round((100 * inv.maxConnectRequestsInAnyMinute) / rate)}% of ${rate}/min (target 95-100%): ${rateVerdict(inv.maxConnectRequestsInAnyMinute, rate)}`,
+	);
 	const cb = counts.callbacks;
 	checks.check(
 		'example 1: with 2% of callbacks dropped and 5% duplicated every call is counted exactly once; the outage circle was paused',
-		cb.dropped > 0 && cb.duplicates > 0 && diffs.length === 0 && (stats?.circles.find((c) => c.circle === SHEETS.outage.circle)?.trips ?? 0) >= 1,
+		cb.dropped > 0 &&
+			cb.duplicates > 0 &&
+			diffs.length === 0 &&
+			(stats?.circles.find((c) => c.circle === SHEETS.outage.circle)?.trips ?? 0) >= 1,
 		`dropped ${cb.dropped}, duplicated ${cb.duplicates}, reconciled ${stats?.totals.reconciled}; ${SHEETS.outage.circle} trips ${stats?.circles.find((c) => c.circle === SHEETS.outage.circle)?.trips}`,
 	);
 	checks.check(
 		`Google Sheets quota: 0 × 429, at most ${TARGET_PER_MINUTE} reads and ${TARGET_PER_MINUTE} writes in any 60 s, no request per callback`,
-		quota.count429 === 0 && quota.maxReadsIn60s <= TARGET_PER_MINUTE && quota.maxWritesIn60s <= TARGET_PER_MINUTE && sheetsRequests < calls.length / 4,
+		quota.count429 === 0 &&
+			quota.maxReadsIn60s <= TARGET_PER_MINUTE &&
+			quota.maxWritesIn60s <= TARGET_PER_MINUTE &&
+			sheetsRequests < calls.length / 4,
 		`429s ${quota.count429}; max reads in 60 s ${quota.maxReadsIn60s}, writes ${quota.maxWritesIn60s}; ${sheetsRequests} Sheets requests for ${calls.length} calls and ${counts.callbacks.attempts} callbacks`,
 		{ ...quota, sheetsRequests },
 	);

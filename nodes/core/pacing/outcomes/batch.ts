@@ -62,7 +62,11 @@ export interface OutcomeBatch {
 }
 
 /** Clones and prunes the state, advances every breaker to now, and indexes the calls in flight. */
-export function openBatch(state: CampaignState, now: number, settings: PacingSettings): OutcomeBatch {
+export function openBatch(
+	state: CampaignState,
+	now: number,
+	settings: PacingSettings,
+): OutcomeBatch {
 	const s = cloneState(state);
 	pruneInPlace(s, now, settings);
 	s.updatedAt = now;
@@ -97,14 +101,26 @@ export function openBatch(state: CampaignState, now: number, settings: PacingSet
 		futureSkewMs: FUTURE_SKEW_MS + settings.tickSeconds * 1000,
 		health: healthPicture(s, now, settings),
 		refundCandidates: [],
-		ignored: { invalid: 0, firstProblem: undefined, future: 0, overflow: 0, forged: 0, replayed: 0, unsigned: 0 },
+		ignored: {
+			invalid: 0,
+			firstProblem: undefined,
+			future: 0,
+			overflow: 0,
+			forged: 0,
+			replayed: 0,
+			unsigned: 0,
+		},
 		transitions,
 		warnings: [],
 	};
 }
 
 /** Takes the contact's reservation for this attempt (else its first one) out of the index; undefined if none. */
-export function takeReservation(b: OutcomeBatch, contact: string | undefined, attempt: number | undefined): InFlightCall | undefined {
+export function takeReservation(
+	b: OutcomeBatch,
+	contact: string | undefined,
+	attempt: number | undefined,
+): InFlightCall | undefined {
 	if (!contact) return undefined;
 	const list = b.reserved.get(contact);
 	if (!list || !list.length) return undefined;
@@ -121,7 +137,8 @@ export function takeReservation(b: OutcomeBatch, contact: string | undefined, at
 export function inFlightUnderOtherSid(b: OutcomeBatch, r: Report): InFlightCall | undefined {
 	if (!r.contact || r.attempt === undefined) return undefined;
 	for (const f of b.state.inFlight) {
-		if (f.s && f.c === r.contact && f.a === r.attempt && f.s !== r.sid && !b.removed.has(f)) return f;
+		if (f.s && f.c === r.contact && f.a === r.attempt && f.s !== r.sid && !b.removed.has(f))
+			return f;
 	}
 	return undefined;
 }

@@ -24,7 +24,8 @@ export function closeBatch(b: OutcomeBatch, results: OutcomeResult[]): RecordRes
 	// only adds the CallSid to a row that Mark Dialling already shows as live; the outcome write carries it, so it
 	// is not written on its own (one row write per call, and no state kept per live call).
 	const pending = { n: s.rows ? Object.keys(s.rows).length : 0 };
-	for (const r of results) if (r.writeBack && r.action !== 'registered') queueRowWrite(s, r.writeBack, pending);
+	for (const r of results)
+		if (r.writeBack && r.action !== 'registered') queueRowWrite(s, r.writeBack, pending);
 	return { state: s, results, writeBacks, transitions: b.transitions, warnings: b.warnings };
 }
 
@@ -44,11 +45,22 @@ function judgeClosedCircles(b: OutcomeBatch): void {
 function refundTrippedLater(b: OutcomeBatch): void {
 	for (const { result, circle, placedAt } of b.refundCandidates) {
 		const cs = b.state.circles[circle];
-		if (!cs || !trippedAfter(cs.trips, placedAt, b.windowMs, b.now, cs.tl, b.releasedAheadMs) || !result.writeBack) continue;
+		if (
+			!cs ||
+			!trippedAfter(cs.trips, placedAt, b.windowMs, b.now, cs.tl, b.releasedAheadMs) ||
+			!result.writeBack
+		)
+			continue;
 		const wb = result.writeBack;
 		result.refunded = true;
 		result.message = `Counted ${result.status} (refunded: the circle was down).`;
-		result.writeBack = { ...wb, attemptsToWrite: max(0, wb.attemptsToWrite - 1), refunded: true, final: false, nextRetryAt: null };
+		result.writeBack = {
+			...wb,
+			attemptsToWrite: max(0, wb.attemptsToWrite - 1),
+			refunded: true,
+			final: false,
+			nextRetryAt: null,
+		};
 		b.state.totals.refunded++;
 		cs.n.ref++;
 	}
@@ -73,12 +85,18 @@ function warnIgnored(b: OutcomeBatch): void {
 		);
 	}
 	if (overflow) {
-		b.warnings.push(`Ignored ${overflow} live report(s) of calls this state does not know: ${b.settings.maxInFlight} calls (Max In Flight) are already in flight; counted in totals.ignoredUnknown.`);
+		b.warnings.push(
+			`Ignored ${overflow} live report(s) of calls this state does not know: ${b.settings.maxInFlight} calls (Max In Flight) are already in flight; counted in totals.ignoredUnknown.`,
+		);
 	}
 	if (future) {
-		b.warnings.push(`Ignored ${future} status report(s) whose correlation id gives a release time in the future; counted in totals.ignoredInvalid.`);
+		b.warnings.push(
+			`Ignored ${future} status report(s) whose correlation id gives a release time in the future; counted in totals.ignoredInvalid.`,
+		);
 	}
 	if (invalid) {
-		b.warnings.push(`Ignored ${invalid} status report(s) with invalid fields (first: ${firstProblem}); counted in totals.ignoredInvalid.`);
+		b.warnings.push(
+			`Ignored ${invalid} status report(s) with invalid fields (first: ${firstProblem}); counted in totals.ignoredInvalid.`,
+		);
 	}
 }

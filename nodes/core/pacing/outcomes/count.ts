@@ -9,7 +9,15 @@ import { circleOf } from '../state';
 import { addDone } from '../dedupe';
 import { countCategory } from '../counters';
 import { noteFinished } from '../history';
-import { addToWindow, healthPicture, learn, mayLearn, tallyWindow, type CircleHealth, type Expected } from '../health';
+import {
+	addToWindow,
+	healthPicture,
+	learn,
+	mayLearn,
+	tallyWindow,
+	type CircleHealth,
+	type Expected,
+} from '../health';
 import { matureRuns, noteOutcome } from '../runs';
 import { evaluateTrip, onProbeOutcome, openBreaker } from '../breaker';
 import { trippedAfter } from '../eligibility';
@@ -31,7 +39,12 @@ export interface CountedCall {
 	probe: boolean;
 }
 
-export function countOutcome(b: OutcomeBatch, r: Report, category: Category, call: CountedCall): OutcomeResult {
+export function countOutcome(
+	b: OutcomeBatch,
+	r: Report,
+	category: Category,
+	call: CountedCall,
+): OutcomeResult {
 	const { state: s, now } = b;
 	const cs = call.circle ? circleOf(s, call.circle, now) : undefined;
 	countCategory(s, cs, category);
@@ -53,7 +66,13 @@ export function countOutcome(b: OutcomeBatch, r: Report, category: Category, cal
  * The outcome as evidence about its circle: a closed circle learns from it and may trip, if the call was placed
  * after the circle last closed; a half-open circle judges its probes by it.
  */
-function feedCircle(b: OutcomeBatch, cs: CircleState, call: CountedCall, category: Category, at: number): void {
+function feedCircle(
+	b: OutcomeBatch,
+	cs: CircleState,
+	call: CountedCall,
+	category: Category,
+	at: number,
+): void {
 	const { now, settings } = b;
 	if (cs.br.s === 'closed' && call.placedAt >= cs.br.closedAt) {
 		const recent = at >= now - b.windowMs;
@@ -73,7 +92,12 @@ function feedCircle(b: OutcomeBatch, cs: CircleState, call: CountedCall, categor
 }
 
 /** The attempt went into an outage of its circle (tripped after it was placed), so it is not held against the contact. */
-function refundedNow(b: OutcomeBatch, cs: CircleState | undefined, call: CountedCall, category: Category): boolean {
+function refundedNow(
+	b: OutcomeBatch,
+	cs: CircleState | undefined,
+	call: CountedCall,
+	category: Category,
+): boolean {
 	return (
 		b.settings.refundOutageAttempts &&
 		isRefundable(category) &&
@@ -83,7 +107,14 @@ function refundedNow(b: OutcomeBatch, cs: CircleState | undefined, call: Counted
 	);
 }
 
-function countedResult(b: OutcomeBatch, r: Report, category: Category, call: CountedCall, refunded: boolean, fromSheet: boolean): OutcomeResult {
+function countedResult(
+	b: OutcomeBatch,
+	r: Report,
+	category: Category,
+	call: CountedCall,
+	refunded: boolean,
+	fromSheet: boolean,
+): OutcomeResult {
 	const { sid, status } = r;
 	const result: OutcomeResult = {
 		index: r.base.index,
@@ -101,12 +132,23 @@ function countedResult(b: OutcomeBatch, r: Report, category: Category, call: Cou
 		// the row already holds this outcome (a refund, if any, is decided by Release from the row)
 		result.message = `Counted ${status} from the contact row.`;
 	} else if (call.contact && call.attempt !== undefined) {
-		result.writeBack = outcomeWriteBack(b.settings, { contact: call.contact, attempt: call.attempt, callSid: sid, status, category, placedAt: call.placedAt, at: r.at, refunded });
+		result.writeBack = outcomeWriteBack(b.settings, {
+			contact: call.contact,
+			attempt: call.attempt,
+			callSid: sid,
+			status,
+			category,
+			placedAt: call.placedAt,
+			at: r.at,
+			refunded,
+		});
 		if (!refunded && isRefundable(category) && call.circle) {
 			b.refundCandidates.push({ result, circle: call.circle, placedAt: call.placedAt });
 		}
 	} else if (call.contact) {
-		b.warnings.push(`Outcome of ${sid} has no attempt number; nothing to write back for ${call.contact}.`);
+		b.warnings.push(
+			`Outcome of ${sid} has no attempt number; nothing to write back for ${call.contact}.`,
+		);
 	}
 	return result;
 }

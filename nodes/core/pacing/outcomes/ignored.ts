@@ -22,7 +22,11 @@ export function ignoreInvalid(b: OutcomeBatch, base: ResultBase, problem: string
 export function ignoreFutureRelease(b: OutcomeBatch, base: ResultBase): OutcomeResult {
 	b.state.totals.ignoredInvalid++;
 	b.ignored.future++;
-	return { ...base, action: 'ignored', message: 'Ignored: the release time in the correlation id lies in the future.' };
+	return {
+		...base,
+		action: 'ignored',
+		message: 'Ignored: the release time in the correlation id lies in the future.',
+	};
 }
 
 /**
@@ -35,7 +39,8 @@ export function ignoreForged(b: OutcomeBatch, base: ResultBase): OutcomeResult {
 	return {
 		...base,
 		action: 'ignored',
-		message: "Ignored: the correlation id does not carry this campaign's signature (forged or altered, or from another copy of the campaign); not counted.",
+		message:
+			"Ignored: the correlation id does not carry this campaign's signature (forged or altered, or from another copy of the campaign); not counted.",
 	};
 }
 
@@ -86,7 +91,11 @@ export function ignoreUnknownStatus(base: ResultBase, rawStatus: string): Outcom
 export function ignoreOverflow(b: OutcomeBatch, base: ResultBase): OutcomeResult {
 	b.state.totals.ignoredUnknown++;
 	b.ignored.overflow++;
-	return { ...base, action: 'ignored', message: `Not registered: ${b.settings.maxInFlight} calls are already in flight.` };
+	return {
+		...base,
+		action: 'ignored',
+		message: `Not registered: ${b.settings.maxInFlight} calls are already in flight.`,
+	};
 }
 
 /** The call was counted already (it is in the dedupe memory). */
@@ -98,5 +107,9 @@ export function ignoreDuplicate(b: OutcomeBatch, base: ResultBase, message: stri
 /** Placed before the watermark: a late report of a call whose memory was pruned, so taken as counted. */
 export function ignoreLate(b: OutcomeBatch, base: ResultBase): OutcomeResult {
 	b.state.totals.lateIgnored++;
-	return { ...base, action: 'late', message: 'Placed before the dedupe horizon; treated as already counted.' };
+	return {
+		...base,
+		action: 'late',
+		message: 'Placed before the dedupe horizon; treated as already counted.',
+	};
 }

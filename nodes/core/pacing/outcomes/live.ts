@@ -9,7 +9,14 @@
 import type { InFlightCall } from '../state';
 import { sidHash } from '../dedupe';
 import { countAttempt, inFlightUnderOtherSid, takeReservation, type OutcomeBatch } from './batch';
-import { ignoreDuplicate, ignoreLate, ignoreOverflow, ignoreReplayed, ignoreUnmatched, ignoreUnsigned } from './ignored';
+import {
+	ignoreDuplicate,
+	ignoreLate,
+	ignoreOverflow,
+	ignoreReplayed,
+	ignoreUnmatched,
+	ignoreUnsigned,
+} from './ignored';
 import type { Report } from './report';
 import type { OutcomeResult } from './types';
 import { registrationWriteBack } from './writeBacks';
@@ -24,7 +31,8 @@ export function recordLive(b: OutcomeBatch, r: Report): OutcomeResult {
 		b.bySid.set(r.sid, reservation);
 		return registered(b, r, reservation);
 	}
-	if (b.done.has(sidHash(r.sid))) return ignoreDuplicate(b, r.base, 'This call already has an outcome.');
+	if (b.done.has(sidHash(r.sid)))
+		return ignoreDuplicate(b, r.base, 'This call already has an outcome.');
 	if (r.placedAt !== undefined && r.placedAt < b.state.watermark) return ignoreLate(b, r.base);
 	if (r.contact && r.placedAt !== undefined && r.circle) {
 		if (!r.vouched) return ignoreUnsigned(b, r.base);
@@ -32,22 +40,45 @@ export function recordLive(b: OutcomeBatch, r: Report): OutcomeResult {
 		if (copied) return ignoreReplayed(b, r.base, copied.s!);
 		return registerUnknownCall(b, r, r.contact, r.placedAt, r.circle);
 	}
-	return ignoreUnmatched(b, r.base, 'Not a call of this campaign (no reservation and no correlation id).');
+	return ignoreUnmatched(
+		b,
+		r.base,
+		'Not a call of this campaign (no reservation and no correlation id).',
+	);
 }
 
 function updateLiveCall(b: OutcomeBatch, r: Report, call: InFlightCall): OutcomeResult {
 	call.ls = b.now;
 	if (r.input.source === 'reconcile') {
 		call.n = b.now + b.recheckMs;
-		return { ...r.base, action: 'lease_extended', message: `Exotel still reports ${r.status}; lease extended.`, contact: call.c, circle: call.ci };
+		return {
+			...r.base,
+			action: 'lease_extended',
+			message: `Exotel still reports ${r.status}; lease extended.`,
+			contact: call.c,
+			circle: call.ci,
+		};
 	}
-	return { ...r.base, action: 'live_update', message: `Call is ${r.status}.`, contact: call.c, circle: call.ci };
+	return {
+		...r.base,
+		action: 'live_update',
+		message: `Call is ${r.status}.`,
+		contact: call.c,
+		circle: call.ci,
+	};
 }
 
 /** A live call the state does not know but whose correlation id names this campaign: its reservation was lost. */
-function registerUnknownCall(b: OutcomeBatch, r: Report, contact: string, placedAt: number, circle: string): OutcomeResult {
+function registerUnknownCall(
+	b: OutcomeBatch,
+	r: Report,
+	contact: string,
+	placedAt: number,
+	circle: string,
+): OutcomeResult {
 	const s = b.state;
-	if (s.inFlight.length - b.removed.size >= b.settings.maxInFlight) return ignoreOverflow(b, r.base);
+	if (s.inFlight.length - b.removed.size >= b.settings.maxInFlight)
+		return ignoreOverflow(b, r.base);
 	// placedAt, not min(placedAt, now): it is the call's identity on its row (Mark Dialling's lastAttemptAt);
 	// Release plans up to a tick ahead, and the future-skew check (../outcomes.ts) bounds it
 	const f: InFlightCall = { c: contact, ci: circle, a: r.attempt ?? 1, r: placedAt, s: r.sid };

@@ -16,7 +16,19 @@ export function recordNotFound(b: OutcomeBatch, r: Report): OutcomeResult {
 		b.removed.add(call);
 		b.bySid.delete(r.sid);
 		b.state.totals.abandoned++;
-		return { ...r.base, action: 'abandoned', message: `Exotel does not know ${r.sid} after ${call.m} lookups; gave up on it.`, contact: call.c, circle: call.ci };
+		return {
+			...r.base,
+			action: 'abandoned',
+			message: `Exotel does not know ${r.sid} after ${call.m} lookups; gave up on it.`,
+			contact: call.c,
+			circle: call.ci,
+		};
 	}
-	return { ...r.base, action: 'not_found', message: `Exotel did not return ${r.sid}; will ask again.`, contact: call.c, circle: call.ci };
+	return {
+		...r.base,
+		action: 'not_found',
+		message: `Exotel did not return ${r.sid}; will ask again.`,
+		contact: call.c,
+		circle: call.ci,
+	};
 }

@@ -20,23 +20,33 @@ export function recordNotPlaced(b: OutcomeBatch, r: Report): OutcomeResult {
 		if (cs) {
 			dropCall(cs, f.r);
 			// a probe that was never placed gives its slot back
-			if (f.p && cs.br.s === 'half-open' && cs.br.pr > cs.br.pd) cs.br = { ...cs.br, pr: cs.br.pr - 1 };
+			if (f.p && cs.br.s === 'half-open' && cs.br.pr > cs.br.pd)
+				cs.br = { ...cs.br, pr: cs.br.pr - 1 };
 		}
 	}
 	s.totals.notPlaced++;
 	const rateLimited = r.input.rateLimited;
-	if (rateLimited) s.rateLimitedUntil = max(s.rateLimitedUntil, now + settings.rateLimitBackoffSeconds * 1000);
+	if (rateLimited)
+		s.rateLimitedUntil = max(s.rateLimitedUntil, now + settings.rateLimitBackoffSeconds * 1000);
 	const attempt = f?.a ?? r.attempt;
 	const result: OutcomeResult = {
 		...r.base,
 		action: 'not_placed',
-		message: rateLimited ? 'Connect Call was rate limited (429); no call placed.' : 'Connect Call failed; no call placed.',
+		message: rateLimited
+			? 'Connect Call was rate limited (429); no call placed.'
+			: 'Connect Call failed; no call placed.',
 		contact: f?.c ?? r.contact,
 		circle: f?.ci ?? (r.circle || undefined),
 		attempt,
 	};
 	if (result.contact && attempt !== undefined) {
-		result.writeBack = notPlacedWriteBack(settings, result.contact, attempt, f?.r ?? r.placedAt ?? now, now);
+		result.writeBack = notPlacedWriteBack(
+			settings,
+			result.contact,
+			attempt,
+			f?.r ?? r.placedAt ?? now,
+			now,
+		);
 	}
 	return result;
 }

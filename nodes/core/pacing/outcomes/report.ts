@@ -52,17 +52,30 @@ export function invalidReport(o: OutcomeInput | undefined): string | null {
 		if (p) return `correlation id: ${p}`;
 	}
 	if (o.attempt !== undefined && o.attempt !== null) {
-		if (typeof o.attempt !== 'number' || !Number.isInteger(o.attempt) || o.attempt < 1 || o.attempt > MAX_CORRELATION_ATTEMPT) {
+		if (
+			typeof o.attempt !== 'number' ||
+			!Number.isInteger(o.attempt) ||
+			o.attempt < 1 ||
+			o.attempt > MAX_CORRELATION_ATTEMPT
+		) {
 			return `attempt is not a whole number from 1 to ${MAX_CORRELATION_ATTEMPT}`;
 		}
 	}
-	if (o.circle !== undefined && o.circle !== null && typeof o.circle !== 'string') return 'circle is not text';
-	if (o.contact !== undefined && o.contact !== null && typeof o.contact !== 'string') return 'contact is not text';
+	if (o.circle !== undefined && o.circle !== null && typeof o.circle !== 'string')
+		return 'circle is not text';
+	if (o.contact !== undefined && o.contact !== null && typeof o.contact !== 'string')
+		return 'contact is not text';
 	return null;
 }
 
 /** Reads a report that passed invalidReport; the correlation id wins over the report's own fields. */
-export function readReport(o: OutcomeInput, base: ResultBase, sid: string, now: number, signed: boolean): Report {
+export function readReport(
+	o: OutcomeInput,
+	base: ResultBase,
+	sid: string,
+	now: number,
+	signed: boolean,
+): Report {
 	const corr = o.correlation ?? null;
 	return {
 		input: o,

@@ -12,7 +12,13 @@ import type { InFlightCall } from '../state';
 import { sidHash } from '../dedupe';
 import { countAttempt, inFlightUnderOtherSid, takeReservation, type OutcomeBatch } from './batch';
 import { countOutcome, type CountedCall } from './count';
-import { ignoreDuplicate, ignoreLate, ignoreReplayed, ignoreUnmatched, ignoreUnsigned } from './ignored';
+import {
+	ignoreDuplicate,
+	ignoreLate,
+	ignoreReplayed,
+	ignoreUnmatched,
+	ignoreUnsigned,
+} from './ignored';
 import type { Report } from './report';
 import type { OutcomeResult } from './types';
 
@@ -31,13 +37,24 @@ export function recordTerminal(b: OutcomeBatch, r: Report, category: Category): 
 		countAttempt(b, reservation.ci);
 		return countOutcome(b, r, category, countedCall(reservation));
 	}
-	if (r.placedAt === undefined) return ignoreUnmatched(b, r.base, 'Unknown CallSid without a correlation id; not a call of this campaign.');
+	if (r.placedAt === undefined)
+		return ignoreUnmatched(
+			b,
+			r.base,
+			'Unknown CallSid without a correlation id; not a call of this campaign.',
+		);
 	if (r.placedAt < b.state.watermark) return ignoreLate(b, r.base);
 	if (!r.vouched) return ignoreUnsigned(b, r.base);
 	const copied = inFlightUnderOtherSid(b, r);
 	if (copied) return ignoreReplayed(b, r.base, copied.s!);
 	countAttempt(b, r.circle);
-	return countOutcome(b, r, category, { contact: r.contact, circle: r.circle, attempt: r.attempt, placedAt: r.placedAt, probe: false });
+	return countOutcome(b, r, category, {
+		contact: r.contact,
+		circle: r.circle,
+		attempt: r.attempt,
+		placedAt: r.placedAt,
+		probe: false,
+	});
 }
 
 function countedCall(f: InFlightCall): CountedCall {

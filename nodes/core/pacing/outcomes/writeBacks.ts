@@ -11,7 +11,16 @@ const { max } = Math;
 /** The row after a call's final outcome: attempts, status, the next retry (none when final or refunded). */
 export function outcomeWriteBack(
 	settings: PacingSettings,
-	o: { contact: string; attempt: number; callSid: string; status: string; category: Category; placedAt: number; at: number; refunded: boolean },
+	o: {
+		contact: string;
+		attempt: number;
+		callSid: string;
+		status: string;
+		category: Category;
+		placedAt: number;
+		at: number;
+		refunded: boolean;
+	},
 ): WriteBack {
 	const final = o.category === 'completed' || (!o.refunded && o.attempt >= settings.maxAttempts);
 	const gap = retryGapMs(settings, o.category);
@@ -42,7 +51,13 @@ export function registrationWriteBack(f: InFlightCall, status: string): WriteBac
 }
 
 /** The row after Connect Call failed: the attempt is not counted, and the contact is retried after a gap. */
-export function notPlacedWriteBack(settings: PacingSettings, contact: string, attempt: number, attemptAt: number, now: number): WriteBack {
+export function notPlacedWriteBack(
+	settings: PacingSettings,
+	contact: string,
+	attempt: number,
+	attemptAt: number,
+	now: number,
+): WriteBack {
 	return {
 		contact,
 		attemptsToWrite: max(0, attempt - 1),

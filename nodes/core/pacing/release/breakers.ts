@@ -2,17 +2,28 @@
 import type { PacingSettings } from '../settings';
 import type { CampaignState } from '../state';
 import { healthPicture } from '../health';
-import { advanceBreaker, evaluateTrip, openBreaker, settleVanishedProbes, type BreakerTransition } from '../breaker';
+import {
+	advanceBreaker,
+	evaluateTrip,
+	openBreaker,
+	settleVanishedProbes,
+	type BreakerTransition,
+} from '../breaker';
 import { matureRuns } from '../runs';
 
 /**
  * Open breakers whose cooldown is over turn half-open, probes that vanished from the in-flight list are settled,
  * and a closed circle may trip on time alone: calls placed long enough ago have matured (runs.ts).
  */
-export function advanceBreakers(s: CampaignState, now: number, settings: PacingSettings): BreakerTransition[] {
+export function advanceBreakers(
+	s: CampaignState,
+	now: number,
+	settings: PacingSettings,
+): BreakerTransition[] {
 	const transitions: BreakerTransition[] = [];
 	const probesInFlight = new Map<string, number>();
-	for (const f of s.inFlight) if (f.p) probesInFlight.set(f.ci, (probesInFlight.get(f.ci) ?? 0) + 1);
+	for (const f of s.inFlight)
+		if (f.p) probesInFlight.set(f.ci, (probesInFlight.get(f.ci) ?? 0) + 1);
 	for (const [name, c] of Object.entries(s.circles)) {
 		const t = advanceBreaker(name, c, now);
 		if (t) transitions.push(t);

@@ -19,7 +19,12 @@ export interface Picks {
 }
 
 /** Splits `n` calls across circles and takes each circle's share from its eligible contacts. */
-export function pickContacts(contacts: readonly ContactInput[], scan: ContactScan, demands: CircleDemands, n: number): Picks {
+export function pickContacts(
+	contacts: readonly ContactInput[],
+	scan: ContactScan,
+	demands: CircleDemands,
+	n: number,
+): Picks {
 	const first = allocate(n, demands.first);
 	let firstRound = 0;
 	for (const a of first.values()) firstRound += a.n;
@@ -33,7 +38,11 @@ export function pickContacts(contacts: readonly ContactInput[], scan: ContactSca
  * has any (a hopper priority): retries then use only what the first pass leaves, and the first pass runs at the
  * full rate. Two passes over the marks, each stopping as soon as every circle's share is filled.
  */
-function takeInListOrder(contacts: readonly ContactInput[], scan: ContactScan, want: number[]): Omit<Picks, 'allotted'> {
+function takeInListOrder(
+	contacts: readonly ContactInput[],
+	scan: ContactScan,
+	want: number[],
+): Omit<Picks, 'allotted'> {
 	const { mark, fresh } = scan;
 	let remaining = want.reduce((a, b) => a + b, 0);
 	const picked: number[][] = scan.names.map(() => []);
@@ -105,7 +114,12 @@ export function orderCalls(
 }
 
 /** Drops `drop` picked calls, from the last circle of `counts` backwards. */
-function trimPicks(names: readonly string[], counts: Array<[string, number]>, picked: number[][], drop: number): void {
+function trimPicks(
+	names: readonly string[],
+	counts: Array<[string, number]>,
+	picked: number[][],
+	drop: number,
+): void {
 	for (let i = counts.length - 1; i >= 0 && drop > 0; i--) {
 		const take = Math.min(drop, counts[i][1]);
 		counts[i][1] -= take;

@@ -118,9 +118,14 @@ export function applyRowRepairs(
 	const restored = repairs.restoredLog;
 	if (restored.length) {
 		s.sendLog = s.sendLog.concat(restored).sort((a, b) => a[0] - b[0]);
-		warnings.push(`${restored.length} recent call(s) missing from the send log were restored from contact rows (a lost write).`);
+		warnings.push(
+			`${restored.length} recent call(s) missing from the send log were restored from contact rows (a lost write).`,
+		);
 	}
-	if (repairs.recovered) warnings.push(`${repairs.recovered} call(s) or outcome(s) the state had lost were recovered from contact rows.`);
+	if (repairs.recovered)
+		warnings.push(
+			`${repairs.recovered} call(s) or outcome(s) the state had lost were recovered from contact rows.`,
+		);
 	if (!repairs.folds.length) return s;
 	const folded = recordOutcomes(s, repairs.folds, now, settings);
 	transitions.push(...folded.transitions);

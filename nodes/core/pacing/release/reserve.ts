@@ -44,7 +44,16 @@ export function reserveCalls(
 		const pos = cursor.get(circle) ?? 0;
 		cursor.set(circle, pos + 1);
 		const index = picked[scan.names.indexOf(circle)][pos];
-		const call = reserveCall(s, contacts[index], index, circle, scan, order.slots[k], now, settings);
+		const call = reserveCall(
+			s,
+			contacts[index],
+			index,
+			circle,
+			scan,
+			order.slots[k],
+			now,
+			settings,
+		);
 		if (typeof call === 'string') {
 			warnings.push(call);
 			scan.held.invalid++;
@@ -72,7 +81,13 @@ function reserveCall(
 	const attempt = scan.used[index] + 1;
 	const refunded = scan.refund[index] === 1;
 	const placedAt = Math.ceil(sendAt / 1000) * 1000;
-	const correlation: Correlation = { campaign: s.campaign, contact: contact.key, attempt, circle, releasedAt: placedAt };
+	const correlation: Correlation = {
+		campaign: s.campaign,
+		contact: contact.key,
+		attempt,
+		circle,
+		releasedAt: placedAt,
+	};
 	let customField: string;
 	try {
 		// signed: a report can vouch for a call the state does not know only with this campaign's tag
@@ -106,7 +121,13 @@ function reserveCall(
 }
 
 /** A probe takes one of its half-open circle's slots; any other call joins its circle's runs (runs.ts). */
-function reserveInState(s: CampaignState, cs: CircleState, call: InFlightCall, probe: boolean, refunded: boolean): void {
+function reserveInState(
+	s: CampaignState,
+	cs: CircleState,
+	call: InFlightCall,
+	probe: boolean,
+	refunded: boolean,
+): void {
 	if (probe) {
 		call.p = 1;
 		cs.br = { ...cs.br, pr: cs.br.pr + 1 };

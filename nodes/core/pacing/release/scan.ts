@@ -5,7 +5,13 @@
 import type { ContactInput } from '../types';
 import type { PacingSettings } from '../settings';
 import type { CampaignState } from '../state';
-import { classify, HOLD_REASONS, REASON_CODE, type EligibilityContext, type HoldReason } from '../eligibility';
+import {
+	classify,
+	HOLD_REASONS,
+	REASON_CODE,
+	type EligibilityContext,
+	type HoldReason,
+} from '../eligibility';
 import { mayNeedRepair, repairFromRow, startRowRepairs, type RowRepairs } from './repair';
 
 export interface ContactScan {
@@ -90,6 +96,9 @@ export function scanContacts(
 			freshBacklog[g.k]++;
 		} else fresh[i] = 0;
 	}
-	const held = Object.fromEntries(HOLD_REASONS.map((r, k) => [r, passCounts[k + 1]])) as Record<HoldReason, number>;
+	const held = Object.fromEntries(HOLD_REASONS.map((r, k) => [r, passCounts[k + 1]])) as Record<
+		HoldReason,
+		number
+	>;
 	return { names, backlog, freshBacklog, mark, fresh, used, refund, reasons, held, repairs };
 }

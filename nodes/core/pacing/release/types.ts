@@ -54,7 +54,14 @@ export interface HeldContact {
 	retryAt?: number;
 }
 
-export type LimitedBy = 'rate' | 'sixty_second_limit' | 'in_flight' | 'backlog' | 'rate_limited' | 'max_release' | 'none';
+export type LimitedBy =
+	| 'rate'
+	| 'sixty_second_limit'
+	| 'in_flight'
+	| 'backlog'
+	| 'rate_limited'
+	| 'max_release'
+	| 'none';
 
 export interface ReleaseBudget {
 	/** Rate after completion steering (calls/min). */
