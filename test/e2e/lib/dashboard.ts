@@ -99,36 +99,57 @@ async function readFigures(f: Frame): Promise<DashboardFigures> {
 	return (await f.evaluate(READ_FIGURES)) as DashboardFigures;
 }
 
+interface OpenDashboard {
+	page: Page;
+	/** The frame that holds the dashboard (n8n may wrap it), or null when it never showed. */
+	frame: Frame | null;
+	httpStatus: number | null;
+	/** Console and page errors so far. */
+	errors: string[];
+}
+
 /**
- * Opens the dashboard once and reads it; the browser is closed right after (each refresh of the open page would be
- * another execution of the workflow). `screenshot`: a file to save the page to.
+ * Opens the dashboard in a fresh headless Chromium, runs `use` on it and closes the browser (a page left open would
+ * refresh itself: each refresh is another execution of the workflow).
  */
-export async function visitDashboard(
+async function withDashboard<T>(
 	n8n: N8nInstance,
 	dashboardPath: string,
-	o: { screenshot?: string; timeoutMs?: number } = {},
-): Promise<DashboardVisit> {
+	timeoutMs: number,
+	use: (d: OpenDashboard) => Promise<T>,
+): Promise<T> {
 	const browser = await chromium.launch({
 		executablePath: CHROMIUM,
 		headless: true,
 		args: ['--no-sandbox'],
 	});
-	const errors: string[] = [];
 	try {
 		const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
+		const errors: string[] = [];
 		page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
 		page.on('pageerror', (e) => errors.push(`page error: ${String(e)}`));
 		const res = await page.goto(n8n.client.webhookUrl(dashboardPath), {
 			waitUntil: 'load',
-			timeout: o.timeoutMs ?? 30_000,
+			timeout: timeoutMs,
 		});
-		const frame = await dashboardFrame(page, o.timeoutMs ?? 30_000);
-		const figures = frame ? await readFigures(frame) : null;
-		if (o.screenshot) await page.screenshot({ path: o.screenshot, fullPage: true });
-		return { figures, errors, httpStatus: res?.status() ?? null, screenshot: o.screenshot };
+		const frame = await dashboardFrame(page, timeoutMs);
+		return await use({ page, frame, httpStatus: res?.status() ?? null, errors });
 	} finally {
 		await browser.close();
 	}
+}
+
+/** Opens the dashboard once and reads it. `screenshot`: a file to save the page to. */
+export async function visitDashboard(
+	n8n: N8nInstance,
+	dashboardPath: string,
+	o: { screenshot?: string; timeoutMs?: number } = {},
+): Promise<DashboardVisit> {
+	return await withDashboard(n8n, dashboardPath, o.timeoutMs ?? 30_000, async (d) => {
+		const figures = d.frame ? await readFigures(d.frame) : null;
+		if (o.screenshot) await d.page.screenshot({ path: o.screenshot, fullPage: true });
+		return { figures, errors: d.errors, httpStatus: d.httpStatus, screenshot: o.screenshot };
+	});
 }
 
 /**
@@ -142,21 +163,7 @@ export async function pressDashboardButton(
 	secret: string,
 	timeoutMs = 30_000,
 ): Promise<{ result: string | null; errors: string[] }> {
-	const browser = await chromium.launch({
-		executablePath: CHROMIUM,
-		headless: true,
-		args: ['--no-sandbox'],
-	});
-	const errors: string[] = [];
-	try {
-		const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
-		page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-		page.on('pageerror', (e) => errors.push(`page error: ${String(e)}`));
-		await page.goto(n8n.client.webhookUrl(dashboardPath), {
-			waitUntil: 'load',
-			timeout: timeoutMs,
-		});
-		const frame = await dashboardFrame(page, timeoutMs);
+	return await withDashboard(n8n, dashboardPath, timeoutMs, async ({ page, frame, errors }) => {
 		if (!frame) return { result: null, errors: [...errors, 'no dashboard in the page'] };
 		await frame.locator('#controls input[name="secret"]').fill(secret);
 		await frame.locator(`#controls button[value="${action}"]`).click();
@@ -166,9 +173,7 @@ export async function pressDashboardButton(
 		while (Date.now() < deadline && !(text = ((await result.textContent()) ?? '').trim()))
 			await page.waitForTimeout(200);
 		return { result: text || null, errors };
-	} finally {
-		await browser.close();
-	}
+	});
 }
 
 /** Where a screenshot goes: E2E_SCREENSHOTS (docs/images for `npm run screenshots`) or .e2e/screenshots. */
