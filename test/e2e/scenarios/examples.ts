@@ -35,4 +35,39 @@ export async function examplesImport(ctx: E2eContext, checks: Checks): Promise<v
 			nodes: wf.nodes.length,
 		});
 	}
+	await outputSchemasServed(ctx, checks);
+}
+
+/**
+ * n8n's editor previews a node's output before it runs from `/schemas/<type>/<version>[/<operation>].json`, which n8n
+ * serves from the node's `__schema__` folder in the installed package (test/helpers/outputSchemas.ts writes them).
+ */
+async function outputSchemasServed(ctx: E2eContext, checks: Checks): Promise<void> {
+	const wanted: Array<[string, string]> = [
+		['exotelNumberLookup', '1.0.0.json'],
+		['exotelCallerIdSelector', '1.0.0.json'],
+		['exotelConnectCall', '1.0.0.json'],
+		['exotelCallDetails', '1.0.0/get.json'],
+		['exotelPacingController', '1.0.0/getStats.json'],
+	];
+	const answers: string[] = [];
+	let ok = true;
+	for (const [node, file] of wanted) {
+		const res = await ctx.n8n.client.http.get(
+			`/schemas/n8n-nodes-exotel-campaigns.${node}/${file}`,
+		);
+		const props = Object.keys((res.data as { properties?: object } | undefined)?.properties ?? {});
+		answers.push(`${node}/${file}: HTTP ${res.status}, ${props.length} fields`);
+		if (res.status !== 200 || props.length === 0) ok = false;
+	}
+	const lookup = await ctx.n8n.client.http.get(
+		'/schemas/n8n-nodes-exotel-campaigns.exotelNumberLookup/1.0.0.json',
+	);
+	const circle = (lookup.data as { properties?: Record<string, unknown> } | undefined)?.properties
+		?.circle;
+	checks.check(
+		"n8n serves the nodes' output schemas (the editor's preview before a node runs)",
+		ok && circle !== undefined,
+		answers.join('; '),
+	);
 }
