@@ -192,6 +192,8 @@ function controls(stats: PacingStats, actionUrl: string): string {
 /**
  * Refresh: fetch the page's own URL and swap <main> in (n8n may wrap the answer in an iframe's srcdoc; unwrap it).
  * Pause / Resume: POST the form with fetch and show the answer, so the page stays; without script the form posts.
+ * The URL comes from the form's attribute: `form.action` is the buttons named "action" (DOM named access), and a
+ * relative path resolves against the n8n page the dashboard came from (document.baseURI).
  */
 function script(refreshMs: number): string {
 	return `(function(){
@@ -200,7 +202,7 @@ setInterval(function(){fetch(document.baseURI,{cache:'no-store'}).then(function(
 var f=document.getElementById('controls');if(!f)return;
 f.addEventListener('submit',function(e){e.preventDefault();var b=new URLSearchParams(new FormData(f));b.set('action',e.submitter?e.submitter.value:'');
 var out=document.getElementById('result');out.textContent='…';
-fetch(f.action,{method:'POST',body:b}).then(function(r){return r.text().then(function(t){out.textContent=r.status+' '+t.slice(0,200);});}).catch(function(x){out.textContent='Failed: '+x;});});
+fetch(new URL(f.getAttribute('action')||'',document.baseURI).href,{method:'POST',body:b}).then(function(r){return r.text().then(function(t){out.textContent=r.status+' '+t.slice(0,200);});}).catch(function(x){out.textContent='Failed: '+x;});});
 })();`;
 }
 
