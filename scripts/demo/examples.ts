@@ -262,10 +262,15 @@ function controlBranch(
 		b.connect('Dashboard Control Webhook', last);
 		at += 220;
 	}
+	// after the clock, $json is the clock's answer: read the form from the webhook's item
+	const form = clock ? "$('Dashboard Control Webhook').item.json.body" : '$json.body';
 	b.add('Exotel Pacing: Dashboard Control', `${PKG}.exotelPacingController`, 1, [at, y], {
 		operation: 'dashboardControl',
 		campaign,
 		controlSecret: secret,
+		...(clock
+			? { givenSecret: `={{ ${form}.secret }}`, controlAction: `={{ ${form}.action }}` }
+			: {}),
 		options: currentTime ? { currentTime } : {},
 	});
 	b.connect(last, 'Exotel Pacing: Dashboard Control');

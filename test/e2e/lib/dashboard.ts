@@ -169,8 +169,10 @@ export async function pressDashboardButton(
 		await frame.locator(`#controls button[value="${action}"]`).click();
 		const result = frame.locator('#result');
 		const deadline = Date.now() + timeoutMs;
+		// the page shows "…" while the request is out, then "<HTTP status> <message>" or "Failed: …"
+		const answered = (t: string) => /^(\d{3}\s|Failed)/.test(t);
 		let text = '';
-		while (Date.now() < deadline && !(text = ((await result.textContent()) ?? '').trim()))
+		while (Date.now() < deadline && !answered((text = ((await result.textContent()) ?? '').trim())))
 			await page.waitForTimeout(200);
 		return { result: text || null, errors };
 	});
