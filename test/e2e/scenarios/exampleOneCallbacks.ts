@@ -4,7 +4,10 @@
  * with only the secret, webhook ids and campaign filled in. The local example's path also reads the simulator's
  * clock over HTTP for every callback; this one is what a real campaign runs, so it is the figure issue 9's target
  * is about. The payloads are the simulator's terminal callbacks of the scenario's calls, relabelled to this
- * workflow's campaign and released a minute ago on the real clock (example 1 has no simulator clock).
+ * workflow's campaign and released a minute ago on the real clock (example 1 has no simulator clock), and signed
+ * with this campaign's key: Record Outcome counts an unknown call only on its own signature (nodes/core/correlation.ts),
+ * and these calls were released by the scenario's other workflow. The key is read from the static data after one
+ * priming callback (unsigned, so not counted) has made the campaign's state.
  */
 import { randomUUID } from 'node:crypto';
 
@@ -34,6 +37,19 @@ export interface ExampleOnePath {
 	/** Outcomes the workflow's campaign counted (Get Stats through its Stats webhook). */
 	resolved: () => Promise<number | null>;
 	remove: () => Promise<void>;
+}
+
+/** The signing key of `campaign` in the workflow's saved static data (store.ts's blob), polled for up to 15 s. */
+async function campaignKey(ctx: E2eContext, workflowId: string, campaign: string): Promise<string> {
+	const deadline = Date.now() + 15_000;
+	for (;;) {
+		const sd = await ctx.n8n.client.getStaticData(workflowId);
+		const key = sd.global?.exotelPacing?.campaigns?.[campaign]?.state?.key;
+		if (typeof key === 'string' && key) return key;
+		if (Date.now() > deadline)
+			throw new Error(`campaign ${campaign} has no signing key in the static data after 15 s`);
+		await new Promise((r) => setTimeout(r, 250));
+	}
 }
 
 /** Imports and activates example 1's callback path on its own campaign. */
@@ -67,12 +83,17 @@ export async function deployExampleOneCallbackPath(
 	await ctx.n8n.client.waitForWebhook(paths.stats, undefined, { method: 'GET', waitMs: 10_000 });
 
 	const releasedAt = Date.now() - 60_000;
-	const payload = (i: number): Record<string, unknown> => {
+	const relabel = (i: number, key?: string): Record<string, unknown> => {
 		const p = callbackPayload(calls[i], { type: 'terminal' }, true);
 		const c = decodeCorrelation(p.CustomField);
 		if (!c) throw new Error(`call ${calls[i].sid} has no correlation id`);
-		return { ...p, CustomField: encodeCorrelation({ ...c, campaign, releasedAt }) };
+		return { ...p, CustomField: encodeCorrelation({ ...c, campaign, releasedAt }, key) };
 	};
+	const primed = await ctx.n8n.client.webhook(paths.status, relabel(0), { query: { secret } });
+	if (primed.status !== 200)
+		throw new Error(`example 1's callback path answered ${primed.status} to the priming callback`);
+	const key = await campaignKey(ctx, imported.id, campaign);
+	const payload = (i: number): Record<string, unknown> => relabel(i, key);
 	const resolved = async (): Promise<number | null> => {
 		const res = await ctx.n8n.client
 			.webhook(paths.stats, undefined, { method: 'GET' })
