@@ -25,6 +25,18 @@ export interface RememberedCampaign {
 	rev: number;
 	state: CampaignState;
 	settings: PartialSettings;
+	/**
+	 * The save this process first loaded the campaign from (another process's, e.g. the one before a restart). An
+	 * execution that loaded static data before this process's first save still sees that save: it is older, not a
+	 * second process (store.ts, loadCampaign).
+	 */
+	adoptedFrom?: SaveMark;
+}
+
+/** Which process saved a campaign, at which revision. */
+export interface SaveMark {
+	by: string;
+	rev: number;
 }
 
 /** Campaigns kept in memory at most (least recently used dropped first; they reload from static data). */

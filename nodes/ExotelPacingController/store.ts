@@ -19,7 +19,7 @@ import {
 	STATE_VERSION,
 } from '../core/pacing';
 import { toInstant } from './fields';
-import { persistNow, PROCESS_ID, recall, recallWorkflow, remember } from './memory';
+import { persistNow, PROCESS_ID, recall, recallWorkflow, remember, type SaveMark } from './memory';
 
 const KEY = 'exotelPacing';
 const BLOB_VERSION = 1;
@@ -53,6 +53,8 @@ export interface LoadedCampaign {
 	unreadable?: string;
 	/** Another n8n process saved this campaign since this one last did: the campaign was paused (see TWO_PROCESSES). */
 	otherProcess?: true;
+	/** The other process's save this process first loaded the campaign from (memory.ts, RememberedCampaign). */
+	adoptedFrom?: SaveMark;
 }
 
 /**
@@ -147,10 +149,21 @@ export function loadCampaign(
 	let rev = storedRev;
 	let savedSettings = stored?.settings;
 	let unreadable = damage;
+	const storedBy = typeof stored?.by === 'string' ? stored.by : undefined;
+	const adoptedFrom =
+		remembered !== undefined
+			? remembered.adoptedFrom
+			: storedBy !== undefined && storedBy !== PROCESS_ID
+				? { by: storedBy, rev: storedRev }
+				: undefined;
 	// Another process wrote this campaign after this process had it in memory. A restart has no memory; a test run
-	// never saves; so in one process this never happens.
+	// never saves; an execution that loaded static data before a restarted process's first save sees the save the
+	// process started from; so in one process this never happens.
 	const otherProcess =
-		remembered !== undefined && typeof stored?.by === 'string' && stored.by !== PROCESS_ID;
+		remembered !== undefined &&
+		storedBy !== undefined &&
+		storedBy !== PROCESS_ID &&
+		!(adoptedFrom && storedBy === adoptedFrom.by && storedRev <= adoptedFrom.rev);
 	if (remembered && remembered.rev >= storedRev) {
 		// the newest state of this process (static data may hold an older one: last writer wins)
 		state = remembered.state;
@@ -197,6 +210,7 @@ export function loadCampaign(
 	};
 	if (unreadable) loaded.unreadable = unreadable;
 	if (otherProcess) loaded.otherProcess = true;
+	if (adoptedFrom) loaded.adoptedFrom = adoptedFrom;
 	return loaded;
 }
 
@@ -238,12 +252,19 @@ export function saveCampaigns(
 					rev: campaign.rev + 1,
 					state: createState(campaign.name, Date.now()),
 					settings: {},
+					...(campaign.adoptedFrom ? { adoptedFrom: campaign.adoptedFrom } : {}),
 				});
 			continue;
 		}
 		const rev = Math.max(campaign.rev, recall(workflowId, campaign.name)?.rev ?? 0) + 1;
 		campaigns[campaign.name] = { state, settings: campaign.partial, rev, by: PROCESS_ID };
-		if (live) remember(workflowId, campaign.name, { rev, state, settings: campaign.partial });
+		if (live)
+			remember(workflowId, campaign.name, {
+				rev,
+				state,
+				settings: campaign.partial,
+				...(campaign.adoptedFrom ? { adoptedFrom: campaign.adoptedFrom } : {}),
+			});
 	}
 	if (live && throttled && !persistNow(workflowId, Date.now(), CALLBACK_PERSIST_GAP_MS)) return;
 	if (live && !throttled) persistNow(workflowId, Date.now(), 0);

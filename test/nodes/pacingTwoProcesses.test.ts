@@ -31,14 +31,23 @@ function newProcess(): INodeType {
 /** Static data as n8n's database holds it between executions. */
 class Database {
 	private saved = '{}';
-	/** One production execution: load static data, run, save it (last writer wins). */
+	/** What an execution starting now would load. */
+	snapshot(): string {
+		return this.saved;
+	}
+
+	/**
+	 * One production execution: load static data (now, or the snapshot taken when it started), run, save it (last
+	 * writer wins).
+	 */
 	async execute(
 		process: INodeType,
 		operation: string,
 		at: number,
 		items: IDataObject[] = [{}],
+		loadedAtStart = this.saved,
 	): Promise<ExecuteNodeResult> {
-		const staticData = JSON.parse(this.saved) as IDataObject;
+		const staticData = JSON.parse(loadedAtStart) as IDataObject;
 		const res = await executeNode(process, {
 			mode: 'trigger',
 			workflowId: 'campaign-workflow',
@@ -83,6 +92,32 @@ describe('Pacing Controller in two n8n processes', () => {
 		const again = await db.execute(restarted, 'release', START_MS + 30_000, rows(5, 5));
 		expect(again.output[0]).toHaveLength(1);
 		expect(again.hints.map((h) => h.message).join(' ')).not.toMatch(/two n8n processes/);
+	});
+
+	it('keeps dialling after a restart when an execution loaded static data before the new process first saved', async () => {
+		const db = new Database();
+		const first = newProcess();
+		await db.execute(first, 'release', START_MS, rows(1, 2));
+		await db.execute(first, 'release', START_MS + 10_000, rows(1, 2));
+
+		// n8n restarted: a callback and a tick start together, both load what the killed process saved
+		const restarted = newProcess();
+		const loadedByBoth = db.snapshot();
+		const firstRun = await db.execute(restarted, 'release', START_MS + 20_000, rows(3, 4));
+		expect(firstRun.output[0]).toHaveLength(2);
+		const second = await db.execute(
+			restarted,
+			'release',
+			START_MS + 30_000,
+			rows(5, 5),
+			loadedByBoth,
+		);
+		expect(second.output[0].map((i) => i.json.phoneNumber)).toEqual([phone(5)]);
+		expect(second.hints.map((h) => h.message).join(' ')).not.toMatch(/two n8n processes/);
+
+		// a later save by the killed process's id would be a second process (it cannot be the one restarted from)
+		const third = await db.execute(restarted, 'release', START_MS + 40_000, rows(6, 6));
+		expect(third.output[0]).toHaveLength(1);
 	});
 
 	it('pauses the campaign, with the reason in every hold, in stats and as a warning, when a second process changes it', async () => {
