@@ -21,7 +21,7 @@ export class ExotelCallDetails implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Exotel Call Details',
 		name: 'exotelCallDetails',
-		icon: { light: 'file:exotel.svg', dark: 'file:exotel.dark.svg' },
+		icon: { light: 'file:../../icons/exotel.svg', dark: 'file:../../icons/exotel.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] === "getAll" ? "Get many calls" : "Get a call"}}',

@@ -45,7 +45,7 @@ export class ExotelCallerIdSelector implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Exotel Caller ID Selector',
 		name: 'exotelCallerIdSelector',
-		icon: { light: 'file:exotel.svg', dark: 'file:exotel.dark.svg' },
+		icon: { light: 'file:../../icons/exotel.svg', dark: 'file:../../icons/exotel.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle:

@@ -164,7 +164,7 @@ export class ExotelConnectCall implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Exotel Connect Call',
 		name: 'exotelConnectCall',
-		icon: { light: 'file:exotel.svg', dark: 'file:exotel.dark.svg' },
+		icon: { light: 'file:../../icons/exotel.svg', dark: 'file:../../icons/exotel.dark.svg' },
 		group: ['output'],
 		version: 1,
 		subtitle:

@@ -19,7 +19,7 @@ export class ExotelNumberLookup implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Exotel Number Lookup',
 		name: 'exotelNumberLookup',
-		icon: { light: 'file:exotel.svg', dark: 'file:exotel.dark.svg' },
+		icon: { light: 'file:../../icons/exotel.svg', dark: 'file:../../icons/exotel.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: 'Circle, operator and DND',

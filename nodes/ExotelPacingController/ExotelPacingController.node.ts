@@ -33,7 +33,7 @@ export class ExotelPacingController implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Exotel Pacing Controller',
 		name: 'exotelPacingController',
-		icon: { light: 'file:exotel.svg', dark: 'file:exotel.dark.svg' },
+		icon: { light: 'file:../../icons/exotel.svg', dark: 'file:../../icons/exotel.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["campaign"]}}',

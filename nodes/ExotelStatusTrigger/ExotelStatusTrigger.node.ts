@@ -69,7 +69,7 @@ export class ExotelStatusTrigger implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Exotel Status Trigger',
 		name: 'exotelStatusTrigger',
-		icon: { light: 'file:exotel.svg', dark: 'file:exotel.dark.svg' },
+		icon: { light: 'file:../../icons/exotel.svg', dark: 'file:../../icons/exotel.dark.svg' },
 		group: ['trigger'],
 		// Version 2 behaves as version 1. It exists because n8n evaluates a legacy Webhook v1 option as an expression
 		// for every request to a version-1 trigger (webhook-helpers parseRequestBody), which on n8n 2.x runs in an
