@@ -12,8 +12,8 @@ import { normalizeCall } from '../core/exotel/mapping';
 import { collectBulkCalls } from '../core/exotel/paging';
 import { callDetailsRequest, parseSidList, type ExotelRequest } from '../core/exotel/requests';
 import { exotelApiRequest, getExotelAccount } from '../transport/exotelApi';
-import { asNodeError } from '../transport/nodeError';
-import { checkOption } from '../transport/options';
+import { asNodeError, itemFailed } from '../shared/errors';
+import { checkOption } from '../shared/options';
 
 const OPERATIONS = ['get', 'getAll'] as const;
 
@@ -228,11 +228,7 @@ export class ExotelCallDetails implements INodeType {
 					});
 				}
 			} catch (error) {
-				if (this.continueOnFail()) {
-					returnData.push({ json: { error: (error as Error).message }, pairedItem: { item: i } });
-					continue;
-				}
-				throw asNodeError(this.getNode(), error, i);
+				returnData.push(itemFailed(this, {}, i, error));
 			}
 		}
 		return [returnData];

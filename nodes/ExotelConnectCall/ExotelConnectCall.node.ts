@@ -28,8 +28,8 @@ import { placedCallKey, placedCalls } from './placedCalls';
 import { sendLogFor } from './sendLogs';
 import { istIso } from '../core/time';
 import { exotelApiRequest, getExotelAccount, type ExotelAccount } from '../transport/exotelApi';
-import { asNodeError } from '../transport/nodeError';
-import { checkOption, checkOptions } from '../transport/options';
+import { asNodeError, itemFailed } from '../shared/errors';
+import { checkOption, checkOptions } from '../shared/options';
 import { waitUnlessCancelled } from '../transport/wait';
 import { isRateLimited, limitAdvice, RATE_LIMIT_GRACE_MS } from './rateLimit';
 
@@ -428,14 +428,7 @@ export class ExotelConnectCall implements INodeType {
 
 		// A tool answers the model with the call only: its input item is the agent's own (e.g. a webhook's headers).
 		const isTool = this.getNode().type.endsWith('Tool');
-		const inputJson = (itemIndex: number): IDataObject =>
-			isTool ? {} : deepCopy(items[itemIndex].json);
-		const fail = (itemIndex: number, error: Error, extra: IDataObject = {}): void => {
-			results[itemIndex] = {
-				json: { ...inputJson(itemIndex), ...extra, error: error.message },
-				pairedItem: { item: itemIndex },
-			};
-		};
+		const inputOf = (itemIndex: number): IDataObject => (isTool ? {} : items[itemIndex].json);
 
 		// Pass 1: check every item before placing any call, so a bad row does not stop a half-sent batch.
 		const prepared: PreparedCall[] = [];
@@ -443,12 +436,9 @@ export class ExotelConnectCall implements INodeType {
 			try {
 				prepared.push(prepareCall(this, i, variant, account));
 			} catch (error) {
-				const err =
-					error instanceof NodeOperationError || error instanceof NodeApiError
-						? error
-						: new NodeOperationError(this.getNode(), error as Error, { itemIndex: i });
-				if (!this.continueOnFail()) throw err;
-				fail(i, err, { callMayHaveBeenPlaced: false });
+				// reported as the n8n error it is thrown as, so the message is the same either way
+				const err = asNodeError(this.getNode(), error, i);
+				results[i] = itemFailed(this, inputOf(i), i, err, { callMayHaveBeenPlaced: false });
 			}
 		}
 
@@ -481,7 +471,7 @@ export class ExotelConnectCall implements INodeType {
 			const earlier = placedCalls.get(key, Date.now());
 			if (earlier) {
 				// Placed already (e.g. n8n's Retry On Fail re-ran this node): the same result, nothing sent.
-				const json = { ...inputJson(i), ...deepCopy(earlier), notSentAgain: true };
+				const json = { ...deepCopy(inputOf(i)), ...deepCopy(earlier), notSentAgain: true };
 				results[i] = { json, pairedItem: { item: i } };
 				continue;
 			}
@@ -542,10 +532,9 @@ export class ExotelConnectCall implements INodeType {
 					exotelResponse: body,
 				};
 				placedCalls.remember(key, deepCopy(placed), Date.now());
-				results[i] = { json: { ...inputJson(i), ...placed }, pairedItem: { item: i } };
+				results[i] = { json: { ...deepCopy(inputOf(i)), ...placed }, pairedItem: { item: i } };
 			} catch (error) {
-				if (!this.continueOnFail()) throw asNodeError(this.getNode(), error, i);
-				fail(i, error as Error, {
+				results[i] = itemFailed(this, inputOf(i), i, error, {
 					customField: call.customField,
 					callMayHaveBeenPlaced: mayHaveBeenPlaced(error),
 					requestedAt,

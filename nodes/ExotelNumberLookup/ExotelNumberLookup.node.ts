@@ -13,7 +13,7 @@ import { mapNumberMetadata } from '../core/exotel/mapping';
 import { numberMetadataRequest } from '../core/exotel/requests';
 import { normalizeIndianPhone } from '../core/phone';
 import { exotelApiRequest, getExotelAccount } from '../transport/exotelApi';
-import { asNodeError } from '../transport/nodeError';
+import { itemFailed } from '../shared/errors';
 
 export class ExotelNumberLookup implements INodeType {
 	description: INodeTypeDescription = {
@@ -120,15 +120,8 @@ export class ExotelNumberLookup implements INodeType {
 				const fields = mapNumberMetadata(body, { phoneNumber: phone.e164 });
 				returnData.push({ json: { ...json, ...fields }, pairedItem: { item: i } });
 			} catch (error) {
-				if (this.continueOnFail()) {
-					returnData.push({
-						json: { ...deepCopy(items[i].json), error: (error as Error).message },
-						pairedItem: { item: i },
-					});
-					continue;
-				}
-				// Carries the item index of *this* item even when the failed request was shared with an earlier one.
-				throw asNodeError(this.getNode(), error, i);
+				// Thrown with the index of *this* item even when the failed request was shared with an earlier one.
+				returnData.push(itemFailed(this, items[i].json, i, error));
 			}
 		}
 		return [returnData];

@@ -16,7 +16,7 @@ import {
 	secretsMatch,
 } from '../core/secret';
 import { isTerminalStatus, normaliseStatus } from '../core/pacing/statuses';
-import { checkOption } from '../transport/options';
+import { checkOption } from '../shared/options';
 import { readRequestCallback } from './callbackBody';
 
 /** Query parameter (and, alternatively, header) that must carry the secret. */
