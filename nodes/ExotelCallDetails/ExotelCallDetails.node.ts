@@ -14,6 +14,7 @@ import { callDetailsRequest, parseSidList, type ExotelRequest } from '../core/ex
 import { exotelApiRequest, getExotelAccount } from '../transport/exotelApi';
 import { asNodeError, itemFailed } from '../shared/errors';
 import { checkOption } from '../shared/options';
+import { DEFAULT_TIMEOUT_MS, optionsCollection, timeoutOption } from '../shared/properties';
 
 const OPERATIONS = ['get', 'getAll'] as const;
 
@@ -132,23 +133,7 @@ export class ExotelCallDetails implements INodeType {
 					},
 				],
 			},
-			{
-				displayName: 'Options',
-				name: 'options',
-				type: 'collection',
-				placeholder: 'Add Option',
-				default: {},
-				options: [
-					{
-						displayName: 'Timeout (Ms)',
-						name: 'timeout',
-						type: 'number',
-						typeOptions: { minValue: 1000 },
-						default: 30000,
-						description: 'How long to wait for Exotel per request before giving up or retrying',
-					},
-				],
-			},
+			optionsCollection([timeoutOption()]),
 		],
 	};
 
@@ -166,7 +151,7 @@ export class ExotelCallDetails implements INodeType {
 					OPERATIONS,
 					i,
 				);
-				const timeout = this.getNodeParameter('options.timeout', i, 30000) as number;
+				const timeout = this.getNodeParameter('options.timeout', i, DEFAULT_TIMEOUT_MS) as number;
 				const fetch = async (request: ExotelRequest) =>
 					await exotelApiRequest.call(this, request, { account, itemIndex: i, timeout });
 

@@ -30,6 +30,7 @@ import { istIso } from '../core/time';
 import { exotelApiRequest, getExotelAccount, type ExotelAccount } from '../transport/exotelApi';
 import { asNodeError, itemFailed } from '../shared/errors';
 import { checkOption, checkOptions } from '../shared/options';
+import { DEFAULT_TIMEOUT_MS, optionsCollection, timeoutOption } from '../shared/properties';
 import { waitUnlessCancelled } from '../transport/wait';
 import { isRateLimited, limitAdvice, RATE_LIMIT_GRACE_MS } from './rateLimit';
 
@@ -358,51 +359,41 @@ export class ExotelConnectCall implements INodeType {
 					},
 				],
 			},
-			{
-				displayName: 'Options',
-				name: 'options',
-				type: 'collection',
-				placeholder: 'Add Option',
-				default: {},
-				options: [
-					{
-						displayName: 'Max Requests Per Minute',
-						name: 'maxRequestsPerMinute',
-						type: 'number',
-						typeOptions: { minValue: 1 },
-						default: DEFAULT_MAX_PER_MINUTE,
-						description:
-							'The most calls placed on this Exotel account in any 60 seconds, counted across every run of this node in this n8n process (runs that overlap share it); it waits when needed, timing 61 seconds so that calls arriving at Exotel a little late still fit its 60. After Exotel Pacing: Release, map the item’s pacing.maxCallsPerMinute here (as the examples do) to keep the campaign’s Max Calls per Minute for the calls sent. Exotel’s account limit is 200 per minute unless Exotel raised it.',
-					},
-					{
-						displayName: 'Max Retries When Rate-Limited',
-						name: 'maxRetries',
-						type: 'number',
-						typeOptions: { minValue: 0, maxValue: 10 },
-						default: 3,
-						description:
-							'How often to try again, with growing pauses, when Exotel answers "too many requests" (the call was refused, so retrying is safe). A call whose result is unclear is never retried.',
-					},
-					{
-						displayName: 'Request Timeout (Ms)',
-						name: 'timeout',
-						type: 'number',
-						typeOptions: { minValue: 1000 },
-						default: 30000,
-						description:
-							'How long to wait for Exotel to accept each call. If it does not answer in time the call may still have been placed and the item reports that.',
-					},
-					{
-						displayName: 'Spread Over Seconds',
-						name: 'spreadOverSeconds',
-						type: 'number',
-						typeOptions: { minValue: 0 },
-						default: 0,
-						description:
-							'Spread the calls of one run evenly over this many seconds instead of placing them as fast as the limit allows (0). E.g. 60 places 100 items about 0.6 s apart.',
-					},
-				],
-			},
+			optionsCollection([
+				{
+					displayName: 'Max Requests Per Minute',
+					name: 'maxRequestsPerMinute',
+					type: 'number',
+					typeOptions: { minValue: 1 },
+					default: DEFAULT_MAX_PER_MINUTE,
+					description:
+						'The most calls placed on this Exotel account in any 60 seconds, counted across every run of this node in this n8n process (runs that overlap share it); it waits when needed, timing 61 seconds so that calls arriving at Exotel a little late still fit its 60. After Exotel Pacing: Release, map the item’s pacing.maxCallsPerMinute here (as the examples do) to keep the campaign’s Max Calls per Minute for the calls sent. Exotel’s account limit is 200 per minute unless Exotel raised it.',
+				},
+				{
+					displayName: 'Max Retries When Rate-Limited',
+					name: 'maxRetries',
+					type: 'number',
+					typeOptions: { minValue: 0, maxValue: 10 },
+					default: 3,
+					description:
+						'How often to try again, with growing pauses, when Exotel answers "too many requests" (the call was refused, so retrying is safe). A call whose result is unclear is never retried.',
+				},
+				{
+					...timeoutOption(),
+					displayName: 'Request Timeout (Ms)',
+					description:
+						'How long to wait for Exotel to accept each call. If it does not answer in time the call may still have been placed and the item reports that.',
+				},
+				{
+					displayName: 'Spread Over Seconds',
+					name: 'spreadOverSeconds',
+					type: 'number',
+					typeOptions: { minValue: 0 },
+					default: 0,
+					description:
+						'Spread the calls of one run evenly over this many seconds instead of placing them as fast as the limit allows (0). E.g. 60 places 100 items about 0.6 s apart.',
+				},
+			]),
 			{
 				displayName:
 					'Calls are never placed twice: when Exotel does not clearly confirm or refuse a call, the item reports that the call may have been placed. Set Settings → On Error to "Continue" so one failed item does not hide the calls already placed.',
@@ -448,7 +439,7 @@ export class ExotelConnectCall implements INodeType {
 		);
 		const spreadSeconds = Number(this.getNodeParameter('options.spreadOverSeconds', 0, 0));
 		const maxRetries = Number(this.getNodeParameter('options.maxRetries', 0, 3));
-		const timeout = Number(this.getNodeParameter('options.timeout', 0, 30000));
+		const timeout = Number(this.getNodeParameter('options.timeout', 0, DEFAULT_TIMEOUT_MS));
 		let spacer: RequestSpacer;
 		try {
 			spacer = new RequestSpacer(

@@ -17,6 +17,7 @@ import {
 } from '../core/secret';
 import { isTerminalStatus, normaliseStatus } from '../core/pacing/statuses';
 import { checkOption } from '../shared/options';
+import { optionsCollection } from '../shared/properties';
 import { readRequestCallback } from './callbackBody';
 
 /** Query parameter (and, alternatively, header) that must carry the secret. */
@@ -139,23 +140,16 @@ export class ExotelStatusTrigger implements INodeType {
 				description:
 					'Which callbacks start the workflow. Ignored callbacks still get 200 so Exotel does not retry.',
 			},
-			{
-				displayName: 'Options',
-				name: 'options',
-				type: 'collection',
-				placeholder: 'Add Option',
-				default: {},
-				options: [
-					{
-						displayName: 'Include Raw Body',
-						name: 'includeRawBody',
-						type: 'boolean',
-						default: false,
-						description:
-							'Whether to add the callback fields exactly as Exotel sent them, under "rawBody"',
-					},
-				],
-			},
+			optionsCollection([
+				{
+					displayName: 'Include Raw Body',
+					name: 'includeRawBody',
+					type: 'boolean',
+					default: false,
+					description:
+						'Whether to add the callback fields exactly as Exotel sent them, under "rawBody"',
+				},
+			]),
 		],
 	};
 
