@@ -213,7 +213,7 @@ export class ExotelCallDetails implements INodeType {
 					});
 				}
 			} catch (error) {
-				returnData.push(itemFailed(this, {}, i, error));
+				returnData.push(itemFailed(this, items[i].json, i, error));
 			}
 		}
 		return [returnData];
