@@ -11,8 +11,9 @@ import {
 	type JsonObject,
 } from 'n8n-workflow';
 
-import { toCircleCode } from '../core/circles';
-import { CUSTOM_FIELD_MAX_LENGTH, encodeCorrelation } from '../core/correlation';
+import { CUSTOM_FIELD_MAX_LENGTH } from '../core/correlation';
+import { automaticCustomField, pacingCustomField } from '../core/customField';
+import { mayHaveBeenPlaced } from '../core/exotel/errors';
 import { normalizeCall } from '../core/exotel/mapping';
 import {
 	MAX_TIME_LIMIT_SECONDS,
@@ -22,7 +23,6 @@ import {
 	type ExotelRequest,
 	type StatusCallbackEvent,
 } from '../core/exotel/requests';
-import { normalizeIndianPhone } from '../core/phone';
 import { RequestSpacer, SEND_WINDOW_MS } from '../core/requestSpacing';
 import { placedCallKey, placedCalls } from './placedCalls';
 import { sendLogFor } from './sendLogs';
@@ -113,52 +113,6 @@ interface PreparedCall {
 
 function isBlank(value: unknown): boolean {
 	return value === undefined || value === null || String(value).trim() === '';
-}
-
-function digitsOf(value: string): string {
-	const parsed = normalizeIndianPhone(value);
-	return (parsed.ok ? parsed.e164 : value).replace(/\D/g, '');
-}
-
-function pacingCustomField(json: IDataObject): string | undefined {
-	const pacing = json.pacing as IDataObject | undefined;
-	if (
-		pacing &&
-		typeof pacing === 'object' &&
-		typeof pacing.customField === 'string' &&
-		pacing.customField.trim()
-	) {
-		return pacing.customField.trim();
-	}
-	return undefined;
-}
-
-/**
- * The automatic CustomField: the Pacing Controller's correlation id, or one built from the item. `customer` is the
- * number of the person being called: From for a call flow, To for number to number (there From is the agent, rung
- * first, and To is what Exotel's Connect API calls the customer's number), so a callback names the customer.
- */
-function automaticCustomField(json: IDataObject, customer: string): string {
-	const pacing = pacingCustomField(json);
-	if (pacing) return pacing;
-	const previous = Number(json.attempts ?? 0);
-	const circle = toCircleCode(json.circle);
-	return encodeCorrelation({
-		campaign: '',
-		contact: digitsOf(customer),
-		attempt: (Number.isFinite(previous) && previous > 0 ? Math.floor(previous) : 0) + 1,
-		...(circle ? { circle } : {}),
-	});
-}
-
-/** Whether a failed Connect request may still have placed the call. */
-function mayHaveBeenPlaced(error: unknown): boolean {
-	const httpCode = Number((error as { httpCode?: unknown }).httpCode);
-	if (Number.isInteger(httpCode) && httpCode > 0) return httpCode >= 500 || httpCode < 400;
-	const message = String((error as Error)?.message ?? '');
-	// Requests that never reached Exotel: nothing can have been placed.
-	if (/connection refused|host name not found|host unreachable/i.test(message)) return false;
-	return true;
 }
 
 export class ExotelConnectCall implements INodeType {
