@@ -16,7 +16,7 @@ export class ExotelApi implements ICredentialType {
 
 	documentationUrl = 'https://developer.exotel.com/api/';
 
-	icon = 'file:exotel.svg' as const;
+	icon = 'file:../icons/exotel.svg' as const;
 
 	properties: INodeProperties[] = [
 		{

@@ -12,8 +12,9 @@ import { normalizeCall } from '../core/exotel/mapping';
 import { collectBulkCalls } from '../core/exotel/paging';
 import { callDetailsRequest, parseSidList, type ExotelRequest } from '../core/exotel/requests';
 import { exotelApiRequest, getExotelAccount } from '../transport/exotelApi';
-import { asNodeError } from '../transport/nodeError';
-import { checkOption } from '../transport/options';
+import { asNodeError, itemFailed } from '../shared/errors';
+import { checkOption } from '../shared/options';
+import { DEFAULT_TIMEOUT_MS, optionsCollection, timeoutOption } from '../shared/properties';
 
 const OPERATIONS = ['get', 'getAll'] as const;
 
@@ -21,7 +22,7 @@ export class ExotelCallDetails implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Exotel Call Details',
 		name: 'exotelCallDetails',
-		icon: { light: 'file:exotel.svg', dark: 'file:exotel.dark.svg' },
+		icon: { light: 'file:../../icons/exotel.svg', dark: 'file:../../icons/exotel.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] === "getAll" ? "Get many calls" : "Get a call"}}',
@@ -132,23 +133,7 @@ export class ExotelCallDetails implements INodeType {
 					},
 				],
 			},
-			{
-				displayName: 'Options',
-				name: 'options',
-				type: 'collection',
-				placeholder: 'Add Option',
-				default: {},
-				options: [
-					{
-						displayName: 'Timeout (Ms)',
-						name: 'timeout',
-						type: 'number',
-						typeOptions: { minValue: 1000 },
-						default: 30000,
-						description: 'How long to wait for Exotel per request before giving up or retrying',
-					},
-				],
-			},
+			optionsCollection([timeoutOption()]),
 		],
 	};
 
@@ -166,7 +151,7 @@ export class ExotelCallDetails implements INodeType {
 					OPERATIONS,
 					i,
 				);
-				const timeout = this.getNodeParameter('options.timeout', i, 30000) as number;
+				const timeout = this.getNodeParameter('options.timeout', i, DEFAULT_TIMEOUT_MS) as number;
 				const fetch = async (request: ExotelRequest) =>
 					await exotelApiRequest.call(this, request, { account, itemIndex: i, timeout });
 
@@ -228,11 +213,7 @@ export class ExotelCallDetails implements INodeType {
 					});
 				}
 			} catch (error) {
-				if (this.continueOnFail()) {
-					returnData.push({ json: { error: (error as Error).message }, pairedItem: { item: i } });
-					continue;
-				}
-				throw asNodeError(this.getNode(), error, i);
+				returnData.push(itemFailed(this, items[i].json, i, error));
 			}
 		}
 		return [returnData];

@@ -23,8 +23,8 @@ import { CIRCLES, CIRCLE_CODES } from '../core/circles';
 import { mapExophones } from '../core/exotel/mapping';
 import { incomingPhoneNumbersRequest, nextIncomingPhoneNumbersPage } from '../core/exotel/requests';
 import { exotelApiRequest, getExotelAccount } from '../transport/exotelApi';
-import { asNodeError } from '../transport/nodeError';
-import { checkOption } from '../transport/options';
+import { itemFailed } from '../shared/errors';
+import { checkOption } from '../shared/options';
 
 /** Safety stop for a misbehaving pager: 50 pages of 100 ExoPhones is far beyond any real account. */
 const MAX_EXOPHONE_PAGES = 50;
@@ -45,7 +45,7 @@ export class ExotelCallerIdSelector implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Exotel Caller ID Selector',
 		name: 'exotelCallerIdSelector',
-		icon: { light: 'file:exotel.svg', dark: 'file:exotel.dark.svg' },
+		icon: { light: 'file:../../icons/exotel.svg', dark: 'file:../../icons/exotel.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle:
@@ -310,14 +310,7 @@ export class ExotelCallerIdSelector implements INodeType {
 				if (selection.callerId === null && twoOutputs) unmatched.push(out);
 				else matched.push(out);
 			} catch (error) {
-				if (this.continueOnFail()) {
-					matched.push({
-						json: { ...deepCopy(items[i].json), error: (error as Error).message },
-						pairedItem: { item: i },
-					});
-					continue;
-				}
-				throw asNodeError(this.getNode(), error, i);
+				matched.push(itemFailed(this, items[i].json, i, error));
 			}
 		}
 

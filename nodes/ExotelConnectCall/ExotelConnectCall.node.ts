@@ -11,8 +11,9 @@ import {
 	type JsonObject,
 } from 'n8n-workflow';
 
-import { toCircleCode } from '../core/circles';
-import { CUSTOM_FIELD_MAX_LENGTH, encodeCorrelation } from '../core/correlation';
+import { CUSTOM_FIELD_MAX_LENGTH } from '../core/correlation';
+import { automaticCustomField, pacingCustomField } from '../core/customField';
+import { mayHaveBeenPlaced } from '../core/exotel/errors';
 import { normalizeCall } from '../core/exotel/mapping';
 import {
 	MAX_TIME_LIMIT_SECONDS,
@@ -22,14 +23,14 @@ import {
 	type ExotelRequest,
 	type StatusCallbackEvent,
 } from '../core/exotel/requests';
-import { normalizeIndianPhone } from '../core/phone';
 import { RequestSpacer, SEND_WINDOW_MS } from '../core/requestSpacing';
 import { placedCallKey, placedCalls } from './placedCalls';
 import { sendLogFor } from './sendLogs';
 import { istIso } from '../core/time';
 import { exotelApiRequest, getExotelAccount, type ExotelAccount } from '../transport/exotelApi';
-import { asNodeError } from '../transport/nodeError';
-import { checkOption, checkOptions } from '../transport/options';
+import { asNodeError, itemFailed } from '../shared/errors';
+import { checkOption, checkOptions } from '../shared/options';
+import { DEFAULT_TIMEOUT_MS, optionsCollection, timeoutOption } from '../shared/properties';
 import { waitUnlessCancelled } from '../transport/wait';
 import { isRateLimited, limitAdvice, RATE_LIMIT_GRACE_MS } from './rateLimit';
 
@@ -114,57 +115,11 @@ function isBlank(value: unknown): boolean {
 	return value === undefined || value === null || String(value).trim() === '';
 }
 
-function digitsOf(value: string): string {
-	const parsed = normalizeIndianPhone(value);
-	return (parsed.ok ? parsed.e164 : value).replace(/\D/g, '');
-}
-
-function pacingCustomField(json: IDataObject): string | undefined {
-	const pacing = json.pacing as IDataObject | undefined;
-	if (
-		pacing &&
-		typeof pacing === 'object' &&
-		typeof pacing.customField === 'string' &&
-		pacing.customField.trim()
-	) {
-		return pacing.customField.trim();
-	}
-	return undefined;
-}
-
-/**
- * The automatic CustomField: the Pacing Controller's correlation id, or one built from the item. `customer` is the
- * number of the person being called: From for a call flow, To for number to number (there From is the agent, rung
- * first, and To is what Exotel's Connect API calls the customer's number), so a callback names the customer.
- */
-function automaticCustomField(json: IDataObject, customer: string): string {
-	const pacing = pacingCustomField(json);
-	if (pacing) return pacing;
-	const previous = Number(json.attempts ?? 0);
-	const circle = toCircleCode(json.circle);
-	return encodeCorrelation({
-		campaign: '',
-		contact: digitsOf(customer),
-		attempt: (Number.isFinite(previous) && previous > 0 ? Math.floor(previous) : 0) + 1,
-		...(circle ? { circle } : {}),
-	});
-}
-
-/** Whether a failed Connect request may still have placed the call. */
-function mayHaveBeenPlaced(error: unknown): boolean {
-	const httpCode = Number((error as { httpCode?: unknown }).httpCode);
-	if (Number.isInteger(httpCode) && httpCode > 0) return httpCode >= 500 || httpCode < 400;
-	const message = String((error as Error)?.message ?? '');
-	// Requests that never reached Exotel: nothing can have been placed.
-	if (/connection refused|host name not found|host unreachable/i.test(message)) return false;
-	return true;
-}
-
 export class ExotelConnectCall implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Exotel Connect Call',
 		name: 'exotelConnectCall',
-		icon: { light: 'file:exotel.svg', dark: 'file:exotel.dark.svg' },
+		icon: { light: 'file:../../icons/exotel.svg', dark: 'file:../../icons/exotel.dark.svg' },
 		group: ['output'],
 		version: 1,
 		subtitle:
@@ -358,51 +313,41 @@ export class ExotelConnectCall implements INodeType {
 					},
 				],
 			},
-			{
-				displayName: 'Options',
-				name: 'options',
-				type: 'collection',
-				placeholder: 'Add Option',
-				default: {},
-				options: [
-					{
-						displayName: 'Max Requests Per Minute',
-						name: 'maxRequestsPerMinute',
-						type: 'number',
-						typeOptions: { minValue: 1 },
-						default: DEFAULT_MAX_PER_MINUTE,
-						description:
-							'The most calls placed on this Exotel account in any 60 seconds, counted across every run of this node in this n8n process (runs that overlap share it); it waits when needed, timing 61 seconds so that calls arriving at Exotel a little late still fit its 60. After Exotel Pacing: Release, map the item’s pacing.maxCallsPerMinute here (as the examples do) to keep the campaign’s Max Calls per Minute for the calls sent. Exotel’s account limit is 200 per minute unless Exotel raised it.',
-					},
-					{
-						displayName: 'Max Retries When Rate-Limited',
-						name: 'maxRetries',
-						type: 'number',
-						typeOptions: { minValue: 0, maxValue: 10 },
-						default: 3,
-						description:
-							'How often to try again, with growing pauses, when Exotel answers "too many requests" (the call was refused, so retrying is safe). A call whose result is unclear is never retried.',
-					},
-					{
-						displayName: 'Request Timeout (Ms)',
-						name: 'timeout',
-						type: 'number',
-						typeOptions: { minValue: 1000 },
-						default: 30000,
-						description:
-							'How long to wait for Exotel to accept each call. If it does not answer in time the call may still have been placed and the item reports that.',
-					},
-					{
-						displayName: 'Spread Over Seconds',
-						name: 'spreadOverSeconds',
-						type: 'number',
-						typeOptions: { minValue: 0 },
-						default: 0,
-						description:
-							'Spread the calls of one run evenly over this many seconds instead of placing them as fast as the limit allows (0). E.g. 60 places 100 items about 0.6 s apart.',
-					},
-				],
-			},
+			optionsCollection([
+				{
+					displayName: 'Max Requests Per Minute',
+					name: 'maxRequestsPerMinute',
+					type: 'number',
+					typeOptions: { minValue: 1 },
+					default: DEFAULT_MAX_PER_MINUTE,
+					description:
+						'The most calls placed on this Exotel account in any 60 seconds, counted across every run of this node in this n8n process (runs that overlap share it); it waits when needed, timing 61 seconds so that calls arriving at Exotel a little late still fit its 60. After Exotel Pacing: Release, map the item’s pacing.maxCallsPerMinute here (as the examples do) to keep the campaign’s Max Calls per Minute for the calls sent. Exotel’s account limit is 200 per minute unless Exotel raised it.',
+				},
+				{
+					displayName: 'Max Retries When Rate-Limited',
+					name: 'maxRetries',
+					type: 'number',
+					typeOptions: { minValue: 0, maxValue: 10 },
+					default: 3,
+					description:
+						'How often to try again, with growing pauses, when Exotel answers "too many requests" (the call was refused, so retrying is safe). A call whose result is unclear is never retried.',
+				},
+				{
+					...timeoutOption(),
+					displayName: 'Request Timeout (Ms)',
+					description:
+						'How long to wait for Exotel to accept each call. If it does not answer in time the call may still have been placed and the item reports that.',
+				},
+				{
+					displayName: 'Spread Over Seconds',
+					name: 'spreadOverSeconds',
+					type: 'number',
+					typeOptions: { minValue: 0 },
+					default: 0,
+					description:
+						'Spread the calls of one run evenly over this many seconds instead of placing them as fast as the limit allows (0). E.g. 60 places 100 items about 0.6 s apart.',
+				},
+			]),
 			{
 				displayName:
 					'Calls are never placed twice: when Exotel does not clearly confirm or refuse a call, the item reports that the call may have been placed. Set Settings → On Error to "Continue" so one failed item does not hide the calls already placed.',
@@ -428,14 +373,7 @@ export class ExotelConnectCall implements INodeType {
 
 		// A tool answers the model with the call only: its input item is the agent's own (e.g. a webhook's headers).
 		const isTool = this.getNode().type.endsWith('Tool');
-		const inputJson = (itemIndex: number): IDataObject =>
-			isTool ? {} : deepCopy(items[itemIndex].json);
-		const fail = (itemIndex: number, error: Error, extra: IDataObject = {}): void => {
-			results[itemIndex] = {
-				json: { ...inputJson(itemIndex), ...extra, error: error.message },
-				pairedItem: { item: itemIndex },
-			};
-		};
+		const inputOf = (itemIndex: number): IDataObject => (isTool ? {} : items[itemIndex].json);
 
 		// Pass 1: check every item before placing any call, so a bad row does not stop a half-sent batch.
 		const prepared: PreparedCall[] = [];
@@ -443,12 +381,9 @@ export class ExotelConnectCall implements INodeType {
 			try {
 				prepared.push(prepareCall(this, i, variant, account));
 			} catch (error) {
-				const err =
-					error instanceof NodeOperationError || error instanceof NodeApiError
-						? error
-						: new NodeOperationError(this.getNode(), error as Error, { itemIndex: i });
-				if (!this.continueOnFail()) throw err;
-				fail(i, err, { callMayHaveBeenPlaced: false });
+				// reported as the n8n error it is thrown as, so the message is the same either way
+				const err = asNodeError(this.getNode(), error, i);
+				results[i] = itemFailed(this, inputOf(i), i, err, { callMayHaveBeenPlaced: false });
 			}
 		}
 
@@ -458,7 +393,7 @@ export class ExotelConnectCall implements INodeType {
 		);
 		const spreadSeconds = Number(this.getNodeParameter('options.spreadOverSeconds', 0, 0));
 		const maxRetries = Number(this.getNodeParameter('options.maxRetries', 0, 3));
-		const timeout = Number(this.getNodeParameter('options.timeout', 0, 30000));
+		const timeout = Number(this.getNodeParameter('options.timeout', 0, DEFAULT_TIMEOUT_MS));
 		let spacer: RequestSpacer;
 		try {
 			spacer = new RequestSpacer(
@@ -481,7 +416,7 @@ export class ExotelConnectCall implements INodeType {
 			const earlier = placedCalls.get(key, Date.now());
 			if (earlier) {
 				// Placed already (e.g. n8n's Retry On Fail re-ran this node): the same result, nothing sent.
-				const json = { ...inputJson(i), ...deepCopy(earlier), notSentAgain: true };
+				const json = { ...deepCopy(inputOf(i)), ...deepCopy(earlier), notSentAgain: true };
 				results[i] = { json, pairedItem: { item: i } };
 				continue;
 			}
@@ -542,10 +477,9 @@ export class ExotelConnectCall implements INodeType {
 					exotelResponse: body,
 				};
 				placedCalls.remember(key, deepCopy(placed), Date.now());
-				results[i] = { json: { ...inputJson(i), ...placed }, pairedItem: { item: i } };
+				results[i] = { json: { ...deepCopy(inputOf(i)), ...placed }, pairedItem: { item: i } };
 			} catch (error) {
-				if (!this.continueOnFail()) throw asNodeError(this.getNode(), error, i);
-				fail(i, error as Error, {
+				results[i] = itemFailed(this, inputOf(i), i, error, {
 					customField: call.customField,
 					callMayHaveBeenPlaced: mayHaveBeenPlaced(error),
 					requestedAt,

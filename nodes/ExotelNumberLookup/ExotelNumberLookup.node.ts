@@ -13,13 +13,14 @@ import { mapNumberMetadata } from '../core/exotel/mapping';
 import { numberMetadataRequest } from '../core/exotel/requests';
 import { normalizeIndianPhone } from '../core/phone';
 import { exotelApiRequest, getExotelAccount } from '../transport/exotelApi';
-import { asNodeError } from '../transport/nodeError';
+import { itemFailed } from '../shared/errors';
+import { DEFAULT_TIMEOUT_MS, optionsCollection, timeoutOption } from '../shared/properties';
 
 export class ExotelNumberLookup implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Exotel Number Lookup',
 		name: 'exotelNumberLookup',
-		icon: { light: 'file:exotel.svg', dark: 'file:exotel.dark.svg' },
+		icon: { light: 'file:../../icons/exotel.svg', dark: 'file:../../icons/exotel.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: 'Circle, operator and DND',
@@ -49,23 +50,7 @@ export class ExotelNumberLookup implements INodeType {
 				description:
 					'Whether to skip the Exotel lookup for items whose circle field is already filled (only the phone number is normalised). Saves API calls when a sheet is processed again.',
 			},
-			{
-				displayName: 'Options',
-				name: 'options',
-				type: 'collection',
-				placeholder: 'Add Option',
-				default: {},
-				options: [
-					{
-						displayName: 'Timeout (Ms)',
-						name: 'timeout',
-						type: 'number',
-						typeOptions: { minValue: 1000 },
-						default: 30000,
-						description: 'How long to wait for Exotel per request before giving up or retrying',
-					},
-				],
-			},
+			optionsCollection([timeoutOption()]),
 		],
 	};
 
@@ -80,7 +65,7 @@ export class ExotelNumberLookup implements INodeType {
 			try {
 				const input = this.getNodeParameter('phoneNumber', i) as unknown;
 				const skipIfCircle = this.getNodeParameter('skipIfCircle', i, true) as boolean;
-				const timeout = this.getNodeParameter('options.timeout', i, 30000) as number;
+				const timeout = this.getNodeParameter('options.timeout', i, DEFAULT_TIMEOUT_MS) as number;
 				const json = deepCopy(items[i].json);
 
 				const phone = normalizeIndianPhone(input);
@@ -120,15 +105,8 @@ export class ExotelNumberLookup implements INodeType {
 				const fields = mapNumberMetadata(body, { phoneNumber: phone.e164 });
 				returnData.push({ json: { ...json, ...fields }, pairedItem: { item: i } });
 			} catch (error) {
-				if (this.continueOnFail()) {
-					returnData.push({
-						json: { ...deepCopy(items[i].json), error: (error as Error).message },
-						pairedItem: { item: i },
-					});
-					continue;
-				}
-				// Carries the item index of *this* item even when the failed request was shared with an earlier one.
-				throw asNodeError(this.getNode(), error, i);
+				// Thrown with the index of *this* item even when the failed request was shared with an earlier one.
+				returnData.push(itemFailed(this, items[i].json, i, error));
 			}
 		}
 		return [returnData];

@@ -6,8 +6,8 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
-import { asNodeError } from '../transport/nodeError';
-import { checkOption } from '../transport/options';
+import { asNodeError, failedItem } from '../shared/errors';
+import { checkOption } from '../shared/options';
 
 import { executeCampaignOperation } from './actions/campaign';
 import { executeDashboardControl } from './actions/control';
@@ -33,7 +33,7 @@ export class ExotelPacingController implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Exotel Pacing Controller',
 		name: 'exotelPacingController',
-		icon: { light: 'file:exotel.svg', dark: 'file:exotel.dark.svg' },
+		icon: { light: 'file:../../icons/exotel.svg', dark: 'file:../../icons/exotel.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["campaign"]}}',
@@ -97,10 +97,7 @@ export class ExotelPacingController implements INodeType {
 			// Pacing decisions are made for the whole batch at once, so a failure fails the batch; with
 			// continue-on-fail the items pass through untouched with the error, and nothing is dialled.
 			if (this.continueOnFail()) {
-				const failed = items.map((item, i) => ({
-					json: { ...item.json, error: (error as Error).message },
-					pairedItem: { item: i },
-				}));
+				const failed = items.map((item, i) => failedItem(item.json, i, error));
 				return operation === 'release'
 					? [[], failed, []]
 					: operation === 'recordOutcome'

@@ -1,6 +1,8 @@
 /** Parameters of the Exotel Pacing Controller. Settings live on the Release node; the other operations reuse them. */
 import type { INodeProperties } from 'n8n-workflow';
 
+import { optionsCollection } from '../shared/properties';
+
 const onRelease = { show: { operation: ['release'] } };
 const onRecord = { show: { operation: ['recordOutcome'] } };
 const onDashboard = { show: { operation: ['getDashboard'] } };
@@ -417,21 +419,14 @@ export const properties: INodeProperties[] = [
 		typeOptions: { minValue: 2 },
 		displayOptions: onDashboard,
 	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: [
-			{
-				displayName: 'Current Time',
-				name: 'currentTime',
-				type: 'string',
-				default: '',
-				description:
-					"Use this time instead of the real clock (ISO date or epoch ms), e.g. the Exotel simulator's virtual clock. Leave empty in production.",
-			},
-		],
-	},
+	optionsCollection([
+		{
+			displayName: 'Current Time',
+			name: 'currentTime',
+			type: 'string',
+			default: '',
+			description:
+				"Use this time instead of the real clock (ISO date or epoch ms), e.g. the Exotel simulator's virtual clock. Leave empty in production.",
+		},
+	]),
 ];

@@ -16,7 +16,8 @@ import {
 	secretsMatch,
 } from '../core/secret';
 import { isTerminalStatus, normaliseStatus } from '../core/pacing/statuses';
-import { checkOption } from '../transport/options';
+import { checkOption } from '../shared/options';
+import { optionsCollection } from '../shared/properties';
 import { readRequestCallback } from './callbackBody';
 
 /** Query parameter (and, alternatively, header) that must carry the secret. */
@@ -69,7 +70,7 @@ export class ExotelStatusTrigger implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Exotel Status Trigger',
 		name: 'exotelStatusTrigger',
-		icon: { light: 'file:exotel.svg', dark: 'file:exotel.dark.svg' },
+		icon: { light: 'file:../../icons/exotel.svg', dark: 'file:../../icons/exotel.dark.svg' },
 		group: ['trigger'],
 		// Version 2 behaves as version 1. It exists because n8n evaluates a legacy Webhook v1 option as an expression
 		// for every request to a version-1 trigger (webhook-helpers parseRequestBody), which on n8n 2.x runs in an
@@ -139,23 +140,16 @@ export class ExotelStatusTrigger implements INodeType {
 				description:
 					'Which callbacks start the workflow. Ignored callbacks still get 200 so Exotel does not retry.',
 			},
-			{
-				displayName: 'Options',
-				name: 'options',
-				type: 'collection',
-				placeholder: 'Add Option',
-				default: {},
-				options: [
-					{
-						displayName: 'Include Raw Body',
-						name: 'includeRawBody',
-						type: 'boolean',
-						default: false,
-						description:
-							'Whether to add the callback fields exactly as Exotel sent them, under "rawBody"',
-					},
-				],
-			},
+			optionsCollection([
+				{
+					displayName: 'Include Raw Body',
+					name: 'includeRawBody',
+					type: 'boolean',
+					default: false,
+					description:
+						'Whether to add the callback fields exactly as Exotel sent them, under "rawBody"',
+				},
+			]),
 		],
 	};
 

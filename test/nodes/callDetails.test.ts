@@ -120,9 +120,9 @@ describe('Exotel Call Details (simulator)', () => {
 		const res = await executeNode(node, {
 			parameters: { operation: 'get' },
 			items: [
-				{ callSid: 'ffffffffffffffffffffffffffffffff' },
+				{ callSid: 'ffffffffffffffffffffffffffffffff', row_number: 2 },
 				{ callSid: sids.completed },
-				{ callSid: '' },
+				{ callSid: '', row_number: 4 },
 			],
 			credentials: credentials(),
 			continueOnFail: true,
@@ -130,6 +130,19 @@ describe('Exotel Call Details (simulator)', () => {
 		expect(res.json[0].error).toMatch(/HTTP 404/);
 		expect(res.json[1].callSid).toBe(sids.completed);
 		expect(res.json[2].error).toBe('The Call SID is empty');
+		// a failed item keeps its input json, as in every node (shared/errors.ts failedItem), paired to its input
+		expect(res.json[0]).toEqual({
+			callSid: 'ffffffffffffffffffffffffffffffff',
+			row_number: 2,
+			error: res.json[0].error,
+		});
+		expect(res.json[2]).toEqual({ callSid: '', row_number: 4, error: 'The Call SID is empty' });
+		expect(res.items.map((item) => item.pairedItem)).toEqual([
+			{ item: 0 },
+			{ item: 1 },
+			{ item: 2 },
+		]);
+		expect(res.inputMutated).toBe(false);
 	});
 
 	it('Get Many: Call SIDs as a comma list', async () => {

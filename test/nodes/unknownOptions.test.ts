@@ -56,10 +56,10 @@ describe('unknown option values are refused', () => {
 		const res = await executeNode(new ExotelCallDetails(), {
 			credentials: { exotelApi: simCredentials(sim.url) },
 			parameters: { operation: 'getMany' },
-			items: [{}],
+			items: [{ callSid: 'abc' }],
 			continueOnFail: true,
 		});
-		expect(res.json).toEqual([{ error: 'Unknown Operation "getMany"' }]);
+		expect(res.json).toEqual([{ callSid: 'abc', error: 'Unknown Operation "getMany"' }]);
 		expect(res.requests).toHaveLength(0);
 	});
 

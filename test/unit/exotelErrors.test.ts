@@ -3,6 +3,7 @@ import {
 	describeHttpError,
 	describeNetworkError,
 	hintForStatus,
+	mayHaveBeenPlaced,
 	parseRestException,
 	redactSecrets,
 } from '../../nodes/core/exotel/errors';
@@ -140,5 +141,22 @@ describe('classifyNetworkError', () => {
 		expect(classifyNetworkError(new Error('getaddrinfo ENOTFOUND api.exotel.invalid'))).toBe('dns');
 		expect(classifyNetworkError(new Error('socket hang up'))).toBe('reset');
 		expect(classifyNetworkError(new Error('something else'))).toBeNull();
+	});
+});
+
+describe('mayHaveBeenPlaced (Connect Call)', () => {
+	it('by HTTP status: refused by Exotel (4xx) no; a server error or an unusable 2xx yes', () => {
+		expect(mayHaveBeenPlaced({ httpCode: '400', message: 'From is invalid' })).toBe(false);
+		expect(mayHaveBeenPlaced({ httpCode: '429' })).toBe(false);
+		expect(mayHaveBeenPlaced({ httpCode: '502' })).toBe(true);
+		expect(mayHaveBeenPlaced({ httpCode: '200', message: 'no Call SID' })).toBe(true);
+	});
+
+	it('without a status: no when the request never reached Exotel, otherwise yes', () => {
+		expect(mayHaveBeenPlaced(new Error('Exotel: connection refused'))).toBe(false);
+		expect(mayHaveBeenPlaced(new Error('host name not found (api.exotel.invalid)'))).toBe(false);
+		expect(mayHaveBeenPlaced(new Error('Host unreachable'))).toBe(false);
+		expect(mayHaveBeenPlaced(new Error('no answer in time'))).toBe(true);
+		expect(mayHaveBeenPlaced(new Error('connection dropped'))).toBe(true);
 	});
 });

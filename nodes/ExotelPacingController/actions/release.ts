@@ -10,6 +10,9 @@ import {
 	queueRowWrite,
 	releaseTick,
 	findOrphans,
+	firstRunOptions,
+	firstRunWarning,
+	isFinalHold,
 	lookupRequestsAvailable,
 	markReconcileRequested,
 	matchOrphanCall,
@@ -18,6 +21,7 @@ import {
 	orphanWriteBack,
 	planOrphanLookups,
 	recordOutcomes,
+	runHoldMessage,
 } from '../../core/pacing';
 import type { NormalizedCall } from '../../core/exotel/mapping';
 import { bulkCallDetailsRequest } from '../../core/exotel/requests';
@@ -40,7 +44,6 @@ const CONTACT_FIELDS = [
 	'lastCallSid',
 	'refunded',
 ];
-const FINAL_HOLDS = new Set(['invalid', 'dnd', 'dnd_unknown', 'done', 'attempts_used']);
 
 /** One bulk Call Details request for calls whose outcome is overdue; their row writes are queued. */
 async function reconcile(
@@ -196,17 +199,14 @@ export async function executeRelease(
 				state = await lookUpOrphans(ctx, campaign, state, orphans, now, indexes, warnings);
 			}
 		}
-		// First run of a campaign: save its settings before any call is placed. n8n saves static data only when an
-		// execution ends, and the first tick runs for its whole interval while it dials; status callbacks of its
-		// calls would otherwise be recorded with the default settings (retry gaps, max attempts) and write those
-		// into the rows. So the first run releases nothing and dialling starts at the next tick.
+		// A campaign's first run releases nothing, so its settings are saved first (core/pacing/firstRun.ts).
 		const initialising = campaign.isNew;
 		// Around Release: confirm the row writes the rows show, hold rows with a write still to show, mark the
 		// released rows' Mark Dialling as sent, hand out the rest (core/pacing/rowWrites.ts).
 		const result = releaseTick(state, contacts, now, campaign.settings, {
 			rowNow: Date.now(),
 			includeHeld: true,
-			...(initialising ? { maxRelease: 0 } : {}),
+			...firstRunOptions(initialising),
 			...(lookingUp ? { lookingUp } : {}),
 		});
 		warnings.push(...result.warnings);
@@ -228,11 +228,7 @@ export async function executeRelease(
 				pairedItem: { item: itemIndex ?? first },
 			});
 		}
-		if (initialising) {
-			warnings.push(
-				`Campaign "${name}" started: its settings are saved by this run; calls start with the next run.`,
-			);
-		}
+		if (initialising) warnings.push(firstRunWarning(name));
 
 		const callsPerMinuteCap = Math.max(1, Math.floor(baseRatePerMinute(campaign.settings)));
 		for (const r of result.released) {
@@ -267,8 +263,6 @@ export async function executeRelease(
 		}
 		for (const h of result.holds) {
 			const itemIndex = indexes[h.index];
-			const final = FINAL_HOLDS.has(h.reason);
-			const firstRun = initialising && h.reason === 'budget_used';
 			hold.push({
 				json: {
 					...items[itemIndex].json,
@@ -276,11 +270,9 @@ export async function executeRelease(
 						campaign: name,
 						decision: 'hold',
 						reason: h.reason,
-						message: firstRun
-							? 'First run of this campaign: its settings are being saved; calls start with the next run.'
-							: h.message,
+						message: runHoldMessage(h, initialising),
 						retryAt: isoOrEmpty(h.retryAt),
-						final,
+						final: isFinalHold(h.reason),
 					},
 				},
 				pairedItem: { item: itemIndex },

@@ -184,6 +184,20 @@ const NETWORK_WORDS: Record<NetworkFailure, string> = {
 	other: 'network error',
 };
 
+/**
+ * Whether a failed request that places a call (Connect) may still have placed it: yes after a 5xx, a 2xx/3xx
+ * answer it could not use, a timeout or a dropped connection; no after a 4xx (Exotel refused it) or when the
+ * request never reached Exotel (the transport's words for it: NETWORK_WORDS refused, dns, unreachable).
+ */
+export function mayHaveBeenPlaced(error: unknown): boolean {
+	const httpCode = Number((error as { httpCode?: unknown }).httpCode);
+	if (Number.isInteger(httpCode) && httpCode > 0) return httpCode >= 500 || httpCode < 400;
+	const message = String((error as Error)?.message ?? '');
+	// Requests that never reached Exotel: nothing can have been placed.
+	if (/connection refused|host name not found|host unreachable/i.test(message)) return false;
+	return true;
+}
+
 /** Replaces every given secret (pass the token and its base64 basic-auth form) with `***`; ignores ones under 4 chars. */
 export function redactSecrets(
 	text: string,

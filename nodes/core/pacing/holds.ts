@@ -323,3 +323,20 @@ function contactHold(
 		retryAt: holdRetryAt(ctx, c, reason, facts),
 	};
 }
+
+/**
+ * Holds that no later tick lifts by itself: the row is finished for this campaign (no usable number or circle, DND,
+ * the last call completed, every attempt used) until someone changes the row. Release reports them as final.
+ */
+const FINAL_HOLDS: ReadonlySet<HoldReason> = new Set<HoldReason>([
+	'invalid',
+	'dnd',
+	'dnd_unknown',
+	'done',
+	'attempts_used',
+]);
+
+/** Whether a hold is final (FINAL_HOLDS): the contact will not be released again as its row stands. */
+export function isFinalHold(reason: HoldReason): boolean {
+	return FINAL_HOLDS.has(reason);
+}

@@ -51,7 +51,13 @@ export {
 	type HoldReason,
 	type EligibilityContext,
 } from './eligibility';
-export { explainHold, holdMessage, holdRetryAt } from './holds';
+export { explainHold, holdMessage, holdRetryAt, isFinalHold } from './holds';
+export {
+	FIRST_RUN_HOLD_MESSAGE,
+	firstRunOptions,
+	firstRunWarning,
+	runHoldMessage,
+} from './firstRun';
 export {
 	release,
 	type ReleaseOptions,
