@@ -1,7 +1,10 @@
 /**
- * The package in n8n's editor, in headless Chromium (issue 14): the six nodes in the nodes panel under "Exotel",
- * both examples opened on the canvas with every node known, a node's parameter panel opened, and no console error
- * caused by the package; for `npm run screenshots`, also the dashboard of a short example-2 campaign (dashboard.png).
+ * The package in n8n's editor, in headless Chromium (issue 14): the six nodes in the nodes panel under "Exotel", the
+ * Exotel credential offered by "Create credential", both examples opened on the canvas with every node known, their
+ * layout read back from where n8n draws nodes and notes, the parameter panel of every distinct Exotel node (type and
+ * operation) opened, no parameter marked with an issue, and no console error caused by the package; for
+ * `npm run screenshots`, also the dashboard of a short example-2 campaign (dashboard.png). The browser helpers and the
+ * n8n selectors they use are in lib/editorChecks.ts.
  * Screenshots go to E2E_SCREENSHOTS (docs/images for `npm run screenshots`).
  * Chromium is Debian's (scripts/ensure-chromium.sh installs it when missing), driven by playwright-core.
  */
@@ -9,7 +12,9 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 
+import { ExotelApi } from '../../../credentials/ExotelApi.credentials';
 import { EXAMPLE_LOCAL, EXAMPLE_SHEETS } from '../../../scripts/demo/campaign';
+import { layoutProblems } from '../../../scripts/demo/canvasLayout';
 import {
 	campaignOver,
 	deployCampaign,
@@ -20,6 +25,18 @@ import { DEFAULT_OWNER } from '../harness';
 import type { Checks } from '../lib/runner';
 import { governed, ids, progressLogger, SECRET, type E2eContext } from '../lib/context';
 import { CHROMIUM, screenshotPath, visitDashboard } from '../lib/dashboard';
+import {
+	callDetailsWorkflow,
+	credentialTypesOffered,
+	describePanel,
+	distinctPackageNodes,
+	drawnWorkflow,
+	nodeKind,
+	openPanel,
+	packageErrors,
+	packageNodesMarked,
+	type Panel,
+} from '../lib/editorChecks';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -33,28 +50,6 @@ const EXPECTED_NODES = [
 	'Exotel Status',
 ];
 
-/**
- * Console errors the package could have caused. Left out: this machine has no internet (n8n's own calls to its
- * servers fail), and the sign-in page asks whether a session exists (401) before anyone has signed in.
- */
-export function packageErrors(
-	errors: readonly string[],
-	failedRequests: readonly string[] = [],
-): string[] {
-	// n8n 2.x asks for an optional output schema of every node it previews (/schemas/<type>/<version>.json, a 404 for
-	// nodes without one, n8n's own included): each such 404 explains one "status of 404" console line.
-	let schemaProbes = failedRequests.filter((f) => f.startsWith('404 /schemas/')).length;
-	return errors.filter((e) => {
-		if (/status of 404/.test(e) && schemaProbes > 0) {
-			schemaProbes--;
-			return false;
-		}
-		return !/ERR_CERT_AUTHORITY_INVALID|ERR_NAME_NOT_RESOLVED|ERR_INTERNET_DISCONNECTED|ERR_CONNECTION_REFUSED|status of 401/.test(
-			e,
-		);
-	});
-}
-
 async function signIn(page: Page, base: string): Promise<void> {
 	await page.goto(`${base}/signin`);
 	await page.fill('input[type=email], input[name=emailOrLdapLoginId]', DEFAULT_OWNER.email);
@@ -65,7 +60,7 @@ async function signIn(page: Page, base: string): Promise<void> {
 
 async function openWorkflow(page: Page, base: string, id: string): Promise<void> {
 	await page.goto(`${base}/workflow/${id}`);
-	await page.waitForSelector('[data-test-id="canvas-node"]', { timeout: 30_000 });
+	await page.waitForSelector('[data-test-id="canvas-node"]', { timeout: 60_000 });
 	await page.click('[data-test-id="zoom-to-fit"]').catch(() => undefined);
 	await page.waitForTimeout(1500);
 }
@@ -86,7 +81,12 @@ export async function editorInBrowser(ctx: E2eContext, checks: Checks): Promise<
 	try {
 		const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
 		page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-		page.on('pageerror', (e) => errors.push(`page error: ${String(e)}`));
+		// where a page error was thrown: the first line of its stack that names a script
+		page.on('pageerror', (e) =>
+			errors.push(
+				`page error: ${String(e)} ${/\(?(\S+:\d+:\d+)\)?/.exec(e.stack ?? '')?.[1] ?? ''}`,
+			),
+		);
 		// A console line names no URL: keep the failed responses' to tell which request failed.
 		const failed: string[] = [];
 		page.on(
@@ -97,7 +97,7 @@ export async function editorInBrowser(ctx: E2eContext, checks: Checks): Promise<
 
 		// 1. The nodes panel.
 		await page.goto(`${base}/workflow/new`);
-		await page.click('[data-test-id="node-creator-plus-button"]');
+		await page.click('[data-test-id="node-creator-plus-button"]', { timeout: 60_000 });
 		await page.keyboard.type('Exotel');
 		await page.waitForTimeout(1500);
 		const listed = (await page.locator('[data-test-id="node-creator-item-name"]').allInnerTexts())
@@ -112,7 +112,26 @@ export async function editorInBrowser(ctx: E2eContext, checks: Checks): Promise<
 		);
 		await page.keyboard.press('Escape');
 
-		// 2. Both examples on the canvas: every node drawn and known.
+		// 2. The credential: "Create credential", search "Exotel", its form.
+		const credential = new ExotelApi();
+		const required = credential.properties.filter((p) => p.required).map((p) => p.displayName);
+		const { offered, fields } = await credentialTypesOffered(
+			page,
+			base,
+			'Exotel',
+			credential.displayName,
+			join(shots, 'credential-search.png'),
+		);
+		checks.check(
+			`editor: "Create credential" offers "${credential.displayName}" when searching "Exotel", its form asks for ${required.join(', ')}`,
+			offered.includes(credential.displayName) && required.every((f) => fields.includes(f)),
+			`offered: ${offered.join(', ') || 'none'}; form fields: ${fields.join(', ') || 'none'}`,
+			{ offered, fields },
+		);
+
+		// 3. Both examples on the canvas: every node drawn and known, the layout as drawn, every distinct node's panel,
+		// no parameter issue.
+		const opened: Panel[] = [];
 		for (const [label, file, shot] of [
 			['example 1 (Google Sheets)', EXAMPLE_SHEETS, 'example-1-canvas.png'],
 			['example 2 (local simulator)', EXAMPLE_LOCAL, 'example-2-canvas.png'],
@@ -135,26 +154,77 @@ export async function editorInBrowser(ctx: E2eContext, checks: Checks): Promise<
 				{ drawn },
 			);
 
-			if (file === EXAMPLE_SHEETS) {
-				// 3. A node's parameter panel: the pacing Release with its settings.
-				await page
-					.locator('[data-test-id="canvas-node"]', { hasText: 'Exotel Pacing: Release' })
-					.first()
-					.dblclick();
-				await page.waitForSelector('[data-test-id="ndv"]', { timeout: 15_000 });
-				await page.waitForTimeout(1500);
-				await page.screenshot({ path: join(shots, 'node-panel.png') });
-				const parameters = await page
-					.locator('[data-test-id="ndv"] [data-test-id="parameter-item"]')
-					.count();
-				checks.check(
-					'editor: the Release node panel opens and shows its parameters',
-					parameters > 0,
-					`parameters shown: ${parameters}`,
-				);
-				await page.keyboard.press('Escape');
+			// The layout as n8n stored the import and as the canvas draws it (n8n snaps positions to its grid).
+			const stored = await n8n.client.getWorkflow(created.id);
+			const asDrawn = await drawnWorkflow(page, stored);
+			const problems = [
+				...layoutProblems(stored).map((p) => `stored: ${p}`),
+				...layoutProblems(asDrawn.workflow).map((p) => `drawn: ${p}`),
+			];
+			checks.check(
+				`editor: ${label}: no note under a node or its label, no edge across the canvas (layout from the positions n8n stored and drew)`,
+				problems.length === 0 && asDrawn.drawn === wf.nodes.length,
+				`${asDrawn.drawn} of ${wf.nodes.length} nodes and notes found drawn; ${problems.join('; ') || 'no layout problem'}`,
+				{ drawn: asDrawn.drawn, maxShiftPx: asDrawn.maxShift, problems },
+			);
+
+			// Every distinct node of the package (type and operation), and every one the canvas marks with an issue.
+			const marked = await packageNodesMarked(page);
+			const toOpen = distinctPackageNodes(wf);
+			for (const name of marked)
+				if (!toOpen.some((n) => n.name === name))
+					toOpen.push((wf.nodes as Json[]).find((n) => n.name === name)!);
+			const [errorsBefore, failedBefore] = [errors.length, failed.length];
+			const panels: Panel[] = [];
+			for (const node of toOpen) {
+				const picture =
+					file === EXAMPLE_SHEETS && nodeKind(node) === 'exotelPacingController/release'
+						? join(shots, 'node-panel.png')
+						: undefined;
+				panels.push(await openPanel(page, node, picture));
 			}
+			opened.push(...panels);
+			const panelErrors = packageErrors(errors.slice(errorsBefore), failed.slice(failedBefore));
+			const broken = panels.filter((p) => p.error || p.parameters === 0);
+			checks.check(
+				`editor: ${label}: the parameter panel of each distinct Exotel node (type and operation) opens with its parameters, no console error`,
+				broken.length === 0 && panelErrors.length === 0,
+				`${panels.length} panels; failed: ${broken.map(describePanel).join('; ') || 'none'}; console errors: ${panelErrors.slice(0, 3).join(' | ') || 'none'}`,
+				{ panels: panels.map(describePanel) },
+			);
+
+			// n8n's red mark covers parameter and credential issues alike; the panel tells them apart. The examples'
+			// credentials point at ids this n8n does not have; credential issues are not counted.
+			const withIssues = panels.filter((p) => p.parameterIssues.length > 0);
+			const unexplained = marked.filter((name) => panels.find((p) => p.node === name)?.error);
+			const credentialOnly = marked.filter((name) => !withIssues.some((p) => p.node === name));
+			checks.check(
+				`editor: ${label}: no Exotel node has a parameter issue (the canvas's issue marks and the panels' parameter marks; credentials not counted)`,
+				withIssues.length === 0 && unexplained.length === 0,
+				`parameter issues: ${withIssues.map(describePanel).join('; ') || 'none'}; marked on the canvas: ${marked.join(', ') || 'none'}${unexplained.length ? `, panel not readable: ${unexplained.join(', ')}` : ''}`,
+				{ marked, credentialOnly, parameterIssues: withIssues.map(describePanel) },
+			);
 		}
+
+		// 4. Call Details is in neither example: its two operations on a workflow of their own.
+		const callDetails = await n8n.client.createWorkflow(callDetailsWorkflow());
+		await openWorkflow(page, base, callDetails.id);
+		const [errorsBefore, failedBefore] = [errors.length, failed.length];
+		const detailPanels: Panel[] = [];
+		for (const node of distinctPackageNodes(callDetailsWorkflow()))
+			detailPanels.push(await openPanel(page, node));
+		opened.push(...detailPanels);
+		const detailErrors = packageErrors(errors.slice(errorsBefore), failed.slice(failedBefore));
+		const types = [...new Set(opened.map((p) => p.kind.split('/')[0]))].sort();
+		checks.check(
+			`editor: the Exotel Call Details panels (Get, Get Many) open with their parameters, no console error; panels of all ${EXPECTED_NODES.length} node types opened`,
+			detailPanels.every((p) => !p.error && p.parameters > 0) &&
+				detailErrors.length === 0 &&
+				types.length === EXPECTED_NODES.length,
+			`${detailPanels.map(describePanel).join('; ')}; console errors: ${detailErrors.slice(0, 3).join(' | ') || 'none'}; node types opened: ${types.join(', ')}`,
+			{ panels: detailPanels.map(describePanel), types },
+		);
+
 		const ours = packageErrors(errors, failed);
 		log(
 			`  editor: ${errors.length} console errors, ${ours.length} not explained by the offline machine: ${ours.slice(0, 3).join(' | ')}; failed requests: ${failed.join(', ')}`,
