@@ -33,10 +33,11 @@ export interface RememberedCampaign {
 	adoptedFrom?: SaveMark;
 }
 
-/** Which process saved a campaign, at which revision. */
+/** Which process saved a campaign, at which revision; `at`: when this process loaded that save (real time). */
 export interface SaveMark {
 	by: string;
 	rev: number;
+	at: number;
 }
 
 /** Campaigns kept in memory at most (least recently used dropped first; they reload from static data). */

@@ -154,7 +154,7 @@ export function loadCampaign(
 		remembered !== undefined
 			? remembered.adoptedFrom
 			: storedBy !== undefined && storedBy !== PROCESS_ID
-				? { by: storedBy, rev: storedRev }
+				? { by: storedBy, rev: storedRev, at: Date.now() }
 				: undefined;
 	// Another process wrote this campaign after this process had it in memory. A restart has no memory; a test run
 	// never saves; an execution that loaded static data before a restarted process's first save sees the save the

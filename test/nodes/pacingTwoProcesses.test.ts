@@ -94,6 +94,34 @@ describe('Pacing Controller in two n8n processes', () => {
 		expect(again.hints.map((h) => h.message).join(' ')).not.toMatch(/two n8n processes/);
 	});
 
+	it('after a restart, re-sends a "dialling" row write the killed process never got into the sheet a minute later, not five', async () => {
+		// the real clock (row-write leases run on it, rowWrites.ts), moved by the test
+		let realMs = Date.parse('2026-12-06T10:00:00Z');
+		const clock = jest.spyOn(Date, 'now').mockImplementation(() => realMs);
+		try {
+			const db = new Database();
+			const first = newProcess();
+			await db.execute(first, 'release', START_MS, rows(1, 1));
+			const dialled = await db.execute(first, 'release', START_MS + 10_000, rows(1, 1));
+			expect(dialled.output[0]).toHaveLength(1);
+			// killed before its Mark Dialling reached the sheet: the row still reads as never called
+			realMs += 15_000;
+			const restarted = newProcess();
+			const rowUpdates = async (at: number) =>
+				(await db.execute(restarted, 'release', at, rows(1, 1))).output[2];
+			expect(await rowUpdates(START_MS + 30_000)).toEqual([]);
+			realMs += 55_000;
+			expect(await rowUpdates(START_MS + 90_000)).toEqual([]);
+			realMs += 10_000; // 65 s after the takeover
+			const resent = await rowUpdates(START_MS + 100_000);
+			expect(resent.map((i) => [i.json.phoneNumber, i.json.lastStatus])).toEqual([
+				[phone(1), 'in-progress'],
+			]);
+		} finally {
+			clock.mockRestore();
+		}
+	});
+
 	it('keeps dialling after a restart when an execution loaded static data before the new process first saved', async () => {
 		const db = new Database();
 		const first = newProcess();

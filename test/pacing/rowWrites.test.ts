@@ -4,6 +4,7 @@
  */
 import {
 	ROW_WRITE_LEASE_MS,
+	ADOPTED_WRITE_GRACE_MS,
 	confirmRowWrites,
 	contactsWithPendingWrites,
 	createState,
@@ -132,5 +133,46 @@ describe('row-write leases run on the real clock (releaseTick rowNow)', () => {
 			rowNow: real + ROW_WRITE_LEASE_MS + 1,
 		});
 		expect(late.lostWrites).toBe(1);
+	});
+
+	it('after a restart, writes the killed process handed out wait a minute from the takeover, not the full lease', () => {
+		const s = settingsWith({ tickSeconds: 15 });
+		const row: ContactInput = { key: KEY, circle: 'MH' };
+		const real = 1_000_000;
+		const first = releaseTick(createState('camp', MON_10), [row], MON_10, s, {
+			rowNow: real,
+			maxRelease: 0,
+		});
+		// the process that marked the row "dialling" is killed before the write reaches the sheet
+		const tick = releaseTick(first.state, [row], MON_10 + 1000, s, { rowNow: real });
+		expect(tick.released).toHaveLength(1);
+		const restartedAt = real + 20_000;
+		const soon = releaseTick(tick.state, [row], MON_10 + 30_000, s, {
+			rowNow: restartedAt + ADOPTED_WRITE_GRACE_MS,
+			adoptedAt: restartedAt,
+		});
+		expect(soon.lostWrites).toBe(0);
+		const after = releaseTick(tick.state, [row], MON_10 + 90_000, s, {
+			rowNow: restartedAt + ADOPTED_WRITE_GRACE_MS + 1,
+			adoptedAt: restartedAt,
+		});
+		expect(after.lostWrites).toBe(1);
+		expect(ADOPTED_WRITE_GRACE_MS).toBeLessThan(ROW_WRITE_LEASE_MS / 4);
+		// a write this process handed out after the takeover keeps the full lease
+		const own = releaseTick(createState('camp', MON_10), [row], MON_10, s, {
+			rowNow: restartedAt + 1,
+			maxRelease: 0,
+			adoptedAt: restartedAt,
+		});
+		const ownTick = releaseTick(own.state, [row], MON_10 + 1000, s, {
+			rowNow: restartedAt + 1,
+			adoptedAt: restartedAt,
+		});
+		expect(ownTick.released).toHaveLength(1);
+		const ownLater = releaseTick(ownTick.state, [row], MON_10 + 90_000, s, {
+			rowNow: restartedAt + ADOPTED_WRITE_GRACE_MS + 10_000,
+			adoptedAt: restartedAt,
+		});
+		expect(ownLater.lostWrites).toBe(0);
 	});
 });

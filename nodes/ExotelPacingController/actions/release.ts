@@ -6,6 +6,7 @@ import type { CampaignState, ContactInput, Orphan, OutcomeInput } from '../../co
 import {
 	baseRatePerMinute,
 	ROW_WRITE_LEASE_MS,
+	ADOPTED_WRITE_GRACE_MS,
 	callsToReconcile,
 	queueRowWrite,
 	releaseTick,
@@ -205,6 +206,7 @@ export async function executeRelease(
 		// released rows' Mark Dialling as sent, hand out the rest (core/pacing/rowWrites.ts).
 		const result = releaseTick(state, contacts, now, campaign.settings, {
 			rowNow: Date.now(),
+			...(campaign.adoptedFrom ? { adoptedAt: campaign.adoptedFrom.at } : {}),
 			includeHeld: true,
 			...firstRunOptions(initialising),
 			...(lookingUp ? { lookingUp } : {}),
@@ -212,7 +214,8 @@ export async function executeRelease(
 		warnings.push(...result.warnings);
 		if (result.lostWrites) {
 			warnings.push(
-				`${result.lostWrites} row update(s) did not show in the sheet within ${ROW_WRITE_LEASE_MS / 60000} minutes; sent again where the row was read.`,
+				`${result.lostWrites} row update(s) did not show in the sheet within ${ROW_WRITE_LEASE_MS / 60000} minutes ` +
+					`(${ADOPTED_WRITE_GRACE_MS / 60000} minute for updates sent before n8n restarted); sent again where the row was read.`,
 			);
 		}
 		const nextState = result.state;

@@ -111,6 +111,8 @@ export { maxInAnyWindow } from './guards';
 export { normaliseStatus, categoryOf, type Category } from './statuses';
 export {
 	ROW_WRITE_LEASE_MS,
+	ADOPTED_WRITE_GRACE_MS,
+	rowWriteLeaseEnd,
 	queueRowWrite,
 	markRowWriteSent,
 	confirmRowWrites,

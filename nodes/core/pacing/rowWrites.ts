@@ -15,6 +15,12 @@ import type { ContactInput, WriteBack } from './types';
 
 /** How long a write handed to the workflow may take to show in the rows before it counts as lost and is re-sent. */
 export const ROW_WRITE_LEASE_MS = 5 * 60_000;
+/**
+ * How long after this process took a campaign over from another process's save (a restart: the process that
+ * handed out those writes is gone) its unconfirmed writes are kept waiting. A dead process sends nothing more; what
+ * it had already sent reaches Google within seconds, so the full lease would only keep those contacts idle.
+ */
+export const ADOPTED_WRITE_GRACE_MS = 60_000;
 /** Rows with queued writes kept at most (a bound for hostile input; real campaigns stay far below). */
 export const MAX_PENDING_ROWS = 20_000;
 
@@ -102,14 +108,27 @@ export function rowShows(c: ContactInput, p: StoredRowWrite): boolean {
 }
 
 /**
- * Clears sent writes that the rows now show, and those whose lease ended: a row that was read and does not show
- * its write gets it again (unless a newer one is queued); a row not passed to Release (e.g. filtered out as final)
- * cannot be checked and its write is dropped. Returns the number of leases that ended. Mutates the owned state.
+ * When a sent write's lease ends: ROW_WRITE_LEASE_MS after it was handed out, or, for a write handed out before
+ * this process adopted the campaign from another process's save (`adoptedAt`, real time), ADOPTED_WRITE_GRACE_MS
+ * after the adoption if that is sooner.
+ */
+export function rowWriteLeaseEnd(sentAt: number, adoptedAt?: number): number {
+	const end = sentAt + ROW_WRITE_LEASE_MS;
+	if (adoptedAt === undefined || sentAt >= adoptedAt) return end;
+	return Math.min(end, adoptedAt + ADOPTED_WRITE_GRACE_MS);
+}
+
+/**
+ * Clears sent writes that the rows now show, and those whose lease ended (rowWriteLeaseEnd): a row that was read
+ * and does not show its write gets it again (unless a newer one is queued); a row not passed to Release (e.g.
+ * filtered out as final) cannot be checked and its write is dropped. Returns the number of leases that ended.
+ * Mutates the owned state.
  */
 export function confirmRowWrites(
 	s: CampaignState,
 	contacts: readonly ContactInput[],
 	now: number,
+	adoptedAt?: number,
 ): number {
 	const rows = s.rows;
 	if (!rows) return 0;
@@ -130,7 +149,7 @@ export function confirmRowWrites(
 		}
 	}
 	for (const [key, entry] of Object.entries(rows)) {
-		if (entry.s && now - (entry.t ?? 0) > ROW_WRITE_LEASE_MS) {
+		if (entry.s && now > rowWriteLeaseEnd(entry.t ?? 0, adoptedAt)) {
 			expired++;
 			if (!entry.w && seen.has(key)) entry.w = entry.s;
 			delete entry.s;

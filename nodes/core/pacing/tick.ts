@@ -24,6 +24,11 @@ export interface TickOptions extends ReleaseOptions {
 	 * simulator may run faster.
 	 */
 	rowNow?: number;
+	/**
+	 * When (real time) this process took the campaign over from another process's save, e.g. after a restart: the
+	 * writes handed out before then get a short lease (rowWrites.ts, rowWriteLeaseEnd).
+	 */
+	adoptedAt?: number;
 }
 
 /**
@@ -38,9 +43,9 @@ export function releaseTick(
 	settings: PacingSettings,
 	tickOptions: TickOptions = {},
 ): TickRelease {
-	const { rowNow = now, ...options } = tickOptions;
+	const { rowNow = now, adoptedAt, ...options } = tickOptions;
 	const s = cloneState(state);
-	const lostWrites = confirmRowWrites(s, contacts, rowNow);
+	const lostWrites = confirmRowWrites(s, contacts, rowNow, adoptedAt);
 	const pending = contactsWithPendingWrites(s);
 	let lookingUp = options.lookingUp;
 	if (pending.size) {

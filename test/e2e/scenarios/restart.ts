@@ -101,8 +101,8 @@ export async function restart(ctx: E2eContext, checks: Checks): Promise<void> {
 	await new Promise((r) => setTimeout(r, 8000)); // callbacks fail meanwhile (connection refused) and are retried, then given up
 	await n8n.start();
 	const downMs = Date.now() - killedAt;
-	// Row writes handed out just before the kill show only after their 5-minute lease (real time, rowWrites.ts), so
-	// some contacts wait that long whatever the simulator's clock does.
+	// Row writes handed out just before the kill are re-sent 1 minute after the restarted n8n takes the campaign over
+	// (real time, rowWrites.ts ADOPTED_WRITE_GRACE_MS), so some contacts wait that long whatever the simulator's clock does.
 	const end = await waitForCampaign(n8n, sim, d, {
 		timeoutMs: 10 * 60_000,
 		pollMs: 2000,
