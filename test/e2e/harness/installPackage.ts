@@ -74,7 +74,9 @@ export async function packPackage(opts: PackOptions = {}): Promise<PackedPackage
 async function packUncached(packageDir: string, opts: PackOptions): Promise<PackedPackage> {
 	const log = opts.log ?? defaultLog;
 	const pj = readJson(path.join(packageDir, 'package.json'));
-	const build = opts.build ?? Boolean(pj.scripts?.build);
+	// E2E_PREBUILT=1: dist/ is already built (scripts/test-all.sh builds once; two e2e runs side by side must not
+	// rebuild it under each other)
+	const build = opts.build ?? (process.env.E2E_PREBUILT !== '1' && Boolean(pj.scripts?.build));
 	if (build) {
 		log(`npm run build in ${packageDir}`);
 		await run('npm', ['run', 'build'], { cwd: packageDir, timeoutMs: 300_000 });
