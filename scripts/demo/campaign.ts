@@ -8,8 +8,7 @@ import { join } from 'node:path';
 
 import { LOCAL_DEFAULTS, SHEETS_PLACEHOLDERS } from './examples';
 import { seededRandom } from '../../nodes/core/callerId';
-
-type Json = Record<string, any>;
+import type { Json } from '../../test/e2e/harness/json';
 
 export const EXAMPLE_LOCAL = join(__dirname, '..', '..', 'examples', '02-local-campaign.json');
 export const EXAMPLE_SHEETS = join(

@@ -5,7 +5,7 @@
  * two-line label below it); a note's text height is estimated from its content (14 px text, 21 px lines), so the
  * rules keep a margin. Used by test/unit/exampleLayout.test.ts.
  */
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+import type { Json } from '../../test/e2e/harness/json';
 
 export interface Box {
 	left: number;

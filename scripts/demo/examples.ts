@@ -17,6 +17,7 @@
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Json } from '../../test/e2e/harness/json';
 
 export const PKG = 'n8n-nodes-exotel-campaigns';
 
@@ -41,8 +42,6 @@ export const LOCAL_DEFAULTS = {
 export const DASHBOARD_PATH = 'campaign-dashboard';
 /** Production path of the dashboard's Pause / Resume webhook; the page POSTs to it (a path: same n8n). */
 export const CONTROL_PATH = 'campaign-control';
-
-type Json = Record<string, any>;
 
 function uuidFor(seed: string): string {
 	const h = createHash('sha1').update(seed).digest('hex');

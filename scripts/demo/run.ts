@@ -4,15 +4,15 @@
  */
 import { DateTime } from 'luxon';
 
-import { startSimulator, type RunningSimulator } from '../../simulator';
+import { startSimulator, type CircleOutage, type RunningSimulator } from '../../simulator';
 import type { DeepPartial, SimConfig } from '../../simulator/config';
 import type { LedgerCall } from '../../simulator/ledger';
+import type { CircleCode } from '../../nodes/core/circles';
 import { getStats, migrateState, resolveSettings, type PacingStats } from '../../nodes/core/pacing';
 import { settingsFromParameters } from '../../nodes/ExotelPacingController/fields';
 import type { N8nInstance } from '../../test/e2e/harness';
 import { localWorkflow, makeContacts, webhookPaths, type LocalWorkflowOptions } from './campaign';
-
-type Json = Record<string, any>;
+import type { Json } from '../../test/e2e/harness/json';
 
 export const ZONE = 'Asia/Kolkata';
 
@@ -39,10 +39,11 @@ export function virtualAt(start: string, minutes: number): string {
 }
 
 export async function startCampaignSimulator(o: CampaignSimOptions): Promise<RunningSimulator> {
-	const outages = o.outage
+	// The options name circles as strings (the e2e scenarios' own words); the simulator checks the codes.
+	const outages: CircleOutage[] = o.outage
 		? [
 				{
-					circle: o.outage.circle,
+					circle: o.outage.circle as CircleCode,
 					kind: o.outage.kind ?? 'hard',
 					from: virtualAt(o.virtualStart, o.outage.fromMinute),
 					to: virtualAt(o.virtualStart, o.outage.toMinute),
@@ -53,8 +54,11 @@ export async function startCampaignSimulator(o: CampaignSimOptions): Promise<Run
 		seed: o.seed ?? 42,
 		...(o.port ? { port: o.port } : {}),
 		clock: { factor: 0, virtualStart: o.virtualStart },
-		numbers: { circleWeights: o.circles as any, dndShare: o.dndShare ?? 0.08 },
-		model: { outages: outages as any },
+		numbers: {
+			circleWeights: o.circles as Partial<Record<CircleCode, number>>,
+			dndShare: o.dndShare ?? 0.08,
+		},
+		model: { outages },
 		callbacks: { dropRate: o.dropRate ?? 0, duplicateRate: o.duplicateRate ?? 0 },
 	};
 	const sim = await startSimulator(patch);

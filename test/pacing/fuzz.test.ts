@@ -396,8 +396,10 @@ describe(`pacing engine fuzz (FUZZ_SEED=${SEED})`, () => {
 		const text = JSON.stringify(base);
 		const paths = (o: unknown, prefix: string[] = [], out: string[][] = []): string[][] => {
 			if (o && typeof o === 'object')
-				for (const [k, v] of Object.entries(o))
-					(out.push([...prefix, k]), paths(v, [...prefix, k], out));
+				for (const [k, v] of Object.entries(o)) {
+					out.push([...prefix, k]);
+					paths(v, [...prefix, k], out);
+				}
 			return out;
 		};
 		const all = paths(base);

@@ -4,6 +4,8 @@
  * `sleepWithAbort`, and a missing export only shows at run time, as a TypeError on the first call that uses it.
  */
 import * as fs from 'fs';
+import * as workflowV1 from 'n8n-workflow-v1';
+import * as workflowV2 from 'n8n-workflow-v2';
 import * as path from 'path';
 
 const DIST = path.join(__dirname, '..', '..', 'dist');
@@ -35,8 +37,8 @@ export function n8nWorkflowNames(source: string): string[] {
 
 describe('n8n-workflow imports in dist/', () => {
 	const lines: Array<[string, Record<string, unknown>]> = [
-		['1.120.31 (n8n 1.123.81)', require('n8n-workflow-v1')],
-		['2.41.0 (n8n 2.41.1)', require('n8n-workflow-v2')],
+		['1.120.31 (n8n 1.123.81)', workflowV1],
+		['2.41.0 (n8n 2.41.1)', workflowV2],
 	];
 
 	it('finds the built package and the names it imports', () => {

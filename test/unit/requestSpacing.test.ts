@@ -130,7 +130,7 @@ describe('requestSpacing', () => {
 		}
 		expect(sends.map((t) => t - T0)).toEqual([0, 0, 0, 0, 60_000, 60_000]);
 		// Without the shared log each would have sent its 3 at once: 6 in the first minute.
-		let solo = T0;
+		const solo = T0;
 		const c = new RequestSpacer(3, { maxPerWindow: 4, spreadSeconds: 0 }, () => solo);
 		const d = new RequestSpacer(3, { maxPerWindow: 4, spreadSeconds: 0 }, () => solo);
 		expect([c, d, c, d, c, d].map((s) => (s.markSent(), s.nextWait()))).toEqual([0, 0, 0, 0, 0, 0]);

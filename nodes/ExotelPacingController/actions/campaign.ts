@@ -4,9 +4,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import type { CampaignState } from '../../core/pacing';
 import { getStats, pauseCampaign, resetCampaign, resumeCampaign } from '../../core/pacing';
 import { isoOrEmpty } from '../fields';
-import { groupByCampaign } from '../params';
-import type { LoadedCampaign } from '../store';
-import { loadCampaign, resolveNow, saveCampaigns } from '../store';
+import { forEachCampaign } from './eachCampaign';
 
 const TIME_KEYS = new Set([
 	'at',
@@ -35,29 +33,26 @@ export async function executeCampaignOperation(
 	stateSaved: boolean,
 ): Promise<INodeExecutionData[][]> {
 	const out: INodeExecutionData[] = [];
-	const changes: Array<[LoadedCampaign, CampaignState]> = [];
-	for (const [name, indexes] of groupByCampaign(ctx, items)) {
-		const first = indexes[0];
-		const now = resolveNow(ctx, first);
-		const campaign = loadCampaign(ctx, name, now, undefined, first);
+	await forEachCampaign(ctx, items, {}, ({ campaign, indexes, now }) => {
+		const name = campaign.name;
 		let json: IDataObject;
+		let next: CampaignState | undefined;
 		if (operation === 'getStats') {
 			// Reading only: nothing is written, so stats requests never race with the dialling loop.
 			json = readableTimes(getStats(campaign.state, now, campaign.settings)) as IDataObject;
 		} else {
-			const next =
+			next =
 				operation === 'pause'
 					? pauseCampaign(campaign.state, now)
 					: operation === 'resume'
 						? resumeCampaign(campaign.state, now)
 						: resetCampaign(campaign.state, name, now);
-			changes.push([campaign, next]);
 			const words = { pause: 'paused', resume: 'resumed', reset: 'reset' }[operation];
 			json = { campaign: name, paused: next.paused, message: `Campaign "${name}" ${words}.` };
 		}
 		json.stateSaved = stateSaved;
 		out.push({ json, pairedItem: indexes.map((item) => ({ item })) });
-	}
-	saveCampaigns(ctx, changes);
+		return { state: next };
+	});
 	return [out];
 }

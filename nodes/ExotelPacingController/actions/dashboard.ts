@@ -7,9 +7,8 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import { renderDashboard, safeActionUrl } from '../../core/dashboard';
 import { getStats, lastHour, recentActivity } from '../../core/pacing';
-import { groupByCampaign } from '../params';
-import { loadCampaign, resolveNow } from '../store';
 import { readableTimes } from './campaign';
+import { forEachCampaign } from './eachCampaign';
 
 /** The Pause / Resume URL, checked here so a bad one is a clear node error naming the parameter. */
 function actionUrlOf(ctx: IExecuteFunctions, itemIndex: number): string {
@@ -31,10 +30,9 @@ export async function executeGetDashboard(
 	stateSaved: boolean,
 ): Promise<INodeExecutionData[][]> {
 	const out: INodeExecutionData[] = [];
-	for (const [name, indexes] of groupByCampaign(ctx, items)) {
+	// reads only: nothing is saved
+	await forEachCampaign(ctx, items, {}, ({ campaign, indexes, now }) => {
 		const first = indexes[0];
-		const now = resolveNow(ctx, first);
-		const campaign = loadCampaign(ctx, name, now, undefined, first);
 		const stats = getStats(campaign.state, now, campaign.settings);
 		const recent = recentActivity(campaign.state, now, campaign.settings);
 		const hour = lastHour(campaign.state, now);
@@ -49,6 +47,7 @@ export async function executeGetDashboard(
 			json: { ...json, stateSaved, html },
 			pairedItem: indexes.map((item) => ({ item })),
 		});
-	}
+		return {};
+	});
 	return [out];
 }

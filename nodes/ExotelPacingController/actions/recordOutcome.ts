@@ -1,13 +1,10 @@
 /** Record Outcome: count callbacks / Call Details / Connect Call answers once each; say what to write back. */
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
 
-import type { CampaignState, OutcomeInput } from '../../core/pacing';
+import type { OutcomeInput } from '../../core/pacing';
 import { recordOutcomes } from '../../core/pacing';
 import { outcomeFromItem, writeBackFields } from '../fields';
-import { groupByCampaign } from '../params';
-import type { LoadedCampaign } from '../store';
-import { loadCampaign, resolveNow, saveCampaigns } from '../store';
+import { forEachCampaign } from './eachCampaign';
 
 export async function executeRecordOutcome(
 	ctx: IExecuteFunctions,
@@ -15,17 +12,11 @@ export async function executeRecordOutcome(
 ): Promise<INodeExecutionData[][]> {
 	const update: INodeExecutionData[] = [];
 	const noChange: INodeExecutionData[] = [];
-	const changes: Array<[LoadedCampaign, CampaignState]> = [];
-	const hints: string[] = [];
-
-	for (const [name, indexes] of groupByCampaign(ctx, items)) {
-		const first = indexes[0];
-		if (!name)
-			throw new NodeOperationError(ctx.getNode(), 'Campaign is empty', { itemIndex: first });
-		const now = resolveNow(ctx, first);
-		// Settings come from the campaign as the Release node saved them.
-		const campaign = loadCampaign(ctx, name, now, undefined, first);
-
+	// Settings come from the campaign as the Release node saved them. Status callbacks (webhook executions) arrive
+	// many times a second: they write static data at most every few seconds (store.ts); registrations in the tick
+	// always do.
+	const options = { requireName: true, throttled: ctx.getMode() === 'webhook' };
+	await forEachCampaign(ctx, items, options, ({ campaign, indexes, now }) => {
 		const outcomes: OutcomeInput[] = [];
 		const outcomeItems: number[] = [];
 		for (const i of indexes) {
@@ -51,13 +42,7 @@ export async function executeRecordOutcome(
 				});
 			else noChange.push({ json: base, pairedItem: { item: i } });
 		}
-		changes.push([campaign, recorded.state]);
-		hints.push(...campaign.warnings, ...recorded.warnings);
-	}
-	// status callbacks (webhook executions) arrive many times a second: they write static data at most every few
-	// seconds (store.ts); registrations in the tick always do
-	saveCampaigns(ctx, changes, ctx.getMode() === 'webhook');
-	for (const message of hints)
-		ctx.addExecutionHints({ message, type: 'warning', location: 'outputPane' });
+		return { state: recorded.state, warnings: [...campaign.warnings, ...recorded.warnings] };
+	});
 	return [update, noChange];
 }

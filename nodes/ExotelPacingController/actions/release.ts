@@ -1,8 +1,15 @@
 /** Release: reconcile overdue calls, then decide which contacts to dial now (output 1), hold (output 2). */
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
 
-import type { CampaignState, ContactInput, Orphan, OutcomeInput } from '../../core/pacing';
+import type {
+	CampaignState,
+	ContactInput,
+	HeldContact,
+	Orphan,
+	OutcomeInput,
+	ReleasedCall,
+	WriteBack,
+} from '../../core/pacing';
 import {
 	baseRatePerMinute,
 	ROW_WRITE_LEASE_MS,
@@ -30,9 +37,9 @@ import { mapBulkCalls } from '../../core/exotel/mapping';
 import { toEpochMs } from '../../core/time';
 import { exotelApiRequest, getExotelAccount } from '../../transport/exotelApi';
 import { contactInput, isoOrEmpty, settingsFromParameters, writeBackFields } from '../fields';
-import { groupByCampaign, itemParameterReader } from '../params';
+import { itemParameterReader } from '../params';
 import type { LoadedCampaign } from '../store';
-import { loadCampaign, resolveNow, saveCampaigns } from '../store';
+import { forEachCampaign } from './eachCampaign';
 
 const CONTACT_FIELDS = [
 	'phoneNumber',
@@ -157,6 +164,111 @@ async function lookUpOrphans(
 	return state;
 }
 
+/**
+ * Before deciding: one bulk request for calls whose outcome is overdue, then the rows whose call was placed as n8n
+ * stopped. Returns the state and the contacts held until they are looked up.
+ */
+async function catchUp(
+	ctx: IExecuteFunctions,
+	campaign: LoadedCampaign,
+	contacts: ContactInput[],
+	now: number,
+	indexes: number[],
+	warnings: string[],
+): Promise<{ state: CampaignState; lookingUp?: Set<string> }> {
+	let state = campaign.state;
+	try {
+		state = await reconcile(ctx, campaign, state, now, indexes[0]);
+	} catch (error) {
+		// A failed lookup must not stop dialling: the calls stay in flight and are asked about again.
+		warnings.push(`Reconciliation with Exotel failed: ${(error as Error).message}`);
+	}
+	const orphans = findOrphans(state, contacts, now, campaign.settings);
+	if (orphans.length === 0) return { state };
+	// held until looked up, also when this run cannot (reserve used up, Exotel failing)
+	const lookingUp = new Set(orphans.map((o) => o.contact));
+	state = await lookUpOrphans(ctx, campaign, state, orphans, now, indexes, warnings);
+	return { state, lookingUp };
+}
+
+/** Output 1: the contact's item, its row fields as written before dialling, and what Connect Call needs. */
+function dialItem(
+	item: INodeExecutionData,
+	itemIndex: number,
+	r: ReleasedCall,
+	campaign: string,
+	maxCallsPerMinute: number,
+): INodeExecutionData {
+	return {
+		json: {
+			...item.json,
+			// Written to the row BEFORE dialling, so a crash between dial and write-back cannot cause a re-dial.
+			attempts: r.attempt,
+			lastStatus: 'in-progress',
+			lastAttemptAt: isoOrEmpty(r.placedAt),
+			nextRetryAt: '',
+			lastCallSid: '',
+			pacing: {
+				campaign,
+				decision: 'dial',
+				reason: r.reason,
+				message: r.message,
+				contact: r.contact,
+				circle: r.circle,
+				attempt: r.attempt,
+				releasedAt: isoOrEmpty(r.releasedAt),
+				sendAt: isoOrEmpty(r.sendAt),
+				leaseUntil: isoOrEmpty(r.leaseUntil),
+				customField: r.customField,
+				// Connect Call keeps this per-minute cap across its runs (ExotelConnectCall/sendLogs.ts).
+				maxCallsPerMinute,
+			},
+		},
+		pairedItem: { item: itemIndex },
+	};
+}
+
+/** Output 2: the contact's item and why it waits. */
+function holdItem(
+	item: INodeExecutionData,
+	itemIndex: number,
+	h: HeldContact,
+	campaign: string,
+	initialising: boolean,
+): INodeExecutionData {
+	return {
+		json: {
+			...item.json,
+			pacing: {
+				campaign,
+				decision: 'hold',
+				reason: h.reason,
+				message: runHoldMessage(h, initialising),
+				retryAt: isoOrEmpty(h.retryAt),
+				final: isFinalHold(h.reason),
+			},
+		},
+		pairedItem: { item: itemIndex },
+	};
+}
+
+/** Output 3: a row write; the row's item when this run read the row, else the write alone. */
+function rowUpdateItem(
+	item: INodeExecutionData | undefined,
+	itemIndex: number,
+	wb: WriteBack,
+	campaign: string,
+): INodeExecutionData {
+	return {
+		json: {
+			...(item === undefined ? {} : item.json),
+			...writeBackFields(wb),
+			pacing: { campaign, decision: 'write', final: wb.final },
+		},
+		pairedItem: { item: itemIndex },
+	};
+}
+
 export async function executeRelease(
 	ctx: IExecuteFunctions,
 	items: INodeExecutionData[],
@@ -165,41 +277,24 @@ export async function executeRelease(
 	const hold: INodeExecutionData[] = [];
 	const rowUpdates: INodeExecutionData[] = [];
 	const read = itemParameterReader(ctx, items, CONTACT_FIELDS);
-	const changes: Array<[LoadedCampaign, CampaignState]> = [];
-	const hints: string[] = [];
+	const options = {
+		requireName: true,
+		settings: (itemIndex: number) =>
+			settingsFromParameters(ctx.getNodeParameter('settings', itemIndex, {}) as IDataObject),
+	};
 
-	for (const [name, indexes] of groupByCampaign(ctx, items)) {
+	await forEachCampaign(ctx, items, options, async ({ campaign, indexes, now }) => {
+		const name = campaign.name;
 		const first = indexes[0];
-		if (!name)
-			throw new NodeOperationError(ctx.getNode(), 'Campaign is empty', { itemIndex: first });
-		const now = resolveNow(ctx, first);
-		const partial = settingsFromParameters(
-			ctx.getNodeParameter('settings', first, {}) as IDataObject,
-		);
-		const campaign = loadCampaign(ctx, name, now, partial, first);
-		let state = campaign.state;
 		const warnings = [...campaign.warnings];
-
 		const contacts: ContactInput[] = indexes.map((i) => {
 			const raw: Record<string, unknown> = {};
 			for (const field of CONTACT_FIELDS) raw[field] = read(field, i);
 			return contactInput(raw);
 		});
-		let lookingUp: Set<string> | undefined;
-		if (ctx.getNodeParameter('reconcile', first, true) as boolean) {
-			try {
-				state = await reconcile(ctx, campaign, state, now, first);
-			} catch (error) {
-				// A failed lookup must not stop dialling: the calls stay in flight and are asked about again.
-				warnings.push(`Reconciliation with Exotel failed: ${(error as Error).message}`);
-			}
-			const orphans = findOrphans(state, contacts, now, campaign.settings);
-			if (orphans.length) {
-				// held until looked up, also when this run cannot (reserve used up, Exotel failing)
-				lookingUp = new Set(orphans.map((o) => o.contact));
-				state = await lookUpOrphans(ctx, campaign, state, orphans, now, indexes, warnings);
-			}
-		}
+		const { state, lookingUp } = (ctx.getNodeParameter('reconcile', first, true) as boolean)
+			? await catchUp(ctx, campaign, contacts, now, indexes, warnings)
+			: { state: campaign.state, lookingUp: undefined };
 		// A campaign's first run releases nothing, so its settings are saved first (core/pacing/firstRun.ts).
 		const initialising = campaign.isNew;
 		// Around Release: confirm the row writes the rows show, hold rows with a write still to show, mark the
@@ -218,74 +313,24 @@ export async function executeRelease(
 					`(${ADOPTED_WRITE_GRACE_MS / 60000} minute for updates sent before n8n restarted); sent again where the row was read.`,
 			);
 		}
-		const nextState = result.state;
 		const rowOf = new Map(contacts.map((c, k) => [c.key, indexes[k]]));
 		for (const wb of result.rowWrites) {
 			const itemIndex = rowOf.get(wb.contact);
-			rowUpdates.push({
-				json: {
-					...(itemIndex === undefined ? {} : items[itemIndex].json),
-					...writeBackFields(wb),
-					pacing: { campaign: name, decision: 'write', final: wb.final },
-				},
-				pairedItem: { item: itemIndex ?? first },
-			});
+			const item = itemIndex === undefined ? undefined : items[itemIndex];
+			rowUpdates.push(rowUpdateItem(item, itemIndex ?? first, wb, name));
 		}
 		if (initialising) warnings.push(firstRunWarning(name));
 
 		const callsPerMinuteCap = Math.max(1, Math.floor(baseRatePerMinute(campaign.settings)));
 		for (const r of result.released) {
 			const itemIndex = indexes[r.index];
-			dial.push({
-				json: {
-					...items[itemIndex].json,
-					// Written to the row BEFORE dialling, so a crash between dial and write-back cannot cause a re-dial.
-					attempts: r.attempt,
-					lastStatus: 'in-progress',
-					lastAttemptAt: isoOrEmpty(r.placedAt),
-					nextRetryAt: '',
-					lastCallSid: '',
-					pacing: {
-						campaign: name,
-						decision: 'dial',
-						reason: r.reason,
-						message: r.message,
-						contact: r.contact,
-						circle: r.circle,
-						attempt: r.attempt,
-						releasedAt: isoOrEmpty(r.releasedAt),
-						sendAt: isoOrEmpty(r.sendAt),
-						leaseUntil: isoOrEmpty(r.leaseUntil),
-						customField: r.customField,
-						// Connect Call keeps this per-minute cap across its runs (ExotelConnectCall/sendLogs.ts).
-						maxCallsPerMinute: callsPerMinuteCap,
-					},
-				},
-				pairedItem: { item: itemIndex },
-			});
+			dial.push(dialItem(items[itemIndex], itemIndex, r, name, callsPerMinuteCap));
 		}
 		for (const h of result.holds) {
 			const itemIndex = indexes[h.index];
-			hold.push({
-				json: {
-					...items[itemIndex].json,
-					pacing: {
-						campaign: name,
-						decision: 'hold',
-						reason: h.reason,
-						message: runHoldMessage(h, initialising),
-						retryAt: isoOrEmpty(h.retryAt),
-						final: isFinalHold(h.reason),
-					},
-				},
-				pairedItem: { item: itemIndex },
-			});
+			hold.push(holdItem(items[itemIndex], itemIndex, h, name, initialising));
 		}
-		changes.push([campaign, nextState]);
-		hints.push(...warnings);
-	}
-	saveCampaigns(ctx, changes);
-	for (const message of hints)
-		ctx.addExecutionHints({ message, type: 'warning', location: 'outputPane' });
+		return { state: result.state, warnings };
+	});
 	return [dial, hold, rowUpdates];
 }

@@ -309,11 +309,13 @@ function callingWindowProblems(s: PacingSettings): string[] {
 	return problems;
 }
 
+const RETRY_GAP_KEYS = ['busy', 'noAnswer', 'failed', 'other', 'notPlaced'];
+
 /** One retry gap per kind of outcome, in minutes, and no other keys. */
 function retryGapProblems(s: PacingSettings): string[] {
 	const problems: string[] = [];
 	const g = s.retryGapMinutes as unknown as Record<string, unknown>;
-	for (const k of ['busy', 'noAnswer', 'failed', 'other', 'notPlaced']) {
+	for (const k of RETRY_GAP_KEYS) {
 		const v = g?.[k];
 		if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 60 * 24 * 30) {
 			problems.push(
@@ -322,22 +324,17 @@ function retryGapProblems(s: PacingSettings): string[] {
 		}
 	}
 	for (const k of Object.keys(g ?? {})) {
-		if (!['busy', 'noAnswer', 'failed', 'other', 'notPlaced'].includes(k))
-			problems.push(`Unknown setting "retryGapMinutes.${k}".`);
+		if (!RETRY_GAP_KEYS.includes(k)) problems.push(`Unknown setting "retryGapMinutes.${k}".`);
 	}
 	return problems;
 }
 
-/** Returns one plain sentence per problem; empty when the settings are usable. */
-export function validateSettings(s: PacingSettings, givenKeys: string[] = []): string[] {
-	const problems: string[] = [];
-	const num = (
-		key: keyof PacingSettings,
-		min: number,
-		max: number,
-		integer = false,
-		what = key as string,
-	) => {
+/**
+ * Checks number settings against their ranges: `check(key, min, max, integer)` adds a problem to `problems` and
+ * returns false when `s[key]` is not a (whole) number from min to max.
+ */
+function rangeCheck(s: PacingSettings, problems: string[]) {
+	return (key: keyof PacingSettings, min: number, max: number, integer = false): boolean => {
 		const v = s[key] as unknown;
 		if (
 			typeof v !== 'number' ||
@@ -347,14 +344,18 @@ export function validateSettings(s: PacingSettings, givenKeys: string[] = []): s
 			(integer && !Number.isInteger(v))
 		) {
 			problems.push(
-				`${what} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max} (got ${describe(v)}).`,
+				`${key} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max} (got ${describe(v)}).`,
 			);
 			return false;
 		}
 		return true;
 	};
-	for (const k of givenKeys) if (!KNOWN_KEYS.has(k)) problems.push(`Unknown setting "${k}".`);
+}
 
+/** The hard guards: the account's limit and its reserve, the rate, calls in flight, the tick. */
+function guardProblems(s: PacingSettings): string[] {
+	const problems: string[] = [];
+	const num = rangeCheck(s, problems);
 	num('accountLimitPerMinute', 1, 100000, true);
 	num('reserveForReconciliation', 0, 100000, true);
 	if (
@@ -370,14 +371,26 @@ export function validateSettings(s: PacingSettings, givenKeys: string[] = []): s
 	num('maxInFlight', 1, 100000, true);
 	num('tickSeconds', 1, 3600);
 	num('rateLimitBackoffSeconds', 0, 3600);
+	return problems;
+}
 
-	problems.push(...callingWindowProblems(s));
-
+/** DND, attempts per contact and the gaps between them. */
+function contactRuleProblems(s: PacingSettings): string[] {
+	const problems: string[] = [];
 	if (typeof s.allowDnd !== 'boolean')
 		problems.push(`allowDnd must be true or false (got ${describe(s.allowDnd)}).`);
-	num('maxAttempts', 1, 50, true);
+	rangeCheck(s, problems)('maxAttempts', 1, 50, true);
 	problems.push(...retryGapProblems(s));
+	return problems;
+}
 
+/**
+ * A call's lifetime, its lease and reconciliation. The lease check compares several settings, so it runs only when
+ * nothing else is wrong (`othersOk`: no problem found before this group).
+ */
+function callLifetimeProblems(s: PacingSettings, othersOk: boolean): string[] {
+	const problems: string[] = [];
+	const num = rangeCheck(s, problems);
 	num('ringTimeoutSeconds', 5, 600);
 	num('maxCallSeconds', 1, 14400);
 	num('leaseSlackSeconds', 0, 3600);
@@ -386,17 +399,20 @@ export function validateSettings(s: PacingSettings, givenKeys: string[] = []): s
 	num('abandonAfterMinutes', 1, 60 * 24 * 7);
 	num('dedupeHorizonMinutes', 1, 24 * 60);
 	num('settleSeconds', 0, 3600);
-	if (
-		problems.length === 0 &&
-		s.abandonAfterMinutes * 60 < s.ringTimeoutSeconds + s.maxCallSeconds + s.leaseSlackSeconds
-	) {
+	if (!othersOk || problems.length) return problems;
+	const lease = s.ringTimeoutSeconds + s.maxCallSeconds + s.leaseSlackSeconds;
+	if (s.abandonAfterMinutes * 60 < lease) {
 		problems.push(
-			`abandonAfterMinutes (${s.abandonAfterMinutes}) must be at least the lease (ringTimeoutSeconds + maxCallSeconds + leaseSlackSeconds = ${
-				s.ringTimeoutSeconds + s.maxCallSeconds + s.leaseSlackSeconds
-			} s).`,
+			`abandonAfterMinutes (${s.abandonAfterMinutes}) must be at least the lease (ringTimeoutSeconds + maxCallSeconds + leaseSlackSeconds = ${lease} s).`,
 		);
 	}
+	return problems;
+}
 
+/** Circle health: the window and its buckets, the trip rules and the calibration of each circle's usual level. */
+function healthProblems(s: PacingSettings): string[] {
+	const problems: string[] = [];
+	const num = rangeCheck(s, problems);
 	num('healthWindowSeconds', 30, 3600);
 	if (num('healthBucketSeconds', 1, 300) && Number.isFinite(s.healthWindowSeconds)) {
 		if (s.healthWindowSeconds / s.healthBucketSeconds > 240) {
@@ -426,7 +442,13 @@ export function validateSettings(s: PacingSettings, givenKeys: string[] = []): s
 	num('silentRunEpsilon', 0.001, 0.5);
 	num('calibrationHalfLifeMinutes', 1, 60 * 24 * 7);
 	num('calibrationPriorWeight', 0, 100000);
+	return problems;
+}
 
+/** Completion-% steering: slowing degraded circles, the target and the campaign-wide slow-down. */
+function steeringProblems(s: PacingSettings): string[] {
+	const problems: string[] = [];
+	const num = rangeCheck(s, problems);
 	if (typeof s.slowDegradedCircles !== 'boolean')
 		problems.push(`slowDegradedCircles must be true or false.`);
 	num('slowBelowRatio', 0, 1);
@@ -435,7 +457,13 @@ export function validateSettings(s: PacingSettings, givenKeys: string[] = []): s
 	if (typeof s.throttleWhenAllBelowTarget !== 'boolean')
 		problems.push(`throttleWhenAllBelowTarget must be true or false.`);
 	num('minRateFactor', 0.01, 1);
+	return problems;
+}
 
+/** The breaker's cooldown and probes, refunds and the trip history kept. */
+function breakerProblems(s: PacingSettings): string[] {
+	const problems: string[] = [];
+	const num = rangeCheck(s, problems);
 	num('cooldownSeconds', 1, 86400);
 	num('cooldownMaxSeconds', 1, 7 * 86400);
 	if (
@@ -448,10 +476,20 @@ export function validateSettings(s: PacingSettings, givenKeys: string[] = []): s
 		);
 	}
 	num('probeCalls', 1, 100, true);
-
 	if (typeof s.refundOutageAttempts !== 'boolean')
 		problems.push(`refundOutageAttempts must be true or false.`);
 	num('tripHistoryHours', 1, 24 * 30);
+	return problems;
+}
+
+/** Returns one plain sentence per problem, in the order of the settings; empty when the settings are usable. */
+export function validateSettings(s: PacingSettings, givenKeys: string[] = []): string[] {
+	const problems = givenKeys
+		.filter((k) => !KNOWN_KEYS.has(k))
+		.map((k) => `Unknown setting "${k}".`);
+	problems.push(...guardProblems(s), ...callingWindowProblems(s), ...contactRuleProblems(s));
+	problems.push(...callLifetimeProblems(s, problems.length === 0));
+	problems.push(...healthProblems(s), ...steeringProblems(s), ...breakerProblems(s));
 	return problems;
 }
 

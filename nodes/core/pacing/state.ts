@@ -414,6 +414,82 @@ function migrateCircle(raw: unknown, now: number): CircleState | null {
 	};
 }
 
+/** The stored circles that can be used; the damaged ones are dropped, with one warning. */
+function migrateCircles(
+	raw: unknown,
+	now: number,
+	warnings: string[],
+): Record<string, CircleState> {
+	const circles: Record<string, CircleState> = {};
+	const damaged: string[] = [];
+	if (isObj(raw)) {
+		for (const [k, v] of Object.entries(raw)) {
+			const c = k === '__proto__' ? null : migrateCircle(v, now);
+			if (c) circles[k] = c;
+			else damaged.push(k);
+		}
+	} else if (raw !== undefined) warnings.push('Dropped damaged per-circle state.');
+	if (damaged.length) {
+		warnings.push(
+			`Dropped the damaged state of ${damaged.length} circle(s) (${damaged.slice(0, 5).join(', ')}${damaged.length > 5 ? ', ...' : ''}).`,
+		);
+	}
+	return circles;
+}
+
+/** The stored calls in flight that can be used; the damaged records are dropped, with one warning. */
+function migrateInFlight(raw: unknown, warnings: string[]): InFlightCall[] {
+	const inFlight: InFlightCall[] = [];
+	let damaged = 0;
+	if (Array.isArray(raw)) {
+		for (const f of raw) {
+			if (
+				isObj(f) &&
+				typeof f.c === 'string' &&
+				typeof f.ci === 'string' &&
+				isNum(f.a) &&
+				isNum(f.r)
+			) {
+				const call: InFlightCall = { c: f.c, ci: f.ci, a: f.a, r: f.r };
+				if (isNum(f.n)) call.n = f.n;
+				if (typeof f.s === 'string' && f.s) call.s = f.s;
+				if (f.p === 1) call.p = 1;
+				if (f.rf === 1) call.rf = 1;
+				if (f.rc === 1 || f.rc === 2) call.rc = f.rc;
+				if (isNum(f.m)) call.m = f.m;
+				if (isNum(f.ls)) call.ls = f.ls;
+				inFlight.push(call);
+			} else damaged++;
+		}
+	}
+	if (damaged) warnings.push(`Dropped ${damaged} damaged in-flight call record(s).`);
+	return inFlight;
+}
+
+/** The stored campaign counters; a missing one is 0. */
+function migrateTotals(raw: unknown, warnings: string[]): Totals {
+	const totals = emptyTotals();
+	if (isObj(raw)) {
+		// a count below zero is damage, and would show as such on every dashboard (test/pacing/fuzz.test.ts)
+		let negative = 0;
+		for (const k of Object.keys(totals) as Array<keyof Totals>) {
+			const v = num(raw[k], 0);
+			if (v < 0) negative++;
+			totals[k] = v < 0 ? 0 : v;
+		}
+		if (negative) warnings.push(`Reset ${negative} negative campaign counter(s) to 0.`);
+	}
+	return totals;
+}
+
+/** A stored log of `[time, text]` entries (sendLog, done), without the damaged ones. */
+function timedEntries(raw: unknown): Array<[number, string]> {
+	if (!Array.isArray(raw)) return [];
+	return raw.filter((e) => Array.isArray(e) && isNum(e[0]) && typeof e[1] === 'string') as Array<
+		[number, string]
+	>;
+}
+
 /**
  * Turns whatever was stored (possibly nothing, an older version, or something corrupt) into a usable state.
  * Nothing stored -> a fresh state, no warning. Unknown version or unusable shape -> a fresh state and a warning
@@ -445,47 +521,11 @@ export function migrateState(
 			],
 		};
 	}
+	// one warning per kind of damage, not one per record
 	const warnings: string[] = [];
 	const fresh = createState(campaign, now);
-	const circles: Record<string, CircleState> = {};
-	// one warning per kind of damage, not one per record
-	const damagedCircles: string[] = [];
-	let damagedCalls = 0;
-	if (isObj(raw.circles)) {
-		for (const [k, v] of Object.entries(raw.circles)) {
-			const c = k === '__proto__' ? null : migrateCircle(v, now);
-			if (c) circles[k] = c;
-			else damagedCircles.push(k);
-		}
-	} else if (raw.circles !== undefined) warnings.push('Dropped damaged per-circle state.');
-	if (damagedCircles.length) {
-		warnings.push(
-			`Dropped the damaged state of ${damagedCircles.length} circle(s) (${damagedCircles.slice(0, 5).join(', ')}${damagedCircles.length > 5 ? ', ...' : ''}).`,
-		);
-	}
-	const inFlight: InFlightCall[] = [];
-	if (Array.isArray(raw.inFlight)) {
-		for (const f of raw.inFlight) {
-			if (
-				isObj(f) &&
-				typeof f.c === 'string' &&
-				typeof f.ci === 'string' &&
-				isNum(f.a) &&
-				isNum(f.r)
-			) {
-				const call: InFlightCall = { c: f.c, ci: f.ci, a: f.a, r: f.r };
-				if (isNum(f.n)) call.n = f.n;
-				if (typeof f.s === 'string' && f.s) call.s = f.s;
-				if (f.p === 1) call.p = 1;
-				if (f.rf === 1) call.rf = 1;
-				if (f.rc === 1 || f.rc === 2) call.rc = f.rc;
-				if (isNum(f.m)) call.m = f.m;
-				if (isNum(f.ls)) call.ls = f.ls;
-				inFlight.push(call);
-			} else damagedCalls++;
-		}
-	}
-	if (damagedCalls) warnings.push(`Dropped ${damagedCalls} damaged in-flight call record(s).`);
+	const circles = migrateCircles(raw.circles, now, warnings);
+	const inFlight = migrateInFlight(raw.inFlight, warnings);
 	if (raw.key !== undefined && !isCampaignKey(raw.key)) {
 		warnings.push(
 			'The stored signing key of the campaign was damaged; made a new one. Status callbacks of the calls placed before are not counted on their word: reconciliation (Call Details) counts them.',
@@ -496,17 +536,7 @@ export function migrateState(
 			`The stored pacing state of campaign "${campaign}" named another campaign (${JSON.stringify(raw.campaign)?.slice(0, 60)}); it now names "${campaign}".`,
 		);
 	}
-	const totals = emptyTotals();
-	if (isObj(raw.totals)) {
-		// a count below zero is damage, and would show as such on every dashboard (test/pacing/fuzz.test.ts)
-		let negative = 0;
-		for (const k of Object.keys(totals) as Array<keyof Totals>) {
-			const v = num(raw.totals[k], 0);
-			if (v < 0) negative++;
-			totals[k] = v < 0 ? 0 : v;
-		}
-		if (negative) warnings.push(`Reset ${negative} negative campaign counter(s) to 0.`);
-	}
+	const totals = migrateTotals(raw.totals, warnings);
 	const state: CampaignState = {
 		...fresh,
 		// the caller's name: Release writes it into every correlation id and reports are matched against it
@@ -524,18 +554,10 @@ export function migrateState(
 		rateLimitedUntil: num(raw.rateLimitedUntil, 0),
 		tokens: num(raw.tokens, 0),
 		lastReleaseAt: isNum(raw.lastReleaseAt) ? raw.lastReleaseAt : null,
-		sendLog: Array.isArray(raw.sendLog)
-			? (raw.sendLog.filter(
-					(e) => Array.isArray(e) && isNum(e[0]) && typeof e[1] === 'string',
-				) as Array<[number, string]>)
-			: [],
+		sendLog: timedEntries(raw.sendLog),
 		reconcileLog: Array.isArray(raw.reconcileLog) ? raw.reconcileLog.filter(isNum) : [],
 		inFlight,
-		done: Array.isArray(raw.done)
-			? (raw.done.filter(
-					(e) => Array.isArray(e) && isNum(e[0]) && typeof e[1] === 'string',
-				) as Array<[number, string]>)
-			: [],
+		done: timedEntries(raw.done),
 		watermark: num(raw.watermark, 0),
 		circles,
 		totals,

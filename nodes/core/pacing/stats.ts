@@ -5,14 +5,21 @@
 import { CIRCLES } from '../circles';
 import type { PacingSettings } from './settings';
 import { baseRatePerMinute, dialLimitPerMinute } from './settings';
-import type { BreakerMode, CampaignState, Totals } from './state';
+import type { BreakerMode, CampaignState, CircleState, Totals } from './state';
 import { cloneState } from './state';
 import { advanceBreaker, probeSlots } from './breaker';
+import type { CircleHealth } from './health';
 import { circleWeight, globalRateFactor, healthPicture } from './health';
 import { countInWindow } from './guards';
 import { windowAt } from './window';
 
-export interface CircleStatsRow {
+/** The circle's counters since the start, named as the campaign's (Totals). */
+type CircleCounts = Pick<
+	Totals,
+	'attempted' | 'completed' | 'busy' | 'noAnswer' | 'failed' | 'other' | 'refunded'
+>;
+
+export interface CircleStatsRow extends CircleCounts {
 	circle: string;
 	circleName: string | null;
 	breaker: BreakerMode;
@@ -26,13 +33,6 @@ export interface CircleStatsRow {
 	trips: number;
 	probesReleased: number;
 	probesResolved: number;
-	attempted: number;
-	completed: number;
-	busy: number;
-	noAnswer: number;
-	failed: number;
-	other: number;
-	refunded: number;
 	/** completed / resolved since the start, %. */
 	completionPct: number | null;
 	inFlight: number;
@@ -147,13 +147,121 @@ export function recentActivity(
 const pct = (k: number, n: number): number | null =>
 	n > 0 ? Math.round((1000 * k) / n) / 10 : null;
 
+/** The figures every circle's row is read against: the next tick's call budget and the backlog it is shared by. */
+interface TickShare {
+	/** Calls the next tick gives out, all circles together. */
+	tickBudget: number;
+	/** Backlog of the closed circles, each weighted by its health weight. */
+	weighted: number;
+	inFlightBy: Map<string, number>;
+}
+
+/** One circle's row: its counters, breaker and health window, and its expected share of the next tick. */
+function circleRow(
+	name: string,
+	c: CircleState,
+	h: CircleHealth,
+	share: TickShare,
+	settings: PacingSettings,
+): CircleStatsRow {
+	const resolved = c.n.comp + c.n.busy + c.n.na + c.n.fail + c.n.oth;
+	let next = 0;
+	if (c.br.s === 'half-open') next = Math.min(probeSlots(c, settings), c.bl);
+	else if (c.br.s === 'closed' && share.weighted > 0)
+		next =
+			Math.round(((share.tickBudget * c.bl * circleWeight(h, settings)) / share.weighted) * 10) /
+			10;
+	const w = h.win;
+	const winPct = pct(w.comp, w.n);
+	return {
+		circle: name,
+		circleName: (CIRCLES as Record<string, string>)[name] ?? null,
+		breaker: c.br.s,
+		breakerSince: c.br.since,
+		probeAt: c.br.s === 'open' ? c.br.until : null,
+		tripReason: c.br.why || null,
+		cooldownLevel: c.br.k,
+		trips: c.trips.length,
+		probesReleased: c.br.pr,
+		probesResolved: c.br.pd,
+		attempted: c.n.att,
+		completed: c.n.comp,
+		busy: c.n.busy,
+		noAnswer: c.n.na,
+		failed: c.n.fail,
+		other: c.n.oth,
+		refunded: c.n.ref,
+		completionPct: pct(c.n.comp, resolved),
+		inFlight: share.inFlightBy.get(name) ?? 0,
+		backlog: c.bl,
+		lastRelease: c.la,
+		weight: Math.round(c.w * 100) / 100,
+		nextReleaseBudget: next,
+		window: {
+			resolved: w.n,
+			completed: w.comp,
+			busy: w.busy,
+			noAnswer: w.na,
+			failed: w.fail,
+			completionPct: winPct,
+			noAnswerPct: pct(w.na, w.n),
+			failedPct: pct(w.fail, w.n),
+			expectedCompletionPct: Math.round(h.exp.p * 1000) / 10,
+			baselineCompletionPct: h.exp.baselineN ? Math.round(h.exp.baselineP * 1000) / 10 : null,
+			baselineResolved: h.exp.baselineN,
+			failedRun: Math.round(c.run[0] * 10) / 10,
+			silentRun: Math.round(c.run[1] * 10) / 10,
+		},
+		belowTarget:
+			settings.targetCompletionPct > 0 && winPct !== null
+				? winPct < settings.targetCompletionPct
+				: null,
+	};
+}
+
+/** The request and in-flight guards as they stand now. */
+function guardStats(
+	s: CampaignState,
+	now: number,
+	settings: PacingSettings,
+): PacingStats['guards'] {
+	const limit = dialLimitPerMinute(settings);
+	const logTimes = s.sendLog.map((e) => e[0]);
+	const requests = countInWindow(logTimes, now) + logTimes.filter((x) => x > now).length;
+	return {
+		windowLimit: limit,
+		requestsLast60s: requests,
+		headroom: Math.max(0, limit - requests),
+		reconcileReserve: settings.reserveForReconciliation,
+		reconcileRequestsLast60s: countInWindow(s.reconcileLog, now),
+		inFlight: s.inFlight.length,
+		maxInFlight: settings.maxInFlight,
+		inFlightHeadroom: Math.max(0, settings.maxInFlight - s.inFlight.length),
+		rateLimitedUntil: now < s.rateLimitedUntil ? s.rateLimitedUntil : null,
+	};
+}
+
+/** The completion rule in force, in words. */
+function ruleDescription(settings: PacingSettings): string {
+	const target = settings.targetCompletionPct;
+	return (
+		(settings.slowDegradedCircles
+			? 'A circle clearly below what the other circles show right now (scaled by its own usual level) gets a smaller share; an outage opens its breaker. '
+			: 'Circles are not slowed for low completion; only an outage opens a breaker. ') +
+		(target > 0
+			? settings.throttleWhenAllBelowTarget
+				? `When all circles together are below the ${target}% target, the whole campaign slows in proportion (not below ${Math.round(settings.minRateFactor * 100)}% of the rate).`
+				: `The ${target}% target is reported only: a shortfall shared by all circles is not an outage, so the rate is not cut.`
+			: 'No campaign completion target is set.')
+	);
+}
+
 export function getStats(state: CampaignState, now: number, settings: PacingSettings): PacingStats {
 	const s = cloneState(state);
 	for (const [name, c] of Object.entries(s.circles)) advanceBreaker(name, c, now);
 	const pic = healthPicture(s, now, settings);
 	const rateFactor = globalRateFactor(pic, settings);
 	const ratePerMinute = baseRatePerMinute(settings) * rateFactor;
-	const tickBudget = (ratePerMinute * settings.tickSeconds) / 60;
 
 	const inFlightBy = new Map<string, number>();
 	let reserved = 0;
@@ -163,83 +271,18 @@ export function getStats(state: CampaignState, now: number, settings: PacingSett
 	}
 	let weighted = 0;
 	for (const c of Object.values(s.circles)) if (c.br.s === 'closed') weighted += c.bl * c.w;
-
-	const circles: CircleStatsRow[] = Object.keys(s.circles)
+	const share: TickShare = {
+		tickBudget: (ratePerMinute * settings.tickSeconds) / 60,
+		weighted,
+		inFlightBy,
+	};
+	const circles = Object.keys(s.circles)
 		.sort()
-		.map((name) => {
-			const c = s.circles[name];
-			const h = pic.circles.get(name)!;
-			const resolved = c.n.comp + c.n.busy + c.n.na + c.n.fail + c.n.oth;
-			let next = 0;
-			if (c.br.s === 'half-open') next = Math.min(probeSlots(c, settings), c.bl);
-			else if (c.br.s === 'closed' && weighted > 0)
-				next = Math.round(((tickBudget * c.bl * circleWeight(h, settings)) / weighted) * 10) / 10;
-			const w = h.win;
-			const winPct = pct(w.comp, w.n);
-			return {
-				circle: name,
-				circleName: (CIRCLES as Record<string, string>)[name] ?? null,
-				breaker: c.br.s,
-				breakerSince: c.br.since,
-				probeAt: c.br.s === 'open' ? c.br.until : null,
-				tripReason: c.br.why || null,
-				cooldownLevel: c.br.k,
-				trips: c.trips.length,
-				probesReleased: c.br.pr,
-				probesResolved: c.br.pd,
-				attempted: c.n.att,
-				completed: c.n.comp,
-				busy: c.n.busy,
-				noAnswer: c.n.na,
-				failed: c.n.fail,
-				other: c.n.oth,
-				refunded: c.n.ref,
-				completionPct: pct(c.n.comp, resolved),
-				inFlight: inFlightBy.get(name) ?? 0,
-				backlog: c.bl,
-				lastRelease: c.la,
-				weight: Math.round(c.w * 100) / 100,
-				nextReleaseBudget: next,
-				window: {
-					resolved: w.n,
-					completed: w.comp,
-					busy: w.busy,
-					noAnswer: w.na,
-					failed: w.fail,
-					completionPct: winPct,
-					noAnswerPct: pct(w.na, w.n),
-					failedPct: pct(w.fail, w.n),
-					expectedCompletionPct: Math.round(h.exp.p * 1000) / 10,
-					baselineCompletionPct: h.exp.baselineN ? Math.round(h.exp.baselineP * 1000) / 10 : null,
-					baselineResolved: h.exp.baselineN,
-					failedRun: Math.round(c.run[0] * 10) / 10,
-					silentRun: Math.round(c.run[1] * 10) / 10,
-				},
-				belowTarget:
-					settings.targetCompletionPct > 0 && winPct !== null
-						? winPct < settings.targetCompletionPct
-						: null,
-			};
-		});
+		.map((name) => circleRow(name, s.circles[name], pic.circles.get(name)!, share, settings));
 
 	const t = s.totals;
 	const resolved = t.completed + t.busy + t.noAnswer + t.failed + t.other;
-	const limit = dialLimitPerMinute(settings);
-	const logTimes = s.sendLog.map((e) => e[0]);
-	const requests = countInWindow(logTimes, now) + logTimes.filter((x) => x > now).length;
-	const reconcileUsed = countInWindow(s.reconcileLog, now);
 	const win = windowAt(now, settings);
-	const target = settings.targetCompletionPct;
-	const description =
-		(settings.slowDegradedCircles
-			? 'A circle clearly below what the other circles show right now (scaled by its own usual level) gets a smaller share; an outage opens its breaker. '
-			: 'Circles are not slowed for low completion; only an outage opens a breaker. ') +
-		(target > 0
-			? settings.throttleWhenAllBelowTarget
-				? `When all circles together are below the ${target}% target, the whole campaign slows in proportion (not below ${Math.round(settings.minRateFactor * 100)}% of the rate).`
-				: `The ${target}% target is reported only: a shortfall shared by all circles is not an outage, so the rate is not cut.`
-			: 'No campaign completion target is set.');
-
 	return {
 		campaign: s.campaign,
 		at: now,
@@ -254,25 +297,15 @@ export function getStats(state: CampaignState, now: number, settings: PacingSett
 			completionPct: pct(t.completed, resolved),
 		},
 		circles,
-		guards: {
-			windowLimit: limit,
-			requestsLast60s: requests,
-			headroom: Math.max(0, limit - requests),
-			reconcileReserve: settings.reserveForReconciliation,
-			reconcileRequestsLast60s: reconcileUsed,
-			inFlight: s.inFlight.length,
-			maxInFlight: settings.maxInFlight,
-			inFlightHeadroom: Math.max(0, settings.maxInFlight - s.inFlight.length),
-			rateLimitedUntil: now < s.rateLimitedUntil ? s.rateLimitedUntil : null,
-		},
+		guards: guardStats(s, now, settings),
 		rule: {
-			targetCompletionPct: target,
+			targetCompletionPct: settings.targetCompletionPct,
 			windowCompletionPct: pct(pic.pool.comp, pic.pool.n),
 			throttleWhenAllBelowTarget: settings.throttleWhenAllBelowTarget,
 			rateFactor,
 			ratePerMinute,
 			slowDegradedCircles: settings.slowDegradedCircles,
-			description,
+			description: ruleDescription(settings),
 		},
 		callingWindow: { open: win.open, opensAt: win.opensAt, closesAt: win.closesAt },
 		stateBytes: Buffer.byteLength(JSON.stringify(state), 'utf8'),

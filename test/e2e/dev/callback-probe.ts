@@ -4,9 +4,9 @@
  * PROF=1 (n8n runs with --cpu-prof; profiles stay in the kept user folder).
  */
 import { fireConcurrent, withN8n } from '../harness';
+import type { Json } from '../harness/json';
 
 const SECRET = 'a-very-long-test-secret-123';
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 function body(i: number): Json {
 	return {

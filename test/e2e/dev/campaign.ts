@@ -8,7 +8,9 @@ import {
 	compareWithGroundTruth,
 	startClockGovernor,
 	campaignBusy,
+	type Progress,
 } from '../../../scripts/demo/run';
+import type { Json } from '../harness/json';
 
 async function main() {
 	const N = Number(process.env.N ?? 300);
@@ -45,7 +47,7 @@ async function main() {
 						? { reserveForReconciliation: Number(process.env.RESERVE) }
 						: {},
 				});
-				let lastP: any;
+				let lastP: Progress | undefined;
 				const fs = await import('node:fs');
 				const cpu = () => {
 					try {
@@ -129,11 +131,11 @@ async function main() {
 				const list = await n8n.client.listExecutions({
 					workflowId: d.workflowId,
 					max: 5000,
-				} as any);
+				});
 				const dur = (mode: string) =>
 					list
-						.filter((e: any) => e.mode === mode)
-						.map((e: any) => new Date(e.stoppedAt).getTime() - new Date(e.startedAt).getTime())
+						.filter((e: Json) => e.mode === mode)
+						.map((e: Json) => new Date(e.stoppedAt).getTime() - new Date(e.startedAt).getTime())
 						.sort((a: number, b: number) => a - b);
 				for (const m of ['trigger', 'webhook']) {
 					const x = dur(m);

@@ -2,6 +2,7 @@
 import { startSimulator } from '../../../simulator';
 import { withN8n, sleep } from '../harness';
 import { localWorkflow, makeContacts } from '../../../scripts/demo/campaign';
+import type { Json } from '../harness/json';
 
 async function main() {
 	const N = Number(process.env.N ?? 10);
@@ -46,14 +47,18 @@ async function main() {
 				workflowId: created.id,
 				includeData: true,
 				max: 50,
-			} as any);
+			});
 			for (const e of execs.slice(0, 40)) {
-				const rd = (e as any).data?.resultData;
+				const rd = e.data?.resultData;
 				const err = rd?.error ? `${rd.error.message} @${rd.lastNodeExecuted}` : '';
-				const nodes = Object.entries(rd?.runData ?? {}).map(
-					([k, v]: any) =>
-						`${k}:${v.map((r: any) => (r.data?.main ?? []).map((o: any) => o?.length ?? 0).join('/')).join(',')}${v.some((r: any) => r.error) ? '!' + v.find((r: any) => r.error).error.message : ''}`,
-				);
+				const runData: Record<string, Json[]> = rd?.runData ?? {};
+				const nodes = Object.entries(runData).map(([k, runs]) => {
+					const sizes = runs
+						.map((r) => (r.data?.main ?? []).map((o: Json[] | null) => o?.length ?? 0).join('/'))
+						.join(',');
+					const failed = runs.find((r) => r.error);
+					return `${k}:${sizes}${failed ? '!' + failed.error.message : ''}`;
+				});
 				console.log(e.id, e.status, e.mode, err, '\n   ', nodes.join(' | '));
 			}
 			console.log('rows', JSON.stringify(sim.sheets.rows('contacts').slice(0, 4), null, 1));

@@ -4,16 +4,17 @@
  */
 import * as crypto from 'crypto';
 import * as https from 'https';
+import type { Json } from '../harness/json';
 import type { GoogleEmulator, ServiceAccount } from './emulator';
 
-export interface GoogleResponse<T = any> {
+export interface GoogleResponse<T = Json> {
 	status: number;
 	headers: Record<string, string | string[] | undefined>;
 	body: T;
 	text: string;
 }
 
-export function googleRequest<T = any>(
+export function googleRequest<T = Json>(
 	emu: { port: number; caPem: string },
 	opts: {
 		host?: string;
@@ -54,13 +55,13 @@ export function googleRequest<T = any>(
 				res.on('data', (c: Buffer) => chunks.push(c));
 				res.on('end', () => {
 					const text = Buffer.concat(chunks).toString('utf8');
-					let body: any = text;
+					let body: unknown = text;
 					try {
 						body = JSON.parse(text);
 					} catch {
 						/* not JSON */
 					}
-					resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text });
+					resolve({ status: res.statusCode ?? 0, headers: res.headers, body: body as T, text });
 				});
 			},
 		);

@@ -928,10 +928,10 @@ export class GoogleEmulator {
 						}
 					} else {
 						for (const row of sh.cells)
-							if (row)
-								kind === 'insertDimension'
-									? row.splice(s, 0, ...new Array(n).fill(undefined))
-									: row.splice(s, n);
+							if (row) {
+								if (kind === 'insertDimension') row.splice(s, 0, ...new Array(n).fill(undefined));
+								else row.splice(s, n);
+							}
 						sh.columnCount += kind === 'insertDimension' ? n : -n;
 					}
 					replies.push({});

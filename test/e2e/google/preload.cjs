@@ -13,7 +13,10 @@ const dns = require('dns');
 const port = Number(process.env.GOOGLE_EMULATOR_PORT);
 const addr = process.env.GOOGLE_EMULATOR_ADDR || '127.0.0.1';
 const hosts = new Set(
-	String(process.env.GOOGLE_EMULATOR_HOSTS || 'sheets.googleapis.com,oauth2.googleapis.com,www.googleapis.com,accounts.google.com')
+	String(
+		process.env.GOOGLE_EMULATOR_HOSTS ||
+			'sheets.googleapis.com,oauth2.googleapis.com,www.googleapis.com,accounts.google.com',
+	)
 		.split(',')
 		.map((h) => h.trim().toLowerCase())
 		.filter(Boolean),
@@ -29,9 +32,13 @@ if (port > 0 && !global.__googleEmulatorPreload) {
 
 	function rewrite(options) {
 		if (!options || typeof options !== 'object' || !isOurs(options.host)) return options;
-		const p = options.port === undefined || options.port === null || options.port === '' ? 443 : Number(options.port);
+		const p =
+			options.port === undefined || options.port === null || options.port === ''
+				? 443
+				: Number(options.port);
 		if (p !== 443) return options; // plain http to a Google host is not emulated
-		if (debug) process.stderr.write(`[google-emulator preload] ${options.host}:443 -> ${addr}:${port}\n`);
+		if (debug)
+			process.stderr.write(`[google-emulator preload] ${options.host}:443 -> ${addr}:${port}\n`);
 		return { ...options, host: addr, port, lookup: undefined };
 	}
 
@@ -44,7 +51,11 @@ if (port > 0 && !global.__googleEmulatorPreload) {
 			if (rewritten !== arr[0]) arr[0] = rewritten;
 		} else if (args[0] && typeof args[0] === 'object') {
 			args[0] = rewrite(args[0]);
-		} else if ((typeof args[0] === 'number' || typeof args[0] === 'string') && isOurs(args[1]) && Number(args[0]) === 443) {
+		} else if (
+			(typeof args[0] === 'number' || typeof args[0] === 'string') &&
+			isOurs(args[1]) &&
+			Number(args[0]) === 443
+		) {
 			args[0] = port;
 			args[1] = addr;
 		}
@@ -61,7 +72,9 @@ if (port > 0 && !global.__googleEmulatorPreload) {
 			}
 			const opts = typeof options === 'number' ? { family: options } : options || {};
 			const family = addr.includes(':') ? 6 : 4;
-			process.nextTick(() => (opts.all ? callback(null, [{ address: addr, family }]) : callback(null, addr, family)));
+			process.nextTick(() =>
+				opts.all ? callback(null, [{ address: addr, family }]) : callback(null, addr, family),
+			);
 			return {};
 		}
 		return origLookup.apply(this, arguments);

@@ -12,11 +12,13 @@
  * Webhook → Split Out → Google Sheets), calls each webhook, and checks the sheet contents and the request log.
  * Exit code 1 when a check fails.
  */
+import type { AxiosError } from 'axios';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ensureN8n, importCredentialsCli, withN8n, N8nInstance } from '../harness';
 import { LogEntry, startGoogleEmulator, StartedEmulator } from './index';
+import type { Json } from '../harness/json';
 
 const argv = process.argv.slice(2);
 const argOf = (name: string) => {
@@ -121,8 +123,8 @@ function splitOut(name = 'Split Out', position: [number, number] = [220, 300]) {
 	};
 }
 
-function workflow(name: string, nodes: any[], chain: string[][]) {
-	const connections: Record<string, any> = {};
+function workflow(name: string, nodes: Json[], chain: string[][]) {
+	const connections: Json = {};
 	for (const [from, to] of chain) {
 		connections[from] ??= { main: [[]] };
 		connections[from].main[0].push({ node: to, type: 'main', index: 0 });
@@ -157,7 +159,7 @@ async function runOp(
 	g: StartedEmulator,
 	op: string,
 	tv: number,
-	wf: any,
+	wf: Json,
 	pathName: string,
 	body: unknown,
 	items: number,
@@ -640,7 +642,7 @@ async function main(): Promise<void> {
 				check(
 					'OAuth2 credential (imported with the CLI) usable',
 					false,
-					(e as any).response?.data ?? (e as Error).message,
+					(e as AxiosError).response?.data ?? (e as Error).message,
 				);
 			}
 
@@ -673,10 +675,11 @@ async function main(): Promise<void> {
 				g.emulator.quota.reset();
 				const execs = await n8n.client
 					.listExecutions({
-						workflowId: (await n8n.client.listWorkflows()).find((w: any) => w.name === 'quota read')
-							?.id,
+						workflowId: (await n8n.client.listWorkflows()).find(
+							(w: Json) => w.name === 'quota read',
+						)?.id,
 						includeData: true,
-					} as any)
+					})
 					.catch(() => []);
 				const err = JSON.stringify(execs).match(/Quota exceeded[^"\\]*/)?.[0];
 				console.log(

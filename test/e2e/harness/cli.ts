@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { N8nInstance } from './n8n';
 import { RunResult } from './util';
+import type { Json } from './json';
 
 function writeTemp(inst: N8nInstance, name: string, data: unknown): string {
 	const dir = path.join(inst.userFolder, 'e2e-import');
@@ -30,7 +31,7 @@ function assertStopped(inst: N8nInstance, what: string): void {
 /** `n8n import:workflow --input=<file>` for one workflow or an array. Give each an "id" (16 alphanumerics is n8n's style). */
 export async function importWorkflowsCli(
 	inst: N8nInstance,
-	workflows: Record<string, any> | Record<string, any>[],
+	workflows: Json | Json[],
 ): Promise<RunResult> {
 	assertStopped(inst, 'importWorkflowsCli');
 	const list = (Array.isArray(workflows) ? workflows : [workflows]).map((w) => ({
@@ -45,7 +46,7 @@ export async function importWorkflowsCli(
 /** `n8n import:credentials --input=<file>`; each `{ id, name, type, data: {…plain…} }`. */
 export async function importCredentialsCli(
 	inst: N8nInstance,
-	credentials: Array<{ id: string; name: string; type: string; data: Record<string, any> }>,
+	credentials: Array<{ id: string; name: string; type: string; data: Json }>,
 ): Promise<RunResult> {
 	assertStopped(inst, 'importCredentialsCli');
 	return await inst.cli([
@@ -68,10 +69,7 @@ export async function setWorkflowActiveCli(
 }
 
 /** `n8n export:workflow --id=<id>` → the workflow row as JSON (includes staticData). */
-export async function exportWorkflowCli(
-	inst: N8nInstance,
-	id: string,
-): Promise<Record<string, any>> {
+export async function exportWorkflowCli(inst: N8nInstance, id: string): Promise<Json> {
 	assertStopped(inst, 'exportWorkflowCli');
 	const file = path.join(inst.userFolder, 'e2e-import', `export-${id}-${Date.now()}.json`);
 	fs.mkdirSync(path.dirname(file), { recursive: true });

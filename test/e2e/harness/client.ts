@@ -6,6 +6,7 @@
 import axios, { AxiosInstance, AxiosResponse } from 'axios';
 import { encodeBody, BodyEncoding } from './bodies';
 import { sleep, waitFor, WaitAbort } from './util';
+import type { Json } from './json';
 
 export interface OwnerCredentials {
 	email: string;
@@ -22,17 +23,16 @@ export const DEFAULT_OWNER: OwnerCredentials = {
 };
 
 /** Public-API workflow as returned by GET /api/v1/workflows/{id}. */
-export interface WorkflowDto {
+export interface WorkflowDto extends Json {
 	id: string;
 	name: string;
 	active: boolean;
-	nodes: any[];
-	connections: Record<string, any>;
-	settings?: Record<string, any>;
-	staticData?: Record<string, any> | null;
+	nodes: Json[];
+	connections: Json;
+	settings?: Json;
+	staticData?: Json | null;
 	versionId?: string;
 	activeVersionId?: string | null;
-	[k: string]: any;
 }
 
 /** 2.x `GET /rest/workflows/{id}/publication-status`. */
@@ -53,7 +53,7 @@ export type ExecutionStatus =
 	| 'waiting'
 	| 'unknown';
 
-export interface ExecutionDto {
+export interface ExecutionDto extends Json {
 	id: string;
 	finished: boolean;
 	mode: string;
@@ -61,8 +61,7 @@ export interface ExecutionDto {
 	startedAt: string;
 	stoppedAt: string | null;
 	workflowId: string;
-	data?: any;
-	[k: string]: any;
+	data?: Json;
 }
 
 export interface ExecutionCounts {
@@ -118,17 +117,17 @@ const SETTINGS_KEYS = new Set([
 	'availableInMCP',
 ]);
 
-function pick(obj: Record<string, any> | undefined, keys: Set<string>): Record<string, any> {
-	const out: Record<string, any> = {};
+function pick(obj: Json | undefined, keys: Set<string>): Json {
+	const out: Json = {};
 	for (const [k, v] of Object.entries(obj ?? {})) if (keys.has(k)) out[k] = v;
 	return out;
 }
 
 /** Reduce an exported/hand-written workflow JSON to what POST /api/v1/workflows accepts (additionalProperties:false). */
-export function toPublicApiWorkflow(wf: Record<string, any>): Record<string, any> {
-	const body: Record<string, any> = {
+export function toPublicApiWorkflow(wf: Json): Json {
+	const body: Json = {
 		name: wf.name ?? 'E2E workflow',
-		nodes: (wf.nodes ?? []).map((n: any) => pick(n, NODE_KEYS)),
+		nodes: (wf.nodes ?? []).map((n: Json) => pick(n, NODE_KEYS)),
 		connections: wf.connections ?? {},
 		settings: { executionOrder: 'v1', ...pick(wf.settings, SETTINGS_KEYS) },
 	};
@@ -136,7 +135,7 @@ export function toPublicApiWorkflow(wf: Record<string, any>): Record<string, any
 	return body;
 }
 
-function describeAxiosError(e: any): string {
+function describeAxiosError(e: Json): string {
 	if (e?.response) {
 		const data =
 			typeof e.response.data === 'string' ? e.response.data : JSON.stringify(e.response.data);
@@ -229,7 +228,7 @@ export class N8nClient {
 	// ---- workflows -------------------------------------------------------------------------------------------
 
 	/** `POST /api/v1/workflows` (inactive; n8n assigns a new id; node `webhookId`s are kept). */
-	async createWorkflow(wf: Record<string, any>): Promise<WorkflowDto> {
+	async createWorkflow(wf: Json): Promise<WorkflowDto> {
 		return (await this.api.post('/workflows', toPublicApiWorkflow(wf))).data;
 	}
 
@@ -309,7 +308,7 @@ export class N8nClient {
 	 * Production webhook paths of a workflow's webhook triggers: a Webhook node's `path` (`<webhookId>/<path>` when the
 	 * path holds a `:param`), and `<webhookId>/exotel-status` for the Exotel Status Trigger (its fixed path).
 	 */
-	static webhookPathsOf(wf: { nodes?: any[] }): Array<{ path: string; method: string }> {
+	static webhookPathsOf(wf: { nodes?: Json[] }): Array<{ path: string; method: string }> {
 		const out: Array<{ path: string; method: string }> = [];
 		for (const n of wf.nodes ?? []) {
 			if (n.disabled || !n.webhookId) continue;
@@ -348,7 +347,7 @@ export class N8nClient {
 	 * after `timeoutMs` and returns what is still missing: callers check their own calls.
 	 */
 	async waitForWorkflowWebhooks(
-		wf: { nodes?: any[] },
+		wf: { nodes?: Json[] },
 		timeoutMs = 10_000,
 	): Promise<{ waitedMs: number; missing: string[] }> {
 		const started = Date.now();
@@ -363,10 +362,7 @@ export class N8nClient {
 	}
 
 	/** Create + activate (publish on 2.x). */
-	async importWorkflow(
-		wf: Record<string, any>,
-		opts: { activate?: boolean } = {},
-	): Promise<WorkflowDto> {
+	async importWorkflow(wf: Json, opts: { activate?: boolean } = {}): Promise<WorkflowDto> {
 		const created = await this.createWorkflow(wf);
 		if (opts.activate === false) return created;
 		return await this.activateWorkflow(created.id);
@@ -376,7 +372,7 @@ export class N8nClient {
 	 * `PUT /api/v1/workflows/{id}` (name, nodes, connections, settings). An active workflow stays active (re-registered);
 	 * on 2.x the saved version is re-published (`publishIfActive` defaults to true), so the change is live at once.
 	 */
-	async updateWorkflow(id: string, wf: Record<string, any>): Promise<WorkflowDto> {
+	async updateWorkflow(id: string, wf: Json): Promise<WorkflowDto> {
 		const updated: WorkflowDto = (await this.api.put(`/workflows/${id}`, toPublicApiWorkflow(wf)))
 			.data;
 		if (updated.active) await this.waitUntilLive(updated);
@@ -429,7 +425,7 @@ export class N8nClient {
 	}
 
 	/** The workflow's whole static data (`{ global: …, 'node:<name>': … }`) as stored in the DB, `{}` if none. */
-	async getStaticData(id: string): Promise<Record<string, any>> {
+	async getStaticData(id: string): Promise<Json> {
 		const sd = (await this.getWorkflow(id)).staticData;
 		if (!sd) return {};
 		return typeof sd === 'string' ? JSON.parse(sd) : sd;
@@ -441,7 +437,7 @@ export class N8nClient {
 	async createCredential(cred: {
 		name: string;
 		type: string;
-		data: Record<string, any>;
+		data: Json;
 	}): Promise<{ id: string; name: string; type: string }> {
 		return (await this.api.post('/credentials', cred)).data;
 	}
@@ -464,7 +460,7 @@ export class N8nClient {
 		let cursor: string | undefined;
 		const max = opts.max ?? Infinity;
 		do {
-			const params: Record<string, any> = {
+			const params: Json = {
 				limit: 250,
 				cursor,
 				includeData: opts.includeData ?? false,
@@ -473,7 +469,7 @@ export class N8nClient {
 			if (opts.status) params.status = opts.status;
 			const res = await this.api.get('/executions', { params });
 			out.push(
-				...res.data.data.map((e: any) => ({
+				...res.data.data.map((e: Json) => ({
 					...e,
 					id: String(e.id),
 					workflowId: String(e.workflowId),

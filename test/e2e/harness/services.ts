@@ -180,7 +180,10 @@ export function descendantPids(pid: number): number[] {
 	const out: number[] = [];
 	const queue = [pid];
 	while (queue.length)
-		for (const c of children.get(queue.shift()!) ?? []) (out.push(c), queue.push(c));
+		for (const c of children.get(queue.shift()!) ?? []) {
+			out.push(c);
+			queue.push(c);
+		}
 	return out;
 }
 

@@ -8,6 +8,8 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 
+import type { Json } from './json';
+
 /**
  * The n8n lines the E2E suite runs on, pinned exactly, each with the Node it runs on and its install recipe
  * (README.md, "n8n 1.123 vs 2.x").
@@ -276,7 +278,7 @@ export function tailFile(file: string, n: number): string {
 	}
 }
 
-export function readJson<T = any>(file: string): T {
+export function readJson<T = Json>(file: string): T {
 	return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
 }
 

@@ -5,12 +5,13 @@ import { decodeCorrelation } from '../../../nodes/core/correlation';
 import type { RunningSimulator } from '../../../simulator';
 import type { Deployed, Progress } from '../../../scripts/demo/run';
 import { campaignBusy, readProgress, startClockGovernor } from '../../../scripts/demo/run';
+import type { Json } from '../harness/json';
 
 export interface E2eContext {
 	n8n: N8nInstance;
 	log: Logger;
 	/** Scenario results shared with later scenarios (e.g. the security checks use the full campaign's workflow). */
-	shared: Record<string, any>;
+	shared: Json;
 }
 
 export const SECRET = 'e2e-status-secret-0123456789';

@@ -18,8 +18,7 @@
 import type { Page } from 'playwright-core';
 
 import type { WorkflowDto } from '../harness';
-
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+import type { Json } from '../harness/json';
 
 export const PACKAGE_TYPE_PREFIX = 'n8n-nodes-exotel-campaigns.';
 const STICKY = 'n8n-nodes-base.stickyNote';

@@ -1,5 +1,6 @@
 /** How the workflow's ticks (Schedule executions) overlapped, from n8n's own execution records. */
 import type { N8nInstance } from '../harness';
+import type { Json } from '../harness/json';
 
 export interface TickOverlap {
 	ticks: number;
@@ -13,8 +14,8 @@ export interface TickOverlap {
 
 export async function tickOverlap(n8n: N8nInstance, workflowId: string): Promise<TickOverlap> {
 	const runs = (await n8n.client.listExecutions({ workflowId }))
-		.filter((e: any) => e.mode === 'trigger' && e.startedAt && e.stoppedAt)
-		.map((e: any) => ({ start: Date.parse(e.startedAt), stop: Date.parse(e.stoppedAt) }))
+		.filter((e: Json) => e.mode === 'trigger' && e.startedAt && e.stoppedAt)
+		.map((e: Json) => ({ start: Date.parse(e.startedAt), stop: Date.parse(e.stoppedAt) }))
 		.sort((a, b) => a.start - b.start);
 	let overlapping = 0;
 	let latestStop = -Infinity;

@@ -6,8 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+import type { Json } from '../harness/json';
 
 export interface ChatRequestSeen {
 	tools: Array<{ name: string; description: string; parameters: Json }>;

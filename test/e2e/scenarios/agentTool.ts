@@ -10,8 +10,7 @@ import { normalizeIndianPhone } from '../../../nodes/core/phone';
 import { startChatModel } from '../openai/chatModel';
 import type { Checks } from '../lib/runner';
 import type { E2eContext } from '../lib/context';
-
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+import type { Json } from '../harness/json';
 
 const PKG = 'n8n-nodes-exotel-campaigns';
 const NUMBER = '+919810000010';

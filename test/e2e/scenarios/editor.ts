@@ -37,8 +37,7 @@ import {
 	packageNodesMarked,
 	type Panel,
 } from '../lib/editorChecks';
-
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+import type { Json } from '../harness/json';
 
 export { CHROMIUM };
 const EXPECTED_NODES = [

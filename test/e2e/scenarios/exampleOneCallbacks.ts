@@ -16,8 +16,7 @@ import type { CallRecord } from '../../../simulator/calls';
 import { decodeCorrelation, encodeCorrelation } from '../../../nodes/core/correlation';
 import { sheetsWorkflow, webhookPaths } from '../../../scripts/demo/campaign';
 import type { E2eContext } from '../lib/context';
-
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+import type { Json } from '../harness/json';
 
 const CALLBACK_NODES = [
 	'Exotel Status Trigger',

@@ -15,6 +15,7 @@ import {
 	waitForCampaign,
 	campaignOver,
 	ZONE,
+	type Deployed,
 	type Progress,
 } from '../../../scripts/demo/run';
 import { isTerminalStatus, normaliseStatus } from '../../../nodes/core/pacing/statuses';
@@ -38,7 +39,6 @@ import {
 	type DashboardVisit,
 } from '../lib/dashboard';
 import type { PacingStats } from '../../../nodes/core/pacing';
-import type { Deployed } from '../../../scripts/demo/run';
 import type { N8nInstance } from '../harness';
 
 export const FULL = {

@@ -32,6 +32,7 @@ import {
 import type { Checks } from '../lib/runner';
 import { SECRET, type E2eContext } from '../lib/context';
 import { deployExampleOneCallbackPath, type ExampleOnePath } from './exampleOneCallbacks';
+import type { Json } from '../harness/json';
 
 const CALLS = Number(process.env.E2E_QUEUE_CALLBACKS ?? 500);
 const IN_FLIGHT = Number(process.env.E2E_QUEUE_IN_FLIGHT ?? 20);
@@ -392,7 +393,7 @@ function countedCheck(checks: Checks, r: PhaseResult): void {
 }
 
 export async function queueCallbacks(
-	env: { log: Logger; shared: Record<string, any> },
+	env: { log: Logger; shared: Json },
 	checks: Checks,
 ): Promise<void> {
 	const { log } = env;

@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 
 import type { StartedEmulator } from '../google';
-import { sheetsWorkflow, webhookPaths } from '../../../scripts/demo/campaign';
+import { makeContacts, sheetsWorkflow, webhookPaths } from '../../../scripts/demo/campaign';
 import { SHEET_COLUMNS } from '../../../scripts/demo/examples';
 import {
 	campaignOver,
@@ -27,7 +27,6 @@ import {
 	ZONE,
 	type Deployed,
 } from '../../../scripts/demo/run';
-import { makeContacts } from '../../../scripts/demo/campaign';
 import { resolveSettings } from '../../../nodes/core/pacing';
 import { settingsFromParameters } from '../../../nodes/ExotelPacingController/fields';
 import type { Checks } from '../lib/runner';
