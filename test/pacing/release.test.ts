@@ -204,7 +204,9 @@ describe('release', () => {
 		for (const c of ['DL', 'KA', 'TN']) expect(row(c).weight).toBe(1);
 	});
 
-	test('100k contacts: a release takes well under 20 ms', () => {
+	// Its speed is measured by the benchmark (bench/, CPU per tick at 100k pending, against a baseline in the same
+	// run), not here: a timed unit test fails on a busy machine and proves nothing on an idle one.
+	test('100k contacts: every tick releases calls within its budget, never a contact twice', () => {
 		const rows: ContactInput[] = [];
 		const circles = [
 			'AP',
@@ -245,19 +247,25 @@ describe('release', () => {
 			rows.push(row);
 		}
 		let st = createState('camp', MON_10);
-		const times: number[] = [];
+		const released = new Set<string>();
 		for (let k = 0; k < 30; k++) {
-			const t0 = performance.now();
 			const r = release(st, rows, MON_10 + k * 15000, s);
-			times.push(performance.now() - t0);
 			expect(r.released.length).toBeGreaterThan(0);
-			st = { ...r.state, inFlight: [] }; // pretend the calls ended
+			expect(r.released.length).toBeLessThanOrEqual(s.accountLimitPerMinute);
+			for (const c of r.released) {
+				expect(released.has(c.contact)).toBe(false);
+				released.add(c.contact);
+			}
+			// the calls ended; their rows now say so, so the same contacts are not due again within the test
+			for (const c of r.released) {
+				const row = rows[c.index];
+				row.attempts = c.attempt;
+				row.lastStatus = 'completed';
+				row.lastAttemptAt = c.placedAt;
+			}
+			st = { ...r.state, inFlight: [] };
 		}
-		times.sort((a, b) => a - b);
-		// the best run shows the cost of the code (the others include GC of the 100k test rows and other
-		// processes on the machine); typically 3-5 ms compiled, a little more under Jest
-		expect(times[0]).toBeLessThan(20);
-		expect(times[Math.floor(times.length / 2)]).toBeLessThan(80);
+		expect(released.size).toBeGreaterThan(30);
 	});
 });
 
