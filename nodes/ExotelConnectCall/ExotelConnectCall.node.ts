@@ -414,6 +414,20 @@ export class ExotelConnectCall implements INodeType {
 			const i = call.itemIndex;
 			const key = placedCallKey(account, call, this.getExecutionId());
 			const earlier = placedCalls.get(key, Date.now());
+			if (earlier?.unclear) {
+				// Sent before and Exotel did not say whether it placed the call (timeout, 5xx, dropped connection):
+				// n8n's Retry On Fail re-runs the node, and sending it again could call the number twice.
+				const unclear = earlier.unclear as IDataObject;
+				const error = notSentAgain(this, unclear, i);
+				results[i] = itemFailed(this, inputOf(i), i, error, {
+					customField: call.customField,
+					callMayHaveBeenPlaced: true,
+					requestedAt: String(unclear.requestedAt ?? ''),
+					errorDescription: String(error.description ?? ''),
+					notSentAgain: true,
+				});
+				continue;
+			}
 			if (earlier) {
 				// Placed already (e.g. n8n's Retry On Fail re-ran this node): the same result, nothing sent.
 				const json = { ...deepCopy(inputOf(i)), ...deepCopy(earlier), notSentAgain: true };
@@ -479,6 +493,21 @@ export class ExotelConnectCall implements INodeType {
 				placedCalls.remember(key, deepCopy(placed), Date.now());
 				results[i] = { json: { ...deepCopy(inputOf(i)), ...placed }, pairedItem: { item: i } };
 			} catch (error) {
+				if (mayHaveBeenPlaced(error)) {
+					const e = error as Error & { description?: unknown; httpCode?: unknown };
+					placedCalls.remember(
+						key,
+						{
+							unclear: {
+								message: e.message,
+								description: String(e.description ?? ''),
+								httpCode: e.httpCode ? String(e.httpCode) : '',
+								requestedAt,
+							},
+						},
+						Date.now(),
+					);
+				}
 				results[i] = itemFailed(this, inputOf(i), i, error, {
 					customField: call.customField,
 					callMayHaveBeenPlaced: mayHaveBeenPlaced(error),
@@ -647,6 +676,30 @@ function prepareCall(
 		customField,
 		fromPacing,
 	};
+}
+
+/**
+ * The error of a call whose result was unclear when this node ran before in the same execution (Retry On Fail):
+ * the same words, and why it was not sent again.
+ */
+function notSentAgain(
+	ctx: IExecuteFunctions,
+	unclear: IDataObject,
+	itemIndex: number,
+): NodeApiError {
+	const message = String(unclear.message);
+	const description = [
+		String(unclear.description ?? ''),
+		'Not sent again when n8n ran this node again (Retry On Fail): the first request may have placed the call.',
+	]
+		.filter(Boolean)
+		.join(' ');
+	const httpCode = unclear.httpCode ? String(unclear.httpCode) : undefined;
+	return new NodeApiError(
+		ctx.getNode(),
+		{ message, description, ...(httpCode ? { httpCode } : {}) } as JsonObject,
+		{ message, description, httpCode, itemIndex },
+	);
 }
 
 /** Rewrites a failed Connect into words that say whether the call exists and what to do next. */

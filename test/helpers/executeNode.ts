@@ -165,6 +165,12 @@ function resolveDeep(value: unknown, scope: Record<string, unknown>): unknown {
 
 // ------------------------------------------------------------------ parameters
 
+function hasExpression(value: unknown): boolean {
+	if (typeof value === 'string') return value.startsWith('=');
+	if (value && typeof value === 'object') return Object.values(value).some(hasExpression);
+	return false;
+}
+
 function getPath(obj: unknown, path: string): unknown {
 	let cur: unknown = obj;
 	for (const part of path.split('.')) {
@@ -468,8 +474,12 @@ export function createExecuteContext(
 				if (arguments.length >= 3) return fallbackValue;
 				throw new Error(`Could not get parameter "${name}"`);
 			}
+			// the scope (two luxon dates) only when there is an expression: Release reads a parameter per item,
+			// and building it each time made the harness, not the node, dominate big batches
 			if (!options?.rawExpressions)
-				value = resolveDeep(structuredClone(value), scopeFor(itemIndex));
+				value = hasExpression(value)
+					? resolveDeep(structuredClone(value), scopeFor(itemIndex))
+					: structuredClone(value);
 			if (
 				options?.extractValue &&
 				value &&

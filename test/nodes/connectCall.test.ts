@@ -498,7 +498,7 @@ describe('Exotel Connect Call — the campaign’s per-minute cap from Release',
 });
 
 describe('Exotel Connect Call — never the same call twice (Retry On Fail)', () => {
-	it('a re-run of the same items in one execution places only what was not placed; the ledger has each call once', async () => {
+	it('a re-run of the same items in one execution sends only what was never sent; the ledger has each call once', async () => {
 		const items = contacts(3).map((c, k) => ({ ...c, phoneNumber: `+9198400000${10 + k}` }));
 		let connects = 0;
 		const first = run({
@@ -514,23 +514,32 @@ describe('Exotel Connect Call — never the same call twice (Retry On Fail)', ()
 		expect(sim.ledger.calls).toHaveLength(1);
 		const placedSid = sim.ledger.calls[0].sid;
 
-		// n8n's Retry On Fail: the same node, the same items, the same execution
-		const second = await run({
+		// n8n's Retry On Fail: the same node, the same items, the same execution. The dropped connection left the
+		// second call unclear (it may have been placed), so it is not sent again: the run fails the same way.
+		const second = run({ parameters: { flow: '234567' }, items, executionId: 'exec-retry-1' });
+		await expect(second).rejects.toMatchObject({
+			name: 'NodeApiError',
+			message: expect.stringMatching(/may or may not have been placed/),
+			description: expect.stringMatching(/Not sent again when n8n ran this node again/),
+		});
+		expect(sim.ledger.connectRequests).toHaveLength(1);
+
+		// with On Error = continue: the placed call and the unclear one come back without a request; the third is sent
+		const third = await run({
 			parameters: { flow: '234567' },
 			items,
 			executionId: 'exec-retry-1',
+			continueOnFail: true,
 		});
-		expect(connectRequests(second.requests)).toHaveLength(2);
-		expect(second.json.map((j) => j.notSentAgain)).toEqual([true, undefined, undefined]);
-		expect(second.json[0].callSid).toBe(placedSid);
-		expect(second.items.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
-		const third = await run({ parameters: { flow: '234567' }, items, executionId: 'exec-retry-1' });
-		expect(connectRequests(third.requests)).toHaveLength(0);
-		expect(third.json.map((j) => j.callSid)).toEqual(second.json.map((j) => j.callSid));
+		expect(connectRequests(third.requests)).toHaveLength(1);
+		expect(third.json.map((j) => j.notSentAgain)).toEqual([true, true, undefined]);
+		expect(third.json[0].callSid).toBe(placedSid);
+		expect(third.json[1]).toMatchObject({ callMayHaveBeenPlaced: true });
+		expect(third.items.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
 
 		const dialled = sim.ledger.calls.map((c) => c.customField);
-		expect(dialled).toHaveLength(3);
-		expect(new Set(dialled).size).toBe(3);
+		expect(dialled).toHaveLength(2);
+		expect(new Set(dialled).size).toBe(2);
 	});
 
 	it("the Pacing Controller's Custom Field is never sent twice, even from another execution", async () => {
