@@ -10,6 +10,7 @@
 import { CIRCLE_CODES, type CircleCode } from '../../nodes/core/circles';
 import { computeMetrics } from '../metrics';
 import { OursPolicy } from '../policies/ours';
+import type { StatusReport } from '../policies/types';
 import { eligibleCount, makeContacts, type Contact } from '../sim/contacts';
 import { runSimulation } from '../sim/loop';
 import { buildScenarios, faultOffsetMinutes, OUTAGE_CIRCLE } from '../sim/scenarios';
@@ -38,6 +39,8 @@ export interface SweepResult {
 	falseTrips: string[];
 	/** Open-window hours simulated (the whole campaign for healthy runs). */
 	hours: number;
+	/** Highest run statistic any circle reached, as a share of its threshold [hard, silent] (1 = a trip). */
+	peakRun: [number, number];
 	wallMs: number;
 }
 
@@ -66,6 +69,26 @@ function contactsOf(job: SweepJob): Contact[] {
 	return job.rate === null ? list : withSmallCircle(list, job.rate);
 }
 
+/** Our engine, also noting the highest run statistics (how close a healthy circle came to a trip). */
+class PeakPolicy extends OursPolicy {
+	readonly peak: [number, number] = [0, 0];
+	tick(now: number): void {
+		super.tick(now);
+		this.sample();
+	}
+	onStatus(now: number, r: StatusReport): void {
+		super.onStatus(now, r);
+		this.sample();
+	}
+	private sample(): void {
+		const s = this.settings;
+		for (const c of Object.values(this.state.circles)) {
+			this.peak[0] = Math.max(this.peak[0], c.run[0] / s.failedRunThreshold);
+			this.peak[1] = Math.max(this.peak[1], c.run[1] / s.silentRunThreshold);
+		}
+	}
+}
+
 export function runSweepJob(job: SweepJob): SweepResult {
 	const contacts = contactsOf(job);
 	const eligible = eligibleCount(contacts);
@@ -77,7 +100,7 @@ export function runSweepJob(job: SweepJob): SweepResult {
 		job.kind === 'healthy'
 			? base
 			: { ...base, horizonMs: from + OUTAGE_HORIZON_MIN * MINUTE - base.start };
-	const policy = new OursPolicy();
+	const policy = new PeakPolicy();
 	const run = runSimulation({ scenario, contacts, seed: job.seed, policy });
 	const m = computeMetrics(run, { from, to: from + 20 * MINUTE });
 	let ahead = 0;
@@ -90,6 +113,7 @@ export function runSweepJob(job: SweepJob): SweepResult {
 		callsBeforeCut: m.outage?.callsBeforeCut ?? 0,
 		falseTrips: m.falseTripDetails,
 		hours: m.campaignHours,
+		peakRun: policy.peak,
 		wallMs: run.wallMs,
 	};
 }

@@ -48,6 +48,12 @@ function outageRows(results: readonly SweepResult[], horizonMin: number): string
 	return rows;
 }
 
+/** Median / max over runs of the highest run statistic, in % of its threshold. */
+function peaks(rs: readonly SweepResult[], k: 0 | 1): string {
+	const p = rs.map((r) => 100 * r.peakRun[k]);
+	return `${fmt(median(p))} / ${fmt(Math.max(...p))}`;
+}
+
 function healthyRows(results: readonly SweepResult[]): string[][] {
 	const rows: string[][] = [];
 	const lists = [...new Set(results.map((r) => r.job.rate))];
@@ -74,6 +80,8 @@ function healthyRows(results: readonly SweepResult[]): string[][] {
 			String(trips.filter((t) => t > 0).length),
 			trips.join(' '),
 			[...reasons].map(([k, v]) => `${k} ${v}`).join(', ') || '—',
+			peaks(rs, 0),
+			peaks(rs, 1),
 		]);
 	}
 	return rows;
@@ -105,7 +113,7 @@ export function renderSweep(results: readonly SweepResult[], meta: SweepMeta): s
 	if (healthy.length)
 		out.push(
 			'',
-			'Healthy campaigns run to their end (no fault): every breaker opening is a false trip.',
+			'Healthy campaigns run to their end (no fault): every breaker opening is a false trip. The peak run columns show how close any circle came to a trip (100% = trip), a finer measure than a count of trips.',
 			'',
 			table(
 				[
@@ -116,6 +124,8 @@ export function renderSweep(results: readonly SweepResult[], meta: SweepMeta): s
 					'Seeds with a trip',
 					'Trips per seed',
 					'Reasons',
+					'Peak hard run, % of threshold (median / max)',
+					'Peak silent run, %',
 				],
 				healthyRows(healthy),
 			),
