@@ -111,7 +111,11 @@ describe('breaker', () => {
 	});
 
 	test('failed share over the window (Wilson lower bound >= 50%)', () => {
-		const f = new Feed(settingsWith({ failedRunThreshold: 100, fastMinResolved: 1000 }));
+		// failures that take longer than failFastSeconds are not the hard run test's (it would catch 80% fast
+		// failures first): the window rule must catch them
+		const f = new Feed(
+			settingsWith({ failedRunThreshold: 100, fastMinResolved: 1000, failFastSeconds: 1 }),
+		);
 		f.run(600, healthyAll(['MH', ...OTHERS]));
 		let k = 0;
 		f.run(300, (ff) => [
