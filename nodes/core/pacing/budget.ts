@@ -233,7 +233,8 @@ export function noteCircleShares(
 		const k = b.names.indexOf(name);
 		cs.bl = k >= 0 && d ? b.backlog[k] : 0;
 		cs.la = releasedBy.get(name) ?? 0;
-		cs.w = d ? d.weight : 1;
+		if (d && d.weight !== 1) cs.w = d.weight;
+		else delete cs.w;
 		cs.dr = d && !d.probe && a ? a.carry : 0;
 	}
 }

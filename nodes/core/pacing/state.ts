@@ -133,7 +133,8 @@ export interface CircleState {
 	/** Backlog, allocation and weight at the last release (for stats). */
 	bl: number;
 	la: number;
-	w: number;
+	/** Absent = 1 (not slowed): stored only when it says something, the state is kept under 64 KiB. */
+	w?: number;
 	n: CircleCounters;
 }
 
@@ -274,7 +275,6 @@ export function emptyCircle(now: number): CircleState {
 		dr: 0,
 		bl: 0,
 		la: 0,
-		w: 1,
 		n: { att: 0, comp: 0, busy: 0, na: 0, fail: 0, oth: 0, ref: 0 },
 	};
 }
@@ -405,7 +405,7 @@ function migrateCircle(raw: unknown, now: number): CircleState | null {
 		dr: num(raw.dr, 0),
 		bl: num(raw.bl, 0),
 		la: num(raw.la, 0),
-		w: num(raw.w, 1),
+		w: isNum(raw.w) && raw.w !== 1 ? raw.w : undefined,
 		n: {
 			att: num(n.att, 0),
 			comp: num(n.comp, 0),

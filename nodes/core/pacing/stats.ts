@@ -162,7 +162,7 @@ export function getStats(state: CampaignState, now: number, settings: PacingSett
 		if (!f.s) reserved++;
 	}
 	let weighted = 0;
-	for (const c of Object.values(s.circles)) if (c.br.s === 'closed') weighted += c.bl * c.w;
+	for (const c of Object.values(s.circles)) if (c.br.s === 'closed') weighted += c.bl * (c.w ?? 1);
 
 	const circles: CircleStatsRow[] = Object.keys(s.circles)
 		.sort()
@@ -198,7 +198,7 @@ export function getStats(state: CampaignState, now: number, settings: PacingSett
 				inFlight: inFlightBy.get(name) ?? 0,
 				backlog: c.bl,
 				lastRelease: c.la,
-				weight: Math.round(c.w * 100) / 100,
+				weight: Math.round((c.w ?? 1) * 100) / 100,
 				nextReleaseBudget: next,
 				window: {
 					resolved: w.n,
