@@ -167,7 +167,7 @@ describe('breaker', () => {
 		const mh = getStats(f.state, f.now, f.s).circles.find((c) => c.circle === 'MH')!;
 		const contacts = [...Array(200)].map((_, i) => ({ key: `k${i}`, circle: i % 2 ? 'MH' : 'DL' }));
 		const r = release(f.state, contacts, f.now, f.s);
-		expect(r.state.circles.MH.w).toBe(1);
+		expect(r.state.circles.MH.w ?? 1).toBe(1); // stored only when slowed
 		expect(mh.window.expectedCompletionPct).toBeLessThan(25);
 	});
 
