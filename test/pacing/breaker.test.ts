@@ -111,7 +111,11 @@ describe('breaker', () => {
 	});
 
 	test('failed share over the window (Wilson lower bound >= 50%)', () => {
-		const f = new Feed(settingsWith({ failedRunThreshold: 100, fastMinResolved: 1000 }));
+		// failures that take longer than failFastSeconds are not the hard run test's (it would catch 80% fast
+		// failures first): the window rule must catch them
+		const f = new Feed(
+			settingsWith({ failedRunThreshold: 100, fastMinResolved: 1000, failFastSeconds: 1 }),
+		);
 		f.run(600, healthyAll(['MH', ...OTHERS]));
 		let k = 0;
 		f.run(300, (ff) => [
@@ -163,7 +167,7 @@ describe('breaker', () => {
 		const mh = getStats(f.state, f.now, f.s).circles.find((c) => c.circle === 'MH')!;
 		const contacts = [...Array(200)].map((_, i) => ({ key: `k${i}`, circle: i % 2 ? 'MH' : 'DL' }));
 		const r = release(f.state, contacts, f.now, f.s);
-		expect(r.state.circles.MH.w).toBe(1);
+		expect(r.state.circles.MH.w ?? 1).toBe(1); // stored only when slowed
 		expect(mh.window.expectedCompletionPct).toBeLessThan(25);
 	});
 

@@ -155,6 +155,8 @@ export interface WorldOptions {
 	duplicateCallbacks?: number;
 	/** Only this many not-final contacts are passed to Release (a hopper), to keep long simulations fast. */
 	hopper?: number;
+	/** Relative circle sizes, parallel to `circles` (default: 1 + index % 5). */
+	circleWeights?: number[];
 }
 
 /**
@@ -198,7 +200,7 @@ export class World {
 		for (let i = 0; i < opts.contacts; i++) {
 			// uneven circle sizes: weight ~ 1 + index
 			const r = this.rng();
-			const w = circles.map((_, j) => 1 + (j % 5));
+			const w = opts.circleWeights ?? circles.map((_, j) => 1 + (j % 5));
 			const total = w.reduce((a, b) => a + b, 0);
 			let x = r * total;
 			let k = 0;

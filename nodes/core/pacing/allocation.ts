@@ -24,6 +24,8 @@ export interface Demand {
 	probe: boolean;
 	/** Carry from earlier ticks, in [-1, 1]. */
 	carry: number;
+	/** Verification floor (budget.ts): at least this many calls (within cap) even above its share. */
+	floor?: number;
 }
 
 export interface Allotment {
@@ -65,8 +67,18 @@ export function allocate(budget: number, demands: readonly Demand[]): Map<string
 		for (const d of active) ideal.set(d.circle, (remaining * d.backlog * d.weight) / total);
 		break;
 	}
-	if (remaining <= 0 || !ideal.size) return out;
+	if (remaining > 0 && ideal.size) splitRemaining(out, active, ideal, remaining);
+	liftFloors(out, demands, budget);
+	return out;
+}
 
+/** Integer split of `remaining` over `active` by largest remainder, with carries (owned `out`). */
+function splitRemaining(
+	out: Map<string, Allotment>,
+	active: readonly Demand[],
+	ideal: ReadonlyMap<string, number>,
+	remaining: number,
+): void {
 	// integer split of `remaining` over `active` by largest remainder, with carries
 	const rows = active.map((d) => {
 		const q = ideal.get(d.circle)! + clampCarry(d.carry);
@@ -111,7 +123,39 @@ export function allocate(budget: number, demands: readonly Demand[]): Map<string
 		a.n = r.n;
 		a.carry = clampCarry(r.q - r.n);
 	}
-	return out;
+}
+
+/**
+ * Raises each circle with a verification floor to it (within its cap): first from budget nobody used, then one
+ * call at a time from the circle holding the most (never a probe or another floored circle). The giver's carry
+ * grows by the call it gave, so it gets the call back on a later tick.
+ */
+function liftFloors(out: Map<string, Allotment>, demands: readonly Demand[], budget: number): void {
+	const floored = demands.filter((d) => (d.floor ?? 0) > 0 && !d.probe);
+	if (!floored.length) return;
+	let unused = Math.max(0, Math.floor(budget));
+	for (const a of out.values()) unused -= a.n;
+	for (const d of floored) {
+		const a = out.get(d.circle)!;
+		const want = Math.min(d.floor!, d.cap);
+		while (a.n < want) {
+			if (unused > 0) {
+				unused--;
+				a.n++;
+				continue;
+			}
+			let giver: Allotment | undefined;
+			for (const e of demands) {
+				if (e.probe || (e.floor ?? 0) > 0) continue;
+				const b = out.get(e.circle)!;
+				if (b.n > 0 && (!giver || b.n > giver.n)) giver = b;
+			}
+			if (!giver) break;
+			giver.n--;
+			giver.carry = clampCarry(giver.carry + 1);
+			a.n++;
+		}
+	}
 }
 
 /** Circle names in dispatch order, each circle's calls evenly spread. `counts` order breaks ties. */

@@ -13,6 +13,7 @@ import type { WindowInfo } from './window';
 import { countInWindow, inFlightHeadroom, planSendTimes, refillTokens } from './guards';
 import { circleWeight, globalRateFactor, healthPicture, type HealthPicture } from './health';
 import { probeSlots } from './breaker';
+import { verifyCalls } from './runs';
 import type { Allotment, Demand } from './allocation';
 import type { LimitedBy } from './release/types';
 
@@ -121,6 +122,7 @@ export function circleDemands(
 		const ramp = recoveryCap(cs, now, rate.ratePerMinute, settings);
 		const capF = Math.min(f, ramp);
 		const capR = Math.min(r, ramp - capF);
+		const floor = verifyCalls(cs, rate.health.circles.get(name)?.exp, settings);
 		first.push({
 			circle: name,
 			backlog: f,
@@ -128,6 +130,7 @@ export function circleDemands(
 			cap: capF,
 			probe: false,
 			carry: f > 0 ? cs.dr : 0,
+			floor: f > 0 ? floor : 0,
 		});
 		if (capR > 0)
 			retry.push({
@@ -137,6 +140,7 @@ export function circleDemands(
 				cap: capR,
 				probe: false,
 				carry: f > 0 ? 0 : cs.dr,
+				floor: f > 0 ? 0 : floor,
 			});
 		capacity += capF + capR;
 	});
@@ -229,7 +233,8 @@ export function noteCircleShares(
 		const k = b.names.indexOf(name);
 		cs.bl = k >= 0 && d ? b.backlog[k] : 0;
 		cs.la = releasedBy.get(name) ?? 0;
-		cs.w = d ? d.weight : 1;
+		if (d && d.weight !== 1) cs.w = d.weight;
+		else delete cs.w;
 		cs.dr = d && !d.probe && a ? a.carry : 0;
 	}
 }

@@ -26,9 +26,9 @@ import type { Category } from './statuses';
 import type { PacingSettings } from './settings';
 import type { CircleState } from './state';
 import type { Expected } from './health';
-import { runStep } from './health';
+import { learnHeld, runStep } from './health';
 
-const { floor } = Math;
+const { ceil, floor, log, max, min } = Math;
 
 export const PENDING = 0;
 export const FAILED_FAST = 1;
@@ -64,13 +64,17 @@ export function dropCall(c: CircleState, placedAt: number): void {
 	}
 }
 
-/** Records what happened to a call placed at `placedAt` (owned state). Unknown calls newer than what the tests have consumed are inserted. */
+/**
+ * Records what happened to a call placed at `placedAt` (owned state). `queued`: Release put the call in the queue
+ * (enqueueCall). Calls the queue never had that are newer than what the tests have consumed are inserted.
+ */
 export function noteOutcome(
 	c: CircleState,
 	placedAt: number,
 	cat: Category,
 	at: number,
 	s: PacingSettings,
+	queued = false,
 ): void {
 	const code =
 		cat === 'failed'
@@ -90,7 +94,10 @@ export function noteOutcome(
 			return;
 		}
 	}
-	// not in the queue (its registration was lost, or it was placed before the circle closed)
+	// Not in the queue. A call Release queued (`queued`) has been judged and dropped already: fed again, a
+	// straggler placed before an outage knocked back the run of its failures whenever a small circle's queue had
+	// run empty. Otherwise its registration was lost, or it was placed before the circle closed.
+	if (queued) return;
 	const lastHard = c.hc > 0 ? secOf(q[c.hc - 1]) : -1;
 	if (sec <= lastHard || sec * 1000 < c.br.closedAt) return;
 	let i = q.length;
@@ -142,6 +149,7 @@ export function matureRuns(c: CircleState, now: number, exp: Expected, s: Pacing
 		c.run = [floor(hard * 1000) / 1000, floor(silent * 1000) / 1000];
 		if (ro0 || ro1) c.ro = [ro0, ro1];
 		else delete c.ro;
+		learnHeld(c, now, s);
 	}
 	return changed;
 }
@@ -152,4 +160,29 @@ export function resetRuns(c: CircleState): void {
 	c.hc = 0;
 	c.run = [0, 0];
 	delete c.ro;
+	delete c.hf; // on open: failures of the outage's run are not the circle's normal mix
+}
+
+/**
+ * Verification calls (settings.verifyCallsPerMinute): the fewest calls a closed circle gets this tick while a run
+ * test is under way — a fast failure not yet answered by calls that did not fail, or a silent run past a quarter
+ * of its threshold (a few ring-outs in a row; a third of ordinary calls ring out). A test needs a handful of calls
+ * in a row; a circle getting 4 calls/min took 80-150 s to collect them for the hard test (bench/sweep). The floor
+ * stops once the queue holds as many unjudged calls as the test still needs, so a suspicion costs at most about
+ * that many calls, taken from the circle's own backlog (called a little earlier, not extra): a healthy circle
+ * loses nothing and the false-alarm odds per call are unchanged. In an outage they are refunded.
+ */
+export function verifyCalls(c: CircleState, exp: Expected | undefined, s: PacingSettings): number {
+	if (s.verifyCallsPerMinute <= 0 || c.br.s !== 'closed' || !exp) return 0;
+	const perTick = ceil((s.verifyCallsPerMinute * s.tickSeconds) / 60 - 1e-9);
+	let want = 0;
+	if (c.run[0] > 0) {
+		const hit = log((1 - s.failedRunEpsilon) / exp.qf);
+		want = ceil((s.failedRunThreshold - c.run[0]) / max(hit, 0.1)) - (c.mq.length - c.hc);
+	}
+	if (c.run[1] >= s.silentRunThreshold / 4) {
+		const hit = log((1 - s.silentRunEpsilon) / exp.qna);
+		want = max(want, ceil((s.silentRunThreshold - c.run[1]) / max(hit, 0.1)) - c.mq.length);
+	}
+	return max(0, min(perTick, want));
 }

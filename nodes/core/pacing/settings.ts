@@ -151,6 +151,12 @@ export interface PacingSettings {
 	cooldownMaxSeconds: number;
 	/** Probe calls released into a half-open circle. */
 	probeCalls: number;
+	/**
+	 * Verification calls: while a closed circle's run test is under way (a fast failure not yet answered by
+	 * calls that did not fail, or a silent run past a quarter of its threshold), it gets at least this many calls
+	 * per minute from its own backlog, so a small circle collects the evidence as fast as a large one. 0 = off.
+	 */
+	verifyCallsPerMinute: number;
 
 	// --- refunds ----------------------------------------------------------------------------------------------
 	/** Failed/no-answer attempts into a circle that trips within the health window do not count. */
@@ -220,6 +226,7 @@ export const defaultSettings: Readonly<PacingSettings> = Object.freeze({
 	cooldownSeconds: 120,
 	cooldownMaxSeconds: 1800,
 	probeCalls: 3,
+	verifyCallsPerMinute: 12,
 
 	refundOutageAttempts: true,
 	tripHistoryHours: 48,
@@ -476,6 +483,8 @@ function breakerProblems(s: PacingSettings): string[] {
 		);
 	}
 	num('probeCalls', 1, 100, true);
+	num('verifyCallsPerMinute', 0, 1000);
+
 	if (typeof s.refundOutageAttempts !== 'boolean')
 		problems.push(`refundOutageAttempts must be true or false.`);
 	num('tripHistoryHours', 1, 24 * 30);

@@ -124,6 +124,8 @@ export interface CircleState {
 	mq: number[];
 	/** How many leading mq entries the hard test has consumed. */
 	hc: number;
+	/** Failures held back from learning while failures run (health.ts, learnOrHold); absent = none. */
+	hf?: number;
 	/** Learnt normal mix, exponentially decayed: [n, completed, noAnswer, failed, updatedAt]. */
 	cal: [number, number, number, number, number];
 	/** Allocation carry (deficit round robin). */
@@ -131,7 +133,8 @@ export interface CircleState {
 	/** Backlog, allocation and weight at the last release (for stats). */
 	bl: number;
 	la: number;
-	w: number;
+	/** Absent = 1 (not slowed): stored only when it says something, the state is kept under 64 KiB. */
+	w?: number;
 	n: CircleCounters;
 }
 
@@ -272,7 +275,6 @@ export function emptyCircle(now: number): CircleState {
 		dr: 0,
 		bl: 0,
 		la: 0,
-		w: 1,
 		n: { att: 0, comp: 0, busy: 0, na: 0, fail: 0, oth: 0, ref: 0 },
 	};
 }
@@ -313,6 +315,7 @@ export function cloneState(s: CampaignState): CampaignState {
 			run: [c.run[0], c.run[1]],
 			mq: c.mq.slice(),
 			hc: c.hc,
+			hf: c.hf,
 			cal: [c.cal[0], c.cal[1], c.cal[2], c.cal[3], c.cal[4]],
 			dr: c.dr,
 			bl: c.bl,
@@ -397,11 +400,12 @@ function migrateCircle(raw: unknown, now: number): CircleState | null {
 			Array.isArray(raw.mq) && raw.mq.every(isNum) && isNum(raw.hc)
 				? Math.max(0, Math.min(Math.floor(raw.hc), raw.mq.length))
 				: 0,
+		hf: isNum(raw.hf) && raw.hf > 0 ? Math.floor(raw.hf) : undefined,
 		cal: (arrNum(raw.cal, 5) as CircleState['cal'] | null) ?? base.cal,
 		dr: num(raw.dr, 0),
 		bl: num(raw.bl, 0),
 		la: num(raw.la, 0),
-		w: num(raw.w, 1),
+		w: isNum(raw.w) && raw.w !== 1 ? raw.w : undefined,
 		n: {
 			att: num(n.att, 0),
 			comp: num(n.comp, 0),

@@ -195,7 +195,7 @@ function circleRow(
 		inFlight: share.inFlightBy.get(name) ?? 0,
 		backlog: c.bl,
 		lastRelease: c.la,
-		weight: Math.round(c.w * 100) / 100,
+		weight: Math.round((c.w ?? 1) * 100) / 100,
 		nextReleaseBudget: next,
 		window: {
 			resolved: w.n,
@@ -270,7 +270,7 @@ export function getStats(state: CampaignState, now: number, settings: PacingSett
 		if (!f.s) reserved++;
 	}
 	let weighted = 0;
-	for (const c of Object.values(s.circles)) if (c.br.s === 'closed') weighted += c.bl * c.w;
+	for (const c of Object.values(s.circles)) if (c.br.s === 'closed') weighted += c.bl * (c.w ?? 1);
 	const share: TickShare = {
 		tickBudget: (ratePerMinute * settings.tickSeconds) / 60,
 		weighted,

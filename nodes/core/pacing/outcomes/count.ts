@@ -12,7 +12,7 @@ import { noteFinished } from '../history';
 import {
 	addToWindow,
 	healthPicture,
-	learn,
+	learnOrHold,
 	mayLearn,
 	tallyWindow,
 	type CircleHealth,
@@ -37,6 +37,8 @@ export interface CountedCall {
 	placedAt: number;
 	/** Released as a half-open probe. */
 	probe: boolean;
+	/** Known to the state as released into a closed circle: the run tests' queue had it (runs.ts). */
+	queued?: boolean;
 }
 
 export function countOutcome(
@@ -78,8 +80,8 @@ function feedCircle(
 		const recent = at >= now - b.windowMs;
 		if (recent) addToWindow(cs, at, category, settings);
 		const h = circleHealthNow(b, call.circle, cs);
-		if (mayLearn(cs, h, settings)) learn(cs, category, now, settings);
-		noteOutcome(cs, call.placedAt, category, at, settings);
+		if (mayLearn(cs, h, settings)) learnOrHold(cs, category, now, settings);
+		noteOutcome(cs, call.placedAt, category, at, settings, call.queued);
 		matureRuns(cs, now, h.exp, settings);
 		if (recent) {
 			const reason = evaluateTrip(h, cs, settings);

@@ -58,5 +58,6 @@ export function recordTerminal(b: OutcomeBatch, r: Report, category: Category): 
 }
 
 function countedCall(f: InFlightCall): CountedCall {
-	return { contact: f.c, circle: f.ci, attempt: f.a, placedAt: f.r, probe: f.p === 1 };
+	const probe = f.p === 1;
+	return { contact: f.c, circle: f.ci, attempt: f.a, placedAt: f.r, probe, queued: !probe };
 }
