@@ -332,6 +332,14 @@ const settingsCollection: INodeProperties = {
 			description:
 				'How often your Schedule trigger runs Release; each release spreads its calls over this span',
 		},
+		{
+			displayName: 'Verification Calls per Minute',
+			name: 'verifyCallsPerMinute',
+			type: 'number',
+			default: 12,
+			description:
+				'While a circle shows a run of failures, at least this many of its own contacts are called per minute so a real outage is confirmed quickly (0 = off)',
+		},
 	],
 };
 

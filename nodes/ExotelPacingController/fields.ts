@@ -169,6 +169,7 @@ export function settingsFromParameters(p: IDataObject): PartialSettings {
 		'throttleWhenAllBelowTarget',
 		'targetCompletionPct',
 		'tickSeconds',
+		'verifyCallsPerMinute',
 	];
 	for (const key of copy)
 		if (p[key] !== undefined)
