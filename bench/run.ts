@@ -4,7 +4,7 @@
  * Runs every policy on every scenario (in worker processes), measures the engine's CPU time per tick, prints the
  * tables and writes BENCHMARKS.md and the SVG charts under bench/charts/.
  */
-import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { resolveSettings } from '../nodes/core/pacing';
 import { breakerChart, callsPerCircleChart, cumulativeChart } from './charts';
 import { measureCpu, type CpuFigures } from './cpu';
+import { runInWorkers } from './pool';
 import { POLICY_IDS, contactsFor, toSeries, type Job, type JobResult } from './jobs';
 import { evaluateTargets, renderReport } from './report';
 import { eligibleCount } from './sim/contacts';
@@ -62,58 +63,12 @@ function parseArgs(argv: string[]): Args {
 }
 
 function runJobs(jobs: Job[], workers: number): Promise<JobResult[]> {
-	const results: JobResult[] = new Array(jobs.length);
-	let next = 0;
-	let done = 0;
-	const workerFile = path.join(__dirname, 'worker.ts');
-	const execArgv = process.execArgv.length ? process.execArgv : ['--import', 'tsx'];
-	return new Promise((resolve, reject) => {
-		const children: ChildProcess[] = [];
-		const told = new Set<ChildProcess>();
-		const release = (child: ChildProcess) => {
-			if (told.has(child)) return;
-			told.add(child);
-			if (child.connected) child.send('exit');
-		};
-		const feed = (child: ChildProcess) => {
-			if (next >= jobs.length) {
-				release(child);
-				return;
-			}
-			const id = next++;
-			child.send({ id, job: jobs[id] });
-		};
-		for (let w = 0; w < Math.min(workers, jobs.length); w++) {
-			const child = fork(workerFile, [], {
-				execArgv,
-				stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-			});
-			children.push(child);
-			child.on('error', (e) => {
-				if (done < jobs.length) reject(e);
-			});
-			child.on('message', (msg: 'ready' | { id: number; result?: JobResult; error?: string }) => {
-				if (msg === 'ready') return feed(child);
-				if (msg.error) {
-					children.forEach((c) => c.kill());
-					return reject(new Error(`Job ${JSON.stringify(jobs[msg.id])} failed: ${msg.error}`));
-				}
-				results[msg.id] = msg.result!;
-				done++;
-				const r = msg.result!;
-				process.stderr.write(
-					`  [${done}/${jobs.length}] ${r.job.scenario} · ${r.job.policy} (${(r.metrics.wallMs / 1000).toFixed(1)} s)\n`,
-				);
-				if (done === jobs.length) {
-					for (const c of children) release(c);
-					resolve(results);
-				} else feed(child);
-			});
-			child.on('exit', (code) => {
-				if (code && done < jobs.length) reject(new Error(`worker exited with ${code}`));
-			});
-		}
-	});
+	return runInWorkers<Job, JobResult>(
+		path.join(__dirname, 'worker.ts'),
+		jobs,
+		workers,
+		(r) => `${r.job.scenario} · ${r.job.policy} (${(r.metrics.wallMs / 1000).toFixed(1)} s)`,
+	);
 }
 
 /** The commit the engine was taken from (and whether nodes/core/pacing had uncommitted changes). */

@@ -10,10 +10,10 @@
  * Prints detection time (median, max), calls into the down circle before the cut, and breaker trips on the
  * healthy runs (per seed and in total). Seeded like `npm run bench`: the same arguments give the same table.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { runInWorkers } from '../pool';
 import { OUTAGE_HORIZON_MIN, type SweepJob, type SweepResult } from './jobs';
 import { renderSweep } from './report';
 
@@ -87,44 +87,13 @@ function sweepJobs(a: Args): SweepJob[] {
 }
 
 function runJobs(jobs: SweepJob[], workers: number): Promise<SweepResult[]> {
-	const results: SweepResult[] = new Array(jobs.length);
-	let next = 0;
-	let done = 0;
-	const workerFile = path.join(__dirname, 'worker.ts');
-	const execArgv = process.execArgv.length ? process.execArgv : ['--import', 'tsx'];
-	return new Promise((resolve, reject) => {
-		const children: ChildProcess[] = [];
-		const feed = (child: ChildProcess) => {
-			if (next >= jobs.length) return void child.send('exit');
-			const id = next++;
-			child.send({ id, job: jobs[id] });
-		};
-		for (let w = 0; w < Math.min(workers, jobs.length); w++) {
-			const child = fork(workerFile, [], {
-				execArgv,
-				stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-			});
-			children.push(child);
-			child.on('message', (msg: 'ready' | { id: number; result?: SweepResult; error?: string }) => {
-				if (msg === 'ready') return feed(child);
-				if (msg.error) {
-					children.forEach((c) => c.kill());
-					return reject(new Error(`Job ${JSON.stringify(jobs[msg.id])} failed: ${msg.error}`));
-				}
-				results[msg.id] = msg.result!;
-				done++;
-				const j = msg.result!.job;
-				process.stderr.write(
-					`  [${done}/${jobs.length}] seed ${j.seed} ${j.kind} ${j.rate ?? 'uniform'} (${(msg.result!.wallMs / 1000).toFixed(1)} s)\n`,
-				);
-				if (done === jobs.length) resolve(results);
-				feed(child);
-			});
-			child.on('exit', (code) => {
-				if (code && done < jobs.length) reject(new Error(`worker exited with ${code}`));
-			});
-		}
-	});
+	return runInWorkers<SweepJob, SweepResult>(
+		path.join(__dirname, 'worker.ts'),
+		jobs,
+		workers,
+		(r) =>
+			`seed ${r.job.seed} ${r.job.kind} ${r.job.rate ?? 'uniform'} (${(r.wallMs / 1000).toFixed(1)} s)`,
+	);
 }
 
 async function main(): Promise<void> {
