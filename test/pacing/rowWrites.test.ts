@@ -114,16 +114,22 @@ describe('row writes', () => {
 });
 
 describe('row-write leases run on the real clock (releaseTick rowNow)', () => {
-	it('a campaign clock running ahead does not end a Mark Dialling lease; real time does', () => {
-		const s = settingsWith({ tickSeconds: 15 });
-		const row: ContactInput = { key: KEY, circle: 'MH' };
-		const real = 1_000_000;
+	const s = settingsWith({ tickSeconds: 15 });
+	const row: ContactInput = { key: KEY, circle: 'MH' };
+	const real = 1_000_000;
+	/** A campaign's first run (settings only), then a tick that releases the one row: its Mark Dialling is sent. */
+	function dialled(options: { rowNow: number; adoptedAt?: number }) {
 		const first = releaseTick(createState('camp', MON_10), [row], MON_10, s, {
-			rowNow: real,
+			...options,
 			maxRelease: 0,
 		});
-		const tick = releaseTick(first.state, [row], MON_10 + 1000, s, { rowNow: real });
+		const tick = releaseTick(first.state, [row], MON_10 + 1000, s, options);
 		expect(tick.released).toHaveLength(1);
+		return tick;
+	}
+
+	it('a campaign clock running ahead does not end a Mark Dialling lease; real time does', () => {
+		const tick = dialled({ rowNow: real });
 		// The row never shows the write. The campaign clock runs 10 minutes on, the real clock 10 seconds:
 		const fast = releaseTick(tick.state, [row], MON_10 + 10 * 60_000, s, { rowNow: real + 10_000 });
 		expect(fast.lostWrites).toBe(0);
@@ -136,16 +142,8 @@ describe('row-write leases run on the real clock (releaseTick rowNow)', () => {
 	});
 
 	it('after a restart, writes the killed process handed out wait a minute from the takeover, not the full lease', () => {
-		const s = settingsWith({ tickSeconds: 15 });
-		const row: ContactInput = { key: KEY, circle: 'MH' };
-		const real = 1_000_000;
-		const first = releaseTick(createState('camp', MON_10), [row], MON_10, s, {
-			rowNow: real,
-			maxRelease: 0,
-		});
 		// the process that marked the row "dialling" is killed before the write reaches the sheet
-		const tick = releaseTick(first.state, [row], MON_10 + 1000, s, { rowNow: real });
-		expect(tick.released).toHaveLength(1);
+		const tick = dialled({ rowNow: real });
 		const restartedAt = real + 20_000;
 		const soon = releaseTick(tick.state, [row], MON_10 + 30_000, s, {
 			rowNow: restartedAt + ADOPTED_WRITE_GRACE_MS,
@@ -159,17 +157,8 @@ describe('row-write leases run on the real clock (releaseTick rowNow)', () => {
 		expect(after.lostWrites).toBe(1);
 		expect(ADOPTED_WRITE_GRACE_MS).toBeLessThan(ROW_WRITE_LEASE_MS / 4);
 		// a write this process handed out after the takeover keeps the full lease
-		const own = releaseTick(createState('camp', MON_10), [row], MON_10, s, {
-			rowNow: restartedAt + 1,
-			maxRelease: 0,
-			adoptedAt: restartedAt,
-		});
-		const ownTick = releaseTick(own.state, [row], MON_10 + 1000, s, {
-			rowNow: restartedAt + 1,
-			adoptedAt: restartedAt,
-		});
-		expect(ownTick.released).toHaveLength(1);
-		const ownLater = releaseTick(ownTick.state, [row], MON_10 + 90_000, s, {
+		const own = dialled({ rowNow: restartedAt + 1, adoptedAt: restartedAt });
+		const ownLater = releaseTick(own.state, [row], MON_10 + 90_000, s, {
 			rowNow: restartedAt + ADOPTED_WRITE_GRACE_MS + 10_000,
 			adoptedAt: restartedAt,
 		});
