@@ -262,6 +262,14 @@ const settingsCollection: INodeProperties = {
 			description: 'Test calls released into a paused circle after its cooldown',
 		},
 		{
+			displayName: 'Queue Mode (Several Workers)',
+			name: 'queueMode',
+			type: 'boolean',
+			default: false,
+			description:
+				'Whether this workflow runs in n8n queue mode with more than one worker. Then every run reads the campaign from the workflow\'s saved data instead of keeping it in memory; the workflow must let one tick run at a time and put status callbacks into a Data table (example 03, README "Running at scale").',
+		},
+		{
 			displayName: 'Refund Outage Attempts',
 			name: 'refundOutageAttempts',
 			type: 'boolean',

@@ -68,6 +68,11 @@ export function remember(workflowId: string, campaign: string, entry: Remembered
 	while (campaigns.size > MAX_CAMPAIGNS) campaigns.delete(campaigns.keys().next().value as string);
 }
 
+/** Drops a campaign from memory (queue mode: static data is the only copy; store.ts, saveCampaigns). */
+export function forget(workflowId: string, campaign: string): void {
+	campaigns.delete(memoryKey(workflowId, campaign));
+}
+
 /** Every campaign of one workflow this process remembers, by name. */
 export function recallWorkflow(workflowId: string): Array<[string, RememberedCampaign]> {
 	const prefix = `${workflowId}\u0000`;

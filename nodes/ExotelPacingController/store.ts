@@ -19,7 +19,15 @@ import {
 	STATE_VERSION,
 } from '../core/pacing';
 import { toInstant } from './fields';
-import { persistNow, PROCESS_ID, recall, recallWorkflow, remember, type SaveMark } from './memory';
+import {
+	forget,
+	persistNow,
+	PROCESS_ID,
+	recall,
+	recallWorkflow,
+	remember,
+	type SaveMark,
+} from './memory';
 
 const KEY = 'exotelPacing';
 const BLOB_VERSION = 1;
@@ -31,6 +39,8 @@ interface StoredCampaign {
 	rev?: number;
 	/** The n8n process that saved it (memory.ts PROCESS_ID); absent before this was recorded. */
 	by?: string;
+	/** Run in queue mode: every execution starts from static data, no process keeps it in memory (queueMode). */
+	queue?: true;
 }
 
 interface Blob {
@@ -55,6 +65,8 @@ export interface LoadedCampaign {
 	otherProcess?: true;
 	/** The other process's save this process first loaded the campaign from (memory.ts, RememberedCampaign). */
 	adoptedFrom?: SaveMark;
+	/** Queue mode: loaded from static data only, saved without the memory of this process (queueMode). */
+	queue: boolean;
 }
 
 /**
@@ -64,8 +76,20 @@ export interface LoadedCampaign {
  */
 export const TWO_PROCESSES =
 	'two n8n processes changed this campaign (n8n queue mode with more than one worker, or two n8n instances on one database). ' +
-	'Its counts and "never two calls to one number" need one process: run this workflow in regular mode or with one worker ' +
-	'(README, "Running at scale"), then Resume. Calls in flight finish and are counted; the next ticks reconcile the rest.';
+	'Run this workflow in regular mode or with one worker, or turn on "Queue Mode (Several Workers)" in the Release node\'s ' +
+	'Pacing Settings and use the tick lock of example 03 (README, "Running at scale"), then Resume. Calls in flight finish ' +
+	'and are counted; the next ticks reconcile the rest.';
+
+/**
+ * Queue mode (README "Running at scale", example 03): executions of one campaign run in several n8n processes, and
+ * the workflow itself lets one tick at a time change the campaign (a lock row in an n8n Data table; status callbacks
+ * go into a Data table that the tick reads). So no process may keep the campaign in memory: every execution starts
+ * from the static data n8n loaded for it and saves what it changed. `fromNode` is the Release node's setting (saved
+ * with the campaign); other operations follow what was saved.
+ */
+function isQueueMode(fromNode: boolean | undefined, stored: StoredCampaign | undefined): boolean {
+	return fromNode ?? stored?.queue === true;
+}
 
 export function workflowIdOf(ctx: IExecuteFunctions): string {
 	return String(ctx.getWorkflow().id ?? '');
@@ -139,19 +163,22 @@ export function loadCampaign(
 	now: number,
 	partial: PartialSettings | undefined,
 	itemIndex: number,
+	queueMode?: boolean,
 ): LoadedCampaign {
 	const damage = blobDamage(ctx.getWorkflowStaticData('global')[KEY]);
 	const stored = storedCampaign(ctx, name);
 	const storedRev = typeof stored?.rev === 'number' ? stored.rev : 0;
-	const remembered = recall(workflowIdOf(ctx), name);
+	const queue = isQueueMode(queueMode, stored);
+	const remembered = queue ? undefined : recall(workflowIdOf(ctx), name);
 	let state: CampaignState;
 	let warnings: string[] = [];
 	let rev = storedRev;
 	let savedSettings = stored?.settings;
 	let unreadable = damage;
 	const storedBy = typeof stored?.by === 'string' ? stored.by : undefined;
-	const adoptedFrom =
-		remembered !== undefined
+	const adoptedFrom = queue
+		? undefined
+		: remembered !== undefined
 			? remembered.adoptedFrom
 			: storedBy !== undefined && storedBy !== PROCESS_ID
 				? { by: storedBy, rev: storedRev, at: Date.now() }
@@ -207,6 +234,7 @@ export function loadCampaign(
 		warnings,
 		isNew: stored === undefined && remembered === undefined,
 		rev,
+		queue,
 	};
 	if (unreadable) loaded.unreadable = unreadable;
 	if (otherProcess) loaded.otherProcess = true;
@@ -245,9 +273,11 @@ export function saveCampaigns(
 			ctx.addExecutionHints({ message: warning, type: 'warning', location: 'outputPane' });
 	}
 	for (const [campaign, state] of changes) {
+		// queue mode: what this process remembers from before is not the newest state (another worker's may be)
+		if (campaign.queue && live) forget(workflowId, campaign.name);
 		if (state === null) {
 			delete campaigns[campaign.name];
-			if (live)
+			if (live && !campaign.queue)
 				remember(workflowId, campaign.name, {
 					rev: campaign.rev + 1,
 					state: createState(campaign.name, Date.now()),
@@ -257,8 +287,14 @@ export function saveCampaigns(
 			continue;
 		}
 		const rev = Math.max(campaign.rev, recall(workflowId, campaign.name)?.rev ?? 0) + 1;
-		campaigns[campaign.name] = { state, settings: campaign.partial, rev, by: PROCESS_ID };
-		if (live)
+		campaigns[campaign.name] = {
+			state,
+			settings: campaign.partial,
+			rev,
+			by: PROCESS_ID,
+			...(campaign.queue ? { queue: true as const } : {}),
+		};
+		if (live && !campaign.queue)
 			remember(workflowId, campaign.name, {
 				rev,
 				state,
@@ -266,7 +302,10 @@ export function saveCampaigns(
 				...(campaign.adoptedFrom ? { adoptedFrom: campaign.adoptedFrom } : {}),
 			});
 	}
-	if (live && throttled && !persistNow(workflowId, Date.now(), CALLBACK_PERSIST_GAP_MS)) return;
+	// in queue mode nothing else holds the change: always write it
+	const queue = changes.some(([c]) => c.queue);
+	if (live && throttled && !queue && !persistNow(workflowId, Date.now(), CALLBACK_PERSIST_GAP_MS))
+		return;
 	if (live && !throttled) persistNow(workflowId, Date.now(), 0);
 	if (live) {
 		for (const [name, entry] of recallWorkflow(workflowId)) {
@@ -274,7 +313,8 @@ export function saveCampaigns(
 				hasOwn(campaigns, name) && typeof campaigns[name]?.rev === 'number'
 					? campaigns[name].rev!
 					: -1;
-			if (entry.rev > rev)
+			// a queue-mode campaign lives in static data only (forget() dropped what was remembered before the switch)
+			if (entry.rev > rev && campaigns[name]?.queue !== true)
 				campaigns[name] = {
 					state: entry.state,
 					settings: entry.settings,

@@ -46,6 +46,7 @@ class Database {
 		at: number,
 		items: IDataObject[] = [{}],
 		loadedAtStart = this.saved,
+		parameters: IDataObject = {},
 	): Promise<ExecuteNodeResult> {
 		const staticData = JSON.parse(loadedAtStart) as IDataObject;
 		const res = await executeNode(process, {
@@ -57,6 +58,7 @@ class Database {
 				operation,
 				campaign: 'diwali',
 				options: { currentTime: istIso(at), reconcile: false },
+				...parameters,
 			},
 		});
 		this.saved = JSON.stringify(staticData);
@@ -229,5 +231,58 @@ describe('Pacing Controller in two n8n processes', () => {
 		});
 		const next = await db.execute(worker, 'release', START_MS + 20_000 + 2 * MIN, rows(2, 2));
 		expect(next.output[0].map((i) => i.json.phoneNumber)).toEqual([phone(2)]);
+	});
+
+	describe('with Queue Mode on (the workflow lets one tick at a time change the campaign: example 03)', () => {
+		const queue = { settings: { queueMode: true } };
+		const phonesOf = (r: ExecuteNodeResult) => r.output[0].map((i) => i.json.phoneNumber as string);
+
+		it('ticks on alternating workers never pause and never release a contact twice', async () => {
+			const db = new Database();
+			const workerA = newProcess();
+			const workerB = newProcess();
+			const tick = (w: INodeType, at: number, from: number, to: number) =>
+				db.execute(w, 'release', at, rows(from, to), undefined, queue);
+			await tick(workerA, START_MS, 1, 2); // first run: saves the settings
+			const t1 = await tick(workerA, START_MS + 10_000, 1, 2);
+			const t2 = await tick(workerB, START_MS + 20_000, 1, 4);
+			// A remembers its own state from t1; B's save (t2) is newer and must be what A starts from
+			const t3 = await tick(workerA, START_MS + 30_000, 1, 6);
+			expect([phonesOf(t1), phonesOf(t2), phonesOf(t3)]).toEqual([
+				[phone(1), phone(2)],
+				[phone(3), phone(4)],
+				[phone(5), phone(6)],
+			]);
+			for (const t of [t1, t2, t3])
+				expect(t.hints.map((h) => h.message).join(' ')).not.toMatch(/two n8n processes/);
+		});
+
+		it('counts an outcome once whichever worker records it, a duplicate on the other worker included', async () => {
+			const db = new Database();
+			const workerA = newProcess();
+			const workerB = newProcess();
+			await db.execute(workerA, 'release', START_MS, rows(1, 1), undefined, queue);
+			const placed = await db.execute(
+				workerA,
+				'release',
+				START_MS + 10_000,
+				rows(1, 1),
+				undefined,
+				queue,
+			);
+			const custom = pacingOf(placed.output[0][0]).customField as string;
+			const outcome = {
+				callSid: 'sid-queue-1',
+				status: 'completed',
+				customField: custom,
+				eventType: 'terminal',
+			};
+			// the callback (read from the Data table by a tick) on worker B, its duplicate on worker A
+			await db.execute(workerB, 'recordOutcome', START_MS + 40_000, [outcome]);
+			await db.execute(workerA, 'recordOutcome', START_MS + 41_000, [outcome]);
+			const stats = (await db.execute(workerB, 'getStats', START_MS + 42_000)).json[0];
+			expect(stats).toMatchObject({ paused: false });
+			expect(stats.totals).toMatchObject({ inFlight: 0, completed: 1 });
+		});
 	});
 });

@@ -11,12 +11,14 @@ import { settingsFromParameters } from '../../nodes/ExotelPacingController/field
 
 const collection = properties.find((p) => p.name === 'settings') as INodeProperties;
 const options = (collection.options ?? []) as INodeProperties[];
+const QUEUE_MODE = 'queueMode';
 
 describe('Pacing Settings (Release node) to engine settings', () => {
 	it('maps every option of the collection to the engine setting of the same name', () => {
 		expect(options.length).toBeGreaterThan(10);
 		const defaults = resolveSettings({}) as unknown as IDataObject;
-		for (const option of options) {
+		// Queue Mode is not a pacing decision: it tells the node where the campaign lives (store.ts, queue test below)
+		for (const option of options.filter((o) => o.name !== QUEUE_MODE)) {
 			const value = option.type === 'boolean' ? !option.default : option.default;
 			const mapped = settingsFromParameters({ [option.name]: value } as IDataObject);
 			// the three retry gaps are one engine setting, by status
@@ -32,5 +34,12 @@ describe('Pacing Settings (Release node) to engine settings', () => {
 		expect(
 			resolveSettings(settingsFromParameters({ verifyCallsPerMinute: 0 })).verifyCallsPerMinute,
 		).toBe(0);
+	});
+
+	it('Queue Mode is a setting of the node, not of the engine: the engine settings never carry it', () => {
+		const option = options.find((o) => o.name === QUEUE_MODE);
+		expect(option?.type).toBe('boolean');
+		expect(option?.default).toBe(false);
+		expect(settingsFromParameters({ queueMode: true, maxAttempts: 2 })).toEqual({ maxAttempts: 2 });
 	});
 });

@@ -32,6 +32,8 @@ export interface EachCampaignOptions {
 	requireName?: boolean;
 	/** The settings from this node's parameters (Release); without it, the ones saved with the campaign. */
 	settings?: (itemIndex: number) => PartialSettings;
+	/** Release's "Queue Mode (Several Workers)" setting; without it, what was saved with the campaign (store.ts). */
+	queueMode?: (itemIndex: number) => boolean;
 	/** Save as status callbacks do: static data at most every few seconds (store.ts, saveCampaigns). */
 	throttled?: boolean;
 }
@@ -49,7 +51,14 @@ export async function forEachCampaign(
 		if (options.requireName && !name)
 			throw new NodeOperationError(ctx.getNode(), 'Campaign is empty', { itemIndex: first });
 		const now = resolveNow(ctx, first);
-		const campaign = loadCampaign(ctx, name, now, options.settings?.(first), first);
+		const campaign = loadCampaign(
+			ctx,
+			name,
+			now,
+			options.settings?.(first),
+			first,
+			options.queueMode?.(first),
+		);
 		const result = await act({ campaign, indexes, now });
 		if (result.state) changes.push([campaign, result.state]);
 		hints.push(...(result.warnings ?? []));

@@ -281,6 +281,8 @@ export async function executeRelease(
 		requireName: true,
 		settings: (itemIndex: number) =>
 			settingsFromParameters(ctx.getNodeParameter('settings', itemIndex, {}) as IDataObject),
+		queueMode: (itemIndex: number) =>
+			ctx.getNodeParameter('settings.queueMode', itemIndex, false) === true,
 	};
 
 	await forEachCampaign(ctx, items, options, async ({ campaign, indexes, now }) => {
