@@ -14,6 +14,7 @@ import { executeDashboardControl } from './actions/control';
 import { executeGetDashboard } from './actions/dashboard';
 import { executeRecordOutcome } from './actions/recordOutcome';
 import { executeRelease } from './actions/release';
+import { executeLoadState, executeSaveState } from './actions/stateTransfer';
 import { properties } from './description';
 import { withWorkflowLock } from './memory';
 import { warnIfManual, workflowIdOf } from './store';
@@ -22,11 +23,13 @@ const OPERATIONS = [
 	'dashboardControl',
 	'getDashboard',
 	'getStats',
+	'loadState',
 	'pause',
 	'recordOutcome',
 	'release',
 	'reset',
 	'resume',
+	'saveState',
 ] as const;
 
 export class ExotelPacingController implements INodeType {
@@ -80,6 +83,8 @@ export class ExotelPacingController implements INodeType {
 			if (operation === 'getStats')
 				return await executeCampaignOperation(this, items, operation, !manual);
 			if (operation === 'getDashboard') return await executeGetDashboard(this, items, !manual);
+			if (operation === 'loadState') return executeLoadState(this, items);
+			if (operation === 'saveState') return executeSaveState(this, items);
 			const locked = async <T>(fn: () => Promise<T>) =>
 				await withWorkflowLock(workflowIdOf(this), fn);
 			if (operation === 'release')

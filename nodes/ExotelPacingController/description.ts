@@ -35,6 +35,13 @@ export const operationProperty: INodeProperties = {
 			description: 'Totals and a per-circle table',
 		},
 		{
+			name: 'Load State',
+			value: 'loadState',
+			action: 'Load the campaign from a data table row',
+			description:
+				'Queue mode: puts the campaign saved in a Data table row (field State Field) into this run, for the Pacing nodes after it',
+		},
+		{
 			name: 'Pause',
 			value: 'pause',
 			action: 'Pause the campaign',
@@ -64,6 +71,13 @@ export const operationProperty: INodeProperties = {
 			value: 'resume',
 			action: 'Resume the campaign',
 			description: 'Release calls again after a pause',
+		},
+		{
+			name: 'Save State',
+			value: 'saveState',
+			action: 'Save the campaign to a data table row',
+			description:
+				'Queue mode: returns the campaign as this run left it (field state), for a Data table row that the next run loads',
 		},
 	],
 };
@@ -356,6 +370,15 @@ export const properties: INodeProperties[] = [
 	campaignProperty,
 	...contactFields,
 	settingsCollection,
+	{
+		displayName: 'State Field',
+		name: 'stateField',
+		type: 'string',
+		default: 'state',
+		displayOptions: { show: { operation: ['loadState'] } },
+		description:
+			"Field of the first input item holding the campaign as Save State returned it (e.g. the Data table row's state column); empty starts the campaign afresh",
+	},
 	{
 		displayName: 'Reconcile With Exotel',
 		name: 'reconcile',

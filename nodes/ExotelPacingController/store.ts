@@ -331,6 +331,41 @@ export function saveCampaigns(
 	) as IDataObject;
 }
 
+/**
+ * Queue mode: puts a campaign saved by exportCampaign (a row of an n8n Data table) into this execution's static data,
+ * where the Pacing nodes after it find it; empty = no campaign yet. Returns why it cannot be read, or undefined.
+ */
+export function importCampaign(
+	ctx: IExecuteFunctions,
+	name: string,
+	raw: unknown,
+): string | undefined {
+	let entry: unknown = undefined;
+	if (typeof raw === 'string' && raw.trim() !== '') {
+		try {
+			entry = JSON.parse(raw);
+		} catch {
+			return 'It is not JSON.';
+		}
+		if (!isPlainObject(entry) || !isPlainObject(entry.state)) return 'It holds no campaign state.';
+	} else if (raw !== undefined && raw !== null && raw !== '') return 'It is not text.';
+	const data = ctx.getWorkflowStaticData('global');
+	const stored = storedBlob(ctx);
+	const campaigns = Object.create(null) as Record<string, StoredCampaign>;
+	if (stored)
+		for (const key of Object.keys(stored.campaigns)) campaigns[key] = stored.campaigns[key];
+	if (entry) campaigns[name] = { ...(entry as StoredCampaign), queue: true };
+	else delete campaigns[name];
+	data[KEY] = JSON.parse(JSON.stringify({ version: BLOB_VERSION, campaigns })) as IDataObject;
+	return undefined;
+}
+
+/** Queue mode: the campaign as this execution left it, as text for a Data table row; undefined when none. */
+export function exportCampaign(ctx: IExecuteFunctions, name: string): string | undefined {
+	const entry = storedCampaign(ctx, name);
+	return entry ? JSON.stringify(entry) : undefined;
+}
+
 /** Names of all campaigns stored in this workflow. */
 export function campaignNames(ctx: IExecuteFunctions): string[] {
 	const names = new Set(Object.keys(storedBlob(ctx)?.campaigns ?? {}));

@@ -6,11 +6,12 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { LOCAL_DEFAULTS, SHEETS_PLACEHOLDERS } from './examples';
+import { LOCAL_DEFAULTS, QUEUE_TABLES, SHEETS_PLACEHOLDERS } from './examples';
 import { seededRandom } from '../../nodes/core/callerId';
 import type { Json } from '../../test/e2e/harness/json';
 
 export const EXAMPLE_LOCAL = join(__dirname, '..', '..', 'examples', '02-local-campaign.json');
+export const EXAMPLE_QUEUE = join(__dirname, '..', '..', 'examples', '03-queue-mode-campaign.json');
 export const EXAMPLE_SHEETS = join(
 	__dirname,
 	'..',
@@ -51,6 +52,8 @@ export interface LocalWorkflowOptions {
 	reconcile?: boolean;
 	/** Disable the Schedule Tick node (no ticks; callbacks and stats still work). */
 	scheduleDisabled?: boolean;
+	/** Example 3 (queue mode: tick lock and callback table in n8n Data tables) instead of example 2. */
+	queue?: boolean;
 }
 
 function replaceAll(text: string, from: string, to: string): string {
@@ -76,16 +79,19 @@ export function dashboardPathFor(statsPath: string | undefined): string | undefi
  */
 function setDashboard(wf: Json, path: string | undefined, newId: boolean): void {
 	const dashboard = node(wf, 'Dashboard Webhook');
-	const control = node(wf, 'Dashboard Control Webhook');
+	// example 3 has no Pause / Resume (yet): no control webhook
+	const control = (wf.nodes as Json[]).find((x) => x.name === 'Dashboard Control Webhook');
 	if (path) {
 		dashboard.parameters.path = path;
-		control.parameters.path = `${path}-control`;
-		node(wf, 'Exotel Pacing: Get Dashboard').parameters.dashboardActionUrl =
-			`/webhook/${path}-control`;
+		if (control) {
+			control.parameters.path = `${path}-control`;
+			node(wf, 'Exotel Pacing: Get Dashboard').parameters.dashboardActionUrl =
+				`/webhook/${path}-control`;
+		}
 	}
 	if (newId) {
 		dashboard.webhookId = randomUUID();
-		control.webhookId = randomUUID();
+		if (control) control.webhookId = randomUUID();
 	}
 }
 
@@ -95,10 +101,18 @@ function node(wf: Json, name: string): Json {
 	return n;
 }
 
-/** The local example with its placeholders replaced. */
+/** Example 3's Data table nodes name the campaign in their conditions and values. */
+function renameCampaign(n: Json, from: string, to: string): void {
+	for (const c of (n.parameters.filters?.conditions ?? []) as Json[])
+		if (c.keyName === 'campaign' && c.keyValue === from) c.keyValue = to;
+	const values = n.parameters.columns?.value as Json | undefined;
+	if (values?.campaign === from) values.campaign = to;
+}
+
+/** The local example (or example 3, `queue`) with its placeholders replaced. */
 export function localWorkflow(o: LocalWorkflowOptions): Json {
-	const d = LOCAL_DEFAULTS;
-	let text = readFileSync(EXAMPLE_LOCAL, 'utf8');
+	const d = o.queue ? { ...LOCAL_DEFAULTS, ...QUEUE_TABLES } : LOCAL_DEFAULTS;
+	let text = readFileSync(o.queue ? EXAMPLE_QUEUE : EXAMPLE_LOCAL, 'utf8');
 	text = replaceAll(text, d.simUrl, o.simUrl);
 	text = replaceAll(text, d.n8nUrl, o.n8nUrl);
 	text = replaceAll(text, d.secret, o.secret);
@@ -112,6 +126,7 @@ export function localWorkflow(o: LocalWorkflowOptions): Json {
 		if (n.credentials?.exotelApi)
 			n.credentials.exotelApi = { id: o.credentialId, name: o.credentialName ?? d.credentialName };
 		if (n.type?.endsWith('.exotelPacingController')) n.parameters.campaign = o.campaign;
+		if (n.type === 'n8n-nodes-base.dataTable') renameCampaign(n, d.campaign, o.campaign);
 	}
 	node(wf, 'Schedule Tick').parameters.rule.interval[0].secondsInterval = o.scheduleSeconds;
 	const release = node(wf, 'Exotel Pacing: Release');

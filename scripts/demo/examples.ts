@@ -38,6 +38,41 @@ export const LOCAL_DEFAULTS = {
 	credentialName: 'Exotel (simulator)',
 };
 
+/**
+ * Example 3 (queue mode): n8n Data tables that let one tick at a time change a campaign and hold status callbacks
+ * until the next tick (README "Running at scale"). Names are looked up by the Data table nodes (lower case).
+ */
+export const QUEUE_TABLES = {
+	lock: 'exotel_tick_lock',
+	lockColumns: [
+		{ name: 'campaign', type: 'string' },
+		{ name: 'lockedUntil', type: 'number' },
+		{ name: 'holder', type: 'string' },
+		{ name: 'state', type: 'string' },
+	],
+	callbacks: 'exotel_callbacks',
+	callbackColumns: [
+		{ name: 'campaign', type: 'string' },
+		{ name: 'event', type: 'string' },
+	],
+	/** Webhook ids of example 3 (its own, so that it can be active beside example 2). */
+	statusWebhookId: '5b0c6a55-7e1d-4c3e-9f00-e70735a75011',
+	statsWebhookId: '5b0c6a55-7e1d-4c3e-9f00-e70735a75012',
+	dashboardWebhookId: '5b0c6a55-7e1d-4c3e-9f00-e70735a75013',
+	controlWebhookId: '5b0c6a55-7e1d-4c3e-9f00-e70735a75014',
+	statsPath: 'exotel-stats-queue',
+	dashboardPath: 'campaign-dashboard-queue',
+};
+/**
+ * Example 3's workflow timeout, and how long a tick may hold the lock: after it n8n has stopped the tick, so the
+ * lock may pass on. Shorter than example 2's 240 s because a worker killed while holding the lock stops the campaign
+ * for this long; ticks take seconds (README "Running at scale"). The lock is given back at the end of the tick, free
+ * a few seconds later (a tick that started meanwhile ends at the lock).
+ */
+const QUEUE_TICK_TIMEOUT_SECONDS = 120;
+const LOCK_MS = QUEUE_TICK_TIMEOUT_SECONDS * 1000;
+const LOCK_SAVE_GRACE_MS = 3_000;
+
 /** Production path of the dashboard webhook in both examples: open <n8n>/webhook/campaign-dashboard. */
 export const DASHBOARD_PATH = 'campaign-dashboard';
 /** Production path of the dashboard's Pause / Resume webhook; the page POSTs to it (a path: same n8n). */
@@ -285,11 +320,144 @@ const DASHBOARD_NOTE = (n8nUrl: string, number = '') => `### ${number}Campaign d
 Open **${n8nUrl}/webhook/${DASHBOARD_PATH}** in a browser (the *Dashboard Webhook*'s Production URL): calls, outcomes, circles and their breakers, the last 60 minutes; it refreshes every 5 s. **Pause / Resume** ask for the secret set in *Exotel Pacing: Dashboard Control* (below): anyone with the link can watch, only those with the secret can pause.`;
 
 // ---------------------------------------------------------------------------------------------------------------
+// Example 3's Data table nodes (n8n's own node; queue mode)
+
+const DATA_TABLE = 'n8n-nodes-base.dataTable';
+const tableByName = (name: string) => ({ __rl: true, mode: 'name', value: name });
+const condition = (keyName: string, cond: string, keyValue: string) => ({
+	keyName,
+	condition: cond,
+	keyValue,
+});
+const columnValues = (value: Json) => ({
+	mappingMode: 'defineBelow',
+	value,
+	matchingColumns: [],
+	schema: [],
+	attemptToConvertTypes: false,
+	convertFieldsToString: false,
+});
+
+/**
+ * The tick lock: one conditional update of the campaign's row in the lock table. The database runs it as one
+ * statement, so of two ticks starting together (on two workers) exactly one gets the row back and goes on; the
+ * other gets no row and its branch ends there.
+ */
+function takeTickLock(
+	b: Builder,
+	campaign: string,
+	pos: [number, number],
+	name = 'Take Tick Lock',
+	holdMs = LOCK_MS,
+	extra: Json = {},
+): string {
+	return b.add(
+		name,
+		DATA_TABLE,
+		1.1,
+		pos,
+		{
+			resource: 'row',
+			operation: 'update',
+			dataTableId: tableByName(QUEUE_TABLES.lock),
+			matchType: 'allConditions',
+			filters: {
+				conditions: [
+					condition('campaign', 'eq', campaign),
+					condition('lockedUntil', 'lt', '={{ Date.now() }}'),
+				],
+			},
+			columns: columnValues({
+				lockedUntil: `={{ Date.now() + ${holdMs} }}`,
+				holder: '={{ $execution.id }}',
+			}),
+			options: {},
+		},
+		extra,
+	);
+}
+
+/**
+ * Saves the campaign into the lock row and gives the lock back (only this execution's). The lock frees itself a few
+ * seconds later, so a tick that started while this one ran does not run on the state before it.
+ */
+function giveTickLockBack(
+	b: Builder,
+	campaign: string,
+	pos: [number, number],
+	name = 'Give Tick Lock Back',
+): string {
+	return b.add(
+		name,
+		DATA_TABLE,
+		1.1,
+		pos,
+		{
+			resource: 'row',
+			operation: 'update',
+			dataTableId: tableByName(QUEUE_TABLES.lock),
+			matchType: 'allConditions',
+			filters: {
+				conditions: [
+					condition('campaign', 'eq', campaign),
+					condition('holder', 'eq', '={{ $execution.id }}'),
+				],
+			},
+			columns: columnValues({
+				lockedUntil: `={{ Date.now() + ${LOCK_SAVE_GRACE_MS} }}`,
+				holder: '',
+				state: '={{ $json.state }}',
+			}),
+			options: {},
+		},
+		{ executeOnce: true },
+	);
+}
+
+/** Load State: the campaign saved in the lock row, into this execution (n8n gives a worker's runs no static data). */
+function loadState(b: Builder, name: string, campaign: string, pos: [number, number]): string {
+	return b.add(name, `${PKG}.exotelPacingController`, 1, pos, {
+		operation: 'loadState',
+		campaign,
+		stateField: 'state',
+	});
+}
+
+/** Reading only (stats, dashboard): the campaign's row of the lock table, without taking the lock. */
+function readCampaignRow(
+	b: Builder,
+	name: string,
+	campaign: string,
+	pos: [number, number],
+): string {
+	return b.add(name, DATA_TABLE, 1.1, pos, {
+		resource: 'row',
+		operation: 'get',
+		dataTableId: tableByName(QUEUE_TABLES.lock),
+		matchType: 'allConditions',
+		filters: { conditions: [condition('campaign', 'eq', campaign)] },
+		returnAll: false,
+		limit: 1,
+		options: {},
+	});
+}
+
+const QUEUE_NOTE = `### Queue mode: one tick at a time
+n8n runs this workflow on whichever worker is free. **Take Tick Lock** lets one tick at a time change the campaign: it updates the campaign's row in the Data table *${QUEUE_TABLES.lock}* only if no other tick holds it (the database decides), and *Give Tick Lock Back* (last branch) frees it. Status callbacks only add a row to *${QUEUE_TABLES.callbacks}*; the tick takes them (*Take Callbacks*) and counts them. n8n starts a worker's runs without the workflow's static data, so the campaign itself is kept in the lock row: *Load State* reads it, *Save State* writes it back with the lock. Create both tables and the lock row first (README, "Running at scale").`;
+
+const DASHBOARD_NOTE_QUEUE = (n8nUrl: string) => `### Campaign dashboard
+Open **${n8nUrl}/webhook/${QUEUE_TABLES.dashboardPath}** in a browser: calls, outcomes, circles and their breakers, the last 60 minutes; it refreshes every 5 s. It reads the campaign from its row in *${QUEUE_TABLES.lock}*. **Pause / Resume** ask for the secret set in *Exotel Pacing: Dashboard Control* and take the tick lock for a moment (busy while a tick runs: try again).`;
+
+// ---------------------------------------------------------------------------------------------------------------
 // Example 2: the simulator's contact sheet through HTTP Request nodes
 
-export function buildLocalCampaign(): Json {
-	const d = LOCAL_DEFAULTS;
-	const b = new Builder('local');
+/**
+ * Example 2, and with `queue` example 3: the same loop for n8n queue mode with several workers (a tick lock and a
+ * callback table in n8n Data tables; the Release node's Queue Mode on).
+ */
+export function buildLocalCampaign(o: { queue?: boolean } = {}): Json {
+	const d = o.queue ? { ...LOCAL_DEFAULTS, ...QUEUE_TABLES } : LOCAL_DEFAULTS;
+	const b = new Builder(o.queue ? 'queue' : 'local');
 	const cred = { exotelApi: { id: 'EXOTEL_CREDENTIAL_ID', name: d.credentialName } };
 	const sheetUrl = `${d.simUrl}/_sim/sheets/${d.sheet}`;
 	const clock = (name: string, pos: [number, number]) =>
@@ -321,9 +489,13 @@ export function buildLocalCampaign(): Json {
 		`={{ (c => Math.round(c.epochMs + (Date.now() - c.realMs) * c.factor))($('${clockNode}').first().json) }}`;
 
 	// --- tick path (y = 0 .. 600)
-	b.add('Schedule Tick', 'n8n-nodes-base.scheduleTrigger', 1.2, [0, 300], {
+	b.add('Schedule Tick', 'n8n-nodes-base.scheduleTrigger', 1.2, [o.queue ? -660 : 0, 300], {
 		rule: { interval: [{ field: 'seconds', secondsInterval: d.scheduleSeconds }] },
 	});
+	if (o.queue) {
+		takeTickLock(b, d.campaign, [-440, 300]);
+		loadState(b, 'Exotel Pacing: Load State', d.campaign, [-220, 500]);
+	}
 	clock('Simulator Clock', [220, 300]);
 	b.add('Read Contacts', 'n8n-nodes-base.httpRequest', 4.2, [440, 300], {
 		url: `${sheetUrl}/rows`,
@@ -353,7 +525,10 @@ export function buildLocalCampaign(): Json {
 		{
 			operation: 'release',
 			campaign: d.campaign,
-			settings: pacingSettings(d.scheduleSeconds, d.factor, true),
+			settings: {
+				...pacingSettings(d.scheduleSeconds, d.factor, true),
+				...(o.queue ? { queueMode: true } : {}),
+			},
 			reconcile: true,
 			options: { currentTime: virtualNow('Simulator Clock') },
 		},
@@ -430,7 +605,12 @@ export function buildLocalCampaign(): Json {
 		rowsExpression('phoneNumber', OUTCOME_COLUMNS),
 	);
 
-	b.connect('Schedule Tick', 'Simulator Clock');
+	if (o.queue) {
+		b.connect('Schedule Tick', 'Take Tick Lock');
+		b.connect('Take Tick Lock', 'Exotel Pacing: Load State');
+		b.connect('Exotel Pacing: Load State', 'Simulator Clock');
+		queueTickBranches(b, d.campaign, virtualNow('Simulator Clock'));
+	} else b.connect('Schedule Tick', 'Simulator Clock');
 	b.connect('Simulator Clock', 'Read Contacts');
 	b.connect('Read Contacts', 'Exotel Number Lookup');
 	b.connect('Exotel Number Lookup', 'Save Lookups');
@@ -453,22 +633,8 @@ export function buildLocalCampaign(): Json {
 		{ secret: d.secret, events: 'terminal', options: {} },
 		{ webhookId: d.statusWebhookId },
 	);
-	clock('Callback Clock', [1100, 860]);
-	// The callback's own item goes on once the clock is read (the clock's answer only sets Current Time).
-	b.add('Keep Callback', 'n8n-nodes-base.merge', 3.2, [1320, 760], {
-		mode: 'chooseBranch',
-		useDataOfInput: 1,
-	});
-	// Counting only: no Exotel request and no sheet write per callback (the next tick writes the row).
-	b.add('Exotel Pacing: Record Outcome', `${PKG}.exotelPacingController`, 1, [1540, 760], {
-		operation: 'recordOutcome',
-		campaign: d.campaign,
-		options: { currentTime: virtualNow('Callback Clock') },
-	});
-	b.connect('Exotel Status Trigger', 'Keep Callback', 0, 0);
-	b.connect('Exotel Status Trigger', 'Callback Clock');
-	b.connect('Callback Clock', 'Keep Callback', 0, 1);
-	b.connect('Keep Callback', 'Exotel Pacing: Record Outcome');
+	if (o.queue) queueCallbackPath(b, d.campaign, [1100, 760]);
+	else localCallbackPath(b, d.campaign, clock, virtualNow('Callback Clock'));
 
 	// --- stats path (y = 1040)
 	b.add(
@@ -476,7 +642,11 @@ export function buildLocalCampaign(): Json {
 		'n8n-nodes-base.webhook',
 		2,
 		[880, 1040],
-		{ path: 'exotel-stats', responseMode: 'responseNode', options: {} },
+		{
+			path: o.queue ? QUEUE_TABLES.statsPath : 'exotel-stats',
+			responseMode: 'responseNode',
+			options: {},
+		},
 		{ webhookId: d.statsWebhookId },
 	);
 	clock('Stats Clock', [1100, 1040]);
@@ -515,14 +685,172 @@ export function buildLocalCampaign(): Json {
 		virtualNow('Control Clock'),
 	);
 
+	if (o.queue) {
+		b.sticky('Note: Queue Mode', [-260, -420], 660, 300, QUEUE_NOTE);
+		queueReadPaths(b, d.campaign);
+	}
 	return {
-		name: 'Exotel campaign (local simulator)',
+		name: o.queue
+			? 'Exotel campaign (local simulator, queue mode)'
+			: 'Exotel campaign (local simulator)',
 		nodes: b.nodes,
 		connections: b.connections,
-		settings: { executionOrder: 'v1', executionTimeout: TICK_TIMEOUT_SECONDS },
+		settings: {
+			executionOrder: 'v1',
+			executionTimeout: o.queue ? QUEUE_TICK_TIMEOUT_SECONDS : TICK_TIMEOUT_SECONDS,
+		},
 		pinData: {},
 		meta: { templateCredsSetupCompleted: false },
 	};
+}
+
+/** Example 2's callback path: Status Trigger -> clock -> Record Outcome (counts only; the next tick writes the row). */
+function localCallbackPath(
+	b: Builder,
+	campaign: string,
+	clock: (name: string, pos: [number, number]) => string,
+	currentTime: string,
+): void {
+	clock('Callback Clock', [1100, 860]);
+	// The callback's own item goes on once the clock is read (the clock's answer only sets Current Time).
+	b.add('Keep Callback', 'n8n-nodes-base.merge', 3.2, [1320, 760], {
+		mode: 'chooseBranch',
+		useDataOfInput: 1,
+	});
+	// Counting only: no Exotel request and no sheet write per callback (the next tick writes the row).
+	b.add('Exotel Pacing: Record Outcome', `${PKG}.exotelPacingController`, 1, [1540, 760], {
+		operation: 'recordOutcome',
+		campaign,
+		options: { currentTime },
+	});
+	b.connect('Exotel Status Trigger', 'Keep Callback', 0, 0);
+	b.connect('Exotel Status Trigger', 'Callback Clock');
+	b.connect('Callback Clock', 'Keep Callback', 0, 1);
+	b.connect('Keep Callback', 'Exotel Pacing: Record Outcome');
+}
+
+/**
+ * Example 3's callback path: the callback becomes a row of the callback table, nothing else. A worker that counted
+ * it into the campaign itself would save the campaign while a tick on another worker changes it (last writer wins).
+ */
+function queueCallbackPath(b: Builder, campaign: string, pos: [number, number]): void {
+	b.add('Queue Callback', DATA_TABLE, 1.1, pos, {
+		resource: 'row',
+		operation: 'insert',
+		dataTableId: tableByName(QUEUE_TABLES.callbacks),
+		columns: columnValues({ campaign, event: '={{ JSON.stringify($json) }}' }),
+		options: {},
+	});
+	b.connect('Exotel Status Trigger', 'Queue Callback');
+}
+
+/**
+ * Example 3's tick, around example 2's: first the callbacks queued since the last tick are taken out of the table
+ * and counted, then example 2's tick runs, and the lock is given back last. n8n's v1 execution order runs a node's
+ * branches one after another, top to bottom on the canvas, so the positions here are the order.
+ */
+function queueTickBranches(b: Builder, campaign: string, currentTime: string): void {
+	b.add('Take Callbacks', DATA_TABLE, 1.1, [440, -200], {
+		resource: 'row',
+		operation: 'deleteRows',
+		dataTableId: tableByName(QUEUE_TABLES.callbacks),
+		matchType: 'allConditions',
+		filters: { conditions: [condition('campaign', 'eq', campaign)] },
+		options: {},
+	});
+	b.add('Read Callback', 'n8n-nodes-base.set', 3.4, [660, -200], {
+		mode: 'raw',
+		jsonOutput: '={{ $json.event }}',
+		options: {},
+	});
+	b.add('Exotel Pacing: Record Callbacks', `${PKG}.exotelPacingController`, 1, [880, -200], {
+		operation: 'recordOutcome',
+		campaign,
+		options: { currentTime },
+	});
+	b.add('Exotel Pacing: Save State', `${PKG}.exotelPacingController`, 1, [440, 620], {
+		operation: 'saveState',
+		campaign,
+	});
+	giveTickLockBack(b, campaign, [660, 620]);
+	b.connect('Simulator Clock', 'Take Callbacks');
+	b.connect('Take Callbacks', 'Read Callback');
+	b.connect('Read Callback', 'Exotel Pacing: Record Callbacks');
+	b.connect('Simulator Clock', 'Exotel Pacing: Save State');
+	b.connect('Exotel Pacing: Save State', 'Give Tick Lock Back');
+}
+
+/**
+ * Pause / Resume in example 3: the control takes the lock like a tick (for at most a minute), so a tick running on
+ * another worker cannot save over it; when a tick holds the lock the person is asked to try again.
+ */
+function queueControl(b: Builder, campaign: string): void {
+	const byName = (name: string) => b.nodes.find((n) => n.name === name)!;
+	const y = 1520;
+	byName('Dashboard Control Webhook').position = [0, y];
+	// no row back (a tick holds the lock) still gives one empty item, for the If to answer "busy"
+	takeTickLock(b, campaign, [220, y], 'Take Control Lock', 60_000, { alwaysOutputData: true });
+	b.add(
+		'Got the Lock?',
+		'n8n-nodes-base.if',
+		2.2,
+		[440, y],
+		filterParams('={{ $json.holder === $execution.id }}'),
+	);
+	loadState(b, 'Exotel Pacing: Load Control State', campaign, [660, y]);
+	byName('Control Clock').position = [880, y];
+	byName('Exotel Pacing: Dashboard Control').position = [1100, y];
+	b.add('Exotel Pacing: Save Control State', `${PKG}.exotelPacingController`, 1, [1320, y], {
+		operation: 'saveState',
+		campaign,
+	});
+	giveTickLockBack(b, campaign, [1540, y], 'Give Control Lock Back');
+	const respond = byName('Respond to Dashboard Control');
+	respond.position = [1760, y];
+	const control = "$('Exotel Pacing: Dashboard Control').first().json";
+	respond.parameters.responseBody = `={{ ${control}.message }}`;
+	respond.parameters.options = { responseCode: `={{ ${control}.statusCode }}` };
+	b.add('Respond Busy', 'n8n-nodes-base.respondToWebhook', 1.1, [660, y + 180], {
+		respondWith: 'text',
+		responseBody: 'A tick of the campaign is running. Try again in a few seconds.',
+		options: { responseCode: 409 },
+	});
+	for (const name of ['Dashboard Control Webhook', 'Exotel Pacing: Dashboard Control'])
+		b.connections[name] = { main: [[]] };
+	b.connect('Dashboard Control Webhook', 'Take Control Lock');
+	b.connect('Take Control Lock', 'Got the Lock?');
+	b.connect('Got the Lock?', 'Exotel Pacing: Load Control State', 0);
+	b.connect('Got the Lock?', 'Respond Busy', 1);
+	b.connect('Exotel Pacing: Load Control State', 'Control Clock');
+	b.connect('Exotel Pacing: Dashboard Control', 'Exotel Pacing: Save Control State');
+	b.connect('Exotel Pacing: Save Control State', 'Give Control Lock Back');
+	b.connect('Give Control Lock Back', 'Respond to Dashboard Control');
+}
+
+/**
+ * Example 3's stats and dashboard: they read the campaign from its row (Load State) before the clock, and get paths
+ * of their own so that example 3 can be active beside example 2 in one n8n.
+ */
+function queueReadPaths(b: Builder, campaign: string): void {
+	const byName = (name: string) => b.nodes.find((n) => n.name === name)!;
+	byName('Dashboard Webhook').parameters.path = QUEUE_TABLES.dashboardPath;
+	byName('Dashboard Control Webhook').parameters.path = `${QUEUE_TABLES.dashboardPath}-control`;
+	byName('Exotel Pacing: Get Dashboard').parameters.dashboardActionUrl =
+		`/webhook/${QUEUE_TABLES.dashboardPath}-control`;
+	queueControl(b, campaign);
+	byName('Note: Dashboard').parameters.content = DASHBOARD_NOTE_QUEUE(LOCAL_DEFAULTS.n8nUrl);
+	for (const [webhook, next, label, y] of [
+		['Stats Webhook', 'Stats Clock', 'Stats', 1040],
+		['Dashboard Webhook', 'Dashboard Clock', 'Dashboard', 1340],
+	] as const) {
+		byName(webhook).position = [220, y];
+		readCampaignRow(b, `Read ${label} Row`, campaign, [440, y]);
+		loadState(b, `Exotel Pacing: Load ${label} State`, campaign, [660, y]);
+		b.connections[webhook] = { main: [[]] };
+		b.connect(webhook, `Read ${label} Row`);
+		b.connect(`Read ${label} Row`, `Exotel Pacing: Load ${label} State`);
+		b.connect(`Exotel Pacing: Load ${label} State`, next);
+	}
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -843,6 +1171,7 @@ export function writeExamples(dir = join(__dirname, '..', '..', 'examples')): st
 	const files: Array<[string, Json]> = [
 		['01-google-sheets-campaign.json', buildSheetsCampaign()],
 		['02-local-campaign.json', buildLocalCampaign()],
+		['03-queue-mode-campaign.json', buildLocalCampaign({ queue: true })],
 	];
 	return files.map(([name, wf]) => {
 		const file = join(dir, name);

@@ -13,6 +13,7 @@ import { settingsFromParameters } from '../../nodes/ExotelPacingController/field
 import type { N8nInstance } from '../../test/e2e/harness';
 import { localWorkflow, makeContacts, webhookPaths, type LocalWorkflowOptions } from './campaign';
 import type { Json } from '../../test/e2e/harness/json';
+import { QUEUE_TABLES } from './examples';
 
 export const ZONE = 'Asia/Kolkata';
 
@@ -114,6 +115,26 @@ export async function createSimCredential(
 	return cred.id;
 }
 
+/**
+ * Example 3's Data tables (README "Running at scale"), as a user creates them in n8n's Data tables tab: the tick lock
+ * with the campaign's row (free: lockedUntil 0) and the callback table. Tables that exist are reused.
+ */
+export async function prepareQueueTables(n8n: N8nInstance, campaign: string): Promise<void> {
+	const tableId = async (name: string, columns: Array<{ name: string; type: string }>) => {
+		const project = await n8n.client.personalProjectId();
+		const listed = await n8n.client.rest.get(`/projects/${project}/data-tables`, {
+			params: { filter: JSON.stringify({ name }) },
+		});
+		const found = (listed.data.data?.data as Array<{ id: string; name: string }> | undefined)?.find(
+			(t) => t.name === name,
+		);
+		return found?.id ?? (await n8n.client.createDataTable(name, columns));
+	};
+	const lock = await tableId(QUEUE_TABLES.lock, QUEUE_TABLES.lockColumns);
+	await tableId(QUEUE_TABLES.callbacks, QUEUE_TABLES.callbackColumns);
+	await n8n.client.insertDataTableRows(lock, [{ campaign, lockedUntil: 0, holder: '' }]);
+}
+
 /** Credential + contact sheet + workflow (created and activated through the public API). */
 export async function deployCampaign(
 	n8n: N8nInstance,
@@ -125,6 +146,7 @@ export async function deployCampaign(
 	const rows =
 		typeof o.contacts === 'number' ? makeContacts(o.contacts, o.contactSeed ?? 1) : o.contacts;
 	sim.sheets.replace(sheet, rows);
+	if (o.queue) await prepareQueueTables(n8n, o.campaign);
 	const wf = localWorkflow({
 		...o,
 		sheet,

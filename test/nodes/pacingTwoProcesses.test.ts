@@ -233,20 +233,51 @@ describe('Pacing Controller in two n8n processes', () => {
 		expect(next.output[0].map((i) => i.json.phoneNumber)).toEqual([phone(2)]);
 	});
 
-	describe('with Queue Mode on (the workflow lets one tick at a time change the campaign: example 03)', () => {
+	describe('in queue mode (example 03): each run starts with empty static data, the campaign lives in a table row', () => {
 		const queue = { settings: { queueMode: true } };
+		/** n8n 2.41.1 in queue mode: a worker runs each execution with empty static data; the row is the only copy. */
+		class QueueDatabase {
+			row = '';
+			/** One tick under the lock: Load State from the row, the node's operation, Save State into the row. */
+			async tick(
+				worker: INodeType,
+				operation: string,
+				at: number,
+				items: IDataObject[],
+				parameters: IDataObject = {},
+			): Promise<ExecuteNodeResult> {
+				const staticData: IDataObject = {};
+				const run = async (op: string, input: IDataObject[], extra: IDataObject = {}) =>
+					await executeNode(worker, {
+						mode: 'trigger',
+						workflowId: 'campaign-workflow',
+						items: input,
+						staticData,
+						parameters: {
+							operation: op,
+							campaign: 'diwali',
+							options: { currentTime: istIso(at), reconcile: false },
+							...extra,
+						},
+					});
+				await run('loadState', [{ state: this.row }]);
+				const result = await run(operation, items, parameters);
+				this.row = (await run('saveState', [{}])).json[0].state as string;
+				return result;
+			}
+		}
 		const phonesOf = (r: ExecuteNodeResult) => r.output[0].map((i) => i.json.phoneNumber as string);
 
 		it('ticks on alternating workers never pause and never release a contact twice', async () => {
-			const db = new Database();
+			const db = new QueueDatabase();
 			const workerA = newProcess();
 			const workerB = newProcess();
 			const tick = (w: INodeType, at: number, from: number, to: number) =>
-				db.execute(w, 'release', at, rows(from, to), undefined, queue);
+				db.tick(w, 'release', at, rows(from, to), queue);
 			await tick(workerA, START_MS, 1, 2); // first run: saves the settings
 			const t1 = await tick(workerA, START_MS + 10_000, 1, 2);
 			const t2 = await tick(workerB, START_MS + 20_000, 1, 4);
-			// A remembers its own state from t1; B's save (t2) is newer and must be what A starts from
+			// A has its own state from t1 in memory; B's (t2, from the row) is newer and must be what A starts from
 			const t3 = await tick(workerA, START_MS + 30_000, 1, 6);
 			expect([phonesOf(t1), phonesOf(t2), phonesOf(t3)]).toEqual([
 				[phone(1), phone(2)],
@@ -258,18 +289,11 @@ describe('Pacing Controller in two n8n processes', () => {
 		});
 
 		it('counts an outcome once whichever worker records it, a duplicate on the other worker included', async () => {
-			const db = new Database();
+			const db = new QueueDatabase();
 			const workerA = newProcess();
 			const workerB = newProcess();
-			await db.execute(workerA, 'release', START_MS, rows(1, 1), undefined, queue);
-			const placed = await db.execute(
-				workerA,
-				'release',
-				START_MS + 10_000,
-				rows(1, 1),
-				undefined,
-				queue,
-			);
+			await db.tick(workerA, 'release', START_MS, rows(1, 1), queue);
+			const placed = await db.tick(workerA, 'release', START_MS + 10_000, rows(1, 1), queue);
 			const custom = pacingOf(placed.output[0][0]).customField as string;
 			const outcome = {
 				callSid: 'sid-queue-1',
@@ -277,12 +301,24 @@ describe('Pacing Controller in two n8n processes', () => {
 				customField: custom,
 				eventType: 'terminal',
 			};
-			// the callback (read from the Data table by a tick) on worker B, its duplicate on worker A
-			await db.execute(workerB, 'recordOutcome', START_MS + 40_000, [outcome]);
-			await db.execute(workerA, 'recordOutcome', START_MS + 41_000, [outcome]);
-			const stats = (await db.execute(workerB, 'getStats', START_MS + 42_000)).json[0];
+			// the callback (taken from the callback table by a tick) on worker B, its duplicate on worker A
+			await db.tick(workerB, 'recordOutcome', START_MS + 40_000, [outcome]);
+			await db.tick(workerA, 'recordOutcome', START_MS + 41_000, [outcome]);
+			const stats = (await db.tick(workerB, 'getStats', START_MS + 42_000, [{}])).json[0];
 			expect(stats).toMatchObject({ paused: false });
 			expect(stats.totals).toMatchObject({ inFlight: 0, completed: 1 });
+		});
+
+		it('Load State refuses a row that is not a saved campaign, with a message saying what to give it', async () => {
+			await expect(
+				executeNode(newProcess(), {
+					mode: 'trigger',
+					workflowId: 'campaign-workflow',
+					items: [{ state: '{"not":"a campaign"' }],
+					staticData: {},
+					parameters: { operation: 'loadState', campaign: 'diwali' },
+				}),
+			).rejects.toThrow(/The saved campaign in "state" cannot be read/);
 		});
 	});
 });

@@ -1,13 +1,14 @@
 /** Both example canvases read left to right without clutter (scripts/demo/canvasLayout.ts states the rules). */
 import { readFileSync } from 'node:fs';
 
-import { EXAMPLE_LOCAL, EXAMPLE_SHEETS } from '../../scripts/demo/campaign';
+import { EXAMPLE_LOCAL, EXAMPLE_QUEUE, EXAMPLE_SHEETS } from '../../scripts/demo/campaign';
 import { layoutProblems, noteTextBox } from '../../scripts/demo/canvasLayout';
 
 describe('example canvases', () => {
 	it.each([
 		['example 1 (Google Sheets)', EXAMPLE_SHEETS],
 		['example 2 (local simulator)', EXAMPLE_LOCAL],
+		['example 3 (queue mode)', EXAMPLE_QUEUE],
 	])('%s: no note under a node, groups left to right, no long or crossing edge', (_label, file) => {
 		expect(layoutProblems(JSON.parse(readFileSync(file, 'utf8')))).toEqual([]);
 	});

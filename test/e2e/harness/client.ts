@@ -431,6 +431,45 @@ export class N8nClient {
 		return typeof sd === 'string' ? JSON.parse(sd) : sd;
 	}
 
+	// ---- data tables (n8n 2.x; example 3's tick lock and callback table) --------------------------------------
+
+	/** The owner's personal project, where the REST API creates data tables. */
+	async personalProjectId(): Promise<string> {
+		return ((await this.rest.get('/projects/personal')).data.data as { id: string }).id;
+	}
+
+	/** `POST /rest/projects/:id/data-tables`: a data table the Data table node finds by name; returns its id. */
+	async createDataTable(
+		name: string,
+		columns: Array<{ name: string; type: string }>,
+	): Promise<string> {
+		const project = await this.personalProjectId();
+		const res = await this.rest.post(`/projects/${project}/data-tables`, { name, columns });
+		return (res.data.data as { id: string }).id;
+	}
+
+	async insertDataTableRows(tableId: string, rows: Json[]): Promise<void> {
+		const project = await this.personalProjectId();
+		await this.rest.post(`/projects/${project}/data-tables/${tableId}/insert`, {
+			data: rows,
+			returnType: 'count',
+		});
+	}
+
+	/** Every row of a data table (pages of 500). */
+	async dataTableRows(tableId: string): Promise<Json[]> {
+		const project = await this.personalProjectId();
+		const rows: Json[] = [];
+		for (let skip = 0; ; skip += 500) {
+			const res = await this.rest.get(`/projects/${project}/data-tables/${tableId}/rows`, {
+				params: { skip, take: 500 },
+			});
+			const page = res.data.data as { count: number; data: Json[] };
+			rows.push(...page.data);
+			if (page.data.length === 0 || rows.length >= page.count) return rows;
+		}
+	}
+
 	// ---- credentials -----------------------------------------------------------------------------------------
 
 	/** `POST /api/v1/credentials` → `{ id, name, type }`; reference it in nodes as `credentials: { <type>: { id, name } }`. */

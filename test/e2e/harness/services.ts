@@ -391,6 +391,8 @@ export interface PostgresServer extends ServerProcess {
 	database: string;
 	/** Superuser n8n connects as (trust authentication on 127.0.0.1: no password). */
 	user: string;
+	/** Runs one SQL statement with psql against n8n's database; rows as arrays of text cells. */
+	query(sql: string): Promise<string[][]>;
 }
 
 /**
@@ -441,6 +443,31 @@ export async function startPostgres(
 	const server = new ServerProcess('postgres', port, dir, logFile, 'SIGINT') as PostgresServer;
 	server.database = database;
 	server.user = user;
+	server.query = async (sql: string) => {
+		const r = await run(
+			path.join(bin, 'psql'),
+			[
+				'-h',
+				'127.0.0.1',
+				'-p',
+				String(port),
+				'-U',
+				user,
+				'-d',
+				database,
+				'-At',
+				'-F',
+				'\t',
+				'-c',
+				sql,
+			],
+			{ env, timeoutMs: 60_000 },
+		);
+		return r.stdout
+			.split('\n')
+			.filter((line) => line !== '')
+			.map((line) => line.split('\t'));
+	};
 	server.spawn(
 		path.join(bin, 'postgres'),
 		[

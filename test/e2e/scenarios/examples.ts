@@ -1,7 +1,7 @@
 /** The example workflows import cleanly into n8n 1.123 through the public API, and every node type is known. */
 import { readFileSync } from 'node:fs';
 
-import { EXAMPLE_LOCAL, EXAMPLE_SHEETS } from '../../../scripts/demo/campaign';
+import { EXAMPLE_LOCAL, EXAMPLE_QUEUE, EXAMPLE_SHEETS } from '../../../scripts/demo/campaign';
 import type { Checks } from '../lib/runner';
 import type { E2eContext } from '../lib/context';
 
@@ -9,6 +9,7 @@ export async function examplesImport(ctx: E2eContext, checks: Checks): Promise<v
 	for (const [label, file] of [
 		['example 1 (Google Sheets)', EXAMPLE_SHEETS],
 		['example 2 (local simulator)', EXAMPLE_LOCAL],
+		['example 3 (queue mode)', EXAMPLE_QUEUE],
 	] as const) {
 		const wf = JSON.parse(readFileSync(file, 'utf8'));
 		let message = '';

@@ -57,6 +57,8 @@ export const FULL = {
 export interface FullCampaignOptions {
 	/** Called with every progress poll (every 2 s), e.g. to kill a queue-mode worker mid-campaign (queueFull.ts). */
 	onProgress?: (p: Progress) => void;
+	/** Example 3 (queue mode: tick lock and callback table in Data tables) instead of example 2. */
+	queue?: boolean;
 }
 
 export async function fullCampaign(
@@ -85,6 +87,7 @@ export async function fullCampaign(
 		contactSeed: 11,
 		...ids(),
 		statsPath: 'e2e-full-stats',
+		...(opts.queue ? { queue: true } : {}),
 	});
 	ctx.shared.full = { deployed: d, sim };
 	const started = Date.now();
@@ -392,6 +395,22 @@ async function checkDashboard(
  * The dashboard's Pause / Resume (Dashboard Control), after the campaign: a wrong secret changes nothing (401), and
  * a person who types the workflow's secret and presses Pause, then Resume, pauses and resumes the campaign.
  */
+/**
+ * Presses a dashboard button as a person would: example 3 answers 409 "busy" while a tick holds the campaign's lock
+ * (a second or two every 10 s), and the person presses again.
+ */
+async function pressUntilNotBusy(
+	n8n: N8nInstance,
+	d: Deployed,
+	action: 'pause' | 'resume',
+): Promise<{ result: string | null; errors: string[] }> {
+	for (let attempt = 1; ; attempt++) {
+		const pressed = await pressDashboardButton(n8n, d.dashboardPath, action, SECRET);
+		if (!pressed.result?.startsWith('409') || attempt >= 5) return pressed;
+		await new Promise((r) => setTimeout(r, 2000));
+	}
+}
+
 async function checkPauseResume(ctx: E2eContext, checks: Checks, d: Deployed): Promise<void> {
 	const { n8n } = ctx;
 	const form = (action: string, secret: string) => ({ action, campaign: d.campaign, secret });
@@ -404,9 +423,9 @@ async function checkPauseResume(ctx: E2eContext, checks: Checks, d: Deployed): P
 	let pressedResume: { result: string | null; errors: string[] } = { result: null, errors: [] };
 	let resumedStats: PacingStats | null = null;
 	try {
-		pressedPause = await pressDashboardButton(n8n, d.dashboardPath, 'pause', SECRET);
+		pressedPause = await pressUntilNotBusy(n8n, d, 'pause');
 		pausedStats = await statsViaWebhook(n8n, d);
-		pressedResume = await pressDashboardButton(n8n, d.dashboardPath, 'resume', SECRET);
+		pressedResume = await pressUntilNotBusy(n8n, d, 'resume');
 		resumedStats = await statsViaWebhook(n8n, d);
 	} catch (e) {
 		pressedPause.errors.push((e as Error).message);

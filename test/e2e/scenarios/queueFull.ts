@@ -1,21 +1,26 @@
 /**
  * The full campaign (fullCampaign.ts: 1,000 contacts, one circle down for 5 minutes, 2% of callbacks dropped and
- * 5% sent twice) in n8n queue mode as the README recommends it: Redis, PostgreSQL, n8n main (Schedule trigger and
- * the API), one webhook processor and ONE worker that runs every execution. Midway the worker is SIGKILLed (the
- * executions it was running are lost) and a new one is started: same checks as regular mode (stats = the
- * simulator's ground truth, no number called while a call to it is live, 0 over 200 in any 60 s, every row final).
+ * 5% sent twice) in n8n queue mode as README "Running at scale" describes it: Redis, PostgreSQL, n8n main (Schedule
+ * trigger and the API), one webhook processor and TWO workers, with example 3 (the tick lock and the callback table
+ * in n8n Data tables, the Release node's Queue Mode on). Midway one worker is SIGKILLed (the executions it was
+ * running are lost: possibly a tick holding the lock, which then frees itself after the workflow timeout) and a new
+ * one is started: same checks as regular mode (stats = the simulator's ground truth, no number called while a call
+ * to it is live, 0 over 200 in any 60 s, every row final).
  *
- *   npx tsx test/e2e/run.ts --only queue-full --n8n 2.41.1     (opt-in: about 15 minutes)
+ *   npx tsx test/e2e/run.ts --only queue-full --n8n 2.41.1     (about 15 minutes)
+ *
+ * Env: E2E_QUEUE_FULL_WORKERS (default 2).
  */
 import type { Progress } from '../../../scripts/demo/run';
-import { withQueueStack } from '../harness/queue';
+import { withQueueStack, type QueueStack } from '../harness/queue';
 import type { Logger } from '../harness/util';
 import type { E2eContext } from '../lib/context';
 import type { Checks } from '../lib/runner';
 import { fullCampaign } from './fullCampaign';
 
-/** Kill the worker once this share of the contacts is final. */
+/** Kill a worker once this share of the contacts is final. */
 const KILL_AT_FINAL = 0.35;
+const WORKERS = Number(process.env.E2E_QUEUE_FULL_WORKERS ?? 2);
 
 export async function queueFull(
 	env: { log: Logger; shared: E2eContext['shared'] },
@@ -28,7 +33,7 @@ export async function queueFull(
 	};
 	// main takes production webhooks too: the campaign's workflow calls its own clock and sheet through main's URL
 	await withQueueStack(
-		{ workers: 1, packages: [pkg], disableProductionMain: false, log },
+		{ workers: WORKERS, packages: [pkg], disableProductionMain: false, log },
 		async (stack) => {
 			const ctx: E2eContext = { n8n: stack.main!, log, shared: env.shared };
 			let killing: Promise<void> | undefined;
@@ -51,6 +56,7 @@ export async function queueFull(
 				);
 			};
 			await fullCampaign(ctx, checks, {
+				queue: true,
 				onProgress: (p) => {
 					if (!killing && p.finalRows >= KILL_AT_FINAL * p.contacts)
 						killing = killWorker(p).catch((e: Error) =>
@@ -59,14 +65,61 @@ export async function queueFull(
 				},
 			});
 			await killing;
+			await lockFigures(stack, env.log, checks);
 			checks.check(
-				'queue mode: the worker was SIGKILLed mid-campaign and a new one took over',
+				`queue mode (${WORKERS} workers): one worker was SIGKILLed mid-campaign and a new one took over`,
 				killedAt !== undefined && stack.workers[0].running,
 				killedAt
 					? `killed with ${killedAt.live} calls live, ${killedAt.final} rows final, after ${killedAt.seconds} s`
 					: 'the campaign never reached the kill point',
 				{ killedAt },
 			);
+		},
+	);
+}
+
+/**
+ * What the tick lock did, from n8n's own execution records in PostgreSQL: ticks that ran the campaign (their data
+ * holds Release) and ticks that ended at the lock; whether two lock holders ever ran at once; callbacks left queued.
+ */
+async function lockFigures(stack: QueueStack, log: Logger, checks: Checks): Promise<void> {
+	const pg = stack.postgres;
+	if (!pg) throw new Error('queue stack without PostgreSQL');
+	const rows = await pg.query(
+		`select extract(epoch from e."startedAt") * 1000, extract(epoch from e."stoppedAt") * 1000, ` +
+			`position('"Exotel Pacing: Release"' in d.data) > 0 from execution_entity e ` +
+			`join execution_data d on d."executionId" = e.id where e.mode = 'trigger' and e."stoppedAt" is not null ` +
+			`order by e."startedAt"`,
+	);
+	const ticks = rows.map(([start, stop, ran]) => ({
+		start: Number(start),
+		stop: Number(stop),
+		ran: ran === 't',
+	}));
+	const holders = ticks.filter((t) => t.ran);
+	let overlapping = 0;
+	for (let i = 1; i < holders.length; i++)
+		if (holders[i].start < holders[i - 1].stop) overlapping++;
+	const durations = holders.map((t) => t.stop - t.start).sort((a, b) => a - b);
+	const median = durations.length ? durations[Math.floor(durations.length / 2)] : 0;
+	const leftTable = await pg.query(`select id from data_table where name = 'exotel_callbacks'`);
+	const left = leftTable[0]
+		? Number((await pg.query(`select count(*) from "data_table_user_${leftTable[0][0]}"`))[0][0])
+		: -1;
+	log(
+		`  queue: ${ticks.length} ticks, ${holders.length} ran the campaign (took the lock), ${ticks.length - holders.length} ended at the lock; ` +
+			`lock holders overlapping: ${overlapping}; their median length ${(median / 1000).toFixed(1)} s; callbacks left queued: ${left}`,
+	);
+	checks.check(
+		'queue mode: one tick at a time ran the campaign (no two lock holders at once), and every queued callback was taken',
+		holders.length > 0 && overlapping === 0 && left === 0,
+		`${holders.length} of ${ticks.length} ticks took the lock, ${overlapping} overlapping, ${left} callbacks left in the table`,
+		{
+			ticks: ticks.length,
+			holders: holders.length,
+			overlapping,
+			medianTickMs: median,
+			callbacksLeft: left,
 		},
 	);
 }
