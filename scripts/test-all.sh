@@ -101,11 +101,26 @@ if [ "${SKIP_E2E:-}" != "1" ]; then
 		done
 		beside=()
 	fi
+	# Queue mode (issue 12: Redis, PostgreSQL, main, workers, a webhook processor) on the 2.x line, also beside the
+	# Sheets campaign, after the 1.x line so that at most two n8n stacks share the machine: example 3's callback path
+	# with 1 and 2 workers, and a smaller full campaign (E2E_QUEUE_CONTACTS) with a worker killed midway.
+	if [ "${E2E_PARALLEL:-1}" = "1" ] && [ -n "$long_line" ] && [ "${E2E_QUEUE:-1}" = "1" ]; then
+		echo "::: e2e n8n $long_line queue mode: beside the Google Sheets campaign (log .e2e/e2e-$long_line-queue.log)"
+		(
+			for pid in "${bg_pids[@]}"; do while kill -0 "$pid" 2> /dev/null; do sleep 5; done; done
+			t0=$SECONDS
+			env E2E_PREBUILT=1 E2E_CONTACTS="${E2E_QUEUE_CONTACTS:-300}" npm run --silent test:e2e -- --n8n "$long_line" \
+				--results ".e2e/e2e-results-$long_line-queue.json" --only queue-intake,queue-full > ".e2e/e2e-$long_line-queue.log" 2>&1
+			echo "$? $((SECONDS - t0))" > ".e2e/e2e-$long_line-queue.rc"
+		) &
+		queue_pid=$!
+	fi
 	if [ -n "$long_line" ]; then
 		E2E_CMD=(env E2E_PREBUILT=1 npm run --silent test:e2e -- --n8n "$long_line" --results ".e2e/e2e-results-$long_line-sheets.json" --only sheets)
 		step "e2e n8n $long_line: Google Sheets campaign" "${E2E_CMD[@]}"
 	fi
 	for pid in "${bg_pids[@]}"; do wait "$pid"; done
+	if [ -n "${queue_pid:-}" ]; then wait "$queue_pid"; fi
 	for v in "${beside[@]}"; do
 		e2e_args "$v" "${E2E_V1_ONLY:-examples,concurrency,restart}" E2E_BURST="${E2E_BURST:-200}" E2E_RESTART_CONTACTS="${E2E_RESTART_CONTACTS:-150}"
 		step "e2e n8n $v" "${E2E_CMD[@]}"

@@ -148,7 +148,9 @@ export function localWorkflow(o: LocalWorkflowOptions): Json {
 			: (o.settings?.accountLimitPerMinute ?? 200) * 50;
 	connect.parameters.options = {
 		...connect.parameters.options,
-		spreadOverSeconds: o.spreadOverSeconds ?? Math.max(0, o.scheduleSeconds - 1),
+		spreadOverSeconds:
+			o.spreadOverSeconds ??
+			(o.queue ? Math.floor(o.scheduleSeconds / 2) : Math.max(0, o.scheduleSeconds - 1)),
 		maxRequestsPerMinute: realTimeLimit,
 	};
 	if (o.callSettings)

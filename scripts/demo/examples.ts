@@ -66,12 +66,10 @@ export const QUEUE_TABLES = {
 /**
  * Example 3's workflow timeout, and how long a tick may hold the lock: after it n8n has stopped the tick, so the
  * lock may pass on. Shorter than example 2's 240 s because a worker killed while holding the lock stops the campaign
- * for this long; ticks take seconds (README "Running at scale"). The lock is given back at the end of the tick, free
- * a few seconds later (a tick that started meanwhile ends at the lock).
+ * for this long; ticks take seconds (README "Running at scale"). The lock is given back at the end of the tick.
  */
 const QUEUE_TICK_TIMEOUT_SECONDS = 120;
 const LOCK_MS = QUEUE_TICK_TIMEOUT_SECONDS * 1000;
-const LOCK_SAVE_GRACE_MS = 3_000;
 
 /** Production path of the dashboard webhook in both examples: open <n8n>/webhook/campaign-dashboard. */
 export const DASHBOARD_PATH = 'campaign-dashboard';
@@ -378,8 +376,8 @@ function takeTickLock(
 }
 
 /**
- * Saves the campaign into the lock row and gives the lock back (only this execution's). The lock frees itself a few
- * seconds later, so a tick that started while this one ran does not run on the state before it.
+ * Saves the campaign into the lock row and gives the lock back (only this execution's), in one update: the next tick
+ * that takes the lock gets this state with it.
  */
 function giveTickLockBack(
 	b: Builder,
@@ -404,7 +402,7 @@ function giveTickLockBack(
 				],
 			},
 			columns: columnValues({
-				lockedUntil: `={{ Date.now() + ${LOCK_SAVE_GRACE_MS} }}`,
+				lockedUntil: 0,
 				holder: '',
 				state: '={{ $json.state }}',
 			}),
@@ -580,7 +578,9 @@ export function buildLocalCampaign(o: { queue?: boolean } = {}): Json {
 			customField: '',
 			callSettings: DEMO_CALL_SETTINGS,
 			options: {
-				spreadOverSeconds: d.scheduleSeconds - 1,
+				// queue mode: a tick that finds the lock taken ends instead of waiting, so ticks must end within the
+				// interval or every other one is lost (README "Running at scale")
+				spreadOverSeconds: o.queue ? Math.floor(d.scheduleSeconds / 2) : d.scheduleSeconds - 1,
 				maxRequestsPerMinute: CAMPAIGN_RATE_CAP,
 			},
 		},

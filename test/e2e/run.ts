@@ -45,6 +45,7 @@ import { agentTool } from './scenarios/agentTool';
 import { editorInBrowser } from './scenarios/editor';
 import { queueCallbacks } from './scenarios/queueCallbacks';
 import { queueFull } from './scenarios/queueFull';
+import { queueIntake } from './scenarios/queueIntake';
 
 /**
  * A scenario runs on the suite's n8n (`run`), or starts its own stack (`standalone`, e.g. queue mode): the suite's
@@ -82,8 +83,14 @@ const SCENARIOS: Scenario[] = [
 		optIn: true,
 	},
 	{
+		key: 'queue-intake',
+		name: "queue mode: example 3's callback path with 1 and 2 workers",
+		standalone: queueIntake,
+		optIn: true,
+	},
+	{
 		key: 'queue-full',
-		name: 'queue mode: full campaign, 1 worker SIGKILLed midway',
+		name: 'queue mode: full campaign (example 3), 2 workers, one SIGKILLed midway',
 		standalone: queueFull,
 		optIn: true,
 	},

@@ -149,6 +149,11 @@ export async function collectSchemas(): Promise<SchemaFile[]> {
 				schema: addedFields(await pacingRun(operation), {}),
 			});
 		}
+		// Save State's one item (the campaign as text for a Data table row, example 03)
+		files.push({
+			path: 'ExotelPacingController/__schema__/v1.0.0/saveState.json',
+			schema: addedFields(await pacingRun('saveState'), {}),
+		});
 		const secret = 'schema-secret-4f9a1e7b';
 		const controlIn = { body: { action: 'pause', secret } };
 		files.push({

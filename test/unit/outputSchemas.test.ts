@@ -26,6 +26,7 @@ if (process.env.UPDATE_SCHEMAS === '1') {
 				'ExotelCallDetails/__schema__/v1.0.0/getAll.json',
 				'ExotelPacingController/__schema__/v1.0.0/getStats.json',
 				'ExotelPacingController/__schema__/v1.0.0/dashboardControl.json',
+				'ExotelPacingController/__schema__/v1.0.0/saveState.json',
 			]),
 		);
 		const drift = files.filter((f) => {

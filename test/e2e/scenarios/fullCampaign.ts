@@ -59,6 +59,8 @@ export interface FullCampaignOptions {
 	onProgress?: (p: Progress) => void;
 	/** Example 3 (queue mode: tick lock and callback table in Data tables) instead of example 2. */
 	queue?: boolean;
+	/** Longer than FULL.timeoutMs, e.g. for the minutes a killed worker's lock stops the campaign (queueFull.ts). */
+	extraTimeoutMs?: number;
 }
 
 export async function fullCampaign(
@@ -96,7 +98,7 @@ export async function fullCampaign(
 	// The dashboard in Chromium once, while the campaign runs (a third of the rows final): issue 14.
 	let during: Promise<DuringVisit> | undefined;
 	const end = await waitForCampaign(n8n, sim, d, {
-		timeoutMs: FULL.timeoutMs,
+		timeoutMs: FULL.timeoutMs + (opts.extraTimeoutMs ?? 0),
 		pollMs: 2000,
 		onProgress: (p) => {
 			gov.observe(p);

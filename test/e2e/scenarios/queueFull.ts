@@ -57,6 +57,8 @@ export async function queueFull(
 			};
 			await fullCampaign(ctx, checks, {
 				queue: true,
+				// a tick killed while holding the lock stops the campaign until the lock ends (example 3's timeout)
+				extraTimeoutMs: 4 * 60_000,
 				onProgress: (p) => {
 					if (!killing && p.finalRows >= KILL_AT_FINAL * p.contacts)
 						killing = killWorker(p).catch((e: Error) =>
