@@ -4,6 +4,8 @@
  */
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
+import type { LoopTurns } from '../transport/wait';
+
 const PLAIN_FIELD = /^=\{\{\s*\$json(?:\.([A-Za-z_$][\w$]*)|\[\s*["']([^"']+)["']\s*\])\s*\}\}$/;
 
 export function itemParameterReader(
@@ -25,17 +27,21 @@ export function itemParameterReader(
 	};
 }
 
-/** Item indexes grouped by the campaign each item names, in input order. */
-export function groupByCampaign(
+/**
+ * Item indexes grouped by the campaign each item names, in input order. A parameter per item (an expression, often):
+ * the event loop gets its turns in between (transport/wait.ts).
+ */
+export async function groupByCampaign(
 	ctx: IExecuteFunctions,
 	items: INodeExecutionData[],
-): Map<string, number[]> {
+	turns: LoopTurns,
+): Promise<Map<string, number[]>> {
 	const groups = new Map<string, number[]>();
-	for (let i = 0; i < items.length; i++) {
+	await turns.each(items.length, (i) => {
 		const name = String(ctx.getNodeParameter('campaign', i, '')).trim();
 		const list = groups.get(name);
 		if (list) list.push(i);
 		else groups.set(name, [i]);
-	}
+	});
 	return groups;
 }

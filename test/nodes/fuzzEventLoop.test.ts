@@ -5,15 +5,14 @@
  *   - Status Trigger: each request is one synchronous step; < 100 ms for random bodies, 20,000 repeated keys and
  *     64 KiB bodies.
  *   - Record Outcome: forged live events arrive one per webhook execution (the trigger emits one item per
- *     request); each execution < 100 ms, and they leave at most Max In Flight calls in flight. (20,000 in one
- *     engine call: test/pacing/fuzzEventLoop.test.ts.)
- *   - Release: its execute() does not yield between reading the items and saving (only for HTTP), so a whole
- *     Release is one block: < 100 ms for 500 hostile rows; 2,000 and 20,000 rows are over it, printed, not
- *     asserted (see the test;
- *     100,000 rows through the engine alone: test/pacing/fuzzEventLoop.test.ts).
+ *     request); each execution < 100 ms, and they leave at most Max In Flight calls in flight. 20,000 reports in
+ *     one execution are recorded in slices, yielding between them (nodes/transport/wait.ts): each block < 100 ms.
+ *   - Release: reads the rows and writes their items in slices, yielding between them (nodes/transport/wait.ts);
+ *     each block < 100 ms for 500, 2,000 and 20,000 hostile rows (100,000 rows through the engine alone:
+ *     test/pacing/fuzzEventLoop.test.ts).
  * The engine's own steps are in test/pacing/fuzzEventLoop.test.ts.
  */
-import type { IDataObject, IWebhookFunctions } from 'n8n-workflow';
+import type { IDataObject, INodeExecutionData, IWebhookFunctions } from 'n8n-workflow';
 
 import { CIRCLE_CODES } from '../../nodes/core/circles';
 import { encodeCorrelation } from '../../nodes/core/correlation';
@@ -22,7 +21,7 @@ import { ExotelPacingController } from '../../nodes/ExotelPacingController/Exote
 import { ExotelStatusTrigger } from '../../nodes/ExotelStatusTrigger/ExotelStatusTrigger.node';
 import { bestOf, loopFigure, watchLoop } from '../helpers/eventLoop';
 import { check, fuzzSeed, Gen } from '../helpers/fuzz';
-import { executeNode } from '../helpers';
+import { createExecuteContext, executeNode, type ExecuteNodeOptions } from '../helpers';
 
 jest.setTimeout(240_000);
 
@@ -142,9 +141,9 @@ function sheetItems(g: Gen, rows: number): IDataObject[] {
 	}));
 }
 
-async function release(staticData: Record<string, unknown>, items: IDataObject[]) {
-	return await executeNode(pacing, {
-		mode: 'trigger',
+function releaseRun(staticData: Record<string, unknown>, items: IDataObject[]) {
+	return {
+		mode: 'trigger' as const,
 		staticData,
 		items,
 		parameters: {
@@ -154,7 +153,28 @@ async function release(staticData: Record<string, unknown>, items: IDataObject[]
 			settings: { callingEnd: '23:59', maxInFlight: 150 },
 			options: { currentTime: NOW },
 		},
-	});
+	};
+}
+
+async function release(staticData: Record<string, unknown>, items: IDataObject[]) {
+	return await executeNode(pacing, releaseRun(staticData, items));
+}
+
+/**
+ * The node's execute() alone under the watch: executeNode's check that the input is unchanged (two JSON copies of
+ * every item, ~85 ms for 20,000) is the harness's work, not the node's, so the context is made outside it.
+ */
+async function watchedExecute(run: ExecuteNodeOptions) {
+	const { context } = createExecuteContext(pacing, run);
+	return await watchLoop(
+		async () => (await pacing.execute.call(context)) as INodeExecutionData[][],
+	);
+}
+
+/** The campaign as saved in static data. */
+function savedState(staticData: Record<string, unknown>): IDataObject {
+	const blob = staticData.exotelPacing as { campaigns: Record<string, { state: IDataObject }> };
+	return blob.campaigns.hostile.state;
 }
 
 describe(`event loop, nodes (FUZZ_SEED=${SEED})`, () => {
@@ -248,33 +268,82 @@ describe(`event loop, nodes (FUZZ_SEED=${SEED})`, () => {
 		expect(best.maxBlockMs).toBeLessThan(LIMIT_MS);
 	});
 
-	it('Release over a hostile sheet with free-text circles: 500 rows in one execute < 100 ms; 20,000 linear', async () => {
+	it('Record Outcome: 20,000 signed live reports in ONE execution, each block < 100 ms', async () => {
+		const contacts = Array.from({ length: 20 }, (_, i) => ({
+			row_number: i + 2,
+			phoneNumber: `+9198${String(i).padStart(8, '0')}`,
+			circle: 'MH',
+		}));
+		// what a workflow batching reports hands over (e.g. Call Details Get Many): signed with the campaign's own
+		// key, so every report costs an HMAC check and goes as far as the call table
+		const staticData: Record<string, unknown> = {};
+		await release(staticData, contacts); // first run: saves the settings
+		await release(staticData, contacts); // reserves the 20 contacts
+		const key = String(savedState(staticData).key);
+		const g = new Gen(SEED + 3);
+		const reports: IDataObject[] = Array.from({ length: 20_000 }, (_, i) => ({
+			callSid: `forged${i}`,
+			status: 'in-progress',
+			eventType: 'answered',
+			customField: encodeCorrelation(
+				{
+					campaign: 'hostile',
+					contact: `+9197${String(i).padStart(8, '0')}`,
+					attempt: 1,
+					circle: g.pick(CIRCLE_CODES),
+					releasedAt: NOW_MS - g.int(0, 60_000),
+				},
+				key,
+			),
+		}));
+		let out = [0, 0];
+		let inFlight = 0;
+		const best = await bestOf(3, LIMIT_MS, async () => {
+			const run = structuredClone(staticData); // the same start each time
+			const r = await watchedExecute({
+				mode: 'trigger',
+				staticData: run,
+				items: reports,
+				parameters: {
+					operation: 'recordOutcome',
+					campaign: 'hostile',
+					options: { currentTime: NOW },
+				},
+			});
+			out = r.value.map((o) => o.length);
+			inFlight = (savedState(run).inFlight as unknown[]).length;
+			return r;
+		});
+		console.log(loopFigure('Record Outcome, 20,000 signed live reports in ONE execution', best));
+		expect(out[0] + out[1]).toBe(20_000);
+		expect(inFlight).toBe(150);
+		expect(best.maxBlockMs).toBeLessThan(LIMIT_MS);
+	});
+
+	it('Release over a hostile sheet with free-text circles: 500, 2,000 and 20,000 rows, each block < 100 ms', async () => {
 		const items = sheetItems(new Gen(SEED + 2), 20_000);
 		const measure = async (n: number) => {
 			let dialled = 0;
 			const best = await bestOf(3, LIMIT_MS, async () => {
 				const staticData: Record<string, unknown> = {};
 				await release(staticData, items.slice(0, 10)); // first run: saves the settings
-				const r = await watchLoop(() => release(staticData, items.slice(0, n)));
-				dialled = r.value.output[0].length;
+				const r = await watchedExecute(releaseRun(staticData, items.slice(0, n)));
+				dialled = r.value[0].length;
 				check(
-					r.value.output[0].length + r.value.output[1].length === n,
+					r.value[0].length + r.value[1].length === n,
 					SEED,
-					`Release: ${n} rows in, ${r.value.output[0].length} + ${r.value.output[1].length} out`,
+					`Release: ${n} rows in, ${r.value[0].length} + ${r.value[1].length} out`,
 				);
 				return r;
 			});
 			console.log(loopFigure(`Release, ${n} hostile rows (${dialled} dialled)`, best));
-			return best;
+			expect(dialled).toBeGreaterThan(0);
+			expect(best.maxBlockMs).toBeLessThan(LIMIT_MS);
 		};
-		const small = await measure(500);
-		expect(small.maxBlockMs).toBeLessThan(LIMIT_MS);
-		// 2,000 and 20,000 rows: one block over 100 ms (about 110-165 ms CPU for 2,000 here, measured with this
-		// harness, which copies and snapshots every item inside the block; the engine's releaseTick alone takes
-		// ~75 ms for 20,000 rows, test/pacing/fuzzEventLoop.test.ts). Release does not yield between reading the rows
-		// and saving. A finding of issue 11, printed for the record, not asserted; linear growth is.
+		// Release reads the rows and writes their items a slice at a time, with the event loop's turns in between
+		// (nodes/transport/wait.ts); the decision itself is one step (releaseTick, test/pacing/fuzzEventLoop.test.ts).
+		await measure(500);
 		await measure(2_000);
-		const large = await measure(20_000);
-		expect(large.maxBlockMs).toBeLessThan(60 * (small.maxBlockMs + 20)); // linear, not quadratic
+		await measure(20_000);
 	});
 });

@@ -85,8 +85,8 @@ describe(`event loop, pacing engine (FUZZ_SEED=${SEED})`, () => {
 		expect(kept).toBe(S.maxInFlight);
 		expect(best.maxBlockMs).toBeLessThan(LIMIT_MS);
 		// All 20,000 in ONE call: over 100 ms (about 200-300 ms CPU here: an HMAC check per report, 20,000 results).
-		// Only a workflow that batches reports (e.g. Call Details Get Many into Record Outcome) makes such a call; the
-		// Status Trigger hands over one report per execution (test/nodes/fuzzEventLoop.test.ts). Printed, not asserted.
+		// The Record Outcome node feeds such a batch a slice at a time (outcomeRecorder) and yields between slices,
+		// each block < 100 ms (test/nodes/fuzzEventLoop.test.ts). The single call is printed, not asserted.
 		const whole = await bestOf(3, LIMIT_MS, async () =>
 			watchLoop(() => recordOutcomes(state, events, MON_10, S)),
 		);

@@ -1,10 +1,13 @@
 import {
 	createState,
 	getStats,
+	outcomeRecorder,
 	recordOutcomes,
 	release,
 	type OutcomeInput,
 } from '../../nodes/core/pacing';
+import { Gen } from '../helpers/fuzz';
+import { hostileReport } from '../helpers/hostile';
 import { encodeCorrelation, decodeCorrelation } from '../../nodes/core/correlation';
 import { MON_10, settingsWith, signed } from './helpers';
 
@@ -224,5 +227,35 @@ describe('recordOutcomes', () => {
 		expect(r.writeBacks.map((w) => w.final)).toEqual([true, false, true]);
 		expect(r.writeBacks[0].nextRetryAt).toBeNull();
 		expect(r.writeBacks[1].nextRetryAt).toBe(MON_10 + 60 * 60000);
+	});
+});
+
+describe('outcomeRecorder', () => {
+	test('fed a report at a time, it gives what recordOutcomes gives for the whole batch', () => {
+		const settings = settingsWith({ maxInFlight: 150, callingEnd: '23:59' });
+		const contacts = Array.from({ length: 150 }, (_, i) => ({
+			key: `+9198${String(i).padStart(8, '0')}`,
+			circle: ['MH', 'DL', 'KA'][i % 3],
+		}));
+		const r = release(createState('camp', MON_10), contacts, MON_10, settings);
+		const g = new Gen(7);
+		// registrations, terminals (MH's all failed: its breaker trips inside the batch), repeats, garbage
+		const reports: OutcomeInput[] = [];
+		r.released.forEach((c, i) => {
+			reports.push({ callSid: `S${i}`, status: 'in-progress', correlation: c.correlation });
+			const status = c.circle === 'MH' ? 'failed' : g.pick(['completed', 'busy', 'no-answer']);
+			reports.push({ callSid: `S${i}`, status, correlation: c.correlation, at: MON_10 + 50_000 });
+			if (g.chance(0.2)) reports.push({ callSid: `S${i}`, status, at: MON_10 + 51_000 });
+			if (g.chance(0.3))
+				reports.push(hostileReport(g, r.state, MON_10, i) as unknown as OutcomeInput);
+		});
+		const now = MON_10 + 60_000;
+		const whole = recordOutcomes(r.state, reports, now, settings);
+		const recorder = outcomeRecorder(r.state, now, settings);
+		for (const o of reports) recorder.record(o);
+		const stepped = recorder.close();
+		expect(stepped).toEqual(whole);
+		expect(whole.results.filter((x) => x.action === 'counted').length).toBeGreaterThan(30);
+		expect(whole.transitions.length).toBeGreaterThan(0);
 	});
 });

@@ -8,6 +8,7 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import type { CampaignState, PartialSettings } from '../../core/pacing';
 import { groupByCampaign } from '../params';
+import { LoopTurns } from '../../transport/wait';
 import type { LoadedCampaign } from '../store';
 import { loadCampaign, resolveNow, saveCampaigns } from '../store';
 
@@ -17,6 +18,8 @@ export interface CampaignTurn {
 	/** Indexes of the campaign's items, in input order; the first one's parameters speak for the campaign. */
 	indexes: number[];
 	now: number;
+	/** The event loop's turns for this execution: an action over many items pauses between slices of them. */
+	turns: LoopTurns;
 }
 
 /** What an action did with one campaign. */
@@ -46,7 +49,8 @@ export async function forEachCampaign(
 ): Promise<void> {
 	const changes: Array<[LoadedCampaign, CampaignState]> = [];
 	const hints: string[] = [];
-	for (const [name, indexes] of groupByCampaign(ctx, items)) {
+	const turns = new LoopTurns();
+	for (const [name, indexes] of await groupByCampaign(ctx, items, turns)) {
 		const first = indexes[0];
 		if (options.requireName && !name)
 			throw new NodeOperationError(ctx.getNode(), 'Campaign is empty', { itemIndex: first });
@@ -59,10 +63,11 @@ export async function forEachCampaign(
 			first,
 			options.queueMode?.(first),
 		);
-		const result = await act({ campaign, indexes, now });
+		const result = await act({ campaign, indexes, now, turns });
 		if (result.state) changes.push([campaign, result.state]);
 		hints.push(...(result.warnings ?? []));
 	}
+	await turns.pause();
 	// Only once every campaign succeeded: a run failing half-way must not save some campaigns' reservations or
 	// counted outcomes whose items never reached the outputs (store.ts, saveCampaigns).
 	saveCampaigns(ctx, changes, options.throttled);

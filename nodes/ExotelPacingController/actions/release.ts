@@ -285,11 +285,13 @@ export async function executeRelease(
 			ctx.getNodeParameter('settings.queueMode', itemIndex, false) === true,
 	};
 
-	await forEachCampaign(ctx, items, options, async ({ campaign, indexes, now }) => {
+	await forEachCampaign(ctx, items, options, async ({ campaign, indexes, now, turns }) => {
 		const name = campaign.name;
 		const first = indexes[0];
 		const warnings = [...campaign.warnings];
-		const contacts: ContactInput[] = indexes.map((i) => {
+		// Rows are read, and their items written, a slice at a time with the event loop's turns in between; the
+		// decision is one synchronous step of the core (core/pacing/tick.ts).
+		const contacts: ContactInput[] = await turns.map(indexes, (i) => {
 			const raw: Record<string, unknown> = {};
 			for (const field of CONTACT_FIELDS) raw[field] = read(field, i);
 			return contactInput(raw);
@@ -299,6 +301,7 @@ export async function executeRelease(
 			: { state: campaign.state, lookingUp: undefined };
 		// A campaign's first run releases nothing, so its settings are saved first (core/pacing/firstRun.ts).
 		const initialising = campaign.isNew;
+		await turns.pause();
 		// Around Release: confirm the row writes the rows show, hold rows with a write still to show, mark the
 		// released rows' Mark Dialling as sent, hand out the rest (core/pacing/rowWrites.ts).
 		const result = releaseTick(state, contacts, now, campaign.settings, {
@@ -315,6 +318,7 @@ export async function executeRelease(
 					`(${ADOPTED_WRITE_GRACE_MS / 60000} minute for updates sent before n8n restarted); sent again where the row was read.`,
 			);
 		}
+		await turns.pause();
 		const rowOf = new Map(contacts.map((c, k) => [c.key, indexes[k]]));
 		for (const wb of result.rowWrites) {
 			const itemIndex = rowOf.get(wb.contact);
@@ -328,10 +332,11 @@ export async function executeRelease(
 			const itemIndex = indexes[r.index];
 			dial.push(dialItem(items[itemIndex], itemIndex, r, name, callsPerMinuteCap));
 		}
-		for (const h of result.holds) {
+		await turns.each(result.holds.length, (k) => {
+			const h = result.holds[k];
 			const itemIndex = indexes[h.index];
 			hold.push(holdItem(items[itemIndex], itemIndex, h, name, initialising));
-		}
+		});
 		return { state: result.state, warnings };
 	});
 	return [dial, hold, rowUpdates];

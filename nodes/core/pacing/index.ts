@@ -69,6 +69,8 @@ export {
 } from './release';
 export {
 	recordOutcomes,
+	outcomeRecorder,
+	type OutcomeRecorder,
 	type RecordResult,
 	type OutcomeResult,
 	type OutcomeAction,

@@ -58,11 +58,35 @@ export function recordOutcomes(
 	now: number,
 	settings: PacingSettings,
 ): RecordResult {
+	const recorder = outcomeRecorder(state, now, settings);
+	for (const o of outcomes) recorder.record(o);
+	return recorder.close();
+}
+
+/** recordOutcomes one report at a time: `record` each, in order, then `close` once. */
+export interface OutcomeRecorder {
+	record(outcome: OutcomeInput): void;
+	close(): RecordResult;
+}
+
+/**
+ * The same batch as recordOutcomes, fed a report at a time, so that a caller with many reports (the Record Outcome
+ * node, nodes/ExotelPacingController/actions/recordOutcome.ts) can give the event loop turns in between (an HMAC per
+ * report). Nothing else may change the state between open and close.
+ */
+export function outcomeRecorder(
+	state: CampaignState,
+	now: number,
+	settings: PacingSettings,
+): OutcomeRecorder {
 	const batch = openBatch(state, now, settings);
 	const results: OutcomeResult[] = [];
-	for (let index = 0; index < outcomes.length; index++)
-		results.push(recordReport(batch, outcomes[index], index));
-	return closeBatch(batch, results);
+	return {
+		record: (outcome) => {
+			results.push(recordReport(batch, outcome, results.length));
+		},
+		close: () => closeBatch(batch, results),
+	};
 }
 
 /** Screens one report, then hands it to the handler of its kind. */
