@@ -276,10 +276,20 @@ interface DuringVisit {
 	error?: string;
 }
 
+/**
+ * Get Stats through the workflow's Stats webhook; asked again (up to 3 times) when it does not answer, as a person
+ * reloads: in queue mode the request may have run on the worker the queue scenario kills.
+ */
 async function statsViaWebhook(n8n: N8nInstance, d: Deployed): Promise<PacingStats | null> {
-	const res = await n8n.client.webhook(d.statsPath, undefined, { method: 'GET' }).catch(() => null);
-	const body = res?.status === 200 ? (res.data as PacingStats) : null;
-	return body?.campaign === d.campaign && body.totals ? body : null;
+	for (let attempt = 1; ; attempt++) {
+		const res = await n8n.client
+			.webhook(d.statsPath, undefined, { method: 'GET' })
+			.catch(() => null);
+		const body = res?.status === 200 ? (res.data as PacingStats) : null;
+		if (body?.campaign === d.campaign && body.totals) return body;
+		if (attempt >= 3) return null;
+		await new Promise((r) => setTimeout(r, 1000));
+	}
 }
 
 /** Get Stats, the dashboard, Get Stats again: while calls are counted, the page's figures lie between the two. */

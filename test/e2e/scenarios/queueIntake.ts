@@ -59,7 +59,7 @@ async function deployCallbackPath(
 	const main = stack.main!;
 	await prepareQueueTables(main, campaign);
 	const imported = await main.client.importWorkflow(wf, { activate: true });
-	return { id: imported.id, statusPath: webhookPaths(wf).status };
+	return { id: imported.id, statusPath: webhookPaths(full).status };
 }
 
 async function callbackRows(stack: QueueStack, campaign: string): Promise<string[][]> {
