@@ -17,6 +17,7 @@ import {
 	migrateState,
 	pauseCampaign,
 	STATE_VERSION,
+	storedState,
 } from '../core/pacing';
 import { toInstant } from './fields';
 import { persistNow, PROCESS_ID, recall, recallWorkflow, remember, type SaveMark } from './memory';
@@ -257,7 +258,12 @@ export function saveCampaigns(
 			continue;
 		}
 		const rev = Math.max(campaign.rev, recall(workflowId, campaign.name)?.rev ?? 0) + 1;
-		campaigns[campaign.name] = { state, settings: campaign.partial, rev, by: PROCESS_ID };
+		campaigns[campaign.name] = {
+			state: storedState(state),
+			settings: campaign.partial,
+			rev,
+			by: PROCESS_ID,
+		};
 		if (live)
 			remember(workflowId, campaign.name, {
 				rev,
@@ -276,7 +282,7 @@ export function saveCampaigns(
 					: -1;
 			if (entry.rev > rev)
 				campaigns[name] = {
-					state: entry.state,
+					state: storedState(entry.state),
 					settings: entry.settings,
 					rev: entry.rev,
 					by: PROCESS_ID,

@@ -12,6 +12,7 @@
  */
 import type { CampaignState } from './state';
 import type { ContactInput, WriteBack } from './types';
+import { fromStored, ROW_KEYS } from './storage';
 
 /** How long a write handed to the workflow may take to show in the rows before it counts as lost and is re-sent. */
 export const ROW_WRITE_LEASE_MS = 5 * 60_000;
@@ -202,7 +203,7 @@ export function migrateRows(raw: unknown): Record<string, PendingRow> {
 	for (const [key, entry] of Object.entries(raw as Record<string, unknown>)) {
 		if (n >= MAX_PENDING_ROWS || !usableKey(key) || typeof entry !== 'object' || entry === null)
 			continue;
-		const e = entry as PendingRow;
+		const e = fromStored(entry as Record<string, unknown>, ROW_KEYS);
 		const row: PendingRow = {};
 		if (ok(e.w)) row.w = e.w;
 		if (ok(e.s) && typeof e.t === 'number') {

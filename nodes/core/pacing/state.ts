@@ -60,6 +60,14 @@ import { isCircleCode, UNKNOWN_CIRCLE } from '../circles';
 import { cloneRows, migrateRows, type PendingRow } from './rowWrites';
 import { cloneHistory, migrateHistory, pruneHistory, type StoredHistory } from './history';
 import { isCampaignKey, newCampaignKey } from '../correlation';
+import {
+	BREAKER_KEYS,
+	CALL_KEYS,
+	CIRCLE_KEYS,
+	COUNTER_KEYS,
+	fromStored,
+	STATE_KEYS,
+} from './storage';
 
 // Math functions bound once (hot loops; global lookups are slow in sandboxed hosts such as Jest's vm).
 const { floor, max } = Math;
@@ -361,14 +369,16 @@ const isObj = (v: unknown): v is Record<string, unknown> =>
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const num = (v: unknown, d: number): number => (isNum(v) ? v : d);
 
-function migrateCircle(raw: unknown, now: number): CircleState | null {
-	if (!isObj(raw) || !isObj(raw.br) || !isObj(raw.n)) return null;
+function migrateCircle(stored: unknown, now: number): CircleState | null {
+	if (!isObj(stored)) return null;
+	const raw = fromStored(stored, CIRCLE_KEYS);
+	if (!isObj(raw.br) || !isObj(raw.n)) return null;
 	const base = emptyCircle(now);
-	const br = raw.br;
+	const br = fromStored(raw.br, BREAKER_KEYS);
 	const mode = br.s === 'open' || br.s === 'half-open' || br.s === 'closed' ? br.s : 'closed';
 	const arrNum = (v: unknown, len: number): number[] | null =>
 		Array.isArray(v) && v.length === len && v.every(isNum) ? (v as number[]) : null;
-	const n = raw.n;
+	const n = fromStored(raw.n, COUNTER_KEYS);
 	return {
 		br: {
 			s: mode,
@@ -446,14 +456,9 @@ function migrateInFlight(raw: unknown, warnings: string[]): InFlightCall[] {
 	const inFlight: InFlightCall[] = [];
 	let damaged = 0;
 	if (Array.isArray(raw)) {
-		for (const f of raw) {
-			if (
-				isObj(f) &&
-				typeof f.c === 'string' &&
-				typeof f.ci === 'string' &&
-				isNum(f.a) &&
-				isNum(f.r)
-			) {
+		for (const stored of raw) {
+			const f = isObj(stored) ? fromStored(stored, CALL_KEYS) : undefined;
+			if (f && typeof f.c === 'string' && typeof f.ci === 'string' && isNum(f.a) && isNum(f.r)) {
 				const call: InFlightCall = { c: f.c, ci: f.ci, a: f.a, r: f.r };
 				if (isNum(f.n)) call.n = f.n;
 				if (typeof f.s === 'string' && f.s) call.s = f.s;
@@ -501,13 +506,13 @@ function timedEntries(raw: unknown): Array<[number, string]> {
  * parts of a version-1 state are repaired field by field, with a warning.
  */
 export function migrateState(
-	raw: unknown,
+	stored: unknown,
 	campaign: string,
 	now: number,
 ): { state: CampaignState; warnings: string[]; discarded: boolean } {
-	if (raw === undefined || raw === null)
+	if (stored === undefined || stored === null)
 		return { state: createState(campaign, now), warnings: [], discarded: false };
-	if (!isObj(raw)) {
+	if (!isObj(stored)) {
 		return {
 			state: createState(campaign, now),
 			discarded: true,
@@ -516,6 +521,7 @@ export function migrateState(
 			],
 		};
 	}
+	const raw = fromStored(stored, STATE_KEYS);
 	if (raw.version !== STATE_VERSION) {
 		return {
 			state: createState(campaign, now),

@@ -7,6 +7,7 @@ import type { PacingSettings } from './settings';
 import { baseRatePerMinute, dialLimitPerMinute } from './settings';
 import type { BreakerMode, CampaignState, CircleState, Totals } from './state';
 import { cloneState } from './state';
+import { storedState } from './storage';
 import { advanceBreaker, probeSlots } from './breaker';
 import type { CircleHealth } from './health';
 import { circleWeight, globalRateFactor, healthPicture } from './health';
@@ -308,6 +309,6 @@ export function getStats(state: CampaignState, now: number, settings: PacingSett
 			description: ruleDescription(settings),
 		},
 		callingWindow: { open: win.open, opensAt: win.opensAt, closesAt: win.closesAt },
-		stateBytes: Buffer.byteLength(JSON.stringify(state), 'utf8'),
+		stateBytes: Buffer.byteLength(JSON.stringify(storedState(state)), 'utf8'),
 	};
 }

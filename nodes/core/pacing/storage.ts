@@ -1,0 +1,157 @@
+/**
+ * The stored form of a campaign state: the one place where the engine's field names meet the short keys kept in
+ * n8n static data.
+ *
+ * Static data is loaded and saved whole on every execution and is kept under 64 KiB (test/pacing/stateSize.test.ts),
+ * so the stored JSON uses 1-3 letter keys; in memory the engine uses descriptive names. Loading goes through
+ * migrateState (state.ts), which reads stored objects with `fromStored` and repairs them; saving goes through
+ * `storedState`. Both use the tables below, so a stored state reads and writes back byte for byte
+ * (test/pacing/storage.test.ts). Changing a stored key breaks every saved campaign: add a key, never rename one.
+ */
+import type { PendingRow } from './rowWrites';
+import type {
+	BreakerState,
+	CampaignState,
+	CircleCounters,
+	CircleState,
+	InFlightCall,
+} from './state';
+
+type KeyTable<T> = { readonly [K in keyof Required<T>]: string };
+
+/** Stored key of each field of a call in flight. */
+export const CALL_KEYS = {
+	c: 'c',
+	ci: 'ci',
+	a: 'a',
+	r: 'r',
+	s: 's',
+	n: 'n',
+	p: 'p',
+	rf: 'rf',
+	rc: 'rc',
+	m: 'm',
+	ls: 'ls',
+} as const satisfies KeyTable<InFlightCall>;
+
+/** Stored key of each field of a circle's breaker. */
+export const BREAKER_KEYS = {
+	s: 's',
+	since: 'since',
+	until: 'until',
+	k: 'k',
+	why: 'why',
+	pr: 'pr',
+	pd: 'pd',
+	closedAt: 'closedAt',
+} as const satisfies KeyTable<BreakerState>;
+
+/** Stored key of each of a circle's counters. */
+export const COUNTER_KEYS = {
+	att: 'att',
+	comp: 'comp',
+	busy: 'busy',
+	na: 'na',
+	fail: 'fail',
+	oth: 'oth',
+	ref: 'ref',
+} as const satisfies KeyTable<CircleCounters>;
+
+/** Stored key of each field of a circle. */
+export const CIRCLE_KEYS = {
+	br: 'br',
+	trips: 'trips',
+	tl: 'tl',
+	ro: 'ro',
+	win: 'win',
+	run: 'run',
+	mq: 'mq',
+	hc: 'hc',
+	hf: 'hf',
+	cal: 'cal',
+	dr: 'dr',
+	bl: 'bl',
+	la: 'la',
+	w: 'w',
+	n: 'n',
+} as const satisfies KeyTable<CircleState>;
+
+/** Stored key of each field of a contact's pending row writes. */
+export const ROW_KEYS = { w: 'w', s: 's', t: 't' } as const satisfies KeyTable<PendingRow>;
+
+/** Stored key of each top-level field. */
+export const STATE_KEYS = {
+	version: 'version',
+	campaign: 'campaign',
+	key: 'key',
+	createdAt: 'createdAt',
+	updatedAt: 'updatedAt',
+	paused: 'paused',
+	pausedAt: 'pausedAt',
+	pausedBecause: 'pausedBecause',
+	rateLimitedUntil: 'rateLimitedUntil',
+	tokens: 'tokens',
+	lastReleaseAt: 'lastReleaseAt',
+	sendLog: 'sendLog',
+	reconcileLog: 'reconcileLog',
+	inFlight: 'inFlight',
+	done: 'done',
+	watermark: 'watermark',
+	circles: 'circles',
+	totals: 'totals',
+	rows: 'rows',
+	mh: 'mh',
+} as const satisfies KeyTable<CampaignState>;
+
+type Stored = Record<string, unknown>;
+
+/** Sets an own property, whatever the name (a circle or contact key such as "__proto__" must not set a prototype). */
+function put(obj: Stored, key: string, value: unknown): void {
+	Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** A stored object's fields under their in-memory names (values unchecked: migrateState checks them). */
+export function fromStored<T>(raw: Stored, keys: KeyTable<T>): { [K in keyof T]?: unknown } {
+	const out: { [K in keyof T]?: unknown } = {};
+	for (const name of Object.keys(keys) as Array<keyof T>) {
+		const key = keys[name];
+		if (Object.prototype.hasOwnProperty.call(raw, key)) out[name] = raw[key];
+	}
+	return out;
+}
+
+/**
+ * An object's fields under their stored keys, in the object's own order (JSON keeps insertion order, so the stored
+ * bytes stay what they were); undefined fields are left out, as JSON leaves them out.
+ */
+function toStored<T extends object>(obj: T, keys: KeyTable<T>): Stored {
+	const table = keys as Record<string, string>;
+	const out: Stored = {};
+	for (const name of Object.keys(obj)) {
+		const value = (obj as Record<string, unknown>)[name];
+		if (value !== undefined) out[table[name] ?? name] = value;
+	}
+	return out;
+}
+
+/** The state as it is written to static data (plain JSON with the short keys); shares arrays with `s`. */
+export function storedState(s: CampaignState): Stored {
+	const out = toStored(s, STATE_KEYS);
+	out[STATE_KEYS.inFlight] = s.inFlight.map((f) => toStored(f, CALL_KEYS));
+	const circles: Stored = {};
+	for (const name of Object.keys(s.circles)) {
+		const c = s.circles[name];
+		const stored = toStored(c, CIRCLE_KEYS);
+		stored[CIRCLE_KEYS.br] = toStored(c.br, BREAKER_KEYS);
+		stored[CIRCLE_KEYS.n] = toStored(c.n, COUNTER_KEYS);
+		put(circles, name, stored);
+	}
+	out[STATE_KEYS.circles] = circles;
+	if (s.rows) {
+		const rows: Stored = {};
+		for (const contact of Object.keys(s.rows))
+			put(rows, contact, toStored(s.rows[contact], ROW_KEYS));
+		out[STATE_KEYS.rows] = rows;
+	}
+	return out;
+}
