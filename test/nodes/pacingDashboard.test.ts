@@ -10,6 +10,7 @@ import {
 	release,
 	resolveSettings,
 	type CampaignState,
+	storedState,
 } from '../../nodes/core/pacing';
 import { istIso } from '../../nodes/core/time';
 import { ExotelPacingController } from '../../nodes/ExotelPacingController/ExotelPacingController.node';
@@ -59,7 +60,7 @@ function campaign(name: string): CampaignState {
 
 function staticWith(...states: CampaignState[]): Record<string, unknown> {
 	const campaigns = Object.fromEntries(
-		states.map((state) => [state.campaign, { state, settings: {}, rev: 1 }]),
+		states.map((state) => [state.campaign, { state: storedState(state), settings: {}, rev: 1 }]),
 	);
 	return { exotelPacing: { version: 1, campaigns } };
 }

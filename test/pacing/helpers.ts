@@ -17,6 +17,7 @@ import {
 	type PartialSettings,
 	type ReleasedCall,
 	type WriteBack,
+	storedState,
 } from '../../nodes/core/pacing';
 import { correlationTag, decodeCorrelation, type Correlation } from '../../nodes/core/correlation';
 import { seededRandom } from '../../nodes/core/callerId';
@@ -463,7 +464,10 @@ export function runSerial(
 			}
 			opts.onTick?.(w, released);
 			if (opts.measureSize)
-				res.maxStateBytes = Math.max(res.maxStateBytes, JSON.stringify(w.state).length);
+				res.maxStateBytes = Math.max(
+					res.maxStateBytes,
+					JSON.stringify(storedState(w.state)).length,
+				);
 		}
 	}
 	return res;

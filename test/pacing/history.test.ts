@@ -13,6 +13,7 @@ import {
 	recordOutcomes,
 	release,
 	type CampaignState,
+	storedState,
 } from '../../nodes/core/pacing';
 import { noteFinished } from '../../nodes/core/pacing/history';
 import { MON_10, settingsWith } from './helpers';
@@ -176,7 +177,11 @@ describe('the storage boundary', () => {
 
 	it('survives save and load (JSON round trip through migrateState)', () => {
 		const state = busyHour();
-		const loaded = migrateState(JSON.parse(JSON.stringify(state)), 'c', MON_10 + 60 * MIN);
+		const loaded = migrateState(
+			JSON.parse(JSON.stringify(storedState(state))),
+			'c',
+			MON_10 + 60 * MIN,
+		);
 		expect(loaded.warnings).toEqual([]);
 		expect(loaded.state.mh).toEqual(state.mh);
 		expect(lastHour(loaded.state, MON_10 + 59 * MIN)).toEqual(lastHour(state, MON_10 + 59 * MIN));

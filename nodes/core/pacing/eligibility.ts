@@ -153,10 +153,10 @@ export function buildEligibilityContext(
 	const liveByContact = new Map<string, number>();
 	const liveSids = new Map<string, number>();
 	for (const f of state.inFlight) {
-		const end = f.r + lease;
-		const prev = liveByContact.get(f.c);
-		if (prev === undefined || end > prev) liveByContact.set(f.c, end);
-		if (f.s) liveSids.set(f.s, f.rc === 2 ? NaN : f.r);
+		const end = f.sendAt + lease;
+		const prev = liveByContact.get(f.contact);
+		if (prev === undefined || end > prev) liveByContact.set(f.contact, end);
+		if (f.callSid) liveSids.set(f.callSid, f.recoveredFromRow === 2 ? NaN : f.sendAt);
 	}
 	const gates = new Map<string, CircleGate>();
 	for (const [name, c] of Object.entries(state.circles)) {

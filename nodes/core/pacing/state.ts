@@ -148,30 +148,30 @@ export interface CircleState {
 
 export interface InFlightCall {
 	/** Contact key. */
-	c: string;
+	contact: string;
 	/** Circle. */
-	ci: string;
+	circle: string;
 	/** Attempt number of this call (1 = first call). */
-	a: number;
+	attempt: number;
 	/** Planned send time, rounded up to the second: the call's reference time (lease, refunds, dedupe). */
-	r: number;
+	sendAt: number;
 	/** CallSid; absent while the call is only reserved by Release. */
-	s?: string;
-	/** Next time reconciliation may ask Exotel about it; absent = r + reconcileAfterSeconds (see nextCheck). */
-	n?: number;
+	callSid?: string;
+	/** Next time reconciliation may ask Exotel about it; absent = sendAt + reconcileAfterSeconds (see nextCheck). */
+	nextCheckAt?: number;
 	/** Released as a half-open probe. */
-	p?: 1;
+	probe?: 1;
 	/** The attempt number re-uses a refunded attempt. */
-	rf?: 1;
+	reusesRefund?: 1;
 	/**
 	 * Recovered from the contact row (registration was lost): 1 = the row showed it live, 2 = the row showed a final
 	 * status, which is not trusted (it may be the previous call's): only Exotel's answer counts it.
 	 */
-	rc?: 1 | 2;
+	recoveredFromRow?: 1 | 2;
 	/** Reconciliation lookups that did not find the call. */
-	m?: number;
+	lookupMisses?: number;
 	/** Last time Exotel reported the call live (extends the lease; abandonment counts from here). */
-	ls?: number;
+	lastLiveAt?: number;
 }
 
 export interface Totals {
@@ -349,7 +349,7 @@ export function cloneState(s: CampaignState): CampaignState {
 
 /** When reconciliation may first (or next) ask Exotel about a call. */
 export function nextCheck(f: InFlightCall, settings: PacingSettings): number {
-	return f.n ?? f.r + reconcileAfterMs(settings);
+	return f.nextCheckAt ?? f.sendAt + reconcileAfterMs(settings);
 }
 
 /** Circle state, created on first use (mutates the owned state). */
@@ -458,15 +458,27 @@ function migrateInFlight(raw: unknown, warnings: string[]): InFlightCall[] {
 	if (Array.isArray(raw)) {
 		for (const stored of raw) {
 			const f = isObj(stored) ? fromStored(stored, CALL_KEYS) : undefined;
-			if (f && typeof f.c === 'string' && typeof f.ci === 'string' && isNum(f.a) && isNum(f.r)) {
-				const call: InFlightCall = { c: f.c, ci: f.ci, a: f.a, r: f.r };
-				if (isNum(f.n)) call.n = f.n;
-				if (typeof f.s === 'string' && f.s) call.s = f.s;
-				if (f.p === 1) call.p = 1;
-				if (f.rf === 1) call.rf = 1;
-				if (f.rc === 1 || f.rc === 2) call.rc = f.rc;
-				if (isNum(f.m)) call.m = f.m;
-				if (isNum(f.ls)) call.ls = f.ls;
+			if (
+				f &&
+				typeof f.contact === 'string' &&
+				typeof f.circle === 'string' &&
+				isNum(f.attempt) &&
+				isNum(f.sendAt)
+			) {
+				const call: InFlightCall = {
+					contact: f.contact,
+					circle: f.circle,
+					attempt: f.attempt,
+					sendAt: f.sendAt,
+				};
+				if (isNum(f.nextCheckAt)) call.nextCheckAt = f.nextCheckAt;
+				if (typeof f.callSid === 'string' && f.callSid) call.callSid = f.callSid;
+				if (f.probe === 1) call.probe = 1;
+				if (f.reusesRefund === 1) call.reusesRefund = 1;
+				if (f.recoveredFromRow === 1 || f.recoveredFromRow === 2)
+					call.recoveredFromRow = f.recoveredFromRow;
+				if (isNum(f.lookupMisses)) call.lookupMisses = f.lookupMisses;
+				if (isNum(f.lastLiveAt)) call.lastLiveAt = f.lastLiveAt;
 				inFlight.push(call);
 			} else damaged++;
 		}
@@ -623,10 +635,10 @@ export function pruneInPlace(s: CampaignState, now: number, settings: PacingSett
 	let changed = false;
 	const kept: InFlightCall[] = [];
 	for (const f of s.inFlight) {
-		if (!f.s && now > f.r + lease) {
+		if (!f.callSid && now > f.sendAt + lease) {
 			s.totals.expiredReservations++;
 			changed = true;
-		} else if (f.s && now > max(f.r, f.ls ?? 0) + abandonMs) {
+		} else if (f.callSid && now > max(f.sendAt, f.lastLiveAt ?? 0) + abandonMs) {
 			s.totals.abandoned++;
 			changed = true;
 		} else kept.push(f);
@@ -645,7 +657,7 @@ function pruneForeignCircles(s: CampaignState): void {
 	}
 	if (!foreign) return;
 	const used = new Set<string>();
-	for (const f of s.inFlight) used.add(f.ci);
+	for (const f of s.inFlight) used.add(f.circle);
 	for (const name of foreign) if (!used.has(name)) delete s.circles[name];
 }
 

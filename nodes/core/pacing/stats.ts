@@ -267,8 +267,8 @@ export function getStats(state: CampaignState, now: number, settings: PacingSett
 	const inFlightBy = new Map<string, number>();
 	let reserved = 0;
 	for (const f of s.inFlight) {
-		inFlightBy.set(f.ci, (inFlightBy.get(f.ci) ?? 0) + 1);
-		if (!f.s) reserved++;
+		inFlightBy.set(f.circle, (inFlightBy.get(f.circle) ?? 0) + 1);
+		if (!f.callSid) reserved++;
 	}
 	let weighted = 0;
 	for (const c of Object.values(s.circles)) if (c.br.s === 'closed') weighted += c.bl * (c.w ?? 1);

@@ -21,17 +21,17 @@ type KeyTable<T> = { readonly [K in keyof Required<T>]: string };
 
 /** Stored key of each field of a call in flight. */
 export const CALL_KEYS = {
-	c: 'c',
-	ci: 'ci',
-	a: 'a',
-	r: 'r',
-	s: 's',
-	n: 'n',
-	p: 'p',
-	rf: 'rf',
-	rc: 'rc',
-	m: 'm',
-	ls: 'ls',
+	contact: 'c',
+	circle: 'ci',
+	attempt: 'a',
+	sendAt: 'r',
+	callSid: 's',
+	nextCheckAt: 'n',
+	probe: 'p',
+	reusesRefund: 'rf',
+	recoveredFromRow: 'rc',
+	lookupMisses: 'm',
+	lastLiveAt: 'ls',
 } as const satisfies KeyTable<InFlightCall>;
 
 /** Stored key of each field of a circle's breaker. */
@@ -77,7 +77,11 @@ export const CIRCLE_KEYS = {
 } as const satisfies KeyTable<CircleState>;
 
 /** Stored key of each field of a contact's pending row writes. */
-export const ROW_KEYS = { w: 'w', s: 's', t: 't' } as const satisfies KeyTable<PendingRow>;
+export const ROW_KEYS = {
+	wanted: 'w',
+	sent: 's',
+	sentAt: 't',
+} as const satisfies KeyTable<PendingRow>;
 
 /** Stored key of each top-level field. */
 export const STATE_KEYS = {

@@ -96,7 +96,13 @@ function reserveCall(
 		return `${contact.key}: ${(e as Error).message}`;
 	}
 	correlation.tag = customField.slice(customField.lastIndexOf('|') + 1);
-	reserveInState(s, cs, { c: contact.key, ci: circle, a: attempt, r: placedAt }, probe, refunded);
+	reserveInState(
+		s,
+		cs,
+		{ contact: contact.key, circle: circle, attempt: attempt, sendAt: placedAt },
+		probe,
+		refunded,
+	);
 	s.sendLog.push([sendAt, keyHash(contact.key)]);
 	return {
 		index,
@@ -129,11 +135,11 @@ function reserveInState(
 	refunded: boolean,
 ): void {
 	if (probe) {
-		call.p = 1;
+		call.probe = 1;
 		cs.br = { ...cs.br, pr: cs.br.pr + 1 };
-	} else enqueueCall(cs, call.r);
+	} else enqueueCall(cs, call.sendAt);
 	if (refunded) {
-		call.rf = 1;
+		call.reusesRefund = 1;
 		s.totals.refunded++;
 		cs.n.ref++;
 	}
