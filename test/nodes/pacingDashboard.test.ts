@@ -48,9 +48,9 @@ function campaign(name: string): CampaignState {
 		NOW,
 		settings,
 	).state;
-	state.circles.DL.br = {
-		...state.circles.DL.br,
-		s: 'open',
+	state.circles.DL.breaker = {
+		...state.circles.DL.breaker,
+		mode: 'open',
 		since: START_MS + 20000,
 		until: START_MS + 140000,
 		why: 'failed_run',

@@ -234,7 +234,7 @@ export class World {
 			if (r.final) this.inReady.delete(r.key);
 			return !r.final;
 		});
-		const open = (r: ContactInput) => this.state.circles[r.circle ?? '']?.br.s === 'open';
+		const open = (r: ContactInput) => this.state.circles[r.circle ?? '']?.breaker.mode === 'open';
 		let active = this.ready.reduce((a, r) => a + (open(r) ? 0 : 1), 0);
 		while (active < cap && this.hopperStart < this.rows.length) {
 			const row = this.rows[this.hopperStart++];

@@ -174,7 +174,7 @@ describe('run tests: stragglers, learning, verification calls', () => {
 		q.run = [0, 4];
 		expect(verifyCalls(q, EXP, s)).toBe(3);
 		matureRuns(q, MON_10, EXP, s);
-		q.br = { ...q.br, s: 'open' };
+		q.breaker = { ...q.breaker, mode: 'open' };
 		expect(verifyCalls(q, EXP, s)).toBe(0);
 	});
 

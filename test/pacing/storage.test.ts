@@ -56,8 +56,8 @@ test('the fixture holds every stored key, so the round trip checks each of them'
 	expectAll(STATE_KEYS, seen([raw]));
 	expectAll(CALL_KEYS, seen(raw.inFlight));
 	expectAll(CIRCLE_KEYS, seen(circles));
-	expectAll(BREAKER_KEYS, seen(circles.map((c) => c[CIRCLE_KEYS.br])));
-	expectAll(COUNTER_KEYS, seen(circles.map((c) => c[CIRCLE_KEYS.n])));
+	expectAll(BREAKER_KEYS, seen(circles.map((c) => c[CIRCLE_KEYS.breaker])));
+	expectAll(COUNTER_KEYS, seen(circles.map((c) => c[CIRCLE_KEYS.counters])));
 	expectAll(ROW_KEYS, seen(Object.values(raw.rows)));
 });
 

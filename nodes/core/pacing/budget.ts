@@ -60,8 +60,8 @@ export function recoveryCap(
 	ratePerMinute: number,
 	settings: PacingSettings,
 ): number {
-	if (cs.trips.length === 0 || !(cs.br.closedAt > 0)) return Infinity;
-	const elapsed = now - cs.br.closedAt;
+	if (cs.trips.length === 0 || !(cs.breaker.closedAt > 0)) return Infinity;
+	const elapsed = now - cs.breaker.closedAt;
 	const rampMs = settings.healthWindowSeconds * 1000;
 	if (elapsed < 0 || elapsed >= rampMs) return Infinity;
 	const tickBudget = (ratePerMinute * settings.tickSeconds) / 60;
@@ -105,9 +105,9 @@ export function circleDemands(
 	b.names.forEach((name, k) => {
 		const cs = circleOf(s, name, now);
 		const backlog = b.backlog[k];
-		if (cs.br.s === 'open') return; // tripped by an outcome folded from the rows just now
+		if (cs.breaker.mode === 'open') return; // tripped by an outcome folded from the rows just now
 		eligible += backlog;
-		if (cs.br.s === 'half-open') {
+		if (cs.breaker.mode === 'half-open') {
 			const cap = Math.min(backlog, probeSlots(cs, settings));
 			first.push({ circle: name, backlog, weight: 1, cap, probe: true, carry: 0 });
 			capacity += cap;

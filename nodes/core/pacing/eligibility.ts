@@ -162,8 +162,8 @@ export function buildEligibilityContext(
 	for (const [name, c] of Object.entries(state.circles)) {
 		gates.set(name, {
 			name,
-			gate: c.br.s,
-			openUntil: c.br.s === 'open' ? c.br.until : 0,
+			gate: c.breaker.mode,
+			openUntil: c.breaker.mode === 'open' ? c.breaker.until : 0,
 			trips: c.trips.length ? c.trips : undefined,
 			tl: c.tl,
 			k: -1,

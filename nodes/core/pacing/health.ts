@@ -232,7 +232,7 @@ export function healthPicture(state: CampaignState, now: number, s: PacingSettin
 		const win = tallyWindow(c.win, fromIdx);
 		const fast = tallyWindow(c.win, fastFrom);
 		const cal = decayedCal(c, now, s);
-		const closed = c.br.s === 'closed';
+		const closed = c.breaker.mode === 'closed';
 		tallies.set(name, { win, fast, cal, closed });
 		if (closed) pool = addTally(pool, win);
 		for (let i = 0; i < 4; i++) poolCal[i] += cal[i];

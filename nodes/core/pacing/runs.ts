@@ -99,7 +99,7 @@ export function noteOutcome(
 	// run empty. Otherwise its registration was lost, or it was placed before the circle closed.
 	if (queued) return;
 	const lastHard = c.hc > 0 ? secOf(q[c.hc - 1]) : -1;
-	if (sec <= lastHard || sec * 1000 < c.br.closedAt) return;
+	if (sec <= lastHard || sec * 1000 < c.breaker.closedAt) return;
 	let i = q.length;
 	while (i > c.hc && secOf(q[i - 1]) > sec) i--;
 	q.splice(i, 0, sec * 4 + code);
@@ -173,7 +173,7 @@ export function resetRuns(c: CircleState): void {
  * loses nothing and the false-alarm odds per call are unchanged. In an outage they are refunded.
  */
 export function verifyCalls(c: CircleState, exp: Expected | undefined, s: PacingSettings): number {
-	if (s.verifyCallsPerMinute <= 0 || c.br.s !== 'closed' || !exp) return 0;
+	if (s.verifyCallsPerMinute <= 0 || c.breaker.mode !== 'closed' || !exp) return 0;
 	const perTick = ceil((s.verifyCallsPerMinute * s.tickSeconds) / 60 - 1e-9);
 	let want = 0;
 	if (c.run[0] > 0) {

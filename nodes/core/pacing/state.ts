@@ -80,19 +80,19 @@ export type BreakerMode = 'closed' | 'open' | 'half-open';
 
 export interface BreakerState {
 	/** closed: calls flow; open: no calls until `until`; half-open: only probe calls. */
-	s: BreakerMode;
+	mode: BreakerMode;
 	/** Time of the last transition. */
 	since: number;
 	/** While open: when it turns half-open. Otherwise 0. */
 	until: number;
 	/** Cooldown exponent: consecutive failed probe rounds (and quick re-trips). */
-	k: number;
+	cooldownLevel: number;
 	/** Rule that last opened it ('' if never). */
 	why: string;
 	/** Probe calls released in this half-open phase. */
-	pr: number;
+	probesReleased: number;
 	/** Probe outcomes received in this half-open phase. */
-	pd: number;
+	probeOutcomes: number;
 	/** Calls placed before this time do not feed the health window (stragglers from an outage). */
 	closedAt: number;
 }
@@ -103,18 +103,18 @@ export type HealthBucket = [number, number, number, number, number, number];
 /** Per-circle counters since the campaign started (or was reset). */
 export interface CircleCounters {
 	/** calls placed (known to have been placed) */
-	att: number;
-	comp: number;
+	attempted: number;
+	completed: number;
 	busy: number;
-	na: number;
-	fail: number;
-	oth: number;
+	noAnswer: number;
+	failed: number;
+	other: number;
 	/** attempts refunded because the circle tripped */
-	ref: number;
+	refunded: number;
 }
 
 export interface CircleState {
-	br: BreakerState;
+	breaker: BreakerState;
 	/** Times the breaker opened (kept tripHistoryHours) — refunds are decided against these. */
 	trips: number[];
 	/**
@@ -143,7 +143,7 @@ export interface CircleState {
 	la: number;
 	/** Absent = 1 (not slowed): stored only when it says something, the state is kept under 64 KiB. */
 	w?: number;
-	n: CircleCounters;
+	counters: CircleCounters;
 }
 
 export interface InFlightCall {
@@ -273,7 +273,16 @@ export function emptyTotals(): Totals {
 
 export function emptyCircle(now: number): CircleState {
 	return {
-		br: { s: 'closed', since: now, until: 0, k: 0, why: '', pr: 0, pd: 0, closedAt: 0 },
+		breaker: {
+			mode: 'closed',
+			since: now,
+			until: 0,
+			cooldownLevel: 0,
+			why: '',
+			probesReleased: 0,
+			probeOutcomes: 0,
+			closedAt: 0,
+		},
 		trips: [],
 		win: [],
 		run: [0, 0],
@@ -283,7 +292,15 @@ export function emptyCircle(now: number): CircleState {
 		dr: 0,
 		bl: 0,
 		la: 0,
-		n: { att: 0, comp: 0, busy: 0, na: 0, fail: 0, oth: 0, ref: 0 },
+		counters: {
+			attempted: 0,
+			completed: 0,
+			busy: 0,
+			noAnswer: 0,
+			failed: 0,
+			other: 0,
+			refunded: 0,
+		},
 	};
 }
 
@@ -315,7 +332,7 @@ export function cloneState(s: CampaignState): CampaignState {
 	const circles: Record<string, CircleState> = {};
 	for (const [k, c] of Object.entries(s.circles)) {
 		circles[k] = {
-			br: { ...c.br },
+			breaker: { ...c.breaker },
 			trips: c.trips.slice(),
 			tl: c.tl ? c.tl.slice() : undefined,
 			ro: c.ro ? [c.ro[0], c.ro[1]] : undefined,
@@ -329,7 +346,7 @@ export function cloneState(s: CampaignState): CampaignState {
 			bl: c.bl,
 			la: c.la,
 			w: c.w,
-			n: { ...c.n },
+			counters: { ...c.counters },
 		};
 	}
 	return {
@@ -372,22 +389,23 @@ const num = (v: unknown, d: number): number => (isNum(v) ? v : d);
 function migrateCircle(stored: unknown, now: number): CircleState | null {
 	if (!isObj(stored)) return null;
 	const raw = fromStored(stored, CIRCLE_KEYS);
-	if (!isObj(raw.br) || !isObj(raw.n)) return null;
+	if (!isObj(raw.breaker) || !isObj(raw.counters)) return null;
 	const base = emptyCircle(now);
-	const br = fromStored(raw.br, BREAKER_KEYS);
-	const mode = br.s === 'open' || br.s === 'half-open' || br.s === 'closed' ? br.s : 'closed';
+	const br = fromStored(raw.breaker, BREAKER_KEYS);
+	const mode =
+		br.mode === 'open' || br.mode === 'half-open' || br.mode === 'closed' ? br.mode : 'closed';
 	const arrNum = (v: unknown, len: number): number[] | null =>
 		Array.isArray(v) && v.length === len && v.every(isNum) ? (v as number[]) : null;
-	const n = fromStored(raw.n, COUNTER_KEYS);
+	const n = fromStored(raw.counters, COUNTER_KEYS);
 	return {
-		br: {
-			s: mode,
+		breaker: {
+			mode,
 			since: num(br.since, now),
 			until: num(br.until, 0),
-			k: num(br.k, 0),
+			cooldownLevel: num(br.cooldownLevel, 0),
 			why: typeof br.why === 'string' ? br.why : '',
-			pr: num(br.pr, 0),
-			pd: num(br.pd, 0),
+			probesReleased: num(br.probesReleased, 0),
+			probeOutcomes: num(br.probeOutcomes, 0),
 			closedAt: num(br.closedAt, 0),
 		},
 		trips: Array.isArray(raw.trips) ? raw.trips.filter(isNum) : [],
@@ -416,14 +434,14 @@ function migrateCircle(stored: unknown, now: number): CircleState | null {
 		bl: num(raw.bl, 0),
 		la: num(raw.la, 0),
 		w: isNum(raw.w) && raw.w !== 1 ? raw.w : undefined,
-		n: {
-			att: num(n.att, 0),
-			comp: num(n.comp, 0),
+		counters: {
+			attempted: num(n.attempted, 0),
+			completed: num(n.completed, 0),
 			busy: num(n.busy, 0),
-			na: num(n.na, 0),
-			fail: num(n.fail, 0),
-			oth: num(n.oth, 0),
-			ref: num(n.ref, 0),
+			noAnswer: num(n.noAnswer, 0),
+			failed: num(n.failed, 0),
+			other: num(n.other, 0),
+			refunded: num(n.refunded, 0),
 		},
 	};
 }

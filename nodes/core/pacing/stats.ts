@@ -165,10 +165,15 @@ function circleRow(
 	share: TickShare,
 	settings: PacingSettings,
 ): CircleStatsRow {
-	const resolved = c.n.comp + c.n.busy + c.n.na + c.n.fail + c.n.oth;
+	const resolved =
+		c.counters.completed +
+		c.counters.busy +
+		c.counters.noAnswer +
+		c.counters.failed +
+		c.counters.other;
 	let next = 0;
-	if (c.br.s === 'half-open') next = Math.min(probeSlots(c, settings), c.bl);
-	else if (c.br.s === 'closed' && share.weighted > 0)
+	if (c.breaker.mode === 'half-open') next = Math.min(probeSlots(c, settings), c.bl);
+	else if (c.breaker.mode === 'closed' && share.weighted > 0)
 		next =
 			Math.round(((share.tickBudget * c.bl * circleWeight(h, settings)) / share.weighted) * 10) /
 			10;
@@ -177,22 +182,22 @@ function circleRow(
 	return {
 		circle: name,
 		circleName: (CIRCLES as Record<string, string>)[name] ?? null,
-		breaker: c.br.s,
-		breakerSince: c.br.since,
-		probeAt: c.br.s === 'open' ? c.br.until : null,
-		tripReason: c.br.why || null,
-		cooldownLevel: c.br.k,
+		breaker: c.breaker.mode,
+		breakerSince: c.breaker.since,
+		probeAt: c.breaker.mode === 'open' ? c.breaker.until : null,
+		tripReason: c.breaker.why || null,
+		cooldownLevel: c.breaker.cooldownLevel,
 		trips: c.trips.length,
-		probesReleased: c.br.pr,
-		probesResolved: c.br.pd,
-		attempted: c.n.att,
-		completed: c.n.comp,
-		busy: c.n.busy,
-		noAnswer: c.n.na,
-		failed: c.n.fail,
-		other: c.n.oth,
-		refunded: c.n.ref,
-		completionPct: pct(c.n.comp, resolved),
+		probesReleased: c.breaker.probesReleased,
+		probesResolved: c.breaker.probeOutcomes,
+		attempted: c.counters.attempted,
+		completed: c.counters.completed,
+		busy: c.counters.busy,
+		noAnswer: c.counters.noAnswer,
+		failed: c.counters.failed,
+		other: c.counters.other,
+		refunded: c.counters.refunded,
+		completionPct: pct(c.counters.completed, resolved),
 		inFlight: share.inFlightBy.get(name) ?? 0,
 		backlog: c.bl,
 		lastRelease: c.la,
@@ -271,7 +276,8 @@ export function getStats(state: CampaignState, now: number, settings: PacingSett
 		if (!f.callSid) reserved++;
 	}
 	let weighted = 0;
-	for (const c of Object.values(s.circles)) if (c.br.s === 'closed') weighted += c.bl * (c.w ?? 1);
+	for (const c of Object.values(s.circles))
+		if (c.breaker.mode === 'closed') weighted += c.bl * (c.w ?? 1);
 	const share: TickShare = {
 		tickBudget: (ratePerMinute * settings.tickSeconds) / 60,
 		weighted,

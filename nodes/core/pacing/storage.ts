@@ -36,30 +36,30 @@ export const CALL_KEYS = {
 
 /** Stored key of each field of a circle's breaker. */
 export const BREAKER_KEYS = {
-	s: 's',
+	mode: 's',
 	since: 'since',
 	until: 'until',
-	k: 'k',
+	cooldownLevel: 'k',
 	why: 'why',
-	pr: 'pr',
-	pd: 'pd',
+	probesReleased: 'pr',
+	probeOutcomes: 'pd',
 	closedAt: 'closedAt',
 } as const satisfies KeyTable<BreakerState>;
 
 /** Stored key of each of a circle's counters. */
 export const COUNTER_KEYS = {
-	att: 'att',
-	comp: 'comp',
+	attempted: 'att',
+	completed: 'comp',
 	busy: 'busy',
-	na: 'na',
-	fail: 'fail',
-	oth: 'oth',
-	ref: 'ref',
+	noAnswer: 'na',
+	failed: 'fail',
+	other: 'oth',
+	refunded: 'ref',
 } as const satisfies KeyTable<CircleCounters>;
 
 /** Stored key of each field of a circle. */
 export const CIRCLE_KEYS = {
-	br: 'br',
+	breaker: 'br',
 	trips: 'trips',
 	tl: 'tl',
 	ro: 'ro',
@@ -73,7 +73,7 @@ export const CIRCLE_KEYS = {
 	bl: 'bl',
 	la: 'la',
 	w: 'w',
-	n: 'n',
+	counters: 'n',
 } as const satisfies KeyTable<CircleState>;
 
 /** Stored key of each field of a contact's pending row writes. */
@@ -146,8 +146,8 @@ export function storedState(s: CampaignState): Stored {
 	for (const name of Object.keys(s.circles)) {
 		const c = s.circles[name];
 		const stored = toStored(c, CIRCLE_KEYS);
-		stored[CIRCLE_KEYS.br] = toStored(c.br, BREAKER_KEYS);
-		stored[CIRCLE_KEYS.n] = toStored(c.n, COUNTER_KEYS);
+		stored[CIRCLE_KEYS.breaker] = toStored(c.breaker, BREAKER_KEYS);
+		stored[CIRCLE_KEYS.counters] = toStored(c.counters, COUNTER_KEYS);
 		put(circles, name, stored);
 	}
 	out[STATE_KEYS.circles] = circles;

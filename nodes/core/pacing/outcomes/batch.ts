@@ -152,5 +152,5 @@ export function inFlightUnderOtherSid(b: OutcomeBatch, r: Report): InFlightCall 
 /** Counts a placed call (campaign and circle totals) when its CallSid is first seen. */
 export function countAttempt(b: OutcomeBatch, circle: string): void {
 	b.state.totals.attempted++;
-	if (circle) circleOf(b.state, circle, b.now).n.att++;
+	if (circle) circleOf(b.state, circle, b.now).counters.attempted++;
 }

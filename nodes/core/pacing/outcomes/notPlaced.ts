@@ -20,8 +20,12 @@ export function recordNotPlaced(b: OutcomeBatch, r: Report): OutcomeResult {
 		if (cs) {
 			dropCall(cs, f.sendAt);
 			// a probe that was never placed gives its slot back
-			if (f.probe && cs.br.s === 'half-open' && cs.br.pr > cs.br.pd)
-				cs.br = { ...cs.br, pr: cs.br.pr - 1 };
+			if (
+				f.probe &&
+				cs.breaker.mode === 'half-open' &&
+				cs.breaker.probesReleased > cs.breaker.probeOutcomes
+			)
+				cs.breaker = { ...cs.breaker, probesReleased: cs.breaker.probesReleased - 1 };
 		}
 	}
 	s.totals.notPlaced++;

@@ -32,7 +32,7 @@ export function advanceBreakers(
 	}
 	const health = healthPicture(s, now, settings);
 	for (const [name, c] of Object.entries(s.circles)) {
-		if (c.br.s !== 'closed') continue;
+		if (c.breaker.mode !== 'closed') continue;
 		if (!matureRuns(c, now, health.circles.get(name)!.exp, settings)) continue;
 		const reason = evaluateTrip(health.circles.get(name), c, settings);
 		if (reason) transitions.push(openBreaker(name, c, now, reason, settings));

@@ -103,7 +103,7 @@ export function repairFromRow(
 	s.inFlight.push(call);
 	s.totals.attempted++;
 	s.totals.recovered++;
-	if (circle) circleOf(s, circle, now).n.att++;
+	if (circle) circleOf(s, circle, now).counters.attempted++;
 	ctx.liveSids.set(sid, cat ? NaN : at);
 	const end = at + leaseMs(settings);
 	ctx.liveByContact.set(key, Math.max(end, ctx.liveByContact.get(key) ?? 0));

@@ -77,7 +77,7 @@ function reserveCall(
 	settings: PacingSettings,
 ): ReleasedCall | string {
 	const cs = circleOf(s, circle, now);
-	const probe = cs.br.s === 'half-open';
+	const probe = cs.breaker.mode === 'half-open';
 	const attempt = scan.used[index] + 1;
 	const refunded = scan.refund[index] === 1;
 	const placedAt = Math.ceil(sendAt / 1000) * 1000;
@@ -136,12 +136,12 @@ function reserveInState(
 ): void {
 	if (probe) {
 		call.probe = 1;
-		cs.br = { ...cs.br, pr: cs.br.pr + 1 };
+		cs.breaker = { ...cs.breaker, probesReleased: cs.breaker.probesReleased + 1 };
 	} else enqueueCall(cs, call.sendAt);
 	if (refunded) {
 		call.reusesRefund = 1;
 		s.totals.refunded++;
-		cs.n.ref++;
+		cs.counters.refunded++;
 	}
 	s.inFlight.push(call);
 }
