@@ -167,7 +167,7 @@ describe('breaker', () => {
 		const mh = getStats(f.state, f.now, f.s).circles.find((c) => c.circle === 'MH')!;
 		const contacts = [...Array(200)].map((_, i) => ({ key: `k${i}`, circle: i % 2 ? 'MH' : 'DL' }));
 		const r = release(f.state, contacts, f.now, f.s);
-		expect(r.state.circles.MH.w ?? 1).toBe(1); // stored only when slowed
+		expect(r.state.circles.MH.weight ?? 1).toBe(1); // stored only when slowed
 		expect(mh.window.expectedCompletionPct).toBeLessThan(25);
 	});
 
@@ -202,7 +202,7 @@ describe('breaker', () => {
 			['closed', 'a probe call completed'],
 		]);
 		expect(res.state.circles.MH.breaker).toMatchObject({ mode: 'closed', cooldownLevel: 0 });
-		expect(res.state.circles.MH.win).toEqual([]);
+		expect(res.state.circles.MH.healthWindow).toEqual([]);
 		// recovery ramp: calls per tick grow linearly from probeCalls to a full tick's budget over one health window
 		expect(release(res.state, contacts.slice(3), open.until! + 75000, s).released).toHaveLength(3);
 		expect(

@@ -654,7 +654,7 @@ describe('cases the fuzz found (fixed)', () => {
 		const stored = JSON.parse(JSON.stringify(storedState(st)));
 		stored.circles.AS.hc = -1e300;
 		const m = migrateState(stored, CAMPAIGN, MON_10 + 60000);
-		expect(m.state.circles.AS.hc).toBe(0);
+		expect(m.state.circles.AS.hardConsumed).toBe(0);
 		const { ms } = timed(() =>
 			releaseTick(recordOutcomes(m.state, [], MON_10 + 61000, S).state, rows, MON_10 + 62000, S),
 		);

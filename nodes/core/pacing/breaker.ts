@@ -71,8 +71,8 @@ export function evaluateTrip(
 		const f = h.fast;
 		if (f.n >= s.fastMinResolved && f.fail >= s.fastFailedShare * f.n) return 'failed_burst';
 	}
-	if (c.run[0] >= s.failedRunThreshold) return 'failed_run';
-	if (c.run[1] >= s.silentRunThreshold) return 'silent_run';
+	if (c.cusum[0] >= s.failedRunThreshold) return 'failed_run';
+	if (c.cusum[1] >= s.silentRunThreshold) return 'silent_run';
 	if (!h) return null;
 	const w = h.win;
 	if (w.n >= s.minVolume) {
@@ -116,15 +116,18 @@ export function openBreaker(
 	// Refunds cover only calls placed since then, not genuine failures from before the outage.
 	const windowMs = s.healthWindowSeconds * 1000;
 	let back = windowMs;
-	const ro = c.ro;
-	if (reason === 'failed_run' && ro && ro[0] > 0) back = now - ro[0] * 1000;
-	else if (reason === 'silent_run' && ro && ro[1] > 0) back = now - ro[1] * 1000;
+	const starts = c.runStarts;
+	if (reason === 'failed_run' && starts && starts[0] > 0) back = now - starts[0] * 1000;
+	else if (reason === 'silent_run' && starts && starts[1] > 0) back = now - starts[1] * 1000;
 	else if (reason === 'failed_burst') back = (s.fastWindowSeconds + s.failFastSeconds) * 1000;
 	else if (from === 'half-open') back = now - roundStart; // only this round's probes: earlier calls were judged
 	back = Math.max(0, Math.min(windowMs, back));
-	const tl = c.tl && c.tl.length === c.trips.length ? c.tl : c.trips.map(() => windowMs);
+	const tl =
+		c.tripLookback && c.tripLookback.length === c.trips.length
+			? c.tripLookback
+			: c.trips.map(() => windowMs);
 	tl.push(back);
-	c.tl = tl;
+	c.tripLookback = tl;
 	c.trips.push(now);
 	resetRuns(c);
 	return {
@@ -183,7 +186,7 @@ export function closeBreaker(
 		probeOutcomes: 0,
 		closedAt: now,
 	};
-	c.win = [];
+	c.healthWindow = [];
 	resetRuns(c);
 	return {
 		circle,

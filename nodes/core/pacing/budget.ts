@@ -129,7 +129,7 @@ export function circleDemands(
 			weight,
 			cap: capF,
 			probe: false,
-			carry: f > 0 ? cs.dr : 0,
+			carry: f > 0 ? cs.carry : 0,
 			floor: f > 0 ? floor : 0,
 		});
 		if (capR > 0)
@@ -139,7 +139,7 @@ export function circleDemands(
 				weight,
 				cap: capR,
 				probe: false,
-				carry: f > 0 ? 0 : cs.dr,
+				carry: f > 0 ? 0 : cs.carry,
 				floor: f > 0 ? 0 : floor,
 			});
 		capacity += capF + capR;
@@ -231,10 +231,10 @@ export function noteCircleShares(
 		const inFirst = d !== undefined && d.backlog > 0;
 		const a = inFirst ? allotted.first.get(name) : allotted.retry.get(name);
 		const k = b.names.indexOf(name);
-		cs.bl = k >= 0 && d ? b.backlog[k] : 0;
-		cs.la = releasedBy.get(name) ?? 0;
-		if (d && d.weight !== 1) cs.w = d.weight;
-		else delete cs.w;
-		cs.dr = d && !d.probe && a ? a.carry : 0;
+		cs.backlog = k >= 0 && d ? b.backlog[k] : 0;
+		cs.allocated = releasedBy.get(name) ?? 0;
+		if (d && d.weight !== 1) cs.weight = d.weight;
+		else delete cs.weight;
+		cs.carry = d && !d.probe && a ? a.carry : 0;
 	}
 }

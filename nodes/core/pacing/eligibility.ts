@@ -78,7 +78,7 @@ export interface CircleGate {
 	gate: BreakerMode;
 	openUntil: number;
 	trips: readonly number[] | undefined;
-	/** Per trip: how far back before it the outage began (ms); see CircleState.tl. */
+	/** Per trip: how far back before it the outage began (ms); see CircleState.tripLookback. */
 	tl: readonly number[] | undefined;
 	/** Scratch for Release: the circle's index in this pass (-1 until seen). */
 	k: number;
@@ -165,7 +165,7 @@ export function buildEligibilityContext(
 			gate: c.breaker.mode,
 			openUntil: c.breaker.mode === 'open' ? c.breaker.until : 0,
 			trips: c.trips.length ? c.trips : undefined,
-			tl: c.tl,
+			tl: c.tripLookback,
 			k: -1,
 			answers: [],
 		});

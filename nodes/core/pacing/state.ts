@@ -12,7 +12,7 @@
  *   - sendLog entries carry a 6-character hash of the contact key, not the key itself;
  *   - per circle: breaker, counters, the health window in 15 s buckets, run statistics, learnt normal mix,
  *     recent trip times;
- *   - mh: calls finished per minute in the last hour, for the dashboard's chart (one string, <= ~255 bytes, history.ts).
+ *   - minuteHistory: calls finished per minute in the last hour, for the dashboard's chart (one string, <= ~255 bytes, history.ts).
  *   - key: the random key Release signs correlation ids with (22 characters; ../correlation.ts).
  * At 190 calls/min with 150 in flight and 22 circles it is about 45-50 KB of JSON (test/pacing/stateSize.test.ts).
  *
@@ -121,28 +121,28 @@ export interface CircleState {
 	 * Per trip (parallel to trips): how far back before the trip the outage is estimated to have begun (ms) — the
 	 * run tests' change point, or the fast rule's window; absent = the health window. Refunds use it.
 	 */
-	tl?: number[];
+	tripLookback?: number[];
 	/** Run tests' change points: placement second of the first call of the current run [hard, silent]; 0 = none. */
-	ro?: [number, number];
+	runStarts?: [number, number];
 	/** Resolved outcomes in the health window. */
-	win: HealthBucket[];
+	healthWindow: HealthBucket[];
 	/** CUSUM statistics [hard outage (failed), silent outage (no-answer)] — see runs.ts. */
-	run: [number, number];
+	cusum: [number, number];
 	/** Calls placed in the last minute or so, in placement order, waiting to feed the run tests (runs.ts). */
-	mq: number[];
-	/** How many leading mq entries the hard test has consumed. */
-	hc: number;
+	runQueue: number[];
+	/** How many leading runQueue entries the hard test has consumed. */
+	hardConsumed: number;
 	/** Failures held back from learning while failures run (health.ts, learnOrHold); absent = none. */
-	hf?: number;
+	heldFailures?: number;
 	/** Learnt normal mix, exponentially decayed: [n, completed, noAnswer, failed, updatedAt]. */
-	cal: [number, number, number, number, number];
+	normalMix: [number, number, number, number, number];
 	/** Allocation carry (deficit round robin). */
-	dr: number;
+	carry: number;
 	/** Backlog, allocation and weight at the last release (for stats). */
-	bl: number;
-	la: number;
+	backlog: number;
+	allocated: number;
 	/** Absent = 1 (not slowed): stored only when it says something, the state is kept under 64 KiB. */
-	w?: number;
+	weight?: number;
 	counters: CircleCounters;
 }
 
@@ -244,7 +244,7 @@ export interface CampaignState {
 	/** Contact-row writes not yet seen in the sheet, per contact key (rowWrites.ts). Absent = none. */
 	rows?: Record<string, PendingRow>;
 	/** Calls finished per minute in the last hour, for the dashboard (history.ts). Absent = none. */
-	mh?: StoredHistory;
+	minuteHistory?: StoredHistory;
 }
 
 export function emptyTotals(): Totals {
@@ -284,14 +284,14 @@ export function emptyCircle(now: number): CircleState {
 			closedAt: 0,
 		},
 		trips: [],
-		win: [],
-		run: [0, 0],
-		mq: [],
-		hc: 0,
-		cal: [0, 0, 0, 0, now],
-		dr: 0,
-		bl: 0,
-		la: 0,
+		healthWindow: [],
+		cusum: [0, 0],
+		runQueue: [],
+		hardConsumed: 0,
+		normalMix: [0, 0, 0, 0, now],
+		carry: 0,
+		backlog: 0,
+		allocated: 0,
 		counters: {
 			attempted: 0,
 			completed: 0,
@@ -334,18 +334,18 @@ export function cloneState(s: CampaignState): CampaignState {
 		circles[k] = {
 			breaker: { ...c.breaker },
 			trips: c.trips.slice(),
-			tl: c.tl ? c.tl.slice() : undefined,
-			ro: c.ro ? [c.ro[0], c.ro[1]] : undefined,
-			win: c.win.map((b) => b.slice() as HealthBucket),
-			run: [c.run[0], c.run[1]],
-			mq: c.mq.slice(),
-			hc: c.hc,
-			hf: c.hf,
-			cal: [c.cal[0], c.cal[1], c.cal[2], c.cal[3], c.cal[4]],
-			dr: c.dr,
-			bl: c.bl,
-			la: c.la,
-			w: c.w,
+			tripLookback: c.tripLookback ? c.tripLookback.slice() : undefined,
+			runStarts: c.runStarts ? [c.runStarts[0], c.runStarts[1]] : undefined,
+			healthWindow: c.healthWindow.map((b) => b.slice() as HealthBucket),
+			cusum: [c.cusum[0], c.cusum[1]],
+			runQueue: c.runQueue.slice(),
+			hardConsumed: c.hardConsumed,
+			heldFailures: c.heldFailures,
+			normalMix: [c.normalMix[0], c.normalMix[1], c.normalMix[2], c.normalMix[3], c.normalMix[4]],
+			carry: c.carry,
+			backlog: c.backlog,
+			allocated: c.allocated,
+			weight: c.weight,
 			counters: { ...c.counters },
 		};
 	}
@@ -360,7 +360,7 @@ export function cloneState(s: CampaignState): CampaignState {
 		circles,
 		totals: { ...s.totals },
 		rows: cloneRows(s.rows),
-		mh: cloneHistory(s.mh),
+		minuteHistory: cloneHistory(s.minuteHistory),
 	};
 }
 
@@ -409,31 +409,33 @@ function migrateCircle(stored: unknown, now: number): CircleState | null {
 			closedAt: num(br.closedAt, 0),
 		},
 		trips: Array.isArray(raw.trips) ? raw.trips.filter(isNum) : [],
-		tl:
-			Array.isArray(raw.tl) &&
+		tripLookback:
+			Array.isArray(raw.tripLookback) &&
 			Array.isArray(raw.trips) &&
-			raw.tl.length === raw.trips.length &&
-			raw.tl.every(isNum) &&
+			raw.tripLookback.length === raw.trips.length &&
+			raw.tripLookback.every(isNum) &&
 			raw.trips.every(isNum)
-				? (raw.tl as number[])
+				? (raw.tripLookback as number[])
 				: undefined,
-		ro: (arrNum(raw.ro, 2) as [number, number] | null) ?? undefined,
-		win: Array.isArray(raw.win)
-			? (raw.win.filter((b) => arrNum(b, 6) !== null) as HealthBucket[])
+		runStarts: (arrNum(raw.runStarts, 2) as [number, number] | null) ?? undefined,
+		healthWindow: Array.isArray(raw.healthWindow)
+			? (raw.healthWindow.filter((b) => arrNum(b, 6) !== null) as HealthBucket[])
 			: [],
-		run: (arrNum(raw.run, 2) as [number, number] | null) ?? base.run,
-		mq: Array.isArray(raw.mq) && raw.mq.every(isNum) ? (raw.mq as number[]) : [],
-		// an index into mq: a negative or fractional one made the run tests loop for good (test/pacing/fuzz.test.ts)
-		hc:
-			Array.isArray(raw.mq) && raw.mq.every(isNum) && isNum(raw.hc)
-				? Math.max(0, Math.min(Math.floor(raw.hc), raw.mq.length))
+		cusum: (arrNum(raw.cusum, 2) as [number, number] | null) ?? base.cusum,
+		runQueue:
+			Array.isArray(raw.runQueue) && raw.runQueue.every(isNum) ? (raw.runQueue as number[]) : [],
+		// an index into runQueue: a negative or fractional one made the run tests loop for good (test/pacing/fuzz.test.ts)
+		hardConsumed:
+			Array.isArray(raw.runQueue) && raw.runQueue.every(isNum) && isNum(raw.hardConsumed)
+				? Math.max(0, Math.min(Math.floor(raw.hardConsumed), raw.runQueue.length))
 				: 0,
-		hf: isNum(raw.hf) && raw.hf > 0 ? Math.floor(raw.hf) : undefined,
-		cal: (arrNum(raw.cal, 5) as CircleState['cal'] | null) ?? base.cal,
-		dr: num(raw.dr, 0),
-		bl: num(raw.bl, 0),
-		la: num(raw.la, 0),
-		w: isNum(raw.w) && raw.w !== 1 ? raw.w : undefined,
+		heldFailures:
+			isNum(raw.heldFailures) && raw.heldFailures > 0 ? Math.floor(raw.heldFailures) : undefined,
+		normalMix: (arrNum(raw.normalMix, 5) as CircleState['normalMix'] | null) ?? base.normalMix,
+		carry: num(raw.carry, 0),
+		backlog: num(raw.backlog, 0),
+		allocated: num(raw.allocated, 0),
+		weight: isNum(raw.weight) && raw.weight !== 1 ? raw.weight : undefined,
 		counters: {
 			attempted: num(n.attempted, 0),
 			completed: num(n.completed, 0),
@@ -604,8 +606,8 @@ export function migrateState(
 	};
 	const rows = migrateRows(raw.rows);
 	if (Object.keys(rows).length) state.rows = rows;
-	const mh = migrateHistory(raw.mh);
-	if (mh) state.mh = mh;
+	const mh = migrateHistory(raw.minuteHistory);
+	if (mh) state.minuteHistory = mh;
 	state.sendLog.sort((a, b) => a[0] - b[0]);
 	state.reconcileLog.sort((a, b) => a - b);
 	state.done.sort((a, b) => a[0] - b[0]);
@@ -636,11 +638,13 @@ export function pruneInPlace(s: CampaignState, now: number, settings: PacingSett
 	const minBucket = floor((now - settings.healthWindowSeconds * 1000) / bucketMs);
 	const tripFrom = now - settings.tripHistoryHours * 3600000;
 	for (const c of Object.values(s.circles)) {
-		if (c.win.length && c.win[0][0] <= minBucket) c.win = c.win.filter((b) => b[0] > minBucket);
+		if (c.healthWindow.length && c.healthWindow[0][0] <= minBucket)
+			c.healthWindow = c.healthWindow.filter((b) => b[0] > minBucket);
 		if (c.trips.length && c.trips[0] < tripFrom) {
 			const keep = c.trips.map((t) => t >= tripFrom);
-			if (c.tl && c.tl.length === c.trips.length) c.tl = c.tl.filter((_, i) => keep[i]);
-			else c.tl = undefined;
+			if (c.tripLookback && c.tripLookback.length === c.trips.length)
+				c.tripLookback = c.tripLookback.filter((_, i) => keep[i]);
+			else c.tripLookback = undefined;
 			c.trips = c.trips.filter((_, i) => keep[i]);
 		}
 	}

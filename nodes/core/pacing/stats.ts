@@ -107,7 +107,7 @@ export interface PacingStats {
 
 /**
  * Finished calls of the health window (default the last 5 minutes in 20 s buckets), all circles together: the only
- * history the state keeps (state.ts: per-circle `win`). Calls counted while their circle's breaker was not closed
+ * history the state keeps (state.ts: per-circle `healthWindow`). Calls counted while their circle's breaker was not closed
  * are not in it (health.ts feeds the window only from closed circles).
  */
 export interface RecentActivity {
@@ -127,7 +127,7 @@ export function recentActivity(
 	const from = Math.floor((now - settings.healthWindowSeconds * 1000) / bucketMs);
 	const pooled = new Map<number, { resolved: number; completed: number }>();
 	for (const c of Object.values(state.circles)) {
-		for (const b of c.win) {
+		for (const b of c.healthWindow) {
 			if (b[0] <= from || b[0] > last) continue;
 			const p = pooled.get(b[0]) ?? { resolved: 0, completed: 0 };
 			p.resolved += b[1] + b[2] + b[3] + b[4] + b[5];
@@ -172,11 +172,12 @@ function circleRow(
 		c.counters.failed +
 		c.counters.other;
 	let next = 0;
-	if (c.breaker.mode === 'half-open') next = Math.min(probeSlots(c, settings), c.bl);
+	if (c.breaker.mode === 'half-open') next = Math.min(probeSlots(c, settings), c.backlog);
 	else if (c.breaker.mode === 'closed' && share.weighted > 0)
 		next =
-			Math.round(((share.tickBudget * c.bl * circleWeight(h, settings)) / share.weighted) * 10) /
-			10;
+			Math.round(
+				((share.tickBudget * c.backlog * circleWeight(h, settings)) / share.weighted) * 10,
+			) / 10;
 	const w = h.win;
 	const winPct = pct(w.comp, w.n);
 	return {
@@ -199,9 +200,9 @@ function circleRow(
 		refunded: c.counters.refunded,
 		completionPct: pct(c.counters.completed, resolved),
 		inFlight: share.inFlightBy.get(name) ?? 0,
-		backlog: c.bl,
-		lastRelease: c.la,
-		weight: Math.round((c.w ?? 1) * 100) / 100,
+		backlog: c.backlog,
+		lastRelease: c.allocated,
+		weight: Math.round((c.weight ?? 1) * 100) / 100,
 		nextReleaseBudget: next,
 		window: {
 			resolved: w.n,
@@ -215,8 +216,8 @@ function circleRow(
 			expectedCompletionPct: Math.round(h.exp.p * 1000) / 10,
 			baselineCompletionPct: h.exp.baselineN ? Math.round(h.exp.baselineP * 1000) / 10 : null,
 			baselineResolved: h.exp.baselineN,
-			failedRun: Math.round(c.run[0] * 10) / 10,
-			silentRun: Math.round(c.run[1] * 10) / 10,
+			failedRun: Math.round(c.cusum[0] * 10) / 10,
+			silentRun: Math.round(c.cusum[1] * 10) / 10,
 		},
 		belowTarget:
 			settings.targetCompletionPct > 0 && winPct !== null
@@ -277,7 +278,7 @@ export function getStats(state: CampaignState, now: number, settings: PacingSett
 	}
 	let weighted = 0;
 	for (const c of Object.values(s.circles))
-		if (c.breaker.mode === 'closed') weighted += c.bl * (c.w ?? 1);
+		if (c.breaker.mode === 'closed') weighted += c.backlog * (c.weight ?? 1);
 	const share: TickShare = {
 		tickBudget: (ratePerMinute * settings.tickSeconds) / 60,
 		weighted,

@@ -61,18 +61,18 @@ export const COUNTER_KEYS = {
 export const CIRCLE_KEYS = {
 	breaker: 'br',
 	trips: 'trips',
-	tl: 'tl',
-	ro: 'ro',
-	win: 'win',
-	run: 'run',
-	mq: 'mq',
-	hc: 'hc',
-	hf: 'hf',
-	cal: 'cal',
-	dr: 'dr',
-	bl: 'bl',
-	la: 'la',
-	w: 'w',
+	tripLookback: 'tl',
+	runStarts: 'ro',
+	healthWindow: 'win',
+	cusum: 'run',
+	runQueue: 'mq',
+	hardConsumed: 'hc',
+	heldFailures: 'hf',
+	normalMix: 'cal',
+	carry: 'dr',
+	backlog: 'bl',
+	allocated: 'la',
+	weight: 'w',
 	counters: 'n',
 } as const satisfies KeyTable<CircleState>;
 
@@ -104,7 +104,7 @@ export const STATE_KEYS = {
 	circles: 'circles',
 	totals: 'totals',
 	rows: 'rows',
-	mh: 'mh',
+	minuteHistory: 'mh',
 } as const satisfies KeyTable<CampaignState>;
 
 type Stored = Record<string, unknown>;

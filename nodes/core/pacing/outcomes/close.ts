@@ -47,7 +47,7 @@ function refundTrippedLater(b: OutcomeBatch): void {
 		const cs = b.state.circles[circle];
 		if (
 			!cs ||
-			!trippedAfter(cs.trips, placedAt, b.windowMs, b.now, cs.tl, b.releasedAheadMs) ||
+			!trippedAfter(cs.trips, placedAt, b.windowMs, b.now, cs.tripLookback, b.releasedAheadMs) ||
 			!result.writeBack
 		)
 			continue;

@@ -104,7 +104,7 @@ function refundedNow(
 		b.settings.refundOutageAttempts &&
 		isRefundable(category) &&
 		!!cs &&
-		trippedAfter(cs.trips, call.placedAt, b.windowMs, b.now, cs.tl, b.releasedAheadMs) &&
+		trippedAfter(cs.trips, call.placedAt, b.windowMs, b.now, cs.tripLookback, b.releasedAheadMs) &&
 		(call.attempt ?? 0) > 0
 	);
 }
@@ -160,8 +160,8 @@ function circleHealthNow(b: OutcomeBatch, circle: string, cs: CircleState): Circ
 	const { now, settings } = b;
 	const bucketMs = settings.healthBucketSeconds * 1000;
 	return {
-		win: tallyWindow(cs.win, floor((now - b.windowMs) / bucketMs)),
-		fast: tallyWindow(cs.win, floor((now - settings.fastWindowSeconds * 1000) / bucketMs)),
+		win: tallyWindow(cs.healthWindow, floor((now - b.windowMs) / bucketMs)),
+		fast: tallyWindow(cs.healthWindow, floor((now - settings.fastWindowSeconds * 1000) / bucketMs)),
 		exp: expectedOf(b, circle),
 	};
 }
