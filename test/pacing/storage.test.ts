@@ -5,7 +5,8 @@
  * fixtures/stored-state.json is static data as the package stored it before the engine's fields got descriptive
  * names: the state of the bench's hard-outage run (bench/policies/ours.ts) mid-outage, with a few fields the run
  * did not produce added (a recovered call, reconciliation misses, a live report, a slowed circle, an open breaker),
- * loaded and saved once so its key order is the one migrateState writes.
+ * loaded and saved once so its key order is the one migrateState writes. Since then a circle's fields at their
+ * defaults are left out (storage.ts): both forms load to the same state, in this version and in earlier ones.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -35,12 +36,51 @@ function load(json: string): { state: CampaignState; warnings: string[] } {
 	return migrateState(raw, CAMPAIGN, raw.updatedAt);
 }
 
-test('a stored state loads and saves back byte for byte', () => {
+/**
+ * The fixture as this version stores it: the same bytes, without the circle fields that hold the value loading gives
+ * them when absent (zero counters, a breaker's zero fields, empty queues), in the same order.
+ */
+function withoutDefaults(json: string): string {
+	const zero = (v: unknown) =>
+		v === 0 || v === '' || (Array.isArray(v) && v.length <= 2 && v.every((x) => x === 0));
+	const drop = (o: Record<string, unknown>, keys: string[]) =>
+		Object.fromEntries(Object.entries(o).filter(([k, v]) => !(keys.includes(k) && zero(v))));
+	const raw = JSON.parse(json) as { circles: Record<string, Record<string, unknown>> };
+	for (const [name, c] of Object.entries(raw.circles)) {
+		const circle = drop(c, ['win', 'run', 'mq', 'hc', 'dr', 'bl', 'la']);
+		circle.br = drop(c.br as Record<string, unknown>, [
+			'until',
+			'k',
+			'why',
+			'pr',
+			'pd',
+			'closedAt',
+		]);
+		circle.n = drop(c.n as Record<string, unknown>, [
+			'att',
+			'comp',
+			'busy',
+			'na',
+			'fail',
+			'oth',
+			'ref',
+		]);
+		raw.circles[name] = circle;
+	}
+	return JSON.stringify(raw);
+}
+
+test('a stored state loads and saves back byte for byte, less the circle fields at their defaults', () => {
 	const { state, warnings } = load(FIXTURE);
 	expect(warnings).toEqual([]);
-	expect(JSON.stringify(storedState(state))).toBe(FIXTURE);
-	// and again, from what was saved
-	expect(JSON.stringify(storedState(load(JSON.stringify(storedState(state))).state))).toBe(FIXTURE);
+	const saved = JSON.stringify(storedState(state));
+	expect(saved).toBe(withoutDefaults(FIXTURE));
+	expect(saved.length).toBeLessThan(FIXTURE.length - 1500);
+	// what was saved loads to the same state, and saves back byte for byte
+	const again = load(saved);
+	expect(again.warnings).toEqual([]);
+	expect(again.state).toEqual(state);
+	expect(JSON.stringify(storedState(again.state))).toBe(saved);
 });
 
 test('the fixture holds every stored key, so the round trip checks each of them', () => {

@@ -5,8 +5,9 @@
  * Static data is loaded and saved whole on every execution and is kept under 64 KiB (test/pacing/stateSize.test.ts),
  * so the stored JSON uses 1-3 letter keys; in memory the engine uses descriptive names. Loading goes through
  * migrateState (state.ts), which reads stored objects with `fromStored` and repairs them; saving goes through
- * `storedState`. Both use the tables below, so a stored state reads and writes back byte for byte
- * (test/pacing/storage.test.ts). Changing a stored key breaks every saved campaign: add a key, never rename one.
+ * `storedState`. Both use the tables below, so a stored state reads and writes back byte for byte, less the circle
+ * fields at their defaults (test/pacing/storage.test.ts). Changing a stored key breaks every saved campaign: add a
+ * key, never rename one.
  */
 import type { PendingRow } from './rowWrites';
 import type {
@@ -125,15 +126,57 @@ export function fromStored<T>(raw: Stored, keys: KeyTable<T>): { [K in keyof T]?
 }
 
 /**
- * An object's fields under their stored keys, in the object's own order (JSON keeps insertion order, so the stored
- * bytes stay what they were); undefined fields are left out, as JSON leaves them out.
+ * Fields left out of static data while they hold the value migrateState gives them when absent (state.ts,
+ * migrateCircle): the blob stays smaller (most circles sit closed with zero counts) and reads back the same, in this
+ * version and in earlier ones, which fill the same defaults.
  */
-function toStored<T extends object>(obj: T, keys: KeyTable<T>): Stored {
+type Defaults<T> = { readonly [K in keyof T]?: number | string | readonly number[] };
+const BREAKER_DEFAULTS: Defaults<BreakerState> = {
+	until: 0,
+	cooldownLevel: 0,
+	why: '',
+	probesReleased: 0,
+	probeOutcomes: 0,
+	closedAt: 0,
+};
+const COUNTER_DEFAULTS: Defaults<CircleCounters> = {
+	attempted: 0,
+	completed: 0,
+	busy: 0,
+	noAnswer: 0,
+	failed: 0,
+	other: 0,
+	refunded: 0,
+};
+const CIRCLE_DEFAULTS: Defaults<CircleState> = {
+	healthWindow: [],
+	cusum: [0, 0],
+	runQueue: [],
+	hardConsumed: 0,
+	carry: 0,
+	backlog: 0,
+	allocated: 0,
+};
+
+function isDefault(value: unknown, d: number | string | readonly number[] | undefined): boolean {
+	if (d === undefined) return false;
+	if (typeof d !== 'object') return value === d;
+	return Array.isArray(value) && value.length === d.length && value.every((v, i) => v === d[i]);
+}
+
+/**
+ * An object's fields under their stored keys, in the object's own order (JSON keeps insertion order: the stored bytes
+ * do not depend on the names in memory); undefined fields are left out, as JSON leaves them out, and so are fields
+ * at their `defaults`.
+ */
+function toStored<T extends object>(obj: T, keys: KeyTable<T>, defaults?: Defaults<T>): Stored {
 	const table = keys as Record<string, string>;
+	const skip = defaults as Record<string, number | string | readonly number[]> | undefined;
 	const out: Stored = {};
 	for (const name of Object.keys(obj)) {
 		const value = (obj as Record<string, unknown>)[name];
-		if (value !== undefined) out[table[name] ?? name] = value;
+		if (value !== undefined && !(skip && isDefault(value, skip[name])))
+			out[table[name] ?? name] = value;
 	}
 	return out;
 }
@@ -145,9 +188,9 @@ export function storedState(s: CampaignState): Stored {
 	const circles: Stored = {};
 	for (const name of Object.keys(s.circles)) {
 		const c = s.circles[name];
-		const stored = toStored(c, CIRCLE_KEYS);
-		stored[CIRCLE_KEYS.breaker] = toStored(c.breaker, BREAKER_KEYS);
-		stored[CIRCLE_KEYS.counters] = toStored(c.counters, COUNTER_KEYS);
+		const stored = toStored(c, CIRCLE_KEYS, CIRCLE_DEFAULTS);
+		stored[CIRCLE_KEYS.breaker] = toStored(c.breaker, BREAKER_KEYS, BREAKER_DEFAULTS);
+		stored[CIRCLE_KEYS.counters] = toStored(c.counters, COUNTER_KEYS, COUNTER_DEFAULTS);
 		put(circles, name, stored);
 	}
 	out[STATE_KEYS.circles] = circles;
