@@ -13,6 +13,7 @@ import {
 	recordOutcomes,
 	release,
 	resolveSettings,
+	storedState,
 	type CampaignState,
 	type ContactInput,
 	type OutcomeInput,
@@ -157,7 +158,7 @@ export function measureCpu(n: number, seed: Seed, samples: number): CpuFigures {
 		referenceMedianMs: median(ref),
 		ratio: median(rel) / Math.max(1e-6, median(ref)),
 		inFlight: state.inFlight.length,
-		stateBytes: Buffer.byteLength(JSON.stringify(state), 'utf8'),
+		stateBytes: Buffer.byteLength(JSON.stringify(storedState(state)), 'utf8'),
 		releasedPerTick: released / samples,
 	};
 }

@@ -25,6 +25,7 @@ import {
 	recordOutcomes,
 	releaseTick,
 	resolveSettings,
+	storedState,
 	type BreakerTransition,
 	type CampaignState,
 	type ContactInput,
@@ -132,7 +133,7 @@ export class OursPolicy implements Policy {
 			row.nextRetryAt = wb.nextRetryAt;
 			row.refunded = wb.refunded;
 		}
-		this.stateBytes.push(Buffer.byteLength(JSON.stringify(this.state), 'utf8'));
+		this.stateBytes.push(Buffer.byteLength(JSON.stringify(storedState(this.state)), 'utf8'));
 	}
 
 	onConnect(now: number, req: SentConnect, answer: ConnectAnswer): void {

@@ -83,8 +83,8 @@ class PeakPolicy extends OursPolicy {
 	private sample(): void {
 		const s = this.settings;
 		for (const c of Object.values(this.state.circles)) {
-			this.peak[0] = Math.max(this.peak[0], c.run[0] / s.failedRunThreshold);
-			this.peak[1] = Math.max(this.peak[1], c.run[1] / s.silentRunThreshold);
+			this.peak[0] = Math.max(this.peak[0], c.cusum[0] / s.failedRunThreshold);
+			this.peak[1] = Math.max(this.peak[1], c.cusum[1] / s.silentRunThreshold);
 		}
 	}
 }

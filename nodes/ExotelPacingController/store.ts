@@ -17,6 +17,7 @@ import {
 	migrateState,
 	pauseCampaign,
 	STATE_VERSION,
+	storedState,
 } from '../core/pacing';
 import { toInstant } from './fields';
 import {
@@ -288,7 +289,7 @@ export function saveCampaigns(
 		}
 		const rev = Math.max(campaign.rev, recall(workflowId, campaign.name)?.rev ?? 0) + 1;
 		campaigns[campaign.name] = {
-			state,
+			state: storedState(state),
 			settings: campaign.partial,
 			rev,
 			by: PROCESS_ID,
@@ -316,7 +317,7 @@ export function saveCampaigns(
 			// a queue-mode campaign lives in static data only (forget() dropped what was remembered before the switch)
 			if (entry.rev > rev && campaigns[name]?.queue !== true)
 				campaigns[name] = {
-					state: entry.state,
+					state: storedState(entry.state),
 					settings: entry.settings,
 					rev: entry.rev,
 					by: PROCESS_ID,

@@ -10,6 +10,7 @@ import {
 	release,
 	resolveSettings,
 	type CampaignState,
+	storedState,
 } from '../../nodes/core/pacing';
 import { istIso } from '../../nodes/core/time';
 import { ExotelPacingController } from '../../nodes/ExotelPacingController/ExotelPacingController.node';
@@ -47,9 +48,9 @@ function campaign(name: string): CampaignState {
 		NOW,
 		settings,
 	).state;
-	state.circles.DL.br = {
-		...state.circles.DL.br,
-		s: 'open',
+	state.circles.DL.breaker = {
+		...state.circles.DL.breaker,
+		mode: 'open',
 		since: START_MS + 20000,
 		until: START_MS + 140000,
 		why: 'failed_run',
@@ -59,7 +60,7 @@ function campaign(name: string): CampaignState {
 
 function staticWith(...states: CampaignState[]): Record<string, unknown> {
 	const campaigns = Object.fromEntries(
-		states.map((state) => [state.campaign, { state, settings: {}, rev: 1 }]),
+		states.map((state) => [state.campaign, { state: storedState(state), settings: {}, rev: 1 }]),
 	);
 	return { exotelPacing: { version: 1, campaigns } };
 }

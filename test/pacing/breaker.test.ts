@@ -60,7 +60,7 @@ class Feed {
 		}
 	}
 	mode(circle: string) {
-		return this.state.circles[circle]?.br.s;
+		return this.state.circles[circle]?.breaker.mode;
 	}
 }
 
@@ -167,7 +167,7 @@ describe('breaker', () => {
 		const mh = getStats(f.state, f.now, f.s).circles.find((c) => c.circle === 'MH')!;
 		const contacts = [...Array(200)].map((_, i) => ({ key: `k${i}`, circle: i % 2 ? 'MH' : 'DL' }));
 		const r = release(f.state, contacts, f.now, f.s);
-		expect(r.state.circles.MH.w ?? 1).toBe(1); // stored only when slowed
+		expect(r.state.circles.MH.weight ?? 1).toBe(1); // stored only when slowed
 		expect(mh.window.expectedCompletionPct).toBeLessThan(25);
 	});
 
@@ -201,8 +201,8 @@ describe('breaker', () => {
 		expect(res.transitions.map((t) => [t.to, t.reason])).toEqual([
 			['closed', 'a probe call completed'],
 		]);
-		expect(res.state.circles.MH.br).toMatchObject({ s: 'closed', k: 0 });
-		expect(res.state.circles.MH.win).toEqual([]);
+		expect(res.state.circles.MH.breaker).toMatchObject({ mode: 'closed', cooldownLevel: 0 });
+		expect(res.state.circles.MH.healthWindow).toEqual([]);
 		// recovery ramp: calls per tick grow linearly from probeCalls to a full tick's budget over one health window
 		expect(release(res.state, contacts.slice(3), open.until! + 75000, s).released).toHaveLength(3);
 		expect(
@@ -219,8 +219,8 @@ describe('breaker', () => {
 		f.run(600, healthyAll(['MH', ...OTHERS]));
 		f.run(60, (ff) => [...healthyAll(OTHERS)(ff), ff.outcome('MH', 'failed')]);
 		let st = f.state;
-		let until = st.circles.MH.br.until;
-		const cooldowns: number[] = [(until - st.circles.MH.br.since) / 60000];
+		let until = st.circles.MH.breaker.until;
+		const cooldowns: number[] = [(until - st.circles.MH.breaker.since) / 60000];
 		for (let round = 0; round < 5; round++) {
 			const contacts = [...Array(5)].map((_, i) => ({ key: `+9197${round}${i}`, circle: 'MH' }));
 			const r = release(st, contacts, until, s);
@@ -237,8 +237,8 @@ describe('breaker', () => {
 			);
 			expect(res.transitions.at(-1)).toMatchObject({ to: 'open', reason: 'probe_failed' });
 			st = res.state;
-			until = st.circles.MH.br.until;
-			cooldowns.push((until - st.circles.MH.br.since) / 60000);
+			until = st.circles.MH.breaker.until;
+			cooldowns.push((until - st.circles.MH.breaker.since) / 60000);
 		}
 		expect(cooldowns).toEqual([2, 4, 8, 16, 30, 30]);
 	});
@@ -248,7 +248,7 @@ describe('breaker', () => {
 		const f = new Feed(s);
 		f.run(600, healthyAll(['MH', ...OTHERS]));
 		f.run(60, (ff) => [...healthyAll(OTHERS)(ff), ff.outcome('MH', 'failed')]);
-		const until = f.state.circles.MH.br.until;
+		const until = f.state.circles.MH.breaker.until;
 		const r = release(f.state, [{ key: 'p', circle: 'MH' }], until, s);
 		f.state = recordOutcomes(
 			r.state,
@@ -270,7 +270,7 @@ describe('breaker', () => {
 		const f = new Feed(s);
 		f.run(600, healthyAll(['MH', ...OTHERS]));
 		f.run(60, (ff) => [...healthyAll(OTHERS)(ff), ff.outcome('MH', 'failed')]);
-		const until = f.state.circles.MH.br.until;
+		const until = f.state.circles.MH.breaker.until;
 		const r = release(f.state, [{ key: 'p', circle: 'MH' }], until, s);
 		f.state = recordOutcomes(
 			r.state,

@@ -254,7 +254,7 @@ describe.each([
 		// and per circle
 		const byCircle = new Map<string, number>();
 		for (const c of w.truth.values()) byCircle.set(c.circle, (byCircle.get(c.circle) ?? 0) + 1);
-		for (const [circle, n] of byCircle) expect(st.circles[circle].n.att).toBe(n);
+		for (const [circle, n] of byCircle) expect(st.circles[circle].counters.attempted).toBe(n);
 	});
 
 	test('the sheet agrees with the truth: every contact row holds its last call', () => {

@@ -12,6 +12,7 @@ import {
 	type CampaignState,
 	type ContactInput,
 	type OutcomeInput,
+	storedState,
 } from '../../nodes/core/pacing';
 import {
 	CUSTOM_FIELD_MAX_LENGTH,
@@ -123,7 +124,7 @@ describe('row 2: a never-placed CallSid whose CustomField names a real contact',
 			expect(r.results[0]).toMatchObject({ action: 'ignored' });
 			expect(r.writeBacks).toEqual([]);
 			expect(r.state.totals).toMatchObject({ completed: 0, attempted: 3 });
-			expect(r.state.inFlight.map((f) => f.s)).toEqual(['S0', 'S1', 'S2']);
+			expect(r.state.inFlight.map((f) => f.callSid)).toEqual(['S0', 'S1', 'S2']);
 			expect(r.state.done).toEqual([]);
 			expect(r.warnings).toHaveLength(1);
 			expectStillCallable(r.state);
@@ -289,7 +290,9 @@ describe('legitimate reports still count', () => {
 			S,
 		);
 		expect(r.results[0].action).toBe('registered');
-		expect(r.state.inFlight).toEqual([expect.objectContaining({ c: VICTIM, s: 'REAL-7' })]);
+		expect(r.state.inFlight).toEqual([
+			expect.objectContaining({ contact: VICTIM, callSid: 'REAL-7' }),
+		]);
 	});
 });
 
@@ -314,9 +317,9 @@ describe('upgrade from unsigned (x1) correlation ids', () => {
 		expect(warnings).toEqual([]);
 		expect(state.key).toMatch(/^[A-Za-z0-9_-]{22}$/);
 		// the key is kept from then on (it is saved with the state)
-		expect(migrateState(JSON.parse(JSON.stringify(state)), 'camp', MON_10).state.key).toBe(
-			state.key,
-		);
+		expect(
+			migrateState(JSON.parse(JSON.stringify(storedState(state))), 'camp', MON_10).state.key,
+		).toBe(state.key);
 		const r = recordOutcomes(
 			state,
 			[
@@ -346,7 +349,7 @@ describe('upgrade from unsigned (x1) correlation ids', () => {
 			lastCallSid: 'S-LOST',
 		};
 		const tick = release(ignored.state, [row], MON_10 + 15000, S);
-		expect(tick.state.inFlight.map((f) => f.s)).toContain('S-LOST');
+		expect(tick.state.inFlight.map((f) => f.callSid)).toContain('S-LOST');
 		const later = MON_10 + 15000 + (S.reconcileAfterSeconds ?? 180) * 1000;
 		expect(callsToReconcile(tick.state, later, S).callSids).toContain('S-LOST');
 		const details = recordOutcomes(

@@ -22,6 +22,7 @@ import {
 	type ContactInput,
 	type OutcomeInput,
 	type PacingSettings,
+	storedState,
 } from '../../nodes/core/pacing';
 import { normalizeIndianPhone } from '../../nodes/core/phone';
 import { check, fuzzSeed, Gen, PROTO_KEYS } from '../helpers/fuzz';
@@ -75,7 +76,7 @@ function timed<T>(fn: () => T): { value: T; ms: number } {
 
 /** The invariants every state must keep, whatever it was fed. */
 function checkState(st: CampaignState, settings: PacingSettings, where: string): void {
-	const size = JSON.stringify(st).length;
+	const size = JSON.stringify(storedState(st)).length;
 	check(size <= STATE_LIMIT, SEED, `${where}: state is ${size} bytes`);
 	check(
 		st.inFlight.length <= settings.maxInFlight,
@@ -305,7 +306,7 @@ describe(`pacing engine fuzz (FUZZ_SEED=${SEED})`, () => {
 				now,
 				settings,
 			).state;
-			const inFlightBefore = new Set(state.inFlight.map((f) => f.c));
+			const inFlightBefore = new Set(state.inFlight.map((f) => f.contact));
 			let run: { value: ReturnType<typeof releaseTick>; ms: number };
 			try {
 				run = timed(() => releaseTick(state, rows, now, settings));
@@ -393,7 +394,7 @@ describe(`pacing engine fuzz (FUZZ_SEED=${SEED})`, () => {
 			MON_10 + 1000,
 			S,
 		).state;
-		const text = JSON.stringify(base);
+		const text = JSON.stringify(storedState(base));
 		const paths = (o: unknown, prefix: string[] = [], out: string[][] = []): string[][] => {
 			if (o && typeof o === 'object')
 				for (const [k, v] of Object.entries(o)) {
@@ -402,7 +403,7 @@ describe(`pacing engine fuzz (FUZZ_SEED=${SEED})`, () => {
 				}
 			return out;
 		};
-		const all = paths(base);
+		const all = paths(JSON.parse(text));
 		for (let i = 0; i < 500; i++) {
 			let blob: unknown;
 			if (g.chance(0.1)) blob = g.value(3);
@@ -610,7 +611,7 @@ describe('cases the fuzz found (fixed)', () => {
 		const alone = releaseTick(createState(CAMPAIGN, MON_10), fresh, MON_10, s);
 		expect(r.released.map((c) => c.contact)).toEqual(alone.released.map((c) => c.contact));
 		expect(r.released.length).toBeGreaterThan(0);
-		expect(r.state.inFlight.filter((f) => f.c.startsWith('+9194'))).toEqual([]);
+		expect(r.state.inFlight.filter((f) => f.contact.startsWith('+9194'))).toEqual([]);
 		expect(r.state.sendLog.every(([t]) => t <= MON_10 + s.tickSeconds * 1000)).toBe(true);
 	});
 
@@ -650,10 +651,10 @@ describe('cases the fuzz found (fixed)', () => {
 			MON_10 + 1000,
 			S,
 		).state;
-		const stored = JSON.parse(JSON.stringify(st));
+		const stored = JSON.parse(JSON.stringify(storedState(st)));
 		stored.circles.AS.hc = -1e300;
 		const m = migrateState(stored, CAMPAIGN, MON_10 + 60000);
-		expect(m.state.circles.AS.hc).toBe(0);
+		expect(m.state.circles.AS.hardConsumed).toBe(0);
 		const { ms } = timed(() =>
 			releaseTick(recordOutcomes(m.state, [], MON_10 + 61000, S).state, rows, MON_10 + 62000, S),
 		);

@@ -11,6 +11,7 @@ import {
 	recordOutcomes,
 	releaseTick,
 	type OutcomeInput,
+	storedState,
 } from '../../nodes/core/pacing';
 import { bestOf, loopFigure, watchLoop } from '../helpers/eventLoop';
 import { check, fuzzSeed, Gen } from '../helpers/fuzz';
@@ -105,7 +106,7 @@ describe(`event loop, pacing engine (FUZZ_SEED=${SEED})`, () => {
 					}),
 				);
 				released = r.value.released.length;
-				size = JSON.stringify(r.value.state).length;
+				size = JSON.stringify(storedState(r.value.state)).length;
 				return r;
 			});
 			console.log(loopFigure(`releaseTick, ${n} hostile rows`, best));

@@ -17,6 +17,7 @@ import {
 	type PartialSettings,
 	type ReleasedCall,
 	type WriteBack,
+	storedState,
 } from '../../nodes/core/pacing';
 import { correlationTag, decodeCorrelation, type Correlation } from '../../nodes/core/correlation';
 import { seededRandom } from '../../nodes/core/callerId';
@@ -233,7 +234,7 @@ export class World {
 			if (r.final) this.inReady.delete(r.key);
 			return !r.final;
 		});
-		const open = (r: ContactInput) => this.state.circles[r.circle ?? '']?.br.s === 'open';
+		const open = (r: ContactInput) => this.state.circles[r.circle ?? '']?.breaker.mode === 'open';
 		let active = this.ready.reduce((a, r) => a + (open(r) ? 0 : 1), 0);
 		while (active < cap && this.hopperStart < this.rows.length) {
 			const row = this.rows[this.hopperStart++];
@@ -463,7 +464,10 @@ export function runSerial(
 			}
 			opts.onTick?.(w, released);
 			if (opts.measureSize)
-				res.maxStateBytes = Math.max(res.maxStateBytes, JSON.stringify(w.state).length);
+				res.maxStateBytes = Math.max(
+					res.maxStateBytes,
+					JSON.stringify(storedState(w.state)).length,
+				);
 		}
 	}
 	return res;

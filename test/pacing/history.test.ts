@@ -1,5 +1,5 @@
 /**
- * The last hour's ring (nodes/core/pacing/history.ts, state.mh): calls finished per minute, completed and not, fed
+ * The last hour's ring (nodes/core/pacing/history.ts, state.minuteHistory, stored as `mh`): calls finished per minute, completed and not, fed
  * where outcomes are counted, at most 60 minutes, rolled over by the clock it is given, kept through save / load, and
  * small (the state's 64 KiB target).
  */
@@ -13,6 +13,7 @@ import {
 	recordOutcomes,
 	release,
 	type CampaignState,
+	storedState,
 } from '../../nodes/core/pacing';
 import { noteFinished } from '../../nodes/core/pacing/history';
 import { MON_10, settingsWith } from './helpers';
@@ -21,7 +22,7 @@ const s = settingsWith({ callingEnd: '23:59', maxInFlight: 500 });
 const MIN = 60_000;
 const minuteOf = (t: number) => Math.floor(t / MIN);
 /** The ring's minutes with calls: [minute, completed, not completed]. */
-const ring = (state: CampaignState) => historyBuckets(state.mh);
+const ring = (state: CampaignState) => historyBuckets(state.minuteHistory);
 
 /** Releases `count` calls at `at`, registers them, and finishes them with `statuses` (cycled) at `finishAt`. */
 function finishCalls(
@@ -68,7 +69,7 @@ describe('the per-minute ring: fed where outcomes are counted', () => {
 			'a',
 		);
 		expect(ring(state)).toEqual([[minuteOf(MON_10), 2, 6]]);
-		expect(state.mh).toEqual([minuteOf(MON_10), '0206']);
+		expect(state.minuteHistory).toEqual([minuteOf(MON_10), '0206']);
 		// a repeated callback is a duplicate: not counted again
 		const again = recordOutcomes(
 			state,
@@ -76,11 +77,11 @@ describe('the per-minute ring: fed where outcomes are counted', () => {
 			MON_10 + 40_000,
 			s,
 		).state;
-		expect(again.mh).toEqual(state.mh);
+		expect(again.minuteHistory).toEqual(state.minuteHistory);
 		expect(again.totals.duplicatesIgnored).toBe(state.totals.duplicatesIgnored + 1);
 		// live reports (registrations) are not finished calls
 		expect(
-			finishCalls(createState('c', MON_10), 0, ['completed'], MON_10, MON_10, 'b').mh,
+			finishCalls(createState('c', MON_10), 0, ['completed'], MON_10, MON_10, 'b').minuteHistory,
 		).toBeUndefined();
 	});
 
@@ -118,7 +119,7 @@ describe('bounded, and rolled over by the injected clock', () => {
 			noteFinished(state, MON_10 + m * MIN, m % 3 === 0);
 			noteFinished(state, MON_10 + m * MIN + 30_000, false);
 			expect(ring(state).length).toBeLessThanOrEqual(HISTORY_MINUTES);
-			expect(state.mh![1].length).toBeLessThanOrEqual(4 * HISTORY_MINUTES);
+			expect(state.minuteHistory![1].length).toBeLessThanOrEqual(4 * HISTORY_MINUTES);
 		}
 		const newest = minuteOf(MON_10 + 199 * MIN);
 		expect(ring(state).map((b) => b[0])).toEqual([...Array(60)].map((_, i) => newest - 59 + i));
@@ -139,7 +140,7 @@ describe('bounded, and rolled over by the injected clock', () => {
 			[minuteOf(MON_10) + 5, 0, 1],
 		]);
 		// stored: the first minute, then 4 characters per minute (base-36 completed, not completed)
-		expect(state.mh).toEqual([minuteOf(MON_10), '010000000100000000000001']);
+		expect(state.minuteHistory).toEqual([minuteOf(MON_10), '010000000100000000000001']);
 		noteFinished(state, MON_10 + 61 * MIN, true);
 		expect(ring(state).map((b) => b[0] - minuteOf(MON_10))).toEqual([2, 5, 61]);
 		noteFinished(state, MON_10, false); // more than an hour before the newest minute
@@ -159,10 +160,8 @@ describe('bounded, and rolled over by the injected clock', () => {
 		expect(
 			ring(pruneState(state, MON_10 + 64 * MIN, s)).map((b) => b[0] - minuteOf(MON_10)),
 		).toEqual([5, 61]);
-		expect(pruneState(state, MON_10 + 200 * MIN, s).mh).toBeUndefined();
-		expect('mh' in JSON.parse(JSON.stringify(pruneState(state, MON_10 + 200 * MIN, s)))).toBe(
-			false,
-		);
+		expect(pruneState(state, MON_10 + 200 * MIN, s).minuteHistory).toBeUndefined();
+		expect('mh' in storedState(pruneState(state, MON_10 + 200 * MIN, s))).toBe(false);
 	});
 });
 
@@ -176,16 +175,20 @@ describe('the storage boundary', () => {
 
 	it('survives save and load (JSON round trip through migrateState)', () => {
 		const state = busyHour();
-		const loaded = migrateState(JSON.parse(JSON.stringify(state)), 'c', MON_10 + 60 * MIN);
+		const loaded = migrateState(
+			JSON.parse(JSON.stringify(storedState(state))),
+			'c',
+			MON_10 + 60 * MIN,
+		);
 		expect(loaded.warnings).toEqual([]);
-		expect(loaded.state.mh).toEqual(state.mh);
+		expect(loaded.state.minuteHistory).toEqual(state.minuteHistory);
 		expect(lastHour(loaded.state, MON_10 + 59 * MIN)).toEqual(lastHour(state, MON_10 + 59 * MIN));
 	});
 
 	it('a state saved before the ring existed loads without one; a damaged ring is dropped or cut to its newest hour', () => {
 		const old = JSON.parse(JSON.stringify(createState('c', MON_10)));
 		delete old.mh;
-		expect(migrateState(old, 'c', MON_10).state.mh).toBeUndefined();
+		expect(migrateState(old, 'c', MON_10).state.minuteHistory).toBeUndefined();
 		const m = minuteOf(MON_10);
 		for (const bad of [
 			'nonsense',
@@ -198,17 +201,16 @@ describe('the storage boundary', () => {
 			[m, 'ZZ01'],
 			[m, '00000000'],
 		]) {
-			expect(migrateState({ ...old, mh: bad }, 'c', MON_10).state.mh).toBeUndefined();
+			expect(migrateState({ ...old, mh: bad }, 'c', MON_10).state.minuteHistory).toBeUndefined();
 		}
 		// leading empty minutes are dropped
-		expect(migrateState({ ...old, mh: [m, '000001020000'] }, 'c', MON_10).state.mh).toEqual([
-			m + 1,
-			'0102',
-		]);
+		expect(
+			migrateState({ ...old, mh: [m, '000001020000'] }, 'c', MON_10).state.minuteHistory,
+		).toEqual([m + 1, '0102']);
 		const tooLong = migrateState({ ...old, mh: [m, '0101'.repeat(90)] }, 'c', MON_10).state;
 		expect(ring(tooLong)).toHaveLength(60);
 		expect(ring(tooLong)[0][0]).toBe(m + 30);
-		expect(tooLong.mh![1]).toHaveLength(240);
+		expect(tooLong.minuteHistory![1]).toHaveLength(240);
 	});
 
 	it('a minute with more calls than two base-36 digits hold (1295) shows as 1295', () => {
@@ -220,9 +222,10 @@ describe('the storage boundary', () => {
 	it('adds little to the stored state: a full hour at 180 calls a minute is under 260 bytes of JSON', () => {
 		const state = busyHour();
 		const without = { ...state };
-		delete without.mh;
+		delete without.minuteHistory;
 		const added =
-			Buffer.byteLength(JSON.stringify(state)) - Buffer.byteLength(JSON.stringify(without));
+			Buffer.byteLength(JSON.stringify(storedState(state))) -
+			Buffer.byteLength(JSON.stringify(storedState(without)));
 		expect(ring(state)).toHaveLength(60);
 		expect(ring(state).every((b) => b[1] + b[2] === 180)).toBe(true);
 		expect(added).toBeLessThan(260);

@@ -23,8 +23,8 @@ describe('recordOutcomes', () => {
 	test('Connect Call answer registers the CallSid; the terminal callback counts it once', () => {
 		const r = setup(1);
 		const c = r.released[0];
-		expect(r.state.inFlight).toEqual([expect.objectContaining({ c: c.contact, a: 1 })]);
-		expect(r.state.inFlight[0].s).toBeUndefined();
+		expect(r.state.inFlight).toEqual([expect.objectContaining({ contact: c.contact, attempt: 1 })]);
+		expect(r.state.inFlight[0].callSid).toBeUndefined();
 		const reg = recordOutcomes(
 			r.state,
 			[{ callSid: 'S1', status: 'in-progress', correlation: c.correlation, source: 'connect' }],

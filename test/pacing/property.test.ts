@@ -29,8 +29,8 @@ describe.each([11, 23])('random campaign (seed %i)', (seed) => {
 			// Release never picks a contact whose call the state still tracks
 			const live = new Set(
 				ww.state.inFlight
-					.filter((f) => !released.some((r) => r.contact === f.c && r.placedAt === f.r))
-					.map((f) => f.c),
+					.filter((f) => !released.some((r) => r.contact === f.contact && r.placedAt === f.sendAt))
+					.map((f) => f.contact),
 			);
 			for (const r of released) if (live.has(r.contact)) releasedWhileLive.push(r.contact);
 		},

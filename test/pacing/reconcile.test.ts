@@ -116,7 +116,7 @@ describe('reconciliation', () => {
 				now + 10000 * (i + 1),
 				s,
 			).state;
-		expect(st.inFlight.map((f) => f.s)).toEqual(['SID1']);
+		expect(st.inFlight.map((f) => f.callSid)).toEqual(['SID1']);
 		expect(st.totals.abandoned).toBe(1);
 		expect(getStats(st, now + 30000, s).totals).toMatchObject({
 			inFlight: 1,

@@ -48,7 +48,7 @@ function trippedAt(T: number): {
 		correlation: corr(`+91f${i}`, 2, T - 4000 + i * 100),
 	}));
 	const batch = recordOutcomes(st, fails, T, s);
-	expect(batch.state.circles.MH.br.s).toBe('open');
+	expect(batch.state.circles.MH.breaker.mode).toBe('open');
 	expect(batch.state.circles.MH.trips).toEqual([T]);
 	return { state: batch.state, firstFailure: T - 4000, batch };
 }
@@ -67,7 +67,7 @@ describe('refunds', () => {
 				lastStatus: 'failed',
 			});
 		expect(batch.state.totals.refunded).toBe(8);
-		expect(batch.state.circles.MH.n.ref).toBe(8);
+		expect(batch.state.circles.MH.counters.refunded).toBe(8);
 	});
 
 	test('an outcome arriving after the trip, for a call placed since the outage began (the run test change point), is refunded', () => {

@@ -107,7 +107,9 @@ describe('release', () => {
 		});
 		expect(r.recovered).toBe(1);
 		expect(r.holds[0].reason).toBe('already_in_flight');
-		expect(r.state.inFlight).toEqual([expect.objectContaining({ s: 'LOST', c: 'k', rc: 1 })]);
+		expect(r.state.inFlight).toEqual([
+			expect.objectContaining({ callSid: 'LOST', contact: 'k', recoveredFromRow: 1 }),
+		]);
 		expect(r.state.totals).toMatchObject({ attempted: 1, recovered: 1 });
 		// the send log got the entry back (a lost write must not let the 60 s limit be exceeded)
 		expect(r.state.sendLog).toEqual([[MON_10 - 30000, keyHash('k')]]);
@@ -142,7 +144,7 @@ describe('release', () => {
 			includeHeld: true,
 		});
 		expect(r.state.totals).toMatchObject({ attempted: 1, busy: 0, recovered: 1 });
-		expect(r.state.inFlight.map((f) => f.s)).toEqual(['GONE']);
+		expect(r.state.inFlight.map((f) => f.callSid)).toEqual(['GONE']);
 		expect(r.holds[0]).toMatchObject({
 			reason: 'already_in_flight',
 			retryAt: MON_10 + s.tickSeconds * 1000,

@@ -15,6 +15,7 @@ import {
 	takeRowWrites,
 	type ContactInput,
 	type WriteBack,
+	storedState,
 } from '../../nodes/core/pacing';
 import { MON_10, settingsWith } from './helpers';
 
@@ -104,7 +105,7 @@ describe('row writes', () => {
 		markRowWriteSent(s, dialling(MON_10), MON_10);
 		queueRowWrite(s, outcome(MON_10, 'sid-1'));
 		queueRowWrite(s, { ...outcome(MON_10, 'x'), contact: '__proto__' });
-		const { state } = migrateState(JSON.parse(JSON.stringify(s)), 'c', MON_10);
+		const { state } = migrateState(JSON.parse(JSON.stringify(storedState(s))), 'c', MON_10);
 		expect(state.rows).toEqual(s.rows);
 		expect(Object.keys(state.rows!)).toEqual([KEY]);
 		const hostile = JSON.parse(JSON.stringify(s));

@@ -8,6 +8,7 @@ import {
 	resolveSettings,
 	recordOutcomes,
 	STATE_VERSION,
+	storedState,
 } from '../../nodes/core/pacing';
 import { MON_10, settingsWith } from './helpers';
 
@@ -94,7 +95,7 @@ describe('migrateState', () => {
 			MON_10 + 1000,
 			s,
 		).state;
-		const back = migrateState(JSON.parse(JSON.stringify(st)), 'camp', MON_10 + 2000);
+		const back = migrateState(JSON.parse(JSON.stringify(storedState(st))), 'camp', MON_10 + 2000);
 		expect(back.warnings).toEqual([]);
 		expect(back.state).toEqual(st);
 	});

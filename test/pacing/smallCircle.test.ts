@@ -117,16 +117,16 @@ describe('run tests: stragglers, learning, verification calls', () => {
 			b.placedAt + 3000,
 		);
 		state = release(state, [], a.placedAt + 70_000, s).state;
-		const run = state.circles.MH.run[0];
+		const run = state.circles.MH.cusum[0];
 		expect(run).toBeGreaterThan(0);
-		expect(state.circles.MH.mq).toEqual([]);
+		expect(state.circles.MH.runQueue).toEqual([]);
 		// A ends: it was judged already, and must not knock back the run of failures that followed it
 		state = feed(
 			state,
 			[{ callSid: 'S0', status: 'completed', at: a.placedAt + 120_000 }],
 			a.placedAt + 121_000,
 		);
-		expect(state.circles.MH.run[0]).toBe(run);
+		expect(state.circles.MH.cusum[0]).toBe(run);
 	});
 
 	test('failures are held back from learning while failures run, and learnt once the run ends', () => {
@@ -139,12 +139,12 @@ describe('run tests: stragglers, learning, verification calls', () => {
 			correlation: call(state, id, placed),
 		});
 		state = feed(state, [out('f1', 'failed', t0, t0 + 2000)], t0 + 3000);
-		const learnt = state.circles.MH.cal[0];
-		expect(state.circles.MH.run[0]).toBeGreaterThan(0);
+		const learnt = state.circles.MH.normalMix[0];
+		expect(state.circles.MH.cusum[0]).toBeGreaterThan(0);
 		state = feed(state, [out('f2', 'failed', t0 + 5000, t0 + 7000)], t0 + 8000);
 		// the second failure is held, not learnt
-		expect(state.circles.MH.cal[3]).toBeCloseTo(1, 2);
-		expect(state.circles.MH.hf).toBe(1);
+		expect(state.circles.MH.normalMix[3]).toBeCloseTo(1, 2);
+		expect(state.circles.MH.heldFailures).toBe(1);
 		// calls that do not fail end the run: the held failure is learnt then
 		for (let k = 0; k < 4; k++)
 			state = feed(
@@ -152,16 +152,16 @@ describe('run tests: stragglers, learning, verification calls', () => {
 				[out(`c${k}`, 'busy', t0 + 10_000 + k * 1000, t0 + 14_000 + k * 1000)],
 				t0 + 15_000 + k * 1000,
 			);
-		expect(state.circles.MH.run[0]).toBe(0);
-		expect(state.circles.MH.hf).toBeUndefined();
-		expect(state.circles.MH.cal[0]).toBeGreaterThan(learnt + 4.9);
-		expect(state.circles.MH.cal[3]).toBeGreaterThan(1.9);
+		expect(state.circles.MH.cusum[0]).toBe(0);
+		expect(state.circles.MH.heldFailures).toBeUndefined();
+		expect(state.circles.MH.normalMix[0]).toBeGreaterThan(learnt + 4.9);
+		expect(state.circles.MH.normalMix[3]).toBeGreaterThan(1.9);
 	});
 
 	test('verification calls: only while a run is under way, and only as many as it still needs', () => {
 		const c = emptyCircle(MON_10);
 		expect(verifyCalls(c, EXP, s)).toBe(0);
-		c.run = [3.0, 0];
+		c.cusum = [3.0, 0];
 		expect(verifyCalls(c, EXP, s)).toBe(3); // 12/min x 15 s
 		// the 5 failures it still needs (ln(0.8 / 0.04) = 3 each) are already on their way
 		for (let i = 0; i < 5; i++) enqueueCall(c, MON_10 + i * 1000);
@@ -169,12 +169,12 @@ describe('run tests: stragglers, learning, verification calls', () => {
 		expect(verifyCalls(c, EXP, { ...s, verifyCallsPerMinute: 0 })).toBe(0);
 		// a quiet silent test does not ask; one past a quarter of its threshold does
 		const q = emptyCircle(MON_10);
-		q.run = [0, 3];
+		q.cusum = [0, 3];
 		expect(verifyCalls(q, EXP, s)).toBe(0);
-		q.run = [0, 4];
+		q.cusum = [0, 4];
 		expect(verifyCalls(q, EXP, s)).toBe(3);
 		matureRuns(q, MON_10, EXP, s);
-		q.br = { ...q.br, s: 'open' };
+		q.breaker = { ...q.breaker, mode: 'open' };
 		expect(verifyCalls(q, EXP, s)).toBe(0);
 	});
 

@@ -6,6 +6,7 @@ import {
 	release,
 	resetCampaign,
 	type OutcomeInput,
+	storedState,
 } from '../../nodes/core/pacing';
 import { campaignWithFinishedCalls, MON_10, mulberry32, settingsWith, signed } from './helpers';
 
@@ -54,7 +55,7 @@ describe('getStats', () => {
 		expect(mh.nextReleaseBudget).toBeGreaterThan(0);
 		expect(st.rule.description).toMatch(/No campaign completion target/);
 		expect(st.callingWindow.open).toBe(true);
-		expect(st.stateBytes).toBe(JSON.stringify(done).length);
+		expect(st.stateBytes).toBe(JSON.stringify(storedState(done)).length);
 	});
 
 	test('pause shows in stats; reset returns a fresh state', () => {

@@ -30,14 +30,19 @@ const HOSTILE = `<script>alert("x")</script><img src=x onerror=alert(1)>'"&`;
 /** 60 contacts over MH / DL / KA: 49 placed, 20 finished (5 of each outcome); DL open, KA half-open. */
 function campaignWithCalls(name = 'diwali'): CampaignState {
 	const done = campaignWithFinishedCalls(name, ['MH', 'DL', 'KA'], MON_10 + 25000, NOW, s);
-	done.circles.DL.br = {
-		...done.circles.DL.br,
-		s: 'open',
+	done.circles.DL.breaker = {
+		...done.circles.DL.breaker,
+		mode: 'open',
 		since: MON_10 + 10000,
 		until: MON_10 + 130000,
 		why: 'failed_run',
 	};
-	done.circles.KA.br = { ...done.circles.KA.br, s: 'half-open', since: MON_10 + 20000, until: 0 };
+	done.circles.KA.breaker = {
+		...done.circles.KA.breaker,
+		mode: 'half-open',
+		since: MON_10 + 20000,
+		until: 0,
+	};
 	return done;
 }
 
@@ -204,7 +209,7 @@ describe('renderDashboard: safe to open', () => {
 	it('escapes hostile campaign and circle names: no markup from the state reaches the page', () => {
 		const state = campaignWithCalls(HOSTILE);
 		state.circles[HOSTILE] = { ...state.circles.MH };
-		state.circles.DL.br.why = HOSTILE;
+		state.circles.DL.breaker.why = HOSTILE;
 		const { html } = page(state);
 		expect(html.match(/<script>/g)).toHaveLength(1); // the page's own, at the end
 		expect(html).not.toMatch(/<img/);

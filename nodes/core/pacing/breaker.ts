@@ -66,13 +66,13 @@ export function evaluateTrip(
 	c: CircleState,
 	s: PacingSettings,
 ): TripReason | null {
-	if (c.br.s !== 'closed') return null;
+	if (c.breaker.mode !== 'closed') return null;
 	if (h) {
 		const f = h.fast;
 		if (f.n >= s.fastMinResolved && f.fail >= s.fastFailedShare * f.n) return 'failed_burst';
 	}
-	if (c.run[0] >= s.failedRunThreshold) return 'failed_run';
-	if (c.run[1] >= s.silentRunThreshold) return 'silent_run';
+	if (c.cusum[0] >= s.failedRunThreshold) return 'failed_run';
+	if (c.cusum[1] >= s.silentRunThreshold) return 'silent_run';
 	if (!h) return null;
 	const w = h.win;
 	if (w.n >= s.minVolume) {
@@ -95,26 +95,39 @@ export function openBreaker(
 	reason: TripReason,
 	s: PacingSettings,
 ): BreakerTransition {
-	const from = c.br.s;
-	const roundStart = c.br.since;
+	const from = c.breaker.mode;
+	const roundStart = c.breaker.since;
 	let k = 0;
-	if (from === 'half-open') k = c.br.k + 1;
-	else if (c.br.why !== '' && now - c.br.since < s.cooldownMaxSeconds * 1000) k = c.br.k + 1;
+	if (from === 'half-open') k = c.breaker.cooldownLevel + 1;
+	else if (c.breaker.why !== '' && now - c.breaker.since < s.cooldownMaxSeconds * 1000)
+		k = c.breaker.cooldownLevel + 1;
 	const until = now + cooldownMs(k, s);
-	c.br = { s: 'open', since: now, until, k, why: reason, pr: 0, pd: 0, closedAt: c.br.closedAt };
+	c.breaker = {
+		mode: 'open',
+		since: now,
+		until,
+		cooldownLevel: k,
+		why: reason,
+		probesReleased: 0,
+		probeOutcomes: 0,
+		closedAt: c.breaker.closedAt,
+	};
 	// How far back the outage began: the run tests' change point, the fast rule's window, else the health window.
 	// Refunds cover only calls placed since then, not genuine failures from before the outage.
 	const windowMs = s.healthWindowSeconds * 1000;
 	let back = windowMs;
-	const ro = c.ro;
-	if (reason === 'failed_run' && ro && ro[0] > 0) back = now - ro[0] * 1000;
-	else if (reason === 'silent_run' && ro && ro[1] > 0) back = now - ro[1] * 1000;
+	const starts = c.runStarts;
+	if (reason === 'failed_run' && starts && starts[0] > 0) back = now - starts[0] * 1000;
+	else if (reason === 'silent_run' && starts && starts[1] > 0) back = now - starts[1] * 1000;
 	else if (reason === 'failed_burst') back = (s.fastWindowSeconds + s.failFastSeconds) * 1000;
 	else if (from === 'half-open') back = now - roundStart; // only this round's probes: earlier calls were judged
 	back = Math.max(0, Math.min(windowMs, back));
-	const tl = c.tl && c.tl.length === c.trips.length ? c.tl : c.trips.map(() => windowMs);
+	const tl =
+		c.tripLookback && c.tripLookback.length === c.trips.length
+			? c.tripLookback
+			: c.trips.map(() => windowMs);
 	tl.push(back);
-	c.tl = tl;
+	c.tripLookback = tl;
 	c.trips.push(now);
 	resetRuns(c);
 	return {
@@ -134,9 +147,16 @@ export function advanceBreaker(
 	c: CircleState,
 	now: number,
 ): BreakerTransition | null {
-	if (c.br.s === 'open' && now >= c.br.until) {
-		const at = c.br.until;
-		c.br = { ...c.br, s: 'half-open', since: at, until: 0, pr: 0, pd: 0 };
+	if (c.breaker.mode === 'open' && now >= c.breaker.until) {
+		const at = c.breaker.until;
+		c.breaker = {
+			...c.breaker,
+			mode: 'half-open',
+			since: at,
+			until: 0,
+			probesReleased: 0,
+			probeOutcomes: 0,
+		};
 		return {
 			circle,
 			from: 'open',
@@ -156,9 +176,17 @@ export function closeBreaker(
 	now: number,
 	reason: string,
 ): BreakerTransition {
-	const from = c.br.s;
-	c.br = { ...c.br, s: 'closed', since: now, until: 0, pr: 0, pd: 0, closedAt: now };
-	c.win = [];
+	const from = c.breaker.mode;
+	c.breaker = {
+		...c.breaker,
+		mode: 'closed',
+		since: now,
+		until: 0,
+		probesReleased: 0,
+		probeOutcomes: 0,
+		closedAt: now,
+	};
+	c.healthWindow = [];
 	resetRuns(c);
 	return {
 		circle,
@@ -181,8 +209,8 @@ export function onProbeOutcome(
 	now: number,
 	s: PacingSettings,
 ): BreakerTransition | null {
-	if (c.br.s !== 'half-open') return null;
-	c.br = { ...c.br, pd: c.br.pd + 1 };
+	if (c.breaker.mode !== 'half-open') return null;
+	c.breaker = { ...c.breaker, probeOutcomes: c.breaker.probeOutcomes + 1 };
 	if (cat === 'completed' || cat === 'busy') {
 		return closeBreaker(
 			circle,
@@ -191,7 +219,8 @@ export function onProbeOutcome(
 			cat === 'completed' ? 'a probe call completed' : 'a probe call reached a busy line',
 		);
 	}
-	if (c.br.pd >= s.probeCalls) return openBreaker(circle, c, now, 'probe_failed', s);
+	if (c.breaker.probeOutcomes >= s.probeCalls)
+		return openBreaker(circle, c, now, 'probe_failed', s);
 	return null;
 }
 
@@ -206,13 +235,19 @@ export function settleVanishedProbes(
 	now: number,
 	s: PacingSettings,
 ): BreakerTransition | null {
-	if (c.br.s !== 'half-open' || probesInFlight > 0 || c.br.pr <= c.br.pd) return null;
-	c.br = { ...c.br, pd: c.br.pr };
-	if (c.br.pd >= s.probeCalls) return openBreaker(circle, c, now, 'probe_failed', s);
+	if (
+		c.breaker.mode !== 'half-open' ||
+		probesInFlight > 0 ||
+		c.breaker.probesReleased <= c.breaker.probeOutcomes
+	)
+		return null;
+	c.breaker = { ...c.breaker, probeOutcomes: c.breaker.probesReleased };
+	if (c.breaker.probeOutcomes >= s.probeCalls)
+		return openBreaker(circle, c, now, 'probe_failed', s);
 	return null;
 }
 
 /** Probe calls that may still be released into a half-open circle. */
 export function probeSlots(c: CircleState, s: PacingSettings): number {
-	return c.br.s === 'half-open' ? Math.max(0, s.probeCalls - c.br.pr) : 0;
+	return c.breaker.mode === 'half-open' ? Math.max(0, s.probeCalls - c.breaker.probesReleased) : 0;
 }

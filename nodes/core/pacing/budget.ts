@@ -60,8 +60,8 @@ export function recoveryCap(
 	ratePerMinute: number,
 	settings: PacingSettings,
 ): number {
-	if (cs.trips.length === 0 || !(cs.br.closedAt > 0)) return Infinity;
-	const elapsed = now - cs.br.closedAt;
+	if (cs.trips.length === 0 || !(cs.breaker.closedAt > 0)) return Infinity;
+	const elapsed = now - cs.breaker.closedAt;
 	const rampMs = settings.healthWindowSeconds * 1000;
 	if (elapsed < 0 || elapsed >= rampMs) return Infinity;
 	const tickBudget = (ratePerMinute * settings.tickSeconds) / 60;
@@ -105,9 +105,9 @@ export function circleDemands(
 	b.names.forEach((name, k) => {
 		const cs = circleOf(s, name, now);
 		const backlog = b.backlog[k];
-		if (cs.br.s === 'open') return; // tripped by an outcome folded from the rows just now
+		if (cs.breaker.mode === 'open') return; // tripped by an outcome folded from the rows just now
 		eligible += backlog;
-		if (cs.br.s === 'half-open') {
+		if (cs.breaker.mode === 'half-open') {
 			const cap = Math.min(backlog, probeSlots(cs, settings));
 			first.push({ circle: name, backlog, weight: 1, cap, probe: true, carry: 0 });
 			capacity += cap;
@@ -129,7 +129,7 @@ export function circleDemands(
 			weight,
 			cap: capF,
 			probe: false,
-			carry: f > 0 ? cs.dr : 0,
+			carry: f > 0 ? cs.carry : 0,
 			floor: f > 0 ? floor : 0,
 		});
 		if (capR > 0)
@@ -139,7 +139,7 @@ export function circleDemands(
 				weight,
 				cap: capR,
 				probe: false,
-				carry: f > 0 ? 0 : cs.dr,
+				carry: f > 0 ? 0 : cs.carry,
 				floor: f > 0 ? 0 : floor,
 			});
 		capacity += capF + capR;
@@ -231,10 +231,10 @@ export function noteCircleShares(
 		const inFirst = d !== undefined && d.backlog > 0;
 		const a = inFirst ? allotted.first.get(name) : allotted.retry.get(name);
 		const k = b.names.indexOf(name);
-		cs.bl = k >= 0 && d ? b.backlog[k] : 0;
-		cs.la = releasedBy.get(name) ?? 0;
-		if (d && d.weight !== 1) cs.w = d.weight;
-		else delete cs.w;
-		cs.dr = d && !d.probe && a ? a.carry : 0;
+		cs.backlog = k >= 0 && d ? b.backlog[k] : 0;
+		cs.allocated = releasedBy.get(name) ?? 0;
+		if (d && d.weight !== 1) cs.weight = d.weight;
+		else delete cs.weight;
+		cs.carry = d && !d.probe && a ? a.carry : 0;
 	}
 }

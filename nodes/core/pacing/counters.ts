@@ -6,22 +6,22 @@ export function countCategory(s: CampaignState, cs: CircleState | undefined, cat
 	switch (cat) {
 		case 'completed':
 			s.totals.completed++;
-			if (cs) cs.n.comp++;
+			if (cs) cs.counters.completed++;
 			break;
 		case 'busy':
 			s.totals.busy++;
-			if (cs) cs.n.busy++;
+			if (cs) cs.counters.busy++;
 			break;
 		case 'noAnswer':
 			s.totals.noAnswer++;
-			if (cs) cs.n.na++;
+			if (cs) cs.counters.noAnswer++;
 			break;
 		case 'failed':
 			s.totals.failed++;
-			if (cs) cs.n.fail++;
+			if (cs) cs.counters.failed++;
 			break;
 		default:
 			s.totals.other++;
-			if (cs) cs.n.oth++;
+			if (cs) cs.counters.other++;
 	}
 }

@@ -78,7 +78,7 @@ export interface CircleGate {
 	gate: BreakerMode;
 	openUntil: number;
 	trips: readonly number[] | undefined;
-	/** Per trip: how far back before it the outage began (ms); see CircleState.tl. */
+	/** Per trip: how far back before it the outage began (ms); see CircleState.tripLookback. */
 	tl: readonly number[] | undefined;
 	/** Scratch for Release: the circle's index in this pass (-1 until seen). */
 	k: number;
@@ -153,19 +153,19 @@ export function buildEligibilityContext(
 	const liveByContact = new Map<string, number>();
 	const liveSids = new Map<string, number>();
 	for (const f of state.inFlight) {
-		const end = f.r + lease;
-		const prev = liveByContact.get(f.c);
-		if (prev === undefined || end > prev) liveByContact.set(f.c, end);
-		if (f.s) liveSids.set(f.s, f.rc === 2 ? NaN : f.r);
+		const end = f.sendAt + lease;
+		const prev = liveByContact.get(f.contact);
+		if (prev === undefined || end > prev) liveByContact.set(f.contact, end);
+		if (f.callSid) liveSids.set(f.callSid, f.recoveredFromRow === 2 ? NaN : f.sendAt);
 	}
 	const gates = new Map<string, CircleGate>();
 	for (const [name, c] of Object.entries(state.circles)) {
 		gates.set(name, {
 			name,
-			gate: c.br.s,
-			openUntil: c.br.s === 'open' ? c.br.until : 0,
+			gate: c.breaker.mode,
+			openUntil: c.breaker.mode === 'open' ? c.breaker.until : 0,
 			trips: c.trips.length ? c.trips : undefined,
-			tl: c.tl,
+			tl: c.tripLookback,
 			k: -1,
 			answers: [],
 		});

@@ -46,7 +46,7 @@ export function bucketIndex(t: number, s: PacingSettings): number {
 /** Adds one resolved outcome at time `at` to the circle's window (owned state). */
 export function addToWindow(c: CircleState, at: number, cat: Category, s: PacingSettings): void {
 	const idx = bucketIndex(at, s);
-	const win = c.win;
+	const win = c.healthWindow;
 	let i = win.length - 1;
 	while (i >= 0 && win[i][0] > idx) i--;
 	if (i < 0 || win[i][0] !== idx) {
@@ -92,9 +92,9 @@ export function decayedCal(
 	now: number,
 	s: PacingSettings,
 ): [number, number, number, number] {
-	const dt = max(0, now - c.cal[4]);
+	const dt = max(0, now - c.normalMix[4]);
 	const f = dt === 0 ? 1 : pow(2, -dt / (s.calibrationHalfLifeMinutes * 60000));
-	return [c.cal[0] * f, c.cal[1] * f, c.cal[2] * f, c.cal[3] * f];
+	return [c.normalMix[0] * f, c.normalMix[1] * f, c.normalMix[2] * f, c.normalMix[3] * f];
 }
 
 /**
@@ -104,8 +104,9 @@ export function decayedCal(
  * A young circle always learns (its real level may differ from the pool's).
  */
 export function mayLearn(c: CircleState, h: CircleHealth, s: PacingSettings): boolean {
-	if (c.cal[0] < 2 * s.calibrationPriorWeight) return true;
-	if (c.run[0] >= s.failedRunThreshold / 2 || c.run[1] >= s.silentRunThreshold / 2) return false;
+	if (c.normalMix[0] < 2 * s.calibrationPriorWeight) return true;
+	if (c.cusum[0] >= s.failedRunThreshold / 2 || c.cusum[1] >= s.silentRunThreshold / 2)
+		return false;
 	const w = h.win;
 	if (w.n < s.minVolume) return true;
 	if (h.exp.hasBaseline && wilsonUpper(w.comp, w.n, s.confidenceZ) < s.slowBelowRatio * h.exp.p)
@@ -133,7 +134,7 @@ function addToCal(
 	const [n, comp, na, fail] = decayedCal(c, now, s);
 	// three decimals are plenty for counts with a one-hour half-life, and keep the stored state small
 	const r3 = (x: number) => round(x * 1000) / 1000;
-	c.cal = [r3(n + add[0]), r3(comp + add[1]), r3(na + add[2]), r3(fail + add[3]), now];
+	c.normalMix = [r3(n + add[0]), r3(comp + add[1]), r3(na + add[2]), r3(fail + add[3]), now];
 }
 
 /**
@@ -145,15 +146,15 @@ function addToCal(
  * failures are held (one number, and only while a run has two or more of them), to keep the state small.
  */
 export function learnOrHold(c: CircleState, cat: Category, now: number, s: PacingSettings): void {
-	if (cat === 'failed' && c.run[0] > 0) c.hf = (c.hf ?? 0) + 1;
+	if (cat === 'failed' && c.cusum[0] > 0) c.heldFailures = (c.heldFailures ?? 0) + 1;
 	else learn(c, cat, now, s);
 }
 
 /** The failures held back during a run are learnt once it is over (owned state). */
 export function learnHeld(c: CircleState, now: number, s: PacingSettings): void {
-	if (!c.hf || c.run[0] > 0) return;
-	addToCal(c, [c.hf, 0, 0, c.hf], now, s);
-	delete c.hf;
+	if (!c.heldFailures || c.cusum[0] > 0) return;
+	addToCal(c, [c.heldFailures, 0, 0, c.heldFailures], now, s);
+	delete c.heldFailures;
 }
 
 // ---- Wilson score bounds ---------------------------------------------------------------------------------------
@@ -229,10 +230,10 @@ export function healthPicture(state: CampaignState, now: number, s: PacingSettin
 	let pool = emptyTally();
 	const poolCal: [number, number, number, number] = [0, 0, 0, 0];
 	for (const [name, c] of Object.entries(state.circles)) {
-		const win = tallyWindow(c.win, fromIdx);
-		const fast = tallyWindow(c.win, fastFrom);
+		const win = tallyWindow(c.healthWindow, fromIdx);
+		const fast = tallyWindow(c.healthWindow, fastFrom);
 		const cal = decayedCal(c, now, s);
-		const closed = c.br.s === 'closed';
+		const closed = c.breaker.mode === 'closed';
 		tallies.set(name, { win, fast, cal, closed });
 		if (closed) pool = addTally(pool, win);
 		for (let i = 0; i < 4; i++) poolCal[i] += cal[i];

@@ -1,6 +1,6 @@
 /**
  * The last hour at a glance: calls finished per minute, completed and not, all circles together, for the dashboard's
- * chart (core/dashboard.ts). The health window (per-circle `win`) is too short for it (5 minutes) and leaves out
+ * chart (core/dashboard.ts). The health window (per-circle `healthWindow`) is too short for it (5 minutes) and leaves out
  * circles whose breaker is not closed, so the state keeps this small ring as well.
  *
  * A call is put in the minute it was COUNTED (the `now` of recordOutcomes), not the minute Exotel says it ended: the
@@ -10,7 +10,7 @@
  * STORED COMPACTLY: the state sits close to its 64 KiB target at full rate (test/pacing/stateSize.test.ts), so the
  * ring is one string, not 60 small arrays (which took ~1.1 KB at 180 calls a minute):
  *
- *   state.mh = [first minute, "ccnnccnn..."]    minute = floor(t / 60 s); then 4 characters per minute from the first:
+ *   state.minuteHistory = [first minute, "ccnnccnn..."]    minute = floor(t / 60 s); then 4 characters per minute from the first:
  *                                               completed and not completed, 2 base-36 digits each (capped at 1295)
  *
  * The first minute always has calls; minutes without calls after it are "0000". At most 60 minutes: <= 240
@@ -66,7 +66,7 @@ function trimTo(buckets: MinuteBucket[], newest: number): MinuteBucket[] {
 /** Counts one finished call into the ring (owned state). */
 export function noteFinished(s: CampaignState, now: number, completed: boolean): void {
 	const minute = Math.floor(now / MINUTE_MS);
-	const buckets = historyBuckets(s.mh);
+	const buckets = historyBuckets(s.minuteHistory);
 	const newest = buckets.length ? Math.max(minute, buckets[buckets.length - 1][0]) : minute;
 	// older than the newest hour kept: nothing to show it in
 	if (minute <= newest - HISTORY_MINUTES) return;
@@ -77,13 +77,13 @@ export function noteFinished(s: CampaignState, now: number, completed: boolean):
 		buckets.sort((x, y) => x[0] - y[0]);
 	}
 	b[completed ? 1 : 2]++;
-	s.mh = pack(trimTo(buckets, newest));
+	s.minuteHistory = pack(trimTo(buckets, newest));
 }
 
 /** Drops minutes more than an hour before `now` (owned state); an empty ring is removed. */
 export function pruneHistory(s: CampaignState, now: number): void {
-	if (!s.mh) return;
-	const buckets = historyBuckets(s.mh);
+	if (!s.minuteHistory) return;
+	const buckets = historyBuckets(s.minuteHistory);
 	const newest = Math.max(
 		Math.floor(now / MINUTE_MS),
 		buckets.length ? buckets[buckets.length - 1][0] : 0,
@@ -91,8 +91,8 @@ export function pruneHistory(s: CampaignState, now: number): void {
 	const kept = trimTo(buckets, newest);
 	if (kept.length === buckets.length && kept.length) return;
 	const mh = pack(kept);
-	if (mh) s.mh = mh;
-	else delete s.mh;
+	if (mh) s.minuteHistory = mh;
+	else delete s.minuteHistory;
 }
 
 /**
@@ -127,7 +127,7 @@ export interface LastHour {
 
 export function lastHour(state: CampaignState, now: number): LastHour {
 	const current = Math.floor(now / MINUTE_MS);
-	const byMinute = new Map(historyBuckets(state.mh).map((b) => [b[0], b]));
+	const byMinute = new Map(historyBuckets(state.minuteHistory).map((b) => [b[0], b]));
 	const buckets = [...Array(HISTORY_MINUTES)].map((_, i) => {
 		const minute = current - HISTORY_MINUTES + 1 + i;
 		const b = byMinute.get(minute);

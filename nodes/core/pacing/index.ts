@@ -42,6 +42,7 @@ export {
 	type CircleCounters,
 	type HealthBucket,
 } from './state';
+export { storedState } from './storage';
 export type { ContactInput, OutcomeInput, WriteBack } from './types';
 export { windowAt, nextWindowOpening, type WindowInfo } from './window';
 export {

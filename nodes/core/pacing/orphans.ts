@@ -56,8 +56,8 @@ export function findOrphans(
 	const abandonMs = settings.abandonAfterMinutes * 60000;
 	const tracked = new Set<string>();
 	for (const f of state.inFlight) {
-		tracked.add(f.c);
-		if (f.s) tracked.add(f.s);
+		tracked.add(f.contact);
+		if (f.callSid) tracked.add(f.callSid);
 	}
 	const out: Orphan[] = [];
 	for (let i = 0; i < contacts.length; i++) {

@@ -41,7 +41,7 @@ export function reconcileHoldBack(
 	let buckets = 0;
 	const seen = new Uint8Array(64); // tick buckets with a lookup due
 	for (const f of state.inFlight) {
-		if (!f.s) continue;
+		if (!f.callSid) continue;
 		const due = nextCheck(f, settings);
 		if (due > horizon) continue;
 		const b = Math.min(63, Math.max(0, Math.floor((due - now) / tickMs)));
@@ -143,8 +143,8 @@ export function callsToReconcile(
 ): ReconcilePlan {
 	const limit = Math.max(0, Math.min(100, Math.floor(max)));
 	const due = state.inFlight
-		.filter((f) => f.s && nextCheck(f, settings) <= now)
-		.sort((a, b) => nextCheck(a, settings) - nextCheck(b, settings) || a.r - b.r);
+		.filter((f) => f.callSid && nextCheck(f, settings) <= now)
+		.sort((a, b) => nextCheck(a, settings) - nextCheck(b, settings) || a.sendAt - b.sendAt);
 	const { log, byReserve, available: requestsAvailable } = lookupBudget(state, now, settings);
 	let nextRequestAt: number | null = null;
 	if (requestsAvailable === 0 && due.length) {
@@ -156,15 +156,15 @@ export function callsToReconcile(
 	}
 	const take = requestsAvailable > 0 ? due.slice(0, limit) : [];
 	return {
-		callSids: take.map((f) => f.s!),
+		callSids: take.map((f) => f.callSid!),
 		items: take.map((f) => ({
-			callSid: f.s!,
-			contact: f.c,
-			circle: f.ci,
-			attempt: f.a,
-			placedAt: f.r,
+			callSid: f.callSid!,
+			contact: f.contact,
+			circle: f.circle,
+			attempt: f.attempt,
+			placedAt: f.sendAt,
 			overdueSeconds: Math.round((now - nextCheck(f, settings)) / 1000),
-			recovered: f.rc !== undefined,
+			recovered: f.recoveredFromRow !== undefined,
 		})),
 		due: due.length,
 		requestsAvailable,
@@ -184,7 +184,8 @@ export function markReconcileRequested(
 	s.reconcileLog.sort((a, b) => a - b);
 	const set = new Set(callSids);
 	const next = now + settings.reconcileRecheckSeconds * 1000;
-	for (const f of s.inFlight) if (f.s && set.has(f.s)) f.n = Math.max(nextCheck(f, settings), next);
+	for (const f of s.inFlight)
+		if (f.callSid && set.has(f.callSid)) f.nextCheckAt = Math.max(nextCheck(f, settings), next);
 	s.updatedAt = now;
 	return s;
 }

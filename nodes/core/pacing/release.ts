@@ -98,7 +98,7 @@ export function release(
 	const holdInput = {
 		contacts,
 		names: scan.names,
-		pausedCircle: scan.names.map((name) => s.circles[name].br.s !== 'closed'),
+		pausedCircle: scan.names.map((name) => s.circles[name].breaker.mode !== 'closed'),
 		backlog: scan.backlog,
 		mark: scan.mark,
 		reasons: scan.reasons,

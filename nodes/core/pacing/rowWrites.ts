@@ -12,6 +12,7 @@
  */
 import type { CampaignState } from './state';
 import type { ContactInput, WriteBack } from './types';
+import { fromStored, ROW_KEYS } from './storage';
 
 /** How long a write handed to the workflow may take to show in the rows before it counts as lost and is re-sent. */
 export const ROW_WRITE_LEASE_MS = 5 * 60_000;
@@ -27,11 +28,11 @@ export const MAX_PENDING_ROWS = 20_000;
 /** A row write in storage form: [attempts, lastStatus, lastCallSid ('' = leave), lastAttemptAt s, nextRetryAt s or 0, flags]. */
 export type StoredRowWrite = [number, string, string, number, number, number];
 
-/** One contact's pending row writes: `w` wanted (not handed out yet), `s` sent at `t` (not yet seen in the rows). */
+/** One contact's pending row writes: `wanted` (not handed out yet), `sent` at `sentAt` (not yet seen in the rows). */
 export interface PendingRow {
-	w?: StoredRowWrite;
-	s?: StoredRowWrite;
-	t?: number;
+	wanted?: StoredRowWrite;
+	sent?: StoredRowWrite;
+	sentAt?: number;
 }
 
 const FINAL = 1;
@@ -80,11 +81,11 @@ export function queueRowWrite(s: CampaignState, wb: WriteBack, size?: { n: numbe
 	if (!usableKey(wb.contact)) return;
 	const rows = pendingRows(s);
 	const entry = rows[wb.contact];
-	if (entry) entry.w = packRowWrite(wb);
+	if (entry) entry.wanted = packRowWrite(wb);
 	else {
 		const n = size ? size.n : Object.keys(rows).length;
 		if (n >= MAX_PENDING_ROWS) return;
-		rows[wb.contact] = { w: packRowWrite(wb) };
+		rows[wb.contact] = { wanted: packRowWrite(wb) };
 		if (size) size.n = n + 1;
 	}
 }
@@ -94,8 +95,8 @@ export function markRowWriteSent(s: CampaignState, wb: WriteBack, now: number): 
 	if (!usableKey(wb.contact)) return;
 	const rows = pendingRows(s);
 	const entry = rows[wb.contact] ?? (rows[wb.contact] = {});
-	entry.s = packRowWrite(wb);
-	entry.t = now;
+	entry.sent = packRowWrite(wb);
+	entry.sentAt = now;
 }
 
 /** Does the row show this write? Status, attempts and the attempt time (to the second); the CallSid when set. */
@@ -138,24 +139,24 @@ export function confirmRowWrites(
 		const entry = typeof c.key === 'string' ? rows[c.key] : undefined;
 		if (!entry) continue;
 		seen.add(c.key);
-		if (entry.w && rowShows(c, entry.w)) {
+		if (entry.wanted && rowShows(c, entry.wanted)) {
 			// the row already says what is queued (written by someone else, or a registration it already shows)
-			delete entry.w;
-			delete entry.s;
-			delete entry.t;
-		} else if (entry.s && rowShows(c, entry.s)) {
-			delete entry.s;
-			delete entry.t;
+			delete entry.wanted;
+			delete entry.sent;
+			delete entry.sentAt;
+		} else if (entry.sent && rowShows(c, entry.sent)) {
+			delete entry.sent;
+			delete entry.sentAt;
 		}
 	}
 	for (const [key, entry] of Object.entries(rows)) {
-		if (entry.s && now > rowWriteLeaseEnd(entry.t ?? 0, adoptedAt)) {
+		if (entry.sent && now > rowWriteLeaseEnd(entry.sentAt ?? 0, adoptedAt)) {
 			expired++;
-			if (!entry.w && seen.has(key)) entry.w = entry.s;
-			delete entry.s;
-			delete entry.t;
+			if (!entry.wanted && seen.has(key)) entry.wanted = entry.sent;
+			delete entry.sent;
+			delete entry.sentAt;
 		}
-		if (!entry.s && !entry.w) delete rows[key];
+		if (!entry.sent && !entry.wanted) delete rows[key];
 	}
 	return expired;
 }
@@ -174,16 +175,16 @@ export function takeRowWrites(s: CampaignState, now: number): WriteBack[] {
 	const out: WriteBack[] = [];
 	if (!s.rows) return out;
 	for (const [key, entry] of Object.entries(s.rows)) {
-		if (!entry.w || entry.s) continue;
-		const wb = unpackRowWrite(key, entry.w);
+		if (!entry.wanted || entry.sent) continue;
+		const wb = unpackRowWrite(key, entry.wanted);
 		out.push(wb);
-		delete entry.w;
+		delete entry.wanted;
 		if (wb.final) {
 			delete s.rows[key];
 			continue;
 		}
-		entry.s = packRowWrite(wb);
-		entry.t = now;
+		entry.sent = packRowWrite(wb);
+		entry.sentAt = now;
 	}
 	return out;
 }
@@ -202,14 +203,14 @@ export function migrateRows(raw: unknown): Record<string, PendingRow> {
 	for (const [key, entry] of Object.entries(raw as Record<string, unknown>)) {
 		if (n >= MAX_PENDING_ROWS || !usableKey(key) || typeof entry !== 'object' || entry === null)
 			continue;
-		const e = entry as PendingRow;
+		const e = fromStored(entry as Record<string, unknown>, ROW_KEYS);
 		const row: PendingRow = {};
-		if (ok(e.w)) row.w = e.w;
-		if (ok(e.s) && typeof e.t === 'number') {
-			row.s = e.s;
-			row.t = e.t;
+		if (ok(e.wanted)) row.wanted = e.wanted;
+		if (ok(e.sent) && typeof e.sentAt === 'number') {
+			row.sent = e.sent;
+			row.sentAt = e.sentAt;
 		}
-		if (row.w || row.s) {
+		if (row.wanted || row.sent) {
 			out[key] = row;
 			n++;
 		}
@@ -224,10 +225,10 @@ export function cloneRows(
 	const out: Record<string, PendingRow> = {};
 	for (const [k, e] of Object.entries(rows)) {
 		const c: PendingRow = {};
-		if (e.w) c.w = e.w.slice() as StoredRowWrite;
-		if (e.s) {
-			c.s = e.s.slice() as StoredRowWrite;
-			c.t = e.t;
+		if (e.wanted) c.wanted = e.wanted.slice() as StoredRowWrite;
+		if (e.sent) {
+			c.sent = e.sent.slice() as StoredRowWrite;
+			c.sentAt = e.sentAt;
 		}
 		out[k] = c;
 	}

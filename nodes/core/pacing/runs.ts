@@ -7,7 +7,7 @@
  * judged long before the outage began.
  *
  * How, without waiting for every slow outcome: each call placed into a closed circle enters a short per-circle
- * queue (`mq`, at most ~65 s of calls). A call "matures" for a test as soon as its answer to that test is known:
+ * queue (`runQueue`, at most ~65 s of calls). A call "matures" for a test as soon as its answer to that test is known:
  *   hard test (every call fails within seconds): FAILED if it failed within failFastSeconds of being placed;
  *     not-failed once it resolved otherwise, or is still without outcome failFastSeconds after placement (a call
  *     that has not failed by then is ringing or talking);
@@ -46,19 +46,19 @@ export function silentMatureMs(s: PacingSettings): number {
 /** A call released into a closed circle enters the queue (owned state). */
 export function enqueueCall(c: CircleState, placedAt: number): void {
 	const e = entry(placedAt, PENDING);
-	const q = c.mq;
+	const q = c.runQueue;
 	let i = q.length;
-	while (i > c.hc && q[i - 1] > e) i--;
+	while (i > c.hardConsumed && q[i - 1] > e) i--;
 	q.splice(i, 0, e);
 }
 
 /** A release that was never placed leaves the queue. */
 export function dropCall(c: CircleState, placedAt: number): void {
 	const sec = floor(placedAt / 1000);
-	for (let i = c.mq.length - 1; i >= 0; i--) {
-		if (secOf(c.mq[i]) === sec && codeOf(c.mq[i]) === PENDING) {
-			c.mq.splice(i, 1);
-			if (i < c.hc) c.hc--;
+	for (let i = c.runQueue.length - 1; i >= 0; i--) {
+		if (secOf(c.runQueue[i]) === sec && codeOf(c.runQueue[i]) === PENDING) {
+			c.runQueue.splice(i, 1);
+			if (i < c.hardConsumed) c.hardConsumed--;
 			return;
 		}
 	}
@@ -85,7 +85,7 @@ export function noteOutcome(
 				? RANG_OUT
 				: OTHER;
 	const sec = floor(placedAt / 1000);
-	const q = c.mq;
+	const q = c.runQueue;
 	for (let i = q.length - 1; i >= 0; i--) {
 		const qs = secOf(q[i]);
 		if (qs < sec) break;
@@ -98,10 +98,10 @@ export function noteOutcome(
 	// straggler placed before an outage knocked back the run of its failures whenever a small circle's queue had
 	// run empty. Otherwise its registration was lost, or it was placed before the circle closed.
 	if (queued) return;
-	const lastHard = c.hc > 0 ? secOf(q[c.hc - 1]) : -1;
-	if (sec <= lastHard || sec * 1000 < c.br.closedAt) return;
+	const lastHard = c.hardConsumed > 0 ? secOf(q[c.hardConsumed - 1]) : -1;
+	if (sec <= lastHard || sec * 1000 < c.breaker.closedAt) return;
 	let i = q.length;
-	while (i > c.hc && secOf(q[i - 1]) > sec) i--;
+	while (i > c.hardConsumed && secOf(q[i - 1]) > sec) i--;
 	q.splice(i, 0, sec * 4 + code);
 }
 
@@ -110,27 +110,27 @@ export function noteOutcome(
  * statistic changed.
  */
 export function matureRuns(c: CircleState, now: number, exp: Expected, s: PacingSettings): boolean {
-	const q = c.mq;
+	const q = c.runQueue;
 	const hardBefore = floor((now - s.failFastSeconds * 1000) / 1000);
 	const silentBefore = floor((now - silentMatureMs(s)) / 1000);
 	let changed = false;
-	let hard = c.run[0];
-	let silent = c.run[1];
-	let ro0 = c.ro ? c.ro[0] : 0;
-	let ro1 = c.ro ? c.ro[1] : 0;
-	while (c.hc < q.length) {
-		const e = q[c.hc];
+	let hard = c.cusum[0];
+	let silent = c.cusum[1];
+	let ro0 = c.runStarts ? c.runStarts[0] : 0;
+	let ro1 = c.runStarts ? c.runStarts[1] : 0;
+	while (c.hardConsumed < q.length) {
+		const e = q[c.hardConsumed];
 		const code = codeOf(e);
 		if (code === PENDING && secOf(e) > hardBefore) break;
 		const before = hard;
 		hard = runStep(hard, code === FAILED_FAST, exp.qf, s.failedRunEpsilon);
 		if (hard === 0) ro0 = 0;
 		else if (before === 0) ro0 = secOf(e); // change point: the run began with this call
-		c.hc++;
+		c.hardConsumed++;
 		changed = true;
 	}
 	let drop = 0;
-	while (drop < c.hc) {
+	while (drop < c.hardConsumed) {
 		const e = q[drop];
 		const code = codeOf(e);
 		if (code === PENDING && secOf(e) > silentBefore) break;
@@ -143,12 +143,12 @@ export function matureRuns(c: CircleState, now: number, exp: Expected, s: Pacing
 	}
 	if (drop) {
 		q.splice(0, drop);
-		c.hc -= drop;
+		c.hardConsumed -= drop;
 	}
 	if (changed) {
-		c.run = [floor(hard * 1000) / 1000, floor(silent * 1000) / 1000];
-		if (ro0 || ro1) c.ro = [ro0, ro1];
-		else delete c.ro;
+		c.cusum = [floor(hard * 1000) / 1000, floor(silent * 1000) / 1000];
+		if (ro0 || ro1) c.runStarts = [ro0, ro1];
+		else delete c.runStarts;
 		learnHeld(c, now, s);
 	}
 	return changed;
@@ -156,11 +156,11 @@ export function matureRuns(c: CircleState, now: number, exp: Expected, s: Pacing
 
 /** Forget everything (on open and on close). */
 export function resetRuns(c: CircleState): void {
-	c.mq = [];
-	c.hc = 0;
-	c.run = [0, 0];
-	delete c.ro;
-	delete c.hf; // on open: failures of the outage's run are not the circle's normal mix
+	c.runQueue = [];
+	c.hardConsumed = 0;
+	c.cusum = [0, 0];
+	delete c.runStarts;
+	delete c.heldFailures; // on open: failures of the outage's run are not the circle's normal mix
 }
 
 /**
@@ -173,16 +173,18 @@ export function resetRuns(c: CircleState): void {
  * loses nothing and the false-alarm odds per call are unchanged. In an outage they are refunded.
  */
 export function verifyCalls(c: CircleState, exp: Expected | undefined, s: PacingSettings): number {
-	if (s.verifyCallsPerMinute <= 0 || c.br.s !== 'closed' || !exp) return 0;
+	if (s.verifyCallsPerMinute <= 0 || c.breaker.mode !== 'closed' || !exp) return 0;
 	const perTick = ceil((s.verifyCallsPerMinute * s.tickSeconds) / 60 - 1e-9);
 	let want = 0;
-	if (c.run[0] > 0) {
+	if (c.cusum[0] > 0) {
 		const hit = log((1 - s.failedRunEpsilon) / exp.qf);
-		want = ceil((s.failedRunThreshold - c.run[0]) / max(hit, 0.1)) - (c.mq.length - c.hc);
+		want =
+			ceil((s.failedRunThreshold - c.cusum[0]) / max(hit, 0.1)) -
+			(c.runQueue.length - c.hardConsumed);
 	}
-	if (c.run[1] >= s.silentRunThreshold / 4) {
+	if (c.cusum[1] >= s.silentRunThreshold / 4) {
 		const hit = log((1 - s.silentRunEpsilon) / exp.qna);
-		want = max(want, ceil((s.silentRunThreshold - c.run[1]) / max(hit, 0.1)) - c.mq.length);
+		want = max(want, ceil((s.silentRunThreshold - c.cusum[1]) / max(hit, 0.1)) - c.runQueue.length);
 	}
 	return max(0, min(perTick, want));
 }

@@ -12,7 +12,7 @@
  *   - sendLog entries carry a 6-character hash of the contact key, not the key itself;
  *   - per circle: breaker, counters, the health window in 15 s buckets, run statistics, learnt normal mix,
  *     recent trip times;
- *   - mh: calls finished per minute in the last hour, for the dashboard's chart (one string, <= ~255 bytes, history.ts).
+ *   - minuteHistory: calls finished per minute in the last hour, for the dashboard's chart (one string, <= ~255 bytes, history.ts).
  *   - key: the random key Release signs correlation ids with (22 characters; ../correlation.ts).
  * At 190 calls/min with 150 in flight and 22 circles it is about 45-50 KB of JSON (test/pacing/stateSize.test.ts).
  *
@@ -60,6 +60,14 @@ import { isCircleCode, UNKNOWN_CIRCLE } from '../circles';
 import { cloneRows, migrateRows, type PendingRow } from './rowWrites';
 import { cloneHistory, migrateHistory, pruneHistory, type StoredHistory } from './history';
 import { isCampaignKey, newCampaignKey } from '../correlation';
+import {
+	BREAKER_KEYS,
+	CALL_KEYS,
+	CIRCLE_KEYS,
+	COUNTER_KEYS,
+	fromStored,
+	STATE_KEYS,
+} from './storage';
 
 // Math functions bound once (hot loops; global lookups are slow in sandboxed hosts such as Jest's vm).
 const { floor, max } = Math;
@@ -72,19 +80,19 @@ export type BreakerMode = 'closed' | 'open' | 'half-open';
 
 export interface BreakerState {
 	/** closed: calls flow; open: no calls until `until`; half-open: only probe calls. */
-	s: BreakerMode;
+	mode: BreakerMode;
 	/** Time of the last transition. */
 	since: number;
 	/** While open: when it turns half-open. Otherwise 0. */
 	until: number;
 	/** Cooldown exponent: consecutive failed probe rounds (and quick re-trips). */
-	k: number;
+	cooldownLevel: number;
 	/** Rule that last opened it ('' if never). */
 	why: string;
 	/** Probe calls released in this half-open phase. */
-	pr: number;
+	probesReleased: number;
 	/** Probe outcomes received in this half-open phase. */
-	pd: number;
+	probeOutcomes: number;
 	/** Calls placed before this time do not feed the health window (stragglers from an outage). */
 	closedAt: number;
 }
@@ -95,75 +103,75 @@ export type HealthBucket = [number, number, number, number, number, number];
 /** Per-circle counters since the campaign started (or was reset). */
 export interface CircleCounters {
 	/** calls placed (known to have been placed) */
-	att: number;
-	comp: number;
+	attempted: number;
+	completed: number;
 	busy: number;
-	na: number;
-	fail: number;
-	oth: number;
+	noAnswer: number;
+	failed: number;
+	other: number;
 	/** attempts refunded because the circle tripped */
-	ref: number;
+	refunded: number;
 }
 
 export interface CircleState {
-	br: BreakerState;
+	breaker: BreakerState;
 	/** Times the breaker opened (kept tripHistoryHours) — refunds are decided against these. */
 	trips: number[];
 	/**
 	 * Per trip (parallel to trips): how far back before the trip the outage is estimated to have begun (ms) — the
 	 * run tests' change point, or the fast rule's window; absent = the health window. Refunds use it.
 	 */
-	tl?: number[];
+	tripLookback?: number[];
 	/** Run tests' change points: placement second of the first call of the current run [hard, silent]; 0 = none. */
-	ro?: [number, number];
+	runStarts?: [number, number];
 	/** Resolved outcomes in the health window. */
-	win: HealthBucket[];
+	healthWindow: HealthBucket[];
 	/** CUSUM statistics [hard outage (failed), silent outage (no-answer)] — see runs.ts. */
-	run: [number, number];
+	cusum: [number, number];
 	/** Calls placed in the last minute or so, in placement order, waiting to feed the run tests (runs.ts). */
-	mq: number[];
-	/** How many leading mq entries the hard test has consumed. */
-	hc: number;
+	runQueue: number[];
+	/** How many leading runQueue entries the hard test has consumed. */
+	hardConsumed: number;
 	/** Failures held back from learning while failures run (health.ts, learnOrHold); absent = none. */
-	hf?: number;
+	heldFailures?: number;
 	/** Learnt normal mix, exponentially decayed: [n, completed, noAnswer, failed, updatedAt]. */
-	cal: [number, number, number, number, number];
+	normalMix: [number, number, number, number, number];
 	/** Allocation carry (deficit round robin). */
-	dr: number;
+	carry: number;
 	/** Backlog, allocation and weight at the last release (for stats). */
-	bl: number;
-	la: number;
+	backlog: number;
+	allocated: number;
 	/** Absent = 1 (not slowed): stored only when it says something, the state is kept under 64 KiB. */
-	w?: number;
-	n: CircleCounters;
+	weight?: number;
+	counters: CircleCounters;
 }
 
 export interface InFlightCall {
 	/** Contact key. */
-	c: string;
+	contact: string;
 	/** Circle. */
-	ci: string;
+	circle: string;
 	/** Attempt number of this call (1 = first call). */
-	a: number;
+	attempt: number;
 	/** Planned send time, rounded up to the second: the call's reference time (lease, refunds, dedupe). */
-	r: number;
+	sendAt: number;
 	/** CallSid; absent while the call is only reserved by Release. */
-	s?: string;
-	/** Next time reconciliation may ask Exotel about it; absent = r + reconcileAfterSeconds (see nextCheck). */
-	n?: number;
+	callSid?: string;
+	/** Next time reconciliation may ask Exotel about it; absent = sendAt + reconcileAfterSeconds (see nextCheck). */
+	nextCheckAt?: number;
 	/** Released as a half-open probe. */
-	p?: 1;
+	probe?: 1;
 	/** The attempt number re-uses a refunded attempt. */
-	rf?: 1;
+	reusesRefund?: 1;
 	/**
 	 * Recovered from the contact row (registration was lost): 1 = the row showed it live, 2 = the row showed a final
 	 * status, which is not trusted (it may be the previous call's): only Exotel's answer counts it.
 	 */
-	rc?: 1 | 2;
+	recoveredFromRow?: 1 | 2;
 	/** Reconciliation lookups that did not find the call. */
-	m?: number;
+	lookupMisses?: number;
 	/** Last time Exotel reported the call live (extends the lease; abandonment counts from here). */
-	ls?: number;
+	lastLiveAt?: number;
 }
 
 export interface Totals {
@@ -236,7 +244,7 @@ export interface CampaignState {
 	/** Contact-row writes not yet seen in the sheet, per contact key (rowWrites.ts). Absent = none. */
 	rows?: Record<string, PendingRow>;
 	/** Calls finished per minute in the last hour, for the dashboard (history.ts). Absent = none. */
-	mh?: StoredHistory;
+	minuteHistory?: StoredHistory;
 }
 
 export function emptyTotals(): Totals {
@@ -265,17 +273,34 @@ export function emptyTotals(): Totals {
 
 export function emptyCircle(now: number): CircleState {
 	return {
-		br: { s: 'closed', since: now, until: 0, k: 0, why: '', pr: 0, pd: 0, closedAt: 0 },
+		breaker: {
+			mode: 'closed',
+			since: now,
+			until: 0,
+			cooldownLevel: 0,
+			why: '',
+			probesReleased: 0,
+			probeOutcomes: 0,
+			closedAt: 0,
+		},
 		trips: [],
-		win: [],
-		run: [0, 0],
-		mq: [],
-		hc: 0,
-		cal: [0, 0, 0, 0, now],
-		dr: 0,
-		bl: 0,
-		la: 0,
-		n: { att: 0, comp: 0, busy: 0, na: 0, fail: 0, oth: 0, ref: 0 },
+		healthWindow: [],
+		cusum: [0, 0],
+		runQueue: [],
+		hardConsumed: 0,
+		normalMix: [0, 0, 0, 0, now],
+		carry: 0,
+		backlog: 0,
+		allocated: 0,
+		counters: {
+			attempted: 0,
+			completed: 0,
+			busy: 0,
+			noAnswer: 0,
+			failed: 0,
+			other: 0,
+			refunded: 0,
+		},
 	};
 }
 
@@ -307,21 +332,21 @@ export function cloneState(s: CampaignState): CampaignState {
 	const circles: Record<string, CircleState> = {};
 	for (const [k, c] of Object.entries(s.circles)) {
 		circles[k] = {
-			br: { ...c.br },
+			breaker: { ...c.breaker },
 			trips: c.trips.slice(),
-			tl: c.tl ? c.tl.slice() : undefined,
-			ro: c.ro ? [c.ro[0], c.ro[1]] : undefined,
-			win: c.win.map((b) => b.slice() as HealthBucket),
-			run: [c.run[0], c.run[1]],
-			mq: c.mq.slice(),
-			hc: c.hc,
-			hf: c.hf,
-			cal: [c.cal[0], c.cal[1], c.cal[2], c.cal[3], c.cal[4]],
-			dr: c.dr,
-			bl: c.bl,
-			la: c.la,
-			w: c.w,
-			n: { ...c.n },
+			tripLookback: c.tripLookback ? c.tripLookback.slice() : undefined,
+			runStarts: c.runStarts ? [c.runStarts[0], c.runStarts[1]] : undefined,
+			healthWindow: c.healthWindow.map((b) => b.slice() as HealthBucket),
+			cusum: [c.cusum[0], c.cusum[1]],
+			runQueue: c.runQueue.slice(),
+			hardConsumed: c.hardConsumed,
+			heldFailures: c.heldFailures,
+			normalMix: [c.normalMix[0], c.normalMix[1], c.normalMix[2], c.normalMix[3], c.normalMix[4]],
+			carry: c.carry,
+			backlog: c.backlog,
+			allocated: c.allocated,
+			weight: c.weight,
+			counters: { ...c.counters },
 		};
 	}
 	return {
@@ -335,13 +360,13 @@ export function cloneState(s: CampaignState): CampaignState {
 		circles,
 		totals: { ...s.totals },
 		rows: cloneRows(s.rows),
-		mh: cloneHistory(s.mh),
+		minuteHistory: cloneHistory(s.minuteHistory),
 	};
 }
 
 /** When reconciliation may first (or next) ask Exotel about a call. */
 export function nextCheck(f: InFlightCall, settings: PacingSettings): number {
-	return f.n ?? f.r + reconcileAfterMs(settings);
+	return f.nextCheckAt ?? f.sendAt + reconcileAfterMs(settings);
 }
 
 /** Circle state, created on first use (mutates the owned state). */
@@ -361,59 +386,64 @@ const isObj = (v: unknown): v is Record<string, unknown> =>
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const num = (v: unknown, d: number): number => (isNum(v) ? v : d);
 
-function migrateCircle(raw: unknown, now: number): CircleState | null {
-	if (!isObj(raw) || !isObj(raw.br) || !isObj(raw.n)) return null;
+function migrateCircle(stored: unknown, now: number): CircleState | null {
+	if (!isObj(stored)) return null;
+	const raw = fromStored(stored, CIRCLE_KEYS);
+	if (!isObj(raw.breaker) || !isObj(raw.counters)) return null;
 	const base = emptyCircle(now);
-	const br = raw.br;
-	const mode = br.s === 'open' || br.s === 'half-open' || br.s === 'closed' ? br.s : 'closed';
+	const br = fromStored(raw.breaker, BREAKER_KEYS);
+	const mode =
+		br.mode === 'open' || br.mode === 'half-open' || br.mode === 'closed' ? br.mode : 'closed';
 	const arrNum = (v: unknown, len: number): number[] | null =>
 		Array.isArray(v) && v.length === len && v.every(isNum) ? (v as number[]) : null;
-	const n = raw.n;
+	const n = fromStored(raw.counters, COUNTER_KEYS);
 	return {
-		br: {
-			s: mode,
+		breaker: {
+			mode,
 			since: num(br.since, now),
 			until: num(br.until, 0),
-			k: num(br.k, 0),
+			cooldownLevel: num(br.cooldownLevel, 0),
 			why: typeof br.why === 'string' ? br.why : '',
-			pr: num(br.pr, 0),
-			pd: num(br.pd, 0),
+			probesReleased: num(br.probesReleased, 0),
+			probeOutcomes: num(br.probeOutcomes, 0),
 			closedAt: num(br.closedAt, 0),
 		},
 		trips: Array.isArray(raw.trips) ? raw.trips.filter(isNum) : [],
-		tl:
-			Array.isArray(raw.tl) &&
+		tripLookback:
+			Array.isArray(raw.tripLookback) &&
 			Array.isArray(raw.trips) &&
-			raw.tl.length === raw.trips.length &&
-			raw.tl.every(isNum) &&
+			raw.tripLookback.length === raw.trips.length &&
+			raw.tripLookback.every(isNum) &&
 			raw.trips.every(isNum)
-				? (raw.tl as number[])
+				? (raw.tripLookback as number[])
 				: undefined,
-		ro: (arrNum(raw.ro, 2) as [number, number] | null) ?? undefined,
-		win: Array.isArray(raw.win)
-			? (raw.win.filter((b) => arrNum(b, 6) !== null) as HealthBucket[])
+		runStarts: (arrNum(raw.runStarts, 2) as [number, number] | null) ?? undefined,
+		healthWindow: Array.isArray(raw.healthWindow)
+			? (raw.healthWindow.filter((b) => arrNum(b, 6) !== null) as HealthBucket[])
 			: [],
-		run: (arrNum(raw.run, 2) as [number, number] | null) ?? base.run,
-		mq: Array.isArray(raw.mq) && raw.mq.every(isNum) ? (raw.mq as number[]) : [],
-		// an index into mq: a negative or fractional one made the run tests loop for good (test/pacing/fuzz.test.ts)
-		hc:
-			Array.isArray(raw.mq) && raw.mq.every(isNum) && isNum(raw.hc)
-				? Math.max(0, Math.min(Math.floor(raw.hc), raw.mq.length))
+		cusum: (arrNum(raw.cusum, 2) as [number, number] | null) ?? base.cusum,
+		runQueue:
+			Array.isArray(raw.runQueue) && raw.runQueue.every(isNum) ? (raw.runQueue as number[]) : [],
+		// an index into runQueue: a negative or fractional one made the run tests loop for good (test/pacing/fuzz.test.ts)
+		hardConsumed:
+			Array.isArray(raw.runQueue) && raw.runQueue.every(isNum) && isNum(raw.hardConsumed)
+				? Math.max(0, Math.min(Math.floor(raw.hardConsumed), raw.runQueue.length))
 				: 0,
-		hf: isNum(raw.hf) && raw.hf > 0 ? Math.floor(raw.hf) : undefined,
-		cal: (arrNum(raw.cal, 5) as CircleState['cal'] | null) ?? base.cal,
-		dr: num(raw.dr, 0),
-		bl: num(raw.bl, 0),
-		la: num(raw.la, 0),
-		w: isNum(raw.w) && raw.w !== 1 ? raw.w : undefined,
-		n: {
-			att: num(n.att, 0),
-			comp: num(n.comp, 0),
+		heldFailures:
+			isNum(raw.heldFailures) && raw.heldFailures > 0 ? Math.floor(raw.heldFailures) : undefined,
+		normalMix: (arrNum(raw.normalMix, 5) as CircleState['normalMix'] | null) ?? base.normalMix,
+		carry: num(raw.carry, 0),
+		backlog: num(raw.backlog, 0),
+		allocated: num(raw.allocated, 0),
+		weight: isNum(raw.weight) && raw.weight !== 1 ? raw.weight : undefined,
+		counters: {
+			attempted: num(n.attempted, 0),
+			completed: num(n.completed, 0),
 			busy: num(n.busy, 0),
-			na: num(n.na, 0),
-			fail: num(n.fail, 0),
-			oth: num(n.oth, 0),
-			ref: num(n.ref, 0),
+			noAnswer: num(n.noAnswer, 0),
+			failed: num(n.failed, 0),
+			other: num(n.other, 0),
+			refunded: num(n.refunded, 0),
 		},
 	};
 }
@@ -446,22 +476,29 @@ function migrateInFlight(raw: unknown, warnings: string[]): InFlightCall[] {
 	const inFlight: InFlightCall[] = [];
 	let damaged = 0;
 	if (Array.isArray(raw)) {
-		for (const f of raw) {
+		for (const stored of raw) {
+			const f = isObj(stored) ? fromStored(stored, CALL_KEYS) : undefined;
 			if (
-				isObj(f) &&
-				typeof f.c === 'string' &&
-				typeof f.ci === 'string' &&
-				isNum(f.a) &&
-				isNum(f.r)
+				f &&
+				typeof f.contact === 'string' &&
+				typeof f.circle === 'string' &&
+				isNum(f.attempt) &&
+				isNum(f.sendAt)
 			) {
-				const call: InFlightCall = { c: f.c, ci: f.ci, a: f.a, r: f.r };
-				if (isNum(f.n)) call.n = f.n;
-				if (typeof f.s === 'string' && f.s) call.s = f.s;
-				if (f.p === 1) call.p = 1;
-				if (f.rf === 1) call.rf = 1;
-				if (f.rc === 1 || f.rc === 2) call.rc = f.rc;
-				if (isNum(f.m)) call.m = f.m;
-				if (isNum(f.ls)) call.ls = f.ls;
+				const call: InFlightCall = {
+					contact: f.contact,
+					circle: f.circle,
+					attempt: f.attempt,
+					sendAt: f.sendAt,
+				};
+				if (isNum(f.nextCheckAt)) call.nextCheckAt = f.nextCheckAt;
+				if (typeof f.callSid === 'string' && f.callSid) call.callSid = f.callSid;
+				if (f.probe === 1) call.probe = 1;
+				if (f.reusesRefund === 1) call.reusesRefund = 1;
+				if (f.recoveredFromRow === 1 || f.recoveredFromRow === 2)
+					call.recoveredFromRow = f.recoveredFromRow;
+				if (isNum(f.lookupMisses)) call.lookupMisses = f.lookupMisses;
+				if (isNum(f.lastLiveAt)) call.lastLiveAt = f.lastLiveAt;
 				inFlight.push(call);
 			} else damaged++;
 		}
@@ -501,13 +538,13 @@ function timedEntries(raw: unknown): Array<[number, string]> {
  * parts of a version-1 state are repaired field by field, with a warning.
  */
 export function migrateState(
-	raw: unknown,
+	stored: unknown,
 	campaign: string,
 	now: number,
 ): { state: CampaignState; warnings: string[]; discarded: boolean } {
-	if (raw === undefined || raw === null)
+	if (stored === undefined || stored === null)
 		return { state: createState(campaign, now), warnings: [], discarded: false };
-	if (!isObj(raw)) {
+	if (!isObj(stored)) {
 		return {
 			state: createState(campaign, now),
 			discarded: true,
@@ -516,6 +553,7 @@ export function migrateState(
 			],
 		};
 	}
+	const raw = fromStored(stored, STATE_KEYS);
 	if (raw.version !== STATE_VERSION) {
 		return {
 			state: createState(campaign, now),
@@ -568,8 +606,8 @@ export function migrateState(
 	};
 	const rows = migrateRows(raw.rows);
 	if (Object.keys(rows).length) state.rows = rows;
-	const mh = migrateHistory(raw.mh);
-	if (mh) state.mh = mh;
+	const mh = migrateHistory(raw.minuteHistory);
+	if (mh) state.minuteHistory = mh;
 	state.sendLog.sort((a, b) => a[0] - b[0]);
 	state.reconcileLog.sort((a, b) => a - b);
 	state.done.sort((a, b) => a[0] - b[0]);
@@ -600,11 +638,13 @@ export function pruneInPlace(s: CampaignState, now: number, settings: PacingSett
 	const minBucket = floor((now - settings.healthWindowSeconds * 1000) / bucketMs);
 	const tripFrom = now - settings.tripHistoryHours * 3600000;
 	for (const c of Object.values(s.circles)) {
-		if (c.win.length && c.win[0][0] <= minBucket) c.win = c.win.filter((b) => b[0] > minBucket);
+		if (c.healthWindow.length && c.healthWindow[0][0] <= minBucket)
+			c.healthWindow = c.healthWindow.filter((b) => b[0] > minBucket);
 		if (c.trips.length && c.trips[0] < tripFrom) {
 			const keep = c.trips.map((t) => t >= tripFrom);
-			if (c.tl && c.tl.length === c.trips.length) c.tl = c.tl.filter((_, i) => keep[i]);
-			else c.tl = undefined;
+			if (c.tripLookback && c.tripLookback.length === c.trips.length)
+				c.tripLookback = c.tripLookback.filter((_, i) => keep[i]);
+			else c.tripLookback = undefined;
 			c.trips = c.trips.filter((_, i) => keep[i]);
 		}
 	}
@@ -617,10 +657,10 @@ export function pruneInPlace(s: CampaignState, now: number, settings: PacingSett
 	let changed = false;
 	const kept: InFlightCall[] = [];
 	for (const f of s.inFlight) {
-		if (!f.s && now > f.r + lease) {
+		if (!f.callSid && now > f.sendAt + lease) {
 			s.totals.expiredReservations++;
 			changed = true;
-		} else if (f.s && now > max(f.r, f.ls ?? 0) + abandonMs) {
+		} else if (f.callSid && now > max(f.sendAt, f.lastLiveAt ?? 0) + abandonMs) {
 			s.totals.abandoned++;
 			changed = true;
 		} else kept.push(f);
@@ -639,7 +679,7 @@ function pruneForeignCircles(s: CampaignState): void {
 	}
 	if (!foreign) return;
 	const used = new Set<string>();
-	for (const f of s.inFlight) used.add(f.ci);
+	for (const f of s.inFlight) used.add(f.circle);
 	for (const name of foreign) if (!used.has(name)) delete s.circles[name];
 }
 

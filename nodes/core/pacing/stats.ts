@@ -7,6 +7,7 @@ import type { PacingSettings } from './settings';
 import { baseRatePerMinute, dialLimitPerMinute } from './settings';
 import type { BreakerMode, CampaignState, CircleState, Totals } from './state';
 import { cloneState } from './state';
+import { storedState } from './storage';
 import { advanceBreaker, probeSlots } from './breaker';
 import type { CircleHealth } from './health';
 import { circleWeight, globalRateFactor, healthPicture } from './health';
@@ -106,7 +107,7 @@ export interface PacingStats {
 
 /**
  * Finished calls of the health window (default the last 5 minutes in 20 s buckets), all circles together: the only
- * history the state keeps (state.ts: per-circle `win`). Calls counted while their circle's breaker was not closed
+ * history the state keeps (state.ts: per-circle `healthWindow`). Calls counted while their circle's breaker was not closed
  * are not in it (health.ts feeds the window only from closed circles).
  */
 export interface RecentActivity {
@@ -126,7 +127,7 @@ export function recentActivity(
 	const from = Math.floor((now - settings.healthWindowSeconds * 1000) / bucketMs);
 	const pooled = new Map<number, { resolved: number; completed: number }>();
 	for (const c of Object.values(state.circles)) {
-		for (const b of c.win) {
+		for (const b of c.healthWindow) {
 			if (b[0] <= from || b[0] > last) continue;
 			const p = pooled.get(b[0]) ?? { resolved: 0, completed: 0 };
 			p.resolved += b[1] + b[2] + b[3] + b[4] + b[5];
@@ -164,38 +165,44 @@ function circleRow(
 	share: TickShare,
 	settings: PacingSettings,
 ): CircleStatsRow {
-	const resolved = c.n.comp + c.n.busy + c.n.na + c.n.fail + c.n.oth;
+	const resolved =
+		c.counters.completed +
+		c.counters.busy +
+		c.counters.noAnswer +
+		c.counters.failed +
+		c.counters.other;
 	let next = 0;
-	if (c.br.s === 'half-open') next = Math.min(probeSlots(c, settings), c.bl);
-	else if (c.br.s === 'closed' && share.weighted > 0)
+	if (c.breaker.mode === 'half-open') next = Math.min(probeSlots(c, settings), c.backlog);
+	else if (c.breaker.mode === 'closed' && share.weighted > 0)
 		next =
-			Math.round(((share.tickBudget * c.bl * circleWeight(h, settings)) / share.weighted) * 10) /
-			10;
+			Math.round(
+				((share.tickBudget * c.backlog * circleWeight(h, settings)) / share.weighted) * 10,
+			) / 10;
 	const w = h.win;
 	const winPct = pct(w.comp, w.n);
 	return {
 		circle: name,
 		circleName: (CIRCLES as Record<string, string>)[name] ?? null,
-		breaker: c.br.s,
-		breakerSince: c.br.since,
-		probeAt: c.br.s === 'open' ? c.br.until : null,
-		tripReason: c.br.why || null,
-		cooldownLevel: c.br.k,
+		breaker: c.breaker.mode,
+		breakerSince: c.breaker.since,
+		probeAt: c.breaker.mode === 'open' ? c.breaker.until : null,
+		tripReason: c.breaker.why || null,
+		cooldownLevel: c.breaker.cooldownLevel,
 		trips: c.trips.length,
-		probesReleased: c.br.pr,
-		probesResolved: c.br.pd,
-		attempted: c.n.att,
-		completed: c.n.comp,
-		busy: c.n.busy,
-		noAnswer: c.n.na,
-		failed: c.n.fail,
-		other: c.n.oth,
-		refunded: c.n.ref,
-		completionPct: pct(c.n.comp, resolved),
+		probesReleased: c.breaker.probesReleased,
+		probesResolved: c.breaker.probeOutcomes,
+		attempted: c.counters.attempted,
+		completed: c.counters.completed,
+		busy: c.counters.busy,
+		noAnswer: c.counters.noAnswer,
+		failed: c.counters.failed,
+		other: c.counters.other,
+		refunded: c.counters.refunded,
+		completionPct: pct(c.counters.completed, resolved),
 		inFlight: share.inFlightBy.get(name) ?? 0,
-		backlog: c.bl,
-		lastRelease: c.la,
-		weight: Math.round((c.w ?? 1) * 100) / 100,
+		backlog: c.backlog,
+		lastRelease: c.allocated,
+		weight: Math.round((c.weight ?? 1) * 100) / 100,
 		nextReleaseBudget: next,
 		window: {
 			resolved: w.n,
@@ -209,8 +216,8 @@ function circleRow(
 			expectedCompletionPct: Math.round(h.exp.p * 1000) / 10,
 			baselineCompletionPct: h.exp.baselineN ? Math.round(h.exp.baselineP * 1000) / 10 : null,
 			baselineResolved: h.exp.baselineN,
-			failedRun: Math.round(c.run[0] * 10) / 10,
-			silentRun: Math.round(c.run[1] * 10) / 10,
+			failedRun: Math.round(c.cusum[0] * 10) / 10,
+			silentRun: Math.round(c.cusum[1] * 10) / 10,
 		},
 		belowTarget:
 			settings.targetCompletionPct > 0 && winPct !== null
@@ -266,11 +273,12 @@ export function getStats(state: CampaignState, now: number, settings: PacingSett
 	const inFlightBy = new Map<string, number>();
 	let reserved = 0;
 	for (const f of s.inFlight) {
-		inFlightBy.set(f.ci, (inFlightBy.get(f.ci) ?? 0) + 1);
-		if (!f.s) reserved++;
+		inFlightBy.set(f.circle, (inFlightBy.get(f.circle) ?? 0) + 1);
+		if (!f.callSid) reserved++;
 	}
 	let weighted = 0;
-	for (const c of Object.values(s.circles)) if (c.br.s === 'closed') weighted += c.bl * (c.w ?? 1);
+	for (const c of Object.values(s.circles))
+		if (c.breaker.mode === 'closed') weighted += c.backlog * (c.weight ?? 1);
 	const share: TickShare = {
 		tickBudget: (ratePerMinute * settings.tickSeconds) / 60,
 		weighted,
@@ -308,6 +316,6 @@ export function getStats(state: CampaignState, now: number, settings: PacingSett
 			description: ruleDescription(settings),
 		},
 		callingWindow: { open: win.open, opensAt: win.opensAt, closesAt: win.closesAt },
-		stateBytes: Buffer.byteLength(JSON.stringify(state), 'utf8'),
+		stateBytes: Buffer.byteLength(JSON.stringify(storedState(state)), 'utf8'),
 	};
 }

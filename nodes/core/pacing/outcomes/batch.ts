@@ -79,11 +79,11 @@ export function openBatch(
 	const bySid = new Map<string, InFlightCall>();
 	const reserved = new Map<string, InFlightCall[]>();
 	for (const f of s.inFlight) {
-		if (f.s) bySid.set(f.s, f);
+		if (f.callSid) bySid.set(f.callSid, f);
 		else {
-			const list = reserved.get(f.c);
+			const list = reserved.get(f.contact);
 			if (list) list.push(f);
-			else reserved.set(f.c, [f]);
+			else reserved.set(f.contact, [f]);
 		}
 	}
 	return {
@@ -124,7 +124,7 @@ export function takeReservation(
 	if (!contact) return undefined;
 	const list = b.reserved.get(contact);
 	if (!list || !list.length) return undefined;
-	let i = attempt === undefined ? -1 : list.findIndex((f) => f.a === attempt);
+	let i = attempt === undefined ? -1 : list.findIndex((f) => f.attempt === attempt);
 	if (i === -1) i = 0;
 	const [f] = list.splice(i, 1);
 	return f;
@@ -137,7 +137,13 @@ export function takeReservation(
 export function inFlightUnderOtherSid(b: OutcomeBatch, r: Report): InFlightCall | undefined {
 	if (!r.contact || r.attempt === undefined) return undefined;
 	for (const f of b.state.inFlight) {
-		if (f.s && f.c === r.contact && f.a === r.attempt && f.s !== r.sid && !b.removed.has(f))
+		if (
+			f.callSid &&
+			f.contact === r.contact &&
+			f.attempt === r.attempt &&
+			f.callSid !== r.sid &&
+			!b.removed.has(f)
+		)
 			return f;
 	}
 	return undefined;
@@ -146,5 +152,5 @@ export function inFlightUnderOtherSid(b: OutcomeBatch, r: Report): InFlightCall 
 /** Counts a placed call (campaign and circle totals) when its CallSid is first seen. */
 export function countAttempt(b: OutcomeBatch, circle: string): void {
 	b.state.totals.attempted++;
-	if (circle) circleOf(b.state, circle, b.now).n.att++;
+	if (circle) circleOf(b.state, circle, b.now).counters.attempted++;
 }

@@ -34,7 +34,7 @@ function judgeClosedCircles(b: OutcomeBatch): void {
 	const { state: s, now, settings } = b;
 	b.health = healthPicture(s, now, settings);
 	for (const [name, cs] of Object.entries(s.circles)) {
-		if (cs.br.s !== 'closed') continue;
+		if (cs.breaker.mode !== 'closed') continue;
 		matureRuns(cs, now, b.health.circles.get(name)!.exp, settings);
 		const reason = evaluateTrip(b.health.circles.get(name), cs, settings);
 		if (reason) b.transitions.push(openBreaker(name, cs, now, reason, settings));
@@ -47,7 +47,7 @@ function refundTrippedLater(b: OutcomeBatch): void {
 		const cs = b.state.circles[circle];
 		if (
 			!cs ||
-			!trippedAfter(cs.trips, placedAt, b.windowMs, b.now, cs.tl, b.releasedAheadMs) ||
+			!trippedAfter(cs.trips, placedAt, b.windowMs, b.now, cs.tripLookback, b.releasedAheadMs) ||
 			!result.writeBack
 		)
 			continue;
@@ -62,7 +62,7 @@ function refundTrippedLater(b: OutcomeBatch): void {
 			nextRetryAt: null,
 		};
 		b.state.totals.refunded++;
-		cs.n.ref++;
+		cs.counters.refunded++;
 	}
 }
 

@@ -59,7 +59,7 @@ export function countOutcome(
 	const refunded = !fromSheet && refundedNow(b, cs, call, category);
 	if (refunded) {
 		s.totals.refunded++;
-		cs!.n.ref++;
+		cs!.counters.refunded++;
 	}
 	return countedResult(b, r, category, call, refunded, fromSheet);
 }
@@ -76,7 +76,7 @@ function feedCircle(
 	at: number,
 ): void {
 	const { now, settings } = b;
-	if (cs.br.s === 'closed' && call.placedAt >= cs.br.closedAt) {
+	if (cs.breaker.mode === 'closed' && call.placedAt >= cs.breaker.closedAt) {
 		const recent = at >= now - b.windowMs;
 		if (recent) addToWindow(cs, at, category, settings);
 		const h = circleHealthNow(b, call.circle, cs);
@@ -87,7 +87,7 @@ function feedCircle(
 			const reason = evaluateTrip(h, cs, settings);
 			if (reason) b.transitions.push(openBreaker(call.circle, cs, now, reason, settings));
 		}
-	} else if (cs.br.s === 'half-open' && (call.probe || call.placedAt >= cs.br.since)) {
+	} else if (cs.breaker.mode === 'half-open' && (call.probe || call.placedAt >= cs.breaker.since)) {
 		const t = onProbeOutcome(call.circle, cs, category, now, settings);
 		if (t) b.transitions.push(t);
 	}
@@ -104,7 +104,7 @@ function refundedNow(
 		b.settings.refundOutageAttempts &&
 		isRefundable(category) &&
 		!!cs &&
-		trippedAfter(cs.trips, call.placedAt, b.windowMs, b.now, cs.tl, b.releasedAheadMs) &&
+		trippedAfter(cs.trips, call.placedAt, b.windowMs, b.now, cs.tripLookback, b.releasedAheadMs) &&
 		(call.attempt ?? 0) > 0
 	);
 }
@@ -160,8 +160,8 @@ function circleHealthNow(b: OutcomeBatch, circle: string, cs: CircleState): Circ
 	const { now, settings } = b;
 	const bucketMs = settings.healthBucketSeconds * 1000;
 	return {
-		win: tallyWindow(cs.win, floor((now - b.windowMs) / bucketMs)),
-		fast: tallyWindow(cs.win, floor((now - settings.fastWindowSeconds * 1000) / bucketMs)),
+		win: tallyWindow(cs.healthWindow, floor((now - b.windowMs) / bucketMs)),
+		fast: tallyWindow(cs.healthWindow, floor((now - settings.fastWindowSeconds * 1000) / bucketMs)),
 		exp: expectedOf(b, circle),
 	};
 }

@@ -27,7 +27,7 @@ export function recordLive(b: OutcomeBatch, r: Report): OutcomeResult {
 	// Connect Call's answer for a call Release reserved (the common case: no lookup needed)
 	const reservation = takeReservation(b, r.contact, r.attempt);
 	if (reservation) {
-		reservation.s = r.sid;
+		reservation.callSid = r.sid;
 		b.bySid.set(r.sid, reservation);
 		return registered(b, r, reservation);
 	}
@@ -37,7 +37,7 @@ export function recordLive(b: OutcomeBatch, r: Report): OutcomeResult {
 	if (r.contact && r.placedAt !== undefined && r.circle) {
 		if (!r.vouched) return ignoreUnsigned(b, r.base);
 		const copied = inFlightUnderOtherSid(b, r);
-		if (copied) return ignoreReplayed(b, r.base, copied.s!);
+		if (copied) return ignoreReplayed(b, r.base, copied.callSid!);
 		return registerUnknownCall(b, r, r.contact, r.placedAt, r.circle);
 	}
 	return ignoreUnmatched(
@@ -48,23 +48,23 @@ export function recordLive(b: OutcomeBatch, r: Report): OutcomeResult {
 }
 
 function updateLiveCall(b: OutcomeBatch, r: Report, call: InFlightCall): OutcomeResult {
-	call.ls = b.now;
+	call.lastLiveAt = b.now;
 	if (r.input.source === 'reconcile') {
-		call.n = b.now + b.recheckMs;
+		call.nextCheckAt = b.now + b.recheckMs;
 		return {
 			...r.base,
 			action: 'lease_extended',
 			message: `Exotel still reports ${r.status}; lease extended.`,
-			contact: call.c,
-			circle: call.ci,
+			contact: call.contact,
+			circle: call.circle,
 		};
 	}
 	return {
 		...r.base,
 		action: 'live_update',
 		message: `Call is ${r.status}.`,
-		contact: call.c,
-		circle: call.ci,
+		contact: call.contact,
+		circle: call.circle,
 	};
 }
 
@@ -81,21 +81,27 @@ function registerUnknownCall(
 		return ignoreOverflow(b, r.base);
 	// placedAt, not min(placedAt, now): it is the call's identity on its row (Mark Dialling's lastAttemptAt);
 	// Release plans up to a tick ahead, and the future-skew check (../outcomes.ts) bounds it
-	const f: InFlightCall = { c: contact, ci: circle, a: r.attempt ?? 1, r: placedAt, s: r.sid };
+	const f: InFlightCall = {
+		contact: contact,
+		circle: circle,
+		attempt: r.attempt ?? 1,
+		sendAt: placedAt,
+		callSid: r.sid,
+	};
 	s.inFlight.push(f);
 	b.bySid.set(r.sid, f);
 	return registered(b, r, f);
 }
 
 function registered(b: OutcomeBatch, r: Report, f: InFlightCall): OutcomeResult {
-	countAttempt(b, f.ci);
+	countAttempt(b, f.circle);
 	return {
 		...r.base,
 		action: 'registered',
 		message: `Call registered as ${r.status}.`,
-		contact: f.c,
-		circle: f.ci,
-		attempt: f.a,
+		contact: f.contact,
+		circle: f.circle,
+		attempt: f.attempt,
 		writeBack: registrationWriteBack(f, r.status),
 	};
 }

@@ -16,27 +16,31 @@ export function recordNotPlaced(b: OutcomeBatch, r: Report): OutcomeResult {
 	if (!f && !r.vouched && r.contact) return ignoreUnsigned(b, r.base);
 	if (f) {
 		b.removed.add(f);
-		const cs = s.circles[f.ci];
+		const cs = s.circles[f.circle];
 		if (cs) {
-			dropCall(cs, f.r);
+			dropCall(cs, f.sendAt);
 			// a probe that was never placed gives its slot back
-			if (f.p && cs.br.s === 'half-open' && cs.br.pr > cs.br.pd)
-				cs.br = { ...cs.br, pr: cs.br.pr - 1 };
+			if (
+				f.probe &&
+				cs.breaker.mode === 'half-open' &&
+				cs.breaker.probesReleased > cs.breaker.probeOutcomes
+			)
+				cs.breaker = { ...cs.breaker, probesReleased: cs.breaker.probesReleased - 1 };
 		}
 	}
 	s.totals.notPlaced++;
 	const rateLimited = r.input.rateLimited;
 	if (rateLimited)
 		s.rateLimitedUntil = max(s.rateLimitedUntil, now + settings.rateLimitBackoffSeconds * 1000);
-	const attempt = f?.a ?? r.attempt;
+	const attempt = f?.attempt ?? r.attempt;
 	const result: OutcomeResult = {
 		...r.base,
 		action: 'not_placed',
 		message: rateLimited
 			? 'Connect Call was rate limited (429); no call placed.'
 			: 'Connect Call failed; no call placed.',
-		contact: f?.c ?? r.contact,
-		circle: f?.ci ?? (r.circle || undefined),
+		contact: f?.contact ?? r.contact,
+		circle: f?.circle ?? (r.circle || undefined),
 		attempt,
 	};
 	if (result.contact && attempt !== undefined) {
@@ -44,7 +48,7 @@ export function recordNotPlaced(b: OutcomeBatch, r: Report): OutcomeResult {
 			settings,
 			result.contact,
 			attempt,
-			f?.r ?? r.placedAt ?? now,
+			f?.sendAt ?? r.placedAt ?? now,
 			now,
 		);
 	}

@@ -34,7 +34,7 @@ export function recordTerminal(b: OutcomeBatch, r: Report, category: Category): 
 	if (reservation) {
 		// the outcome overtook Connect Call's answer
 		b.removed.add(reservation);
-		countAttempt(b, reservation.ci);
+		countAttempt(b, reservation.circle);
 		return countOutcome(b, r, category, countedCall(reservation));
 	}
 	if (r.placedAt === undefined)
@@ -46,7 +46,7 @@ export function recordTerminal(b: OutcomeBatch, r: Report, category: Category): 
 	if (r.placedAt < b.state.watermark) return ignoreLate(b, r.base);
 	if (!r.vouched) return ignoreUnsigned(b, r.base);
 	const copied = inFlightUnderOtherSid(b, r);
-	if (copied) return ignoreReplayed(b, r.base, copied.s!);
+	if (copied) return ignoreReplayed(b, r.base, copied.callSid!);
 	countAttempt(b, r.circle);
 	return countOutcome(b, r, category, {
 		contact: r.contact,
@@ -58,6 +58,13 @@ export function recordTerminal(b: OutcomeBatch, r: Report, category: Category): 
 }
 
 function countedCall(f: InFlightCall): CountedCall {
-	const probe = f.p === 1;
-	return { contact: f.c, circle: f.ci, attempt: f.a, placedAt: f.r, probe, queued: !probe };
+	const probe = f.probe === 1;
+	return {
+		contact: f.contact,
+		circle: f.circle,
+		attempt: f.attempt,
+		placedAt: f.sendAt,
+		probe,
+		queued: !probe,
+	};
 }

@@ -39,11 +39,11 @@ export function outcomeWriteBack(
 /** The row of a call just registered: live, its CallSid, nothing planned yet. */
 export function registrationWriteBack(f: InFlightCall, status: string): WriteBack {
 	return {
-		contact: f.c,
-		attemptsToWrite: f.a,
+		contact: f.contact,
+		attemptsToWrite: f.attempt,
 		lastStatus: status,
-		lastCallSid: f.s,
-		lastAttemptAt: f.r,
+		lastCallSid: f.callSid,
+		lastAttemptAt: f.sendAt,
 		nextRetryAt: null,
 		final: false,
 		refunded: false,

@@ -23,7 +23,7 @@ export function advanceBreakers(
 	const transitions: BreakerTransition[] = [];
 	const probesInFlight = new Map<string, number>();
 	for (const f of s.inFlight)
-		if (f.p) probesInFlight.set(f.ci, (probesInFlight.get(f.ci) ?? 0) + 1);
+		if (f.probe) probesInFlight.set(f.circle, (probesInFlight.get(f.circle) ?? 0) + 1);
 	for (const [name, c] of Object.entries(s.circles)) {
 		const t = advanceBreaker(name, c, now);
 		if (t) transitions.push(t);
@@ -32,7 +32,7 @@ export function advanceBreakers(
 	}
 	const health = healthPicture(s, now, settings);
 	for (const [name, c] of Object.entries(s.circles)) {
-		if (c.br.s !== 'closed') continue;
+		if (c.breaker.mode !== 'closed') continue;
 		if (!matureRuns(c, now, health.circles.get(name)!.exp, settings)) continue;
 		const reason = evaluateTrip(health.circles.get(name), c, settings);
 		if (reason) transitions.push(openBreaker(name, c, now, reason, settings));

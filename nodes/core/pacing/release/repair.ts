@@ -91,12 +91,19 @@ export function repairFromRow(
 	// call's outcome: a late write of the previous call's outcome can land after "Mark Dialling", and the
 	// registration then puts this call's CallSid next to that older status. So track it like a live call: the
 	// callback matches it, or reconciliation asks Exotel (at once when the row says the call is over).
-	const call: InFlightCall = { c: key, ci: circle, a: attempts, r: at, s: sid, rc: cat ? 2 : 1 };
-	if (cat || at + reconcileAfterMs(settings) < now) call.n = now;
+	const call: InFlightCall = {
+		contact: key,
+		circle: circle,
+		attempt: attempts,
+		sendAt: at,
+		callSid: sid,
+		recoveredFromRow: cat ? 2 : 1,
+	};
+	if (cat || at + reconcileAfterMs(settings) < now) call.nextCheckAt = now;
 	s.inFlight.push(call);
 	s.totals.attempted++;
 	s.totals.recovered++;
-	if (circle) circleOf(s, circle, now).n.att++;
+	if (circle) circleOf(s, circle, now).counters.attempted++;
 	ctx.liveSids.set(sid, cat ? NaN : at);
 	const end = at + leaseMs(settings);
 	ctx.liveByContact.set(key, Math.max(end, ctx.liveByContact.get(key) ?? 0));

@@ -77,7 +77,7 @@ function reserveCall(
 	settings: PacingSettings,
 ): ReleasedCall | string {
 	const cs = circleOf(s, circle, now);
-	const probe = cs.br.s === 'half-open';
+	const probe = cs.breaker.mode === 'half-open';
 	const attempt = scan.used[index] + 1;
 	const refunded = scan.refund[index] === 1;
 	const placedAt = Math.ceil(sendAt / 1000) * 1000;
@@ -96,7 +96,13 @@ function reserveCall(
 		return `${contact.key}: ${(e as Error).message}`;
 	}
 	correlation.tag = customField.slice(customField.lastIndexOf('|') + 1);
-	reserveInState(s, cs, { c: contact.key, ci: circle, a: attempt, r: placedAt }, probe, refunded);
+	reserveInState(
+		s,
+		cs,
+		{ contact: contact.key, circle: circle, attempt: attempt, sendAt: placedAt },
+		probe,
+		refunded,
+	);
 	s.sendLog.push([sendAt, keyHash(contact.key)]);
 	return {
 		index,
@@ -129,13 +135,13 @@ function reserveInState(
 	refunded: boolean,
 ): void {
 	if (probe) {
-		call.p = 1;
-		cs.br = { ...cs.br, pr: cs.br.pr + 1 };
-	} else enqueueCall(cs, call.r);
+		call.probe = 1;
+		cs.breaker = { ...cs.breaker, probesReleased: cs.breaker.probesReleased + 1 };
+	} else enqueueCall(cs, call.sendAt);
 	if (refunded) {
-		call.rf = 1;
+		call.reusesRefund = 1;
 		s.totals.refunded++;
-		cs.n.ref++;
+		cs.counters.refunded++;
 	}
 	s.inFlight.push(call);
 }
