@@ -337,16 +337,16 @@ const columnValues = (value: Json) => ({
 });
 
 /**
- * The tick lock: one conditional update of the campaign's row in the lock table. The database runs it as one
- * statement, so of two ticks starting together (on two workers) exactly one gets the row back and goes on; the
- * other gets no row and its branch ends there.
+ * One update of the campaign's row in the lock table, the same Data table node for taking and giving back the lock:
+ * only the rows matching `when` (besides the campaign) are changed, and the database returns them.
  */
-function takeTickLock(
+function lockRowUpdate(
 	b: Builder,
+	name: string,
 	campaign: string,
 	pos: [number, number],
-	name = 'Take Tick Lock',
-	holdMs = LOCK_MS,
+	when: Json,
+	set: Json,
 	extra: Json = {},
 ): string {
 	return b.add(
@@ -359,18 +359,34 @@ function takeTickLock(
 			operation: 'update',
 			dataTableId: tableByName(QUEUE_TABLES.lock),
 			matchType: 'allConditions',
-			filters: {
-				conditions: [
-					condition('campaign', 'eq', campaign),
-					condition('lockedUntil', 'lt', '={{ Date.now() }}'),
-				],
-			},
-			columns: columnValues({
-				lockedUntil: `={{ Date.now() + ${holdMs} }}`,
-				holder: '={{ $execution.id }}',
-			}),
+			filters: { conditions: [condition('campaign', 'eq', campaign), when] },
+			columns: columnValues(set),
 			options: {},
 		},
+		extra,
+	);
+}
+
+/**
+ * The tick lock: one conditional update of the campaign's row in the lock table. The database runs it as one
+ * statement, so of two ticks starting together (on two workers) exactly one gets the row back and goes on; the
+ * other gets no row and its branch ends there.
+ */
+function takeTickLock(
+	b: Builder,
+	campaign: string,
+	pos: [number, number],
+	name = 'Take Tick Lock',
+	holdMs = LOCK_MS,
+	extra: Json = {},
+): string {
+	return lockRowUpdate(
+		b,
+		name,
+		campaign,
+		pos,
+		condition('lockedUntil', 'lt', '={{ Date.now() }}'),
+		{ lockedUntil: `={{ Date.now() + ${holdMs} }}`, holder: '={{ $execution.id }}' },
 		extra,
 	);
 }
@@ -385,29 +401,13 @@ function giveTickLockBack(
 	pos: [number, number],
 	name = 'Give Tick Lock Back',
 ): string {
-	return b.add(
+	return lockRowUpdate(
+		b,
 		name,
-		DATA_TABLE,
-		1.1,
+		campaign,
 		pos,
-		{
-			resource: 'row',
-			operation: 'update',
-			dataTableId: tableByName(QUEUE_TABLES.lock),
-			matchType: 'allConditions',
-			filters: {
-				conditions: [
-					condition('campaign', 'eq', campaign),
-					condition('holder', 'eq', '={{ $execution.id }}'),
-				],
-			},
-			columns: columnValues({
-				lockedUntil: 0,
-				holder: '',
-				state: '={{ $json.state }}',
-			}),
-			options: {},
-		},
+		condition('holder', 'eq', '={{ $execution.id }}'),
+		{ lockedUntil: 0, holder: '', state: '={{ $json.state }}' },
 		{ executeOnce: true },
 	);
 }

@@ -247,6 +247,11 @@ export interface CampaignState {
 	minuteHistory?: StoredHistory;
 }
 
+/** A circle's counters before its first call (also what storage.ts leaves out when saving). */
+export function emptyCounters(): CircleCounters {
+	return { attempted: 0, completed: 0, busy: 0, noAnswer: 0, failed: 0, other: 0, refunded: 0 };
+}
+
 export function emptyTotals(): Totals {
 	return {
 		attempted: 0,
@@ -292,15 +297,7 @@ export function emptyCircle(now: number): CircleState {
 		carry: 0,
 		backlog: 0,
 		allocated: 0,
-		counters: {
-			attempted: 0,
-			completed: 0,
-			busy: 0,
-			noAnswer: 0,
-			failed: 0,
-			other: 0,
-			refunded: 0,
-		},
+		counters: emptyCounters(),
 	};
 }
 

@@ -17,6 +17,7 @@ import type {
 	CircleState,
 	InFlightCall,
 } from './state';
+import { emptyCounters } from './state';
 
 type KeyTable<T> = { readonly [K in keyof Required<T>]: string };
 
@@ -139,15 +140,7 @@ const BREAKER_DEFAULTS: Defaults<BreakerState> = {
 	probeOutcomes: 0,
 	closedAt: 0,
 };
-const COUNTER_DEFAULTS: Defaults<CircleCounters> = {
-	attempted: 0,
-	completed: 0,
-	busy: 0,
-	noAnswer: 0,
-	failed: 0,
-	other: 0,
-	refunded: 0,
-};
+const COUNTER_DEFAULTS: Defaults<CircleCounters> = emptyCounters();
 const CIRCLE_DEFAULTS: Defaults<CircleState> = {
 	healthWindow: [],
 	cusum: [0, 0],

@@ -345,6 +345,17 @@ export async function startQueueStack(opts: QueueStackOptions = {}): Promise<Que
 }
 
 /** startQueueStack → fn → always stop (folder kept on failure). */
+/**
+ * The package a queue stack installs, as run.ts packs the suite's: E2E_PACKAGE_DIR (another checkout),
+ * E2E_PACKAGE_BUILD=0 (no build).
+ */
+export function suitePackage(): { packageDir?: string; build?: boolean } {
+	return {
+		...(process.env.E2E_PACKAGE_DIR ? { packageDir: process.env.E2E_PACKAGE_DIR } : {}),
+		...(process.env.E2E_PACKAGE_BUILD === '0' ? { build: false } : {}),
+	};
+}
+
 export async function withQueueStack<T>(
 	opts: QueueStackOptions,
 	fn: (stack: QueueStack) => Promise<T>,

@@ -25,6 +25,7 @@ import { encodeCorrelation } from '../../../nodes/core/correlation';
 import {
 	fireConcurrent,
 	percentile,
+	suitePackage,
 	withQueueStack,
 	type Logger,
 	type QueueStack,
@@ -398,11 +399,7 @@ export async function queueCallbacks(
 ): Promise<void> {
 	const { log } = env;
 	const t0 = Date.now();
-	// as run.ts packs the suite's package: E2E_PACKAGE_DIR (another checkout), E2E_PACKAGE_BUILD=0 (no build)
-	const pkg = {
-		...(process.env.E2E_PACKAGE_DIR ? { packageDir: process.env.E2E_PACKAGE_DIR } : {}),
-		...(process.env.E2E_PACKAGE_BUILD === '0' ? { build: false } : {}),
-	};
+	const pkg = suitePackage();
 	// E2E_QUEUE_ENV: extra environment (JSON) for every n8n process, e.g. '{"N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE":"true"}'
 	const extraEnv = process.env.E2E_QUEUE_ENV
 		? (JSON.parse(process.env.E2E_QUEUE_ENV) as Record<string, string>)

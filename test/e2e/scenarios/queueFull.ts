@@ -12,7 +12,7 @@
  * Env: E2E_QUEUE_FULL_WORKERS (default 2).
  */
 import type { Progress } from '../../../scripts/demo/run';
-import { withQueueStack, type QueueStack } from '../harness/queue';
+import { suitePackage, withQueueStack, type QueueStack } from '../harness/queue';
 import type { Logger } from '../harness/util';
 import type { E2eContext } from '../lib/context';
 import type { Checks } from '../lib/runner';
@@ -27,10 +27,7 @@ export async function queueFull(
 	checks: Checks,
 ): Promise<void> {
 	const { log } = env;
-	const pkg = {
-		...(process.env.E2E_PACKAGE_DIR ? { packageDir: process.env.E2E_PACKAGE_DIR } : {}),
-		...(process.env.E2E_PACKAGE_BUILD === '0' ? { build: false } : {}),
-	};
+	const pkg = suitePackage();
 	// main takes production webhooks too: the campaign's workflow calls its own clock and sheet through main's URL
 	await withQueueStack(
 		{ workers: WORKERS, packages: [pkg], disableProductionMain: false, log },

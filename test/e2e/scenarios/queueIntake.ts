@@ -13,7 +13,13 @@ import { callbackPayload } from '../../../simulator/callbacks';
 import { prepareQueueTables } from '../../../scripts/demo/run';
 import { localWorkflow, webhookPaths } from '../../../scripts/demo/campaign';
 import { QUEUE_TABLES } from '../../../scripts/demo/examples';
-import { fireConcurrent, withQueueStack, type Logger, type QueueStack } from '../harness';
+import {
+	fireConcurrent,
+	suitePackage,
+	withQueueStack,
+	type Logger,
+	type QueueStack,
+} from '../harness';
 import type { Json } from '../harness/json';
 import { SECRET } from '../lib/context';
 import type { Checks } from '../lib/runner';
@@ -117,10 +123,7 @@ export async function queueIntake(
 	checks: Checks,
 ): Promise<void> {
 	const { log } = env;
-	const pkg = {
-		...(process.env.E2E_PACKAGE_DIR ? { packageDir: process.env.E2E_PACKAGE_DIR } : {}),
-		...(process.env.E2E_PACKAGE_BUILD === '0' ? { build: false } : {}),
-	};
+	const pkg = suitePackage();
 	await withQueueStack(
 		{ workers: 1, workerConcurrency: WORKER_CONCURRENCY, packages: [pkg], log },
 		async (stack) => {
