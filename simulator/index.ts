@@ -13,7 +13,7 @@ import { buildConfig, type DeepPartial, type SimConfig } from './config';
 import type { Ledger } from './ledger';
 import { createHandler } from './server';
 import type { Sheets } from './sheets';
-import { applyPatch, createState, resetState, validateConfig } from './state';
+import { applyPatch, createState, resetState, validateConfig, type ConnectHook } from './state';
 
 export interface RunningSimulator {
 	/** e.g. "http://127.0.0.1:40123" (no trailing slash). */
@@ -33,6 +33,11 @@ export interface RunningSimulator {
 	reset(options?: { sheets?: boolean }): void;
 	/** Closes the server, aborts callbacks in flight and clears every timer. */
 	stop(): Promise<void>;
+	/**
+	 * Test hook: `hook` runs when a connect request has arrived, before it is handled; the request waits for it.
+	 * The call is then created as usual, even if the client is gone (a process killed while placing a call).
+	 */
+	onConnect(hook: ConnectHook | undefined): void;
 }
 
 export async function startSimulator(patch?: DeepPartial<SimConfig>): Promise<RunningSimulator> {
@@ -66,6 +71,9 @@ export async function startSimulator(patch?: DeepPartial<SimConfig>): Promise<Ru
 		calls: () => state.calls,
 		update: (p) => applyPatch(state, p),
 		reset: (options) => resetState(state, options),
+		onConnect: (hook) => {
+			state.onConnect = hook;
+		},
 		stop: () => {
 			stopped ??= new Promise<void>((resolve) => {
 				state.dispatcher.stop();

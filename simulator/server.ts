@@ -221,6 +221,7 @@ async function exotel(
 
 	// Body first, so that the connection stays healthy whatever we answer.
 	const body = method === 'POST' || method === 'PUT' ? await readBody(req) : Buffer.alloc(0);
+	if (isConnect && state.onConnect) await state.onConnect(req.socket.remotePort);
 
 	const latency = config.faults.latencyMs;
 	if (latency.max > 0)

@@ -24,7 +24,12 @@ export interface SimState {
 	url: string;
 	/** Latency-fault timers in flight, cleared by stop(). */
 	sleeps: Set<NodeJS.Timeout>;
+	/** Test hook: awaited when a connect request arrives, before it is handled (RunningSimulator.onConnect). */
+	onConnect?: ConnectHook;
 }
+
+/** Gets the client's TCP port while its connection is open (e.g. to find which process sent the request). */
+export type ConnectHook = (peerPort: number | undefined) => Promise<void> | void;
 
 export function createState(config: SimConfig, clock: SimClock): SimState {
 	const ledger = new Ledger();

@@ -54,6 +54,7 @@ export const QUEUE_TABLES = {
 	callbackColumns: [
 		{ name: 'campaign', type: 'string' },
 		{ name: 'event', type: 'string' },
+		{ name: 'taken', type: 'string' },
 	],
 	/** Webhook ids of example 3 (its own, so that it can be active beside example 2). */
 	statusWebhookId: '5b0c6a55-7e1d-4c3e-9f00-e70735a75011',
@@ -441,7 +442,7 @@ function readCampaignRow(
 }
 
 const QUEUE_NOTE = `### Queue mode: one tick at a time
-n8n runs this workflow on whichever worker is free. **Take Tick Lock** lets one tick at a time change the campaign: it updates the campaign's row in the Data table *${QUEUE_TABLES.lock}* only if no other tick holds it (the database decides), and *Give Tick Lock Back* (last branch) frees it. Status callbacks only add a row to *${QUEUE_TABLES.callbacks}*; the tick takes them (*Take Callbacks*) and counts them. n8n starts a worker's runs without the workflow's static data, so the campaign itself is kept in the lock row: *Load State* reads it, *Save State* writes it back with the lock. Create both tables and the lock row first (README, "Running at scale").`;
+n8n runs this workflow on whichever worker is free. **Take Tick Lock** lets one tick at a time change the campaign: it updates the campaign's row in the Data table *${QUEUE_TABLES.lock}* only if no other tick holds it (the database decides), and *Give Tick Lock Back* (last branch) frees it. Status callbacks only add a row to *${QUEUE_TABLES.callbacks}*; the tick marks them as its own (*Take Callbacks*), counts them, and deletes them once the campaign is saved (a tick lost with its worker leaves them for the next one). n8n starts a worker's runs without the workflow's static data, so the campaign itself is kept in the lock row: *Load State* reads it, *Save State* writes it back with the lock. Create both tables and the lock row first (README, "Running at scale").`;
 
 const DASHBOARD_NOTE_QUEUE = (n8nUrl: string) => `### Campaign dashboard
 Open **${n8nUrl}/webhook/${QUEUE_TABLES.dashboardPath}** in a browser: calls, outcomes, circles and their breakers, the last 60 minutes; it refreshes every 5 s. It reads the campaign from its row in *${QUEUE_TABLES.lock}*. **Pause / Resume** ask for the secret set in *Exotel Pacing: Dashboard Control* and take the tick lock for a moment (busy while a tick runs: try again).`;
@@ -745,17 +746,21 @@ function queueCallbackPath(b: Builder, campaign: string, pos: [number, number]):
 }
 
 /**
- * Example 3's tick, around example 2's: first the callbacks queued since the last tick are taken out of the table
- * and counted, then example 2's tick runs, and the lock is given back last. n8n's v1 execution order runs a node's
- * branches one after another, top to bottom on the canvas, so the positions here are the order.
+ * Example 3's tick, around example 2's: first the callbacks queued since the last tick are marked as taken by this
+ * execution and counted, then example 2's tick runs, the campaign is saved with the lock given back, and only then
+ * are the callbacks it counted deleted. A tick killed on the way (its worker lost) deletes nothing: the next tick
+ * takes the same rows again, and counting is idempotent per CallSid, so no callback is lost or counted twice.
+ * n8n's v1 execution order runs a node's branches one after another, top to bottom on the canvas, so the positions
+ * here are the order.
  */
 function queueTickBranches(b: Builder, campaign: string, currentTime: string): void {
 	b.add('Take Callbacks', DATA_TABLE, 1.1, [440, -200], {
 		resource: 'row',
-		operation: 'deleteRows',
+		operation: 'update',
 		dataTableId: tableByName(QUEUE_TABLES.callbacks),
 		matchType: 'allConditions',
 		filters: { conditions: [condition('campaign', 'eq', campaign)] },
+		columns: columnValues({ taken: '={{ $execution.id }}' }),
 		options: {},
 	});
 	b.add('Read Callback', 'n8n-nodes-base.set', 3.4, [660, -200], {
@@ -773,11 +778,32 @@ function queueTickBranches(b: Builder, campaign: string, currentTime: string): v
 		campaign,
 	});
 	giveTickLockBack(b, campaign, [660, 620]);
+	b.add(
+		'Delete Counted Callbacks',
+		DATA_TABLE,
+		1.1,
+		[880, 620],
+		{
+			resource: 'row',
+			operation: 'deleteRows',
+			dataTableId: tableByName(QUEUE_TABLES.callbacks),
+			matchType: 'allConditions',
+			filters: {
+				conditions: [
+					condition('campaign', 'eq', campaign),
+					condition('taken', 'eq', '={{ $execution.id }}'),
+				],
+			},
+			options: {},
+		},
+		{ executeOnce: true },
+	);
 	b.connect('Simulator Clock', 'Take Callbacks');
 	b.connect('Take Callbacks', 'Read Callback');
 	b.connect('Read Callback', 'Exotel Pacing: Record Callbacks');
 	b.connect('Simulator Clock', 'Exotel Pacing: Save State');
 	b.connect('Exotel Pacing: Save State', 'Give Tick Lock Back');
+	b.connect('Give Tick Lock Back', 'Delete Counted Callbacks');
 }
 
 /**

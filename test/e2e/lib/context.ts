@@ -69,7 +69,14 @@ export function recentSendDelayMs(sim: RunningSimulator): number {
  * turns a 40-second tick into many virtual minutes, past the calls' leases, which no real campaign sees (a tick
  * is cut off at the workflow's 240-s timeout, far inside a lease of ring timeout + call length).
  */
-export function governed(sim: RunningSimulator, min: number, max: number, d: Deployed) {
+/** `hold()`: keep the clock at `min` while it answers true (queueFull.ts, while a killed worker holds the lock). */
+export function governed(
+	sim: RunningSimulator,
+	min: number,
+	max: number,
+	d: Deployed,
+	hold: () => boolean = () => false,
+) {
 	let latest: Progress | undefined;
 	let lastRead = Date.now();
 	let laggingUntil = 0;
@@ -81,7 +88,7 @@ export function governed(sim: RunningSimulator, min: number, max: number, d: Dep
 		min,
 		max,
 		targetCallbacksPerSecond: 3.2 * min,
-		busy: () => lagging() || campaignBusy(latest, d.settings),
+		busy: () => hold() || lagging() || campaignBusy(latest, d.settings),
 	});
 	return {
 		observe: (p: Progress) => {

@@ -61,6 +61,8 @@ export interface FullCampaignOptions {
 	queue?: boolean;
 	/** Longer than FULL.timeoutMs, e.g. for the minutes a killed worker's lock stops the campaign (queueFull.ts). */
 	extraTimeoutMs?: number;
+	/** While true, the clock runs at its slowest (FULL.factor.min), e.g. while a killed worker holds the lock. */
+	slowClock?: () => boolean;
 }
 
 export async function fullCampaign(
@@ -93,7 +95,7 @@ export async function fullCampaign(
 	});
 	ctx.shared.full = { deployed: d, sim };
 	const started = Date.now();
-	const gov = governed(sim, FULL.factor.min, FULL.factor.max, d);
+	const gov = governed(sim, FULL.factor.min, FULL.factor.max, d, opts.slowClock);
 	const show = progressLogger(log, '  full');
 	// The dashboard in Chromium once, while the campaign runs (a third of the rows final): issue 14.
 	let during: Promise<DuringVisit> | undefined;

@@ -11,7 +11,9 @@
  *
  * Env: E2E_QUEUE_FULL_WORKERS (default 2).
  */
-import type { Progress } from '../../../scripts/demo/run';
+import type { RunningSimulator } from '../../../simulator';
+import type { N8nInstance } from '../harness';
+import { pidOwningLocalPort } from '../harness/peer';
 import { suitePackage, withQueueStack, type QueueStack } from '../harness/queue';
 import type { Logger } from '../harness/util';
 import type { E2eContext } from '../lib/context';
@@ -20,7 +22,43 @@ import { fullCampaign } from './fullCampaign';
 
 /** Kill a worker once this share of the contacts is final (after the dashboard visit at a third, fullCampaign.ts). */
 const KILL_AT_FINAL = 0.45;
+/** The clock stays at its slowest this long after the kill: example 3's lock timeout (120 s) and a margin. */
+const SLOW_AFTER_KILL_MS = 150_000;
+/** How long to wait for a worker to send a connect request once the kill point is reached. */
+const PLACING_WAIT_MS = 60_000;
 const WORKERS = Number(process.env.E2E_QUEUE_FULL_WORKERS ?? 2);
+
+interface KillPoint {
+	seconds: number;
+	/** The killed worker was sending connect requests (its tick held the lock, inside Connect Call). */
+	placing: boolean;
+	connectRequests: number;
+}
+
+/**
+ * The worst moment to lose a worker: its tick holds the lock and is inside Connect Call, some calls placed and
+ * none of them in the saved state. The simulator holds the next connect request while the worker that sent it is
+ * found (harness/peer.ts) and killed; then it places that call, whose answer nobody receives.
+ */
+function killNextPlacingWorker(
+	stack: QueueStack,
+	sim: RunningSimulator,
+	kill: (worker: N8nInstance | undefined) => Promise<void>,
+): void {
+	const timer = setTimeout(() => {
+		sim.onConnect(undefined);
+		void kill(undefined);
+	}, PLACING_WAIT_MS);
+	sim.onConnect(async (port) => {
+		const pids = stack.workers.map((w) => w.pid).filter((x): x is number => !!x);
+		const pid = port ? pidOwningLocalPort(port, pids) : undefined;
+		const worker = stack.workers.find((w) => w.pid === pid);
+		if (!worker) return; // main or the webhook processor (a manual call), not a worker's tick
+		sim.onConnect(undefined);
+		clearTimeout(timer);
+		await kill(worker);
+	});
+}
 
 export async function queueFull(
 	env: { log: Logger; shared: E2eContext['shared'] },
@@ -34,46 +72,70 @@ export async function queueFull(
 		async (stack) => {
 			const ctx: E2eContext = { n8n: stack.main!, log, shared: env.shared };
 			let killing: Promise<void> | undefined;
-			let killedAt: { final: number; calls: number; live: number; seconds: number } | undefined;
+			let killedAt: KillPoint | undefined;
+			let slowUntil = 0;
 			const t0 = Date.now();
-			const killWorker = async (p: Progress) => {
-				const worker = stack.workers[0];
+			let killed: (() => void) | undefined;
+			const killedOnce = new Promise<void>((resolve) => (killed = resolve));
+			const killWorker = async (found: N8nInstance | undefined) => {
+				const sim = env.shared.full!.sim;
+				const worker = found ?? stack.workers[0];
+				const requests = sim.ledger.connectRequests.length;
 				killedAt = {
-					final: p.finalRows,
-					calls: p.calls,
-					live: p.live,
 					seconds: Math.round((Date.now() - t0) / 1000),
+					placing: !!found,
+					connectRequests: requests,
 				};
-				log(
-					`  queue: SIGKILL worker (pid ${worker.pid}) with ${p.live} calls live, ${p.finalRows} of ${p.contacts} rows final`,
-				);
-				await worker.restart({ hard: true });
-				log(
-					`  queue: a new worker is running (pid ${worker.pid}), ${Math.round((Date.now() - t0) / 1000) - killedAt.seconds} s after the kill`,
-				);
+				// The governor speeds the clock up while n8n keeps up; a dead lock holder is invisible to it, and at
+				// 20x example 3's 2-minute lock timeout would pass 40 virtual minutes (past the 15-minute dedupe
+				// horizon and the reservation lease), a stall no real deployment sees from one killed worker.
+				slowUntil = Date.now() + SLOW_AFTER_KILL_MS;
+				try {
+					await worker.kill();
+					log(
+						`  queue: SIGKILL worker (pid ${worker.pid}) ${found ? 'while its tick was placing calls' : 'NOT seen placing calls within 60 s'} (${requests} connect requests so far)`,
+					);
+				} finally {
+					killed!();
+				}
 			};
 			await fullCampaign(ctx, checks, {
 				queue: true,
 				// a tick killed while holding the lock stops the campaign until the lock ends (example 3's timeout)
 				extraTimeoutMs: 4 * 60_000,
+				slowClock: () => Date.now() < slowUntil,
 				onProgress: (p) => {
-					if (!killing && p.finalRows >= KILL_AT_FINAL * p.contacts)
-						killing = killWorker(p).catch((e: Error) =>
-							log(`  queue: restarting the worker failed: ${e.message}`),
+					if (killing || p.finalRows < KILL_AT_FINAL * p.contacts) return;
+					killNextPlacingWorker(stack, env.shared.full!.sim, killWorker);
+					killing = killedOnce
+						.then(() => restartKilled(stack, log, t0))
+						.catch((e: Error) =>
+							log(`  queue: killing or restarting the worker failed: ${e.message}`),
 						);
 				},
 			});
 			await killing;
 			await lockFigures(stack, env.log, checks);
 			checks.check(
-				`queue mode (${WORKERS} workers): one worker was SIGKILLed mid-campaign and a new one took over`,
-				killedAt !== undefined && stack.workers[0].running,
+				`queue mode (${WORKERS} workers): the worker whose tick was placing calls was SIGKILLed mid-campaign and a new one took over`,
+				killedAt !== undefined && killedAt.placing && stack.workers.every((w) => w.running),
 				killedAt
-					? `killed with ${killedAt.live} calls live, ${killedAt.final} rows final, after ${killedAt.seconds} s`
+					? `killed after ${killedAt.seconds} s, ${killedAt.placing ? 'while its tick was placing calls' : 'no worker was seen placing calls'}, ${killedAt.connectRequests} connect requests so far`
 					: 'the campaign never reached the kill point',
 				{ killedAt },
 			);
 		},
+	);
+}
+
+/** Starts the killed worker again (same port and user folder), as a process manager would. */
+async function restartKilled(stack: QueueStack, log: Logger, t0: number): Promise<void> {
+	const worker = stack.workers.find((w) => !w.running);
+	if (!worker) return;
+	const from = Date.now();
+	await worker.start();
+	log(
+		`  queue: a new worker is running (pid ${worker.pid}), ${Math.round((Date.now() - from) / 1000)} s after the kill (${Math.round((Date.now() - t0) / 1000)} s into the campaign)`,
 	);
 }
 
@@ -89,6 +151,11 @@ async function lockFigures(stack: QueueStack, log: Logger, checks: Checks): Prom
 		`select e.id, e.status, position('"Exotel Pacing: Release"' in d.data) > 0 from execution_entity e ` +
 			`join execution_data d on d."executionId" = e.id where e.mode = 'trigger' and e."stoppedAt" is not null ` +
 			`order by e."startedAt"`,
+	);
+	// Executions a killed worker was running: never finished, or marked crashed; their node timings are lost.
+	const lost = await pg.query(
+		`select e.id, e.status from execution_entity e where e.mode = 'trigger' and ` +
+			`(e."stoppedAt" is null or e.status = 'crashed')`,
 	);
 	const holderIds = rows.filter(([, , ran]) => ran === 't').map(([id, status]) => ({ id, status }));
 	// Each holder's time with the lock, from its own node timings: Take Tick Lock's start to Give Tick Lock Back's
@@ -127,7 +194,7 @@ async function lockFigures(stack: QueueStack, log: Logger, checks: Checks): Prom
 	log(
 		`  queue: ${ticks.length} ticks, ${holders.length} ran the campaign (took the lock), ${ticks.length - holders.length} ended at the lock; ` +
 			`lock holders overlapping: ${overlapping}; their median length ${(median / 1000).toFixed(1)} s; ` +
-			`lock holders killed before giving it back: ${killed}; callbacks left queued: ${left}`,
+			`lock holders killed before giving it back: ${killed}; ticks lost with a killed worker: ${lost.length}; callbacks left queued: ${left}`,
 	);
 	checks.check(
 		'queue mode: one tick at a time ran the campaign (no two lock holders at once), and every queued callback was taken',
@@ -139,6 +206,7 @@ async function lockFigures(stack: QueueStack, log: Logger, checks: Checks): Prom
 			holders: holders.length,
 			overlapping,
 			killedHolders: killed,
+			lostTicks: lost.map(([id, status]) => ({ id, status })),
 			medianTickMs: median,
 			callbacksLeft: left,
 		},
