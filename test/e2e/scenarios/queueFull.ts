@@ -155,8 +155,12 @@ async function lockFigures(stack: QueueStack, log: Logger, checks: Checks): Prom
 	// Executions a killed worker was running: never finished, or marked crashed; their node timings are lost.
 	const lost = await pg.query(
 		`select e.id, e.status from execution_entity e where e.mode = 'trigger' and ` +
-			`(e."stoppedAt" is null or e.status = 'crashed')`,
+			`(e."stoppedAt" is null or e.status not in ('success', 'error', 'canceled'))`,
 	);
+	const byStatus = await pg.query(
+		`select e.mode, e.status, count(*) from execution_entity e group by 1, 2 order by 1, 2`,
+	);
+	log(`  queue: executions by mode and status: ${byStatus.map((r) => r.join(' ')).join(', ')}`);
 	const holderIds = rows.filter(([, , ran]) => ran === 't').map(([id, status]) => ({ id, status }));
 	// Each holder's time with the lock, from its own node timings: Take Tick Lock's start to Give Tick Lock Back's
 	// end. A tick whose worker was killed before it gave the lock back held it until example 3's timeout ran out.
