@@ -782,7 +782,7 @@ function queueTickBranches(b: Builder, campaign: string, currentTime: string): v
 		'Delete Counted Callbacks',
 		DATA_TABLE,
 		1.1,
-		[880, 620],
+		[880, 580],
 		{
 			resource: 'row',
 			operation: 'deleteRows',
