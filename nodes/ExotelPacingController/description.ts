@@ -5,6 +5,7 @@ import { optionsCollection } from '../shared/properties';
 
 const onRelease = { show: { operation: ['release'] } };
 const onRecord = { show: { operation: ['recordOutcome'] } };
+const onWebhookCallback = { show: { operation: ['recordOutcome'], input: ['webhookCallback'] } };
 const onDashboard = { show: { operation: ['getDashboard'] } };
 const onControl = { show: { operation: ['dashboardControl'] } };
 
@@ -390,11 +391,74 @@ export const properties: INodeProperties[] = [
 	},
 	{
 		displayName:
-			'Connect the items of Connect Call (registers the calls), Exotel Status Trigger or Call Details. Counted calls and registrations go to "Counted"; duplicates and live updates go to "No Change". Their rows are written by the next Release (its "Row Updates" output), never here, so a late write cannot overtake a newer one.',
+			'Connect the items of Connect Call (registers the calls), Exotel Status Trigger, Call Details, or (Input below) a Webhook node receiving the status callbacks. Counted calls and registrations go to "Counted"; duplicates and live updates go to "No Change". Their rows are written by the next Release (its "Row Updates" output), never here, so a late write cannot overtake a newer one.',
 		name: 'recordNotice',
 		type: 'notice',
 		default: '',
 		displayOptions: onRecord,
+	},
+	{
+		displayName: 'Input',
+		name: 'input',
+		type: 'options',
+		noDataExpression: true,
+		default: 'statusEvents',
+		displayOptions: onRecord,
+		options: [
+			{
+				name: 'Exotel Callback From a Webhook Node',
+				value: 'webhookCallback',
+				description:
+					"Items of n8n's Webhook node that received Exotel's status callback: checked and read here as the Exotel Status Trigger would",
+			},
+			{
+				name: 'Status Trigger Events',
+				value: 'statusEvents',
+				description: 'Items of Connect Call, Exotel Status Trigger or Call Details',
+			},
+		],
+	},
+	{
+		displayName:
+			"Webhook node: HTTP Method POST, Respond Immediately, no expressions in its parameters. Exotel's Status Callback (in Connect Call): the Webhook's Production URL + ?secret=YOUR_SECRET. Callbacks without the secret, not Exotel's, or left out by Events count nothing and go to \"No Change\" (ignored: true, reason).",
+		name: 'webhookCallbackNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: onWebhookCallback,
+	},
+	{
+		displayName: 'Callback Secret',
+		name: 'callbackSecret',
+		type: 'string',
+		typeOptions: { password: true },
+		required: true,
+		default: '',
+		placeholder: 'e.g. 7f3a9c2e5b8d41f6a0c4e9b2',
+		displayOptions: onWebhookCallback,
+		description:
+			'As the Exotel Status Trigger\'s Secret: a random string of at least 16 characters, e.g. from openssl rand -hex 24 (example values are refused). Callbacks must send it as the query parameter "secret" (or the header "X-Exotel-Secret").',
+	},
+	{
+		displayName: 'Events',
+		name: 'events',
+		type: 'options',
+		displayOptions: onWebhookCallback,
+		options: [
+			{
+				name: 'Answered Too',
+				value: 'answeredToo',
+				description:
+					'Also take "answered" callbacks (one per leg that picks up; they record no outcome), if Connect Call subscribed to them',
+			},
+			{
+				name: 'Terminal Only',
+				value: 'terminal',
+				description:
+					'Take each call once, when it ends (completed, busy, no-answer, failed, canceled)',
+			},
+		],
+		default: 'terminal',
+		description: 'Which callbacks are taken; the others go to "No Change" as ignored',
 	},
 	{
 		displayName:

@@ -28,16 +28,18 @@ export function itemParameterReader(
 }
 
 /**
- * Item indexes grouped by the campaign each item names, in input order. A parameter per item (an expression, often):
- * the event loop gets its turns in between (transport/wait.ts).
+ * Item indexes grouped by the campaign each item names, in input order; only the items `only` lists, when given. A
+ * parameter per item (an expression, often): the event loop gets its turns in between (transport/wait.ts).
  */
 export async function groupByCampaign(
 	ctx: IExecuteFunctions,
 	items: INodeExecutionData[],
 	turns: LoopTurns,
+	only?: readonly number[],
 ): Promise<Map<string, number[]>> {
 	const groups = new Map<string, number[]>();
-	await turns.each(items.length, (i) => {
+	await turns.each(only?.length ?? items.length, (k) => {
+		const i = only ? only[k] : k;
 		const name = String(ctx.getNodeParameter('campaign', i, '')).trim();
 		const list = groups.get(name);
 		if (list) list.push(i);

@@ -8,33 +8,35 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
-import { parseStatusCallback, type StatusEvent } from '../core/exotel/mapping';
+import {
+	CALLBACK_EVENTS,
+	callbackEvent,
+	carriesSecret,
+	HOW_TO_MAKE_A_SECRET,
+	SECRET_HEADER,
+	SECRET_QUERY_PARAMETER,
+	wantedEvent,
+	type CallbackEvents,
+} from '../core/exotel/callback';
 import {
 	EDITOR_PLACEHOLDER_VALUE,
 	MIN_SECRET_LENGTH,
 	secretProblem,
 	secretsMatch,
 } from '../core/secret';
-import { isTerminalStatus, normaliseStatus } from '../core/pacing/statuses';
 import { checkOption } from '../shared/options';
 import { optionsCollection } from '../shared/properties';
 import { readRequestCallback } from './callbackBody';
 
-/** Query parameter (and, alternatively, header) that must carry the secret. */
-export const SECRET_QUERY_PARAMETER = 'secret';
-export const SECRET_HEADER = 'x-exotel-secret';
 export const WEBHOOK_PATH = 'exotel-status';
-export { EDITOR_PLACEHOLDER_VALUE, MIN_SECRET_LENGTH, secretProblem, secretsMatch };
-const HOW_TO_MAKE_A_SECRET =
-	"Make one with `openssl rand -hex 24` and put the same value into Connect Call's Status Callback URL (?secret=…).";
-
-const EVENTS = ['terminal', 'answeredToo'] as const;
-type Events = (typeof EVENTS)[number];
-
-function firstString(value: unknown): string | undefined {
-	if (Array.isArray(value)) return firstString(value[0]);
-	return typeof value === 'string' ? value : undefined;
-}
+export {
+	EDITOR_PLACEHOLDER_VALUE,
+	MIN_SECRET_LENGTH,
+	SECRET_HEADER,
+	SECRET_QUERY_PARAMETER,
+	secretProblem,
+	secretsMatch,
+};
 
 function reject(context: IWebhookFunctions, code: number, message: string): IWebhookResponseData {
 	const res = context.getResponseObject();
@@ -43,27 +45,9 @@ function reject(context: IWebhookFunctions, code: number, message: string): IWeb
 	return { noWebhookResponse: true };
 }
 
-/** The secrets the request offers: the `secret` query parameter and the `X-Exotel-Secret` header. */
-function offeredSecrets(context: IWebhookFunctions): string[] {
-	const query = (context.getQueryData() ?? {}) as IDataObject;
-	const headers = context.getHeaderData() ?? {};
-	return [firstString(query[SECRET_QUERY_PARAMETER]), firstString(headers[SECRET_HEADER])].filter(
-		(value): value is string => value !== undefined && value !== '',
-	);
-}
-
 function configuredSecret(context: IWebhookFunctions | IHookFunctions): string {
 	const value = context.getNodeParameter('secret', '') as unknown;
 	return typeof value === 'string' ? value.trim() : '';
-}
-
-/**
- * Whether an event starts the workflow: a terminal status (core/pacing/statuses.ts), or an "answered" event when
- * asked for. Anything else (e.g. Status=ringing without EventType) is neither and starts nothing.
- */
-function wanted(event: StatusEvent, events: Events): boolean {
-	if (event.eventType === 'answered') return events === 'answeredToo';
-	return isTerminalStatus(normaliseStatus(event.status));
 }
 
 export class ExotelStatusTrigger implements INodeType {
@@ -165,7 +149,12 @@ export class ExotelStatusTrigger implements INodeType {
 						description: HOW_TO_MAKE_A_SECRET,
 					});
 				}
-				checkOption(this.getNode(), 'Events', this.getNodeParameter('events', 'terminal'), EVENTS);
+				checkOption(
+					this.getNode(),
+					'Events',
+					this.getNodeParameter('events', 'terminal'),
+					CALLBACK_EVENTS,
+				);
 				return true;
 			},
 			async create(this: IHookFunctions): Promise<boolean> {
@@ -190,49 +179,41 @@ export class ExotelStatusTrigger implements INodeType {
 				`Exotel Status Trigger is misconfigured. ${problem}. ${HOW_TO_MAKE_A_SECRET}`,
 			);
 		}
-		const offered = offeredSecrets(this);
-		// Every candidate is compared (no early exit), each in constant time.
-		const matches = offered.map((given) => secretsMatch(given, expected));
-		if (!matches.includes(true)) {
+		if (!carriesSecret(expected, this.getQueryData(), this.getHeaderData())) {
 			return reject(this, 401, 'Unauthorized: missing or wrong secret');
 		}
 
-		// 2. Read the body in whichever shape n8n delivered it, and normalise it.
-		const { fields, tooLarge } = await readRequestCallback(this);
-		if (tooLarge) {
-			const message = `Payload too large: an Exotel status callback has about 20 fields, this body has ${tooLarge}. Nothing was started.`;
+		// 2. Read the body in whichever shape n8n delivered it, and normalise it (core/exotel/callback.ts).
+		const parsed = callbackEvent(await readRequestCallback(this), receivedAt);
+		if ('refused' in parsed && parsed.refused === 'too large') {
+			const message = `Payload too large: an Exotel status callback has about 20 fields, this body has ${parsed.detail}. Nothing was started.`;
 			return reject(this, 413, message);
 		}
-		let event: StatusEvent | undefined;
-		try {
-			if (fields) event = parseStatusCallback(fields, receivedAt);
-		} catch {
-			event = undefined; // no usable CallSid
-		}
-		if (!fields || !event) {
+		if ('refused' in parsed) {
 			return reject(
 				this,
 				400,
 				'Bad request: no CallSid in the body. Expected an Exotel status callback (multipart/form-data, urlencoded or JSON).',
 			);
 		}
+		const { event, fields } = parsed;
 
 		// 3. Filter and emit.
 		const events = this.getNodeParameter('events', 'terminal');
-		if (!(EVENTS as readonly unknown[]).includes(events)) {
+		if (!(CALLBACK_EVENTS as readonly unknown[]).includes(events)) {
 			return reject(
 				this,
 				500,
 				`Exotel Status Trigger is misconfigured: unknown Events "${String(events)}"`,
 			);
 		}
-		if (!wanted(event, events as Events)) {
+		if (!wantedEvent(event, events as CallbackEvents)) {
 			// 200 (so Exotel does not retry) but no execution.
 			return { webhookResponse: '' };
 		}
 		const json = event as unknown as IDataObject;
 		const options = this.getNodeParameter('options', {}) as { includeRawBody?: boolean };
-		if (options.includeRawBody) json.rawBody = fields;
+		if (options.includeRawBody) json.rawBody = fields as IDataObject;
 
 		return { workflowData: [[{ json }]] };
 	}

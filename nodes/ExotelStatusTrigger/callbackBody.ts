@@ -1,12 +1,20 @@
 /**
  * Reading an Exotel status callback's body in whichever shape n8n delivered it (multipart fields, urlencoded or
- * JSON, or unparsed bytes), with limits so that no body can make the trigger slow or large.
+ * JSON, or unparsed bytes), with limits so that no body can make the trigger slow or large. What is not about n8n's
+ * request object (limits, parsing) lives in core/exotel/callback.ts, shared with Record Outcome.
  */
-import type { IDataObject, IWebhookFunctions } from 'n8n-workflow';
+import type { IWebhookFunctions } from 'n8n-workflow';
 
-export function isRecord(value: unknown): value is IDataObject {
-	return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+import { MAX_CALLBACK_BYTES, readCallback, type CallbackRead } from '../core/exotel/callback';
+
+export {
+	callbackFields,
+	isRecord,
+	MAX_CALLBACK_BYTES,
+	MAX_CALLBACK_FIELDS,
+	readCallback,
+	type CallbackRead,
+} from '../core/exotel/callback';
 
 /** What the node needs of n8n's request object (an Express request, i.e. a readable stream). */
 type RequestLike = NodeJS.ReadableStream & {
@@ -68,78 +76,6 @@ async function readAtMost(stream: NodeJS.ReadableStream, limit: number): Promise
 		stream.once('close', finish);
 		stream.once('error', finish);
 	});
-}
-
-/** An Exotel callback has about 20 fields and well under 4 KB; anything far bigger is not one. */
-export const MAX_CALLBACK_BYTES = 64 * 1024;
-export const MAX_CALLBACK_FIELDS = 200;
-
-/** What the body holds: the callback's fields, or why it is too large to be a callback (413, no execution). */
-export interface CallbackRead {
-	fields?: IDataObject;
-	tooLarge?: string;
-}
-
-const TOO_MANY_FIELDS = `more than ${MAX_CALLBACK_FIELDS} fields`;
-
-/** A record as the callback, unless it has more than MAX_CALLBACK_FIELDS fields. */
-function fromRecord(value: IDataObject): CallbackRead {
-	return Object.keys(value).length > MAX_CALLBACK_FIELDS
-		? { tooLarge: TOO_MANY_FIELDS }
-		: { fields: value };
-}
-
-/**
- * urlencoded text -> fields; repeated keys become arrays (appended in place: linear, see test/nodes/statusTrigger.test.ts).
- * Collected in a Map: on a plain object a key such as `toString` or `__proto__` read the inherited member as a
- * previous value (test/nodes/fuzzTrigger.test.ts).
- */
-function parseForm(text: string): CallbackRead {
-	const form = new Map<string, string | string[]>();
-	let count = 0;
-	for (const [key, value] of new URLSearchParams(text)) {
-		if (++count > MAX_CALLBACK_FIELDS) return { tooLarge: TOO_MANY_FIELDS };
-		const previous = form.get(key);
-		if (previous === undefined) form.set(key, value);
-		else if (Array.isArray(previous)) previous.push(value);
-		else form.set(key, [previous, value]);
-	}
-	return form.has('CallSid') ? { fields: Object.fromEntries(form) } : {};
-}
-
-function parseJson(text: string): CallbackRead {
-	try {
-		const parsed: unknown = JSON.parse(text);
-		return isRecord(parsed) && parsed.CallSid !== undefined ? fromRecord(parsed) : {};
-	} catch {
-		return {};
-	}
-}
-
-/**
- * The callback's fields as a flat-ish object, from whatever n8n 1.123 put in the body:
- * - multipart/form-data (Exotel's default): `{ data: { CallSid, 'Legs[0][Status]', … }, files }` (formidable);
- * - application/x-www-form-urlencoded: `{ CallSid, 'Legs[0][Status]', … }` (querystring, flat keys);
- * - application/json: `{ CallSid, Legs: [{ Status, OnCallDuration }] }`;
- * - any other content type: n8n leaves the body unparsed, so the raw bytes are read as JSON or urlencoded.
- * Bodies over MAX_CALLBACK_BYTES or MAX_CALLBACK_FIELDS come back as `tooLarge`.
- */
-export function readCallback(body: unknown, rawBody?: string): CallbackRead {
-	if (isRecord(body)) {
-		if (body.CallSid !== undefined) return fromRecord(body);
-		if (isRecord(body.data) && body.data.CallSid !== undefined) return fromRecord(body.data);
-	}
-	const text = typeof body === 'string' ? body : rawBody;
-	if (text === undefined || text.trim() === '') return {};
-	if (text.length > MAX_CALLBACK_BYTES)
-		return { tooLarge: `more than ${MAX_CALLBACK_BYTES} bytes` };
-	const trimmed = text.trim();
-	return trimmed.startsWith('{') ? parseJson(trimmed) : parseForm(trimmed);
-}
-
-/** readCallback's fields (undefined when there are none, or the body is too large). */
-export function callbackFields(body: unknown, rawBody?: string): IDataObject | undefined {
-	return readCallback(body, rawBody).fields;
 }
 
 /** The callback in the request: the fields n8n parsed, else the unparsed body read as JSON or urlencoded. */

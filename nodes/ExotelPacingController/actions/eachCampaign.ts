@@ -39,6 +39,8 @@ export interface EachCampaignOptions {
 	queueMode?: (itemIndex: number) => boolean;
 	/** Save as status callbacks do: static data at most every few seconds (store.ts, saveCampaigns). */
 	throttled?: boolean;
+	/** Only these items (Record Outcome: the accepted webhook callbacks); the others name no campaign. */
+	itemIndexes?: readonly number[];
 }
 
 export async function forEachCampaign(
@@ -50,7 +52,7 @@ export async function forEachCampaign(
 	const changes: Array<[LoadedCampaign, CampaignState]> = [];
 	const hints: string[] = [];
 	const turns = new LoopTurns();
-	for (const [name, indexes] of await groupByCampaign(ctx, items, turns)) {
+	for (const [name, indexes] of await groupByCampaign(ctx, items, turns, options.itemIndexes)) {
 		const first = indexes[0];
 		if (options.requireName && !name)
 			throw new NodeOperationError(ctx.getNode(), 'Campaign is empty', { itemIndex: first });

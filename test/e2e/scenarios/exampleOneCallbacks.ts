@@ -51,11 +51,51 @@ async function campaignKey(ctx: E2eContext, workflowId: string, campaign: string
 	}
 }
 
+/**
+ * What receives the callbacks: example 1's Exotel Status Trigger, or n8n's own Webhook node (v2, no expression)
+ * with Record Outcome's input "Exotel Callback From a Webhook Node", which n8n 2.x spares the request-phase isolate.
+ */
+export type CallbackEntry = 'statusTrigger' | 'webhookNode';
+
+/** Example 1's trigger swapped for n8n's Webhook node, and Record Outcome told to check and read its requests. */
+function withWebhookNode(wf: Json, secret: string): Json {
+	const path = randomUUID();
+	const nodes = (wf.nodes as Json[]).map((n) => {
+		if (n.name === 'Exotel Status Trigger')
+			return {
+				...n,
+				name: WEBHOOK_ENTRY,
+				type: 'n8n-nodes-base.webhook',
+				typeVersion: 2,
+				parameters: { httpMethod: 'POST', path, responseMode: 'onReceived', options: {} },
+				webhookId: path,
+			};
+		if (n.name === 'Exotel Pacing: Record Outcome')
+			return {
+				...n,
+				parameters: {
+					...n.parameters,
+					input: 'webhookCallback',
+					callbackSecret: secret,
+					events: 'terminal',
+				},
+			};
+		return n;
+	});
+	const connections = { ...wf.connections };
+	connections[WEBHOOK_ENTRY] = connections['Exotel Status Trigger'];
+	delete connections['Exotel Status Trigger'];
+	return { ...wf, nodes, connections };
+}
+
+const WEBHOOK_ENTRY = 'Exotel Callback Webhook';
+
 /** Imports and activates example 1's callback path on its own campaign. */
 export async function deployExampleOneCallbackPath(
 	ctx: E2eContext,
 	calls: readonly CallRecord[],
 	secret: string,
+	entry: CallbackEntry = 'statusTrigger',
 ): Promise<ExampleOnePath> {
 	const campaign = `e2e-ex1-callbacks-${Date.now()}`;
 	const full = sheetsWorkflow({
@@ -76,8 +116,12 @@ export async function deployExampleOneCallbackPath(
 	const connections: Json = {};
 	for (const name of CALLBACK_NODES)
 		if (full.connections[name]) connections[name] = full.connections[name];
-	const wf = { name: full.name, nodes, connections, settings: full.settings ?? {} };
-	const paths = webhookPaths(wf);
+	const asImported = { name: full.name, nodes, connections, settings: full.settings ?? {} };
+	const wf = entry === 'webhookNode' ? withWebhookNode(asImported, secret) : asImported;
+	const webhookNode = (wf.nodes as Json[]).find((n) => n.name === WEBHOOK_ENTRY);
+	const paths = webhookNode
+		? { ...webhookPaths(asImported), status: `${webhookNode.parameters.path}` }
+		: webhookPaths(wf);
 	const imported = await ctx.n8n.client.importWorkflow(wf, { activate: true });
 	await ctx.n8n.client.waitForWebhook(paths.stats, undefined, { method: 'GET', waitMs: 10_000 });
 
