@@ -16,6 +16,7 @@ import type { IDataObject, INodeExecutionData, IWebhookFunctions } from 'n8n-wor
 
 import { CIRCLE_CODES } from '../../nodes/core/circles';
 import { encodeCorrelation } from '../../nodes/core/correlation';
+import { migrateState } from '../../nodes/core/pacing';
 import { istIso } from '../../nodes/core/time';
 import { ExotelPacingController } from '../../nodes/ExotelPacingController/ExotelPacingController.node';
 import { ExotelStatusTrigger } from '../../nodes/ExotelStatusTrigger/ExotelStatusTrigger.node';
@@ -255,8 +256,7 @@ describe(`event loop, nodes (FUZZ_SEED=${SEED})`, () => {
 					executions++;
 				}
 			});
-			const blob = staticData.exotelPacing as { campaigns: Record<string, { state: IDataObject }> };
-			inFlight = (blob.campaigns.hostile.state.inFlight as unknown[]).length;
+			inFlight = migrateState(savedState(staticData), 'hostile', NOW_MS).state.inFlight.length;
 			return r;
 		});
 		console.log(
@@ -311,7 +311,7 @@ describe(`event loop, nodes (FUZZ_SEED=${SEED})`, () => {
 				},
 			});
 			out = r.value.map((o) => o.length);
-			inFlight = (savedState(run).inFlight as unknown[]).length;
+			inFlight = migrateState(savedState(run), 'hostile', NOW_MS).state.inFlight.length;
 			return r;
 		});
 		console.log(loopFigure('Record Outcome, 20,000 signed live reports in ONE execution', best));

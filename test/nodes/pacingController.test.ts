@@ -14,7 +14,12 @@
 import type { IDataObject, INodeExecutionData, IWebhookFunctions } from 'n8n-workflow';
 
 import { decodeCorrelation, encodeCorrelation } from '../../nodes/core/correlation';
-import { maxInAnyWindow } from '../../nodes/core/pacing';
+import {
+	maxInAnyWindow,
+	migrateState,
+	STATE_VERSION,
+	type CampaignState,
+} from '../../nodes/core/pacing';
 import { istIso } from '../../nodes/core/time';
 import { ExotelCallerIdSelector } from '../../nodes/ExotelCallerIdSelector/ExotelCallerIdSelector.node';
 import { ExotelConnectCall } from '../../nodes/ExotelConnectCall/ExotelConnectCall.node';
@@ -147,6 +152,11 @@ function campaignState(staticData: Static, name = 'diwali'): IDataObject {
 		campaigns: Record<string, { state: IDataObject; settings: IDataObject }>;
 	};
 	return blob.campaigns[name].state;
+}
+
+/** The campaign state saved in static data, as the engine loads it (stored keys and layout: storage.ts). */
+function savedState(staticData: Static, name = 'diwali'): CampaignState {
+	return migrateState(campaignState(staticData, name), name, Date.now()).state;
 }
 
 /**
@@ -754,7 +764,7 @@ describe('The loop over real HTTP: Release -> Caller ID -> Connect Call -> Recor
 			expect(json.row_number).toBe(sheet.rows.get(String(json.phoneNumber))!.row_number);
 		}
 		sheet.apply([...registered.output[0], ...registeredLost.output[0]]); // the sheet write itself went through
-		expect(campaignState(staticData).inFlight).toHaveLength(7);
+		expect(savedState(staticData).inFlight).toHaveLength(7);
 
 		// 5. the calls end; Exotel posts the callbacks
 		sim.clock.advance(120_000);
@@ -940,9 +950,9 @@ describe('Reconciliation', () => {
 		]);
 		// nothing to write: a registration is not written on its own (the outcome write carries the CallSid)
 		expect(unknown.output[2]).toEqual([]);
-		expect(
-			(campaignState(staticData).inFlight as IDataObject[]).find((f) => f.s === sid),
-		).toMatchObject({ m: 1 });
+		expect(savedState(staticData).inFlight.find((f) => f.callSid === sid)).toMatchObject({
+			lookupMisses: 1,
+		});
 	});
 });
 
@@ -1167,13 +1177,11 @@ describe('Static data: global.exotelPacing.campaigns[<name>]', () => {
 		expect(blob.version).toBe(1);
 		expect(Object.keys(blob.campaigns).sort()).toEqual(['A', 'B']);
 		expect(blob.campaigns.A.settings).toEqual({});
-		expect((campaignState(staticData, 'A').inFlight as IDataObject[]).map((f) => f.c)).toEqual([
+		expect(savedState(staticData, 'A').inFlight.map((f) => f.contact)).toEqual([
 			phone(31),
 			phone(33),
 		]);
-		expect((campaignState(staticData, 'B').inFlight as IDataObject[]).map((f) => f.c)).toEqual([
-			phone(32),
-		]);
+		expect(savedState(staticData, 'B').inFlight.map((f) => f.contact)).toEqual([phone(32)]);
 
 		// one Record Outcome node for both, routed by the campaign in the correlation id
 		const placedAt = (k: number) =>
@@ -1511,8 +1519,8 @@ describe('Record Outcome: what Connect Call hands over', () => {
 			lastCallSid: connected.json[0].callSid,
 			row_number: 93,
 		});
-		expect(campaignState(staticData).inFlight).toEqual([
-			expect.objectContaining({ c: phone(91), s: connected.json[0].callSid }),
+		expect(savedState(staticData).inFlight).toEqual([
+			expect.objectContaining({ contact: phone(91), callSid: connected.json[0].callSid }),
 		]);
 	});
 
@@ -1541,7 +1549,7 @@ describe('Record Outcome: what Connect Call hands over', () => {
 			final: false,
 		});
 		expect(refused.pairedItem).toEqual({ item: 1 });
-		expect(campaignState(staticData).inFlight).toHaveLength(1);
+		expect(savedState(staticData).inFlight).toHaveLength(1);
 
 		const sheet = new Sheet([row(92), row(93), row(94)]);
 		sheet.apply(released.output[0]);
@@ -1741,7 +1749,7 @@ describe('Static data of another version, or damaged, is backed up, not overwrit
 			reason: expect.stringMatching(/diwali/),
 			data: JSON.stringify(old),
 		});
-		expect(campaignState(staticData).version).toBe(1);
+		expect(campaignState(staticData).version).toBe(STATE_VERSION);
 	});
 
 	it('a campaign named "__proto__" is stored and counts each call once across a restart', async () => {

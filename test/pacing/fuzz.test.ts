@@ -22,6 +22,7 @@ import {
 	type ContactInput,
 	type OutcomeInput,
 	type PacingSettings,
+	STATE_VERSION,
 	storedState,
 } from '../../nodes/core/pacing';
 import { normalizeIndianPhone } from '../../nodes/core/phone';
@@ -447,9 +448,10 @@ describe(`pacing engine fuzz (FUZZ_SEED=${SEED})`, () => {
 				return;
 			}
 			check(
-				m.state.version === 1 && Object.getPrototypeOf(m.state.circles) !== Array.prototype,
+				m.state.version === STATE_VERSION &&
+					Object.getPrototypeOf(m.state.circles) !== Array.prototype,
 				SEED,
-				`blob ${i}: not a version-1 state`,
+				`blob ${i}: not a version-${STATE_VERSION} state`,
 			);
 			check(
 				m.warnings.length <= 12,

@@ -10,6 +10,7 @@ import {
 	type CampaignState,
 	type ContactInput,
 	type OutcomeInput,
+	STATE_VERSION,
 	storedState,
 } from '../../nodes/core/pacing';
 import { emptyCircle } from '../../nodes/core/pacing/state';
@@ -271,7 +272,7 @@ describe('row 10: damaged stored state', () => {
 		expect(Object.getPrototypeOf(back.state.circles)).toBe(Object.prototype);
 		expect(Object.keys(back.state.circles)).toEqual([]);
 		expect(back.discarded).toBe(false);
-		expect(migrateState({ version: 2 }, 'camp', MON_10).discarded).toBe(true);
+		expect(migrateState({ version: STATE_VERSION + 1 }, 'camp', MON_10).discarded).toBe(true);
 	});
 });
 

@@ -1,7 +1,7 @@
 /**
  * The state is bounded by in-flight calls and the health window, never by the number of contacts or calls:
  * 100k calls at the full rate (190 connect requests per minute, 22 circles, real 32-character CallSids, lost and
- * duplicated callbacks, reconciliation) and the stored JSON stays under 64 KiB and does not grow.
+ * duplicated callbacks, reconciliation) and the stored JSON stays well under 64 KiB and does not grow.
  * A lean driver (one tick per minute) keeps this fast.
  */
 import {
@@ -44,7 +44,7 @@ const CIRCLES = [
 	'WB',
 ];
 
-test('state stays under 64 KiB of JSON (+ the 0.25 KB dashboard ring) through 100k calls at ~190 calls/min', () => {
+test('state stays under 58 KiB of JSON (64 KiB is the limit) through 100k calls at ~190 calls/min', () => {
 	const rng = mulberry32(2024);
 	const s = resolveSettings({ callingEnd: '23:59' });
 	let state: CampaignState = createState('diwali-campaign-2025', MON_10);
@@ -156,17 +156,15 @@ test('state stays under 64 KiB of JSON (+ the 0.25 KB dashboard ring) through 10
 		);
 	}
 	const max = Math.max(...sizes);
-	// The pacing state proper stays under 64 KiB (it peaks at ~63.9 KB here, at 190 calls/min; ~65.5 KB before a
-	// circle's fields at their defaults were left out, storage.ts). The dashboard's last-hour chart (state.minuteHistory,
-	// stored as `mh`, nodes/core/pacing/history.ts) comes on top: one string of at most 240 characters, 259 bytes with
-	// its key, whatever the volume; that small excess over 64 KiB at this rate is accepted.
+	// The stored state peaks at ~55.1 KB here, at 190 calls/min: calls in flight and the send log are stored compactly
+	// (layout 2, storage.ts; ~63.9 KB plus the chart as objects and pairs in layout 1, ~65.5 KB before a circle's
+	// fields at their defaults were left out). 58 KiB keeps that gain from slipping away unnoticed. The dashboard's
+	// last-hour chart (state.minuteHistory, stored as `mh`, nodes/core/pacing/history.ts) is included: one string of
+	// at most 240 characters, 259 bytes with its key, whatever the volume.
 	const RING_MAX = 260;
 	expect(Math.max(...ringBytes)).toBeLessThanOrEqual(RING_MAX);
-	expect(Math.max(...sizes.map((size, i) => size - ringBytes[i]))).toBeLessThan(64 * 1024);
-	expect(getStats(state, MON_10 + sizes.length * 15000, s).stateBytes).toBeLessThan(
-		64 * 1024 + RING_MAX,
-	);
-	expect(max).toBeLessThan(64 * 1024 + RING_MAX);
+	expect(max).toBeLessThan(58 * 1024);
+	expect(getStats(state, MON_10 + sizes.length * 15000, s).stateBytes).toBeLessThan(58 * 1024);
 	// it does not grow with the number of calls: the last hour is no bigger than the second hour (+10%)
 	expect(Math.max(...sizes.slice(-240))).toBeLessThan(Math.max(...sizes.slice(240, 480)) * 1.1);
 	// the rate was really ~190/min

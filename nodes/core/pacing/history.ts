@@ -7,7 +7,7 @@
  * chart then adds up to what the totals gained in that hour, whichever way the outcome arrived (callback, Call
  * Details, a contact row).
  *
- * STORED COMPACTLY: the state sits close to its 64 KiB target at full rate (test/pacing/stateSize.test.ts), so the
+ * STORED COMPACTLY: the state must stay under its 64 KiB target at full rate (test/pacing/stateSize.test.ts), so the
  * ring is one string, not 60 small arrays (which took ~1.1 KB at 180 calls a minute):
  *
  *   state.minuteHistory = [first minute, "ccnnccnn..."]    minute = floor(t / 60 s); then 4 characters per minute from the first:

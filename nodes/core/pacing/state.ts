@@ -6,7 +6,7 @@
  * in the user's own contact source, e.g. a Google Sheet row, and is passed to Release every tick. The state holds
  * only what is needed across ticks and is bounded by in-flight calls and the health window, never by the number
  * of contacts:
- *   - inFlight: calls reserved by Release or placed and without outcome (<= maxInFlight, ~130 bytes each);
+ *   - inFlight: calls reserved by Release or placed and without outcome (<= maxInFlight, ~57 bytes each stored);
  *   - sendLog: planned send times of connect requests in the last 60 s (<= the dial limit per minute);
  *   - done: 6-character hashes of CallSids finished within the dedupe horizon (see dedupe.ts);
  *   - sendLog entries carry a 6-character hash of the contact key, not the key itself;
@@ -14,7 +14,8 @@
  *     recent trip times;
  *   - minuteHistory: calls finished per minute in the last hour, for the dashboard's chart (one string, <= ~255 bytes, history.ts).
  *   - key: the random key Release signs correlation ids with (22 characters; ../correlation.ts).
- * At 190 calls/min with 150 in flight and 22 circles it is about 45-50 KB of JSON (test/pacing/stateSize.test.ts).
+ * At 190 calls/min with ~240 in flight and 22 circles it peaks at about 56 KiB of stored JSON (storage.ts; `npm run
+ * bench`, test/pacing/stateSize.test.ts).
  *
  * WHY LOST WRITES ARE SAFE (n8n static data)
  * n8n keeps this state in the workflow's static data: each production execution loads the whole blob when it
@@ -66,13 +67,16 @@ import {
 	CIRCLE_KEYS,
 	COUNTER_KEYS,
 	fromStored,
-	STATE_KEYS,
+	fromStoredState,
 } from './storage';
 
 // Math functions bound once (hot loops; global lookups are slow in sandboxed hosts such as Jest's vm).
 const { floor, max } = Math;
 
-export const STATE_VERSION = 1 as const;
+/** Layout of the stored state (storage.ts): 2 stores calls in flight and the send log compactly. */
+export const STATE_VERSION = 2 as const;
+/** Stored layouts migrateState reads: version 1 is the layout before the compact calls and send log. */
+const READABLE_VERSIONS: readonly unknown[] = [1, STATE_VERSION];
 /** Longest pause reason kept (characters). */
 export const MAX_PAUSE_REASON = 500;
 
@@ -532,7 +536,7 @@ function timedEntries(raw: unknown): Array<[number, string]> {
  * Turns whatever was stored (possibly nothing, an older version, or something corrupt) into a usable state.
  * Nothing stored -> a fresh state, no warning. Unknown version or unusable shape -> a fresh state and a warning
  * (the campaign's counters restart; per-contact history is safe in the contact source). Missing or damaged
- * parts of a version-1 state are repaired field by field, with a warning.
+ * parts of a version-1 or version-2 state are repaired field by field, with a warning.
  */
 export function migrateState(
 	stored: unknown,
@@ -550,13 +554,13 @@ export function migrateState(
 			],
 		};
 	}
-	const raw = fromStored(stored, STATE_KEYS);
-	if (raw.version !== STATE_VERSION) {
+	const raw = fromStoredState(stored);
+	if (!READABLE_VERSIONS.includes(raw.version)) {
 		return {
 			state: createState(campaign, now),
 			discarded: true,
 			warnings: [
-				`The stored pacing state of campaign "${campaign}" has version ${JSON.stringify(raw.version)}, this package understands version ${STATE_VERSION}; started a fresh state (counters restart, contact history in your sheet is kept).`,
+				`The stored pacing state of campaign "${campaign}" has version ${JSON.stringify(raw.version)}, this package understands versions ${READABLE_VERSIONS.join(' and ')}; started a fresh state (counters restart, contact history in your sheet is kept).`,
 			],
 		};
 	}
