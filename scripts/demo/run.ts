@@ -390,8 +390,7 @@ export function checkInvariants(
 /**
  * The campaign is dialling at (close to) its full rate, so the clock must stay at its slowest: the simulator placed
  * at least 60% of the rate in the last virtual minute, or the last release used most of a tick's budget; or the
- * calling window is open, contacts were never called and nothing was placed in the last minute (the first tick of
- * the window). Waiting only for retry gaps, a circle's cooldown or ramp-up after an outage, or for calls to end, is
+ * calling window is open and nothing was placed yet (the first ticks). Waiting only for retry gaps, a circle's cooldown or ramp-up after an outage, or for calls to end, is
  * not busy.
  */
 export function campaignBusy(
@@ -410,7 +409,9 @@ export function campaignBusy(
 	if (p.placedLastMinute >= 0.6 * rate) return true;
 	const released = s.circles.reduce((n, c) => n + c.lastRelease, 0);
 	if (released >= 0.8 * ((rate * settings.tickSeconds) / 60)) return true;
-	return p.fresh > 0 && p.placedLastMinute === 0;
+	// Later, fresh contacts with nothing placed for a minute are held (an open breaker): waiting, which the clock
+	// may shorten (one full-campaign run spent 130 s real at x2 behind KA's breaker and ran out of time).
+	return p.fresh > 0 && p.calls === 0;
 }
 
 export interface WaitOptions {
