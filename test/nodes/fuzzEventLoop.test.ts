@@ -12,7 +12,7 @@
  *     test/pacing/fuzzEventLoop.test.ts).
  * The engine's own steps are in test/pacing/fuzzEventLoop.test.ts.
  */
-import type { IDataObject, INodeExecutionData, IWebhookFunctions } from 'n8n-workflow';
+import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { CIRCLE_CODES } from '../../nodes/core/circles';
 import { encodeCorrelation } from '../../nodes/core/correlation';
@@ -23,6 +23,7 @@ import { ExotelStatusTrigger } from '../../nodes/ExotelStatusTrigger/ExotelStatu
 import { bestOf, loopFigure, watchLoop } from '../helpers/eventLoop';
 import { check, fuzzSeed, Gen } from '../helpers/fuzz';
 import { createExecuteContext, executeNode, type ExecuteNodeOptions } from '../helpers';
+import { callWebhook } from '../helpers/triggerRequest';
 
 jest.setTimeout(240_000);
 
@@ -36,39 +37,10 @@ const pacing = new ExotelPacingController();
 
 /** webhook() with a minimal fake context (as test/nodes/fuzzTrigger.test.ts); resolves the status code. */
 async function post(body: unknown, rawBody?: Buffer): Promise<number | 'execution' | 'empty'> {
-	let code: number | undefined;
-	const res = {
-		status(c: number) {
-			code = c;
-			return res;
-		},
-		send: () => res,
-		end: () => res,
-	};
-	const params: Record<string, unknown> = { secret: SECRET, events: 'answeredToo', options: {} };
-	const query = { secret: SECRET };
-	const context = {
-		getNodeParameter: (name: string, fallback?: unknown) =>
-			name in params ? params[name] : fallback,
-		getBodyData: () => body,
-		getQueryData: () => query,
-		getHeaderData: () => ({}),
-		getRequestObject: () => ({ body, query, headers: {}, rawBody }),
-		getResponseObject: () => res,
-		getNode: () => ({
-			id: 'n1',
-			name: 'Exotel Status Trigger',
-			type: 'exotelStatusTrigger',
-			typeVersion: 1,
-			position: [0, 0],
-			parameters: params,
-		}),
-		getMode: () => 'webhook',
-		getWorkflowStaticData: () => ({}),
-		helpers: {},
-	} as unknown as IWebhookFunctions;
-	const result = await trigger.webhook.call(context);
-	if (result.workflowData) return 'execution';
+	const params = { secret: SECRET, events: 'answeredToo', options: {} };
+	const req = { body, query: { secret: SECRET }, headers: {}, rawBody };
+	const { out, code } = await callWebhook(trigger, req, params);
+	if (out.workflowData) return 'execution';
 	return code ?? 'empty';
 }
 

@@ -5,18 +5,14 @@
  * same campaign state. Also: wrong or missing secrets count nothing, weak secrets are refused as by the trigger,
  * Terminal Only leaves live events out, duplicates count once, hostile bodies do not block the event loop.
  */
-import type {
-	IDataObject,
-	IHookFunctions,
-	INodeExecutionData,
-	IWebhookFunctions,
-} from 'n8n-workflow';
+import type { IDataObject, IHookFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { EDITOR_PLACEHOLDER_VALUE } from '../../nodes/core/secret';
 import { ExotelPacingController } from '../../nodes/ExotelPacingController/ExotelPacingController.node';
 import { ExotelStatusTrigger } from '../../nodes/ExotelStatusTrigger/ExotelStatusTrigger.node';
 import { createExecuteContext, executeNode, type ExecuteNodeResult } from '../helpers';
 import { bestOf, loopFigure, watchLoop } from '../helpers/eventLoop';
+import { callWebhook } from '../helpers/triggerRequest';
 
 jest.setTimeout(120_000);
 
@@ -146,29 +142,8 @@ async function throughTrigger(
 	req: RawRequest,
 	events: Events,
 ): Promise<INodeExecutionData | number | 'filtered'> {
-	let code: number | undefined;
-	const res = {
-		status(c: number) {
-			code = c;
-			return res;
-		},
-		send: () => res,
-		end: () => res,
-	};
 	const params: IDataObject = { secret: SECRET, events, options: {} };
-	const context = {
-		getNodeParameter: (name: string, fallback?: unknown) =>
-			name in params ? params[name] : fallback,
-		getBodyData: () => req.body,
-		getQueryData: () => req.query,
-		getHeaderData: () => req.headers,
-		getRequestObject: () => ({ body: req.body, query: req.query, headers: req.headers }),
-		getResponseObject: () => res,
-		getNode: () => ({ name: 'Exotel Status Trigger', parameters: params }),
-		getMode: () => 'webhook',
-		helpers: {},
-	} as unknown as IWebhookFunctions;
-	const out = await trigger.webhook.call(context);
+	const { out, code } = await callWebhook(trigger, req, params);
 	if (out.workflowData) return (out.workflowData as INodeExecutionData[][])[0][0];
 	return code ?? 'filtered';
 }
