@@ -8,19 +8,23 @@ export interface FakeRequest {
 	rawBody?: Buffer;
 }
 
-/** The trigger's answer, and the status code it set on the response (undefined when it set none). */
+/** The trigger's answer, and the status code and body it sent (undefined when it sent none). */
 export async function callWebhook(
 	trigger: { webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> },
 	req: FakeRequest,
 	params: IDataObject,
-): Promise<{ out: IWebhookResponseData; code: number | undefined }> {
+): Promise<{ out: IWebhookResponseData; code: number | undefined; sent: unknown }> {
 	let code: number | undefined;
+	let sent: unknown;
 	const res = {
 		status(c: number) {
 			code = c;
 			return res;
 		},
-		send: () => res,
+		send(body: unknown) {
+			sent = body;
+			return res;
+		},
 		end: () => res,
 	};
 	const context = {
@@ -44,5 +48,5 @@ export async function callWebhook(
 		helpers: {},
 	} as unknown as IWebhookFunctions;
 	const out = await trigger.webhook.call(context);
-	return { out, code };
+	return { out, code, sent };
 }

@@ -4,18 +4,14 @@
  * execution, 200 without one, 400 or 413), never throws, never blocks the event loop, and what it emits is plain
  * data. Seeded (test/helpers/fuzz.ts); a failure names its FUZZ_SEED.
  */
-import type {
-	IDataObject,
-	INodeExecutionData,
-	IWebhookFunctions,
-	IWebhookResponseData,
-} from 'n8n-workflow';
+import type { IDataObject, INodeExecutionData, IWebhookResponseData } from 'n8n-workflow';
 
 import { encodeCorrelation } from '../../nodes/core/correlation';
 import { isTerminalStatus, normaliseStatus } from '../../nodes/core/pacing/statuses';
 import { readCallback } from '../../nodes/ExotelStatusTrigger/callbackBody';
 import { ExotelStatusTrigger } from '../../nodes/ExotelStatusTrigger/ExotelStatusTrigger.node';
 import { check, fuzzSeed, Gen, PROTO_KEYS } from '../helpers/fuzz';
+import { callWebhook } from '../helpers/triggerRequest';
 
 const SEED = fuzzSeed(1101);
 const SECRET = 'Xq7p2L9vR4mT8wKc3Fz6';
@@ -33,49 +29,21 @@ async function post(
 	body: unknown,
 	opts: { rawBody?: Buffer; events?: string; secret?: string; includeRawBody?: boolean } = {},
 ): Promise<Answer> {
-	const answer: Partial<Answer> = {};
-	const res = {
-		status(code: number) {
-			answer.statusCode = code;
-			return res;
-		},
-		send(b: unknown) {
-			answer.sent = b;
-			return res;
-		},
-		end() {
-			return res;
-		},
-	};
-	const params: Record<string, unknown> = {
+	const params = {
 		secret: SECRET,
 		events: opts.events ?? 'terminal',
 		options: opts.includeRawBody ? { includeRawBody: true } : {},
 	};
-	const query = { secret: opts.secret ?? SECRET };
-	const context = {
-		getNodeParameter: (name: string, fallback?: unknown) =>
-			name in params ? params[name] : fallback,
-		getBodyData: () => body,
-		getQueryData: () => query,
-		getHeaderData: () => ({}),
-		getRequestObject: () => ({ body, query, headers: {}, rawBody: opts.rawBody }),
-		getResponseObject: () => res,
-		getNode: () => ({
-			id: 'n1',
-			name: 'Exotel Status Trigger',
-			type: 'exotelStatusTrigger',
-			typeVersion: 1,
-			position: [0, 0],
-			parameters: params,
-		}),
-		getMode: () => 'webhook',
-		getWorkflowStaticData: () => ({}),
-		helpers: {},
-	} as unknown as IWebhookFunctions;
+	const req = {
+		body,
+		query: { secret: opts.secret ?? SECRET },
+		headers: {},
+		rawBody: opts.rawBody,
+	};
 	const t0 = performance.now();
-	const result = await node.webhook.call(context);
-	return { ...answer, result, ms: performance.now() - t0 } as Answer;
+	const { out, code, sent } = await callWebhook(node, req, params);
+	const ms = performance.now() - t0;
+	return { statusCode: code, sent, result: out, ms } as Answer;
 }
 
 function emitted(a: Answer): IDataObject[] {
