@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { LOCAL_DEFAULTS, QUEUE_TABLES, SHEETS_PLACEHOLDERS } from './examples';
+import { CALLBACK_WEBHOOK, LOCAL_DEFAULTS, QUEUE_TABLES, SHEETS_PLACEHOLDERS } from './examples';
 import { seededRandom } from '../../nodes/core/callerId';
 import type { Json } from '../../test/e2e/harness/json';
 
@@ -157,8 +157,8 @@ export function localWorkflow(o: LocalWorkflowOptions): Json {
 		connect.parameters.callSettings = { ...connect.parameters.callSettings, ...o.callSettings };
 	if (o.statsPath) node(wf, 'Stats Webhook').parameters.path = o.statsPath;
 	setDashboard(wf, o.dashboardPath ?? dashboardPathFor(o.statsPath), !!o.statsWebhookId);
-	// Diagnosis only: run the campaign with a saved version-1 Status Trigger (what workflows imported before v2 have).
-	if (process.env.E2E_STATUS_TRIGGER_VERSION)
+	// Diagnosis only (example 3): run the campaign with a saved version-1 Status Trigger (imports before v2 have it).
+	if (process.env.E2E_STATUS_TRIGGER_VERSION && o.queue)
 		node(wf, 'Exotel Status Trigger').typeVersion = Number(process.env.E2E_STATUS_TRIGGER_VERSION);
 	return wf;
 }
@@ -219,12 +219,15 @@ export function webhookPaths(wf: Json): {
 	dashboard?: string;
 	control?: string;
 } {
-	const status = node(wf, 'Exotel Status Trigger');
+	const status = (wf.nodes as Json[]).find((x) => x.name === CALLBACK_WEBHOOK);
 	const stats = node(wf, 'Stats Webhook');
 	const dashboard = (wf.nodes as Json[]).find((x) => x.name === 'Dashboard Webhook');
 	const control = (wf.nodes as Json[]).find((x) => x.name === 'Dashboard Control Webhook');
 	return {
-		status: `${status.webhookId}/exotel-status`,
+		// examples 1 and 2: n8n's Webhook node (its path); example 3: the Exotel Status Trigger (its fixed path)
+		status: status
+			? `${status.parameters.path}`
+			: `${node(wf, 'Exotel Status Trigger').webhookId}/exotel-status`,
 		stats: `${stats.parameters.path}`,
 		...(dashboard ? { dashboard: `${dashboard.parameters.path}` } : {}),
 		...(control ? { control: `${control.parameters.path}` } : {}),

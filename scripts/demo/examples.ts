@@ -10,7 +10,8 @@
  *              → Pacing Release → Dial Now → save "dialling" → wait for the save → Caller ID → Connect Call
  *              → Pacing Record Outcome (registers CallSids; their rows are written by the next tick)
  *              Not Now (final holds) → save final;  Row Updates (outcomes, registrations, lookups) → save, one request
- *   callbacks: Status Trigger → [local: clock] → Record Outcome
+ *   callbacks: n8n's Webhook node → [local: clock] → Record Outcome (checks the secret, counts the outcome);
+ *              example 3: Status Trigger → a row of the callback table
  *   stats:     Webhook GET → [local: clock] → Get Stats → Respond
  *   dashboard: Webhook GET → [local: clock] → Get Dashboard → Respond (text/html): the page ops staff open
  */
@@ -573,7 +574,9 @@ export function buildLocalCampaign(o: { queue?: boolean } = {}): Json {
 			flow: '234567',
 			from: '={{ $json.phoneNumber }}',
 			callerId: '={{ $json.callerId }}',
-			statusCallback: `${d.n8nUrl}/webhook/${d.statusWebhookId}/exotel-status?secret=${d.secret}`,
+			statusCallback: o.queue
+				? `${d.n8nUrl}/webhook/${d.statusWebhookId}/exotel-status?secret=${d.secret}`
+				: `${d.n8nUrl}/webhook/${d.statusWebhookId}?secret=${d.secret}`,
 			statusCallbackEvents: ['terminal'],
 			statusCallbackContentType: 'application/json',
 			customField: '',
@@ -626,16 +629,20 @@ export function buildLocalCampaign(o: { queue?: boolean } = {}): Json {
 	b.connect('Exotel Connect Call', 'Exotel Pacing: Register Calls');
 
 	// --- callback path (y = 760)
-	b.add(
-		'Exotel Status Trigger',
-		`${PKG}.exotelStatusTrigger`,
-		2,
-		[880, 760],
-		{ secret: d.secret, events: 'terminal', options: {} },
-		{ webhookId: d.statusWebhookId },
-	);
-	if (o.queue) queueCallbackPath(b, d.campaign, [1100, 760]);
-	else localCallbackPath(b, d.campaign, clock, virtualNow('Callback Clock'));
+	if (o.queue) {
+		b.add(
+			'Exotel Status Trigger',
+			`${PKG}.exotelStatusTrigger`,
+			2,
+			[880, 760],
+			{ secret: d.secret, events: 'terminal', options: {} },
+			{ webhookId: d.statusWebhookId },
+		);
+		queueCallbackPath(b, d.campaign, [1100, 760]);
+	} else {
+		callbackWebhook(b, d.statusWebhookId, [880, 760]);
+		localCallbackPath(b, d.campaign, d.secret, clock, virtualNow('Callback Clock'));
+	}
 
 	// --- stats path (y = 1040)
 	b.add(
@@ -705,10 +712,42 @@ export function buildLocalCampaign(o: { queue?: boolean } = {}): Json {
 	};
 }
 
-/** Example 2's callback path: Status Trigger -> clock -> Record Outcome (counts only; the next tick writes the row). */
+/** Name of the node that receives Exotel's status callbacks in examples 1 and 2. */
+export const CALLBACK_WEBHOOK = 'Exotel Callback Webhook';
+
+/**
+ * n8n's own Webhook node receives the callbacks: POST, Respond Immediately, a fixed path and no expression, so
+ * n8n 2.x builds no expression isolate for the request (README "n8n 2.x and many callbacks"). Its path is a UUID,
+ * as n8n gives a new Webhook node, so two imported campaigns do not clash. Record Outcome checks the secret.
+ */
+function callbackWebhook(b: Builder, id: string, pos: [number, number]): void {
+	b.add(
+		CALLBACK_WEBHOOK,
+		'n8n-nodes-base.webhook',
+		2,
+		pos,
+		{ httpMethod: 'POST', path: id, responseMode: 'onReceived', options: {} },
+		{ webhookId: id },
+	);
+}
+
+/** Record Outcome reading the Webhook node's callbacks: the secret, Terminal Only, then counting. */
+function callbackRecordParameters(campaign: string, secret: string, options: Json): Json {
+	return {
+		operation: 'recordOutcome',
+		campaign,
+		input: 'webhookCallback',
+		callbackSecret: secret,
+		events: 'terminal',
+		options,
+	};
+}
+
+/** Example 2's callback path: Webhook -> clock -> Record Outcome (counts only; the next tick writes the row). */
 function localCallbackPath(
 	b: Builder,
 	campaign: string,
+	secret: string,
 	clock: (name: string, pos: [number, number]) => string,
 	currentTime: string,
 ): void {
@@ -719,13 +758,15 @@ function localCallbackPath(
 		useDataOfInput: 1,
 	});
 	// Counting only: no Exotel request and no sheet write per callback (the next tick writes the row).
-	b.add('Exotel Pacing: Record Outcome', `${PKG}.exotelPacingController`, 1, [1540, 760], {
-		operation: 'recordOutcome',
-		campaign,
-		options: { currentTime },
-	});
-	b.connect('Exotel Status Trigger', 'Keep Callback', 0, 0);
-	b.connect('Exotel Status Trigger', 'Callback Clock');
+	b.add(
+		'Exotel Pacing: Record Outcome',
+		`${PKG}.exotelPacingController`,
+		1,
+		[1540, 760],
+		callbackRecordParameters(campaign, secret, { currentTime }),
+	);
+	b.connect(CALLBACK_WEBHOOK, 'Keep Callback', 0, 0);
+	b.connect(CALLBACK_WEBHOOK, 'Callback Clock');
 	b.connect('Callback Clock', 'Keep Callback', 0, 1);
 	b.connect('Keep Callback', 'Exotel Pacing: Record Outcome');
 }
@@ -1034,7 +1075,7 @@ export function buildSheetsCampaign(): Json {
 			flow: p.flow,
 			from: '={{ $json.phoneNumber }}',
 			callerId: '={{ $json.callerId }}',
-			statusCallback: `${p.n8nUrl}/webhook/${p.statusWebhookId}/exotel-status?secret=${p.secret}`,
+			statusCallback: `${p.n8nUrl}/webhook/${p.statusWebhookId}?secret=${p.secret}`,
 			statusCallbackEvents: ['terminal'],
 			statusCallbackContentType: 'application/json',
 			customField: '',
@@ -1085,20 +1126,15 @@ export function buildSheetsCampaign(): Json {
 	b.connect('Final Hold?', 'Save Final Holds');
 
 	// --- callback path
+	callbackWebhook(b, p.statusWebhookId, [0, 960]);
 	b.add(
-		'Exotel Status Trigger',
-		`${PKG}.exotelStatusTrigger`,
-		2,
-		[0, 960],
-		{ secret: p.secret, events: 'terminal', options: {} },
-		{ webhookId: p.statusWebhookId },
+		'Exotel Pacing: Record Outcome',
+		`${PKG}.exotelPacingController`,
+		1,
+		[240, 960],
+		callbackRecordParameters(p.campaign, p.secret, {}),
 	);
-	b.add('Exotel Pacing: Record Outcome', `${PKG}.exotelPacingController`, 1, [240, 960], {
-		operation: 'recordOutcome',
-		campaign: p.campaign,
-		options: {},
-	});
-	b.connect('Exotel Status Trigger', 'Exotel Pacing: Record Outcome');
+	b.connect(CALLBACK_WEBHOOK, 'Exotel Pacing: Record Outcome');
 
 	// --- stats path
 	b.add(
@@ -1159,8 +1195,8 @@ Calls every number in a sheet through Exotel, at most 200 calls a minute, only i
 1. **Exotel credential** (every Exotel node): API key, API token, Account SID, cluster (Settings → API Settings in the Exotel dashboard).
 2. **Google Sheets credential** (every Google Sheets node) and the **document URL** and **sheet name** (\`${SHEETS_PLACEHOLDERS.sheetName}\`) in all Google Sheets nodes.
 3. The sheet: row 1 holds the column names. You fill **name** and **phone** (any Indian format). Add these empty columns too, the workflow fills them: ${SHEET_COLUMNS.slice(2).join(', ')}.
-4. **Exotel Status Trigger → Secret**: a random string of 16+ letters and digits (\`openssl rand -hex 24\`); and in **Exotel Pacing: Dashboard Control → Secret** one for the dashboard's Pause / Resume (may be another).
-5. **Exotel Connect Call**: your call flow's App ID, and **Status Callback URL** = the Status Trigger's *Production URL* + \`?secret=\` + the same secret.
+4. **Exotel Pacing: Record Outcome → Callback Secret** (the node after *Exotel Callback Webhook*): a random string of 16+ letters and digits (\`openssl rand -hex 24\`); and in **Exotel Pacing: Dashboard Control → Secret** one for the dashboard's Pause / Resume (may be another).
+5. **Exotel Connect Call**: your call flow's App ID, and **Status Callback URL** = the *Exotel Callback Webhook*'s *Production URL* + \`?secret=\` + the same secret. Running two campaigns in one n8n? Give each copy's webhook its own Path.
 6. **Exotel Caller ID Selector → Fallback Caller ID**: one of your ExoPhones.
 7. **Exotel Pacing: Release → Pacing Settings**: your calling window, attempts and retry gaps. *Tick Interval* must equal the schedule (30 s). *Max Calls per Minute* is 170, leaving headroom under Exotel's 200/min for n8n's timing.
 8. Activate the workflow. Test runs keep no pacing state; only active runs do.
@@ -1185,8 +1221,8 @@ Record Outcome registers each CallSid in the campaign state. The row gets the ca
 const NOT_NOW_NOTE = `### 6. Not Now
 Rows that will never be called again (DND, invalid number, all attempts used, completed) are marked **final = true** with the reason in **holdReason**. The others wait for a later tick.`;
 
-const CALLBACK_NOTE = `### 7. Status callbacks (Exotel → this trigger)
-Exotel posts each call's end here. The trigger rejects requests without the secret (401, no execution). Record Outcome counts the call once (duplicates are ignored); nothing else runs per callback: no Exotel request, no sheet write. The next tick writes the outcome to the row (*Row Updates*). Lost callbacks are looked up by the Release node's reconciliation.`;
+const CALLBACK_NOTE = `### 7. Status callbacks (Exotel → Webhook)
+*Exotel Callback Webhook* answers Exotel at once. Record Outcome checks the secret (without it: nothing counted, *No Change*) and counts each call once; no Exotel request, no sheet write per callback. The next tick writes the row.`;
 
 const STATS_NOTE = `### 8. Stats
 GET the production URL of *Stats Webhook* for totals, one row per circle (breaker state, completion %, in flight) and the rate in force. Reading only: it never changes the campaign.`;

@@ -1,5 +1,5 @@
 /**
- * Example 1's callback path under the callbacks scenario's load: the nodes users import (Exotel Status Trigger →
+ * Example 1's callback path under the callbacks scenario's load: the nodes users import (n8n's Webhook node →
  * Exotel Pacing: Record Outcome on real time, plus the Stats webhook), taken from examples/01-google-sheets-campaign.json
  * with only the secret, webhook ids and campaign filled in. The local example's path also reads the simulator's
  * clock over HTTP for every callback; this one is what a real campaign runs, so it is the figure issue 9's target
@@ -15,11 +15,12 @@ import { callbackPayload } from '../../../simulator/callbacks';
 import type { CallRecord } from '../../../simulator/calls';
 import { decodeCorrelation, encodeCorrelation } from '../../../nodes/core/correlation';
 import { sheetsWorkflow, webhookPaths } from '../../../scripts/demo/campaign';
+import { CALLBACK_WEBHOOK, PKG } from '../../../scripts/demo/examples';
 import type { E2eContext } from '../lib/context';
 import type { Json } from '../harness/json';
 
 const CALLBACK_NODES = [
-	'Exotel Status Trigger',
+	CALLBACK_WEBHOOK,
 	'Exotel Pacing: Record Outcome',
 	'Stats Webhook',
 	'Exotel Pacing: Get Stats',
@@ -52,50 +53,45 @@ async function campaignKey(ctx: E2eContext, workflowId: string, campaign: string
 }
 
 /**
- * What receives the callbacks: example 1's Exotel Status Trigger, or n8n's own Webhook node (v2, no expression)
- * with Record Outcome's input "Exotel Callback From a Webhook Node", which n8n 2.x spares the request-phase isolate.
+ * What receives the callbacks: example 1 as imported (n8n's own Webhook node, v2, no expression, which n8n 2.x spares
+ * the request-phase isolate, in front of Record Outcome's input "Exotel Callback From a Webhook Node"), or the
+ * alternative README offers, the Exotel Status Trigger (refuses requests without the secret before an execution).
  */
-export type CallbackEntry = 'statusTrigger' | 'webhookNode';
+export type CallbackEntry = 'asImported' | 'statusTrigger';
 
-/** Example 1's trigger swapped for n8n's Webhook node, and Record Outcome told to check and read its requests. */
-function withWebhookNode(wf: Json, secret: string): Json {
-	const path = randomUUID();
+/** Example 1's Webhook node swapped for the Exotel Status Trigger, Record Outcome reading its events. */
+function withStatusTrigger(wf: Json, secret: string): Json {
+	const webhookId = randomUUID();
 	const nodes = (wf.nodes as Json[]).map((n) => {
-		if (n.name === 'Exotel Status Trigger')
+		if (n.name === CALLBACK_WEBHOOK)
 			return {
 				...n,
-				name: WEBHOOK_ENTRY,
-				type: 'n8n-nodes-base.webhook',
+				name: STATUS_TRIGGER,
+				type: `${PKG}.exotelStatusTrigger`,
 				typeVersion: 2,
-				parameters: { httpMethod: 'POST', path, responseMode: 'onReceived', options: {} },
-				webhookId: path,
+				parameters: { secret, events: 'terminal', options: {} },
+				webhookId,
 			};
-		if (n.name === 'Exotel Pacing: Record Outcome')
-			return {
-				...n,
-				parameters: {
-					...n.parameters,
-					input: 'webhookCallback',
-					callbackSecret: secret,
-					events: 'terminal',
-				},
-			};
+		if (n.name === 'Exotel Pacing: Record Outcome') {
+			const { callbackSecret: _s, events: _e, ...rest } = n.parameters as Json;
+			return { ...n, parameters: { ...rest, input: 'statusEvents' } };
+		}
 		return n;
 	});
 	const connections = { ...wf.connections };
-	connections[WEBHOOK_ENTRY] = connections['Exotel Status Trigger'];
-	delete connections['Exotel Status Trigger'];
+	connections[STATUS_TRIGGER] = connections[CALLBACK_WEBHOOK];
+	delete connections[CALLBACK_WEBHOOK];
 	return { ...wf, nodes, connections };
 }
 
-const WEBHOOK_ENTRY = 'Exotel Callback Webhook';
+const STATUS_TRIGGER = 'Exotel Status Trigger';
 
 /** Imports and activates example 1's callback path on its own campaign. */
 export async function deployExampleOneCallbackPath(
 	ctx: E2eContext,
 	calls: readonly CallRecord[],
 	secret: string,
-	entry: CallbackEntry = 'statusTrigger',
+	entry: CallbackEntry = 'asImported',
 ): Promise<ExampleOnePath> {
 	const campaign = `e2e-ex1-callbacks-${Date.now()}`;
 	const full = sheetsWorkflow({
@@ -117,11 +113,8 @@ export async function deployExampleOneCallbackPath(
 	for (const name of CALLBACK_NODES)
 		if (full.connections[name]) connections[name] = full.connections[name];
 	const asImported = { name: full.name, nodes, connections, settings: full.settings ?? {} };
-	const wf = entry === 'webhookNode' ? withWebhookNode(asImported, secret) : asImported;
-	const webhookNode = (wf.nodes as Json[]).find((n) => n.name === WEBHOOK_ENTRY);
-	const paths = webhookNode
-		? { ...webhookPaths(asImported), status: `${webhookNode.parameters.path}` }
-		: webhookPaths(wf);
+	const wf = entry === 'statusTrigger' ? withStatusTrigger(asImported, secret) : asImported;
+	const paths = webhookPaths(wf);
 	const imported = await ctx.n8n.client.importWorkflow(wf, { activate: true });
 	await ctx.n8n.client.waitForWebhook(paths.stats, undefined, { method: 'GET', waitMs: 10_000 });
 

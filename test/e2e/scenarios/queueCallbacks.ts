@@ -1,8 +1,8 @@
 /**
- * Queue mode (issue 12, first part): example 1's callback path (Exotel Status Trigger → Pacing: Record Outcome,
+ * Queue mode (issue 12, first part): example 1's callback path (n8n's Webhook node → Pacing: Record Outcome,
  * plus the Stats webhook) in n8n's scale-out setup — Redis, PostgreSQL, main, workers and one webhook processor
- * (harness/queue.ts), no Docker. 500 terminal callbacks, 20 in flight, go to the webhook processor (the Status
- * Trigger's webhook() runs there and n8n enqueues the rest of the execution for a worker), first with one worker,
+ * (harness/queue.ts), no Docker. 500 terminal callbacks, 20 in flight, go to the webhook processor (the Webhook
+ * node's webhook() runs there and n8n enqueues the rest of the execution for a worker), first with one worker,
  * then, on a fresh campaign in the same run, with a second worker added. Checks: every callback answered 200 and
  * run once; the campaign's stats count each exactly once. Measures callbacks/s with 1 and 2 workers.
  *

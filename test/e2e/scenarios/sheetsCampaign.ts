@@ -113,7 +113,7 @@ export async function sheetsCampaign(ctx: E2eContext, checks: Checks): Promise<v
 		workflow: wf,
 		campaign: 'e2e-sheets',
 		sheet: 'Contacts',
-		statusPath: `${statusWebhookId}/exotel-status`,
+		statusPath: webhookPaths(wf).status,
 		statsPath: 'e2e-sheets-stats',
 		dashboardPath: webhookPaths(wf).dashboard ?? '',
 		controlPath: webhookPaths(wf).control ?? '',
