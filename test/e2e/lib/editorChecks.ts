@@ -215,9 +215,23 @@ export function callDetailsWorkflow(): Json {
 		parameters: { operation },
 		credentials,
 	});
+	// README's alternative receiver of the callbacks (examples 1 and 2 use n8n's Webhook node; example 3 has it)
+	const statusTrigger = {
+		id: 'status-trigger',
+		name: 'Exotel Status Trigger',
+		type: `${PACKAGE_TYPE_PREFIX}exotelStatusTrigger`,
+		typeVersion: 2,
+		position: [600, 0],
+		parameters: { secret: 'editor-check-7f3a9c2e5b8d41f6a0c4', events: 'terminal', options: {} },
+		webhookId: 'c0ffee00-7e1d-4c3e-9f00-e70735a75021',
+	};
 	return {
-		name: 'Editor check: Exotel Call Details',
-		nodes: [node('Call Details: Get', 'get', 0), node('Call Details: Get Many', 'getAll', 300)],
+		name: 'Editor check: Exotel Call Details and Status Trigger',
+		nodes: [
+			node('Call Details: Get', 'get', 0),
+			node('Call Details: Get Many', 'getAll', 300),
+			statusTrigger,
+		],
 		connections: {},
 		settings: { executionOrder: 'v1' },
 	};

@@ -205,7 +205,8 @@ export async function editorInBrowser(ctx: E2eContext, checks: Checks): Promise<
 			);
 		}
 
-		// 4. Call Details is in neither example: its two operations on a workflow of their own.
+		// 4. Nodes in neither example 1 nor 2, on a workflow of their own: Call Details' two operations and the
+		// Exotel Status Trigger.
 		const callDetails = await n8n.client.createWorkflow(callDetailsWorkflow());
 		await openWorkflow(page, base, callDetails.id);
 		const [errorsBefore, failedBefore] = [errors.length, failed.length];
@@ -216,7 +217,7 @@ export async function editorInBrowser(ctx: E2eContext, checks: Checks): Promise<
 		const detailErrors = packageErrors(errors.slice(errorsBefore), failed.slice(failedBefore));
 		const types = [...new Set(opened.map((p) => p.kind.split('/')[0]))].sort();
 		checks.check(
-			`editor: the Exotel Call Details panels (Get, Get Many) open with their parameters, no console error; panels of all ${EXPECTED_NODES.length} node types opened`,
+			`editor: the Exotel Call Details panels (Get, Get Many) and the Status Trigger's open with their parameters, no console error; panels of all ${EXPECTED_NODES.length} node types opened`,
 			detailPanels.every((p) => !p.error && p.parameters > 0) &&
 				detailErrors.length === 0 &&
 				types.length === EXPECTED_NODES.length,
