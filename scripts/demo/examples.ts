@@ -574,9 +574,7 @@ export function buildLocalCampaign(o: { queue?: boolean } = {}): Json {
 			flow: '234567',
 			from: '={{ $json.phoneNumber }}',
 			callerId: '={{ $json.callerId }}',
-			statusCallback: o.queue
-				? `${d.n8nUrl}/webhook/${d.statusWebhookId}/exotel-status?secret=${d.secret}`
-				: `${d.n8nUrl}/webhook/${d.statusWebhookId}?secret=${d.secret}`,
+			statusCallback: statusCallbackUrl(d.n8nUrl, d.statusWebhookId, d.secret, o.queue),
 			statusCallbackEvents: ['terminal'],
 			statusCallbackContentType: 'application/json',
 			customField: '',
@@ -729,6 +727,19 @@ function callbackWebhook(b: Builder, id: string, pos: [number, number]): void {
 		{ httpMethod: 'POST', path: id, responseMode: 'onReceived', options: {} },
 		{ webhookId: id },
 	);
+}
+
+/**
+ * Connect Call's Status Callback: the Production URL of what receives the callbacks (the Webhook node's path is its
+ * id; the Status Trigger's is `<id>/exotel-status`) with the secret.
+ */
+function statusCallbackUrl(
+	n8nUrl: string,
+	id: string,
+	secret: string,
+	statusTrigger = false,
+): string {
+	return `${n8nUrl}/webhook/${id}${statusTrigger ? '/exotel-status' : ''}?secret=${secret}`;
 }
 
 /** Record Outcome reading the Webhook node's callbacks: the secret, Terminal Only, then counting. */
@@ -1075,7 +1086,7 @@ export function buildSheetsCampaign(): Json {
 			flow: p.flow,
 			from: '={{ $json.phoneNumber }}',
 			callerId: '={{ $json.callerId }}',
-			statusCallback: `${p.n8nUrl}/webhook/${p.statusWebhookId}?secret=${p.secret}`,
+			statusCallback: statusCallbackUrl(p.n8nUrl, p.statusWebhookId, p.secret),
 			statusCallbackEvents: ['terminal'],
 			statusCallbackContentType: 'application/json',
 			customField: '',
