@@ -1,0 +1,292 @@
+/**
+ * Large lists (issue 12), measured: example 1 (the Google Sheets campaign users import, against the Google APIs
+ * emulator) over 10,000 and 100,000 contacts in a real n8n, for a few ticks each. The rows come with their
+ * lookups done (circle, DND, as a sheet looks after its first pass), so every tick is what a campaign's steady state
+ * costs: n8n reads the whole sheet, every row passes Number Lookup (normalising only), the filter and Release.
+ *
+ * Measured per size, with the issue's targets (printed as checks):
+ *   - each tick's wall time (n8n's execution records) [≤ 1/3 of the 30-s schedule];
+ *   - n8n's memory: the peak of the resident memory of n8n's process group (n8n and its task runner), sampled
+ *     every second from /proc [≤ 1.5 GB];
+ *   - execution data stored per tick: the `execution_data` row n8n saved for the tick, read from its SQLite
+ *     database with the Node that runs n8n when it has node:sqlite (Node ≥ 22.13), else the size of the execution
+ *     as n8n's API returns it (JSON) [≤ 1 MB];
+ *   - Release's own execution time beside the cheapest pass n8n's nodes make over the same items in the same
+ *     execution (Number Lookup skipping every row that has a circle, and the "Just Looked Up?" filter), from the
+ *     tick's run data [Release ≤ 10× that pass].
+ * Opt-in (`--only large`, sizes in E2E_LARGE_SIZES): a 100,000-row tick keeps this 2-core machine busy for minutes.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+
+import { DateTime } from 'luxon';
+
+import type { StartedEmulator } from '../google';
+import type { N8nInstance } from '../harness';
+import type { Json } from '../harness/json';
+import { makeContacts, sheetsWorkflow } from '../../../scripts/demo/campaign';
+import { SHEET_COLUMNS } from '../../../scripts/demo/examples';
+import { createSimCredential, startCampaignSimulator, ZONE } from '../../../scripts/demo/run';
+import { numberMetadata, type RunningSimulator } from '../../../simulator';
+import type { Checks } from '../lib/runner';
+import { SECRET, type E2eContext } from '../lib/context';
+import { SHEETS } from './sheetsCampaign';
+
+const LARGE = {
+	sizes: (process.env.E2E_LARGE_SIZES ?? '10000,100000').split(',').map(Number),
+	scheduleSeconds: 30,
+	/** Ticks to measure after the first (the campaign's first run only saves its settings). */
+	ticks: Number(process.env.E2E_LARGE_TICKS ?? 4),
+	/** A limit per size, not a wait: ticks slower than the schedule stretch the run. */
+	timeoutMs: 10 * 60_000,
+	/** Ticks whose run data is fetched (each is the whole tick's items as JSON: ~100 MB at 100,000 rows). */
+	ticksWithData: 3,
+	targets: {
+		tickShareOfSchedule: 1 / 3,
+		memoryMb: 1536,
+		storedBytes: 1024 * 1024,
+		releaseRatio: 10,
+	},
+};
+
+const REFERENCE_NODES = ['Exotel Number Lookup', 'Just Looked Up?'];
+const MEASURED_NODES = ['Get Contacts', ...REFERENCE_NODES, 'Exotel Pacing: Release'];
+
+export async function largeList(ctx: E2eContext, checks: Checks): Promise<void> {
+	const google = ctx.shared.google as StartedEmulator | undefined;
+	if (!google)
+		throw new Error('the Google APIs emulator is not running (run.ts starts it before n8n)');
+	for (const size of LARGE.sizes) await measureSize(ctx, checks, google, size);
+}
+
+/** Sheet rows as they look once Number Lookup has filled them (values from the simulator's own number model). */
+function lookedUpRows(sim: RunningSimulator, size: number): string[][] {
+	const at = DateTime.now().setZone(ZONE).toISO()!;
+	return makeContacts(size, 23).map((c) => {
+		const national = c.phone.replace(/\D/g, '').slice(-10);
+		const m = numberMetadata(national, sim.config.seed, sim.config.numbers);
+		const values: Record<string, string> = {
+			name: c.name,
+			phone: c.phone,
+			phoneNumber: m.e164,
+			circle: m.circle,
+			circleName: m.circleName,
+			numberType: m.type,
+			operator: m.operator,
+			operatorName: m.operatorName,
+			dnd: String(m.dnd),
+			lookedUpAt: at,
+		};
+		return SHEET_COLUMNS.map((col) => values[col] ?? '');
+	});
+}
+
+async function measureSize(
+	ctx: E2eContext,
+	checks: Checks,
+	google: StartedEmulator,
+	size: number,
+): Promise<void> {
+	const { n8n, log } = ctx;
+	const label = `${size.toLocaleString('en-US')} contacts`;
+	const sim = await startCampaignSimulator({
+		seed: 61,
+		factor: 1,
+		virtualStart: DateTime.now().setZone(ZONE).toISO()!,
+		circles: SHEETS.circles,
+	});
+	ctx.shared.simulators.push(sim);
+	const rows = lookedUpRows(sim, size);
+	const { url } = google.createSpreadsheet(`Large list ${size}`, [
+		{ name: 'Contacts', header: SHEET_COLUMNS, rows },
+	]);
+	const wf = sheetsWorkflow({
+		documentUrl: url,
+		googleCredentialId: String(ctx.shared.googleCredentialId),
+		exotelCredentialId: await createSimCredential(n8n, sim),
+		n8nUrl: n8n.url.replace(/\/+$/, ''),
+		secret: SECRET,
+		campaign: `e2e-large-${size}`,
+		flow: '234567',
+		fallbackCallerId: '01140000001',
+		statusWebhookId: randomUUID(),
+		statsWebhookId: randomUUID(),
+		statsPath: `e2e-large-${size}-stats`,
+		name: `E2E large list (${label})`,
+		settings: SHEETS.settings,
+	});
+	const memory = sampleMemory(n8n);
+	const created = await n8n.client.importWorkflow(wf);
+	log(`  large: ${label}: example 1 active, ${rows.length} rows in the sheet`);
+	const started = Date.now();
+	let ticks: TickRecord[] = [];
+	while (Date.now() - started < LARGE.timeoutMs) {
+		await new Promise((r) => setTimeout(r, 5000));
+		ticks = await finishedTicks(n8n, created.id);
+		if (ticks.length >= LARGE.ticks + 1) break;
+	}
+	await n8n.client.deactivateWorkflow(created.id);
+	const peakMb = memory.stop();
+	const measured = ticks.slice(1); // the first run saves the campaign's settings and releases nothing
+	const withData = measured.slice(-LARGE.ticksWithData);
+	const stored = storedBytes(
+		n8n,
+		withData.map((t) => t.id),
+	);
+	const perNode: Record<string, number[]> = Object.fromEntries(MEASURED_NODES.map((n) => [n, []]));
+	const apiBytes: number[] = [];
+	for (const t of withData) {
+		const e = await n8n.client.getExecution(t.id, true);
+		apiBytes.push(JSON.stringify(e.data ?? {}).length);
+		const runData = (e.data as Json)?.resultData?.runData ?? {};
+		for (const name of MEASURED_NODES) {
+			const ms = runData[name]?.[0]?.executionTime;
+			if (typeof ms === 'number') perNode[name].push(ms);
+		}
+	}
+	reportSize(ctx, checks, label, { ticks, measured, peakMb, stored, apiBytes, perNode });
+	await sim.stop().catch(() => undefined);
+}
+
+interface TickRecord {
+	id: string;
+	seconds: number;
+	status: string;
+}
+
+async function finishedTicks(n8n: N8nInstance, workflowId: string): Promise<TickRecord[]> {
+	return (await n8n.client.listExecutions({ workflowId }))
+		.filter((e: Json) => e.mode === 'trigger' && e.startedAt && e.stoppedAt)
+		.map((e: Json) => ({
+			id: String(e.id),
+			seconds: (Date.parse(e.stoppedAt) - Date.parse(e.startedAt)) / 1000,
+			status: String(e.status),
+			start: Date.parse(e.startedAt),
+		}))
+		.sort((a, b) => a.start - b.start)
+		.map(({ id, seconds, status }) => ({ id, seconds, status }));
+}
+
+/** Resident memory of n8n's process group (n8n and its task runner), sampled every second; stop() gives the peak in MB. */
+function sampleMemory(n8n: N8nInstance): { stop: () => number } {
+	let peakKb = 0;
+	const sample = () => {
+		if (!n8n.pid) return;
+		let kb = 0;
+		for (const entry of readdirSync('/proc')) {
+			if (!/^\d+$/.test(entry)) continue;
+			try {
+				const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+				// fields after the command's closing parenthesis: state ppid pgrp ...
+				const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+				if (pgrp !== n8n.pid) continue;
+				const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${entry}/status`, 'utf8'));
+				kb += rss ? Number(rss[1]) : 0;
+			} catch {
+				// the process ended between listing and reading
+			}
+		}
+		peakKb = Math.max(peakKb, kb);
+	};
+	sample();
+	const timer = setInterval(sample, 1000);
+	return {
+		stop: () => {
+			clearInterval(timer);
+			sample();
+			return Math.round(peakKb / 1024);
+		},
+	};
+}
+
+/**
+ * Bytes of each execution's stored data (`execution_data.data`), read from n8n's SQLite database with the Node that
+ * runs n8n (node:sqlite, read-only); empty when that Node has no node:sqlite.
+ */
+function storedBytes(n8n: N8nInstance, ids: string[]): number[] {
+	const db = join(n8n.userFolder, '.n8n', 'database.sqlite');
+	if (!ids.length || !existsSync(db)) return [];
+	const script = `
+		let sqlite; try { sqlite = require('node:sqlite'); } catch { process.exit(3); }
+		const db = new sqlite.DatabaseSync(process.argv[1], { readOnly: true });
+		const q = db.prepare('SELECT length(CAST(data AS BLOB)) AS n FROM execution_data WHERE executionId = ?');
+		console.log(JSON.stringify(process.argv.slice(2).map((id) => q.get(Number(id))?.n ?? -1)));`;
+	const r = spawnSync(n8n.runtime.node.nodePath, ['-e', script, db, ...ids], {
+		encoding: 'utf8',
+		env: { ...process.env, NODE_NO_WARNINGS: '1' },
+	});
+	if (r.status !== 0) return [];
+	return (JSON.parse(r.stdout) as number[]).filter((n) => n >= 0);
+}
+
+function median(values: number[]): number {
+	if (!values.length) return NaN;
+	const s = [...values].sort((a, b) => a - b);
+	return s[Math.floor(s.length / 2)];
+}
+
+function reportSize(
+	ctx: E2eContext,
+	checks: Checks,
+	label: string,
+	m: {
+		ticks: TickRecord[];
+		measured: TickRecord[];
+		peakMb: number;
+		stored: number[];
+		apiBytes: number[];
+		perNode: Record<string, number[]>;
+	},
+): void {
+	const { log } = ctx;
+	const t = LARGE.targets;
+	const secs = m.measured.map((x) => x.seconds);
+	const tickLimit = LARGE.scheduleSeconds * t.tickShareOfSchedule;
+	const release = median(m.perNode['Exotel Pacing: Release']);
+	const refs = REFERENCE_NODES.map((n) => ({ n, ms: median(m.perNode[n]) })).filter((r) =>
+		Number.isFinite(r.ms),
+	);
+	const reference = refs.length ? Math.min(...refs.map((r) => r.ms)) : NaN;
+	const ratio = release / Math.max(1, reference);
+	const bytes = m.stored.length ? m.stored : m.apiBytes;
+	const bytesKind = m.stored.length ? 'stored in the database' : "as n8n's API returns it (JSON)";
+	const nodeTimes = MEASURED_NODES.map((n) => `${n} ${Math.round(median(m.perNode[n]))} ms`).join(
+		', ',
+	);
+	log(
+		`  large: ${label}: ${m.ticks.length} ticks (${m.ticks.filter((x) => x.status !== 'success').length} not successful); ` +
+			`measured ${secs.map((s) => s.toFixed(1)).join(' / ')} s; n8n memory peak ${m.peakMb} MB; ` +
+			`execution data per tick ${bytes.map((b) => `${(b / 1024).toFixed(0)} KB`).join(' / ')} (${bytesKind}); ` +
+			`per node (median): ${nodeTimes}`,
+	);
+	const details = {
+		ticks: m.ticks,
+		peakMb: m.peakMb,
+		storedBytes: m.stored,
+		apiBytes: m.apiBytes,
+		perNodeMs: m.perNode,
+	};
+	checks.check(
+		`${label}: a tick takes at most ${tickLimit} s (1/3 of the ${LARGE.scheduleSeconds}-s schedule)`,
+		secs.length >= LARGE.ticks && Math.max(...secs) <= tickLimit,
+		`${secs.length} ticks measured (wanted ${LARGE.ticks}); median ${median(secs).toFixed(1)} s, max ${Math.max(...secs).toFixed(1)} s`,
+		details,
+	);
+	checks.check(
+		`${label}: n8n's memory stays at or below ${t.memoryMb} MB`,
+		m.peakMb > 0 && m.peakMb <= t.memoryMb,
+		`peak ${m.peakMb} MB (n8n's process group)`,
+	);
+	checks.check(
+		`${label}: at most 1 MB of execution data per tick`,
+		bytes.length > 0 && Math.max(...bytes) <= t.storedBytes,
+		`${bytes.map((b) => `${(b / 1024 / 1024).toFixed(1)} MB`).join(' / ')} per tick (${bytesKind})`,
+	);
+	checks.check(
+		`${label}: Release takes at most ${t.releaseRatio}× the cheapest pass of n8n's nodes over the same items`,
+		Number.isFinite(ratio) && ratio <= t.releaseRatio,
+		`Release median ${Math.round(release)} ms vs ${refs.map((r) => `${r.n} ${Math.round(r.ms)} ms`).join(', ')}: ×${ratio.toFixed(1)}`,
+	);
+}
