@@ -32,6 +32,10 @@ export interface CpuFigures {
 	/** release() as the node calls it (includeHeld: a hold item with its reason for every contact not released). */
 	releaseMedianMs: number;
 	releaseP95Ms: number;
+	/** release() as the examples' Release calls it (Not Now Output = only contacts newly finished). */
+	finalOnlyMedianMs: number;
+	finalOnlyP95Ms: number;
+	finalOnlyRatio: number;
 	/** release() deciding only (no per-contact hold items). */
 	decisionMedianMs: number;
 	decisionP95Ms: number;
@@ -122,10 +126,12 @@ export function measureCpu(n: number, seed: Seed, samples: number): CpuFigures {
 	// warm the JIT
 	for (let i = 0; i < 5; i++) {
 		release(state, rows, now + tickMs, settings, { includeHeld: true });
+		release(state, rows, now + tickMs, settings, { includeHeld: true, finalHoldsOnly: true });
 		release(state, rows, now + tickMs, settings);
 		trivialPass(rows, now);
 	}
 	const rel: number[] = [];
+	const fin: number[] = [];
 	const dec: number[] = [];
 	const ref: number[] = [];
 	let released = 0;
@@ -139,20 +145,28 @@ export function measureCpu(n: number, seed: Seed, samples: number): CpuFigures {
 		const c = performance.now();
 		sink += release(state, rows, t, settings).released.length;
 		const d = performance.now();
+		sink += release(state, rows, t, settings, { includeHeld: true, finalHoldsOnly: true }).holds
+			.length;
+		const e = performance.now();
 		rel.push(b - a);
 		ref.push(c - b);
 		dec.push(d - c);
+		fin.push(e - d);
 		released += r.released.length;
 	}
 	if (sink < 0) throw new Error('unreachable');
 	rel.sort((x, y) => x - y);
 	dec.sort((x, y) => x - y);
 	ref.sort((x, y) => x - y);
+	fin.sort((x, y) => x - y);
 	return {
 		contacts: n,
 		samples,
 		releaseMedianMs: median(rel),
 		releaseP95Ms: quantile(rel, 0.95),
+		finalOnlyMedianMs: median(fin),
+		finalOnlyP95Ms: quantile(fin, 0.95),
+		finalOnlyRatio: median(fin) / Math.max(1e-6, median(ref)),
 		decisionMedianMs: median(dec),
 		decisionP95Ms: quantile(dec, 0.95),
 		referenceMedianMs: median(ref),

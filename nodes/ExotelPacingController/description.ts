@@ -390,6 +390,37 @@ export const properties: INodeProperties[] = [
 			'Whether to look up calls whose status callback is overdue with Exotel Call Details (needs the Exotel credential) and count their outcomes (their rows are written through the Row Updates output)',
 	},
 	{
+		displayName: 'Not Now Output',
+		name: 'notNowOutput',
+		type: 'options',
+		default: 'everyContact',
+		displayOptions: onRelease,
+		options: [
+			{
+				name: 'Every Contact Not Dialled',
+				value: 'everyContact',
+				description:
+					'Each contact held this run, with its reason and retry time: the execution shows why a contact waits. Heavy for lists over about 10,000 rows.',
+			},
+			{
+				name: 'Only Contacts Newly Finished',
+				value: 'newlyFinal',
+				description:
+					'Only contacts held for good (completed, DND, every attempt used, no usable number) whose Final field does not say true yet: the rows to mark final. For large lists.',
+			},
+		],
+		description: 'What the "Not Now" output carries',
+	},
+	{
+		displayName: 'Final',
+		name: 'rowFinal',
+		type: 'string',
+		default: '={{ $json.final }}',
+		displayOptions: { show: { operation: ['release'], notNowOutput: ['newlyFinal'] } },
+		description:
+			"The row's Final column: a row that already says true is left off the Not Now output",
+	},
+	{
 		displayName:
 			'Connect the items of Connect Call (registers the calls), Exotel Status Trigger, Call Details, or (Input below) a Webhook node receiving the status callbacks. Counted calls and registrations go to "Counted"; duplicates and live updates go to "No Change". Their rows are written by the next Release (its "Row Updates" output), never here, so a late write cannot overtake a newer one.',
 		name: 'recordNotice',

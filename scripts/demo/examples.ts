@@ -186,6 +186,12 @@ const TICK_TIMEOUT_SECONDS = 240;
 const CAMPAIGN_RATE_CAP = '={{ $json.pacing?.maxCallsPerMinute ?? 200 }}';
 const DEMO_CALL_SETTINGS = { timeOut: 30, timeLimit: 300 };
 
+/**
+ * Release's Not Now output in the examples: only the contacts that just became final (what Save Final Holds writes),
+ * not every contact held, so a tick over a long list does not carry each contact through n8n twice.
+ */
+const NOT_NOW_OUTPUT = 'newlyFinal';
+
 /** Columns the write-backs fill (outcome of a call, as Record Outcome returns them). */
 const OUTCOME_COLUMNS = [
 	'attempts',
@@ -530,6 +536,7 @@ export function buildLocalCampaign(o: { queue?: boolean } = {}): Json {
 				...(o.queue ? { queueMode: true } : {}),
 			},
 			reconcile: true,
+			notNowOutput: NOT_NOW_OUTPUT,
 			options: { currentTime: virtualNow('Simulator Clock') },
 		},
 		{ credentials: cred },
@@ -1046,6 +1053,7 @@ export function buildSheetsCampaign(): Json {
 			campaign: p.campaign,
 			settings: pacingSettings(scheduleSeconds, 1, false),
 			reconcile: true,
+			notNowOutput: NOT_NOW_OUTPUT,
 			options: {},
 		},
 		{ credentials: exotel },
@@ -1230,7 +1238,7 @@ const REGISTER_NOTE = `### 5. Register the calls
 Record Outcome registers each CallSid in the campaign state. The row gets the call ID with the next tick's *Row Updates*. A call Exotel refused is given back (not-placed) the same way.`;
 
 const NOT_NOW_NOTE = `### 6. Not Now
-Rows that will never be called again (DND, invalid number, all attempts used, completed) are marked **final = true** with the reason in **holdReason**. The others wait for a later tick.`;
+Rows that will never be called again (DND, invalid number, all attempts used, completed) and do not say so yet are marked **final = true** with the reason in **holdReason** (Release → Not Now Output: only those). The others wait for a later tick.`;
 
 const CALLBACK_NOTE = `### 7. Status callbacks (Exotel → Webhook)
 *Exotel Callback Webhook* answers Exotel at once. Record Outcome checks the secret (without it: nothing counted, *No Change*) and counts each call once; no Exotel request, no sheet write per callback. The next tick writes the row.`;

@@ -399,6 +399,55 @@ describe('Release: sheet rows in, Dial Now / Not Now / Reconciled out', () => {
 			4,
 		);
 	});
+
+	it('Not Now "Only Contacts Newly Finished": only final holds whose row does not say final yet, same dials', async () => {
+		const now = START_MS;
+		const items = [
+			row(1), // fresh: dialled
+			row(2), // fresh: held for the budget (not on the output)
+			row(3, { dnd: 'TRUE' }), // final, row not marked yet: on the output
+			row(4, { dnd: 'TRUE', final: 'TRUE' }), // final, row already says so (Google's TRUE)
+			row(5, {
+				attempts: '2',
+				lastStatus: 'completed',
+				lastAttemptAt: istIso(now - 60 * MIN),
+				final: 'false',
+			}),
+			row(6, { attempts: '1', lastStatus: 'busy', lastAttemptAt: istIso(now - 1 * MIN) }), // retry not due
+			row(7, { phoneNumber: 'not a number', final: true }), // invalid, row already final (a boolean cell)
+		];
+		const settings = { accountLimitPerMinute: 8, reserveForReconciliation: 4, tickSeconds: 15 };
+		const every = await pacing('release', { items, staticData: {}, now, parameters: { settings } });
+		const newly = await pacing('release', {
+			items,
+			staticData: {},
+			now,
+			parameters: { settings, notNowOutput: 'newlyFinal' },
+		});
+		// the same decision either way: one call (4/min over a 15-s tick), the others held
+		expect(newly.output[0].map((i) => i.json.phoneNumber)).toEqual([phone(1)]);
+		expect(every.output[0].map((i) => i.json.phoneNumber)).toEqual([phone(1)]);
+		expect(reasonsOf(every.output[1])).toEqual({
+			[phone(2)]: 'budget_used',
+			[phone(3)]: 'dnd',
+			[phone(4)]: 'dnd',
+			[phone(5)]: 'done',
+			[phone(6)]: 'retry_not_due',
+			'not a number': 'invalid',
+		});
+		expect(reasonsOf(newly.output[1])).toEqual({ [phone(3)]: 'dnd', [phone(5)]: 'done' });
+		expect(newly.output[1].map((i) => i.pairedItem)).toEqual([{ item: 2 }, { item: 4 }]);
+		for (const item of newly.output[1])
+			expect(pacingOf(item)).toMatchObject({ decision: 'hold', final: true });
+		// a row mapped from another column: Final = {{ $json.done }}
+		const mapped = await pacing('release', {
+			items: items.map((i) => ({ ...i, final: '', done: i.final ?? '' })),
+			staticData: {},
+			now,
+			parameters: { settings, notNowOutput: 'newlyFinal', rowFinal: '={{ $json.done }}' },
+		});
+		expect(reasonsOf(mapped.output[1])).toEqual({ [phone(3)]: 'dnd', [phone(5)]: 'done' });
+	});
 });
 
 describe('Release: the first run of a campaign', () => {

@@ -17,6 +17,54 @@ const many = (n: number, circle: string, prefix = circle): ContactInput[] =>
 	}));
 
 describe('release', () => {
+	test('finalHoldsOnly: the same decision, and hold decisions only for final holds', () => {
+		const contacts: ContactInput[] = [
+			...many(400, 'MH'),
+			{ key: '+91DND000001', circle: 'MH', dnd: true },
+			{
+				key: '+91DONE00001',
+				circle: 'DL',
+				lastStatus: 'completed',
+				attempts: 1,
+				lastAttemptAt: MON_10 - 3600000,
+			},
+			{
+				key: '+91USED00001',
+				circle: 'DL',
+				lastStatus: 'busy',
+				attempts: 3,
+				lastAttemptAt: MON_10 - 3600000,
+			},
+			{ key: '', circle: 'MH' },
+			{
+				key: '+91WAIT00001',
+				circle: 'KA',
+				lastStatus: 'busy',
+				attempts: 1,
+				lastAttemptAt: MON_10 - 30000,
+			},
+		];
+		const state = createState('camp', MON_10);
+		const all = release(state, contacts, MON_10, s, { includeHeld: true });
+		const finalOnly = release(state, contacts, MON_10, s, {
+			includeHeld: true,
+			finalHoldsOnly: true,
+		});
+		expect(finalOnly.released).toEqual(all.released);
+		expect(finalOnly.held).toEqual(all.held);
+		expect(finalOnly.state).toEqual(all.state);
+		expect(all.holds.length).toBeGreaterThan(350); // the budget's holds, retry_not_due and the final ones
+		expect(finalOnly.holds.map((h) => [h.index, h.reason])).toEqual([
+			[400, 'dnd'],
+			[401, 'done'],
+			[402, 'attempts_used'],
+			[403, 'invalid'],
+		]);
+		// each one as explained in the full list
+		for (const h of finalOnly.holds)
+			expect(h).toMatchObject(all.holds.find((x) => x.index === h.index)!);
+	});
+
 	test('the budget is split by backlog and each circle is spread over the tick', () => {
 		const contacts = [...many(300, 'MH'), ...many(200, 'DL'), ...many(100, 'KA')];
 		const r = release(createState('camp', MON_10), contacts, MON_10, s);

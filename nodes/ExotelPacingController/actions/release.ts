@@ -252,6 +252,15 @@ function holdItem(
 	};
 }
 
+/** Whether the row's Final column already says the contact is finished ("true", TRUE, true). */
+function rowSaysFinal(value: unknown): boolean {
+	return (
+		String(value ?? '')
+			.trim()
+			.toLowerCase() === 'true'
+	);
+}
+
 /** Output 3: a row write; the row's item when this run read the row, else the write alone. */
 function rowUpdateItem(
 	item: INodeExecutionData | undefined,
@@ -276,7 +285,7 @@ export async function executeRelease(
 	const dial: INodeExecutionData[] = [];
 	const hold: INodeExecutionData[] = [];
 	const rowUpdates: INodeExecutionData[] = [];
-	const read = itemParameterReader(ctx, items, CONTACT_FIELDS);
+	const read = itemParameterReader(ctx, items, [...CONTACT_FIELDS, 'rowFinal']);
 	const options = {
 		requireName: true,
 		settings: (itemIndex: number) =>
@@ -301,6 +310,8 @@ export async function executeRelease(
 			: { state: campaign.state, lookingUp: undefined };
 		// A campaign's first run releases nothing, so its settings are saved first (core/pacing/firstRun.ts).
 		const initialising = campaign.isNew;
+		const newlyFinalOnly =
+			ctx.getNodeParameter('notNowOutput', first, 'everyContact') === 'newlyFinal';
 		await turns.pause();
 		// Around Release: confirm the row writes the rows show, hold rows with a write still to show, mark the
 		// released rows' Mark Dialling as sent, hand out the rest (core/pacing/rowWrites.ts).
@@ -308,6 +319,7 @@ export async function executeRelease(
 			rowNow: Date.now(),
 			...(campaign.adoptedFrom ? { adoptedAt: campaign.adoptedFrom.at } : {}),
 			includeHeld: true,
+			finalHoldsOnly: newlyFinalOnly,
 			...firstRunOptions(initialising),
 			...(lookingUp ? { lookingUp } : {}),
 		});
@@ -335,6 +347,7 @@ export async function executeRelease(
 		await turns.each(result.holds.length, (k) => {
 			const h = result.holds[k];
 			const itemIndex = indexes[h.index];
+			if (newlyFinalOnly && rowSaysFinal(read('rowFinal', itemIndex))) return;
 			hold.push(holdItem(items[itemIndex], itemIndex, h, name, initialising));
 		});
 		return { state: result.state, warnings };

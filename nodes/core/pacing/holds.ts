@@ -231,9 +231,11 @@ export function explainHolds(
 	h: HoldInput,
 	released: number,
 	limit: number,
+	finalOnly = false,
 ): HeldContact[] {
 	const reasons = h.reasons;
 	if (!reasons) return [];
+	if (finalOnly) return explainFinalHolds(ctx, h, limit);
 	const contacts = h.contacts;
 	const messages = HOLD_REASONS.map(() => new Map<string, string>());
 	const bulk: Array<BulkInfo | undefined> = h.names.map(() => undefined);
@@ -261,6 +263,19 @@ export function explainHolds(
 			);
 	}
 	holds.length = nHolds;
+	return holds;
+}
+
+/** explainHolds for final holds only: no backing store sized to the list (a large list holds few for good). */
+function explainFinalHolds(ctx: EligibilityContext, h: HoldInput, limit: number): HeldContact[] {
+	const reasons = h.reasons!;
+	const messages = HOLD_REASONS.map(() => new Map<string, string>());
+	const holds: HeldContact[] = [];
+	for (let i = 0; i < h.contacts.length && holds.length < limit; i++) {
+		const code = reasons[i];
+		if (!code || !FINAL_HOLD_CODES[code]) continue;
+		holds.push(contactHold(ctx, h.contacts[i], i, HOLD_REASONS[code - 1], messages[code - 1]));
+	}
 	return holds;
 }
 
@@ -335,6 +350,12 @@ const FINAL_HOLDS: ReadonlySet<HoldReason> = new Set<HoldReason>([
 	'done',
 	'attempts_used',
 ]);
+
+/** FINAL_HOLDS by reason code (eligibility.ts REASON_CODE), for the pass over a whole list. */
+const FINAL_HOLD_CODES: readonly boolean[] = [
+	false,
+	...HOLD_REASONS.map((r) => FINAL_HOLDS.has(r)),
+];
 
 /** Whether a hold is final (FINAL_HOLDS): the contact will not be released again as its row stands. */
 export function isFinalHold(reason: HoldReason): boolean {

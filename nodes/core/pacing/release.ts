@@ -110,7 +110,13 @@ export function release(
 		warnings.push(`${picks.duplicates} duplicate contact key(s) in the input were skipped.`);
 	noteCircleShares(s, scan, demands, picks.allotted, releasedBy);
 	const heldLimit = options.heldLimit === undefined ? Infinity : Math.max(0, options.heldLimit);
-	const holds = explainHolds(ctx, holdInput, released.length, heldLimit);
+	const holds = explainHolds(
+		ctx,
+		holdInput,
+		released.length,
+		heldLimit,
+		options.finalHoldsOnly === true,
+	);
 
 	return {
 		state: s,

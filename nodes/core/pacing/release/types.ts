@@ -11,6 +11,11 @@ export interface ReleaseOptions {
 	maxRelease?: number;
 	/** With includeHeld: build decisions for at most this many held contacts (the counts cover all). */
 	heldLimit?: number;
+	/**
+	 * With includeHeld: decisions only for final holds (holds.ts isFinalHold), the ones a sheet must be told about.
+	 * A large list's bulk (held for the budget, retries not due) is then counted, never explained.
+	 */
+	finalHoldsOnly?: boolean;
 	/** Contacts held this tick because the outcome of a call placed as n8n stopped is being looked up (orphans.ts). */
 	lookingUp?: ReadonlySet<string>;
 }
