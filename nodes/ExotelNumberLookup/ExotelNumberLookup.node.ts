@@ -14,6 +14,7 @@ import { numberMetadataRequest } from '../core/exotel/requests';
 import { normalizeIndianPhone } from '../core/phone';
 import { exotelApiRequest, getExotelAccount } from '../transport/exotelApi';
 import { itemFailed } from '../shared/errors';
+import { itemParameterReader } from '../shared/itemParameters';
 import { DEFAULT_TIMEOUT_MS, optionsCollection, timeoutOption } from '../shared/properties';
 
 export class ExotelNumberLookup implements INodeType {
@@ -61,11 +62,18 @@ export class ExotelNumberLookup implements INodeType {
 		// The same number often appears more than once in a sheet: ask Exotel once per execution.
 		const cache = new Map<string, Promise<IDataObject>>();
 
+		// A sheet's rows pass here every tick, most with their circle already known: no expression per row for them.
+		const read = itemParameterReader(this, items, [
+			'phoneNumber',
+			'skipIfCircle',
+			'options.timeout',
+		]);
+
 		for (let i = 0; i < items.length; i++) {
 			try {
-				const input = this.getNodeParameter('phoneNumber', i) as unknown;
-				const skipIfCircle = this.getNodeParameter('skipIfCircle', i, true) as boolean;
-				const timeout = this.getNodeParameter('options.timeout', i, DEFAULT_TIMEOUT_MS) as number;
+				const input = read('phoneNumber', i);
+				const skipIfCircle = read('skipIfCircle', i, true) as boolean;
+				const timeout = read('options.timeout', i, DEFAULT_TIMEOUT_MS) as number;
 				const json = deepCopy(items[i].json);
 
 				const phone = normalizeIndianPhone(input);

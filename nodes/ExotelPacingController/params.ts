@@ -1,31 +1,8 @@
-/**
- * Reading per-item parameters fast. Release may see 100k contact items; evaluating an expression per field per
- * item would dominate the tick, so the common `={{ $json.field }}` mapping is read straight from the item.
- */
+/** The campaign each item names, read per item (Pacing Controller). */
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import type { LoopTurns } from '../transport/wait';
-
-const PLAIN_FIELD = /^=\{\{\s*\$json(?:\.([A-Za-z_$][\w$]*)|\[\s*["']([^"']+)["']\s*\])\s*\}\}$/;
-
-export function itemParameterReader(
-	ctx: IExecuteFunctions,
-	items: INodeExecutionData[],
-	names: string[],
-) {
-	const raw = ctx.getNode().parameters;
-	const direct = new Map<string, string>();
-	for (const name of names) {
-		const value = raw[name];
-		const match = typeof value === 'string' ? PLAIN_FIELD.exec(value) : null;
-		if (match) direct.set(name, match[1] ?? match[2]);
-	}
-	return (name: string, itemIndex: number): unknown => {
-		const field = direct.get(name);
-		if (field !== undefined) return items[itemIndex].json[field];
-		return ctx.getNodeParameter(name, itemIndex, '');
-	};
-}
+import { itemParameterReader } from '../shared/itemParameters';
 
 /**
  * Item indexes grouped by the campaign each item names, in input order; only the items `only` lists, when given. A
@@ -38,9 +15,10 @@ export async function groupByCampaign(
 	only?: readonly number[],
 ): Promise<Map<string, number[]>> {
 	const groups = new Map<string, number[]>();
+	const read = itemParameterReader(ctx, items, ['campaign']);
 	await turns.each(only?.length ?? items.length, (k) => {
 		const i = only ? only[k] : k;
-		const name = String(ctx.getNodeParameter('campaign', i, '')).trim();
+		const name = String(read('campaign', i, '')).trim();
 		const list = groups.get(name);
 		if (list) list.push(i);
 		else groups.set(name, [i]);

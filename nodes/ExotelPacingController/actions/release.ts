@@ -37,7 +37,7 @@ import { mapBulkCalls } from '../../core/exotel/mapping';
 import { toEpochMs } from '../../core/time';
 import { exotelApiRequest, getExotelAccount } from '../../transport/exotelApi';
 import { contactInput, isoOrEmpty, settingsFromParameters, writeBackFields } from '../fields';
-import { itemParameterReader } from '../params';
+import { itemParameterReader } from '../../shared/itemParameters';
 import type { LoadedCampaign } from '../store';
 import { forEachCampaign } from './eachCampaign';
 
