@@ -2,18 +2,18 @@
  * Large lists (issue 12), measured: example 1 (the Google Sheets campaign users import, against the Google APIs
  * emulator) over 10,000 and 100,000 contacts in a real n8n, for a few ticks each. The rows come with their
  * lookups done (circle, DND, as a sheet looks after its first pass), so every tick is what a campaign's steady state
- * costs: n8n reads the whole sheet, every row passes Number Lookup (normalising only), the filter and Release.
+ * costs: n8n reads the whole sheet, every row passes Number Lookup (normalising only) and Release.
  *
  * Measured per size, with the issue's targets (printed as checks):
- *   - each tick's wall time (n8n's execution records) [≤ 1/3 of the 30-s schedule];
+ *   - each tick's work: the time its nodes ran (run data), without Connect Call, which spreads the tick's calls
+ *     over 20 of its 30 s by design [≤ 1/3 of the 30-s schedule]; the wall time is printed beside it;
  *   - n8n's memory: the peak of the resident memory of n8n's process group (n8n and its task runner), sampled
  *     every second from /proc [≤ 1.5 GB];
  *   - execution data stored per tick: the `execution_data` row n8n saved for the tick, read from its SQLite
  *     database with the Node that runs n8n when it has node:sqlite (Node ≥ 22.13), else the size of the execution
  *     as n8n's API returns it (JSON) [≤ 1 MB];
- *   - Release's own execution time beside the cheapest pass n8n's nodes make over the same items in the same
- *     execution (Number Lookup skipping every row that has a circle, and the "Just Looked Up?" filter), from the
- *     tick's run data [Release ≤ 10× that pass].
+ *   - Release's own execution time beside Number Lookup's in the same tick (run data): a node's pass over the same
+ *     items that only normalises each number, as every row has its circle [Release ≤ 10× that pass].
  * Opt-in (`--only large`, sizes in E2E_LARGE_SIZES): a 100,000-row tick keeps this 2-core machine busy for minutes.
  */
 import { spawnSync } from 'node:child_process';
@@ -51,8 +51,10 @@ const LARGE = {
 	},
 };
 
-const REFERENCE_NODES = ['Exotel Number Lookup', 'Just Looked Up?'];
-const MEASURED_NODES = ['Get Contacts', ...REFERENCE_NODES, 'Exotel Pacing: Release'];
+const REFERENCE_NODE = 'Exotel Number Lookup';
+const RELEASE_NODE = 'Exotel Pacing: Release';
+/** Waits by design (the tick's calls spread over Spread Over Seconds): not the list's cost. */
+const SPREADING_NODE = 'Exotel Connect Call';
 
 export async function largeList(ctx: E2eContext, checks: Checks): Promise<void> {
 	const google = ctx.shared.google as StartedEmulator | undefined;
@@ -135,18 +137,22 @@ async function measureSize(
 		n8n,
 		withData.map((t) => t.id),
 	);
-	const perNode: Record<string, number[]> = Object.fromEntries(MEASURED_NODES.map((n) => [n, []]));
+	const perNode: Record<string, number[]> = {};
+	const workMs: number[] = [];
 	const apiBytes: number[] = [];
 	for (const t of withData) {
 		const e = await n8n.client.getExecution(t.id, true);
 		apiBytes.push(JSON.stringify(e.data ?? {}).length);
 		const runData = (e.data as Json)?.resultData?.runData ?? {};
-		for (const name of MEASURED_NODES) {
-			const ms = runData[name]?.[0]?.executionTime;
-			if (typeof ms === 'number') perNode[name].push(ms);
+		let work = 0;
+		for (const [name, runs] of Object.entries(runData as Record<string, Json[]>)) {
+			const ms = runs.reduce((sum, r) => sum + (Number(r.executionTime) || 0), 0);
+			(perNode[name] ??= []).push(ms);
+			if (name !== SPREADING_NODE) work += ms;
 		}
+		workMs.push(work);
 	}
-	reportSize(ctx, checks, label, { ticks, measured, peakMb, stored, apiBytes, perNode });
+	reportSize(ctx, checks, label, { ticks, measured, peakMb, stored, apiBytes, perNode, workMs });
 	await sim.stop().catch(() => undefined);
 }
 
@@ -238,40 +244,44 @@ function reportSize(
 		stored: number[];
 		apiBytes: number[];
 		perNode: Record<string, number[]>;
+		workMs: number[];
 	},
 ): void {
 	const { log } = ctx;
 	const t = LARGE.targets;
 	const secs = m.measured.map((x) => x.seconds);
 	const tickLimit = LARGE.scheduleSeconds * t.tickShareOfSchedule;
-	const release = median(m.perNode['Exotel Pacing: Release']);
-	const refs = REFERENCE_NODES.map((n) => ({ n, ms: median(m.perNode[n]) })).filter((r) =>
-		Number.isFinite(r.ms),
-	);
-	const reference = refs.length ? Math.min(...refs.map((r) => r.ms)) : NaN;
+	const release = median(m.perNode[RELEASE_NODE] ?? []);
+	const reference = median(m.perNode[REFERENCE_NODE] ?? []);
 	const ratio = release / Math.max(1, reference);
 	const bytes = m.stored.length ? m.stored : m.apiBytes;
 	const bytesKind = m.stored.length ? 'stored in the database' : "as n8n's API returns it (JSON)";
-	const nodeTimes = MEASURED_NODES.map((n) => `${n} ${Math.round(median(m.perNode[n]))} ms`).join(
-		', ',
-	);
+	const nodeTimes = Object.entries(m.perNode)
+		.map(([n, ms]) => [n, median(ms)] as const)
+		.sort((a, b) => b[1] - a[1])
+		.slice(0, 8)
+		.map(([n, ms]) => `${n} ${Math.round(ms)} ms`)
+		.join(', ');
 	log(
 		`  large: ${label}: ${m.ticks.length} ticks (${m.ticks.filter((x) => x.status !== 'success').length} not successful); ` +
-			`measured ${secs.map((s) => s.toFixed(1)).join(' / ')} s; n8n memory peak ${m.peakMb} MB; ` +
+			`wall ${secs.map((s) => s.toFixed(1)).join(' / ')} s; work (nodes without ${SPREADING_NODE}) ${m.workMs.map((ms) => (ms / 1000).toFixed(1)).join(' / ')} s; ` +
+			`n8n memory peak ${m.peakMb} MB; ` +
 			`execution data per tick ${bytes.map((b) => `${(b / 1024).toFixed(0)} KB`).join(' / ')} (${bytesKind}); ` +
 			`per node (median): ${nodeTimes}`,
 	);
 	const details = {
 		ticks: m.ticks,
+		workMs: m.workMs,
 		peakMb: m.peakMb,
 		storedBytes: m.stored,
 		apiBytes: m.apiBytes,
 		perNodeMs: m.perNode,
 	};
+	const workS = m.workMs.map((ms) => ms / 1000);
 	checks.check(
-		`${label}: a tick takes at most ${tickLimit} s (1/3 of the ${LARGE.scheduleSeconds}-s schedule)`,
-		secs.length >= LARGE.ticks && Math.max(...secs) <= tickLimit,
-		`${secs.length} ticks measured (wanted ${LARGE.ticks}); median ${median(secs).toFixed(1)} s, max ${Math.max(...secs).toFixed(1)} s`,
+		`${label}: a tick's work takes at most ${tickLimit} s (1/3 of the ${LARGE.scheduleSeconds}-s schedule)`,
+		secs.length >= LARGE.ticks && workS.length > 0 && Math.max(...workS) <= tickLimit,
+		`${secs.length} ticks done (wanted ${LARGE.ticks}); work median ${median(workS).toFixed(1)} s, max ${Math.max(...workS).toFixed(1)} s; wall median ${median(secs).toFixed(1)} s, max ${Math.max(...secs).toFixed(1)} s`,
 		details,
 	);
 	checks.check(
@@ -285,8 +295,8 @@ function reportSize(
 		`${bytes.map((b) => `${(b / 1024 / 1024).toFixed(1)} MB`).join(' / ')} per tick (${bytesKind})`,
 	);
 	checks.check(
-		`${label}: Release takes at most ${t.releaseRatio}× the cheapest pass of n8n's nodes over the same items`,
+		`${label}: Release takes at most ${t.releaseRatio}× Number Lookup's pass over the same items`,
 		Number.isFinite(ratio) && ratio <= t.releaseRatio,
-		`Release median ${Math.round(release)} ms vs ${refs.map((r) => `${r.n} ${Math.round(r.ms)} ms`).join(', ')}: ×${ratio.toFixed(1)}`,
+		`Release median ${Math.round(release)} ms vs ${REFERENCE_NODE} ${Math.round(reference)} ms: ×${ratio.toFixed(1)}`,
 	);
 }
