@@ -17,6 +17,11 @@ import { itemFailed } from '../shared/errors';
 import { itemParameterReader } from '../shared/itemParameters';
 import { DEFAULT_TIMEOUT_MS, optionsCollection, timeoutOption } from '../shared/properties';
 
+const TWO_OUTPUTS = [
+	{ type: 'main', displayName: 'All Items' },
+	{ type: 'main', displayName: 'Looked Up Now' },
+];
+
 export class ExotelNumberLookup implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Exotel Number Lookup',
@@ -29,7 +34,9 @@ export class ExotelNumberLookup implements INodeType {
 			'Look up the telecom circle, operator, number type and DND status of Indian phone numbers',
 		defaults: { name: 'Exotel Number Lookup' },
 		inputs: [NodeConnectionTypes.Main],
-		outputs: [NodeConnectionTypes.Main],
+		// A second output on request: the items looked up with Exotel in this run (e.g. to write them back), so no
+		// Filter node has to evaluate an expression for every row of a long sheet.
+		outputs: `={{ $parameter.lookedUpOutput === true ? ${JSON.stringify(TWO_OUTPUTS)} : ["main"] }}`,
 		usableAsTool: true,
 		credentials: [{ name: 'exotelApi', required: true }],
 		properties: [
@@ -51,6 +58,14 @@ export class ExotelNumberLookup implements INodeType {
 				description:
 					'Whether to skip the Exotel lookup for items whose circle field is already filled (only the phone number is normalised). Saves API calls when a sheet is processed again.',
 			},
+			{
+				displayName: 'Add Output for Items Looked Up Now',
+				name: 'lookedUpOutput',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to add a second output, Looked Up Now, with only the items this run looked up with Exotel (e.g. to write them back to the sheet). The first output keeps every item.',
+			},
 			optionsCollection([timeoutOption()]),
 		],
 	};
@@ -58,6 +73,7 @@ export class ExotelNumberLookup implements INodeType {
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const items = this.getInputData();
 		const returnData: INodeExecutionData[] = [];
+		const lookedUpNow: INodeExecutionData[] = [];
 		const account = await getExotelAccount.call(this);
 		// The same number often appears more than once in a sheet: ask Exotel once per execution.
 		const cache = new Map<string, Promise<IDataObject>>();
@@ -112,11 +128,14 @@ export class ExotelNumberLookup implements INodeType {
 				const body = await pending;
 				const fields = mapNumberMetadata(body, { phoneNumber: phone.e164 });
 				returnData.push({ json: { ...json, ...fields }, pairedItem: { item: i } });
+				lookedUpNow.push({ json: { ...json, ...fields }, pairedItem: { item: i } });
 			} catch (error) {
 				// Thrown with the index of *this* item even when the failed request was shared with an earlier one.
 				returnData.push(itemFailed(this, items[i].json, i, error));
 			}
 		}
-		return [returnData];
+		return this.getNodeParameter('lookedUpOutput', 0, false) === true
+			? [returnData, lookedUpNow]
+			: [returnData];
 	}
 }

@@ -192,6 +192,17 @@ const DEMO_CALL_SETTINGS = { timeOut: 30, timeLimit: 300 };
  */
 const NOT_NOW_OUTPUT = 'newlyFinal';
 
+/**
+ * Number Lookup in the examples: its second output carries only the rows looked up in this run (Save Lookups), so no
+ * node evaluates an expression per row of the sheet (about 1 ms each in n8n 2.x: minutes for a long sheet).
+ */
+const LOOKUP_PARAMETERS = {
+	phoneNumber: '={{ $json.phone }}',
+	skipIfCircle: true,
+	lookedUpOutput: true,
+	options: {},
+};
+
 /** Columns the write-backs fill (outcome of a call, as Record Outcome returns them). */
 const OUTCOME_COLUMNS = [
 	'attempts',
@@ -512,16 +523,14 @@ export function buildLocalCampaign(o: { queue?: boolean } = {}): Json {
 		`${PKG}.exotelNumberLookup`,
 		1,
 		[660, 300],
-		{ phoneNumber: '={{ $json.phone }}', skipIfCircle: true, options: {} },
+		LOOKUP_PARAMETERS,
 		{ credentials: cred, onError: 'continueRegularOutput' },
 	);
-	// One expression over all items instead of a Filter node: per-item expressions cost ~1 ms each in n8n, which
-	// matters for a sheet of thousands of rows read every few seconds. Number Lookup keeps the input order.
 	saveRows(
 		'Save Lookups',
 		[880, 100],
 		'row_number',
-		`={{ (() => { const read = $('Read Contacts').all(); return $input.all().filter((i, k) => !read[k].json.circle && i.json.circle).map(i => ({ ${['row_number', ...LOOKUP_COLUMNS].map((c) => `${c}: i.json.${c}`).join(', ')} })); })() }}`,
+		`={{ $input.all().map(i => ({ ${['row_number', ...LOOKUP_COLUMNS].map((c) => `${c}: i.json.${c}`).join(', ')} })) }}`,
 	);
 	b.add(
 		'Exotel Pacing: Release',
@@ -622,8 +631,8 @@ export function buildLocalCampaign(o: { queue?: boolean } = {}): Json {
 	} else b.connect('Schedule Tick', 'Simulator Clock');
 	b.connect('Simulator Clock', 'Read Contacts');
 	b.connect('Read Contacts', 'Exotel Number Lookup');
-	b.connect('Exotel Number Lookup', 'Save Lookups');
 	b.connect('Exotel Number Lookup', 'Exotel Pacing: Release');
+	b.connect('Exotel Number Lookup', 'Save Lookups', 1);
 	b.connect('Exotel Pacing: Release', 'Mark Dialling', 0);
 	b.connect('Exotel Pacing: Release', 'Wait for Sheet', 0, 0);
 	b.connect('Mark Dialling', 'Wait for Sheet', 0, 1);
@@ -1032,17 +1041,10 @@ export function buildSheetsCampaign(): Json {
 		`${PKG}.exotelNumberLookup`,
 		1,
 		[480, 400],
-		{ phoneNumber: '={{ $json.phone }}', skipIfCircle: true, options: {} },
+		LOOKUP_PARAMETERS,
 		{ credentials: exotel, onError: 'continueRegularOutput' },
 	);
-	b.add(
-		'Just Looked Up?',
-		'n8n-nodes-base.filter',
-		2.2,
-		[720, -60],
-		filterParams("={{ !$('Get Contacts').item.json.circle && !!$json.circle }}"),
-	);
-	update('Save Lookups', [960, -60], 'row_number', fromJson(['row_number', ...LOOKUP_COLUMNS]));
+	update('Save Lookups', [840, -60], 'row_number', fromJson(['row_number', ...LOOKUP_COLUMNS]));
 	b.add(
 		'Exotel Pacing: Release',
 		`${PKG}.exotelPacingController`,
@@ -1131,9 +1133,8 @@ export function buildSheetsCampaign(): Json {
 
 	b.connect('Every 30 Seconds', 'Get Contacts');
 	b.connect('Get Contacts', 'Exotel Number Lookup');
-	b.connect('Exotel Number Lookup', 'Just Looked Up?');
 	b.connect('Exotel Number Lookup', 'Exotel Pacing: Release');
-	b.connect('Just Looked Up?', 'Save Lookups');
+	b.connect('Exotel Number Lookup', 'Save Lookups', 1);
 	b.connect('Exotel Pacing: Release', 'Mark Dialling', 0);
 	b.connect('Exotel Pacing: Release', 'Wait for Sheet', 0, 0);
 	b.connect('Mark Dialling', 'Wait for Sheet', 0, 1);
@@ -1226,7 +1227,7 @@ const TICK_NOTE = `### 1. Every 30 seconds: read the sheet
 The schedule reads all rows. Keep the interval equal to **Tick Interval** in the Release node's Pacing Settings. Ticks may overlap or run slow: the Pacing Controller lets one execution at a time change the campaign, so two ticks never dial the same number. Only the tick writes the sheet: a few requests per tick, whatever the call volume (Google allows 60 reads and 60 writes a minute).`;
 
 const LOOKUP_NOTE = `### 2. Number Lookup (once per number)
-Adds circle, operator and DND for rows without a circle. *Just Looked Up?* passes only rows looked up in this run; *Save Lookups* writes them back (matched on **row_number**), so each number is looked up once.`;
+Adds circle, operator and DND for rows without a circle. Its second output, *Looked Up Now*, carries only rows looked up in this run; *Save Lookups* writes them back (matched on **row_number**), so each number is looked up once.`;
 
 const RELEASE_NOTE = `### 3. Pacing: Release
 Decides who to call now: calling window, DND, attempts, retry gaps, circle health, the 200/min account limit and the calls in flight. Outputs: **Dial Now**, **Not Now** (with a reason), **Row Updates** (what each row should say now: call IDs, outcomes from callbacks and from Call Details lookups) → *Save Row Updates*, one request. A row gets its next write only after the sheet shows the last one, so writes to a row never overtake each other. Campaign name: the same on every Pacing node.`;

@@ -114,6 +114,44 @@ describe('Exotel Number Lookup (simulator)', () => {
 		expect(again.json[0]).toMatchObject({ circle: 'GJ', row_number: 9 });
 	});
 
+	it('"Add Output for Items Looked Up Now": every item on All Items, only those looked up now on the second', async () => {
+		const items = [
+			{ phone: '98765 43210', circle: 'MU', row_number: 2 },
+			{ phone: '9123456789', circle: '', row_number: 3 },
+			{ phone: 'not a number', circle: '', row_number: 4 },
+			{ phone: '09876543210', row_number: 5 },
+		];
+		const res = await run(items, {
+			parameters: { lookedUpOutput: true },
+			continueOnFail: true,
+		});
+		const [all, lookedUp] = res.output;
+		expect(all.map((i) => i.pairedItem)).toEqual([0, 1, 2, 3].map((item) => ({ item })));
+		expect(all[2].json.error).toBeDefined(); // the bad number stays on All Items only, with its error
+		expect(lookedUp.map((i) => [i.json.row_number, i.json.phoneNumber, i.json.circle])).toEqual([
+			[3, '+919123456789', 'MH'],
+			[5, '+919876543210', 'GJ'],
+		]);
+		expect(lookedUp.map((i) => i.pairedItem)).toEqual([{ item: 1 }, { item: 3 }]);
+		expect(lookedUp[0].json).toEqual(all[1].json);
+		expect(lookedUp[0].json).not.toBe(all[1].json); // two items, not one shared by both branches
+		// without the option: one output, as before
+		expect((await run(items, { continueOnFail: true })).output).toHaveLength(1);
+	});
+
+	it('its outputs follow the option (the editor shows the second output only when it is on)', () => {
+		const expression = String(node.description.outputs);
+		const body = /^=\{\{([\s\S]*)\}\}$/.exec(expression)![1];
+		const outputs = ($parameter: Record<string, unknown>) =>
+			new Function('$parameter', `return (${body});`)($parameter) as unknown[];
+		expect(outputs({ lookedUpOutput: false })).toEqual(['main']);
+		expect(outputs({})).toEqual(['main']);
+		expect(outputs({ lookedUpOutput: true })).toEqual([
+			{ type: 'main', displayName: 'All Items' },
+			{ type: 'main', displayName: 'Looked Up Now' },
+		]);
+	});
+
 	it('reads the number from a custom expression', async () => {
 		const res = await run([{ contact: { mobile: '9876543210' } }], {
 			parameters: { phoneNumber: '={{ $json.contact.mobile }}' },
