@@ -90,7 +90,7 @@ export class ExotelNumberLookup implements INodeType {
 				const input = read('phoneNumber', i);
 				const skipIfCircle = read('skipIfCircle', i, true) as boolean;
 				const timeout = read('options.timeout', i, DEFAULT_TIMEOUT_MS) as number;
-				const json = deepCopy(items[i].json);
+				const json = items[i].json;
 
 				const phone = normalizeIndianPhone(input);
 				if (!phone.ok) {
@@ -108,7 +108,15 @@ export class ExotelNumberLookup implements INodeType {
 					existingCircle !== null &&
 					String(existingCircle).trim() !== ''
 				) {
-					returnData.push({ json: { ...json, phoneNumber: phone.e164 }, pairedItem: { item: i } });
+					// A row that already holds this output (a sheet after its first pass) goes on as it came, like a
+					// No Op: n8n then keeps one copy of it in memory and in the execution data, not two.
+					returnData.push({
+						json:
+							json.phoneNumber === phone.e164
+								? json
+								: { ...deepCopy(json), phoneNumber: phone.e164 },
+						pairedItem: { item: i },
+					});
 					continue;
 				}
 
@@ -127,8 +135,8 @@ export class ExotelNumberLookup implements INodeType {
 				}
 				const body = await pending;
 				const fields = mapNumberMetadata(body, { phoneNumber: phone.e164 });
-				returnData.push({ json: { ...json, ...fields }, pairedItem: { item: i } });
-				lookedUpNow.push({ json: { ...json, ...fields }, pairedItem: { item: i } });
+				returnData.push({ json: { ...deepCopy(json), ...fields }, pairedItem: { item: i } });
+				lookedUpNow.push({ json: { ...deepCopy(json), ...fields }, pairedItem: { item: i } });
 			} catch (error) {
 				// Thrown with the index of *this* item even when the failed request was shared with an earlier one.
 				returnData.push(itemFailed(this, items[i].json, i, error));

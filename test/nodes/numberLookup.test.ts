@@ -152,6 +152,16 @@ describe('Exotel Number Lookup (simulator)', () => {
 		]);
 	});
 
+	it('a row that already holds its lookup (circle, phoneNumber in E.164) goes on unchanged, without a request', async () => {
+		const row = { phone: '98765 43210', phoneNumber: '+919876543210', circle: 'MU', dnd: false };
+		const other = { phone: '9123456789', phoneNumber: '', circle: 'MH' };
+		const res = await run([row, other]);
+		expect(res.requests).toHaveLength(0);
+		expect(res.json[0]).toEqual(row);
+		expect(res.json[1]).toEqual({ ...other, phoneNumber: '+919123456789' });
+		expect(res.inputMutated).toBe(false);
+	});
+
 	it('reads the number from a custom expression', async () => {
 		const res = await run([{ contact: { mobile: '9876543210' } }], {
 			parameters: { phoneNumber: '={{ $json.contact.mobile }}' },
