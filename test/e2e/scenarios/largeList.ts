@@ -61,6 +61,7 @@ export async function largeList(ctx: E2eContext, checks: Checks): Promise<void> 
 	if (!google)
 		throw new Error('the Google APIs emulator is not running (run.ts starts it before n8n)');
 	for (const size of LARGE.sizes) await measureSize(ctx, checks, google, size);
+	await measureWithoutSaving(ctx, checks, google, Math.max(...LARGE.sizes));
 }
 
 /** Sheet rows as they look once Number Lookup has filled them (values from the simulator's own number model). */
@@ -85,6 +86,44 @@ function lookedUpRows(sim: RunningSimulator, size: number): string[][] {
 	});
 }
 
+/** Example 1 as a user fills it in, over a sheet of `size` looked-up rows, with its own simulator (not yet imported). */
+async function largeListWorkflow(
+	ctx: E2eContext,
+	google: StartedEmulator,
+	size: number,
+	campaign: string,
+	dropRate = 0,
+): Promise<{ wf: Json; rows: number }> {
+	const sim = await startCampaignSimulator({
+		seed: 61,
+		factor: 1,
+		virtualStart: DateTime.now().setZone(ZONE).toISO()!,
+		circles: SHEETS.circles,
+		dropRate,
+	});
+	ctx.shared.simulators.push(sim);
+	const rows = lookedUpRows(sim, size);
+	const { url } = google.createSpreadsheet(`Large list ${campaign}`, [
+		{ name: 'Contacts', header: SHEET_COLUMNS, rows },
+	]);
+	const wf = sheetsWorkflow({
+		documentUrl: url,
+		googleCredentialId: String(ctx.shared.googleCredentialId),
+		exotelCredentialId: await createSimCredential(ctx.n8n, sim),
+		n8nUrl: ctx.n8n.url.replace(/\/+$/, ''),
+		secret: SECRET,
+		campaign,
+		flow: '234567',
+		fallbackCallerId: '01140000001',
+		statusWebhookId: randomUUID(),
+		statsWebhookId: randomUUID(),
+		statsPath: `${campaign}-stats`,
+		name: `E2E large list (${campaign})`,
+		settings: SHEETS.settings,
+	});
+	return { wf, rows: rows.length };
+}
+
 async function measureSize(
 	ctx: E2eContext,
 	checks: Checks,
@@ -93,35 +132,10 @@ async function measureSize(
 ): Promise<void> {
 	const { n8n, log } = ctx;
 	const label = `${size.toLocaleString('en-US')} contacts`;
-	const sim = await startCampaignSimulator({
-		seed: 61,
-		factor: 1,
-		virtualStart: DateTime.now().setZone(ZONE).toISO()!,
-		circles: SHEETS.circles,
-	});
-	ctx.shared.simulators.push(sim);
-	const rows = lookedUpRows(sim, size);
-	const { url } = google.createSpreadsheet(`Large list ${size}`, [
-		{ name: 'Contacts', header: SHEET_COLUMNS, rows },
-	]);
-	const wf = sheetsWorkflow({
-		documentUrl: url,
-		googleCredentialId: String(ctx.shared.googleCredentialId),
-		exotelCredentialId: await createSimCredential(n8n, sim),
-		n8nUrl: n8n.url.replace(/\/+$/, ''),
-		secret: SECRET,
-		campaign: `e2e-large-${size}`,
-		flow: '234567',
-		fallbackCallerId: '01140000001',
-		statusWebhookId: randomUUID(),
-		statsWebhookId: randomUUID(),
-		statsPath: `e2e-large-${size}-stats`,
-		name: `E2E large list (${label})`,
-		settings: SHEETS.settings,
-	});
+	const { wf, rows } = await largeListWorkflow(ctx, google, size, `e2e-large-${size}`);
 	const memory = sampleMemory(n8n);
 	const created = await n8n.client.importWorkflow(wf);
-	log(`  large: ${label}: example 1 active, ${rows.length} rows in the sheet`);
+	log(`  large: ${label}: example 1 active, ${rows} rows in the sheet`);
 	const started = Date.now();
 	let ticks: TickRecord[] = [];
 	while (Date.now() - started < LARGE.timeoutMs) {
@@ -153,7 +167,58 @@ async function measureSize(
 		workMs.push(work);
 	}
 	reportSize(ctx, checks, label, { ticks, measured, peakMb, stored, apiBytes, perNode, workMs });
-	await sim.stop().catch(() => undefined);
+}
+
+/**
+ * README's advice for long lists, measured: the same workflow with Settings -> Save successful production executions
+ * off (`saveDataSuccessExecution: 'none'`). Ticks are counted from n8n's workflow statistics, which it keeps either way;
+ * the simulator sends no status callback here, so that every successful production execution is a tick.
+ */
+async function measureWithoutSaving(
+	ctx: E2eContext,
+	checks: Checks,
+	google: StartedEmulator,
+	size: number,
+): Promise<void> {
+	const { n8n, log } = ctx;
+	const label = `${size.toLocaleString('en-US')} contacts, successful executions not saved`;
+	const { wf } = await largeListWorkflow(ctx, google, size, `e2e-large-nosave-${size}`, 1);
+	wf.settings = { ...wf.settings, saveDataSuccessExecution: 'none' };
+	const memory = sampleMemory(n8n);
+	const created = await n8n.client.importWorkflow(wf);
+	const ticks = () =>
+		Number(
+			sqliteRows(
+				n8n,
+				"SELECT count FROM workflow_statistics WHERE workflowId = ? AND name = 'production_success'",
+				[created.id],
+			)?.[0]?.count ?? 0,
+		);
+	const started = Date.now();
+	while (ticks() < LARGE.ticks + 1 && Date.now() - started < LARGE.timeoutMs)
+		await new Promise((r) => setTimeout(r, 5000));
+	await n8n.client.deactivateWorkflow(created.id);
+	const peakMb = memory.stop();
+	const done = ticks();
+	const stored = sqliteRows(
+		n8n,
+		`SELECT count(*) AS n, coalesce(sum(length(CAST(d.data AS BLOB))), 0) AS bytes FROM execution_entity e
+		 LEFT JOIN execution_data d ON d.executionId = e.id WHERE e.workflowId = ? AND e.mode = 'trigger'`,
+		[created.id],
+	)?.[0];
+	log(
+		`  large: ${label}: ${done} successful ticks in ${Math.round((Date.now() - started) / 1000)} s; ` +
+			`${stored?.n ?? '?'} tick executions stored, ${stored?.bytes ?? '?'} bytes of execution data; n8n memory peak ${peakMb} MB`,
+	);
+	checks.check(
+		`${label}: ticks run and store no execution data`,
+		stored !== undefined &&
+			done >= LARGE.ticks + 1 &&
+			Number(stored.n) === 0 &&
+			Number(stored.bytes) === 0,
+		`${done} successful ticks (wanted ${LARGE.ticks + 1}); ${stored?.n} executions stored with ${stored?.bytes} bytes${stored ? '' : ' (no node:sqlite in the Node that runs n8n)'}`,
+		{ peakMb },
+	);
 }
 
 interface TickRecord {
@@ -208,23 +273,41 @@ function sampleMemory(n8n: N8nInstance): { stop: () => number } {
 }
 
 /**
- * Bytes of each execution's stored data (`execution_data.data`), read from n8n's SQLite database with the Node that
- * runs n8n (node:sqlite, read-only); empty when that Node has no node:sqlite.
+ * Rows of a read-only query on n8n's SQLite database, run with the Node that runs n8n (node:sqlite); undefined when
+ * that Node has none (n8n 1.x runs on Node 20).
  */
-function storedBytes(n8n: N8nInstance, ids: string[]): number[] {
+function sqliteRows(
+	n8n: N8nInstance,
+	sql: string,
+	params: Array<string | number>,
+): Json[] | undefined {
 	const db = join(n8n.userFolder, '.n8n', 'database.sqlite');
-	if (!ids.length || !existsSync(db)) return [];
+	if (!existsSync(db)) return undefined;
 	const script = `
 		let sqlite; try { sqlite = require('node:sqlite'); } catch { process.exit(3); }
 		const db = new sqlite.DatabaseSync(process.argv[1], { readOnly: true });
-		const q = db.prepare('SELECT length(CAST(data AS BLOB)) AS n FROM execution_data WHERE executionId = ?');
-		console.log(JSON.stringify(process.argv.slice(2).map((id) => q.get(Number(id))?.n ?? -1)));`;
-	const r = spawnSync(n8n.runtime.node.nodePath, ['-e', script, db, ...ids], {
-		encoding: 'utf8',
-		env: { ...process.env, NODE_NO_WARNINGS: '1' },
-	});
-	if (r.status !== 0) return [];
-	return (JSON.parse(r.stdout) as number[]).filter((n) => n >= 0);
+		const [sql, ...params] = JSON.parse(process.argv[2]);
+		console.log(JSON.stringify(db.prepare(sql).all(...params)));`;
+	const r = spawnSync(
+		n8n.runtime.node.nodePath,
+		['-e', script, db, JSON.stringify([sql, ...params])],
+		{ encoding: 'utf8', env: { ...process.env, NODE_NO_WARNINGS: '1' } },
+	);
+	return r.status === 0 ? (JSON.parse(r.stdout) as Json[]) : undefined;
+}
+
+/** Bytes of each execution's stored data (`execution_data.data`); empty without node:sqlite. */
+function storedBytes(n8n: N8nInstance, ids: string[]): number[] {
+	const bytes: number[] = [];
+	for (const id of ids) {
+		const row = sqliteRows(
+			n8n,
+			'SELECT length(CAST(data AS BLOB)) AS n FROM execution_data WHERE executionId = ?',
+			[Number(id)],
+		)?.[0];
+		if (row) bytes.push(Number(row.n));
+	}
+	return bytes;
 }
 
 function median(values: number[]): number {
