@@ -518,14 +518,10 @@ export function buildLocalCampaign(o: { queue?: boolean } = {}): Json {
 		url: `${sheetUrl}/rows`,
 		options: {},
 	});
-	b.add(
-		'Exotel Number Lookup',
-		`${PKG}.exotelNumberLookup`,
-		1,
-		[660, 300],
-		LOOKUP_PARAMETERS,
-		{ credentials: cred, onError: 'continueRegularOutput' },
-	);
+	b.add('Exotel Number Lookup', `${PKG}.exotelNumberLookup`, 1, [660, 300], LOOKUP_PARAMETERS, {
+		credentials: cred,
+		onError: 'continueRegularOutput',
+	});
 	saveRows(
 		'Save Lookups',
 		[880, 100],
@@ -1036,14 +1032,10 @@ export function buildSheetsCampaign(): Json {
 		{ documentId: doc, sheetName: sheet, options: {} },
 		{ credentials: google },
 	);
-	b.add(
-		'Exotel Number Lookup',
-		`${PKG}.exotelNumberLookup`,
-		1,
-		[480, 400],
-		LOOKUP_PARAMETERS,
-		{ credentials: exotel, onError: 'continueRegularOutput' },
-	);
+	b.add('Exotel Number Lookup', `${PKG}.exotelNumberLookup`, 1, [480, 400], LOOKUP_PARAMETERS, {
+		credentials: exotel,
+		onError: 'continueRegularOutput',
+	});
 	update('Save Lookups', [840, -60], 'row_number', fromJson(['row_number', ...LOOKUP_COLUMNS]));
 	b.add(
 		'Exotel Pacing: Release',
