@@ -74,6 +74,7 @@ export class ExotelNumberLookup implements INodeType {
 		const items = this.getInputData();
 		const returnData: INodeExecutionData[] = [];
 		const lookedUpNow: INodeExecutionData[] = [];
+		const withLookedUpOutput = this.getNodeParameter('lookedUpOutput', 0, false) === true;
 		const account = await getExotelAccount.call(this);
 		// The same number often appears more than once in a sheet: ask Exotel once per execution.
 		const cache = new Map<string, Promise<IDataObject>>();
@@ -136,14 +137,13 @@ export class ExotelNumberLookup implements INodeType {
 				const body = await pending;
 				const fields = mapNumberMetadata(body, { phoneNumber: phone.e164 });
 				returnData.push({ json: { ...deepCopy(json), ...fields }, pairedItem: { item: i } });
-				lookedUpNow.push({ json: { ...deepCopy(json), ...fields }, pairedItem: { item: i } });
+				if (withLookedUpOutput)
+					lookedUpNow.push({ json: { ...deepCopy(json), ...fields }, pairedItem: { item: i } });
 			} catch (error) {
 				// Thrown with the index of *this* item even when the failed request was shared with an earlier one.
 				returnData.push(itemFailed(this, items[i].json, i, error));
 			}
 		}
-		return this.getNodeParameter('lookedUpOutput', 0, false) === true
-			? [returnData, lookedUpNow]
-			: [returnData];
+		return withLookedUpOutput ? [returnData, lookedUpNow] : [returnData];
 	}
 }

@@ -223,7 +223,7 @@ export function holdUnreleased(h: HoldInput, held: Record<HoldReason, number>): 
 }
 
 /**
- * A hold decision for every held contact, in list order, at most `limit`. Messages are shared by every contact
+ * A hold decision for every held contact (with `finalOnly`, every final hold), in list order, at most `limit`. Messages are shared by every contact
  * with the same reason (and circle / last status); only the retry time is per contact.
  */
 export function explainHolds(
@@ -235,17 +235,16 @@ export function explainHolds(
 ): HeldContact[] {
 	const reasons = h.reasons;
 	if (!reasons) return [];
-	if (finalOnly) return explainFinalHolds(ctx, h, limit);
 	const contacts = h.contacts;
 	const messages = HOLD_REASONS.map(() => new Map<string, string>());
 	const bulk: Array<BulkInfo | undefined> = h.names.map(() => undefined);
-	// one backing store of the final size (no regrowth garbage on a 100k list)
-	const expected = Math.min(limit, Math.max(0, contacts.length - released));
+	// one backing store of the final size (no regrowth garbage on a 100k list); final holds are few
+	const expected = finalOnly ? 0 : Math.min(limit, Math.max(0, contacts.length - released));
 	const holds = expected > 0 ? new Array<HeldContact>(expected) : [];
 	let nHolds = 0;
 	for (let i = 0; i < contacts.length && nHolds < limit; i++) {
 		const code = reasons[i];
-		if (!code) continue;
+		if (!code || (finalOnly && !FINAL_HOLD_CODES[code])) continue;
 		const k = h.mark[i];
 		if (k >= 0 && (code === REASON_CODE.budget_used || code === REASON_CODE.circle_paused)) {
 			// held for the budget (or a probing circle): everything is known per circle (the bulk of a large list)
@@ -263,19 +262,6 @@ export function explainHolds(
 			);
 	}
 	holds.length = nHolds;
-	return holds;
-}
-
-/** explainHolds for final holds only: no backing store sized to the list (a large list holds few for good). */
-function explainFinalHolds(ctx: EligibilityContext, h: HoldInput, limit: number): HeldContact[] {
-	const reasons = h.reasons!;
-	const messages = HOLD_REASONS.map(() => new Map<string, string>());
-	const holds: HeldContact[] = [];
-	for (let i = 0; i < h.contacts.length && holds.length < limit; i++) {
-		const code = reasons[i];
-		if (!code || !FINAL_HOLD_CODES[code]) continue;
-		holds.push(contactHold(ctx, h.contacts[i], i, HOLD_REASONS[code - 1], messages[code - 1]));
-	}
 	return holds;
 }
 

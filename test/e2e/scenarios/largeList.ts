@@ -298,18 +298,15 @@ function sqliteRows(
 	return r.status === 0 ? (JSON.parse(r.stdout) as Json[]) : undefined;
 }
 
-/** Bytes of each execution's stored data (`execution_data.data`); empty without node:sqlite. */
+/** Bytes of each execution's stored data (`execution_data.data`), in one query; empty without node:sqlite. */
 function storedBytes(n8n: N8nInstance, ids: string[]): number[] {
-	const bytes: number[] = [];
-	for (const id of ids) {
-		const row = sqliteRows(
-			n8n,
-			'SELECT length(CAST(data AS BLOB)) AS n FROM execution_data WHERE executionId = ?',
-			[Number(id)],
-		)?.[0];
-		if (row) bytes.push(Number(row.n));
-	}
-	return bytes;
+	if (!ids.length) return [];
+	const rows = sqliteRows(
+		n8n,
+		`SELECT length(CAST(data AS BLOB)) AS n FROM execution_data WHERE executionId IN (${ids.map(() => '?').join(', ')})`,
+		ids.map(Number),
+	);
+	return (rows ?? []).map((r) => Number(r.n));
 }
 
 function median(values: number[]): number {
