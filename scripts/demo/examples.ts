@@ -371,7 +371,7 @@ function lockRowUpdate(
 	return b.add(
 		name,
 		DATA_TABLE,
-		1.1,
+		1,
 		pos,
 		{
 			resource: 'row',
@@ -447,7 +447,7 @@ function readCampaignRow(
 	campaign: string,
 	pos: [number, number],
 ): string {
-	return b.add(name, DATA_TABLE, 1.1, pos, {
+	return b.add(name, DATA_TABLE, 1, pos, {
 		resource: 'row',
 		operation: 'get',
 		dataTableId: tableByName(QUEUE_TABLES.lock),
@@ -799,7 +799,7 @@ function localCallbackPath(
  * it into the campaign itself would save the campaign while a tick on another worker changes it (last writer wins).
  */
 function queueCallbackPath(b: Builder, campaign: string, pos: [number, number]): void {
-	b.add('Queue Callback', DATA_TABLE, 1.1, pos, {
+	b.add('Queue Callback', DATA_TABLE, 1, pos, {
 		resource: 'row',
 		operation: 'insert',
 		dataTableId: tableByName(QUEUE_TABLES.callbacks),
@@ -818,7 +818,7 @@ function queueCallbackPath(b: Builder, campaign: string, pos: [number, number]):
  * here are the order.
  */
 function queueTickBranches(b: Builder, campaign: string, currentTime: string): void {
-	b.add('Take Callbacks', DATA_TABLE, 1.1, [440, -200], {
+	b.add('Take Callbacks', DATA_TABLE, 1, [440, -200], {
 		resource: 'row',
 		operation: 'update',
 		dataTableId: tableByName(QUEUE_TABLES.callbacks),
@@ -845,7 +845,7 @@ function queueTickBranches(b: Builder, campaign: string, currentTime: string): v
 	b.add(
 		'Delete Counted Callbacks',
 		DATA_TABLE,
-		1.1,
+		1,
 		[880, 580],
 		{
 			resource: 'row',

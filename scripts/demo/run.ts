@@ -117,9 +117,13 @@ export async function createSimCredential(
 
 /**
  * Example 3's Data tables (README "Running at scale"), as a user creates them in n8n's Data tables tab: the tick lock
- * with the campaign's row (free: lockedUntil 0) and the callback table. Tables that exist are reused.
+ * with the campaign's row (free: lockedUntil 0) and the callback table. Tables that exist are reused. Returns each
+ * table's id by name.
  */
-export async function prepareQueueTables(n8n: N8nInstance, campaign: string): Promise<void> {
+export async function prepareQueueTables(
+	n8n: N8nInstance,
+	campaign: string,
+): Promise<Record<string, string>> {
 	const tableId = async (name: string, columns: Array<{ name: string; type: string }>) => {
 		const project = await n8n.client.personalProjectId();
 		const listed = await n8n.client.rest.get(`/projects/${project}/data-tables`, {
@@ -131,8 +135,28 @@ export async function prepareQueueTables(n8n: N8nInstance, campaign: string): Pr
 		return found?.id ?? (await n8n.client.createDataTable(name, columns));
 	};
 	const lock = await tableId(QUEUE_TABLES.lock, QUEUE_TABLES.lockColumns);
-	await tableId(QUEUE_TABLES.callbacks, QUEUE_TABLES.callbackColumns);
+	const callbacks = await tableId(QUEUE_TABLES.callbacks, QUEUE_TABLES.callbackColumns);
 	await n8n.client.insertDataTableRows(lock, [{ campaign, lockedUntil: 0, holder: '' }]);
+	return { [QUEUE_TABLES.lock]: lock, [QUEUE_TABLES.callbacks]: callbacks };
+}
+
+/**
+ * n8n 1.x's Data table node finds a table only by id (From List or ID; selecting by name came with 2.x): pick each
+ * node's table from the list, as a 1.x user does after importing example 3.
+ */
+export function pickTablesFromList(wf: Json, tables: Record<string, string>): void {
+	for (const node of wf.nodes as Json[]) {
+		const table = node.parameters?.dataTableId as Json | undefined;
+		if (node.type !== 'n8n-nodes-base.dataTable' || table?.mode !== 'name') continue;
+		const id = tables[table.value as string];
+		if (!id) throw new Error(`${node.name}: no Data table named ${table.value}`);
+		node.parameters.dataTableId = {
+			__rl: true,
+			mode: 'list',
+			value: id,
+			cachedResultName: table.value,
+		};
+	}
 }
 
 /** Credential + contact sheet + workflow (created and activated through the public API). */
@@ -146,7 +170,7 @@ export async function deployCampaign(
 	const rows =
 		typeof o.contacts === 'number' ? makeContacts(o.contacts, o.contactSeed ?? 1) : o.contacts;
 	sim.sheets.replace(sheet, rows);
-	if (o.queue) await prepareQueueTables(n8n, o.campaign);
+	const tables = o.queue ? await prepareQueueTables(n8n, o.campaign) : {};
 	const wf = localWorkflow({
 		...o,
 		sheet,
@@ -154,6 +178,7 @@ export async function deployCampaign(
 		n8nUrl: n8n.url.replace(/\/+$/, ''),
 		credentialId,
 	});
+	if (o.queue && n8n.major < 2) pickTablesFromList(wf, tables);
 	const created = await n8n.client.importWorkflow(wf, { activate: o.activate ?? true });
 	const paths = webhookPaths(wf);
 	const release = wf.nodes.find((n: Json) => n.name === 'Exotel Pacing: Release');

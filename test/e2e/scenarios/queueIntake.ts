@@ -10,7 +10,7 @@
  * Env: E2E_QUEUE_CALLBACKS (default 500), E2E_QUEUE_IN_FLIGHT (20), E2E_QUEUE_WORKER_CONCURRENCY (10).
  */
 import { callbackPayload } from '../../../simulator/callbacks';
-import { prepareQueueTables } from '../../../scripts/demo/run';
+import { pickTablesFromList, prepareQueueTables } from '../../../scripts/demo/run';
 import { localWorkflow, webhookPaths } from '../../../scripts/demo/campaign';
 import { QUEUE_TABLES } from '../../../scripts/demo/examples';
 import {
@@ -63,7 +63,8 @@ async function deployCallbackPath(
 	const connections: Json = { [CALLBACK_NODES[0]]: full.connections[CALLBACK_NODES[0]] };
 	const wf = { name: full.name, nodes, connections, settings: full.settings ?? {} };
 	const main = stack.main!;
-	await prepareQueueTables(main, campaign);
+	const tables = await prepareQueueTables(main, campaign);
+	if (main.major < 2) pickTablesFromList(wf, tables);
 	const imported = await main.client.importWorkflow(wf, { activate: true });
 	return { id: imported.id, statusPath: webhookPaths(full).status };
 }
