@@ -340,6 +340,8 @@ Open **${n8nUrl}/webhook/${DASHBOARD_PATH}** in a browser (the *Dashboard Webhoo
 // Example 3's Data table nodes (n8n's own node; queue mode)
 
 const DATA_TABLE = 'n8n-nodes-base.dataTable';
+/** Version 1: n8n 1.123 has no other; 1.1 (2.x) adds only date conversion, which example 3 does not use. */
+const DATA_TABLE_VERSION = 1;
 const tableByName = (name: string) => ({ __rl: true, mode: 'name', value: name });
 const condition = (keyName: string, cond: string, keyValue: string) => ({
 	keyName,
@@ -371,7 +373,7 @@ function lockRowUpdate(
 	return b.add(
 		name,
 		DATA_TABLE,
-		1,
+		DATA_TABLE_VERSION,
 		pos,
 		{
 			resource: 'row',
@@ -447,7 +449,7 @@ function readCampaignRow(
 	campaign: string,
 	pos: [number, number],
 ): string {
-	return b.add(name, DATA_TABLE, 1, pos, {
+	return b.add(name, DATA_TABLE, DATA_TABLE_VERSION, pos, {
 		resource: 'row',
 		operation: 'get',
 		dataTableId: tableByName(QUEUE_TABLES.lock),
@@ -799,7 +801,7 @@ function localCallbackPath(
  * it into the campaign itself would save the campaign while a tick on another worker changes it (last writer wins).
  */
 function queueCallbackPath(b: Builder, campaign: string, pos: [number, number]): void {
-	b.add('Queue Callback', DATA_TABLE, 1, pos, {
+	b.add('Queue Callback', DATA_TABLE, DATA_TABLE_VERSION, pos, {
 		resource: 'row',
 		operation: 'insert',
 		dataTableId: tableByName(QUEUE_TABLES.callbacks),
@@ -818,7 +820,7 @@ function queueCallbackPath(b: Builder, campaign: string, pos: [number, number]):
  * here are the order.
  */
 function queueTickBranches(b: Builder, campaign: string, currentTime: string): void {
-	b.add('Take Callbacks', DATA_TABLE, 1, [440, -200], {
+	b.add('Take Callbacks', DATA_TABLE, DATA_TABLE_VERSION, [440, -200], {
 		resource: 'row',
 		operation: 'update',
 		dataTableId: tableByName(QUEUE_TABLES.callbacks),
@@ -845,7 +847,7 @@ function queueTickBranches(b: Builder, campaign: string, currentTime: string): v
 	b.add(
 		'Delete Counted Callbacks',
 		DATA_TABLE,
-		1,
+		DATA_TABLE_VERSION,
 		[880, 580],
 		{
 			resource: 'row',

@@ -141,10 +141,15 @@ export async function prepareQueueTables(
 }
 
 /**
- * n8n 1.x's Data table node finds a table only by id (From List or ID; selecting by name came with 2.x): pick each
- * node's table from the list, as a 1.x user does after importing example 3.
+ * n8n 1.x's Data table node finds a table only by id (From List or ID; selecting by name came with 2.x): on 1.x pick
+ * each node's table from the list, as a 1.x user does after importing example 3. 2.x keeps the names.
  */
-export function pickTablesFromList(wf: Json, tables: Record<string, string>): void {
+export function pickTablesFromList(
+	n8n: N8nInstance,
+	wf: Json,
+	tables: Record<string, string>,
+): void {
+	if (n8n.major >= 2) return;
 	for (const node of wf.nodes as Json[]) {
 		const table = node.parameters?.dataTableId as Json | undefined;
 		if (node.type !== 'n8n-nodes-base.dataTable' || table?.mode !== 'name') continue;
@@ -178,7 +183,7 @@ export async function deployCampaign(
 		n8nUrl: n8n.url.replace(/\/+$/, ''),
 		credentialId,
 	});
-	if (o.queue && n8n.major < 2) pickTablesFromList(wf, tables);
+	if (o.queue) pickTablesFromList(n8n, wf, tables);
 	const created = await n8n.client.importWorkflow(wf, { activate: o.activate ?? true });
 	const paths = webhookPaths(wf);
 	const release = wf.nodes.find((n: Json) => n.name === 'Exotel Pacing: Release');

@@ -64,7 +64,7 @@ async function deployCallbackPath(
 	const wf = { name: full.name, nodes, connections, settings: full.settings ?? {} };
 	const main = stack.main!;
 	const tables = await prepareQueueTables(main, campaign);
-	if (main.major < 2) pickTablesFromList(wf, tables);
+	pickTablesFromList(main, wf, tables);
 	const imported = await main.client.importWorkflow(wf, { activate: true });
 	return { id: imported.id, statusPath: webhookPaths(full).status };
 }
