@@ -274,7 +274,8 @@ const settingsCollection: INodeProperties = {
 			name: 'probeCalls',
 			type: 'number',
 			default: 3,
-			description: 'Test calls released into a paused circle after its cooldown',
+			description:
+				'Test calls released at once into a paused circle after its cooldown. One answered call resumes the circle; calls that reach nobody pause it again only when a healthy circle would rarely give the same (2 failed calls, or about 7 that ring out), up to 4 × this number per round.',
 		},
 		{
 			displayName: 'Queue Mode (Several Workers)',

@@ -3,12 +3,13 @@
  *
  *   closed --(a trip rule fires)--> open --(cooldown over)--> half-open --(a probe completes or is busy)--> closed
  *                                     ^                              |
- *                                     +-----(every probe failed or rang out; k + 1)-----+
+ *                                     +--(probes no healthy circle would give; k + 1)--+
  *
  * Cooldown = cooldownSeconds x 2^k, capped at cooldownMaxSeconds; k counts consecutive failed probe rounds, and a
  * circle that trips again within cooldownMaxSeconds of closing keeps its k + 1 (flapping backs off too).
- * A half-open circle receives at most `probeCalls` calls. A busy probe counts as success: the network reached a
- * person. On closing, the circle's health window and run statistics start afresh, and calls placed before the
+ * A half-open circle has at most `probeCalls` probes out at once. A busy probe counts as success: the network
+ * reached a person. A round without one reopens the circle only on outcomes a healthy circle gives by chance in
+ * at most 1 round in 100 (probes.ts): two failed probes, or about 7 ring-outs. On closing, the circle's health window and run statistics start afresh, and calls placed before the
  * close no longer feed them.
  *
  * Trip rules (closed circles only; see health.ts for the expectations):
@@ -22,8 +23,9 @@
 import type { Category } from './statuses';
 import type { PacingSettings } from './settings';
 import type { BreakerMode, CircleState } from './state';
-import type { CircleHealth } from './health';
+import type { CircleHealth, Expected } from './health';
 import { wilsonLower, wilsonUpper } from './health';
+import { probeRoundFailed } from './probes';
 import { resetRuns } from './runs';
 
 export type TripReason =
@@ -41,7 +43,7 @@ export const TRIP_WORDS: Record<TripReason, string> = {
 		'a run of unanswered calls far beyond what is normal for this circle (calls ring out: silent outage)',
 	failed_share: 'at least half of the calls in the health window failed',
 	low_completion: 'completion far below what the other circles show right now',
-	probe_failed: 'the probe calls did not connect',
+	probe_failed: 'the probe calls reached nobody, beyond what a healthy circle gives by chance',
 };
 
 export interface BreakerTransition {
@@ -110,6 +112,8 @@ export function openBreaker(
 		why: reason,
 		probesReleased: 0,
 		probeOutcomes: 0,
+		probeFailed: 0,
+		probeRangOut: 0,
 		closedAt: c.breaker.closedAt,
 	};
 	// How far back the outage began: the run tests' change point, the fast rule's window, else the health window.
@@ -156,6 +160,8 @@ export function advanceBreaker(
 			until: 0,
 			probesReleased: 0,
 			probeOutcomes: 0,
+			probeFailed: 0,
+			probeRangOut: 0,
 		};
 		return {
 			circle,
@@ -184,6 +190,8 @@ export function closeBreaker(
 		until: 0,
 		probesReleased: 0,
 		probeOutcomes: 0,
+		probeFailed: 0,
+		probeRangOut: 0,
 		closedAt: now,
 	};
 	c.healthWindow = [];
@@ -199,8 +207,8 @@ export function closeBreaker(
 }
 
 /**
- * A probe's outcome (owned state). Completed or busy closes the circle. Once every probe of the round has been
- * resolved without success, the circle opens again with a longer cooldown.
+ * A probe's outcome (owned state). Completed or busy closes the circle. A failed or rung-out probe adds to the
+ * round's evidence; the circle opens again, with a longer cooldown, once the round has failed (probes.ts).
  */
 export function onProbeOutcome(
 	circle: string,
@@ -208,9 +216,16 @@ export function onProbeOutcome(
 	cat: Category,
 	now: number,
 	s: PacingSettings,
+	exp: Expected | undefined,
 ): BreakerTransition | null {
 	if (c.breaker.mode !== 'half-open') return null;
-	c.breaker = { ...c.breaker, probeOutcomes: c.breaker.probeOutcomes + 1 };
+	const b = c.breaker;
+	c.breaker = {
+		...b,
+		probeOutcomes: b.probeOutcomes + 1,
+		probeFailed: b.probeFailed + (cat === 'failed' ? 1 : 0),
+		probeRangOut: b.probeRangOut + (cat === 'noAnswer' ? 1 : 0),
+	};
 	if (cat === 'completed' || cat === 'busy') {
 		return closeBreaker(
 			circle,
@@ -219,14 +234,14 @@ export function onProbeOutcome(
 			cat === 'completed' ? 'a probe call completed' : 'a probe call reached a busy line',
 		);
 	}
-	if (c.breaker.probeOutcomes >= s.probeCalls)
-		return openBreaker(circle, c, now, 'probe_failed', s);
-	return null;
+	return probeRoundFailed(c.breaker, s, exp)
+		? openBreaker(circle, c, now, 'probe_failed', s)
+		: null;
 }
 
 /**
- * A half-open circle whose released probes all vanished (abandoned, expired) without reaching probeCalls
- * outcomes would wait forever; count the missing ones as failed once none is in flight.
+ * A half-open circle whose released probes all vanished (abandoned, expired) without an outcome would wait
+ * forever; once none is in flight the missing ones count as failed calls.
  */
 export function settleVanishedProbes(
 	circle: string,
@@ -234,20 +249,17 @@ export function settleVanishedProbes(
 	probesInFlight: number,
 	now: number,
 	s: PacingSettings,
+	exp: Expected | undefined,
 ): BreakerTransition | null {
-	if (
-		c.breaker.mode !== 'half-open' ||
-		probesInFlight > 0 ||
-		c.breaker.probesReleased <= c.breaker.probeOutcomes
-	)
+	const b = c.breaker;
+	if (b.mode !== 'half-open' || probesInFlight > 0 || b.probesReleased <= b.probeOutcomes)
 		return null;
-	c.breaker = { ...c.breaker, probeOutcomes: c.breaker.probesReleased };
-	if (c.breaker.probeOutcomes >= s.probeCalls)
-		return openBreaker(circle, c, now, 'probe_failed', s);
-	return null;
-}
-
-/** Probe calls that may still be released into a half-open circle. */
-export function probeSlots(c: CircleState, s: PacingSettings): number {
-	return c.breaker.mode === 'half-open' ? Math.max(0, s.probeCalls - c.breaker.probesReleased) : 0;
+	c.breaker = {
+		...b,
+		probeOutcomes: b.probesReleased,
+		probeFailed: b.probeFailed + b.probesReleased - b.probeOutcomes,
+	};
+	return probeRoundFailed(c.breaker, s, exp)
+		? openBreaker(circle, c, now, 'probe_failed', s)
+		: null;
 }

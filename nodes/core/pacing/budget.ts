@@ -12,7 +12,7 @@ import { circleOf } from './state';
 import type { WindowInfo } from './window';
 import { countInWindow, inFlightHeadroom, planSendTimes, refillTokens } from './guards';
 import { circleWeight, globalRateFactor, healthPicture, type HealthPicture } from './health';
-import { probeSlots } from './breaker';
+import { probeSlots } from './probes';
 import { verifyCalls } from './runs';
 import type { Allotment, Demand } from './allocation';
 import type { LimitedBy } from './release/types';

@@ -97,6 +97,9 @@ export interface BreakerState {
 	probesReleased: number;
 	/** Probe outcomes received in this half-open phase. */
 	probeOutcomes: number;
+	/** This round's probes that failed (or vanished), and that rang out (probes.ts). */
+	probeFailed: number;
+	probeRangOut: number;
 	/** Calls placed before this time do not feed the health window (stragglers from an outage). */
 	closedAt: number;
 }
@@ -290,6 +293,8 @@ export function emptyCircle(now: number): CircleState {
 			why: '',
 			probesReleased: 0,
 			probeOutcomes: 0,
+			probeFailed: 0,
+			probeRangOut: 0,
 			closedAt: 0,
 		},
 		trips: [],
@@ -386,6 +391,8 @@ const isObj = (v: unknown): v is Record<string, unknown> =>
 	typeof v === 'object' && v !== null && !Array.isArray(v);
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const num = (v: unknown, d: number): number => (isNum(v) ? v : d);
+/** A small whole count (probes.ts loops over it): damaged values read as 0, huge ones as 1,000. */
+const count = (v: unknown): number => (isNum(v) && v > 0 ? Math.min(Math.floor(v), 1000) : 0);
 
 function migrateCircle(stored: unknown, now: number): CircleState | null {
 	if (!isObj(stored)) return null;
@@ -407,6 +414,8 @@ function migrateCircle(stored: unknown, now: number): CircleState | null {
 			why: typeof br.why === 'string' ? br.why : '',
 			probesReleased: num(br.probesReleased, 0),
 			probeOutcomes: num(br.probeOutcomes, 0),
+			probeFailed: count(br.probeFailed),
+			probeRangOut: count(br.probeRangOut),
 			closedAt: num(br.closedAt, 0),
 		},
 		trips: Array.isArray(raw.trips) ? raw.trips.filter(isNum) : [],

@@ -51,6 +51,8 @@ export const BREAKER_KEYS = {
 	why: 'why',
 	probesReleased: 'pr',
 	probeOutcomes: 'pd',
+	probeFailed: 'pf',
+	probeRangOut: 'pn',
 	closedAt: 'closedAt',
 } as const satisfies KeyTable<BreakerState>;
 
@@ -154,6 +156,8 @@ const BREAKER_DEFAULTS: Defaults<BreakerState> = {
 	why: '',
 	probesReleased: 0,
 	probeOutcomes: 0,
+	probeFailed: 0,
+	probeRangOut: 0,
 	closedAt: 0,
 };
 const COUNTER_DEFAULTS: Defaults<CircleCounters> = emptyCounters();

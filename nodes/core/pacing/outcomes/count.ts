@@ -88,7 +88,7 @@ function feedCircle(
 			if (reason) b.transitions.push(openBreaker(call.circle, cs, now, reason, settings));
 		}
 	} else if (cs.breaker.mode === 'half-open' && (call.probe || call.placedAt >= cs.breaker.since)) {
-		const t = onProbeOutcome(call.circle, cs, category, now, settings);
+		const t = onProbeOutcome(call.circle, cs, category, now, settings, expectedOf(b, call.circle));
 		if (t) b.transitions.push(t);
 	}
 }

@@ -24,13 +24,16 @@ export function advanceBreakers(
 	const probesInFlight = new Map<string, number>();
 	for (const f of s.inFlight)
 		if (f.probe) probesInFlight.set(f.circle, (probesInFlight.get(f.circle) ?? 0) + 1);
+	// Computed first: turning half-open or settling probes changes no closed circle, so the picture stays true.
+	const health = healthPicture(s, now, settings);
 	for (const [name, c] of Object.entries(s.circles)) {
 		const t = advanceBreaker(name, c, now);
 		if (t) transitions.push(t);
-		const v = settleVanishedProbes(name, c, probesInFlight.get(name) ?? 0, now, settings);
+		const inFlight = probesInFlight.get(name) ?? 0;
+		const exp = health.circles.get(name)?.exp;
+		const v = settleVanishedProbes(name, c, inFlight, now, settings, exp);
 		if (v) transitions.push(v);
 	}
-	const health = healthPicture(s, now, settings);
 	for (const [name, c] of Object.entries(s.circles)) {
 		if (c.breaker.mode !== 'closed') continue;
 		if (!matureRuns(c, now, health.circles.get(name)!.exp, settings)) continue;
