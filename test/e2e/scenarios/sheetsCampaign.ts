@@ -43,9 +43,9 @@ export const SHEETS = {
 	dropRate: 0.02,
 	duplicateRate: 0.05,
 	// A limit, not a wait: runs took 1,225-1,610 s of campaign when KA's breaker tripped 3 times (the outage's own
-	// trips). A probe round after the outage fails by chance about 1 time in 10 (3 calls, each no-answer or failed
-	// ~40% of the time) and pauses KA for another 8 minutes (cooldown doubling): such a run (4 trips) needed over
-	// 1,864 s, so 31 minutes left too little room.
+	// trips). Under the earlier probe rule a round after the outage failed by chance about 1 time in 12 (3 calls,
+	// each no-answer or failed ~40% of the time) and paused KA for another 8 minutes (cooldown doubling): such a run
+	// (4 trips) needed over 1,864 s. nodes/core/pacing/probes.ts now makes that rarer than 1 round in 100.
 	timeoutMs: Number(process.env.E2E_SHEETS_TIMEOUT_MIN ?? 38) * 60_000,
 	/**
 	 * What the test changes in the example's Pacing Settings (see the file comment); also 250 calls in flight as in
