@@ -11,7 +11,7 @@ import { seededRandom } from '../nodes/core/callerId';
 import { resolveSettings } from '../nodes/core/pacing';
 import { onProbeOutcome } from '../nodes/core/pacing/breaker';
 import type { Expected } from '../nodes/core/pacing/health';
-import { probeRoundLimit } from '../nodes/core/pacing/probes';
+import { probeRoundLimit, probeSlots } from '../nodes/core/pacing/probes';
 import { emptyCircle } from '../nodes/core/pacing/state';
 import type { Category } from '../nodes/core/pacing/statuses';
 
@@ -27,18 +27,24 @@ interface RoundResult {
 	probes: number;
 }
 
-/** Plays one round: outcomes drawn from `next` until the engine closes or reopens the circle. */
+/**
+ * Plays one round as Release and the callbacks do: probes are released while probeSlots allows, and outcomes drawn
+ * from `next` arrive one at a time until the engine closes or reopens the circle. `probes` counts calls placed.
+ */
 function playRound(next: () => Category, exp: Expected): RoundResult & { outcomes: Category[] } {
 	const s = resolveSettings({});
 	const c = emptyCircle(0);
-	c.breaker = { ...c.breaker, mode: 'half-open', probesReleased: s.probeCalls };
+	c.breaker = { ...c.breaker, mode: 'half-open' };
 	const outcomes: Category[] = [];
+	let probes = 0;
 	for (;;) {
+		const slots = probeSlots(c, s, exp);
+		c.breaker = { ...c.breaker, probesReleased: c.breaker.probesReleased + slots };
+		probes += slots;
 		const cat = next();
 		outcomes.push(cat);
 		const t = onProbeOutcome('XX', c, cat, 0, s, exp);
-		if (t) return { reopened: t.to === 'open', probes: outcomes.length, outcomes };
-		c.breaker = { ...c.breaker, probesReleased: c.breaker.probesReleased + 1 };
+		if (t) return { reopened: t.to === 'open', probes, outcomes };
 	}
 }
 
@@ -106,11 +112,11 @@ function main(): void {
 		'',
 		'Healthy circle (each probe answered, rung out or failed at the shares shown; busy counts as answered):',
 		'',
-		'| Rings out / fails | Paused again (engine) | Paused again (earlier rule) | Probes per round (engine) |',
+		'| Rings out / fails | Paused again (engine) | Paused again (earlier rule) | Probes placed per round (engine; earlier: 3) |',
 		'| --- | --- | --- | --- |',
 		...mixes.map((m, i) => healthyRow(m, rounds, seed + i)),
 		'',
-		'Outage (every probe fails, or every probe rings out), probes until the circle is paused again:',
+		'Outage (every probe fails, or every probe rings out), probes placed until the circle is paused again (outcomes arriving one at a time):',
 		'',
 		'| Outage | Circle normally rings out / fails | Probes (engine) | Probes (earlier rule) |',
 		'| --- | --- | --- | --- |',

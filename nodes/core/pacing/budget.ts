@@ -108,7 +108,7 @@ export function circleDemands(
 		if (cs.breaker.mode === 'open') return; // tripped by an outcome folded from the rows just now
 		eligible += backlog;
 		if (cs.breaker.mode === 'half-open') {
-			const cap = Math.min(backlog, probeSlots(cs, settings));
+			const cap = Math.min(backlog, probeSlots(cs, settings, rate.health.circles.get(name)?.exp));
 			first.push({ circle: name, backlog, weight: 1, cap, probe: true, carry: 0 });
 			capacity += cap;
 			return;

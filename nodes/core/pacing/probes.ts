@@ -61,9 +61,21 @@ export function probeRoundFailed(
 	return probeEvidence(b, exp) * PROBE_BAD_LUCK_ODDS >= 1 || b.probeOutcomes >= probeRoundLimit(s);
 }
 
-/** Probe calls that may be released into a half-open circle now: probeCalls out at once, within the round's limit. */
-export function probeSlots(c: CircleState, s: PacingSettings): number {
-	if (c.breaker.mode !== 'half-open') return 0;
-	const out = c.breaker.probesReleased - c.breaker.probeOutcomes;
-	return Math.max(0, Math.min(s.probeCalls - out, probeRoundLimit(s) - c.breaker.probesReleased));
+/**
+ * Probe calls that may be released into a half-open circle now: probeCalls out at once, within the round's limit,
+ * and only while the probes still out could not end the round even if every one failed (the strongest evidence):
+ * in a hard outage the first probes decide it, and no further call goes into the dead circle.
+ */
+export function probeSlots(c: CircleState, s: PacingSettings, exp: Expected | undefined): number {
+	const b = c.breaker;
+	if (b.mode !== 'half-open') return 0;
+	const out = b.probesReleased - b.probeOutcomes;
+	const room = Math.min(s.probeCalls - out, probeRoundLimit(s) - b.probesReleased);
+	if (room <= 0) return 0;
+	const ifAllFail = {
+		...b,
+		probeOutcomes: b.probeOutcomes + out,
+		probeFailed: b.probeFailed + out,
+	};
+	return out > 0 && probeRoundFailed(ifAllFail, s, exp) ? 0 : room;
 }

@@ -173,7 +173,7 @@ function circleRow(
 		c.counters.failed +
 		c.counters.other;
 	let next = 0;
-	if (c.breaker.mode === 'half-open') next = Math.min(probeSlots(c, settings), c.backlog);
+	if (c.breaker.mode === 'half-open') next = Math.min(probeSlots(c, settings, h.exp), c.backlog);
 	else if (c.breaker.mode === 'closed' && share.weighted > 0)
 		next =
 			Math.round(
