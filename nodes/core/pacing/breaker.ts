@@ -9,8 +9,8 @@
  * circle that trips again within cooldownMaxSeconds of closing keeps its k + 1 (flapping backs off too).
  * A half-open circle has at most `probeCalls` probes out at once. A busy probe counts as success: the network
  * reached a person. A round without one reopens the circle only on outcomes a healthy circle gives by chance in
- * at most 1 round in 100 (probes.ts): two failed probes, or about 7 ring-outs. On closing, the circle's health window and run statistics start afresh, and calls placed before the
- * close no longer feed them.
+ * at most 1 round in 100 (probes.ts): two failed probes, or about 7 ring-outs. On closing, the circle's health
+ * window and run statistics start afresh, and calls placed before the close no longer feed them.
  *
  * Trip rules (closed circles only; see health.ts for the expectations):
  *   failed_burst   >= fastMinResolved resolved in the last fastWindowSeconds, >= fastFailedShare failed
