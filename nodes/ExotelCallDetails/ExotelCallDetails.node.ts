@@ -13,10 +13,12 @@ import { collectBulkCalls } from '../core/exotel/paging';
 import { callDetailsRequest, parseSidList, type ExotelRequest } from '../core/exotel/requests';
 import { exotelApiRequest, getExotelAccount } from '../transport/exotelApi';
 import { asNodeError, itemFailed } from '../shared/errors';
-import { checkOption } from '../shared/options';
+import { checkOption, checkOptions } from '../shared/options';
 import { DEFAULT_TIMEOUT_MS, optionsCollection, timeoutOption } from '../shared/properties';
 
 const OPERATIONS = ['get', 'getAll'] as const;
+/** The Status filter's values (Exotel's terminal statuses). */
+const CALL_STATUSES = ['busy', 'canceled', 'completed', 'failed', 'no-answer'] as const;
 
 export class ExotelCallDetails implements INodeType {
 	description: INodeTypeDescription = {
@@ -190,7 +192,10 @@ export class ExotelCallDetails implements INodeType {
 				const limit = returnAll ? Infinity : (this.getNodeParameter('limit', i, 50) as number);
 				const filters = this.getNodeParameter('filters', i, {}) as IDataObject;
 				const sids = parseSidList(this.getNodeParameter('callSids', i, ''));
-				const status = Array.isArray(filters.status) ? (filters.status as string[]) : [];
+				const status =
+					filters.status === undefined || filters.status === ''
+						? []
+						: checkOptions(this.getNode(), 'Status', filters.status, CALL_STATUSES, i);
 				let results;
 				try {
 					results = await collectBulkCalls(

@@ -115,6 +115,21 @@ function isBlank(value: unknown): boolean {
 	return value === undefined || value === null || String(value).trim() === '';
 }
 
+/**
+ * The lowest Max Calls per Minute that Exotel Pacing: Release put on these items (`pacing.maxCallsPerMinute`):
+ * Connect Call keeps a campaign's cap even when its own limit was left at the account's 200 (issue 11, row 14).
+ */
+function releaseCap(items: INodeExecutionData[]): number {
+	let cap = Infinity;
+	for (const item of items) {
+		const pacing = item.json.pacing as IDataObject | undefined;
+		const v =
+			typeof pacing === 'object' && pacing !== null ? Number(pacing.maxCallsPerMinute) : NaN;
+		if (Number.isFinite(v) && v >= 1) cap = Math.min(cap, Math.floor(v));
+	}
+	return cap;
+}
+
 export class ExotelConnectCall implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Exotel Connect Call',
@@ -321,7 +336,7 @@ export class ExotelConnectCall implements INodeType {
 					typeOptions: { minValue: 1 },
 					default: DEFAULT_MAX_PER_MINUTE,
 					description:
-						'The most calls placed on this Exotel account in any 60 seconds, counted across every run of this node in this n8n process (runs that overlap share it); it waits when needed, timing 61 seconds so that calls arriving at Exotel a little late still fit its 60. After Exotel Pacing: Release, map the item’s pacing.maxCallsPerMinute here (as the examples do) to keep the campaign’s Max Calls per Minute for the calls sent. Exotel’s account limit is 200 per minute unless Exotel raised it.',
+						'The most calls placed on this Exotel account in any 60 seconds, counted across every run of this node in this n8n process (runs that overlap share it); it waits when needed, timing 61 seconds so that calls arriving at Exotel a little late still fit its 60. Items from Exotel Pacing: Release carry their campaign’s Max Calls per Minute (pacing.maxCallsPerMinute): the lower of the two applies. Exotel’s account limit is 200 per minute unless Exotel raised it.',
 				},
 				{
 					displayName: 'Max Retries When Rate-Limited',
@@ -388,8 +403,9 @@ export class ExotelConnectCall implements INodeType {
 		}
 
 		// Pass 2: place the calls in order, spaced to stay within the per-minute limit.
-		const maxPerWindow = Number(
-			this.getNodeParameter('options.maxRequestsPerMinute', 0, DEFAULT_MAX_PER_MINUTE),
+		const maxPerWindow = Math.min(
+			Number(this.getNodeParameter('options.maxRequestsPerMinute', 0, DEFAULT_MAX_PER_MINUTE)),
+			releaseCap(isTool ? [] : items),
 		);
 		const spreadSeconds = Number(this.getNodeParameter('options.spreadOverSeconds', 0, 0));
 		const maxRetries = Number(this.getNodeParameter('options.maxRetries', 0, 3));

@@ -495,6 +495,23 @@ describe('Exotel Connect Call — the campaign’s per-minute cap from Release',
 			2,
 		);
 	});
+
+	it('left at its own default (200/min), still keeps the cap Release put on the items', async () => {
+		const baseUrl = sim.url.replace('127.0.0.1', 'LocalHost');
+		const items = contacts(3).map((c, k) => ({
+			...c,
+			phoneNumber: `+9198300000${20 + k}`,
+			pacing: { maxCallsPerMinute: 2 },
+		}));
+		await expectCallsThenCancel(
+			{
+				credentials: { exotelApi: simCredentials(baseUrl) },
+				parameters: { flow: '234567' },
+				items,
+			},
+			2,
+		);
+	});
 });
 
 describe('Exotel Connect Call — never the same call twice (Retry On Fail)', () => {

@@ -116,6 +116,36 @@ describe('unknown option values are refused', () => {
 		);
 	});
 
+	it("Pacing Controller: Release's Not Now Output does not fall back to every contact", async () => {
+		await refused(
+			new ExotelPacingController(),
+			{ operation: 'release', campaign: 'c1', notNowOutput: 'onlyFinal' },
+			[contact],
+			/Unknown Not Now Output "onlyFinal"/,
+		);
+	});
+
+	it('Call Details: a Status filter value Exotel does not have is refused, not ignored', async () => {
+		await refused(
+			new ExotelCallDetails(),
+			{
+				operation: 'getAll',
+				returnAll: false,
+				limit: 5,
+				filters: { status: ['completed', 'answered'] },
+			},
+			[{}],
+			/Unknown Status "answered"/,
+		);
+		// one status set by an expression (a string, not a list) is checked the same way
+		await refused(
+			new ExotelCallDetails(),
+			{ operation: 'getAll', returnAll: false, limit: 5, filters: { status: 'noanswer' } },
+			[{}],
+			/Unknown Status "noanswer"/,
+		);
+	});
+
 	it('Status Trigger: events, at activation and on a callback', async () => {
 		const trigger = new ExotelStatusTrigger();
 		const params: Record<string, unknown> = { secret: 'Xq7p2L9vR4mT8wKc3Fz6', events: 'all' };

@@ -38,8 +38,12 @@ import { toEpochMs } from '../../core/time';
 import { exotelApiRequest, getExotelAccount } from '../../transport/exotelApi';
 import { contactInput, isoOrEmpty, settingsFromParameters, writeBackFields } from '../fields';
 import { itemParameterReader } from '../../shared/itemParameters';
+import { checkOption } from '../../shared/options';
 import type { LoadedCampaign } from '../store';
 import { forEachCampaign } from './eachCampaign';
+
+/** The Not Now output's values (description.ts). */
+const NOT_NOW_OUTPUTS = ['everyContact', 'newlyFinal'] as const;
 
 const CONTACT_FIELDS = [
 	'phoneNumber',
@@ -297,6 +301,15 @@ export async function executeRelease(
 	await forEachCampaign(ctx, items, options, async ({ campaign, indexes, now, turns }) => {
 		const name = campaign.name;
 		const first = indexes[0];
+		// checked before anything is read or sent (shared/options.ts)
+		const newlyFinalOnly =
+			checkOption(
+				ctx.getNode(),
+				'Not Now Output',
+				ctx.getNodeParameter('notNowOutput', first, 'everyContact'),
+				NOT_NOW_OUTPUTS,
+				first,
+			) === 'newlyFinal';
 		const warnings = [...campaign.warnings];
 		// Rows are read, and their items written, a slice at a time with the event loop's turns in between; the
 		// decision is one synchronous step of the core (core/pacing/tick.ts).
@@ -310,8 +323,6 @@ export async function executeRelease(
 			: { state: campaign.state, lookingUp: undefined };
 		// A campaign's first run releases nothing, so its settings are saved first (core/pacing/firstRun.ts).
 		const initialising = campaign.isNew;
-		const newlyFinalOnly =
-			ctx.getNodeParameter('notNowOutput', first, 'everyContact') === 'newlyFinal';
 		await turns.pause();
 		// Around Release: confirm the row writes the rows show, hold rows with a write still to show, mark the
 		// released rows' Mark Dialling as sent, hand out the rest (core/pacing/rowWrites.ts).
