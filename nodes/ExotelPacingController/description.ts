@@ -203,6 +203,14 @@ const settingsCollection: INodeProperties = {
 				'Whether to call DND numbers (only for transactional calls your account may place to them)',
 		},
 		{
+			displayName: 'Call Numbers With Unknown DND',
+			name: 'callDndUnavailable',
+			type: 'boolean',
+			default: false,
+			description:
+				'Whether to call numbers whose DND status Exotel could not give ("Unavailable") or whose DND cell is neither yes nor no. Off: they are held like DND numbers, with their own reason.',
+		},
+		{
 			displayName: 'Calling Days',
 			name: 'callingDays',
 			type: 'multiOptions',

@@ -18,11 +18,19 @@ export function toBool(value: unknown): boolean {
 	return ['true', 'yes', 'y', '1'].includes(value.trim().toLowerCase());
 }
 
-/** DND as Number Lookup writes it: true/false/yes/no, or 'unavailable' (unknown). */
-function toDnd(value: unknown): boolean | 'unknown' {
-	if (typeof value === 'string' && ['unavailable', 'unknown'].includes(value.trim().toLowerCase()))
-		return 'unknown';
-	return toBool(value);
+const DND_YES = ['true', 'yes', 'y', '1'];
+const DND_NO = ['false', 'no', 'n', '0', ''];
+
+/**
+ * DND as Number Lookup writes it (true/false, 'unavailable') or a person typed it (yes/no). An empty cell is "not
+ * on the list"; anything else ('unavailable', 'N/A', 'maybe', 2) is unknown, never silently callable.
+ */
+export function toDnd(value: unknown): boolean | 'unknown' {
+	if (value === null || value === undefined || typeof value === 'boolean') return value === true;
+	if (typeof value === 'number') return value === 1 ? true : value === 0 ? false : 'unknown';
+	if (typeof value !== 'string') return 'unknown';
+	const text = value.trim().toLowerCase();
+	return DND_YES.includes(text) ? true : DND_NO.includes(text) ? false : 'unknown';
 }
 
 function toCount(value: unknown): number | undefined {
@@ -154,6 +162,7 @@ export function settingsFromParameters(p: IDataObject): PartialSettings {
 	const copy = [
 		'accountLimitPerMinute',
 		'allowDnd',
+		'callDndUnavailable',
 		'callingDays',
 		'callingEnd',
 		'callingStart',

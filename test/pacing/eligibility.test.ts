@@ -70,7 +70,9 @@ describe('eligibility', () => {
 	test('unknown DND (Exotel "Unavailable") is held with its own reason unless DND is allowed', () => {
 		expect(decide({ key: '+919800000001', circle: 'MH', dnd: 'unknown' }).hold).toMatchObject({
 			reason: 'dnd_unknown',
-			message: expect.stringMatching(/could not say.*Allow DND Numbers/),
+			message: expect.stringMatching(
+				/could not say.*Call Numbers With Unknown DND.*Allow DND Numbers/,
+			),
 		});
 		expect(
 			decide(
@@ -78,6 +80,16 @@ describe('eligibility', () => {
 				{ settings: settingsWith({ allowDnd: true }) },
 			).decision,
 		).toBe('dial');
+	});
+
+	test('"Call Numbers With Unknown DND" calls unknown-DND numbers, never DND ones', () => {
+		const settings = settingsWith({ callDndUnavailable: true });
+		expect(
+			decide({ key: '+919800000001', circle: 'MH', dnd: 'unknown' }, { settings }).decision,
+		).toBe('dial');
+		expect(
+			decide({ key: '+919800000001', circle: 'MH', dnd: true }, { settings }).hold,
+		).toMatchObject({ reason: 'dnd' });
 	});
 
 	test('attempt cap (default 3)', () => {

@@ -116,6 +116,41 @@ describe('row 3: a release time must lie in a sane window', () => {
 	});
 });
 
+describe('row 3: callbacks cannot keep a call in flight beyond abandonAfterMinutes', () => {
+	const MIN = 60000;
+	/** One call registered at MON_10, then a live report every 10 minutes from `source`, for `minutes`. */
+	function keepAlive(source: 'callback' | 'reconcile', minutes: number): CampaignState {
+		let state = recordOutcomes(FRESH, [{ ...liveReport(1), source: 'callback' }], MON_10, S).state;
+		expect(state.inFlight).toHaveLength(1);
+		for (let t = 10; t <= minutes; t += 10)
+			state = recordOutcomes(state, [{ ...liveReport(1), source }], MON_10 + t * MIN, S).state;
+		return state;
+	}
+	const liveReport = (i: number): OutcomeInput => ({
+		callSid: `c${i}`,
+		status: 'ringing',
+		correlation: signed(FRESH, {
+			campaign: 'camp',
+			contact: `+9198${String(i).padStart(8, '0')}`,
+			attempt: 1,
+			circle: 'MH',
+			releasedAt: MON_10,
+		}),
+	});
+
+	test('ringing callbacks every 10 minutes (a leaked secret and key) do not stop abandonment', () => {
+		const state = keepAlive('callback', S.abandonAfterMinutes + 30);
+		expect(state.inFlight).toHaveLength(0);
+		expect(state.totals.abandoned).toBe(1);
+	});
+
+	test("Exotel's own answer (Call Details: still in progress) does extend it", () => {
+		const state = keepAlive('reconcile', S.abandonAfterMinutes + 30);
+		expect(state.inFlight).toHaveLength(1);
+		expect(state.totals.abandoned).toBe(0);
+	});
+});
+
 describe('row 4: live reports of unknown calls are bounded by maxInFlight', () => {
 	test('20,000 forged live events put at most maxInFlight calls in flight; the rest are counted as dropped', () => {
 		const s = settingsWith({ callingEnd: '23:59', maxInFlight: 150 });

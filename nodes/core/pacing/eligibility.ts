@@ -8,7 +8,8 @@
  *   campaign_paused    the campaign is paused
  *   window_closed      outside the calling window (retryAt = next opening)
  *   dnd                on the DND list and allowDnd is off
- *   dnd_unknown        Exotel could not say whether it is on the DND list (DND "Unavailable") and allowDnd is off
+ *   dnd_unknown        Exotel could not say whether it is on the DND list (DND "Unavailable") and neither allowDnd
+ *                      nor callDndUnavailable is on
  *   already_in_flight  a live call to this contact: in the state (by contact or by its lastCallSid), or the row
  *                      shows a call placed within the lease with no outcome yet (retryAt = end of the lease), or
  *                      the row's call was placed as n8n stopped and is being looked up (orphans.ts)
@@ -293,7 +294,8 @@ export function classify(ctx: EligibilityContext, c: ContactInput): Readonly<Cla
 	if (ctx.paused) return sharedAnswer(g, 'campaign_paused', false);
 	if (!ctx.window.open) return sharedAnswer(g, 'window_closed', false);
 	if (c.dnd === true && !ctx.settings.allowDnd) return sharedAnswer(g, 'dnd', false);
-	if (c.dnd === 'unknown' && !ctx.settings.allowDnd) return sharedAnswer(g, 'dnd_unknown', false);
+	if (c.dnd === 'unknown' && !ctx.settings.allowDnd && !ctx.settings.callDndUnavailable)
+		return sharedAnswer(g, 'dnd_unknown', false);
 	if (ctx.liveByContact.size !== 0 && ctx.liveByContact.has(key)) {
 		// a row that already shows a final status: that outcome is still being recorded (or checked with Exotel)
 		return sharedAnswer(g, 'already_in_flight', isTerminalStatus(cachedStatus(ctx, c.lastStatus)));

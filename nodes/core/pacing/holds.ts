@@ -95,7 +95,7 @@ export function holdMessage(
 		case 'dnd':
 			return 'The number is on the DND list and calling DND numbers is not allowed.';
 		case 'dnd_unknown':
-			return 'Exotel could not say whether the number is on the DND list (DND "Unavailable"); it is held like a DND number unless "Allow DND Numbers" is on.';
+			return 'Exotel could not say whether the number is on the DND list (DND "Unavailable", or a DND cell that is neither yes nor no); it is held like a DND number unless "Call Numbers With Unknown DND" or "Allow DND Numbers" is on.';
 		case 'already_in_flight':
 			return facts.unsettled
 				? 'The outcome of the last call is still being recorded (it must be counted before the row is overwritten).'

@@ -51,6 +51,11 @@ export interface PacingSettings {
 	// --- per-contact rules -------------------------------------------------------------------------------
 	/** Call numbers registered on the DND (NCPR) list. Only for transactional/service calls that may. */
 	allowDnd: boolean;
+	/**
+	 * Call numbers whose DND status Exotel could not give (DND "Unavailable", or a DND cell that is neither yes nor
+	 * no). Off: they are held like DND numbers (unless allowDnd).
+	 */
+	callDndUnavailable: boolean;
 	/** Attempts per contact, counting the first call. Refunded attempts do not count. */
 	maxAttempts: number;
 	retryGapMinutes: RetryGapMinutes;
@@ -179,6 +184,7 @@ export const defaultSettings: Readonly<PacingSettings> = Object.freeze({
 	callingEnd: '21:00',
 
 	allowDnd: false,
+	callDndUnavailable: false,
 	maxAttempts: 3,
 	retryGapMinutes: Object.freeze({
 		busy: 30,
@@ -386,6 +392,10 @@ function contactRuleProblems(s: PacingSettings): string[] {
 	const problems: string[] = [];
 	if (typeof s.allowDnd !== 'boolean')
 		problems.push(`allowDnd must be true or false (got ${describe(s.allowDnd)}).`);
+	if (typeof s.callDndUnavailable !== 'boolean')
+		problems.push(
+			`callDndUnavailable must be true or false (got ${describe(s.callDndUnavailable)}).`,
+		);
 	rangeCheck(s, problems)('maxAttempts', 1, 50, true);
 	problems.push(...retryGapProblems(s));
 	return problems;

@@ -200,7 +200,7 @@ export interface Totals {
 	reconciled: number;
 	/** Calls re-registered or counted from contact rows after a lost write. */
 	recovered: number;
-	/** Calls given up after abandonAfterMinutes without any outcome. */
+	/** Calls given up after abandonAfterMinutes without any outcome (from placing, or Exotel's last "still live"). */
 	abandoned: number;
 	/** Connect Call requests that failed (no call placed). */
 	notPlaced: number;

@@ -48,8 +48,10 @@ export function recordLive(b: OutcomeBatch, r: Report): OutcomeResult {
 }
 
 function updateLiveCall(b: OutcomeBatch, r: Report, call: InFlightCall): OutcomeResult {
-	call.lastLiveAt = b.now;
 	if (r.input.source === 'reconcile') {
+		// Only Exotel's own answer keeps a call from being abandoned (state.ts pruneInPlace): a callback can be
+		// forged by anyone holding the callback secret, and a stream of them would hold the number for good.
+		call.lastLiveAt = b.now;
 		call.nextCheckAt = b.now + b.recheckMs;
 		return {
 			...r.base,
