@@ -1,7 +1,7 @@
 /**
  * Probe rounds of a paused circle (probes.ts): a round reopens the circle only on outcomes a healthy circle gives
  * by chance in at most 1 round in 100. Under the old rule (3 probes, none answered) a healthy circle whose calls
- * ring out 38% of the time was paused again in about 1 round of 12, for twice as long each time.
+ * ring out 38% of the time was paused again in about 1 round of 14, for twice as long each time.
  */
 import {
 	migrateState,

@@ -2,7 +2,7 @@
  * Judging a paused circle's probe round (breaker.ts). A round that reaches nobody is evidence of an outage only
  * as far as a healthy circle would rarely give the same outcomes: three ring-outs happen to a healthy circle whose
  * calls ring out 38% of the time in about 1 round of 18, and three probes without an answered call at all in about
- * 1 of 12 (the old rule, which then paused the circle for twice as long).
+ * 1 of 14 (the old rule, which then paused the circle for twice as long).
  *
  * The test is a sequential likelihood ratio (Wald): how much likelier the round's failed and rung-out probes are
  * if no call reaches anyone (the share of failures among them unknown, uniform) than from a healthy circle now
@@ -25,7 +25,8 @@ export function probeRoundLimit(s: PacingSettings): number {
 	return PROBE_ROUND_CALLS_PER_SLOT * s.probeCalls;
 }
 
-const clampShare = (x: number): number => (x < 0.02 ? 0.02 : x > 0.9 ? 0.9 : x);
+// (NaN, from a damaged expectation, reads as the floor)
+const clampShare = (x: number): number => (!(x >= 0.02) ? 0.02 : x > 0.9 ? 0.9 : x);
 
 /** A healthy circle's expected failed and no-answer shares now, kept within 2-90% (no probe is conclusive alone). */
 export function healthyShares(exp: Expected | undefined): { failed: number; noAnswer: number } {
