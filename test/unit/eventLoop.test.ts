@@ -32,7 +32,9 @@ describe('LoopWatch', () => {
 				}
 			}),
 		);
-		expect(best.ms).toBeGreaterThanOrEqual(290);
+		// 300 ms of process CPU (every thread: GC and worker threads too, so the wall time can be less, 217 ms was seen
+		// under load) is far over the 60 ms limit: a monitor that added the steps up would fail below
+		expect(best.ms).toBeGreaterThan(150);
 		expect(best.maxBlockMs).toBeLessThan(60);
 	});
 
