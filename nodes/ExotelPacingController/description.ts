@@ -399,11 +399,33 @@ export const properties: INodeProperties[] = [
 			'Whether to look up calls whose status callback is overdue with Exotel Call Details (needs the Exotel credential) and count their outcomes (their rows are written through the Row Updates output)',
 	},
 	{
+		displayName: 'Rows Read Each Run',
+		name: 'rowsRead',
+		type: 'options',
+		default: 'everyRow',
+		displayOptions: onRelease,
+		options: [
+			{
+				name: 'Every Row',
+				value: 'everyRow',
+				description: 'Each run reads the whole list (e.g. a Google Sheet)',
+			},
+			{
+				name: 'Only Rows Due (Check At)',
+				value: 'dueRows',
+				description:
+					'Each run reads the new rows and the rows whose Check At time has come (e.g. from an n8n Data table, for lists of 100,000 rows). Every output item then carries pacing.checkAt: write it to the row.',
+			},
+		],
+		description:
+			'How the workflow reads the contact list. With Only Rows Due, every row this run read or wrote gets the time it must be read again (pacing.checkAt, epoch ms), and Not Now carries every contact held.',
+	},
+	{
 		displayName: 'Not Now Output',
 		name: 'notNowOutput',
 		type: 'options',
 		default: 'everyContact',
-		displayOptions: onRelease,
+		displayOptions: { show: { operation: ['release'], rowsRead: ['everyRow'] } },
 		options: [
 			{
 				name: 'Every Contact Not Dialled',
@@ -425,7 +447,9 @@ export const properties: INodeProperties[] = [
 		name: 'rowFinal',
 		type: 'string',
 		default: '={{ $json.final }}',
-		displayOptions: { show: { operation: ['release'], notNowOutput: ['newlyFinal'] } },
+		displayOptions: {
+			show: { operation: ['release'], rowsRead: ['everyRow'], notNowOutput: ['newlyFinal'] },
+		},
 		description:
 			"The row's Final column: a row that already says true is left off the Not Now output",
 	},

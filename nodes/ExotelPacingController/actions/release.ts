@@ -15,7 +15,11 @@ import {
 	ROW_WRITE_LEASE_MS,
 	ADOPTED_WRITE_GRACE_MS,
 	callsToReconcile,
+	CHECK_NEXT_RUN,
+	checkAtForHold,
+	checkAtForWrite,
 	queueRowWrite,
+	rowsBeingWritten,
 	releaseTick,
 	findOrphans,
 	firstRunOptions,
@@ -44,6 +48,8 @@ import { forEachCampaign } from './eachCampaign';
 
 /** The Not Now output's values (description.ts). */
 const NOT_NOW_OUTPUTS = ['everyContact', 'newlyFinal'] as const;
+/** The Rows Read Each Run values (description.ts): the whole list, or only rows due (core/pacing/checkAt.ts). */
+const ROWS_READ = ['everyRow', 'dueRows'] as const;
 
 const CONTACT_FIELDS = [
 	'phoneNumber',
@@ -202,6 +208,7 @@ function dialItem(
 	r: ReleasedCall,
 	campaign: string,
 	maxCallsPerMinute: number,
+	dueRows: boolean,
 ): INodeExecutionData {
 	return {
 		json: {
@@ -226,6 +233,7 @@ function dialItem(
 				customField: r.customField,
 				// Connect Call keeps this per-minute cap across its runs (ExotelConnectCall/sendLogs.ts).
 				maxCallsPerMinute,
+				...(dueRows ? { checkAt: CHECK_NEXT_RUN } : {}),
 			},
 		},
 		pairedItem: { item: itemIndex },
@@ -239,6 +247,7 @@ function holdItem(
 	h: HeldContact,
 	campaign: string,
 	initialising: boolean,
+	checkAt: number | undefined,
 ): INodeExecutionData {
 	return {
 		json: {
@@ -250,6 +259,7 @@ function holdItem(
 				message: runHoldMessage(h, initialising),
 				retryAt: isoOrEmpty(h.retryAt),
 				final: isFinalHold(h.reason),
+				...(checkAt === undefined ? {} : { checkAt }),
 			},
 		},
 		pairedItem: { item: itemIndex },
@@ -271,12 +281,18 @@ function rowUpdateItem(
 	itemIndex: number,
 	wb: WriteBack,
 	campaign: string,
+	dueRows: boolean,
 ): INodeExecutionData {
 	return {
 		json: {
 			...(item === undefined ? {} : item.json),
 			...writeBackFields(wb),
-			pacing: { campaign, decision: 'write', final: wb.final },
+			pacing: {
+				campaign,
+				decision: 'write',
+				final: wb.final,
+				...(dueRows ? { checkAt: checkAtForWrite(wb) } : {}),
+			},
 		},
 		pairedItem: { item: itemIndex },
 	};
@@ -302,7 +318,16 @@ export async function executeRelease(
 		const name = campaign.name;
 		const first = indexes[0];
 		// checked before anything is read or sent (shared/options.ts)
+		const dueRows =
+			checkOption(
+				ctx.getNode(),
+				'Rows Read Each Run',
+				ctx.getNodeParameter('rowsRead', first, 'everyRow'),
+				ROWS_READ,
+				first,
+			) === 'dueRows';
 		const newlyFinalOnly =
+			!dueRows &&
 			checkOption(
 				ctx.getNode(),
 				'Not Now Output',
@@ -313,7 +338,10 @@ export async function executeRelease(
 		const warnings = [...campaign.warnings];
 		// Rows are read, and their items written, a slice at a time with the event loop's turns in between; the
 		// decision is one synchronous step of the core (core/pacing/tick.ts).
-		const contacts: ContactInput[] = await turns.map(indexes, (i) => {
+		// An item without any field is no contact: what a read that found nothing emits with Always Output Data, so
+		// Release still runs (hands out queued row writes, moves the breakers) when no row is due.
+		const rows = indexes.filter((i) => Object.keys(items[i].json).length > 0);
+		const contacts: ContactInput[] = await turns.map(rows, (i) => {
 			const raw: Record<string, unknown> = {};
 			for (const field of CONTACT_FIELDS) raw[field] = read(field, i);
 			return contactInput(raw);
@@ -342,24 +370,30 @@ export async function executeRelease(
 			);
 		}
 		await turns.pause();
-		const rowOf = new Map(contacts.map((c, k) => [c.key, indexes[k]]));
+		const rowOf = new Map(contacts.map((c, k) => [c.key, rows[k]]));
 		for (const wb of result.rowWrites) {
 			const itemIndex = rowOf.get(wb.contact);
 			const item = itemIndex === undefined ? undefined : items[itemIndex];
-			rowUpdates.push(rowUpdateItem(item, itemIndex ?? first, wb, name));
+			rowUpdates.push(rowUpdateItem(item, itemIndex ?? first, wb, name, dueRows));
 		}
 		if (initialising) warnings.push(firstRunWarning(name));
 
 		const callsPerMinuteCap = Math.max(1, Math.floor(baseRatePerMinute(campaign.settings)));
 		for (const r of result.released) {
-			const itemIndex = indexes[r.index];
-			dial.push(dialItem(items[itemIndex], itemIndex, r, name, callsPerMinuteCap));
+			const itemIndex = rows[r.index];
+			dial.push(dialItem(items[itemIndex], itemIndex, r, name, callsPerMinuteCap, dueRows));
 		}
+		// Only Rows Due: a held row being written keeps its checkAt, the write sets it (core/pacing/checkAt.ts).
+		const writePending = dueRows ? rowsBeingWritten(result) : undefined;
+		const tickMs = campaign.settings.tickSeconds * 1000;
 		await turns.each(result.holds.length, (k) => {
 			const h = result.holds[k];
-			const itemIndex = indexes[h.index];
+			const itemIndex = rows[h.index];
 			if (newlyFinalOnly && rowSaysFinal(read('rowFinal', itemIndex))) return;
-			hold.push(holdItem(items[itemIndex], itemIndex, h, name, initialising));
+			const checkAt = writePending
+				? checkAtForHold(h, writePending.has(h.contact), now, tickMs)
+				: undefined;
+			hold.push(holdItem(items[itemIndex], itemIndex, h, name, initialising, checkAt));
 		});
 		return { state: result.state, warnings };
 	});

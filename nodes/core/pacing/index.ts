@@ -123,4 +123,11 @@ export {
 	takeRowWrites,
 	type PendingRow,
 } from './rowWrites';
+export {
+	CHECK_NEVER,
+	CHECK_NEXT_RUN,
+	checkAtForHold,
+	checkAtForWrite,
+	rowsBeingWritten,
+} from './checkAt';
 export { releaseTick, type TickRelease } from './tick';
