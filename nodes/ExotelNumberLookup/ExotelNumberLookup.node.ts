@@ -87,6 +87,12 @@ export class ExotelNumberLookup implements INodeType {
 		]);
 
 		for (let i = 0; i < items.length; i++) {
+			if (Object.keys(items[i].json).length === 0) {
+				// No contact: what a read that found no row emits with Always Output Data (examples/04). It goes on as
+				// it came, so the tick still reaches Release (which runs with no rows).
+				returnData.push({ json: items[i].json, pairedItem: { item: i } });
+				continue;
+			}
 			try {
 				const input = read('phoneNumber', i);
 				const skipIfCircle = read('skipIfCircle', i, true) as boolean;

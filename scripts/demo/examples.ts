@@ -83,7 +83,7 @@ function uuidFor(seed: string): string {
 	return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-class Builder {
+export class Builder {
 	nodes: Json[] = [];
 	connections: Json = {};
 	constructor(private readonly prefix: string) {}
@@ -129,7 +129,7 @@ class Builder {
 // ---------------------------------------------------------------------------------------------------------------
 // Shared node parameters
 
-function filterParams(expression: string): Json {
+export function filterParams(expression: string): Json {
 	return {
 		conditions: {
 			options: { caseSensitive: true, leftValue: '', typeValidation: 'loose', version: 2 },
@@ -153,7 +153,7 @@ function filterParams(expression: string): Json {
  * for a demo on the simulator's fast clock (short retry gaps, a one-minute breaker cooldown, and more calls in
  * flight, since the simulator has no concurrency cap).
  */
-function pacingSettings(scheduleSeconds: number, factor: number, demo: boolean): Json {
+export function pacingSettings(scheduleSeconds: number, factor: number, demo: boolean): Json {
 	return {
 		tickSeconds: scheduleSeconds * factor,
 		accountLimitPerMinute: 200,
@@ -174,16 +174,16 @@ function pacingSettings(scheduleSeconds: number, factor: number, demo: boolean):
 	};
 }
 
-const CONNECT_CALL_SETTINGS = { timeOut: 30, timeLimit: 600 };
+export const CONNECT_CALL_SETTINGS = { timeOut: 30, timeLimit: 600 };
 /**
  * The workflow's timeout (Workflow Settings → Timeout Workflow). n8n stops a tick that runs longer, which bounds
  * how late a row write of the tick can land: it must stay under the Pacing Controller's row-write lease
  * (ROW_WRITE_LEASE_MS, 5 minutes, nodes/core/pacing/rowWrites.ts).
  */
-const TICK_TIMEOUT_SECONDS = 240;
+export const TICK_TIMEOUT_SECONDS = 240;
 // Connect Call keeps the campaign's Max Calls per Minute (set on Release, carried on each item) for the calls it
 // sends, across overlapping ticks; 200 (the account limit) for items that did not come from Release.
-const CAMPAIGN_RATE_CAP = '={{ $json.pacing?.maxCallsPerMinute ?? 200 }}';
+export const CAMPAIGN_RATE_CAP = '={{ $json.pacing?.maxCallsPerMinute ?? 200 }}';
 const DEMO_CALL_SETTINGS = { timeOut: 30, timeLimit: 300 };
 
 /**
@@ -196,7 +196,7 @@ const NOT_NOW_OUTPUT = 'newlyFinal';
  * Number Lookup in the examples: its second output carries only the rows looked up in this run (Save Lookups), so no
  * node evaluates an expression per row of the sheet (about 1 ms each in n8n 2.x: minutes for a long sheet).
  */
-const LOOKUP_PARAMETERS = {
+export const LOOKUP_PARAMETERS = {
 	phoneNumber: '={{ $json.phone }}',
 	skipIfCircle: true,
 	lookedUpOutput: true,
@@ -204,7 +204,7 @@ const LOOKUP_PARAMETERS = {
 };
 
 /** Columns the write-backs fill (outcome of a call, as Record Outcome returns them). */
-const OUTCOME_COLUMNS = [
+export const OUTCOME_COLUMNS = [
 	'attempts',
 	'lastStatus',
 	'lastCallSid',
@@ -213,7 +213,7 @@ const OUTCOME_COLUMNS = [
 	'final',
 	'refunded',
 ];
-const LOOKUP_COLUMNS = [
+export const LOOKUP_COLUMNS = [
 	'phoneNumber',
 	'circle',
 	'circleName',
@@ -242,7 +242,7 @@ function rowsExpression(
  * The dashboard branch: Webhook GET -> [clock] -> Get Dashboard -> Respond to Webhook with the page as text/html;
  * its Pause / Resume buttons POST to the control branch (controlBranch).
  */
-function dashboardBranch(
+export function dashboardBranch(
 	b: Builder,
 	campaign: string,
 	webhookId: string,
@@ -288,7 +288,7 @@ function dashboardBranch(
  * The dashboard's Pause / Resume: Webhook POST -> [clock] -> Dashboard Control (checks the secret the person typed
  * against its own Secret) -> Respond to Webhook with its status code and message.
  */
-function controlBranch(
+export function controlBranch(
 	b: Builder,
 	campaign: string,
 	secret: string,
@@ -333,22 +333,22 @@ function controlBranch(
 	b.connect('Exotel Pacing: Dashboard Control', 'Respond to Dashboard Control');
 }
 
-const DASHBOARD_NOTE = (n8nUrl: string, number = '') => `### ${number}Campaign dashboard
+export const DASHBOARD_NOTE = (n8nUrl: string, number = '') => `### ${number}Campaign dashboard
 Open **${n8nUrl}/webhook/${DASHBOARD_PATH}** in a browser (the *Dashboard Webhook*'s Production URL): calls, outcomes, circles and their breakers, the last 60 minutes; it refreshes every 5 s. **Pause / Resume** ask for the secret set in *Exotel Pacing: Dashboard Control* (below): anyone with the link can watch, only those with the secret can pause.`;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Example 3's Data table nodes (n8n's own node; queue mode)
 
-const DATA_TABLE = 'n8n-nodes-base.dataTable';
+export const DATA_TABLE = 'n8n-nodes-base.dataTable';
 /** Version 1: n8n 1.123 has no other; 1.1 (2.x) adds only date conversion, which example 3 does not use. */
-const DATA_TABLE_VERSION = 1;
-const tableByName = (name: string) => ({ __rl: true, mode: 'name', value: name });
-const condition = (keyName: string, cond: string, keyValue: string) => ({
+export const DATA_TABLE_VERSION = 1;
+export const tableByName = (name: string) => ({ __rl: true, mode: 'name', value: name });
+export const condition = (keyName: string, cond: string, keyValue: string) => ({
 	keyName,
 	condition: cond,
 	keyValue,
 });
-const columnValues = (value: Json) => ({
+export const columnValues = (value: Json) => ({
 	mappingMode: 'defineBelow',
 	value,
 	matchingColumns: [],
@@ -732,7 +732,7 @@ export const CALLBACK_WEBHOOK = 'Exotel Callback Webhook';
  * n8n 2.x builds no expression isolate for the request (README "n8n 2.x and many callbacks"). Its path is a UUID,
  * as n8n gives a new Webhook node, so two imported campaigns do not clash. Record Outcome checks the secret.
  */
-function callbackWebhook(b: Builder, id: string, pos: [number, number]): void {
+export function callbackWebhook(b: Builder, id: string, pos: [number, number]): void {
 	b.add(
 		CALLBACK_WEBHOOK,
 		'n8n-nodes-base.webhook',
@@ -747,7 +747,7 @@ function callbackWebhook(b: Builder, id: string, pos: [number, number]): void {
  * Connect Call's Status Callback: the Production URL of what receives the callbacks (the Webhook node's path is its
  * id; the Status Trigger's is `<id>/exotel-status`) with the secret.
  */
-function statusCallbackUrl(
+export function statusCallbackUrl(
 	n8nUrl: string,
 	id: string,
 	secret: string,
@@ -757,7 +757,7 @@ function statusCallbackUrl(
 }
 
 /** Record Outcome reading the Webhook node's callbacks: the secret, Terminal Only, then counting. */
-function callbackRecordParameters(campaign: string, secret: string, options: Json): Json {
+export function callbackRecordParameters(campaign: string, secret: string, options: Json): Json {
 	return {
 		operation: 'recordOutcome',
 		campaign,

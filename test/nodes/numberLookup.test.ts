@@ -162,6 +162,19 @@ describe('Exotel Number Lookup (simulator)', () => {
 		expect(res.inputMutated).toBe(false);
 	});
 
+	it('an item without any field (a read that found no row, Always Output Data) goes on as it came, no request, no error', async () => {
+		const res = await run([{}, { phone: '9123456789' }, {}], {
+			parameters: { phoneNumber: '={{ $json.phone }}', lookedUpOutput: true },
+		});
+		expect(res.output[0].map((i) => [i.json, i.pairedItem])).toEqual([
+			[{}, { item: 0 }],
+			[expect.objectContaining({ phoneNumber: '+919123456789', circle: 'MH' }), { item: 1 }],
+			[{}, { item: 2 }],
+		]);
+		expect(res.output[1].map((i) => i.json.phoneNumber)).toEqual(['+919123456789']);
+		expect(res.requests).toHaveLength(1);
+	});
+
 	it('reads the number from a custom expression', async () => {
 		const res = await run([{ contact: { mobile: '9876543210' } }], {
 			parameters: { phoneNumber: '={{ $json.contact.mobile }}' },

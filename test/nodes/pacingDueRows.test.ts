@@ -245,7 +245,7 @@ async function runCampaign(mode: 'dueRows' | 'everyRow', seedValue: number): Pro
 }
 
 describe('Release, Rows Read Each Run: Only Rows Due', () => {
-	it('gives every item the time its row must be read again, and Not Now every held contact', async () => {
+	it('gives every item the time its row must be read again, Not Now every held contact, an empty item nothing', async () => {
 		const now = START_MS;
 		const items = [
 			{ id: 1, phoneNumber: phone(1), circle: 'MH' }, // fresh: dialled
@@ -260,6 +260,7 @@ describe('Release, Rows Read Each Run: Only Rows Due', () => {
 				lastAttemptAt: istIso(now - MIN),
 				nextRetryAt: istIso(now + 29 * MIN),
 			}, // retry not due
+			{}, // no contact: a read that found nothing (Always Output Data)
 		];
 		const staticData = {};
 		await release(items, staticData, now - TICK_MS); // the campaign's first run saves its settings
