@@ -7,11 +7,19 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { CALLBACK_WEBHOOK, LOCAL_DEFAULTS, QUEUE_TABLES, SHEETS_PLACEHOLDERS } from './examples';
+import { DATA_TABLE_PLACEHOLDERS } from './dataTableExample';
 import { seededRandom } from '../../nodes/core/callerId';
 import type { Json } from '../../test/e2e/harness/json';
 
 export const EXAMPLE_LOCAL = join(__dirname, '..', '..', 'examples', '02-local-campaign.json');
 export const EXAMPLE_QUEUE = join(__dirname, '..', '..', 'examples', '03-queue-mode-campaign.json');
+export const EXAMPLE_DATA_TABLE = join(
+	__dirname,
+	'..',
+	'..',
+	'examples',
+	'04-data-table-campaign.json',
+);
 export const EXAMPLE_SHEETS = join(
 	__dirname,
 	'..',
@@ -200,6 +208,40 @@ export function sheetsWorkflow(o: SheetsWorkflowOptions): Json {
 	text = replaceAll(text, p.statsWebhookId, o.statsWebhookId);
 	text = replaceAll(text, 'EXOTEL_CREDENTIAL_ID', o.exotelCredentialId);
 	text = replaceAll(text, 'GOOGLE_SHEETS_CREDENTIAL_ID', o.googleCredentialId);
+	const wf = JSON.parse(text) as Json;
+	if (o.name) wf.name = o.name;
+	for (const n of wf.nodes as Json[]) {
+		if (n.type?.endsWith('.exotelPacingController')) n.parameters.campaign = o.campaign;
+	}
+	const release = node(wf, 'Exotel Pacing: Release');
+	release.parameters.settings = { ...release.parameters.settings, ...(o.settings ?? {}) };
+	if (o.statsPath) node(wf, 'Stats Webhook').parameters.path = o.statsPath;
+	setDashboard(wf, o.dashboardPath ?? dashboardPathFor(o.statsPath), true);
+	return wf;
+}
+
+export interface DataTableWorkflowOptions
+	extends Omit<SheetsWorkflowOptions, 'documentUrl' | 'googleCredentialId'> {
+	/** The contact table's name (the Data table nodes find it by name on n8n 2.x). */
+	table: string;
+}
+
+/**
+ * Example 4 as a user fills it in: the Exotel credential, the callback URL and secret, the flow and the fallback
+ * caller ID replace the placeholders, the table keeps its name unless given; the rest of the file is used as it is,
+ * apart from `settings`.
+ */
+export function dataTableWorkflow(o: DataTableWorkflowOptions): Json {
+	const p = DATA_TABLE_PLACEHOLDERS;
+	let text = readFileSync(EXAMPLE_DATA_TABLE, 'utf8');
+	text = replaceAll(text, p.n8nUrl, o.n8nUrl);
+	text = replaceAll(text, p.secret, o.secret);
+	text = replaceAll(text, p.flow, o.flow);
+	text = replaceAll(text, p.fallbackCallerId, o.fallbackCallerId);
+	text = replaceAll(text, p.statusWebhookId, o.statusWebhookId);
+	text = replaceAll(text, p.statsWebhookId, o.statsWebhookId);
+	text = replaceAll(text, `"${p.table}"`, JSON.stringify(o.table));
+	text = replaceAll(text, 'EXOTEL_CREDENTIAL_ID', o.exotelCredentialId);
 	const wf = JSON.parse(text) as Json;
 	if (o.name) wf.name = o.name;
 	for (const n of wf.nodes as Json[]) {

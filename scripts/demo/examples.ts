@@ -2,7 +2,7 @@
  * Builds the two example workflows (examples/*.json) from one description of the campaign loop, so that the
  * Google Sheets version users import and the local version the demo and the e2e suite run stay the same loop.
  *
- *   npx tsx scripts/demo/examples.ts          # rewrites examples/01-google-sheets-campaign.json and 02-local-campaign.json
+ *   npx tsx scripts/demo/examples.ts          # rewrites examples/01-04 (04: scripts/demo/dataTableExample.ts)
  *
  * The loop (see test/e2e/README.md and docs/pacing-design.md). Only the tick writes the sheet, a fixed number of
  * requests per tick whatever the call volume; callbacks only count outcomes in the Pacing Controller:
@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Json } from '../../test/e2e/harness/json';
+import { buildDataTableCampaign } from './dataTableExample';
 
 export const PKG = 'n8n-nodes-exotel-campaigns';
 
@@ -1248,6 +1249,7 @@ export function writeExamples(dir = join(__dirname, '..', '..', 'examples')): st
 		['01-google-sheets-campaign.json', buildSheetsCampaign()],
 		['02-local-campaign.json', buildLocalCampaign()],
 		['03-queue-mode-campaign.json', buildLocalCampaign({ queue: true })],
+		['04-data-table-campaign.json', buildDataTableCampaign()],
 	];
 	return files.map(([name, wf]) => {
 		const file = join(dir, name);

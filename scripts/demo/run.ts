@@ -90,8 +90,11 @@ export interface Deployed {
 	credentialId: string;
 	contacts: number;
 	settings: ReturnType<typeof resolveSettings>;
-	/** The contact rows (default: the simulator's sheet `sheet`); the Google Sheets campaign reads the emulator's. */
-	rows?: () => Json[];
+	/**
+	 * The contact rows (default: the simulator's sheet `sheet`); the Google Sheets campaign reads the emulator's,
+	 * the Data table campaign (example 4) n8n's table.
+	 */
+	rows?: () => Json[] | Promise<Json[]>;
 }
 
 export async function createSimCredential(
@@ -270,7 +273,7 @@ export async function readProgress(
 	d: Deployed,
 ): Promise<Progress> {
 	const now = sim.clock.now();
-	const rows = d.rows ? d.rows() : sim.sheets.rows(d.sheet);
+	const rows = d.rows ? await d.rows() : sim.sheets.rows(d.sheet);
 	const calls = sim.ledger.calls;
 	let ended = 0;
 	let completed = 0;

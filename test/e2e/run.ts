@@ -40,6 +40,7 @@ import { fullCampaign } from './scenarios/fullCampaign';
 import { concurrencyAndSecurity } from './scenarios/concurrency';
 import { restart } from './scenarios/restart';
 import { sheetsCampaign } from './scenarios/sheetsCampaign';
+import { dataTableCampaign } from './scenarios/dataTableCampaign';
 import { overlappingTicks } from './scenarios/overlap';
 import { agentTool } from './scenarios/agentTool';
 import { editorInBrowser } from './scenarios/editor';
@@ -47,6 +48,7 @@ import { queueCallbacks } from './scenarios/queueCallbacks';
 import { queueFull } from './scenarios/queueFull';
 import { queueIntake } from './scenarios/queueIntake';
 import { largeList } from './scenarios/largeList';
+import { largeDataTable } from './scenarios/largeDataTable';
 
 /**
  * A scenario runs on the suite's n8n (`run`), or starts its own stack (`standalone`, e.g. queue mode): the suite's
@@ -74,6 +76,7 @@ const SCENARIOS: Scenario[] = [
 	{ key: 'concurrency', name: 'callbacks', run: concurrencyAndSecurity },
 	{ key: 'overlap', name: 'overlapping ticks', run: overlappingTicks },
 	{ key: 'sheets', name: 'Google Sheets campaign (example 1)', run: sheetsCampaign },
+	{ key: 'datatable', name: 'Data table campaign (example 4)', run: dataTableCampaign },
 	{ key: 'agent', name: 'AI agent tool', run: agentTool },
 	{ key: 'editor', name: 'editor in a browser', run: editorInBrowser },
 	// 10,000 and 100,000 contacts through example 1, measured (issue 12): minutes of a busy machine; opt-in only.
@@ -81,6 +84,13 @@ const SCENARIOS: Scenario[] = [
 		key: 'large',
 		name: 'large lists (example 1, 10k and 100k contacts)',
 		run: largeList,
+		optIn: true,
+	},
+	// The same over example 4 (contacts in an n8n Data table, only the rows due read): opt-in.
+	{
+		key: 'large-dt',
+		name: 'large lists (example 4, 10k and 100k contacts)',
+		run: largeDataTable,
 		optIn: true,
 	},
 	// Queue mode (Redis + PostgreSQL + main, workers, webhook processor): its own stack. Not in scripts/test-all.sh yet.

@@ -1,7 +1,12 @@
 /** The example workflows import cleanly into n8n 1.123 through the public API, and every node type is known. */
 import { readFileSync } from 'node:fs';
 
-import { EXAMPLE_LOCAL, EXAMPLE_QUEUE, EXAMPLE_SHEETS } from '../../../scripts/demo/campaign';
+import {
+	EXAMPLE_DATA_TABLE,
+	EXAMPLE_LOCAL,
+	EXAMPLE_QUEUE,
+	EXAMPLE_SHEETS,
+} from '../../../scripts/demo/campaign';
 import type { Checks } from '../lib/runner';
 import type { E2eContext } from '../lib/context';
 
@@ -10,6 +15,7 @@ export async function examplesImport(ctx: E2eContext, checks: Checks): Promise<v
 		['example 1 (Google Sheets)', EXAMPLE_SHEETS],
 		['example 2 (local simulator)', EXAMPLE_LOCAL],
 		['example 3 (queue mode)', EXAMPLE_QUEUE],
+		['example 4 (Data table, long lists)', EXAMPLE_DATA_TABLE],
 	] as const) {
 		// Example 3 is built on n8n 2.x's Data table node (update and delete-returning rows); n8n 1.123's has neither.
 		if (file === EXAMPLE_QUEUE && ctx.n8n.major < 2) {

@@ -34,7 +34,7 @@ import type { Checks } from '../lib/runner';
 import { SECRET, type E2eContext } from '../lib/context';
 import { SHEETS } from './sheetsCampaign';
 
-const LARGE = {
+export const LARGE = {
 	sizes: (process.env.E2E_LARGE_SIZES ?? '10000,100000').split(',').map(Number),
 	scheduleSeconds: 30,
 	/** Ticks to measure after the first (the campaign's first run only saves its settings). */
@@ -130,12 +130,22 @@ async function measureSize(
 	google: StartedEmulator,
 	size: number,
 ): Promise<void> {
-	const { n8n, log } = ctx;
 	const label = `${size.toLocaleString('en-US')} contacts`;
 	const { wf, rows } = await largeListWorkflow(ctx, google, size, `e2e-large-${size}`);
+	ctx.log(`  large: ${label}: example 1, ${rows} rows in the sheet`);
+	await measureTicks(ctx, checks, label, wf);
+}
+
+/** Imports and activates `wf`, lets it tick, and reports and checks what its ticks cost (reportSize). */
+export async function measureTicks(
+	ctx: E2eContext,
+	checks: Checks,
+	label: string,
+	wf: Json,
+): Promise<void> {
+	const { n8n } = ctx;
 	const memory = sampleMemory(n8n);
 	const created = await n8n.client.importWorkflow(wf);
-	log(`  large: ${label}: example 1 active, ${rows} rows in the sheet`);
 	const started = Date.now();
 	let ticks: TickRecord[] = [];
 	while (Date.now() - started < LARGE.timeoutMs) {

@@ -134,7 +134,7 @@ export async function sheetsCampaign(ctx: E2eContext, checks: Checks): Promise<v
 	});
 	const campaignMs = Date.now() - started;
 	const p = await settledProgress(n8n, sim, d);
-	const rows = d.rows!();
+	const rows = await d.rows!();
 	const calls = sim.ledger.calls;
 	const inv = checkInvariants(sim, d.settings);
 	const stats = p.stats;

@@ -1,0 +1,378 @@
+/**
+ * Example 4: the campaign for long lists (100,000 contacts), its contacts in an n8n Data table. A sheet is read whole
+ * every tick (README "Long contact lists"); a Data table can be asked for only the rows a tick needs, so each tick
+ * reads three small pages (Release's "Rows Read Each Run: Only Rows Due", nodes/core/pacing/checkAt.ts):
+ *
+ *   tick:  Schedule → Get Rows Written (checkAt = 1) + Get New Rows (checkAt empty) + Get Rows Due (1 < checkAt ≤ now,
+ *          oldest first) → Rows to Look At → Number Lookup (new rows → Save Lookups) → Release
+ *          → Dial Now → Mark Dialling (checkAt = 1) → Wait for Rows → Caller ID → Connect Call → Register Calls
+ *          → Not Now → Row Not Being Written → Final Hold? → Save Final Holds / Check Later (checkAt = pacing.checkAt)
+ *          → Row Updates → Save Row Updates (checkAt = 1, or never for a final row)
+ *   callbacks, stats, dashboard: as example 1.
+ * Each read node has Always Output Data, so the tick reaches Release even when no row is due (it still hands out
+ * queued row writes): Number Lookup and Release pass over the empty item.
+ */
+import type { Json } from '../../test/e2e/harness/json';
+import {
+	Builder,
+	CALLBACK_WEBHOOK,
+	callbackRecordParameters,
+	callbackWebhook,
+	CAMPAIGN_RATE_CAP,
+	columnValues,
+	condition,
+	CONNECT_CALL_SETTINGS,
+	controlBranch,
+	DASHBOARD_NOTE,
+	DASHBOARD_PATH,
+	dashboardBranch,
+	DATA_TABLE,
+	DATA_TABLE_VERSION,
+	filterParams,
+	LOOKUP_COLUMNS,
+	LOOKUP_PARAMETERS,
+	OUTCOME_COLUMNS,
+	pacingSettings,
+	PKG,
+	statusCallbackUrl,
+	tableByName,
+	TICK_TIMEOUT_SECONDS,
+} from './examples';
+
+export const DATA_TABLE_PLACEHOLDERS = {
+	table: 'exotel_contacts',
+	secret: 'REPLACE-WITH-A-LONG-RANDOM-SECRET',
+	n8nUrl: 'https://YOUR-N8N-HOST',
+	flow: 'YOUR_FLOW_APP_ID',
+	fallbackCallerId: 'YOUR_FALLBACK_EXOPHONE',
+	campaign: 'my-long-list',
+	statusWebhookId: '8d1f2c3b-4a5e-4f60-9b7c-0e1d2c3b4a41',
+	statsWebhookId: '8d1f2c3b-4a5e-4f60-9b7c-0e1d2c3b4a42',
+	dashboardWebhookId: '8d1f2c3b-4a5e-4f60-9b7c-0e1d2c3b4a43',
+	controlWebhookId: '8d1f2c3b-4a5e-4f60-9b7c-0e1d2c3b4a44',
+	statsPath: 'exotel-stats-long-list',
+};
+
+/**
+ * The contact table's columns (create them in this order; name and phone are yours, the workflow fills the rest).
+ * A function: examples.ts imports this file while it is itself being loaded.
+ */
+export function contactTableColumns(): Array<{
+	name: string;
+	type: 'string' | 'number' | 'boolean';
+}> {
+	return [
+		{ name: 'name', type: 'string' },
+		{ name: 'phone', type: 'string' },
+		...LOOKUP_COLUMNS.map((name) => ({ name, type: 'string' as const })),
+		{ name: 'attempts', type: 'number' },
+		{ name: 'lastStatus', type: 'string' },
+		{ name: 'lastCallSid', type: 'string' },
+		{ name: 'lastAttemptAt', type: 'string' },
+		{ name: 'nextRetryAt', type: 'string' },
+		{ name: 'final', type: 'boolean' },
+		{ name: 'refunded', type: 'boolean' },
+		{ name: 'holdReason', type: 'string' },
+		{ name: 'checkAt', type: 'number' },
+	];
+}
+
+/**
+ * Rows a tick reads, per page. At 170 calls a minute a 30-s tick places about 85 calls and writes about as many
+ * outcomes, so about 170 rows come back written; Release chooses among up to 200 rows due, and 100 new rows a tick
+ * get their lookup (200 Exotel lookups a minute at most, while new rows last).
+ */
+export const DATA_TABLE_PAGES = { written: 400, fresh: 100, due: 200 };
+
+const SCHEDULE_SECONDS = 30;
+
+/** A Data table Get of the contact table: conditions, an optional order, a limit; always one item out. */
+function getRows(
+	b: Builder,
+	name: string,
+	pos: [number, number],
+	conditions: Json[],
+	limit: number,
+	orderByCheckAt = false,
+): string {
+	return b.add(
+		name,
+		DATA_TABLE,
+		DATA_TABLE_VERSION,
+		pos,
+		{
+			resource: 'row',
+			operation: 'get',
+			dataTableId: tableByName(DATA_TABLE_PLACEHOLDERS.table),
+			matchType: 'allConditions',
+			filters: { conditions },
+			returnAll: false,
+			limit,
+			...(orderByCheckAt
+				? { orderBy: true, orderByColumn: 'checkAt', orderByDirection: 'ASC' }
+				: {}),
+			options: {},
+		},
+		{ alwaysOutputData: true },
+	);
+}
+
+/** A Data table Update of the contact rows matching `column` = the item's value of it. */
+function updateRows(
+	b: Builder,
+	name: string,
+	pos: [number, number],
+	column: string,
+	values: Json,
+): string {
+	return b.add(name, DATA_TABLE, DATA_TABLE_VERSION, pos, {
+		resource: 'row',
+		operation: 'update',
+		dataTableId: tableByName(DATA_TABLE_PLACEHOLDERS.table),
+		matchType: 'allConditions',
+		filters: { conditions: [condition(column, 'eq', `={{ $json.${column} }}`)] },
+		columns: columnValues(values),
+		options: {},
+	});
+}
+
+const fromJson = (cols: string[]) => Object.fromEntries(cols.map((c) => [c, `={{ $json.${c} }}`]));
+
+function tickPath(b: Builder, exotel: Json): void {
+	const p = DATA_TABLE_PLACEHOLDERS;
+	b.add('Every 30 Seconds', 'n8n-nodes-base.scheduleTrigger', 1.2, [0, 400], {
+		rule: { interval: [{ field: 'seconds', secondsInterval: SCHEDULE_SECONDS }] },
+	});
+	getRows(b, 'Get Rows Written', [240, 160], [condition('checkAt', 'eq', '={{ 1 }}')], 400);
+	getRows(b, 'Get New Rows', [240, 400], [condition('checkAt', 'isEmpty', '')], 100);
+	getRows(
+		b,
+		'Get Rows Due',
+		[240, 640],
+		[condition('checkAt', 'gt', '={{ 1 }}'), condition('checkAt', 'lte', '={{ Date.now() }}')],
+		200,
+		true,
+	);
+	b.add('Rows to Look At', 'n8n-nodes-base.merge', 3.2, [480, 400], {
+		mode: 'append',
+		numberInputs: 3,
+	});
+	b.add('Exotel Number Lookup', `${PKG}.exotelNumberLookup`, 1, [720, 400], LOOKUP_PARAMETERS, {
+		credentials: exotel,
+		onError: 'continueRegularOutput',
+	});
+	updateRows(b, 'Save Lookups', [960, 40], 'id', {
+		...fromJson(LOOKUP_COLUMNS.filter((c) => c !== 'dnd')),
+		// a Data table column holds one type: Exotel's DND is yes, no or "unavailable"
+		dnd: '={{ String($json.dnd) }}',
+	});
+	b.add(
+		'Exotel Pacing: Release',
+		`${PKG}.exotelPacingController`,
+		1,
+		[1220, 400],
+		{
+			operation: 'release',
+			campaign: p.campaign,
+			settings: pacingSettings(SCHEDULE_SECONDS, 1, false),
+			reconcile: true,
+			rowsRead: 'dueRows',
+			options: {},
+		},
+		{ credentials: exotel },
+	);
+	updateRows(b, 'Mark Dialling', [1780, 580], 'id', {
+		...fromJson(['attempts', 'lastStatus', 'lastAttemptAt']),
+		nextRetryAt: '',
+		lastCallSid: '',
+		final: '={{ false }}',
+		refunded: '={{ false }}',
+		checkAt: '={{ $json.pacing.checkAt }}',
+	});
+	b.add('Wait for Rows', 'n8n-nodes-base.merge', 3.2, [2020, 400], {
+		mode: 'chooseBranch',
+		useDataOfInput: 1,
+	});
+	b.add(
+		'Exotel Caller ID Selector',
+		`${PKG}.exotelCallerIdSelector`,
+		1,
+		[2260, 400],
+		{
+			circle: '={{ $json.circle }}',
+			source: 'discover',
+			strategy: 'roundRobin',
+			neighbourFallback: true,
+			whenNoMatch: 'fallback',
+			fallbackCallerId: p.fallbackCallerId,
+		},
+		{ credentials: exotel },
+	);
+	b.add(
+		'Exotel Connect Call',
+		`${PKG}.exotelConnectCall`,
+		1,
+		[2500, 400],
+		{
+			variant: 'flow',
+			flow: p.flow,
+			from: '={{ $json.phoneNumber }}',
+			callerId: '={{ $json.callerId }}',
+			statusCallback: statusCallbackUrl(p.n8nUrl, p.statusWebhookId, p.secret),
+			statusCallbackEvents: ['terminal'],
+			statusCallbackContentType: 'application/json',
+			customField: '',
+			callSettings: CONNECT_CALL_SETTINGS,
+			options: {
+				spreadOverSeconds: SCHEDULE_SECONDS - 10,
+				maxRequestsPerMinute: CAMPAIGN_RATE_CAP,
+			},
+		},
+		{ credentials: exotel, onError: 'continueRegularOutput' },
+	);
+	b.add('Exotel Pacing: Register Calls', `${PKG}.exotelPacingController`, 1, [2840, 400], {
+		operation: 'recordOutcome',
+		campaign: p.campaign,
+		options: {},
+	});
+	b.add(
+		'Row Not Being Written',
+		'n8n-nodes-base.filter',
+		2.2,
+		[1400, 960],
+		filterParams('={{ $json.pacing.checkAt !== undefined }}'),
+	);
+	b.add(
+		'Final Hold?',
+		'n8n-nodes-base.if',
+		2.2,
+		[1620, 960],
+		filterParams('={{ $json.pacing.final === true }}'),
+	);
+	updateRows(b, 'Save Final Holds', [1860, 860], 'id', {
+		final: '={{ true }}',
+		holdReason: '={{ $json.pacing.reason }}',
+		checkAt: '={{ $json.pacing.checkAt }}',
+	});
+	updateRows(b, 'Check Later', [1860, 1060], 'id', {
+		holdReason: '={{ $json.pacing.reason }}',
+		checkAt: '={{ $json.pacing.checkAt }}',
+	});
+	updateRows(b, 'Save Row Updates', [1460, 620], 'phoneNumber', {
+		...fromJson(OUTCOME_COLUMNS),
+		checkAt: '={{ $json.pacing.checkAt }}',
+	});
+
+	b.connect('Every 30 Seconds', 'Get Rows Written');
+	b.connect('Every 30 Seconds', 'Get New Rows');
+	b.connect('Every 30 Seconds', 'Get Rows Due');
+	b.connect('Get Rows Written', 'Rows to Look At', 0, 0);
+	b.connect('Get New Rows', 'Rows to Look At', 0, 1);
+	b.connect('Get Rows Due', 'Rows to Look At', 0, 2);
+	b.connect('Rows to Look At', 'Exotel Number Lookup');
+	b.connect('Exotel Number Lookup', 'Exotel Pacing: Release');
+	b.connect('Exotel Number Lookup', 'Save Lookups', 1);
+	b.connect('Exotel Pacing: Release', 'Mark Dialling', 0);
+	b.connect('Exotel Pacing: Release', 'Wait for Rows', 0, 0);
+	b.connect('Mark Dialling', 'Wait for Rows', 0, 1);
+	b.connect('Exotel Pacing: Release', 'Row Not Being Written', 1);
+	b.connect('Exotel Pacing: Release', 'Save Row Updates', 2);
+	b.connect('Wait for Rows', 'Exotel Caller ID Selector');
+	b.connect('Exotel Caller ID Selector', 'Exotel Connect Call');
+	b.connect('Exotel Connect Call', 'Exotel Pacing: Register Calls');
+	b.connect('Row Not Being Written', 'Final Hold?');
+	b.connect('Final Hold?', 'Save Final Holds', 0);
+	b.connect('Final Hold?', 'Check Later', 1);
+}
+
+function readPaths(b: Builder): void {
+	const p = DATA_TABLE_PLACEHOLDERS;
+	callbackWebhook(b, p.statusWebhookId, [0, 1320]);
+	b.add(
+		'Exotel Pacing: Record Outcome',
+		`${PKG}.exotelPacingController`,
+		1,
+		[240, 1320],
+		callbackRecordParameters(p.campaign, p.secret, {}),
+	);
+	b.connect(CALLBACK_WEBHOOK, 'Exotel Pacing: Record Outcome');
+	b.add(
+		'Stats Webhook',
+		'n8n-nodes-base.webhook',
+		2,
+		[0, 1640],
+		{ path: p.statsPath, responseMode: 'responseNode', options: {} },
+		{ webhookId: p.statsWebhookId },
+	);
+	b.add('Exotel Pacing: Get Stats', `${PKG}.exotelPacingController`, 1, [240, 1640], {
+		operation: 'getStats',
+		campaign: p.campaign,
+		options: {},
+	});
+	b.add('Respond with Stats', 'n8n-nodes-base.respondToWebhook', 1.1, [480, 1640], {
+		respondWith: 'firstIncomingItem',
+		options: {},
+	});
+	b.connect('Stats Webhook', 'Exotel Pacing: Get Stats');
+	b.connect('Exotel Pacing: Get Stats', 'Respond with Stats');
+	dashboardBranch(b, p.campaign, p.dashboardWebhookId, 800, 1640);
+	controlBranch(b, p.campaign, p.secret, p.controlWebhookId, 800, 1820);
+}
+
+export function buildDataTableCampaign(): Json {
+	const b = new Builder('data-table');
+	const exotel = { exotelApi: { id: 'EXOTEL_CREDENTIAL_ID', name: 'Exotel account' } };
+	tickPath(b, exotel);
+	readPaths(b);
+	b.sticky('Note: Start Here', [-500, -260], 420, 2060, setupNote(), 4);
+	b.sticky('Note: Read', [-40, 0], 700, 780, READ_NOTE);
+	b.sticky('Note: Release', [1180, 120], 540, 660, RELEASE_NOTE);
+	b.sticky('Note: Not Now', [1360, 800], 700, 420, NOT_NOW_NOTE);
+	b.sticky(
+		'Note: Dashboard',
+		[760, 1500],
+		760,
+		500,
+		DASHBOARD_NOTE(DATA_TABLE_PLACEHOLDERS.n8nUrl),
+	);
+	return {
+		name: 'Exotel voice campaign (long list, n8n Data table)',
+		nodes: b.nodes,
+		connections: b.connections,
+		settings: {
+			executionOrder: 'v1',
+			timezone: 'Asia/Kolkata',
+			executionTimeout: TICK_TIMEOUT_SECONDS,
+		},
+		pinData: {},
+		meta: { templateCredsSetupCompleted: false },
+	};
+}
+
+const setupNote = () => `## Exotel voice campaign for long lists (n8n Data table)
+
+The campaign of example 1 for lists of up to 100,000 contacts. A Google Sheet is read whole every tick; here the contacts live in an n8n **Data table** and each tick reads only the rows it needs: about 700 at most, whatever the list's length.
+
+### Fill in before you activate
+1. **Data table** \`${DATA_TABLE_PLACEHOLDERS.table}\` (Overview → Data tables → Create) with the columns: ${contactTableColumns()
+	.map((c) => `${c.name} (${c.type})`)
+	.join(
+		', ',
+	)}. Import your list as CSV with **name** and **phone** filled (any Indian format); leave the other columns empty. On n8n 1.x pick the table in each Data table node (2.x finds it by name).
+2. **Exotel credential** (every Exotel node).
+3. **Exotel Pacing: Record Outcome → Callback Secret**: a random string of 16+ letters and digits (\`openssl rand -hex 24\`); **Dashboard Control → Secret** for Pause / Resume.
+4. **Exotel Connect Call**: your call flow's App ID, and **Status Callback URL** = the *Exotel Callback Webhook*'s *Production URL* + \`?secret=\` + the same secret.
+5. **Exotel Caller ID Selector → Fallback Caller ID**: one of your ExoPhones.
+6. **Exotel Pacing: Release → Pacing Settings**: calling window, attempts, retry gaps. *Tick Interval* = the schedule (30 s).
+7. Activate. Stats: GET the Stats Webhook; dashboard: ${DATA_TABLE_PLACEHOLDERS.n8nUrl}/webhook/${DASHBOARD_PATH}.
+
+Do not edit **checkAt**: it says when the workflow reads the row next (empty = new row, 1 = next tick, a time in ms, 9999999999999 = finished). To call a finished row again, set final to false and empty checkAt.`;
+
+const READ_NOTE = `### 1. Every 30 seconds: read only the rows this tick needs
+Three small reads of the contact table: rows written last tick (*checkAt* = 1: Release confirms the write), new rows (*checkAt* empty, up to ${DATA_TABLE_PAGES.fresh}) and rows whose time has come (oldest first, up to ${DATA_TABLE_PAGES.due}). Number Lookup looks up new rows once (*Save Lookups*). Each read has *Always Output Data* on, so the tick goes on when it finds nothing.`;
+
+const RELEASE_NOTE = `### 2. Pacing: Release (Rows Read Each Run: Only Rows Due)
+Decides who to call now, as in example 1, and gives every row it read or writes the time it must be read again (*pacing.checkAt*): the retry time, the end of a call's lease, the window's opening, next tick for a write to confirm, never for a finished row. *Dial Now* → *Mark Dialling* (before the call) → Caller ID → Connect Call → Register Calls. *Row Updates* → *Save Row Updates*.`;
+
+const NOT_NOW_NOTE = `### 3. Not Now: when to read each held row again
+Every contact held this tick, with its reason. Rows with a write on its way keep their checkAt (the write sets it). Finished rows get **final = true** and the reason in *holdReason*; the others get their next checkAt and the reason they wait.`;

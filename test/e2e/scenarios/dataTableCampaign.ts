@@ -1,0 +1,227 @@
+/**
+ * Example 4, the campaign for long lists, end to end: imported from examples/04-data-table-campaign.json with only
+ * what a user fills in replaced (the Exotel credential, the callback URL and secret, the flow, the fallback caller
+ * ID), its contacts in an n8n Data table created and filled the way a user does (columns as the example's note
+ * lists them, then name and phone rows), against the Exotel simulator. 1,000 contacts, one circle down for 5
+ * minutes, 2% of callbacks dropped and 5% duplicated: the same ground-truth checks as examples 1 and 2, and how many
+ * rows each tick read (the design: a few pages, whatever the list's length).
+ *
+ * Like example 1 the workflow runs on real time, so the simulator's clock runs at 1x from now, and the test changes
+ * what a user would not: the calling window is open all day, retry gaps are one minute, 250 calls may be in flight.
+ */
+import { randomUUID } from 'node:crypto';
+
+import { DateTime } from 'luxon';
+
+import { dataTableWorkflow, makeContacts, webhookPaths } from '../../../scripts/demo/campaign';
+import {
+	contactTableColumns,
+	DATA_TABLE_PAGES,
+	DATA_TABLE_PLACEHOLDERS,
+} from '../../../scripts/demo/dataTableExample';
+import {
+	campaignOver,
+	checkInvariants,
+	compareWithGroundTruth,
+	createSimCredential,
+	isFinalRow,
+	startCampaignSimulator,
+	waitForCampaign,
+	ZONE,
+	type Deployed,
+} from '../../../scripts/demo/run';
+import { resolveSettings } from '../../../nodes/core/pacing';
+import { settingsFromParameters } from '../../../nodes/ExotelPacingController/fields';
+import type { Json } from '../harness/json';
+import type { Checks } from '../lib/runner';
+import { tickOverlap } from '../lib/ticks';
+import { rateVerdict, rowsShowLastCalls } from './fullCampaign';
+import { SHEETS } from './sheetsCampaign';
+import { progressLogger, SECRET, settledProgress, type E2eContext } from '../lib/context';
+
+export const DATA_TABLE_RUN = {
+	contacts: Number(process.env.E2E_DATA_TABLE_CONTACTS ?? 1000),
+	circles: SHEETS.circles,
+	outage: SHEETS.outage,
+	dropRate: SHEETS.dropRate,
+	duplicateRate: SHEETS.duplicateRate,
+	/** A limit, not a wait (example 1 took 1,155-1,445 s with the same contacts and settings). */
+	timeoutMs: Number(process.env.E2E_DATA_TABLE_TIMEOUT_MIN ?? 38) * 60_000,
+	settings: SHEETS.settings,
+};
+
+const READ_NODES = ['Get Rows Written', 'Get New Rows', 'Get Rows Due'];
+
+/** Creates the contact table with the example's columns and fills name and phone; returns its id. */
+export async function createContactTable(
+	ctx: E2eContext,
+	name: string,
+	rows: Array<Record<string, unknown>>,
+): Promise<string> {
+	const client = ctx.n8n.client;
+	const id = await client.createDataTable(name, contactTableColumns());
+	for (let i = 0; i < rows.length; i += 1000)
+		await client.insertDataTableRows(id, rows.slice(i, i + 1000));
+	return id;
+}
+
+export async function dataTableCampaign(ctx: E2eContext, checks: Checks): Promise<void> {
+	const { n8n, log } = ctx;
+	if (n8n.major < 2) {
+		log(`  data table: not on n8n ${n8n.version} (its Data table Get ignores Order By)`);
+		return;
+	}
+	const sim = await startCampaignSimulator({
+		seed: 47,
+		factor: 1,
+		virtualStart: DateTime.now().setZone(ZONE).toISO()!,
+		circles: DATA_TABLE_RUN.circles,
+		outage: DATA_TABLE_RUN.outage,
+		dropRate: DATA_TABLE_RUN.dropRate,
+		duplicateRate: DATA_TABLE_RUN.duplicateRate,
+	});
+	ctx.shared.simulators.push(sim);
+
+	const contacts = makeContacts(DATA_TABLE_RUN.contacts, 19);
+	const table = `${DATA_TABLE_PLACEHOLDERS.table}_${randomUUID().slice(0, 8)}`;
+	const tableId = await createContactTable(
+		ctx,
+		table,
+		contacts.map((c) => ({ name: c.name, phone: c.phone })),
+	);
+	const exotelCredentialId = await createSimCredential(n8n, sim);
+	const wf = dataTableWorkflow({
+		table,
+		exotelCredentialId,
+		n8nUrl: n8n.url.replace(/\/+$/, ''),
+		secret: SECRET,
+		campaign: 'e2e-data-table',
+		flow: '234567',
+		fallbackCallerId: '01140000001',
+		statusWebhookId: randomUUID(),
+		statsWebhookId: randomUUID(),
+		statsPath: 'e2e-data-table-stats',
+		name: 'E2E Data table campaign (example 4)',
+		settings: DATA_TABLE_RUN.settings,
+	});
+	const started = Date.now();
+	const created = await n8n.client.importWorkflow(wf);
+	const release = wf.nodes.find((x: { name: string }) => x.name === 'Exotel Pacing: Release');
+	const paths = webhookPaths(wf);
+	const d: Deployed = {
+		workflowId: created.id,
+		workflow: wf,
+		campaign: 'e2e-data-table',
+		sheet: table,
+		statusPath: paths.status,
+		statsPath: 'e2e-data-table-stats',
+		dashboardPath: paths.dashboard ?? '',
+		controlPath: paths.control ?? '',
+		credentialId: exotelCredentialId,
+		contacts: contacts.length,
+		settings: resolveSettings(settingsFromParameters(release.parameters.settings)),
+		rows: () => n8n.client.dataTableRows(tableId),
+	};
+	const end = await waitForCampaign(n8n, sim, d, {
+		timeoutMs: DATA_TABLE_RUN.timeoutMs,
+		pollMs: 5000,
+		onProgress: progressLogger(log, '  data table'),
+	});
+	const campaignMs = Date.now() - started;
+	const p = await settledProgress(n8n, sim, d);
+	await n8n.client.deactivateWorkflow(created.id).catch(() => undefined);
+	const rows = await n8n.client.dataTableRows(tableId);
+	const calls = sim.ledger.calls;
+	const inv = checkInvariants(sim, d.settings);
+	const stats = p.stats;
+	const counts = sim.ledger.counts();
+	const overlap = await tickOverlap(n8n, d.workflowId);
+	const reads = await rowsReadPerTick(ctx, created.id);
+	log(
+		`  data table: ${calls.length} calls in ${Math.round(campaignMs / 1000)} s; ${overlap.ticks} ticks, ${overlap.overlapping} overlapping; tick median ${overlap.medianSeconds} s, max ${overlap.maxSeconds} s`,
+	);
+	log(
+		`  data table: rows read per tick (last ${reads.ticks} ticks): median ${reads.median}, max ${reads.max} [pages ${DATA_TABLE_PAGES.written} + ${DATA_TABLE_PAGES.fresh} + ${DATA_TABLE_PAGES.due}]`,
+	);
+
+	checks.check(
+		'example 4: every contact ends in a final state',
+		campaignOver(end) && rows.length === contacts.length && rows.every(isFinalRow),
+		`${rows.filter((r) => !isFinalRow(r)).length} of ${rows.length} rows not final after ${Math.round(campaignMs / 1000)} s; live calls ${end.live}; e.g. ${JSON.stringify(rows.find((r) => !isFinalRow(r)))}`,
+		{
+			contacts: contacts.length,
+			campaignSeconds: Math.round(campaignMs / 1000),
+			calls: calls.length,
+		},
+	);
+	const diffs = stats ? compareWithGroundTruth(stats, calls) : ['no campaign stats'];
+	checks.check(
+		"example 4: campaign stats equal the simulator's ground truth (each call counted once)",
+		diffs.length === 0,
+		diffs.slice(0, 12).join('; '),
+		{ totals: stats?.totals, ledger: counts.byStatus },
+	);
+	const rowProblems = rowsShowLastCalls(rows, calls);
+	checks.check(
+		'example 4: each row shows the outcome of the last call to its number',
+		rowProblems.length === 0,
+		rowProblems.slice(0, 8).join('; '),
+	);
+	const dndRows = rows.filter((r) => String(r.dnd).toLowerCase() === 'true');
+	checks.check(
+		'example 4: 0 calls to DND numbers, 0 over 200 in any 60 s, no number called while a call to it is live',
+		inv.callsToDnd === 0 &&
+			dndRows.length > 0 &&
+			inv.maxConnectRequestsInAnyMinute <= 200 &&
+			inv.rejected429 === 0 &&
+			inv.overlaps.length === 0,
+		`DND calls ${inv.callsToDnd} (DND rows ${dndRows.length}); max connect requests in 60 s ${inv.maxConnectRequestsInAnyMinute}, 429s ${inv.rejected429}; overlapping pairs ${inv.overlaps.length} ${JSON.stringify(inv.overlaps.slice(0, 3))}`,
+	);
+	const rate = d.settings.maxCallsPerMinute ?? d.settings.accountLimitPerMinute;
+	log(
+		`  measured: busiest 60 s = ${inv.maxConnectRequestsInAnyMinute} connect requests, ${Math.round((100 * inv.maxConnectRequestsInAnyMinute) / rate)}% of ${rate}/min (target 95-100%): ${rateVerdict(inv.maxConnectRequestsInAnyMinute, rate)}`,
+	);
+	const cb = counts.callbacks;
+	const outage = stats?.circles.find((c) => c.circle === DATA_TABLE_RUN.outage.circle);
+	checks.check(
+		'example 4: with 2% of callbacks dropped and 5% duplicated every call is counted exactly once; the outage circle was paused',
+		cb.dropped > 0 && cb.duplicates > 0 && diffs.length === 0 && (outage?.trips ?? 0) >= 1,
+		`dropped ${cb.dropped}, duplicated ${cb.duplicates}, reconciled ${stats?.totals.reconciled}; ${DATA_TABLE_RUN.outage.circle} trips ${outage?.trips}`,
+	);
+	const pageSum = DATA_TABLE_PAGES.written + DATA_TABLE_PAGES.fresh + DATA_TABLE_PAGES.due;
+	checks.check(
+		`example 4: each tick read at most ${pageSum} rows (three pages), finished rows never again`,
+		reads.ticks > 0 && reads.max <= pageSum + READ_NODES.length,
+		`max ${reads.max} rows in a tick over the last ${reads.ticks} ticks`,
+		reads,
+	);
+}
+
+/** Rows the three reads returned per tick, from n8n's saved executions (the last 50 ticks). */
+async function rowsReadPerTick(
+	ctx: E2eContext,
+	workflowId: string,
+): Promise<{ ticks: number; median: number; max: number }> {
+	const ticks = (await ctx.n8n.client.listExecutions({ workflowId }))
+		.filter((e: Json) => e.mode === 'trigger')
+		.sort((a: Json, b: Json) => Date.parse(b.startedAt) - Date.parse(a.startedAt))
+		.slice(0, 50);
+	const counts: number[] = [];
+	for (const e of ticks) {
+		const full = await ctx.n8n.client.getExecution(String(e.id)).catch(() => null);
+		const runData = full?.data?.resultData?.runData as Json | undefined;
+		if (!runData || !runData[READ_NODES[0]]) continue;
+		let n = 0;
+		for (const name of READ_NODES)
+			for (const run of (runData[name] ?? []) as Json[])
+				for (const item of (run.data?.main?.[0] ?? []) as Json[])
+					if (Object.keys(item.json ?? {}).length) n++;
+		counts.push(n);
+	}
+	counts.sort((a, b) => a - b);
+	return {
+		ticks: counts.length,
+		median: counts.length ? counts[Math.floor(counts.length / 2)] : 0,
+		max: counts.length ? counts[counts.length - 1] : 0,
+	};
+}

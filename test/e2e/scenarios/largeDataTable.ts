@@ -1,0 +1,101 @@
+/**
+ * Large lists on example 4 (issue 12): the contacts in an n8n Data table of 10,000 and 100,000 rows, each tick
+ * reading only the rows it needs (Release's "Only Rows Due"), measured against the same targets as example 1's sheet
+ * (largeList.ts: a tick's work, n8n's memory, execution data stored per tick, Release beside Number Lookup).
+ *
+ * The table is a campaign in its steady state: most rows called once and waiting for their retry (checkAt in the
+ * future), 20% finished, 5% due now, 1% new (not looked up yet). Opt-in (`--only large-dt`, sizes in E2E_LARGE_SIZES).
+ */
+import { randomUUID } from 'node:crypto';
+
+import { DateTime } from 'luxon';
+
+import { CHECK_NEVER } from '../../../nodes/core/pacing';
+import { istIso } from '../../../nodes/core/time';
+import { dataTableWorkflow, makeContacts } from '../../../scripts/demo/campaign';
+import { DATA_TABLE_PLACEHOLDERS } from '../../../scripts/demo/dataTableExample';
+import { createSimCredential, startCampaignSimulator, ZONE } from '../../../scripts/demo/run';
+import { numberMetadata, type RunningSimulator } from '../../../simulator';
+import type { Checks } from '../lib/runner';
+import { SECRET, type E2eContext } from '../lib/context';
+import { createContactTable, DATA_TABLE_RUN } from './dataTableCampaign';
+import { LARGE, measureTicks } from './largeList';
+
+const HOUR = 3600_000;
+
+export async function largeDataTable(ctx: E2eContext, checks: Checks): Promise<void> {
+	if (ctx.n8n.major < 2) {
+		ctx.log(`  large-dt: not on n8n ${ctx.n8n.version} (its Data table Get ignores Order By)`);
+		return;
+	}
+	for (const size of LARGE.sizes) {
+		const label = `example 4, ${size.toLocaleString('en-US')} contacts`;
+		const sim = await startCampaignSimulator({
+			seed: 61,
+			factor: 1,
+			virtualStart: DateTime.now().setZone(ZONE).toISO()!,
+			circles: DATA_TABLE_RUN.circles,
+		});
+		ctx.shared.simulators.push(sim);
+		const campaign = `e2e-large-dt-${size}`;
+		const table = `${DATA_TABLE_PLACEHOLDERS.table}_${randomUUID().slice(0, 8)}`;
+		const t0 = Date.now();
+		await createContactTable(ctx, table, steadyStateRows(sim, size, Date.now()));
+		ctx.log(
+			`  large-dt: ${label}: table filled in ${Math.round((Date.now() - t0) / 1000)} s (1% new, 5% due, 20% final, the rest waiting)`,
+		);
+		const wf = dataTableWorkflow({
+			table,
+			exotelCredentialId: await createSimCredential(ctx.n8n, sim),
+			n8nUrl: ctx.n8n.url.replace(/\/+$/, ''),
+			secret: SECRET,
+			campaign,
+			flow: '234567',
+			fallbackCallerId: '01140000001',
+			statusWebhookId: randomUUID(),
+			statsWebhookId: randomUUID(),
+			statsPath: `${campaign}-stats`,
+			name: `E2E large list (${campaign})`,
+			settings: DATA_TABLE_RUN.settings,
+		});
+		await measureTicks(ctx, checks, label, wf);
+	}
+}
+
+/** Rows of a campaign under way (values from the simulator's own number model). */
+function steadyStateRows(
+	sim: RunningSimulator,
+	size: number,
+	now: number,
+): Array<Record<string, unknown>> {
+	return makeContacts(size, 29).map((c, k) => {
+		const row: Record<string, unknown> = { name: c.name, phone: c.phone };
+		const share = k % 100;
+		if (share === 0) return row; // new: looked up by this tick
+		const national = c.phone.replace(/\D/g, '').slice(-10);
+		const m = numberMetadata(national, sim.config.seed, sim.config.numbers);
+		Object.assign(row, {
+			phoneNumber: m.e164,
+			circle: m.circle,
+			circleName: m.circleName,
+			numberType: m.type,
+			operator: m.operator,
+			operatorName: m.operatorName,
+			dnd: String(m.dnd),
+			lookedUpAt: istIso(now - 3 * HOUR),
+			attempts: 1,
+			lastCallSid: `CAold${k}`,
+			lastAttemptAt: istIso(now - 2 * HOUR),
+			refunded: false,
+		});
+		if (share <= 20) return { ...row, lastStatus: 'completed', final: true, checkAt: CHECK_NEVER };
+		const retryAt = share <= 25 ? now - HOUR + k : now + 2 * HOUR + k;
+		return {
+			...row,
+			lastStatus: 'no-answer',
+			nextRetryAt: istIso(retryAt),
+			final: false,
+			checkAt: retryAt,
+		};
+	});
+}
