@@ -68,7 +68,9 @@ export async function createContactTable(
 export async function dataTableCampaign(ctx: E2eContext, checks: Checks): Promise<void> {
 	const { n8n, log } = ctx;
 	if (n8n.major < 2) {
-		log(`  data table: not on n8n ${n8n.version} (its Data table Get ignores Order By)`);
+		log(
+			`  data table: run on n8n 2.x only (on ${n8n.version} the Data table Get ignores Order By: rows due come in table order)`,
+		);
 		return;
 	}
 	const sim = await startCampaignSimulator({

@@ -25,7 +25,9 @@ const HOUR = 3600_000;
 
 export async function largeDataTable(ctx: E2eContext, checks: Checks): Promise<void> {
 	if (ctx.n8n.major < 2) {
-		ctx.log(`  large-dt: not on n8n ${ctx.n8n.version} (its Data table Get ignores Order By)`);
+		ctx.log(
+			`  large-dt: run on n8n 2.x only (on ${ctx.n8n.version} the Data table Get ignores Order By)`,
+		);
 		return;
 	}
 	for (const size of LARGE.sizes) {
