@@ -143,14 +143,26 @@ function tickPath(b: Builder, exotel: Json): void {
 	b.add('Every 30 Seconds', 'n8n-nodes-base.scheduleTrigger', 1.2, [0, 400], {
 		rule: { interval: [{ field: 'seconds', secondsInterval: SCHEDULE_SECONDS }] },
 	});
-	getRows(b, 'Get Rows Written', [240, 160], [condition('checkAt', 'eq', '={{ 1 }}')], 400);
-	getRows(b, 'Get New Rows', [240, 400], [condition('checkAt', 'isEmpty', '')], 100);
+	getRows(
+		b,
+		'Get Rows Written',
+		[240, 160],
+		[condition('checkAt', 'eq', '={{ 1 }}')],
+		DATA_TABLE_PAGES.written,
+	);
+	getRows(
+		b,
+		'Get New Rows',
+		[240, 400],
+		[condition('checkAt', 'isEmpty', '')],
+		DATA_TABLE_PAGES.fresh,
+	);
 	getRows(
 		b,
 		'Get Rows Due',
 		[240, 640],
 		[condition('checkAt', 'gt', '={{ 1 }}'), condition('checkAt', 'lte', '={{ Date.now() }}')],
-		200,
+		DATA_TABLE_PAGES.due,
 		true,
 	);
 	b.add('Rows to Look At', 'n8n-nodes-base.merge', 3.2, [480, 400], {
