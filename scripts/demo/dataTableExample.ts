@@ -15,26 +15,21 @@
 import type { Json } from '../../test/e2e/harness/json';
 import {
 	Builder,
-	CALLBACK_WEBHOOK,
-	callbackRecordParameters,
-	callbackWebhook,
-	CAMPAIGN_RATE_CAP,
 	columnValues,
 	condition,
-	CONNECT_CALL_SETTINGS,
-	controlBranch,
 	DASHBOARD_NOTE,
 	DASHBOARD_PATH,
-	dashboardBranch,
 	DATA_TABLE,
 	DATA_TABLE_VERSION,
+	dialChainConnections,
 	filterParams,
 	LOOKUP_COLUMNS,
 	LOOKUP_PARAMETERS,
 	OUTCOME_COLUMNS,
 	pacingSettings,
 	PKG,
-	statusCallbackUrl,
+	realTimeDialPath,
+	realTimeReadPaths,
 	tableByName,
 	TICK_TIMEOUT_SECONDS,
 } from './examples';
@@ -205,48 +200,7 @@ function tickPath(b: Builder, exotel: Json): void {
 		mode: 'chooseBranch',
 		useDataOfInput: 1,
 	});
-	b.add(
-		'Exotel Caller ID Selector',
-		`${PKG}.exotelCallerIdSelector`,
-		1,
-		[2260, 400],
-		{
-			circle: '={{ $json.circle }}',
-			source: 'discover',
-			strategy: 'roundRobin',
-			neighbourFallback: true,
-			whenNoMatch: 'fallback',
-			fallbackCallerId: p.fallbackCallerId,
-		},
-		{ credentials: exotel },
-	);
-	b.add(
-		'Exotel Connect Call',
-		`${PKG}.exotelConnectCall`,
-		1,
-		[2500, 400],
-		{
-			variant: 'flow',
-			flow: p.flow,
-			from: '={{ $json.phoneNumber }}',
-			callerId: '={{ $json.callerId }}',
-			statusCallback: statusCallbackUrl(p.n8nUrl, p.statusWebhookId, p.secret),
-			statusCallbackEvents: ['terminal'],
-			statusCallbackContentType: 'application/json',
-			customField: '',
-			callSettings: CONNECT_CALL_SETTINGS,
-			options: {
-				spreadOverSeconds: SCHEDULE_SECONDS - 10,
-				maxRequestsPerMinute: CAMPAIGN_RATE_CAP,
-			},
-		},
-		{ credentials: exotel, onError: 'continueRegularOutput' },
-	);
-	b.add('Exotel Pacing: Register Calls', `${PKG}.exotelPacingController`, 1, [2840, 400], {
-		operation: 'recordOutcome',
-		campaign: p.campaign,
-		options: {},
-	});
+	realTimeDialPath(b, exotel, { ...p, scheduleSeconds: SCHEDULE_SECONDS });
 	b.add(
 		'Row Not Being Written',
 		'n8n-nodes-base.filter',
@@ -290,59 +244,24 @@ function tickPath(b: Builder, exotel: Json): void {
 	b.connect('Exotel Pacing: Release', 'Row Not Being Written', 1);
 	b.connect('Exotel Pacing: Release', 'Save Row Updates', 2);
 	b.connect('Wait for Rows', 'Exotel Caller ID Selector');
-	b.connect('Exotel Caller ID Selector', 'Exotel Connect Call');
-	b.connect('Exotel Connect Call', 'Exotel Pacing: Register Calls');
+	dialChainConnections(b);
 	b.connect('Row Not Being Written', 'Final Hold?');
 	b.connect('Final Hold?', 'Save Final Holds', 0);
 	b.connect('Final Hold?', 'Check Later', 1);
-}
-
-function readPaths(b: Builder): void {
-	const p = DATA_TABLE_PLACEHOLDERS;
-	callbackWebhook(b, p.statusWebhookId, [0, 1320]);
-	b.add(
-		'Exotel Pacing: Record Outcome',
-		`${PKG}.exotelPacingController`,
-		1,
-		[240, 1320],
-		callbackRecordParameters(p.campaign, p.secret, {}),
-	);
-	b.connect(CALLBACK_WEBHOOK, 'Exotel Pacing: Record Outcome');
-	b.add(
-		'Stats Webhook',
-		'n8n-nodes-base.webhook',
-		2,
-		[0, 1640],
-		{ path: p.statsPath, responseMode: 'responseNode', options: {} },
-		{ webhookId: p.statsWebhookId },
-	);
-	b.add('Exotel Pacing: Get Stats', `${PKG}.exotelPacingController`, 1, [240, 1640], {
-		operation: 'getStats',
-		campaign: p.campaign,
-		options: {},
-	});
-	b.add('Respond with Stats', 'n8n-nodes-base.respondToWebhook', 1.1, [480, 1640], {
-		respondWith: 'firstIncomingItem',
-		options: {},
-	});
-	b.connect('Stats Webhook', 'Exotel Pacing: Get Stats');
-	b.connect('Exotel Pacing: Get Stats', 'Respond with Stats');
-	dashboardBranch(b, p.campaign, p.dashboardWebhookId, 800, 1640);
-	controlBranch(b, p.campaign, p.secret, p.controlWebhookId, 800, 1820);
 }
 
 export function buildDataTableCampaign(): Json {
 	const b = new Builder('data-table');
 	const exotel = { exotelApi: { id: 'EXOTEL_CREDENTIAL_ID', name: 'Exotel account' } };
 	tickPath(b, exotel);
-	readPaths(b);
+	realTimeReadPaths(b, DATA_TABLE_PLACEHOLDERS, 1320);
 	b.sticky('Note: Start Here', [-500, -260], 420, 2060, setupNote(), 4);
 	b.sticky('Note: Read', [-40, 0], 700, 780, READ_NOTE);
 	b.sticky('Note: Release', [1180, 120], 540, 660, RELEASE_NOTE);
 	b.sticky('Note: Not Now', [1360, 800], 700, 420, NOT_NOW_NOTE);
 	b.sticky(
 		'Note: Dashboard',
-		[760, 1500],
+		[760, 1540],
 		760,
 		500,
 		DASHBOARD_NOTE(DATA_TABLE_PLACEHOLDERS.n8nUrl),

@@ -947,6 +947,115 @@ function queueReadPaths(b: Builder, campaign: string): void {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Examples 1 and 4 (real Exotel, real time): the dial chain and the callback, stats and dashboard paths
+
+export interface RealTimeCampaign {
+	campaign: string;
+	secret: string;
+	n8nUrl: string;
+	flow: string;
+	fallbackCallerId: string;
+	statusWebhookId: string;
+	statsWebhookId: string;
+	dashboardWebhookId: string;
+	controlWebhookId: string;
+}
+
+/** Caller ID Selector, Connect Call, Register Calls at y = 400 (the caller connects them, dialChainConnections). */
+export function realTimeDialPath(
+	b: Builder,
+	exotel: Json,
+	p: RealTimeCampaign & { scheduleSeconds: number },
+): void {
+	b.add(
+		'Exotel Caller ID Selector',
+		`${PKG}.exotelCallerIdSelector`,
+		1,
+		[2260, 400],
+		{
+			circle: '={{ $json.circle }}',
+			source: 'discover',
+			strategy: 'roundRobin',
+			neighbourFallback: true,
+			whenNoMatch: 'fallback',
+			fallbackCallerId: p.fallbackCallerId,
+		},
+		{ credentials: exotel },
+	);
+	b.add(
+		'Exotel Connect Call',
+		`${PKG}.exotelConnectCall`,
+		1,
+		[2500, 400],
+		{
+			variant: 'flow',
+			flow: p.flow,
+			from: '={{ $json.phoneNumber }}',
+			callerId: '={{ $json.callerId }}',
+			statusCallback: statusCallbackUrl(p.n8nUrl, p.statusWebhookId, p.secret),
+			statusCallbackEvents: ['terminal'],
+			statusCallbackContentType: 'application/json',
+			customField: '',
+			callSettings: CONNECT_CALL_SETTINGS,
+			options: {
+				spreadOverSeconds: p.scheduleSeconds - 10,
+				maxRequestsPerMinute: CAMPAIGN_RATE_CAP,
+			},
+		},
+		{ credentials: exotel, onError: 'continueRegularOutput' },
+	);
+	b.add('Exotel Pacing: Register Calls', `${PKG}.exotelPacingController`, 1, [2840, 400], {
+		operation: 'recordOutcome',
+		campaign: p.campaign,
+		options: {},
+	});
+}
+
+export function dialChainConnections(b: Builder): void {
+	b.connect('Exotel Caller ID Selector', 'Exotel Connect Call');
+	b.connect('Exotel Connect Call', 'Exotel Pacing: Register Calls');
+}
+
+/** The callback path at `y`, the stats path 360 below it, the dashboard and its Pause / Resume to the right. */
+export function realTimeReadPaths(
+	b: Builder,
+	p: RealTimeCampaign & { statsPath: string },
+	y: number,
+): void {
+	callbackWebhook(b, p.statusWebhookId, [0, y]);
+	b.add(
+		'Exotel Pacing: Record Outcome',
+		`${PKG}.exotelPacingController`,
+		1,
+		[240, y],
+		callbackRecordParameters(p.campaign, p.secret, {}),
+	);
+	b.connect(CALLBACK_WEBHOOK, 'Exotel Pacing: Record Outcome');
+	const statsY = y + 360;
+	b.add(
+		'Stats Webhook',
+		'n8n-nodes-base.webhook',
+		2,
+		[0, statsY],
+		{ path: p.statsPath, responseMode: 'responseNode', options: {} },
+		{ webhookId: p.statsWebhookId },
+	);
+	b.add('Exotel Pacing: Get Stats', `${PKG}.exotelPacingController`, 1, [240, statsY], {
+		operation: 'getStats',
+		campaign: p.campaign,
+		options: {},
+	});
+	b.add('Respond with Stats', 'n8n-nodes-base.respondToWebhook', 1.1, [480, statsY], {
+		respondWith: 'firstIncomingItem',
+		options: {},
+	});
+	b.connect('Stats Webhook', 'Exotel Pacing: Get Stats');
+	b.connect('Exotel Pacing: Get Stats', 'Respond with Stats');
+	dashboardBranch(b, p.campaign, p.dashboardWebhookId, 800, statsY);
+	controlBranch(b, p.campaign, p.secret, p.controlWebhookId, 800, statsY + 180);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Example 1: Google Sheets (what users import)
 
 export const SHEETS_PLACEHOLDERS = {
@@ -1066,45 +1175,7 @@ export function buildSheetsCampaign(): Json {
 		mode: 'chooseBranch',
 		useDataOfInput: 1,
 	});
-	b.add(
-		'Exotel Caller ID Selector',
-		`${PKG}.exotelCallerIdSelector`,
-		1,
-		[2260, 400],
-		{
-			circle: '={{ $json.circle }}',
-			source: 'discover',
-			strategy: 'roundRobin',
-			neighbourFallback: true,
-			whenNoMatch: 'fallback',
-			fallbackCallerId: p.fallbackCallerId,
-		},
-		{ credentials: exotel },
-	);
-	b.add(
-		'Exotel Connect Call',
-		`${PKG}.exotelConnectCall`,
-		1,
-		[2500, 400],
-		{
-			variant: 'flow',
-			flow: p.flow,
-			from: '={{ $json.phoneNumber }}',
-			callerId: '={{ $json.callerId }}',
-			statusCallback: statusCallbackUrl(p.n8nUrl, p.statusWebhookId, p.secret),
-			statusCallbackEvents: ['terminal'],
-			statusCallbackContentType: 'application/json',
-			customField: '',
-			callSettings: CONNECT_CALL_SETTINGS,
-			options: { spreadOverSeconds: scheduleSeconds - 10, maxRequestsPerMinute: CAMPAIGN_RATE_CAP },
-		},
-		{ credentials: exotel, onError: 'continueRegularOutput' },
-	);
-	b.add('Exotel Pacing: Register Calls', `${PKG}.exotelPacingController`, 1, [2840, 400], {
-		operation: 'recordOutcome',
-		campaign: p.campaign,
-		options: {},
-	});
+	realTimeDialPath(b, exotel, { ...p, scheduleSeconds });
 	b.add(
 		'Final Hold?',
 		'n8n-nodes-base.filter',
@@ -1136,45 +1207,11 @@ export function buildSheetsCampaign(): Json {
 	b.connect('Exotel Pacing: Release', 'Final Hold?', 1);
 	b.connect('Exotel Pacing: Release', 'Save Row Updates', 2);
 	b.connect('Wait for Sheet', 'Exotel Caller ID Selector');
-	b.connect('Exotel Caller ID Selector', 'Exotel Connect Call');
-	b.connect('Exotel Connect Call', 'Exotel Pacing: Register Calls');
+	dialChainConnections(b);
 	b.connect('Final Hold?', 'Save Final Holds');
 
-	// --- callback path
-	callbackWebhook(b, p.statusWebhookId, [0, 960]);
-	b.add(
-		'Exotel Pacing: Record Outcome',
-		`${PKG}.exotelPacingController`,
-		1,
-		[240, 960],
-		callbackRecordParameters(p.campaign, p.secret, {}),
-	);
-	b.connect(CALLBACK_WEBHOOK, 'Exotel Pacing: Record Outcome');
-
-	// --- stats path
-	b.add(
-		'Stats Webhook',
-		'n8n-nodes-base.webhook',
-		2,
-		[0, 1320],
-		{ path: 'exotel-stats', responseMode: 'responseNode', options: {} },
-		{ webhookId: p.statsWebhookId },
-	);
-	b.add('Exotel Pacing: Get Stats', `${PKG}.exotelPacingController`, 1, [240, 1320], {
-		operation: 'getStats',
-		campaign: p.campaign,
-		options: {},
-	});
-	b.add('Respond with Stats', 'n8n-nodes-base.respondToWebhook', 1.1, [480, 1320], {
-		respondWith: 'firstIncomingItem',
-		options: {},
-	});
-	b.connect('Stats Webhook', 'Exotel Pacing: Get Stats');
-	b.connect('Exotel Pacing: Get Stats', 'Respond with Stats');
-
-	// --- dashboard path (right of the stats path)
-	dashboardBranch(b, p.campaign, p.dashboardWebhookId, 800, 1320);
-	controlBranch(b, p.campaign, p.secret, p.controlWebhookId, 800, 1500);
+	// --- callback, stats and dashboard paths
+	realTimeReadPaths(b, { ...p, statsPath: 'exotel-stats' }, 960);
 
 	// --- sticky notes
 	b.sticky('Note: Start Here', [-500, -260], 420, 1740, SETUP_NOTE, 4);
