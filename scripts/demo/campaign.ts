@@ -198,26 +198,17 @@ export interface SheetsWorkflowOptions {
  */
 export function sheetsWorkflow(o: SheetsWorkflowOptions): Json {
 	const p = SHEETS_PLACEHOLDERS;
-	let text = readFileSync(EXAMPLE_SHEETS, 'utf8');
-	text = replaceAll(text, p.documentUrl, o.documentUrl);
-	text = replaceAll(text, p.n8nUrl, o.n8nUrl);
-	text = replaceAll(text, p.secret, o.secret);
-	text = replaceAll(text, p.flow, o.flow);
-	text = replaceAll(text, p.fallbackCallerId, o.fallbackCallerId);
-	text = replaceAll(text, p.statusWebhookId, o.statusWebhookId);
-	text = replaceAll(text, p.statsWebhookId, o.statsWebhookId);
-	text = replaceAll(text, 'EXOTEL_CREDENTIAL_ID', o.exotelCredentialId);
-	text = replaceAll(text, 'GOOGLE_SHEETS_CREDENTIAL_ID', o.googleCredentialId);
-	const wf = JSON.parse(text) as Json;
-	if (o.name) wf.name = o.name;
-	for (const n of wf.nodes as Json[]) {
-		if (n.type?.endsWith('.exotelPacingController')) n.parameters.campaign = o.campaign;
-	}
-	const release = node(wf, 'Exotel Pacing: Release');
-	release.parameters.settings = { ...release.parameters.settings, ...(o.settings ?? {}) };
-	if (o.statsPath) node(wf, 'Stats Webhook').parameters.path = o.statsPath;
-	setDashboard(wf, o.dashboardPath ?? dashboardPathFor(o.statsPath), true);
-	return wf;
+	return filledInExample(EXAMPLE_SHEETS, o, [
+		[p.documentUrl, o.documentUrl],
+		[p.n8nUrl, o.n8nUrl],
+		[p.secret, o.secret],
+		[p.flow, o.flow],
+		[p.fallbackCallerId, o.fallbackCallerId],
+		[p.statusWebhookId, o.statusWebhookId],
+		[p.statsWebhookId, o.statsWebhookId],
+		['EXOTEL_CREDENTIAL_ID', o.exotelCredentialId],
+		['GOOGLE_SHEETS_CREDENTIAL_ID', o.googleCredentialId],
+	]);
 }
 
 export interface DataTableWorkflowOptions
@@ -228,20 +219,31 @@ export interface DataTableWorkflowOptions
 
 /**
  * Example 4 as a user fills it in: the Exotel credential, the callback URL and secret, the flow and the fallback
- * caller ID replace the placeholders, the table keeps its name unless given; the rest of the file is used as it is,
- * apart from `settings`.
+ * caller ID replace the placeholders, and the contact table's name; the rest of the file is used as it is, apart
+ * from `settings`.
  */
 export function dataTableWorkflow(o: DataTableWorkflowOptions): Json {
 	const p = DATA_TABLE_PLACEHOLDERS;
-	let text = readFileSync(EXAMPLE_DATA_TABLE, 'utf8');
-	text = replaceAll(text, p.n8nUrl, o.n8nUrl);
-	text = replaceAll(text, p.secret, o.secret);
-	text = replaceAll(text, p.flow, o.flow);
-	text = replaceAll(text, p.fallbackCallerId, o.fallbackCallerId);
-	text = replaceAll(text, p.statusWebhookId, o.statusWebhookId);
-	text = replaceAll(text, p.statsWebhookId, o.statsWebhookId);
-	text = replaceAll(text, `"${p.table}"`, JSON.stringify(o.table));
-	text = replaceAll(text, 'EXOTEL_CREDENTIAL_ID', o.exotelCredentialId);
+	return filledInExample(EXAMPLE_DATA_TABLE, o, [
+		[p.n8nUrl, o.n8nUrl],
+		[p.secret, o.secret],
+		[p.flow, o.flow],
+		[p.fallbackCallerId, o.fallbackCallerId],
+		[p.statusWebhookId, o.statusWebhookId],
+		[p.statsWebhookId, o.statsWebhookId],
+		[`"${p.table}"`, JSON.stringify(o.table)],
+		['EXOTEL_CREDENTIAL_ID', o.exotelCredentialId],
+	]);
+}
+
+/** An example file with its placeholders replaced, then the campaign, name, settings and webhook paths set. */
+function filledInExample(
+	file: string,
+	o: Omit<SheetsWorkflowOptions, 'documentUrl' | 'googleCredentialId'>,
+	replacements: Array<[string, string]>,
+): Json {
+	let text = readFileSync(file, 'utf8');
+	for (const [from, to] of replacements) text = replaceAll(text, from, to);
 	const wf = JSON.parse(text) as Json;
 	if (o.name) wf.name = o.name;
 	for (const n of wf.nodes as Json[]) {

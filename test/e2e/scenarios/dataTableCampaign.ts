@@ -20,11 +20,7 @@ import {
 	DATA_TABLE_PLACEHOLDERS,
 } from '../../../scripts/demo/dataTableExample';
 import {
-	campaignOver,
-	checkInvariants,
-	compareWithGroundTruth,
 	createSimCredential,
-	isFinalRow,
 	startCampaignSimulator,
 	waitForCampaign,
 	ZONE,
@@ -35,7 +31,7 @@ import { settingsFromParameters } from '../../../nodes/ExotelPacingController/fi
 import type { Json } from '../harness/json';
 import type { Checks } from '../lib/runner';
 import { tickOverlap } from '../lib/ticks';
-import { rateVerdict, rowsShowLastCalls } from './fullCampaign';
+import { checkRealTimeCampaign } from '../lib/realTimeChecks';
 import { SHEETS } from './sheetsCampaign';
 import { progressLogger, SECRET, settledProgress, type E2eContext } from '../lib/context';
 
@@ -130,66 +126,27 @@ export async function dataTableCampaign(ctx: E2eContext, checks: Checks): Promis
 		onProgress: progressLogger(log, '  data table'),
 	});
 	const campaignMs = Date.now() - started;
-	const p = await settledProgress(n8n, sim, d);
+	const settled = await settledProgress(n8n, sim, d);
 	await n8n.client.deactivateWorkflow(created.id).catch(() => undefined);
 	const rows = await n8n.client.dataTableRows(tableId);
-	const calls = sim.ledger.calls;
-	const inv = checkInvariants(sim, d.settings);
-	const stats = p.stats;
-	const counts = sim.ledger.counts();
 	const overlap = await tickOverlap(n8n, d.workflowId);
 	const reads = await rowsReadPerTick(ctx, created.id);
 	log(
-		`  data table: ${calls.length} calls in ${Math.round(campaignMs / 1000)} s; ${overlap.ticks} ticks, ${overlap.overlapping} overlapping; tick median ${overlap.medianSeconds} s, max ${overlap.maxSeconds} s`,
+		`  data table: ${sim.ledger.calls.length} calls in ${Math.round(campaignMs / 1000)} s; ${overlap.ticks} ticks, ${overlap.overlapping} overlapping; tick median ${overlap.medianSeconds} s, max ${overlap.maxSeconds} s`,
 	);
 	log(
 		`  data table: rows read per tick (last ${reads.ticks} ticks): median ${reads.median}, max ${reads.max} [pages ${DATA_TABLE_PAGES.written} + ${DATA_TABLE_PAGES.fresh} + ${DATA_TABLE_PAGES.due}]`,
 	);
-
-	checks.check(
-		'example 4: every contact ends in a final state',
-		campaignOver(end) && rows.length === contacts.length && rows.every(isFinalRow),
-		`${rows.filter((r) => !isFinalRow(r)).length} of ${rows.length} rows not final after ${Math.round(campaignMs / 1000)} s; live calls ${end.live}; e.g. ${JSON.stringify(rows.find((r) => !isFinalRow(r)))}`,
-		{
-			contacts: contacts.length,
-			campaignSeconds: Math.round(campaignMs / 1000),
-			calls: calls.length,
-		},
-	);
-	const diffs = stats ? compareWithGroundTruth(stats, calls) : ['no campaign stats'];
-	checks.check(
-		"example 4: campaign stats equal the simulator's ground truth (each call counted once)",
-		diffs.length === 0,
-		diffs.slice(0, 12).join('; '),
-		{ totals: stats?.totals, ledger: counts.byStatus },
-	);
-	const rowProblems = rowsShowLastCalls(rows, calls);
-	checks.check(
-		'example 4: each row shows the outcome of the last call to its number',
-		rowProblems.length === 0,
-		rowProblems.slice(0, 8).join('; '),
-	);
-	const dndRows = rows.filter((r) => String(r.dnd).toLowerCase() === 'true');
-	checks.check(
-		'example 4: 0 calls to DND numbers, 0 over 200 in any 60 s, no number called while a call to it is live',
-		inv.callsToDnd === 0 &&
-			dndRows.length > 0 &&
-			inv.maxConnectRequestsInAnyMinute <= 200 &&
-			inv.rejected429 === 0 &&
-			inv.overlaps.length === 0,
-		`DND calls ${inv.callsToDnd} (DND rows ${dndRows.length}); max connect requests in 60 s ${inv.maxConnectRequestsInAnyMinute}, 429s ${inv.rejected429}; overlapping pairs ${inv.overlaps.length} ${JSON.stringify(inv.overlaps.slice(0, 3))}`,
-	);
-	const rate = d.settings.maxCallsPerMinute ?? d.settings.accountLimitPerMinute;
-	log(
-		`  measured: busiest 60 s = ${inv.maxConnectRequestsInAnyMinute} connect requests, ${Math.round((100 * inv.maxConnectRequestsInAnyMinute) / rate)}% of ${rate}/min (target 95-100%): ${rateVerdict(inv.maxConnectRequestsInAnyMinute, rate)}`,
-	);
-	const cb = counts.callbacks;
-	const outage = stats?.circles.find((c) => c.circle === DATA_TABLE_RUN.outage.circle);
-	checks.check(
-		'example 4: with 2% of callbacks dropped and 5% duplicated every call is counted exactly once; the outage circle was paused',
-		cb.dropped > 0 && cb.duplicates > 0 && diffs.length === 0 && (outage?.trips ?? 0) >= 1,
-		`dropped ${cb.dropped}, duplicated ${cb.duplicates}, reconciled ${stats?.totals.reconciled}; ${DATA_TABLE_RUN.outage.circle} trips ${outage?.trips}`,
-	);
+	checkRealTimeCampaign(log, checks, {
+		label: 'example 4',
+		sim,
+		d,
+		end,
+		settled,
+		rows,
+		campaignMs,
+		outageCircle: DATA_TABLE_RUN.outage.circle,
+	});
 	const pageSum = DATA_TABLE_PAGES.written + DATA_TABLE_PAGES.fresh + DATA_TABLE_PAGES.due;
 	checks.check(
 		`example 4: each tick read at most ${pageSum} rows (three pages), finished rows never again`,
