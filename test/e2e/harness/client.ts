@@ -456,13 +456,13 @@ export class N8nClient {
 		});
 	}
 
-	/** Every row of a data table (pages of 500). */
+	/** Every row of a data table, page by page (n8n caps a page at 250 rows, whatever `take` asks for). */
 	async dataTableRows(tableId: string): Promise<Json[]> {
 		const project = await this.personalProjectId();
 		const rows: Json[] = [];
-		for (let skip = 0; ; skip += 500) {
+		for (;;) {
 			const res = await this.rest.get(`/projects/${project}/data-tables/${tableId}/rows`, {
-				params: { skip, take: 500 },
+				params: { skip: rows.length, take: 250 },
 			});
 			const page = res.data.data as { count: number; data: Json[] };
 			rows.push(...page.data);

@@ -103,6 +103,8 @@ export async function dataTableCampaign(ctx: E2eContext, checks: Checks): Promis
 		settings: DATA_TABLE_RUN.settings,
 	});
 	const started = Date.now();
+	// the simulator's clock runs with the real one from here, as example 4 paces on real time
+	sim.clock.setFactor(1);
 	const created = await n8n.client.importWorkflow(wf);
 	const release = wf.nodes.find((x: { name: string }) => x.name === 'Exotel Pacing: Release');
 	const paths = webhookPaths(wf);
