@@ -41,8 +41,15 @@ export async function largeDataTable(ctx: E2eContext, checks: Checks): Promise<v
 		ctx.shared.simulators.push(sim);
 		const campaign = `e2e-large-dt-${size}`;
 		const table = `${DATA_TABLE_PLACEHOLDERS.table}_${randomUUID().slice(0, 8)}`;
+		const rows = steadyStateRows(sim, size, Date.now());
 		const t0 = Date.now();
-		await createContactTable(ctx, table, steadyStateRows(sim, size, Date.now()));
+		// Building 100,000 rows takes longer than n8n keeps an idle keep-alive connection (5 s): the first request
+		// after it can meet a closed socket ("socket hang up", seen twice before any table was created). Once more.
+		await createContactTable(ctx, table, rows).catch((e: Error) =>
+			/socket hang up|ECONNRESET/.test(e.message)
+				? createContactTable(ctx, table, rows)
+				: Promise.reject(e),
+		);
 		ctx.log(
 			`  large-dt: ${label}: table filled in ${Math.round((Date.now() - t0) / 1000)} s (1% new, 5% due, 20% final, the rest waiting)`,
 		);
