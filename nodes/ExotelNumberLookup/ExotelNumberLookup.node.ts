@@ -16,6 +16,7 @@ import { exotelApiRequest, getExotelAccount } from '../transport/exotelApi';
 import { itemFailed } from '../shared/errors';
 import { itemParameterReader } from '../shared/itemParameters';
 import { DEFAULT_TIMEOUT_MS, optionsCollection, timeoutOption } from '../shared/properties';
+import { isFieldless } from '../shared/noContact';
 
 const TWO_OUTPUTS = [
 	{ type: 'main', displayName: 'All Items' },
@@ -87,7 +88,7 @@ export class ExotelNumberLookup implements INodeType {
 		]);
 
 		for (let i = 0; i < items.length; i++) {
-			if (Object.keys(items[i].json).length === 0) {
+			if (isFieldless(items[i].json)) {
 				// No contact: what a read that found no row emits with Always Output Data (examples/04). It goes on as
 				// it came, so the tick still reaches Release (which runs with no rows).
 				returnData.push({ json: items[i].json, pairedItem: { item: i } });

@@ -43,6 +43,7 @@ import { exotelApiRequest, getExotelAccount } from '../../transport/exotelApi';
 import { contactInput, isoOrEmpty, settingsFromParameters, writeBackFields } from '../fields';
 import { itemParameterReader } from '../../shared/itemParameters';
 import { checkOption } from '../../shared/options';
+import { isFieldless } from '../../shared/noContact';
 import type { LoadedCampaign } from '../store';
 import { forEachCampaign } from './eachCampaign';
 
@@ -340,7 +341,7 @@ export async function executeRelease(
 		// decision is one synchronous step of the core (core/pacing/tick.ts).
 		// An item without any field is no contact: what a read that found nothing emits with Always Output Data, so
 		// Release still runs (hands out queued row writes, moves the breakers) when no row is due.
-		const rows = indexes.filter((i) => Object.keys(items[i].json).length > 0);
+		const rows = indexes.filter((i) => !isFieldless(items[i].json));
 		const contacts: ContactInput[] = await turns.map(rows, (i) => {
 			const raw: Record<string, unknown> = {};
 			for (const field of CONTACT_FIELDS) raw[field] = read(field, i);
