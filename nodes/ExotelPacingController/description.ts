@@ -579,6 +579,15 @@ export const properties: INodeProperties[] = [
 		description: "Pause or resume, from the dashboard's form (the Webhook's body field action)",
 	},
 	{
+		displayName: 'Only Check the Request',
+		name: 'checkOnly',
+		type: 'boolean',
+		default: false,
+		displayOptions: onControl,
+		description:
+			'Whether to check the secret and the action and change nothing. Put such a node before a lock (example 3), so that a wrong secret is refused at once; a second Dashboard Control after the lock makes the change.',
+	},
+	{
 		displayName: 'Refresh Every (Seconds)',
 		name: 'refreshSeconds',
 		type: 'number',

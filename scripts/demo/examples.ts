@@ -466,7 +466,7 @@ const QUEUE_NOTE = `### Queue mode: one tick at a time
 n8n runs this workflow on whichever worker is free. **Take Tick Lock** lets one tick at a time change the campaign: it updates the campaign's row in the Data table *${QUEUE_TABLES.lock}* only if no other tick holds it (the database decides), and *Give Tick Lock Back* (last branch) frees it. Status callbacks only add a row to *${QUEUE_TABLES.callbacks}*; the tick marks them as its own (*Take Callbacks*), counts them, and deletes them once the campaign is saved (a tick lost with its worker leaves them for the next one). n8n starts a worker's runs without the workflow's static data, so the campaign itself is kept in the lock row: *Load State* reads it, *Save State* writes it back with the lock. Create both tables and the lock row first (README, "Running at scale").`;
 
 const DASHBOARD_NOTE_QUEUE = (n8nUrl: string) => `### Campaign dashboard
-Open **${n8nUrl}/webhook/${QUEUE_TABLES.dashboardPath}** in a browser: calls, outcomes, circles and their breakers, the last 60 minutes; it refreshes every 5 s. It reads the campaign from its row in *${QUEUE_TABLES.lock}*. **Pause / Resume** ask for the secret set in *Exotel Pacing: Dashboard Control* and take the tick lock for a moment (busy while a tick runs: try again).`;
+Open **${n8nUrl}/webhook/${QUEUE_TABLES.dashboardPath}** in a browser: calls, outcomes, circles and their breakers, the last 60 minutes; it refreshes every 5 s. It reads the campaign from its row in *${QUEUE_TABLES.lock}*. **Pause / Resume** ask for the secret set in *Exotel Pacing: Check Pause / Resume* (a wrong one is refused at once) and take the tick lock for a moment (busy while a tick runs: try again).`;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Example 2: the simulator's contact sheet through HTTP Request nodes
@@ -874,13 +874,31 @@ function queueTickBranches(b: Builder, campaign: string, currentTime: string): v
 }
 
 /**
- * Pause / Resume in example 3: the control takes the lock like a tick (for at most a minute), so a tick running on
- * another worker cannot save over it; when a tick holds the lock the person is asked to try again.
+ * Pause / Resume in example 3: the request is checked first (secret, action; nothing changes), then the control takes
+ * the lock like a tick (for at most a minute), so a tick running on another worker cannot save over it; when a tick
+ * holds the lock the person is asked to try again. A wrong secret is refused at once, whether a tick runs or not.
  */
 function queueControl(b: Builder, campaign: string): void {
 	const byName = (name: string) => b.nodes.find((n) => n.name === name)!;
 	const y = 1520;
-	byName('Dashboard Control Webhook').position = [0, y];
+	const check = 'Exotel Pacing: Check Pause / Resume';
+	const apply = byName('Exotel Pacing: Dashboard Control');
+	byName('Dashboard Control Webhook').position = [-440, y];
+	b.add(check, `${PKG}.exotelPacingController`, 1, [-220, y], {
+		operation: 'dashboardControl',
+		campaign,
+		controlSecret: apply.parameters.controlSecret,
+		checkOnly: true,
+		options: {},
+	});
+	// the secret is typed once, in the check: the node that applies the change reads it from there
+	apply.parameters.controlSecret = `={{ $('${check}').params.controlSecret }}`;
+	b.add('Request Accepted?', 'n8n-nodes-base.if', 2.2, [0, y], filterParams('={{ $json.accepted }}'));
+	b.add('Respond Refused', 'n8n-nodes-base.respondToWebhook', 1.1, [220, y + 180], {
+		respondWith: 'text',
+		responseBody: '={{ $json.message }}',
+		options: { responseCode: '={{ $json.statusCode }}' },
+	});
 	// no row back (a tick holds the lock) still gives one empty item, for the If to answer "busy"
 	takeTickLock(b, campaign, [220, y], 'Take Control Lock', 60_000, { alwaysOutputData: true });
 	b.add(
@@ -892,7 +910,7 @@ function queueControl(b: Builder, campaign: string): void {
 	);
 	loadState(b, 'Exotel Pacing: Load Control State', campaign, [660, y]);
 	byName('Control Clock').position = [880, y];
-	byName('Exotel Pacing: Dashboard Control').position = [1100, y];
+	apply.position = [1100, y];
 	b.add('Exotel Pacing: Save Control State', `${PKG}.exotelPacingController`, 1, [1320, y], {
 		operation: 'saveState',
 		campaign,
@@ -910,7 +928,10 @@ function queueControl(b: Builder, campaign: string): void {
 	});
 	for (const name of ['Dashboard Control Webhook', 'Exotel Pacing: Dashboard Control'])
 		b.connections[name] = { main: [[]] };
-	b.connect('Dashboard Control Webhook', 'Take Control Lock');
+	b.connect('Dashboard Control Webhook', check);
+	b.connect(check, 'Request Accepted?');
+	b.connect('Request Accepted?', 'Take Control Lock', 0);
+	b.connect('Request Accepted?', 'Respond Refused', 1);
 	b.connect('Take Control Lock', 'Got the Lock?');
 	b.connect('Got the Lock?', 'Exotel Pacing: Load Control State', 0);
 	b.connect('Got the Lock?', 'Respond Busy', 1);

@@ -263,4 +263,24 @@ describe('Dashboard Control (the Pause / Resume buttons)', () => {
 		);
 		expect(JSON.stringify(staticData)).toBe(before);
 	});
+
+	it('with Only Check the Request, answers as the change would (200 / 401 / 400) and changes nothing', async () => {
+		const staticData = staticWith(campaign('diwali'));
+		const before = JSON.stringify(staticData);
+		const checked = await run('dashboardControl', staticData, {
+			items: [
+				post({ action: 'pause', secret: SECRET }),
+				post({ action: 'pause', secret: `${SECRET}x` }),
+				post({ action: 'stop', secret: SECRET }),
+			],
+			parameters: { controlSecret: SECRET, checkOnly: true },
+		});
+		expect(checked.json.map((j) => [j.statusCode, j.accepted, j.message])).toEqual([
+			[200, true, 'Secret and action accepted: "pause" not applied yet.'],
+			[401, false, 'Wrong secret: nothing was changed.'],
+			[400, false, 'Unknown action "stop": use pause or resume.'],
+		]);
+		expect(JSON.stringify(staticData)).toBe(before);
+		expect(pausedOf(staticData)).toBe(false);
+	});
 });

@@ -3,6 +3,8 @@
  * (core/dashboard.ts); nothing changes unless that secret equals this node's Secret (compared in constant time).
  * Each answer carries the HTTP status for Respond to Webhook: 200 done, 401 wrong secret, 400 unknown action,
  * 503 when this node's own Secret is not usable (so the person sees why, and the owner what to fix).
+ * Only Check the Request answers as the change would be answered and changes nothing: a workflow that must take a lock
+ * first (example 3) refuses a wrong secret before it waits for the lock.
  */
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
@@ -44,6 +46,15 @@ function answer(ctx: IExecuteFunctions, itemIndex: number, stateSaved: boolean):
 			accepted: false,
 			statusCode: 400,
 			message: `Unknown action "${action.slice(0, 40)}": use pause or resume.`,
+		};
+	}
+	if (ctx.getNodeParameter('checkOnly', itemIndex, false) === true) {
+		return {
+			campaign,
+			action,
+			accepted: true,
+			statusCode: 200,
+			message: `Secret and action accepted: "${action}" not applied yet.`,
 		};
 	}
 	const now = resolveNow(ctx, itemIndex);
