@@ -893,7 +893,13 @@ function queueControl(b: Builder, campaign: string): void {
 	});
 	// the secret is typed once, in the check: the node that applies the change reads it from there
 	apply.parameters.controlSecret = `={{ $('${check}').params.controlSecret }}`;
-	b.add('Request Accepted?', 'n8n-nodes-base.if', 2.2, [0, y], filterParams('={{ $json.accepted }}'));
+	b.add(
+		'Request Accepted?',
+		'n8n-nodes-base.if',
+		2.2,
+		[0, y],
+		filterParams('={{ $json.accepted }}'),
+	);
 	b.add('Respond Refused', 'n8n-nodes-base.respondToWebhook', 1.1, [220, y + 180], {
 		respondWith: 'text',
 		responseBody: '={{ $json.message }}',

@@ -127,16 +127,8 @@ export async function prepareQueueTables(
 	n8n: N8nInstance,
 	campaign: string,
 ): Promise<Record<string, string>> {
-	const tableId = async (name: string, columns: Array<{ name: string; type: string }>) => {
-		const project = await n8n.client.personalProjectId();
-		const listed = await n8n.client.rest.get(`/projects/${project}/data-tables`, {
-			params: { filter: JSON.stringify({ name }) },
-		});
-		const found = (listed.data.data?.data as Array<{ id: string; name: string }> | undefined)?.find(
-			(t) => t.name === name,
-		);
-		return found?.id ?? (await n8n.client.createDataTable(name, columns));
-	};
+	const tableId = async (name: string, columns: Array<{ name: string; type: string }>) =>
+		(await n8n.client.dataTableIdByName(name)) ?? (await n8n.client.createDataTable(name, columns));
 	const lock = await tableId(QUEUE_TABLES.lock, QUEUE_TABLES.lockColumns);
 	const callbacks = await tableId(QUEUE_TABLES.callbacks, QUEUE_TABLES.callbackColumns);
 	await n8n.client.insertDataTableRows(lock, [{ campaign, lockedUntil: 0, holder: '' }]);

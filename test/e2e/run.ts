@@ -26,6 +26,7 @@ import {
 	type N8nInstance,
 } from './harness';
 import { startGoogleEmulator, type StartedEmulator } from './google';
+import { startPostgres, type PostgresServer } from './harness/services';
 import type { RunningSimulator } from '../../simulator';
 import {
 	Checks,
@@ -183,6 +184,7 @@ async function main(): Promise<number> {
 
 	let n8n: N8nInstance | undefined;
 	let google: StartedEmulator | undefined;
+	let postgres: PostgresServer | undefined;
 	const googleCredentialId = 'gsheetsEmulator1';
 	const simulators: RunningSimulator[] = [];
 	let ok = false;
@@ -197,7 +199,12 @@ async function main(): Promise<number> {
 				// (test/e2e/google/README.md); its env must be there when n8n starts.
 				if (chosen.some((sc) => sc.key === 'sheets' || sc.key === 'large'))
 					google = await startGoogleEmulator();
-				n8n = await prepareN8n({ log, ...(google ? { env: google.n8nEnv() } : {}) });
+				// E2E_DB=postgres: n8n's database in a throwaway PostgreSQL (n8n's production database) instead of SQLite
+				if (process.env.E2E_DB === 'postgres') postgres = await startPostgres({ log });
+				n8n = await prepareN8n({
+					log,
+					env: { ...(google?.n8nEnv() ?? {}), ...(postgres ? postgresEnv(postgres) : {}) },
+				});
 				// E2E_PACKAGE_DIR: pack another checkout (e.g. a clean export of HEAD while the tree is mid-edit);
 				// E2E_PACKAGE_BUILD=0: pack its dist/ as it is.
 				await installPackage(n8n.userFolder, {
@@ -281,6 +288,7 @@ async function main(): Promise<number> {
 			if (ok && process.env.E2E_KEEP !== '1') removeUserFolder(n8n.userFolder);
 			else log(`n8n user folder kept: ${n8n.userFolder}`);
 		}
+		await postgres?.stop().catch(() => undefined);
 		save();
 	}
 	const passed = all.filter((r) => r.status === 'passed').length;
@@ -290,6 +298,17 @@ async function main(): Promise<number> {
 	);
 	for (const s of scenarios) console.log(`  ${s.name}: ${Math.round(s.durationMs / 1000)} s`);
 	return ok && failed === 0 && all.length > 0 ? 0 : 1;
+}
+
+function postgresEnv(pg: PostgresServer): Record<string, string> {
+	return {
+		DB_TYPE: 'postgresdb',
+		DB_POSTGRESDB_HOST: '127.0.0.1',
+		DB_POSTGRESDB_PORT: String(pg.port),
+		DB_POSTGRESDB_DATABASE: pg.database,
+		DB_POSTGRESDB_USER: pg.user,
+		DB_POSTGRESDB_PASSWORD: '',
+	};
 }
 
 main().then(

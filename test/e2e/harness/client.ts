@@ -456,6 +456,41 @@ export class N8nClient {
 		});
 	}
 
+	/**
+	 * `PATCH …/data-tables/:id/rows`: sets `data` on the rows where every `column = value` of `where` and `lt` holds
+	 * (e.g. a lock whose time ran out); returns the rows changed.
+	 */
+	async updateDataTableRows(
+		tableId: string,
+		where: Array<{ column: string; condition: 'eq' | 'lt'; value: unknown }>,
+		data: Json,
+	): Promise<Json[]> {
+		const project = await this.personalProjectId();
+		const res = await this.rest.patch(`/projects/${project}/data-tables/${tableId}/rows`, {
+			filter: {
+				type: 'and',
+				filters: where.map((w) => ({
+					columnName: w.column,
+					condition: w.condition,
+					value: w.value,
+				})),
+			},
+			data,
+			returnData: true,
+		});
+		return res.data.data as Json[];
+	}
+
+	/** The id of the owner's data table named `name`, or undefined. */
+	async dataTableIdByName(name: string): Promise<string | undefined> {
+		const project = await this.personalProjectId();
+		const listed = await this.rest.get(`/projects/${project}/data-tables`, {
+			params: { filter: JSON.stringify({ name }) },
+		});
+		const tables = listed.data.data?.data as Array<{ id: string; name: string }> | undefined;
+		return tables?.find((t) => t.name === name)?.id;
+	}
+
 	/** Every row of a data table, page by page (n8n caps a page at 250 rows, whatever `take` asks for). */
 	async dataTableRows(tableId: string): Promise<Json[]> {
 		const project = await this.personalProjectId();

@@ -39,6 +39,7 @@ import {
 	type DashboardVisit,
 } from '../lib/dashboard';
 import type { PacingStats } from '../../../nodes/core/pacing';
+import { QUEUE_TABLES } from '../../../scripts/demo/examples';
 import type { N8nInstance } from '../harness';
 
 export const FULL = {
@@ -425,8 +426,65 @@ async function pressUntilNotBusy(
 	}
 }
 
+/**
+ * Example 3 while a tick holds the campaign's lock (the test holds it, as a tick on another worker would): a wrong
+ * secret is refused at once (401), the right one is asked to try again (409), and nothing changes.
+ */
+async function checkControlWhileLocked(
+	ctx: E2eContext,
+	checks: Checks,
+	d: Deployed,
+): Promise<void> {
+	const { n8n } = ctx;
+	const lock = await n8n.client.dataTableIdByName(QUEUE_TABLES.lock);
+	const holder = 'e2e-test-holds-the-lock';
+	let held = false;
+	for (let t0 = Date.now(); lock && !held && Date.now() - t0 < 30_000; ) {
+		const now = Date.now();
+		const taken = await n8n.client.updateDataTableRows(
+			lock,
+			[
+				{ column: 'campaign', condition: 'eq', value: d.campaign },
+				{ column: 'lockedUntil', condition: 'lt', value: now },
+			],
+			{ lockedUntil: now + 60_000, holder },
+		);
+		held = taken.length === 1;
+		if (!held) await new Promise((r) => setTimeout(r, 500));
+	}
+	const post = (secret: string) =>
+		n8n.client
+			.webhook(
+				d.controlPath,
+				{ action: 'pause', campaign: d.campaign, secret },
+				{ encoding: 'form' },
+			)
+			.catch((e: { response?: { status: number; data: unknown } }) => e.response ?? null);
+	const wrong = held ? await post(`${SECRET}x`) : null;
+	const right = held ? await post(SECRET) : null;
+	if (lock && held)
+		await n8n.client.updateDataTableRows(
+			lock,
+			[{ column: 'holder', condition: 'eq', value: holder }],
+			{
+				lockedUntil: 0,
+				holder: '',
+			},
+		);
+	const after = await statsViaWebhook(n8n, d);
+	checks.check(
+		'dashboard Pause / Resume while a tick holds the lock (example 3): a wrong secret is refused at once (401), the right one is asked to try again (409), nothing changes',
+		held && wrong?.status === 401 && right?.status === 409 && after?.paused === false,
+		`lock table ${lock ?? 'not found'}, held by the test ${held}; wrong secret: HTTP ${wrong?.status} ${JSON.stringify(wrong?.data)}; ` +
+			`right secret: HTTP ${right?.status} ${JSON.stringify(right?.data)}; paused after ${after?.paused}`,
+	);
+}
+
 async function checkPauseResume(ctx: E2eContext, checks: Checks, d: Deployed): Promise<void> {
 	const { n8n } = ctx;
+	const nodes = d.workflow.nodes as Array<{ name: string }>;
+	if (nodes.some((n) => n.name === 'Take Control Lock'))
+		await checkControlWhileLocked(ctx, checks, d);
 	const form = (action: string, secret: string) => ({ action, campaign: d.campaign, secret });
 	const wrong = await n8n.client
 		.webhook(d.controlPath, form('pause', `${SECRET}x`), { encoding: 'form' })
