@@ -414,7 +414,7 @@ export const properties: INodeProperties[] = [
 				name: 'Only Rows Due (Check At)',
 				value: 'dueRows',
 				description:
-					'Each run reads the new rows and the rows whose Check At time has come (e.g. from an n8n Data table, for lists of 100,000 rows). Every output item then carries pacing.checkAt: write it to the row.',
+					"Each run reads the new rows and the rows whose Check At time has come (e.g. from an n8n Data table, for lists of 100,000 rows). Every output item then carries pacing.checkAt: write it to the row's checkAt column (empty = leave it as it is).",
 			},
 		],
 		description:

@@ -36,13 +36,30 @@ describe('checkAt', () => {
 		expect(checkAtForHold(hold('window_closed', now + 0.5), false, now, TICK_MS)).toBe(now + 1);
 		for (const reason of ['dnd', 'dnd_unknown', 'done', 'attempts_used', 'invalid'] as const)
 			expect(checkAtForHold(hold(reason), false, now, TICK_MS)).toBe(CHECK_NEVER);
-		// no time, or a time already past (the budget, a half-open circle, a paused campaign): next tick
-		expect(checkAtForHold(hold('budget_used'), false, now, TICK_MS)).toBe(now + TICK_MS);
+		// no time, or a time already past (a half-open circle, a paused campaign): next tick
 		expect(checkAtForHold(hold('circle_paused', now - 1), false, now, TICK_MS)).toBe(now + TICK_MS);
 		expect(checkAtForHold(hold('campaign_paused', NaN), false, now, TICK_MS)).toBe(now + TICK_MS);
 		// a write on its way sets it
 		expect(checkAtForHold(hold('dnd'), true, now, TICK_MS)).toBeUndefined();
 		expect(checkAtForHold(hold('retry_not_due', now + 60_000), true, now, TICK_MS)).toBeUndefined();
+	});
+
+	it('held for the budget, a new or due row keeps its place (no write); a written or degraded-circle row goes behind', () => {
+		const now = MON_10;
+		const budget = hold('budget_used');
+		expect(checkAtForHold(budget, false, now, TICK_MS, { checkAt: null })).toBeUndefined();
+		expect(checkAtForHold(budget, false, now, TICK_MS, { checkAt: '' })).toBeUndefined();
+		expect(checkAtForHold(budget, false, now, TICK_MS, { checkAt: now - 5_000 })).toBeUndefined();
+		// read because it was written last run: moved among the due rows
+		expect(checkAtForHold(budget, false, now, TICK_MS, { checkAt: CHECK_NEXT_RUN })).toBe(
+			now + TICK_MS,
+		);
+		// a circle below full health: its held rows rotate, or they would fill the page and undo its lower weight
+		expect(
+			checkAtForHold(budget, false, now, TICK_MS, { checkAt: now - 5_000, circleDegraded: true }),
+		).toBe(now + TICK_MS);
+		// free text in the column is no place to keep
+		expect(checkAtForHold(budget, false, now, TICK_MS, { checkAt: 'soon' })).toBe(now + TICK_MS);
 	});
 
 	it('a written row is read next tick, a final write never', () => {

@@ -392,7 +392,10 @@ export async function executeRelease(
 			const itemIndex = rows[h.index];
 			if (newlyFinalOnly && rowSaysFinal(read('rowFinal', itemIndex))) return;
 			const checkAt = writePending
-				? checkAtForHold(h, writePending.has(h.contact), now, tickMs)
+				? checkAtForHold(h, writePending.has(h.contact), now, tickMs, {
+						checkAt: items[itemIndex].json.checkAt,
+						circleDegraded: result.state.circles[h.circle]?.weight !== undefined,
+					})
 				: undefined;
 			hold.push(holdItem(items[itemIndex], itemIndex, h, name, initialising, checkAt));
 		});
