@@ -27,6 +27,8 @@ export interface SweepJob {
 	kind: 'healthy' | 'hard' | 'silent';
 	/** Target calls/min into the outage circle (null = the simulator's uniform circle mix). */
 	rate: number | null;
+	/** settings.verifyCallsPerMinute, when not the default (bench:sweep --verify). */
+	verifyCallsPerMinute?: number;
 }
 
 export interface SweepResult {
@@ -100,7 +102,11 @@ export function runSweepJob(job: SweepJob): SweepResult {
 		job.kind === 'healthy'
 			? base
 			: { ...base, horizonMs: from + OUTAGE_HORIZON_MIN * MINUTE - base.start };
-	const policy = new PeakPolicy();
+	const policy = new PeakPolicy(
+		job.verifyCallsPerMinute === undefined
+			? {}
+			: { verifyCallsPerMinute: job.verifyCallsPerMinute },
+	);
 	const run = runSimulation({ scenario, contacts, seed: job.seed, policy });
 	const m = computeMetrics(run, { from, to: from + 20 * MINUTE });
 	let ahead = 0;

@@ -1,6 +1,6 @@
 /**
  * npm run bench:sweep [-- --seeds 20 --first 1 --contacts 10000 --outage-contacts 5000 --rates 2,4,8
- *                          --healthy uniform,2 --jobs 2 --out file.md]
+ *                          --healthy uniform,2 --jobs 2 --out file.md --verify 12]
  *
  * The breaker's seed sweep (docs/pacing-design.md, "Detection time depends on a circle's call rate"): for each
  * seed, the outage circle is made small (about `rates` calls/min) and taken hard and silently down, and healthy
@@ -27,6 +27,8 @@ interface Args {
 	healthy: Array<number | null>;
 	jobs: number;
 	out: string | null;
+	/** settings.verifyCallsPerMinute for every job (default: the engine's). */
+	verify?: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -68,6 +70,7 @@ function parseArgs(argv: string[]): Args {
 				.map((x) => (x === 'uniform' ? null : num(x, k)));
 		else if (k === '--jobs') a.jobs = Math.max(1, Math.floor(num(v(), k)));
 		else if (k === '--out') a.out = v();
+		else if (k === '--verify') a.verify = num(v(), k);
 		else throw new Error(`Unknown argument ${k}`);
 	}
 	return a;
@@ -77,12 +80,25 @@ function sweepJobs(a: Args): SweepJob[] {
 	const jobs: SweepJob[] = [];
 	for (let seed = a.first; seed < a.first + a.seeds; seed++) {
 		// the long healthy campaigns first, so the workers finish together
-		for (const rate of a.healthy) jobs.push({ seed, contacts: a.contacts, kind: 'healthy', rate });
+		for (const rate of a.healthy)
+			jobs.push({
+				seed,
+				contacts: a.contacts,
+				kind: 'healthy',
+				rate,
+				verifyCallsPerMinute: a.verify,
+			});
 	}
 	for (let seed = a.first; seed < a.first + a.seeds; seed++)
 		for (const rate of a.rates)
 			for (const kind of ['hard', 'silent'] as const)
-				jobs.push({ seed, contacts: a.outageContacts, kind, rate });
+				jobs.push({
+					seed,
+					contacts: a.outageContacts,
+					kind,
+					rate,
+					verifyCallsPerMinute: a.verify,
+				});
 	return jobs;
 }
 

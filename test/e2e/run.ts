@@ -244,6 +244,7 @@ async function main(): Promise<number> {
 				durationMs: Date.now() - t0,
 			});
 		shared.google = google;
+		shared.postgres = postgres;
 		for (const s of chosen) {
 			const checks = new Checks(`${label} / ${s.name}`, print);
 			const started = Date.now();

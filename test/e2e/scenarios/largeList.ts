@@ -30,6 +30,7 @@ import { makeContacts, sheetsWorkflow } from '../../../scripts/demo/campaign';
 import { SHEET_COLUMNS } from '../../../scripts/demo/examples';
 import { createSimCredential, startCampaignSimulator, ZONE } from '../../../scripts/demo/run';
 import { numberMetadata, type RunningSimulator } from '../../../simulator';
+import type { PostgresServer } from '../harness/services';
 import type { Checks } from '../lib/runner';
 import { SECRET, type E2eContext } from '../lib/context';
 import { SHEETS } from './sheetsCampaign';
@@ -157,8 +158,8 @@ export async function measureTicks(
 	const peakMb = memory.stop();
 	const measured = ticks.slice(1); // the first run saves the campaign's settings and releases nothing
 	const withData = measured.slice(-LARGE.ticksWithData);
-	const stored = storedBytes(
-		n8n,
+	const stored = await storedBytes(
+		ctx,
 		withData.map((t) => t.id),
 	);
 	const perNode: Record<string, number[]> = {};
@@ -308,11 +309,21 @@ function sqliteRows(
 	return r.status === 0 ? (JSON.parse(r.stdout) as Json[]) : undefined;
 }
 
-/** Bytes of each execution's stored data (`execution_data.data`), in one query; empty without node:sqlite. */
-function storedBytes(n8n: N8nInstance, ids: string[]): number[] {
+/**
+ * Bytes of each execution's stored data (`execution_data.data`), in one query: from n8n's SQLite (node:sqlite), or
+ * from its PostgreSQL when the suite runs n8n on one (E2E_DB=postgres); empty when neither can be read.
+ */
+async function storedBytes(ctx: E2eContext, ids: string[]): Promise<number[]> {
 	if (!ids.length) return [];
+	const postgres = ctx.shared.postgres as PostgresServer | undefined;
+	if (postgres) {
+		const rows = await postgres.query(
+			`SELECT octet_length(data) FROM execution_data WHERE "executionId" IN (${ids.map(Number).join(', ')})`,
+		);
+		return rows.map((r) => Number(r[0]));
+	}
 	const rows = sqliteRows(
-		n8n,
+		ctx.n8n,
 		`SELECT length(CAST(data AS BLOB)) AS n FROM execution_data WHERE executionId IN (${ids.map(() => '?').join(', ')})`,
 		ids.map(Number),
 	);
