@@ -289,7 +289,7 @@ The campaign of example 1 for lists of up to 100,000 contacts. A Google Sheet is
 	.map((c) => `${c.name} (${c.type})`)
 	.join(
 		', ',
-	)}. Import your list as CSV with **name** and **phone** filled (any Indian format); leave the other columns empty. On n8n 1.x pick the table in each Data table node (2.x finds it by name).
+	)}. Import your list as CSV with **name** and **phone** filled (any Indian format); leave the other columns empty. On n8n 1.x pick the table in each Data table node (2.x finds it by name). Beyond about 20,000 rows pick it from the list on 2.x too (by name, n8n looks the table up again for every row it updates) and run n8n on PostgreSQL: on SQLite n8n re-measures its Data tables before every row update (README, "Long contact lists").
 2. **Exotel credential** (every Exotel node).
 3. **Exotel Pacing: Record Outcome → Callback Secret**: a random string of 16+ letters and digits (\`openssl rand -hex 24\`); **Dashboard Control → Secret** for Pause / Resume.
 4. **Exotel Connect Call**: your call flow's App ID, and **Status Callback URL** = the *Exotel Callback Webhook*'s *Production URL* + \`?secret=\` + the same secret.
