@@ -15,12 +15,12 @@ import { CHECK_NEVER } from '../../../nodes/core/pacing';
 import { istIso } from '../../../nodes/core/time';
 import { dataTableWorkflow, makeContacts } from '../../../scripts/demo/campaign';
 import { DATA_TABLE_PLACEHOLDERS } from '../../../scripts/demo/dataTableExample';
-import { createSimCredential, startCampaignSimulator, ZONE } from '../../../scripts/demo/run';
+import { startCampaignSimulator, ZONE } from '../../../scripts/demo/run';
 import { numberMetadata, type RunningSimulator } from '../../../simulator';
 import type { Checks } from '../lib/runner';
-import { SECRET, type E2eContext } from '../lib/context';
+import type { E2eContext } from '../lib/context';
 import { createContactTable, DATA_TABLE_RUN } from './dataTableCampaign';
-import { LARGE, measureTicks } from './largeList';
+import { LARGE, measuredCampaign, measureTicks } from './largeList';
 
 const HOUR = 3600_000;
 
@@ -74,16 +74,7 @@ async function measureSize(
 	);
 	const wf = dataTableWorkflow({
 		table,
-		exotelCredentialId: await createSimCredential(ctx.n8n, sim),
-		n8nUrl: ctx.n8n.url.replace(/\/+$/, ''),
-		secret: SECRET,
-		campaign,
-		flow: '234567',
-		fallbackCallerId: '01140000001',
-		statusWebhookId: randomUUID(),
-		statsWebhookId: randomUUID(),
-		statsPath: `${campaign}-stats`,
-		name: `E2E large list (${campaign})`,
+		...(await measuredCampaign(ctx, sim, campaign)),
 		settings: DATA_TABLE_RUN.settings,
 	});
 	if (reference === 'list') pickTableFromList(wf, table, tableId);

@@ -110,16 +110,7 @@ async function largeListWorkflow(
 	const wf = sheetsWorkflow({
 		documentUrl: url,
 		googleCredentialId: String(ctx.shared.googleCredentialId),
-		exotelCredentialId: await createSimCredential(ctx.n8n, sim),
-		n8nUrl: ctx.n8n.url.replace(/\/+$/, ''),
-		secret: SECRET,
-		campaign,
-		flow: '234567',
-		fallbackCallerId: '01140000001',
-		statusWebhookId: randomUUID(),
-		statsWebhookId: randomUUID(),
-		statsPath: `${campaign}-stats`,
-		name: `E2E large list (${campaign})`,
+		...(await measuredCampaign(ctx, sim, campaign)),
 		settings: SHEETS.settings,
 	});
 	return { wf, rows: rows.length };
@@ -138,6 +129,22 @@ async function measureSize(
 }
 
 /** Imports and activates `wf`, lets it tick, and reports and checks what its ticks cost (reportSize). */
+/** What a measured campaign's workflow is filled in with: the simulator's credential, the secret, its paths. */
+export async function measuredCampaign(ctx: E2eContext, sim: RunningSimulator, campaign: string) {
+	return {
+		exotelCredentialId: await createSimCredential(ctx.n8n, sim),
+		n8nUrl: ctx.n8n.url.replace(/\/+$/, ''),
+		secret: SECRET,
+		campaign,
+		flow: '234567',
+		fallbackCallerId: '01140000001',
+		statusWebhookId: randomUUID(),
+		statsWebhookId: randomUUID(),
+		statsPath: `${campaign}-stats`,
+		name: `E2E large list (${campaign})`,
+	};
+}
+
 export async function measureTicks(
 	ctx: E2eContext,
 	checks: Checks,
