@@ -306,4 +306,4 @@ const RELEASE_NOTE = `### 2. Pacing: Release (Rows Read Each Run: Only Rows Due)
 Decides who to call now, as in example 1, and gives every row it read or writes the time it must be read again (*pacing.checkAt*): the retry time, the end of a call's lease, the window's opening, next tick for a write to confirm, never for a finished row. *Dial Now* → *Mark Dialling* (before the call) → Caller ID → Connect Call → Register Calls. *Row Updates* → *Save Row Updates*.`;
 
 const NOT_NOW_NOTE = `### 3. Not Now: when to read each held row again
-Every contact held this tick, with its reason. Rows with a write on its way keep their checkAt (the write sets it). Finished rows get **final = true** and the reason in *holdReason*; the others get their next checkAt and the reason they wait.`;
+Every contact held this tick, with its reason. Rows with a write on its way keep their checkAt (the write sets it), and so do rows held only because this tick's call budget is spent (still due: first in line next tick, no update). Finished rows get **final = true** and the reason in *holdReason*; the others get their next checkAt and the reason they wait.`;
