@@ -144,7 +144,11 @@ export function pickTablesFromList(
 	wf: Json,
 	tables: Record<string, string>,
 ): void {
-	if (n8n.major >= 2) return;
+	if (n8n.major < 2) useTableIds(wf, tables);
+}
+
+/** Every Data table node that names a table of `tables` by name names it by id, as picked from the editor's list. */
+export function useTableIds(wf: Json, tables: Record<string, string>): void {
 	for (const node of wf.nodes as Json[]) {
 		const table = node.parameters?.dataTableId as Json | undefined;
 		if (node.type !== 'n8n-nodes-base.dataTable' || table?.mode !== 'name') continue;

@@ -426,6 +426,13 @@ async function pressUntilNotBusy(
 	}
 }
 
+/** POSTs the dashboard's Pause / Resume form to the control webhook: its HTTP answer, an error's too. */
+async function postControl(n8n: N8nInstance, d: Deployed, action: string, secret: string) {
+	return await n8n.client
+		.webhook(d.controlPath, { action, campaign: d.campaign, secret }, { encoding: 'form' })
+		.catch((e: { response?: { status: number; data: unknown } }) => e.response ?? null);
+}
+
 /**
  * Example 3 while a tick holds the campaign's lock (the test holds it, as a tick on another worker would): a wrong
  * secret is refused at once (401), the right one is asked to try again (409), and nothing changes.
@@ -452,16 +459,8 @@ async function checkControlWhileLocked(
 		held = taken.length === 1;
 		if (!held) await new Promise((r) => setTimeout(r, 500));
 	}
-	const post = (secret: string) =>
-		n8n.client
-			.webhook(
-				d.controlPath,
-				{ action: 'pause', campaign: d.campaign, secret },
-				{ encoding: 'form' },
-			)
-			.catch((e: { response?: { status: number; data: unknown } }) => e.response ?? null);
-	const wrong = held ? await post(`${SECRET}x`) : null;
-	const right = held ? await post(SECRET) : null;
+	const wrong = held ? await postControl(n8n, d, 'pause', `${SECRET}x`) : null;
+	const right = held ? await postControl(n8n, d, 'pause', SECRET) : null;
 	if (lock && held)
 		await n8n.client.updateDataTableRows(
 			lock,
@@ -485,10 +484,7 @@ async function checkPauseResume(ctx: E2eContext, checks: Checks, d: Deployed): P
 	const nodes = d.workflow.nodes as Array<{ name: string }>;
 	if (nodes.some((n) => n.name === 'Take Control Lock'))
 		await checkControlWhileLocked(ctx, checks, d);
-	const form = (action: string, secret: string) => ({ action, campaign: d.campaign, secret });
-	const wrong = await n8n.client
-		.webhook(d.controlPath, form('pause', `${SECRET}x`), { encoding: 'form' })
-		.catch((e: { response?: { status: number; data: unknown } }) => e.response ?? null);
+	const wrong = await postControl(n8n, d, 'pause', `${SECRET}x`);
 	const afterWrong = await statsViaWebhook(n8n, d);
 	let pressedPause: { result: string | null; errors: string[] } = { result: null, errors: [] };
 	let pausedStats: PacingStats | null = null;

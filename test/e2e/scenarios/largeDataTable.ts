@@ -10,12 +10,11 @@ import { randomUUID } from 'node:crypto';
 
 import { DateTime } from 'luxon';
 
-import type { Json } from '../harness/json';
 import { CHECK_NEVER } from '../../../nodes/core/pacing';
 import { istIso } from '../../../nodes/core/time';
 import { dataTableWorkflow, makeContacts } from '../../../scripts/demo/campaign';
 import { DATA_TABLE_PLACEHOLDERS } from '../../../scripts/demo/dataTableExample';
-import { startCampaignSimulator, ZONE } from '../../../scripts/demo/run';
+import { startCampaignSimulator, useTableIds, ZONE } from '../../../scripts/demo/run';
 import { numberMetadata, type RunningSimulator } from '../../../simulator';
 import type { Checks } from '../lib/runner';
 import type { E2eContext } from '../lib/context';
@@ -77,17 +76,8 @@ async function measureSize(
 		...(await measuredCampaign(ctx, sim, campaign)),
 		settings: DATA_TABLE_RUN.settings,
 	});
-	if (reference === 'list') pickTableFromList(wf, table, tableId);
+	if (reference === 'list') useTableIds(wf, { [table]: tableId });
 	await measureTicks(ctx, checks, label, wf);
-}
-
-/** Every Data table node of the workflow names the table as the editor does once it is picked from the list. */
-function pickTableFromList(wf: Json, name: string, id: string): void {
-	for (const node of wf.nodes as Json[]) {
-		const t = node.parameters?.dataTableId as Json | undefined;
-		if (node.type === 'n8n-nodes-base.dataTable' && t?.mode === 'name' && t.value === name)
-			node.parameters.dataTableId = { __rl: true, mode: 'list', value: id, cachedResultName: name };
-	}
 }
 
 /** Rows of a campaign under way (values from the simulator's own number model). */
