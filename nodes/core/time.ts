@@ -5,8 +5,12 @@
  */
 import { DateTime } from 'luxon';
 
+import { memoizedZone } from './zone';
+
 export const EXOTEL_ZONE = 'Asia/Kolkata';
 export const EXOTEL_FORMAT = 'yyyy-MM-dd HH:mm:ss';
+/** Asia/Kolkata with its offsets remembered (zone.ts): every conversion below goes through it. */
+const INDIA = memoizedZone(EXOTEL_ZONE);
 
 export type TimeInput = string | number | Date | DateTime;
 
@@ -22,11 +26,11 @@ export function toIstDateTime(value: TimeInput): DateTime | null {
 	else if (typeof value === 'string') {
 		const s = value.trim();
 		if (s === '' || s.toLowerCase() === 'null') return null;
-		if (EXOTEL_RE.test(s)) dt = DateTime.fromFormat(s, EXOTEL_FORMAT, { zone: EXOTEL_ZONE });
+		if (EXOTEL_RE.test(s)) dt = DateTime.fromFormat(s, EXOTEL_FORMAT, { zone: INDIA });
 		// setZone keeps an explicit offset/Z; a zone-less ISO string is taken as India time.
-		else dt = DateTime.fromISO(s, { zone: EXOTEL_ZONE, setZone: hasExplicitZone(s) });
+		else dt = DateTime.fromISO(s, { zone: INDIA, setZone: hasExplicitZone(s) });
 	} else return null;
-	return dt.isValid ? dt.setZone(EXOTEL_ZONE) : null;
+	return dt.isValid ? dt.setZone(INDIA) : null;
 }
 
 function hasExplicitZone(s: string): boolean {
@@ -51,7 +55,7 @@ export function toExotelTime(value: TimeInput): string {
 
 /** ISO with +05:30 for an epoch-ms instant (default now), to the second like Exotel's own timestamps. */
 export function istIso(now: number = Date.now()): string {
-	return DateTime.fromMillis(now, { zone: EXOTEL_ZONE })
+	return DateTime.fromMillis(now, { zone: INDIA })
 		.startOf('second')
 		.toISO({ suppressMilliseconds: true }) as string;
 }
@@ -62,7 +66,7 @@ export function istIso(now: number = Date.now()): string {
  */
 export function parseDateBound(value: TimeInput, bound: 'from' | 'to'): DateTime {
 	if (typeof value === 'string' && DATE_ONLY_RE.test(value.trim())) {
-		const day = DateTime.fromISO(value.trim(), { zone: EXOTEL_ZONE });
+		const day = DateTime.fromISO(value.trim(), { zone: INDIA });
 		if (day.isValid)
 			return bound === 'from' ? day.startOf('day') : day.endOf('day').set({ millisecond: 0 });
 	}
