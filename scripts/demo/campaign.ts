@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { CALLBACK_WEBHOOK, LOCAL_DEFAULTS, QUEUE_TABLES, SHEETS_PLACEHOLDERS } from './examples';
-import { DATA_TABLE_PLACEHOLDERS } from './dataTableExample';
+import { DATA_TABLE_PLACEHOLDERS, DATA_TABLE_QUEUE_PLACEHOLDERS } from './dataTableExample';
 import { seededRandom } from '../../nodes/core/callerId';
 import type { Json } from '../../test/e2e/harness/json';
 
@@ -19,6 +19,13 @@ export const EXAMPLE_DATA_TABLE = join(
 	'..',
 	'examples',
 	'04-data-table-campaign.json',
+);
+export const EXAMPLE_DATA_TABLE_QUEUE = join(
+	__dirname,
+	'..',
+	'..',
+	'examples',
+	'05-data-table-queue-mode.json',
 );
 export const EXAMPLE_SHEETS = join(
 	__dirname,
@@ -215,6 +222,8 @@ export interface DataTableWorkflowOptions
 	extends Omit<SheetsWorkflowOptions, 'documentUrl' | 'googleCredentialId'> {
 	/** The contact table's name (the Data table nodes find it by name on n8n 2.x). */
 	table: string;
+	/** Example 5 (queue mode) instead of example 4. */
+	queue?: boolean;
 }
 
 /**
@@ -223,8 +232,8 @@ export interface DataTableWorkflowOptions
  * from `settings`.
  */
 export function dataTableWorkflow(o: DataTableWorkflowOptions): Json {
-	const p = DATA_TABLE_PLACEHOLDERS;
-	return filledInExample(EXAMPLE_DATA_TABLE, o, [
+	const p = o.queue ? DATA_TABLE_QUEUE_PLACEHOLDERS : DATA_TABLE_PLACEHOLDERS;
+	const wf = filledInExample(o.queue ? EXAMPLE_DATA_TABLE_QUEUE : EXAMPLE_DATA_TABLE, o, [
 		[p.n8nUrl, o.n8nUrl],
 		[p.secret, o.secret],
 		[p.flow, o.flow],
@@ -234,6 +243,10 @@ export function dataTableWorkflow(o: DataTableWorkflowOptions): Json {
 		[`"${p.table}"`, JSON.stringify(o.table)],
 		['EXOTEL_CREDENTIAL_ID', o.exotelCredentialId],
 	]);
+	// example 5's lock and callback tables name the campaign in their conditions and values
+	for (const n of wf.nodes as Json[])
+		if (n.type === 'n8n-nodes-base.dataTable') renameCampaign(n, p.campaign, o.campaign);
+	return wf;
 }
 
 /** An example file with its placeholders replaced, then the campaign, name, settings and webhook paths set. */

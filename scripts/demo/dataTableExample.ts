@@ -17,8 +17,10 @@ import {
 	Builder,
 	columnValues,
 	condition,
+	controlBranch,
 	DASHBOARD_NOTE,
 	DASHBOARD_PATH,
+	dashboardBranch,
 	DATA_TABLE,
 	DATA_TABLE_VERSION,
 	dialChainConnections,
@@ -28,9 +30,17 @@ import {
 	OUTCOME_COLUMNS,
 	pacingSettings,
 	PKG,
+	QUEUE_TABLES,
+	QUEUE_TICK_TIMEOUT_SECONDS,
+	queueCallbackPath,
+	queueControl,
+	queueTickBranches,
+	readCampaignRow,
+	loadState,
 	realTimeDialPath,
 	realTimeReadPaths,
 	tableByName,
+	takeTickLock,
 	TICK_TIMEOUT_SECONDS,
 } from './examples';
 
@@ -46,6 +56,18 @@ export const DATA_TABLE_PLACEHOLDERS = {
 	dashboardWebhookId: '8d1f2c3b-4a5e-4f60-9b7c-0e1d2c3b4a43',
 	controlWebhookId: '8d1f2c3b-4a5e-4f60-9b7c-0e1d2c3b4a44',
 	statsPath: 'exotel-stats-long-list',
+};
+
+/** Example 5 (example 4 in queue mode): its own webhooks, so that it can be active beside example 4. */
+export const DATA_TABLE_QUEUE_PLACEHOLDERS = {
+	...DATA_TABLE_PLACEHOLDERS,
+	secret: 'change-me-to-a-long-random-secret',
+	statusWebhookId: '8d1f2c3b-4a5e-4f60-9b7c-0e1d2c3b4a51',
+	statsWebhookId: '8d1f2c3b-4a5e-4f60-9b7c-0e1d2c3b4a52',
+	dashboardWebhookId: '8d1f2c3b-4a5e-4f60-9b7c-0e1d2c3b4a53',
+	controlWebhookId: '8d1f2c3b-4a5e-4f60-9b7c-0e1d2c3b4a54',
+	statsPath: 'exotel-stats-long-list-queue',
+	dashboardPath: 'campaign-dashboard-long-list-queue',
 };
 
 /**
@@ -133,11 +155,28 @@ function updateRows(
 
 const fromJson = (cols: string[]) => Object.fromEntries(cols.map((c) => [c, `={{ $json.${c} }}`]));
 
-function tickPath(b: Builder, exotel: Json): void {
-	const p = DATA_TABLE_PLACEHOLDERS;
-	b.add('Every 30 Seconds', 'n8n-nodes-base.scheduleTrigger', 1.2, [0, 400], {
+/** Example 5's tick around example 4's: the lock, the campaign from its row, the callbacks taken, then saved. */
+const LOAD_STATE = 'Exotel Pacing: Load State';
+
+function tickPath(b: Builder, exotel: Json, queue = false): void {
+	const p = queue ? DATA_TABLE_QUEUE_PLACEHOLDERS : DATA_TABLE_PLACEHOLDERS;
+	const hub = queue ? LOAD_STATE : 'Every 30 Seconds';
+	b.add('Every 30 Seconds', 'n8n-nodes-base.scheduleTrigger', 1.2, [queue ? -660 : 0, 400], {
 		rule: { interval: [{ field: 'seconds', secondsInterval: SCHEDULE_SECONDS }] },
 	});
+	if (queue) {
+		takeTickLock(b, p.campaign, [-440, 400]);
+		loadState(b, LOAD_STATE, p.campaign, [-220, 400]);
+		// Load State's branches run top to bottom (v1 order): callbacks, the three reads, Save State last
+		queueTickBranches(b, p.campaign, undefined, hub, {
+			x: 240,
+			takeY: -240,
+			saveY: 1260,
+			deleteY: 1260,
+		});
+		b.connect('Every 30 Seconds', 'Take Tick Lock');
+		b.connect('Take Tick Lock', LOAD_STATE);
+	}
 	getRows(
 		b,
 		'Get Rows Written',
@@ -181,7 +220,10 @@ function tickPath(b: Builder, exotel: Json): void {
 		{
 			operation: 'release',
 			campaign: p.campaign,
-			settings: pacingSettings(SCHEDULE_SECONDS, 1, false),
+			settings: {
+				...pacingSettings(SCHEDULE_SECONDS, 1, false),
+				...(queue ? { queueMode: true } : {}),
+			},
 			reconcile: true,
 			rowsRead: 'dueRows',
 			options: {},
@@ -200,7 +242,7 @@ function tickPath(b: Builder, exotel: Json): void {
 		mode: 'chooseBranch',
 		useDataOfInput: 1,
 	});
-	realTimeDialPath(b, exotel, { ...p, scheduleSeconds: SCHEDULE_SECONDS });
+	realTimeDialPath(b, exotel, { ...p, scheduleSeconds: SCHEDULE_SECONDS, queue });
 	b.add(
 		'Row Not Being Written',
 		'n8n-nodes-base.filter',
@@ -215,12 +257,12 @@ function tickPath(b: Builder, exotel: Json): void {
 		[1620, 960],
 		filterParams('={{ $json.pacing.final === true }}'),
 	);
-	updateRows(b, 'Save Final Holds', [1860, 860], 'id', {
+	updateRows(b, 'Save Final Holds', [1860, 940], 'id', {
 		final: '={{ true }}',
 		holdReason: '={{ $json.pacing.reason }}',
 		checkAt: '={{ $json.pacing.checkAt }}',
 	});
-	updateRows(b, 'Check Later', [1860, 1060], 'id', {
+	updateRows(b, 'Check Later', [1860, 1100], 'id', {
 		holdReason: '={{ $json.pacing.reason }}',
 		checkAt: '={{ $json.pacing.checkAt }}',
 	});
@@ -229,9 +271,9 @@ function tickPath(b: Builder, exotel: Json): void {
 		checkAt: '={{ $json.pacing.checkAt }}',
 	});
 
-	b.connect('Every 30 Seconds', 'Get Rows Written');
-	b.connect('Every 30 Seconds', 'Get New Rows');
-	b.connect('Every 30 Seconds', 'Get Rows Due');
+	b.connect(hub, 'Get Rows Written');
+	b.connect(hub, 'Get New Rows');
+	b.connect(hub, 'Get Rows Due');
 	b.connect('Get Rows Written', 'Rows to Look At', 0, 0);
 	b.connect('Get New Rows', 'Rows to Look At', 0, 1);
 	b.connect('Get Rows Due', 'Rows to Look At', 0, 2);
@@ -250,15 +292,78 @@ function tickPath(b: Builder, exotel: Json): void {
 	b.connect('Final Hold?', 'Check Later', 1);
 }
 
-export function buildDataTableCampaign(): Json {
-	const b = new Builder('data-table');
+/**
+ * Example 5's callback, stats, dashboard and Pause / Resume paths (as example 3's, on real time): a callback becomes
+ * a row of the callback table; stats and the dashboard read the campaign from its row of the lock table.
+ */
+function queueReadPaths(b: Builder, y: number): void {
+	const p = DATA_TABLE_QUEUE_PLACEHOLDERS;
+	b.add(
+		'Exotel Status Trigger',
+		`${PKG}.exotelStatusTrigger`,
+		2,
+		[0, y],
+		{ secret: p.secret, events: 'terminal', options: {} },
+		{ webhookId: p.statusWebhookId },
+	);
+	queueCallbackPath(b, p.campaign, [240, y]);
+	const statsY = y + 300;
+	b.add(
+		'Stats Webhook',
+		'n8n-nodes-base.webhook',
+		2,
+		[0, statsY],
+		{ path: p.statsPath, responseMode: 'responseNode', options: {} },
+		{ webhookId: p.statsWebhookId },
+	);
+	readCampaignRow(b, 'Read Stats Row', p.campaign, [240, statsY]);
+	loadState(b, 'Exotel Pacing: Load Stats State', p.campaign, [480, statsY]);
+	b.add('Exotel Pacing: Get Stats', `${PKG}.exotelPacingController`, 1, [720, statsY], {
+		operation: 'getStats',
+		campaign: p.campaign,
+		options: {},
+	});
+	b.add('Respond with Stats', 'n8n-nodes-base.respondToWebhook', 1.1, [960, statsY], {
+		respondWith: 'firstIncomingItem',
+		options: {},
+	});
+	b.connect('Stats Webhook', 'Read Stats Row');
+	b.connect('Read Stats Row', 'Exotel Pacing: Load Stats State');
+	b.connect('Exotel Pacing: Load Stats State', 'Exotel Pacing: Get Stats');
+	b.connect('Exotel Pacing: Get Stats', 'Respond with Stats');
+
+	const dashY = statsY + 300;
+	dashboardBranch(b, p.campaign, p.dashboardWebhookId, 0, dashY);
+	const byName = (name: string) => b.nodes.find((n) => n.name === name)!;
+	byName('Dashboard Webhook').parameters.path = p.dashboardPath;
+	const getDashboard = byName('Exotel Pacing: Get Dashboard');
+	getDashboard.parameters.dashboardActionUrl = `/webhook/${p.dashboardPath}-control`;
+	getDashboard.position = [720, dashY];
+	byName('Respond with Dashboard').position = [960, dashY];
+	readCampaignRow(b, 'Read Dashboard Row', p.campaign, [240, dashY]);
+	loadState(b, 'Exotel Pacing: Load Dashboard State', p.campaign, [480, dashY]);
+	b.connections['Dashboard Webhook'] = { main: [[]] };
+	b.connect('Dashboard Webhook', 'Read Dashboard Row');
+	b.connect('Read Dashboard Row', 'Exotel Pacing: Load Dashboard State');
+	b.connect('Exotel Pacing: Load Dashboard State', 'Exotel Pacing: Get Dashboard');
+
+	const controlY = dashY + 300;
+	controlBranch(b, p.campaign, p.secret, p.controlWebhookId, 0, controlY);
+	byName('Dashboard Control Webhook').parameters.path = `${p.dashboardPath}-control`;
+	queueControl(b, p.campaign, controlY, null);
+}
+
+/** Example 4, and with `queue` example 5: the same loop for n8n queue mode (example 3's tick lock and tables). */
+export function buildDataTableCampaign(o: { queue?: boolean } = {}): Json {
+	const b = new Builder(o.queue ? 'data-table-queue' : 'data-table');
 	const exotel = { exotelApi: { id: 'EXOTEL_CREDENTIAL_ID', name: 'Exotel account' } };
-	tickPath(b, exotel);
+	tickPath(b, exotel, o.queue);
+	if (o.queue) return queueCampaign(b);
 	realTimeReadPaths(b, DATA_TABLE_PLACEHOLDERS, 1320);
 	b.sticky('Note: Start Here', [-500, -260], 420, 2060, setupNote(), 4);
-	b.sticky('Note: Read', [-40, 0], 700, 780, READ_NOTE);
+	b.sticky('Note: Read', [-40, -60], 700, 860, READ_NOTE);
 	b.sticky('Note: Release', [1180, 120], 540, 660, RELEASE_NOTE);
-	b.sticky('Note: Not Now', [1360, 800], 700, 420, NOT_NOW_NOTE);
+	b.sticky('Note: Not Now', [1360, 800], 700, 460, NOT_NOW_NOTE);
 	b.sticky(
 		'Note: Dashboard',
 		[760, 1540],
@@ -279,6 +384,58 @@ export function buildDataTableCampaign(): Json {
 		meta: { templateCredsSetupCompleted: false },
 	};
 }
+
+function queueCampaign(b: Builder): Json {
+	const p = DATA_TABLE_QUEUE_PLACEHOLDERS;
+	queueReadPaths(b, 1560);
+	b.sticky('Note: Start Here', [-1160, -260], 440, 2460, queueSetupNote(), 4);
+	b.sticky('Note: Queue Mode', [-700, -440], 600, 300, queueModeNote());
+	b.sticky('Note: Read', [180, -80], 500, 880, READ_NOTE);
+	b.sticky('Note: Release', [1180, 120], 540, 660, RELEASE_NOTE);
+	b.sticky('Note: Not Now', [1360, 800], 700, 460, NOT_NOW_NOTE);
+	b.sticky(
+		'Note: Dashboard',
+		[1200, 2100],
+		760,
+		360,
+		DASHBOARD_NOTE(p.n8nUrl).replace(`/webhook/${DASHBOARD_PATH}`, `/webhook/${p.dashboardPath}`),
+	);
+	return {
+		name: 'Exotel voice campaign (long list, n8n Data table, queue mode)',
+		nodes: b.nodes,
+		connections: b.connections,
+		settings: {
+			executionOrder: 'v1',
+			timezone: 'Asia/Kolkata',
+			executionTimeout: QUEUE_TICK_TIMEOUT_SECONDS,
+		},
+		pinData: {},
+		meta: { templateCredsSetupCompleted: false },
+	};
+}
+
+/** A function: examples.ts imports this file while it is itself being loaded. */
+const queueModeNote = () => `### Queue mode: one tick at a time
+n8n runs this workflow on whichever worker is free. **Take Tick Lock** lets one tick at a time change the campaign (a conditional update of its row in *${QUEUE_TABLES.lock}*: the database decides); *Give Tick Lock Back* frees it. Status callbacks only add a row to *${QUEUE_TABLES.callbacks}*; the tick takes them, counts them, and deletes them once the campaign is saved. A worker's runs get no static data, so the campaign lives in the lock row: *Load State* reads it, *Save State* writes it back with the lock.`;
+
+const queueSetupNote = () => `## Exotel voice campaign for long lists in n8n queue mode
+
+Example 4 (contacts in an n8n **Data table**, each tick reading only the rows it needs) for n8n in queue mode: a main process, workers and webhook processors sharing Redis and PostgreSQL (README, "Running at scale").
+
+### Fill in before you activate
+1. **Data tables** (Overview → Data tables → Create): \`${DATA_TABLE_QUEUE_PLACEHOLDERS.table}\` with the columns ${contactTableColumns()
+	.map((c) => `${c.name} (${c.type})`)
+	.join(
+		', ',
+	)}, your list imported as CSV with **name** and **phone** filled; \`${QUEUE_TABLES.lock}\` with ${QUEUE_TABLES.lockColumns.map((c) => `${c.name} (${c.type})`).join(', ')} and one row: campaign = ${DATA_TABLE_QUEUE_PLACEHOLDERS.campaign}, lockedUntil = 0; \`${QUEUE_TABLES.callbacks}\` with ${QUEUE_TABLES.callbackColumns.map((c) => `${c.name} (${c.type})`).join(', ')}. Beyond about 20,000 contacts pick the contact table from the list in each of its nodes (by name, n8n looks it up again for every row it updates).
+2. **Exotel credential** (every Exotel node).
+3. **Exotel Status Trigger → Secret**: a random string of 16+ letters and digits (\`openssl rand -hex 24\`); **Exotel Pacing: Check Pause / Resume → Secret** for the dashboard.
+4. **Exotel Connect Call**: your call flow's App ID, and **Status Callback URL** = the *Exotel Status Trigger*'s *Production URL* + \`?secret=\` + the same secret.
+5. **Exotel Caller ID Selector → Fallback Caller ID**: one of your ExoPhones.
+6. **Exotel Pacing: Release → Pacing Settings**: calling window, attempts, retry gaps; *Queue Mode (Several Workers)* stays on. *Tick Interval* = the schedule (30 s).
+7. Activate. Stats: GET the Stats Webhook; dashboard: ${DATA_TABLE_QUEUE_PLACEHOLDERS.n8nUrl}/webhook/${DATA_TABLE_QUEUE_PLACEHOLDERS.dashboardPath}.
+
+Do not edit **checkAt** (when the workflow reads the row next: empty = new, 1 = next tick, a time in ms, 9999999999999 = finished) nor the lock row.`;
 
 const setupNote = () => `## Exotel voice campaign for long lists (n8n Data table)
 

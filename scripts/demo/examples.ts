@@ -71,7 +71,7 @@ export const QUEUE_TABLES = {
  * lock may pass on. Shorter than example 2's 240 s because a worker killed while holding the lock stops the campaign
  * for this long; ticks take seconds (README "Running at scale"). The lock is given back at the end of the tick.
  */
-const QUEUE_TICK_TIMEOUT_SECONDS = 120;
+export const QUEUE_TICK_TIMEOUT_SECONDS = 120;
 const LOCK_MS = QUEUE_TICK_TIMEOUT_SECONDS * 1000;
 
 /** Production path of the dashboard webhook in both examples: open <n8n>/webhook/campaign-dashboard. */
@@ -394,7 +394,7 @@ function lockRowUpdate(
  * statement, so of two ticks starting together (on two workers) exactly one gets the row back and goes on; the
  * other gets no row and its branch ends there.
  */
-function takeTickLock(
+export function takeTickLock(
 	b: Builder,
 	campaign: string,
 	pos: [number, number],
@@ -417,7 +417,7 @@ function takeTickLock(
  * Saves the campaign into the lock row and gives the lock back (only this execution's), in one update: the next tick
  * that takes the lock gets this state with it.
  */
-function giveTickLockBack(
+export function giveTickLockBack(
 	b: Builder,
 	campaign: string,
 	pos: [number, number],
@@ -435,7 +435,12 @@ function giveTickLockBack(
 }
 
 /** Load State: the campaign saved in the lock row, into this execution (n8n gives a worker's runs no static data). */
-function loadState(b: Builder, name: string, campaign: string, pos: [number, number]): string {
+export function loadState(
+	b: Builder,
+	name: string,
+	campaign: string,
+	pos: [number, number],
+): string {
 	return b.add(name, `${PKG}.exotelPacingController`, 1, pos, {
 		operation: 'loadState',
 		campaign,
@@ -444,7 +449,7 @@ function loadState(b: Builder, name: string, campaign: string, pos: [number, num
 }
 
 /** Reading only (stats, dashboard): the campaign's row of the lock table, without taking the lock. */
-function readCampaignRow(
+export function readCampaignRow(
 	b: Builder,
 	name: string,
 	campaign: string,
@@ -801,7 +806,7 @@ function localCallbackPath(
  * Example 3's callback path: the callback becomes a row of the callback table, nothing else. A worker that counted
  * it into the campaign itself would save the campaign while a tick on another worker changes it (last writer wins).
  */
-function queueCallbackPath(b: Builder, campaign: string, pos: [number, number]): void {
+export function queueCallbackPath(b: Builder, campaign: string, pos: [number, number]): void {
 	b.add('Queue Callback', DATA_TABLE, DATA_TABLE_VERSION, pos, {
 		resource: 'row',
 		operation: 'insert',
@@ -818,10 +823,26 @@ function queueCallbackPath(b: Builder, campaign: string, pos: [number, number]):
  * are the callbacks it counted deleted. A tick killed on the way (its worker lost) deletes nothing: the next tick
  * takes the same rows again, and counting is idempotent per CallSid, so no callback is lost or counted twice.
  * n8n's v1 execution order runs a node's branches one after another, top to bottom on the canvas, so the positions
- * here are the order.
+ * here are the order: callbacks above the hub's other branches, Save State below them (example 5 hangs them on Load
+ * State, with real time).
  */
-function queueTickBranches(b: Builder, campaign: string, currentTime: string): void {
-	b.add('Take Callbacks', DATA_TABLE, DATA_TABLE_VERSION, [440, -200], {
+/** Where queueTickBranches puts its nodes: the callbacks' row at takeY, Save State's at saveY, from x rightwards. */
+export interface QueueTickLayout {
+	x: number;
+	takeY: number;
+	saveY: number;
+	deleteY: number;
+}
+
+export function queueTickBranches(
+	b: Builder,
+	campaign: string,
+	currentTime: string | undefined,
+	hub = 'Simulator Clock',
+	at: QueueTickLayout = { x: 440, takeY: -200, saveY: 620, deleteY: 580 },
+): void {
+	const { x, takeY, saveY, deleteY } = at;
+	b.add('Take Callbacks', DATA_TABLE, DATA_TABLE_VERSION, [x, takeY], {
 		resource: 'row',
 		operation: 'update',
 		dataTableId: tableByName(QUEUE_TABLES.callbacks),
@@ -830,26 +851,26 @@ function queueTickBranches(b: Builder, campaign: string, currentTime: string): v
 		columns: columnValues({ taken: '={{ $execution.id }}' }),
 		options: {},
 	});
-	b.add('Read Callback', 'n8n-nodes-base.set', 3.4, [660, -200], {
+	b.add('Read Callback', 'n8n-nodes-base.set', 3.4, [x + 220, takeY], {
 		mode: 'raw',
 		jsonOutput: '={{ $json.event }}',
 		options: {},
 	});
-	b.add('Exotel Pacing: Record Callbacks', `${PKG}.exotelPacingController`, 1, [880, -200], {
+	b.add('Exotel Pacing: Record Callbacks', `${PKG}.exotelPacingController`, 1, [x + 440, takeY], {
 		operation: 'recordOutcome',
 		campaign,
-		options: { currentTime },
+		options: currentTime ? { currentTime } : {},
 	});
-	b.add('Exotel Pacing: Save State', `${PKG}.exotelPacingController`, 1, [440, 620], {
+	b.add('Exotel Pacing: Save State', `${PKG}.exotelPacingController`, 1, [x, saveY], {
 		operation: 'saveState',
 		campaign,
 	});
-	giveTickLockBack(b, campaign, [660, 620]);
+	giveTickLockBack(b, campaign, [x + 220, saveY]);
 	b.add(
 		'Delete Counted Callbacks',
 		DATA_TABLE,
 		DATA_TABLE_VERSION,
-		[880, 580],
+		[x + 440, deleteY],
 		{
 			resource: 'row',
 			operation: 'deleteRows',
@@ -865,10 +886,10 @@ function queueTickBranches(b: Builder, campaign: string, currentTime: string): v
 		},
 		{ executeOnce: true },
 	);
-	b.connect('Simulator Clock', 'Take Callbacks');
+	b.connect(hub, 'Take Callbacks');
 	b.connect('Take Callbacks', 'Read Callback');
 	b.connect('Read Callback', 'Exotel Pacing: Record Callbacks');
-	b.connect('Simulator Clock', 'Exotel Pacing: Save State');
+	b.connect(hub, 'Exotel Pacing: Save State');
 	b.connect('Exotel Pacing: Save State', 'Give Tick Lock Back');
 	b.connect('Give Tick Lock Back', 'Delete Counted Callbacks');
 }
@@ -878,9 +899,13 @@ function queueTickBranches(b: Builder, campaign: string, currentTime: string): v
  * the lock like a tick (for at most a minute), so a tick running on another worker cannot save over it; when a tick
  * holds the lock the person is asked to try again. A wrong secret is refused at once, whether a tick runs or not.
  */
-function queueControl(b: Builder, campaign: string): void {
+export function queueControl(
+	b: Builder,
+	campaign: string,
+	y = 1520,
+	clock: string | null = 'Control Clock',
+): void {
 	const byName = (name: string) => b.nodes.find((n) => n.name === name)!;
-	const y = 1520;
 	const check = 'Exotel Pacing: Check Pause / Resume';
 	const apply = byName('Exotel Pacing: Dashboard Control');
 	byName('Dashboard Control Webhook').position = [-440, y];
@@ -915,7 +940,13 @@ function queueControl(b: Builder, campaign: string): void {
 		filterParams('={{ $json.holder === $execution.id }}'),
 	);
 	loadState(b, 'Exotel Pacing: Load Control State', campaign, [660, y]);
-	byName('Control Clock').position = [880, y];
+	if (clock) byName(clock).position = [880, y];
+	else {
+		// after Load State, $json is the campaign: the form comes from the webhook's item
+		const form = "$('Dashboard Control Webhook').item.json.body";
+		apply.parameters.givenSecret = `={{ ${form}.secret }}`;
+		apply.parameters.controlAction = `={{ ${form}.action }}`;
+	}
 	apply.position = [1100, y];
 	b.add('Exotel Pacing: Save Control State', `${PKG}.exotelPacingController`, 1, [1320, y], {
 		operation: 'saveState',
@@ -941,7 +972,7 @@ function queueControl(b: Builder, campaign: string): void {
 	b.connect('Take Control Lock', 'Got the Lock?');
 	b.connect('Got the Lock?', 'Exotel Pacing: Load Control State', 0);
 	b.connect('Got the Lock?', 'Respond Busy', 1);
-	b.connect('Exotel Pacing: Load Control State', 'Control Clock');
+	b.connect('Exotel Pacing: Load Control State', clock ?? 'Exotel Pacing: Dashboard Control');
 	b.connect('Exotel Pacing: Dashboard Control', 'Exotel Pacing: Save Control State');
 	b.connect('Exotel Pacing: Save Control State', 'Give Control Lock Back');
 	b.connect('Give Control Lock Back', 'Respond to Dashboard Control');
@@ -992,7 +1023,11 @@ export interface RealTimeCampaign {
 export function realTimeDialPath(
 	b: Builder,
 	exotel: Json,
-	p: RealTimeCampaign & { scheduleSeconds: number },
+	p: RealTimeCampaign & {
+		scheduleSeconds: number;
+		/** Queue mode (example 5): callbacks go to the Exotel Status Trigger, calls spread over half the interval. */
+		queue?: boolean;
+	},
 ): void {
 	b.add(
 		'Exotel Caller ID Selector',
@@ -1019,13 +1054,14 @@ export function realTimeDialPath(
 			flow: p.flow,
 			from: '={{ $json.phoneNumber }}',
 			callerId: '={{ $json.callerId }}',
-			statusCallback: statusCallbackUrl(p.n8nUrl, p.statusWebhookId, p.secret),
+			statusCallback: statusCallbackUrl(p.n8nUrl, p.statusWebhookId, p.secret, p.queue),
 			statusCallbackEvents: ['terminal'],
 			statusCallbackContentType: 'application/json',
 			customField: '',
 			callSettings: CONNECT_CALL_SETTINGS,
 			options: {
-				spreadOverSeconds: p.scheduleSeconds - 10,
+				// queue mode: a tick that finds the lock taken ends, so ticks end within the interval (as example 3)
+				spreadOverSeconds: p.queue ? Math.floor(p.scheduleSeconds / 2) : p.scheduleSeconds - 10,
 				maxRequestsPerMinute: CAMPAIGN_RATE_CAP,
 			},
 		},
@@ -1314,6 +1350,7 @@ export function writeExamples(dir = join(__dirname, '..', '..', 'examples')): st
 		['02-local-campaign.json', buildLocalCampaign()],
 		['03-queue-mode-campaign.json', buildLocalCampaign({ queue: true })],
 		['04-data-table-campaign.json', buildDataTableCampaign()],
+		['05-data-table-queue-mode.json', buildDataTableCampaign({ queue: true })],
 	];
 	return files.map(([name, wf]) => {
 		const file = join(dir, name);

@@ -50,6 +50,7 @@ import { queueFull } from './scenarios/queueFull';
 import { queueIntake } from './scenarios/queueIntake';
 import { largeList } from './scenarios/largeList';
 import { largeDataTable } from './scenarios/largeDataTable';
+import { dataTableQueueCampaign, largeDataTableQueue } from './scenarios/dataTableQueue';
 
 /**
  * A scenario runs on the suite's n8n (`run`), or starts its own stack (`standalone`, e.g. queue mode): the suite's
@@ -111,6 +112,18 @@ const SCENARIOS: Scenario[] = [
 		key: 'queue-full',
 		name: 'queue mode: full campaign (example 3), 2 workers, one SIGKILLed midway',
 		standalone: queueFull,
+		optIn: true,
+	},
+	{
+		key: 'datatable-queue',
+		name: 'queue mode: Data table campaign (example 5), 2 workers',
+		standalone: dataTableQueueCampaign,
+		optIn: true,
+	},
+	{
+		key: 'large-dt-queue',
+		name: 'queue mode: large lists (example 5, 10k and 100k contacts)',
+		standalone: largeDataTableQueue,
 		optIn: true,
 	},
 	// Last: it kills n8n.

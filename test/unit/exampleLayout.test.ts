@@ -1,7 +1,13 @@
 /** Both example canvases read left to right without clutter (scripts/demo/canvasLayout.ts states the rules). */
 import { readFileSync } from 'node:fs';
 
-import { EXAMPLE_LOCAL, EXAMPLE_QUEUE, EXAMPLE_SHEETS } from '../../scripts/demo/campaign';
+import {
+	EXAMPLE_DATA_TABLE,
+	EXAMPLE_DATA_TABLE_QUEUE,
+	EXAMPLE_LOCAL,
+	EXAMPLE_QUEUE,
+	EXAMPLE_SHEETS,
+} from '../../scripts/demo/campaign';
 import { layoutProblems, noteTextBox } from '../../scripts/demo/canvasLayout';
 
 describe('example canvases', () => {
@@ -9,6 +15,8 @@ describe('example canvases', () => {
 		['example 1 (Google Sheets)', EXAMPLE_SHEETS],
 		['example 2 (local simulator)', EXAMPLE_LOCAL],
 		['example 3 (queue mode)', EXAMPLE_QUEUE],
+		['example 4 (Data table, long lists)', EXAMPLE_DATA_TABLE],
+		['example 5 (Data table, queue mode)', EXAMPLE_DATA_TABLE_QUEUE],
 	])('%s: no note under a node, groups left to right, no long or crossing edge', (_label, file) => {
 		expect(layoutProblems(JSON.parse(readFileSync(file, 'utf8')))).toEqual([]);
 	});

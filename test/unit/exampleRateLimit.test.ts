@@ -6,7 +6,13 @@
  */
 import { readFileSync } from 'node:fs';
 
-import { EXAMPLE_LOCAL, EXAMPLE_QUEUE, EXAMPLE_SHEETS } from '../../scripts/demo/campaign';
+import {
+	EXAMPLE_DATA_TABLE,
+	EXAMPLE_DATA_TABLE_QUEUE,
+	EXAMPLE_LOCAL,
+	EXAMPLE_QUEUE,
+	EXAMPLE_SHEETS,
+} from '../../scripts/demo/campaign';
 
 interface Node {
 	name: string;
@@ -25,6 +31,8 @@ describe.each([
 	['example 1 (Google Sheets)', EXAMPLE_SHEETS],
 	['example 2 (local simulator)', EXAMPLE_LOCAL],
 	['example 3 (queue mode)', EXAMPLE_QUEUE],
+	['example 4 (Data table, long lists)', EXAMPLE_DATA_TABLE],
+	['example 5 (Data table, queue mode)', EXAMPLE_DATA_TABLE_QUEUE],
 ])('%s: Connect Call takes its per-minute limit from Release', (_label, file) => {
 	const nodes = (JSON.parse(readFileSync(file, 'utf8')) as { nodes: Node[] }).nodes;
 	const connects = nodes.filter((n) => n.type.endsWith('.exotelConnectCall'));

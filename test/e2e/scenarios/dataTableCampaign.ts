@@ -21,6 +21,7 @@ import {
 } from '../../../scripts/demo/dataTableExample';
 import {
 	createSimCredential,
+	prepareQueueTables,
 	startCampaignSimulator,
 	waitForCampaign,
 	ZONE,
@@ -62,7 +63,25 @@ export async function createContactTable(
 }
 
 export async function dataTableCampaign(ctx: E2eContext, checks: Checks): Promise<void> {
+	await runDataTableCampaign(ctx, checks);
+}
+
+/** How the campaign runs: example 4 on the suite's n8n, or example 5 in queue mode (dataTableQueue.ts). */
+export interface DataTableCampaignMode {
+	/** Example 5: the lock and callback tables are created first, as its note says. */
+	queue?: boolean;
+	/** Base URL the simulator sends status callbacks to (queue mode: the webhook processor's); default n8n's. */
+	callbackBaseUrl?: string;
+}
+
+export async function runDataTableCampaign(
+	ctx: E2eContext,
+	checks: Checks,
+	mode: DataTableCampaignMode = {},
+): Promise<void> {
 	const { n8n, log } = ctx;
+	const example = mode.queue ? 'example 5' : 'example 4';
+	const campaign = mode.queue ? 'e2e-data-table-queue' : 'e2e-data-table';
 	if (n8n.major < 2) {
 		log(
 			`  data table: run on n8n 2.x only (on ${n8n.version} the Data table Get ignores Order By: rows due come in table order)`,
@@ -88,19 +107,21 @@ export async function dataTableCampaign(ctx: E2eContext, checks: Checks): Promis
 		contacts.map((c) => ({ name: c.name, phone: c.phone })),
 	);
 	const exotelCredentialId = await createSimCredential(n8n, sim);
+	if (mode.queue) await prepareQueueTables(n8n, campaign);
 	const wf = dataTableWorkflow({
 		table,
 		exotelCredentialId,
-		n8nUrl: n8n.url.replace(/\/+$/, ''),
+		n8nUrl: (mode.callbackBaseUrl ?? n8n.url).replace(/\/+$/, ''),
 		secret: SECRET,
-		campaign: 'e2e-data-table',
+		campaign,
 		flow: '234567',
 		fallbackCallerId: '01140000001',
 		statusWebhookId: randomUUID(),
 		statsWebhookId: randomUUID(),
-		statsPath: 'e2e-data-table-stats',
-		name: 'E2E Data table campaign (example 4)',
+		statsPath: `${campaign}-stats`,
+		name: `E2E Data table campaign (${example})`,
 		settings: DATA_TABLE_RUN.settings,
+		...(mode.queue ? { queue: true } : {}),
 	});
 	const started = Date.now();
 	// the simulator's clock runs with the real one from here, as example 4 paces on real time
@@ -111,10 +132,10 @@ export async function dataTableCampaign(ctx: E2eContext, checks: Checks): Promis
 	const d: Deployed = {
 		workflowId: created.id,
 		workflow: wf,
-		campaign: 'e2e-data-table',
+		campaign,
 		sheet: table,
 		statusPath: paths.status,
-		statsPath: 'e2e-data-table-stats',
+		statsPath: `${campaign}-stats`,
 		dashboardPath: paths.dashboard ?? '',
 		controlPath: paths.control ?? '',
 		credentialId: exotelCredentialId,
@@ -125,7 +146,7 @@ export async function dataTableCampaign(ctx: E2eContext, checks: Checks): Promis
 	const end = await waitForCampaign(n8n, sim, d, {
 		timeoutMs: DATA_TABLE_RUN.timeoutMs,
 		pollMs: 5000,
-		onProgress: progressLogger(log, '  data table'),
+		onProgress: progressLogger(log, `  data table (${example})`),
 	});
 	const campaignMs = Date.now() - started;
 	const settled = await settledProgress(n8n, sim, d);
@@ -134,13 +155,13 @@ export async function dataTableCampaign(ctx: E2eContext, checks: Checks): Promis
 	const overlap = await tickOverlap(n8n, d.workflowId);
 	const reads = await rowsReadPerTick(ctx, created.id);
 	log(
-		`  data table: ${sim.ledger.calls.length} calls in ${Math.round(campaignMs / 1000)} s; ${overlap.ticks} ticks, ${overlap.overlapping} overlapping; tick median ${overlap.medianSeconds} s, max ${overlap.maxSeconds} s`,
+		`  data table (${example}): ${sim.ledger.calls.length} calls in ${Math.round(campaignMs / 1000)} s; ${overlap.ticks} ticks, ${overlap.overlapping} overlapping; tick median ${overlap.medianSeconds} s, max ${overlap.maxSeconds} s`,
 	);
 	log(
-		`  data table: rows read per tick (last ${reads.ticks} ticks): median ${reads.median}, max ${reads.max} [pages ${DATA_TABLE_PAGES.written} + ${DATA_TABLE_PAGES.fresh} + ${DATA_TABLE_PAGES.due}]`,
+		`  data table (${example}): rows read per tick (last ${reads.ticks} ticks): median ${reads.median}, max ${reads.max} [pages ${DATA_TABLE_PAGES.written} + ${DATA_TABLE_PAGES.fresh} + ${DATA_TABLE_PAGES.due}]`,
 	);
 	checkRealTimeCampaign(log, checks, {
-		label: 'example 4',
+		label: example,
 		sim,
 		d,
 		end,
@@ -151,7 +172,7 @@ export async function dataTableCampaign(ctx: E2eContext, checks: Checks): Promis
 	});
 	const pageSum = DATA_TABLE_PAGES.written + DATA_TABLE_PAGES.fresh + DATA_TABLE_PAGES.due;
 	checks.check(
-		`example 4: each tick read at most ${pageSum} rows (three pages), finished rows never again`,
+		`${example}: each tick read at most ${pageSum} rows (three pages), finished rows never again`,
 		reads.ticks > 0 && reads.max <= pageSum + READ_NODES.length,
 		`max ${reads.max} rows in a tick over the last ${reads.ticks} ticks`,
 		reads,

@@ -1,11 +1,12 @@
 /**
  * The example workflows import cleanly into n8n (1.123 and 2.x) through the public API, and every node type is known.
- * Examples 3 and 4 use the Data table node's version 1, which both lines have.
+ * Examples 3, 4 and 5 use the Data table node's version 1, which both lines have.
  */
 import { readFileSync } from 'node:fs';
 
 import {
 	EXAMPLE_DATA_TABLE,
+	EXAMPLE_DATA_TABLE_QUEUE,
 	EXAMPLE_LOCAL,
 	EXAMPLE_QUEUE,
 	EXAMPLE_SHEETS,
@@ -19,6 +20,7 @@ export async function examplesImport(ctx: E2eContext, checks: Checks): Promise<v
 		['example 2 (local simulator)', EXAMPLE_LOCAL],
 		['example 3 (queue mode)', EXAMPLE_QUEUE],
 		['example 4 (Data table, long lists)', EXAMPLE_DATA_TABLE],
+		['example 5 (Data table, queue mode)', EXAMPLE_DATA_TABLE_QUEUE],
 	] as const) {
 		const wf = JSON.parse(readFileSync(file, 'utf8'));
 		let message = '';

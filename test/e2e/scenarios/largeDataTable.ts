@@ -14,12 +14,17 @@ import { CHECK_NEVER } from '../../../nodes/core/pacing';
 import { istIso } from '../../../nodes/core/time';
 import { dataTableWorkflow, makeContacts } from '../../../scripts/demo/campaign';
 import { DATA_TABLE_PLACEHOLDERS } from '../../../scripts/demo/dataTableExample';
-import { startCampaignSimulator, useTableIds, ZONE } from '../../../scripts/demo/run';
+import {
+	prepareQueueTables,
+	startCampaignSimulator,
+	useTableIds,
+	ZONE,
+} from '../../../scripts/demo/run';
 import { numberMetadata, type RunningSimulator } from '../../../simulator';
 import type { Checks } from '../lib/runner';
 import type { E2eContext } from '../lib/context';
 import { createContactTable, DATA_TABLE_RUN } from './dataTableCampaign';
-import { LARGE, measuredCampaign, measureTicks } from './largeList';
+import { LARGE, measuredCampaign, measureTicks, type QueueMeasurement } from './largeList';
 
 const HOUR = 3600_000;
 
@@ -43,13 +48,21 @@ const TABLE_REFERENCES = (process.env.E2E_LARGE_DT_TABLE ?? 'list,name').split('
 	'list' | 'name'
 >;
 
-async function measureSize(
+/** Example 5 in queue mode (dataTableQueue.ts): its tables, where callbacks go, what is measured. */
+export interface LargeQueueMode extends QueueMeasurement {
+	/** Base URL the simulator sends status callbacks to (the webhook processor's). */
+	callbackBaseUrl: string;
+}
+
+export async function measureSize(
 	ctx: E2eContext,
 	checks: Checks,
 	size: number,
 	reference: 'list' | 'name',
+	queue?: LargeQueueMode,
 ): Promise<void> {
-	const label = `example 4, ${size.toLocaleString('en-US')} contacts, table ${reference === 'list' ? 'picked from the list' : 'by name'}`;
+	const example = queue ? 'example 5 (queue mode)' : 'example 4';
+	const label = `${example}, ${size.toLocaleString('en-US')} contacts, table ${reference === 'list' ? 'picked from the list' : 'by name'}`;
 	const sim = await startCampaignSimulator({
 		seed: 61,
 		factor: 1,
@@ -57,7 +70,7 @@ async function measureSize(
 		circles: DATA_TABLE_RUN.circles,
 	});
 	ctx.shared.simulators.push(sim);
-	const campaign = `e2e-large-dt-${size}-${reference}`;
+	const campaign = `e2e-large-dt-${queue ? 'queue-' : ''}${size}-${reference}`;
 	const table = `${DATA_TABLE_PLACEHOLDERS.table}_${randomUUID().slice(0, 8)}`;
 	const rows = steadyStateRows(sim, size, Date.now());
 	const t0 = Date.now();
@@ -71,13 +84,16 @@ async function measureSize(
 	ctx.log(
 		`  large-dt: ${label}: table filled in ${Math.round((Date.now() - t0) / 1000)} s (1% new, 5% due, 20% final, the rest waiting)`,
 	);
+	const queueTables = queue ? await prepareQueueTables(ctx.n8n, campaign) : {};
+	const measured = await measuredCampaign(ctx, sim, campaign);
 	const wf = dataTableWorkflow({
 		table,
-		...(await measuredCampaign(ctx, sim, campaign)),
+		...measured,
+		...(queue ? { n8nUrl: queue.callbackBaseUrl.replace(/\/+$/, ''), queue: true } : {}),
 		settings: DATA_TABLE_RUN.settings,
 	});
-	if (reference === 'list') useTableIds(wf, { [table]: tableId });
-	await measureTicks(ctx, checks, label, wf);
+	if (reference === 'list') useTableIds(wf, { [table]: tableId, ...queueTables });
+	await measureTicks(ctx, checks, label, wf, queue);
 }
 
 /** Rows of a campaign under way (values from the simulator's own number model). */

@@ -145,20 +145,33 @@ export async function measuredCampaign(ctx: E2eContext, sim: RunningSimulator, c
 	};
 }
 
+/** Queue mode (largeDataTableQueue.ts): every n8n process measured, and only the ticks that took the lock. */
+export interface QueueMeasurement {
+	/** n8n's processes (main, workers): the peak of the largest is reported. */
+	processes: N8nInstance[];
+	/** Of these executions, the ones that ran the campaign (took the tick lock). */
+	ranCampaign: (ids: string[]) => Promise<Set<string>>;
+}
+
 export async function measureTicks(
 	ctx: E2eContext,
 	checks: Checks,
 	label: string,
 	wf: Json,
+	queue?: QueueMeasurement,
 ): Promise<void> {
 	const { n8n } = ctx;
-	const memory = sampleMemory(n8n);
+	const memory = sampleMemory(queue?.processes ?? [n8n]);
 	const created = await n8n.client.importWorkflow(wf);
 	const started = Date.now();
 	let ticks: TickRecord[] = [];
 	while (Date.now() - started < LARGE.timeoutMs) {
 		await new Promise((r) => setTimeout(r, 5000));
 		ticks = await finishedTicks(n8n, created.id);
+		if (queue) {
+			const ran = await queue.ranCampaign(ticks.map((t) => t.id));
+			ticks = ticks.filter((t) => ran.has(t.id));
+		}
 		if (ticks.length >= LARGE.ticks + 1) break;
 	}
 	await n8n.client.deactivateWorkflow(created.id);
@@ -202,7 +215,7 @@ async function measureWithoutSaving(
 	const label = `${size.toLocaleString('en-US')} contacts, successful executions not saved`;
 	const { wf } = await largeListWorkflow(ctx, google, size, `e2e-large-nosave-${size}`, 1);
 	wf.settings = { ...wf.settings, saveDataSuccessExecution: 'none' };
-	const memory = sampleMemory(n8n);
+	const memory = sampleMemory([n8n]);
 	const created = await n8n.client.importWorkflow(wf);
 	const ticks = () =>
 		Number(
@@ -260,26 +273,30 @@ async function finishedTicks(n8n: N8nInstance, workflowId: string): Promise<Tick
 		.map(({ id, seconds, status }) => ({ id, seconds, status }));
 }
 
-/** Resident memory of n8n's process group (n8n and its task runner), sampled every second; stop() gives the peak in MB. */
-function sampleMemory(n8n: N8nInstance): { stop: () => number } {
+/**
+ * Resident memory of each n8n process group (n8n and its task runner), sampled every second; stop() gives the peak
+ * of the largest group in MB (in queue mode each of main and the workers is one group).
+ */
+function sampleMemory(instances: N8nInstance[]): { stop: () => number } {
 	let peakKb = 0;
 	const sample = () => {
-		if (!n8n.pid) return;
-		let kb = 0;
+		const kbByGroup = new Map<number, number>();
+		for (const n8n of instances) if (n8n.pid) kbByGroup.set(n8n.pid, 0);
 		for (const entry of readdirSync('/proc')) {
 			if (!/^\d+$/.test(entry)) continue;
 			try {
 				const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
 				// fields after the command's closing parenthesis: state ppid pgrp ...
 				const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-				if (pgrp !== n8n.pid) continue;
+				const kb = kbByGroup.get(pgrp);
+				if (kb === undefined) continue;
 				const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${entry}/status`, 'utf8'));
-				kb += rss ? Number(rss[1]) : 0;
+				kbByGroup.set(pgrp, kb + (rss ? Number(rss[1]) : 0));
 			} catch {
 				// the process ended between listing and reading
 			}
 		}
-		peakKb = Math.max(peakKb, kb);
+		peakKb = Math.max(peakKb, ...kbByGroup.values());
 	};
 	sample();
 	const timer = setInterval(sample, 1000);
@@ -377,7 +394,7 @@ function reportSize(
 			`wall ${secs.map((s) => s.toFixed(1)).join(' / ')} s; work (nodes without ${SPREADING_NODE}) ${m.workMs.map((ms) => (ms / 1000).toFixed(1)).join(' / ')} s; ` +
 			`n8n memory peak ${m.peakMb} MB; ` +
 			`execution data per tick ${bytes.map((b) => `${(b / 1024).toFixed(0)} KB`).join(' / ')} (${bytesKind}); ` +
-			`per node (median): ${nodeTimes}`,
+			`per node (median): ${nodeTimes}; Release ${Math.round(release)} ms vs ${REFERENCE_NODE} ${Math.round(reference)} ms (×${ratio.toFixed(1)})`,
 	);
 	const details = {
 		ticks: m.ticks,

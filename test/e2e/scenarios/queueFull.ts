@@ -154,7 +154,7 @@ async function restartKilled(stack: QueueStack, log: Logger, t0: number): Promis
  * PostgreSQL) and ticks that ended at the lock; whether two holders' times with the lock (node timings, public API)
  * ever overlapped; callbacks left queued.
  */
-async function lockFigures(stack: QueueStack, log: Logger, checks: Checks): Promise<void> {
+export async function lockFigures(stack: QueueStack, log: Logger, checks: Checks): Promise<void> {
 	const pg = stack.postgres;
 	if (!pg) throw new Error('queue stack without PostgreSQL');
 	const rows = await pg.query(
