@@ -176,7 +176,15 @@ export async function lockFigures(stack: QueueStack, log: Logger, checks: Checks
 	// Each holder's time with the lock, from its own node timings: Take Tick Lock's start to Give Tick Lock Back's
 	// end. A tick whose worker was killed before it gave the lock back held it until example 3's timeout ran out.
 	const lockMs = 120_000;
-	const sections: Array<{ from: number; to: number; killed: boolean }> = [];
+	// from/to: Take Tick Lock's start, Give Tick Lock Back's end; tookBy/givingFrom: Take's end, Give's start. The lock
+	// changed hands inside those two node runs, at an instant their timings cannot place more exactly.
+	const sections: Array<{
+		from: number;
+		tookBy: number;
+		givingFrom: number;
+		to: number;
+		killed: boolean;
+	}> = [];
 	for (const { id, status } of holderIds) {
 		const run = (await stack.main!.client.getExecution(id, true)).data?.resultData?.runData as
 			| Record<string, Array<{ startTime: number; executionTime?: number }>>
@@ -184,16 +192,26 @@ export async function lockFigures(stack: QueueStack, log: Logger, checks: Checks
 		const take = run?.['Take Tick Lock']?.[0];
 		if (!take) continue;
 		const give = run?.['Give Tick Lock Back']?.[0];
+		const givingFrom = give ? give.startTime : take.startTime + lockMs;
 		sections.push({
 			from: take.startTime,
-			to: give ? give.startTime + (give.executionTime ?? 0) : take.startTime + lockMs,
+			tookBy: take.startTime + (take.executionTime ?? 0),
+			givingFrom,
+			to: give ? give.startTime + (give.executionTime ?? 0) : givingFrom,
 			killed: !give || status === 'crashed',
 		});
 	}
 	sections.sort((a, b) => a.from - b.from);
+	// Two holders at once: the next tick had the lock (its Take ended) before this one began to give it back. A Take
+	// that ran while the previous Give was running got the row after it (the database orders the two updates): a
+	// hand-over, counted apart.
 	let overlapping = 0;
-	for (let k = 1; k < sections.length; k++)
-		if (sections[k].from < sections[k - 1].to) overlapping++;
+	const handOvers: number[] = [];
+	for (let k = 1; k < sections.length; k++) {
+		const [prev, next] = [sections[k - 1], sections[k]];
+		if (next.tookBy < prev.givingFrom) overlapping++;
+		else if (next.from < prev.to) handOvers.push(prev.to - next.from);
+	}
 	const durations = sections
 		.filter((t) => !t.killed)
 		.map((t) => t.to - t.from)
@@ -208,7 +226,7 @@ export async function lockFigures(stack: QueueStack, log: Logger, checks: Checks
 		: -1;
 	log(
 		`  queue: ${ticks.length} ticks, ${holders.length} ran the campaign (took the lock), ${ticks.length - holders.length} ended at the lock; ` +
-			`lock holders overlapping: ${overlapping}; their median length ${(median / 1000).toFixed(1)} s; ` +
+			`lock holders overlapping: ${overlapping}; hand-overs inside a Give Tick Lock Back: ${handOvers.length}${handOvers.length ? ` (${handOvers.join(', ')} ms before it ended)` : ''}; their median length ${(median / 1000).toFixed(1)} s; ` +
 			`lock holders killed before giving it back: ${killed}; ticks lost with the killed worker (error or unfinished): ${lost.length}; callbacks left queued: ${left}`,
 	);
 	checks.check(
@@ -220,6 +238,7 @@ export async function lockFigures(stack: QueueStack, log: Logger, checks: Checks
 			ticks: ticks.length,
 			holders: holders.length,
 			overlapping,
+			handOversMs: handOvers,
 			killedHolders: killed,
 			lostTicks: lost.map(([id, status]) => ({ id, status })),
 			medianTickMs: median,
