@@ -19,6 +19,7 @@ import {
 	condition,
 	controlBranch,
 	DASHBOARD_NOTE,
+	DASHBOARD_NOTE_QUEUE,
 	DASHBOARD_PATH,
 	dashboardBranch,
 	DATA_TABLE,
@@ -398,7 +399,7 @@ function queueCampaign(b: Builder): Json {
 		[1200, 2100],
 		760,
 		360,
-		DASHBOARD_NOTE(p.n8nUrl).replace(`/webhook/${DASHBOARD_PATH}`, `/webhook/${p.dashboardPath}`),
+		DASHBOARD_NOTE_QUEUE(p.n8nUrl, p.dashboardPath),
 	);
 	return {
 		name: 'Exotel voice campaign (long list, n8n Data table, queue mode)',
@@ -427,7 +428,7 @@ Example 4 (contacts in an n8n **Data table**, each tick reading only the rows it
 	.map((c) => `${c.name} (${c.type})`)
 	.join(
 		', ',
-	)}, your list imported as CSV with **name** and **phone** filled; \`${QUEUE_TABLES.lock}\` with ${QUEUE_TABLES.lockColumns.map((c) => `${c.name} (${c.type})`).join(', ')} and one row: campaign = ${DATA_TABLE_QUEUE_PLACEHOLDERS.campaign}, lockedUntil = 0; \`${QUEUE_TABLES.callbacks}\` with ${QUEUE_TABLES.callbackColumns.map((c) => `${c.name} (${c.type})`).join(', ')}. Beyond about 20,000 contacts pick the contact table from the list in each of its nodes (by name, n8n looks it up again for every row it updates).
+	)}, your list imported as CSV with **name** and **phone** filled; \`${QUEUE_TABLES.lock}\` with ${QUEUE_TABLES.lockColumns.map((c) => `${c.name} (${c.type})`).join(', ')} and one row: campaign = ${DATA_TABLE_QUEUE_PLACEHOLDERS.campaign}, lockedUntil = 0; \`${QUEUE_TABLES.callbacks}\` with ${QUEUE_TABLES.callbackColumns.map((c) => `${c.name} (${c.type})`).join(', ')}. On n8n 1.x pick each table in every Data table node (2.x finds them by name); beyond about 20,000 contacts pick the contact table from the list on 2.x too (by name, n8n looks it up again for every row it updates).
 2. **Exotel credential** (every Exotel node).
 3. **Exotel Status Trigger → Secret**: a random string of 16+ letters and digits (\`openssl rand -hex 24\`); **Exotel Pacing: Check Pause / Resume → Secret** for the dashboard.
 4. **Exotel Connect Call**: your call flow's App ID, and **Status Callback URL** = the *Exotel Status Trigger*'s *Production URL* + \`?secret=\` + the same secret.
@@ -435,7 +436,7 @@ Example 4 (contacts in an n8n **Data table**, each tick reading only the rows it
 6. **Exotel Pacing: Release → Pacing Settings**: calling window, attempts, retry gaps; *Queue Mode (Several Workers)* stays on. *Tick Interval* = the schedule (30 s).
 7. Activate. Stats: GET the Stats Webhook; dashboard: ${DATA_TABLE_QUEUE_PLACEHOLDERS.n8nUrl}/webhook/${DATA_TABLE_QUEUE_PLACEHOLDERS.dashboardPath}.
 
-Do not edit **checkAt** (when the workflow reads the row next: empty = new, 1 = next tick, a time in ms, 9999999999999 = finished) nor the lock row.`;
+Do not edit **checkAt** (when the workflow reads the row next: empty = new, 1 = next tick, a time in ms, 9999999999999 = finished) nor the lock row. To call a finished row again, set final to false and empty checkAt.`;
 
 const setupNote = () => `## Exotel voice campaign for long lists (n8n Data table)
 

@@ -470,8 +470,11 @@ export function readCampaignRow(
 const QUEUE_NOTE = `### Queue mode: one tick at a time
 n8n runs this workflow on whichever worker is free. **Take Tick Lock** lets one tick at a time change the campaign: it updates the campaign's row in the Data table *${QUEUE_TABLES.lock}* only if no other tick holds it (the database decides), and *Give Tick Lock Back* (last branch) frees it. Status callbacks only add a row to *${QUEUE_TABLES.callbacks}*; the tick marks them as its own (*Take Callbacks*), counts them, and deletes them once the campaign is saved (a tick lost with its worker leaves them for the next one). n8n starts a worker's runs without the workflow's static data, so the campaign itself is kept in the lock row: *Load State* reads it, *Save State* writes it back with the lock. Create both tables and the lock row first (README, "Running at scale").`;
 
-const DASHBOARD_NOTE_QUEUE = (n8nUrl: string) => `### Campaign dashboard
-Open **${n8nUrl}/webhook/${QUEUE_TABLES.dashboardPath}** in a browser: calls, outcomes, circles and their breakers, the last 60 minutes; it refreshes every 5 s. It reads the campaign from its row in *${QUEUE_TABLES.lock}*. **Pause / Resume** ask for the secret set in *Exotel Pacing: Check Pause / Resume* (a wrong one is refused at once) and take the tick lock for a moment (busy while a tick runs: try again).`;
+export const DASHBOARD_NOTE_QUEUE = (
+	n8nUrl: string,
+	dashboardPath: string = QUEUE_TABLES.dashboardPath,
+) => `### Campaign dashboard
+Open **${n8nUrl}/webhook/${dashboardPath}** in a browser: calls, outcomes, circles and their breakers, the last 60 minutes; it refreshes every 5 s. It reads the campaign from its row in *${QUEUE_TABLES.lock}*. **Pause / Resume** ask for the secret set in *Exotel Pacing: Check Pause / Resume* (a wrong one is refused at once) and take the tick lock for a moment (busy while a tick runs: try again).`;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Example 2: the simulator's contact sheet through HTTP Request nodes
