@@ -84,6 +84,10 @@ export async function measureSize(
 	ctx.log(
 		`  large-dt: ${label}: table filled in ${Math.round((Date.now() - t0) / 1000)} s (1% new, 5% due, 20% final, the rest waiting)`,
 	);
+	// The simulator's clock stands still until it is set going (scripts/demo/run.ts): before this line it did in
+	// this measurement, so calls never ended and every request fell in one simulated minute (its 200/min limit then
+	// refused the third placing tick's calls, and no callback came). Real time from here, as example 4 runs.
+	sim.clock.setFactor(1);
 	const queueTables = queue ? await prepareQueueTables(ctx.n8n, campaign) : {};
 	const measured = await measuredCampaign(ctx, sim, campaign);
 	const wf = dataTableWorkflow({
@@ -94,6 +98,17 @@ export async function measureSize(
 	});
 	if (reference === 'list') useTableIds(wf, { [table]: tableId, ...queueTables });
 	await measureTicks(ctx, checks, label, wf, queue);
+	const requests = sim.ledger.connectRequests;
+	const refused = requests.filter((r) => r.httpStatus === 429).length;
+	const starts = requests.map((r) => r.at).sort((x, y) => x - y);
+	let busiest = 0;
+	for (let i = 0, j = 0; i < starts.length; i++) {
+		while (starts[i] - starts[j] >= 60_000) j++;
+		busiest = Math.max(busiest, i - j + 1);
+	}
+	ctx.log(
+		`  large-dt: ${label}: ${requests.length} connect requests, ${refused} answered 429, busiest 60 s ${busiest}`,
+	);
 }
 
 /** Rows of a campaign under way (values from the simulator's own number model). */

@@ -113,6 +113,8 @@ async function largeListWorkflow(
 		...(await measuredCampaign(ctx, sim, campaign)),
 		settings: SHEETS.settings,
 	});
+	// the simulator's clock stands still until set going: real time, as example 1 runs (largeDataTable.ts)
+	sim.clock.setFactor(1);
 	return { wf, rows: rows.length };
 }
 
@@ -185,10 +187,25 @@ export async function measureTicks(
 	const perNode: Record<string, number[]> = {};
 	const workMs: number[] = [];
 	const apiBytes: number[] = [];
+	const calls: number[] = [];
+	// the nodes whose output weighs most in the largest tick's execution data (what to trim when it is over)
+	let heaviest = { bytes: 0, nodes: '' };
 	for (const t of withData) {
 		const e = await n8n.client.getExecution(t.id, true);
 		apiBytes.push(JSON.stringify(e.data ?? {}).length);
 		const runData = (e.data as Json)?.resultData?.runData ?? {};
+		calls.push(runData[SPREADING_NODE]?.[0]?.data?.main?.[0]?.length ?? 0);
+		const bytes = JSON.stringify(runData).length;
+		if (bytes > heaviest.bytes) {
+			const perNode = Object.entries(runData as Record<string, Json[]>)
+				.map(([name, runs]) => [name, JSON.stringify(runs).length] as const)
+				.sort((a, b) => b[1] - a[1])
+				.slice(0, 6);
+			heaviest = {
+				bytes,
+				nodes: perNode.map(([n, b]) => `${n} ${Math.round(b / 1024)} KB`).join(', '),
+			};
+		}
 		let work = 0;
 		for (const [name, runs] of Object.entries(runData as Record<string, Json[]>)) {
 			const ms = runs.reduce((sum, r) => sum + (Number(r.executionTime) || 0), 0);
@@ -197,6 +214,9 @@ export async function measureTicks(
 		}
 		workMs.push(work);
 	}
+	ctx.log(
+		`  large: ${label}: calls placed per tick ${calls.join(' / ')}; heaviest tick's run data ${Math.round(heaviest.bytes / 1024)} KB as JSON: ${heaviest.nodes}`,
+	);
 	reportSize(ctx, checks, label, { ticks, measured, peakMb, stored, apiBytes, perNode, workMs });
 }
 
