@@ -40,6 +40,7 @@ import {
 	loadState,
 	realTimeDialPath,
 	realTimeReadPaths,
+	statsBranch,
 	tableByName,
 	takeTickLock,
 	TICK_TIMEOUT_SECONDS,
@@ -309,29 +310,10 @@ function queueReadPaths(b: Builder, y: number): void {
 	);
 	queueCallbackPath(b, p.campaign, [240, y]);
 	const statsY = y + 300;
-	b.add(
-		'Stats Webhook',
-		'n8n-nodes-base.webhook',
-		2,
-		[0, statsY],
-		{ path: p.statsPath, responseMode: 'responseNode', options: {} },
-		{ webhookId: p.statsWebhookId },
-	);
-	readCampaignRow(b, 'Read Stats Row', p.campaign, [240, statsY]);
-	loadState(b, 'Exotel Pacing: Load Stats State', p.campaign, [480, statsY]);
-	b.add('Exotel Pacing: Get Stats', `${PKG}.exotelPacingController`, 1, [720, statsY], {
-		operation: 'getStats',
-		campaign: p.campaign,
-		options: {},
-	});
-	b.add('Respond with Stats', 'n8n-nodes-base.respondToWebhook', 1.1, [960, statsY], {
-		respondWith: 'firstIncomingItem',
-		options: {},
-	});
-	b.connect('Stats Webhook', 'Read Stats Row');
-	b.connect('Read Stats Row', 'Exotel Pacing: Load Stats State');
-	b.connect('Exotel Pacing: Load Stats State', 'Exotel Pacing: Get Stats');
-	b.connect('Exotel Pacing: Get Stats', 'Respond with Stats');
+	statsBranch(b, p, 0, statsY, [
+		(pos) => readCampaignRow(b, 'Read Stats Row', p.campaign, pos),
+		(pos) => loadState(b, 'Exotel Pacing: Load Stats State', p.campaign, pos),
+	]);
 
 	const dashY = statsY + 300;
 	dashboardBranch(b, p.campaign, p.dashboardWebhookId, 0, dashY);
@@ -372,15 +354,15 @@ export function buildDataTableCampaign(o: { queue?: boolean } = {}): Json {
 		500,
 		DASHBOARD_NOTE(DATA_TABLE_PLACEHOLDERS.n8nUrl),
 	);
+	return workflow(b, 'Exotel voice campaign (long list, n8n Data table)', TICK_TIMEOUT_SECONDS);
+}
+
+function workflow(b: Builder, name: string, timeoutSeconds: number): Json {
 	return {
-		name: 'Exotel voice campaign (long list, n8n Data table)',
+		name,
 		nodes: b.nodes,
 		connections: b.connections,
-		settings: {
-			executionOrder: 'v1',
-			timezone: 'Asia/Kolkata',
-			executionTimeout: TICK_TIMEOUT_SECONDS,
-		},
+		settings: { executionOrder: 'v1', timezone: 'Asia/Kolkata', executionTimeout: timeoutSeconds },
 		pinData: {},
 		meta: { templateCredsSetupCompleted: false },
 	};
@@ -401,18 +383,11 @@ function queueCampaign(b: Builder): Json {
 		360,
 		DASHBOARD_NOTE_QUEUE(p.n8nUrl, p.dashboardPath),
 	);
-	return {
-		name: 'Exotel voice campaign (long list, n8n Data table, queue mode)',
-		nodes: b.nodes,
-		connections: b.connections,
-		settings: {
-			executionOrder: 'v1',
-			timezone: 'Asia/Kolkata',
-			executionTimeout: QUEUE_TICK_TIMEOUT_SECONDS,
-		},
-		pinData: {},
-		meta: { templateCredsSetupCompleted: false },
-	};
+	return workflow(
+		b,
+		'Exotel voice campaign (long list, n8n Data table, queue mode)',
+		QUEUE_TICK_TIMEOUT_SECONDS,
+	);
 }
 
 /** A function: examples.ts imports this file while it is itself being loaded. */

@@ -1082,6 +1082,46 @@ export function dialChainConnections(b: Builder): void {
 	b.connect('Exotel Connect Call', 'Exotel Pacing: Register Calls');
 }
 
+/**
+ * Stats Webhook → `loaders` (example 5: the campaign's row, Load State) → Get Stats → Respond with Stats, from x
+ * rightwards at y, 240 apart.
+ */
+export function statsBranch(
+	b: Builder,
+	p: { campaign: string; statsPath: string; statsWebhookId: string },
+	x: number,
+	y: number,
+	loaders: Array<(pos: [number, number]) => string> = [],
+): void {
+	b.add(
+		'Stats Webhook',
+		'n8n-nodes-base.webhook',
+		2,
+		[x, y],
+		{ path: p.statsPath, responseMode: 'responseNode', options: {} },
+		{ webhookId: p.statsWebhookId },
+	);
+	let last = 'Stats Webhook';
+	let at = x + 240;
+	for (const load of loaders) {
+		const name = load([at, y]);
+		b.connect(last, name);
+		last = name;
+		at += 240;
+	}
+	b.add('Exotel Pacing: Get Stats', `${PKG}.exotelPacingController`, 1, [at, y], {
+		operation: 'getStats',
+		campaign: p.campaign,
+		options: {},
+	});
+	b.add('Respond with Stats', 'n8n-nodes-base.respondToWebhook', 1.1, [at + 240, y], {
+		respondWith: 'firstIncomingItem',
+		options: {},
+	});
+	b.connect(last, 'Exotel Pacing: Get Stats');
+	b.connect('Exotel Pacing: Get Stats', 'Respond with Stats');
+}
+
 /** The callback path at `y`, the stats path 360 below it, the dashboard and its Pause / Resume to the right. */
 export function realTimeReadPaths(
 	b: Builder,
@@ -1098,25 +1138,7 @@ export function realTimeReadPaths(
 	);
 	b.connect(CALLBACK_WEBHOOK, 'Exotel Pacing: Record Outcome');
 	const statsY = y + 360;
-	b.add(
-		'Stats Webhook',
-		'n8n-nodes-base.webhook',
-		2,
-		[0, statsY],
-		{ path: p.statsPath, responseMode: 'responseNode', options: {} },
-		{ webhookId: p.statsWebhookId },
-	);
-	b.add('Exotel Pacing: Get Stats', `${PKG}.exotelPacingController`, 1, [240, statsY], {
-		operation: 'getStats',
-		campaign: p.campaign,
-		options: {},
-	});
-	b.add('Respond with Stats', 'n8n-nodes-base.respondToWebhook', 1.1, [480, statsY], {
-		respondWith: 'firstIncomingItem',
-		options: {},
-	});
-	b.connect('Stats Webhook', 'Exotel Pacing: Get Stats');
-	b.connect('Exotel Pacing: Get Stats', 'Respond with Stats');
+	statsBranch(b, p, 0, statsY);
 	dashboardBranch(b, p.campaign, p.dashboardWebhookId, 800, statsY);
 	controlBranch(b, p.campaign, p.secret, p.controlWebhookId, 800, statsY + 180);
 }
