@@ -418,7 +418,7 @@ export const properties: INodeProperties[] = [
 			},
 		],
 		description:
-			'How the workflow reads the contact list. With Only Rows Due, every row this run read or wrote gets the time it must be read again (pacing.checkAt, epoch ms), and Not Now carries every contact held.',
+			"How the workflow reads the contact list. With Only Rows Due, every row this run read or wrote gets the time it must be read again (pacing.checkAt, epoch ms); Not Now carries the held contacts whose row gets a new checkAt (a row that keeps its own, e.g. held only because this run's calls are spent, is left out: nothing to write).",
 	},
 	{
 		displayName: 'Not Now Output',

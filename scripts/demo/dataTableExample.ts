@@ -259,12 +259,12 @@ function tickPath(b: Builder, exotel: Json, queue = false): void {
 		[1620, 960],
 		filterParams('={{ $json.pacing.final === true }}'),
 	);
-	updateRows(b, 'Save Final Holds', [1860, 940], 'id', {
+	updateRows(b, 'Save Final Holds', [1860, 980], 'id', {
 		final: '={{ true }}',
 		holdReason: '={{ $json.pacing.reason }}',
 		checkAt: '={{ $json.pacing.checkAt }}',
 	});
-	updateRows(b, 'Check Later', [1860, 1100], 'id', {
+	updateRows(b, 'Check Later', [1860, 1140], 'id', {
 		holdReason: '={{ $json.pacing.reason }}',
 		checkAt: '={{ $json.pacing.checkAt }}',
 	});
@@ -346,7 +346,7 @@ export function buildDataTableCampaign(o: { queue?: boolean } = {}): Json {
 	b.sticky('Note: Start Here', [-500, -260], 420, 2060, setupNote(), 4);
 	b.sticky('Note: Read', [-40, -60], 700, 860, READ_NOTE);
 	b.sticky('Note: Release', [1180, 120], 540, 660, RELEASE_NOTE);
-	b.sticky('Note: Not Now', [1360, 800], 700, 460, NOT_NOW_NOTE);
+	b.sticky('Note: Not Now', [1360, 800], 700, 500, NOT_NOW_NOTE);
 	b.sticky(
 		'Note: Dashboard',
 		[760, 1540],
@@ -375,7 +375,7 @@ function queueCampaign(b: Builder): Json {
 	b.sticky('Note: Queue Mode', [-700, -440], 600, 300, queueModeNote());
 	b.sticky('Note: Read', [180, -80], 500, 880, READ_NOTE);
 	b.sticky('Note: Release', [1180, 120], 540, 660, RELEASE_NOTE);
-	b.sticky('Note: Not Now', [1360, 800], 700, 460, NOT_NOW_NOTE);
+	b.sticky('Note: Not Now', [1360, 800], 700, 500, NOT_NOW_NOTE);
 	b.sticky(
 		'Note: Dashboard',
 		[1200, 2100],
@@ -439,4 +439,4 @@ const RELEASE_NOTE = `### 2. Pacing: Release (Rows Read Each Run: Only Rows Due)
 Decides who to call now, as in example 1, and gives every row it read or writes the time it must be read again (*pacing.checkAt*): the retry time, the end of a call's lease, the window's opening, next tick for a write to confirm, never for a finished row. *Dial Now* → *Mark Dialling* (before the call) → Caller ID → Connect Call → Register Calls. *Row Updates* → *Save Row Updates*.`;
 
 const NOT_NOW_NOTE = `### 3. Not Now: when to read each held row again
-Every contact held this tick, with its reason. Rows with a write on its way keep their checkAt (the write sets it), and so do rows held only because this tick's call budget is spent (still due: first in line next tick, no update). Finished rows get **final = true** and the reason in *holdReason*; the others get their next checkAt and the reason they wait.`;
+The contacts held this tick whose row gets a new checkAt, with the reason. Rows with a write on its way keep their checkAt (the write sets it), and so do rows held only because this tick's call budget is spent (still due: first in line next tick): they are not here, nothing to update. Finished rows get **final = true** and the reason in *holdReason*; the others get their next checkAt and the reason they wait.`;

@@ -384,7 +384,9 @@ export async function executeRelease(
 			const itemIndex = rows[r.index];
 			dial.push(dialItem(items[itemIndex], itemIndex, r, name, callsPerMinuteCap, dueRows));
 		}
-		// Only Rows Due: a held row being written keeps its checkAt, the write sets it (core/pacing/checkAt.ts).
+		// Only Rows Due: a held row being written keeps its checkAt, the write sets it (core/pacing/checkAt.ts); a
+		// row that keeps its checkAt has nothing to write and is left out of Not Now (at 100,000 rows such items were
+		// most of a tick's execution data, README "Long contact lists").
 		const writePending = dueRows ? rowsBeingWritten(result) : undefined;
 		const tickMs = campaign.settings.tickSeconds * 1000;
 		await turns.each(result.holds.length, (k) => {
@@ -397,6 +399,7 @@ export async function executeRelease(
 						circleDegraded: result.state.circles[h.circle]?.weight !== undefined,
 					})
 				: undefined;
+			if (writePending && checkAt === undefined) return;
 			hold.push(holdItem(items[itemIndex], itemIndex, h, name, initialising, checkAt));
 		});
 		return { state: result.state, warnings };
