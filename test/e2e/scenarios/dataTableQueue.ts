@@ -19,7 +19,7 @@ import type { Checks } from '../lib/runner';
 import { runDataTableCampaign } from './dataTableCampaign';
 import { measureSize } from './largeDataTable';
 import { LARGE } from './largeList';
-import { lockFigures } from './queueFull';
+import { lockFigures, RAN_CAMPAIGN } from './queueFull';
 
 type Env = { log: Logger; shared: E2eContext['shared'] };
 
@@ -53,7 +53,7 @@ export async function largeDataTableQueue(env: Env, checks: Checks): Promise<voi
 				if (!ids.length) return new Set<string>();
 				const rows = await pg.query(
 					`select e.id from execution_entity e join execution_data d on d."executionId" = e.id ` +
-						`where e.id in (${ids.map(Number).join(', ')}) and position('"Exotel Pacing: Release"' in d.data) > 0`,
+						`where e.id in (${ids.map(Number).join(', ')}) and ${RAN_CAMPAIGN}`,
 				);
 				return new Set(rows.map((r) => String(r[0])));
 			};

@@ -154,11 +154,14 @@ async function restartKilled(stack: QueueStack, log: Logger, t0: number): Promis
  * PostgreSQL) and ticks that ended at the lock; whether two holders' times with the lock (node timings, public API)
  * ever overlapped; callbacks left queued.
  */
+/** SQL: the tick (execution_data d) ran the campaign, i.e. took the lock: its data holds Release. */
+export const RAN_CAMPAIGN = `position('"Exotel Pacing: Release"' in d.data) > 0`;
+
 export async function lockFigures(stack: QueueStack, log: Logger, checks: Checks): Promise<void> {
 	const pg = stack.postgres;
 	if (!pg) throw new Error('queue stack without PostgreSQL');
 	const rows = await pg.query(
-		`select e.id, e.status, position('"Exotel Pacing: Release"' in d.data) > 0 from execution_entity e ` +
+		`select e.id, e.status, ${RAN_CAMPAIGN} from execution_entity e ` +
 			`join execution_data d on d."executionId" = e.id where e.mode = 'trigger' and e."stoppedAt" is not null ` +
 			`order by e."startedAt"`,
 	);
